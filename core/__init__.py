@@ -1,0 +1,1 @@
+"""The hitbot marketplace: models, services, ledger. Knows nothing of Telegram or queues."""

@@ -1,0 +1,87 @@
+"""Settings from the environment (and an optional .env file)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from babel.numbers import get_currency_precision, is_currency
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.errors import ConfigError
+
+DAY_S = 86_400
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
+    admins: Annotated[frozenset[int], NoDecode] = Field(frozenset(), validation_alias="HITBOT_ADMINS")
+    data_dir: Path = Field(Path(".hitbot"), validation_alias="HITBOT_DATA_DIR")
+    currency: str = Field("USD", validation_alias="HITBOT_CURRENCY")
+    fee_percent: int = Field(20, ge=0, le=100, validation_alias="HITBOT_FEE_PERCENT")
+    min_reward_cents: int = Field(1, ge=1, validation_alias="HITBOT_MIN_REWARD_CENTS")
+    max_reward_cents: int = Field(100_000, ge=1, validation_alias="HITBOT_MAX_REWARD_CENTS")
+    min_payout_cents: int = Field(100, ge=1, validation_alias="HITBOT_MIN_PAYOUT_CENTS")
+    max_assignments: int = Field(1_000, ge=1, le=100_000, validation_alias="HITBOT_MAX_ASSIGNMENTS")
+    auto_approve_s: int = Field(3 * DAY_S, ge=0, le=30 * DAY_S, validation_alias="HITBOT_AUTO_APPROVE_S")
+    max_batch_rows: int = Field(5_000, ge=1, le=100_000, validation_alias="HITBOT_MAX_BATCH_ROWS")
+    alerts_per_hour: int = Field(10, ge=1, le=1_000, validation_alias="HITBOT_ALERTS_PER_HOUR")
+    sweep_batch: int = Field(500, ge=1, le=100_000, validation_alias="HITBOT_SWEEP_BATCH")
+    log_level: str = Field("INFO", validation_alias="HITBOT_LOG_LEVEL")
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        value = value.upper()
+        if not is_currency(value):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value
+
+    @property
+    def currency_precision(self) -> int:
+        return get_currency_precision(self.currency)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "hitbot.sqlite3"
+
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings; a bad value raises one ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = err["loc"][0] if err["loc"] else "?"
+            problems.append(f"{_env_name(str(field))}: {err['msg']}")
+        raise ConfigError("Invalid configuration: " + "; ".join(problems)) from None
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, str):
+        return info.validation_alias
+    return field.upper()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

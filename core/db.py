@@ -1,0 +1,59 @@
+"""The database handle, set up late by whichever process starts (peewee DatabaseProxy)."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+from peewee import Database, DatabaseProxy, SqliteDatabase
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 30_000,
+    "synchronous": "normal",
+    "cache_size": -32_000,
+}
+
+
+def init_db(url: str) -> Database:
+    """Open the database named by URL and bind the proxy to it."""
+    scheme = urlparse(url).scheme
+    if scheme.startswith("sqlite"):
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=30, check_same_thread=False)
+    elif scheme.startswith("postgres"):
+        if "+pool" not in scheme:
+            url = url.replace(scheme, scheme + "+pool", 1)
+        database = connect(url, max_connections=64, stale_timeout=300, timeout=30)
+    else:
+        database = connect(url)
+    db.initialize(database)
+    return database
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, SqliteDatabase)
+
+
+@contextlib.contextmanager
+def tx() -> Iterator[None]:
+    """One service call, one transaction. SQLite takes the write lock up front so that
+    concurrent writers queue on busy_timeout instead of failing on lock upgrade."""
+    if is_sqlite() and db.transaction_depth() == 0:
+        with db.atomic("IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield
+
+
+def for_update(query):
+    """SELECT ... FOR UPDATE where the database has it; SQLite's write lock already serialises."""
+    return query if is_sqlite() else query.for_update()

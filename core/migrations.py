@@ -1,0 +1,69 @@
+"""Schema versions. `hitbot migrate` applies what is missing, in order, and records it.
+
+A new migration is appended to MIGRATIONS with the next number; it receives a peewee
+SchemaMigrator and must only add (tables, columns, indexes) so old code keeps running
+during a rolling deploy."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from peewee import IntegerField
+from playhouse.migrate import SchemaMigrator
+
+from core.db import db, tx
+from core.models import ALL_MODELS, BaseModel, QualificationType, SystemQual, UTCDateTimeField
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField(primary_key=True)
+    applied_at = UTCDateTimeField()
+
+
+def _initial(migrator: SchemaMigrator) -> None:
+    db.create_tables(ALL_MODELS, safe=True)
+    seed()
+
+
+def seed() -> None:
+    """Rows every database has: the system qualification types."""
+    now = datetime.now(timezone.utc)
+    descriptions = {
+        SystemQual.APPROVAL_RATE: "Share of your decided work that was approved (%)",
+        SystemQual.APPROVED_COUNT: "Number of your approved assignments",
+        SystemQual.COUNTRY: "The country set in your profile",
+        SystemQual.ACCOUNT_AGE_DAYS: "Days since you joined hitbot",
+    }
+    for key, text in descriptions.items():
+        QualificationType.get_or_create(
+            system=key, defaults={"name": key.replace("_", " "), "description": text, "created_at": now}
+        )
+
+
+MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
+    (1, _initial),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version() -> int:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def migrate() -> list[int]:
+    """Bring the schema to LATEST. Safe to run again; returns the versions applied."""
+    db.create_tables([SchemaVersion], safe=True)
+    migrator = SchemaMigrator.from_database(db.obj)
+    applied = []
+    for version, step in MIGRATIONS:
+        with tx():
+            if SchemaVersion.get_or_none(SchemaVersion.version == version) is not None:
+                continue
+            step(migrator)
+            SchemaVersion.create(version=version, applied_at=datetime.now(timezone.utc))
+            applied.append(version)
+    return applied

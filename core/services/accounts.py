@@ -1,0 +1,217 @@
+"""Balances, statements, withdrawals and top-ups."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from peewee import IntegrityError, fn
+
+from core import ledger
+from core.config import get_settings
+from core.db import db, tx
+from core.errors import NotAllowed, NotFound, PayoutTooSmall, StaleAction, ValidationFailed
+from core.models import (
+    Account,
+    AccountKind,
+    Assignment,
+    AssignmentStatus as S,
+    Bonus,
+    Entry,
+    Hit,
+    LedgerTxn,
+    Payout,
+    PayoutStatus as P,
+)
+from core.money import format_money
+from core.outbox import emit
+from core.services.users import get_user
+
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Balances:
+    available_cents: int
+    pending_review_cents: int  # worker: rewards of submitted work awaiting review
+    payout_pending_cents: int
+    paid_out_cents: int
+    earned_cents: int  # worker: lifetime rewards and bonuses
+    escrow_cents: int  # requester: reserved for open work
+    spent_cents: int  # requester: rewards, bonuses and fees paid
+    fees_cents: int  # requester: of which fees
+
+
+def _sum_entries(account_id: int | None, kinds: tuple[str, ...], sign: int) -> int:
+    if account_id is None:
+        return 0
+    query = (Entry.select(fn.COALESCE(fn.SUM(Entry.amount_cents), 0)).join(LedgerTxn)
+             .where((Entry.account == account_id) & LedgerTxn.kind.in_(kinds)
+                    & ((Entry.amount_cents > 0) if sign > 0 else (Entry.amount_cents < 0))))
+    return abs(query.scalar() or 0)
+
+
+def balances(*, user_id: int) -> Balances:
+    get_user(user_id)
+    avail = ledger.available(user_id)
+    payout = Account.get_or_none(Account.code == f"payout:{user_id}")
+    pending_review = (Hit.select(fn.COALESCE(fn.SUM(Hit.reward_cents), 0)).join(Assignment)
+                      .where((Assignment.worker == user_id) & (Assignment.status == S.SUBMITTED)).scalar() or 0)
+    escrow = (Account.select(fn.COALESCE(fn.SUM(Account.balance_cents), 0))
+              .join(Hit, on=(Account.hit_id == Hit.id))
+              .where((Account.kind == AccountKind.ESCROW) & (Hit.requester == user_id)).scalar() or 0)
+    paid = Payout.select(fn.COALESCE(fn.SUM(Payout.amount_cents), 0)).where(
+        (Payout.worker == user_id) & (Payout.status == P.PAID)).scalar() or 0
+    # What the requester's escrow paid out: rewards (to workers) and fees, by approval.
+    approved = (Hit.select(fn.COALESCE(fn.SUM(Hit.reward_cents), 0), fn.COALESCE(fn.SUM(Hit.fee_cents), 0))
+                .join(Assignment).where((Hit.requester == user_id) & (Assignment.status == S.APPROVED)).tuples().first())
+    bonus_out = _sum_entries(avail.id, ("bonus",), -1)
+    bonus_fees = (Bonus.select(fn.COALESCE(fn.SUM(Bonus.fee_cents), 0)).join(Assignment).join(Hit)
+                  .where(Hit.requester == user_id).scalar() or 0)
+    return Balances(
+        available_cents=ledger.balance(avail),
+        pending_review_cents=int(pending_review),
+        payout_pending_cents=ledger.balance(payout) if payout else 0,
+        paid_out_cents=int(paid),
+        earned_cents=_sum_entries(avail.id, ("approve", "bonus"), +1),
+        escrow_cents=int(escrow),
+        spent_cents=int(approved[0]) + int(approved[1]) + bonus_out,
+        fees_cents=int(approved[1]) + int(bonus_fees),
+    )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    created_at: datetime
+    kind: str
+    memo: str
+    amount_cents: int
+
+
+def statement(*, user_id: int, limit: int = 20, before_id: int | None = None) -> list[StatementLine]:
+    """Movements of the user's available balance, newest first."""
+    avail = ledger.available(user_id)
+    query = (Entry.select(Entry, LedgerTxn).join(LedgerTxn).where(Entry.account == avail.id)
+             .order_by(Entry.id.desc()).limit(max(1, min(limit, 100))))
+    if before_id:
+        query = query.where(Entry.id < before_id)
+    return [StatementLine(e.txn.created_at, e.txn.kind, e.txn.memo, e.amount_cents) for e in query]
+
+
+def earnings_by_day(*, user_id: int, days: int, now: datetime) -> list[tuple[date, int]]:
+    """Rewards and bonuses credited per day for the last `days` days (for the chart)."""
+    days = max(1, min(days, 366))
+    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    avail = ledger.available(user_id)
+    totals: dict[date, int] = {}
+    for entry in (Entry.select(Entry.amount_cents, LedgerTxn.created_at).join(LedgerTxn)
+                  .where((Entry.account == avail.id) & (Entry.amount_cents > 0)
+                         & LedgerTxn.kind.in_(("approve", "bonus")) & (LedgerTxn.created_at >= start))):
+        day = entry.txn.created_at.date()
+        totals[day] = totals.get(day, 0) + entry.amount_cents
+    return [((start + timedelta(days=i)).date(), totals.get((start + timedelta(days=i)).date(), 0))
+            for i in range(days)]
+
+
+def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | None = None) -> Payout:
+    """Move available money into a pending payout; the jobs worker pays it out."""
+    settings = get_settings()
+    with tx():
+        get_user(worker_id)
+        if Payout.select().where(Payout.key == f"payout:{key}").exists():
+            raise StaleAction("This withdrawal was already requested.")
+        have = ledger.balance(ledger.available(worker_id))
+        amount = have if amount_cents is None else amount_cents
+        if amount < settings.min_payout_cents:
+            raise PayoutTooSmall(f"The minimum payout is {format_money(settings.min_payout_cents, settings.currency)};"
+                                 f" you have {format_money(have, settings.currency)} available.")
+        if amount > have:
+            raise ValidationFailed(f"You can withdraw at most {format_money(have, settings.currency)}.")
+        try:
+            with db.atomic():
+                payout = Payout.create(worker=worker_id, amount_cents=amount, key=f"payout:{key}",
+                                       created_at=now, updated_at=now)
+        except IntegrityError:
+            raise StaleAction("This withdrawal was already requested.") from None
+        ledger.post(key=f"withdraw:{payout.id}", kind="withdraw",
+                    legs=[(ledger.available(worker_id), -amount), (ledger.payout_pending(worker_id), amount)],
+                    now=now, memo=f"payout {payout.id}")
+        emit("payout.requested", user_id=worker_id, now=now, payout_id=payout.id, amount_cents=amount)
+        return payout
+
+
+def start_payout(*, payout_id: int, now: datetime) -> Payout | None:
+    """requested -> processing, once. None if another worker already has it."""
+    with tx():
+        changed = Payout.update(status=P.PROCESSING, attempts=Payout.attempts + 1, updated_at=now).where(
+            (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).execute()
+        return Payout.get_by_id(payout_id) if changed else None
+
+
+def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
+    """The provider paid: the money leaves hitbot. False if it was already settled."""
+    with tx():
+        payout = Payout.get_or_none(Payout.id == payout_id)
+        if payout is None:
+            raise NotFound()
+        if Payout.update(status=P.PAID, provider_ref=provider_ref[:128], updated_at=now).where(
+                (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).execute() != 1:
+            return False
+        ledger.post(key=f"paid:{payout_id}", kind="payout",
+                    legs=[(ledger.payout_pending(payout.worker_id), -payout.amount_cents),
+                          (ledger.world(), payout.amount_cents)], now=now, memo=f"payout {payout_id} sent")
+        emit("payout.paid", user_id=payout.worker_id, now=now, payout_id=payout_id, amount_cents=payout.amount_cents)
+        return True
+
+
+def fail_payout(*, payout_id: int, now: datetime, reason: str) -> bool:
+    """The payout can't be made: the money goes back to the worker's available balance."""
+    with tx():
+        payout = Payout.get_or_none(Payout.id == payout_id)
+        if payout is None:
+            raise NotFound()
+        if Payout.update(status=P.FAILED, failure_reason=reason[:500], updated_at=now).where(
+                (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).execute() != 1:
+            return False
+        ledger.post(key=f"payout-failed:{payout_id}", kind="refund",
+                    legs=[(ledger.payout_pending(payout.worker_id), -payout.amount_cents),
+                          (ledger.available(payout.worker_id), payout.amount_cents)],
+                    now=now, memo=f"payout {payout_id} failed")
+        emit("payout.failed", user_id=payout.worker_id, now=now, payout_id=payout_id,
+             amount_cents=payout.amount_cents, reason=reason[:500])
+        return True
+
+
+def credit(*, admin_id: int, user_id: int, amount_cents: int, reason: str, now: datetime, key: str) -> bool:
+    """An admin adds money to a user's balance (a manual top-up). False if `key` was used."""
+    settings = get_settings()
+    if admin_id not in settings.admins:
+        raise NotAllowed("Only admins can do that.")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise ValidationFailed(f"A reason of 1 to {MAX_REASON} characters is required.")
+    if not 1 <= amount_cents <= 100 * settings.max_reward_cents:
+        raise ValidationFailed("That amount is out of range.")
+    with tx():
+        get_user(user_id)
+        moved = ledger.post(key=f"credit:{key}", kind="topup",
+                            legs=[(ledger.world(), -amount_cents), (ledger.available(user_id), amount_cents)],
+                            now=now, memo=f"credit by admin {admin_id}: {reason}")
+        if moved:
+            emit("balance.credited", user_id=user_id, now=now, amount_cents=amount_cents, reason=reason)
+        return moved
+
+
+def topup(*, user_id: int, amount_cents: int, charge_id: str, now: datetime) -> bool:
+    """A payment arrived (e.g. Telegram Payments); credited exactly once per charge id."""
+    if not charge_id or len(charge_id) > 128:
+        raise ValidationFailed("Missing payment reference.")
+    if amount_cents <= 0:
+        raise ValidationFailed("That amount is out of range.")
+    with tx():
+        get_user(user_id)
+        moved = ledger.post(key=f"topup:{charge_id}", kind="topup",
+                            legs=[(ledger.world(), -amount_cents), (ledger.available(user_id), amount_cents)],
+                            now=now, memo="top-up")
+        if moved:
+            emit("balance.credited", user_id=user_id, now=now, amount_cents=amount_cents, reason="top-up")
+        return moved

@@ -1,0 +1,198 @@
+"""Finding work: filtered, sorted, keyset-paginated lists of open HITs, and a HIT's preview."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from core.errors import NotFound, ValidationFailed
+from core.models import Assignment, Hit, HitStatus, Question, User, WorkerBlock
+from core.services.quals import Check, evaluate, requirements_for, worker_values
+from core.services.users import get_user
+
+SORTS = {
+    "newest": Hit.id,
+    "reward": Hit.reward_cents,
+    "hourly": Hit.hourly_cents,
+    "available": Hit.available,
+    "rating": Hit.requester_score,
+}
+MAX_PAGE = 50
+MAX_KEYWORD = 64
+_MAX_ROUNDS = 5  # bounded refills when requirements hide rows
+
+
+@dataclass
+class Filters:
+    min_reward_cents: int = 0
+    max_duration_s: int = 0  # 0: any
+    min_hourly_cents: int = 0
+    keyword: str = ""
+    qualified_only: bool = False
+    sort: str = "newest"
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ValidationFailed(f"Sort by one of: {', '.join(SORTS)}.")
+        if min(self.min_reward_cents, self.max_duration_s, self.min_hourly_cents) < 0:
+            raise ValidationFailed("Filter values can't be negative.")
+        if max(self.min_reward_cents, self.min_hourly_cents) > 10**9 or self.max_duration_s > 10**7:
+            raise ValidationFailed("That filter value is too large.")
+        self.keyword = (self.keyword or "").strip().lower()
+        if len(self.keyword) > MAX_KEYWORD:
+            raise ValidationFailed(f"Keywords can have at most {MAX_KEYWORD} characters.")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Filters":
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        try:
+            return cls(**known)
+        except (TypeError, ValidationFailed):
+            return cls()
+
+
+@dataclass
+class Card:
+    hit: Hit
+    requester: User
+
+    @property
+    def hourly_is_estimate(self) -> bool:
+        return self.hit.hourly_is_estimate
+
+
+@dataclass
+class Page:
+    cards: list[Card] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def _open_for(worker_id: int, now: datetime):
+    blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
+    done = Assignment.select(Assignment.hit).where(Assignment.worker == worker_id)
+    return (Hit.select(Hit, User).join(User, on=(Hit.requester == User.id))
+            .where((Hit.status == HitStatus.OPEN) & (Hit.expires_at > now) & (Hit.available > 0)
+                   & (Hit.requester != worker_id) & Hit.requester.not_in(blocked_by) & Hit.id.not_in(done)))
+
+
+def _cursor(sort: str, hit: Hit) -> str:
+    value = hit.id if sort == "newest" else getattr(hit, SORTS[sort].name)
+    return f"{value}:{hit.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        value, hit_id = cursor.split(":")
+        return int(value), int(hit_id)
+    except ValueError:
+        raise ValidationFailed("That page link is no longer valid.") from None
+
+
+def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: str | None = None,
+                   limit: int = 10) -> Page:
+    """Open HITs this worker could do, best first by `filters.sort`, `limit` at a time.
+
+    Keyset pagination: `after` is the previous page's next_cursor, so a page costs the
+    same however deep the worker scrolls and however many HITs are open."""
+    limit = max(1, min(limit, MAX_PAGE))
+    worker = get_user(worker_id)
+    column = SORTS[filters.sort]
+    query = _open_for(worker_id, now)
+    if filters.min_reward_cents:
+        query = query.where(Hit.reward_cents >= filters.min_reward_cents)
+    if filters.max_duration_s:
+        query = query.where(Hit.duration_s <= filters.max_duration_s)
+    if filters.min_hourly_cents:
+        query = query.where(Hit.hourly_cents >= filters.min_hourly_cents)
+    if filters.keyword:
+        pattern = f"%{filters.keyword}%"
+        query = query.where((Hit.title ** pattern) | (Hit.keywords ** pattern))
+    query = query.order_by(column.desc(), Hit.id.desc())
+    stage = "accept" if filters.qualified_only else "discover"
+    cards: list[Card] = []
+    position = _parse_cursor(after) if after else None
+    exhausted = False
+    for _ in range(_MAX_ROUNDS):
+        want = limit + 1 - len(cards)
+        rows = list(_after(query, column, position).limit(want))
+        cards.extend(_visible(worker, rows, now, stage))
+        if len(rows) < want:
+            exhausted = True
+            break
+        position = (_sort_value(column, rows[-1]), rows[-1].id)
+        if len(cards) > limit:
+            break
+    if len(cards) > limit:
+        cards = cards[:limit]
+        return Page(cards, _cursor(column, cards[-1].hit))
+    # Requirements hid many rows: hand back what we have and where scanning stopped.
+    return Page(cards, None if exhausted else f"{position[0]}:{position[1]}")
+
+
+def _after(query, column, position: tuple[int, int] | None):
+    if position is None:
+        return query
+    value, hit_id = position
+    if column is Hit.id:
+        return query.where(Hit.id < hit_id)
+    return query.where((column < value) | ((column == value) & (Hit.id < hit_id)))
+
+
+def _sort_value(column, hit: Hit) -> int:
+    return getattr(hit, column.name)
+
+
+def _cursor(column, hit: Hit) -> str:
+    return f"{_sort_value(column, hit)}:{hit.id}"
+
+
+def _visible(worker: User, rows: list[Hit], now: datetime, stage: str) -> list[Card]:
+    gated = [h.id for h in rows if h.has_requirements]
+    reqs = requirements_for(gated)
+    values = None
+    if gated:
+        custom = {qt.id for pairs in reqs.values() for _, qt in pairs if qt.system is None}
+        values = worker_values(worker, now, custom)
+    visible = []
+    for hit in rows:
+        if hit.has_requirements and not all(c.passed for c in evaluate(worker, reqs.get(hit.id, []), now, stage, values)):
+            continue
+        visible.append(Card(hit, hit.requester))
+    return visible
+
+
+@dataclass
+class Preview:
+    hit: Hit
+    requester: User
+    questions: list[Question]
+    checks: list[Check]
+    done_before: bool
+
+    @property
+    def qualified(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def open(self) -> bool:
+        return self.hit.status == HitStatus.OPEN and self.hit.available > 0
+
+
+def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
+    """What a worker sees before accepting. Hidden HITs look the same as missing ones."""
+    worker = get_user(worker_id)
+    hit = Hit.select(Hit, User).join(User, on=(Hit.requester == User.id)).where(Hit.id == hit_id).first()
+    if hit is None or (hit.requester_id != worker_id and WorkerBlock.select().where(
+            (WorkerBlock.requester == hit.requester_id) & (WorkerBlock.worker == worker_id)).exists()):
+        raise NotFound("This HIT doesn't exist or is no longer available.")
+    reqs = requirements_for([hit.id]).get(hit.id, [])
+    if not all(c.passed for c in evaluate(worker, reqs, now, "preview")):
+        raise NotFound("This HIT doesn't exist or is no longer available.")
+    checks = evaluate(worker, reqs, now, "accept")
+    questions = list(hit.questions.order_by(Question.position))
+    done = Assignment.select().where((Assignment.hit == hit.id) & (Assignment.worker == worker_id)).exists()
+    if hit.expires_at <= now and hit.status == HitStatus.OPEN:
+        hit.status = HitStatus.CLOSED  # the sweep will close it; show it as closed now
+    return Preview(hit, hit.requester, questions, checks, done)

@@ -1,0 +1,239 @@
+"""Publishing HITs and batches: validation, escrow, and the 'new work' announcement."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core import ledger
+from core.config import get_settings
+from core.db import tx
+from core.errors import BatchInvalid, HitbotError, InsufficientFunds, StaleAction, ValidationFailed
+from core.models import Batch, Hit, HitRequirement, QualificationType, Question, User
+from core.money import fee_for, format_money, parse_amount
+from core.outbox import emit
+from core.services.users import get_user
+from core.specs import HitSpec, RequirementSpec, parse_spec
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]{1,64})\}")
+GOLD_PREFIX = "_gold_"
+
+
+@dataclass(frozen=True)
+class Cost:
+    reward_cents: int
+    fee_cents: int  # per assignment
+    assignments: int
+
+    @property
+    def unit_cents(self) -> int:
+        return self.reward_cents + self.fee_cents
+
+    @property
+    def rewards_total(self) -> int:
+        return self.reward_cents * self.assignments
+
+    @property
+    def fees_total(self) -> int:
+        return self.fee_cents * self.assignments
+
+    @property
+    def total_cents(self) -> int:
+        return self.unit_cents * self.assignments
+
+
+def cost_of(spec: HitSpec) -> Cost:
+    """What a HIT will take from the requester's balance into escrow."""
+    settings = get_settings()
+    reward = parse_amount(spec.reward, settings.currency, field="reward")
+    if not settings.min_reward_cents <= reward <= settings.max_reward_cents:
+        raise ValidationFailed(
+            f"reward must be between {format_money(settings.min_reward_cents, settings.currency)}"
+            f" and {format_money(settings.max_reward_cents, settings.currency)}."
+        )
+    if spec.assignments > settings.max_assignments:
+        raise ValidationFailed(f"assignments must be between 1 and {settings.max_assignments}.")
+    return Cost(reward, fee_for(reward, settings.fee_percent), spec.assignments)
+
+
+def _resolve_requirements(requester_id: int, reqs: list[RequirementSpec]) -> list[tuple[QualificationType, RequirementSpec]]:
+    resolved = []
+    for req in reqs:
+        key = req.name.strip().lower().replace(" ", "_")
+        qtype = QualificationType.get_or_none(QualificationType.system == key)
+        if qtype is None:
+            qtype = QualificationType.get_or_none(
+                (QualificationType.owner == requester_id) & (QualificationType.name == req.name.strip())
+            )
+        if qtype is None:
+            raise ValidationFailed(
+                f"qualification '{req.name}' is unknown: use approval_rate, approved_count, country,"
+                " account_age_days, or one of your own qualification types."
+            )
+        resolved.append((qtype, req))
+    return resolved
+
+
+def _insert_hit(requester: User, spec: HitSpec, cost: Cost, now: datetime, *, batch: Batch | None = None,
+                row: dict | None = None) -> Hit:
+    settings = get_settings()
+    duration_s = spec.duration_s
+    requirements = _resolve_requirements(requester.id, spec.qualifications)
+    hit = Hit.create(
+        requester=requester.id,
+        batch=batch,
+        batch_row=row,
+        title=spec.title,
+        description=spec.description,
+        keywords=" ".join(spec.keywords),
+        attachment=spec.attachment,
+        reward_cents=cost.reward_cents,
+        fee_cents=cost.fee_cents,
+        max_assignments=cost.assignments,
+        available=cost.assignments,
+        duration_s=duration_s,
+        auto_approve_s=spec.auto_approve_s(settings.auto_approve_s),
+        created_at=now,
+        expires_at=now + timedelta(seconds=spec.lifetime_s),
+        hourly_cents=cost.reward_cents * 3600 // duration_s,
+        requester_score=round((requester.rating_avg or 0) * 100),
+        has_requirements=bool(requirements),
+    )
+    Question.insert_many([
+        {
+            "hit": hit.id, "position": i, "key": q.id, "kind": q.kind, "prompt": q.prompt,
+            "options": q.options, "required": q.required,
+            "min_value": q.min if q.kind != "text" else q.text_bounds[0],
+            "max_value": q.max if q.kind != "text" else q.text_bounds[1],
+            "gold": q.gold,
+        }
+        for i, q in enumerate(spec.questions)
+    ]).execute()
+    for qtype, req in requirements:
+        HitRequirement.create(hit=hit.id, qtype=qtype.id, comparator=req.comparator, values=req.values,
+                              guard=req.guard)
+    return hit
+
+
+def publish_hit(*, requester_id: int, spec: HitSpec | dict, now: datetime, key: str | None = None) -> Hit:
+    """Publish one HIT, moving rewards x assignments + fees into its escrow.
+
+    `key` (e.g. the draft id) makes a double-tapped Publish create one HIT, not two."""
+    spec = spec if isinstance(spec, HitSpec) else parse_spec(spec)
+    cost = cost_of(spec)
+    with tx():
+        requester = _active_requester(requester_id)
+        if ledger.balance(ledger.available(requester.id)) < cost.total_cents:
+            raise _short(requester.id, cost.total_cents)
+        hit = _insert_hit(requester, spec, cost, now)
+        moved = ledger.post(
+            key=f"publish:{key}" if key else f"publish:hit:{hit.id}",
+            kind="publish",
+            legs=[(ledger.available(requester.id), -cost.total_cents), (ledger.escrow(hit.id), cost.total_cents)],
+            now=now,
+            memo=f"escrow for HIT {hit.id}",
+        )
+        if not moved:
+            raise StaleAction("This HIT was already published.")
+        emit("hits.published", user_id=None, now=now, hit_ids=[hit.id], requester_id=requester.id)
+    return hit
+
+
+def _active_requester(requester_id: int) -> User:
+    requester = get_user(requester_id)
+    if requester.banned:
+        raise HitbotError("Your account is suspended; contact an admin.")
+    return requester
+
+
+def fill_placeholders(value: object, row: dict[str, str], missing: set[str]) -> object:
+    """Replace ${column} in every string of a spec with the row's value."""
+    if isinstance(value, str):
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1).strip()
+            if name not in row:
+                missing.add(name)
+                return m.group(0)
+            return row[name]
+
+        return _PLACEHOLDER.sub(sub, value)
+    if isinstance(value, list):
+        return [fill_placeholders(v, row, missing) for v in value]
+    if isinstance(value, dict):
+        return {k: fill_placeholders(v, row, missing) for k, v in value.items()}
+    return value
+
+
+def expand_batch(template: dict, rows: list[dict[str, str]]) -> list[tuple[HitSpec, dict[str, str]]]:
+    """One spec per CSV row; BatchInvalid lists every bad row (numbered from 1, after the header)."""
+    settings = get_settings()
+    if not rows:
+        raise ValidationFailed("The CSV has no rows.")
+    if len(rows) > settings.max_batch_rows:
+        raise ValidationFailed(f"A batch can have at most {settings.max_batch_rows} rows; this one has {len(rows)}.")
+    specs, problems = [], []
+    for n, row in enumerate(rows, start=1):
+        missing: set[str] = set()
+        data = fill_placeholders(template, row, missing)
+        if missing:
+            problems.append((n, "no column named " + ", ".join(sorted(missing))))
+            continue
+        try:
+            spec = parse_spec(data)
+            _apply_gold(spec, row)
+            cost_of(spec)
+        except ValidationFailed as exc:
+            problems.append((n, exc.message))
+            continue
+        specs.append((spec, row))
+    if problems:
+        raise BatchInvalid(problems)
+    return specs
+
+
+def _apply_gold(spec: HitSpec, row: dict[str, str]) -> None:
+    by_id = {q.id: q for q in spec.questions}
+    for column, value in row.items():
+        if column.startswith(GOLD_PREFIX) and value.strip():
+            qid = column[len(GOLD_PREFIX):]
+            if qid not in by_id:
+                raise ValidationFailed(f"{column}: there is no question '{qid}'")
+            by_id[qid].gold = value.strip()
+
+
+def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[dict[str, str]],
+                  now: datetime, key: str | None = None, progress=None) -> Batch:
+    """Publish one HIT per row, all or nothing, with one escrow movement for the lot.
+
+    `progress(done, total)` is called as HITs are written (for a progress bar)."""
+    specs = expand_batch(template, rows)
+    costs = [cost_of(spec) for spec, _ in specs]
+    total = sum(c.total_cents for c in costs)
+    with tx():
+        requester = _active_requester(requester_id)
+        if ledger.balance(ledger.available(requester.id)) < total:
+            raise _short(requester.id, total)
+        batch = Batch.create(requester=requester.id, title=title[:128] or "batch", rows_n=len(specs), created_at=now)
+        legs = [(ledger.available(requester.id), -total)]
+        hit_ids = []
+        for i, ((spec, row), cost) in enumerate(zip(specs, costs), start=1):
+            hit = _insert_hit(requester, spec, cost, now, batch=batch, row={k: v for k, v in row.items()
+                                                                              if not k.startswith(GOLD_PREFIX)})
+            legs.append((ledger.escrow(hit.id), cost.total_cents))
+            hit_ids.append(hit.id)
+            if progress is not None and (i % 50 == 0 or i == len(specs)):
+                progress(i, len(specs))
+        if not ledger.post(key=f"batch:{key}" if key else f"batch:{batch.id}", kind="publish", legs=legs,
+                           now=now, memo=f"escrow for batch {batch.id}"):
+            raise StaleAction("This batch was already published.")
+        emit("hits.published", user_id=None, now=now, hit_ids=hit_ids, requester_id=requester.id)
+    return batch
+
+
+def _short(requester_id: int, needed: int) -> HitbotError:
+    currency = get_settings().currency
+    have = ledger.balance(ledger.available(requester_id))
+    return InsufficientFunds(
+        f"This needs {format_money(needed, currency)} but your balance is {format_money(have, currency)}:"
+        f" {format_money(needed - have, currency)} missing. Top up with /topup."
+    )

@@ -1,0 +1,197 @@
+"""A requester's side: approve, reject (with a reason), bonus, block; and ratings."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError
+
+from core import ledger
+from core.config import get_settings
+from core.db import db, tx
+from core.errors import NotAllowed, StaleAction, ValidationFailed
+from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
+from core.money import fee_for, format_money
+from core.outbox import emit
+from core.services.users import get_user
+
+REVERSAL_WINDOW = timedelta(days=30)
+MAX_FEEDBACK = 1000
+MAX_REASON = 500
+
+
+def owned_assignment(requester_id: int, assignment_id: int) -> tuple[Assignment, Hit]:
+    """An assignment of one of the requester's HITs, or NotAllowed (forged or foreign button)."""
+    assignment = Assignment.get_or_none(Assignment.id == assignment_id)
+    if assignment is None:
+        raise NotAllowed()
+    hit = Hit.get_by_id(assignment.hit_id)
+    if hit.requester_id != requester_id:
+        raise NotAllowed()
+    return assignment, hit
+
+
+def _pay(hit: Hit, assignment: Assignment, source: ledger.Account, now: datetime) -> None:
+    ledger.post(
+        key=f"approve:{assignment.id}", kind="approve",
+        legs=[(source, -hit.unit_cost_cents), (ledger.available(assignment.worker_id), hit.reward_cents),
+              (ledger.fees(), hit.fee_cents)],
+        now=now, memo=f"HIT {hit.id}: {hit.title}"[:200],
+    )
+
+
+def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feedback: str | None = None) -> Assignment:
+    """Pay the worker from escrow (fee to the platform). Idempotent: a second call is StaleAction.
+
+    requester_id None means the auto-approval sweep. A rejection younger than 30 days
+    can be reversed: then the requester's available balance pays, as escrow was refunded."""
+    feedback = _clean(feedback, MAX_FEEDBACK, "Feedback", required=False)
+    with tx():
+        if requester_id is None:
+            assignment = Assignment.get_by_id(assignment_id)
+            hit = Hit.get_by_id(assignment.hit_id)
+        else:
+            assignment, hit = owned_assignment(requester_id, assignment_id)
+        auto = requester_id is None
+        if assignment.status == S.SUBMITTED:
+            where = (Assignment.status == S.SUBMITTED)
+            if auto:
+                where &= Assignment.auto_approve_at <= now
+            if Assignment.update(status=S.APPROVED, decided_at=now, auto_approved=auto,
+                                 feedback=feedback or assignment.feedback).where(
+                    (Assignment.id == assignment.id) & where).execute() != 1:
+                raise StaleAction("This submission was already reviewed.")
+            _pay(hit, assignment, ledger.escrow(hit.id), now)
+            User.update(approved_n=User.approved_n + 1).where(User.id == assignment.worker_id).execute()
+            _count_review(hit, assignment, now)
+        elif assignment.status == S.REJECTED and not auto:
+            if assignment.decided_at is None or now - assignment.decided_at > REVERSAL_WINDOW:
+                raise StaleAction("Rejections can only be reversed within 30 days.")
+            if Assignment.update(status=S.APPROVED, decided_at=now, feedback=feedback or assignment.feedback).where(
+                    (Assignment.id == assignment.id) & (Assignment.status == S.REJECTED)).execute() != 1:
+                raise StaleAction("This submission was already reviewed.")
+            _pay(hit, assignment, ledger.available(hit.requester_id), now)
+            User.update(approved_n=User.approved_n + 1, rejected_n=User.rejected_n - 1).where(
+                User.id == assignment.worker_id).execute()
+        else:
+            raise StaleAction(f"This submission is already {assignment.status}.")
+        emit("assignment.approved", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
+             hit_id=hit.id, amount_cents=hit.reward_cents, auto=auto, reversed=assignment.status == S.REJECTED)
+        approved = Assignment.select().where((Assignment.hit == hit.id) & (Assignment.status == S.APPROVED)).count()
+        if approved == hit.max_assignments:
+            emit("hit.completed", user_id=hit.requester_id, now=now, hit_id=hit.id)
+        return Assignment.get_by_id(assignment.id)
+
+
+def _count_review(hit: Hit, assignment: Assignment, now: datetime) -> None:
+    if assignment.submitted_at is not None:
+        waited = max(0, int((now - assignment.submitted_at).total_seconds()))
+        User.update(reviews_n=User.reviews_n + 1, review_s_total=User.review_s_total + waited).where(
+            User.id == hit.requester_id).execute()
+
+
+def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetime) -> Assignment:
+    """Refuse a submission with a reason the worker sees; escrow goes back to the requester."""
+    feedback = _clean(feedback, MAX_FEEDBACK, "A reason", required=True)
+    with tx():
+        assignment, hit = owned_assignment(requester_id, assignment_id)
+        if Assignment.update(status=S.REJECTED, decided_at=now, feedback=feedback).where(
+                (Assignment.id == assignment.id) & (Assignment.status == S.SUBMITTED)).execute() != 1:
+            raise StaleAction(f"This submission is already {assignment.status}.")
+        ledger.post(key=f"reject:{assignment.id}", kind="refund",
+                    legs=[(ledger.escrow(hit.id), -hit.unit_cost_cents),
+                          (ledger.available(hit.requester_id), hit.unit_cost_cents)],
+                    now=now, memo=f"rejected work on HIT {hit.id}")
+        User.update(rejected_n=User.rejected_n + 1).where(User.id == assignment.worker_id).execute()
+        _count_review(hit, assignment, now)
+        emit("assignment.rejected", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
+             hit_id=hit.id, feedback=feedback)
+        return Assignment.get_by_id(assignment.id)
+
+
+def bonus(*, requester_id: int, assignment_id: int, amount_cents: int, reason: str, now: datetime,
+          key: str) -> Bonus:
+    """Extra pay for a worker, from the requester's balance; the platform fee applies."""
+    settings = get_settings()
+    reason = _clean(reason, MAX_REASON, "A reason", required=True)
+    if not 1 <= amount_cents <= settings.max_reward_cents:
+        raise ValidationFailed(f"A bonus must be between {format_money(1, settings.currency)} and "
+                               f"{format_money(settings.max_reward_cents, settings.currency)}.")
+    if not key or len(key) > 100:
+        raise ValueError("bonus needs an idempotency key")
+    with tx():
+        assignment, hit = owned_assignment(requester_id, assignment_id)
+        if assignment.status not in (S.SUBMITTED, S.APPROVED, S.REJECTED):
+            raise StaleAction("Bonuses are for work that was submitted.")
+        fee = fee_for(amount_cents, settings.fee_percent)
+        try:
+            with db.atomic():
+                row = Bonus.create(assignment=assignment.id, amount_cents=amount_cents, fee_cents=fee,
+                                   reason=reason, key=f"bonus:{key}", created_at=now)
+        except IntegrityError:
+            raise StaleAction("This bonus was already paid.") from None
+        ledger.post(key=f"bonus:{key}", kind="bonus",
+                    legs=[(ledger.available(requester_id), -(amount_cents + fee)),
+                          (ledger.available(assignment.worker_id), amount_cents), (ledger.fees(), fee)],
+                    now=now, memo=reason[:200])
+        emit("bonus.paid", user_id=assignment.worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
+             amount_cents=amount_cents, reason=reason)
+        return row
+
+
+def block_worker(*, requester_id: int, worker_id: int, reason: str, now: datetime) -> bool:
+    """Privately stop a worker from seeing or taking this requester's HITs. False if already blocked."""
+    reason = _clean(reason, MAX_REASON, "A reason", required=False)
+    if requester_id == worker_id:
+        raise ValidationFailed("You can't block yourself.")
+    with tx():
+        get_user(worker_id)
+        worked = Assignment.select().join(Hit).where(
+            (Assignment.worker == worker_id) & (Hit.requester == requester_id)).exists()
+        if not worked:
+            raise NotAllowed()
+        try:
+            with db.atomic():
+                WorkerBlock.create(requester=requester_id, worker=worker_id, reason=reason, created_at=now)
+        except IntegrityError:
+            return False
+        return True
+
+
+def unblock_worker(*, requester_id: int, worker_id: int) -> bool:
+    with tx():
+        return WorkerBlock.delete().where((WorkerBlock.requester == requester_id)
+                                          & (WorkerBlock.worker == worker_id)).execute() == 1
+
+
+def rate_requester(*, worker_id: int, assignment_id: int, stars: int, now: datetime) -> Rating:
+    """A worker's 1-5 stars for the requester, once per assignment, after the decision."""
+    if stars not in (1, 2, 3, 4, 5):
+        raise ValidationFailed("Rate from 1 to 5 stars.")
+    with tx():
+        assignment = Assignment.get_or_none(Assignment.id == assignment_id)
+        if assignment is None or assignment.worker_id != worker_id:
+            raise NotAllowed()
+        if assignment.status not in (S.APPROVED, S.REJECTED):
+            raise StaleAction("You can rate the requester once your work is reviewed.")
+        hit = Hit.get_by_id(assignment.hit_id)
+        try:
+            with db.atomic():
+                rating = Rating.create(assignment=assignment.id, rater=worker_id, ratee=hit.requester_id,
+                                       direction="w2r", stars=stars, created_at=now)
+        except IntegrityError:
+            raise StaleAction("You already rated this requester for this HIT.") from None
+        User.update(rating_sum=User.rating_sum + stars, rating_n=User.rating_n + 1).where(
+            User.id == hit.requester_id).execute()
+        requester = User.get_by_id(hit.requester_id)
+        Hit.update(requester_score=round(requester.rating_avg * 100)).where(
+            (Hit.requester == requester.id) & (Hit.status == HitStatus.OPEN)).execute()
+        return rating
+
+
+def _clean(text: str | None, limit: int, what: str, *, required: bool) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationFailed(f"{what} is required.")
+    if len(text) > limit:
+        raise ValidationFailed(f"{what} can have at most {limit} characters (this has {len(text)}).")
+    return text

@@ -1,0 +1,1 @@
+"""Composition root: the CLI and process wiring. The only package that imports everything."""

@@ -1,0 +1,76 @@
+"""Shared fixtures. The same suite runs on SQLite (default) and on PostgreSQL when
+TEST_DATABASE_URL is set; on an embedded Redis, or a real one when TEST_REDIS_URL is set."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+from core.config import get_settings
+from core.db import db, init_db, is_sqlite
+from core.migrations import SchemaVersion, migrate, seed
+from core.models import ALL_MODELS
+
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+ADMIN_ID = 999_000_001
+
+TEST_ENV = {
+    "HITBOT_ADMINS": str(ADMIN_ID),
+    "HITBOT_CURRENCY": "USD",
+    "HITBOT_FEE_PERCENT": "20",
+    "HITBOT_MIN_PAYOUT_CENTS": "100",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_env(tmp_path_factory: pytest.TempPathFactory):
+    old = {k: os.environ.get(k) for k in [*TEST_ENV, "HITBOT_DATA_DIR", "DATABASE_URL"]}
+    os.environ.update(TEST_ENV)
+    os.environ["HITBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    os.environ.pop("DATABASE_URL", None)
+    get_settings.cache_clear()
+    yield
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    get_settings.cache_clear()
+
+
+def database_url(tmp_dir) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def _schema(tmp_path_factory: pytest.TempPathFactory, _test_env) -> str:
+    url = database_url(tmp_path_factory.mktemp("db"))
+    init_db(url)
+    db.drop_tables([SchemaVersion, *ALL_MODELS], safe=True, cascade=not url.startswith("sqlite"))
+    migrate()
+    return url
+
+
+def _wipe() -> None:
+    tables = [m._meta.table_name for m in ALL_MODELS]
+    if is_sqlite():
+        with db.atomic():
+            for name in reversed(tables):
+                db.execute_sql(f'DELETE FROM "{name}"')
+    else:
+        db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    seed()
+
+
+@pytest.fixture
+def database(_schema: str) -> str:
+    """A clean, migrated database for one test; yields its URL."""
+    _wipe()
+    yield _schema
+    db.close()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
