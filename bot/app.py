@@ -1,0 +1,35 @@
+"""Builds the python-telegram-bot Application: transport, rate limiter, handlers."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot import handlers
+from bot.runtime import on_error, utcnow
+from core.config import Settings
+from core.errors import ConfigError
+
+
+def build_application(settings: Settings, *, request: BaseRequest | None = None,
+                      updates_request: BaseRequest | None = None, rate_limit: bool = True,
+                      clock: Callable[[], datetime] = utcnow) -> Application:
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
+    if not token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set (the sandbox sets one for you).")
+    root = settings.telegram_api_url.rstrip("/")
+    builder = (ApplicationBuilder().token(token).base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+               .post_init(handlers.post_init))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    if rate_limit:
+        # Telegram's limits (30 msg/s overall, about 1 msg/s per chat), retrying 429s it is told to.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data["clock"] = clock
+    app.bot_data["settings"] = settings
+    handlers.register_all(app)
+    app.add_error_handler(on_error)
+    return app

@@ -1,0 +1,116 @@
+"""What every handler shares: calling core off the event loop, the clock, and turning
+core errors into friendly replies (and stale or forged buttons into a notice)."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.views.common import NO_LONGER_VALID
+from core.errors import HitbotError, NotAllowed
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now(context: Context) -> datetime:
+    """The application's clock (tests freeze it through bot_data['clock'])."""
+    return context.bot_data.get("clock", utcnow)()
+
+
+async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a (blocking, database) core service without stalling other chats."""
+    return await asyncio.to_thread(fn, **kwargs)
+
+
+def error_text(exc: HitbotError) -> str:
+    if isinstance(exc, NotAllowed) and exc.message == NotAllowed.default:
+        return NO_LONGER_VALID
+    return exc.message
+
+
+CallbackHandlerFn = Callable[[Update, Context, callbacks.Callback], Awaitable[str | None]]
+
+
+def on_button(fn: CallbackHandlerFn) -> Callable[[Update, Context], Awaitable[None]]:
+    """Wrap a button handler: parse the payload, always answer the callback query once,
+    and turn core refusals into a notice (nothing changed)."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: Context) -> None:
+        query = update.callback_query
+        cb = callbacks.parse(query.data)
+        if cb is None:
+            await _answer(query, NO_LONGER_VALID, alert=True)
+            return
+        try:
+            toast = await fn(update, context, cb)
+        except HitbotError as exc:
+            await _answer(query, error_text(exc), alert=True)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                await _answer(query, None)
+                return
+            raise
+        await _answer(query, toast)
+
+    return wrapper
+
+
+async def _answer(query: Any, text: str | None, alert: bool = False) -> None:
+    try:
+        await query.answer(text=text[:200] if text else None, show_alert=alert)
+    except BadRequest as exc:  # too old to answer: nothing the user can see
+        log.info("callback answer failed: %s", exc)
+
+
+def on_message(fn: Callable[[Update, Context], Awaitable[None]]) -> Callable[[Update, Context], Awaitable[None]]:
+    """Wrap a command or message handler: core refusals become a short reply."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: Context) -> None:
+        try:
+            await fn(update, context)
+        except HitbotError as exc:
+            if update.effective_message is not None:
+                await update.effective_message.reply_text(error_text(exc))
+
+    return wrapper
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Last resort: log the trace, tell the person something went wrong, never crash."""
+    err = context.error
+    if isinstance(err, Forbidden):
+        log.info("user blocked the bot: %s", err)
+        return
+    log.error("unhandled error while handling an update", exc_info=err)
+    if isinstance(update, Update):
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer("Something went wrong on our side. Please try again.",
+                                                   show_alert=True)
+            elif update.effective_chat is not None:
+                await context.bot.send_message(update.effective_chat.id,
+                                               "Something went wrong on our side. Please try again.")
+        except Exception:  # the error path must not raise again
+            log.exception("could not tell the user about an error")
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """Any button no feature claims: an old keyboard or a forged payload."""
+    await _answer(update.callback_query, NO_LONGER_VALID, alert=True)

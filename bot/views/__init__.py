@@ -1,0 +1,1 @@
+"""Text and keyboards. Pure functions of core objects: no I/O, no database writes."""

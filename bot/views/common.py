@@ -1,0 +1,79 @@
+"""Formatting shared by every view: money, times, progress bars, keyboards."""
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from core.config import get_settings
+from core.money import format_money
+
+MAX_TEXT = 4096
+NO_LONGER_VALID = "This button is no longer valid."
+
+
+def money(cents: int, locale: str | None = None) -> str:
+    return format_money(cents, get_settings().currency, locale or "en")
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def duration(seconds: float) -> str:
+    """Short human duration: 45s, 12m, 3h 5m, 2d 4h."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        h, m = divmod(s // 60, 60)
+        return f"{h}h {m}m" if m else f"{h}h"
+    d, h = divmod(s // 3600, 24)
+    return f"{d}d {h}h" if h else f"{d}d"
+
+
+def local_time(when: datetime, tz_name: str | None) -> str:
+    try:
+        tz = ZoneInfo(tz_name or "UTC")
+    except Exception:  # a stale or odd zone name must not break a message
+        tz = ZoneInfo("UTC")
+    return when.astimezone(tz).strftime("%H:%M %Z") if tz_name else when.strftime("%H:%M UTC")
+
+
+def countdown(deadline: datetime, now: datetime) -> str:
+    left = (deadline - now).total_seconds()
+    return "time is up" if left <= 0 else f"{duration(left)} left"
+
+
+def progress_bar(done: int, total: int, width: int = 10) -> str:
+    total = max(total, 1)
+    filled = min(width, round(width * done / total))
+    return "▓" * filled + "░" * (width - filled) + f" {done}/{total}"
+
+
+def stars(avg: float | None, n: int = 0) -> str:
+    if avg is None:
+        return "no ratings yet"
+    return f"★ {avg:.1f} ({n})"
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(clip(text, 60), callback_data=data)
+
+
+def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([list(r) for r in rows if r])
+
+
+def fit(text: str) -> str:
+    """Keep a message under Telegram's limit (long lists page; this is the last guard)."""
+    return clip(text, MAX_TEXT)
