@@ -12,7 +12,8 @@ from peewee import IntegerField
 from playhouse.migrate import SchemaMigrator
 
 from core.db import db, tx
-from core.models import ALL_MODELS, BaseModel, QualificationType, SystemQual, UTCDateTimeField
+from core import models as m
+from core.models import BaseModel, QualificationType, SystemQual, UTCDateTimeField
 
 
 class SchemaVersion(BaseModel):
@@ -21,7 +22,9 @@ class SchemaVersion(BaseModel):
 
 
 def _initial(migrator: SchemaMigrator) -> None:
-    db.create_tables(ALL_MODELS, safe=True)
+    db.create_tables([m.User, m.Batch, m.Hit, m.Question, m.Assignment, m.Answer, m.Bonus, m.WorkerBlock, m.Rating,
+                      m.Account, m.LedgerTxn, m.Entry, m.Payout, m.OutboxEvent, m.QualificationType,
+                      m.QualificationGrant, m.HitRequirement], safe=True)
     seed()
 
 
@@ -40,8 +43,13 @@ def seed() -> None:
         )
 
 
+def _quality(migrator: SchemaMigrator) -> None:
+    db.create_tables([m.QualTest, m.QualTestAttempt, m.GoldStat, m.Appeal], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
+    (2, _quality),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -5,6 +5,7 @@ from core.models.base import BaseModel, JSONField, UTCDateTimeField
 from core.models.events import OutboxEvent
 from core.models.hits import FILE_KINDS, QUESTION_KINDS, Batch, Hit, HitStatus, Question
 from core.models.money import Account, AccountKind, Entry, LedgerTxn, Payout, PayoutStatus
+from core.models.quality import Appeal, GoldStat, QualTest, QualTestAttempt
 from core.models.quals import (
     COMPARATORS,
     GUARDS,
@@ -35,10 +36,14 @@ ALL_MODELS: list[type[BaseModel]] = [
     QualificationType,
     QualificationGrant,
     HitRequirement,
+    QualTest,
+    QualTestAttempt,
+    GoldStat,
+    Appeal,
 ]
 
 __all__ = [
-    "ALL_MODELS", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
+    "ALL_MODELS", "Appeal", "GoldStat", "QualTest", "QualTestAttempt", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
     "Account", "AccountKind", "Answer", "Assignment", "AssignmentStatus", "BaseModel", "Batch",
     "Bonus", "Entry", "Hit", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn",
     "OutboxEvent", "Payout", "PayoutStatus", "QualificationGrant", "QualificationType",

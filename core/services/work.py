@@ -22,6 +22,7 @@ from core.errors import (
 )
 from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, User, WorkerBlock
 from core.outbox import emit
+from core.services import quality
 from core.services.quals import evaluate, requirements_for
 from core.services.users import get_user
 from core.specs import MAX_TEXT_ANSWER
@@ -256,6 +257,7 @@ def submit(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
             hourly = hit.reward_cents * 3600 * hit.work_n // max(1, hit.work_s_total)
             Hit.update(hourly_cents=hourly).where(Hit.id == hit.id).execute()
         User.update(submitted_n=User.submitted_n + 1).where(User.id == worker_id).execute()
+        quality.on_submitted(assignment.id, now)
         emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
         emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
         return Assignment.get_by_id(assignment.id)

@@ -1,0 +1,70 @@
+"""A rejected worker's appeal, once per assignment, and the requester's answer."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import IntegrityError, fn
+
+from core.db import db, tx
+from core.errors import NotAllowed, StaleAction, ValidationFailed
+from core.models import Assignment, AssignmentStatus as S, Hit, User, WorkerBlock
+from core.models.quality import Appeal
+from core.outbox import emit
+from core.services import review
+
+MAX_MESSAGE = 1000
+
+
+def appeal(*, worker_id: int, assignment_id: int, message: str, now: datetime) -> Appeal:
+    message = (message or "").strip()
+    if not 1 <= len(message) <= MAX_MESSAGE:
+        raise ValidationFailed(f"Explain your appeal in 1 to {MAX_MESSAGE} characters.")
+    with tx():
+        assignment = Assignment.get_or_none(Assignment.id == assignment_id)
+        if assignment is None or assignment.worker_id != worker_id:
+            raise NotAllowed()
+        if assignment.status != S.REJECTED:
+            raise StaleAction("Only rejected work can be appealed.")
+        if assignment.decided_at is None or now - assignment.decided_at > review.REVERSAL_WINDOW:
+            raise StaleAction("Appeals are possible for 30 days after a rejection.")
+        try:
+            with db.atomic():
+                row = Appeal.create(assignment=assignment.id, message=message, created_at=now)
+        except IntegrityError:
+            raise StaleAction("You already appealed this rejection.") from None
+        hit = Hit.get_by_id(assignment.hit_id)
+        emit("appeal.received", user_id=hit.requester_id, now=now, appeal_id=row.id, assignment_id=assignment.id,
+             hit_id=hit.id)
+        return row
+
+
+def decide(*, requester_id: int, appeal_id: int, approve: bool, now: datetime) -> Appeal:
+    """'Approve instead' pays the worker (reversing the rejection); 'Keep' records it."""
+    with tx():
+        row = Appeal.get_or_none(Appeal.id == appeal_id)
+        if row is None:
+            raise NotAllowed()
+        review.owned_assignment(requester_id, row.assignment_id)
+        if Appeal.update(outcome="approved" if approve else "kept", decided_at=now).where(
+                (Appeal.id == row.id) & Appeal.outcome.is_null()).execute() != 1:
+            raise StaleAction("This appeal was already decided.")
+        if approve:
+            review.approve(requester_id=requester_id, assignment_id=row.assignment_id, now=now,
+                           feedback="Approved after appeal")
+        assignment = Assignment.get_by_id(row.assignment_id)
+        emit("appeal.decided", user_id=assignment.worker_id, now=now, appeal_id=row.id,
+             assignment_id=assignment.id, approved=approve)
+        return Appeal.get_by_id(row.id)
+
+
+def block_counts(*, admin_ids: frozenset[int], admin_id: int, limit: int = 20) -> dict[str, list[tuple[int, str, int]]]:
+    """For admins: workers blocked by the most requesters, and requesters who block the most."""
+    if admin_id not in admin_ids:
+        raise NotAllowed("Only admins can see this.")
+    n = fn.COUNT(WorkerBlock.id).alias("n")
+    workers = (WorkerBlock.select(WorkerBlock.worker, User.first_name, n).join(User, on=(WorkerBlock.worker == User.id))
+               .group_by(WorkerBlock.worker, User.first_name).order_by(n.desc()).limit(limit).tuples())
+    requesters = (WorkerBlock.select(WorkerBlock.requester, User.first_name, n)
+                  .join(User, on=(WorkerBlock.requester == User.id))
+                  .group_by(WorkerBlock.requester, User.first_name).order_by(n.desc()).limit(limit).tuples())
+    return {"workers": list(workers), "requesters": list(requesters)}
