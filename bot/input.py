@@ -17,7 +17,7 @@ from core.services.users import set_pref
 KEY = "awaiting"
 
 
-def waiting_for(user_id: int) -> dict[str, Any] | None:
+def waiting_for(*, user_id: int) -> dict[str, Any] | None:
     user = User.get_or_none(User.id == user_id)
     return (user.prefs or {}).get(KEY) if user else None
 
@@ -40,5 +40,5 @@ class awaiting(MessageFilter):  # noqa: N801 - reads like a filter name
     def filter(self, message: Message) -> bool:
         if message.from_user is None or (message.text or "").startswith("/"):
             return False
-        wait = waiting_for(message.from_user.id)
+        wait = waiting_for(user_id=message.from_user.id)
         return bool(wait) and wait.get("kind") == self.kind

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 # Feature modules, in registration order (a module missing while its feature is built is skipped).
 MODULES = [
     "bot.handlers.start",
+    "bot.handlers.quals",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.

@@ -68,3 +68,15 @@ def block_counts(*, admin_ids: frozenset[int], admin_id: int, limit: int = 20) -
                   .join(User, on=(WorkerBlock.requester == User.id))
                   .group_by(WorkerBlock.requester, User.first_name).order_by(n.desc()).limit(limit).tuples())
     return {"workers": list(workers), "requesters": list(requesters)}
+
+
+def appeal_context(*, requester_id: int | None, appeal_id: int) -> tuple[Appeal, Assignment, Hit, User]:
+    """An appeal with what its card shows; only the HIT's owner (or the system, None) may see it."""
+    row = Appeal.get_or_none(Appeal.id == appeal_id)
+    if row is None:
+        raise NotAllowed()
+    assignment = Assignment.get_by_id(row.assignment_id)
+    hit = Hit.get_by_id(assignment.hit_id)
+    if requester_id is not None and hit.requester_id != requester_id:
+        raise NotAllowed()
+    return row, assignment, hit, User.get_by_id(assignment.worker_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError, fn
 
 from core.db import db, for_update, tx
 from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
@@ -49,7 +49,7 @@ def owned_type(owner_id: int, qtype_id: int) -> QualificationType:
     return qtype
 
 
-def type_by_name(owner_id: int, name: str) -> QualificationType:
+def type_by_name(*, owner_id: int, name: str) -> QualificationType:
     qtype = QualificationType.get_or_none((QualificationType.owner == owner_id)
                                           & (QualificationType.name == name.strip()))
     if qtype is None:
@@ -159,3 +159,31 @@ def answer_test(*, worker_id: int, attempt_id: int, position: int, option: int, 
             qtype = QualificationType.get_by_id(test.qtype_id)
             _upsert_grant(qtype.id, worker_id, attempt.score, now)
         return attempt
+
+
+def my_types(*, owner_id: int) -> list[tuple[QualificationType, int]]:
+    """The requester's qualification types with how many workers hold each."""
+    n = fn.COUNT(QualificationGrant.id)
+    query = (QualificationType.select(QualificationType, n.alias("holders"))
+             .join(QualificationGrant, JOIN.LEFT_OUTER).where(QualificationType.owner == owner_id)
+             .group_by(QualificationType.id).order_by(QualificationType.name))
+    return [(t, t.holders) for t in query]
+
+
+def tests_for(*, worker_id: int, limit: int = 20) -> list[tuple[QualTest, QualificationType, int | None]]:
+    """Qualification tests a worker can take, with the worker's current score."""
+    rows = []
+    for test in (QualTest.select(QualTest, QualificationType).join(QualificationType)
+                 .where(QualificationType.owner != worker_id).order_by(QualTest.id.desc()).limit(limit)):
+        grant_row = QualificationGrant.get_or_none((QualificationGrant.qtype == test.qtype_id)
+                                                   & (QualificationGrant.worker == worker_id))
+        rows.append((test, test.qtype, grant_row.value if grant_row else None))
+    return rows
+
+
+def attempt_view(*, worker_id: int, attempt_id: int) -> tuple[QualTest, QualTestAttempt, QualificationType]:
+    attempt = QualTestAttempt.get_or_none(QualTestAttempt.id == attempt_id)
+    if attempt is None or attempt.worker_id != worker_id:
+        raise NotAllowed()
+    test = QualTest.get_by_id(attempt.test_id)
+    return test, attempt, QualificationType.get_by_id(test.qtype_id)

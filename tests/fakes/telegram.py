@@ -71,6 +71,9 @@ class FakeTelegram(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
                          pool_timeout: Any = None) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a file download: serve what the test put in `files`
+            file_id = url.rsplit("/", 1)[-1]
+            return (200, self.files[file_id]) if file_id in self.files else (404, b"Not Found")
         api_method = url.rsplit("/", 1)[-1]
         params = _plain(request_data.parameters) if request_data else {}
         self.calls.append(Call(api_method, params))

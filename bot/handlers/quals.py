@@ -1,0 +1,200 @@
+"""Qualifications, tests, quality rules, appeals, worker profile and admin block counts."""
+from __future__ import annotations
+
+import json
+
+import yaml
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks, input as waiting
+from bot.runtime import Context, call, now, on_button, on_message
+from bot.views import quals as views
+from core.config import get_settings
+from core.errors import ValidationFailed
+from core.services import appeals, qualifications, quality, users
+from core.specs import parse_duration
+
+MAX_TEST_FILE = 64 * 1024
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationFailed(f"{what} must be a whole number.") from None
+
+
+@on_message
+async def qual(update: Update, context: Context) -> None:
+    """/qual | /qual new NAME | DESCRIPTION | /qual grant NAME WORKER [VALUE] | /qual revoke NAME WORKER"""
+    me, t = update.effective_user.id, now(context)
+    args = (update.effective_message.text or "").split(maxsplit=1)[1:] or [""]
+    verb, _, rest = args[0].partition(" ")
+    if verb == "new":
+        name, _, description = rest.partition("|")
+        qt = await call(qualifications.create_type, owner_id=me, name=name, description=description.strip(), now=t)
+        await update.effective_message.reply_text(f"Created “{qt.name}”. Grant it with /qual grant {qt.name} <worker id>.")
+        return
+    if verb in ("grant", "revoke"):
+        parts = rest.rsplit(maxsplit=2 if verb == "grant" else 1)
+        if verb == "grant" and len(parts) == 3 and not parts[2].lstrip("-").isdigit():
+            parts = rest.rsplit(maxsplit=1)
+        if len(parts) < 2:
+            raise ValidationFailed(f"Use: /qual {verb} <name> <worker id>" + (" [value]" if verb == "grant" else ""))
+        if verb == "grant" and len(parts) == 3 and parts[1].isdigit():
+            name, worker, value = parts[0], _int(parts[1], "The worker id"), _int(parts[2], "The value")
+        else:
+            name, worker, value = parts[0], _int(parts[-1], "The worker id"), 1
+        qt = await call(qualifications.type_by_name, owner_id=me, name=name)
+        if verb == "grant":
+            await call(qualifications.grant, owner_id=me, qtype_id=qt.id, worker_id=worker, value=value, now=t)
+            await update.effective_message.reply_text(f"Granted “{qt.name}” = {value} to worker {worker}.")
+        else:
+            gone = await call(qualifications.revoke, owner_id=me, qtype_id=qt.id, worker_id=worker, now=t)
+            await update.effective_message.reply_text("Revoked." if gone else "That worker did not have it.")
+        return
+    types = await call(qualifications.my_types, owner_id=me)
+    await update.effective_message.reply_text(views.qual_list(types), parse_mode="HTML")
+
+
+@on_message
+async def qualtest_file(update: Update, context: Context) -> None:
+    """A document captioned /qualtest: {name, description?, retake?, questions: [{prompt, options, answer}]}"""
+    doc = update.effective_message.document
+    if doc.file_size and doc.file_size > MAX_TEST_FILE:
+        raise ValidationFailed("That file is too large for a test (64 KB at most).")
+    raw = bytes(await (await doc.get_file()).download_as_bytearray())
+    try:
+        spec = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise ValidationFailed("I couldn't read that file as YAML or JSON"
+                               + (f" (line {line + 1})." if line is not None else ".")) from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("questions"), list):
+        raise ValidationFailed("A test file needs a name and a list of questions with prompt, options and answer.")
+    retake = parse_duration(spec.get("retake", "1d"), field="retake")
+    test = await call(qualifications.create_test, owner_id=update.effective_user.id, name=str(spec.get("name", "")),
+                      description=str(spec.get("description", "")), questions=spec["questions"],
+                      retake_after_s=retake, now=now(context))
+    await update.effective_message.reply_text(
+        f"Test created with {len(test.questions)} question(s). Workers find it with /tests; "
+        "their score is granted automatically.")
+
+
+@on_message
+async def tests(update: Update, context: Context) -> None:
+    rows = await call(qualifications.tests_for, worker_id=update.effective_user.id)
+    text, markup = views.tests_list(rows)
+    await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def take_test(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    attempt = await call(qualifications.start_test, worker_id=me, test_id=cb.arg(0), now=now(context))
+    test, attempt, _ = await call(qualifications.attempt_view, worker_id=me, attempt_id=attempt.id)
+    text, markup = views.test_question(test, attempt)
+    await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    return None
+
+
+@on_button
+async def test_answer(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    attempt_id, position, option = cb.args
+    await call(qualifications.answer_test, worker_id=me, attempt_id=attempt_id, position=position, option=option,
+               now=now(context))
+    test, attempt, qtype = await call(qualifications.attempt_view, worker_id=me, attempt_id=attempt_id)
+    if attempt.score is not None:
+        await update.effective_message.edit_text(views.test_result(qtype, attempt), parse_mode="HTML")
+    else:
+        text, markup = views.test_question(test, attempt)
+        await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+    return None
+
+
+@on_message
+async def quality_rule(update: Update, context: Context) -> None:
+    """/quality | /quality off | /quality MIN_PCT [AFTER_N] [reject|block]"""
+    me = update.effective_user.id
+    args = (update.effective_message.text or "").split()[1:]
+    if args == ["off"]:
+        policy = await call(quality.set_policy, requester_id=me, min_accuracy=None)
+    elif args:
+        if len(args) > 3:
+            raise ValidationFailed("Use: /quality <min %> [after N control answers] [reject|block]")
+        policy = await call(quality.set_policy, requester_id=me, min_accuracy=_int(args[0], "The accuracy"),
+                            min_gold=_int(args[1], "The number of control answers") if len(args) > 1 else 3,
+                            action=args[2] if len(args) > 2 else "reject")
+    else:
+        policy = quality.Policy.of(await call(users.get_user, user_id=me))
+    await update.effective_message.reply_text(views.policy_text(policy), parse_mode="HTML")
+
+
+@on_message
+async def profile(update: Update, context: Context) -> None:
+    """/profile | /profile country DE | timezone Europe/Berlin | skills a, b | interests c, d"""
+    me = update.effective_user.id
+    field, _, value = " ".join((update.effective_message.text or "").split()[1:]).partition(" ")
+    if field == "country":
+        await call(users.set_country, user_id=me, country=value)
+    elif field == "timezone":
+        await call(users.set_timezone, user_id=me, tz_name=value.strip())
+    elif field in ("skills", "interests"):
+        current = await call(quality.profile, user_id=me)
+        current[field] = [v for v in value.split(",")]
+        await call(quality.set_profile, user_id=me, skills=current["skills"], interests=current["interests"])
+    elif field:
+        raise ValidationFailed("Use: /profile country DE · timezone Europe/Berlin · skills a, b · interests c, d")
+    user = await call(users.get_user, user_id=me)
+    await update.effective_message.reply_text(views.profile_text(user, await call(quality.profile, user_id=me)),
+                                              parse_mode="HTML")
+
+
+@on_button
+async def appeal_start(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await waiting.expect(update.effective_user.id, "appeal", assignment_id=cb.arg(0))
+    await update.effective_message.reply_text(
+        "Write your appeal in one message: why should this work be approved?")
+    return None
+
+
+@on_message
+async def appeal_text(update: Update, context: Context) -> None:
+    me = update.effective_user.id
+    wait = await call(waiting.waiting_for, user_id=me)
+    await call(appeals.appeal, worker_id=me, assignment_id=int(wait["assignment_id"]),
+               message=update.effective_message.text or "", now=now(context))
+    await waiting.done(me)
+    await update.effective_message.reply_text("Your appeal was sent to the requester. You'll hear back here.")
+
+
+@on_button
+async def appeal_decide(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    await call(appeals.decide, requester_id=me, appeal_id=cb.arg(0), approve=cb.verb == "apy", now=now(context))
+    row, assignment, hit, worker = await call(appeals.appeal_context, requester_id=me, appeal_id=cb.arg(0))
+    text, markup = views.appeal_card(row, hit.title, worker.display_name, assignment.feedback)
+    await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+    return "Approved and paid." if cb.verb == "apy" else "Rejection kept."
+
+
+@on_message
+async def blocks(update: Update, context: Context) -> None:
+    counts = await call(appeals.block_counts, admin_ids=get_settings().admins, admin_id=update.effective_user.id)
+    await update.effective_message.reply_text(views.block_counts_text(counts), parse_mode="HTML")
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("qual", qual))
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/qualtest\b"), qualtest_file))
+    app.add_handler(CommandHandler("tests", tests))
+    app.add_handler(CommandHandler("quality", quality_rule))
+    app.add_handler(CommandHandler("profile", profile))
+    app.add_handler(CommandHandler("blocks", blocks))
+    app.add_handler(CallbackQueryHandler(take_test, pattern=callbacks.pattern("q", "tst", 1)))
+    app.add_handler(CallbackQueryHandler(test_answer, pattern=callbacks.pattern("q", "ta", 3)))
+    app.add_handler(CallbackQueryHandler(appeal_start, pattern=callbacks.pattern("q", "apl", 1)))
+    app.add_handler(CallbackQueryHandler(appeal_decide, pattern=r"^q:ap[yn]:\d{1,18}$"))
+    app.add_handler(MessageHandler(filters.TEXT & waiting.awaiting("appeal"), appeal_text))
