@@ -47,9 +47,14 @@ def _quality(migrator: SchemaMigrator) -> None:
     db.create_tables([m.QualTest, m.QualTestAttempt, m.GoldStat, m.Appeal], safe=True)
 
 
+def _drafts(migrator: SchemaMigrator) -> None:
+    db.create_tables([m.HitDraft], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
+    (3, _drafts),
 ]
 
 LATEST = MIGRATIONS[-1][0]

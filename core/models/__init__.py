@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.models.base import BaseModel, JSONField, UTCDateTimeField
+from core.models.drafts import DraftStatus, HitDraft
 from core.models.events import OutboxEvent
 from core.models.hits import FILE_KINDS, QUESTION_KINDS, Batch, Hit, HitStatus, Question
 from core.models.money import Account, AccountKind, Entry, LedgerTxn, Payout, PayoutStatus
@@ -40,10 +41,11 @@ ALL_MODELS: list[type[BaseModel]] = [
     QualTestAttempt,
     GoldStat,
     Appeal,
+    HitDraft,
 ]
 
 __all__ = [
-    "ALL_MODELS", "Appeal", "GoldStat", "QualTest", "QualTestAttempt", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
+    "ALL_MODELS", "DraftStatus", "HitDraft", "Appeal", "GoldStat", "QualTest", "QualTestAttempt", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
     "Account", "AccountKind", "Answer", "Assignment", "AssignmentStatus", "BaseModel", "Batch",
     "Bonus", "Entry", "Hit", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn",
     "OutboxEvent", "Payout", "PayoutStatus", "QualificationGrant", "QualificationType",
