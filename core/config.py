@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     alerts_per_hour: int = Field(10, ge=1, le=1_000, validation_alias="HITBOT_ALERTS_PER_HOUR")
     sweep_batch: int = Field(500, ge=1, le=100_000, validation_alias="HITBOT_SWEEP_BATCH")
     log_level: str = Field("INFO", validation_alias="HITBOT_LOG_LEVEL")
+    payment_provider_token: SecretStr | None = Field(None, validation_alias="HITBOT_PAYMENT_PROVIDER_TOKEN")
 
     @field_validator("admins", mode="before")
     @classmethod
