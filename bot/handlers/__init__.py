@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 MODULES = [
     "bot.handlers.start",
     "bot.handlers.quals",
+    "bot.handlers.newhit",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.
@@ -22,6 +23,11 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
     "en": [
         ("start", "Start and show the menu"),
         ("help", "What hitbot can do"),
+        ("newhit", "Post a new HIT"),
+        ("batch", "Post many HITs from a spec file and a CSV"),
+        ("review", "Submissions waiting for your review"),
+        ("myhits", "Your HITs: progress, spend, results"),
+        ("topup", "Add funds to your balance"),
     ],
 }
 

@@ -1,0 +1,271 @@
+"""Issue 5: /newhit, the guided creation flow and spec files, over the fake Telegram."""
+from __future__ import annotations
+
+import json
+
+from bot.app import build_application
+from core import ledger
+from core.config import load_settings
+from core.models import DraftStatus, Hit, HitDraft, HitRequirement, Question
+from tests import factories as f
+from tests.fakes.telegram import BotHarness, TgUser, answers
+from tests.invariants import check_invariants
+
+
+async def requester(bot, cents: int = 100_00, name: str = "Rita") -> TgUser:
+    r = f.requester(cents, name=name)
+    user = TgUser(r.id, name)
+    await bot.text(user, "/start")
+    return user
+
+
+def last(bot, user) -> str:
+    return bot.tg.last_message(user.id).text
+
+
+def labels(bot, user) -> list[str]:
+    return [label for label, _ in bot.tg.last_message(user.id).buttons]
+
+
+async def fill_basics(bot, rita) -> None:
+    await bot.text(rita, "/newhit")
+    assert "What is the <b>title</b>" in last(bot, rita)
+    await bot.text(rita, "Label the bird")
+    assert "Describe the task" in last(bot, rita)
+    await bot.text(rita, "Look at the photo and say which bird it is.")
+    assert "Reward" in last(bot, rita)
+    await bot.press_label(rita, "$0.25")
+    assert "How many workers" in last(bot, rita)
+    await bot.text(rita, "4")
+    await bot.press_label(rita, "10m")
+    await bot.press_label(rita, "3d")
+    assert "Auto-approve" in last(bot, rita)
+    assert "3d (default)" in labels(bot, rita)
+    await bot.press_label(rita, "1d")
+
+
+async def add_choice_question(bot, rita) -> None:
+    assert "Question 1</b>: what kind" in last(bot, rita)
+    await bot.press_label(rita, "Choice (pick one)")
+    await bot.text(rita, "Which bird is it?")
+    await bot.text(rita, "sparrow\nrobin\nblackbird")
+    await bot.press_label(rita, "Required")
+    assert "Question 1 added" in last(bot, rita)
+
+
+async def test_guided_flow_preview_publish_and_double_tap(bot, now):
+    rita = await requester(bot)
+    await fill_basics(bot, rita)
+    await add_choice_question(bot, rita)
+    await bot.press_label(rita, "Add another question")
+    await bot.press_label(rita, "Number")
+    await bot.text(rita, "How many birds do you see?")
+    await bot.text(rita, "0 50")
+    await bot.press_label(rita, "Optional")
+    await bot.press_label(rita, "Done")
+    assert "Requirements" in last(bot, rita)
+    await bot.press_label(rita, "Approval rate ≥ 95%")
+    assert "So far: approval rate ≥ 95%" in last(bot, rita)
+    await bot.text(rita, "country in DE, AT")
+    await bot.press_label(rita, "Done")
+    await bot.photo(rita, file_id="bird-photo")
+    text = last(bot, rita)
+    assert "Preview" in text and "<b>Label the bird</b>" in text
+    assert "Which bird is it? — choice (pick one): sparrow / robin / blackbird" in text
+    assert "How many birds do you see? — number (0 to 50) (optional)" in text
+    assert "approval rate ≥ 95%; country in DE, AT" in text
+    assert "📎 Attachment: photo" in text
+    # 4 x $0.25 = $1.00 rewards, fee 20% = $0.05 each -> $0.20, total $1.20.
+    assert "4 × $0.25 = $1.00 + fee $0.20 = <b>$1.20</b> into escrow" in text
+    assert labels(bot, rita) == ["🚀 Publish", "✏️ Edit", "✖️ Cancel"]
+    preview = bot.tg.last_message(rita.id)
+    publish = preview.buttons[0][1]
+    calls = await bot.press(rita, publish, preview.message_id)
+    assert answers(calls)[0].params["text"] == "Published!"
+    again = await bot.press(rita, publish, preview.message_id)  # the double tap
+    assert "already published" in answers(again)[0].params["text"]
+    (hit,) = Hit.select()
+    assert (hit.title, hit.max_assignments, hit.reward_cents, hit.duration_s, hit.auto_approve_s) == \
+        ("Label the bird", 4, 25, 600, 86400)
+    assert hit.attachment == "photo:bird-photo"
+    qs = list(Question.select().where(Question.hit == hit.id).order_by(Question.position))
+    assert [(q.kind, q.required, q.options) for q in qs] == [
+        ("choice", True, ["sparrow", "robin", "blackbird"]), ("number", False, None)]
+    assert (qs[1].min_value, qs[1].max_value) == (0, 50)
+    assert HitRequirement.select().where(HitRequirement.hit == hit.id).count() == 2
+    assert ledger.balance(ledger.escrow(hit.id)) == 120
+    assert ledger.balance(ledger.available(rita.id)) == 100_00 - 120
+    assert HitDraft.get(HitDraft.user == rita.id).status == DraftStatus.PUBLISHED
+    assert "Published “Label the bird”" in bot.tg.chats[rita.id][preview.message_id].text
+    check_invariants()
+
+
+async def test_bad_inputs_get_clear_errors_and_a_retry(bot):
+    rita = await requester(bot)
+    await bot.text(rita, "/newhit")
+    await bot.text(rita, "x" * 129)
+    assert "at most 128 characters" in last(bot, rita)
+    await bot.text(rita, "Short title")
+    await bot.press_label(rita, "Skip")
+    for bad, why in [("abc", "must be a number"), ("0.001", "at most 2 decimal places"), ("-1", "more than zero"),
+                     ("5000", "between $0.01 and $1,000.00")]:
+        await bot.text(rita, bad)
+        assert why in last(bot, rita), (bad, last(bot, rita))
+    await bot.text(rita, "0.10")
+    for bad, why in [("0", "from 1 to 1000"), ("lots", "whole number"), ("100000", "from 1 to 1000")]:
+        await bot.text(rita, bad)
+        assert why in last(bot, rita)
+    await bot.text(rita, "2")
+    for bad, why in [("5 minutes", "duration such as 90s"), ("10s", "between 30s and 1d"), ("2d", "between 30s")]:
+        await bot.text(rita, bad)
+        assert why in last(bot, rita), (bad, last(bot, rita))
+    await bot.text(rita, "90s")
+    await bot.text(rita, "31d")
+    assert "between 1m and 30d" in last(bot, rita)
+    await bot.text(rita, "2h")
+    await bot.text(rita, "3d")
+    await bot.text(rita, "essay")
+    assert "Pick the kind of answer" in last(bot, rita)
+    await bot.text(rita, "multi")
+    await bot.text(rita, "Which colours?")
+    await bot.text(rita, "red")
+    assert "needs 2 to 10 options" in last(bot, rita)
+    await bot.text(rita, "red, Red")
+    assert "different from each other" in last(bot, rita)
+    await bot.text(rita, "red, " + "g" * 61)
+    assert "1 to 60 characters" in last(bot, rita)
+    await bot.text(rita, "red, green, blue")
+    await bot.text(rita, "maybe")
+    assert "Required or Optional" in last(bot, rita)
+    await bot.text(rita, "required")
+    await bot.press_label(rita, "Done")
+    await bot.text(rita, "karma >= 5")
+    assert "qualification 'karma' is unknown" in last(bot, rita)
+    await bot.text(rita, "approval_rate is high")
+    assert "Write a requirement like" in last(bot, rita)
+    await bot.text(rita, "approval_rate in")
+    assert "needs a list of 1 to 30 values" in last(bot, rita)
+    await bot.press_label(rita, "No requirements")
+    await bot.text(rita, "ftp://example.com/x")
+    assert "https://" in last(bot, rita)
+    await bot.press_label(rita, "Skip")
+    text = last(bot, rita)
+    assert "Preview" in text and "2 × $0.10" in text and "⏱ 1m" in text
+    draft = HitDraft.get(HitDraft.user == rita.id)
+    assert draft.data["reward"] == "0.10" and draft.data["duration"] == "90s"
+    assert Hit.select().count() == 0
+
+
+async def test_insufficient_balance_says_what_is_missing(bot):
+    rita = await requester(bot, cents=50)
+    await fill_basics(bot, rita)
+    await add_choice_question(bot, rita)
+    await bot.press_label(rita, "Done")
+    await bot.press_label(rita, "No requirements")
+    await bot.press_label(rita, "Skip")
+    assert "$0.70 missing" in last(bot, rita)  # $1.20 needed, $0.50 available
+    calls = await bot.press_label(rita, "Publish")
+    sent = [c.text for c in calls if c.method == "sendMessage"]
+    assert sent and "needs $1.20 but your balance is $0.50: $0.70 missing. Top up with /topup." in sent[0]
+    assert Hit.select().count() == 0
+    assert ledger.balance(ledger.available(rita.id)) == 50
+    assert HitDraft.get(HitDraft.user == rita.id).status == DraftStatus.EDITING  # still there after topping up
+
+
+async def test_edit_from_preview_and_cancel_any_time(bot):
+    rita = await requester(bot)
+    await fill_basics(bot, rita)
+    await add_choice_question(bot, rita)
+    await bot.press_label(rita, "Done")
+    await bot.press_label(rita, "No requirements")
+    await bot.press_label(rita, "Skip")
+    await bot.press_label(rita, "Edit")
+    await bot.press_label(rita, "Reward")
+    await bot.text(rita, "0.40")
+    assert "4 × $0.40" in last(bot, rita)  # straight back to the preview
+    await bot.press_label(rita, "Edit")
+    await bot.press_label(rita, "Add a question")
+    await bot.press_label(rita, "Text")
+    await bot.text(rita, "Any comment?")
+    await bot.text(rita, "300")
+    await bot.press_label(rita, "Optional")
+    await bot.press_label(rita, "Done")
+    assert "Any comment? — text (optional)" in last(bot, rita)
+    await bot.press_label(rita, "Edit")
+    await bot.press_label(rita, "Remove last question")
+    assert "Any comment?" not in last(bot, rita)
+    # Cancel in the middle of a question.
+    await bot.press_label(rita, "Edit")
+    await bot.press_label(rita, "Add a question")
+    await bot.press_label(rita, "Cancel")
+    assert "Cancelled. Nothing was published" in last(bot, rita)
+    await bot.text(rita, "Some stray text")  # no longer routed to the draft
+    assert HitDraft.get(HitDraft.user == rita.id).status == DraftStatus.CANCELLED
+    assert Hit.select().count() == 0
+
+
+async def test_stale_preset_button_is_refused(bot):
+    rita = await requester(bot)
+    await bot.text(rita, "/newhit")
+    await bot.text(rita, "Title")
+    await bot.press_label(rita, "Skip")
+    reward_prompt = bot.tg.last_message(rita.id)
+    await bot.press_label(rita, "$0.05", reward_prompt.message_id)
+    again = await bot.press(rita, reward_prompt.buttons[1][1], reward_prompt.message_id)  # $0.10, too late
+    assert "already answered" in answers(again)[0].params["text"]
+    assert HitDraft.get(HitDraft.user == rita.id).data["reward"] == "0.05"
+    mallory = await requester(bot, name="Mallory")
+    forged = await bot.press(mallory, reward_prompt.buttons[1][1])
+    assert answers(forged)[0].params["text"] == "This button is no longer valid."
+
+
+async def test_draft_survives_a_restart(bot, clock):
+    rita = await requester(bot)
+    await bot.text(rita, "/newhit")
+    await bot.text(rita, "Restart-proof")
+    await bot.press_label(rita, "Skip")
+    await bot.text(rita, "0.30")
+    await bot.app.shutdown()
+    # A new process: nothing in memory, the same database.
+    app = build_application(load_settings(telegram_bot_token="123:TEST", telegram_api_url="http://fake.invalid"),
+                            request=bot.tg, rate_limit=False, clock=clock)
+    await app.initialize()
+    fresh = BotHarness(app, bot.tg)
+    fresh._update_ids = bot._update_ids
+    await fresh.text(rita, "2")  # the assignments answer goes to the same draft
+    assert "Time allotted" in last(fresh, rita)
+    await fresh.text(rita, "/newhit")
+    assert "unfinished HIT “Restart-proof”" in last(fresh, rita)
+    await fresh.press_label(rita, "Continue")
+    assert "Time allotted" in last(fresh, rita)
+    draft = HitDraft.get(HitDraft.user == rita.id)
+    assert (draft.data["reward"], draft.data["assignments"]) == ("0.30", 2)
+    await app.shutdown()
+
+
+async def test_spec_file_instead_of_the_steps(bot):
+    rita = await requester(bot)
+    spec = f.spec(assignments=2, qualifications=[{"name": "approval_rate", "comparator": ">=", "value": 90}])
+    bot.tg.files["spec1"] = json.dumps(spec).encode()
+    await bot._feed({"message": bot._message(rita, caption="/newhit", document={
+        "file_id": "spec1", "file_unique_id": "s1", "file_name": "hit.json", "file_size": 500})})
+    text = last(bot, rita)
+    assert "Preview" in text and "Label the photo" in text and "2 × $0.50" in text
+    await bot.press_label(rita, "Publish")
+    assert Hit.select().count() == 1
+
+
+async def test_spec_file_errors_name_the_line(bot):
+    rita = await requester(bot)
+    await bot.text(rita, "/newhit")
+    bad_yaml = b"title: Birds\nreward: '0.10'\nquestions:\n  - {id: a, kind: text, prompt: 'x'\n"
+    await bot.document(rita, "bad1", "hit.yaml", "application/x-yaml", bad_yaml)
+    assert "can't be read on line" in last(bot, rita)
+    unknown = (b"title: Birds\nreward: '0.10'\ncolour: red\nquestions:\n"
+               b"  - id: a\n    kind: choice\n    prompt: Which?\n    options: [one]\n")
+    await bot.document(rita, "bad2", "hit.yml", "application/x-yaml", unknown)
+    text = last(bot, rita)
+    assert "line 3, colour: unknown key" in text
+    assert "line 5, questions.0: " in text and "2 to 10 options" in text
+    assert Hit.select().count() == 0
+    assert HitDraft.get(HitDraft.user == rita.id).step == "title"  # the guided draft is untouched
