@@ -16,6 +16,7 @@ MODULES = [
     "bot.handlers.start",
     "bot.handlers.quals",
     "bot.handlers.newhit",
+    "bot.handlers.batch",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views.common import button, duration, esc, fit, keyboard, money
+from bot.views.common import button, duration, esc, fit, keyboard, money, progress_bar
 from core.config import get_settings
 from core.models import HitDraft
 from core.money import parse_amount
@@ -183,3 +183,46 @@ def published(hit_id: int, title: str) -> str:
 
 CANCELLED = "Cancelled. Nothing was published. Start again any time with /newhit."
 STEP_COUNT = len(STEPS)
+
+
+# Batches (/batch) -----------------------------------------------------------------------------
+
+BATCH_START = ("📦 <b>Batch</b>: one HIT per CSV row.\n"
+               "1. Send the HIT spec file (YAML or JSON, the /newhit fields; any text may hold "
+               "<code>${column}</code> placeholders).\n"
+               "2. Send the CSV (UTF-8, a header row naming the columns; "
+               "<code>_gold_&lt;question id&gt;</code> columns hold control answers).\n"
+               "Nothing is published until you confirm; all rows or none.")
+
+
+def batch_need(have_spec: bool) -> str:
+    return ("✔️ Spec file received. Now send the CSV with one row per HIT." if have_spec
+            else "✔️ CSV received. Now send the HIT spec file (YAML or JSON).")
+
+
+def batch_summary(rows_n: int, plan, available_cents: int) -> tuple[str, InlineKeyboardMarkup]:
+    short = plan.total_cents - available_cents
+    text = (f"📦 <b>{rows_n} HITs</b> ready, {plan.assignments} assignments in all.\n"
+            f"💳 Rewards {money(plan.rewards_cents)} + fees {money(plan.fees_cents)} = "
+            f"<b>{money(plan.total_cents)}</b> into escrow.\nYour balance: {money(available_cents)}")
+    if short > 0:
+        text += f" — <b>{money(short)} missing</b>: top up with /topup, then press Publish."
+    return text, batch_buttons()
+
+
+def batch_buttons() -> InlineKeyboardMarkup:
+    return keyboard([[button("🚀 Publish", callbacks.make("r", "bp")), button("✖️ Cancel", callbacks.make("r", "bx"))]])
+
+
+def batch_progress(done: int, total: int) -> str:
+    return f"⏳ Publishing your batch…\n{progress_bar(done, total)}"
+
+
+def batch_done(batch_id: int, hits_n: int, total_cents: int) -> str:
+    return (f"✅ Published {hits_n} HITs (batch #{batch_id}); {money(total_cents)} is in escrow.\n"
+            "Follow it in /myhits, where you can also download the results.")
+
+
+def batch_bad_rows(message: str, count: int) -> str:
+    extra = "\nThe full list is in the attached file." if count > 20 else ""
+    return fit(f"❌ {esc(message)}{extra}\nFix the CSV (or the spec) and send it again.")
