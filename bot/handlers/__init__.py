@@ -17,6 +17,7 @@ MODULES = [
     "bot.handlers.quals",
     "bot.handlers.newhit",
     "bot.handlers.batch",
+    "bot.handlers.review",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.

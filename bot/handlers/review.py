@@ -1,0 +1,230 @@
+"""Reviewing work: the card's Approve / Reject (reason) / Bonus (amount, reason) / Block,
+the /review queue, 'Approve all' with a confirmation, reversing rejections, review mode.
+
+Every press is re-checked in core (owner, status); a forged, stale or repeated press
+gets a notice and changes nothing. What the bot waits for (a reason, an amount) is kept
+in the database (bot.input)."""
+from __future__ import annotations
+
+from telegram import Bot, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks, input as waiting
+from bot.runtime import Context, call, now, on_button, on_message
+from bot.views import review as views
+from core.config import get_settings
+from core.errors import StaleAction, ValidationFailed
+from core.models import AssignmentStatus as S
+from core.money import parse_amount
+from core.services import review, submissions, users
+from core.services.manage import owned_hit
+
+
+async def send_card(bot: Bot, chat_id: int, assignment_id: int, context: Context, *, queue: bool = False) -> Message:
+    """Send a submission card and its file answers (forwarded by file id)."""
+    text, markup, files = await call(views.submission_card, assignment_id=assignment_id, now=now(context), queue=queue)
+    message = await bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
+    senders = {"photo": bot.send_photo, "document": bot.send_document, "voice": bot.send_voice}
+    for f in files:
+        await senders[f.kind](chat_id, f.file_id, caption=f.caption)
+    return message
+
+
+async def refresh_card(bot: Bot, chat_id: int, message_id: int, assignment_id: int, context: Context) -> None:
+    """Show the decision on the card (buttons that no longer apply disappear)."""
+    text, markup, _ = await call(views.submission_card, assignment_id=assignment_id, now=now(context))
+    try:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup,
+                                    parse_mode="HTML")
+    except BadRequest as exc:  # unchanged, or too old to edit: the decision stands either way
+        if "not modified" not in str(exc).lower():
+            await bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
+
+
+async def _owned(context: Context, me: int, assignment_id: int) -> submissions.Submission:
+    return await call(submissions.submission, assignment_id=assignment_id, requester_id=me)
+
+
+@on_button
+async def approve(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    before = await call(review.approve, requester_id=me, assignment_id=cb.arg(0), now=now(context))
+    await refresh_card(context.bot, msg.chat_id, msg.message_id, before.id, context)
+    return "Approved and paid."
+
+
+@on_button
+async def reject(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    sub = await _owned(context, me, cb.arg(0))
+    if sub.assignment.status != S.SUBMITTED:
+        raise StaleAction(f"This submission is already {sub.assignment.status}.")
+    await waiting.expect(me, "reject", assignment_id=sub.assignment.id, card=msg.message_id)
+    await msg.reply_text(views.ASK_REASON.format(id=sub.assignment.id), reply_markup=views.cancel_input(sub.assignment.id))
+    return None
+
+
+@on_message
+async def reject_reason(update: Update, context: Context) -> None:
+    me, msg = update.effective_user.id, update.effective_message
+    wait = await call(waiting.waiting_for, user_id=me)
+    try:  # a reason too long: ValidationFailed is replied and the same question stands
+        decided = await call(review.reject, requester_id=me, assignment_id=int(wait["assignment_id"]),
+                             feedback=msg.text or "", now=now(context))
+    except StaleAction:
+        await waiting.done(me)  # decided meanwhile (another device, the auto-approve sweep)
+        raise
+    await waiting.done(me)
+    await refresh_card(context.bot, msg.chat_id, int(wait["card"]), decided.id, context)
+    await msg.reply_text("❌ Rejected; the worker sees your reason. You can still approve it within 30 days.")
+
+
+@on_button
+async def bonus(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    sub = await _owned(context, me, cb.arg(0))
+    if sub.assignment.status not in (S.SUBMITTED, S.APPROVED, S.REJECTED):
+        raise StaleAction("Bonuses are for work that was submitted.")
+    prompt = await msg.reply_text(views.ASK_BONUS_AMOUNT.format(id=sub.assignment.id, fee=get_settings().fee_percent),
+                                  reply_markup=views.cancel_input(sub.assignment.id))
+    await waiting.expect(me, "bonus", assignment_id=sub.assignment.id, card=msg.message_id, nonce=prompt.message_id)
+    return None
+
+
+@on_message
+async def bonus_input(update: Update, context: Context) -> None:
+    me, msg = update.effective_user.id, update.effective_message
+    wait = dict(await call(waiting.waiting_for, user_id=me) or {})
+    settings = get_settings()
+    if "amount_cents" not in wait:
+        cents = parse_amount(msg.text or "", settings.currency, field="bonus")
+        if cents > settings.max_reward_cents:
+            raise ValidationFailed(f"A bonus can be at most {views.money(settings.max_reward_cents)}.")
+        wait.pop("kind", None)
+        await waiting.expect(me, "bonus", **wait, amount_cents=cents)
+        await msg.reply_text(views.ASK_BONUS_REASON.format(amount=views.money(cents)),
+                             reply_markup=views.cancel_input(int(wait["assignment_id"])))
+        return
+    assignment_id = int(wait["assignment_id"])
+    try:
+        paid = await call(review.bonus, requester_id=me, assignment_id=assignment_id,
+                          amount_cents=int(wait["amount_cents"]), reason=msg.text or "", now=now(context),
+                          key=f"{assignment_id}:{wait['nonce']}")
+    except StaleAction:
+        await waiting.done(me)
+        raise
+    await waiting.done(me)
+    await refresh_card(context.bot, msg.chat_id, int(wait["card"]), assignment_id, context)
+    await msg.reply_text(f"💵 Bonus of {views.money(paid.amount_cents)} sent (fee {views.money(paid.fee_cents)}).")
+
+
+@on_button
+async def cancel_input(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    wait = await call(waiting.waiting_for, user_id=me)
+    if wait and wait.get("kind") in ("reject", "bonus") and int(wait.get("assignment_id", 0)) == cb.arg(0):
+        await waiting.done(me)
+    await update.effective_message.edit_text("Cancelled; nothing changed.")
+    return None
+
+
+@on_button
+async def block(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    sub = await _owned(context, update.effective_user.id, cb.arg(0))
+    if sub.worker_blocked:
+        raise StaleAction("You already blocked this worker.")
+    await update.effective_message.edit_reply_markup(views.block_confirm(sub))
+    return "Block this worker from all your HITs?"
+
+
+@on_button
+async def block_answer(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    sub = await _owned(context, me, cb.arg(0))
+    toast = None
+    if cb.verb == "blky":
+        done = await call(review.block_worker, requester_id=me, worker_id=sub.worker.id, reason="", now=now(context))
+        toast = "Blocked: they won't see your HITs any more." if done else "Already blocked."
+    await refresh_card(context.bot, msg.chat_id, msg.message_id, sub.assignment.id, context)
+    return toast
+
+
+@on_message
+async def review_queue(update: Update, context: Context) -> None:
+    me, msg = update.effective_user.id, update.effective_message
+    total, hits = await call(submissions.pending_by_hit, requester_id=me)
+    user = await call(users.get_user, user_id=me)
+    text, markup = views.queue_summary(total, hits, (user.prefs or {}).get("review_mode", "immediate"), now(context))
+    await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    first = await call(submissions.next_pending, requester_id=me)
+    if first is not None:
+        await send_card(context.bot, msg.chat_id, first.id, context, queue=True)
+
+
+@on_button
+async def next_card(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    await _owned(context, me, cb.arg(0))
+    following = await call(submissions.next_pending, requester_id=me, after_id=cb.arg(0))
+    if following is None:
+        return "That was the last one waiting. 🎉"
+    await send_card(context.bot, msg.chat_id, following.id, context, queue=True)
+    return None
+
+
+@on_button
+async def approve_all(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    hit_id, last_id = cb.args
+    hit = await call(owned_hit, requester_id=me, hit_id=hit_id)
+    if cb.verb == "apan":
+        await msg.edit_text("Cancelled; nothing was approved.")
+        return None
+    if cb.verb == "apa":
+        _, pending = await call(submissions.pending_by_hit, requester_id=me, limit=1000)
+        count = next((p.count for p in pending if p.hit.id == hit.id), 0)
+        if count == 0:
+            raise StaleAction("Nothing is waiting on this HIT any more.")
+        text, markup = views.approve_all_confirm(hit.title, hit.id, count, last_id, hit.reward_cents)
+        await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
+        return None
+    done, paid = await call(submissions.approve_all, requester_id=me, hit_id=hit.id, up_to_id=last_id,
+                            now=now(context))
+    await msg.edit_text(views.approve_all_done(done, paid, hit.title), parse_mode="HTML")
+    return f"Approved {done}." if done else "Nothing left to approve."
+
+
+@on_button
+async def review_mode(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    if cb.arg(0) not in (0, 1):
+        raise StaleAction()
+    mode = "digest" if cb.arg(0) == 1 else "immediate"
+    await call(users.set_pref, user_id=me, key="review_mode", value=mode)
+    total, hits = await call(submissions.pending_by_hit, requester_id=me)
+    text, markup = views.queue_summary(total, hits, mode, now(context))
+    await msg.edit_text(text, reply_markup=markup, parse_mode="HTML")
+    return "New submissions: in a daily digest." if mode == "digest" else "New submissions: as they arrive."
+
+
+@on_button
+async def rejections(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    rows = await call(submissions.recent_rejections, requester_id=me, now=now(context), limit=5)
+    if not rows:
+        return "No rejections in the last 30 days."
+    for a in rows:
+        await send_card(context.bot, msg.chat_id, a.id, context)
+    return None
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("review", review_queue))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("reject"), reject_reason))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("bonus"), bonus_input))
+    for verb, fn, nargs in (("apv", approve, 1), ("rej", reject, 1), ("bon", bonus, 1), ("blk", block, 1),
+                            ("blky", block_answer, 1), ("blkn", block_answer, 1), ("rix", cancel_input, 1),
+                            ("nxt", next_card, 1), ("apa", approve_all, 2), ("apay", approve_all, 2),
+                            ("apan", approve_all, 2), ("rm", review_mode, 1), ("rrj", rejections, 0)):
+        app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("r", verb, nargs)))
