@@ -18,6 +18,7 @@ MODULES = [
     "bot.handlers.newhit",
     "bot.handlers.batch",
     "bot.handlers.review",
+    "bot.handlers.myhits",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.

@@ -1,0 +1,170 @@
+"""/myhits: progress, spend and time left per HIT or batch; extend, add assignments,
+expire now (unused escrow refunded), and download the results as CSV and JSON."""
+from __future__ import annotations
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks, input as waiting
+from bot.runtime import Context, call, now, on_button, on_message
+from bot.views import myhits as views
+from bot.views.common import esc, money
+from core.config import get_settings
+from core.errors import StaleAction, ValidationFailed
+from core.services import accounts, export, manage, myhits
+
+DAY_S = 86_400
+
+
+async def _list(update: Update, context: Context, page: int, *, edit: bool) -> None:
+    me = update.effective_user.id
+    items, more = await call(myhits.my_items, requester_id=me, page=page)
+    balances = await call(accounts.balances, user_id=me)
+    text, markup = views.hits_list(items, page, more, balances, now(context))
+    if edit:
+        await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_message
+async def my_hits(update: Update, context: Context) -> None:
+    await _list(update, context, 0, edit=False)
+
+
+@on_button
+async def page(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    if not 0 <= cb.arg(0) <= 1000:
+        raise StaleAction()
+    await _list(update, context, cb.arg(0), edit=True)
+    return None
+
+
+async def _show_hit(update: Update, context: Context, hit_id: int) -> None:
+    item = await call(myhits.hit_item, requester_id=update.effective_user.id, hit_id=hit_id)
+    text, markup = views.hit_card(item, now(context))
+    await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def hit_card(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await _show_hit(update, context, cb.arg(0))
+    return None
+
+
+async def _show_batch(update: Update, context: Context, batch_id: int) -> None:
+    item = await call(myhits.batch_item, requester_id=update.effective_user.id, batch_id=batch_id)
+    text, markup = views.batch_card(item, now(context))
+    await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def batch_card(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await _show_batch(update, context, cb.arg(0))
+    return None
+
+
+@on_button
+async def extend(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    hit_id, days = cb.args
+    if days not in (1, 7):
+        raise StaleAction()
+    hit = await call(manage.extend_hit, requester_id=update.effective_user.id, hit_id=hit_id, extra_s=days * DAY_S,
+                     now=now(context))
+    await _show_hit(update, context, hit.id)
+    return f"Extended by {days} day(s)."
+
+
+@on_button
+async def add(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    hit_id, count, max_before = cb.args
+    # The key holds the size the requester saw: a double tap adds once, a press on the updated card adds again.
+    await call(manage.add_assignments, requester_id=update.effective_user.id, hit_id=hit_id, count=count,
+               now=now(context), key=f"{hit_id}:{max_before}+{count}")
+    await _show_hit(update, context, hit_id)
+    return f"Added {count} assignment(s); their cost is in escrow."
+
+
+@on_button
+async def add_other(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    hit_id, max_before = cb.args
+    item = await call(myhits.hit_item, requester_id=me, hit_id=hit_id)
+    most = get_settings().max_assignments - item.hit.max_assignments
+    if most < 1:
+        raise StaleAction("This HIT already has the most assignments allowed.")
+    await waiting.expect(me, "addasg", hit_id=hit_id, max_before=max_before, card=update.effective_message.message_id)
+    await update.effective_message.reply_text(views.ASK_COUNT.format(
+        title=esc(item.hit.title), most=most, unit=money(item.hit.unit_cost_cents)), parse_mode="HTML")
+    return None
+
+
+@on_message
+async def add_count(update: Update, context: Context) -> None:
+    me, msg = update.effective_user.id, update.effective_message
+    wait = await call(waiting.waiting_for, user_id=me)
+    text = (msg.text or "").strip()
+    if not text.isdigit() or len(text) > 6:
+        raise ValidationFailed("Send a whole number, e.g. 5.")
+    hit_id, count = int(wait["hit_id"]), int(text)
+    try:
+        hit = await call(manage.add_assignments, requester_id=me, hit_id=hit_id, count=count, now=now(context),
+                         key=f"{hit_id}:{wait['max_before']}+{count}")
+    except StaleAction:
+        await waiting.done(me)
+        raise
+    await waiting.done(me)
+    await msg.reply_text(f"➕ Added {count} assignment(s) to “{esc(hit.title)}”: now {hit.max_assignments} in all.",
+                         parse_mode="HTML")
+
+
+@on_button
+async def expire(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, hit_id = update.effective_user.id, cb.arg(0)
+    item = await call(myhits.hit_item, requester_id=me, hit_id=hit_id)
+    if cb.verb == "exp":
+        text, markup = views.expire_confirm("this HIT", item.progress.available * item.hit.unit_cost_cents,
+                                            "expy", hit_id, "mh")
+        await update.effective_message.edit_text(text, reply_markup=markup)
+        return None
+    refund = await call(manage.close_hit, requester_id=me, hit_id=hit_id, now=now(context))
+    await _show_hit(update, context, hit_id)
+    return "This HIT had already ended." if refund is None else f"Ended; {money(refund)} back in your balance."
+
+
+@on_button
+async def expire_batch(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, batch_id = update.effective_user.id, cb.arg(0)
+    if cb.verb == "expb":
+        await call(myhits.batch_item, requester_id=me, batch_id=batch_id)  # the owner only
+        text, markup = views.expire_confirm("every open HIT of this batch", None, "expby", batch_id, "mb")
+        await update.effective_message.edit_text(text, reply_markup=markup)
+        return None
+    ended, refund = await call(myhits.close_batch, requester_id=me, batch_id=batch_id, now=now(context))
+    await _show_batch(update, context, batch_id)
+    return f"Ended {ended} HIT(s); {money(refund)} back in your balance." if ended else "Nothing was open any more."
+
+
+@on_button
+async def results(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    target = {"hit_id": cb.arg(0)} if cb.verb == "res" else {"batch_id": cb.arg(0)}
+    rows = await call(export.results, requester_id=me, **target)
+    if not rows:
+        return "No one has worked on it yet: nothing to download."
+    name = f"hit-{cb.arg(0)}-results" if cb.verb == "res" else f"batch-{cb.arg(0)}-results"
+    await msg.reply_document(InputFile(await call(export.to_csv, rows=rows), filename=f"{name}.csv"),
+                             caption=f"{len(rows)} assignment(s) as CSV (opens in any spreadsheet).")
+    await msg.reply_document(InputFile(await call(export.to_json, rows=rows), filename=f"{name}.json"),
+                             caption="The same as JSON.")
+    return None
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("myhits", my_hits))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("addasg"), add_count))
+    for verb, fn, nargs in (("mp", page, 1), ("mh", hit_card, 1), ("mb", batch_card, 1), ("ext", extend, 2),
+                            ("add", add, 3), ("addn", add_other, 2), ("exp", expire, 1), ("expy", expire, 1),
+                            ("expb", expire_batch, 1), ("expby", expire_batch, 1), ("res", results, 1),
+                            ("resb", results, 1)):
+        app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("r", verb, nargs)))
