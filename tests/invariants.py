@@ -11,21 +11,28 @@ def check_invariants() -> None:
     assert Entry.select(fn.COALESCE(fn.SUM(Entry.amount_cents), 0)).scalar() == 0
     assert Account.select(fn.COALESCE(fn.SUM(Account.balance_cents), 0)).scalar() == 0
     per_account = dict(Entry.select(Entry.account, fn.SUM(Entry.amount_cents)).group_by(Entry.account).tuples())
-    for acc in Account.select():
-        assert acc.balance_cents == per_account.get(acc.id, 0), acc.code
-        if not acc.allow_negative:
-            assert acc.balance_cents >= 0, acc.code
-    for hit in Hit.select():
-        holders = dict(Assignment.select(Assignment.status, fn.COUNT(Assignment.id))
-                       .where(Assignment.hit == hit.id).group_by(Assignment.status).tuples())
-        active = holders.get(S.ACCEPTED, 0) + holders.get(S.SUBMITTED, 0)
-        settled = holders.get(S.APPROVED, 0) + holders.get(S.REJECTED, 0)
+    accounts = Account.select(Account.id, Account.code, Account.balance_cents, Account.allow_negative).tuples()
+    for account_id, code, balance, allow_negative in accounts:
+        assert balance == per_account.get(account_id, 0), code
+        if not allow_negative:
+            assert balance >= 0, code
+    # Grouped queries, not a query per HIT: the property tests call this after every step.
+    holders: dict[int, dict[str, int]] = {}
+    for hit_id, status, n in (Assignment.select(Assignment.hit, Assignment.status, fn.COUNT(Assignment.id))
+                              .group_by(Assignment.hit, Assignment.status).tuples()):
+        holders.setdefault(hit_id, {})[status] = n
+    escrows = dict(Account.select(Account.hit_id, Account.balance_cents)
+                   .where(Account.code.startswith("escrow:")).tuples())
+    hits = Hit.select(Hit.id, Hit.status, Hit.available, Hit.max_assignments, Hit.reward_cents, Hit.fee_cents)
+    for hit in hits:
+        counts = holders.get(hit.id, {})
+        active = counts.get(S.ACCEPTED, 0) + counts.get(S.SUBMITTED, 0)
+        settled = counts.get(S.APPROVED, 0) + counts.get(S.REJECTED, 0)
         assert active + settled + hit.available <= hit.max_assignments, hit.id
         assert hit.available >= 0
         if hit.status == HitStatus.OPEN:
             assert active + settled + hit.available == hit.max_assignments, hit.id
         else:
             assert hit.available == 0
-        escrow = Account.get_or_none(Account.code == f"escrow:{hit.id}")
         unpaid = (active + hit.available) * hit.unit_cost_cents
-        assert (escrow.balance_cents if escrow else 0) == unpaid, (hit.id, escrow and escrow.balance_cents, unpaid)
+        assert escrows.get(hit.id, 0) == unpaid, (hit.id, escrows.get(hit.id), unpaid)
