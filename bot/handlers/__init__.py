@@ -19,6 +19,8 @@ MODULES = [
     "bot.handlers.batch",
     "bot.handlers.review",
     "bot.handlers.myhits",
+    "bot.handlers.topup",
+    "bot.handlers.admin",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.

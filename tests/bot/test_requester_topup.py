@@ -1,0 +1,108 @@
+"""Issue 5: /topup with Telegram Payments (credited once per charge id) and the admin's /credit."""
+from __future__ import annotations
+
+import pytest
+
+from core import ledger
+from core.config import get_settings
+from core.models import LedgerTxn
+from tests import factories as f
+from tests.conftest import ADMIN_ID
+from tests.fakes.telegram import TgUser, answers
+from tests.invariants import check_invariants
+
+
+@pytest.fixture
+def payments(monkeypatch):
+    monkeypatch.setenv("HITBOT_PAYMENT_PROVIDER_TOKEN", "284685063:TEST:provider")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("HITBOT_PAYMENT_PROVIDER_TOKEN")
+    get_settings.cache_clear()
+
+
+async def start(bot, name: str = "Rita", user_id: int | None = None) -> TgUser:
+    u = TgUser(user_id or f.user(name).id, name)
+    await bot.text(u, "/start")
+    return u
+
+
+def last(bot, user) -> str:
+    return bot.tg.last_message(user.id).text
+
+
+async def pre_checkout(bot, user: TgUser, payload: str, total: int, currency: str = "USD"):
+    calls = await bot._feed({"pre_checkout_query": {"id": f"pcq{total}", "from": user.as_dict(), "currency": currency,
+                                                    "total_amount": total, "invoice_payload": payload}})
+    (answer,) = [c for c in calls if c.method == "answerPreCheckoutQuery"]
+    return answer.params
+
+
+async def pay(bot, user: TgUser, payload: str, total: int, charge: str):
+    return await bot._feed({"message": bot._message(user, successful_payment={
+        "currency": "USD", "total_amount": total, "invoice_payload": payload,
+        "telegram_payment_charge_id": charge, "provider_payment_charge_id": "prov-" + charge})})
+
+
+async def test_invoice_checkout_and_one_credit_per_charge(bot, payments):
+    rita = await start(bot)
+    await bot.text(rita, "/topup")
+    assert "How much do you want to add?" in last(bot, rita)
+    calls = await bot.press_label(rita, "$10.00")
+    (invoice,) = [c for c in calls if c.method == "sendInvoice"]
+    assert invoice.params["currency"] == "USD" and invoice.params["provider_token"] == "284685063:TEST:provider"
+    assert invoice.params["prices"] == [{"label": "Balance top-up", "amount": 1000}]
+    payload = invoice.params["payload"]
+    assert payload == f"topup:{rita.id}:1000"
+    assert (await pre_checkout(bot, rita, payload, 1000))["ok"] is True
+    refused = await pre_checkout(bot, rita, payload, 1)  # amount changed
+    assert refused["ok"] is False and "out of date" in refused["error_message"]
+    mallory = await start(bot, "Mallory")
+    stolen = await pre_checkout(bot, mallory, payload, 1000)  # someone else's invoice
+    assert stolen["ok"] is False and "someone else" in stolen["error_message"]
+    assert (await pre_checkout(bot, rita, "buy:everything", 1000))["ok"] is False
+    assert (await pre_checkout(bot, rita, payload, 1000, currency="EUR"))["ok"] is False
+
+    await pay(bot, rita, payload, 1000, "charge-1")
+    assert last(bot, rita) == "✅ Payment received: $10.00 added. Your balance is now $10.00."
+    await pay(bot, rita, payload, 1000, "charge-1")  # the same update delivered again
+    assert last(bot, rita) == "This payment was already added to your balance."
+    assert ledger.balance(ledger.available(rita.id)) == 1000
+    assert LedgerTxn.select().where(LedgerTxn.kind == "topup").count() == 1
+    check_invariants()
+
+
+async def test_typed_amount_and_bounds(bot, payments):
+    rita = await start(bot)
+    calls = await bot.text(rita, "/topup 12.50")
+    assert [c.params["prices"][0]["amount"] for c in calls if c.method == "sendInvoice"] == [1250]
+    await bot.text(rita, "/topup 0.50")
+    assert "Top up between $1.00 and $10,000.00" in last(bot, rita)
+    await bot.text(rita, "/topup lots")
+    assert "must be a number" in last(bot, rita)
+    forged = await bot.press(rita, "r:tu:99999999999")
+    assert "Top up between" in answers(forged)[0].params["text"]
+
+
+async def test_without_a_provider_token_topup_explains(bot):
+    rita = await start(bot)
+    calls = await bot.text(rita, "/topup")
+    assert not [c for c in calls if c.method == "sendInvoice"]
+    assert "Payments aren't set up" in last(bot, rita) and str(rita.id) in last(bot, rita)
+
+
+async def test_admin_credit(bot):
+    admin = await start(bot, "Admin", user_id=ADMIN_ID)
+    rita = await start(bot)
+    await bot.text(rita, f"/credit {rita.id} 100 gift to myself")
+    assert last(bot, rita) == "Only admins can do that."
+    await bot.text(admin, f"/credit {rita.id} 12.34")
+    assert "Use: /credit <user id> <amount> <reason>" in last(bot, admin)
+    await bot.text(admin, f"/credit {rita.id} abc refund")
+    assert "must be a number" in last(bot, admin)
+    await bot.text(admin, "/credit 424242 1.00 refund")
+    assert "No user with id 424242" in last(bot, admin)
+    await bot.text(admin, f"/credit {rita.id} 12.34 refund for HIT 7")
+    assert last(bot, admin) == f"Credited $12.34 to Rita (id {rita.id}). Their balance: $12.34."
+    assert ledger.balance(ledger.available(rita.id)) == 1234
+    check_invariants()
