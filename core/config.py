@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from babel.numbers import get_currency_precision, is_currency
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     sweep_batch: int = Field(500, ge=1, le=100_000, validation_alias="HITBOT_SWEEP_BATCH")
     log_level: str = Field("INFO", validation_alias="HITBOT_LOG_LEVEL")
     payment_provider_token: SecretStr | None = Field(None, validation_alias="HITBOT_PAYMENT_PROVIDER_TOKEN")
+    # Payouts (jobs/payouts): who sends the money out, and how hard to try.
+    payout_provider: Literal["sandbox", "webhook"] = Field("sandbox", validation_alias="HITBOT_PAYOUT_PROVIDER")
+    payout_webhook_url: str | None = Field(None, validation_alias="HITBOT_PAYOUT_WEBHOOK_URL")
+    payout_webhook_secret: SecretStr | None = Field(None, validation_alias="HITBOT_PAYOUT_WEBHOOK_SECRET")
+    payout_webhook_timeout_s: float = Field(10.0, gt=0, le=120, validation_alias="HITBOT_PAYOUT_WEBHOOK_TIMEOUT_S")
+    payout_callback_port: int | None = Field(None, ge=1, le=65_535, validation_alias="HITBOT_PAYOUT_CALLBACK_PORT")
+    payout_max_attempts: int = Field(8, ge=1, le=100, validation_alias="HITBOT_PAYOUT_MAX_ATTEMPTS")
+    payout_stuck_s: int = Field(600, ge=10, le=DAY_S, validation_alias="HITBOT_PAYOUT_STUCK_S")
+    payout_sandbox_failure_rate: float = Field(0.0, ge=0, le=1, validation_alias="HITBOT_PAYOUT_SANDBOX_FAILURE_RATE")
+    payout_sandbox_delay_ms: int = Field(0, ge=0, le=60_000, validation_alias="HITBOT_PAYOUT_SANDBOX_DELAY_MS")
+    batch_background_rows: int = Field(200, ge=1, le=100_000, validation_alias="HITBOT_BATCH_BACKGROUND_ROWS")
 
     @field_validator("admins", mode="before")
     @classmethod

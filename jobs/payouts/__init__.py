@@ -1,0 +1,1 @@
+"""Payouts: providers that send the money, the actor that drives a payout to paid or failed."""

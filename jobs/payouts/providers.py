@@ -1,0 +1,216 @@
+"""Payout providers: whoever actually sends a worker's money out of hitbot.
+
+A provider receives one PayoutRequest and either confirms it (`paid`), accepts it for later
+confirmation on a signed callback (`pending`), or raises: TransientPayoutError (try again
+later, same idempotency key) or PermanentPayoutError (give the money back to the worker).
+Every provider must treat a repeated idempotency key as the same payout, never a new one:
+that is what makes the payout actor safe to run twice."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal, Protocol
+
+import httpx
+
+from core.config import Settings
+from core.errors import ConfigError
+from core.models import Payout
+from jobs.payouts.signing import IDEMPOTENCY_HEADER, sign
+
+
+class TransientPayoutError(Exception):
+    """Raised when the payment service may succeed later (outage, timeout, 5xx, 429)."""
+
+
+class PermanentPayoutError(Exception):
+    """Raised when the payment service refused the payout; the message says why, for the worker."""
+
+
+@dataclass(frozen=True)
+class PayoutRequest:
+    payout_id: int
+    key: str  # the idempotency key: the same for every attempt at one payout
+    worker_id: int
+    amount_cents: int
+    currency: str
+
+    @classmethod
+    def of(cls, payout: Payout, currency: str) -> PayoutRequest:
+        return cls(payout.id, payout.key, payout.worker_id, payout.amount_cents, currency)
+
+    def as_json(self) -> dict[str, object]:
+        return {"payout_id": self.payout_id, "idempotency_key": self.key, "worker_id": self.worker_id,
+                "amount_cents": self.amount_cents, "currency": self.currency}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Literal["paid", "pending"]
+    reference: str = ""
+
+
+class PayoutProvider(Protocol):
+    name: str
+
+    def send(self, request: PayoutRequest) -> Outcome: ...
+
+
+class SandboxProvider:
+    """Pretends to pay: appends one line per payout to a JSON-lines log (the provider side's
+    idempotency log), under an exclusive file lock so worker processes on one machine agree.
+
+    `failure_rate` of calls fail transiently, half before the payment is recorded (an outage)
+    and half after (the answer was lost), which is what retries must survive."""
+
+    name = "sandbox"
+
+    def __init__(self, log_path: Path, *, failure_rate: float = 0.0, delay_ms: int = 0) -> None:
+        self.log_path = log_path
+        self.failure_rate = failure_rate
+        self.delay_ms = delay_ms
+        self._lock = threading.Lock()
+        self._offset = 0
+        self._refs: dict[str, str] = {}
+
+    def send(self, request: PayoutRequest) -> Outcome:
+        if self.delay_ms:
+            time.sleep(self.delay_ms / 1000)
+        roll = random.random()
+        if roll < self.failure_rate / 2:
+            raise TransientPayoutError("sandbox: simulated outage")
+        ref = self._record(request)
+        if roll < self.failure_rate:
+            raise TransientPayoutError("sandbox: simulated lost answer")
+        return Outcome("paid", ref)
+
+    def _record(self, request: PayoutRequest) -> str:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.log_path, "a+b") as log:
+            fcntl.flock(log, fcntl.LOCK_EX)  # released when the file closes
+            _drop_torn_tail(log)
+            self._catch_up(log)
+            if request.key in self._refs:
+                return self._refs[request.key]
+            ref = f"sbx_{uuid.uuid4().hex[:16]}"
+            line = {**request.as_json(), "reference": ref, "at": datetime.now(timezone.utc).isoformat()}
+            log.seek(0, 2)
+            log.write((json.dumps(line) + "\n").encode())
+            log.flush()
+            os.fsync(log.fileno())  # the payment is made once this line is on disk
+            self._offset = log.tell()
+            self._refs[request.key] = ref
+            return ref
+
+    def _catch_up(self, log) -> None:
+        """Read lines other processes appended since we last looked."""
+        log.seek(0, 2)
+        if log.tell() < self._offset:  # the log was replaced: read it again
+            self._offset, self._refs = 0, {}
+        log.seek(self._offset)
+        for raw in log:
+            entry = json.loads(raw)
+            self._refs[entry["idempotency_key"]] = entry["reference"]
+        self._offset = log.tell()
+
+
+def _drop_torn_tail(log) -> None:
+    """A process killed mid-write leaves half a line: that payment was never made, so cut it
+    off before anyone appends after it (callers hold the file lock)."""
+    size = log.seek(0, 2)
+    if size == 0:
+        return
+    log.seek(size - 1)
+    if log.read(1) == b"\n":
+        return
+    start = max(0, size - 65_536)
+    log.seek(start)
+    tail = log.read()
+    cut = tail.rfind(b"\n")
+    log.truncate(start + cut + 1 if cut >= 0 else 0)
+
+
+def read_sandbox_log(path: Path) -> list[dict]:
+    """Every payment the sandbox made, in order (for tests and benchmarks)."""
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as log:
+        return [json.loads(line) for line in log if line.endswith("\n")]
+
+
+RETRYABLE_STATUS = {408, 425, 429}
+
+
+class WebhookProvider:
+    """POSTs a signed JSON payout request to the operator's payment service.
+
+    The answer is 2xx with {"status": "paid", "reference": ...} (paid now), {"status":
+    "pending"} or 202 (confirmed later on the signed callback), or {"status": "failed",
+    "reason": ...}. Other 4xx are refusals; 5xx, 408, 425, 429 and network errors are retried."""
+
+    name = "webhook"
+
+    def __init__(self, url: str, secret: str, *, timeout_s: float = 10.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.url = url
+        self.secret = secret
+        self.client = httpx.Client(timeout=timeout_s, transport=transport)
+
+    def send(self, request: PayoutRequest) -> Outcome:
+        body = json.dumps(request.as_json(), separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: request.key, **sign(self.secret, body)}
+        try:
+            response = self.client.post(self.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise TransientPayoutError(f"payment service unreachable: {type(exc).__name__}") from None
+        code = response.status_code
+        if code >= 500 or code in RETRYABLE_STATUS:
+            raise TransientPayoutError(f"payment service answered HTTP {code}")
+        answer = _json_object(response)
+        if code >= 400:
+            raise PermanentPayoutError(_reason(answer) or f"the payment service refused it (HTTP {code})")
+        status = answer.get("status")
+        if status == "paid":
+            return Outcome("paid", str(answer.get("reference") or ""))
+        if status == "failed":
+            raise PermanentPayoutError(_reason(answer) or "the payment service refused it")
+        if status == "pending" or code == 202:
+            return Outcome("pending", str(answer.get("reference") or ""))
+        raise TransientPayoutError(f"payment service gave an unknown answer (HTTP {code})")
+
+
+def _json_object(response: httpx.Response) -> dict:
+    try:
+        answer = response.json()
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
+def _reason(answer: dict) -> str:
+    reason = answer.get("reason") or answer.get("error") or ""
+    return str(reason).strip()[:300]
+
+
+def sandbox_log_path(settings: Settings) -> Path:
+    return settings.data_dir / "sandbox-payouts.jsonl"
+
+
+def make_provider(settings: Settings) -> PayoutProvider:
+    """The provider HITBOT_PAYOUT_PROVIDER names, or ConfigError saying what is missing."""
+    if settings.payout_provider == "webhook":
+        if not settings.payout_webhook_url or not settings.payout_webhook_secret:
+            raise ConfigError("HITBOT_PAYOUT_PROVIDER=webhook needs HITBOT_PAYOUT_WEBHOOK_URL and "
+                              "HITBOT_PAYOUT_WEBHOOK_SECRET.")
+        return WebhookProvider(settings.payout_webhook_url, settings.payout_webhook_secret.get_secret_value(),
+                               timeout_s=settings.payout_webhook_timeout_s)
+    return SandboxProvider(sandbox_log_path(settings), failure_rate=settings.payout_sandbox_failure_rate,
+                           delay_ms=settings.payout_sandbox_delay_ms)
