@@ -2,20 +2,75 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
+import signal
+import subprocess
 import sys
+import threading
 
 from core.config import get_settings
 from core.errors import ConfigError
 
+SECRET_WORDS = ("token", "secret", "password")
 
-def _setup() -> None:
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; extra fields kept, secret-looking ones and URL passwords dropped."""
+
+    _std = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+               "logger": record.name, "msg": _redact(record.getMessage())}
+        for key, value in vars(record).items():
+            if key in self._std or key.startswith("_") or any(w in key.lower() for w in SECRET_WORDS):
+                continue
+            out[key] = _redact(str(value))
+        if record.exc_info:
+            out["exc"] = _redact(self.formatException(record.exc_info))
+        return json.dumps(out, ensure_ascii=False)
+
+
+def _redact(text: str) -> str:
+    import re
+
+    text = re.sub(r"/bot\d+:[A-Za-z0-9_-]+", "/bot<token>", text)  # Bot API URLs carry the token
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)  # passwords in URLs
+
+
+def _setup(*, database: bool = True):
     from core.db import init_db
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    init_db(settings.effective_database_url())
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, token included
+    if database:
+        init_db(settings.effective_database_url())
+    return settings
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM/SIGINT set the returned event; each role then finishes or requeues its work."""
+    stop = threading.Event()
+
+    def handle(signum, frame) -> None:
+        logging.getLogger("hitbot").info("stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+def _metrics(args: argparse.Namespace, running) -> None:
+    if args.metrics_port is not None:
+        from jobs.metrics import serve
+
+        serve(args.metrics_port, running.health)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -27,12 +82,128 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bot(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from hitbot.run import Running, prepare, serve_bot
+
+    settings = _setup()
+    stop = _stop_on_signals()
+    running = Running(settings)
+    running.jobs = prepare(settings)
+    _metrics(args, running)
+    secret = args.secret_token or os.environ.get("HITBOT_WEBHOOK_SECRET")
+    if args.webhook and not secret:
+        raise ConfigError("--webhook needs a secret token: pass --secret-token or set HITBOT_WEBHOOK_SECRET "
+                          "(1-256 characters A-Z a-z 0-9 _ -), so only Telegram can post updates.")
+    asyncio.run(serve_bot(settings, stop, webhook_url=args.webhook, listen=args.listen, port=args.port,
+                          secret_token=secret))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    if args.processes > 1:
+        return _fork_workers(args)
+    from hitbot.run import Running, prepare, start_worker, stop_worker
+
+    settings = _setup()
+    stop = _stop_on_signals()
+    running = Running(settings)
+    running.jobs = prepare(settings, relay=False)
+    running.worker = start_worker(running.jobs, threads=args.threads, queues=args.queues or None)
+    _metrics(args, running)
+    stop.wait()
+    stop_worker(running.worker)
+    return 0
+
+
+def _fork_workers(args: argparse.Namespace) -> int:
+    """N worker processes, each `hitbot worker --processes 1`; signals are passed on."""
+    children = []
+    for i in range(args.processes):
+        cmd = [sys.executable, "-m", "hitbot.cli", "worker", "--processes", "1", "--threads", str(args.threads)]
+        for q in args.queues or []:
+            cmd += ["--queue", q]
+        if args.metrics_port is not None:
+            cmd += ["--metrics-port", str(args.metrics_port + i)]
+        children.append(subprocess.Popen(cmd))
+    stop = _stop_on_signals()
+    while not stop.is_set() and all(c.poll() is None for c in children):
+        stop.wait(0.5)
+    for c in children:
+        if c.poll() is None:
+            c.send_signal(signal.SIGTERM)
+    return max((c.wait() for c in children), default=0)
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    from hitbot.run import Running, prepare, start_clock
+
+    settings = _setup()
+    stop = _stop_on_signals()
+    running = Running(settings)
+    running.jobs = prepare(settings)
+    running.clock = start_clock(settings, running.jobs)
+    _metrics(args, running)
+    stop.wait()
+    running.clock.stop()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from core.migrations import migrate
+    from hitbot.run import run_all
+
+    settings = _setup()
+    migrate()  # the one-process deployment has no release step
+    stop = _stop_on_signals()
+    run_all(settings, stop, threads=args.threads, metrics_port=args.metrics_port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hitbot", description="A microtask marketplace that lives in Telegram.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("migrate", help="create or upgrade the database schema")
     p.set_defaults(func=cmd_migrate)
+
+    metrics = argparse.ArgumentParser(add_help=False)
+    metrics.add_argument("--metrics-port", type=int, default=None,
+                         help="serve /healthz and Prometheus /metrics on this port")
+
+    p = sub.add_parser("bot", parents=[metrics], help="answer Telegram updates (long polling, or a webhook)")
+    p.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts updates to (default: polling)")
+    p.add_argument("--listen", default="0.0.0.0", help="webhook server address (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=8443, help="webhook server port (default 8443)")
+    p.add_argument("--secret-token", help="webhook secret token (or HITBOT_WEBHOOK_SECRET)")
+    p.set_defaults(func=cmd_bot)
+
+    p = sub.add_parser("worker", parents=[metrics], help="run background jobs (notifications, payouts, batches)")
+    p.add_argument("--processes", type=_bounded(1, 64), default=1, help="worker processes (default 1)")
+    p.add_argument("--threads", type=_bounded(1, 256), default=8, help="threads per process (default 8)")
+    p.add_argument("--queue", dest="queues", action="append", help="only these queues (repeatable)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("clock", parents=[metrics], help="run the scheduled sweeps (one leader at a time)")
+    p.set_defaults(func=cmd_clock)
+
+    p = sub.add_parser("run", parents=[metrics], help="bot, worker and clock in one process")
+    p.add_argument("--threads", type=_bounded(1, 256), default=4, help="worker threads (default 4)")
+    p.set_defaults(func=cmd_run)
     return parser
+
+
+def _bounded(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:

