@@ -1,0 +1,165 @@
+"""A process moving money is SIGKILLed at every point of the operation (before each BEGIN,
+statement and COMMIT, and just after it returned) and at random moments of a busy loop.
+After each kill the invariants hold, and a retry with the same idempotency key completes
+the operation exactly once, on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import multiprocessing
+import random
+import signal
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from core import ledger
+from core.models import Assignment, AssignmentStatus as S, LedgerTxn, Payout, Question
+from core.errors import StaleAction
+from core.services import accounts, review, work
+from tests import factories as f
+from tests.conftest import ADMIN_ID
+from tests.integration import crash_child
+from tests.invariants import check_invariants
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("database")]
+
+REWARD = 50  # cents; 60 a slot with the fee
+
+
+@pytest.fixture(scope="module")
+def forkserver():
+    """Children fork from a server that has core imported: a kill round costs milliseconds."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.integration.crash_child", "core.services.review",
+                                    "core.services.accounts"])
+    return context
+
+
+def _in_child(context, url: str, fn, kwargs: dict, kill_at: int) -> int:
+    child = context.Process(target=crash_child.run, args=(url, fn, kwargs, kill_at))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode is not None, "the child hung"
+    return child.exitcode
+
+
+def _calls_made(fn, kwargs: dict) -> int:
+    """How many database calls (BEGIN, statements, COMMIT) one run of the operation makes."""
+    with crash_child.Points() as points:
+        fn(**kwargs)
+    return points.count
+
+
+def _submitted(requester_id: int, n: int, now) -> list[Assignment]:
+    hit = f.hit(requester_id, reward="0.50", assignments=n)
+    question = Question.get((Question.hit == hit.id) & (Question.key == "animal"))
+    done = []
+    for _ in range(n):
+        w = f.user()
+        a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
+        work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=question.id, value="cat", now=now)
+        done.append(work.submit(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=1)))
+    return done
+
+
+def _avail(user_id: int) -> int:
+    return ledger.balance(ledger.available(user_id))
+
+
+def _retry(fn, kwargs: dict) -> str:
+    try:
+        fn(**kwargs)
+    except StaleAction:
+        return "already done"
+    return "done by the retry"
+
+
+def test_approve_killed_at_every_point_pays_exactly_once_after_a_retry(database, forkserver, now):
+    r = f.requester()
+    warm_up, calibration, *subs = _submitted(r.id, 40, now)
+    review.approve(requester_id=r.id, assignment_id=warm_up.id, now=now)  # creates the fees account
+    n = _calls_made(review.approve, {"requester_id": r.id, "assignment_id": calibration.id, "now": now})
+    points = list(range(1, n + 2))  # every call, and just after the operation returned
+    assert len(points) <= len(subs), n
+    random.Random(1).shuffle(points)
+    retries: Counter[str] = Counter()
+
+    for kill_at, a in zip(points, subs):
+        kwargs = {"requester_id": r.id, "assignment_id": a.id, "now": now}
+        assert _in_child(forkserver, database, review.approve, kwargs, kill_at) == -signal.SIGKILL
+        check_invariants()
+        retries[_retry(review.approve, kwargs)] += 1
+        check_invariants()
+        assert Assignment.get_by_id(a.id).status == S.APPROVED
+        assert LedgerTxn.select().where(LedgerTxn.key == f"approve:{a.id}").count() == 1
+        assert _avail(a.worker_id) == REWARD, kill_at
+        assert _retry(review.approve, kwargs) == "already done"  # and a third press changes nothing
+        assert _avail(a.worker_id) == REWARD
+
+    # Every kill up to and including COMMIT left nothing behind (the retry paid); the kill after
+    # the operation returned left it paid (the retry found it done).
+    assert retries == {"done by the retry": n, "already done": 1}
+    assert ledger.balance(ledger.fees()) == 10 * (len(points) + 2)
+
+
+def test_withdraw_killed_at_every_point_moves_money_exactly_once_after_a_retry(database, forkserver, now):
+    f.user("Admin", user_id=ADMIN_ID)
+    w = f.user()
+    accounts.credit(admin_id=ADMIN_ID, user_id=w.id, amount_cents=100_00, reason="earnings", now=now, key="e")
+    accounts.withdraw(worker_id=w.id, now=now, key="warm-up", amount_cents=100)  # creates the payout account
+    n = _calls_made(accounts.withdraw, {"worker_id": w.id, "now": now, "key": "calibration", "amount_cents": 100})
+    points = list(range(1, n + 2))
+    random.Random(2).shuffle(points)
+    retries: Counter[str] = Counter()
+
+    for round_no, kill_at in enumerate(points, start=3):
+        kwargs = {"worker_id": w.id, "now": now, "key": f"crash{kill_at}", "amount_cents": 100}
+        assert _in_child(forkserver, database, accounts.withdraw, kwargs, kill_at) == -signal.SIGKILL
+        check_invariants()
+        retries[_retry(accounts.withdraw, kwargs)] += 1
+        check_invariants()
+        assert Payout.select().where(Payout.key == f"payout:crash{kill_at}").count() == 1
+        assert _avail(w.id) == 100_00 - 100 * round_no, kill_at
+        assert ledger.balance(ledger.payout_pending(w.id)) == 100 * round_no
+        assert _retry(accounts.withdraw, kwargs) == "already done"
+
+    assert retries == {"done by the retry": n, "already done": 1}
+
+
+def test_busy_money_process_killed_at_random_moments_loses_and_doubles_nothing(database, forkserver, now):
+    """Kills from outside at random times: inside the driver, mid-network, between operations."""
+    f.user("Admin", user_id=ADMIN_ID)
+    r = f.requester(500_00)
+    subs = _submitted(r.id, 60, now)
+    w = f.user()
+    accounts.credit(admin_id=ADMIN_ID, user_id=w.id, amount_cents=100_00, reason="earnings", now=now, key="e")
+    calls = []
+    for i, a in enumerate(subs):
+        calls.append((review.approve, {"requester_id": r.id, "assignment_id": a.id, "now": now}))
+        calls.append((accounts.withdraw, {"worker_id": w.id, "now": now, "key": f"loop{i}", "amount_cents": 100}))
+    rng = random.Random(3)
+    by_child = by_retry = 0
+
+    for round_start in range(0, len(calls), 10):
+        batch = calls[round_start:round_start + 10]
+        ready = forkserver.Event()
+        child = forkserver.Process(target=crash_child.run_loop, args=(database, batch, ready))
+        child.start()
+        assert ready.wait(30)
+        child.join(timeout=rng.uniform(0.0, 0.08))
+        if child.exitcode is None:
+            child.kill()
+            child.join(timeout=30)
+        check_invariants()
+        # The parent does not know how far the child got: it retries the whole batch, as a job queue would.
+        outcomes = Counter(_retry(fn, kwargs) for fn, kwargs in batch)
+        by_child += outcomes["already done"]
+        by_retry += outcomes["done by the retry"]
+        check_invariants()
+
+    assert by_child and by_retry, (by_child, by_retry)
+    assert all(Assignment.get_by_id(a.id).status == S.APPROVED for a in subs)
+    assert all(_avail(a.worker_id) == REWARD for a in subs)
+    assert LedgerTxn.select().where(LedgerTxn.kind == "approve").count() == len(subs)
+    assert Payout.select().count() == len(subs)
+    assert _avail(w.id) == 100_00 - 100 * len(subs)
