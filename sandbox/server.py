@@ -1,0 +1,104 @@
+"""The emulator's aiohttp application, and a runner that serves it from a background
+thread (for `hitbot sandbox` and end-to-end tests)."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from aiohttp import web
+
+from sandbox import botapi, client
+from sandbox.keys import PAY_WAIT_S, PRESS_WAIT_S, WORLD
+from sandbox.state import FloodControl, World
+
+STATIC = Path(__file__).parent / "static"
+
+
+async def _index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+def create_app(*, flood_control: bool = True, world: World | None = None, press_wait_s: float = client.PRESS_WAIT_S,
+               pay_wait_s: float = client.PAY_WAIT_S) -> web.Application:
+    """The whole emulator: Bot API, test-client API, files and the web chat."""
+    app = web.Application(middlewares=[client.client_errors], client_max_size=client.MAX_UPLOAD_BYTES + 1024 * 1024)
+    app[WORLD] = world or World(FloodControl(enabled=flood_control))
+    app[PRESS_WAIT_S] = press_wait_s
+    app[PAY_WAIT_S] = pay_wait_s
+    app.router.add_route("*", "/bot{token}/{method}", botapi.handle_method)
+    app.router.add_get("/file/bot{token}/{path:.+}", botapi.handle_file)
+    client.add_routes(app)
+    app.router.add_get("/", _index)
+    app.router.add_static("/static/", STATIC)
+    return app
+
+
+class SandboxServer:
+    """Serves the emulator on host:port from its own thread and event loop."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, flood_control: bool = True,
+                 press_wait_s: float = client.PRESS_WAIT_S) -> None:
+        self.host = host
+        self.port = port
+        self.flood_control = flood_control
+        self.press_wait_s = press_wait_s
+        self.app: web.Application | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def world(self) -> World:
+        assert self.app is not None
+        return self.app[WORLD]
+
+    def start(self) -> "SandboxServer":
+        self._thread = threading.Thread(target=self._run, name="sandbox-emulator", daemon=True)
+        self._thread.start()
+        self._ready.wait(15)
+        if self._error is not None:
+            raise self._error
+        if not self._ready.is_set():
+            raise RuntimeError("the sandbox emulator did not start within 15 s")
+        return self
+
+    def _run(self) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:  # reported to start(), which re-raises it
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(self._runner.cleanup())
+        loop.close()
+
+    async def _serve(self) -> None:
+        self.app = create_app(flood_control=self.flood_control, press_wait_s=self.press_wait_s)
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
+
+    def stop(self) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def __enter__(self) -> "SandboxServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

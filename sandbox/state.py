@@ -1,0 +1,288 @@
+"""The emulator's world: users, their private chats with the bot, files, the update queue,
+pending callback and pre-checkout queries, flood control and call statistics. In memory."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.markup import ApiError, inline_buttons
+
+BOT_FIRST_NAME = "hitbot"
+
+
+@dataclass
+class User:
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = "en"
+    blocked: bool = False
+
+    def as_telegram(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            out["username"] = self.username
+        if self.language_code:
+            out["language_code"] = self.language_code
+        return out
+
+    def as_chat(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
+        if self.username:
+            out["username"] = self.username
+        return out
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    data: bytes | None
+    file_name: str | None = None
+    mime_type: str | None = None
+    url: str | None = None  # sent by the bot as a URL: kept as a link, never fetched
+
+    @property
+    def file_path(self) -> str:
+        return f"files/{self.file_id}"
+
+
+@dataclass
+class Message:
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    date: int
+    text: str | None = None
+    caption: str | None = None
+    html: str | None = None  # safe HTML of text or caption, for the web chat
+    markup: dict[str, Any] | None = None
+    photo: StoredFile | None = None
+    document: StoredFile | None = None
+    voice: StoredFile | None = None
+    voice_duration: int = 1
+    location: dict[str, float] | None = None
+    invoice: dict[str, Any] | None = None
+    successful_payment: dict[str, Any] | None = None
+    entities: list[dict[str, Any]] | None = None
+    edited: bool = False
+    edit_date: int | None = None
+    paid: bool = False
+
+
+@dataclass
+class Chat:
+    user: User
+    messages: dict[int, Message] = field(default_factory=dict)
+    next_id: itertools.count = field(default_factory=lambda: itertools.count(1))
+    version: int = 0
+    reply_keyboard: dict[str, Any] | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def touch(self) -> None:
+        self.version += 1
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+
+class FloodControl:
+    """Token buckets: about 30 messages/s per bot and 1 message/s per chat (with a short
+    burst, as Telegram allows); an exhausted bucket answers 429 with retry_after."""
+
+    def __init__(self, enabled: bool = True, per_bot: float = 30.0, per_chat: float = 1.0,
+                 chat_burst: int = 5) -> None:
+        self.enabled = enabled
+        self.per_bot = per_bot
+        self.per_chat = per_chat
+        self.chat_burst = chat_burst
+        self._bot = (float(per_bot), time.monotonic())
+        self._chats: dict[int, tuple[float, float]] = {}
+
+    @staticmethod
+    def _take(bucket: tuple[float, float], rate: float, cap: float) -> tuple[tuple[float, float], float]:
+        tokens, last = bucket
+        now = time.monotonic()
+        tokens = min(cap, tokens + (now - last) * rate)
+        if tokens >= 1:
+            return (tokens - 1, now), 0.0
+        return (tokens, now), (1 - tokens) / rate
+
+    def check(self, chat_id: int) -> None:
+        if not self.enabled:
+            return
+        bot, wait_bot = self._take(self._bot, self.per_bot, self.per_bot)
+        chat_bucket = self._chats.get(chat_id, (float(self.chat_burst), time.monotonic()))
+        chat, wait_chat = self._take(chat_bucket, self.per_chat, self.chat_burst)
+        wait = max(wait_bot, wait_chat)
+        if wait > 0:
+            retry = max(1, int(wait + 0.999))
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+        self._bot, self._chats[chat_id] = bot, chat
+
+
+class World:
+    def __init__(self, flood: FloodControl | None = None) -> None:
+        self.users: dict[int, User] = {}
+        self.chats: dict[int, Chat] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.flood = flood or FloodControl()
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.updates: deque[tuple[int, dict[str, Any]]] = deque()
+        self._update_ids = itertools.count(1)
+        self._new_update = asyncio.Event()
+        self.callbacks: dict[str, asyncio.Future] = {}
+        self.pre_checkouts: dict[str, asyncio.Future] = {}
+        self.calls: Counter[str] = Counter()
+        self.errors: Counter[int] = Counter()
+        self.last_errors: deque[dict[str, Any]] = deque(maxlen=50)
+        self.bot_id = 0
+        self.webhook_url = ""
+
+    # Users and chats ----------------------------------------------------------------------
+    def upsert_user(self, user_id: int, first_name: str, username: str | None, language_code: str | None) -> User:
+        user = self.users.get(user_id)
+        if user is None:
+            user = self.users[user_id] = User(user_id, first_name, username, language_code)
+            self.chats[user_id] = Chat(user)
+        else:
+            user.first_name, user.username, user.language_code = first_name, username, language_code
+        return user
+
+    def chat_for_bot(self, chat_id: Any) -> Chat:
+        """The chat a bot call targets, or Telegram's error for a missing or blocking user."""
+        try:
+            cid = int(chat_id)
+        except (TypeError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        chat = self.chats.get(cid)
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat.user.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
+    def add_message(self, chat: Chat, **fields: Any) -> Message:
+        msg = Message(message_id=next(chat.next_id), chat_id=chat.user.id, date=int(time.time()), **fields)
+        chat.messages[msg.message_id] = msg
+        if msg.from_bot and msg.markup is not None:
+            if "keyboard" in msg.markup:
+                chat.reply_keyboard = msg.markup
+            elif msg.markup.get("remove_keyboard"):
+                chat.reply_keyboard = None
+        chat.touch()
+        return msg
+
+    def store_file(self, data: bytes | None, *, file_name: str | None = None, mime_type: str | None = None,
+                   url: str | None = None) -> StoredFile:
+        unique = uuid.uuid4().hex[:16]
+        f = StoredFile(f"sbx{uuid.uuid4().hex}", unique, data, file_name, mime_type, url)
+        self.files[f.file_id] = f
+        return f
+
+    # Telegram shapes -----------------------------------------------------------------------
+    def bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": BOT_FIRST_NAME, "username": "hitbot_sandbox_bot"}
+
+    def telegram_message(self, msg: Message) -> dict[str, Any]:
+        chat = self.chats[msg.chat_id]
+        out: dict[str, Any] = {"message_id": msg.message_id, "date": msg.date, "chat": chat.user.as_chat(),
+                               "from": self.bot_user() if msg.from_bot else chat.user.as_telegram()}
+        if msg.text is not None:
+            out["text"] = msg.text
+        if msg.caption is not None:
+            out["caption"] = msg.caption
+        if msg.entities:
+            out["entities"] = msg.entities
+        if msg.markup and "inline_keyboard" in msg.markup:
+            out["reply_markup"] = msg.markup
+        if msg.edit_date:
+            out["edit_date"] = msg.edit_date
+        if msg.photo:
+            out["photo"] = [photo_size(msg.photo, 90), photo_size(msg.photo, 800)]
+        if msg.document:
+            out["document"] = _file_dict(msg.document, file_name=msg.document.file_name,
+                                         mime_type=msg.document.mime_type)
+        if msg.voice:
+            out["voice"] = _file_dict(msg.voice, duration=msg.voice_duration, mime_type=msg.voice.mime_type or "audio/ogg")
+        if msg.location:
+            out["location"] = msg.location
+        if msg.invoice:
+            out["invoice"] = {k: msg.invoice[k] for k in ("title", "description", "start_parameter", "currency",
+                                                          "total_amount")}
+        if msg.successful_payment:
+            out["successful_payment"] = msg.successful_payment
+        return out
+
+    def view_message(self, msg: Message) -> dict[str, Any]:
+        """One message as the test-client API and web chat show it."""
+        def link(f: StoredFile) -> str:
+            return f.url or f"/sandbox/files/{f.file_id}"
+
+        out: dict[str, Any] = {"message_id": msg.message_id, "from_bot": msg.from_bot, "date": msg.date,
+                               "text": msg.text, "caption": msg.caption, "html": msg.html,
+                               "buttons": inline_buttons(msg.markup), "photo": link(msg.photo) if msg.photo else None,
+                               "document": {"file_name": msg.document.file_name or "file",
+                                            "url": link(msg.document)} if msg.document else None,
+                               "voice": link(msg.voice) if msg.voice else None, "location": msg.location,
+                               "edited": msg.edited}
+        if msg.invoice:
+            out["invoice"] = {"title": msg.invoice["title"], "description": msg.invoice["description"],
+                              "currency": msg.invoice["currency"], "total_amount": msg.invoice["total_amount"],
+                              "paid": msg.paid}
+        if msg.successful_payment:
+            out["payment"] = {"currency": msg.successful_payment["currency"],
+                              "total_amount": msg.successful_payment["total_amount"]}
+        return out
+
+    # Updates ------------------------------------------------------------------------------
+    def push_update(self, kind: str, payload: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self.updates.append((update_id, {"update_id": update_id, kind: payload}))
+        self._new_update.set()
+        self._new_update = asyncio.Event()
+        return update_id
+
+    async def get_updates(self, offset: int | None, limit: int, timeout: float,
+                          allowed: list[str] | None) -> list[dict[str, Any]]:
+        """Telegram's offset semantics: asking with offset N confirms every update below N."""
+        if offset is not None and offset > 0:
+            while self.updates and self.updates[0][0] < offset:
+                self.updates.popleft()
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            ready = [u for _, u in self.updates if not allowed or any(k in u for k in allowed)]
+            if ready or time.monotonic() >= deadline:
+                return ready[:limit]
+            event = self._new_update
+            try:
+                await asyncio.wait_for(event.wait(), deadline - time.monotonic())
+            except asyncio.TimeoutError:
+                pass
+
+    def new_query_id(self) -> str:
+        return str(uuid.uuid4().int >> 64)
+
+    def stats(self) -> dict[str, Any]:
+        return {"calls": dict(self.calls), "total_calls": sum(self.calls.values()),
+                "too_many_requests": self.errors.get(429, 0),
+                "client_errors": sum(n for code, n in self.errors.items() if 400 <= code < 500),
+                "errors_by_code": {str(k): v for k, v in self.errors.items()},
+                "recent_errors": list(self.last_errors)}
+
+
+def _file_dict(f: StoredFile, **extra: Any) -> dict[str, Any]:
+    out = {"file_id": f.file_id, "file_unique_id": f.file_unique_id}
+    if f.data is not None:
+        out["file_size"] = len(f.data)
+    out.update({k: v for k, v in extra.items() if v is not None})
+    return out
+
+
+def photo_size(f: StoredFile, side: int) -> dict[str, Any]:
+    return _file_dict(f, width=side, height=side)
+
