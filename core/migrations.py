@@ -51,10 +51,15 @@ def _drafts(migrator: SchemaMigrator) -> None:
     db.create_tables([m.HitDraft], safe=True)
 
 
+def _payouts(migrator: SchemaMigrator) -> None:
+    db.create_tables([m.AutoWithdraw], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
     (3, _drafts),
+    (7, _payouts),
 ]
 
 LATEST = MIGRATIONS[-1][0]

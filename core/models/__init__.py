@@ -6,6 +6,7 @@ from core.models.drafts import DraftStatus, HitDraft
 from core.models.events import OutboxEvent
 from core.models.hits import FILE_KINDS, QUESTION_KINDS, Batch, Hit, HitStatus, Question
 from core.models.money import Account, AccountKind, Entry, LedgerTxn, Payout, PayoutStatus
+from core.models.payouts import AutoWithdraw
 from core.models.quality import Appeal, GoldStat, QualTest, QualTestAttempt
 from core.models.quals import (
     COMPARATORS,
@@ -42,9 +43,11 @@ ALL_MODELS: list[type[BaseModel]] = [
     GoldStat,
     Appeal,
     HitDraft,
+    AutoWithdraw,
 ]
 
 __all__ = [
+    "AutoWithdraw",
     "ALL_MODELS", "DraftStatus", "HitDraft", "Appeal", "GoldStat", "QualTest", "QualTestAttempt", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
     "Account", "AccountKind", "Answer", "Assignment", "AssignmentStatus", "BaseModel", "Batch",
     "Bonus", "Entry", "Hit", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn",

@@ -1,0 +1,118 @@
+"""Auto-withdraw: a worker's threshold turns a growing balance into a payout, once."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.errors import NotFound, ValidationFailed
+from core.models import Payout
+from core.services import accounts
+from core.services.payouts import auto_withdraw_sweep, auto_withdraw_threshold, maybe_auto_withdraw, set_auto_withdraw
+from tests import factories
+from tests.conftest import ADMIN_ID, NOW
+from tests.dbstate import snapshot
+from tests.invariants import check_invariants
+from tests.jobs.payout_helpers import events, worker_with
+
+
+def credit(user_id: int, cents: int, key: str) -> None:
+    accounts.credit(admin_id=ADMIN_ID, user_id=user_id, amount_cents=cents, reason="work", now=NOW, key=key)
+
+
+@pytest.mark.parametrize("threshold", [99, -5, 100 * 100_000 + 1])
+def test_threshold_out_of_range_is_refused_with_the_range(database, threshold):
+    w = worker_with(0)
+    before = snapshot()
+    with pytest.raises(ValidationFailed, match=r"from \$1\.00 to .*or 0 to turn auto-withdraw off"):
+        set_auto_withdraw(user_id=w.id, threshold_cents=threshold, now=NOW)
+    assert snapshot() == before
+
+
+def test_unknown_user_cannot_set_a_threshold(database):
+    with pytest.raises(NotFound):
+        set_auto_withdraw(user_id=123, threshold_cents=5_00, now=NOW)
+
+
+def test_set_change_and_turn_off(database):
+    w = worker_with(0)
+    set_auto_withdraw(user_id=w.id, threshold_cents=5_00, now=NOW)
+    set_auto_withdraw(user_id=w.id, threshold_cents=8_00, now=NOW)
+    assert auto_withdraw_threshold(user_id=w.id) == 8_00
+    set_auto_withdraw(user_id=w.id, threshold_cents=0, now=NOW)
+    assert auto_withdraw_threshold(user_id=w.id) is None
+
+
+def test_balance_reaching_the_threshold_withdraws_it_all_once(database):
+    w = worker_with(0)
+    factories.user("Admin", user_id=ADMIN_ID)
+    set_auto_withdraw(user_id=w.id, threshold_cents=5_00, now=NOW)
+    credit(w.id, 3_00, "a")
+    assert maybe_auto_withdraw(user_id=w.id, now=NOW) is None  # below the threshold
+    credit(w.id, 2_50, "b")
+    payout = maybe_auto_withdraw(user_id=w.id, now=NOW)
+    assert payout is not None and payout.amount_cents == 5_50
+    assert maybe_auto_withdraw(user_id=w.id, now=NOW) is None  # balance now 0
+    assert Payout.select().count() == 1
+    assert events("payout.requested") == [{"payout_id": payout.id, "amount_cents": 5_50}]
+    check_invariants()
+
+
+def test_callers_racing_on_one_balance_make_one_payout(database):
+    """The credit hook and the clock can both look at one balance at once."""
+    import threading
+
+    from core.db import db
+
+    w = worker_with(6_00)
+    set_auto_withdraw(user_id=w.id, threshold_cents=5_00, now=NOW)
+    made = []
+
+    def run() -> None:
+        try:
+            made.append(maybe_auto_withdraw(user_id=w.id, now=NOW))
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len([p for p in made if p is not None]) == 1
+    assert Payout.select().count() == 1 and Payout.get().amount_cents == 6_00
+    check_invariants()
+
+
+def test_money_coming_back_after_a_failed_payout_is_withdrawn_again(database):
+    w = worker_with(6_00)
+    set_auto_withdraw(user_id=w.id, threshold_cents=5_00, now=NOW)
+    first = maybe_auto_withdraw(user_id=w.id, now=NOW)
+    accounts.fail_payout(payout_id=first.id, now=NOW, reason="bank down")
+    again = maybe_auto_withdraw(user_id=w.id, now=NOW)
+    assert again is not None and again.id != first.id and again.amount_cents == 6_00
+    check_invariants()
+
+
+def test_no_order_no_payout(database):
+    w = worker_with(50_00)
+    assert maybe_auto_withdraw(user_id=w.id, now=NOW) is None
+    assert Payout.select().count() == 0
+
+
+def test_clock_sweep_finds_every_worker_due_and_only_them(database):
+    due = [worker_with(10_00) for _ in range(3)]
+    below = worker_with(2_00)
+    no_order = worker_with(10_00)
+    for w in due:
+        set_auto_withdraw(user_id=w.id, threshold_cents=10_00, now=NOW)
+    set_auto_withdraw(user_id=below.id, threshold_cents=5_00, now=NOW)
+    result = auto_withdraw_sweep(now=NOW, limit=2)  # bounded: two per run
+    assert result.checked == 2 and len(result.payout_ids) == 2
+    result = auto_withdraw_sweep(now=NOW + timedelta(minutes=1))
+    assert len(result.payout_ids) == 1
+    assert auto_withdraw_sweep(now=NOW + timedelta(minutes=2)).payout_ids == []
+    owners = {p.worker_id for p in Payout.select()}
+    assert owners == {w.id for w in due}
+    assert below.id not in owners and no_order.id not in owners
+    check_invariants()
