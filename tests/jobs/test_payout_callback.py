@@ -9,7 +9,7 @@ import pytest
 from core.config import Settings
 from core.models import Payout, PayoutStatus as P
 from core.services import accounts
-from jobs.payouts.actors import run_payout
+from jobs.payouts.actor import run_payout
 from jobs.payouts.callback import PATH, handle_callback, serve_callbacks
 from jobs.payouts.providers import Outcome
 from jobs.payouts.signing import sign
