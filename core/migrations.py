@@ -51,6 +51,13 @@ def _drafts(migrator: SchemaMigrator) -> None:
     db.create_tables([m.HitDraft], safe=True)
 
 
+def _alerts(migrator: SchemaMigrator) -> None:
+    db.create_tables([m.AlertSub, m.AlertSent, m.AlertCursor], safe=True)
+    # Start the alert sweep at the newest HIT: what was published before alerts existed is not news.
+    newest = m.Hit.select(m.Hit.id).order_by(m.Hit.id.desc()).scalar() or 0
+    m.AlertCursor.get_or_create(name="hits", defaults={"last_hit_id": newest})
+
+
 def _payouts(migrator: SchemaMigrator) -> None:
     db.create_tables([m.AutoWithdraw], safe=True)
 
@@ -59,6 +66,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
     (3, _drafts),
+    (4, _alerts),
     (7, _payouts),
 ]
 

@@ -16,8 +16,8 @@ from sandbox.markup import MAX_CAPTION, MAX_TEXT, utf16_len
 from sandbox.keys import PAY_WAIT_S, PRESS_WAIT_S, WORLD
 from sandbox.state import Chat, Message, User, World
 
-PRESS_WAIT_S = 5.0
-PAY_WAIT_S = 10.0
+DEFAULT_PRESS_WAIT_S = 5.0
+DEFAULT_PAY_WAIT_S = 10.0
 MAX_CHAT_WAIT_S = 60.0
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # what a bot may download through the Bot API
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
@@ -96,7 +96,7 @@ def _deliver(world: World, chat: Chat, **fields: Any) -> Message:
 
 async def send_message(request: web.Request) -> web.Response:
     world, user, chat = _user(request)
-    if request.content_type == "multipart/form-data":
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return await _send_upload(request, world, chat)
     data = await _json(request)
     if "location" in data:

@@ -19,8 +19,8 @@ async def _index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
-def create_app(*, flood_control: bool = True, world: World | None = None, press_wait_s: float = client.PRESS_WAIT_S,
-               pay_wait_s: float = client.PAY_WAIT_S) -> web.Application:
+def create_app(*, flood_control: bool = True, world: World | None = None, press_wait_s: float = client.DEFAULT_PRESS_WAIT_S,
+               pay_wait_s: float = client.DEFAULT_PAY_WAIT_S) -> web.Application:
     """The whole emulator: Bot API, test-client API, files and the web chat."""
     app = web.Application(middlewares=[client.client_errors], client_max_size=client.MAX_UPLOAD_BYTES + 1024 * 1024)
     app[WORLD] = world or World(FloodControl(enabled=flood_control))
@@ -38,7 +38,7 @@ class SandboxServer:
     """Serves the emulator on host:port from its own thread and event loop."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, flood_control: bool = True,
-                 press_wait_s: float = client.PRESS_WAIT_S) -> None:
+                 press_wait_s: float = client.DEFAULT_PRESS_WAIT_S) -> None:
         self.host = host
         self.port = port
         self.flood_control = flood_control

@@ -21,6 +21,9 @@ MODULES = [
     "bot.handlers.myhits",
     "bot.handlers.topup",
     "bot.handlers.admin",
+    "bot.handlers.balance",
+    "bot.handlers.alerts",
+    "bot.handlers.rating",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.
@@ -33,8 +36,41 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("review", "Submissions waiting for your review"),
         ("myhits", "Your HITs: progress, spend, results"),
         ("topup", "Add funds to your balance"),
+        ("balance", "Your balance, earnings and chart"),
+        ("withdraw", "Get your earnings paid out"),
+        ("alerts", "New matching HITs sent to you"),
     ],
 }
+
+# Translated descriptions; a command without one here keeps its English text.
+TRANSLATIONS: dict[str, dict[str, str]] = {
+    "ru": {
+        "start": "Начать и показать меню", "help": "Что умеет hitbot", "browse": "Найти задания",
+        "mywork": "Мои задания в работе", "balance": "Баланс, заработок и график",
+        "withdraw": "Вывести заработок", "alerts": "Уведомления о новых заданиях",
+        "newhit": "Создать задание", "batch": "Много заданий из файла и CSV",
+        "review": "Работы на проверку", "myhits": "Мои задания: ход, расходы, результаты",
+        "topup": "Пополнить баланс",
+    },
+    "es": {
+        "start": "Empezar y ver el menú", "help": "Qué puede hacer hitbot", "browse": "Buscar tareas",
+        "mywork": "Mis tareas en curso", "balance": "Saldo, ganancias y gráfico",
+        "withdraw": "Cobrar tus ganancias", "alerts": "Avisos de tareas nuevas",
+        "newhit": "Publicar una tarea", "batch": "Muchas tareas desde un archivo y un CSV",
+        "review": "Trabajos por revisar", "myhits": "Tus tareas: progreso, gasto, resultados",
+        "topup": "Añadir fondos",
+    },
+    "de": {
+        "start": "Starten und Menü zeigen", "help": "Was hitbot kann", "browse": "Aufgaben finden",
+        "mywork": "Meine laufenden Aufgaben", "balance": "Guthaben, Verdienst und Diagramm",
+        "withdraw": "Verdienst auszahlen lassen", "alerts": "Benachrichtigung bei neuen Aufgaben",
+        "newhit": "Neue Aufgabe einstellen", "batch": "Viele Aufgaben aus Datei und CSV",
+        "review": "Einreichungen prüfen", "myhits": "Deine Aufgaben: Fortschritt, Kosten, Ergebnisse",
+        "topup": "Guthaben aufladen",
+    },
+}
+for _lang, _texts in TRANSLATIONS.items():
+    COMMANDS[_lang] = [(name, _texts.get(name, text)) for name, text in COMMANDS["en"]]
 
 
 def register_all(app: Application) -> None:

@@ -1,14 +1,25 @@
 """Notifications: an outbox event rendered as the chat message its recipient gets.
 
-The jobs worker calls `render(event)` and sends the result; `None` means nothing to send."""
+The jobs worker calls `render(event)` and sends the result; `None` means nothing to send.
+Rendering may read the database (HIT titles, the submission card), so call it from a
+worker thread. Every kind core emits has a renderer here (tests/unit/test_notify.py
+checks that against the source)."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from peewee import DoesNotExist
 from telegram import InlineKeyboardMarkup
 
-from bot.views.common import esc
-from core.models import OutboxEvent
+from bot import callbacks
+from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money
+from core.errors import HitbotError
+from core.models import Assignment, Hit, OutboxEvent, Payout, Rating, User
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -18,7 +29,251 @@ class Notice:
     reply_markup: InlineKeyboardMarkup | None = None
 
 
+Rendered = tuple[str, InlineKeyboardMarkup | None] | None
+RENDERERS: dict[str, Callable[[OutboxEvent], Rendered]] = {}
+
+
+def renders(kind: str) -> Callable:
+    def add(fn: Callable[[OutboxEvent], Rendered]) -> Callable[[OutboxEvent], Rendered]:
+        RENDERERS[kind] = fn
+        return fn
+    return add
+
+
 def render(event: OutboxEvent) -> Notice | None:
-    if event.user_id is None:
+    renderer = RENDERERS.get(event.kind)
+    if renderer is None:
+        log.warning("no notification text for event kind %r (event %s)", event.kind, event.id)
         return None
-    return Notice(chat_id=event.user_id, text=esc(event.kind.replace(".", " ").capitalize()))
+    chat_id = event.user_id
+    if event.kind == "hits.published":  # addressed to nobody; the requester hears of a batch
+        chat_id = (event.payload or {}).get("requester_id")
+    if chat_id is None:
+        return None
+    try:
+        out = renderer(event)
+    except (HitbotError, DoesNotExist, KeyError, TypeError, ValueError):
+        # What it was about is gone (a deleted HIT) or the payload is malformed: nothing
+        # sensible to send, and retrying would not help.
+        log.warning("could not render event %s (%s)", event.id, event.kind, exc_info=True)
+        return None
+    if out is None:
+        return None
+    text, markup = out
+    return Notice(chat_id=int(chat_id), text=fit(text), reply_markup=markup)
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+def _p(event: OutboxEvent) -> dict:
+    return event.payload or {}
+
+
+def _title(hit_id: object) -> str:
+    hit = Hit.get_or_none(Hit.id == hit_id) if hit_id is not None else None
+    return f"“{esc(clip(hit.title, 80))}”" if hit else f"HIT #{hit_id}"
+
+
+def _hit_of(assignment_id: object) -> object:
+    a = Assignment.get_or_none(Assignment.id == assignment_id) if assignment_id is not None else None
+    return a.hit_id if a else None
+
+
+def _amount(p: dict) -> str:
+    return money(int(p.get("amount_cents") or 0))
+
+
+def _reason(text: object, limit: int = 1000) -> str:
+    return esc(clip(str(text or "").strip() or "—", limit))
+
+
+def rating_buttons(assignment_id: int) -> list:
+    return [button("★" * n, callbacks.make("rt", "s", assignment_id, n)) for n in range(1, 6)]
+
+
+def _rating_row(assignment_id: object) -> list:
+    """Stars to rate the requester, unless this work was already rated."""
+    if assignment_id is None or Rating.select().where((Rating.assignment == assignment_id)
+                                                     & (Rating.direction == "w2r")).exists():
+        return []
+    return rating_buttons(int(assignment_id))
+
+
+def rated_text(stars: int) -> str:
+    return f"Thanks! You rated this requester {'★' * stars}{'☆' * (5 - stars)}. It helps other workers choose."
+
+
+BROWSE = [button("🔎 Browse HITs", callbacks.make("m", "browse"))]
+MYWORK = [button("🧰 My work", callbacks.make("m", "mywork"))]
+BALANCE = [button("💰 Balance", callbacks.make("m", "balance"))]
+
+
+# Worker ------------------------------------------------------------------------------------
+
+@renders("submission.confirmed")
+def _submitted(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    a = Assignment.get_or_none(Assignment.id == p.get("assignment_id"))
+    when = ""
+    if a is not None and a.auto_approve_at is not None:
+        when = f" If the requester doesn't review it, it is approved automatically in {duration((a.auto_approve_at - e.created_at).total_seconds())}."
+    return f"📨 Submitted: {_title(p.get('hit_id'))}. The requester will review it.{when}", keyboard([MYWORK])
+
+
+@renders("assignment.approved")
+def _approved(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    how = " (approved automatically)" if p.get("auto") else " (the earlier rejection was reversed)" if p.get("reversed") else ""
+    lines = [f"✅ Your work on {_title(p.get('hit_id'))} was approved{how}: <b>+{_amount(p)}</b>."]
+    a = Assignment.get_or_none(Assignment.id == p.get("assignment_id"))
+    if a is not None and a.feedback:
+        lines.append(f"Feedback: {_reason(a.feedback)}")
+    rows = [_rating_row(p.get("assignment_id"))]
+    if rows[0]:
+        lines.append("How was this requester? Rate them:")
+    return "\n".join(lines), keyboard(rows + [BALANCE])
+
+
+@renders("assignment.rejected")
+def _rejected(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    lines = [f"❌ Your work on {_title(p.get('hit_id'))} was rejected.", f"Reason: {_reason(p.get('feedback'))}",
+             "You think that's wrong? You can appeal; the requester can still approve it."]
+    rating = _rating_row(p.get("assignment_id"))
+    if rating:
+        lines.append("How was this requester? Rate them:")
+    appeal = [button("✉️ Appeal", callbacks.make("q", "apl", int(p["assignment_id"])))] if p.get("assignment_id") else []
+    return "\n".join(lines), keyboard([rating, appeal])
+
+
+@renders("assignment.reminder")
+def _reminder(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    user = User.get_or_none(User.id == e.user_id)
+    try:
+        deadline = datetime.fromisoformat(str(p.get("deadline")))
+    except ValueError:
+        deadline = None
+    when = (f" by {local_time(deadline, user.timezone if user else None)} ({countdown(deadline, e.created_at)})"
+            if deadline else "")
+    return (f"⏰ Don't forget {_title(p.get('hit_id'))}: submit it{when}, or it expires and the slot goes to "
+            "someone else.", keyboard([MYWORK]))
+
+
+@renders("assignment.expired")
+def _expired(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    return (f"⌛ Time ran out on {_title(p.get('hit_id'))}; the assignment was released. No harm done: find "
+            "another HIT.", keyboard([BROWSE]))
+
+
+@renders("bonus.paid")
+def _bonus(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    return (f"🎁 Bonus <b>+{_amount(p)}</b> for your work on {_title(p.get('hit_id'))}.\n"
+            f"From the requester: {_reason(p.get('reason'), 500)}", keyboard([BALANCE]))
+
+
+@renders("balance.credited")
+def _credited(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    return f"💰 <b>+{_amount(p)}</b> added to your balance ({_reason(p.get('reason'), 300)}).", keyboard([BALANCE])
+
+
+@renders("payout.requested")
+def _payout_requested(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    return (f"💸 Payout #{p.get('payout_id')} of {_amount(p)} requested; we'll tell you when it is sent.", None)
+
+
+@renders("payout.paid")
+def _payout_paid(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    return f"✅ Payout #{p.get('payout_id')} sent: <b>{_amount(p)}</b> is on its way to you.", keyboard([BALANCE])
+
+
+@renders("payout.failed")
+def _payout_failed(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    return (f"⚠️ Payout #{p.get('payout_id')} of {_amount(p)} could not be sent: {_reason(p.get('reason'), 300)}.\n"
+            "The money is back in your available balance; try /withdraw again later.", keyboard([BALANCE]))
+
+
+@renders("qualification.granted")
+def _qual_granted(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    value = f" (score {esc(p['value'])})" if p.get("value") is not None else ""
+    return (f"🎓 You now hold the qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b>{value}. "
+            "More HITs may be open to you.", keyboard([BROWSE]))
+
+
+@renders("qualification.revoked")
+def _qual_revoked(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    return f"🎓 The qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b> was taken away from you.", None
+
+
+@renders("appeal.decided")
+def _appeal_decided(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    title = _title(_hit_of(p.get("assignment_id")))
+    if p.get("approved"):
+        return f"✅ Your appeal on {title} was accepted: the work is approved and paid.", keyboard([BALANCE])
+    return f"❌ Your appeal on {title} was turned down; the rejection stands.", None
+
+
+@renders("alert.hit")
+def _alert(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    hit_id = int(p.get("hit_id") or 0)
+    hourly = f" · ≈{money(int(p['hourly_cents']))}/hour" if p.get("hourly_cents") else ""
+    text = (f"🔔 New HIT for your alert: <b>{esc(clip(str(p.get('title') or f'HIT #{hit_id}'), 100))}</b>\n"
+            f"{money(int(p.get('reward_cents') or 0))} · {duration(int(p.get('duration_s') or 0))} allowed{hourly}\n"
+            "Mute or change alerts with /alerts.")
+    return text, keyboard([[button("👀 Preview", callbacks.make("b", "v", hit_id, 0))]])
+
+
+# Requester ---------------------------------------------------------------------------------
+
+@renders("submission.received")
+def _received(e: OutboxEvent) -> Rendered:
+    from bot.views.review import submission_card
+
+    text, markup, attachments = submission_card(int(_p(e)["assignment_id"]), now=e.created_at)
+    if attachments:
+        text += "\n\n📎 Files: open /review to see them."
+    return text, markup
+
+
+@renders("appeal.received")
+def _appeal_received(e: OutboxEvent) -> Rendered:
+    from bot.views.quals import appeal_card
+    from core.services.appeals import appeal_context
+
+    row, assignment, hit, worker = appeal_context(requester_id=e.user_id, appeal_id=int(_p(e)["appeal_id"]))
+    text, markup = appeal_card(row, hit.title, worker.display_name, assignment.feedback)
+    return "✉️ A worker appealed your rejection.\n" + text, markup
+
+
+@renders("hit.completed")
+def _completed(e: OutboxEvent) -> Rendered:
+    hit_id = _p(e).get("hit_id")
+    return (f"🏁 All assignments of {_title(hit_id)} are done and approved.",
+            keyboard([[button("📥 Download results", callbacks.make("r", "res", int(hit_id)))]]) if hit_id else None)
+
+
+@renders("hit.expired")
+def _hit_expired(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    how = "was ended early" if p.get("early") else "expired"
+    refund = int(p.get("refund_cents") or 0)
+    back = f"; {money(refund)} of unused escrow is back in your balance" if refund else ""
+    return f"⌛ {_title(p.get('hit_id'))} {how}{back}.", None
+
+
+@renders("hits.published")
+def _published(e: OutboxEvent) -> Rendered:
+    ids = _p(e).get("hit_ids") or []
+    if len(ids) < 2:
+        return None  # one HIT: the requester just saw it published in the chat
+    return f"📢 {len(ids)} HITs are now live for workers. /myhits shows their progress.", None

@@ -1,6 +1,7 @@
 """hitbot's tables. One module per area; import from here."""
 from __future__ import annotations
 
+from core.models.alerts import AlertCursor, AlertSent, AlertSub
 from core.models.base import BaseModel, JSONField, UTCDateTimeField
 from core.models.drafts import DraftStatus, HitDraft
 from core.models.events import OutboxEvent
@@ -44,10 +45,14 @@ ALL_MODELS: list[type[BaseModel]] = [
     Appeal,
     HitDraft,
     AutoWithdraw,
+    AlertSub,
+    AlertSent,
+    AlertCursor,
 ]
 
 __all__ = [
     "AutoWithdraw",
+    "AlertCursor", "AlertSent", "AlertSub",
     "ALL_MODELS", "DraftStatus", "HitDraft", "Appeal", "GoldStat", "QualTest", "QualTestAttempt", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
     "Account", "AccountKind", "Answer", "Assignment", "AssignmentStatus", "BaseModel", "Batch",
     "Bonus", "Entry", "Hit", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn",

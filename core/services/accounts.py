@@ -139,6 +139,12 @@ def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | Non
         return payout
 
 
+def recent_payouts(*, worker_id: int, limit: int = 5) -> list[Payout]:
+    """The worker's latest payouts, open ones first (for /withdraw)."""
+    rows = list(Payout.select().where(Payout.worker == worker_id).order_by(Payout.id.desc()).limit(max(1, min(limit, 50))))
+    return sorted(rows, key=lambda p: (p.status not in P.OPEN, -p.id))
+
+
 def start_payout(*, payout_id: int, now: datetime) -> Payout | None:
     """requested -> processing, once. None if another worker already has it."""
     with tx():

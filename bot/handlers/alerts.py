@@ -1,0 +1,77 @@
+"""/alerts: subscribe to new HITs with a saved filter; list, mute, unmute, delete.
+
+The matching itself runs in core (core.services.alerts.match_new_hits, called by the clock);
+the pushes are outbox events that the jobs worker delivers."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks, input as waiting
+from bot.runtime import Context, call, now, on_button, on_message
+from bot.views import alerts as views
+from core.config import get_settings
+from core.services import alerts
+
+
+async def _render(user_id: int) -> tuple[str, object]:
+    subs = await call(alerts.list_alerts, user_id=user_id)
+    return views.alerts_list(subs, get_settings().alerts_per_hour)
+
+
+@on_message
+async def show(update: Update, context: Context) -> None:
+    text, markup = await _render(update.effective_user.id)
+    await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def new(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    await waiting.expect(me, "alert")
+    await update.effective_message.reply_text(views.ASK_FILTER, reply_markup=views.cancel_markup(), parse_mode="HTML")
+    return None
+
+
+@on_message
+async def filter_input(update: Update, context: Context) -> None:
+    """The typed filter; a bad one gets the reason and the question stands."""
+    me, msg = update.effective_user.id, update.effective_message
+    wanted = alerts.parse_filter(msg.text or "")
+    await call(alerts.subscribe, user_id=me, filters=wanted, now=now(context))
+    await waiting.done(me)
+    await msg.reply_text(views.saved(wanted), parse_mode="HTML")
+
+
+@on_button
+async def cancel(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    wait = await call(waiting.waiting_for, user_id=me)
+    if wait and wait.get("kind") == "alert":
+        await waiting.done(me)
+    await update.effective_message.edit_text("Cancelled; no alert was added.")
+    return None
+
+
+@on_button
+async def change(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    if cb.verb == "del":
+        await call(alerts.delete, user_id=me, alert_id=cb.arg(0))
+        toast = "Alert deleted."
+    else:
+        muted = cb.verb == "mute"
+        await call(alerts.set_muted, user_id=me, alert_id=cb.arg(0), muted=muted)
+        toast = "Muted: nothing from this alert until you unmute it." if muted else "Unmuted."
+    text, markup = await _render(me)
+    await msg.edit_text(text, reply_markup=markup, parse_mode="HTML")
+    return toast
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("alerts", show))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("alert"), filter_input))
+    app.add_handler(CallbackQueryHandler(new, pattern=callbacks.pattern("al", "new", 0)))
+    app.add_handler(CallbackQueryHandler(cancel, pattern=callbacks.pattern("al", "x", 0)))
+    for verb in ("mute", "unm", "del"):
+        app.add_handler(CallbackQueryHandler(change, pattern=callbacks.pattern("al", verb, 1)))

@@ -1,0 +1,89 @@
+"""/balance (figures and a 30-day earnings chart) and /withdraw (Confirm pays out once).
+
+The withdrawal's idempotency key is the confirmation message, so a double tap on
+Confirm (or two devices) requests one payout; core refuses the second."""
+from __future__ import annotations
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import callbacks
+from bot.runtime import Context, call, now, on_button, on_message
+from bot.views import balance as views
+from bot.views.chart import earnings_png
+from core.config import get_settings
+from core.services import accounts
+
+
+async def show_balance(update: Update, context: Context) -> None:
+    chat_id = update.effective_chat.id
+    settings = get_settings()
+    text, markup, days = await call(views.overview, user_id=update.effective_user.id, now=now(context),
+                                    min_payout_cents=settings.min_payout_cents)
+    await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
+    total = sum(cents for _, cents in days)
+    if total == 0:
+        await context.bot.send_message(chat_id, views.NO_RECENT_EARNINGS)
+        return
+    png = await call(earnings_png, days=days)
+    await context.bot.send_photo(chat_id, InputFile(png, filename="earnings.png"), caption=views.chart_caption(total))
+
+
+@on_message
+async def balance(update: Update, context: Context) -> None:
+    await show_balance(update, context)
+
+
+@on_button
+async def menu_balance(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await show_balance(update, context)
+    return None
+
+
+async def _withdraw_offer(update: Update, context: Context) -> None:
+    me, chat_id = update.effective_user.id, update.effective_chat.id
+    settings = get_settings()
+    b = await call(accounts.balances, user_id=me)
+    payouts = await call(accounts.recent_payouts, worker_id=me, limit=5)
+    block = views.payouts_block(payouts, now(context))
+    if b.available_cents < settings.min_payout_cents:
+        await context.bot.send_message(chat_id, views.too_small(b.available_cents, settings.min_payout_cents) + block,
+                                       parse_mode="HTML")
+        return
+    text, markup = views.confirm_withdraw(b.available_cents)
+    await context.bot.send_message(chat_id, text + block, reply_markup=markup, parse_mode="HTML")
+
+
+@on_message
+async def withdraw(update: Update, context: Context) -> None:
+    await _withdraw_offer(update, context)
+
+
+@on_button
+async def withdraw_ask(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await _withdraw_offer(update, context)
+    return None
+
+
+@on_button
+async def withdraw_confirm(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    payout = await call(accounts.withdraw, worker_id=me, now=now(context), amount_cents=cb.arg(0),
+                        key=f"{me}:{msg.chat_id}:{msg.message_id}")
+    await msg.edit_text(views.withdraw_requested(payout))
+    return "Payout requested."
+
+
+@on_button
+async def withdraw_cancel(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await update.effective_message.edit_text(views.CANCELLED)
+    return None
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("balance", balance))
+    app.add_handler(CommandHandler("withdraw", withdraw))
+    app.add_handler(CallbackQueryHandler(menu_balance, pattern=callbacks.pattern("m", "balance", 0)))
+    app.add_handler(CallbackQueryHandler(withdraw_ask, pattern=callbacks.pattern("wd", "ask", 0)))
+    app.add_handler(CallbackQueryHandler(withdraw_confirm, pattern=callbacks.pattern("wd", "ok", 1)))
+    app.add_handler(CallbackQueryHandler(withdraw_cancel, pattern=callbacks.pattern("wd", "no", 0)))

@@ -1,0 +1,104 @@
+"""/balance and /withdraw: what a worker earned and can take out; what a requester holds and spent."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.views.common import button, duration, esc, fit, keyboard, money
+from core.models import Payout, PayoutStatus as P
+from core.services.accounts import Balances
+from core.services.stats import WorkerStats
+
+_PAYOUT_STATE = {
+    P.REQUESTED: "⏳ requested, waiting to be sent",
+    P.PROCESSING: "🔄 being sent",
+    P.PAID: "✅ sent",
+    P.FAILED: "⚠️ failed; the money is back in your balance",
+}
+
+
+def balance_text(b: Balances, stats: WorkerStats, *, is_requester: bool, min_payout_cents: int) -> str:
+    rate = f"{stats.approval_rate_pct}%" if stats.approval_rate_pct is not None else "no decisions yet"
+    lines = [
+        "💰 <b>Your balance</b>",
+        f"Available: <b>{money(b.available_cents)}</b>",
+        f"Pending review: {money(b.pending_review_cents)}",
+    ]
+    if b.payout_pending_cents:
+        lines.append(f"On its way to you: {money(b.payout_pending_cents)}")
+    lines += [
+        f"Paid out: {money(b.paid_out_cents)}",
+        f"Lifetime earnings: {money(b.earned_cents)}",
+        f"Approval rate: {rate} · {stats.approved_n} approved, {stats.rejected_n} rejected, "
+        f"{stats.submitted_n} submitted",
+    ]
+    if is_requester:
+        lines += ["", "📋 <b>As a requester</b>",
+                  f"In escrow for open work: {money(b.escrow_cents)}",
+                  f"Available to post: {money(b.available_cents)}",
+                  f"Spent: {money(b.spent_cents)} (of which fees {money(b.fees_cents)})"]
+    if b.available_cents >= min_payout_cents:
+        lines += ["", "Send /withdraw to get your available money paid out."]
+    else:
+        lines += ["", f"Payouts start at {money(min_payout_cents)}."]
+    return fit("\n".join(lines))
+
+
+def balance_buttons(b: Balances, min_payout_cents: int) -> InlineKeyboardMarkup | None:
+    if b.available_cents < min_payout_cents:
+        return None
+    return keyboard([[button(f"💸 Withdraw {money(b.available_cents)}", callbacks.make("wd", "ask"))]])
+
+
+def chart_caption(total_cents: int) -> str:
+    return f"📈 Your earnings over the last 30 days: {money(total_cents)}"
+
+
+NO_RECENT_EARNINGS = "📈 No earnings in the last 30 days yet; your chart appears once work is approved."
+
+
+def payout_line(p: Payout, now: datetime) -> str:
+    state = _PAYOUT_STATE.get(p.status, esc(p.status))
+    if p.status == P.FAILED and p.failure_reason:
+        state += f" ({esc(p.failure_reason[:100])})"
+    return f"• Payout #{p.id}: {money(p.amount_cents)}, {duration((now - p.created_at).total_seconds())} ago: {state}"
+
+
+def payouts_block(payouts: list[Payout], now: datetime) -> str:
+    if not payouts:
+        return ""
+    return "\n\n<b>Your payouts</b>\n" + "\n".join(payout_line(p, now) for p in payouts)
+
+
+def too_small(available_cents: int, min_payout_cents: int) -> str:
+    return (f"💸 The minimum payout is {money(min_payout_cents)}; you have {money(available_cents)} available. "
+            f"Another {money(min_payout_cents - available_cents)} and you can withdraw.")
+
+
+def confirm_withdraw(available_cents: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = (f"💸 Withdraw <b>{money(available_cents)}</b> (your whole available balance)? "
+            "It is usually sent within minutes; you get a message when it is.")
+    return text, keyboard([[button("✅ Confirm", callbacks.make("wd", "ok", available_cents)),
+                            button("✖️ Cancel", callbacks.make("wd", "no"))]])
+
+
+def withdraw_requested(p: Payout) -> str:
+    return (f"✅ Payout #{p.id} of {money(p.amount_cents)} requested. "
+            "We'll tell you when it is sent; /withdraw shows its state.")
+
+
+CANCELLED = "Cancelled; nothing was withdrawn."
+
+
+def overview(*, user_id: int, now: datetime, min_payout_cents: int) -> tuple[str, InlineKeyboardMarkup | None, list]:
+    """Text, buttons and the 30 days of earnings for /balance. Reads the database: run it via bot.runtime.call."""
+    from core.services import accounts, stats
+
+    b = accounts.balances(user_id=user_id)
+    worker = stats.worker_stats(user_id=user_id)
+    days = accounts.earnings_by_day(user_id=user_id, days=30, now=now)
+    is_requester = bool(b.escrow_cents or b.spent_cents)
+    return (balance_text(b, worker, is_requester=is_requester, min_payout_cents=min_payout_cents),
+            balance_buttons(b, min_payout_cents), days)

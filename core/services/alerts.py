@@ -1,0 +1,201 @@
+"""Alerts: workers save filters; new HITs that match are pushed to them (as `alert.hit`
+outbox events, delivered by the jobs worker), at most `alerts_per_hour` per worker."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError, fn
+
+from core.config import get_settings
+from core.db import db, tx
+from core.errors import NotAllowed, ValidationFailed
+from core.models import AlertCursor, AlertSent, AlertSub, Assignment, Hit, HitStatus, User, WorkerBlock
+from core.money import parse_amount
+from core.outbox import emit
+from core.services.browse import Filters
+from core.services.quals import evaluate, requirements_for, worker_values
+from core.services.users import get_user
+from core.specs import parse_duration
+
+MAX_ALERTS = 5  # saved filters per worker
+MAX_FILTER_TEXT = 200
+CURSOR = "hits"
+_WORDS = {
+    "reward": "min_reward_cents", "min": "min_reward_cents", "pay": "min_reward_cents",
+    "time": "max_duration_s", "max": "max_duration_s",
+    "hourly": "min_hourly_cents", "rate": "min_hourly_cents",
+    "word": "keyword", "keyword": "keyword",
+}
+FILTER_HELP = ("Write the filter in one message, parts separated by commas, e.g.\n"
+               "<code>reward 0.50, time 10m, hourly 6, word photo, qualified</code>\n"
+               "reward = minimum reward, time = longest time allowed, hourly = minimum hourly rate, "
+               "word = a word in the title or keywords, qualified = only HITs you qualify for. "
+               "Send <code>any</code> for every new HIT.")
+
+
+def parse_filter(text: str) -> Filters:
+    """'reward 0.50, time 10m, hourly 6, word photo, qualified' -> Filters. 'any' -> no limits."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("The filter is empty. " + _EXAMPLE)
+    if len(text) > MAX_FILTER_TEXT:
+        raise ValidationFailed(f"A filter can have at most {MAX_FILTER_TEXT} characters.")
+    if text.lower() in ("any", "all", "everything"):
+        return Filters()
+    currency = get_settings().currency
+    values: dict[str, object] = {}
+    for part in (p.strip() for p in re.split(r"[,;\n]", text)):
+        if not part:
+            continue
+        word, _, rest = part.partition(" ")
+        word, rest = word.lower(), rest.strip()
+        if word in ("qualified", "qualify"):
+            values["qualified_only"] = True
+            continue
+        field = _WORDS.get(word)
+        if field is None or not rest:
+            raise ValidationFailed(f"I don't understand “{part[:40]}”. " + _EXAMPLE)
+        if field in values:
+            raise ValidationFailed(f"“{word}” appears twice.")
+        if field == "keyword":
+            values[field] = rest
+        elif field == "max_duration_s":
+            values[field] = parse_duration(rest, field="time")
+        else:
+            values[field] = parse_amount(rest, currency, field=word)
+    return Filters(**values)  # bounds checked by Filters itself
+
+
+_EXAMPLE = "Example: reward 0.50, time 10m, hourly 6, word photo, qualified"
+
+
+def subscribe(*, user_id: int, filters: Filters, now: datetime) -> AlertSub:
+    """Save a filter; new matching HITs will be pushed. Refuses duplicates and more than MAX_ALERTS."""
+    data = filters.as_dict()
+    data.pop("sort", None)  # order means nothing for a push
+    with tx():
+        get_user(user_id)
+        mine = list(AlertSub.select().where(AlertSub.user == user_id))
+        if any(sub.filters == data for sub in mine):
+            raise ValidationFailed("You already have an alert with this filter.")
+        if len(mine) >= MAX_ALERTS:
+            raise ValidationFailed(f"You can have at most {MAX_ALERTS} alerts; delete one first.")
+        return AlertSub.create(user=user_id, filters=data, created_at=now)
+
+
+def list_alerts(*, user_id: int) -> list[AlertSub]:
+    return list(AlertSub.select().where(AlertSub.user == user_id).order_by(AlertSub.id))
+
+
+def _own(user_id: int, alert_id: int) -> AlertSub:
+    sub = AlertSub.get_or_none(AlertSub.id == alert_id)
+    if sub is None or sub.user_id != user_id:
+        raise NotAllowed()
+    return sub
+
+
+def set_muted(*, user_id: int, alert_id: int, muted: bool) -> AlertSub:
+    with tx():
+        _own(user_id, alert_id)
+        AlertSub.update(muted=muted).where(AlertSub.id == alert_id).execute()
+        return AlertSub.get_by_id(alert_id)
+
+
+def delete(*, user_id: int, alert_id: int) -> None:
+    with tx():
+        _own(user_id, alert_id)
+        AlertSub.delete().where(AlertSub.id == alert_id).execute()
+
+
+def sent_last_hour(*, user_id: int, now: datetime) -> int:
+    return AlertSent.select().where((AlertSent.user == user_id) & (AlertSent.sent_at > now - timedelta(hours=1))).count()
+
+
+def matches(filters: Filters, hit: Hit) -> bool:
+    """The filter's own conditions (qualification is checked separately)."""
+    if filters.min_reward_cents and hit.reward_cents < filters.min_reward_cents:
+        return False
+    if filters.max_duration_s and hit.duration_s > filters.max_duration_s:
+        return False
+    if filters.min_hourly_cents and hit.hourly_cents < filters.min_hourly_cents:
+        return False
+    if filters.keyword and filters.keyword not in f"{hit.title} {hit.keywords}".lower():
+        return False
+    return True
+
+
+def match_new_hits(*, now: datetime, limit: int | None = None) -> int:
+    """Push HITs published since the last run to the workers whose unmuted alerts match.
+
+    Safe to run twice or concurrently: each (worker, HIT) is pushed at most once (unique
+    AlertSent row in the same transaction as the outbox event), and the cursor only moves
+    forward. Bounded: at most `limit` HITs (default HITBOT_SWEEP_BATCH) per call. A worker
+    over HITBOT_ALERTS_PER_HOUR misses the rest of that hour's HITs. Returns alerts emitted."""
+    settings = get_settings()
+    limit = max(1, min(limit or settings.sweep_batch, 10_000))
+    with tx():
+        cursor, _ = AlertCursor.get_or_create(name=CURSOR, defaults={"last_hit_id": 0})
+        start = cursor.last_hit_id
+        hits = list(Hit.select().where((Hit.id > start) & (Hit.created_at <= now)).order_by(Hit.id).limit(limit))
+        if not hits:
+            return 0
+        emitted = _push(hits, now, settings.alerts_per_hour)
+        AlertCursor.update(last_hit_id=hits[-1].id).where(
+            (AlertCursor.name == CURSOR) & (AlertCursor.last_hit_id < hits[-1].id)).execute()
+        return emitted
+
+
+def _push(hits: list[Hit], now: datetime, per_hour: int) -> int:
+    subs_by_user: dict[int, list[AlertSub]] = defaultdict(list)
+    for sub in AlertSub.select().join(User).where(
+            (AlertSub.muted == False) & (User.banned == False) & (User.unreachable == False)):  # noqa: E712
+        subs_by_user[sub.user_id].append(sub)
+    if not subs_by_user:
+        return 0
+    users = {u.id: u for u in User.select().where(User.id.in_(list(subs_by_user)))}
+    open_hits = [h for h in hits if h.status == HitStatus.OPEN and h.expires_at > now and h.available > 0]
+    if not open_hits:
+        return 0
+    requesters = {h.requester_id for h in open_hits}
+    blocked = set(WorkerBlock.select(WorkerBlock.requester, WorkerBlock.worker).where(
+        WorkerBlock.requester.in_(list(requesters))).tuples())
+    done = set(Assignment.select(Assignment.worker, Assignment.hit).where(
+        Assignment.hit.in_([h.id for h in open_hits])).tuples())
+    reqs = requirements_for([h.id for h in open_hits if h.has_requirements])
+    already = defaultdict(int, AlertSent.select(AlertSent.user, fn.COUNT(AlertSent.id)).where(
+        AlertSent.user.in_(list(subs_by_user)) & (AlertSent.sent_at > now - timedelta(hours=1)))
+        .group_by(AlertSent.user).tuples())
+    values_cache: dict[int, dict] = {}
+    emitted = 0
+    for hit in open_hits:
+        for user_id, subs in subs_by_user.items():
+            if user_id == hit.requester_id or (hit.requester_id, user_id) in blocked or (user_id, hit.id) in done:
+                continue
+            if already[user_id] >= per_hour:
+                continue
+            sub = next((s for s in subs if matches(Filters.from_dict(s.filters), hit)), None)
+            if sub is None or not _qualified(users[user_id], hit, reqs, now, values_cache):
+                continue
+            try:
+                with db.atomic():
+                    AlertSent.create(user=user_id, hit_id=hit.id, alert=sub.id, sent_at=now)
+                    emit("alert.hit", user_id=user_id, now=now, hit_id=hit.id, alert_id=sub.id, title=hit.title,
+                         reward_cents=hit.reward_cents, duration_s=hit.duration_s, hourly_cents=hit.hourly_cents)
+            except IntegrityError:
+                continue  # another sweep pushed it already
+            already[user_id] += 1
+            emitted += 1
+    return emitted
+
+
+def _qualified(worker: User, hit: Hit, reqs: dict, now: datetime, cache: dict[int, dict]) -> bool:
+    """Only HITs the worker could accept: an alert for work they can't take is noise."""
+    if not hit.has_requirements:
+        return True
+    pairs = reqs.get(hit.id, [])
+    if worker.id not in cache:
+        custom = {qt.id for ps in reqs.values() for _, qt in ps if qt.system is None}
+        cache[worker.id] = worker_values(worker, now, custom)
+    return all(c.passed for c in evaluate(worker, pairs, now, "accept", cache[worker.id]))
