@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -10,6 +11,30 @@ from peewee import Database, DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
+log = logging.getLogger(__name__)
+
+# Called after the outermost tx() commits / rolls back (e.g. the outbox relay's fast path).
+# Hooks must be quick and must not raise; an error is logged and never undoes the commit.
+_after_commit: list[Callable[[], None]] = []
+_after_rollback: list[Callable[[], None]] = []
+
+
+def on_commit(fn: Callable[[], None]) -> None:
+    if fn not in _after_commit:
+        _after_commit.append(fn)
+
+
+def on_rollback(fn: Callable[[], None]) -> None:
+    if fn not in _after_rollback:
+        _after_rollback.append(fn)
+
+
+def _run_hooks(hooks: list[Callable[[], None]]) -> None:
+    for fn in hooks:
+        try:
+            fn()
+        except Exception:
+            log.exception("transaction hook %s failed", getattr(fn, "__qualname__", fn))
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -46,12 +71,20 @@ def is_sqlite() -> bool:
 def tx() -> Iterator[None]:
     """One service call, one transaction. SQLite takes the write lock up front so that
     concurrent writers queue on busy_timeout instead of failing on lock upgrade."""
-    if is_sqlite() and db.transaction_depth() == 0:
-        with db.atomic("IMMEDIATE"):
-            yield
-    else:
-        with db.atomic():
-            yield
+    outermost = db.transaction_depth() == 0
+    try:
+        if is_sqlite() and outermost:
+            with db.atomic("IMMEDIATE"):
+                yield
+        else:
+            with db.atomic():
+                yield
+    except BaseException:
+        if outermost:
+            _run_hooks(_after_rollback)
+        raise
+    if outermost:
+        _run_hooks(_after_commit)
 
 
 def for_update(query):

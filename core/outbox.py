@@ -1,10 +1,51 @@
 """Announcements of what happened, written in the same transaction as the change."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
 
+from core import db
 from core.models import OutboxEvent
+
+# Ids emitted by this thread's open transaction; handed to listeners once it commits.
+_pending = threading.local()
+_listeners: list[Callable[[list[int]], None]] = []
 
 
 def emit(kind: str, *, user_id: int | None, now: datetime, **payload: object) -> OutboxEvent:
-    return OutboxEvent.create(kind=kind, user_id=user_id, payload=payload, created_at=now)
+    event = OutboxEvent.create(kind=kind, user_id=user_id, payload=payload, created_at=now)
+    ids = getattr(_pending, "ids", None)
+    if ids is None:
+        ids = _pending.ids = []
+    ids.append(event.id)
+    return event
+
+
+def subscribe(listener: Callable[[list[int]], None]) -> None:
+    """Call listener(ids) after each transaction that emitted events commits. Whoever
+    listens (the jobs relay) must cope with missing calls: a sweep covers them."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def unsubscribe(listener: Callable[[list[int]], None]) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def _committed() -> None:
+    ids = getattr(_pending, "ids", None)
+    if not ids:
+        return
+    _pending.ids = []
+    for listener in list(_listeners):
+        listener(ids)
+
+
+def _rolled_back() -> None:
+    _pending.ids = []
+
+
+db.on_commit(_committed)
+db.on_rollback(_rolled_back)

@@ -15,7 +15,7 @@ _placeholder = StubBroker()
 _registry: dict[str, dramatiq.Actor] = {}
 
 # Modules that declare actors; imported by all_actors() so a worker knows every one.
-ACTOR_MODULES = ["jobs.delivery", "jobs.payouts.actors"]
+ACTOR_MODULES = ["jobs.delivery", "jobs.payouts.actor"]
 
 
 def actor(fn: Callable | None = None, *, actor_name: str | None = None, queue_name: str = "default",
@@ -33,13 +33,19 @@ def actor(fn: Callable | None = None, *, actor_name: str | None = None, queue_na
 
 
 def all_actors() -> list[dramatiq.Actor]:
-    for module in ACTOR_MODULES:
+    """Every actor: those declared with `actor`, and any dramatiq.Actor an ACTOR_MODULES module defines."""
+    found = dict(_registry)
+    for name in ACTOR_MODULES:
         try:
-            importlib.import_module(module)
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != module:  # the module exists but something it needs is missing
+            if exc.name != name:  # the module exists but something it needs is missing
                 raise
-    return list(_registry.values())
+            continue
+        for value in vars(module).values():
+            if isinstance(value, dramatiq.Actor):
+                found.setdefault(value.actor_name, value)
+    return list(found.values())
 
 
 @actor(queue_name="default", max_retries=0)

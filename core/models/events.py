@@ -17,6 +17,9 @@ class OutboxEvent(BaseModel):
     done_at = UTCDateTimeField(null=True)
     attempts = IntegerField(default=0)
     last_error = CharField(max_length=255, null=True)
+    # A worker sending it holds it until then (migration 5), so two copies of the queue
+    # message never send twice; a crashed sender's lease runs out and the sweep retries.
+    lease_until = UTCDateTimeField(null=True)
 
     class Meta:
         indexes = ((("done_at", "id"), False), (("user_id", "created_at"), False))

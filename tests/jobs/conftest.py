@@ -41,3 +41,50 @@ def wipe(client, namespace: str) -> None:
     keys = list(client.scan_iter(match=f"{namespace}*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def botapi(monkeypatch):
+    """A fake Bot API over HTTP, and this process's settings pointed at it."""
+    from core.config import get_settings
+    from tests.jobs.fake_botapi import FakeBotApi
+
+    api = FakeBotApi()
+    url = api.start()
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:JOBS")
+    monkeypatch.setenv("TELEGRAM_API_URL", url)
+    get_settings.cache_clear()
+    yield api
+    api.stop()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def worker(jobs):
+    import dramatiq
+
+    w = dramatiq.Worker(jobs.broker, worker_threads=8, worker_timeout=100)
+    w.start()
+    yield w
+    w.stop(timeout=10_000)
+
+
+@pytest.fixture
+def simple_render(monkeypatch):
+    """Every event with a recipient becomes a one-line notice (tests of the pipe, not the wording)."""
+    import bot.views.notify as notify
+
+    monkeypatch.setattr(notify, "render", lambda e: None if e.user_id is None else
+                        notify.Notice(chat_id=e.user_id, text=f"{e.kind} #{e.id}"))
+
+
+def wait_until(predicate, timeout_s: float, interval_s: float = 0.05) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return predicate()

@@ -1,0 +1,211 @@
+"""Notification delivery: one outbox event -> one chat message through the Bot API.
+
+Limits are shared by every worker process through the rate-limit backend (Redis):
+at most one message per chat per second and about 30 messages per second in all.
+A message that may not go yet is put back on the queue with a delay rather than
+holding a worker thread. A send is guarded by a lease on the outbox row and marked
+done with a conditional update, so a duplicate queue message never sends twice."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from dramatiq.rate_limits import RateLimiter
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from core.config import Settings, get_settings
+from core.models import OutboxEvent, User
+from core.services.users import mark_unreachable
+from jobs import broker as jobs_broker
+from jobs.actors import actor
+from jobs.metrics import NOTIFICATIONS
+
+log = logging.getLogger(__name__)
+
+QUEUE = "notify"
+CHAT_INTERVAL_MS = 1_050  # Telegram: about one message per second per chat (with a margin)
+GLOBAL_INTERVAL_MS = 35  # one send per 35 ms: at most ~28.6 per second, under the 30/s limit
+GLOBAL_WAIT_S = 5.0  # longer than this for a global slot: requeue instead of holding the thread
+LEASE_S = 60  # a sender that died mid-send frees the row after this
+MAX_ATTEMPTS = 12  # network failures before giving up on one notification
+
+
+class IntervalRateLimiter(RateLimiter):
+    """At most one acquisition per `interval_ms` for a key, across processes: a key set with
+    NX and a time-to-live (the backend's `add`). Nothing is released; the interval just runs out."""
+
+    def __init__(self, backend, key: str, *, interval_ms: int) -> None:
+        super().__init__(backend, key)
+        self.interval_ms = interval_ms
+
+    def _acquire(self) -> bool:
+        return self.backend.add(self.key, 1, self.interval_ms)
+
+    def _release(self) -> None:
+        pass
+
+    def hold(self, ms: int) -> None:
+        """Keep the key taken for ms from now (a 429 told us to wait)."""
+        client = getattr(self.backend, "client", None)
+        if client is not None:
+            client.set(self.key, 1, px=max(1, ms))
+        else:  # the stub backend: best effort
+            self.backend.add(self.key, 1, ms)
+
+    def remaining_ms(self) -> int:
+        client = getattr(self.backend, "client", None)
+        if client is None:
+            return self.interval_ms
+        left = client.pttl(self.key)
+        return left if left and left > 0 else 0
+
+
+@dataclass
+class Limits:
+    jobs: object
+
+    def chat(self, chat_id: int) -> IntervalRateLimiter:
+        return IntervalRateLimiter(self.jobs.backend, self.jobs.key(f"tg:chat:{chat_id}"), interval_ms=CHAT_INTERVAL_MS)
+
+    def overall(self) -> IntervalRateLimiter:
+        return IntervalRateLimiter(self.jobs.backend, self.jobs.key("tg:all"), interval_ms=GLOBAL_INTERVAL_MS)
+
+    def wait_overall(self, timeout_s: float = GLOBAL_WAIT_S) -> bool:
+        limiter = self.overall()
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with limiter.acquire(raise_on_failure=False) as ok:
+                if ok:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(max(limiter.remaining_ms(), 2) / 1000 * random.uniform(1.0, 1.5))
+
+
+# One Bot and event loop per worker thread: PTB's Bot is async, Dramatiq's threads are not.
+_local = threading.local()
+
+
+def _bot(settings: Settings) -> tuple[asyncio.AbstractEventLoop, Bot]:
+    key = (settings.telegram_api_url, settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
+    if getattr(_local, "key", None) != key:
+        if not key[1]:
+            raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+        loop = asyncio.new_event_loop()
+        root = settings.telegram_api_url.rstrip("/")
+        bot = Bot(key[1], base_url=f"{root}/bot", base_file_url=f"{root}/file/bot",
+                  request=HTTPXRequest(connection_pool_size=4, read_timeout=15, connect_timeout=10))
+        loop.run_until_complete(bot.initialize())
+        _local.key, _local.loop, _local.bot = key, loop, bot
+    return _local.loop, _local.bot
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _retry_after_s(exc: RetryAfter) -> float:
+    value = getattr(exc, "_retry_after", None)
+    if value is None:
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _finish(event_id: int, now: datetime, error: str | None = None) -> bool:
+    """Mark done once: True only for the call that actually did it."""
+    return bool(OutboxEvent.update(done_at=now, lease_until=None, last_error=error and error[:255])
+                .where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute())
+
+
+def _claim(event_id: int, now: datetime) -> bool:
+    return bool(OutboxEvent.update(lease_until=now + timedelta(seconds=LEASE_S), attempts=OutboxEvent.attempts + 1)
+                .where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()
+                       & (OutboxEvent.lease_until.is_null() | (OutboxEvent.lease_until < now))).execute())
+
+
+def _unclaim(event_id: int, error: str) -> None:
+    OutboxEvent.update(lease_until=None, last_error=error[:255]).where(
+        (OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute()
+
+
+def _later(event_id: int, delay_ms: int) -> None:
+    deliver.send_with_options(args=(event_id,), delay=max(1, int(delay_ms)))
+
+
+def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None) -> str:
+    """Send one outbox event's notification. Returns what happened (for tests and logs)."""
+    from bot.views.notify import render
+
+    jobs = jobs or jobs_broker.current()
+    settings = settings or get_settings()
+    event = OutboxEvent.get_or_none(OutboxEvent.id == event_id)
+    if event is None or event.done_at is not None:
+        return "done already"
+    if event.user_id is not None:
+        user = User.get_or_none(User.id == event.user_id)
+        if user is not None and user.unreachable:
+            _finish(event_id, utcnow(), "unreachable: the user blocked the bot")
+            return "unreachable"
+    notice = render(event)
+    if notice is None:
+        _finish(event_id, utcnow())
+        return "nothing to send"
+
+    limits = Limits(jobs)
+    if not limits.wait_overall():
+        _later(event_id, 500)
+        return "later"
+    chat = limits.chat(notice.chat_id)
+    with chat.acquire(raise_on_failure=False) as ok:
+        if not ok:
+            _later(event_id, chat.remaining_ms() + random.randint(10, 400))
+            return "later"
+    now = utcnow()
+    if not _claim(event_id, now):
+        return "being sent"  # another worker holds it, or it finished meanwhile
+
+    loop, bot = _bot(settings)
+    try:
+        loop.run_until_complete(bot.send_message(notice.chat_id, notice.text, parse_mode="HTML",
+                                                 reply_markup=notice.reply_markup,
+                                                 link_preview_options=None))
+    except RetryAfter as exc:
+        wait_ms = int(_retry_after_s(exc) * 1000) + 50
+        chat.hold(wait_ms)
+        NOTIFICATIONS.labels("429").inc()
+        _unclaim(event_id, f"429: retry after {wait_ms} ms")
+        _later(event_id, wait_ms + random.randint(0, 200))
+        log.info("flood limit", extra={"event_id": event_id, "retry_after_ms": wait_ms})
+        return "retry after"
+    except Forbidden as exc:
+        mark_unreachable(user_id=notice.chat_id)
+        _finish(event_id, utcnow(), f"forbidden: {exc.message}")
+        NOTIFICATIONS.labels("forbidden").inc()
+        return "unreachable"
+    except BadRequest as exc:  # the message itself is wrong: retrying would not help
+        _finish(event_id, utcnow(), f"bad request: {exc.message}")
+        NOTIFICATIONS.labels("failed").inc()
+        log.warning("notification refused", extra={"event_id": event_id, "kind": event.kind, "error": exc.message})
+        return "refused"
+    except (NetworkError, TelegramError) as exc:
+        NOTIFICATIONS.labels("error").inc()
+        if event.attempts + 1 >= MAX_ATTEMPTS:
+            _finish(event_id, utcnow(), f"gave up: {exc}")
+            return "gave up"
+        _unclaim(event_id, f"network: {exc}")
+        raise  # Dramatiq's Retries tries again with backoff
+    _finish(event_id, utcnow())
+    NOTIFICATIONS.labels("sent").inc()
+    return "sent"
+
+
+@actor(queue_name=QUEUE, max_retries=MAX_ATTEMPTS, min_backoff=1_000, max_backoff=60_000, time_limit=120_000)
+def deliver(event_id: int) -> None:
+    deliver_event(event_id)

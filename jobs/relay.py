@@ -1,0 +1,128 @@
+"""The outbox relay: outbox rows become queue messages.
+
+Fast path: right after a transaction that emitted events commits (core.outbox.subscribe),
+their ids are sent to the queue. Slow path: the clock's sweep re-sends any row not done
+that was never enqueued (the broker was down, the process died between commit and send)
+or was enqueued long ago (the broker lost it). Either path may send a row twice; the
+actors are safe to run twice, so a crash anywhere loses nothing and doubles nothing."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from core import outbox
+from core.models import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+FAST_PATH_PAUSE_S = 10.0  # after a broker error, leave enqueueing to the sweep for this long
+ENQUEUE_GRACE_S = 30  # the sweep leaves fresh rows to the fast path this long
+REQUEUE_AFTER_S = 300  # a row enqueued but not done after this is enqueued again
+
+# Extra work per event kind, beside the chat notification: kind -> fn(event) that enqueues it.
+_routes: dict[str, list[Callable[[OutboxEvent], None]]] = {}
+
+
+def route(kind: str, fn: Callable[[OutboxEvent], None]) -> None:
+    """Also call fn(event) (to send some actor a message) for each event of this kind."""
+    if fn not in _routes.setdefault(kind, []):
+        _routes[kind].append(fn)
+
+
+def _payout_route(event: OutboxEvent) -> None:
+    from jobs.payouts.actor import process_payout
+
+    process_payout.send(int(event.payload["payout_id"]))
+
+
+def _default_routes() -> None:
+    try:
+        import jobs.payouts.actor  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if exc.name != "jobs.payouts.actor":
+            raise
+    else:
+        route("payout.requested", _payout_route)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Relay:
+    def __init__(self, jobs, *, clock: Callable[[], datetime] = utcnow, grace_s: float = ENQUEUE_GRACE_S,
+                 requeue_after_s: float = REQUEUE_AFTER_S) -> None:
+        self.jobs = jobs
+        self.clock = clock
+        self.grace_s = grace_s
+        self.requeue_after_s = requeue_after_s
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    # The fast path: called by core after a commit, in the committing thread.
+    def __call__(self, ids: list[int]) -> None:
+        if time.monotonic() < self._paused_until:
+            return
+        try:
+            self.enqueue(ids)
+        except Exception as exc:  # the commit stands; the sweep will pick these up
+            self._paused_until = time.monotonic() + FAST_PATH_PAUSE_S
+            log.warning("outbox fast path failed, leaving %d events to the sweep: %s", len(ids), type(exc).__name__)
+
+    def enqueue(self, ids: list[int]) -> int:
+        """Send each event to its actors and stamp it enqueued."""
+        from jobs.delivery import deliver
+
+        if not ids:
+            return 0
+        events = list(OutboxEvent.select().where(OutboxEvent.id.in_(ids) & OutboxEvent.done_at.is_null()))
+        for event in events:
+            deliver.send(event.id)
+            for fn in _routes.get(event.kind, ()):
+                fn(event)
+        if events:
+            OutboxEvent.update(enqueued_at=self.clock()).where(OutboxEvent.id.in_([e.id for e in events])).execute()
+        return len(events)
+
+    def sweep(self, *, now: datetime | None = None, limit: int = 500) -> int:
+        """The slow path: enqueue rows the fast path missed or the broker lost."""
+        now = now or self.clock()
+        due = (OutboxEvent.done_at.is_null() & (
+            (OutboxEvent.enqueued_at.is_null() & (OutboxEvent.created_at <= now - timedelta(seconds=self.grace_s)))
+            | (OutboxEvent.enqueued_at <= now - timedelta(seconds=self.requeue_after_s))))
+        ids = [e.id for e in OutboxEvent.select(OutboxEvent.id).where(due).order_by(OutboxEvent.id).limit(limit)]
+        return self.enqueue(ids) if ids else 0
+
+    def flush(self) -> int:
+        """Enqueue every undelivered row never enqueued, however fresh (e.g. at start-up)."""
+        ids = [e.id for e in OutboxEvent.select(OutboxEvent.id).where(
+            OutboxEvent.done_at.is_null() & OutboxEvent.enqueued_at.is_null()).order_by(OutboxEvent.id).limit(10_000)]
+        return self.enqueue(ids) if ids else 0
+
+
+_installed: Relay | None = None
+
+
+def install(jobs) -> Relay:
+    """Make this process enqueue outbox events right after each commit."""
+    global _installed
+    _default_routes()
+    if _installed is not None:
+        outbox.unsubscribe(_installed)
+    _installed = Relay(jobs)
+    outbox.subscribe(_installed)
+    return _installed
+
+
+def uninstall() -> None:
+    global _installed
+    if _installed is not None:
+        outbox.unsubscribe(_installed)
+        _installed = None
+
+
+def backlog() -> int:
+    return OutboxEvent.select().where(OutboxEvent.done_at.is_null()).count()

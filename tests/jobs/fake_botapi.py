@@ -1,0 +1,131 @@
+"""A Bot API over real HTTP that enforces Telegram's flood limits like the real one:
+429 with retry_after when a chat gets a second message within a second or when more than
+30 messages arrive in any one second; 403 for chats that blocked the bot. It records
+every request so tests can check the limits were honoured, not just survived."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Sent:
+    chat_id: int
+    text: str
+    at: float  # time.monotonic()
+
+
+@dataclass
+class FakeBotApi:
+    chat_interval_s: float = 1.0
+    global_per_s: int = 30
+    retry_after_s: int = 1
+    blocked: set[int] = field(default_factory=set)
+    fail_first: set[int] = field(default_factory=set)  # chats whose first send gets a 429 regardless
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sent: list[Sent] = []
+        self.too_many: list[tuple[int, float, float]] = []  # (chat, at, retry_after_s)
+        self.early: list[tuple[int, float]] = []  # requests that ignored a retry_after
+        self.forbidden: list[int] = []
+        self._last_ok: dict[int, float] = {}
+        self._recent: deque[float] = deque()
+        self._blocked_until: dict[int, float] = defaultdict(float)
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- the HTTP side ---
+    def start(self) -> str:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                method = self.path.rsplit("/", 1)[-1]
+                params = api._params(self.headers.get("Content-Type", ""), body)
+                code, answer = api.handle(method, params)
+                data = json.dumps(answer).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @staticmethod
+    def _params(ctype: str, body: bytes) -> dict:
+        if not body:
+            return {}
+        if "json" in ctype:
+            return json.loads(body)
+        return {k: v[0] for k, v in parse_qs(body.decode()).items()}
+
+    # --- the Bot API side ---
+    def handle(self, method: str, p: dict) -> tuple[int, dict]:
+        if method == "getMe":
+            return 200, {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "hitbot", "username": "hitbot_bot"}}
+        if method != "sendMessage":
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        chat = int(p["chat_id"])
+        now = time.monotonic()
+        with self.lock:
+            if now < self._blocked_until[chat]:
+                self.early.append((chat, self._blocked_until[chat] - now))
+            if chat in self.blocked:
+                self.forbidden.append(chat)
+                return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            flood = (now - self._last_ok.get(chat, -1e9) < self.chat_interval_s
+                     or len(self._recent) >= self.global_per_s or chat in self.fail_first)
+            if flood:
+                self.fail_first.discard(chat)
+                self._blocked_until[chat] = now + self.retry_after_s
+                self.too_many.append((chat, now, self.retry_after_s))
+                return 429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {self.retry_after_s}",
+                             "parameters": {"retry_after": self.retry_after_s}}
+            self._last_ok[chat] = now
+            self._recent.append(now)
+            self.sent.append(Sent(chat, p.get("text", ""), now))
+            message_id = len(self.sent)
+        return 200, {"ok": True, "result": {"message_id": message_id, "date": int(time.time()),
+                                            "chat": {"id": chat, "type": "private"}, "text": p.get("text", "")}}
+
+    # --- what tests look at ---
+    def by_chat(self) -> dict[int, list[Sent]]:
+        out: dict[int, list[Sent]] = defaultdict(list)
+        for s in self.sent:
+            out[s.chat_id].append(s)
+        return out
+
+    def min_gap_s(self) -> float:
+        gaps = [b.at - a.at for msgs in self.by_chat().values() for a, b in zip(msgs, msgs[1:])]
+        return min(gaps, default=float("inf"))
+
+    def max_per_second(self) -> int:
+        times = sorted(s.at for s in self.sent)
+        best, j = 0, 0
+        for i, t in enumerate(times):
+            while t - times[j] >= 1.0:
+                j += 1
+            best = max(best, i - j + 1)
+        return best
