@@ -51,6 +51,17 @@ def _drafts(migrator: SchemaMigrator) -> None:
     db.create_tables([m.HitDraft], safe=True)
 
 
+def _alerts(migrator: SchemaMigrator) -> None:
+    db.create_tables([m.AlertSub, m.AlertSent, m.AlertCursor], safe=True)
+    # Start the alert sweep at the newest HIT: what was published before alerts existed is not news.
+    newest = m.Hit.select(m.Hit.id).order_by(m.Hit.id.desc()).scalar() or 0
+    m.AlertCursor.get_or_create(name="hits", defaults={"last_hit_id": newest})
+
+
+def _payouts(migrator: SchemaMigrator) -> None:
+    db.create_tables([m.AutoWithdraw], safe=True)
+
+
 def _delivery(migrator: SchemaMigrator) -> None:
     """Notification delivery state: the sender's lease on an outbox row."""
     table = m.OutboxEvent._meta.table_name
@@ -64,7 +75,9 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
     (3, _drafts),
+    (4, _alerts),
     (5, _delivery),
+    (7, _payouts),
 ]
 
 LATEST = MIGRATIONS[-1][0]
