@@ -24,6 +24,9 @@ MODULES = [
     "bot.handlers.balance",
     "bot.handlers.alerts",
     "bot.handlers.rating",
+    "bot.handlers.browse",
+    "bot.handlers.work",
+    "bot.handlers.mywork",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.
@@ -31,6 +34,8 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
     "en": [
         ("start", "Start and show the menu"),
         ("help", "What hitbot can do"),
+        ("browse", "Find HITs to work on"),
+        ("mywork", "Your assignments: continue, submitted, decided"),
         ("newhit", "Post a new HIT"),
         ("batch", "Post many HITs from a spec file and a CSV"),
         ("review", "Submissions waiting for your review"),

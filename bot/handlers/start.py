@@ -1,9 +1,12 @@
 """/start (registration, deep links) and /help."""
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import Application, CommandHandler, TypeHandler
 
+from bot.handlers.browse import send_preview
 from bot.runtime import Context, call, now, on_message
 from bot.views import start as views
 from core.services import users
@@ -19,8 +22,15 @@ async def ensure_registered(update: Update, context: Context) -> None:
     context.user_data["registered"] = True
 
 
+HIT_LINK = re.compile(r"^hit_(\d{1,18})$")
+
+
 @on_message
 async def start(update: Update, context: Context) -> None:
+    link = HIT_LINK.match(context.args[0]) if context.args else None
+    if link:  # t.me/<bot>?start=hit_<id>: straight to that HIT's preview
+        await send_preview(update.effective_message, context, update.effective_user.id, int(link.group(1)))
+        return
     await update.effective_message.reply_text(views.welcome(update.effective_user.first_name),
                                               reply_markup=views.main_menu())
 

@@ -1,0 +1,158 @@
+"""/browse: open HITs a page at a time in one message that is edited as the worker pages,
+filters and sorts (the filter is remembered in the database), and a HIT's preview."""
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks, input as waiting
+from bot.runtime import Context, call, now, on_button, on_message
+from bot.views import browse as views
+from core.errors import StaleAction
+from core.services import browse, browsing, stats
+from core.services.browse import Filters
+from core.services.users import get_user
+
+
+async def _render_list(message: Message, context: Context, me: int, number: int, *, edit: bool) -> None:
+    page = await call(browsing.browse_page, worker_id=me, number=number, now=now(context))
+    text, markup = views.hit_list(page)
+    if edit:
+        await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+    else:
+        await message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_message
+async def browse_command(update: Update, context: Context) -> None:
+    await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=False)
+
+
+@on_button
+async def menu_browse(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=False)
+    return None
+
+
+@on_button
+async def page(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await _render_list(update.effective_message, context, update.effective_user.id, cb.arg(0), edit=True)
+    return None
+
+
+async def _set(update: Update, context: Context, **changes: object) -> Filters:
+    me = update.effective_user.id
+    current = await call(browsing.current_filters, worker_id=me)
+    return await call(browsing.set_filters, worker_id=me, filters=Filters(**{**current.as_dict(), **changes}))
+
+
+@on_button
+async def sort(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    if not 0 <= cb.arg(0) < len(views.SORT_ORDER):
+        raise StaleAction()
+    chosen = views.SORT_ORDER[cb.arg(0)]
+    await _set(update, context, sort=chosen)
+    await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=True)
+    return f"Sorted by {views.SORT_LABELS[chosen]}."
+
+
+async def _show_menu(update: Update, f: Filters) -> None:
+    text, markup = views.filter_menu(f)
+    await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def filter_menu(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    wait = await call(waiting.waiting_for, user_id=me)
+    if wait and wait.get("kind") == "browse_kw":  # Cancel on the keyword question
+        await waiting.done(me)
+    await _show_menu(update, await call(browsing.current_filters, worker_id=me))
+    return None
+
+
+_STEPS = {"mr": ("min_reward_cents", views.REWARD_STEPS), "mt": ("max_duration_s", views.DURATION_STEPS),
+          "mh": ("min_hourly_cents", views.HOURLY_STEPS), "qo": ("qualified_only", (0, 1))}
+
+
+@on_button
+async def set_filter(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    name, steps = _STEPS[cb.verb]
+    if cb.arg(0) not in steps:  # only the values our buttons offer
+        raise StaleAction()
+    value = bool(cb.arg(0)) if name == "qualified_only" else cb.arg(0)
+    await _show_menu(update, await _set(update, context, **{name: value}))
+    return None
+
+
+@on_button
+async def reset(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    await call(browsing.set_filters, worker_id=me, filters=Filters())
+    await _render_list(update.effective_message, context, me, 0, edit=True)
+    return "Filters cleared."
+
+
+@on_button
+async def ask_keyword(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    msg = update.effective_message
+    await waiting.expect(update.effective_user.id, "browse_kw", list=msg.message_id)
+    text, markup = views.keyword_prompt()
+    await msg.edit_text(text, reply_markup=markup)
+    return None
+
+
+@on_button
+async def clear_keyword(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await _show_menu(update, await _set(update, context, keyword=""))
+    return None
+
+
+@on_message
+async def keyword_typed(update: Update, context: Context) -> None:
+    me, msg = update.effective_user.id, update.effective_message
+    wait = await call(waiting.waiting_for, user_id=me) or {}
+    await _set(update, context, keyword=msg.text or "")  # too long: the error is replied, the wait stands
+    await waiting.done(me)
+    page = await call(browsing.browse_page, worker_id=me, number=0, now=now(context))
+    text, markup = views.hit_list(page)
+    if wait.get("list"):
+        try:
+            await context.bot.edit_message_text(text, chat_id=msg.chat_id, message_id=int(wait["list"]),
+                                                reply_markup=markup, parse_mode="HTML")
+            return
+        except BadRequest:  # too old to edit, or deleted: show it afresh
+            pass
+    await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+async def send_preview(message: Message, context: Context, me: int, hit_id: int, back_page: int = 0,
+                       *, edit: bool = False) -> None:
+    p = await call(browse.preview, worker_id=me, hit_id=hit_id, now=now(context))
+    rs = await call(stats.requester_stats, user_id=p.requester.id)
+    user = await call(get_user, user_id=me)
+    text, markup = views.preview(p, rs, now(context), user.timezone, back_page)
+    if edit:
+        await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+    else:
+        await message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def preview(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    hit_id, back = cb.args
+    await send_preview(update.effective_message, context, update.effective_user.id, hit_id, back, edit=True)
+    return None
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("browse", browse_command))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("browse_kw"), keyword_typed))
+    app.add_handler(CallbackQueryHandler(menu_browse, pattern=callbacks.pattern("m", "browse", 0)))
+    for verb, fn, nargs in (("pg", page, 1), ("so", sort, 1), ("fm", filter_menu, 0), ("mr", set_filter, 1),
+                            ("mt", set_filter, 1), ("mh", set_filter, 1), ("qo", set_filter, 1),
+                            ("rst", reset, 0), ("kw", ask_keyword, 0), ("kwx", clear_keyword, 0),
+                            ("v", preview, 2)):
+        app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("b", verb, nargs)))
+

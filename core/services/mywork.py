@@ -1,0 +1,118 @@
+"""A worker's side in chat: where they are in one assignment (the question they are on
+and their answers so far, all from the database), answering exactly that question, and
+the /mywork list of their assignments."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from peewee import Case, fn
+
+from core.db import tx
+from core.errors import DeadlinePassed, StaleAction
+from core.models import Answer, Assignment, AssignmentStatus as S, Hit, Question
+from core.services import work
+
+MAX_PAGE = 8
+
+
+@dataclass
+class WorkState:
+    assignment: Assignment
+    hit: Hit
+    questions: list[Question]
+    answers: dict[int, object] = field(default_factory=dict)  # question id -> stored value
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)
+
+    @property
+    def position(self) -> int:
+        return min(max(self.assignment.current_q, 0), self.total)
+
+    @property
+    def current(self) -> Question | None:
+        """The question the worker is on, or None when every question was passed (summary)."""
+        return self.questions[self.position] if self.position < self.total else None
+
+    @property
+    def missing(self) -> list[Question]:
+        return [q for q in self.questions if q.required and q.id not in self.answers]
+
+
+def work_state(*, worker_id: int, assignment_id: int) -> WorkState:
+    """The worker's own assignment with its questions and answers (NotAllowed for anyone else's)."""
+    assignment = work.own_assignment(worker_id, assignment_id)
+    hit = Hit.get_by_id(assignment.hit_id)
+    answers = {a.question_id: a.value for a in Answer.select().where(Answer.assignment == assignment.id)}
+    return WorkState(assignment, hit, work.questions_of(assignment), answers)
+
+
+def active_state(*, worker_id: int, assignment_id: int, now: datetime) -> WorkState:
+    """As work_state, for an assignment the worker can still answer."""
+    state = work_state(worker_id=worker_id, assignment_id=assignment_id)
+    if state.assignment.status != S.ACCEPTED:
+        raise StaleAction(f"This assignment is already {state.assignment.status}.")
+    if state.assignment.deadline <= now:
+        raise DeadlinePassed()
+    return state
+
+
+def _check_current(worker_id: int, assignment_id: int, question_id: int, now: datetime) -> None:
+    state = active_state(worker_id=worker_id, assignment_id=assignment_id, now=now)
+    if state.current is None or state.current.id != question_id:
+        raise StaleAction("That question is not the one you are on; answer the latest question below.")
+
+
+def answer_current(*, worker_id: int, assignment_id: int, question_id: int, value: object,
+                   now: datetime) -> WorkState:
+    """Answer the question the worker is on (an old question's button is stale) and move on."""
+    with tx():
+        _check_current(worker_id, assignment_id, question_id, now)
+        work.save_answer(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id,
+                         value=value, now=now)
+    return work_state(worker_id=worker_id, assignment_id=assignment_id)
+
+
+def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: datetime) -> WorkState:
+    with tx():
+        _check_current(worker_id, assignment_id, question_id, now)
+        work.skip_question(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id, now=now)
+    return work_state(worker_id=worker_id, assignment_id=assignment_id)
+
+
+def go_to(*, worker_id: int, assignment_id: int, position: int, now: datetime) -> WorkState:
+    work.go_to_question(worker_id=worker_id, assignment_id=assignment_id, position=position, now=now)
+    return work_state(worker_id=worker_id, assignment_id=assignment_id)
+
+
+@dataclass
+class MyWork:
+    items: list[Assignment]  # each with .hit loaded
+    page: int
+    more: bool
+    counts: dict[str, int]
+
+
+_RANK = Case(Assignment.status, ((S.ACCEPTED, 0), (S.SUBMITTED, 1)), 2)
+
+
+def my_work(*, worker_id: int, page: int = 0, limit: int = MAX_PAGE) -> MyWork:
+    """The worker's assignments: active first (soonest deadline), then awaiting review,
+    then decided ones newest first. Returned HITs are left out (no trace, no penalty)."""
+    page = max(0, page)
+    limit = max(1, min(limit, 20))
+    shown = (Assignment.worker == worker_id) & (Assignment.status != S.RETURNED)
+    counts = dict(Assignment.select(Assignment.status, fn.COUNT(Assignment.id)).where(shown)
+                  .group_by(Assignment.status).tuples())
+    rows = list(Assignment.select(Assignment, Hit).join(Hit).where(shown)
+                .order_by(_RANK, Case(None, ((Assignment.status == S.ACCEPTED, Assignment.deadline),), None),
+                          Assignment.id.desc())
+                .offset(page * limit).limit(limit + 1))
+    rows, more = rows[:limit], len(rows) > limit
+    totals = dict(Question.select(Question.hit, fn.COUNT(Question.id))
+                  .where(Question.hit.in_({a.hit_id for a in rows} or {0})).group_by(Question.hit).tuples())
+    for a in rows:
+        a.questions_n = totals.get(a.hit_id, 0)
+    return MyWork(rows, page, more, counts)
