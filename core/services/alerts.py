@@ -29,10 +29,10 @@ _WORDS = {
     "word": "keyword", "keyword": "keyword",
 }
 FILTER_HELP = ("Write the filter in one message, parts separated by commas, e.g.\n"
-               "<code>reward 0.50, time 10m, hourly 6, word photo, qualified</code>\n"
+               "<code>reward 0.50, time 10m, hourly 6, word photo</code>\n"
                "reward = minimum reward, time = longest time allowed, hourly = minimum hourly rate, "
-               "word = a word in the title or keywords, qualified = only HITs you qualify for. "
-               "Send <code>any</code> for every new HIT.")
+               "word = a word in the title or keywords. Send <code>any</code> for every new HIT. "
+               "You only hear of HITs you qualify for.")
 
 
 def parse_filter(text: str) -> Filters:
