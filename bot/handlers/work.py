@@ -199,9 +199,8 @@ def _content(msg: Message) -> tuple[str, Any]:
         p = msg.photo[-1]  # the largest size
         return "photo", {"file_id": p.file_id, "file_unique_id": p.file_unique_id, "file_size": p.file_size}
     if msg.voice is not None:
-        v = msg.voice
-        return "voice", {"file_id": v.file_id, "file_unique_id": v.file_unique_id, "duration": v.duration,
-                         "mime_type": v.mime_type, "file_size": v.file_size}
+        v = msg.voice.to_dict()  # plain seconds (the attribute is turning into a timedelta)
+        return "voice", {k: v.get(k) for k in ("file_id", "file_unique_id", "duration", "mime_type", "file_size")}
     if msg.document is not None:
         d = msg.document
         kind = "image" if (d.mime_type or "").startswith("image/") else "document"
