@@ -190,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", parents=[metrics], help="bot, worker and clock in one process")
     p.add_argument("--threads", type=_bounded(1, 256), default=4, help="worker threads (default 4)")
     p.set_defaults(func=cmd_run)
+
+    from hitbot.sandbox_cmd import add_parser as add_sandbox_parser
+
+    add_sandbox_parser(sub)
     return parser
 
 

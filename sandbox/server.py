@@ -91,6 +91,11 @@ class SandboxServer:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # the real port when 0 was asked for
 
+    def release_pollers(self) -> None:
+        """Let a stopping bot's long poll return now instead of after its timeout."""
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self.world.release_pollers)
+
     def stop(self) -> None:
         if self._loop is not None and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)

@@ -142,6 +142,7 @@ class World:
         self.last_errors: deque[dict[str, Any]] = deque(maxlen=50)
         self.bot_id = 0
         self.webhook_url = ""
+        self.releasing = False  # shutting down: long polls return at once
 
     # Users and chats ----------------------------------------------------------------------
     def upsert_user(self, user_id: int, first_name: str, username: str | None, language_code: str | None) -> User:
@@ -256,13 +257,18 @@ class World:
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
             ready = [u for _, u in self.updates if not allowed or any(k in u for k in allowed)]
-            if ready or time.monotonic() >= deadline:
+            if ready or self.releasing or time.monotonic() >= deadline:
                 return ready[:limit]
             event = self._new_update
             try:
                 await asyncio.wait_for(event.wait(), deadline - time.monotonic())
             except asyncio.TimeoutError:
                 pass
+
+    def release_pollers(self) -> None:
+        """Answer every pending and future getUpdates at once (the bot is stopping)."""
+        self.releasing = True
+        self._new_update.set()
 
     def new_query_id(self) -> str:
         return str(uuid.uuid4().int >> 64)

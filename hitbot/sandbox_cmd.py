@@ -1,0 +1,164 @@
+"""`hitbot sandbox [--demo]`: the Bot API emulator with its web chat, and the whole of hitbot
+(bot, jobs worker, clock) pointed at it. No token, no internet; everything lives under
+<HITBOT_DATA_DIR>/sandbox so it never touches a real deployment's database or Redis."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import threading
+import urllib.request
+from datetime import datetime, timezone
+from typing import Any
+
+from sandbox.server import SandboxServer
+
+log = logging.getLogger("hitbot.sandbox")
+
+SANDBOX_TOKEN = "700000001:sandbox-token"
+PROVIDER_TOKEN = "sandbox-provider"  # the emulator accepts any provider token
+
+ADMIN = {"id": 100, "first_name": "Ada", "username": "ada_admin"}
+REQUESTER = {"id": 101, "first_name": "Rita", "username": "rita_requester"}
+WORKERS = [{"id": 201, "first_name": "Wes", "username": "wes_worker"},
+           {"id": 202, "first_name": "Willa", "username": "willa_worker"}]
+DEMO_FUNDS_CENTS = 50_00
+
+DEMO_HITS: list[dict[str, Any]] = [
+    {"title": "Which bird is in the photo?", "description": "Look at the linked photo and pick the bird.",
+     "keywords": ["birds", "images"], "reward": "0.15", "assignments": 3, "duration": "10m", "lifetime": "7d",
+     "attachment": "https://example.org/birds/sparrow.jpg",
+     "questions": [{"id": "bird", "kind": "choice", "prompt": "Which bird is it?",
+                    "options": ["sparrow", "robin", "blackbird"]},
+                   {"id": "count", "kind": "number", "prompt": "How many birds do you see?", "min": 0, "max": 50},
+                   {"id": "notes", "kind": "text", "prompt": "Anything else?", "max_length": 300,
+                    "required": False}]},
+    {"title": "Rate three product names", "description": "Tell us how catchy each name sounds.",
+     "keywords": ["survey", "names"], "reward": "0.30", "assignments": 5, "duration": "15m", "lifetime": "7d",
+     "questions": [{"id": "zapp", "kind": "rating", "prompt": "How catchy is 'Zapp'?"},
+                   {"id": "lumo", "kind": "rating", "prompt": "How catchy is 'Lumo'?"},
+                   {"id": "best", "kind": "choice", "prompt": "Which one would you buy?",
+                    "options": ["Zapp", "Lumo", "Neither"]}]},
+    {"title": "Photograph a street sign near you", "description": "A clear photo of the nearest street sign, "
+     "and where you took it.", "keywords": ["photo", "field"], "reward": "0.80", "assignments": 2,
+     "duration": "1h", "lifetime": "7d",
+     "questions": [{"id": "sign", "kind": "photo", "prompt": "Send a photo of the sign."},
+                   {"id": "where", "kind": "location", "prompt": "Share where you took it."}]},
+]
+
+
+def configure_environment(data_dir: str | None = None) -> str:
+    """Point hitbot at the sandbox: its own data directory (SQLite, embedded Redis), a fake
+    token, payments on, the demo admin. Returns the sandbox data directory."""
+    from core.config import get_settings
+
+    base = data_dir or os.environ.get("HITBOT_DATA_DIR") or ".hitbot"
+    sandbox_dir = os.path.join(base, "sandbox")
+    os.makedirs(sandbox_dir, exist_ok=True)
+    os.environ["HITBOT_DATA_DIR"] = sandbox_dir
+    for name in ("DATABASE_URL", "REDIS_URL"):  # never seed demo data into a real deployment
+        os.environ.pop(name, None)
+    os.environ["TELEGRAM_BOT_TOKEN"] = SANDBOX_TOKEN
+    os.environ.setdefault("HITBOT_PAYMENT_PROVIDER_TOKEN", PROVIDER_TOKEN)
+    admins = {a for a in os.environ.get("HITBOT_ADMINS", "").replace(";", ",").split(",") if a.strip()}
+    os.environ["HITBOT_ADMINS"] = ",".join(sorted(admins | {str(ADMIN["id"])}))
+    os.environ.setdefault("HITBOT_LOG_LEVEL", "WARNING")
+    get_settings.cache_clear()
+    return sandbox_dir
+
+
+def _post(base_url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    req = urllib.request.Request(base_url + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def seed_demo(base_url: str, now: datetime | None = None) -> list[int]:
+    """A requester with funds, an admin, two workers (in hitbot and in the emulator) and a few
+    HITs of different kinds. Safe to run again: nothing is paid or published twice."""
+    from core.errors import StaleAction
+    from core.services import accounts, users
+    from core.services.publishing import publish_hit
+
+    now = now or datetime.now(timezone.utc)
+    for person in (ADMIN, REQUESTER, *WORKERS):
+        users.register(user_id=person["id"], first_name=person["first_name"], username=person["username"],
+                       language_code="en", now=now)
+        _post(base_url, "/sandbox/api/users", {**person, "language_code": "en"})
+    accounts.credit(admin_id=ADMIN["id"], user_id=REQUESTER["id"], amount_cents=DEMO_FUNDS_CENTS,
+                    reason="sandbox demo funds", now=now, key="sandbox-demo-funds")
+    published = []
+    for i, spec in enumerate(DEMO_HITS, start=1):
+        try:
+            published.append(publish_hit(requester_id=REQUESTER["id"], spec=spec, now=now, key=f"sandbox-demo-{i}").id)
+        except StaleAction:  # seeded on an earlier run
+            pass
+    return published
+
+
+def _jobs_available() -> bool:
+    try:
+        import jobs.clock  # noqa: F401
+        import hitbot.run  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_stack(settings, stop: threading.Event, *, ready: threading.Event | None = None,
+              broker_url: str | None = None, threads: int = 2) -> None:
+    """The bot polling the emulator, plus the jobs worker and clock when they are installed.
+    Blocks until `stop` is set."""
+    from bot.app import build_application
+    from hitbot.run import serve_bot
+
+    application = build_application(settings)
+    if _jobs_available():
+        from hitbot.run import run_all
+
+        run_all(settings, stop, threads=threads, application=application, ready=ready, broker_url=broker_url)
+    else:
+        log.warning("jobs worker and clock are not available: notifications and payouts will not run")
+        asyncio.run(serve_bot(settings, stop, application=application, ready=ready))
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from core.config import get_settings
+    from core.migrations import migrate
+    from hitbot.cli import _setup, _stop_on_signals
+
+    sandbox_dir = configure_environment()
+    server = SandboxServer(args.host, args.port, flood_control=not args.no_flood_control).start()
+    os.environ["TELEGRAM_API_URL"] = server.url
+    get_settings.cache_clear()
+    try:
+        settings = _setup()
+        migrate()
+        lines = [f"hitbot sandbox: open {server.url} in your browser", f"  data: {sandbox_dir}"]
+        if args.demo:
+            seed_demo(server.url)
+            lines.append(f"  demo users: {ADMIN['first_name']} (admin {ADMIN['id']}), {REQUESTER['first_name']} "
+                         f"(requester {REQUESTER['id']}, funded), " + ", ".join(
+                             f"{w['first_name']} (worker {w['id']})" for w in WORKERS))
+        stop = _stop_on_signals()
+        threading.Thread(target=lambda: stop.wait() and server.release_pollers(), daemon=True).start()
+        ready = threading.Event()
+        threading.Thread(target=lambda: ready.wait(60) and print("\n".join(lines + ["  Ctrl-C stops everything."]),
+                                                                 flush=True), daemon=True).start()
+        run_stack(settings, stop, ready=ready)
+    finally:
+        server.stop()
+    print("hitbot sandbox stopped.")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sandbox", help="try hitbot locally: a Telegram emulator with a web chat, no token needed")
+    p.add_argument("--demo", action="store_true", help="seed a funded requester, an admin, two workers and HITs")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765; 0 picks a free one)")
+    p.add_argument("--no-flood-control", action="store_true", help="don't answer bursts with 429 Too Many Requests")
+    p.set_defaults(func=cmd_sandbox)

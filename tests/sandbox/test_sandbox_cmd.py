@@ -1,0 +1,91 @@
+"""`hitbot sandbox --demo` as a user runs it, and the demo seeding."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from core.models import Hit
+from core.services import accounts
+from hitbot import sandbox_cmd
+from sandbox.server import SandboxServer
+from tests.invariants import check_invariants
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def _post(url: str, body: dict) -> dict:
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def test_seed_demo_is_funded_published_and_idempotent(database, now, monkeypatch):
+    monkeypatch.setenv("HITBOT_ADMINS", str(sandbox_cmd.ADMIN["id"]))
+    from core.config import get_settings
+    get_settings.cache_clear()
+    try:
+        with SandboxServer(flood_control=False) as server:
+            hits = sandbox_cmd.seed_demo(server.url, now=now)
+            assert len(hits) == len(sandbox_cmd.DEMO_HITS)
+            assert {u["id"] for u in _get(server.url + "/sandbox/api/users")["users"]} == {100, 101, 201, 202}
+            balance = accounts.balances(user_id=sandbox_cmd.REQUESTER["id"]).available_cents
+            assert 0 < balance < sandbox_cmd.DEMO_FUNDS_CENTS  # funded, and the HITs' escrow taken from it
+            kinds = {q["kind"] for spec in sandbox_cmd.DEMO_HITS for q in spec["questions"]}
+            assert len(kinds) >= 6
+            assert sandbox_cmd.seed_demo(server.url, now=now) == []  # a second run publishes and pays nothing
+            assert Hit.select().count() == len(sandbox_cmd.DEMO_HITS)
+            assert accounts.balances(user_id=sandbox_cmd.REQUESTER["id"]).available_cents == balance
+            check_invariants()
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_hitbot_sandbox_demo_serves_chat_and_stops_on_ctrl_c(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "HITBOT_", "DATABASE_", "REDIS_"))}
+    env["HITBOT_DATA_DIR"] = str(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "hitbot.cli", "sandbox", "--demo", "--port", "0"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = None
+        deadline = time.monotonic() + 60
+        output = []
+        while time.monotonic() < deadline and url is None:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "open http://" in line:
+                url = line.split("open ", 1)[1].split()[0]
+        assert url, "".join(output)
+        assert len(_get(url + "/sandbox/api/users")["users"]) == 4
+        _post(url + "/sandbox/api/users/201/messages", {"text": "/start"})
+        chat = {}
+        for _ in range(50):
+            chat = _get(url + "/sandbox/api/users/201/chat")
+            if any(m["from_bot"] for m in chat["messages"]):
+                break
+            time.sleep(0.2)
+        reply = [m for m in chat["messages"] if m["from_bot"]]
+        assert reply and "Wes" in reply[0]["text"] and reply[0]["buttons"], chat
+        with urllib.request.urlopen(url + "/", timeout=10) as resp:
+            assert b"hitbot sandbox" in resp.read()
+        assert (tmp_path / "sandbox" / "hitbot.sqlite3").exists()  # its own database under the data dir
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+        assert "stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
