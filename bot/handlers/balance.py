@@ -12,7 +12,7 @@ from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import balance as views
 from bot.views.chart import earnings_png
 from core.config import get_settings
-from core.services import accounts
+from core.services import accounts, users
 
 
 async def show_balance(update: Update, context: Context) -> None:
@@ -37,6 +37,15 @@ async def balance(update: Update, context: Context) -> None:
 @on_button
 async def menu_balance(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     await show_balance(update, context)
+    return None
+
+
+@on_button
+async def statement(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    lines = await call(accounts.statement, user_id=me, limit=10)
+    user = await call(users.get_user, user_id=me)
+    await update.effective_message.reply_text(views.statement_text(lines, user.timezone), parse_mode="HTML")
     return None
 
 
@@ -84,6 +93,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("balance", balance))
     app.add_handler(CommandHandler("withdraw", withdraw))
     app.add_handler(CallbackQueryHandler(menu_balance, pattern=callbacks.pattern("m", "balance", 0)))
+    app.add_handler(CallbackQueryHandler(statement, pattern=callbacks.pattern("bal", "st", 0)))
     app.add_handler(CallbackQueryHandler(withdraw_ask, pattern=callbacks.pattern("wd", "ask", 0)))
     app.add_handler(CallbackQueryHandler(withdraw_confirm, pattern=callbacks.pattern("wd", "ok", 1)))
     app.add_handler(CallbackQueryHandler(withdraw_cancel, pattern=callbacks.pattern("wd", "no", 0)))

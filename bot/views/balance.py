@@ -46,10 +46,31 @@ def balance_text(b: Balances, stats: WorkerStats, *, is_requester: bool, min_pay
     return fit("\n".join(lines))
 
 
-def balance_buttons(b: Balances, min_payout_cents: int) -> InlineKeyboardMarkup | None:
-    if b.available_cents < min_payout_cents:
-        return None
-    return keyboard([[button(f"💸 Withdraw {money(b.available_cents)}", callbacks.make("wd", "ask"))]])
+def balance_buttons(b: Balances, min_payout_cents: int) -> InlineKeyboardMarkup:
+    row = [button("🧾 Recent movements", callbacks.make("bal", "st"))]
+    if b.available_cents >= min_payout_cents:
+        row.insert(0, button(f"💸 Withdraw {money(b.available_cents)}", callbacks.make("wd", "ask")))
+    return keyboard([row])
+
+
+_KINDS = {"approve": "✅ approved work", "bonus": "🎁 bonus", "withdraw": "💸 payout", "refund": "↩️ refund",
+          "topup": "💰 top-up", "publish": "📋 HIT posted", "payout": "💸 payout"}
+
+
+def statement_text(lines: list, tz_name: str | None) -> str:
+    """The latest movements of the available balance, newest first."""
+    from bot.views.common import local_time
+
+    if not lines:
+        return "🧾 No movements yet."
+    out = ["🧾 <b>Recent movements</b>"]
+    for line in lines:
+        sign = "+" if line.amount_cents > 0 else "−"
+        what = _KINDS.get(line.kind, esc(line.kind))
+        memo = f" · {esc(line.memo[:60])}" if line.memo else ""
+        out.append(f"{line.created_at:%d %b} {local_time(line.created_at, tz_name)} "
+                   f"<b>{sign}{money(abs(line.amount_cents))}</b> {what}{memo}")
+    return fit("\n".join(out))
 
 
 def chart_caption(total_cents: int) -> str:

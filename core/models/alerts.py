@@ -29,7 +29,7 @@ class AlertSent(BaseModel):
     sent_at = UTCDateTimeField()
 
     class Meta:
-        indexes = ((("user", "hit_id"), True), (("user", "sent_at"), False))
+        indexes = ((("user", "hit_id"), True), (("sent_at",), False))
 
 
 class AlertCursor(BaseModel):

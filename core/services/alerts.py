@@ -22,6 +22,7 @@ from core.specs import parse_duration
 MAX_ALERTS = 5  # saved filters per worker
 MAX_FILTER_TEXT = 200
 CURSOR = "hits"
+KEEP_SENT = timedelta(days=7)  # long after the cursor has passed those HITs
 _WORDS = {
     "reward": "min_reward_cents", "min": "min_reward_cents", "pay": "min_reward_cents",
     "time": "max_duration_s", "max": "max_duration_s",
@@ -142,19 +143,21 @@ def match_new_hits(*, now: datetime, limit: int | None = None) -> int:
         if not hits:
             return 0
         emitted = _push(hits, now, settings.alerts_per_hour)
+        AlertSent.delete().where(AlertSent.sent_at < now - KEEP_SENT).execute()
         AlertCursor.update(last_hit_id=hits[-1].id).where(
             (AlertCursor.name == CURSOR) & (AlertCursor.last_hit_id < hits[-1].id)).execute()
         return emitted
 
 
 def _push(hits: list[Hit], now: datetime, per_hour: int) -> int:
-    subs_by_user: dict[int, list[AlertSub]] = defaultdict(list)
-    for sub in AlertSub.select().join(User).where(
+    subs_by_user: dict[int, list[tuple[AlertSub, Filters]]] = defaultdict(list)
+    users: dict[int, User] = {}
+    for sub in AlertSub.select(AlertSub, User).join(User).where(
             (AlertSub.muted == False) & (User.banned == False) & (User.unreachable == False)):  # noqa: E712
-        subs_by_user[sub.user_id].append(sub)
+        subs_by_user[sub.user_id].append((sub, Filters.from_dict(sub.filters)))  # parsed once per sweep
+        users[sub.user_id] = sub.user
     if not subs_by_user:
         return 0
-    users = {u.id: u for u in User.select().where(User.id.in_(list(subs_by_user)))}
     open_hits = [h for h in hits if h.status == HitStatus.OPEN and h.expires_at > now and h.available > 0]
     if not open_hits:
         return 0
@@ -164,9 +167,9 @@ def _push(hits: list[Hit], now: datetime, per_hour: int) -> int:
     done = set(Assignment.select(Assignment.worker, Assignment.hit).where(
         Assignment.hit.in_([h.id for h in open_hits])).tuples())
     reqs = requirements_for([h.id for h in open_hits if h.has_requirements])
+    # Sent in the last hour, per worker (at most alerts_per_hour rows each: no id list needed).
     already = defaultdict(int, AlertSent.select(AlertSent.user, fn.COUNT(AlertSent.id)).where(
-        AlertSent.user.in_(list(subs_by_user)) & (AlertSent.sent_at > now - timedelta(hours=1)))
-        .group_by(AlertSent.user).tuples())
+        AlertSent.sent_at > now - timedelta(hours=1)).group_by(AlertSent.user).tuples())
     values_cache: dict[int, dict] = {}
     emitted = 0
     for hit in open_hits:
@@ -175,7 +178,7 @@ def _push(hits: list[Hit], now: datetime, per_hour: int) -> int:
                 continue
             if already[user_id] >= per_hour:
                 continue
-            sub = next((s for s in subs if matches(Filters.from_dict(s.filters), hit)), None)
+            sub = next((s for s, flt in subs if matches(flt, hit)), None)
             if sub is None or not _qualified(users[user_id], hit, reqs, now, values_cache):
                 continue
             try:

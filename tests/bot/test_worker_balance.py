@@ -75,7 +75,7 @@ async def test_balance_shows_worker_figures_and_sends_chart_png(bot):
     assert "Paid out: $0.00" in text and "Lifetime earnings: $5.50" in text
     assert "Approval rate: 75% · 3 approved, 1 rejected, 5 submitted" in text
     assert "As a requester" not in text  # Wes never posted work
-    assert calls[0].buttons == [("💸 Withdraw $5.50", "wd:ask")]
+    assert calls[0].buttons == [("💸 Withdraw $5.50", "wd:ask"), ("🧾 Recent movements", "bal:st")]
     photo = next(c for c in calls if c.method == "sendPhoto")
     assert "last 30 days: $5.50" in photo.params["caption"]
     (name, png, mime), = uploads
@@ -105,6 +105,25 @@ async def test_menu_balance_button(bot):
     calls = await bot.press(wes, "m:balance")
     assert answers(calls) and "Available: <b>$0.00</b>" in calls[0].text
     assert "Payouts start at $1.00." in calls[0].text
+    assert calls[0].buttons == [("🧾 Recent movements", "bal:st")]  # nothing to withdraw yet
+    empty = await bot.press(wes, "bal:st")
+    assert answers(empty) and bot.tg.last_message(wes.id).text == "🧾 No movements yet."
+
+
+async def test_statement_lists_movements_newest_first(bot):
+    rita = await person(bot, "Rita", cents=20_00)
+    wes = await person(bot, "Wes")
+    (a,) = await earn(bot, wes, rita, 1, "1.25")
+    review.bonus(requester_id=rita.id, assignment_id=a.id, amount_cents=40, reason="tidy work",
+                 now=NOW + timedelta(minutes=7), key="b1")
+    accounts.withdraw(worker_id=wes.id, now=NOW + timedelta(minutes=8), key="w1")
+    await bot.text(wes, "/balance")
+    await bot.press_label(wes, "Recent movements", bot.tg.last_message(wes.id).message_id - 1)
+    lines = bot.tg.last_message(wes.id).text.split("\n")
+    assert lines[0] == "🧾 <b>Recent movements</b>"
+    assert "<b>−$1.65</b> 💸 payout" in lines[1]
+    assert "<b>+$0.40</b> 🎁 bonus · tidy work" in lines[2]
+    assert "<b>+$1.25</b> ✅ approved work · HIT" in lines[3] and "05 Jan 12:05 UTC" in lines[3]
 
 
 async def test_withdraw_below_minimum_is_friendly_and_changes_nothing(bot):

@@ -167,3 +167,48 @@ def test_no_subscribers_still_advances(database):
     wes = f.user("Wes")
     subscribe(user_id=wes.id, filters=Filters(), now=NOW)
     assert match_new_hits(now=NOW) == 0  # the old HIT was already looked at
+
+
+def test_old_sent_rows_are_pruned(database):
+    rita = f.requester(100_00)
+    wes = f.user("Wes")
+    subscribe(user_id=wes.id, filters=Filters(), now=NOW)
+    f.hit(rita.id, lifetime="30d")
+    assert match_new_hits(now=NOW) == 1 and AlertSent.select().count() == 1
+    later = NOW + timedelta(days=8)
+    fresh = f.hit(rita.id, now=later)
+    assert match_new_hits(now=later) == 1
+    assert [r.hit_id for r in AlertSent.select()] == [fresh.id]
+
+
+def test_two_sweeps_at_once_push_each_hit_once(database):
+    """Two clocks (a failover overlap) run the sweep concurrently: no double alerts."""
+    import threading
+
+    from core.db import db
+
+    rita = f.requester(100_00)
+    workers = [f.user(f"W{i}") for i in range(6)]
+    for w in workers:
+        subscribe(user_id=w.id, filters=Filters(), now=NOW)
+    hits = [f.hit(rita.id, assignments=1) for _ in range(4)]
+    counts, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            counts.append(match_new_hits(now=NOW))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and sum(counts) == len(workers) * len(hits)
+    assert sorted(pushed()) == sorted(h.id for h in hits for _ in workers)
+    assert AlertSent.select().count() == len(workers) * len(hits)
