@@ -1,0 +1,184 @@
+"""Bot benchmark: updates per second one bot process handles for a worker's mix
+(/browse, preview, Accept, a choice answer, a typed answer, Submit) over the in-process
+fake Telegram, beside the same process's rate for a trivial echo handler. The ratio is
+the figure: how much of the bot's budget hitbot's own work (core services, database,
+views) takes. Also p50/p99 latency per update kind.
+
+    python -m bench.bot_bench [--pg URL] [--sessions N] [--no-write]
+
+Updates are fed one at a time through Application.process_update (PTB's default, no
+concurrent updates); the time counted is the time inside process_update."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+REQUESTER_ID = 900_000_001
+FIRST_WORKER = 910_000_000
+QUESTIONS = [
+    {"id": "animal", "kind": "choice", "prompt": "Which animal is in the photo?", "options": ["cat", "dog", "bird"]},
+    {"id": "notes", "kind": "text", "prompt": "Describe it in a few words", "max_length": 200},
+]
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def seed(sessions: int, hits: int) -> list[int]:
+    from core.services import accounts, publishing, users
+
+    users.register(user_id=REQUESTER_ID, first_name="Bench requester", now=NOW)
+    per_hit = -(-sessions // hits)
+    accounts.topup(user_id=REQUESTER_ID, amount_cents=hits * per_hit * 20 + 1000, charge_id="bench-bot", now=NOW)
+    ids = []
+    for i in range(hits):
+        spec = {"title": f"Label photo set {i}", "description": "Say what is in the picture.", "reward": "0.10",
+                "keywords": ["images"], "assignments": per_hit, "duration": "30m", "lifetime": "7d",
+                "questions": QUESTIONS}
+        ids.append(publishing.publish_hit(requester_id=REQUESTER_ID, spec=spec, now=NOW - timedelta(minutes=i)).id)
+    return ids
+
+
+async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
+    from bot.app import build_application
+    from core.config import load_settings
+    from core.models import Assignment, Question
+    from tests.fakes.telegram import BotHarness, FakeTelegram, TgUser
+
+    tg = FakeTelegram()
+    settings = load_settings(telegram_bot_token="123:BENCH", telegram_api_url="http://fake.invalid")
+    app = build_application(settings, request=tg, rate_limit=False, clock=lambda: NOW)
+    await app.initialize()
+    bot = BotHarness(app, tg)
+    first_q = {h: Question.get((Question.hit == h) & (Question.position == 0)).id for h in hit_ids}
+    times: dict[str, list[float]] = defaultdict(list)
+
+    async def timed(kind: str, step) -> None:
+        started = time.perf_counter()
+        await step
+        times[kind].append(time.perf_counter() - started)
+
+    try:
+        for n in range(sessions):
+            w = TgUser(FIRST_WORKER + n, f"W{n}")
+            hit = hit_ids[n % len(hit_ids)]
+            await bot.text(w, "/start")  # registration, not counted
+            await timed("browse", bot.text(w, "/browse"))
+            await timed("preview", bot.press(w, f"b:v:{hit}:0"))
+            await timed("accept", bot.press(w, f"w:acc:{hit}"))
+            a = Assignment.get((Assignment.worker == w.id) & (Assignment.hit == hit))
+            await timed("answer (button)", bot.press(w, f"w:ch:{a.id}:{first_q[hit]}:1"))
+            await timed("answer (typed)", bot.text(w, "A brown dog on a sofa"))
+            await timed("submit", bot.press(w, f"w:sub:{a.id}"))
+            if Assignment.get_by_id(a.id).status != "submitted":
+                raise SystemExit(f"session {n} did not end submitted: {Assignment.get_by_id(a.id).status}")
+    finally:
+        await app.shutdown()
+    every = [t for ts in times.values() for t in ts]
+    return {"updates": len(every), "busy_s": sum(every), "rate": len(every) / sum(every),
+            "p50_ms": _pct(every, 50) * 1000, "p99_ms": _pct(every, 99) * 1000,
+            "per": {k: (_pct(v, 50) * 1000, _pct(v, 99) * 1000) for k, v in times.items()}}
+
+
+async def run_echo(updates: int) -> dict:
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+    from tests.fakes.telegram import BotHarness, FakeTelegram, TgUser
+
+    tg = FakeTelegram()
+    app = (ApplicationBuilder().token("123:BENCH").base_url("http://fake.invalid/bot").request(tg)
+           .get_updates_request(tg).build())
+
+    async def echo(update: Update, context) -> None:
+        await update.effective_message.reply_text(update.effective_message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    bot = BotHarness(app, tg)
+    times = []
+    try:
+        for n in range(updates):
+            started = time.perf_counter()
+            await bot.text(TgUser(FIRST_WORKER + n % 50, "E"), f"hello {n}")
+            times.append(time.perf_counter() - started)
+    finally:
+        await app.shutdown()
+    return {"updates": updates, "rate": updates / sum(times), "p50_ms": _pct(times, 50) * 1000,
+            "p99_ms": _pct(times, 99) * 1000}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bot_bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pg", metavar="URL", help="PostgreSQL server URL (a private database is created on it)")
+    parser.add_argument("--sessions", type=int, default=300, help="worker sessions of 6 updates each")
+    parser.add_argument("--hits", type=int, default=30, help="open HITs the sessions spread over")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = parser.parse_args(argv)
+
+    workdir = tempfile.mkdtemp(prefix="hitbot-botbench-")
+    os.environ.setdefault("HITBOT_DATA_DIR", workdir)
+    from bench.core_bench import open_database
+
+    _, drop = open_database(args.pg, workdir)
+    db_name = "PostgreSQL" if args.pg else "SQLite (WAL, file)"
+    logging_off()
+    try:
+        hit_ids = seed(args.sessions, args.hits)
+        echo = asyncio.run(run_echo(max(1000, args.sessions * 6)))
+        mix = asyncio.run(run_mix(args.sessions, hit_ids))
+    finally:
+        drop()
+    ratio = mix["rate"] / echo["rate"]
+    print(f"database: {db_name}")
+    print(f"echo: {echo['updates']} updates, {echo['rate']:.0f} updates/s, p50 {echo['p50_ms']:.2f} ms, "
+          f"p99 {echo['p99_ms']:.2f} ms")
+    print(f"worker mix: {mix['updates']} updates, {mix['rate']:.0f} updates/s, p50 {mix['p50_ms']:.2f} ms, "
+          f"p99 {mix['p99_ms']:.2f} ms; ratio to echo {ratio:.3f}")
+    for kind, (p50, p99) in mix["per"].items():
+        print(f"  {kind:<16} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+    if not args.no_write:
+        from bench import write_section
+
+        rows = "\n".join(f"| {k} | {p50:.2f} | {p99:.2f} |" for k, (p50, p99) in mix["per"].items())
+        body = f"""## Bot: one process, worker mix vs echo ({db_name})
+
+`python -m bench.bot_bench{' --pg URL' if args.pg else ''} --sessions {args.sessions}` on {platform.machine()},
+{os.cpu_count()} CPUs (shared), Python {platform.python_version()}; updates fed one at a time through
+`Application.process_update` over the in-process fake Telegram (no network), counting the time inside it.
+
+| handler | updates | updates/s | p50 ms | p99 ms |
+|---|---:|---:|---:|---:|
+| trivial echo | {echo['updates']} | {echo['rate']:.0f} | {echo['p50_ms']:.2f} | {echo['p99_ms']:.2f} |
+| worker mix (browse, preview, accept, answer ×2, submit) | {mix['updates']} | {mix['rate']:.0f} | {mix['p50_ms']:.2f} | {mix['p99_ms']:.2f} |
+
+**Ratio worker mix / echo: {ratio:.3f}** (hitbot's own work per update is the rest).
+
+| update kind | p50 ms | p99 ms |
+|---|---:|---:|
+{rows}"""
+        write_section("bot", body, part="pg" if args.pg else "sqlite")
+        print("BENCHMARKS.md updated")
+    return 0
+
+
+def logging_off() -> None:
+    import logging
+
+    logging.getLogger("telegram").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
