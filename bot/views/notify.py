@@ -239,6 +239,9 @@ def _alert(e: OutboxEvent) -> Rendered:
 def _received(e: OutboxEvent) -> Rendered:
     from bot.views.review import submission_card
 
+    requester = User.get_or_none(User.id == e.user_id)
+    if requester is not None and (requester.prefs or {}).get("review_mode") == "digest":
+        return None  # they chose the periodic review digest over a message per submission
     text, markup, attachments = submission_card(int(_p(e)["assignment_id"]), now=e.created_at)
     if attachments:
         text += "\n\n📎 Files: open /review to see them."
