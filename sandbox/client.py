@@ -225,18 +225,20 @@ def _member_update(world: World, user: User, old: str, new: str) -> None:
 
 
 async def block(request: web.Request) -> web.Response:
-    world, user, _ = _user(request, active=False)
+    world, user, chat = _user(request, active=False)
     if not user.blocked:
         user.blocked = True
         _member_update(world, user, "member", "kicked")
+        chat.touch()
     return web.json_response(_user_view(user))
 
 
 async def unblock(request: web.Request) -> web.Response:
-    world, user, _ = _user(request, active=False)
+    world, user, chat = _user(request, active=False)
     if user.blocked:
         user.blocked = False
         _member_update(world, user, "kicked", "member")
+        chat.touch()
     return web.json_response(_user_view(user))
 
 

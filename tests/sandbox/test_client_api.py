@@ -215,4 +215,8 @@ async def test_chat_long_poll_returns_on_change(api):
 
 async def test_web_chat_page_is_served(api):
     resp = await api.client.get("/")
-    assert resp.status == 200 and "hitbot sandbox" in await resp.text()
+    page = await resp.text()
+    assert resp.status == 200 and "hitbot sandbox" in page
+    for asset in ("/static/app.js", "/static/style.css"):
+        assert asset in page
+        assert (await api.client.get(asset)).status == 200

@@ -1,0 +1,261 @@
+// hitbot sandbox web chat: plain JavaScript over the test-client API (/sandbox/api/...).
+"use strict";
+
+const API = "/sandbox/api";
+const chats = new Map(); // user id -> {user, el, version, alive}
+let active = null;
+
+async function api(path, options = {}) {
+  const resp = await fetch(API + path, options);
+  let body = null;
+  try { body = await resp.json(); } catch (e) { body = {}; }
+  if (!resp.ok) throw new Error(body.error || `HTTP ${resp.status}`);
+  return body;
+}
+
+function postJSON(path, data) {
+  return api(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(data)});
+}
+
+function toast(text, alert = false) {
+  const el = document.getElementById("toast");
+  el.textContent = text;
+  el.className = "toast" + (alert ? " alert" : "");
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, alert ? 6000 : 2500);
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function money(cents, currency) {
+  try {
+    return new Intl.NumberFormat(undefined, {style: "currency", currency}).format(cents / 100);
+  } catch (e) { return `${(cents / 100).toFixed(2)} ${currency}`; }
+}
+
+// People -------------------------------------------------------------------------------
+async function loadUsers() {
+  const {users} = await api("/users");
+  const list = document.getElementById("user-list");
+  list.replaceChildren(...users.map(u => el("li", {},
+    el("button", {type: "button", "data-user": u.id, class: chats.has(u.id) ? "open" : "",
+                  onclick: () => openChat(u)},
+       el("span", {text: u.first_name + (u.blocked ? " 🚫" : "")}), " ", el("span", {class: "uid", text: `#${u.id}`})))));
+  return users;
+}
+
+document.getElementById("new-user").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const error = document.getElementById("new-user-error");
+  error.textContent = "";
+  const data = {first_name: form.first_name.value.trim(), language_code: "en"};
+  const id = form.id.value.trim();
+  data.id = id ? Number(id) : 300 + Math.floor(Math.random() * 1e6);
+  if (form.username.value.trim()) data.username = form.username.value.trim();
+  try {
+    const user = await postJSON("/users", data);
+    form.reset();
+    await loadUsers();
+    openChat(user);
+  } catch (e) { error.textContent = e.message; }
+});
+
+// Chats --------------------------------------------------------------------------------
+function openChat(user) {
+  if (chats.has(user.id)) { activate(user.id); return; }
+  const node = document.getElementById("chat-template").content.firstElementChild.cloneNode(true);
+  node.dataset.user = user.id;
+  node.querySelector(".chat-name").textContent = user.first_name;
+  node.querySelector(".chat-id").textContent = `#${user.id}`;
+  const state = {user, el: node, version: -1, alive: true, atBottom: true};
+  chats.set(user.id, state);
+  document.getElementById("no-chats").hidden = true;
+  document.getElementById("chats").append(node);
+  wireComposer(state);
+  node.querySelector(".close").addEventListener("click", () => closeChat(user.id));
+  node.querySelector(".block").addEventListener("click", () => toggleBlock(state));
+  const box = node.querySelector(".messages");
+  box.addEventListener("scroll", () => { state.atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40; });
+  activate(user.id);
+  renderTabs();
+  loadUsers();
+  poll(state);
+}
+
+function closeChat(id) {
+  const state = chats.get(id);
+  if (!state) return;
+  state.alive = false;
+  state.el.remove();
+  chats.delete(id);
+  if (active === id) active = chats.size ? chats.keys().next().value : null;
+  if (active !== null) activate(active);
+  document.getElementById("no-chats").hidden = chats.size > 0;
+  renderTabs();
+  loadUsers();
+}
+
+function activate(id) {
+  active = id;
+  for (const [uid, s] of chats) s.el.classList.toggle("active", uid === id);
+  renderTabs();
+  const state = chats.get(id);
+  if (state) state.el.querySelector(".text").focus({preventScroll: true});
+}
+
+function renderTabs() {
+  const tabs = document.getElementById("tabs");
+  tabs.replaceChildren(...[...chats.values()].map(s => el("button", {
+    type: "button", class: s.user.id === active ? "active" : "", text: s.user.first_name,
+    onclick: () => activate(s.user.id)})));
+}
+
+async function poll(state) {
+  while (state.alive) {
+    try {
+      const after = state.version >= 0 ? `&after_version=${state.version}` : "";
+      const chat = await api(`/users/${state.user.id}/chat?timeout=25${after}`);
+      if (!state.alive) return;
+      if (chat.version !== state.version) { state.version = chat.version; render(state, chat); }
+    } catch (e) {
+      await new Promise(r => setTimeout(r, 1500)); // the sandbox restarted or the user is gone: retry
+    }
+  }
+}
+
+function render(state, chat) {
+  state.user = chat.user;
+  state.el.classList.toggle("blocked", chat.user.blocked);
+  state.el.querySelector(".block").textContent = chat.user.blocked ? "Unblock bot" : "Block bot";
+  const box = state.el.querySelector(".messages");
+  box.replaceChildren(...chat.messages.map(m => bubble(state, m)));
+  const kb = state.el.querySelector(".reply-keyboard");
+  kb.hidden = !chat.keyboard;
+  kb.replaceChildren(...(chat.keyboard || []).map(row => el("div", {class: "row"},
+    ...row.map(label => el("button", {type: "button", text: label, onclick: () => sendText(state, label)})))));
+  if (state.atBottom) box.scrollTop = box.scrollHeight;
+}
+
+function bubble(state, m) {
+  const li = el("li", {class: "msg" + (m.from_bot ? " bot" : " me"), "data-message-id": m.message_id});
+  if (m.photo) li.append(el("img", {src: m.photo, alt: m.caption || "photo", loading: "lazy"}));
+  if (m.document) li.append(el("a", {class: "doc", href: m.document.url, target: "_blank", rel: "noopener",
+                                     text: "📄 " + m.document.file_name}));
+  if (m.voice) li.append(el("audio", {src: m.voice, controls: ""}));
+  if (m.location) li.append(el("div", {text: `📍 ${m.location.latitude.toFixed(5)}, ${m.location.longitude.toFixed(5)}`}));
+  if (m.invoice) li.append(invoice(state, m));
+  if (m.payment) li.append(el("div", {text: `✅ Paid ${money(m.payment.total_amount, m.payment.currency)}`}));
+  const body = m.text ?? m.caption;
+  if (body !== null && body !== undefined) {
+    const text = el("div", {class: "body"});
+    // Bot text arrives as HTML the emulator rebuilt from Telegram's allowed tags only.
+    if (m.from_bot && m.html) text.innerHTML = m.html; else text.textContent = body;
+    li.append(text);
+  }
+  if (m.buttons && m.buttons.length) {
+    li.append(el("div", {class: "inline-kb"}, ...m.buttons.map(row => el("div", {class: "row"},
+      ...row.map(b => el("button", {type: "button", text: b.text, "data-callback": b.callback_data || "",
+                                    onclick: (ev) => pressButton(state, m.message_id, b, ev.currentTarget)}))))));
+  }
+  const time = new Date(m.date * 1000).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+  li.append(el("span", {class: "meta", text: (m.edited ? "edited · " : "") + time}));
+  return li;
+}
+
+function invoice(state, m) {
+  const inv = m.invoice;
+  const pay = el("button", {type: "button", class: "pay", text: inv.paid ? "Paid" : `Pay ${money(inv.total_amount, inv.currency)}`});
+  pay.disabled = inv.paid;
+  pay.addEventListener("click", async () => {
+    pay.disabled = true;
+    try {
+      const res = await postJSON(`/users/${state.user.id}/pay`, {message_id: m.message_id});
+      toast(res.paid ? "Payment sent" : `Payment refused: ${res.error}`, !res.paid);
+    } catch (e) { toast(e.message, true); }
+    pay.disabled = false;
+  });
+  return el("div", {class: "invoice"}, el("strong", {text: inv.title}), el("div", {text: inv.description}),
+            el("span", {class: "amount", text: money(inv.total_amount, inv.currency)}), pay);
+}
+
+async function pressButton(state, messageId, button, node) {
+  if (button.url) { window.open(button.url, "_blank", "noopener"); return; }
+  node.disabled = true;
+  try {
+    const res = await postJSON(`/users/${state.user.id}/press`, {message_id: messageId, callback_data: button.callback_data});
+    if (res.text) toast(res.text, res.show_alert);
+    else if (!res.answered) toast("The bot did not answer this button.", true);
+  } catch (e) { toast(e.message, true); }
+  node.disabled = false;
+}
+
+async function sendText(state, text) {
+  try { await postJSON(`/users/${state.user.id}/messages`, {text}); } catch (e) { toast(e.message, true); }
+}
+
+function wireComposer(state) {
+  const form = state.el.querySelector(".composer");
+  const input = form.querySelector(".text");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    state.atBottom = true;
+    await sendText(state, text);
+  });
+  const file = form.querySelector(".file");
+  file.addEventListener("change", async () => {
+    const f = file.files[0];
+    if (!f) return;
+    let kind = form.querySelector(".file-kind").value;
+    if (kind === "auto") kind = f.type.startsWith("image/") ? "photo" : f.type.startsWith("audio/") ? "voice" : "document";
+    const data = new FormData();
+    data.append(kind, f, f.name);
+    const caption = input.value.trim();
+    if (caption) data.append("caption", caption);
+    try {
+      await api(`/users/${state.user.id}/messages`, {method: "POST", body: data});
+      input.value = "";
+    } catch (e) { toast(e.message, true); }
+    file.value = "";
+  });
+  form.querySelector(".location").addEventListener("click", () => shareLocation(state));
+}
+
+async function shareLocation(state) {
+  const send = (latitude, longitude) => postJSON(`/users/${state.user.id}/messages`, {location: {latitude, longitude}})
+    .catch(e => toast(e.message, true));
+  const ask = () => {
+    const answer = prompt("Location as latitude, longitude", "52.5200, 13.4050");
+    if (!answer) return;
+    const [lat, lon] = answer.split(",").map(Number);
+    if (Number.isFinite(lat) && Number.isFinite(lon)) send(lat, lon); else toast("Write it as: 52.52, 13.405", true);
+  };
+  if (navigator.geolocation && window.isSecureContext) {
+    navigator.geolocation.getCurrentPosition(p => send(p.coords.latitude, p.coords.longitude), ask, {timeout: 5000});
+  } else ask();
+}
+
+async function toggleBlock(state) {
+  try {
+    await postJSON(`/users/${state.user.id}/${state.user.blocked ? "unblock" : "block"}`, {});
+    loadUsers();
+  } catch (e) { toast(e.message, true); }
+}
+
+if (window.matchMedia("(max-width: 720px)").matches) document.getElementById("new-user-box").open = false;
+loadUsers().catch(e => toast("Cannot reach the sandbox: " + e.message, true));
+setInterval(() => loadUsers().catch(() => {}), 5000);
