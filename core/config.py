@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     payout_sandbox_failure_rate: float = Field(0.0, ge=0, le=1, validation_alias="HITBOT_PAYOUT_SANDBOX_FAILURE_RATE")
     payout_sandbox_delay_ms: int = Field(0, ge=0, le=60_000, validation_alias="HITBOT_PAYOUT_SANDBOX_DELAY_MS")
     batch_background_rows: int = Field(200, ge=1, le=100_000, validation_alias="HITBOT_BATCH_BACKGROUND_ROWS")
+    # Processes and delivery (jobs/, hitbot/): the clock, the outbox relay, webhooks.
+    review_digest_s: int = Field(DAY_S, ge=0, le=30 * DAY_S, validation_alias="HITBOT_REVIEW_DIGEST_S")
+    clock_lock_ttl_s: int = Field(6, ge=2, le=300, validation_alias="HITBOT_CLOCK_LOCK_TTL_S")
+    outbox_requeue_s: int = Field(300, ge=5, le=DAY_S, validation_alias="HITBOT_OUTBOX_REQUEUE_S")
+    webhook_secret: SecretStr | None = Field(None, validation_alias="HITBOT_WEBHOOK_SECRET")
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -92,7 +91,7 @@ def cmd_bot(args: argparse.Namespace) -> int:
     running = Running(settings)
     running.jobs = prepare(settings)
     _metrics(args, running)
-    secret = args.secret_token or os.environ.get("HITBOT_WEBHOOK_SECRET")
+    secret = args.secret_token or (settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
     if args.webhook and not secret:
         raise ConfigError("--webhook needs a secret token: pass --secret-token or set HITBOT_WEBHOOK_SECRET "
                           "(1-256 characters A-Z a-z 0-9 _ -), so only Telegram can post updates.")

@@ -84,6 +84,7 @@ async def serve_bot(settings: Settings, stop_event: threading.Event, *, webhook_
     from bot.app import build_application
 
     app = application or build_application(settings)
+    instrument(app)
     async with app:
         await app.start()
         if webhook_url:
@@ -127,3 +128,29 @@ def run_all(settings: Settings, stop_event: threading.Event, *, threads: int = 4
         stop_worker(running.worker)
         if server is not None:
             server.shutdown()
+
+
+def instrument(app) -> None:
+    """Count updates and time their handling (Prometheus), with handlers that run first and last."""
+    import time
+
+    from telegram import Update
+    from telegram.ext import TypeHandler
+
+    from jobs.metrics import HANDLER_SECONDS, UPDATES
+
+    started: dict[int, float] = {}
+
+    async def first(update: Update, context) -> None:
+        started[update.update_id] = time.monotonic()
+
+    async def last(update: Update, context) -> None:
+        t = started.pop(update.update_id, None)
+        UPDATES.inc()
+        if t is not None:
+            HANDLER_SECONDS.observe(time.monotonic() - t)
+        if len(started) > 10_000:  # updates stopped early never reach `last`
+            started.clear()
+
+    app.add_handler(TypeHandler(Update, first), group=-10_000)
+    app.add_handler(TypeHandler(Update, last), group=10_000)

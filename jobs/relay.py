@@ -112,7 +112,9 @@ def install(jobs) -> Relay:
     _default_routes()
     if _installed is not None:
         outbox.unsubscribe(_installed)
-    _installed = Relay(jobs)
+    from core.config import get_settings
+
+    _installed = Relay(jobs, requeue_after_s=get_settings().outbox_requeue_s)
     outbox.subscribe(_installed)
     return _installed
 

@@ -1,0 +1,108 @@
+"""The clock: one leader runs the sweeps; a standby takes over when it dies."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, OutboxEvent
+from core.services import work
+from jobs.clock import LeaderLock
+from tests import factories
+from tests.conftest import NOW
+from tests.invariants import check_invariants
+from tests.jobs.conftest import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _overdue_work(n_hits: int, per_hit: int) -> list[int]:
+    """HITs published long ago with accepted assignments whose time ran out (real time is later)."""
+    rita = factories.requester(100_00)
+    ids = []
+    for _ in range(n_hits):
+        hit = factories.hit(rita.id, assignments=per_hit)
+        for _ in range(per_hit):
+            ids.append(work.accept(worker_id=factories.user().id, hit_id=hit.id, now=NOW).id)
+    return ids
+
+
+def _start(database: str, redis_url: str, namespace: str, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen([sys.executable, "-m", "tests.jobs.clock_child", database, redis_url, namespace, str(log)],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def _runs(log: Path) -> list[tuple[int, str, int]]:
+    if not log.exists():
+        return []
+    return [(int(a), b, int(c)) for a, b, c in (line.split() for line in log.read_text().splitlines())]
+
+
+@pytest.mark.slow
+def test_two_clocks_sweep_once_and_the_standby_takes_over(database, jobs, redis_url, namespace, tmp_path):
+    assignments = _overdue_work(n_hits=4, per_hit=3)
+    log = tmp_path / "runs.log"
+    first = _start(database, redis_url, namespace, log)
+    second = _start(database, redis_url, namespace, log)
+    procs = {first.pid: first, second.pid: second}
+    try:
+        assert wait_until(lambda: Assignment.select().where(Assignment.status == S.ACCEPTED).count() == 0, 20)
+        assert wait_until(lambda: Hit.select().where(Hit.status == HitStatus.OPEN).count() == 0, 20)
+        time.sleep(1.5)  # several more rounds on both clocks
+        leaders = {pid for pid, _, _ in _runs(log)}
+        assert len(leaders) == 1, f"both clocks swept: {leaders}"
+        expired = Counter(e.payload["assignment_id"] for e in
+                          OutboxEvent.select().where(OutboxEvent.kind == "assignment.expired"))
+        assert sorted(expired) == sorted(assignments) and set(expired.values()) == {1}
+        assert OutboxEvent.select().where(OutboxEvent.kind == "hit.expired").count() == 4
+        check_invariants()
+
+        leader = procs.pop(leaders.pop())
+        standby = next(iter(procs.values()))
+        leader.send_signal(signal.SIGKILL)
+        leader.wait()
+        killed_at = time.monotonic()
+        assert wait_until(lambda: any(pid == standby.pid for pid, _, _ in _runs(log)), 10), "no takeover"
+        takeover_s = time.monotonic() - killed_at
+        assert takeover_s < 5, f"standby took {takeover_s:.1f} s"
+        more = _overdue_work(n_hits=1, per_hit=2)
+        assert wait_until(lambda: Assignment.select().where(
+            Assignment.id.in_(more) & (Assignment.status == S.ACCEPTED)).count() == 0, 10)
+        check_invariants()
+    finally:
+        for p in (first, second):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                p.wait(15)
+    assert second.returncode in (0, -9) and first.returncode in (0, -9)
+
+
+def test_leader_lock_is_exclusive_and_renewable(jobs):
+    a = LeaderLock(jobs.redis, jobs.key("lock"), ttl_ms=500)
+    b = LeaderLock(jobs.redis, jobs.key("lock"), ttl_ms=500)
+    assert a.refresh() and a.held
+    assert not b.refresh() and not b.held
+    time.sleep(0.3)
+    assert a.refresh()  # renewed: still ours after the first TTL would have run out
+    time.sleep(0.3)
+    assert not b.refresh()
+    a.release()
+    assert b.refresh() and b.holder() == b.token
+
+
+def test_lock_expires_when_its_holder_stops_renewing(jobs):
+    a = LeaderLock(jobs.redis, jobs.key("lock2"), ttl_ms=300)
+    b = LeaderLock(jobs.redis, jobs.key("lock2"), ttl_ms=300)
+    assert a.refresh()
+    time.sleep(0.4)
+    assert not a.held
+    assert b.refresh()
