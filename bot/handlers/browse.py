@@ -67,7 +67,7 @@ async def filter_menu(update: Update, context: Context, cb: callbacks.Callback) 
     me = update.effective_user.id
     wait = await call(waiting.waiting_for, user_id=me)
     if wait and wait.get("kind") == "browse_kw":  # Cancel on the keyword question
-        await waiting.done(me)
+        await _restore(me, wait)
     await _show_menu(update, await call(browsing.current_filters, worker_id=me))
     return None
 
@@ -94,10 +94,22 @@ async def reset(update: Update, context: Context, cb: callbacks.Callback) -> str
     return "Filters cleared."
 
 
+async def _restore(me: int, wait: dict) -> None:
+    """End the keyword wait; an assignment being answered before takes the next message again."""
+    before = wait.get("before")
+    if isinstance(before, dict) and before.get("kind"):
+        await waiting.expect(me, **before)
+    else:
+        await waiting.done(me)
+
+
 @on_button
 async def ask_keyword(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    msg = update.effective_message
-    await waiting.expect(update.effective_user.id, "browse_kw", list=msg.message_id)
+    me, msg = update.effective_user.id, update.effective_message
+    before = await call(waiting.waiting_for, user_id=me)
+    if before and before.get("kind") == "browse_kw":
+        before = before.get("before")
+    await waiting.expect(me, "browse_kw", list=msg.message_id, before=before)
     text, markup = views.keyword_prompt()
     await msg.edit_text(text, reply_markup=markup)
     return None
@@ -114,7 +126,7 @@ async def keyword_typed(update: Update, context: Context) -> None:
     me, msg = update.effective_user.id, update.effective_message
     wait = await call(waiting.waiting_for, user_id=me) or {}
     await _set(update, context, keyword=msg.text or "")  # too long: the error is replied, the wait stands
-    await waiting.done(me)
+    await _restore(me, wait)
     page = await call(browsing.browse_page, worker_id=me, number=0, now=now(context))
     text, markup = views.hit_list(page)
     if wait.get("list"):
@@ -132,7 +144,7 @@ async def send_preview(message: Message, context: Context, me: int, hit_id: int,
     p = await call(browse.preview, worker_id=me, hit_id=hit_id, now=now(context))
     rs = await call(stats.requester_stats, user_id=p.requester.id)
     user = await call(get_user, user_id=me)
-    text, markup = views.preview(p, rs, now(context), user.timezone, back_page)
+    text, markup = views.preview(p, rs, now(context), user.timezone, back_page, mine=p.requester.id == me)
     if edit:
         await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
     else:

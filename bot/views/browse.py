@@ -113,7 +113,7 @@ def _requester_line(p: Preview, rs: RequesterStats) -> str:
 
 
 def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None,
-            back_page: int = 0) -> tuple[str, InlineKeyboardMarkup]:
+            back_page: int = 0, *, mine: bool = False) -> tuple[str, InlineKeyboardMarkup]:
     h = p.hit
     if h.hourly_is_estimate:
         rate = f"~{hourly(h.hourly_cents)} (from {h.work_n} submissions)"
@@ -140,12 +140,14 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None,
     lines.append(f"📝 {len(kinds)} question(s): " + ", ".join(kinds))
     if not p.open:
         lines.append("\n🚫 This HIT is no longer available.")
+    elif mine:
+        lines.append("\nThis is your own HIT (workers see this preview).")
     elif p.done_before:
         lines.append("\nYou have already worked on this HIT (see /mywork).")
     elif not p.qualified:
         lines.append("\n❌ You don't meet every requirement yet.")
     rows = []
-    if p.open and p.qualified and not p.done_before:
+    if p.open and p.qualified and not p.done_before and not mine:
         rows.append([button("✅ Accept", callbacks.make("w", "acc", h.id))])
     rows.append([button("⬅️ Back", callbacks.make("b", "pg", back_page))])
     return fit("\n".join(lines)), keyboard(rows)

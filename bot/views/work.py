@@ -14,6 +14,16 @@ from core.specs import MAX_TEXT_ANSWER
 MAX_ANSWER_SHOWN = 300
 
 
+def esc_clip(text: str, limit: int) -> str:
+    """Escaped text of at most `limit` characters, cut before escaping so no entity breaks."""
+    raw = clip(text, limit)
+    out = esc(raw)
+    while len(out) > limit and len(raw) > 1:
+        raw = clip(raw, max(1, len(raw) * 3 // 4))
+        out = esc(raw)
+    return out
+
+
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
@@ -42,20 +52,20 @@ def hint(q: Question) -> str:
             "location": "Share a location (📎 → Location)."}.get(q.kind, "Send your answer.")
 
 
-def answer_text(q: Question, value: object) -> str:
+def answer_text(q: Question, value: object, limit: int = MAX_ANSWER_SHOWN) -> str:
     if value is None:
         return "<i>not answered</i>" + (" (required)" if q.required else "")
     if q.kind in ("photo", "document", "voice") and isinstance(value, dict):
         icon = {"photo": "📷 photo", "document": "📄 file", "voice": "🎤 voice message"}[q.kind]
         name = value.get("file_name")
-        return icon + (f" {esc(clip(str(name), 60))}" if name else "")
+        return icon + (f" {esc_clip(str(name), 60)}" if name else "")
     if q.kind == "location" and isinstance(value, dict):
         return f"📍 {float(value['latitude']):.5f}, {float(value['longitude']):.5f}"
     if q.kind == "rating":
         return "⭐" * int(value) + f" ({value}/5)"  # type: ignore[arg-type]
     if isinstance(value, list):
-        return "<b>" + esc(", ".join(map(str, value))) + "</b>"
-    return "<b>" + esc(clip(str(value), MAX_ANSWER_SHOWN)) + "</b>"
+        return "<b>" + esc_clip(", ".join(map(str, value)), limit) + "</b>"
+    return "<b>" + esc_clip(str(value), limit) + "</b>"
 
 
 def _header(state: WorkState, now: datetime) -> str:
@@ -93,15 +103,18 @@ def question(state: WorkState, now: datetime, picked: list[int] | None = None) -
 def answered(state: WorkState, q: Question, value: object) -> str:
     """The question message once answered by a button (its buttons go away)."""
     return fit(f"📝 <b>{esc(clip(state.hit.title, 80))}</b>\n"
-               f"Question {q.position + 1} of {state.total}: {esc(clip(q.prompt, 300))}\n"
+               f"Question {q.position + 1} of {state.total}: {esc_clip(q.prompt, 300)}\n"
                f"→ {answer_text(q, value)}")
 
 
 def summary(state: WorkState, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
     a = state.assignment
     lines = [_header(state, now), "📋 <b>Your answers</b>", ""]
+    # Up to 20 questions share one message: each gets an equal slice of Telegram's limit.
+    budget = max(40, min(MAX_ANSWER_SHOWN, 3000 // max(1, state.total) - 80))
     for q in state.questions:
-        lines.append(f"{q.position + 1}. {esc(clip(q.prompt, 120))}\n   → {answer_text(q, state.answers.get(q.id))}")
+        answer = answer_text(q, state.answers.get(q.id), budget)
+        lines.append(f"{q.position + 1}. {esc_clip(q.prompt, 70)}\n   → {answer}")
     lines.append("")
     if state.missing:
         lines.append("Answer the questions marked required, then Submit.")

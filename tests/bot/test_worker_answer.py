@@ -232,3 +232,24 @@ async def test_three_workers_answer_interleaved_and_each_gets_their_own_flow(bot
     assert Hit.get_by_id(hit.id).available == 0 and Hit.get_by_id(hit.id).work_n == 3
     assert ledger.balance(ledger.escrow(hit.id)) == 3 * 60
     check_invariants()
+
+
+async def test_summary_of_twenty_long_answers_stays_under_telegrams_limit(bot):
+    qs = [{"id": f"q{i}", "kind": "text", "prompt": "Tell me <all> & " * 20, "max_length": 2000} for i in range(20)]
+    rita, hit, (wes,) = await accepted(bot, questions=qs)
+    for _ in range(20):
+        await bot.text(wes, "&<>" * 600)
+    text = last(bot, wes)
+    assert "Your answers" in text and "20. Tell me" in text and len(text) <= 4096
+    assert text.count("<b>") == text.count("</b>")  # no tag or entity cut in half
+    assert "&amp;&lt;&gt;" in text and "&amp;&lt" + "…" not in text
+
+
+async def test_a_worker_who_blocked_the_bot_crashes_nothing(bot):
+    rita, hit, (wes,) = await accepted(bot, questions=f.spec()["questions"])
+    bot.tg.blocked.add(wes.id)
+    calls = await bot.text(wes, "a note")  # the reply can't be delivered: logged, nothing raised
+    assert calls and calls[0].method == "sendMessage"
+    bot.tg.blocked.discard(wes.id)
+    await bot.press_label(wes, "cat")
+    assert stored(wes)["animal"] == "cat"

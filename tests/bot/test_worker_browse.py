@@ -200,3 +200,72 @@ async def test_expired_hit_cannot_be_accepted(bot, clock):
     clock.advance(days=2)
     assert "filled up or expired" in alert(await bot.press_label(wes, "Accept"))
     assert Assignment.select().count() == 0
+
+
+async def test_only_qualified_filter_and_hourly_sort(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    f.hit(rita.id, title="German only", qualifications=[{"name": "country", "comparator": "=", "value": "DE"}])
+    fast = f.hit(rita.id, title="Fast one", reward="0.20", duration="1m")
+    wes = await person(bot, "Wes")
+    await bot.text(wes, "/browse")
+    assert any("German only" in b for b, _ in list_message(bot, wes).buttons)  # discoverable, with a cross
+    await bot.press_label(wes, "Filters")
+    calls = await bot.press_label(wes, "Only HITs I qualify for")
+    assert any(lbl.startswith("✅ Only HITs I qualify for") for lbl, _ in calls[0].buttons)
+    await bot.press_label(wes, "Done")
+    assert [b for b, _ in list_message(bot, wes).buttons][:1] == ["Fast one · $0.20"]
+    assert not any("German" in b for b, _ in list_message(bot, wes).buttons)
+    assert "only ones I qualify for" in list_message(bot, wes).text
+    await bot.press(wes, "b:so:2")  # hourly rate
+    assert "sorted by hourly rate" in list_message(bot, wes).text
+    assert "Fast one</b> — $0.20 · 1m · new · 3 left" in list_message(bot, wes).text
+    assert fast.id
+
+
+async def test_hourly_estimate_appears_after_three_submissions(bot, clock):
+    from core.services import work
+
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id, assignments=5, questions=[{"id": "t", "kind": "text", "prompt": "Say"}])
+    q = hit.questions.get()
+    for i in range(3):
+        w = f.user(f"w{i}")
+        a = work.accept(worker_id=w.id, hit_id=hit.id, now=NOW)
+        work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value="ok", now=NOW)
+        work.submit(worker_id=w.id, assignment_id=a.id, now=NOW + timedelta(minutes=5))
+    wes = await person(bot, "Wes")
+    calls = await bot.text(wes, f"/start hit_{hit.id}")
+    assert "Estimated hourly: ~$6.00/h (from 3 submissions)" in calls[-1].text
+    assert "2 of 5 assignments left" in calls[-1].text
+
+
+async def test_own_and_expired_hits_offer_no_accept(bot, clock):
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id)
+    calls = await bot.text(rita, f"/start hit_{hit.id}")
+    assert "This is your own HIT" in calls[-1].text and [b for b, _ in calls[-1].buttons] == ["⬅️ Back"]
+    wes = await person(bot, "Wes")
+    clock.advance(days=1, seconds=1)
+    calls = await bot.text(wes, f"/start hit_{hit.id}")
+    assert "🚫 This HIT is no longer available." in calls[-1].text
+    assert [b for b, _ in calls[-1].buttons] == ["⬅️ Back"]
+
+
+async def test_keyword_cancel_and_answering_resumes_after_a_keyword(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id, questions=[{"id": "t", "kind": "text", "prompt": "Say something"}])
+    wes = await person(bot, "Wes")
+    await bot.text(wes, f"/start hit_{hit.id}")
+    await bot.press_label(wes, "Accept")
+    await bot.text(wes, "/browse")
+    await bot.press_label(wes, "Filters")
+    await bot.press_label(wes, "Keyword")
+    await bot.press_label(wes, "Cancel")
+    assert "Filters" in bot.tg.last_message(wes.id).text
+    assert User.get_by_id(wes.id).prefs["awaiting"]["kind"] == "answer"
+    await bot.press_label(wes, "Keyword")
+    await bot.text(wes, "photo")
+    assert User.get_by_id(wes.id).prefs["browse"]["f"]["keyword"] == "photo"
+    await bot.text(wes, "my answer")  # goes to the assignment again
+    a = Assignment.get(Assignment.worker == wes.id)
+    assert [x.value for x in a.answers] == ["my answer"]
