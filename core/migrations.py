@@ -71,12 +71,20 @@ def _delivery(migrator: SchemaMigrator) -> None:
         run(migrator.add_column(table, "lease_until", UTCDateTimeField(null=True)))
 
 
+def _core_indexes(migrator: SchemaMigrator) -> None:
+    """Indexes declared in the models since their tables were created (IF NOT EXISTS: a new
+    database already has them from its CREATE TABLE step)."""
+    for model in (m.Hit,):
+        model._schema.create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
     (3, _drafts),
     (4, _alerts),
     (5, _delivery),
+    (6, _core_indexes),
     (7, _payouts),
 ]
 

@@ -61,6 +61,7 @@ class Hit(BaseModel):
             (("status", "available", "id"), False),
             (("status", "requester_score", "id"), False),
             (("status", "expires_at"), False),
+            (("status", "id"), False),  # migration 6: "newest" browse walks open HITs only, past closed history
         )
 
     @property
