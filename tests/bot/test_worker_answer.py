@@ -253,3 +253,32 @@ async def test_a_worker_who_blocked_the_bot_crashes_nothing(bot):
     bot.tg.blocked.discard(wes.id)
     await bot.press_label(wes, "cat")
     assert stored(wes)["animal"] == "cat"
+
+
+async def test_exact_calls_for_accept_and_one_button_answer(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id)
+    wes = await person(bot, "Wes")
+    await bot.text(wes, f"/start hit_{hit.id}")
+    preview = bot.tg.last_message(wes.id).message_id
+    calls = await bot.press(wes, f"w:acc:{hit.id}", preview)
+    a = assignment(wes)
+    animal, notes = sorted(hit.questions, key=lambda q: q.position)
+    assert [(c.method, c.params.get("message_id")) for c in calls] == [
+        ("editMessageText", preview), ("sendMessage", None), ("answerCallbackQuery", None)]
+    assert calls[0].buttons == []
+    assert calls[1].text == ("📝 <b>Label the photo</b> · ⏳ 10m left\nQuestion 1 of 2\n\nWhich animal?\n"
+                             "<i>Tap one of the buttons.</i>")
+    assert calls[1].buttons == [("cat", f"w:ch:{a.id}:{animal.id}:0"), ("dog", f"w:ch:{a.id}:{animal.id}:1"),
+                                ("bird", f"w:ch:{a.id}:{animal.id}:2"), ("📋 Summary", f"w:sm:{a.id}")]
+    assert calls[1].params["parse_mode"] == "HTML"
+    question = bot.tg.last_message(wes.id).message_id
+    calls = await bot.press(wes, f"w:ch:{a.id}:{animal.id}:2", question)
+    assert [(c.method, c.params.get("message_id")) for c in calls] == [
+        ("editMessageText", question), ("sendMessage", None), ("answerCallbackQuery", None)]
+    assert calls[0].text == "📝 <b>Label the photo</b>\nQuestion 1 of 2: Which animal?\n→ <b>bird</b>"
+    assert calls[1].text == ("📝 <b>Label the photo</b> · ⏳ 10m left\nQuestion 2 of 2 (optional)\n\n"
+                             "Anything else?\n<i>Send your answer as a text message (1–200 characters).</i>")
+    assert calls[1].buttons == [("⬅️ Back", f"w:bk:{a.id}:0"), ("⏭ Skip", f"w:sk:{a.id}:{notes.id}"),
+                                ("📋 Summary", f"w:sm:{a.id}")]
+    assert all(len(data.encode()) < 64 for _, data in calls[1].buttons)

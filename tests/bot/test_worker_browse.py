@@ -269,3 +269,25 @@ async def test_keyword_cancel_and_answering_resumes_after_a_keyword(bot):
     await bot.text(wes, "my answer")  # goes to the assignment again
     a = Assignment.get(Assignment.worker == wes.id)
     assert [x.value for x in a.answers] == ["my answer"]
+
+
+async def test_five_workers_press_accept_at_once_on_two_slots(bot):
+    import asyncio
+
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id, assignments=2)
+    crowd = [await person(bot, f"W{i}") for i in range(5)]
+    for w in crowd:
+        await bot.text(w, f"/start hit_{hit.id}")
+    start = len(bot.tg.calls)
+    await asyncio.gather(*(bot.press_label(w, "Accept") for w in crowd))
+    calls = bot.tg.calls[start:]  # interleaved: read them all
+    notices = sorted(c.params.get("text") for c in answers(calls))
+    assert notices == ["Accepted. Good luck!"] * 2 + ["Sorry, this HIT just filled up or expired. Try another one!"] * 3
+    holders = {a.worker_id: a.id for a in Assignment.select().where(Assignment.hit == hit.id)}
+    assert len(holders) == 2 and Hit.get_by_id(hit.id).available == 0
+    questions = [c for c in calls if c.method == "sendMessage"]
+    # each holder got the first question of their own assignment, in their own chat; nobody else got one
+    assert sorted(int(c.params["chat_id"]) for c in questions) == sorted(holders)
+    for c in questions:
+        assert c.buttons[0][1].startswith(f"w:ch:{holders[int(c.params['chat_id'])]}:")
