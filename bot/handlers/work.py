@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import work as views
-from core.errors import DeadlinePassed, StaleAction, ValidationFailed
+from core.errors import DeadlinePassed, NotAllowed, StaleAction, ValidationFailed
 from core.services import mywork, work
 from core.services.mywork import WorkState
 from core.services.users import get_user
@@ -227,8 +227,10 @@ async def typed(update: Update, context: Context) -> None:
     asg = int(wait.get("assignment_id", 0))
     try:
         state = await call(mywork.active_state, worker_id=me, assignment_id=asg, now=now(context))
-    except (StaleAction, DeadlinePassed):
-        await waiting.done(me)  # submitted elsewhere, expired: stop routing messages here
+    except (NotAllowed, DeadlinePassed) as exc:
+        await waiting.done(me)  # submitted elsewhere, expired, gone: stop routing messages here
+        if type(exc) is NotAllowed:  # its default text speaks of buttons
+            raise StaleAction("That assignment is no longer open; see /mywork.") from None
         raise
     q = state.current
     kind, value = _content(msg)

@@ -282,3 +282,12 @@ async def test_exact_calls_for_accept_and_one_button_answer(bot):
     assert calls[1].buttons == [("⬅️ Back", f"w:bk:{a.id}:0"), ("⏭ Skip", f"w:sk:{a.id}:{notes.id}"),
                                 ("📋 Summary", f"w:sm:{a.id}")]
     assert all(len(data.encode()) < 64 for _, data in calls[1].buttons)
+
+
+async def test_a_message_for_an_assignment_that_is_gone_clears_the_wait(bot):
+    rita, hit, (wes,) = await accepted(bot, questions=f.spec()["questions"])
+    Assignment.delete().where(Assignment.worker == wes.id).execute()
+    calls = await bot.text(wes, "cat")
+    assert [c.text for c in sent(calls)] == ["That assignment is no longer open; see /mywork."]
+    assert User.get_by_id(wes.id).prefs.get("awaiting") is None
+    assert await bot.text(wes, "cat") == []
