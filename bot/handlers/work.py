@@ -158,7 +158,7 @@ async def submit(update: Update, context: Context, cb: callbacks.Callback) -> st
     await call(work.submit, worker_id=me, assignment_id=cb.arg(0), now=now(context))
     state = await call(mywork.work_state, worker_id=me, assignment_id=cb.arg(0))
     await _finish(me, cb.arg(0))
-    await msg.edit_text(views.submitted(state, now(context)), parse_mode="HTML")
+    await msg.edit_text(views.submitted(state, now(context)), reply_markup=views.whats_next(), parse_mode="HTML")
     return "Submitted. Thank you!"
 
 
@@ -178,7 +178,7 @@ async def confirm_return(update: Update, context: Context, cb: callbacks.Callbac
     await call(work.return_assignment, worker_id=me, assignment_id=cb.arg(0), now=now(context))
     state = await call(mywork.work_state, worker_id=me, assignment_id=cb.arg(0))
     await _finish(me, cb.arg(0))
-    await msg.edit_text(views.returned(state), parse_mode="HTML")
+    await msg.edit_text(views.returned(state), reply_markup=views.whats_next(), parse_mode="HTML")
     return "Returned."
 
 

@@ -60,9 +60,9 @@ def hit_list(bp: BrowsePage) -> tuple[str, InlineKeyboardMarkup]:
         lines.append(EMPTY if bp.number == 0 else "No more HITs on this page.")
     for card in bp.page.cards:
         h = card.hit
-        rate = hourly(h.hourly_cents) if h.hourly_is_estimate else "new"
-        lines.append(f"• <b>{esc(clip(h.title, 60))}</b> — {money(h.reward_cents)} · {duration(h.duration_s)}"
-                     f" · {rate} · {h.available} left")
+        rate = f"~{hourly(h.hourly_cents)}" if h.hourly_is_estimate else "new"
+        lines.append(f"• <b>{esc(clip(h.title, 60))}</b> — {money(h.reward_cents)} · ⏱ {duration(h.duration_s)}"
+                     f" · 📈 {rate} · {h.available} left")
         rows.append([button(f"{clip(h.title, 40)} · {money(h.reward_cents)}",
                             callbacks.make("b", "v", h.id, bp.number))])
     nav = []

@@ -20,7 +20,8 @@ def _line(a: Assignment, now: datetime) -> str:
     head = f"• “{esc(clip(hit.title, 50))}” — {money(hit.reward_cents)}"
     if a.status == S.ACCEPTED:
         total = getattr(a, "questions_n", 0)
-        return f"{head} · question {min(a.current_q + 1, total)} of {total} · ⏳ {countdown(a.deadline, now)}"
+        where = f"question {a.current_q + 1} of {total}" if a.current_q < total else "all answered, not submitted"
+        return f"{head} · {where} · ⏳ {countdown(a.deadline, now)}"
     if a.status == S.SUBMITTED:
         left = f" · auto-approves in {duration((a.auto_approve_at - now).total_seconds())}" \
             if a.auto_approve_at else ""

@@ -152,5 +152,10 @@ def returned(state: WorkState) -> str:
     return f"↩️ Returned “{esc(state.hit.title)}”. No penalty. Find another one with /browse."
 
 
+def whats_next() -> InlineKeyboardMarkup:
+    return keyboard([[button("🔎 Browse more", callbacks.make("m", "browse")),
+                      button("🧰 My work", callbacks.make("m", "mywork"))]])
+
+
 def all_answered() -> str:
     return "All questions are answered: check the summary below, then Submit."

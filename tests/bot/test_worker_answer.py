@@ -142,7 +142,7 @@ async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, cloc
     assert alert(calls) == "Submitted. Thank you!"
     (done,) = [c for c in calls if c.method == "editMessageText"]
     assert done.text.startswith("📤 Submitted “Label the photo”. The requester reviews it; $0.50 reaches")
-    assert not done.buttons
+    assert done.buttons == [("🔎 Browse more", "m:browse"), ("🧰 My work", "m:mywork")]
     assert Assignment.get_by_id(a.id).status == "submitted"
     assert User.get_by_id(wes.id).prefs.get("awaiting") is None
     assert OutboxEvent.select().where(OutboxEvent.kind == "submission.confirmed").count() == 1
@@ -211,6 +211,7 @@ async def test_return_needs_confirmation_and_frees_the_slot(bot):
     calls = await bot.press_label(wes, "Confirm return")
     assert alert(calls) == "Returned."
     assert calls[0].text == "↩️ Returned “Label the photo”. No penalty. Find another one with /browse."
+    assert [lbl for lbl, _ in calls[0].buttons] == ["🔎 Browse more", "🧰 My work"]
     assert Assignment.get_by_id(a.id).status == "returned" and Hit.get_by_id(hit.id).available == 3
     assert alert(await bot.press(wes, f"w:rety:{a.id}")) == "This assignment is already returned."
     assert User.get_by_id(wes.id).prefs.get("awaiting") is None

@@ -218,7 +218,7 @@ async def test_only_qualified_filter_and_hourly_sort(bot):
     assert "only ones I qualify for" in list_message(bot, wes).text
     await bot.press(wes, "b:so:2")  # hourly rate
     assert "sorted by hourly rate" in list_message(bot, wes).text
-    assert "Fast one</b> — $0.20 · 1m · new · 3 left" in list_message(bot, wes).text
+    assert "Fast one</b> — $0.20 · ⏱ 1m · 📈 new · 3 left" in list_message(bot, wes).text
     assert fast.id
 
 

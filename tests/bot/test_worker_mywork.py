@@ -113,3 +113,16 @@ async def test_main_menu_buttons_open_browse_and_mywork(bot):
     calls = await bot.press_label(wes, "My work")
     assert "Your work" in [c for c in calls if c.method == "sendMessage"][0].text
     assert all(a.params.get("text") is None for a in answers(calls))
+
+
+async def test_an_assignment_at_its_summary_says_it_is_not_submitted_yet(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    wes = await person(bot, "Wes")
+    hit = f.hit(rita.id, questions=[{"id": "t", "kind": "text", "prompt": "Say"}])
+    await bot.text(wes, f"/start hit_{hit.id}")
+    await bot.press_label(wes, "Accept")
+    await bot.text(wes, "done already")
+    calls = await bot.text(wes, "/mywork")
+    assert "“Label the photo” — $0.50 · all answered, not submitted · ⏳ 10m left" in calls[-1].text
+    calls = await bot.press_label(wes, "Continue")
+    assert "Your answers" in calls[0].text and ("📤 Submit", f"w:sub:{Assignment.get().id}") in calls[0].buttons
