@@ -20,10 +20,10 @@ from core.services.mywork import WorkState
 from core.services.users import get_user
 
 KIND = "answer"
-# Which kinds of message can answer which kinds of question.
+# Which kinds of message can answer which kinds of question. An image sent as a file is a
+# document, not a photo: the requester's card forwards each answer by its kind's method.
 _FITS = {"choice": {"text"}, "multi": set(), "rating": {"text"}, "text": {"text"}, "number": {"text"},
-         "photo": {"photo", "image"}, "document": {"document", "image"}, "voice": {"voice"},
-         "location": {"location"}}
+         "photo": {"photo"}, "document": {"document", "image"}, "voice": {"voice"}, "location": {"location"}}
 
 
 async def _remember(me: int, state: WorkState, message_id: int, picked: list[int] | None = None) -> None:

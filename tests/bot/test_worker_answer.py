@@ -292,3 +292,13 @@ async def test_a_message_for_an_assignment_that_is_gone_clears_the_wait(bot):
     assert [c.text for c in sent(calls)] == ["That assignment is no longer open; see /mywork."]
     assert User.get_by_id(wes.id).prefs.get("awaiting") is None
     assert await bot.text(wes, "cat") == []
+
+
+async def test_an_image_file_answers_a_file_question_but_not_a_photo_question(bot):
+    qs = [{"id": "pic", "kind": "photo", "prompt": "A photo"}, {"id": "doc", "kind": "document", "prompt": "A file"}]
+    rita, hit, (wes,) = await accepted(bot, questions=qs)
+    calls = await bot.document(wes, "img-1", file_name="cat.jpg", mime_type="image/jpeg")
+    assert sent(calls)[0].text == "Send a photo (📎 → Photo)." and "pic" not in stored(wes)
+    await bot.photo(wes, "ph-1")
+    await bot.document(wes, "img-2", file_name="cat.jpg", mime_type="image/jpeg")
+    assert stored(wes)["pic"]["file_id"] == "ph-1" and stored(wes)["doc"]["file_id"] == "img-2"
