@@ -60,8 +60,13 @@ def active_state(*, worker_id: int, assignment_id: int, now: datetime) -> WorkSt
 
 
 def _check_current(worker_id: int, assignment_id: int, question_id: int, now: datetime) -> None:
-    state = active_state(worker_id=worker_id, assignment_id=assignment_id, now=now)
-    if state.current is None or state.current.id != question_id:
+    assignment = work.own_assignment(worker_id, assignment_id)
+    if assignment.status != S.ACCEPTED:
+        raise StaleAction(f"This assignment is already {assignment.status}.")
+    if assignment.deadline <= now:
+        raise DeadlinePassed()
+    question = Question.get_or_none((Question.id == question_id) & (Question.hit == assignment.hit_id))
+    if question is None or question.position != assignment.current_q:
         raise StaleAction("That question is not the one you are on; answer the latest question below.")
 
 
