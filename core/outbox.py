@@ -22,6 +22,26 @@ def emit(kind: str, *, user_id: int | None, now: datetime, **payload: object) ->
     return event
 
 
+def emit_many(kind: str, events: list[tuple[int | None, dict]], *, now: datetime) -> list[int]:
+    """Many events of one kind at once (a sweep's alerts): one statement per 200 rows where
+    the database returns ids (PostgreSQL), else one insert each. Returns the ids."""
+    from core.db import db as database
+
+    if not events:
+        return []
+    if not database.returning_clause:
+        return [emit(kind, user_id=user_id, now=now, **payload).id for user_id, payload in events]
+    rows = [{"kind": kind, "user_id": user_id, "payload": payload, "created_at": now} for user_id, payload in events]
+    ids: list[int] = []
+    for i in range(0, len(rows), 200):
+        ids += [r[0] for r in OutboxEvent.insert_many(rows[i:i + 200]).returning(OutboxEvent.id).tuples().execute()]
+    pending = getattr(_pending, "ids", None)
+    if pending is None:
+        pending = _pending.ids = []
+    pending.extend(ids)
+    return ids
+
+
 def subscribe(listener: Callable[[list[int]], None]) -> None:
     """Call listener(ids) after each transaction that emitted events commits. Whoever
     listens (the jobs relay) must cope with missing calls: a sweep covers them."""

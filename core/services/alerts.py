@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from peewee import IntegrityError, fn
@@ -13,7 +14,7 @@ from core.db import db, tx
 from core.errors import NotAllowed, ValidationFailed
 from core.models import AlertCursor, AlertSent, AlertSub, Assignment, Hit, HitStatus, User, WorkerBlock
 from core.money import parse_amount
-from core.outbox import emit
+from core.outbox import emit_many
 from core.services.browse import Filters
 from core.services.quals import evaluate, requirements_for, worker_values
 from core.services.users import get_user
@@ -131,66 +132,98 @@ def match_new_hits(*, now: datetime, limit: int | None = None) -> int:
     """Push HITs published since the last run to the workers whose unmuted alerts match.
 
     Safe to run twice or concurrently: each (worker, HIT) is pushed at most once (unique
-    AlertSent row in the same transaction as the outbox event), and the cursor only moves
-    forward. Bounded: at most `limit` HITs (default HITBOT_SWEEP_BATCH) per call. A worker
-    over HITBOT_ALERTS_PER_HOUR misses the rest of that hour's HITs. Returns alerts emitted."""
+    AlertSent row in the same transaction as its outbox event), and the cursor only moves
+    forward. Bounded: at most `limit` HITs (default HITBOT_SWEEP_BATCH) per call, one short
+    transaction per HIT so a big run never holds the write lock for long. A worker over
+    HITBOT_ALERTS_PER_HOUR misses the rest of that hour's HITs. Returns alerts emitted."""
     settings = get_settings()
     limit = max(1, min(limit or settings.sweep_batch, 10_000))
     with tx():
         cursor, _ = AlertCursor.get_or_create(name=CURSOR, defaults={"last_hit_id": 0})
-        start = cursor.last_hit_id
-        hits = list(Hit.select().where((Hit.id > start) & (Hit.created_at <= now)).order_by(Hit.id).limit(limit))
+        hits = list(Hit.select().where((Hit.id > cursor.last_hit_id) & (Hit.created_at <= now))
+                    .order_by(Hit.id).limit(limit))
         if not hits:
             return 0
-        emitted = _push(hits, now, settings.alerts_per_hour)
-        AlertSent.delete().where(AlertSent.sent_at < now - KEEP_SENT).execute()
-        AlertCursor.update(last_hit_id=hits[-1].id).where(
-            (AlertCursor.name == CURSOR) & (AlertCursor.last_hit_id < hits[-1].id)).execute()
-        return emitted
-
-
-def _push(hits: list[Hit], now: datetime, per_hour: int) -> int:
-    subs_by_user: dict[int, list[tuple[AlertSub, Filters]]] = defaultdict(list)
-    users: dict[int, User] = {}
-    for sub in AlertSub.select(AlertSub, User).join(User).where(
-            (AlertSub.muted == False) & (User.banned == False) & (User.unreachable == False)):  # noqa: E712
-        subs_by_user[sub.user_id].append((sub, Filters.from_dict(sub.filters)))  # parsed once per sweep
-        users[sub.user_id] = sub.user
-    if not subs_by_user:
-        return 0
-    open_hits = [h for h in hits if h.status == HitStatus.OPEN and h.expires_at > now and h.available > 0]
-    if not open_hits:
-        return 0
-    requesters = {h.requester_id for h in open_hits}
-    blocked = set(WorkerBlock.select(WorkerBlock.requester, WorkerBlock.worker).where(
-        WorkerBlock.requester.in_(list(requesters))).tuples())
-    done = set(Assignment.select(Assignment.worker, Assignment.hit).where(
-        Assignment.hit.in_([h.id for h in open_hits])).tuples())
-    reqs = requirements_for([h.id for h in open_hits if h.has_requirements])
-    # Sent in the last hour, per worker (at most alerts_per_hour rows each: no id list needed).
-    already = defaultdict(int, AlertSent.select(AlertSent.user, fn.COUNT(AlertSent.id)).where(
-        AlertSent.sent_at > now - timedelta(hours=1)).group_by(AlertSent.user).tuples())
-    values_cache: dict[int, dict] = {}
+        audience = _Audience.load(hits, now)
     emitted = 0
-    for hit in open_hits:
-        for user_id, subs in subs_by_user.items():
-            if user_id == hit.requester_id or (hit.requester_id, user_id) in blocked or (user_id, hit.id) in done:
-                continue
-            if already[user_id] >= per_hour:
-                continue
-            sub = next((s for s, flt in subs if matches(flt, hit)), None)
-            if sub is None or not _qualified(users[user_id], hit, reqs, now, values_cache):
-                continue
-            try:
-                with db.atomic():
-                    AlertSent.create(user=user_id, hit_id=hit.id, alert=sub.id, sent_at=now)
-                    emit("alert.hit", user_id=user_id, now=now, hit_id=hit.id, alert_id=sub.id, title=hit.title,
-                         reward_cents=hit.reward_cents, duration_s=hit.duration_s, hourly_cents=hit.hourly_cents)
-            except IntegrityError:
-                continue  # another sweep pushed it already
-            already[user_id] += 1
-            emitted += 1
+    for hit in hits:
+        with tx():
+            if audience.subs and hit.id in audience.open_ids:
+                emitted += _push(hit, audience, now, settings.alerts_per_hour)
+            AlertCursor.update(last_hit_id=hit.id).where(
+                (AlertCursor.name == CURSOR) & (AlertCursor.last_hit_id < hit.id)).execute()
+    with tx():
+        AlertSent.delete().where(AlertSent.sent_at < now - KEEP_SENT).execute()
     return emitted
+
+
+@dataclass
+class _Audience:
+    """Who could hear of this run's HITs, read once per run."""
+
+    subs: dict[int, list[tuple[AlertSub, Filters]]]
+    users: dict[int, User]
+    open_ids: set[int]
+    blocked: set[tuple[int, int]]
+    done: set[tuple[int, int]]
+    reqs: dict
+    sent_last_hour: dict[int, int]
+    values: dict[int, dict]
+
+    @classmethod
+    def load(cls, hits: list[Hit], now: datetime) -> "_Audience":
+        subs: dict[int, list[tuple[AlertSub, Filters]]] = defaultdict(list)
+        users: dict[int, User] = {}
+        for sub in AlertSub.select(AlertSub, User).join(User).where(
+                (AlertSub.muted == False) & (User.banned == False) & (User.unreachable == False)):  # noqa: E712
+            subs[sub.user_id].append((sub, Filters.from_dict(sub.filters)))  # parsed once per run
+            users[sub.user_id] = sub.user
+        open_hits = [h for h in hits if h.status == HitStatus.OPEN and h.expires_at > now and h.available > 0]
+        ids = [h.id for h in open_hits]
+        requesters = list({h.requester_id for h in open_hits})
+        blocked = set(WorkerBlock.select(WorkerBlock.requester, WorkerBlock.worker)
+                      .where(WorkerBlock.requester.in_(requesters)).tuples()) if requesters else set()
+        done = set(Assignment.select(Assignment.worker, Assignment.hit)
+                   .where(Assignment.hit.in_(ids)).tuples()) if ids else set()
+        # Sent in the last hour, per worker (at most alerts_per_hour rows each: no id list needed).
+        recent = defaultdict(int, AlertSent.select(AlertSent.user, fn.COUNT(AlertSent.id)).where(
+            AlertSent.sent_at > now - timedelta(hours=1)).group_by(AlertSent.user).tuples())
+        return cls(subs, users, set(ids), blocked, done,
+                   requirements_for([h.id for h in open_hits if h.has_requirements]), recent, {})
+
+
+def _push(hit: Hit, aud: _Audience, now: datetime, per_hour: int) -> int:
+    already = set(AlertSent.select(AlertSent.user).where(AlertSent.hit_id == hit.id).tuples())
+    rows = []
+    for user_id, subs in aud.subs.items():
+        if (user_id == hit.requester_id or (hit.requester_id, user_id) in aud.blocked
+                or (user_id, hit.id) in aud.done or (user_id,) in already or aud.sent_last_hour[user_id] >= per_hour):
+            continue
+        sub = next((s for s, flt in subs if matches(flt, hit)), None)
+        if sub is None or not _qualified(aud.users[user_id], hit, aud.reqs, now, aud.values):
+            continue
+        rows.append({"user": user_id, "hit_id": hit.id, "alert": sub.id, "sent_at": now})
+    try:
+        with db.atomic():
+            for i in range(0, len(rows), 200):  # few statements, under every driver's parameter limit
+                AlertSent.insert_many(rows[i:i + 200]).execute()
+    except IntegrityError:  # another sweep got some of them first: keep only ours
+        rows = [r for r in rows if _claim(r)]
+    about = {"hit_id": hit.id, "title": hit.title, "reward_cents": hit.reward_cents, "duration_s": hit.duration_s,
+             "hourly_cents": hit.hourly_cents}
+    emit_many("alert.hit", [(r["user"], {**about, "alert_id": r["alert"]}) for r in rows], now=now)
+    for r in rows:
+        aud.sent_last_hour[r["user"]] += 1
+    return len(rows)
+
+
+def _claim(row: dict) -> bool:
+    try:
+        with db.atomic():
+            AlertSent.create(**row)
+        return True
+    except IntegrityError:
+        return False
 
 
 def _qualified(worker: User, hit: Hit, reqs: dict, now: datetime, cache: dict[int, dict]) -> bool:

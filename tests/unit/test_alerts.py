@@ -212,3 +212,25 @@ def test_two_sweeps_at_once_push_each_hit_once(database):
     assert not errors and sum(counts) == len(workers) * len(hits)
     assert sorted(pushed()) == sorted(h.id for h in hits for _ in workers)
     assert AlertSent.select().count() == len(workers) * len(hits)
+
+
+def test_alert_events_reach_outbox_listeners_after_commit(database):
+    """The jobs relay's fast path hears of every alert event once its transaction commits."""
+    from core import outbox
+
+    heard: list[int] = []
+    outbox.subscribe(heard.extend)
+    try:
+        rita = f.requester(100_00)
+        workers = [f.user(f"W{i}") for i in range(3)]
+        for w in workers:
+            subscribe(user_id=w.id, filters=Filters(), now=NOW)
+        heard.clear()
+        f.hit(rita.id)
+        f.hit(rita.id)
+        heard.clear()
+        assert match_new_hits(now=NOW) == 6
+    finally:
+        outbox.unsubscribe(heard.extend)
+    ids = [e.id for e in OutboxEvent.select().where(OutboxEvent.kind == "alert.hit")]
+    assert sorted(heard) == sorted(ids) and len(ids) == 6
