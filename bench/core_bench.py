@@ -366,7 +366,7 @@ def report(meta: dict, accepts: list[dict], browse: dict[int, dict], rare: dict[
            reqs: dict | None, plan: dict[str, list[str]]) -> str:
     sizes = sorted(browse)
     lines = [
-        "## Core: accept throughput and browse latency",
+        f"## Core: accept throughput and browse latency ({meta['db'].split(' ')[0]})",
         "",
         f"`python -m bench.core_bench{meta['args']}` on {meta['db']}, {meta['machine']}, {meta['date']}.",
         "",
@@ -419,7 +419,8 @@ def report(meta: dict, accepts: list[dict], browse: dict[int, dict], rare: dict[
             f"| only HITs they qualify for | {_fmt_ms(reqs['qualified']['p50'])} | {_fmt_ms(reqs['qualified']['p99'])} |",
             f"| same HITs without requirements | {_fmt_ms(big['p50'])} | {_fmt_ms(big['p99'])} |",
         ]
-    lines += ["", f"<details><summary>Query plans at {sizes[-1]:,} open HITs</summary>", ""]
+    lines += ["", f"<details><summary>Query plans at {sizes[-1]:,} open HITs after the "
+              f"{history['closed']:,}-HIT batch closed</summary>", ""]
     for sort, rows in plan.items():
         lines += [f"`{sort}`:", "", "```", *rows, "```", ""]
     lines += ["</details>"]
@@ -472,10 +473,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"browse {n:>7,} open, keyword nobody uses: p50 {rare[n]['p50']:.2f} ms, p99 {rare[n]['p99']:.2f} ms")
             print(f"browse {n:>7,} open: p50 {browse[n]['p50']:.2f} ms, p99 {browse[n]['p99']:.2f} ms; "
                   + ", ".join(f"{k} {v:.2f}" for k, v in browse[n]["per"].items()), flush=True)
-        plan = plans()
         closed_n = sizes[-1] // 2
         close_a_big_batch(closed_n, NOW)
         analyze()
+        plan = plans()  # where a wrong plan would hurt most: the newest rows all closed
         history = bench_browse(repeats, [("newest", {}, 1), ("newest, page 5", {}, 5),
                                          ("hourly", {"sort": "hourly"}, 1)])
         history["closed"] = closed_n

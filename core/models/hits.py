@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from peewee import (
+    SQL,
     BigIntegerField,
     BooleanField,
     CharField,
@@ -61,7 +62,6 @@ class Hit(BaseModel):
             (("status", "available", "id"), False),
             (("status", "requester_score", "id"), False),
             (("status", "expires_at"), False),
-            (("status", "id"), False),  # migration 6: "newest" browse walks open HITs only, past closed history
         )
 
     @property
@@ -71,6 +71,12 @@ class Hit(BaseModel):
     @property
     def hourly_is_estimate(self) -> bool:
         return self.work_n >= 3
+
+
+# Migration 6. The "newest" browse walks open HITs in id order. A partial index, because with
+# (status, id) PostgreSQL still prefers the primary key and filters every closed HIT in the way
+# (a finished 50k-row batch: 5 ms -> 0.06 ms); SQLite uses it as well.
+Hit.add_index(Hit.index(Hit.id, name="hit_open_id").where(SQL(f"status = '{HitStatus.OPEN}'")))
 
 
 class Question(BaseModel):
