@@ -11,7 +11,6 @@ import pytest
 from core import ledger
 from core.models import Assignment, Hit, Payout
 from core.services import accounts
-from tests.conftest import ADMIN_ID
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow

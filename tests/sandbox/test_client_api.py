@@ -220,3 +220,19 @@ async def test_web_chat_page_is_served(api):
     for asset in ("/static/app.js", "/static/style.css"):
         assert asset in page
         assert (await api.client.get(asset)).status == 200
+
+
+async def test_forged_press_reaches_the_bot_only_when_asked_for(api):
+    await api.user(ANN)
+    sent = await api.ok("sendMessage", chat_id=ANN, text="plain, no buttons")
+    status, _ = await api.post(f"/sandbox/api/users/{ANN}/press",
+                               json={"message_id": sent["message_id"], "callback_data": "r:apv:1"})
+    assert status == 400 and await api.updates() == []
+    press = asyncio.create_task(api.post(f"/sandbox/api/users/{ANN}/press", json={
+        "message_id": sent["message_id"], "callback_data": "r:apv:1", "forged": True}))
+    query = await _bot_answers_next_callback(api, text="This button is no longer valid.", show_alert=True)
+    assert query["data"] == "r:apv:1"
+    assert (await press)[1]["text"] == "This button is no longer valid."
+    status, _ = await api.post(f"/sandbox/api/users/{ANN}/press", json={
+        "message_id": sent["message_id"], "callback_data": "x" * 65, "forged": True})
+    assert status == 400
