@@ -121,7 +121,7 @@ def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | Non
             raise StaleAction("This withdrawal was already requested.")
         have = ledger.balance(ledger.available(worker_id))
         amount = have if amount_cents is None else amount_cents
-        if amount < settings.min_payout_cents:
+        if amount < settings.min_payout_cents or have < settings.min_payout_cents:
             raise PayoutTooSmall(f"The minimum payout is {format_money(settings.min_payout_cents, settings.currency)};"
                                  f" you have {format_money(have, settings.currency)} available.")
         if amount > have:

@@ -109,3 +109,26 @@ async def test_two_workers_subscribe_at_once(bot):
     await bot.text(wes, "word photo")
     mine = {s.user_id: s.filters["keyword"] for s in AlertSub.select()}
     assert mine == {wes.id: "photo", ann.id: "audio"}
+
+
+async def test_restart_while_typing_a_filter(bot, clock):
+    """The wait for the filter lives in the database: a new bot process takes the answer."""
+    from bot.app import build_application
+    from core.config import load_settings
+    from tests.fakes.telegram import BotHarness, FakeTelegram
+
+    wes = await person(bot, "Wes")
+    await bot.press(wes, "al:new")
+    await bot.app.shutdown()
+    tg = FakeTelegram()
+    app = build_application(load_settings(telegram_bot_token="123:TEST", telegram_api_url="http://fake.invalid"),
+                            request=tg, rate_limit=False, clock=clock)
+    await app.initialize()
+    second = BotHarness(app, tg)
+    try:
+        calls = await second.text(wes, "hourly 9, word receipts")
+        assert calls[0].text.startswith("✅ Alert saved: ≥ $9.00/hour, “receipts”.")
+        assert AlertSub.get().filters["min_hourly_cents"] == 900
+    finally:
+        await app.shutdown()
+        await bot.app.initialize()  # the fixture shuts it down again

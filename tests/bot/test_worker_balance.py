@@ -192,3 +192,18 @@ async def test_two_workers_withdraw_at_once_each_their_own(bot):
     await bot.press_label(wes, "Confirm")
     assert sorted((p.worker_id, p.amount_cents) for p in Payout.select()) == sorted([(wes.id, 200), (ann.id, 300)])
     check_invariants()
+
+
+async def test_two_confirmation_messages_cannot_pay_twice(bot):
+    rita = await person(bot, "Rita", cents=20_00)
+    wes = await person(bot, "Wes")
+    await earn(bot, wes, rita, 2, "1.00")
+    await bot.text(wes, "/withdraw")
+    first = bot.tg.last_message(wes.id).message_id
+    await bot.text(wes, "/withdraw")
+    second = bot.tg.last_message(wes.id).message_id
+    assert alert(await bot.press(wes, "wd:ok:200", second)) == "Payout requested."
+    refused = await bot.press(wes, "wd:ok:200", first)
+    assert alert(refused) == "The minimum payout is $1.00; you have $0.00 available."
+    assert Payout.select().count() == 1 and ledger.balance(ledger.available(wes.id)) == 0
+    check_invariants()
