@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+import sys
 import threading
 import urllib.request
 from datetime import datetime, timezone
@@ -131,7 +132,12 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     from hitbot.cli import _setup, _stop_on_signals
 
     sandbox_dir = configure_environment()
-    server = SandboxServer(args.host, args.port, flood_control=not args.no_flood_control).start()
+    try:
+        server = SandboxServer(args.host, args.port, flood_control=not args.no_flood_control).start()
+    except OSError as exc:
+        print(f"hitbot: cannot serve the sandbox on {args.host}:{args.port} ({exc.strerror or exc}); "
+              "pick another port with --port", file=sys.stderr)
+        return 2
     os.environ["TELEGRAM_API_URL"] = server.url
     get_settings.cache_clear()
     try:
@@ -155,10 +161,20 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65_535:
+        raise argparse.ArgumentTypeError("a port is between 0 and 65535")
+    return value
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sandbox", help="try hitbot locally: a Telegram emulator with a web chat, no token needed")
     p.add_argument("--demo", action="store_true", help="seed a funded requester, an admin, two workers and HITs")
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765; 0 picks a free one)")
+    p.add_argument("--port", type=_port, default=8765, help="port to serve on (default 8765; 0 picks a free one)")
     p.add_argument("--no-flood-control", action="store_true", help="don't answer bursts with 429 Too Many Requests")
     p.set_defaults(func=cmd_sandbox)

@@ -119,8 +119,10 @@ def parse_markdown_v2(text: str) -> tuple[str, str]:
             continue
         if ch == "`":
             fence = "```" if text.startswith("```", i) else "`"
-            end = text.find(fence, i + len(fence))
-            if end < 0:
+            end = i + len(fence)
+            while end < len(text) and not text.startswith(fence, end):
+                end += 2 if text[end] == "\\" else 1  # an escaped ` or \ stays inside the code
+            if end >= len(text):
                 raise bad_request(f"can't parse entities: Can't find end of {'Pre' if fence == '```' else 'Code'} "
                                   f"entity at byte offset {offset}")
             body = text[i + len(fence):end].replace("\\`", "`").replace("\\\\", "\\")

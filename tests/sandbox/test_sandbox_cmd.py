@@ -89,3 +89,39 @@ def test_hitbot_sandbox_demo_serves_chat_and_stops_on_ctrl_c(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def restored_env():
+    """`hitbot sandbox` rewrites this process's environment; put it back for the other tests."""
+    from core.config import get_settings
+
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+
+
+def test_port_in_use_is_a_clear_error(tmp_path, capsys, restored_env):
+    import socket
+
+    from hitbot.cli import main
+
+    os.environ["HITBOT_DATA_DIR"] = str(tmp_path)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        assert main(["sandbox", "--port", str(taken.getsockname()[1])]) == 2
+    finally:
+        taken.close()
+    assert "pick another port with --port" in capsys.readouterr().err
+
+
+def test_bad_port_is_refused_by_the_parser(capsys):
+    from hitbot.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["sandbox", "--port", "99999"])
+    assert "between 0 and 65535" in capsys.readouterr().err
