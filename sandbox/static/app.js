@@ -238,15 +238,17 @@ function wireComposer(state) {
 async function shareLocation(state) {
   const send = (latitude, longitude) => postJSON(`/users/${state.user.id}/messages`, {location: {latitude, longitude}})
     .catch(e => toast(e.message, true));
-  const ask = () => {
-    const answer = prompt("Location as latitude, longitude", "52.5200, 13.4050");
-    if (!answer) return;
-    const [lat, lon] = answer.split(",").map(Number);
-    if (Number.isFinite(lat) && Number.isFinite(lon)) send(lat, lon); else toast("Write it as: 52.52, 13.405", true);
-  };
-  if (navigator.geolocation && window.isSecureContext) {
-    navigator.geolocation.getCurrentPosition(p => send(p.coords.latitude, p.coords.longitude), ask, {timeout: 5000});
-  } else ask();
+  // Any point will do in a sandbox; an empty answer uses this device's position if it may.
+  const answer = prompt("Location as latitude, longitude (empty: this device's position)", "52.5200, 13.4050");
+  if (answer === null) return;
+  if (!answer.trim()) {
+    if (!navigator.geolocation) { toast("This browser can't share its position.", true); return; }
+    navigator.geolocation.getCurrentPosition(p => send(p.coords.latitude, p.coords.longitude),
+                                             () => toast("The position is not available.", true));
+    return;
+  }
+  const [lat, lon] = answer.split(",").map(Number);
+  if (Number.isFinite(lat) && Number.isFinite(lon)) send(lat, lon); else toast("Write it as: 52.52, 13.405", true);
 }
 
 async function toggleBlock(state) {
