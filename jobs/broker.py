@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 import dramatiq
 import redis
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.middleware import (AgeLimit, Callbacks, Middleware, Pipelines, Retries, ShutdownNotifications,
+                                 TimeLimit)
 from dramatiq.rate_limits.backends import RedisBackend, StubBackend
 
 from core.config import Settings
@@ -53,13 +54,34 @@ class Jobs:
 _current: Jobs | None = None
 
 
+class DbConnections(Middleware):
+    """Give each message's database connection back when it is done: to the pool on
+    PostgreSQL, closed on SQLite. Worker threads come and go; a connection kept by a
+    thread that ended would never be returned."""
+
+    def _release(self) -> None:
+        from core.db import db
+
+        try:
+            if db.obj is not None and not db.is_closed():
+                db.close()
+        except Exception as exc:  # e.g. a transaction left open by a crashed actor
+            log.warning("could not release the database connection: %s", exc)
+
+    def after_process_message(self, broker, message, *, result=None, exception=None) -> None:
+        self._release()
+
+    def after_skip_message(self, broker, message) -> None:
+        self._release()
+
+
 def middleware() -> list:
     # Dramatiq's defaults minus its Prometheus middleware: each process exposes its own
     # /metrics (jobs.metrics) on a configurable port instead of a fixed one.
     from jobs.metrics import JobMetrics
 
     return [m() for m in (AgeLimit, TimeLimit, ShutdownNotifications, Callbacks, Pipelines)] + [
-        Retries(max_retries=8, min_backoff=1_000, max_backoff=300_000), JobMetrics()]
+        Retries(max_retries=8, min_backoff=1_000, max_backoff=300_000), JobMetrics(), DbConnections()]
 
 
 def embedded_redis_url(data_dir: Path) -> str:

@@ -180,6 +180,8 @@ class Clock:
         except Exception:
             log.exception("sweep %s failed", sweep.name)  # the next interval tries again
             return
+        finally:
+            _release_db()
         SWEEPS.labels(sweep.name).inc(n or 0)
         if n:
             log.info("sweep", extra={"sweep": sweep.name, "items": n})
@@ -199,3 +201,16 @@ class Clock:
                     QUEUE_DEPTH.labels(queue).set(self.jobs.redis.hlen(f"{self.jobs.namespace}:{queue}.msgs"))
         except Exception as exc:
             log.debug("gauges skipped: %s", exc)
+        finally:
+            _release_db()
+
+
+def _release_db() -> None:
+    """Scheduler threads come and go: hand the connection back after each job."""
+    from core.db import db
+
+    try:
+        if db.obj is not None and not db.is_closed():
+            db.close()
+    except Exception as exc:
+        log.warning("could not release the database connection: %s", exc)

@@ -132,9 +132,14 @@ def _claim(event_id: int, now: datetime) -> bool:
                        & (OutboxEvent.lease_until.is_null() | (OutboxEvent.lease_until < now))).execute())
 
 
-def _unclaim(event_id: int, error: str) -> None:
-    OutboxEvent.update(lease_until=None, last_error=error[:255]).where(
-        (OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute()
+def _unclaim(event_id: int, error: str | None, *, sent: bool = True) -> None:
+    """Give the row back; `sent=False` when no request was made (it was not an attempt)."""
+    changes = {OutboxEvent.lease_until: None}
+    if error:
+        changes[OutboxEvent.last_error] = error[:255]
+    if not sent:
+        changes[OutboxEvent.attempts] = OutboxEvent.attempts - 1
+    OutboxEvent.update(changes).where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute()
 
 
 def _later(event_id: int, delay_ms: int) -> None:
@@ -161,17 +166,24 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None)
         return "nothing to send"
 
     limits = Limits(jobs)
+    chat = limits.chat(notice.chat_id)
+    busy_ms = chat.remaining_ms()
+    if busy_ms > 0:  # the chat had a message less than a second ago: come back after it
+        _later(event_id, busy_ms + random.randint(10, 400))
+        return "later"
+    if not _claim(event_id, utcnow()):
+        return "being sent"  # another worker holds it, or it finished meanwhile
+    # From here on nothing slow happens between taking a slot and the request leaving,
+    # so the gaps Telegram sees are the gaps the limiters keep.
     if not limits.wait_overall():
+        _unclaim(event_id, None, sent=False)
         _later(event_id, 500)
         return "later"
-    chat = limits.chat(notice.chat_id)
     with chat.acquire(raise_on_failure=False) as ok:
         if not ok:
+            _unclaim(event_id, None, sent=False)
             _later(event_id, chat.remaining_ms() + random.randint(10, 400))
             return "later"
-    now = utcnow()
-    if not _claim(event_id, now):
-        return "being sent"  # another worker holds it, or it finished meanwhile
 
     loop, bot = _bot(settings)
     try:

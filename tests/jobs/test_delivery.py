@@ -6,7 +6,7 @@ import time
 
 from core.models import OutboxEvent, User
 from core.outbox import emit
-from core.db import tx
+from core.db import db, tx
 from core.services import accounts
 from jobs import relay
 from jobs.delivery import deliver, deliver_event
@@ -73,7 +73,10 @@ def test_two_workers_racing_on_one_event_send_it_once(jobs, botapi, simple_rende
     results: list[str] = []
 
     def run(eid: int) -> None:
-        results.append(deliver_event(eid, jobs=jobs))
+        try:
+            results.append(deliver_event(eid, jobs=jobs))
+        finally:
+            db.close()  # hand the thread's connection back to the pool
 
     threads = [threading.Thread(target=run, args=(eid,)) for eid in event_ids for _ in range(2)]
     for t in threads:

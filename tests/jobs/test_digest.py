@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from core.db import db
 from core.models import OutboxEvent
 from core.services import work
 from core.services.digests import KIND, review_digest
@@ -47,8 +48,13 @@ def test_digest_off_when_period_is_zero(database):
 def test_two_clocks_at_once_write_one_digest(database):
     _submitted(factories.requester().id, 1)
     results: list[int] = []
-    threads = [threading.Thread(target=lambda: results.append(review_digest(now=NOW + timedelta(hours=1), every_s=600)))
-               for _ in range(4)]
+    def run() -> None:
+        try:
+            results.append(review_digest(now=NOW + timedelta(hours=1), every_s=600))
+        finally:
+            db.close()  # hand the thread's connection back to the pool
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
