@@ -10,6 +10,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import alerts as views
+from bot.views.common import keyboard
+from bot.views.notify import alert_buttons
 from core.config import get_settings
 from core.services import alerts
 
@@ -68,10 +70,20 @@ async def change(update: Update, context: Context, cb: callbacks.Callback) -> st
     return toast
 
 
+@on_button
+async def mute_from_notice(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """'Mute this alert' under a pushed HIT: the notice stays, its mute button goes."""
+    alert_id, hit_id = cb.args
+    await call(alerts.set_muted, user_id=update.effective_user.id, alert_id=alert_id, muted=True)
+    await update.effective_message.edit_reply_markup(keyboard([alert_buttons(hit_id)]))
+    return "Muted: no more HITs from this alert. /alerts to unmute it."
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("alerts", show))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("alert"), filter_input))
     app.add_handler(CallbackQueryHandler(new, pattern=callbacks.pattern("al", "new", 0)))
     app.add_handler(CallbackQueryHandler(cancel, pattern=callbacks.pattern("al", "x", 0)))
+    app.add_handler(CallbackQueryHandler(mute_from_notice, pattern=callbacks.pattern("al", "mt", 2)))
     for verb in ("mute", "unm", "del"):
         app.add_handler(CallbackQueryHandler(change, pattern=callbacks.pattern("al", verb, 1)))

@@ -230,7 +230,14 @@ def _alert(e: OutboxEvent) -> Rendered:
     text = (f"🔔 New HIT for your alert: <b>{esc(clip(str(p.get('title') or f'HIT #{hit_id}'), 100))}</b>\n"
             f"{money(int(p.get('reward_cents') or 0))} · {duration(int(p.get('duration_s') or 0))} allowed{hourly}\n"
             "Mute or change alerts with /alerts.")
-    return text, keyboard([[button("👀 Preview", callbacks.make("b", "v", hit_id, 0))]])
+    return text, keyboard([alert_buttons(hit_id, p.get("alert_id"))])
+
+
+def alert_buttons(hit_id: int, alert_id: object = None) -> list:
+    row = [button("👀 Preview", callbacks.make("b", "v", hit_id, 0))]
+    if alert_id:
+        row.append(button("🔕 Mute this alert", callbacks.make("al", "mt", int(alert_id), hit_id)))
+    return row
 
 
 # Requester ---------------------------------------------------------------------------------

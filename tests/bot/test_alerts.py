@@ -73,7 +73,8 @@ async def test_mute_unmute_delete_and_forged_presses(bot):
     assert match_new_hits(now=NOW) == 1
     notice = render(OutboxEvent.get(OutboxEvent.kind == "alert.hit"))
     assert notice.chat_id == wes.id and "Fresh one" in notice.text
-    assert [b.callback_data for row in notice.reply_markup.inline_keyboard for b in row] == [f"b:v:{hit.id}:0"]
+    assert [b.callback_data for row in notice.reply_markup.inline_keyboard for b in row] == \
+        [f"b:v:{hit.id}:0", f"al:mt:{sub.id}:{hit.id}"]
     assert alert(await bot.press(wes, f"al:del:{sub.id}", listing)) == "Alert deleted."
     assert AlertSub.select().count() == 0 and "No alerts yet" in bot.tg.chats[wes.id][listing].text
     again = await bot.press(wes, f"al:del:{sub.id}", listing)
@@ -132,3 +133,25 @@ async def test_restart_while_typing_a_filter(bot, clock):
     finally:
         await app.shutdown()
         await bot.app.initialize()  # the fixture shuts it down again
+
+
+async def test_mute_from_the_pushed_notice(bot):
+    wes, mal = await person(bot, "Wes"), await person(bot, "Mal")
+    await bot.press(wes, "al:new")
+    await bot.text(wes, "word photo")
+    sub = AlertSub.get()
+    rita = f.requester(10_00)
+    hit = f.hit(rita.id, title="Label the photo")
+    assert match_new_hits(now=NOW) == 1
+    notice = render(OutboxEvent.get(OutboxEvent.kind == "alert.hit"))
+    sent = await bot.app.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.reply_markup,
+                                          parse_mode="HTML")
+    assert alert(await bot.press(mal, f"al:mt:{sub.id}:{hit.id}")) == "This button is no longer valid."
+    assert AlertSub.get_by_id(sub.id).muted is False
+    muted = await bot.press_label(wes, "Mute this alert", sent.message_id)
+    assert alert(muted).startswith("Muted: no more HITs from this alert.")
+    msg = bot.tg.chats[wes.id][sent.message_id]
+    assert "Label the photo" in msg.text and msg.buttons == [("👀 Preview", f"b:v:{hit.id}:0")]
+    assert AlertSub.get_by_id(sub.id).muted is True
+    f.hit(rita.id, title="Another photo")
+    assert match_new_hits(now=NOW) == 0
