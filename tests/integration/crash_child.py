@@ -61,8 +61,9 @@ def run(url: str, fn: Callable[..., Any], kwargs: dict, kill_at: int) -> None:
     os._exit(0)
 
 
-def run_loop(url: str, calls: list[tuple[Callable[..., Any], dict]], ready: Any) -> None:
-    """Run the calls one after another until the parent kills this process at some moment."""
+def run_loop(url: str, calls: list[tuple[Callable[..., Any], dict]], ready: Any, progress: Any) -> None:
+    """Run the calls one after another, counting them in `progress`, until the parent kills
+    this process at some moment."""
     init_db(url)
     db.connect(reuse_if_open=True)
     ready.set()
@@ -71,4 +72,5 @@ def run_loop(url: str, calls: list[tuple[Callable[..., Any], dict]], ready: Any)
             fn(**kwargs)
         except HitbotError:
             pass
+        progress.value += 1
     os._exit(0)

@@ -13,7 +13,7 @@ import pytest
 
 from core import ledger
 from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, LedgerTxn, Payout, Question
-from core.services import accounts, review, submissions, work
+from core.services import accounts, manage, review, submissions, work
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.integration.racing import ProcessRacer, run_threads
@@ -24,9 +24,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("database")]
 REWARD = 50  # cents; with the 20% fee a slot costs 60
 
 
+# At most 12 connections at a time: the PostgreSQL server is shared with other test runs.
 @pytest.fixture(scope="module")
 def process_racer(_schema: str):
-    racer = ProcessRacer(_schema, processes=4, threads=4)
+    racer = ProcessRacer(_schema, processes=3, threads=4)
     yield racer
     racer.close()
 
@@ -35,7 +36,7 @@ def process_racer(_schema: str):
 def race(request):
     """race(calls) -> outcomes, with threads in this process or with spawned processes."""
     if request.param == "threads":
-        return lambda calls: run_threads(calls, threads=16)
+        return lambda calls: run_threads(calls, threads=12)
     return request.getfixturevalue("process_racer").run
 
 
@@ -194,4 +195,30 @@ def test_racing_bonuses_with_one_key_pay_one_bonus(race, now):
     assert Bonus.select().count() == 6
     assert _avail(a.worker_id) == 6 * 50
     assert _avail(r.id) == before - 6 * 60  # 50 + 20% fee each
+    check_invariants()
+
+
+def test_closing_a_hit_while_workers_accept_return_and_time_out_keeps_escrow_exact(race, now):
+    r = f.requester(200_00)
+    hit = f.hit(r.id, reward="0.50", assignments=30)
+    held = [work.accept(worker_id=f.user().id, hit_id=hit.id, now=now) for _ in range(20)]
+    later = now + timedelta(minutes=11)  # past the 10-minute assignment deadline
+    calls = [(work.accept, {"worker_id": f.user().id, "hit_id": hit.id, "now": now}) for _ in range(30)]
+    calls += [(work.return_assignment, {"worker_id": a.worker_id, "assignment_id": a.id, "now": now}) for a in held[:10]]
+    calls += [(work.expire_assignment, {"assignment_id": a.id, "now": later}) for a in held[10:]]
+    calls += [(manage.add_assignments, {"requester_id": r.id, "hit_id": hit.id, "count": 2, "now": now,
+                                        "key": f"more{i}"}) for i in range(3)]
+    calls += [(manage.close_hit, {"requester_id": r.id, "hit_id": hit.id, "now": now})] * 3
+    random.Random(13).shuffle(calls)
+
+    outcomes = race(calls)
+
+    assert {kind for kind, _ in outcomes} <= {"ok", "HitUnavailable", "StaleAction"}
+    closed = Hit.get_by_id(hit.id)
+    assert (closed.status, closed.available) == ("closed", 0)
+    # Escrow keeps exactly the slots still held by someone working; every other cent went back.
+    active = Assignment.select().where((Assignment.hit == hit.id) & (Assignment.status == S.ACCEPTED)).count()
+    assert ledger.balance(ledger.escrow(hit.id)) == active * 60
+    spent = ledger.balance(ledger.escrow(hit.id))
+    assert _avail(r.id) == 200_00 - spent
     check_invariants()

@@ -1,19 +1,20 @@
-"""A process moving money is SIGKILLed at every point of the operation (before each BEGIN,
-statement and COMMIT, and just after it returned) and at random moments of a busy loop.
-After each kill the invariants hold, and a retry with the same idempotency key completes
-the operation exactly once, on SQLite and on PostgreSQL."""
+"""A process moving money (approve and pay, withdraw, bonus, top-up) is SIGKILLed at every
+point of the operation (before each BEGIN, statement and COMMIT, and just after it returned)
+and at random moments of a busy loop. After each kill the invariants hold, and a retry with
+the same idempotency key completes the operation exactly once, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import multiprocessing
 import random
 import signal
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 
 from core import ledger
-from core.models import Assignment, AssignmentStatus as S, LedgerTxn, Payout, Question
+from core.models import Assignment, AssignmentStatus as S, Bonus, LedgerTxn, Payout, Question
 from core.errors import StaleAction
 from core.services import accounts, review, work
 from tests import factories as f
@@ -68,10 +69,10 @@ def _avail(user_id: int) -> int:
 
 def _retry(fn, kwargs: dict) -> str:
     try:
-        fn(**kwargs)
+        moved = fn(**kwargs)
     except StaleAction:
         return "already done"
-    return "done by the retry"
+    return "already done" if moved is False else "done by the retry"  # top-ups answer False for a used key
 
 
 def test_approve_killed_at_every_point_pays_exactly_once_after_a_retry(database, forkserver, now):
@@ -126,6 +127,52 @@ def test_withdraw_killed_at_every_point_moves_money_exactly_once_after_a_retry(d
     assert retries == {"done by the retry": n, "already done": 1}
 
 
+def test_bonus_killed_at_every_point_pays_exactly_once_after_a_retry(database, forkserver, now):
+    r = f.requester()
+    (a,) = _submitted(r.id, 1, now)
+    start = _avail(r.id)
+    bonus = {"requester_id": r.id, "assignment_id": a.id, "amount_cents": 50, "reason": "Great work", "now": now}
+    review.bonus(**bonus, key="warm-up")
+    n = _calls_made(review.bonus, {**bonus, "key": "calibration"})
+    points = list(range(1, n + 2))
+    random.Random(4).shuffle(points)
+    retries: Counter[str] = Counter()
+
+    for round_no, kill_at in enumerate(points, start=3):
+        kwargs = {**bonus, "key": f"crash{kill_at}"}
+        assert _in_child(forkserver, database, review.bonus, kwargs, kill_at) == -signal.SIGKILL
+        check_invariants()
+        retries[_retry(review.bonus, kwargs)] += 1
+        check_invariants()
+        assert Bonus.select().where(Bonus.key == f"bonus:crash{kill_at}").count() == 1
+        assert _avail(a.worker_id) == 50 * round_no, kill_at
+        assert _avail(r.id) == start - 60 * round_no  # 50 and the 20% fee, once
+        assert _retry(review.bonus, kwargs) == "already done"
+
+    assert retries == {"done by the retry": n, "already done": 1}
+
+
+def test_topup_killed_at_every_point_credits_exactly_once_after_a_retry(database, forkserver, now):
+    r = f.user()
+    accounts.topup(user_id=r.id, amount_cents=500, charge_id="warm-up", now=now)  # creates the world account
+    n = _calls_made(accounts.topup, {"user_id": r.id, "amount_cents": 500, "charge_id": "calibration", "now": now})
+    points = list(range(1, n + 2))
+    random.Random(5).shuffle(points)
+    retries: Counter[str] = Counter()
+
+    for round_no, kill_at in enumerate(points, start=3):
+        kwargs = {"user_id": r.id, "amount_cents": 500, "charge_id": f"charge{kill_at}", "now": now}
+        assert _in_child(forkserver, database, accounts.topup, kwargs, kill_at) == -signal.SIGKILL
+        check_invariants()
+        retries[_retry(accounts.topup, kwargs)] += 1
+        check_invariants()
+        assert LedgerTxn.select().where(LedgerTxn.key == f"topup:charge{kill_at}").count() == 1
+        assert _avail(r.id) == 500 * round_no, kill_at
+        assert _retry(accounts.topup, kwargs) == "already done"
+
+    assert retries == {"done by the retry": n, "already done": 1}
+
+
 def test_busy_money_process_killed_at_random_moments_loses_and_doubles_nothing(database, forkserver, now):
     """Kills from outside at random times: inside the driver, mid-network, between operations."""
     f.user("Admin", user_id=ADMIN_ID)
@@ -142,20 +189,28 @@ def test_busy_money_process_killed_at_random_moments_loses_and_doubles_nothing(d
 
     for round_start in range(0, len(calls), 10):
         batch = calls[round_start:round_start + 10]
-        ready = forkserver.Event()
-        child = forkserver.Process(target=crash_child.run_loop, args=(database, batch, ready))
+        ready, progress = forkserver.Event(), forkserver.Value("i", 0)
+        child = forkserver.Process(target=crash_child.run_loop, args=(database, batch, ready, progress))
         child.start()
         assert ready.wait(30)
-        child.join(timeout=rng.uniform(0.0, 0.08))
-        if child.exitcode is None:
-            child.kill()
-            child.join(timeout=30)
+        # Somewhere in the batch: after a random number of finished operations, a few ms into the next.
+        target, deadline = rng.randrange(len(batch)), time.monotonic() + 30
+        while progress.value < target and child.exitcode is None and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        time.sleep(rng.uniform(0, 0.004))
+        child.kill()
+        child.join(timeout=30)
         check_invariants()
-        # The parent does not know how far the child got: it retries the whole batch, as a job queue would.
-        outcomes = Counter(_retry(fn, kwargs) for fn, kwargs in batch)
-        by_child += outcomes["already done"]
-        by_retry += outcomes["done by the retry"]
+        # A job queue would not know how far the child got: retry the whole batch.
+        finished = progress.value
+        outcomes = [_retry(fn, kwargs) for fn, kwargs in batch]
         check_invariants()
+        # What the child finished stays done once; what it never started is done by the retry;
+        # the one it was in the middle of is either, but never twice (the totals below).
+        assert set(outcomes[:finished]) <= {"already done"}, (finished, outcomes)
+        assert set(outcomes[finished + 1:]) <= {"done by the retry"}, (finished, outcomes)
+        by_child += outcomes.count("already done")
+        by_retry += outcomes.count("done by the retry")
 
     assert by_child and by_retry, (by_child, by_retry)
     assert all(Assignment.get_by_id(a.id).status == S.APPROVED for a in subs)
