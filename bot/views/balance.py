@@ -6,8 +6,9 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views.common import button, duration, esc, fit, keyboard, money
+from bot.views.common import button, duration, esc, fit, keyboard, local_time, money
 from core.models import Payout, PayoutStatus as P
+from core.services import accounts, stats
 from core.services.accounts import Balances
 from core.services.stats import WorkerStats
 
@@ -59,8 +60,6 @@ _KINDS = {"approve": "✅ approved work", "bonus": "🎁 bonus", "withdraw": "�
 
 def statement_text(lines: list, tz_name: str | None) -> str:
     """The latest movements of the available balance, newest first."""
-    from bot.views.common import local_time
-
     if not lines:
         return "🧾 No movements yet."
     out = ["🧾 <b>Recent movements</b>"]
@@ -115,8 +114,6 @@ CANCELLED = "Cancelled; nothing was withdrawn."
 
 def overview(*, user_id: int, now: datetime, min_payout_cents: int) -> tuple[str, InlineKeyboardMarkup | None, list]:
     """Text, buttons and the 30 days of earnings for /balance. Reads the database: run it via bot.runtime.call."""
-    from core.services import accounts, stats
-
     b = accounts.balances(user_id=user_id)
     worker = stats.worker_stats(user_id=user_id)
     days = accounts.earnings_by_day(user_id=user_id, days=30, now=now)

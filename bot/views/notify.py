@@ -16,8 +16,11 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money
+from bot.views.quals import appeal_card
+from bot.views.review import submission_card
 from core.errors import HitbotError
-from core.models import Assignment, Hit, OutboxEvent, Payout, Rating, User
+from core.models import Assignment, Hit, OutboxEvent, Rating, User
+from core.services.appeals import appeal_context
 
 log = logging.getLogger(__name__)
 
@@ -244,8 +247,6 @@ def alert_buttons(hit_id: int, alert_id: object = None) -> list:
 
 @renders("submission.received")
 def _received(e: OutboxEvent) -> Rendered:
-    from bot.views.review import submission_card
-
     requester = User.get_or_none(User.id == e.user_id)
     if requester is not None and (requester.prefs or {}).get("review_mode") == "digest":
         return None  # they chose the periodic review digest over a message per submission
@@ -257,9 +258,6 @@ def _received(e: OutboxEvent) -> Rendered:
 
 @renders("appeal.received")
 def _appeal_received(e: OutboxEvent) -> Rendered:
-    from bot.views.quals import appeal_card
-    from core.services.appeals import appeal_context
-
     row, assignment, hit, worker = appeal_context(requester_id=e.user_id, appeal_id=int(_p(e)["appeal_id"]))
     text, markup = appeal_card(row, hit.title, worker.display_name, assignment.feedback)
     return "✉️ A worker appealed your rejection.\n" + text, markup
