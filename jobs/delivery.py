@@ -175,15 +175,19 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None)
         return "being sent"  # another worker holds it, or it finished meanwhile
     # From here on nothing slow happens between taking a slot and the request leaving,
     # so the gaps Telegram sees are the gaps the limiters keep.
-    if not limits.wait_overall():
-        _unclaim(event_id, None, sent=False)
-        _later(event_id, 500)
-        return "later"
-    with chat.acquire(raise_on_failure=False) as ok:
-        if not ok:
+    try:
+        if not limits.wait_overall():
             _unclaim(event_id, None, sent=False)
-            _later(event_id, chat.remaining_ms() + random.randint(10, 400))
+            _later(event_id, 500)
             return "later"
+        with chat.acquire(raise_on_failure=False) as ok:
+            if not ok:
+                _unclaim(event_id, None, sent=False)
+                _later(event_id, chat.remaining_ms() + random.randint(10, 400))
+                return "later"
+    except Exception:  # Redis went away: free the row now rather than when the lease runs out
+        _unclaim(event_id, None, sent=False)
+        raise
 
     loop, bot = _bot(settings)
     try:
