@@ -49,8 +49,6 @@ def render(event: OutboxEvent) -> Notice | None:
         log.warning("no notification text for event kind %r (event %s)", event.kind, event.id)
         return None
     chat_id = event.user_id
-    if event.kind == "hits.published":  # addressed to nobody; the requester hears of a batch
-        chat_id = (event.payload or {}).get("requester_id")
     if chat_id is None:
         return None
     try:
@@ -281,7 +279,6 @@ def _hit_expired(e: OutboxEvent) -> Rendered:
 
 @renders("hits.published")
 def _published(e: OutboxEvent) -> Rendered:
-    ids = _p(e).get("hit_ids") or []
-    if len(ids) < 2:
-        return None  # one HIT: the requester just saw it published in the chat
-    return f"📢 {len(ids)} HITs are now live for workers. /myhits shows their progress.", None
+    # Addressed to nobody: the requester saw "Published" in the chat that did it (/newhit,
+    # /batch, also for background batches), and workers hear through their alerts (alert.hit).
+    return None

@@ -143,8 +143,9 @@ async def test_withdraw_confirm_double_tap_pays_once(bot):
     rita = await person(bot, "Rita", cents=20_00)
     wes = await person(bot, "Wes")
     await earn(bot, wes, rita, 3, "1.00")
-    calls = await bot.text(wes, "/withdraw")
-    assert "Withdraw <b>$3.00</b>" in calls[0].text
+    await bot.text(wes, "/balance")
+    calls = await bot.press(wes, "wd:ask")  # the balance message's Withdraw button
+    assert answers(calls) and "Withdraw <b>$3.00</b>" in calls[0].text
     assert calls[0].buttons == [("✅ Confirm", "wd:ok:300"), ("✖️ Cancel", "wd:no")]
     confirm = bot.tg.last_message(wes.id).message_id
     first = await bot.press(wes, "wd:ok:300", confirm)
