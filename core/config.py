@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     clock_lock_ttl_s: int = Field(6, ge=2, le=300, validation_alias="HITBOT_CLOCK_LOCK_TTL_S")
     outbox_requeue_s: int = Field(300, ge=5, le=DAY_S, validation_alias="HITBOT_OUTBOX_REQUEUE_S")
     webhook_secret: SecretStr | None = Field(None, validation_alias="HITBOT_WEBHOOK_SECRET")
+    redis_namespace: str = Field("hitbot", pattern=r"^[A-Za-z0-9_.-]{1,64}$", validation_alias="HITBOT_REDIS_NAMESPACE")
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -43,13 +43,13 @@ class Running:
         return status
 
 
-def prepare(settings: Settings, *, broker_url: str | None = None, namespace: str = "hitbot",
+def prepare(settings: Settings, *, broker_url: str | None = None, namespace: str | None = None,
             relay: bool = True):
     """Database and broker for this process; registers the outbox fast path."""
     from jobs import broker
 
     init_db(settings.effective_database_url())
-    jobs = broker.setup_broker(settings, url=broker_url, namespace=namespace)
+    jobs = broker.setup_broker(settings, url=broker_url, namespace=namespace or settings.redis_namespace)
     if relay:
         from jobs import relay as outbox_relay
 
@@ -83,7 +83,10 @@ async def serve_bot(settings: Settings, stop_event: threading.Event, *, webhook_
     """Run the Telegram bot until stop_event is set: long polling, or PTB's webhook server."""
     from bot.app import build_application
 
+    from jobs import batches
+
     app = application or build_application(settings)
+    batches.install(app)  # big /batch uploads are published by the worker
     instrument(app)
     async with app:
         await app.start()

@@ -35,7 +35,7 @@ QUEUE = "notify"
 CHAT_INTERVAL_MS = 1_050  # Telegram: about one message per second per chat (with a margin)
 GLOBAL_INTERVAL_MS = 35  # one send per 35 ms: at most ~28.6 per second, under the 30/s limit
 GLOBAL_WAIT_S = 5.0  # longer than this for a global slot: requeue instead of holding the thread
-LEASE_S = 60  # a sender that died mid-send frees the row after this
+LEASE_S = 40  # longer than one send can take (timeouts below); a sender that died frees the row after this
 MAX_ATTEMPTS = 12  # network failures before giving up on one notification
 
 
@@ -103,7 +103,8 @@ def _bot(settings: Settings) -> tuple[asyncio.AbstractEventLoop, Bot]:
         loop = asyncio.new_event_loop()
         root = settings.telegram_api_url.rstrip("/")
         bot = Bot(key[1], base_url=f"{root}/bot", base_file_url=f"{root}/file/bot",
-                  request=HTTPXRequest(connection_pool_size=4, read_timeout=15, connect_timeout=10))
+                  request=HTTPXRequest(connection_pool_size=4, read_timeout=15, write_timeout=5, connect_timeout=5,
+                                      pool_timeout=5))
         loop.run_until_complete(bot.initialize())
         _local.key, _local.loop, _local.bot = key, loop, bot
     return _local.loop, _local.bot
@@ -172,7 +173,13 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None)
         _later(event_id, busy_ms + random.randint(10, 400))
         return "later"
     if not _claim(event_id, utcnow()):
-        return "being sent"  # another worker holds it, or it finished meanwhile
+        row = OutboxEvent.get_or_none(OutboxEvent.id == event_id)
+        if row is None or row.done_at is not None:
+            return "done already"
+        # Another worker holds it. If that worker died mid-send, its lease runs out: look again then.
+        lease_ms = (row.lease_until - utcnow()).total_seconds() * 1000 if row.lease_until else 0
+        _later(event_id, max(lease_ms, 0) + random.randint(100, 1_000))
+        return "being sent"
     # From here on nothing slow happens between taking a slot and the request leaving,
     # so the gaps Telegram sees are the gaps the limiters keep.
     try:

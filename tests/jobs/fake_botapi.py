@@ -27,6 +27,7 @@ class FakeBotApi:
     retry_after_s: int = 1
     blocked: set[int] = field(default_factory=set)
     fail_first: set[int] = field(default_factory=set)  # chats whose first send gets a 429 regardless
+    hang_first: set[int] = field(default_factory=set)  # chats whose first send never gets an answer
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -34,6 +35,7 @@ class FakeBotApi:
         self.too_many: list[tuple[int, float, float]] = []  # (chat, at, retry_after_s)
         self.early: list[tuple[int, float]] = []  # requests that ignored a retry_after
         self.forbidden: list[int] = []
+        self.hung: list[int] = []
         self._last_ok: dict[int, float] = {}
         self._recent: deque[float] = deque()
         self._blocked_until: dict[int, float] = defaultdict(float)
@@ -86,6 +88,11 @@ class FakeBotApi:
         if method != "sendMessage":
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         chat = int(p["chat_id"])
+        if chat in self.hang_first:
+            self.hang_first.discard(chat)
+            self.hung.append(chat)
+            time.sleep(120)  # the sender is killed meanwhile; this request never counts
+            return 500, {"ok": False, "error_code": 500, "description": "hung"}
         now = time.monotonic()
         with self.lock:
             if now < self._blocked_until[chat]:
