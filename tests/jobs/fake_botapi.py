@@ -36,6 +36,7 @@ class FakeBotApi:
         self.early: list[tuple[int, float]] = []  # requests that ignored a retry_after
         self.forbidden: list[int] = []
         self.hung: list[int] = []
+        self.other: list[str] = []  # other methods called (setMyCommands, deleteWebhook, ...)
         self._last_ok: dict[int, float] = {}
         self._recent: deque[float] = deque()
         self._blocked_until: dict[int, float] = defaultdict(float)
@@ -85,8 +86,12 @@ class FakeBotApi:
     def handle(self, method: str, p: dict) -> tuple[int, dict]:
         if method == "getMe":
             return 200, {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "hitbot", "username": "hitbot_bot"}}
+        if method == "getUpdates":  # a bot with nothing to do: long polls come back empty
+            time.sleep(min(float(p.get("timeout") or 0), 0.5))
+            return 200, {"ok": True, "result": []}
         if method != "sendMessage":
-            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            self.other.append(method)
+            return 200, {"ok": True, "result": True}
         chat = int(p["chat_id"])
         if chat in self.hang_first:
             self.hang_first.discard(chat)
