@@ -14,6 +14,11 @@ log = logging.getLogger(__name__)
 # Feature modules, in registration order (a module missing while its feature is built is skipped).
 MODULES = [
     "bot.handlers.start",
+    # Early: a worker's answers are the most frequent typed input, and each feature's
+    # awaiting() filter before them costs a database read per message.
+    "bot.handlers.browse",
+    "bot.handlers.work",
+    "bot.handlers.mywork",
     "bot.handlers.quals",
     "bot.handlers.newhit",
     "bot.handlers.batch",
@@ -24,9 +29,6 @@ MODULES = [
     "bot.handlers.balance",
     "bot.handlers.alerts",
     "bot.handlers.rating",
-    "bot.handlers.browse",
-    "bot.handlers.work",
-    "bot.handlers.mywork",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands.

@@ -253,7 +253,9 @@ async def typed(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:
     answers = (filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.LOCATION)
-    app.add_handler(MessageHandler(answers & ~filters.COMMAND & waiting.awaiting(KIND), typed))
+    # A file captioned /newhit, /batch... is a command even mid-assignment.
+    commands = filters.COMMAND | filters.CaptionRegex(r"^/")
+    app.add_handler(MessageHandler(answers & ~commands & waiting.awaiting(KIND), typed))
     for verb, fn, nargs in (("acc", accept, 1), ("ch", choose, 3), ("rt", choose, 3), ("mt", toggle, 3),
                             ("md", multi_done, 2), ("sk", skip, 2), ("bk", go_to, 2), ("gq", go_to, 2),
                             ("sm", summary, 1), ("sub", submit, 1), ("ret", ask_return, 1),

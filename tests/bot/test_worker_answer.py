@@ -303,3 +303,14 @@ async def test_an_image_file_answers_a_file_question_but_not_a_photo_question(bo
     await bot.photo(wes, "ph-1")
     await bot.document(wes, "img-2", file_name="cat.jpg", mime_type="image/jpeg")
     assert stored(wes)["pic"]["file_id"] == "ph-1" and stored(wes)["doc"]["file_id"] == "img-2"
+
+
+async def test_a_file_captioned_with_a_command_is_not_taken_as_an_answer(bot):
+    rita, hit, (wes,) = await accepted(bot, questions=[{"id": "doc", "kind": "document", "prompt": "A file"}])
+    bot.tg.files["spec-1"] = b"title: x\n"
+    payload = bot._message(wes, document={"file_id": "spec-1", "file_unique_id": "s1", "file_name": "hit.yaml",
+                                           "mime_type": "text/yaml", "file_size": 9}, caption="/newhit")
+    await bot._feed({"message": payload})
+    assert "doc" not in stored(wes)
+    await bot.document(wes, "doc-9", file_name="real.pdf")
+    assert stored(wes)["doc"]["file_id"] == "doc-9"

@@ -292,3 +292,13 @@ async def test_five_workers_press_accept_at_once_on_two_slots(bot):
     assert sorted(int(c.params["chat_id"]) for c in questions) == sorted(holders)
     for c in questions:
         assert c.buttons[0][1].startswith(f"w:ch:{holders[int(c.params['chat_id'])]}:")
+
+
+async def test_deep_link_works_for_someone_the_bot_has_never_seen(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id)
+    newcomer = TgUser(4242, "Nia", language_code="es")
+    calls = await bot.text(newcomer, f"/start hit_{hit.id}")
+    assert "<b>Label the photo</b>" in calls[-1].text and ("✅ Accept", f"w:acc:{hit.id}") in calls[-1].buttons
+    assert User.get_by_id(4242).language_code == "es"
+    assert alert(await bot.press_label(newcomer, "Accept")) == "Accepted. Good luck!"
