@@ -45,13 +45,14 @@ class Person:
         """Remember the chat as it is; wait_for then looks only at what is new or changed."""
         self._seen = {m["message_id"]: _content(m) for m in self.chat()["messages"]}
 
-    def wait_for(self, *needles: str, timeout: float = WAIT_S) -> dict[str, Any]:
-        """The first bot message, new or changed since mark(), whose text has every needle."""
+    def wait_for(self, *needles: str, timeout: float = WAIT_S, fresh: bool = True) -> dict[str, Any]:
+        """The first bot message, new or changed since mark() (any, if not `fresh`), whose
+        text and button labels hold every needle."""
         deadline = time.monotonic() + timeout
         chat = self.chat()
         while True:
             for m in chat["messages"]:
-                if m["from_bot"] and self._seen.get(m["message_id"]) != _content(m) and \
+                if m["from_bot"] and (not fresh or self._seen.get(m["message_id"]) != _content(m)) and \
                         all(n.lower() in _text(m).lower() for n in needles):
                     return m
             left = deadline - time.monotonic()
@@ -167,7 +168,7 @@ def stack(database, e2e_redis_url, monkeypatch):
     settings = get_settings()
     namespace = f"hitbot-e2e-{uuid.uuid4().hex[:10]}"
     jobs = prepare(settings, broker_url=e2e_redis_url, namespace=namespace)
-    worker = start_worker(jobs, threads=4)
+    worker = start_worker(jobs, threads=2)  # few connections: the test server is shared
     clock = start_clock(settings, jobs)
     stop, ready = threading.Event(), threading.Event()
     app = build_application(settings)
@@ -192,5 +193,9 @@ def stack(database, e2e_redis_url, monkeypatch):
             if keys:
                 jobs.redis.delete(*keys)
         server.stop()
+        from core.db import db
+
+        if hasattr(db.obj, "close_all"):  # this test's pool (prepare() opened a new one)
+            db.obj.close_all()
         monkeypatch.undo()
         get_settings.cache_clear()
