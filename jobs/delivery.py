@@ -32,7 +32,7 @@ import bot.views.digest  # noqa: F401,E402  (registers the review digest's text 
 log = logging.getLogger(__name__)
 
 QUEUE = "notify"
-CHAT_INTERVAL_MS = 1_050  # Telegram: about one message per second per chat (with a margin)
+CHAT_INTERVAL_MS = 1_100  # Telegram: about one message per second per chat (a margin for send jitter)
 GLOBAL_INTERVAL_MS = 35  # one send per 35 ms: at most ~28.6 per second, under the 30/s limit
 GLOBAL_WAIT_S = 5.0  # longer than this for a global slot: requeue instead of holding the thread
 LEASE_S = 40  # longer than one send can take (timeouts below); a sender that died frees the row after this
