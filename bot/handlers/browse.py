@@ -10,7 +10,7 @@ from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import browse as views
 from core.errors import StaleAction
-from core.services import browse, browsing, stats
+from core.services import browse, browsing, mywork, stats
 from core.services.browse import Filters
 from core.services.users import get_user
 
@@ -144,7 +144,9 @@ async def send_preview(message: Message, context: Context, me: int, hit_id: int,
     p = await call(browse.preview, worker_id=me, hit_id=hit_id, now=now(context))
     rs = await call(stats.requester_stats, user_id=p.requester.id)
     user = await call(get_user, user_id=me)
-    text, markup = views.preview(p, rs, now(context), user.timezone, back_page, mine=p.requester.id == me)
+    held = await call(mywork.active_on_hit, worker_id=me, hit_id=hit_id) if p.done_before else None
+    text, markup = views.preview(p, rs, now(context), user.timezone, back_page, mine=p.requester.id == me,
+                                 holding=held.id if held else None)
     if edit:
         await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
     else:

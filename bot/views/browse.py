@@ -112,8 +112,8 @@ def _requester_line(p: Preview, rs: RequesterStats) -> str:
     return f"👤 {esc(p.requester.display_name)} · " + " · ".join(parts)
 
 
-def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None,
-            back_page: int = 0, *, mine: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_page: int = 0, *,
+            mine: bool = False, holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
     h = p.hit
     if h.hourly_is_estimate:
         rate = f"~{hourly(h.hourly_cents)} (from {h.work_n} submissions)"
@@ -142,6 +142,8 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None,
         lines.append("\n🚫 This HIT is no longer available.")
     elif mine:
         lines.append("\nThis is your own HIT (workers see this preview).")
+    elif holding:
+        lines.append("\nYou are working on this HIT.")
     elif p.done_before:
         lines.append("\nYou have already worked on this HIT (see /mywork).")
     elif not p.qualified:
@@ -149,5 +151,7 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None,
     rows = []
     if p.open and p.qualified and not p.done_before and not mine:
         rows.append([button("✅ Accept", callbacks.make("w", "acc", h.id))])
+    if holding:
+        rows.append([button("▶️ Continue", callbacks.make("w", "go", holding))])
     rows.append([button("⬅️ Back", callbacks.make("b", "pg", back_page))])
     return fit("\n".join(lines)), keyboard(rows)

@@ -92,6 +92,12 @@ def go_to(*, worker_id: int, assignment_id: int, position: int, now: datetime) -
     return work_state(worker_id=worker_id, assignment_id=assignment_id)
 
 
+def active_on_hit(*, worker_id: int, hit_id: int) -> Assignment | None:
+    """The worker's assignment of this HIT they are still answering, if any."""
+    return Assignment.get_or_none((Assignment.worker == worker_id) & (Assignment.hit == hit_id)
+                                  & (Assignment.status == S.ACCEPTED))
+
+
 @dataclass
 class MyWork:
     items: list[Assignment]  # each with .hit loaded

@@ -175,6 +175,12 @@ async def test_accept_shows_deadline_and_first_question(bot):
     again = await bot.press(wes, f"w:acc:{hit.id}")
     assert alert(again) == "You have already worked on this HIT."
     assert Hit.get_by_id(hit.id).available == 2
+    # the link again: the preview leads back into the assignment instead
+    calls = await bot.text(wes, f"/start hit_{hit.id}")
+    assert "You are working on this HIT." in calls[-1].text
+    assert calls[-1].buttons == [("▶️ Continue", f"w:go:{a.id}"), ("⬅️ Back", "b:pg:0")]
+    calls = await bot.press_label(wes, "Continue")
+    assert "Question 1 of 2" in [c for c in calls if c.method == "sendMessage"][0].text
 
 
 async def test_full_hit_says_so_kindly_with_several_workers(bot):
