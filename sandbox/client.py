@@ -276,6 +276,16 @@ async def chat_view(request: web.Request) -> web.Response:
                               "messages": [world.view_message(m) for m in chat.messages.values()]})
 
 
+async def commands(request: web.Request) -> web.Response:
+    """The bot's command menu for a language (falling back to the default list), as Telegram
+    shows it behind the Menu button."""
+    world = _world(request)
+    lang = request.query.get("language_code", "")
+    default = '{"type": "default"}|'
+    found = world.commands.get(default + lang) if lang else None
+    return web.json_response({"commands": found if found is not None else world.commands.get(default, [])})
+
+
 async def stats(request: web.Request) -> web.Response:
     return web.json_response(_world(request).stats())
 
@@ -310,6 +320,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/sandbox/api/users/{user_id}/block", block)
     app.router.add_post("/sandbox/api/users/{user_id}/unblock", unblock)
     app.router.add_get("/sandbox/api/users/{user_id}/chat", chat_view)
+    app.router.add_get("/sandbox/api/commands", commands)
     app.router.add_get("/sandbox/api/stats", stats)
     app.router.add_route("*", "/sandbox/api/settings", settings)
     app.router.add_get("/sandbox/files/{file_id}", file_download)

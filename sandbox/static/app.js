@@ -233,6 +233,25 @@ function wireComposer(state) {
     file.value = "";
   });
   form.querySelector(".location").addEventListener("click", () => shareLocation(state));
+  form.querySelector(".menu").addEventListener("click", () => toggleMenu(state));
+}
+
+// The bot's commands (setMyCommands), in the user's language, like Telegram's Menu button.
+async function toggleMenu(state) {
+  const menu = state.el.querySelector(".command-menu");
+  const button = state.el.querySelector(".composer .menu");
+  if (!menu.hidden) { menu.hidden = true; button.setAttribute("aria-expanded", "false"); return; }
+  let commands = [];
+  try {
+    commands = (await api(`/commands?language_code=${encodeURIComponent(state.user.language_code || "")}`)).commands;
+  } catch (e) { toast(e.message, true); return; }
+  menu.replaceChildren(...(commands.length ? commands.map(c => el("li", {}, el("button", {
+    type: "button", onclick: () => { menu.hidden = true; button.setAttribute("aria-expanded", "false");
+                                     sendText(state, "/" + c.command); }},
+    el("span", {class: "cmd", text: "/" + c.command}), el("span", {text: c.description}))))
+    : [el("li", {class: "none", text: "The bot has not published any commands."})]));
+  menu.hidden = false;
+  button.setAttribute("aria-expanded", "true");
 }
 
 async function shareLocation(state) {

@@ -119,6 +119,15 @@ def test_web_chat_features(server, tmp_path):
             bot.call("answerCallbackQuery", callback_query_id=cq["id"], text="Off we go")
             expect(page.locator("#toast")).to_have_text("Off we go")
 
+            # the ☰ menu lists the bot's commands and sends the one picked
+            bot.call("setMyCommands", commands=[{"command": "start", "description": "Start and show the menu"},
+                                                {"command": "help", "description": "What the bot can do"}])
+            chat.locator(".composer .menu").click()
+            expect(chat.locator(".command-menu button")).to_have_count(2)
+            chat.locator(".command-menu button", has_text="/help").click()
+            assert bot.next_update("message")["text"] == "/help"
+            expect(chat.locator(".command-menu")).to_be_hidden()
+
             # blocking from the chat header: the bot then gets 403
             chat.locator(".chat-head .block").click()
             expect(chat.locator(".chat-head .block")).to_have_text("Unblock bot")

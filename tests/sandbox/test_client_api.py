@@ -236,3 +236,13 @@ async def test_forged_press_reaches_the_bot_only_when_asked_for(api):
     status, _ = await api.post(f"/sandbox/api/users/{ANN}/press", json={
         "message_id": sent["message_id"], "callback_data": "x" * 65, "forged": True})
     assert status == 400
+
+
+async def test_command_menu_per_language_with_fallback(api):
+    assert (await api.get("/sandbox/api/commands"))[1] == {"commands": []}
+    await api.ok("setMyCommands", commands=[{"command": "start", "description": "Start"}])
+    await api.ok("setMyCommands", commands=[{"command": "start", "description": "Starten"}], language_code="de")
+    assert (await api.get("/sandbox/api/commands", params={"language_code": "de"}))[1]["commands"][0]["description"] \
+        == "Starten"
+    assert (await api.get("/sandbox/api/commands", params={"language_code": "fr"}))[1]["commands"][0]["description"] \
+        == "Start"

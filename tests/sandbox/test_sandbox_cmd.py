@@ -79,6 +79,8 @@ def test_hitbot_sandbox_demo_serves_chat_and_stops_on_ctrl_c(tmp_path):
             time.sleep(0.2)
         reply = [m for m in chat["messages"] if m["from_bot"]]
         assert reply and "Wes" in reply[0]["text"] and reply[0]["buttons"], chat
+        commands = [c["command"] for c in _get(url + "/sandbox/api/commands")["commands"]]
+        assert {"start", "browse", "newhit", "review", "withdraw"} <= set(commands)  # the ☰ menu
         with urllib.request.urlopen(url + "/", timeout=10) as resp:
             assert b"hitbot sandbox" in resp.read()
         assert (tmp_path / "sandbox" / "hitbot.sqlite3").exists()  # its own database under the data dir
