@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import platform
 import statistics
@@ -39,7 +40,7 @@ def seed(sessions: int, hits: int) -> list[int]:
     from core.services import accounts, publishing, users
 
     users.register(user_id=REQUESTER_ID, first_name="Bench requester", now=NOW)
-    per_hit = -(-sessions // hits)
+    per_hit = -(-(sessions + 1) // hits)  # +1: the untimed session that counts SQL statements
     accounts.topup(user_id=REQUESTER_ID, amount_cents=hits * per_hit * 20 + 1000, charge_id="bench-bot", now=NOW)
     ids = []
     for i in range(hits):
@@ -48,6 +49,29 @@ def seed(sessions: int, hits: int) -> list[int]:
                 "questions": QUESTIONS}
         ids.append(publishing.publish_hit(requester_id=REQUESTER_ID, spec=spec, now=NOW - timedelta(minutes=i)).id)
     return ids
+
+
+class _StatementCounter(logging.Handler):
+    """Counts the SQL statements peewee runs (it logs each one at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.n = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.n += 1
+
+    def __enter__(self) -> "_StatementCounter":
+        log = logging.getLogger("peewee")
+        self._level = log.level
+        log.addHandler(self)
+        log.setLevel(logging.DEBUG)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        log = logging.getLogger("peewee")
+        log.removeHandler(self)
+        log.setLevel(self._level)
 
 
 async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
@@ -63,32 +87,45 @@ async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
     bot = BotHarness(app, tg)
     first_q = {h: Question.get((Question.hit == h) & (Question.position == 0)).id for h in hit_ids}
     times: dict[str, list[float]] = defaultdict(list)
+    queries: dict[str, int] = {}
+    counter = _StatementCounter()
+    counting = False
 
-    async def timed(kind: str, step) -> None:
+    async def step(kind: str, update) -> None:
+        counter.n = 0
         started = time.perf_counter()
-        await step
-        times[kind].append(time.perf_counter() - started)
+        await update
+        if counting:
+            queries[kind] = counter.n
+        else:
+            times[kind].append(time.perf_counter() - started)
+
+    async def session(n: int) -> None:
+        w = TgUser(FIRST_WORKER + n, f"W{n}")
+        hit = hit_ids[n % len(hit_ids)]
+        await bot.text(w, "/start")  # registration, not counted
+        await step("browse", bot.text(w, "/browse"))
+        await step("preview", bot.press(w, f"b:v:{hit}:0"))
+        await step("accept", bot.press(w, f"w:acc:{hit}"))
+        a = Assignment.get((Assignment.worker == w.id) & (Assignment.hit == hit))
+        await step("answer (button)", bot.press(w, f"w:ch:{a.id}:{first_q[hit]}:1"))
+        await step("answer (typed)", bot.text(w, "A brown dog on a sofa"))
+        await step("submit", bot.press(w, f"w:sub:{a.id}"))
+        if Assignment.get_by_id(a.id).status != "submitted":
+            raise SystemExit(f"session {n} did not end submitted: {Assignment.get_by_id(a.id).status}")
 
     try:
         for n in range(sessions):
-            w = TgUser(FIRST_WORKER + n, f"W{n}")
-            hit = hit_ids[n % len(hit_ids)]
-            await bot.text(w, "/start")  # registration, not counted
-            await timed("browse", bot.text(w, "/browse"))
-            await timed("preview", bot.press(w, f"b:v:{hit}:0"))
-            await timed("accept", bot.press(w, f"w:acc:{hit}"))
-            a = Assignment.get((Assignment.worker == w.id) & (Assignment.hit == hit))
-            await timed("answer (button)", bot.press(w, f"w:ch:{a.id}:{first_q[hit]}:1"))
-            await timed("answer (typed)", bot.text(w, "A brown dog on a sofa"))
-            await timed("submit", bot.press(w, f"w:sub:{a.id}"))
-            if Assignment.get_by_id(a.id).status != "submitted":
-                raise SystemExit(f"session {n} did not end submitted: {Assignment.get_by_id(a.id).status}")
+            await session(n)
+        counting = True  # one more session, untimed, counting each update's SQL statements
+        with counter:
+            await session(sessions)
     finally:
         await app.shutdown()
     every = [t for ts in times.values() for t in ts]
     return {"updates": len(every), "busy_s": sum(every), "rate": len(every) / sum(every),
             "p50_ms": _pct(every, 50) * 1000, "p99_ms": _pct(every, 99) * 1000,
-            "per": {k: (_pct(v, 50) * 1000, _pct(v, 99) * 1000) for k, v in times.items()}}
+            "per": {k: (_pct(v, 50) * 1000, _pct(v, 99) * 1000, queries.get(k, 0)) for k, v in times.items()}}
 
 
 async def run_echo(updates: int) -> dict:
@@ -146,12 +183,12 @@ def main(argv: list[str] | None = None) -> int:
           f"p99 {echo['p99_ms']:.2f} ms")
     print(f"worker mix: {mix['updates']} updates, {mix['rate']:.0f} updates/s, p50 {mix['p50_ms']:.2f} ms, "
           f"p99 {mix['p99_ms']:.2f} ms; ratio to echo {ratio:.3f}")
-    for kind, (p50, p99) in mix["per"].items():
-        print(f"  {kind:<16} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+    for kind, (p50, p99, sql) in mix["per"].items():
+        print(f"  {kind:<16} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {sql:3d} SQL statements")
     if not args.no_write:
         from bench import write_section
 
-        rows = "\n".join(f"| {k} | {p50:.2f} | {p99:.2f} |" for k, (p50, p99) in mix["per"].items())
+        rows = "\n".join(f"| {k} | {p50:.2f} | {p99:.2f} | {sql} |" for k, (p50, p99, sql) in mix["per"].items())
         body = f"""## Bot: one process, worker mix vs echo ({db_name})
 
 `python -m bench.bot_bench{' --pg URL' if args.pg else ''} --sessions {args.sessions}` on {platform.machine()},
@@ -165,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
 
 **Ratio worker mix / echo: {ratio:.3f}** (hitbot's own work per update is the rest).
 
-| update kind | p50 ms | p99 ms |
-|---|---:|---:|
+| update kind | p50 ms | p99 ms | SQL statements |
+|---|---:|---:|---:|
 {rows}"""
         write_section("bot", body, part="pg" if args.pg else "sqlite")
         print("BENCHMARKS.md updated")

@@ -16,8 +16,8 @@ MODULES = [
     "bot.handlers.start",
     # Early: a worker's answers are the most frequent typed input, and each feature's
     # awaiting() filter before them costs a database read per message.
-    "bot.handlers.browse",
     "bot.handlers.work",
+    "bot.handlers.browse",
     "bot.handlers.mywork",
     "bot.handlers.quals",
     "bot.handlers.newhit",
