@@ -143,6 +143,7 @@ class World:
         self.bot_id = 0
         self.webhook_url = ""
         self.releasing = False  # shutting down: long polls return at once
+        self._poll_generation = 0  # a newer getUpdates ends the one still waiting, as on Telegram
 
     # Users and chats ----------------------------------------------------------------------
     def upsert_user(self, user_id: int, first_name: str, username: str | None, language_code: str | None) -> User:
@@ -254,8 +255,15 @@ class World:
         if offset is not None and offset > 0:
             while self.updates and self.updates[0][0] < offset:
                 self.updates.popleft()
+        self._poll_generation += 1
+        mine = self._poll_generation
+        self._new_update.set()  # wake an older poll so that it sees it was superseded
+        self._new_update = asyncio.Event()
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
+            if mine != self._poll_generation:
+                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one "
+                                    "bot instance is running")
             ready = [u for _, u in self.updates if not allowed or any(k in u for k in allowed)]
             if ready or self.releasing or time.monotonic() >= deadline:
                 return ready[:limit]

@@ -342,3 +342,11 @@ async def test_stats_count_calls_and_errors(api):
     assert stats["calls"] == {"getMe": 1, "sendMessage": 2}
     assert stats["client_errors"] == 1 and stats["too_many_requests"] == 0
     assert stats["recent_errors"][-1]["description"] == "Bad Request: chat not found"
+
+
+async def test_a_second_poller_ends_the_first_with_409(api):
+    first = asyncio.create_task(api.bot("getUpdates", timeout=10))
+    await asyncio.sleep(0.2)
+    assert await api.updates(timeout=0) == []
+    status, body = await asyncio.wait_for(first, 3)
+    assert status == 409 and body["description"].startswith("Conflict: terminated by other getUpdates request")
