@@ -157,8 +157,9 @@ def _reminder(e: OutboxEvent) -> Rendered:
         deadline = None
     when = (f" by {local_time(deadline, user.timezone if user else None)} ({countdown(deadline, e.created_at)})"
             if deadline else "")
+    go = [button("▶️ Continue", callbacks.make("w", "go", int(p["assignment_id"])))] if p.get("assignment_id") else []
     return (f"⏰ Don't forget {_title(p.get('hit_id'))}: submit it{when}, or it expires and the slot goes to "
-            "someone else.", keyboard([MYWORK]))
+            "someone else.", keyboard([go + MYWORK]))
 
 
 @renders("assignment.expired")

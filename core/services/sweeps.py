@@ -49,7 +49,7 @@ def expire_hits(*, now: datetime, limit: int | None = None) -> int:
 def remind(*, now: datetime, limit: int | None = None) -> int:
     """Tell workers once when about a fifth of their time is left."""
     candidates = (Assignment.select(Assignment.id, Assignment.worker, Assignment.deadline, Assignment.hit,
-                                    Hit.duration_s).join(Hit)
+                                    Hit.id, Hit.duration_s).join(Hit)  # Hit.id: else the joined row blanks hit_id
                   .where((Assignment.status == S.ACCEPTED) & (Assignment.reminded == False)  # noqa: E712
                          & (Assignment.deadline > now)).order_by(Assignment.deadline).limit(_limit(limit) * 4))
     sent = 0

@@ -133,6 +133,9 @@ def test_real_events_of_every_kind_render(database):
     assert "appealed" in by["appeal.received"] and "accepted" in by["appeal.decided"]
     assert "All assignments" in by["hit.completed"]
     assert "Don't forget" in by["assignment.reminder"] and "Time ran out" in by["assignment.expired"]
+    assert "Don't forget “Second”: submit it by 12:10 UTC (1m left)" in by["assignment.reminder"]
+    assert [b.callback_data for row in seen["assignment.reminder"].reply_markup.inline_keyboard for b in row] == \
+        [f"w:go:{late.id}", "m:mywork"]
     credits = [n for n in every if n.chat_id == wes.id and "added to your balance" in n.text]
     assert [n.text for n in credits] == ["💰 <b>+$5.00</b> added to your balance (welcome)."]
     assert "<b>$2.00</b> is on its way" in by["payout.paid"] and "bank said no" in by["payout.failed"]
