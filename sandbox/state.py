@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import struct
 import time
 import uuid
 from collections import Counter, deque
@@ -205,7 +206,7 @@ class World:
         if msg.edit_date:
             out["edit_date"] = msg.edit_date
         if msg.photo:
-            out["photo"] = [photo_size(msg.photo, 90), photo_size(msg.photo, 800)]
+            out["photo"] = photo_sizes(msg.photo)
         if msg.document:
             out["document"] = _file_dict(msg.document, file_name=msg.document.file_name,
                                          mime_type=msg.document.mime_type)
@@ -297,6 +298,34 @@ def _file_dict(f: StoredFile, **extra: Any) -> dict[str, Any]:
     return out
 
 
-def photo_size(f: StoredFile, side: int) -> dict[str, Any]:
-    return _file_dict(f, width=side, height=side)
+def image_size(data: bytes | None) -> tuple[int, int] | None:
+    """(width, height) read from a PNG, GIF or JPEG header; None for anything else."""
+    if not data:
+        return None
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                return None
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start-of-frame segment
+                height, width = struct.unpack(">HH", data[i + 5:i + 9])
+                return width, height
+            i += 2 + length
+    return None
+
+
+def photo_sizes(f: StoredFile) -> list[dict[str, Any]]:
+    """Telegram sends a photo as several sizes, smallest first: a thumbnail (longest side 90)
+    and the photo itself (longest side at most 1280). Same bytes here; only the sizes differ."""
+    width, height = image_size(f.data) or (800, 800)
+    out = []
+    for side in (90, 1280):
+        scale = min(1.0, side / max(width, height, 1))
+        out.append(_file_dict(f, width=max(1, round(width * scale)), height=max(1, round(height * scale))))
+    return out
 

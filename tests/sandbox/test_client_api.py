@@ -246,3 +246,23 @@ async def test_command_menu_per_language_with_fallback(api):
         == "Starten"
     assert (await api.get("/sandbox/api/commands", params={"language_code": "fr"}))[1]["commands"][0]["description"] \
         == "Start"
+
+
+async def test_photo_sizes_follow_the_image(api):
+    import struct
+    import zlib
+
+    def png(width: int, height: int) -> bytes:
+        header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+        return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header + struct.pack(">I", zlib.crc32(b"IHDR" + header))
+
+    jpeg = b"\xff\xd8" + b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\0" + b"\0" * 9 + \
+        b"\xff\xc0" + struct.pack(">HBHH", 17, 8, 300, 400) + b"\0" * 12
+    await api.user(ANN)
+    for data, mime, small, big in ((png(2000, 1000), "image/png", (90, 45), (1280, 640)),
+                                   (jpeg, "image/jpeg", (90, 68), (400, 300))):
+        form = aiohttp.FormData()
+        form.add_field("photo", data, filename="p", content_type=mime)
+        await api.post(f"/sandbox/api/users/{ANN}/messages", data=form)
+        sizes = (await api.updates())[-1]["message"]["photo"]
+        assert [(s["width"], s["height"]) for s in sizes] == [small, big]
