@@ -11,98 +11,15 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from sandbox.markup import MAX_CAPTION, MAX_TEXT, ApiError, bad_request, check_markup, render, utf16_len
 from sandbox.keys import WORLD
+from sandbox.markup import MAX_CAPTION, MAX_TEXT, ApiError, bad_request, check_markup, render, utf16_len
+from sandbox.params import Params, read_params
 from sandbox.state import Chat, Message, StoredFile, World
 
 _TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
                  "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
-
-
-class Params:
-    """Bot API parameters from any body type. Form and multipart values arrive as strings
-    (objects JSON-encoded), so each accessor converts the way Telegram does."""
-
-    def __init__(self, values: dict[str, Any], files: dict[str, FileField]) -> None:
-        self.values = values
-        self.files = files
-
-    def raw(self, name: str) -> Any:
-        return self.values.get(name)
-
-    def str(self, name: str, required: bool = False) -> str | None:
-        value = self.values.get(name)
-        if value is None:
-            if required:
-                raise bad_request(f"{name} is empty" if name != "text" else "message text is empty")
-            return None
-        return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-
-    def int(self, name: str, required: bool = False, default: int | None = None) -> int | None:
-        value = self.values.get(name)
-        if value is None or value == "":
-            if required:
-                raise bad_request(f"{name} is empty" if name != "chat_id" else "chat_id is empty")
-            return default
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise bad_request(f"invalid {name} specified") from None
-
-    def float(self, name: str) -> float:
-        try:
-            return float(self.values[name])
-        except (KeyError, TypeError, ValueError):
-            raise bad_request(f"invalid {name} specified") from None
-
-    def bool(self, name: str, default: bool = False) -> bool:
-        value = self.values.get(name)
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        return str(value).lower() in ("true", "1")
-
-    def obj(self, name: str) -> Any:
-        value = self.values.get(name)
-        if isinstance(value, str):
-            if not value:
-                return None
-            try:
-                return json.loads(value)
-            except ValueError:
-                raise bad_request(f"can't parse {name} JSON object") from None
-        return value
-
-    def file(self, name: str) -> FileField | str | None:
-        value = self.values.get(name)
-        if isinstance(value, str) and value.startswith("attach://"):
-            return self.files.get(value[len("attach://"):])
-        return self.files.get(name) or value
-
-
-async def read_params(request: web.Request) -> Params:
-    values: dict[str, Any] = dict(request.query)
-    files: dict[str, FileField] = {}
-    if request.content_type == "application/json":
-        body = await request.text()
-        if body.strip():
-            try:
-                data = json.loads(body)
-            except ValueError:
-                raise bad_request("can't parse JSON request body") from None
-            if not isinstance(data, dict):
-                raise bad_request("request body must be a JSON object")
-            values.update(data)
-    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        for key, value in (await request.post()).items():
-            if isinstance(value, FileField):
-                files[key] = value
-            else:
-                values[key] = value
-    return Params(values, files)
 
 
 def _error_body(exc: ApiError) -> dict[str, Any]:

@@ -111,8 +111,8 @@ def parse_markdown_v2(text: str) -> tuple[str, str]:
         offset = len(text[:i].encode())
         if ch == "\\":
             if i + 1 >= len(text):
-                raise bad_request(f"can't parse entities: Character '\\' is reserved and must be escaped "
-                                  f"with the preceding '\\'")
+                raise bad_request("can't parse entities: Character '\\' is reserved and must be escaped "
+                                  "with the preceding '\\'")
             plain.append(text[i + 1])
             safe.append(html.escape(text[i + 1]))
             i += 2
@@ -134,8 +134,8 @@ def parse_markdown_v2(text: str) -> tuple[str, str]:
         if ch == "[":
             m = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(((?:\\.|[^)\\])*)\)").match(text, i)
             if not m:
-                raise bad_request(f"can't parse entities: Character '[' is reserved and must be escaped with "
-                                  f"the preceding '\\'")
+                raise bad_request("can't parse entities: Character '[' is reserved and must be escaped with "
+                                  "the preceding '\\'")
             label_plain, label_safe = parse_markdown_v2(m.group(1))
             url = re.sub(r"\\(.)", r"\1", m.group(2))
             href = html.escape(url, quote=True) if _SAFE_HREF.match(url) else "#"
@@ -176,7 +176,7 @@ def render(text: str, parse_mode: str | None) -> tuple[str, str]:
         plain = re.sub(r"[*_`]", "", text)
         return plain, html.escape(plain)
     if mode:
-        raise bad_request(f"unsupported parse_mode")
+        raise bad_request("unsupported parse_mode")
     return text, html.escape(text)
 
 
