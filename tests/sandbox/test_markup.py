@@ -89,3 +89,18 @@ def test_good_keyboards_pass_unchanged():
                    {"keyboard": [["Yes", {"text": "Where?", "request_location": True}]], "one_time_keyboard": True},
                    {"remove_keyboard": True}, {"force_reply": True}):
         assert check_markup(markup) == markup
+
+
+def test_sandbox_imports_nothing_from_hitbot():
+    """sandbox/ speaks HTTP only: the dependency arrows point at it, never out of it."""
+    import ast
+    from pathlib import Path
+
+    import sandbox
+
+    for path in Path(sandbox.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert name.split(".")[0] not in {"core", "bot", "jobs", "hitbot"}, f"{path.name} imports {name}"
