@@ -141,7 +141,13 @@ def test_real_events_of_every_kind_render(database):
     assert "<b>$2.00</b> is on its way" in by["payout.paid"] and "bank said no" in by["payout.failed"]
     assert "Payout #" in by["payout.requested"]
     assert "Cat expert" in by["qualification.granted"] and "taken away" in by["qualification.revoked"]
-    assert "ended early" in by["hit.expired"]
+    assert by["hit.expired"].startswith("⌛ “Second” was ended early")
+    assert by["assignment.expired"].startswith("⌛ Time ran out on “Second”")
+    assert by["assignment.approved"].startswith("✅ Your work on “Label &lt;the&gt; photo” was approved")
+    assert by["bonus.paid"].startswith("🎁 Bonus <b>+$0.50</b> for your work on “Label &lt;the&gt; photo”")
+    assert "appeal on “Label &lt;the&gt; photo” was accepted" in by["appeal.decided"]
+    assert by["hit.completed"].startswith("🏁 All assignments of “Label &lt;the&gt; photo”")
+    assert by["submission.confirmed"].startswith("📨 Submitted: “Label &lt;the&gt; photo”")
     # Every kind core emits was exercised here, except what is only emitted for batches and by other sweeps.
     assert emitted_kinds() - set(seen) <= {"hits.published", "review.digest"}
 
