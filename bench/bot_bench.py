@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args(argv)
 
+    load = os.getloadavg()[0]
     workdir = tempfile.mkdtemp(prefix="hitbot-botbench-")
     os.environ.setdefault("HITBOT_DATA_DIR", workdir)
     from bench.core_bench import open_database
@@ -192,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         body = f"""## Bot: one process, worker mix vs echo ({db_name})
 
 `python -m bench.bot_bench{' --pg URL' if args.pg else ''} --sessions {args.sessions}` on {platform.machine()},
-{os.cpu_count()} CPUs (shared), Python {platform.python_version()}; updates fed one at a time through
+{os.cpu_count()} CPUs shared with other work (1-minute load average {load:.1f} at the start), Python
+{platform.python_version()}; updates fed one at a time through
 `Application.process_update` over the in-process fake Telegram (no network), counting the time inside it.
 
 | handler | updates | updates/s | p50 ms | p99 ms |
