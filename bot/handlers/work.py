@@ -242,7 +242,7 @@ async def typed(update: Update, context: Context) -> None:
     else:
         try:
             after = await call(mywork.answer_current, worker_id=me, assignment_id=asg, question_id=q.id,
-                               value=value, now=now(context))
+                               value=value, now=now(context), known=state)
         except ValidationFailed as exc:
             notice = exc.message
     if notice:

@@ -41,12 +41,16 @@ class WorkState:
         return [q for q in self.questions if q.required and q.id not in self.answers]
 
 
-def work_state(*, worker_id: int, assignment_id: int) -> WorkState:
-    """The worker's own assignment with its questions and answers (NotAllowed for anyone else's)."""
+def work_state(*, worker_id: int, assignment_id: int, known: WorkState | None = None) -> WorkState:
+    """The worker's own assignment with its questions and answers (NotAllowed for anyone else's).
+    `known`, an earlier state of the same assignment, saves reading its HIT and questions again."""
     assignment = work.own_assignment(worker_id, assignment_id)
-    hit = Hit.get_by_id(assignment.hit_id)
+    if known is not None and known.assignment.id == assignment.id:
+        hit, questions = known.hit, known.questions
+    else:
+        hit, questions = Hit.get_by_id(assignment.hit_id), work.questions_of(assignment)
     answers = {a.question_id: a.value for a in Answer.select().where(Answer.assignment == assignment.id)}
-    return WorkState(assignment, hit, work.questions_of(assignment), answers)
+    return WorkState(assignment, hit, questions, answers)
 
 
 def active_state(*, worker_id: int, assignment_id: int, now: datetime) -> WorkState:
@@ -71,13 +75,13 @@ def _check_current(worker_id: int, assignment_id: int, question_id: int, now: da
 
 
 def answer_current(*, worker_id: int, assignment_id: int, question_id: int, value: object,
-                   now: datetime) -> WorkState:
+                   now: datetime, known: WorkState | None = None) -> WorkState:
     """Answer the question the worker is on (an old question's button is stale) and move on."""
     with tx():
         _check_current(worker_id, assignment_id, question_id, now)
         work.save_answer(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id,
                          value=value, now=now)
-    return work_state(worker_id=worker_id, assignment_id=assignment_id)
+    return work_state(worker_id=worker_id, assignment_id=assignment_id, known=known)
 
 
 def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: datetime) -> WorkState:
