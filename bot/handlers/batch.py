@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import newhit as views
+from core.config import get_settings
 from core.errors import BatchInvalid, InsufficientFunds, StaleAction, ValidationFailed
 from core.models import Batch
 from core.services import accounts, publishing
@@ -25,6 +26,8 @@ from core.specfile import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document, pla
 
 log = logging.getLogger(__name__)
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+# bot_data key of the function that queues a big batch for the jobs worker (set by jobs.batches.install).
+BACKGROUND = "background_batch"
 
 
 class _Progress:
@@ -120,6 +123,8 @@ async def file_in(update: Update, context: Context) -> None:
     except ValidationFailed:
         await waiting.expect(me, "batch", spec=state["spec"], spec_name=state["spec_name"])
         raise
+    state["rows_n"] = len(rows)  # decides inline or background publishing
+    await waiting.expect(me, "batch", **state)
     balance = await call(accounts.balances, user_id=me)
     text, markup = views.batch_summary(len(rows), plan, balance.available_cents)
     await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
@@ -140,19 +145,38 @@ async def publish(update: Update, context: Context, cb: callbacks.Callback) -> s
     if not state or state.get("kind") != "batch" or not (state.get("spec") and state.get("csv")):
         raise StaleAction()
     await waiting.done(me)  # a second tap finds nothing to publish
+    job = dict(requester_id=me, chat_id=msg.chat_id, message_id=msg.message_id, state=state, now=now(context))
+    background = context.application.bot_data.get(BACKGROUND)
+    if background is not None and int(state.get("rows_n") or 0) > get_settings().batch_background_rows:
+        try:
+            await call(background, **job)
+        except Exception as exc:  # no queue right now: publish here, just slower
+            log.warning("background batch unavailable, publishing inline: %s", type(exc).__name__)
+        else:
+            await msg.edit_text(views.batch_progress(0, 1) + "\n" + views.BATCH_BACKGROUND)
+            return "Publishing in the background."
+    return await publish_from_files(context.bot, **job)
+
+
+async def publish_from_files(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
+                             now: datetime) -> str:
+    """Download the batch's two files again, publish it with a progress bar in message
+    `message_id`, and say how it went there. Used by the Publish button and by the jobs
+    worker for big batches; running it twice publishes once (the key is the message)."""
     try:
-        template, rows, plan = await call(plan_batch, spec_raw=await _download(context.bot, state["spec"]),
-                                          spec_name=state["spec_name"],
-                                          csv_raw=await _download(context.bot, state["csv"]))
+        template, rows, plan = await call(plan_batch, spec_raw=await _download(bot, state["spec"]),
+                                          spec_name=state["spec_name"], csv_raw=await _download(bot, state["csv"]))
         title = str(template.get("title") or state["spec_name"])[:128]
         result = await publish_batch_with_progress(
-            context.bot, chat_id=msg.chat_id, message_id=msg.message_id, requester_id=me, title=title,
-            template=template, rows=rows, now=now(context), key=f"{me}:{msg.message_id}")
+            bot, chat_id=chat_id, message_id=message_id, requester_id=requester_id, title=title,
+            template=template, rows=rows, now=now, key=f"{requester_id}:{message_id}")
     except InsufficientFunds as exc:
-        await waiting.expect(me, **state)  # top up, then press Publish again
-        await msg.edit_text("💳 " + exc.message, reply_markup=views.batch_buttons())
+        await waiting.expect(requester_id, **state)  # top up, then press Publish again
+        await bot.edit_message_text("💳 " + exc.message, chat_id=chat_id, message_id=message_id,
+                                    reply_markup=views.batch_buttons())
         return "Not enough balance yet."
-    await msg.edit_text(views.batch_done(result.id, len(rows), plan.total_cents), parse_mode="HTML")
+    await bot.edit_message_text(views.batch_done(result.id, len(rows), plan.total_cents), chat_id=chat_id,
+                                message_id=message_id, parse_mode="HTML")
     return "Published!"
 
 

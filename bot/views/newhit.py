@@ -218,6 +218,9 @@ def batch_progress(done: int, total: int) -> str:
     return f"⏳ Publishing your batch…\n{progress_bar(done, total)}"
 
 
+BATCH_BACKGROUND = "It is a big one, so it is published in the background; this message shows how far it got."
+
+
 def batch_done(batch_id: int, hits_n: int, total_cents: int) -> str:
     return (f"✅ Published {hits_n} HITs (batch #{batch_id}); {money(total_cents)} is in escrow.\n"
             "Follow it in /myhits, where you can also download the results.")

@@ -9,7 +9,7 @@ from core import ledger
 from core.config import get_settings
 from core.db import tx
 from core.errors import BatchInvalid, HitbotError, InsufficientFunds, StaleAction, ValidationFailed
-from core.models import Batch, Hit, HitRequirement, QualificationType, Question, User
+from core.models import Account, Batch, Entry, Hit, HitRequirement, LedgerTxn, QualificationType, Question, User
 from core.money import fee_for, format_money, parse_amount
 from core.outbox import emit
 from core.services.users import get_user
@@ -211,6 +211,9 @@ def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[d
     total = sum(c.total_cents for c in costs)
     with tx():
         requester = _active_requester(requester_id)
+        if key and LedgerTxn.select().where(LedgerTxn.key == f"batch:{key}").exists():
+            # Before the balance check: a repeat (a redelivered job) must not look like a short balance.
+            raise StaleAction("This batch was already published.")
         if ledger.balance(ledger.available(requester.id)) < total:
             raise _short(requester.id, total)
         batch = Batch.create(requester=requester.id, title=title[:128] or "batch", rows_n=len(specs), created_at=now)
@@ -228,6 +231,19 @@ def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[d
             raise StaleAction("This batch was already published.")
         emit("hits.published", user_id=None, now=now, hit_ids=hit_ids, requester_id=requester.id)
     return batch
+
+
+def published_batch(*, key: str) -> tuple[Batch, int] | None:
+    """The batch publish_batch made with this key and what went into escrow, or None (not yet)."""
+    txn = LedgerTxn.get_or_none(LedgerTxn.key == f"batch:{key}")
+    if txn is None:
+        return None
+    legs = list(Entry.select(Entry.amount_cents, Account.hit_id).join(Account).where(Entry.txn == txn.id).tuples())
+    hit_id = next((h for _, h in legs if h is not None), None)
+    hit = Hit.get_or_none(Hit.id == hit_id) if hit_id is not None else None
+    if hit is None or hit.batch_id is None:
+        return None
+    return Batch.get_by_id(hit.batch_id), sum(amount for amount, h in legs if h is not None)
 
 
 def _short(requester_id: int, needed: int) -> HitbotError:

@@ -47,7 +47,10 @@ class ScriptedProvider:
 
 
 def stub_broker(*actors: dramatiq.Actor) -> StubBroker:
-    broker = StubBroker(middleware=[AgeLimit(), TimeLimit(), Callbacks(), Pipelines(), Retries(max_retries=8)])
+    from jobs.broker import DbConnections
+
+    broker = StubBroker(middleware=[AgeLimit(), TimeLimit(), Callbacks(), Pipelines(), Retries(max_retries=8),
+                                    DbConnections()])
     broker.emit_after("process_boot")
     dramatiq.set_broker(broker)
     for actor in actors:

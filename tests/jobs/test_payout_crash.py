@@ -45,10 +45,8 @@ def test_sigkilled_workers_pay_every_payout_exactly_once(database, tmp_path):
         for k in range(KILLS):
             for p in payouts[k * per_round:(k + 1) * per_round]:
                 process_payout.send(p.id)
-            time.sleep(rng.uniform(0.4, 1.0))
-            _check_alive(workers, tmp_path)
-            in_flight = Payout.select().where(Payout.status == P.PROCESSING).count()
-            db.close()
+            in_flight = _wait_for_work_in_flight(workers, tmp_path)
+            time.sleep(rng.uniform(0.0, 0.3))
             victim = k % 2
             workers[victim].kill()
             kills_mid_work += in_flight > 0
@@ -88,3 +86,15 @@ def _check_alive(workers: list[WorkerProcess], tmp_path) -> None:
         if w.proc.poll() is not None:
             log = (tmp_path / f"worker{i}.log").read_text(errors="replace")[-3000:]
             pytest.fail(f"worker {i} exited by itself (code {w.proc.returncode}):\n{log}")
+
+
+def _wait_for_work_in_flight(workers: list[WorkerProcess], tmp_path, timeout_s: float = 20) -> int:
+    """Wait until some payout is being processed (workers may still be starting on a busy machine)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        _check_alive(workers, tmp_path)
+        n = Payout.select().where(Payout.status == P.PROCESSING).count()
+        db.close()
+        if n or time.monotonic() > deadline:
+            return n
+        time.sleep(0.05)

@@ -1,0 +1,99 @@
+"""Big batches are published by the jobs worker, not in the bot's update handler.
+
+The Publish button of a batch with more than HITBOT_BATCH_BACKGROUND_ROWS rows queues
+`publish_large_batch`; the worker downloads the two files again, publishes the batch (one
+transaction, all or nothing) and edits the chat message as a progress bar, then shows the
+result there, exactly as the inline path does (bot.handlers.batch.publish_from_files).
+A second run (redelivery after a crash) publishes nothing more: the idempotency key is the
+chat message's id."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from telegram import Bot
+from telegram.error import BadRequest, TelegramError
+
+from bot.handlers import batch as batch_handler
+from bot.runtime import call
+from bot.views import newhit as views
+from core.config import Settings, get_settings
+from core.errors import HitbotError, StaleAction
+from core.services.publishing import published_batch
+from jobs.actors import actor
+
+log = logging.getLogger(__name__)
+
+QUEUE = "batches"
+
+
+def make_bot(settings: Settings) -> Bot:
+    if settings.telegram_bot_token is None:
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+    root = settings.telegram_api_url.rstrip("/")
+    return Bot(settings.telegram_bot_token.get_secret_value(), base_url=f"{root}/bot",
+               base_file_url=f"{root}/file/bot")
+
+
+async def run_large_batch(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
+                          now: datetime) -> str:
+    """Publish one queued batch and report in its message; returns what happened."""
+    key = f"{requester_id}:{message_id}"  # the key bot.handlers.batch publishes with
+    if await _show_if_published(bot, chat_id, message_id, key):
+        return "already published"  # a redelivered message: the first run did it
+    try:
+        return await batch_handler.publish_from_files(bot, requester_id=requester_id, chat_id=chat_id,
+                                                      message_id=message_id, state=state, now=now)
+    except StaleAction:  # two runs at once: the other one won
+        await _show_if_published(bot, chat_id, message_id, key)
+        return "already published"
+    except HitbotError as exc:  # e.g. the requester was banned meanwhile: tell them, don't retry
+        await _say(bot, chat_id, message_id, "❌ " + exc.message)
+        return "refused"
+
+
+async def _show_if_published(bot: Bot, chat_id: int, message_id: int, key: str) -> bool:
+    found = await call(published_batch, key=key)
+    if found is None:
+        return False
+    batch, escrow_cents = found
+    await _say(bot, chat_id, message_id, views.batch_done(batch.id, batch.rows_n, escrow_cents), html=True)
+    return True
+
+
+async def _say(bot: Bot, chat_id: int, message_id: int, text: str, *, html: bool = False) -> None:
+    try:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, parse_mode="HTML" if html else None)
+    except BadRequest as exc:
+        log.info("could not edit the batch message: %s", exc)
+
+
+async def _run(settings: Settings, job: dict) -> str:
+    async with make_bot(settings) as bot:
+        return await run_large_batch(bot, **job)
+
+
+@actor(queue_name=QUEUE, max_retries=5, min_backoff=5_000, max_backoff=120_000, time_limit=30 * 60_000)
+def publish_large_batch(requester_id: int, chat_id: int, message_id: int, state: dict, now: str) -> None:
+    job = dict(requester_id=requester_id, chat_id=chat_id, message_id=message_id, state=state,
+               now=datetime.fromisoformat(now))
+    try:
+        outcome = asyncio.run(_run(get_settings(), job))
+    except TelegramError as exc:  # the files could not be downloaded (Telegram down): try again later
+        log.warning("batch for message %s: Telegram error, will retry: %s", message_id, exc)
+        raise
+    log.info("batch for message %s: %s", message_id, outcome)
+
+
+def enqueue(*, requester_id: int, chat_id: int, message_id: int, state: dict, now: datetime) -> None:
+    """What the bot calls (through bot_data) to hand a big batch to the worker."""
+    publish_large_batch.send(requester_id, chat_id, message_id, state, now.isoformat())
+
+
+def install(application) -> None:
+    """Let this bot application send big batches to the worker (call once a broker is set up)."""
+    application.bot_data[batch_handler.BACKGROUND] = enqueue
+
+
+ACTORS = [publish_large_batch]
