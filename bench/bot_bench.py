@@ -202,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
 | trivial echo | {echo['updates']} | {echo['rate']:.0f} | {echo['p50_ms']:.2f} | {echo['p99_ms']:.2f} |
 | worker mix (browse, preview, accept, answer ×2, submit) | {mix['updates']} | {mix['rate']:.0f} | {mix['p50_ms']:.2f} | {mix['p99_ms']:.2f} |
 
-**Ratio worker mix / echo: {ratio:.3f}** (hitbot's own work per update is the rest).
+**Ratio worker mix / echo: {ratio:.3f}**: one worker update costs as much as {1 / ratio:.0f} echo updates (its
+database statements, counted below, and rendering the reply).
 
 | update kind | p50 ms | p99 ms | SQL statements |
 |---|---:|---:|---:|
