@@ -308,3 +308,23 @@ async def test_deep_link_works_for_someone_the_bot_has_never_seen(bot):
     assert "<b>Label the photo</b>" in calls[-1].text and ("✅ Accept", f"w:acc:{hit.id}") in calls[-1].buttons
     assert User.get_by_id(4242).language_code == "es"
     assert alert(await bot.press_label(newcomer, "Accept")) == "Accepted. Good luck!"
+
+
+async def test_sort_button_cycles_through_every_sort_in_place(bot):
+    rita = await person(bot, "Rita", cents=500_00)
+    f.hit(rita.id, title="Few slots", reward="0.90", assignments=1)
+    f.hit(rita.id, title="Many slots", reward="0.20", assignments=9)
+    wes = await person(bot, "Wes")
+    await bot.text(wes, "/browse")
+    mid = list_message(bot, wes).message_id
+    seen = []
+    for _ in range(5):
+        calls = await bot.press_label(wes, "Sort:")
+        (edit,) = [c for c in calls if c.method == "editMessageText"]
+        assert int(edit.params["message_id"]) == mid
+        seen.append((edit.text.split("sorted by ")[1].split("\n")[0], [b for b, _ in edit.buttons][:2]))
+    assert seen == [("reward", ["Few slots · $0.90", "Many slots · $0.20"]),
+                    ("hourly rate", ["Few slots · $0.90", "Many slots · $0.20"]),
+                    ("most available", ["Many slots · $0.20", "Few slots · $0.90"]),
+                    ("requester rating", ["Many slots · $0.20", "Few slots · $0.90"]),
+                    ("newest", ["Many slots · $0.20", "Few slots · $0.90"])]
