@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import dramatiq
 
@@ -91,7 +92,7 @@ async def serve_bot(settings: Settings, stop_event: threading.Event, *, webhook_
     async with app:
         await app.start()
         if webhook_url:
-            path = webhook_url.rstrip("/").rsplit("/", 1)[-1] if "/" in webhook_url.split("://", 1)[-1] else ""
+            path = urlsplit(webhook_url).path.strip("/")  # the public URL's path is where we listen
             await app.updater.start_webhook(listen=listen, port=port, url_path=path, webhook_url=webhook_url,
                                             secret_token=secret_token, drop_pending_updates=False)
         else:

@@ -115,13 +115,15 @@ def stop_embedded_redis() -> None:
             except Exception:
                 pass
         _embedded_clients.clear()
-        try:
-            if _embedded.pid:  # 0 when another process started the server and we only joined it
-                _embedded.shutdown(save=True)
-        except redis.ConnectionError:
-            pass  # the server hung up on us: that is what shutting down looks like
-        except Exception as exc:
-            log.warning("embedded redis did not stop cleanly: %s", exc)
+        for save in (True, False):  # if saving fails (disk full, directory gone), stop anyway
+            try:
+                if _embedded.pid:  # 0 when another process started the server and we only joined it
+                    _embedded.shutdown(save=save, nosave=not save)
+                break
+            except redis.ConnectionError:
+                break  # the server hung up on us: that is what shutting down looks like
+            except Exception as exc:
+                log.warning("embedded redis: shutdown%s failed: %s", " with save" if save else "", exc)
         _embedded = None
 
 

@@ -55,6 +55,7 @@ def utcnow() -> datetime:
 class Relay:
     def __init__(self, jobs, *, clock: Callable[[], datetime] = utcnow, grace_s: float = ENQUEUE_GRACE_S,
                  requeue_after_s: float = REQUEUE_AFTER_S) -> None:
+        _default_routes()
         self.jobs = jobs
         self.clock = clock
         self.grace_s = grace_s
@@ -109,7 +110,6 @@ _installed: Relay | None = None
 def install(jobs) -> Relay:
     """Make this process enqueue outbox events right after each commit."""
     global _installed
-    _default_routes()
     if _installed is not None:
         outbox.unsubscribe(_installed)
     from core.config import get_settings

@@ -134,3 +134,13 @@ def test_nothing_to_render_is_marked_done_without_a_request(jobs, botapi):
     assert deliver_event(event_id, jobs=jobs) == "nothing to send"
     assert OutboxEvent.get_by_id(event_id).done_at is not None
     assert botapi.sent == []
+
+
+def test_a_requested_payout_is_also_sent_to_the_payout_actor(jobs):
+    with tx():
+        event_id = emit("payout.requested", user_id=7400, now=NOW, payout_id=77, amount_cents=500).id
+    assert relay.Relay(jobs).enqueue([event_id]) == 1
+    assert jobs.redis.llen(f"{jobs.namespace}:payouts") == 1  # process_payout(77)
+    assert jobs.redis.llen(f"{jobs.namespace}:notify") == 1  # and the worker is told
+    message = jobs.redis.hvals(f"{jobs.namespace}:payouts.msgs")[0]
+    assert b'"process_payout"' in message and b"[77]" in message

@@ -1,0 +1,45 @@
+"""`hitbot worker --processes N`: N processes consume the queues; SIGTERM stops them all cleanly."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from jobs.actors import noop
+from tests.jobs.conftest import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+@pytest.mark.slow
+def test_worker_processes_drain_the_queue_and_stop_on_sigterm(database, jobs, redis_url, namespace):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database, "REDIS_URL": redis_url,
+           "HITBOT_REDIS_NAMESPACE": namespace, "HITBOT_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "hitbot.cli", "worker", "--processes", "2", "--threads", "2"],
+                            cwd=ROOT, env=env)
+    try:
+        assert wait_until(lambda: len(_children(proc.pid)) == 2, 20), "expected two worker processes"
+        children = _children(proc.pid)
+        for _ in range(200):
+            noop.send()
+        queue, msgs = f"{namespace}:default", f"{namespace}:default.msgs"
+        assert wait_until(lambda: jobs.redis.llen(queue) == 0 and jobs.redis.hlen(msgs) == 0, 30), "not drained"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        assert time.monotonic() - started < 40
+        for child in children:
+            assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text().lower()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
