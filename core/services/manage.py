@@ -45,14 +45,16 @@ def add_assignments(*, requester_id: int, hit_id: int, count: int, now: datetime
         hit = _open(requester_id, hit_id, now)
         if not 1 <= count <= settings.max_assignments - hit.max_assignments:
             raise ValidationFailed(f"You can add 1 to {settings.max_assignments - hit.max_assignments} assignments.")
+        # The HIT row before its accounts, the order close_hit and release_slot lock them in:
+        # the other order deadlocked against a concurrent close on PostgreSQL.
+        if Hit.update(max_assignments=Hit.max_assignments + count, available=Hit.available + count).where(
+                (Hit.id == hit.id) & (Hit.status == HitStatus.OPEN)).execute() != 1:
+            raise StaleAction("This HIT has ended.")
         if not ledger.post(key=f"add:{key}", kind="publish",
                            legs=[(ledger.available(requester_id), -hit.unit_cost_cents * count),
                                  (ledger.escrow(hit.id), hit.unit_cost_cents * count)],
                            now=now, memo=f"{count} more assignments on HIT {hit.id}"):
-            raise StaleAction("Those assignments were already added.")
-        if Hit.update(max_assignments=Hit.max_assignments + count, available=Hit.available + count).where(
-                (Hit.id == hit.id) & (Hit.status == HitStatus.OPEN)).execute() != 1:
-            raise StaleAction("This HIT has ended.")
+            raise StaleAction("Those assignments were already added.")  # rolls the slots back too
         emit("hits.published", user_id=None, now=now, hit_ids=[hit.id], requester_id=requester_id)
         return Hit.get_by_id(hit.id)
 

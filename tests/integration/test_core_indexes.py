@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.db import db
+from core.db import db, is_sqlite
 from core.migrations import SchemaVersion, current_version, migrate
 from core.services.browse import SORTS
 
@@ -13,14 +13,21 @@ def _hit_indexes() -> dict[str, list[str]]:
     return {index.name: index.columns for index in db.get_indexes("hit")}
 
 
-def test_migration_6_adds_the_newest_browse_index_to_an_older_database(database):
-    assert "hit_open_id" in _hit_indexes()
+def _search_indexes() -> set[str]:
+    return set() if is_sqlite() else {"hit_open_title_trgm", "hit_open_keywords_trgm"}  # PostgreSQL's pg_trgm
+
+
+def test_migration_6_adds_the_browse_indexes_to_an_older_database(database):
+    mine = {"hit_open_id", *_search_indexes()}
+    assert mine <= set(_hit_indexes())
     # The database as a deploy from before migration 6 left it.
-    db.execute_sql('DROP INDEX "hit_open_id"')
+    for name in mine:
+        db.execute_sql(f'DROP INDEX "{name}"')
     SchemaVersion.delete().where(SchemaVersion.version == 6).execute()
 
     assert 6 in migrate()
     assert _hit_indexes()["hit_open_id"] == ["id"]
+    assert mine <= set(_hit_indexes())
     assert migrate() == []  # a second deploy finds nothing to do
     assert current_version() >= 6
 
@@ -33,3 +40,35 @@ def test_every_browse_sort_has_an_index_over_open_hits_in_its_order(database, so
         assert indexes["hit_open_id"] == ["id"]  # partial: WHERE status = 'open'
     else:
         assert any(cols[:3] == ["status", column, "id"] for cols in indexes.values()), (sort, indexes)
+
+
+def test_migration_6_completes_without_pg_trgm_and_search_still_works(database, monkeypatch, caplog, now):
+    if is_sqlite():
+        pytest.skip("PostgreSQL only: the trigram indexes are PostgreSQL's")
+    from core.services.browse import Filters, list_open_hits
+    from tests import factories as f
+
+    for name in ("hit_open_id", *_search_indexes()):
+        db.execute_sql(f'DROP INDEX "{name}"')
+    SchemaVersion.delete().where(SchemaVersion.version == 6).execute()
+    real = db.obj.execute_sql
+
+    def no_trgm(sql, *args, **kwargs):  # a server without the extension: a real error, mid-transaction
+        if sql.startswith("CREATE EXTENSION"):
+            sql = "CREATE EXTENSION IF NOT EXISTS hitbot_no_such_extension"
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", no_trgm)
+    assert 6 in migrate()
+    monkeypatch.undo()
+
+    assert "hit_open_id" in _hit_indexes() and not _search_indexes() & set(_hit_indexes())
+    assert "pg_trgm is not available" in caplog.text
+    r, w = f.requester(), f.user()
+    hit = f.hit(r.id, title="Transcribe street signs")
+    page = list_open_hits(worker_id=w.id, filters=Filters(keyword="street"), now=now)
+    assert [c.hit.id for c in page.cards] == [hit.id]
+    # A later deploy on a server that has it: put the indexes back for the other tests.
+    SchemaVersion.delete().where(SchemaVersion.version == 6).execute()
+    migrate()
+    assert _search_indexes() <= set(_hit_indexes())
