@@ -328,3 +328,25 @@ async def test_sort_button_cycles_through_every_sort_in_place(bot):
                     ("most available", ["Many slots · $0.20", "Few slots · $0.90"]),
                     ("requester rating", ["Many slots · $0.20", "Few slots · $0.90"]),
                     ("newest", ["Many slots · $0.20", "Few slots · $0.90"])]
+
+
+async def test_times_are_shown_in_the_workers_time_zone(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id)
+    wes = await person(bot, "Wes")
+    users.set_timezone(user_id=wes.id, tz_name="Asia/Kolkata")
+    calls = await bot.text(wes, f"/start hit_{hit.id}")
+    assert "Expires 17:30 IST (1d left)" in calls[-1].text
+    calls = await bot.press_label(wes, "Accept")
+    assert "Submit by 17:40 IST (10m left)" in calls[0].text
+
+
+async def test_a_hit_hidden_at_preview_looks_like_a_missing_one(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id, qualifications=[{"name": "country", "comparator": "=", "value": "DE", "guard": "preview"}])
+    wes = await person(bot, "Wes")
+    calls = await bot.text(wes, f"/start hit_{hit.id}")
+    assert calls[-1].text == "This HIT doesn't exist or is no longer available."
+    calls = await bot.press(wes, f"b:v:{hit.id}:0")
+    assert alert(calls) == "This HIT doesn't exist or is no longer available."
+    assert "Label the photo" not in bot.tg.last_message(wes.id).text
