@@ -7,8 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot import callbacks
 from bot.runtime import Context, call, now, on_button
-from bot.views.common import keyboard
-from bot.views.notify import rated_text
+from bot.views.notify import rated_text, without_rating
 from core.services import review
 
 
@@ -18,10 +17,7 @@ async def rate(update: Update, context: Context, cb: callbacks.Callback) -> str 
     await call(review.rate_requester, worker_id=update.effective_user.id, assignment_id=assignment_id,
                stars=stars, now=now(context))
     msg = update.effective_message
-    # The stars go; other buttons on the notice (Appeal, Balance) stay.
-    rows = msg.reply_markup.inline_keyboard if msg.reply_markup else ()
-    keep = [[b for b in row if not str(b.callback_data or "").startswith("rt:")] for row in rows]
-    await msg.edit_reply_markup(keyboard(keep) if any(keep) else None)
+    await msg.edit_reply_markup(without_rating(msg.reply_markup))
     await msg.reply_text(rated_text(stars))
     return "Thanks for rating!"
 

@@ -100,6 +100,13 @@ def _rating_row(assignment_id: object) -> list:
     return rating_buttons(int(assignment_id))
 
 
+def without_rating(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """The notice's keyboard once the stars are given: Appeal, Balance... stay."""
+    rows = markup.inline_keyboard if markup else ()
+    keep = [[b for b in row if not str(b.callback_data or "").startswith("rt:")] for row in rows]
+    return keyboard(keep) if any(keep) else None
+
+
 def rated_text(stars: int) -> str:
     return f"Thanks! You rated this requester {'★' * stars}{'☆' * (5 - stars)}. It helps other workers choose."
 

@@ -88,3 +88,13 @@ async def test_rejection_notice_has_stars_and_appeal(bot):
     requester = User.get_by_id(rita.id)
     assert (requester.rating_n, requester.rating_avg) == (2, 3.0)
     assert sorted((r.rater_id, r.stars) for r in Rating.select()) == sorted([(wes.id, 1), (ann.id, 5)])
+
+
+def test_rating_keeps_the_other_buttons_of_the_notice():
+    from bot.views.common import button, keyboard
+    from bot.views.notify import rating_buttons, without_rating
+
+    notice = keyboard([rating_buttons(7), [button("✉️ Appeal", "q:apl:7")]])
+    kept = without_rating(notice)
+    assert [[b.callback_data for b in row] for row in kept.inline_keyboard] == [["q:apl:7"]]
+    assert without_rating(keyboard([rating_buttons(7)])) is None and without_rating(None) is None
