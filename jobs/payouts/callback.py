@@ -57,7 +57,7 @@ def handle_callback(body: bytes, headers: Mapping[str, str], *, secret: str, now
 def serve_callbacks(settings: Settings, *, host: str = "0.0.0.0",
                     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> ThreadingHTTPServer:
     """Listen on HITBOT_PAYOUT_CALLBACK_PORT in a background thread; returns the server (call
-    .shutdown() to stop). Port 0 in settings is not allowed; tests pass their own settings."""
+    .shutdown() to stop). Without a port set, the system picks a free one (tests)."""
     if settings.payout_webhook_secret is None:
         raise ConfigError("HITBOT_PAYOUT_CALLBACK_PORT needs HITBOT_PAYOUT_WEBHOOK_SECRET to check callbacks.")
     secret = settings.payout_webhook_secret.get_secret_value()
@@ -88,6 +88,10 @@ def serve_callbacks(settings: Settings, *, host: str = "0.0.0.0",
         def log_message(self, fmt: str, *args: object) -> None:
             log.debug("payout callback: " + fmt, *args)
 
-    server = ThreadingHTTPServer((host, settings.payout_callback_port or 0), Handler)
+    class Server(ThreadingHTTPServer):
+        allow_reuse_port = True  # every process of `hitbot worker --processes N` listens; the kernel spreads
+        daemon_threads = True
+
+    server = Server((host, settings.payout_callback_port or 0), Handler)
     threading.Thread(target=server.serve_forever, name="payout-callbacks", daemon=True).start()
     return server

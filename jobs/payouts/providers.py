@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import random
 import threading
 import time
@@ -104,8 +103,7 @@ class SandboxProvider:
             line = {**request.as_json(), "reference": ref, "at": datetime.now(timezone.utc).isoformat()}
             log.seek(0, 2)
             log.write((json.dumps(line) + "\n").encode())
-            log.flush()
-            os.fsync(log.fileno())  # the payment is made once this line is on disk
+            log.flush()  # in the OS's hands now: a killed process cannot lose it
             self._offset = log.tell()
             self._refs[request.key] = ref
             return ref

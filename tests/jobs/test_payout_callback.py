@@ -106,3 +106,35 @@ def test_callback_server_over_http(database, tmp_path):
         server.shutdown()
     assert Payout.get_by_id(payout.id).status == P.PAID
     check_invariants()
+
+
+@pytest.mark.slow
+def test_hitbot_worker_serves_the_callback_when_the_port_is_set(database, tmp_path):
+    from tests.jobs.payout_procs import RedisServer, WorkerProcess, free_port, worker_env
+
+    _, payout = pending_payout()
+    from core.db import db
+    db.close()
+    port = free_port()
+    server = RedisServer(tmp_path)
+    worker = WorkerProcess(worker_env(database_url=database, redis_url=server.url, data_dir=tmp_path,
+                                      HITBOT_PAYOUT_CALLBACK_PORT=str(port), HITBOT_PAYOUT_WEBHOOK_SECRET=SECRET),
+                           log=tmp_path / "worker.log")
+    try:
+        body = body_for(payout, reference="late-ok")
+        url = f"http://127.0.0.1:{port}{PATH}"
+        for _ in range(200):  # the worker process is starting
+            try:
+                answer = httpx.post(url, content=body, headers=sign(SECRET, body), timeout=5)
+                break
+            except httpx.TransportError:
+                import time
+                time.sleep(0.1)
+        else:
+            pytest.fail("the worker never listened: " + (tmp_path / "worker.log").read_text()[-2000:])
+        assert answer.status_code == 200, answer.text
+    finally:
+        worker.stop()
+        server.stop()
+    assert Payout.get_by_id(payout.id).status == P.PAID
+    check_invariants()
