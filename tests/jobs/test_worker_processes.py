@@ -43,3 +43,37 @@ def test_worker_processes_drain_the_queue_and_stop_on_sigterm(database, jobs, re
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _health(port: int) -> dict | None:
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return json.loads(r.read())
+    except OSError:
+        return None
+
+
+@pytest.mark.slow
+def test_hitbot_clock_leads_reports_it_and_lets_go_on_sigterm(database, jobs, redis_url, namespace):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database, "REDIS_URL": redis_url,
+           "HITBOT_REDIS_NAMESPACE": namespace, "HITBOT_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "hitbot.cli", "clock", "--metrics-port", str(port)],
+                            cwd=ROOT, env=env)
+    lock = f"{namespace}:clock:leader"
+    try:
+        assert wait_until(lambda: (_health(port) or {}).get("clock_leader") is True, 20), "never led"
+        assert jobs.redis.get(lock) is not None
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert jobs.redis.get(lock) is None, "the leader lock was not released (a standby would wait for it)"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
