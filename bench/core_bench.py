@@ -457,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     slots = min(1000, max(20, sizes[0] // 2)) if args.quick or args.sizes else 1000
     thread_counts = [int(t) for t in args.threads.split(",")]
 
+    load_before = os.getloadavg()[0]
     workdir = tempfile.mkdtemp(prefix="hitbot-bench-")
     os.environ.setdefault("HITBOT_DATA_DIR", workdir)
     url, drop = open_database(args.pg, workdir)
@@ -465,7 +466,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.pg:
             from core.db import db
 
-            db_name += " " + db.execute_sql("SHOW server_version").fetchone()[0]
+            where = urlsplit(args.pg)
+            db_name += " " + db.execute_sql("SHOW server_version").fetchone()[0].split(" ")[0] + \
+                f" (server {where.hostname}:{where.port or 5432})"
         print(f"database: {db_name}", flush=True)
         accepts = []
         for threads in thread_counts:
@@ -522,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     shown_args = (" --pg URL" if args.pg else "") + (" --quick" if args.quick else "") + (
         f" --sizes {args.sizes}" if args.sizes else "")
     meta = {"args": shown_args, "db": db_name, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-            "machine": f"{os.cpu_count()} CPUs shared, Python {platform.python_version()}"}
+            "machine": f"{os.cpu_count()} CPUs shared, Python {platform.python_version()}, load average "
+                       f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end"}
     text = report(meta, accepts, browse, rare, history, reqs, plan)
     if not args.no_write:
         from bench import write_section
