@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.views.common import NO_LONGER_VALID
+from core.db import release
 from core.errors import HitbotError, NotAllowed
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,13 @@ def now(context: Context) -> datetime:
 
 async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Run a (blocking, database) core service without stalling other chats."""
-    return await asyncio.to_thread(fn, **kwargs)
+    def run() -> T:
+        try:
+            return fn(**kwargs)
+        finally:
+            release()
+
+    return await asyncio.to_thread(run)
 
 
 def error_text(exc: HitbotError) -> str:

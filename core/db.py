@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from peewee import Database, DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.pool import PooledDatabase
 
 db = DatabaseProxy()
 log = logging.getLogger(__name__)
@@ -61,6 +62,13 @@ def init_db(url: str) -> Database:
         database = connect(url)
     db.initialize(database)
     return database
+
+
+def release() -> None:
+    """Hand this thread's pooled connection back. Pools key connections by thread, so a
+    thread that dies (or idles in an executor) without this keeps its connection forever."""
+    if isinstance(db.obj, PooledDatabase) and not db.is_closed() and db.transaction_depth() == 0:
+        db.close()
 
 
 def is_sqlite() -> bool:
