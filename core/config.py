@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    database_pool_size: int = Field(20, ge=1, le=500, validation_alias="DATABASE_POOL_SIZE")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")

@@ -46,8 +46,9 @@ SQLITE_PRAGMAS = {
 }
 
 
-def init_db(url: str) -> Database:
-    """Open the database named by URL and bind the proxy to it."""
+def init_db(url: str, *, pool_size: int = 20) -> Database:
+    """Open the database named by URL and bind the proxy to it. `pool_size` caps this
+    process's PostgreSQL connections (several processes share the server's limit)."""
     scheme = urlparse(url).scheme
     if scheme.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
@@ -57,7 +58,7 @@ def init_db(url: str) -> Database:
     elif scheme.startswith("postgres"):
         if "+pool" not in scheme:
             url = url.replace(scheme, scheme + "+pool", 1)
-        database = connect(url, max_connections=64, stale_timeout=300, timeout=30)
+        database = connect(url, max_connections=pool_size, stale_timeout=300, timeout=30)
     else:
         database = connect(url)
     db.initialize(database)

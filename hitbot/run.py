@@ -49,7 +49,7 @@ def prepare(settings: Settings, *, broker_url: str | None = None, namespace: str
     """Database and broker for this process; registers the outbox fast path."""
     from jobs import broker
 
-    init_db(settings.effective_database_url())
+    init_db(settings.effective_database_url(), pool_size=settings.database_pool_size)
     jobs = broker.setup_broker(settings, url=broker_url, namespace=namespace or settings.redis_namespace)
     if relay:
         from jobs import relay as outbox_relay
