@@ -48,7 +48,7 @@ def _setup(*, database: bool = True):
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, token included
     if database:
-        init_db(settings.effective_database_url())
+        init_db(settings.effective_database_url(), pool_size=settings.database_pool_size)
     return settings
 
 
@@ -81,12 +81,18 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_token(settings) -> None:
+    if not (settings.telegram_bot_token and settings.telegram_bot_token.get_secret_value()):
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, or try `hitbot sandbox`.")
+
+
 def cmd_bot(args: argparse.Namespace) -> int:
     import asyncio
 
     from hitbot.run import Running, prepare, serve_bot
 
-    settings = _setup()
+    settings = _setup(database=False)  # prepare() opens it, once the token is known to be there
+    _require_token(settings)
     stop = _stop_on_signals()
     running = Running(settings)
     running.jobs = prepare(settings)
@@ -160,7 +166,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from core.migrations import migrate
     from hitbot.run import run_all
 
-    settings = _setup()
+    from core.db import init_db
+
+    settings = _setup(database=False)
+    _require_token(settings)
+    init_db(settings.effective_database_url(), pool_size=settings.database_pool_size)
     migrate()  # the one-process deployment has no release step
     stop = _stop_on_signals()
     run_all(settings, stop, threads=args.threads, metrics_port=args.metrics_port)

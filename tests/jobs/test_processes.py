@@ -89,3 +89,18 @@ async def test_updates_are_counted_and_timed(bot):
 
 def _hist_count(h) -> float:
     return next(s.value for m in h.collect() for s in m.samples if s.name.endswith("_count"))
+
+
+@pytest.mark.parametrize("command", ["bot", "run"])
+def test_bot_and_run_without_a_token_explain_and_start_nothing(command, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "REDIS_URL", "DATABASE_URL")}
+    env["HITBOT_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run([sys.executable, "-m", "hitbot.cli", command], env=env, capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr
+    assert not (tmp_path / "data").exists(), "it started the database or Redis before checking"
