@@ -8,6 +8,7 @@ import struct
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,18 +97,25 @@ class FloodControl:
     burst, as Telegram allows); an exhausted bucket answers 429 with retry_after."""
 
     def __init__(self, enabled: bool = True, per_bot: float = 30.0, per_chat: float = 1.0,
-                 chat_burst: int = 5) -> None:
+                 chat_burst: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
         self.enabled = enabled
         self.per_bot = per_bot
         self.per_chat = per_chat
         self.chat_burst = chat_burst
-        self._bot = (float(per_bot), time.monotonic())
+        self.clock = clock  # tests freeze it
+        self._bot = (float(per_bot), clock())
         self._chats: dict[int, tuple[float, float]] = {}
 
-    @staticmethod
-    def _take(bucket: tuple[float, float], rate: float, cap: float) -> tuple[tuple[float, float], float]:
+    def reset(self, clock: Callable[[], float] | None = None) -> None:
+        """Full buckets again (and, for tests, a clock of their own)."""
+        if clock is not None:
+            self.clock = clock
+        self._bot = (float(self.per_bot), self.clock())
+        self._chats.clear()
+
+    def _take(self, bucket: tuple[float, float], rate: float, cap: float) -> tuple[tuple[float, float], float]:
         tokens, last = bucket
-        now = time.monotonic()
+        now = self.clock()
         tokens = min(cap, tokens + (now - last) * rate)
         if tokens >= 1:
             return (tokens - 1, now), 0.0
@@ -117,7 +125,7 @@ class FloodControl:
         if not self.enabled:
             return
         bot, wait_bot = self._take(self._bot, self.per_bot, self.per_bot)
-        chat_bucket = self._chats.get(chat_id, (float(self.chat_burst), time.monotonic()))
+        chat_bucket = self._chats.get(chat_id, (float(self.chat_burst), self.clock()))
         chat, wait_chat = self._take(chat_bucket, self.per_chat, self.chat_burst)
         wait = max(wait_bot, wait_chat)
         if wait > 0:

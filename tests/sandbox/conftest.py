@@ -72,7 +72,23 @@ async def api():
         yield a
 
 
+class FrozenClock:
+    """Flood control's clock, moved only by the test (a loaded machine can't blur the limits)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest_asyncio.fixture
 async def flood_api():
     async for a in _api(flood_control=True):
+        clock = FrozenClock()
+        a.world.flood.reset(clock)
+        a.clock = clock
         yield a

@@ -315,10 +315,12 @@ async def test_flood_control_per_chat_gives_429_with_retry_after(flood_api):
     assert body["parameters"]["retry_after"] >= 1
     assert body["description"] == f"Too Many Requests: retry after {body['parameters']['retry_after']}"
     assert len((await api.chat(ANN))["messages"]) == burst  # refused messages are not delivered
-    await asyncio.sleep(1.05)
+    api.clock.advance(0.5)
+    assert (await api.bot("sendMessage", chat_id=ANN, text="too early"))[0] == 429
+    api.clock.advance(0.5)
     await api.ok("sendMessage", chat_id=ANN, text="after waiting")
     stats = (await api.get("/sandbox/api/stats"))[1]
-    assert stats["too_many_requests"] == 1 and stats["calls"]["sendMessage"] == burst + 2
+    assert stats["too_many_requests"] == 2 and stats["calls"]["sendMessage"] == burst + 3
 
 
 async def test_flood_control_per_bot_and_switch(flood_api):
