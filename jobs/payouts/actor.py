@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from core.config import get_settings
-from core.models import Payout, PayoutStatus as P
 from core.services.accounts import fail_payout, settle_payout, start_payout
-from core.services.payouts import stuck_payouts
+from core.models import OutboxEvent
+from core.services.payouts import maybe_auto_withdraw, stuck_payouts
 from jobs.actors import actor
 from jobs.payouts.providers import (
     PayoutProvider,
@@ -87,8 +87,29 @@ def enqueue_payout(payout_id: int) -> None:
     process_payout.send(payout_id)
 
 
-def open_payouts() -> int:
-    return Payout.select().where(Payout.status.in_(P.OPEN)).count()
+@actor(queue_name=QUEUE, max_retries=5, min_backoff=1_000)
+def check_auto_withdraw(user_id: int) -> None:
+    """After money reached a worker's balance: withdraw it if their threshold is passed."""
+    maybe_auto_withdraw(user_id=user_id, now=utcnow())
 
 
-ACTORS = [process_payout]
+# Events that put money on a worker's available balance; the relay sends each to
+# check_auto_withdraw right after its commit (the clock's sweep catches any it misses).
+CREDIT_EVENTS = ("assignment.approved", "bonus.paid", "balance.credited", "appeal.decided")
+
+
+def _after_credit(event: OutboxEvent) -> None:
+    if event.user_id is not None and (event.kind != "appeal.decided" or (event.payload or {}).get("approved")):
+        check_auto_withdraw.send(int(event.user_id))
+
+
+def _install_routes() -> None:
+    from jobs import relay
+
+    for kind in CREDIT_EVENTS:
+        relay.route(kind, _after_credit)
+
+
+_install_routes()
+
+ACTORS = [process_payout, check_auto_withdraw]

@@ -116,3 +116,30 @@ def test_clock_sweep_finds_every_worker_due_and_only_them(database):
     assert owners == {w.id for w in due}
     assert below.id not in owners and no_order.id not in owners
     check_invariants()
+
+
+def test_money_arriving_queues_the_check_that_withdraws(database):
+    from dramatiq import Message
+
+    from core.models import OutboxEvent
+    from jobs import relay
+    from jobs.payouts.actor import check_auto_withdraw, process_payout
+    from tests.jobs.payout_helpers import stub_broker
+
+    broker = stub_broker(process_payout, check_auto_withdraw)
+    w = worker_with(0)
+    factories.user("Admin", user_id=ADMIN_ID)
+    set_auto_withdraw(user_id=w.id, threshold_cents=5_00, now=NOW)
+    credit(w.id, 6_00, "paid-work")
+    event = OutboxEvent.get((OutboxEvent.kind == "balance.credited") & (OutboxEvent.user_id == w.id))
+    for route in relay._routes["balance.credited"]:  # what the relay does right after the commit
+        route(event)
+    rejected_appeal = OutboxEvent(kind="appeal.decided", user_id=w.id, payload={"approved": False})
+    for route in relay._routes["appeal.decided"]:
+        route(rejected_appeal)  # no money moved: no check
+    queue = broker.queues["payouts"]
+    sent = [Message.decode(queue.get_nowait()) for _ in range(queue.qsize())]
+    assert [(m.actor_name, m.args) for m in sent] == [("check_auto_withdraw", (w.id,))]
+    check_auto_withdraw.fn(*sent[0].args)
+    assert [p.amount_cents for p in Payout.select()] == [6_00]
+    check_invariants()
