@@ -127,3 +127,20 @@ def test_bad_port_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit):
         main(["sandbox", "--port", "99999"])
     assert "between 0 and 65535" in capsys.readouterr().err
+
+
+def test_demo_in_a_currency_without_cents_still_starts(database, now, monkeypatch, capsys):
+    """Rewards such as 0.15 don't exist in yen: those HITs are skipped with a note, the rest seeds."""
+    from core.config import get_settings
+
+    monkeypatch.setenv("HITBOT_ADMINS", str(sandbox_cmd.ADMIN["id"]))
+    monkeypatch.setenv("HITBOT_CURRENCY", "JPY")
+    get_settings.cache_clear()
+    try:
+        with SandboxServer(flood_control=False) as server:
+            assert sandbox_cmd.seed_demo(server.url, now=now) == []
+        assert accounts.balances(user_id=sandbox_cmd.REQUESTER["id"]).available_cents == sandbox_cmd.DEMO_FUNDS_CENTS
+        assert "not published" in capsys.readouterr().out
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
