@@ -109,6 +109,7 @@ function closeChat(id) {
 
 function activate(id) {
   active = id;
+  if (chats.has(id)) chats.get(id).unread = 0;
   for (const [uid, s] of chats) s.el.classList.toggle("active", uid === id);
   renderTabs();
   const state = chats.get(id);
@@ -118,7 +119,8 @@ function activate(id) {
 function renderTabs() {
   const tabs = document.getElementById("tabs");
   tabs.replaceChildren(...[...chats.values()].map(s => el("button", {
-    type: "button", class: s.user.id === active ? "active" : "", text: s.user.first_name,
+    type: "button", class: s.user.id === active ? "active" : "",
+    text: s.user.first_name + (s.unread ? ` (${s.unread})` : ""), "aria-label": `${s.user.first_name}, ${s.unread || 0} unread`,
     onclick: () => activate(s.user.id)})));
 }
 
@@ -136,6 +138,10 @@ async function poll(state) {
 }
 
 function render(state, chat) {
+  const known = state.lastId ?? null;
+  const fresh = chat.messages.filter(m => m.from_bot && known !== null && m.message_id > known).length;
+  state.lastId = chat.messages.length ? chat.messages[chat.messages.length - 1].message_id : known ?? 0;
+  if (fresh && state.user.id !== active) { state.unread = (state.unread || 0) + fresh; renderTabs(); }
   state.user = chat.user;
   state.el.classList.toggle("blocked", chat.user.blocked);
   state.el.querySelector(".block").textContent = chat.user.blocked ? "Unblock bot" : "Block bot";

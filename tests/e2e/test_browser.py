@@ -3,6 +3,7 @@ created in the page and a worker accepts, answers and submits a HIT by clicking.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import datetime, timezone
 
@@ -91,6 +92,13 @@ def test_worker_accepts_answers_and_submits_by_clicking(stack, tmp_path):
             assert shot.stat().st_size > 10_000
             page.set_viewport_size({"width": 390, "height": 844})  # a phone: one chat at a time, tabs on top
             expect(page.locator("#tabs button")).to_have_count(2)
+            # Rita's tab counts what the bot sent her meanwhile (the new submission); opening it clears that
+            rita_tab = page.locator("#tabs button", has_text=re.compile(r"^Rita \(\d+\)$"))
+            expect(rita_tab).to_be_visible(timeout=30_000)
+            rita_tab.click()
+            rita = page.locator(f"article.chat[data-user='{RITA}']")
+            expect(rita.locator(".msg.bot", has_text="Pick the bird").first).to_be_visible()
+            expect(page.locator("#tabs button", has_text="Rita")).to_have_text("Rita")
             page.screenshot(path=str(tmp_path / "web-chat-phone.png"))
             assert errors == []
         finally:

@@ -352,3 +352,19 @@ async def test_a_second_poller_ends_the_first_with_409(api):
     assert await api.updates(timeout=0) == []
     status, body = await asyncio.wait_for(first, 3)
     assert status == 409 and body["description"].startswith("Conflict: terminated by other getUpdates request")
+
+
+async def test_get_chat_webhook_info_and_session_methods(api):
+    await api.user(ANN, username="ann_sbx")
+    chat = await api.ok("getChat", chat_id=ANN)
+    assert (chat["id"], chat["type"], chat["username"]) == (ANN, "private", "ann_sbx")
+    assert (await api.fails("getChat", chat_id=5))[1] == "Bad Request: chat not found"
+    await api.post(f"/sandbox/api/users/{ANN}/messages", json={"text": "pending"})
+    info = await api.ok("getWebhookInfo")
+    assert info == {"url": "", "has_custom_certificate": False, "pending_update_count": 1}
+    await api.ok("setWebhook", url="https://example.invalid/hook")
+    assert (await api.ok("getWebhookInfo"))["url"] == "https://example.invalid/hook"
+    assert await api.ok("deleteWebhook") is True and (await api.ok("getWebhookInfo"))["url"] == ""
+    assert await api.ok("logOut") is True and await api.ok("close") is True
+    # method names are case-insensitive, as on Telegram
+    assert (await api.ok("getme"))["is_bot"] is True
