@@ -7,7 +7,7 @@ from peewee import IntegrityError
 
 from core import ledger
 from core.config import get_settings
-from core.db import db, tx
+from core.db import db, for_update, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
 from core.money import fee_for, format_money
@@ -180,6 +180,10 @@ def rate_requester(*, worker_id: int, assignment_id: int, stars: int, now: datet
                                        direction="w2r", stars=stars, created_at=now)
         except IntegrityError:
             raise StaleAction("You already rated this requester for this HIT.") from None
+        # The requester's open HITs before the requester, in id order: submit locks a HIT, then
+        # (when the quality rule rejects) the requester; the other order deadlocked on PostgreSQL.
+        list(for_update(Hit.select(Hit.id).where((Hit.requester == hit.requester_id)
+                                                 & (Hit.status == HitStatus.OPEN)).order_by(Hit.id)))
         User.update(rating_sum=User.rating_sum + stars, rating_n=User.rating_n + 1).where(
             User.id == hit.requester_id).execute()
         requester = User.get_by_id(hit.requester_id)

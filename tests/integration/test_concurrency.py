@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 
 from core import ledger
-from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, LedgerTxn, Payout, Question
-from core.services import accounts, manage, review, submissions, work
+from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, LedgerTxn, Payout, Question, User
+from core.services import accounts, manage, publishing, quality, review, submissions, work
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.integration.racing import ProcessRacer, run_threads
@@ -221,4 +221,39 @@ def test_closing_a_hit_while_workers_accept_return_and_time_out_keeps_escrow_exa
     assert ledger.balance(ledger.escrow(hit.id)) == active * 60
     spent = ledger.balance(ledger.escrow(hit.id))
     assert _avail(r.id) == 200_00 - spent
+    check_invariants()
+
+
+def test_ratings_racing_submissions_the_quality_rule_rejects(race, now):
+    """A rating locks the requester, then their open HITs; a submission locks its HIT, then
+    (when the requester's control-answer rule rejects it) the requester. Neither may deadlock."""
+    r = f.requester(200_00)
+    quality.set_policy(requester_id=r.id, min_accuracy=60, min_gold=1, action="reject")
+    raters = _submitted(r.id, 8, now)
+    for a in raters:
+        review.approve(requester_id=r.id, assignment_id=a.id, now=now)
+    template = f.spec(title="Label ${name}", assignments=12)
+    batch = publishing.publish_batch(requester_id=r.id, title="gold", template=template,
+                                     rows=[{"name": "img1", "_gold_animal": "dog"}], now=now)
+    (gold_hit,) = list(batch.hits)
+    question = Question.get((Question.hit == gold_hit.id) & (Question.key == "animal"))
+    wrong = []
+    for _ in range(12):
+        w = f.user()
+        a = work.accept(worker_id=w.id, hit_id=gold_hit.id, now=now)
+        work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=question.id, value="cat", now=now)
+        wrong.append(a)
+    calls = [(work.submit, {"worker_id": a.worker_id, "assignment_id": a.id, "now": now}) for a in wrong]
+    calls += [(review.rate_requester, {"worker_id": a.worker_id, "assignment_id": a.id, "stars": 1 + i % 5,
+                                       "now": now}) for i, a in enumerate(raters)]
+    random.Random(17).shuffle(calls)
+
+    outcomes = race(calls)
+
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    assert all(Assignment.get_by_id(a.id).status == S.REJECTED for a in wrong)
+    requester = User.get_by_id(r.id)
+    assert requester.rating_n == 8 and requester.rating_sum == sum(1 + i % 5 for i in range(8))
+    assert Hit.get_by_id(gold_hit.id).requester_score == round(requester.rating_avg * 100)
+    assert _avail(r.id) == 200_00 - 8 * 60  # the rejected slots' escrow is back (the HIT stays open)
     check_invariants()
