@@ -283,19 +283,38 @@ async def get_updates(world: World, p: Params) -> list[dict[str, Any]]:
     return await world.get_updates(p.int("offset"), limit, timeout, allowed)
 
 
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
 async def set_webhook(world: World, p: Params) -> bool:
-    world.webhook_url = p.str("url") or ""
+    url = p.str("url") or ""
+    if not url:
+        return await delete_webhook(world, p)
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = p.str("secret_token")
+    if secret is not None and not _SECRET.match(secret):
+        raise bad_request("bad webhook: secret token contains unallowed characters")
+    if p.bool("drop_pending_updates"):
+        world.updates.clear()
+    world.webhook_url = url
+    if world.webhook_sender is not None:
+        world.webhook_sender.set(url, secret)
     return True
 
 
 async def delete_webhook(world: World, p: Params) -> bool:
     world.webhook_url = ""
+    if world.webhook_sender is not None:
+        world.webhook_sender.clear()
     if p.bool("drop_pending_updates"):
         world.updates.clear()
     return True
 
 
 async def get_webhook_info(world: World, p: Params) -> dict[str, Any]:
+    if world.webhook_sender is not None:
+        return world.webhook_sender.info()
     return {"url": world.webhook_url, "has_custom_certificate": False, "pending_update_count": len(world.updates)}
 
 

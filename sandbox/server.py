@@ -11,6 +11,7 @@ from aiohttp import web
 from sandbox import botapi, client
 from sandbox.keys import PAY_WAIT_S, PRESS_WAIT_S, WORLD
 from sandbox.state import FloodControl, World
+from sandbox.webhook import WebhookSender
 
 STATIC = Path(__file__).parent / "static"
 
@@ -24,6 +25,12 @@ def create_app(*, flood_control: bool = True, world: World | None = None, press_
     """The whole emulator: Bot API, test-client API, files and the web chat."""
     app = web.Application(middlewares=[client.client_errors], client_max_size=client.MAX_UPLOAD_BYTES + 1024 * 1024)
     app[WORLD] = world or World(FloodControl(enabled=flood_control))
+    sender = app[WORLD].webhook_sender = WebhookSender(app[WORLD])
+
+    async def _close_webhook(_app: web.Application) -> None:
+        await sender.close()
+
+    app.on_cleanup.append(_close_webhook)
     app[PRESS_WAIT_S] = press_wait_s
     app[PAY_WAIT_S] = pay_wait_s
     app.router.add_route("*", "/bot{token}/{method}", botapi.handle_method)

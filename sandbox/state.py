@@ -151,6 +151,7 @@ class World:
         self.last_errors: deque[dict[str, Any]] = deque(maxlen=50)
         self.bot_id = 0
         self.webhook_url = ""
+        self.webhook_sender: Any = None  # sandbox.webhook.WebhookSender, set by the app
         self.releasing = False  # shutting down: long polls return at once
         self._poll_generation = 0  # a newer getUpdates ends the one still waiting, as on Telegram
 
@@ -281,6 +282,17 @@ class World:
                 await asyncio.wait_for(event.wait(), deadline - time.monotonic())
             except asyncio.TimeoutError:
                 pass
+
+    def wake(self) -> None:
+        """Wake whoever waits for updates (pollers, the webhook sender)."""
+        self._new_update.set()
+        self._new_update = asyncio.Event()
+
+    async def wait_for_update(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._new_update.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
 
     def release_pollers(self) -> None:
         """Answer every pending and future getUpdates at once (the bot is stopping)."""
