@@ -257,3 +257,27 @@ def test_ratings_racing_submissions_the_quality_rule_rejects(race, now):
     assert Hit.get_by_id(gold_hit.id).requester_score == round(requester.rating_avg * 100)
     assert _avail(r.id) == 200_00 - 8 * 60  # the rejected slots' escrow is back (the HIT stays open)
     check_invariants()
+
+
+def test_two_users_approving_each_others_work_at_once(race, now):
+    """Each is the other's worker, so their approvals update the two users in opposite orders
+    (worker, then requester); the counters and the money still come out exact."""
+    x, y = f.requester(100_00, name="Xena"), f.requester(100_00, name="Yuri")
+    calls = []
+    for owner, worker in ((x, y), (y, x)):
+        others = [f.user() for _ in range(9)]
+        hit = f.hit(owner.id, reward="0.50", assignments=10)
+        question = Question.get((Question.hit == hit.id) & (Question.key == "animal"))
+        for w in [worker, *others]:
+            a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
+            work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=question.id, value="cat", now=now)
+            work.submit(worker_id=w.id, assignment_id=a.id, now=now)
+            calls += [(review.approve, {"requester_id": owner.id, "assignment_id": a.id, "now": now})] * 3
+    random.Random(19).shuffle(calls)
+
+    outcomes = race(calls)
+
+    assert Counter(kind for kind, _ in outcomes) == {"ok": 20, "StaleAction": 40}
+    assert User.get_by_id(x.id).approved_n == 1 and User.get_by_id(y.id).approved_n == 1
+    assert User.get_by_id(x.id).reviews_n == 10 and User.get_by_id(y.id).reviews_n == 10
+    check_invariants()
