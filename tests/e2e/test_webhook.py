@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from sandbox.server import SandboxServer
-from tests.e2e.conftest import Person
+from sandbox.scripting import Person
 
 pytestmark = pytest.mark.slow
 
