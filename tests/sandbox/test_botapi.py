@@ -404,3 +404,23 @@ async def test_webhook_delivers_updates_in_order_with_the_secret_and_retries(api
         await asyncio.sleep(0.2)
         assert len(got) == 2  # no webhook: updates wait for getUpdates again
         assert [u["message"]["text"] for u in await api.updates()] == ["three"]
+
+
+async def test_edit_caption_of_a_photo_in_place(api):
+    await api.user(ANN)
+    form = aiohttp.FormData()
+    form.add_field("chat_id", str(ANN))
+    form.add_field("caption", "before")
+    form.add_field("photo", b"\x89PNG\r\n\x1a\n....", filename="p.png", content_type="image/png")
+    sent = (await (await api.client.post(f"/bot{TOKEN}/sendPhoto", data=form)).json())["result"]
+    edited = await api.ok("editMessageCaption", chat_id=ANN, message_id=sent["message_id"], caption="<b>after</b>",
+                          parse_mode="HTML")
+    assert edited["caption"] == "after" and edited["photo"] == sent["photo"]
+    (msg,) = (await api.chat(ANN))["messages"]
+    assert (msg["caption"], msg["html"], msg["edited"]) == ("after", "<b>after</b>", True)
+    assert (await api.fails("editMessageCaption", chat_id=ANN, message_id=sent["message_id"], caption="<b>after</b>",
+                            parse_mode="HTML"))[1].startswith("Bad Request: message is not modified")
+    assert (await api.fails("editMessageCaption", chat_id=ANN, message_id=sent["message_id"],
+                            caption="c" * 1025))[1] == "Bad Request: message caption is too long"
+    assert (await api.fails("editMessageText", chat_id=ANN, message_id=sent["message_id"], text="x"))[1] == \
+        "Bad Request: there is no text in the message to edit"
