@@ -152,7 +152,8 @@ class WebhookProvider:
 
     The answer is 2xx with {"status": "paid", "reference": ...} (paid now), {"status":
     "pending"} or 202 (confirmed later on the signed callback), or {"status": "failed",
-    "reason": ...}. Other 4xx are refusals; 5xx, 408, 425, 429 and network errors are retried."""
+    "reason": ...}. Other 4xx are refusals; 5xx, 408, 425, 429, 401/403 (a secret mismatch)
+    and network errors are retried."""
 
     name = "webhook"
 
@@ -172,6 +173,9 @@ class WebhookProvider:
         code = response.status_code
         if code >= 500 or code in RETRYABLE_STATUS:
             raise TransientPayoutError(f"payment service answered HTTP {code}")
+        if code in (401, 403):  # our signature was refused: the operator's to fix, not the worker's fault
+            raise TransientPayoutError(f"payment service refused hitbot's signature (HTTP {code}); "
+                                       "check HITBOT_PAYOUT_WEBHOOK_SECRET")
         answer = _json_object(response)
         if code >= 400:
             raise PermanentPayoutError(_reason(answer) or f"the payment service refused it (HTTP {code})")

@@ -149,6 +149,7 @@ def test_webhook_retries_keep_the_same_idempotency_key():
     (httpx.Response(500), TransientPayoutError, "HTTP 500"),
     (httpx.Response(429), TransientPayoutError, "HTTP 429"),
     (httpx.Response(408), TransientPayoutError, "HTTP 408"),
+    (httpx.Response(401), TransientPayoutError, "check HITBOT_PAYOUT_WEBHOOK_SECRET"),
     (httpx.Response(200, text="<html>"), TransientPayoutError, "unknown answer"),
     (httpx.Response(400, json={"reason": "IBAN not valid"}), PermanentPayoutError, "IBAN not valid"),
     (httpx.Response(422), PermanentPayoutError, "refused it \\(HTTP 422\\)"),
