@@ -51,6 +51,10 @@ async def run_large_batch(bot: Bot, *, requester_id: int, chat_id: int, message_
     except HitbotError as exc:  # e.g. the requester was banned meanwhile: tell them, don't retry
         await _say(bot, chat_id, message_id, "❌ " + exc.message)
         return "refused"
+    except BadRequest as exc:  # Telegram no longer has the files: retrying will not bring them back
+        log.info("batch for message %s: files gone: %s", message_id, exc)
+        await _say(bot, chat_id, message_id, views.BATCH_FILES_GONE)
+        return "files gone"
 
 
 async def _show_if_published(bot: Bot, chat_id: int, message_id: int, key: str) -> bool:

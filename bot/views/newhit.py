@@ -219,6 +219,7 @@ def batch_progress(done: int, total: int) -> str:
 
 
 BATCH_BACKGROUND = "It is a big one, so it is published in the background; this message shows how far it got."
+BATCH_FILES_GONE = "❌ Telegram no longer has the batch files, so nothing was published. Send /batch and the files again."
 
 
 def batch_done(batch_id: int, hits_n: int, total_cents: int) -> str:

@@ -136,3 +136,22 @@ def _same_fake(harness):
     from telegram import Bot
 
     return Bot(harness.app.bot.token, request=harness.tg, get_updates_request=harness.tg)
+
+
+async def test_files_telegram_no_longer_has_are_reported_not_retried(bot, small_threshold):
+    import json
+
+    rita, summary, queued, _ = await queue_one(bot, COST)
+    original = bot.tg.do_request
+
+    async def no_files(url, method, request_data=None, *args, **kwargs):
+        if url.endswith("/getFile"):
+            return 400, json.dumps({"ok": False, "error_code": 400,
+                                    "description": "Bad Request: wrong file_id or the file is temporarily unavailable"
+                                    }).encode()
+        return await original(url, method, request_data, *args, **kwargs)
+
+    bot.tg.do_request = no_files
+    assert await run_large_batch(bot.app.bot, **queued[0]) == "files gone"
+    assert "no longer has the batch files" in bot.tg.chats[rita.id][summary.message_id].text
+    assert Hit.select().count() == 0 and ledger.balance(ledger.available(rita.id)) == COST
