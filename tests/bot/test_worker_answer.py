@@ -5,7 +5,7 @@ from __future__ import annotations
 from core import ledger
 from core.models import Answer, Assignment, Hit, OutboxEvent, User
 from tests import factories as f
-from tests.bot.worker_fixtures import every_html_message_parses, release_connections  # noqa: F401  (autouse)
+from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
 from tests.fakes.telegram import TgUser, answers
 from tests.invariants import check_invariants
 

@@ -8,7 +8,7 @@ from core.models import Assignment, Hit, User
 from core.services import users
 from tests import factories as f
 from tests.conftest import NOW
-from tests.bot.worker_fixtures import every_html_message_parses, release_connections  # noqa: F401  (autouse)
+from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
 from tests.fakes.telegram import TgUser, answers
 
 

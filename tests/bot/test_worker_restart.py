@@ -6,7 +6,7 @@ from bot.app import build_application
 from core.config import load_settings
 from core.models import Answer, Assignment
 from tests import factories as f
-from tests.bot.worker_fixtures import every_html_message_parses, release_connections  # noqa: F401  (autouse)
+from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
 from tests.fakes.telegram import BotHarness, FakeTelegram, TgUser, answers
 
 QUESTIONS = [

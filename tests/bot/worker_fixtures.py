@@ -6,8 +6,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from core.db import db
-
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
                  "span", "blockquote"}
 _BARE_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
@@ -38,17 +36,6 @@ def html_problems(text: str) -> list[str]:
     if _BARE_AMP.search(text):
         problems.append("a bare & (not an entity)")
     return problems
-
-
-@pytest.fixture(autouse=True)
-def release_connections(database):
-    """Give back the pooled PostgreSQL connections this test's executor threads checked out.
-
-    Each test runs on a new event loop whose worker threads die with it, without returning
-    their connections; left alone they pile up until the pool (or the server) is full."""
-    yield
-    if hasattr(db.obj, "close_all"):
-        db.obj.close_all()
 
 
 @pytest.fixture(autouse=True)
