@@ -276,6 +276,15 @@ async def chat_view(request: web.Request) -> web.Response:
                               "messages": [world.view_message(m) for m in chat.messages.values()]})
 
 
+async def changes(request: web.Request) -> web.Response:
+    """Which users' chats changed after version `since` (long poll up to `timeout` s): the web
+    chat waits here once for all its open chats, instead of one connection per chat."""
+    since = _number(request, "since", 0, 0, 2**53)
+    timeout = _number(request, "timeout", 25.0, 0, MAX_CHAT_WAIT_S)
+    version, users = await _world(request).changes(int(since), timeout)
+    return web.json_response({"version": version, "users": users})
+
+
 async def commands(request: web.Request) -> web.Response:
     """The bot's command menu for a language (falling back to the default list), as Telegram
     shows it behind the Menu button."""
@@ -320,6 +329,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/sandbox/api/users/{user_id}/block", block)
     app.router.add_post("/sandbox/api/users/{user_id}/unblock", unblock)
     app.router.add_get("/sandbox/api/users/{user_id}/chat", chat_view)
+    app.router.add_get("/sandbox/api/changes", changes)
     app.router.add_get("/sandbox/api/commands", commands)
     app.router.add_get("/sandbox/api/stats", stats)
     app.router.add_route("*", "/sandbox/api/settings", settings)

@@ -85,11 +85,14 @@ class Chat:
     version: int = 0
     reply_keyboard: dict[str, Any] | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    on_change: Callable[[int], None] | None = None  # the world's feed of changed chats
 
     def touch(self) -> None:
         self.version += 1
         self.changed.set()
         self.changed = asyncio.Event()
+        if self.on_change is not None:
+            self.on_change(self.user.id)
 
 
 class FloodControl:
@@ -153,6 +156,9 @@ class World:
         self.webhook_url = ""
         self.webhook_sender: Any = None  # sandbox.webhook.WebhookSender, set by the app
         self.releasing = False  # shutting down: long polls return at once
+        self.feed: deque[tuple[int, int]] = deque(maxlen=10_000)  # (version, user id) per chat change
+        self.feed_version = 0
+        self._feed_event = asyncio.Event()
         self._poll_generation = 0  # a newer getUpdates ends the one still waiting, as on Telegram
 
     # Users and chats ----------------------------------------------------------------------
@@ -160,10 +166,29 @@ class World:
         user = self.users.get(user_id)
         if user is None:
             user = self.users[user_id] = User(user_id, first_name, username, language_code)
-            self.chats[user_id] = Chat(user)
+            self.chats[user_id] = Chat(user, on_change=self._chat_changed)
         else:
             user.first_name, user.username, user.language_code = first_name, username, language_code
+        self._chat_changed(user_id)
         return user
+
+    def _chat_changed(self, user_id: int) -> None:
+        self.feed_version += 1
+        self.feed.append((self.feed_version, user_id))
+        self._feed_event.set()
+        self._feed_event = asyncio.Event()
+
+    async def changes(self, since: int, timeout: float) -> tuple[int, list[int]]:
+        """(version, ids of users whose chat changed after `since`), waiting up to `timeout`
+        for a change: one long poll serves every chat a page shows."""
+        if since >= self.feed_version:
+            try:
+                await asyncio.wait_for(self._feed_event.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+        if self.feed and since < self.feed[0][0] - 1:  # older than the feed remembers: everyone
+            return self.feed_version, list(self.users)
+        return self.feed_version, sorted({uid for v, uid in self.feed if v > since})
 
     def chat_for_bot(self, chat_id: Any) -> Chat:
         """The chat a bot call targets, or Telegram's error for a missing or blocking user."""

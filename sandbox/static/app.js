@@ -91,7 +91,7 @@ function openChat(user) {
   activate(user.id);
   renderTabs();
   loadUsers();
-  poll(state);
+  refresh(state);
 }
 
 function closeChat(id) {
@@ -124,17 +124,28 @@ function renderTabs() {
     onclick: () => activate(s.user.id)})));
 }
 
-async function poll(state) {
-  while (state.alive) {
+// One long poll for every open chat (browsers allow ~6 connections per host, so one per chat
+// would starve button presses once several chats are open).
+let feedVersion = 0;
+
+async function watch() {
+  for (;;) {
     try {
-      const after = state.version >= 0 ? `&after_version=${state.version}` : "";
-      const chat = await api(`/users/${state.user.id}/chat?timeout=25${after}`);
-      if (!state.alive) return;
-      if (chat.version !== state.version) { state.version = chat.version; render(state, chat); }
+      const res = await api(`/changes?since=${feedVersion}&timeout=25`);
+      feedVersion = res.version;
+      for (const id of res.users) if (chats.has(id)) refresh(chats.get(id));
+      if (res.users.length) loadUsers().catch(() => {});
     } catch (e) {
-      await new Promise(r => setTimeout(r, 1500)); // the sandbox restarted or the user is gone: retry
+      await new Promise(r => setTimeout(r, 1500)); // the sandbox restarted: try again
     }
   }
+}
+
+async function refresh(state) {
+  try {
+    const chat = await api(`/users/${state.user.id}/chat`);
+    if (state.alive && chat.version !== state.version) { state.version = chat.version; render(state, chat); }
+  } catch (e) { toast(e.message, true); }
 }
 
 function render(state, chat) {
@@ -285,4 +296,4 @@ async function toggleBlock(state) {
 
 if (window.matchMedia("(max-width: 720px)").matches) document.getElementById("new-user-box").open = false;
 loadUsers().catch(e => toast("Cannot reach the sandbox: " + e.message, true));
-setInterval(() => loadUsers().catch(() => {}), 5000);
+watch();

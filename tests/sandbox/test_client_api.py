@@ -266,3 +266,20 @@ async def test_photo_sizes_follow_the_image(api):
         await api.post(f"/sandbox/api/users/{ANN}/messages", data=form)
         sizes = (await api.updates())[-1]["message"]["photo"]
         assert [(s["width"], s["height"]) for s in sizes] == [small, big]
+
+
+async def test_changes_feed_one_long_poll_for_all_chats(api):
+    await api.user(ANN)
+    await api.user(1002, "Bob")
+    status, first = await api.get("/sandbox/api/changes", params={"since": "0", "timeout": "0"})
+    assert status == 200 and first["users"] == [ANN, 1002]
+    waiter = asyncio.create_task(api.get("/sandbox/api/changes", params={"since": str(first["version"]),
+                                                                         "timeout": "10"}))
+    await asyncio.sleep(0.2)
+    assert not waiter.done()
+    await api.ok("sendMessage", chat_id=1002, text="for Bob only")
+    status, changed = await asyncio.wait_for(waiter, 3)
+    assert changed["users"] == [1002] and changed["version"] > first["version"]
+    status, idle = await api.get("/sandbox/api/changes", params={"since": str(changed["version"]), "timeout": "0.2"})
+    assert idle == {"version": changed["version"], "users": []}
+    assert (await api.get("/sandbox/api/changes", params={"since": "-1"}))[0] == 400
