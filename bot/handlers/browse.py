@@ -162,7 +162,8 @@ async def preview(update: Update, context: Context, cb: callbacks.Callback) -> s
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("browse", browse_command))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("browse_kw"), keyword_typed))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+                                   & waiting.awaiting("browse_kw"), keyword_typed))
     app.add_handler(CallbackQueryHandler(menu_browse, pattern=callbacks.pattern("m", "browse", 0)))
     for verb, fn, nargs in (("pg", page, 1), ("so", sort, 1), ("fm", filter_menu, 0), ("mr", set_filter, 1),
                             ("mt", set_filter, 1), ("mh", set_filter, 1), ("qo", set_filter, 1),

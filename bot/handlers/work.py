@@ -252,8 +252,9 @@ async def typed(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:
-    answers = (filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.LOCATION)
-    # A file captioned /newhit, /batch... is a command even mid-assignment.
+    # New messages only (an edited old message is not a new answer), anything but a command:
+    # a sticker or a video gets the hint. A file captioned /newhit, /batch... is a command.
+    answers = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL & ~filters.SUCCESSFUL_PAYMENT
     commands = filters.COMMAND | filters.CaptionRegex(r"^/")
     app.add_handler(MessageHandler(answers & ~commands & waiting.awaiting(KIND), typed))
     for verb, fn, nargs in (("acc", accept, 1), ("ch", choose, 3), ("rt", choose, 3), ("mt", toggle, 3),

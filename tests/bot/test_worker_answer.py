@@ -314,3 +314,18 @@ async def test_a_file_captioned_with_a_command_is_not_taken_as_an_answer(bot):
     assert "doc" not in stored(wes)
     await bot.document(wes, "doc-9", file_name="real.pdf")
     assert stored(wes)["doc"]["file_id"] == "doc-9"
+
+
+async def test_a_sticker_gets_the_hint_and_an_edited_old_message_is_no_answer(bot):
+    rita, hit, (wes,) = await accepted(bot, questions=[{"id": "t", "kind": "text", "prompt": "Say it"},
+                                                       {"id": "u", "kind": "text", "prompt": "Say more"}])
+    sticker = {"file_id": "st-1", "file_unique_id": "st1", "type": "regular", "width": 512, "height": 512,
+               "is_animated": False, "is_video": False}
+    calls = await bot._feed({"message": bot._message(wes, sticker=sticker)})
+    assert sent(calls)[0].text == "Send your answer as a text message (1–2000 characters)."
+    assert "Say it" in sent(calls)[1].text
+    await bot.text(wes, "first answer")
+    edited = bot._message(wes, text="changed my mind")
+    edited["edit_date"] = edited["date"]
+    calls = await bot._feed({"edited_message": edited})
+    assert calls == [] and stored(wes) == {"t": "first answer"}
