@@ -127,7 +127,10 @@ def run_all(settings: Settings, stop_event: threading.Event, *, threads: int = 4
     try:
         asyncio.run(serve_bot(settings, stop_event, application=application, ready=ready))
     finally:
+        from jobs import relay
+
         stop_event.set()
+        relay.uninstall()  # later commits in this process are no longer this run's to enqueue
         running.clock.stop()
         stop_worker(running.worker)
         if server is not None:
