@@ -165,6 +165,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         lines = [f"hitbot sandbox: open {server.url} in your browser", f"  data: {sandbox_dir}"]
         if args.demo:
             seed_demo(server.url)
+            for person in (ADMIN, REQUESTER, *WORKERS):  # answered once the bot polls: chats open on its menu
+                _post(server.url, f"/sandbox/api/users/{person['id']}/messages", {"text": "/start"})
             lines.append(f"  demo users: {ADMIN['first_name']} (admin {ADMIN['id']}), {REQUESTER['first_name']} "
                          f"(requester {REQUESTER['id']}, funded), " + ", ".join(
                              f"{w['first_name']} (worker {w['id']})" for w in WORKERS))

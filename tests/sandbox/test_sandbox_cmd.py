@@ -70,15 +70,22 @@ def test_hitbot_sandbox_demo_serves_chat_and_stops_on_ctrl_c(tmp_path):
                 url = line.split("open ", 1)[1].split()[0]
         assert url, "".join(output)
         assert len(_get(url + "/sandbox/api/users")["users"]) == 4
-        _post(url + "/sandbox/api/users/201/messages", {"text": "/start"})
         chat = {}
-        for _ in range(50):
+        for _ in range(50):  # every demo chat opens on the bot's menu, nobody had to type /start
             chat = _get(url + "/sandbox/api/users/201/chat")
             if any(m["from_bot"] for m in chat["messages"]):
                 break
             time.sleep(0.2)
         reply = [m for m in chat["messages"] if m["from_bot"]]
         assert reply and "Wes" in reply[0]["text"] and reply[0]["buttons"], chat
+        _post(url + "/sandbox/api/users/101/messages", {"text": "/balance"})
+        for _ in range(50):
+            texts = [m["text"] or "" for m in _get(url + "/sandbox/api/users/101/chat")["messages"] if m["from_bot"]]
+            if any("$45.74" in t for t in texts):
+                break
+            time.sleep(0.2)
+        # Rita's $50.00 less the three demo HITs' escrow (rewards x assignments + 20 % fee)
+        assert any("$45.74" in t for t in texts), texts
         commands = [c["command"] for c in _get(url + "/sandbox/api/commands")["commands"]]
         assert {"start", "browse", "newhit", "review", "withdraw"} <= set(commands)  # the ☰ menu
         with urllib.request.urlopen(url + "/", timeout=10) as resp:
