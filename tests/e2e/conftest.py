@@ -36,10 +36,12 @@ class Stack:
 def e2e_redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_REDIS_URL")
     if url:
-        return url
-    from jobs.broker import embedded_redis_url
+        yield url
+        return
+    from jobs.broker import embedded_redis_url, stop_embedded_redis
 
-    return embedded_redis_url(tmp_path_factory.mktemp("e2e-redis"))
+    yield embedded_redis_url(tmp_path_factory.mktemp("e2e-redis"))
+    stop_embedded_redis()  # now, while everything still works, not at interpreter exit
 
 
 @pytest.fixture
