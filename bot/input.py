@@ -5,16 +5,22 @@ replica continues the conversation. Each feature registers its MessageHandler wi
 `awaiting("kind")` as filter, so exactly the feature that asked gets the message."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
-from telegram import Message
+from telegram import Message, Update
 from telegram.ext.filters import MessageFilter
 
-from bot.runtime import call
+from bot.runtime import Context, call
 from core.models import User
 from core.services.users import set_pref
 
 KEY = "awaiting"
+
+# The wait of the message being handled, read once off the event loop by `preload` before the
+# features' filters run (a filter is synchronous; each would otherwise query on the loop).
+_PRELOADED: OrderedDict[tuple[int, int], dict[str, Any] | None] = OrderedDict()
+_PRELOAD_KEEP = 1024
 
 
 def waiting_for(*, user_id: int) -> dict[str, Any] | None:
@@ -30,6 +36,21 @@ async def done(user_id: int) -> None:
     await call(set_pref, user_id=user_id, key=KEY, value=None)
 
 
+def _takes_input(message: Message | None) -> bool:
+    return message is not None and message.from_user is not None and not (message.text or "").startswith("/")
+
+
+async def preload(update: Update, context: Context) -> None:
+    """Runs first for every update (group -2)."""
+    message = update.message
+    if not _takes_input(message):
+        return
+    wait = await call(waiting_for, user_id=message.from_user.id)
+    _PRELOADED[(message.chat_id, message.message_id)] = wait
+    while len(_PRELOADED) > _PRELOAD_KEEP:
+        _PRELOADED.popitem(last=False)
+
+
 class awaiting(MessageFilter):  # noqa: N801 - reads like a filter name
     """Passes messages from a user whom the bot asked for input of `kind`."""
 
@@ -38,7 +59,8 @@ class awaiting(MessageFilter):  # noqa: N801 - reads like a filter name
         self.kind = kind
 
     def filter(self, message: Message) -> bool:
-        if message.from_user is None or (message.text or "").startswith("/"):
+        if not _takes_input(message):
             return False
-        wait = waiting_for(user_id=message.from_user.id)
+        key = (message.chat_id, message.message_id)
+        wait = _PRELOADED[key] if key in _PRELOADED else waiting_for(user_id=message.from_user.id)
         return bool(wait) and wait.get("kind") == self.kind

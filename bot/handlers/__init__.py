@@ -4,9 +4,10 @@ from __future__ import annotations
 import importlib
 import logging
 
-from telegram import BotCommand
-from telegram.ext import Application, CallbackQueryHandler
+from telegram import BotCommand, Update
+from telegram.ext import Application, CallbackQueryHandler, TypeHandler
 
+from bot import input as input_state
 from bot.runtime import unknown_button
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ for _lang, _texts in TRANSLATIONS.items():
 
 
 def register_all(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, input_state.preload), group=-2)
     for name in MODULES:
         importlib.import_module(name).register(app)
     app.add_handler(CallbackQueryHandler(unknown_button))  # last: whatever no feature claimed
