@@ -44,7 +44,7 @@ def test_hitbot_run_serves_delivers_and_stops_on_sigterm(botapi, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "hitbot.cli", "run", "--metrics-port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        assert wait_until(lambda: (_health(port) or {}).get("clock_leader") is True, 40), "never became healthy"
+        assert wait_until(lambda: (_health(port) or {}).get("clock_leader") is True, 60), "never became healthy"
         assert _health(port) == {"ok": True, "broker": "up", "clock_leader": True, "worker": "running"}
         assert (tmp_path / "data" / "hitbot.sqlite3").exists()
 

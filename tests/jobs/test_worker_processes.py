@@ -28,12 +28,12 @@ def test_worker_processes_drain_the_queue_and_stop_on_sigterm(database, jobs, re
     proc = subprocess.Popen([sys.executable, "-m", "hitbot.cli", "worker", "--processes", "2", "--threads", "2"],
                             cwd=ROOT, env=env)
     try:
-        assert wait_until(lambda: len(_children(proc.pid)) == 2, 20), "expected two worker processes"
+        assert wait_until(lambda: len(_children(proc.pid)) == 2, 60), "expected two worker processes"
         children = _children(proc.pid)
         for _ in range(200):
             noop.send()
         queue, msgs = f"{namespace}:default", f"{namespace}:default.msgs"
-        assert wait_until(lambda: jobs.redis.llen(queue) == 0 and jobs.redis.hlen(msgs) == 0, 30), "not drained"
+        assert wait_until(lambda: jobs.redis.llen(queue) == 0 and jobs.redis.hlen(msgs) == 0, 90), "not drained"
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
@@ -69,7 +69,7 @@ def test_hitbot_clock_leads_reports_it_and_lets_go_on_sigterm(database, jobs, re
                             cwd=ROOT, env=env)
     lock = f"{namespace}:clock:leader"
     try:
-        assert wait_until(lambda: (_health(port) or {}).get("clock_leader") is True, 20), "never led"
+        assert wait_until(lambda: (_health(port) or {}).get("clock_leader") is True, 60), "never led"
         assert jobs.redis.get(lock) is not None
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
