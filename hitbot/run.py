@@ -90,6 +90,8 @@ async def serve_bot(settings: Settings, stop_event: threading.Event, *, webhook_
     batches.install(app)  # big /batch uploads are published by the worker
     instrument(app)
     async with app:
+        if app.post_init is not None:  # only run_polling/run_webhook call it; we drive the app ourselves
+            await app.post_init(app)
         await app.start()
         if webhook_url:
             path = urlsplit(webhook_url).path.strip("/")  # the public URL's path is where we listen

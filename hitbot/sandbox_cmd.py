@@ -109,25 +109,6 @@ def _jobs_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("jobs.clock", "jobs.actors"))
 
 
-def publish_commands(settings) -> None:
-    """Publish the bot's command menu (what its post_init hook does; the long-polling runner
-    does not call that hook), so the web chat's ☰ menu lists the commands."""
-    from types import SimpleNamespace
-
-    from telegram import Bot
-
-    from bot import handlers
-
-    async def publish() -> None:
-        root = settings.telegram_api_url.rstrip("/")
-        bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=f"{root}/bot",
-                  base_file_url=f"{root}/file/bot")
-        async with bot:
-            await handlers.post_init(SimpleNamespace(bot=bot))
-
-    asyncio.run(publish())
-
-
 def run_stack(settings, stop: threading.Event, *, ready: threading.Event | None = None,
               broker_url: str | None = None, threads: int = 2) -> None:
     """The bot polling the emulator, plus the jobs worker and clock when they are installed.
@@ -170,7 +151,6 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             lines.append(f"  demo users: {ADMIN['first_name']} (admin {ADMIN['id']}), {REQUESTER['first_name']} "
                          f"(requester {REQUESTER['id']}, funded), " + ", ".join(
                              f"{w['first_name']} (worker {w['id']})" for w in WORKERS))
-        publish_commands(settings)
         stop = _stop_on_signals()
         threading.Thread(target=lambda: stop.wait() and server.release_pollers(), daemon=True).start()
         ready = threading.Event()

@@ -71,6 +71,11 @@ def test_requester_and_two_workers_over_http(stack):
     for p in (rita, wes, willa):
         p.send("/start")
         p.wait_for(p.name)
+    # The bot published its command menu on start-up, in English and in translation.
+    menu = {c["command"] for c in stack.http.get("/sandbox/api/commands").json()["commands"]}
+    assert {"browse", "mywork", "balance", "newhit", "review"} <= menu
+    ru = stack.http.get("/sandbox/api/commands", params={"language_code": "ru"}).json()["commands"]
+    assert any(c["command"] == "browse" and c["description"] == "Найти задания" for c in ru)
 
     _topup(rita, "20")
     assert accounts.balances(user_id=RITA).available_cents == 20_00
