@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
@@ -31,3 +32,16 @@ def write_section(name: str, body: str, *, part: str | None = None, path: Path =
         inner = found.group(1) if found else ""
         body = _replace(inner, f"<!-- {name}:{part} -->", f"<!-- /{name}:{part} -->", body)
     path.write_text(_replace(text, start, end, body))
+
+
+def open_database(pg_url: str | None, workdir: str, prefix: str = "hitbot_bench") -> tuple[str, Callable[[], None]]:
+    """A fresh, migrated database: a private one on the PostgreSQL server `pg_url` (dropped by
+    the returned function), or an SQLite file in `workdir`."""
+    from core.db import init_db
+    from core.migrations import migrate
+    from tests.pgdb import private_database
+
+    url, drop = private_database(pg_url, prefix) if pg_url else (f"sqlite:///{workdir}/bench.sqlite3", lambda: None)
+    init_db(url)
+    migrate()
+    return url, drop

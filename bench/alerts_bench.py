@@ -13,51 +13,20 @@ import argparse
 import os
 import platform
 import random
-import re
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench import open_database, write_section
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 REQUESTER_ID = 800_000_001
 FIRST_WORKER = 810_000_000
 WORDS = ("images", "labels", "audio", "survey", "receipts", "translation", "sentiment", "address")
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
-
-
-def _open(pg_url: str | None, workdir: str):
-    from core.db import init_db
-    from core.migrations import migrate
-
-    drop = None
-    if pg_url:
-        import psycopg2
-
-        parts = urlsplit(pg_url)
-        name = f"hitbot_bench_alerts_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = psycopg2.connect(pg_url)
-        admin.autocommit = True
-        admin.cursor().execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit(parts._replace(path=f"/{name}"))
-
-        def drop() -> None:
-            from core.db import db
-
-            db.close()
-            if hasattr(db.obj, "close_all"):
-                db.obj.close_all()
-            admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
-    else:
-        url = f"sqlite:///{workdir}/bench.sqlite3"
-    init_db(url)
-    migrate()
-    return drop
 
 
 def _wipe() -> None:
@@ -151,18 +120,6 @@ def bench_render(n: int) -> dict:
     return {"events": len(events), "per_s": len(events) / took if took else 0.0}
 
 
-def _section(text: str, name: str, part: str, body: str) -> str:
-    def replace(src: str, start: str, end: str, inner: str) -> str:
-        block = f"{start}\n{inner.strip()}\n{end}"
-        pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-        return pattern.sub(lambda _: block, src, count=1) if pattern.search(src) else src.rstrip("\n") + "\n\n" + block + "\n"
-
-    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    found = re.search(re.escape(start) + r"(.*?)" + re.escape(end), text, re.S)
-    inner = replace(found.group(1) if found else "", f"<!-- {name}:{part} -->", f"<!-- /{name}:{part} -->", body)
-    return replace(text, start, end, inner)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", help="PostgreSQL server URL (a private database is created and dropped)")
@@ -173,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     hits = 50 if args.quick else 200
     with tempfile.TemporaryDirectory() as workdir:
         os.environ.setdefault("HITBOT_DATA_DIR", workdir)
-        drop = _open(args.pg, workdir)
+        _, drop = open_database(args.pg, workdir, "hitbot_bench_alerts")
         try:
             from core.services import accounts, users
 
@@ -203,8 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     body = "\n".join(lines)
     print(body)
     if not args.no_write:
-        text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-        BENCHMARKS.write_text(_section(text, "alerts", "pg" if args.pg else "sqlite", body))
+        write_section("alerts", body, part="pg" if args.pg else "sqlite")
     return 0
 
 

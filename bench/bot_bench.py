@@ -15,7 +15,6 @@ import asyncio
 import logging
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time

@@ -19,11 +19,11 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from bench import open_database
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 WORKER_ID = 1
@@ -33,40 +33,6 @@ WORDS = ("images", "labels", "audio", "survey", "receipts", "translation", "sent
 
 
 # ---------------------------------------------------------------- setup
-
-def _private_pg(url: str) -> tuple[str, Callable[[], None]]:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = f"hitbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from core.db import db
-
-        db.close()
-        if hasattr(db.obj, "close_all"):
-            db.obj.close_all()
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
-
-
-def open_database(pg_url: str | None, workdir: str) -> tuple[str, Callable[[], None]]:
-    from core.db import init_db
-    from core.migrations import migrate
-
-    if pg_url:
-        url, drop = _private_pg(pg_url)
-    else:
-        url, drop = f"sqlite:///{workdir}/bench.sqlite3", lambda: None
-    init_db(url)
-    migrate()
-    return url, drop
-
 
 def analyze() -> None:
     from core.db import db
@@ -460,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     workdir = tempfile.mkdtemp(prefix="hitbot-bench-")
     os.environ.setdefault("HITBOT_DATA_DIR", workdir)
-    url, drop = open_database(args.pg, workdir)
+    url, drop = open_database(args.pg, workdir, "hitbot_bench_core")
     db_name = "PostgreSQL" if args.pg else "SQLite (WAL, file)"
     try:
         if args.pg:

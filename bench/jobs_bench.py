@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import signal
 import subprocess
 import sys
@@ -20,41 +19,12 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench import open_database, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "BENCHMARKS.md"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
-
-
-def _database(pg_url: str | None, workdir: str):
-    from core.db import init_db
-    from core.migrations import migrate
-
-    drop = None
-    if pg_url:
-        import psycopg2
-
-        parts = urlsplit(pg_url)
-        name = f"hitbot_bench_jobs_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = psycopg2.connect(pg_url)
-        admin.autocommit = True
-        admin.cursor().execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit(parts._replace(path=f"/{name}"))
-
-        def drop() -> None:
-            from core.db import db
-
-            db.close()
-            if hasattr(db.obj, "close_all"):
-                db.obj.close_all()
-            admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
-    else:
-        url = f"sqlite:///{workdir}/bench.sqlite3"
-    init_db(url)
-    migrate()
-    return url, drop
 
 
 def _workers(processes: int, threads: int, env: dict) -> subprocess.Popen:
@@ -190,7 +160,7 @@ def main() -> None:
 
     workdir = tempfile.mkdtemp(prefix="hitbot-bench-jobs-")
     os.environ["HITBOT_DATA_DIR"] = workdir
-    db_url, drop = _database(args.pg, workdir)
+    db_url, drop = open_database(args.pg, workdir, "hitbot_bench_jobs")
     redis_url = args.redis or embedded_redis_url(Path(workdir) / "redis")
     namespace = f"hitbot-bench-{uuid.uuid4().hex[:8]}"
     api = FakeBotApi()
@@ -229,7 +199,7 @@ def main() -> None:
 
 def _write(args, noop: dict, payouts: dict, n: dict, database: str, broker: str) -> None:
     cmd = "python -m bench.jobs_bench" + (" --pg URL" if args.pg else "") + (" --redis URL" if args.redis else "")
-    body = f"""<!-- bench:jobs -->
+    body = f"""
 ## Jobs: worker processes and notification delivery ({database}, {broker})
 
 `{cmd}` on {platform.machine()}, {os.cpu_count()} CPUs (shared), Python {platform.python_version()};
@@ -259,11 +229,8 @@ paid 122/s, 2 x 4 133/s, 1 x 16 101/s. Beyond ~8 concurrent payouts the ledger's
 {n['sent']}); 429s received {n['429']} (each honoured: {n['early']} requests came before their
 retry_after), busiest second {n['max_per_s']} messages, closest two messages to one chat {n['min_gap']:.2f} s.
 The global limiter allows one send per 35 ms (at most ~28.6/s), leaving a margin for jitter.
-<!-- /bench:jobs -->"""
-    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"<!-- bench:jobs -->.*?<!-- /bench:jobs -->", re.S)
-    text = pattern.sub(lambda _: body, text) if pattern.search(text) else text.rstrip() + "\n\n" + body + "\n"
-    BENCHMARKS.write_text(text)
+"""
+    write_section("jobs", body)
     print(f"wrote {BENCHMARKS}")
 
 

@@ -3,16 +3,16 @@ TEST_DATABASE_URL is set; on an embedded Redis, or a real one when TEST_REDIS_UR
 from __future__ import annotations
 
 import os
-import uuid
-from urllib.parse import urlsplit, urlunsplit
 from datetime import datetime, timezone
 
 import pytest
+
 
 from core.config import get_settings
 from core.db import db, init_db, is_sqlite
 from core.migrations import migrate, seed
 from core.models import ALL_MODELS
+from tests.pgdb import private_database
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
 ADMIN_ID = 999_000_001
@@ -45,33 +45,12 @@ def database_url(tmp_dir) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.sqlite3"
 
 
-def _private_pg_database(url: str) -> tuple[str, callable]:
-    """A database of this test run's own on the server named by TEST_DATABASE_URL, so runs
-    that share a server (several developers, parallel jobs) never see each other's rows."""
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'test'}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        db.close()
-        if hasattr(db.obj, "close_all"):
-            db.obj.close_all()
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
-
-
 @pytest.fixture(scope="session")
 def _schema(tmp_path_factory: pytest.TempPathFactory, _test_env) -> str:
     url = database_url(tmp_path_factory.mktemp("db"))
     drop = None
     if url.startswith("postgres"):
-        url, drop = _private_pg_database(url)
+        url, drop = private_database(url)
     init_db(url)
     migrate()
     yield url
