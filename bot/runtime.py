@@ -121,3 +121,11 @@ async def on_error(update: object, context: Context) -> None:
 async def unknown_button(update: Update, context: Context) -> None:
     """Any button no feature claims: an old keyboard or a forged payload."""
     await _answer(update.callback_query, NO_LONGER_VALID, alert=True)
+
+
+async def reply_or_edit(message: Any, text: str, markup: Any = None, *, edit: bool) -> None:
+    """Edit the message a button sits on (paging, toggles), or answer with a new one."""
+    if edit:
+        await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+    else:
+        await message.reply_text(text, reply_markup=markup, parse_mode="HTML")

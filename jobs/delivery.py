@@ -27,8 +27,6 @@ from jobs import broker as jobs_broker
 from jobs.actors import actor
 from jobs.metrics import NOTIFICATIONS
 
-import bot.views.digest  # noqa: F401,E402  (registers the review digest's text with bot.views.notify)
-
 log = logging.getLogger(__name__)
 
 QUEUE = "notify"

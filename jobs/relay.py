@@ -40,7 +40,7 @@ def _payout_route(event: OutboxEvent) -> None:
 
 def _default_routes() -> None:
     try:
-        import jobs.payouts.actor  # noqa: F401
+        import jobs.payouts.actor  # noqa: F401  (registers the payout actor with the broker)
     except ModuleNotFoundError as exc:
         if exc.name != "jobs.payouts.actor":
             raise

@@ -7,7 +7,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import browse as views
 from core.errors import StaleAction
 from core.services import browse, browsing, mywork, stats
@@ -18,10 +18,7 @@ from core.services.users import get_user
 async def _render_list(message: Message, context: Context, me: int, number: int, *, edit: bool) -> None:
     page = await call(browsing.browse_page, worker_id=me, number=number, now=now(context))
     text, markup = views.hit_list(page)
-    if edit:
-        await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
-    else:
-        await message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    await reply_or_edit(message, text, markup, edit=edit)
 
 
 @on_message
@@ -147,10 +144,7 @@ async def send_preview(message: Message, context: Context, me: int, hit_id: int,
     held = await call(mywork.active_on_hit, worker_id=me, hit_id=hit_id) if p.done_before else None
     text, markup = views.preview(p, rs, now(context), user.timezone, back_page, mine=p.requester.id == me,
                                  holding=held.id if held else None)
-    if edit:
-        await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
-    else:
-        await message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    await reply_or_edit(message, text, markup, edit=edit)
 
 
 @on_button

@@ -6,7 +6,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import myhits as views
 from bot.views.common import esc, money
 from core.config import get_settings
@@ -21,10 +21,7 @@ async def _list(update: Update, context: Context, page: int, *, edit: bool) -> N
     items, more = await call(myhits.my_items, requester_id=me, page=page)
     balances = await call(accounts.balances, user_id=me)
     text, markup = views.hits_list(items, page, more, balances, now(context))
-    if edit:
-        await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
-    else:
-        await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    await reply_or_edit(update.effective_message, text, markup, edit=edit)
 
 
 @on_message

@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import mywork as views
 from core.errors import StaleAction
 from core.services import mywork
@@ -17,10 +17,7 @@ MAX_PAGES = 1000
 async def _render(message: Message, context: Context, me: int, page: int, *, edit: bool) -> None:
     items = await call(mywork.my_work, worker_id=me, page=page)
     text, markup = views.my_work(items, now(context))
-    if edit:
-        await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
-    else:
-        await message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    await reply_or_edit(message, text, markup, edit=edit)
 
 
 @on_message

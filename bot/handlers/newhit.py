@@ -8,7 +8,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import newhit as views
 from core.errors import InsufficientFunds, StaleAction, ValidationFailed
 from core.models import HitDraft
@@ -31,10 +31,7 @@ async def show(message: Message, context: Context, draft: HitDraft, *, edit: boo
     else:
         text, markup = views.ask(draft)
         await waiting.expect(me, "newhit", draft_id=draft.id)
-    if edit:
-        await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
-    else:
-        await message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    await reply_or_edit(message, text, markup, edit=edit)
 
 
 @on_message

@@ -1,7 +1,6 @@
 """Qualifications, tests, quality rules, appeals, worker profile and admin block counts."""
 from __future__ import annotations
 
-import json
 
 import yaml
 from telegram import Update

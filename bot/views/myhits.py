@@ -46,7 +46,7 @@ def hits_list(items: list[Item], page: int, more: bool, balances: Balances,
     if not items and page == 0:
         return ("📋 You haven't posted any HITs yet. Create one with /newhit, or many with /batch.\n"
                 + balance_line(balances)), None
-    lines = [f"📋 <b>Your HITs</b>" + (f" (page {page + 1})" if page else ""), balance_line(balances), ""]
+    lines = ["📋 <b>Your HITs</b>" + (f" (page {page + 1})" if page else ""), balance_line(balances), ""]
     lines += [item_line(page * 10 + i, item, now) for i, item in enumerate(items, start=1)]
     rows = []
     for i, item in enumerate(items, start=1):

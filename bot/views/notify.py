@@ -290,3 +290,7 @@ def _published(e: OutboxEvent) -> Rendered:
     # Addressed to nobody: the requester saw "Published" in the chat that did it (/newhit,
     # /batch, also for background batches), and workers hear through their alerts (alert.hit).
     return None
+
+
+# Features whose notices live in their own view modules register them here (after `renders`).
+from bot.views import digest  # noqa: E402,F401

@@ -77,11 +77,6 @@ def _open_for(worker_id: int, now: datetime):
                    & (Hit.requester != worker_id) & Hit.requester.not_in(blocked_by) & Hit.id.not_in(done)))
 
 
-def _cursor(sort: str, hit: Hit) -> str:
-    value = hit.id if sort == "newest" else getattr(hit, SORTS[sort].name)
-    return f"{value}:{hit.id}"
-
-
 def _parse_cursor(cursor: str) -> tuple[int, int]:
     try:
         value, hit_id = cursor.split(":")

@@ -8,18 +8,8 @@ from core.models import OutboxEvent, Question, Rating, User
 from core.services import review, work
 from tests import factories as f
 from tests.conftest import NOW
-from tests.fakes.telegram import TgUser, answers
-
-
-async def person(bot, name: str, cents: int = 0) -> TgUser:
-    u = f.requester(cents, name=name) if cents else f.user(name)
-    tg = TgUser(u.id, name)
-    await bot.text(tg, "/start")
-    return tg
-
-
-def alert(calls) -> str:
-    return answers(calls)[0].params["text"]
+from tests.bot.worker_fixtures import alert, person
+from tests.fakes.telegram import TgUser
 
 
 def submit(hit, worker: TgUser):

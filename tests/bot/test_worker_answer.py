@@ -6,7 +6,8 @@ from core import ledger
 from core.models import Answer, Assignment, Hit, OutboxEvent, User
 from tests import factories as f
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.fakes.telegram import TgUser, answers
+from tests.bot.worker_fixtures import alert, person
+from tests.fakes.telegram import answers
 from tests.invariants import check_invariants
 
 EVERY_KIND = [
@@ -21,18 +22,6 @@ EVERY_KIND = [
     {"id": "where", "kind": "location", "prompt": "Where is it?"},
     {"id": "extra", "kind": "text", "prompt": "Anything else?", "required": False},
 ]
-
-
-async def person(bot, name: str, cents: int = 0) -> TgUser:
-    u = f.requester(cents, name=name) if cents else f.user(name)
-    tg = TgUser(u.id, name)
-    await bot.text(tg, "/start")
-    return tg
-
-
-def alert(calls) -> str:
-    (a,) = answers(calls)
-    return a.params.get("text") or ""
 
 
 def sent(calls):

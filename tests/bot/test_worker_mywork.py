@@ -9,19 +9,8 @@ from core.services import review, work
 from tests import factories as f
 from tests.conftest import NOW
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.fakes.telegram import TgUser, answers
-
-
-async def person(bot, name: str, cents: int = 0) -> TgUser:
-    u = f.requester(cents, name=name) if cents else f.user(name)
-    tg = TgUser(u.id, name)
-    await bot.text(tg, "/start")
-    return tg
-
-
-def alert(calls) -> str:
-    (a,) = answers(calls)
-    return a.params.get("text") or ""
+from tests.bot.worker_fixtures import alert, person
+from tests.fakes.telegram import answers
 
 
 def submitted(hit, worker, at=NOW) -> Assignment:
