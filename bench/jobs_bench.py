@@ -218,12 +218,9 @@ which answers 429 to a second message to a chat within 1 s or a 31st message wit
 (2 processes pay {payouts[2] / payouts[1]:.2f}x as fast as 1). A payout is three short transactions
 (start, then the provider call, then settle with its ledger entries and outbox row) plus the sandbox's
 locked append to its idempotency log; the no-op rate is what the broker alone allows.
-More workers do not pay faster: every settlement updates the one `world` ledger account row and
-holds that row lock until it commits, so settlements queue behind each other. Sampling
-`pg_stat_activity` during a 16-thread run found nearly all active sessions waiting on
-`Lock:transactionid` for `UPDATE account`; in separate runs on this machine 1 process x 4 threads
-paid 122/s, 2 x 4 133/s, 1 x 16 101/s. Beyond ~8 concurrent payouts the ledger's single
-`world` row, not the worker count, is the limit.
+The platform's `world` and `fees` ledger accounts keep no balance column (their balance is the
+sum of their entries), so settlements no longer queue on one row lock; what two processes share
+is the database and, with SQLite, its single writer.
 
 **Notification throughput: {n['fraction']:.0%} of Telegram's 30 messages/s** ({n['seconds']:.1f} s for
 {n['sent']}); 429s received {n['429']} (each honoured: {n['early']} requests came before their
