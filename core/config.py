@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     auto_approve_s: int = Field(3 * DAY_S, ge=0, le=30 * DAY_S, validation_alias="HITBOT_AUTO_APPROVE_S")
     max_batch_rows: int = Field(5_000, ge=1, le=100_000, validation_alias="HITBOT_MAX_BATCH_ROWS")
     alerts_per_hour: int = Field(10, ge=1, le=1_000, validation_alias="HITBOT_ALERTS_PER_HOUR")
+    low_balance_cents: int = Field(500, ge=0, le=10**9, validation_alias="HITBOT_LOW_BALANCE_CENTS")
     sweep_batch: int = Field(500, ge=1, le=100_000, validation_alias="HITBOT_SWEEP_BATCH")
     log_level: str = Field("INFO", validation_alias="HITBOT_LOG_LEVEL")
     payment_provider_token: SecretStr | None = Field(None, validation_alias="HITBOT_PAYMENT_PROVIDER_TOKEN")

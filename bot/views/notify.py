@@ -189,6 +189,14 @@ def _credited(e: OutboxEvent) -> Rendered:
     return f"💰 <b>+{_amount(p)}</b> added to your balance ({_reason(p.get('reason'), 300)}).", keyboard([BALANCE])
 
 
+@renders("balance.low")
+def _low(e: OutboxEvent) -> Rendered:
+    left = _p(e).get("available_cents")
+    amount = f": <b>{money(int(left))}</b> left" if isinstance(left, int) else ""
+    return (f"⚠️ Your balance is low{amount}. Top up with /topup to keep posting HITs and paying bonuses.",
+            keyboard([BALANCE]))
+
+
 @renders("payout.requested")
 def _payout_requested(e: OutboxEvent) -> Rendered:
     p = _p(e)

@@ -139,6 +139,15 @@ def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | Non
         return payout
 
 
+def warn_if_low(*, user_id: int, spent_cents: int, now: datetime) -> None:
+    """Inside the spending transaction: tell a requester once when this spend took their
+    balance below HITBOT_LOW_BALANCE_CENTS (again only after it has been above it)."""
+    threshold = get_settings().low_balance_cents
+    after = ledger.balance(ledger.available(user_id))
+    if threshold and after < threshold <= after + spent_cents:
+        emit("balance.low", user_id=user_id, now=now, available_cents=after, threshold_cents=threshold)
+
+
 def recent_payouts(*, worker_id: int, limit: int = 5) -> list[Payout]:
     """The worker's latest payouts, open ones first (for /withdraw)."""
     rows = list(Payout.select().where(Payout.worker == worker_id).order_by(Payout.id.desc()).limit(max(1, min(limit, 50))))

@@ -9,6 +9,7 @@ from core.db import for_update, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Hit, HitStatus
 from core.outbox import emit
+from core.services.accounts import warn_if_low
 from core.specs import MAX_LIFETIME_S, format_duration
 
 
@@ -55,6 +56,7 @@ def add_assignments(*, requester_id: int, hit_id: int, count: int, now: datetime
                                  (ledger.escrow(hit.id), hit.unit_cost_cents * count)],
                            now=now, memo=f"{count} more assignments on HIT {hit.id}"):
             raise StaleAction("Those assignments were already added.")  # rolls the slots back too
+        warn_if_low(user_id=requester_id, spent_cents=hit.unit_cost_cents * count, now=now)
         emit("hits.published", user_id=None, now=now, hit_ids=[hit.id], requester_id=requester_id)
         return Hit.get_by_id(hit.id)
 

@@ -12,6 +12,7 @@ from core.errors import BatchInvalid, HitbotError, InsufficientFunds, StaleActio
 from core.models import Account, Batch, Entry, Hit, HitRequirement, LedgerTxn, QualificationType, Question, User
 from core.money import fee_for, format_money, parse_amount
 from core.outbox import emit
+from core.services.accounts import warn_if_low
 from core.services.users import get_user
 from core.specs import HitSpec, RequirementSpec, parse_spec
 
@@ -135,6 +136,7 @@ def publish_hit(*, requester_id: int, spec: HitSpec | dict, now: datetime, key: 
         )
         if not moved:
             raise StaleAction("This HIT was already published.")
+        warn_if_low(user_id=requester.id, spent_cents=cost.total_cents, now=now)
         emit("hits.published", user_id=None, now=now, hit_ids=[hit.id], requester_id=requester.id)
     return hit
 
@@ -229,6 +231,7 @@ def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[d
         if not ledger.post(key=f"batch:{key}" if key else f"batch:{batch.id}", kind="publish", legs=legs,
                            now=now, memo=f"escrow for batch {batch.id}"):
             raise StaleAction("This batch was already published.")
+        warn_if_low(user_id=requester.id, spent_cents=total, now=now)
         emit("hits.published", user_id=None, now=now, hit_ids=hit_ids, requester_id=requester.id)
     return batch
 

@@ -12,6 +12,7 @@ from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
 from core.money import fee_for, format_money
 from core.outbox import emit
+from core.services.accounts import warn_if_low
 from core.services.users import get_user
 
 REVERSAL_WINDOW = timedelta(days=30)
@@ -133,6 +134,7 @@ def bonus(*, requester_id: int, assignment_id: int, amount_cents: int, reason: s
                     legs=[(ledger.available(requester_id), -(amount_cents + fee)),
                           (ledger.available(assignment.worker_id), amount_cents), (ledger.fees(), fee)],
                     now=now, memo=reason[:200])
+        warn_if_low(user_id=requester_id, spent_cents=amount_cents + fee, now=now)
         emit("bonus.paid", user_id=assignment.worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
              amount_cents=amount_cents, reason=reason)
         return row

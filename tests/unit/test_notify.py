@@ -102,6 +102,8 @@ def test_real_events_of_every_kind_render(database):
     work.expire_assignment(assignment_id=late.id, now=late.deadline + timedelta(seconds=1))
     manage.close_hit(requester_id=rita.id, hit_id=h2.id, now=NOW + timedelta(minutes=20))
     accounts.credit(admin_id=ADMIN_ID, user_id=wes.id, amount_cents=500, reason="welcome", now=NOW, key="c1")
+    lou = f.requester(6_00, name="Lou")
+    f.hit(lou.id, reward="1.00", assignments=1)  # 1.20 escrowed -> 4.80 left: below $5.00
     p1 = accounts.withdraw(worker_id=wes.id, now=NOW, key="w1", amount_cents=200)
     accounts.settle_payout(payout_id=p1.id, now=NOW, provider_ref="r1")
     p2 = accounts.withdraw(worker_id=wes.id, now=NOW, key="w2", amount_cents=150)
@@ -140,6 +142,7 @@ def test_real_events_of_every_kind_render(database):
     assert [n.text for n in credits] == ["💰 <b>+$5.00</b> added to your balance (welcome)."]
     assert "<b>$2.00</b> is on its way" in by["payout.paid"] and "bank said no" in by["payout.failed"]
     assert "Payout #" in by["payout.requested"]
+    assert "Your balance is low: <b>$4.80</b> left" in by["balance.low"] and seen["balance.low"].chat_id == lou.id
     assert "Cat expert" in by["qualification.granted"] and "taken away" in by["qualification.revoked"]
     assert by["hit.expired"].startswith("⌛ “Second” was ended early")
     assert by["assignment.expired"].startswith("⌛ Time ran out on “Second”")
