@@ -7,7 +7,7 @@ from peewee import IntegrityError
 
 from core import ledger
 from core.config import get_settings
-from core.db import db, for_update, tx
+from core.db import db, for_update, is_sqlite, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
 from core.money import fee_for, format_money
@@ -62,6 +62,7 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
                     (Assignment.id == assignment.id) & where).execute() != 1:
                 raise StaleAction("This submission was already reviewed.")
             _pay(hit, assignment, ledger.escrow(hit.id), now)
+            _lock_users(assignment.worker_id, hit.requester_id)
             User.update(approved_n=User.approved_n + 1).where(User.id == assignment.worker_id).execute()
             _count_review(hit, assignment, now)
         elif assignment.status == S.REJECTED and not auto:
@@ -83,6 +84,18 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
         return Assignment.get_by_id(assignment.id)
 
 
+def _lock_users(*user_ids: int) -> None:
+    """Lock these users' rows in id order before updating their counters. A decision updates the
+    worker and the requester; two people approving each other's work at once would otherwise
+    take the same two rows in opposite orders and deadlock."""
+    if is_sqlite():
+        return  # its write lock already serialises
+    # NO KEY UPDATE is what an UPDATE of a counter takes: it must not start conflicting with the
+    # key-share locks that inserts referencing a user (ratings, answers) take.
+    list(User.select(User.id).where(User.id.in_(sorted(set(user_ids)))).order_by(User.id)
+         .for_update("FOR NO KEY UPDATE"))
+
+
 def _count_review(hit: Hit, assignment: Assignment, now: datetime) -> None:
     if assignment.submitted_at is not None:
         waited = max(0, int((now - assignment.submitted_at).total_seconds()))
@@ -102,6 +115,7 @@ def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetim
                     legs=[(ledger.escrow(hit.id), -hit.unit_cost_cents),
                           (ledger.available(hit.requester_id), hit.unit_cost_cents)],
                     now=now, memo=f"rejected work on HIT {hit.id}")
+        _lock_users(assignment.worker_id, hit.requester_id)
         User.update(rejected_n=User.rejected_n + 1).where(User.id == assignment.worker_id).execute()
         _count_review(hit, assignment, now)
         emit("assignment.rejected", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
