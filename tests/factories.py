@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from core.services import accounts, publishing, users
+from core import ledger
+from core.models import Question
+from core.services import accounts, publishing, users, work
 from tests.conftest import ADMIN_ID, NOW
 
 _ids = itertools.count(1001)
@@ -45,3 +47,20 @@ def spec(**overrides) -> dict:
 
 def hit(requester_id: int, *, now: datetime = NOW, **overrides):
     return publishing.publish_hit(requester_id=requester_id, spec=spec(**overrides), now=now)
+
+
+def submitted(requester_id: int, workers: int, now: datetime, **hit_fields) -> list:
+    """A HIT of the requester's with `workers` new workers' submissions (each answered "cat")."""
+    h = hit(requester_id, reward="0.50", assignments=workers, **hit_fields)
+    question = Question.get((Question.hit == h.id) & (Question.key == "animal"))
+    done = []
+    for _ in range(workers):
+        w = user()
+        a = work.accept(worker_id=w.id, hit_id=h.id, now=now)
+        work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=question.id, value="cat", now=now)
+        done.append(work.submit(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=1)))
+    return done
+
+
+def available(user_id: int) -> int:
+    return ledger.balance(ledger.available(user_id))

@@ -40,21 +40,6 @@ def race(request):
     return request.getfixturevalue("process_racer").run
 
 
-def _submitted(requester_id: int, workers: int, now, **hit_fields) -> list[Assignment]:
-    hit = f.hit(requester_id, reward="0.50", assignments=workers, **hit_fields)
-    question = Question.get((Question.hit == hit.id) & (Question.key == "animal"))
-    done = []
-    for _ in range(workers):
-        w = f.user()
-        a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
-        work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=question.id, value="cat", now=now)
-        done.append(work.submit(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=1)))
-    return done
-
-
-def _avail(user_id: int) -> int:
-    return ledger.balance(ledger.available(user_id))
-
 
 def test_200_workers_racing_for_10_slots_get_exactly_10(race, now):
     r = f.requester()
@@ -88,23 +73,23 @@ def test_one_worker_pressing_accept_50_times_at_once_holds_one_slot(race, now):
 
 def test_50_concurrent_approvals_of_one_submission_pay_once(race, now):
     r = f.requester()
-    (a,) = _submitted(r.id, 1, now)
-    before = _avail(r.id)
+    (a,) = f.submitted(r.id, 1, now)
+    before = f.available(r.id)
 
     outcomes = race([(review.approve, {"requester_id": r.id, "assignment_id": a.id, "now": now})] * 50)
 
     assert Counter(kind for kind, _ in outcomes) == {"ok": 1, "StaleAction": 49}
-    assert _avail(a.worker_id) == REWARD
+    assert f.available(a.worker_id) == REWARD
     assert ledger.balance(ledger.fees()) == 10
     assert LedgerTxn.select().where(LedgerTxn.kind == "approve").count() == 1
     assert Assignment.get_by_id(a.id).status == S.APPROVED
-    assert _avail(r.id) == before  # paid from escrow, not twice from anywhere
+    assert f.available(r.id) == before  # paid from escrow, not twice from anywhere
     check_invariants()
 
 
 def test_approve_all_racing_single_approvals_and_the_sweep_pays_each_submission_once(race, now):
     r = f.requester()
-    subs = _submitted(r.id, 10, now, auto_approve="1h")
+    subs = f.submitted(r.id, 10, now, auto_approve="1h")
     hit_id = subs[0].hit_id
     calls = [(submissions.approve_all, {"requester_id": r.id, "hit_id": hit_id, "up_to_id": subs[-1].id,
                                          "now": now})] * 3
@@ -116,7 +101,7 @@ def test_approve_all_racing_single_approvals_and_the_sweep_pays_each_submission_
     outcomes = race(calls)
 
     assert {kind for kind, _ in outcomes} <= {"ok", "StaleAction"}
-    assert all(_avail(a.worker_id) == REWARD for a in subs)
+    assert all(f.available(a.worker_id) == REWARD for a in subs)
     assert LedgerTxn.select().where(LedgerTxn.kind == "approve").count() == 10
     assert Assignment.select().where(Assignment.status == S.APPROVED).count() == 10
     assert ledger.balance(ledger.escrow(hit_id)) == 0
@@ -126,8 +111,8 @@ def test_approve_all_racing_single_approvals_and_the_sweep_pays_each_submission_
 
 def test_approve_racing_reject_decides_once_and_moves_the_money_once(race, now):
     r = f.requester()
-    subs = _submitted(r.id, 6, now)
-    before = _avail(r.id)
+    subs = f.submitted(r.id, 6, now)
+    before = f.available(r.id)
     calls = []
     for a in subs:
         calls += [(review.approve, {"requester_id": r.id, "assignment_id": a.id, "now": now})] * 4
@@ -140,9 +125,9 @@ def test_approve_racing_reject_decides_once_and_moves_the_money_once(race, now):
     approved = [a for a in subs if Assignment.get_by_id(a.id).status == S.APPROVED]
     rejected = [a for a in subs if Assignment.get_by_id(a.id).status == S.REJECTED]
     assert len(approved) + len(rejected) == 6
-    assert all(_avail(a.worker_id) == REWARD for a in approved)
-    assert all(_avail(a.worker_id) == 0 for a in rejected)
-    assert _avail(r.id) == before + 60 * len(rejected)  # each rejection refunds its slot once
+    assert all(f.available(a.worker_id) == REWARD for a in approved)
+    assert all(f.available(a.worker_id) == 0 for a in rejected)
+    assert f.available(r.id) == before + 60 * len(rejected)  # each rejection refunds its slot once
     assert ledger.balance(ledger.escrow(subs[0].hit_id)) == 0
     check_invariants()
 
@@ -170,16 +155,16 @@ def test_concurrent_withdrawals_and_credits_never_overdraw(race, now):
     paid_out = sum(p.amount_cents for p in Payout.select())
     ok_withdrawals = sum(1 for (fn, _), (kind, _) in zip(calls, outcomes) if fn is accounts.withdraw and kind == "ok")
     assert Payout.select().count() == ok_withdrawals
-    assert _avail(w.id) >= 0
-    assert _avail(w.id) + paid_out == 10_00 + 20 * 50
+    assert f.available(w.id) >= 0
+    assert f.available(w.id) + paid_out == 10_00 + 20 * 50
     assert ledger.balance(ledger.payout_pending(w.id)) == paid_out
     check_invariants()
 
 
 def test_racing_bonuses_with_one_key_pay_one_bonus(race, now):
     r = f.requester()
-    (a,) = _submitted(r.id, 1, now)
-    before = _avail(r.id)
+    (a,) = f.submitted(r.id, 1, now)
+    before = f.available(r.id)
     same = [(review.bonus, {"requester_id": r.id, "assignment_id": a.id, "amount_cents": 50,
                             "reason": "Great work", "now": now, "key": "thanks"})] * 30
     distinct = [(review.bonus, {"requester_id": r.id, "assignment_id": a.id, "amount_cents": 50,
@@ -193,8 +178,8 @@ def test_racing_bonuses_with_one_key_pay_one_bonus(race, now):
     assert same_kinds == {"ok": 1, "StaleAction": 29}
     assert all(kind == "ok" for (_, kw), (kind, _) in zip(calls, outcomes) if kw["key"] != "thanks")
     assert Bonus.select().count() == 6
-    assert _avail(a.worker_id) == 6 * 50
-    assert _avail(r.id) == before - 6 * 60  # 50 + 20% fee each
+    assert f.available(a.worker_id) == 6 * 50
+    assert f.available(r.id) == before - 6 * 60  # 50 + 20% fee each
     check_invariants()
 
 
@@ -220,7 +205,7 @@ def test_closing_a_hit_while_workers_accept_return_and_time_out_keeps_escrow_exa
     active = Assignment.select().where((Assignment.hit == hit.id) & (Assignment.status == S.ACCEPTED)).count()
     assert ledger.balance(ledger.escrow(hit.id)) == active * 60
     spent = ledger.balance(ledger.escrow(hit.id))
-    assert _avail(r.id) == 200_00 - spent
+    assert f.available(r.id) == 200_00 - spent
     check_invariants()
 
 
@@ -229,7 +214,7 @@ def test_ratings_racing_submissions_the_quality_rule_rejects(race, now):
     (when the requester's control-answer rule rejects it) the requester. Neither may deadlock."""
     r = f.requester(200_00)
     quality.set_policy(requester_id=r.id, min_accuracy=60, min_gold=1, action="reject")
-    raters = _submitted(r.id, 8, now)
+    raters = f.submitted(r.id, 8, now)
     for a in raters:
         review.approve(requester_id=r.id, assignment_id=a.id, now=now)
     template = f.spec(title="Label ${name}", assignments=12)
@@ -255,7 +240,7 @@ def test_ratings_racing_submissions_the_quality_rule_rejects(race, now):
     requester = User.get_by_id(r.id)
     assert requester.rating_n == 8 and requester.rating_sum == sum(1 + i % 5 for i in range(8))
     assert Hit.get_by_id(gold_hit.id).requester_score == round(requester.rating_avg * 100)
-    assert _avail(r.id) == 200_00 - 8 * 60  # the rejected slots' escrow is back (the HIT stays open)
+    assert f.available(r.id) == 200_00 - 8 * 60  # the rejected slots' escrow is back (the HIT stays open)
     check_invariants()
 
 

@@ -9,14 +9,13 @@ import random
 import signal
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 
 from core import ledger
-from core.models import Assignment, AssignmentStatus as S, Bonus, LedgerTxn, Payout, Question
+from core.models import Assignment, AssignmentStatus as S, Bonus, LedgerTxn, Payout
 from core.errors import StaleAction
-from core.services import accounts, review, work
+from core.services import accounts, review
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.integration import crash_child
@@ -51,21 +50,6 @@ def _calls_made(fn, kwargs: dict) -> int:
     return points.count
 
 
-def _submitted(requester_id: int, n: int, now) -> list[Assignment]:
-    hit = f.hit(requester_id, reward="0.50", assignments=n)
-    question = Question.get((Question.hit == hit.id) & (Question.key == "animal"))
-    done = []
-    for _ in range(n):
-        w = f.user()
-        a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
-        work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=question.id, value="cat", now=now)
-        done.append(work.submit(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=1)))
-    return done
-
-
-def _avail(user_id: int) -> int:
-    return ledger.balance(ledger.available(user_id))
-
 
 def _retry(fn, kwargs: dict) -> str:
     try:
@@ -77,7 +61,7 @@ def _retry(fn, kwargs: dict) -> str:
 
 def test_approve_killed_at_every_point_pays_exactly_once_after_a_retry(database, forkserver, now):
     r = f.requester()
-    warm_up, calibration, *subs = _submitted(r.id, 40, now)
+    warm_up, calibration, *subs = f.submitted(r.id, 40, now)
     review.approve(requester_id=r.id, assignment_id=warm_up.id, now=now)  # creates the fees account
     n = _calls_made(review.approve, {"requester_id": r.id, "assignment_id": calibration.id, "now": now})
     points = list(range(1, n + 2))  # every call, and just after the operation returned
@@ -93,9 +77,9 @@ def test_approve_killed_at_every_point_pays_exactly_once_after_a_retry(database,
         check_invariants()
         assert Assignment.get_by_id(a.id).status == S.APPROVED
         assert LedgerTxn.select().where(LedgerTxn.key == f"approve:{a.id}").count() == 1
-        assert _avail(a.worker_id) == REWARD, kill_at
+        assert f.available(a.worker_id) == REWARD, kill_at
         assert _retry(review.approve, kwargs) == "already done"  # and a third press changes nothing
-        assert _avail(a.worker_id) == REWARD
+        assert f.available(a.worker_id) == REWARD
 
     # Every kill up to and including COMMIT left nothing behind (the retry paid); the kill after
     # the operation returned left it paid (the retry found it done).
@@ -120,7 +104,7 @@ def test_withdraw_killed_at_every_point_moves_money_exactly_once_after_a_retry(d
         retries[_retry(accounts.withdraw, kwargs)] += 1
         check_invariants()
         assert Payout.select().where(Payout.key == f"payout:crash{kill_at}").count() == 1
-        assert _avail(w.id) == 100_00 - 100 * round_no, kill_at
+        assert f.available(w.id) == 100_00 - 100 * round_no, kill_at
         assert ledger.balance(ledger.payout_pending(w.id)) == 100 * round_no
         assert _retry(accounts.withdraw, kwargs) == "already done"
 
@@ -129,8 +113,8 @@ def test_withdraw_killed_at_every_point_moves_money_exactly_once_after_a_retry(d
 
 def test_bonus_killed_at_every_point_pays_exactly_once_after_a_retry(database, forkserver, now):
     r = f.requester()
-    (a,) = _submitted(r.id, 1, now)
-    start = _avail(r.id)
+    (a,) = f.submitted(r.id, 1, now)
+    start = f.available(r.id)
     bonus = {"requester_id": r.id, "assignment_id": a.id, "amount_cents": 50, "reason": "Great work", "now": now}
     review.bonus(**bonus, key="warm-up")
     n = _calls_made(review.bonus, {**bonus, "key": "calibration"})
@@ -145,8 +129,8 @@ def test_bonus_killed_at_every_point_pays_exactly_once_after_a_retry(database, f
         retries[_retry(review.bonus, kwargs)] += 1
         check_invariants()
         assert Bonus.select().where(Bonus.key == f"bonus:crash{kill_at}").count() == 1
-        assert _avail(a.worker_id) == 50 * round_no, kill_at
-        assert _avail(r.id) == start - 60 * round_no  # 50 and the 20% fee, once
+        assert f.available(a.worker_id) == 50 * round_no, kill_at
+        assert f.available(r.id) == start - 60 * round_no  # 50 and the 20% fee, once
         assert _retry(review.bonus, kwargs) == "already done"
 
     assert retries == {"done by the retry": n, "already done": 1}
@@ -167,7 +151,7 @@ def test_topup_killed_at_every_point_credits_exactly_once_after_a_retry(database
         retries[_retry(accounts.topup, kwargs)] += 1
         check_invariants()
         assert LedgerTxn.select().where(LedgerTxn.key == f"topup:charge{kill_at}").count() == 1
-        assert _avail(r.id) == 500 * round_no, kill_at
+        assert f.available(r.id) == 500 * round_no, kill_at
         assert _retry(accounts.topup, kwargs) == "already done"
 
     assert retries == {"done by the retry": n, "already done": 1}
@@ -177,7 +161,7 @@ def test_busy_money_process_killed_at_random_moments_loses_and_doubles_nothing(d
     """Kills from outside at random times: inside the driver, mid-network, between operations."""
     f.user("Admin", user_id=ADMIN_ID)
     r = f.requester(500_00)
-    subs = _submitted(r.id, 60, now)
+    subs = f.submitted(r.id, 60, now)
     w = f.user()
     accounts.credit(admin_id=ADMIN_ID, user_id=w.id, amount_cents=100_00, reason="earnings", now=now, key="e")
     calls = []
@@ -214,7 +198,7 @@ def test_busy_money_process_killed_at_random_moments_loses_and_doubles_nothing(d
 
     assert by_child and by_retry, (by_child, by_retry)
     assert all(Assignment.get_by_id(a.id).status == S.APPROVED for a in subs)
-    assert all(_avail(a.worker_id) == REWARD for a in subs)
+    assert all(f.available(a.worker_id) == REWARD for a in subs)
     assert LedgerTxn.select().where(LedgerTxn.kind == "approve").count() == len(subs)
     assert Payout.select().count() == len(subs)
-    assert _avail(w.id) == 100_00 - 100 * len(subs)
+    assert f.available(w.id) == 100_00 - 100 * len(subs)
