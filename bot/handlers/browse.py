@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks, input as waiting
+from bot import callbacks, input as waiting, materials
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import browse as views
 from core.errors import StaleAction
@@ -145,6 +145,7 @@ async def send_preview(message: Message, context: Context, me: int, hit_id: int,
     text, markup = views.preview(p, rs, now(context), user.timezone, back_page, mine=p.requester.id == me,
                                  holding=held.id if held else None)
     await reply_or_edit(message, text, markup, edit=edit)
+    await materials.send(context.bot, message.chat_id, p.hit)
 
 
 @on_button

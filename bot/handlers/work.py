@@ -11,9 +11,9 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import callbacks, input as waiting
+from bot import callbacks, input as waiting, materials
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import work as views
+from bot.views import materials as material_views, work as views
 from core.errors import DeadlinePassed, NotAllowed, StaleAction, ValidationFailed
 from core.services import mywork, work
 from core.services.mywork import WorkState
@@ -69,8 +69,22 @@ async def accept(update: Update, context: Context, cb: callbacks.Callback) -> st
     state = await call(mywork.work_state, worker_id=me, assignment_id=a.id)
     user = await call(get_user, user_id=me)
     await msg.edit_text(views.accepted(state.hit, a, now(context), user.timezone), parse_mode="HTML")
+    await materials.send(context.bot, msg.chat_id, state.hit)
     await show(msg, context, me, state)
     return "Accepted. Good luck!"
+
+
+@on_button
+async def instructions(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """The description and materials again, then the question the worker is on, below them."""
+    me, msg = update.effective_user.id, update.effective_message
+    state = await call(mywork.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
+    items = material_views.of(state.hit)
+    await context.bot.send_message(msg.chat_id, material_views.instructions(state.hit, items), parse_mode="HTML")
+    await materials.send(context.bot, msg.chat_id, state.hit, items)
+    await _drop_buttons(context, msg.chat_id, msg.message_id)
+    await show(msg, context, me, state)
+    return None
 
 
 async def _answered(update: Update, context: Context, cb: callbacks.Callback, value: object) -> None:
@@ -260,5 +274,5 @@ def register(app: Application) -> None:
     for verb, fn, nargs in (("acc", accept, 1), ("ch", choose, 3), ("rt", choose, 3), ("mt", toggle, 3),
                             ("md", multi_done, 2), ("sk", skip, 2), ("bk", go_to, 2), ("gq", go_to, 2),
                             ("sm", summary, 1), ("sub", submit, 1), ("ret", ask_return, 1),
-                            ("rety", confirm_return, 1), ("go", resume, 1)):
+                            ("rety", confirm_return, 1), ("go", resume, 1), ("ins", instructions, 1)):
         app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("w", verb, nargs)))

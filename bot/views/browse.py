@@ -7,6 +7,7 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.views import materials
 from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money, stars
 from core.services.browse import MAX_KEYWORD, SORTS, Filters, Preview
 from core.services.browsing import BrowsePage
@@ -122,6 +123,7 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
     lines = [f"📄 <b>{esc(h.title)}</b>"]
     if h.description:
         lines.append(esc(clip(h.description, 600)))
+    lines += materials.lines(materials.of(h))
     lines += [
         "",
         _requester_line(p, rs),

@@ -27,6 +27,16 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def esc_clip(text: str, limit: int) -> str:
+    """Escaped text of at most `limit` characters, cut before escaping so no entity breaks."""
+    raw = clip(text, limit)
+    out = esc(raw)
+    while len(out) > limit and len(raw) > 1:
+        raw = clip(raw, max(1, len(raw) * 3 // 4))
+        out = esc(raw)
+    return out
+
+
 def duration(seconds: float) -> str:
     """Short human duration: 45s, 12m, 3h 5m, 2d 4h."""
     s = max(0, int(seconds))

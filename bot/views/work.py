@@ -6,22 +6,13 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money
+from bot.views import materials
+from bot.views.common import button, clip, countdown, duration, esc, esc_clip, fit, keyboard, local_time, money
 from core.models import Assignment, Hit, Question
 from core.services.mywork import WorkState
 from core.specs import MAX_TEXT_ANSWER
 
 MAX_ANSWER_SHOWN = 300
-
-
-def esc_clip(text: str, limit: int) -> str:
-    """Escaped text of at most `limit` characters, cut before escaping so no entity breaks."""
-    raw = clip(text, limit)
-    out = esc(raw)
-    while len(out) > limit and len(raw) > 1:
-        raw = clip(raw, max(1, len(raw) * 3 // 4))
-        out = esc(raw)
-    return out
 
 
 def _fmt(x: float) -> str:
@@ -97,6 +88,8 @@ def question(state: WorkState, now: datetime, picked: list[int] | None = None) -
         nav.append(button("⏭ Skip", callbacks.make("w", "sk", a.id, q.id)))
     nav.append(button("📋 Summary", callbacks.make("w", "sm", a.id)))
     rows.append(nav)
+    if materials.has_instructions(state.hit):
+        rows.append([button("📄 Instructions", callbacks.make("w", "ins", a.id))])
     return fit("\n".join(lines)), keyboard(rows)
 
 
@@ -135,8 +128,13 @@ def return_confirm(state: WorkState) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def accepted(hit: Hit, a: Assignment, now: datetime, tz: str | None) -> str:
-    return (f"✅ Accepted “{esc(hit.title)}” for {money(hit.reward_cents)}.\n"
-            f"⏳ Submit by {local_time(a.deadline, tz)} ({countdown(a.deadline, now)}). The first question follows.")
+    """The preview, once accepted: the deadline and, again, what to work from."""
+    lines = [f"✅ Accepted “{esc(hit.title)}” for {money(hit.reward_cents)}.",
+             f"⏳ Submit by {local_time(a.deadline, tz)} ({countdown(a.deadline, now)}). The first question follows."]
+    if hit.description:
+        lines += ["", esc_clip(hit.description, 1500)]
+    lines += materials.lines(materials.of(hit))
+    return fit("\n".join(lines))
 
 
 def submitted(state: WorkState, now: datetime) -> str:

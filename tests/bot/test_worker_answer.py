@@ -66,7 +66,8 @@ async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, cloc
     assert edit.text.endswith("Question 1 of 10: Which animal?\n→ <b>dog</b>") and not edit.buttons
     q2 = sent(calls)[0]
     assert "Question 2 of 10" in q2.text and "Which colours?" in q2.text
-    assert [lbl for lbl, _ in q2.buttons] == ["⬜ red", "⬜ green", "⬜ blue", "✔️ Done", "⬅️ Back", "📋 Summary"]
+    assert [lbl for lbl, _ in q2.buttons] == ["⬜ red", "⬜ green", "⬜ blue", "✔️ Done", "⬅️ Back", "📋 Summary",
+                                          "📄 Instructions"]
     # multiple choice: toggles (kept in the database), then Done; Done with nothing picked is refused
     assert alert(await bot.press_label(wes, "Done")) == "Pick at least one option, then press Done."
     await bot.press_label(wes, "blue")
@@ -261,7 +262,8 @@ async def test_exact_calls_for_accept_and_one_button_answer(bot):
     assert calls[1].text == ("📝 <b>Label the photo</b> · ⏳ 10m left\nQuestion 1 of 2\n\nWhich animal?\n"
                              "<i>Tap one of the buttons.</i>")
     assert calls[1].buttons == [("cat", f"w:ch:{a.id}:{animal.id}:0"), ("dog", f"w:ch:{a.id}:{animal.id}:1"),
-                                ("bird", f"w:ch:{a.id}:{animal.id}:2"), ("📋 Summary", f"w:sm:{a.id}")]
+                                ("bird", f"w:ch:{a.id}:{animal.id}:2"), ("📋 Summary", f"w:sm:{a.id}"),
+                                ("📄 Instructions", f"w:ins:{a.id}")]
     assert calls[1].params["parse_mode"] == "HTML"
     question = bot.tg.last_message(wes.id).message_id
     calls = await bot.press(wes, f"w:ch:{a.id}:{animal.id}:2", question)
@@ -271,7 +273,7 @@ async def test_exact_calls_for_accept_and_one_button_answer(bot):
     assert calls[1].text == ("📝 <b>Label the photo</b> · ⏳ 10m left\nQuestion 2 of 2 (optional)\n\n"
                              "Anything else?\n<i>Send your answer as a text message (1–200 characters).</i>")
     assert calls[1].buttons == [("⬅️ Back", f"w:bk:{a.id}:0"), ("⏭ Skip", f"w:sk:{a.id}:{notes.id}"),
-                                ("📋 Summary", f"w:sm:{a.id}")]
+                                ("📋 Summary", f"w:sm:{a.id}"), ("📄 Instructions", f"w:ins:{a.id}")]
     assert all(len(data.encode()) < 64 for _, data in calls[1].buttons)
 
 

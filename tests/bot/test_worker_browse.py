@@ -154,10 +154,11 @@ async def test_accept_shows_deadline_and_first_question(bot):
     assert alert(calls) == "Accepted. Good luck!"
     edit = next(c for c in calls if c.method == "editMessageText")
     assert edit.text == ("✅ Accepted “Label the photo” for $0.50.\n"
-                         "⏳ Submit by 12:10 UTC (10m left). The first question follows.")
+                         "⏳ Submit by 12:10 UTC (10m left). The first question follows.\n\n"
+                         "Say what is in the picture.")
     q = [c for c in calls if c.method == "sendMessage"][-1]
     assert "Question 1 of 2" in q.text and "Which animal?" in q.text
-    assert [lbl for lbl, _ in q.buttons] == ["cat", "dog", "bird", "📋 Summary"]
+    assert [lbl for lbl, _ in q.buttons] == ["cat", "dog", "bird", "📋 Summary", "📄 Instructions"]
     assert Hit.get_by_id(hit.id).available == 2
     a = Assignment.get(Assignment.worker == wes.id)
     assert User.get_by_id(wes.id).prefs["awaiting"]["assignment_id"] == a.id

@@ -54,6 +54,7 @@ class FakeTelegram(BaseRequest):
         self._ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
         self.blocked: set[int] = set()
         self.files: dict[str, bytes] = {}
+        self.unreachable_urls: set[str] = set()  # sendPhoto with one of these fails as Telegram's would
 
     async def initialize(self) -> None:
         return None
@@ -81,6 +82,9 @@ class FakeTelegram(BaseRequest):
         if chat_id is not None and int(chat_id) in self.blocked:
             return 403, json.dumps({"ok": False, "error_code": 403,
                                     "description": "Forbidden: bot was blocked by the user"}).encode()
+        if api_method == "sendPhoto" and params.get("photo") in self.unreachable_urls:
+            return 400, json.dumps({"ok": False, "error_code": 400,
+                                    "description": "Bad Request: failed to get HTTP URL content"}).encode()
         result = self._result(api_method, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
