@@ -12,12 +12,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import review as views
+from bot.views import auto_decisions as auto_views, review as views
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.models import AssignmentStatus as S
 from core.money import parse_amount
-from core.services import review, submissions, users
+from core.services import quality, review, submissions, users
 from core.services.manage import owned_hit
 
 
@@ -219,6 +219,25 @@ async def rejections(update: Update, context: Context, cb: callbacks.Callback) -
     return None
 
 
+@on_button
+async def undo_rejection(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """↩️ Undo on the notice of an automatic rejection: approve and pay it."""
+    undone = await call(quality.undo_rejection, requester_id=update.effective_user.id, assignment_id=cb.arg(0),
+                        now=now(context))
+    await update.effective_message.edit_text(auto_views.undone_rejection(undone), parse_mode="HTML")
+    return auto_views.UNDONE_REJECTION_TOAST
+
+
+@on_button
+async def undo_block(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """↩️ Undo on the notice of an automatic block: unblock the worker."""
+    undone = await call(quality.undo_block, requester_id=update.effective_user.id, block_id=cb.arg(0),
+                        now=now(context))
+    text, toast = auto_views.undone_block(undone)
+    await update.effective_message.edit_text(text, parse_mode="HTML")
+    return toast
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("review", review_queue))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("reject"), reject_reason))
@@ -226,5 +245,6 @@ def register(app: Application) -> None:
     for verb, fn, nargs in (("apv", approve, 1), ("rej", reject, 1), ("bon", bonus, 1), ("blk", block, 1),
                             ("blky", block_answer, 1), ("blkn", block_answer, 1), ("rix", cancel_input, 1),
                             ("nxt", next_card, 1), ("apa", approve_all, 2), ("apay", approve_all, 2),
-                            ("apan", approve_all, 2), ("rm", review_mode, 1), ("rrj", rejections, 0)):
+                            ("apan", approve_all, 2), ("rm", review_mode, 1), ("rrj", rejections, 0),
+                            ("und", undo_rejection, 1), ("ubk", undo_block, 1)):
         app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("r", verb, nargs)))

@@ -145,7 +145,8 @@ def _approved(e: OutboxEvent) -> Rendered:
 @renders("assignment.rejected")
 def _rejected(e: OutboxEvent) -> Rendered:
     p = _p(e)
-    lines = [f"❌ Your work on {_title(p.get('hit_id'))} was rejected.", f"Reason: {_reason(p.get('feedback'))}",
+    how = " automatically by the requester's quality rule" if p.get("auto") else ""
+    lines = [f"❌ Your work on {_title(p.get('hit_id'))} was rejected{how}.", f"Reason: {_reason(p.get('feedback'))}",
              "You think that's wrong? You can appeal; the requester can still approve it."]
     rating = _rating_row(p.get("assignment_id"))
     if rating:
@@ -301,4 +302,4 @@ def _published(e: OutboxEvent) -> Rendered:
 
 
 # Features whose notices live in their own view modules register them here (after `renders`).
-from bot.views import digest  # noqa: E402,F401
+from bot.views import auto_decisions, digest  # noqa: E402,F401

@@ -6,17 +6,22 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
+from peewee import fn
+
 from core import aggregation
 from core.db import tx
-from core.errors import ValidationFailed
-from core.models import Answer, Assignment, AssignmentStatus as S, Hit, QualificationType, Question, User
-from core.models.quality import GoldStat
+from core.errors import StaleAction, ValidationFailed
+from core.models import Answer, Assignment, AssignmentStatus as S, Hit, QualificationType, Question, User, WorkerBlock
+from core.models.quality import Appeal, GoldStat
+from core.outbox import emit
 from core.services.qualifications import _upsert_grant
 from core.services.users import get_user, set_pref
 
 SKILL_QUAL = "gold accuracy"
 TOO_FAST_FRACTION = 1 / 3  # flagged when under a third of the median work time
 MIN_SAMPLES_FOR_SPEED = 5
+AUTO_BLOCK_REASON = "control-question accuracy"  # the block the rule made (and its Undo may lift)
+MAX_AUTO_REJECTIONS = 200  # failed pending submissions one rule run rejects at most
 
 
 @dataclass(frozen=True)
@@ -56,17 +61,23 @@ def gold_matches(question: Question, value: object) -> bool:
     return str(value).strip().lower() == str(gold).strip().lower()
 
 
+def _control_results(assignment_id: int, hit_id: int) -> tuple[int, int]:
+    """(control answers, right ones) in one submission; (0, 0) when its HIT has no control question."""
+    gold_qs = {q.id: q for q in Question.select().where((Question.hit == hit_id) & Question.gold.is_null(False))}
+    if not gold_qs:
+        return 0, 0
+    answers = {a.question_id: a.value for a in Answer.select().where((Answer.assignment == assignment_id)
+                                                                      & Answer.question.in_(list(gold_qs)))}
+    correct = sum(1 for qid, q in gold_qs.items() if qid in answers and gold_matches(q, answers[qid]))
+    return len(gold_qs), correct
+
+
 def score_gold(assignment: Assignment, now: datetime) -> tuple[int, int] | None:
     """Count this submission's control answers into the worker's skill with the requester.
     Runs inside submit's transaction. Returns (seen, correct) for this submission."""
-    gold_qs = {q.id: q for q in Question.select().where((Question.hit == assignment.hit_id)
-                                                        & Question.gold.is_null(False))}
-    if not gold_qs:
+    seen, correct = _control_results(assignment.id, assignment.hit_id)
+    if not seen:
         return None
-    answers = {a.question_id: a.value for a in Answer.select().where((Answer.assignment == assignment.id)
-                                                                      & Answer.question.in_(list(gold_qs)))}
-    seen = len(gold_qs)
-    correct = sum(1 for qid, q in gold_qs.items() if qid in answers and gold_matches(q, answers[qid]))
     hit = Hit.get_by_id(assignment.hit_id)
     (GoldStat.insert(requester=hit.requester_id, worker=assignment.worker_id, seen=seen, correct=correct)
      .on_conflict(conflict_target=[GoldStat.requester, GoldStat.worker],
@@ -79,26 +90,112 @@ def score_gold(assignment: Assignment, now: datetime) -> tuple[int, int] | None:
     return seen, correct
 
 
-def apply_policy(assignment: Assignment, now: datetime) -> str | None:
-    """The requester's automatic rule after a submission; returns what was done."""
+def failed_pending(*, requester_id: int, worker_id: int) -> list[Assignment]:
+    """The worker's submissions to this requester still waiting for review with at least one
+    wrong control answer, oldest first (bounded)."""
+    pending = (Assignment.select().join(Hit)
+               .where((Assignment.worker == worker_id) & (Hit.requester == requester_id)
+                      & (Assignment.status == S.SUBMITTED)
+                      & fn.EXISTS(Question.select(Question.id).where((Question.hit == Hit.id)
+                                                                     & Question.gold.is_null(False))))
+               .order_by(Assignment.id).limit(MAX_AUTO_REJECTIONS))
+    out = []
+    for a in pending:
+        seen, correct = _control_results(a.id, a.hit_id)
+        if correct < seen:
+            out.append(a)
+    return out
+
+
+def apply_policy(assignment: Assignment, now: datetime) -> bool:
+    """The requester's automatic rule after a submission. Once the worker has given at least
+    `min_gold` control answers to this requester and their accuracy is below the threshold,
+    it rejects the pending submissions whose control answers were wrong (never a right one),
+    and with the 'block' action blocks the worker. Each decision is told to the requester
+    (with Undo) and to the worker (with Appeal). True when this very submission was rejected."""
     from core.services import review  # review imports nothing from here; keep the cycle one-way at import
 
     hit = Hit.get_by_id(assignment.hit_id)
     requester = User.get_by_id(hit.requester_id)
     policy = Policy.of(requester)
     if policy.min_accuracy is None:
-        return None
+        return False
     stat = GoldStat.get_or_none((GoldStat.requester == requester.id) & (GoldStat.worker == assignment.worker_id))
     if stat is None or stat.seen < policy.min_gold or stat.skill >= policy.min_accuracy:
-        return None
-    reason = (f"Too many control answers were wrong: your accuracy is {stat.skill}%, "
-              f"this requester needs {policy.min_accuracy}%.")
-    review.reject(requester_id=requester.id, assignment_id=assignment.id, feedback=reason, now=now)
-    if policy.action == "block":
-        review.block_worker(requester_id=requester.id, worker_id=assignment.worker_id,
-                            reason="control-question accuracy", now=now)
-        return "blocked"
-    return "rejected"
+        return False
+    failed = failed_pending(requester_id=requester.id, worker_id=assignment.worker_id)
+    if not failed:
+        return False  # nothing wrong is waiting: a right answer is never the one acted on
+    numbers = {"worker_id": assignment.worker_id, "accuracy_pct": stat.skill, "min_accuracy": policy.min_accuracy,
+               "min_gold": policy.min_gold, "seen": stat.seen}
+    reason = (f"A control answer in this work was wrong, and too many of your control answers for this requester "
+              f"are: your accuracy is {stat.skill}%, this requester needs {policy.min_accuracy}%.")
+    rejected = []
+    for a in failed:
+        try:  # its own savepoint: the requester may have just decided an older one
+            review.reject(requester_id=requester.id, assignment_id=a.id, feedback=reason, now=now, auto=True)
+        except StaleAction:
+            continue
+        rejected.append(a)
+        emit("quality.rejected", user_id=requester.id, now=now, assignment_id=a.id, hit_id=a.hit_id, **numbers)
+    if not rejected:
+        return False
+    if policy.action == "block" and review.block_worker(requester_id=requester.id, worker_id=assignment.worker_id,
+                                                        reason=AUTO_BLOCK_REASON, now=now):
+        block = WorkerBlock.get((WorkerBlock.requester == requester.id) & (WorkerBlock.worker == assignment.worker_id))
+        emit("quality.blocked", user_id=requester.id, now=now, block_id=block.id, **numbers)
+        emit("worker.blocked", user_id=assignment.worker_id, now=now, block_id=block.id,
+             assignment_id=rejected[-1].id, hit_id=rejected[-1].hit_id, accuracy_pct=stat.skill,
+             min_accuracy=policy.min_accuracy)
+    return any(a.id == assignment.id for a in rejected)
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What the requester's notice shows once an automatic decision is undone."""
+
+    worker_name: str
+    hit_title: str | None = None  # for an undone rejection
+    amount_cents: int = 0
+
+
+def undo_rejection(*, requester_id: int, assignment_id: int, now: datetime) -> Undone:
+    """↩️ Undo on the notice of an automatic rejection: the work is approved and paid, as
+    'Approve instead' does, within the reversal window. A forged, repeated or late press is
+    StaleAction and changes nothing."""
+    from core.services import review
+
+    with tx():
+        a = Assignment.get_or_none(Assignment.id == assignment_id)
+        hit = Hit.get_or_none(Hit.id == a.hit_id) if a is not None else None
+        if (hit is None or hit.requester_id != requester_id or a.status != S.REJECTED or a.decided_at is None
+                or now - a.decided_at > review.REVERSAL_WINDOW):
+            raise StaleAction()
+        # An appeal still open on it is answered by the undo.
+        Appeal.update(outcome="approved", decided_at=now).where(
+            (Appeal.assignment == a.id) & Appeal.outcome.is_null()).execute()
+        try:
+            review.approve(requester_id=requester_id, assignment_id=a.id, now=now,
+                           feedback="Approved: the requester undid the automatic rejection.")
+        except StaleAction:  # decided meanwhile (another press, an appeal)
+            raise StaleAction() from None
+        return Undone(User.get_by_id(a.worker_id).display_name, hit.title, hit.reward_cents)
+
+
+def undo_block(*, requester_id: int, block_id: int, now: datetime) -> Undone:
+    """↩️ Undo on the notice of an automatic block: the worker is unblocked (and told), within the
+    reversal window. Only the rule's own block; a forged, repeated or late press is StaleAction."""
+    from core.services import review
+
+    with tx():
+        block = WorkerBlock.get_or_none(WorkerBlock.id == block_id)
+        if (block is None or block.requester_id != requester_id or block.reason != AUTO_BLOCK_REASON
+                or now - block.created_at > review.REVERSAL_WINDOW):
+            raise StaleAction()
+        if WorkerBlock.delete().where(WorkerBlock.id == block.id).execute() != 1:
+            raise StaleAction()
+        emit("worker.unblocked", user_id=block.worker_id, now=now, requester_id=requester_id)
+        return Undone(User.get_by_id(block.worker_id).display_name)
 
 
 def skill(*, requester_id: int, worker_id: int) -> int | None:
@@ -180,10 +277,11 @@ def profile(*, user_id: int) -> dict:
     return (get_user(user_id).prefs or {}).get("profile") or {"skills": [], "interests": []}
 
 
-def on_submitted(assignment_id: int, now: datetime) -> str | None:
-    """Hook run by submit in its transaction: score control answers, apply the rule."""
+def on_submitted(assignment_id: int, now: datetime) -> bool:
+    """Hook run by submit in its transaction: score control answers, apply the rule.
+    True when the rule rejected this very submission."""
     with tx():
         assignment = Assignment.get_by_id(assignment_id)
         if score_gold(assignment, now) is None:
-            return None
+            return False
         return apply_policy(assignment, now)

@@ -103,8 +103,9 @@ def _count_review(hit: Hit, assignment: Assignment, now: datetime) -> None:
             User.id == hit.requester_id).execute()
 
 
-def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetime) -> Assignment:
-    """Refuse a submission with a reason the worker sees; escrow goes back to the requester."""
+def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetime, auto: bool = False) -> Assignment:
+    """Refuse a submission with a reason the worker sees; escrow goes back to the requester.
+    auto: the requester's quality rule decided (the worker's notice says so)."""
     feedback = _clean(feedback, MAX_FEEDBACK, "A reason", required=True)
     with tx():
         assignment, hit = owned_assignment(requester_id, assignment_id)
@@ -119,7 +120,7 @@ def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetim
         User.update(rejected_n=User.rejected_n + 1).where(User.id == assignment.worker_id).execute()
         _count_review(hit, assignment, now)
         emit("assignment.rejected", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
-             hit_id=hit.id, feedback=feedback)
+             hit_id=hit.id, feedback=feedback, auto=auto)
         return Assignment.get_by_id(assignment.id)
 
 

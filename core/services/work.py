@@ -257,7 +257,7 @@ def submit(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
             hourly = hit.reward_cents * 3600 * hit.work_n // max(1, hit.work_s_total)
             Hit.update(hourly_cents=hourly).where(Hit.id == hit.id).execute()
         User.update(submitted_n=User.submitted_n + 1).where(User.id == worker_id).execute()
-        if quality.on_submitted(assignment.id, now) is None:  # else the requester's rule already decided
+        if not quality.on_submitted(assignment.id, now):  # else the requester's rule rejected it (and told them)
             emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
         emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
         return Assignment.get_by_id(assignment.id)

@@ -12,8 +12,8 @@ import pytest
 from bot import callbacks
 from bot.views import notify
 from bot.views.notify import Notice, render
-from core.models import OutboxEvent, Question
-from core.services import accounts, appeals, manage, qualifications, review, sweeps, work
+from core.models import OutboxEvent, Question, WorkerBlock
+from core.services import accounts, appeals, manage, publishing, qualifications, quality, review, sweeps, work
 from core.services.alerts import match_new_hits, subscribe
 from core.services.browse import Filters
 from tests import factories as f
@@ -111,6 +111,13 @@ def test_real_events_of_every_kind_render(database):
     qtype = qualifications.create_type(owner_id=rita.id, name="Cat expert", description="knows cats", now=NOW)
     qualifications.grant(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, value=90, now=NOW)
     qualifications.revoke(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, now=NOW)
+    gus = f.requester(20_00, name="Gus")  # a quality rule that rejects and blocks, then is undone
+    quality.set_policy(requester_id=gus.id, min_accuracy=60, min_gold=1, action="block")
+    gold = publishing.publish_batch(requester_id=gus.id, title="gold", template=f.spec(title="Gold", assignments=1),
+                                    rows=[{"_gold_animal": "dog"}], now=NOW)
+    failed = _submit(gold.hits[0], wes.id)  # "cat": wrong
+    block = quality.undo_block(requester_id=gus.id, block_id=WorkerBlock.get(WorkerBlock.requester == gus.id).id,
+                               now=NOW)
     seen, every = {}, []
     claimed = _claimed_patterns()
     for e in OutboxEvent.select().order_by(OutboxEvent.id):
@@ -144,6 +151,18 @@ def test_real_events_of_every_kind_render(database):
     assert "Payout #" in by["payout.requested"]
     assert "Your balance is low: <b>$4.80</b> left" in by["balance.low"] and seen["balance.low"].chat_id == lou.id
     assert "Cat expert" in by["qualification.granted"] and "taken away" in by["qualification.revoked"]
+    assert by["quality.rejected"].startswith("🤖 Your quality rule rejected Wes's work on “Gold”")
+    assert seen["quality.rejected"].chat_id == gus.id and "accuracy is 0%" in by["quality.rejected"]
+    assert [b.callback_data for row in seen["quality.rejected"].reply_markup.inline_keyboard for b in row] == \
+        [f"r:und:{failed.id}"]
+    assert by["quality.blocked"].startswith("🤖 Your quality rule blocked Wes from your HITs")
+    assert seen["quality.blocked"].reply_markup is None  # rendered after the undo: nothing left to undo
+    assert seen["worker.blocked"].chat_id == wes.id and "“Gold”" in by["worker.blocked"]
+    assert f"q:apl:{failed.id}" in [b.callback_data for row in seen["worker.blocked"].reply_markup.inline_keyboard
+                                    for b in row]
+    assert "can take their HITs again" in by["worker.unblocked"] and block.worker_name == "Wes"
+    auto = [n for n in every if n.chat_id == wes.id and "rejected automatically by the requester's quality rule" in n.text]
+    assert len(auto) == 1 and "accuracy is 0%" in auto[0].text
     assert by["hit.expired"].startswith("⌛ “Second” was ended early")
     assert by["assignment.expired"].startswith("⌛ Time ran out on “Second”")
     assert by["assignment.approved"].startswith("✅ Your work on “Label &lt;the&gt; photo” was approved")

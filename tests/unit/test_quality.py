@@ -215,3 +215,109 @@ def test_worker_profile_bounds(now):
     assert quality.profile(user_id=w.id)["skills"] == ["German", "birds"]
     with pytest.raises(ValidationFailed):
         quality.set_profile(user_id=w.id, skills=["x" * 41], interests=[])
+
+
+def gold_batch(r, now, gold_rows=("A", "D")):
+    """A 5-row batch (rows A-E), control answers "dog" on the given rows only."""
+    template = f.spec(title="Label ${name}", assignments=1)
+    rows = [{"name": n, "_gold_animal": "dog" if n in gold_rows else ""} for n in "ABCDE"]
+    batch = publishing.publish_batch(requester_id=r.id, title="gold", template=template, rows=rows, now=now)
+    return {h.title[-1]: h for h in batch.hits}
+
+
+def test_gold_rule_rejects_the_wrong_control_answer_never_the_right_one(now):
+    # Issue 13: `/quality 60 2 reject`; a worker answers control row A wrong, then control row D
+    # right. D was rejected and A left pending. The failed one is rejected, once the sample is met.
+    r, w = f.requester(100_00), f.user()
+    quality.set_policy(requester_id=r.id, min_accuracy=60, min_gold=2, action="reject")
+    hits = gold_batch(r, now)
+    a = do(w.id, hits["A"].id, now, "cat")
+    assert Assignment.get_by_id(a.id).status == "submitted"  # one control answer is too few to judge
+    b = do(w.id, hits["B"].id, now, "cat")  # no control answer on B: never judged by the rule
+    d = do(w.id, hits["D"].id, now, "dog")
+    assert quality.skill(requester_id=r.id, worker_id=w.id) == 50
+    assert Assignment.get_by_id(d.id).status == "submitted"  # right: never the one rejected
+    assert Assignment.get_by_id(b.id).status == "submitted"
+    failed = Assignment.get_by_id(a.id)
+    assert failed.status == "rejected" and "accuracy is 50%" in failed.feedback
+    # The requester still gets the right one to review, and is told of the automatic decision.
+    received = [e.payload["assignment_id"] for e in OutboxEvent.select().where(OutboxEvent.kind == "submission.received")]
+    assert d.id in received and b.id in received
+    told = OutboxEvent.get(OutboxEvent.kind == "quality.rejected")
+    assert told.user_id == r.id and told.payload["assignment_id"] == a.id
+    worker_told = OutboxEvent.get((OutboxEvent.kind == "assignment.rejected") & (OutboxEvent.user_id == w.id))
+    assert worker_told.payload["assignment_id"] == a.id and worker_told.payload["auto"] is True
+    # A later right answer acts on nothing; a later wrong one is rejected itself.
+    e = do(w.id, hits["E"].id, now, "cat")
+    assert Assignment.get_by_id(e.id).status == "submitted"  # no control answer on E
+    assert Assignment.select().where(Assignment.status == "rejected").count() == 1
+    check_invariants()
+
+
+def test_gold_rule_waits_for_the_minimum_sample_then_rejects_every_failed_pending_one(now):
+    r, w = f.requester(100_00), f.user()
+    quality.set_policy(requester_id=r.id, min_accuracy=60, min_gold=3, action="reject")
+    hits = gold_batch(r, now, gold_rows="ABCD")
+    a = do(w.id, hits["A"].id, now, "cat")
+    b = do(w.id, hits["B"].id, now, "cat")
+    assert {Assignment.get_by_id(x.id).status for x in (a, b)} == {"submitted"}  # 2 of 3 needed
+    c = do(w.id, hits["C"].id, now, "dog")  # 1 of 3 right: 33% < 60%
+    assert [Assignment.get_by_id(x.id).status for x in (a, b, c)] == ["rejected", "rejected", "submitted"]
+    assert OutboxEvent.select().where(OutboxEvent.kind == "quality.rejected").count() == 2
+    check_invariants()
+
+
+def test_undo_of_an_automatic_rejection_approves_and_pays_exactly_once(now):
+    r, w, other = f.requester(100_00), f.user(), f.requester(10_00)
+    quality.set_policy(requester_id=r.id, min_accuracy=60, min_gold=2, action="reject")
+    hits = gold_batch(r, now)
+    a = do(w.id, hits["A"].id, now, "cat")
+    do(w.id, hits["D"].id, now, "dog")
+    assert Assignment.get_by_id(a.id).status == "rejected"
+    before = ledger.balance(ledger.available(r.id))
+    with pytest.raises(StaleAction, match="no longer valid"):  # someone else's forged button
+        quality.undo_rejection(requester_id=other.id, assignment_id=a.id, now=now)
+    with pytest.raises(StaleAction, match="no longer valid"):  # a rejection older than the window
+        quality.undo_rejection(requester_id=r.id, assignment_id=a.id, now=now + review.REVERSAL_WINDOW
+                               + timedelta(days=1))
+    assert Assignment.get_by_id(a.id).status == "rejected" and ledger.balance(ledger.available(w.id)) == 0
+    done = quality.undo_rejection(requester_id=r.id, assignment_id=a.id, now=now + timedelta(hours=1))
+    assert Assignment.get_by_id(a.id).status == "approved" and done.hit_title == "Label A"
+    hit = hits["A"]
+    assert ledger.balance(ledger.available(w.id)) == hit.reward_cents
+    assert ledger.balance(ledger.available(r.id)) == before - hit.unit_cost_cents
+    with pytest.raises(StaleAction, match="no longer valid"):  # pressed twice
+        quality.undo_rejection(requester_id=r.id, assignment_id=a.id, now=now + timedelta(hours=1))
+    assert ledger.balance(ledger.available(w.id)) == hit.reward_cents
+    worker = User.get_by_id(w.id)
+    assert (worker.approved_n, worker.rejected_n) == (1, 0)
+    check_invariants()
+
+
+def test_auto_block_is_told_to_both_and_undo_unblocks(now):
+    r, w = f.requester(100_00), f.user()
+    quality.set_policy(requester_id=r.id, min_accuracy=60, min_gold=2, action="block")
+    hits = gold_batch(r, now)
+    a = do(w.id, hits["A"].id, now, "cat")
+    d = do(w.id, hits["D"].id, now, "dog")
+    assert [Assignment.get_by_id(x.id).status for x in (a, d)] == ["rejected", "submitted"]
+    block = WorkerBlock.get((WorkerBlock.requester == r.id) & (WorkerBlock.worker == w.id))
+    told = OutboxEvent.get(OutboxEvent.kind == "quality.blocked")
+    assert told.user_id == r.id and told.payload["block_id"] == block.id and told.payload["worker_id"] == w.id
+    worker_told = OutboxEvent.get(OutboxEvent.kind == "worker.blocked")
+    assert worker_told.user_id == w.id and worker_told.payload["assignment_id"] == a.id
+    with pytest.raises(StaleAction, match="no longer valid"):
+        quality.undo_block(requester_id=f.requester(0).id, block_id=block.id, now=now)
+    with pytest.raises(StaleAction, match="no longer valid"):
+        quality.undo_block(requester_id=r.id, block_id=block.id + 1000, now=now)
+    quality.undo_block(requester_id=r.id, block_id=block.id, now=now + timedelta(minutes=5))
+    assert not WorkerBlock.select().where(WorkerBlock.worker == w.id).exists()
+    assert OutboxEvent.get(OutboxEvent.kind == "worker.unblocked").user_id == w.id
+    with pytest.raises(StaleAction, match="no longer valid"):
+        quality.undo_block(requester_id=r.id, block_id=block.id, now=now)
+    # A manual block is not an automatic decision: its id does not undo through this button.
+    review.block_worker(requester_id=r.id, worker_id=w.id, reason="spam", now=now)
+    manual = WorkerBlock.get(WorkerBlock.worker == w.id)
+    with pytest.raises(StaleAction, match="no longer valid"):
+        quality.undo_block(requester_id=r.id, block_id=manual.id, now=now)
+    check_invariants()

@@ -1,0 +1,77 @@
+"""What the requester's automatic quality rule decided, told to both sides (issue 13): the
+requester gets the reason and ↩️ Undo, the worker the reason and ✉️ Appeal. Registered with
+bot.views.notify; the Undo answers are rendered here too."""
+from __future__ import annotations
+
+from bot import callbacks
+from bot.views.common import button, clip, esc, keyboard, money
+from bot.views.notify import BROWSE, Rendered, _p, _title, renders
+from core.models import Assignment, AssignmentStatus as S, OutboxEvent, User, WorkerBlock
+from core.services.quality import Undone
+
+UNDONE_REJECTION_TOAST = "Undone: the work is approved and paid."
+
+
+def _name(user_id: object) -> str:
+    user = User.get_or_none(User.id == user_id) if user_id is not None else None
+    return esc(clip(user.display_name, 60)) if user else "A worker"
+
+
+def _why(p: dict) -> str:
+    return (f"their accuracy is {int(p['accuracy_pct'])}% on {int(p['seen'])} of your control questions "
+            f"(your rule needs {int(p['min_accuracy'])}% once {int(p['min_gold'])} are answered)")
+
+
+@renders("quality.rejected")
+def _auto_rejected(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    assignment_id = int(p["assignment_id"])
+    text = (f"🤖 Your quality rule rejected {_name(p.get('worker_id'))}'s work on {_title(p.get('hit_id'))} "
+            f"(submission #{assignment_id}): a control answer was wrong, and {_why(p)}.\n"
+            "The money is back in your balance; the worker was told and can appeal.")
+    a = Assignment.get_or_none(Assignment.id == assignment_id)
+    if a is None or a.status != S.REJECTED:
+        return text, None  # already reversed: nothing to undo
+    return (text + "\nUndo approves and pays it.",
+            keyboard([[button("↩️ Undo", callbacks.make("r", "und", assignment_id))]]))
+
+
+@renders("quality.blocked")
+def _auto_blocked(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    block_id = int(p["block_id"])
+    text = (f"🤖 Your quality rule blocked {_name(p.get('worker_id'))} from your HITs: {_why(p)}.\n"
+            "The worker was told and can appeal.")
+    if not WorkerBlock.select().where(WorkerBlock.id == block_id).exists():
+        return text, None  # already lifted
+    return (text + "\nUndo lets them take your HITs again.",
+            keyboard([[button("↩️ Undo", callbacks.make("r", "ubk", block_id))]]))
+
+
+@renders("worker.blocked")
+def _worker_blocked(e: OutboxEvent) -> Rendered:
+    p = _p(e)
+    appeal = ([button("✉️ Appeal", callbacks.make("q", "apl", int(p["assignment_id"])))]
+              if p.get("assignment_id") else [])
+    return (f"🚫 The quality rule of the requester of {_title(p.get('hit_id'))} stopped you from taking their HITs.\n"
+            f"Reason: too many of your control answers were wrong: your accuracy is {int(p['accuracy_pct'])}%, "
+            f"this requester needs {int(p['min_accuracy'])}%.\n"
+            "You think that's wrong? Appeal the rejected work; the requester can undo this.",
+            keyboard([appeal, BROWSE]))
+
+
+@renders("worker.unblocked")
+def _worker_unblocked(e: OutboxEvent) -> Rendered:
+    return ("✅ A requester undid the automatic block: you can take their HITs again.", keyboard([BROWSE]))
+
+
+def undone_rejection(undone: Undone) -> str:
+    return (f"↩️ Undone: {esc(clip(undone.worker_name, 60))}'s work on “{esc(clip(undone.hit_title or '', 80))}” "
+            f"is approved and paid ({money(undone.amount_cents)}).")
+
+
+def undone_block(undone: Undone) -> tuple[str, str]:
+    """(the notice's new text, the toast)."""
+    name = clip(undone.worker_name, 60)
+    return f"↩️ Undone: {esc(name)} can take your HITs again.", f"Undone: {name} can take your HITs again."
+
