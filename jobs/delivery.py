@@ -4,7 +4,16 @@ Limits are shared by every worker process through the rate-limit backend (Redis)
 at most one message per chat per second and about 30 messages per second in all.
 A message that may not go yet is put back on the queue with a delay rather than
 holding a worker thread. A send is guarded by a lease on the outbox row and marked
-done with a conditional update, so a duplicate queue message never sends twice."""
+done with a conditional update, so a duplicate queue message never sends twice.
+
+Notices to one person go out in outbox order ("Payout #1 requested" before "Payout #1
+sent"), however the queue reorders them (delays, 429s, retries, several worker processes):
+the database decides, not the queue. A notice waits while an earlier notice to the same
+user is not done (it goes back on the queue, `ORDER_RECHECK_S` later), and whoever finishes
+a notice sends the next pending one for that user a message straight away, so the wait is
+normally one send. Two bounds keep a notice that can never be sent (a poisoned queue
+message) from silencing a chat: only an earlier notice created less than `ORDER_HORIZON`
+before counts, and a notice waits at most `ORDER_WAIT_MAX_S` in all."""
 from __future__ import annotations
 
 import asyncio
@@ -35,6 +44,9 @@ GLOBAL_INTERVAL_MS = 35  # one send per 35 ms: at most ~28.6 per second, under t
 GLOBAL_WAIT_S = 5.0  # longer than this for a global slot: requeue instead of holding the thread
 LEASE_S = 40  # longer than one send can take (timeouts below); a sender that died frees the row after this
 MAX_ATTEMPTS = 12  # network failures before giving up on one notification
+ORDER_HORIZON = timedelta(minutes=15)  # an earlier notice to the same user holds a later one if this close
+ORDER_RECHECK_S = 30.0  # a waiting notice looks again after this (the earlier one's finisher wakes it sooner)
+ORDER_WAIT_MAX_S = 15 * 60.0  # longer than the retries of the earlier notice take (~8 min); then go anyway
 
 
 class IntervalRateLimiter(RateLimiter):
@@ -119,10 +131,31 @@ def _retry_after_s(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def _finish(event_id: int, now: datetime, error: str | None = None) -> bool:
-    """Mark done once: True only for the call that actually did it."""
-    return bool(OutboxEvent.update(done_at=now, lease_until=None, last_error=error and error[:255])
+def _finish(event_id: int, now: datetime, error: str | None = None, *, user_id: int | None = None,
+            sent: bool = False) -> bool:
+    """Mark done once: True only for the call that actually did it. Then wake the user's next notice."""
+    done = bool(OutboxEvent.update(done_at=now, lease_until=None, last_error=error and error[:255])
                 .where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute())
+    if done and user_id is not None:
+        _wake_next(user_id, event_id, delay_ms=CHAT_INTERVAL_MS if sent else 1)
+    return done
+
+
+def _earlier_pending(event: OutboxEvent) -> OutboxEvent | None:
+    """An earlier notice to the same user, not done yet, that this one must wait for."""
+    return (OutboxEvent.select(OutboxEvent.id, OutboxEvent.lease_until)
+            .where((OutboxEvent.user_id == event.user_id) & OutboxEvent.done_at.is_null()
+                   & (OutboxEvent.id < event.id) & (OutboxEvent.created_at > event.created_at - ORDER_HORIZON))
+            .order_by(OutboxEvent.id).first())
+
+
+def _wake_next(user_id: int, after_id: int, *, delay_ms: int) -> None:
+    """The user's next pending notice may go now: send it a message (a duplicate is harmless)."""
+    row = (OutboxEvent.select(OutboxEvent.id)
+           .where((OutboxEvent.user_id == user_id) & OutboxEvent.done_at.is_null() & (OutboxEvent.id > after_id))
+           .order_by(OutboxEvent.id).first())
+    if row is not None:
+        _later(row.id, delay_ms)
 
 
 def _claim(event_id: int, now: datetime) -> bool:
@@ -145,8 +178,10 @@ def _later(event_id: int, delay_ms: int) -> None:
     deliver.send_with_options(args=(event_id,), delay=max(1, int(delay_ms)))
 
 
-def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None) -> str:
-    """Send one outbox event's notification. Returns what happened (for tests and logs)."""
+def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
+                  waiting_since: float | None = None) -> str:
+    """Send one outbox event's notification. Returns what happened (for tests and logs).
+    `waiting_since` (epoch seconds) is when this notice started waiting for an earlier one."""
     from bot.views.notify import render
 
     jobs = jobs or jobs_broker.current()
@@ -157,12 +192,20 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None)
     if event.user_id is not None:
         user = User.get_or_none(User.id == event.user_id)
         if user is not None and user.unreachable:
-            _finish(event_id, utcnow(), "unreachable: the user blocked the bot")
+            _finish(event_id, utcnow(), "unreachable: the user blocked the bot", user_id=event.user_id)
             return "unreachable"
     notice = render(event)
     if notice is None:
-        _finish(event_id, utcnow())
+        _finish(event_id, utcnow(), user_id=event.user_id)
         return "nothing to send"
+    if event.user_id is not None and _earlier_pending(event) is not None:
+        since = waiting_since if waiting_since is not None else time.time()
+        if time.time() - since < ORDER_WAIT_MAX_S:
+            deliver.send_with_options(args=(event_id, since), delay=int(ORDER_RECHECK_S * 1000)
+                                      + random.randint(0, 1_000))
+            return "waiting for an earlier notice"
+        log.warning("notice %s waited %.0f s for an earlier one to the same user; sending it anyway",
+                    event_id, time.time() - since)
 
     limits = Limits(jobs)
     chat = limits.chat(notice.chat_id)
@@ -209,26 +252,26 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None)
         return "retry after"
     except Forbidden as exc:
         mark_unreachable(user_id=notice.chat_id)
-        _finish(event_id, utcnow(), f"forbidden: {exc.message}")
+        _finish(event_id, utcnow(), f"forbidden: {exc.message}", user_id=event.user_id)
         NOTIFICATIONS.labels("forbidden").inc()
         return "unreachable"
     except BadRequest as exc:  # the message itself is wrong: retrying would not help
-        _finish(event_id, utcnow(), f"bad request: {exc.message}")
+        _finish(event_id, utcnow(), f"bad request: {exc.message}", user_id=event.user_id)
         NOTIFICATIONS.labels("failed").inc()
         log.warning("notification refused", extra={"event_id": event_id, "kind": event.kind, "error": exc.message})
         return "refused"
     except (NetworkError, TelegramError) as exc:
         NOTIFICATIONS.labels("error").inc()
         if event.attempts + 1 >= MAX_ATTEMPTS:
-            _finish(event_id, utcnow(), f"gave up: {exc}")
+            _finish(event_id, utcnow(), f"gave up: {exc}", user_id=event.user_id)
             return "gave up"
         _unclaim(event_id, f"network: {exc}")
         raise  # Dramatiq's Retries tries again with backoff
-    _finish(event_id, utcnow())
+    _finish(event_id, utcnow(), user_id=event.user_id, sent=True)
     NOTIFICATIONS.labels("sent").inc()
     return "sent"
 
 
 @actor(queue_name=QUEUE, max_retries=MAX_ATTEMPTS, min_backoff=1_000, max_backoff=60_000, time_limit=120_000)
-def deliver(event_id: int) -> None:
-    deliver_event(event_id)
+def deliver(event_id: int, waiting_since: float | None = None) -> None:
+    deliver_event(event_id, waiting_since=waiting_since)

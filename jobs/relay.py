@@ -79,7 +79,9 @@ class Relay:
 
         if not ids:
             return 0
-        events = list(OutboxEvent.select().where(OutboxEvent.id.in_(ids) & OutboxEvent.done_at.is_null()))
+        # In outbox order, so the notices to one person usually need no waiting (jobs.delivery keeps the order).
+        events = list(OutboxEvent.select().where(OutboxEvent.id.in_(ids) & OutboxEvent.done_at.is_null())
+                      .order_by(OutboxEvent.id))
         for event in events:
             deliver.send(event.id)
             for fn in _routes.get(event.kind, ()):
