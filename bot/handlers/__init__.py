@@ -25,6 +25,7 @@ MODULES = [
     "bot.handlers.batch",
     "bot.handlers.review",
     "bot.handlers.myhits",
+    "bot.handlers.results",
     "bot.handlers.topup",
     "bot.handlers.admin",
     "bot.handlers.balance",

@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import myhits as views
+from bot.views import results as results_views
 from bot.views.common import esc, money
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
@@ -154,6 +155,11 @@ async def results(update: Update, context: Context, cb: callbacks.Callback) -> s
                              caption=f"{len(rows)} assignment(s) as CSV (opens in any spreadsheet).")
     await msg.reply_document(InputFile(await call(export.to_json, rows=rows), filename=f"{name}.json"),
                              caption="The same as JSON.")
+    files = await call(export.file_answers, rows=rows)
+    if files:  # photos, voice notes, documents: offer them as files, in a ZIP
+        text, markup = results_views.zip_offer(len(files), sum(f.size or 0 for f in files),
+                                               "zip" if cb.verb == "res" else "zipb", cb.arg(0))
+        await msg.reply_text(text, reply_markup=markup)
     return None
 
 

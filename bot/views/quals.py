@@ -55,7 +55,9 @@ def policy_text(policy: Policy) -> str:
         rule = "No automatic rule: you review every submission yourself."
     else:
         rule = (f"After {policy.min_gold} control answers, a worker below {policy.min_accuracy}% accuracy is "
-                f"{'rejected and blocked' if policy.action == 'block' else 'rejected'} automatically.")
+                f"{'rejected and blocked' if policy.action == 'block' else 'rejected'} automatically: each of "
+                "their waiting submissions with a wrong control answer is rejected, never one with a right "
+                "answer. You are told each time, with an Undo; the worker is told why and can appeal.")
     return ("<b>Quality control</b>\n" + rule + "\n\nChange it: /quality <i>min %</i> <i>after N</i> reject|block, "
             "or /quality off. Mark control answers in a batch CSV with <code>_gold_&lt;question id&gt;</code> columns.")
 

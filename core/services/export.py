@@ -2,12 +2,20 @@
 from, the worker, the answers, the work time, the status and the feedback.
 
 CSV for spreadsheets (answers flattened into `answer.<question id>` columns, batch inputs
-into `input.<column>`), JSON for programs (the same data, nested, values kept typed)."""
+into `input.<column>`), JSON for programs (the same data, nested, values kept typed).
+
+Photo, voice and document answers are Telegram file ids; `file_answers` lists them with the
+path each takes in the results ZIP (`files/<hit>/<assignment>/<question>.<ext>`), and
+`to_csv`/`to_json` given those paths point at the files instead (bot.results_zip builds it)."""
 from __future__ import annotations
 
 import csv
 import io
 import json
+import mimetypes
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from peewee import fn
@@ -22,6 +30,27 @@ BASE_COLUMNS = ["hit_id", "hit_title", "batch_id", "reward", "assignment_id", "w
                 "accepted_at", "submitted_at", "decided_at", "work_s", "auto_approved", "feedback", "bonus"]
 # A spreadsheet runs a cell starting with one of these as a formula: a worker's answer must not.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FILE_KINDS = ("photo", "voice", "document")
+MAX_EXT_CHARS = 10
+_EXT = re.compile(r"\.[a-z0-9]{1,%d}" % MAX_EXT_CHARS)
+# (assignment id, question key) -> the file's path inside the ZIP
+Paths = Mapping[tuple[int, str], str]
+
+
+@dataclass(frozen=True)
+class FileAnswer:
+    """One photo/voice/document answer to put in the results ZIP."""
+    hit_id: int
+    assignment_id: int
+    question: str
+    kind: str
+    file_id: str
+    ext: str
+    size: int | None  # bytes, as Telegram reported it when the worker sent it (may be unknown)
+
+    @property
+    def path(self) -> str:
+        return f"files/{self.hit_id}/{self.assignment_id}/{self.question}{self.ext}"
 
 
 def _hits(requester_id: int, hit_id: int | None, batch_id: int | None) -> list[Hit]:
@@ -78,8 +107,65 @@ def results(*, requester_id: int, hit_id: int | None = None, batch_id: int | Non
     return rows
 
 
-def to_json(rows: list[dict]) -> bytes:
-    return json.dumps(rows, ensure_ascii=False, indent=1).encode()
+def _sanitised_ext(suffix: str) -> str | None:
+    """".pdf" for "PDF"; None for anything but 1-10 ASCII letters and digits."""
+    ext = "." + suffix.strip().lower().lstrip(".")
+    return ext if _EXT.fullmatch(ext) else None
+
+
+def file_extension(kind: str, value: Mapping[str, object]) -> str:
+    """The extension a file answer is saved with: a photo is .jpg and a voice note .ogg (what
+    Telegram stores); a document keeps its own (sanitised), else one from its MIME type, else .bin."""
+    if kind == "voice":
+        return ".ogg"
+    name = value.get("file_name")
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip(". ") if isinstance(name, str) else ""
+    if "." in base:
+        ext = _sanitised_ext(base.rsplit(".", 1)[1])
+        if ext:
+            return ext
+    mime = value.get("mime_type")
+    if isinstance(mime, str) and mime:
+        guessed = mimetypes.guess_extension(mime.split(";")[0].strip().lower(), strict=False)
+        ext = _sanitised_ext(guessed) if guessed else None
+        if ext:
+            return ".jpg" if ext in (".jpe", ".jpeg") else ext
+    return ".jpg" if kind == "photo" else ".bin"
+
+
+def file_answers(*, rows: list[dict]) -> list[FileAnswer]:
+    """Every photo, voice and document answer of these rows, in row order then question order."""
+    hit_ids = sorted({r["hit_id"] for r in rows})
+    kinds: dict[tuple[int, str], tuple[int, str]] = {}
+    for chunk in range(0, len(hit_ids), 900):
+        for hit, key, kind, position in (Question.select(Question.hit, Question.key, Question.kind, Question.position)
+                                         .where(Question.hit.in_(hit_ids[chunk:chunk + 900]),
+                                                Question.kind.in_(FILE_KINDS)).tuples()):
+            kinds[(hit, key)] = (position, kind)
+    found = []
+    for r in rows:
+        answers = [(kinds[(r["hit_id"], key)], key, value) for key, value in r["answers"].items()
+                   if (r["hit_id"], key) in kinds and isinstance(value, dict) and value.get("file_id")]
+        for (_, kind), key, value in sorted(answers, key=lambda a: a[0][0]):
+            size = value.get("file_size")
+            found.append(FileAnswer(hit_id=r["hit_id"], assignment_id=r["assignment_id"], question=key, kind=kind,
+                                    file_id=str(value["file_id"]), ext=file_extension(kind, value),
+                                    size=size if isinstance(size, int) and not isinstance(size, bool) else None))
+    return found
+
+
+def _with_paths(rows: list[dict], paths: Paths) -> list[dict]:
+    out = []
+    for r in rows:
+        answers = {k: ({**v, "path": paths[(r["assignment_id"], k)]} if (r["assignment_id"], k) in paths else v)
+                   for k, v in r["answers"].items()}
+        out.append({**r, "answers": answers})
+    return out
+
+
+def to_json(rows: list[dict], paths: Paths | None = None) -> bytes:
+    """`paths` (inside the ZIP) are added to the file answers they belong to as "path"."""
+    return json.dumps(_with_paths(rows, paths) if paths else rows, ensure_ascii=False, indent=1).encode()
 
 
 def _cell(value: object) -> str:
@@ -91,6 +177,8 @@ def _cell(value: object) -> str:
         return str(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         text = "; ".join(value)  # a multi-choice answer
+    elif isinstance(value, dict) and set(value) == {"path"}:
+        text = str(value["path"])  # a file answer inside the results ZIP
     elif isinstance(value, dict) and "file_id" in value:
         text = str(value["file_id"])  # a photo/document/voice answer: forward it with this id
     elif isinstance(value, dict) and {"latitude", "longitude"} <= value.keys():
@@ -102,8 +190,12 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(rows: list[dict]) -> bytes:
-    """UTF-8 with a BOM (so spreadsheet programs read the accents right), one header row."""
+def to_csv(rows: list[dict], paths: Paths | None = None) -> bytes:
+    """UTF-8 with a BOM (so spreadsheet programs read the accents right), one header row.
+    A file answer in `paths` is shown as its path inside the ZIP, any other as its Telegram file id."""
+    if paths:
+        rows = [{**r, "answers": {k: ({"path": paths[(r["assignment_id"], k)]} if (r["assignment_id"], k) in paths
+                                      else v) for k, v in r["answers"].items()}} for r in rows]
     inputs = sorted({k for r in rows for k in r["inputs"]})
     answers: list[str] = []
     for r in rows:

@@ -54,6 +54,7 @@ class FakeTelegram(BaseRequest):
         self._ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
         self.blocked: set[int] = set()
         self.files: dict[str, bytes] = {}
+        self.file_errors: dict[str, str] = {}  # getFile of this file id fails with this Bot API description
         self.unreachable_urls: set[str] = set()  # sendPhoto with one of these fails as Telegram's would
 
     async def initialize(self) -> None:
@@ -85,6 +86,9 @@ class FakeTelegram(BaseRequest):
         if api_method == "sendPhoto" and params.get("photo") in self.unreachable_urls:
             return 400, json.dumps({"ok": False, "error_code": 400,
                                     "description": "Bad Request: failed to get HTTP URL content"}).encode()
+        if api_method == "getFile" and params.get("file_id") in self.file_errors:
+            return 400, json.dumps({"ok": False, "error_code": 400,
+                                    "description": self.file_errors[params["file_id"]]}).encode()
         result = self._result(api_method, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -130,7 +134,9 @@ class FakeTelegram(BaseRequest):
             self.chats[int(p["chat_id"])].pop(int(p["message_id"]), None)
             return True
         if method == "getFile":
-            return {"file_id": p["file_id"], "file_unique_id": "f", "file_size": 3, "file_path": f"files/{p['file_id']}"}
+            size = len(self.files[p["file_id"]]) if p["file_id"] in self.files else 3
+            return {"file_id": p["file_id"], "file_unique_id": "f", "file_size": size,
+                    "file_path": f"files/{p['file_id']}"}
         if method == "getMyCommands":
             return []
         return True

@@ -75,3 +75,43 @@ def test_only_the_owner_exports(database, now):
         export.results(requester_id=mallory.id, hit_id=hit.id)
     assert export.results(requester_id=rita.id, hit_id=hit.id) == []
     assert export.results(requester_id=mallory.id) == []
+
+
+@pytest.mark.parametrize("kind, value, ext", [
+    ("photo", {"file_id": "p"}, ".jpg"),
+    ("photo", {"file_id": "p", "file_name": "sign.PNG", "mime_type": "image/png"}, ".png"),  # an image sent as a file
+    ("voice", {"file_id": "v", "mime_type": "audio/ogg"}, ".ogg"),
+    ("document", {"file_id": "d", "file_name": "Report.PDF"}, ".pdf"),
+    ("document", {"file_id": "d", "file_name": "../../etc/passwd"}, ".bin"),
+    ("document", {"file_id": "d", "file_name": "a\\b.DOCX"}, ".docx"),
+    ("document", {"file_id": "d", "file_name": "x.ph<p>?"}, ".bin"),
+    ("document", {"file_id": "d", "file_name": "x." + "a" * 40, "mime_type": "text/plain"}, ".txt"),
+    ("document", {"file_id": "d", "file_name": "notes", "mime_type": "application/pdf"}, ".pdf"),
+    ("document", {"file_id": "d", "file_name": ".bashrc"}, ".bin"),
+    ("document", {"file_id": "d", "file_name": "Zoë.ünï"}, ".bin"),
+    ("document", {"file_id": "d"}, ".bin"),
+])
+def test_file_answers_get_a_safe_extension(kind, value, ext):
+    assert export.file_extension(kind, value) == ext
+
+
+def test_file_answers_and_paths_in_the_tables(database, now):
+    rita = f.requester(100_00)
+    hit = f.hit(rita.id, questions=QUESTIONS + [{"id": "doc", "kind": "document", "prompt": "File", "required": False}],
+                assignments=2)
+    a1 = answer(hit, f.user("Ann").id, {"animal": "cat", "tags": ["big"], "pic": {"file_id": "AgAD-1", "file_size": 9},
+                                        "doc": {"file_id": "BQAD-2", "file_name": "r.pdf"}}, now)
+    a2 = answer(hit, f.user("Bob").id, {"animal": "dog", "tags": ["big"]}, now)
+    rows = export.results(requester_id=rita.id, hit_id=hit.id)
+    files = export.file_answers(rows=rows)
+    assert [(x.assignment_id, x.question, x.kind, x.file_id, x.size, x.path) for x in files] == [
+        (a1.id, "pic", "photo", "AgAD-1", 9, f"files/{hit.id}/{a1.id}/pic.jpg"),
+        (a1.id, "doc", "document", "BQAD-2", None, f"files/{hit.id}/{a1.id}/doc.pdf")]
+    paths = {(a1.id, "pic"): files[0].path}  # the document did not make it into the ZIP
+    parsed = list(csv.DictReader(io.StringIO(export.to_csv(rows, paths).decode("utf-8-sig"))))
+    assert parsed[0]["answer.pic"] == files[0].path and parsed[0]["answer.doc"] == "BQAD-2"
+    assert parsed[1]["answer.pic"] == "" and parsed[1]["assignment_id"] == str(a2.id)
+    data = json.loads(export.to_json(rows, paths))
+    assert data[0]["answers"]["pic"] == {"file_id": "AgAD-1", "file_size": 9, "path": files[0].path}
+    assert data[0]["answers"]["doc"] == {"file_id": "BQAD-2", "file_name": "r.pdf"}
+    assert rows[0]["answers"]["pic"] == {"file_id": "AgAD-1", "file_size": 9}  # the rows themselves are unchanged

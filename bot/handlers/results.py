@@ -1,0 +1,42 @@
+"""The results ZIP button under "Download results": small ZIPs are built here, big ones by
+the jobs worker when one is installed (bot.results_zip explains the choice)."""
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot import callbacks, results_zip
+from bot.runtime import Context, call, now, on_button
+from bot.views import results as views
+from core.services import export
+
+log = logging.getLogger(__name__)
+
+
+@on_button
+async def zip_results(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    target = {"hit_id": cb.arg(0)} if cb.verb == "zip" else {"batch_id": cb.arg(0)}
+    rows = await call(export.results, requester_id=me, **target)  # the owner only
+    files = await call(export.file_answers, rows=rows)
+    if not files:
+        return views.ZIP_NOTHING
+    job = dict(requester_id=me, chat_id=msg.chat_id, message_id=msg.message_id, now=now(context), **target)
+    background = context.application.bot_data.get(results_zip.BACKGROUND)
+    if background is not None and len(files) > results_zip.ZIP_INLINE_FILES:
+        try:
+            await call(background, **job)
+        except Exception as exc:  # no queue right now: build it here, just slower
+            log.warning("background results ZIP unavailable, building inline: %s", type(exc).__name__)
+        else:
+            await msg.edit_text(views.zip_progress(0, len(files), background=True))
+            return None
+    await results_zip.build_and_send(context.bot, rows=rows, files=files, **job)
+    return None
+
+
+def register(app: Application) -> None:
+    for verb in ("zip", "zipb"):
+        app.add_handler(CallbackQueryHandler(zip_results, pattern=callbacks.pattern("r", verb, 1)))
