@@ -18,6 +18,7 @@ from bot import callbacks
 from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money
 from bot.views.quals import appeal_card
 from bot.views.review import submission_card
+from bot.views.work import auto_approval
 from core.errors import HitbotError
 from core.models import Assignment, Hit, OutboxEvent, Rating, User
 from core.services.appeals import appeal_context
@@ -122,9 +123,7 @@ BALANCE = [button("💰 Balance", callbacks.make("m", "balance"))]
 def _submitted(e: OutboxEvent) -> Rendered:
     p = _p(e)
     a = Assignment.get_or_none(Assignment.id == p.get("assignment_id"))
-    when = ""
-    if a is not None and a.auto_approve_at is not None:
-        when = f" If the requester doesn't review it, it is approved automatically in {duration((a.auto_approve_at - e.created_at).total_seconds())}."
+    when = auto_approval(a, e.created_at) if a is not None else ""
     return f"📨 Submitted: {_title(p.get('hit_id'))}. The requester will review it.{when}", keyboard([MYWORK])
 
 
@@ -187,6 +186,8 @@ def _bonus(e: OutboxEvent) -> Rendered:
 @renders("balance.credited")
 def _credited(e: OutboxEvent) -> Rendered:
     p = _p(e)
+    if p.get("reason") == "top-up":
+        return None  # the payer was told in the chat where they paid ("✅ Payment received ..."): once is enough
     return f"💰 <b>+{_amount(p)}</b> added to your balance ({_reason(p.get('reason'), 300)}).", keyboard([BALANCE])
 
 

@@ -137,10 +137,18 @@ def accepted(hit: Hit, a: Assignment, now: datetime, tz: str | None) -> str:
     return fit("\n".join(lines))
 
 
+def auto_approval(a: Assignment, now: datetime) -> str:
+    """When unreviewed work is approved by itself, counted from the submit (one figure for the
+    submit's edit and its notice, however late either is rendered)."""
+    if a.auto_approve_at is None:
+        return ""
+    since = a.submitted_at or now
+    return (" If the requester doesn't review it, it is approved automatically in "
+            f"{duration((a.auto_approve_at - since).total_seconds())}.")
+
+
 def submitted(state: WorkState, now: datetime) -> str:
-    a = state.assignment
-    auto = f" If the requester doesn't review it, it is approved automatically in " \
-           f"{duration((a.auto_approve_at - now).total_seconds())}." if a.auto_approve_at else ""
+    auto = auto_approval(state.assignment, now)
     return (f"📤 Submitted “{esc(state.hit.title)}”. The requester reviews it; "
             f"{money(state.hit.reward_cents)} reaches your balance when approved.{auto}\n"
             "Find more work with /browse; follow this one in /mywork.")

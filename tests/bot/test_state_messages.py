@@ -1,0 +1,58 @@
+"""Issue 13, "messages that show state must stay true": one confirmation per action with the
+same figures, dates on times that are not today, a second appeal refused at the press."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.views.notify import render
+from core.models import Assignment, OutboxEvent
+from tests import factories as f
+from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
+from tests.bot.test_requester_topup import pay, payments  # noqa: F401  (fixture)
+from tests.bot.worker_fixtures import alert, person
+from tests.conftest import NOW
+
+QUESTIONS = [{"id": "animal", "kind": "choice", "prompt": "Which animal?", "options": ["cat", "dog"]}]
+
+
+def notices(kind: str | None = None, user_id: int | None = None) -> list:
+    """What the delivery actor would send for the outbox rows (of a kind, to a user)."""
+    rows = OutboxEvent.select().order_by(OutboxEvent.id)
+    out = [render(e) for e in rows if (kind is None or e.kind == kind) and (user_id is None or e.user_id == user_id)]
+    return [n for n in out if n is not None]
+
+
+class Ticking:
+    """A clock that moves on a little every time it is read, as a real one does."""
+
+    def __init__(self, start) -> None:
+        self.now = start
+
+    def __call__(self):
+        self.now += timedelta(milliseconds=700)
+        return self.now
+
+
+async def test_submit_confirms_with_the_same_auto_approval_figure_everywhere(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id, questions=QUESTIONS, auto_approve="3d")
+    wes = await person(bot, "Wes")
+    await bot.text(wes, f"/start hit_{hit.id}")
+    await bot.press_label(wes, "Accept")
+    await bot.press_label(wes, "cat")
+    bot.app.bot_data["clock"] = Ticking(NOW + timedelta(minutes=2))
+    calls = await bot.press_label(wes, "Submit")
+    assert alert(calls) == "Submitted. Thank you!"
+    (edit,) = [c for c in calls if c.method == "editMessageText"]
+    (notice,) = notices("submission.confirmed", wes.id)
+    figures = [re.findall(r"approved automatically in ([^.]+)\.", t) for t in (edit.text, notice.text)]
+    assert figures == [["3d"], ["3d"]], figures
+
+
+async def test_a_top_up_is_confirmed_once(bot, payments):
+    rita = await person(bot, "Rita")
+    calls = await pay(bot, rita, f"topup:{rita.id}:1000", 1000, "charge-9")
+    said = [c.text for c in calls if c.method == "sendMessage"]
+    assert said == ["✅ Payment received: $10.00 added. Your balance is now $10.00."]
+    assert [n.text for n in notices(user_id=rita.id)] == [], "a second message about the same top-up"
