@@ -107,15 +107,19 @@ class _Progress:
         self.shown_at = time.monotonic()
         await self.say(views.zip_progress(done, self.total))
 
-    async def say(self, text: str) -> None:
-        try:
-            await self.bot.edit_message_text(text, chat_id=self.chat_id, message_id=self.message_id,
-                                             parse_mode="HTML")
-        except RetryAfter:
-            pass  # the next step shows it
-        except BadRequest as exc:  # "not modified", or the message was deleted: the ZIP still comes
-            if "not modified" not in str(exc).lower():
-                log.info("results ZIP: progress message not edited: %s", exc)
+    async def say(self, text: str, *, final: bool = False) -> None:
+        for _ in range(3 if final else 1):
+            try:
+                await self.bot.edit_message_text(text, chat_id=self.chat_id, message_id=self.message_id,
+                                                 parse_mode="HTML")
+                return
+            except RetryAfter as exc:  # a step is skipped (the next one shows it); the outcome waits its turn
+                if final:
+                    await asyncio.sleep(min(_seconds(exc.retry_after), 30.0))
+            except BadRequest as exc:  # "not modified", or the message was deleted: the ZIP still comes
+                if "not modified" not in str(exc).lower():
+                    log.info("results ZIP: progress message not edited: %s", exc)
+                return
 
 
 def _seconds(delay: int | timedelta) -> float:
@@ -205,5 +209,5 @@ async def build_and_send(bot: Bot, *, requester_id: int, chat_id: int, message_i
         await send(part, last=True)
     finally:
         part.fh.close()
-    await progress.say(views.zip_done(len(paths), sent, missing))
+    await progress.say(views.zip_done(len(paths), sent, missing), final=True)
     return f"{len(paths)} file(s) in {sent} part(s), {len(missing)} missing"
