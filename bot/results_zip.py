@@ -66,7 +66,7 @@ class _Part:
     def fits(self, name: str, max_bytes: int) -> bool:
         return self.fits_bytes(self.overhead(name) + max_bytes)
 
-    def fits_bytes(self, n_bytes: int, entries: int = 1) -> bool:
+    def fits_bytes(self, n_bytes: int) -> bool:
         """Whether entries of n_bytes in all (data and both headers) still fit in this part."""
         return self.fh.tell() + self.central_bytes + n_bytes <= ZIP_PART_LIMIT_BYTES
 
@@ -198,7 +198,7 @@ async def build_and_send(bot: Bot, *, requester_id: int, chat_id: int, message_i
         if missing:
             tables.append((views.MISSING_FILE, views.missing_txt(missing)))
         together = sum(_Part.overhead(n) + _deflated_bound(len(d)) for n, d in tables)
-        if part.entries and not part.fits_bytes(together, len(tables)):  # the tables stay together, at the end
+        if part.entries and not part.fits_bytes(together):  # the tables stay together, at the end
             await send(part, last=False)
             part = _Part(now)
         for filename, data in tables:

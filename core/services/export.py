@@ -20,10 +20,10 @@ from datetime import datetime
 
 from peewee import fn
 
+from core.config import get_settings
 from core.errors import NotAllowed
 from core.models import Answer, Assignment, Batch, Bonus, Hit, Question
 from core.money import format_money
-from core.config import get_settings
 
 MAX_ROWS = 100_000
 BASE_COLUMNS = ["hit_id", "hit_title", "batch_id", "reward", "assignment_id", "worker_id", "status",
@@ -32,7 +32,7 @@ BASE_COLUMNS = ["hit_id", "hit_title", "batch_id", "reward", "assignment_id", "w
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FILE_KINDS = ("photo", "voice", "document")
 MAX_EXT_CHARS = 10
-_EXT = re.compile(r"\.[a-z0-9]{1,%d}" % MAX_EXT_CHARS)
+_EXT = re.compile(rf"\.[a-z0-9]{{1,{MAX_EXT_CHARS}}}")
 # (assignment id, question key) -> the file's path inside the ZIP
 Paths = Mapping[tuple[int, str], str]
 

@@ -15,11 +15,14 @@ from bot import results_zip
 from core.models import Assignment
 from core.services import publishing
 from tests import factories as f
-from tests.bot.test_requester_review import submit
-from tests.conftest import NOW
 from tests.bot.test_requester_batch import capture_uploads
-from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.bot.worker_fixtures import alert, person
+from tests.bot.test_requester_review import submit
+from tests.bot.worker_fixtures import (
+    alert,
+    every_html_message_parses,  # noqa: F401  (autouse)
+    person,
+)
+from tests.conftest import NOW
 
 QUESTIONS = [
     {"id": "pic", "kind": "photo", "prompt": "A photo of the shop front"},
@@ -131,7 +134,7 @@ async def test_zip_holds_every_file_with_the_csv_and_json_pointing_at_them(bot, 
 async def test_a_big_export_is_split_into_parts_under_the_limit(bot, monkeypatch):
     limit = 10_000  # room for three 3,000-byte files per part, not four
     monkeypatch.setattr(results_zip, "ZIP_PART_LIMIT_BYTES", limit)
-    rita, hit, people, asg = await work_done(bot, 3, size=3_000)
+    rita, hit, _, _ = await work_done(bot, 3, size=3_000)
     uploads, offered = await offer(bot, rita, hit)
     await bot.press_label(rita, "ZIP with the files", offered.message_id)
     parts = zips(uploads)

@@ -11,7 +11,6 @@ from bot import results_zip
 from jobs import exports
 from jobs.exports import build_results_zip
 from tests.bot.conftest import bot, clock  # noqa: F401  (the bot harness fixtures)
-from tests.bot.test_requester_batch import capture_uploads
 from tests.bot.test_results_zip import offer, work_done
 from tests.jobs.payout_helpers import stub_broker
 
