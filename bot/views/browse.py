@@ -130,7 +130,7 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
         f"💵 Reward: <b>{money(h.reward_cents)}</b> · ⏱ time allotted: {duration(h.duration_s)}",
         f"📈 Estimated hourly: {rate}",
         f"👥 {h.available} of {h.max_assignments} assignments left",
-        f"⌛ Expires {local_time(h.expires_at, tz)} ({countdown(h.expires_at, now)})",
+        f"⌛ Expires {local_time(h.expires_at, tz, now=now)} ({countdown(h.expires_at, now)})",
     ]
     if p.checks:
         lines.append("")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.config import get_settings
@@ -51,12 +52,24 @@ def duration(seconds: float) -> str:
     return f"{d}d {h}h" if h else f"{d}d"
 
 
-def local_time(when: datetime, tz_name: str | None) -> str:
+def local_time(when: datetime, tz_name: str | None, *, now: datetime | None = None, locale: str = "en") -> str:
+    """A moment in the reader's zone: "14:05 CET" today, "tomorrow 14:05 CET", "3 Dec 14:05 CET",
+    "10 Jan 2027 14:05 CET". Without `now` just the time (for lists that print the date themselves)."""
     try:
         tz = ZoneInfo(tz_name or "UTC")
     except Exception:  # a stale or odd zone name must not break a message
         tz = ZoneInfo("UTC")
-    return when.astimezone(tz).strftime("%H:%M %Z") if tz_name else when.strftime("%H:%M UTC")
+    local = when.astimezone(tz)
+    clock = local.strftime("%H:%M %Z") if tz_name else local.strftime("%H:%M UTC")
+    if now is None:
+        return clock
+    days = (local.date() - now.astimezone(tz).date()).days
+    if days == 0:
+        return clock
+    if days in (1, -1):
+        return f"{'tomorrow' if days == 1 else 'yesterday'} {clock}"
+    same_year = local.year == now.astimezone(tz).year or abs(days) < 180
+    return f"{format_date(local.date(), 'd MMM' if same_year else 'd MMM y', locale=locale)} {clock}"
 
 
 def countdown(deadline: datetime, now: datetime) -> str:

@@ -162,7 +162,8 @@ def _reminder(e: OutboxEvent) -> Rendered:
         deadline = datetime.fromisoformat(str(p.get("deadline")))
     except ValueError:
         deadline = None
-    when = (f" by {local_time(deadline, user.timezone if user else None)} ({countdown(deadline, e.created_at)})"
+    tz = user.timezone if user else None
+    when = (f" by {local_time(deadline, tz, now=e.created_at)} ({countdown(deadline, e.created_at)})"
             if deadline else "")
     go = [button("▶️ Continue", callbacks.make("w", "go", int(p["assignment_id"])))] if p.get("assignment_id") else []
     return (f"⏰ Don't forget {_title(p.get('hit_id'))}: submit it{when}, or it expires and the slot goes to "

@@ -130,7 +130,8 @@ def return_confirm(state: WorkState) -> tuple[str, InlineKeyboardMarkup]:
 def accepted(hit: Hit, a: Assignment, now: datetime, tz: str | None) -> str:
     """The preview, once accepted: the deadline and, again, what to work from."""
     lines = [f"✅ Accepted “{esc(hit.title)}” for {money(hit.reward_cents)}.",
-             f"⏳ Submit by {local_time(a.deadline, tz)} ({countdown(a.deadline, now)}). The first question follows."]
+             f"⏳ Submit by {local_time(a.deadline, tz, now=now)} ({countdown(a.deadline, now)}). "
+             "The first question follows."]
     if hit.description:
         lines += ["", esc_clip(hit.description, 1500)]
     lines += materials.lines(materials.of(hit))

@@ -56,3 +56,20 @@ async def test_a_top_up_is_confirmed_once(bot, payments):
     said = [c.text for c in calls if c.method == "sendMessage"]
     assert said == ["✅ Payment received: $10.00 added. Your balance is now $10.00."]
     assert [n.text for n in notices(user_id=rita.id)] == [], "a second message about the same top-up"
+
+
+async def test_a_deadline_that_is_not_today_carries_its_day(bot):
+    rita = await person(bot, "Rita", cents=100_00)
+    hit = f.hit(rita.id, questions=QUESTIONS, duration="1d", lifetime="3d")
+    wes = await person(bot, "Wes")
+    calls = await bot.text(wes, f"/start hit_{hit.id}")
+    preview = " ".join(c.text for c in calls if c.method == "sendMessage")
+    assert "Expires 8 Jan 12:00 UTC (3d left)" in preview
+    calls = await bot.press_label(wes, "Accept")
+    said = " ".join(c.text for c in calls)
+    assert "Submit by tomorrow 12:00 UTC (1d left)" in said
+    a = Assignment.get(Assignment.worker == wes.id)
+    from core.services import sweeps
+    sweeps.remind(now=a.deadline - timedelta(hours=1))
+    (reminder,) = notices("assignment.reminder", wes.id)
+    assert "submit it by 12:00 UTC (1h left)" in reminder.text  # reminded on the day itself: no date

@@ -120,7 +120,7 @@ async def test_preview_shows_everything_a_worker_weighs(bot):
     assert "Reward: <b>$0.50</b> · ⏱ time allotted: 10m" in t
     assert "Estimated hourly: new" in t
     assert "3 of 3 assignments left" in t
-    assert "Expires 12:00 UTC (1d left)" in t
+    assert "Expires tomorrow 12:00 UTC (1d left)" in t
     assert "✅ needs approval rate &gt;= 90%, you have 100%" in t
     assert "❌ needs country = DE, you have none" in t
     assert "3 question(s): choice, photo, location" in t
@@ -326,7 +326,7 @@ async def test_times_are_shown_in_the_workers_time_zone(bot):
     wes = await person(bot, "Wes")
     users.set_timezone(user_id=wes.id, tz_name="Asia/Kolkata")
     calls = await bot.text(wes, f"/start hit_{hit.id}")
-    assert "Expires 17:30 IST (1d left)" in calls[-1].text
+    assert "Expires tomorrow 17:30 IST (1d left)" in calls[-1].text
     calls = await bot.press_label(wes, "Accept")
     assert "Submit by 17:40 IST (10m left)" in calls[0].text
 
