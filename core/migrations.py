@@ -99,6 +99,11 @@ def _keyword_search_indexes() -> None:
                        f"USING gin (\"{column}\" gin_trgm_ops) WHERE status = 'open'")
 
 
+def _cards(migrator: SchemaMigrator) -> None:
+    """Which chat messages show which object, so a change can edit them (convention 14)."""
+    db.create_tables([m.ChatCard], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -107,6 +112,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (5, _delivery),
     (6, _core_indexes),
     (7, _payouts),
+    (8, _cards),
 ]
 
 LATEST = MIGRATIONS[-1][0]

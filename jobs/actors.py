@@ -15,7 +15,7 @@ _placeholder = StubBroker()
 _registry: dict[str, dramatiq.Actor] = {}
 
 # Modules that declare actors; imported by all_actors() so a worker knows every one.
-ACTOR_MODULES = ["jobs.delivery", "jobs.payouts.actor", "jobs.batches", "jobs.exports"]
+ACTOR_MODULES = ["jobs.delivery", "jobs.cards", "jobs.payouts.actor", "jobs.batches", "jobs.exports"]
 
 
 def actor(fn: Callable | None = None, *, actor_name: str | None = None, queue_name: str = "default",

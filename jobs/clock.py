@@ -90,7 +90,7 @@ def _optional(module: str, name: str) -> Callable | None:
 
 
 def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
-    from core.services import digests, sweeps
+    from core.services import cards, digests, sweeps
     from jobs.relay import Relay
 
     relay = Relay(jobs, requeue_after_s=settings.outbox_requeue_s)
@@ -101,6 +101,7 @@ def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
         Sweep("expire_hits", 30, lambda now: sweeps.expire_hits(now=now)),
         Sweep("outbox", 10, lambda now: relay.sweep(now=now, limit=settings.sweep_batch)),
         Sweep("review_digest", 300, lambda now: digests.review_digest(now=now)),
+        Sweep("forget_cards", 3600, lambda now: cards.forget_old(now=now, limit=settings.sweep_batch)),
     ]
     match_new_hits = _optional("core.services.alerts", "match_new_hits")
     if match_new_hits is not None:

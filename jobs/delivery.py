@@ -239,9 +239,9 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
 
     loop, bot = _bot(settings)
     try:
-        loop.run_until_complete(bot.send_message(notice.chat_id, notice.text, parse_mode="HTML",
-                                                 reply_markup=notice.reply_markup,
-                                                 link_preview_options=None))
+        sent = loop.run_until_complete(bot.send_message(notice.chat_id, notice.text, parse_mode="HTML",
+                                                        reply_markup=notice.reply_markup,
+                                                        link_preview_options=None))
     except RetryAfter as exc:
         wait_ms = int(_retry_after_s(exc) * 1000) + 50
         chat.hold(wait_ms)
@@ -269,7 +269,18 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
         raise  # Dramatiq's Retries tries again with backoff
     _finish(event_id, utcnow(), user_id=event.user_id, sent=True)
     NOTIFICATIONS.labels("sent").inc()
+    _remember_card(event, notice.chat_id, sent.message_id)
     return "sent"
+
+
+def _remember_card(event: OutboxEvent, chat_id: int, message_id: int) -> None:
+    """A notice that shows state (a submission card, an appeal...) is edited when it changes."""
+    from jobs.cards import remember_notice
+
+    try:
+        remember_notice(event, chat_id=chat_id, message_id=message_id)
+    except Exception:  # the notice is out; it only will not follow later changes
+        log.warning("could not remember the card of event %s", event.id, exc_info=True)
 
 
 @actor(queue_name=QUEUE, max_retries=MAX_ATTEMPTS, min_backoff=1_000, max_backoff=60_000, time_limit=120_000)

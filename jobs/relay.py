@@ -38,6 +38,24 @@ def _payout_route(event: OutboxEvent) -> None:
     process_payout.send(int(event.payload["payout_id"]))
 
 
+def _deliver(event: OutboxEvent) -> None:
+    from jobs.delivery import deliver
+
+    deliver.send(event.id)
+
+
+def _refresh_cards(event: OutboxEvent) -> None:
+    from jobs.cards import refresh_cards
+
+    refresh_cards.send(event.id)
+
+
+# The actor that handles each event kind: the chat notification (jobs.delivery), unless listed here.
+HANDLERS: dict[str, Callable[[OutboxEvent], None]] = {
+    "cards.refresh": _refresh_cards,  # edits the messages that show the object; sends none
+}
+
+
 def _default_routes() -> None:
     try:
         import jobs.payouts.actor  # noqa: F401  (registers the payout actor with the broker)
@@ -75,15 +93,13 @@ class Relay:
 
     def enqueue(self, ids: list[int]) -> int:
         """Send each event to its actors and stamp it enqueued."""
-        from jobs.delivery import deliver
-
         if not ids:
             return 0
         # In outbox order, so the notices to one person usually need no waiting (jobs.delivery keeps the order).
         events = list(OutboxEvent.select().where(OutboxEvent.id.in_(ids) & OutboxEvent.done_at.is_null())
                       .order_by(OutboxEvent.id))
         for event in events:
-            deliver.send(event.id)
+            HANDLERS.get(event.kind, _deliver)(event)
             for fn in _routes.get(event.kind, ()):
                 fn(event)
         if events:

@@ -17,7 +17,7 @@ from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.models import AssignmentStatus as S
 from core.money import parse_amount
-from core.services import quality, review, submissions, users
+from core.services import cards, quality, review, submissions, users
 from core.services.manage import owned_hit
 
 
@@ -25,6 +25,9 @@ async def send_card(bot: Bot, chat_id: int, assignment_id: int, context: Context
     """Send a submission card and its file answers (forwarded by file id)."""
     text, markup, files = await call(views.submission_card, assignment_id=assignment_id, now=now(context), queue=queue)
     message = await bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
+    await call(cards.remember, object_kind="assignment", object_id=assignment_id, chat_id=chat_id,
+               message_id=message.message_id, card_kind="submission_queue" if queue else "submission",
+               now=now(context))
     senders = {"photo": bot.send_photo, "document": bot.send_document, "voice": bot.send_voice}
     for f in files:
         await senders[f.kind](chat_id, f.file_id, caption=f.caption)
@@ -39,7 +42,9 @@ async def refresh_card(bot: Bot, chat_id: int, message_id: int, assignment_id: i
                                     parse_mode="HTML")
     except BadRequest as exc:  # unchanged, or too old to edit: the decision stands either way
         if "not modified" not in str(exc).lower():
-            await bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
+            sent = await bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
+            await call(cards.remember, object_kind="assignment", object_id=assignment_id, chat_id=chat_id,
+                       message_id=sent.message_id, card_kind="submission", now=now(context))
 
 
 async def _owned(context: Context, me: int, assignment_id: int) -> submissions.Submission:
@@ -156,7 +161,9 @@ async def review_queue(update: Update, context: Context) -> None:
     total, hits = await call(submissions.pending_by_hit, requester_id=me)
     user = await call(users.get_user, user_id=me)
     text, markup = views.queue_summary(total, hits, (user.prefs or {}).get("review_mode", "immediate"), now(context))
-    await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    summary = await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
+    await call(cards.remember, object_kind="review_queue", object_id=me, chat_id=msg.chat_id,
+               message_id=summary.message_id, card_kind="queue", now=now(context))
     first = await call(submissions.next_pending, requester_id=me)
     if first is not None:
         await send_card(context.bot, msg.chat_id, first.id, context, queue=True)

@@ -12,10 +12,10 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting, materials
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, now, on_button, on_message, utcnow
 from bot.views import materials as material_views, work as views
 from core.errors import DeadlinePassed, NotAllowed, StaleAction, ValidationFailed
-from core.services import mywork, work
+from core.services import cards, mywork, work
 from core.services.mywork import WorkState
 from core.services.users import get_user
 
@@ -30,6 +30,9 @@ async def _remember(me: int, state: WorkState, message_id: int, picked: list[int
     q = state.current
     await waiting.expect(me, KIND, assignment_id=state.assignment.id, msg=message_id,
                          q=q.id if q else None, picked=picked or [])
+    # The one live question (or summary) of this assignment: it loses its buttons if time runs out.
+    await call(cards.remember, object_kind="assignment", object_id=state.assignment.id, chat_id=me,
+               message_id=message_id, card_kind="question", now=utcnow(), only=True)
 
 
 def _initial_picks(state: WorkState) -> list[int]:

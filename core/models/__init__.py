@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from core.models.alerts import AlertCursor, AlertSent, AlertSub
 from core.models.base import BaseModel, JSONField, UTCDateTimeField
+from core.models.cards import ChatCard
 from core.models.drafts import DraftStatus, HitDraft
 from core.models.events import OutboxEvent
 from core.models.hits import FILE_KINDS, QUESTION_KINDS, Batch, Hit, HitStatus, Question
@@ -48,10 +49,11 @@ ALL_MODELS: list[type[BaseModel]] = [
     AlertSub,
     AlertSent,
     AlertCursor,
+    ChatCard,
 ]
 
 __all__ = [
-    "AutoWithdraw",
+    "AutoWithdraw", "ChatCard",
     "AlertCursor", "AlertSent", "AlertSub",
     "ALL_MODELS", "DraftStatus", "HitDraft", "Appeal", "GoldStat", "QualTest", "QualTestAttempt", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
     "Account", "AccountKind", "Answer", "Assignment", "AssignmentStatus", "BaseModel", "Batch",

@@ -10,7 +10,7 @@ from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Hit, User, WorkerBlock
 from core.models.quality import Appeal
 from core.outbox import emit
-from core.services import review
+from core.services import cards, review
 
 MAX_MESSAGE = 1000
 
@@ -35,6 +35,7 @@ def appeal(*, worker_id: int, assignment_id: int, message: str, now: datetime) -
         hit = Hit.get_by_id(assignment.hit_id)
         emit("appeal.received", user_id=hit.requester_id, now=now, appeal_id=row.id, assignment_id=assignment.id,
              hit_id=hit.id)
+        cards.changed("assignment", assignment.id, now=now)  # the rejection notice: appealed now
         return row
 
 
@@ -48,9 +49,11 @@ def decide(*, requester_id: int, appeal_id: int, approve: bool, now: datetime) -
         if Appeal.update(outcome="approved" if approve else "kept", decided_at=now).where(
                 (Appeal.id == row.id) & Appeal.outcome.is_null()).execute() != 1:
             raise StaleAction("This appeal was already decided.")
-        if approve:
+        if approve:  # which also brings the cards that show this work up to date
             review.approve(requester_id=requester_id, assignment_id=row.assignment_id, now=now,
                            feedback="Approved after appeal")
+        else:
+            cards.changed("assignment", row.assignment_id, now=now)
         assignment = Assignment.get_by_id(row.assignment_id)
         emit("appeal.decided", user_id=assignment.worker_id, now=now, appeal_id=row.id,
              assignment_id=assignment.id, approved=approve)

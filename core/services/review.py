@@ -10,8 +10,10 @@ from core.config import get_settings
 from core.db import db, for_update, is_sqlite, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
+from core.models.quality import Appeal
 from core.money import fee_for, format_money
 from core.outbox import emit
+from core.services import cards
 from core.services.accounts import warn_if_low
 from core.services.users import get_user
 
@@ -74,6 +76,9 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
             _pay(hit, assignment, ledger.available(hit.requester_id), now)
             User.update(approved_n=User.approved_n + 1, rejected_n=User.rejected_n - 1).where(
                 User.id == assignment.worker_id).execute()
+            # An appeal still open on this rejection is answered by it: the work is approved.
+            Appeal.update(outcome="approved", decided_at=now).where(
+                (Appeal.assignment == assignment.id) & Appeal.outcome.is_null()).execute()
         else:
             raise StaleAction(f"This submission is already {assignment.status}.")
         emit("assignment.approved", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
@@ -81,7 +86,15 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
         approved = Assignment.select().where((Assignment.hit == hit.id) & (Assignment.status == S.APPROVED)).count()
         if approved == hit.max_assignments:
             emit("hit.completed", user_id=hit.requester_id, now=now, hit_id=hit.id)
+        decided(assignment.id, hit.requester_id, now)
         return Assignment.get_by_id(assignment.id)
+
+
+def decided(assignment_id: int, requester_id: int, now: datetime) -> None:
+    """In the deciding transaction: the messages that show this submission, and the
+    requester's /review summary, are brought up to date (core.services.cards)."""
+    cards.changed("assignment", assignment_id, now=now)
+    cards.changed("review_queue", requester_id, now=now)
 
 
 def _lock_users(*user_ids: int) -> None:
@@ -121,6 +134,7 @@ def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetim
         _count_review(hit, assignment, now)
         emit("assignment.rejected", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
              hit_id=hit.id, feedback=feedback, auto=auto)
+        decided(assignment.id, hit.requester_id, now)
         return Assignment.get_by_id(assignment.id)
 
 
@@ -152,6 +166,7 @@ def bonus(*, requester_id: int, assignment_id: int, amount_cents: int, reason: s
         warn_if_low(user_id=requester_id, spent_cents=amount_cents + fee, now=now)
         emit("bonus.paid", user_id=assignment.worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
              amount_cents=amount_cents, reason=reason)
+        cards.changed("assignment", assignment.id, now=now)  # the card shows the bonuses paid
         return row
 
 
@@ -206,6 +221,7 @@ def rate_requester(*, worker_id: int, assignment_id: int, stars: int, now: datet
         requester = User.get_by_id(hit.requester_id)
         Hit.update(requester_score=round(requester.rating_avg * 100)).where(
             (Hit.requester == requester.id) & (Hit.status == HitStatus.OPEN)).execute()
+        cards.changed("assignment", assignment.id, now=now)  # the decision notice stops asking for stars
         return rating
 
 

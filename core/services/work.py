@@ -22,7 +22,7 @@ from core.errors import (
 )
 from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, User, WorkerBlock
 from core.outbox import emit
-from core.services import quality
+from core.services import cards, quality
 from core.services.quals import evaluate, requirements_for
 from core.services.users import get_user
 from core.specs import MAX_TEXT_ANSWER
@@ -259,6 +259,7 @@ def submit(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
         User.update(submitted_n=User.submitted_n + 1).where(User.id == worker_id).execute()
         if not quality.on_submitted(assignment.id, now):  # else the requester's rule rejected it (and told them)
             emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
+            cards.changed("review_queue", hit.requester_id, now=now)  # one more waiting in /review
         emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
         return Assignment.get_by_id(assignment.id)
 
@@ -275,4 +276,5 @@ def expire_assignment(*, assignment_id: int, now: datetime) -> bool:
         release_slot(assignment, now)
         emit("assignment.expired", user_id=assignment.worker_id, now=now, assignment_id=assignment_id,
              hit_id=assignment.hit_id)
+        cards.changed("assignment", assignment_id, now=now)  # its question message loses its buttons
         return True

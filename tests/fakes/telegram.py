@@ -56,6 +56,7 @@ class FakeTelegram(BaseRequest):
         self.files: dict[str, bytes] = {}
         self.file_errors: dict[str, str] = {}  # getFile of this file id fails with this Bot API description
         self.unreachable_urls: set[str] = set()  # sendPhoto with one of these fails as Telegram's would
+        self.strict_edits = False  # True: refuse edits as Telegram does (gone message, nothing changed)
 
     async def initialize(self) -> None:
         return None
@@ -89,8 +90,23 @@ class FakeTelegram(BaseRequest):
         if api_method == "getFile" and params.get("file_id") in self.file_errors:
             return 400, json.dumps({"ok": False, "error_code": 400,
                                     "description": self.file_errors[params["file_id"]]}).encode()
+        refused = self._refused_edit(api_method, params)
+        if refused:
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": refused}).encode()
         result = self._result(api_method, params)
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _refused_edit(self, method: str, p: dict[str, Any]) -> str | None:
+        if not self.strict_edits or method not in ("editMessageText", "editMessageReplyMarkup"):
+            return None
+        old = self.chats[int(p["chat_id"])].get(int(p["message_id"]))
+        if old is None:
+            return "Bad Request: message to edit not found"
+        call = self.calls[-1]
+        if (method == "editMessageReplyMarkup" or call.text == old.text) and call.buttons == old.buttons:
+            return ("Bad Request: message is not modified: specified new message content and reply markup "
+                    "are exactly the same as a current content and reply markup of the message")
+        return None
 
     def _result(self, method: str, p: dict[str, Any]) -> Any:
         now = int(datetime.now(timezone.utc).timestamp())

@@ -21,6 +21,15 @@ class Sent:
 
 
 @dataclass
+class Edit:
+    chat_id: int
+    message_id: int
+    text: str
+    markup: object
+    at: float  # time.monotonic()
+
+
+@dataclass
 class FakeBotApi:
     chat_interval_s: float = 1.0
     global_per_s: int = 30
@@ -37,6 +46,9 @@ class FakeBotApi:
         self.forbidden: list[int] = []
         self.hung: list[int] = []
         self.other: list[str] = []  # other methods called (setMyCommands, deleteWebhook, ...)
+        self.edits: list[Edit] = []  # editMessageText calls that changed a message
+        self.not_modified: list[tuple[int, int]] = []  # edits refused: "message is not modified"
+        self._messages: dict[tuple[int, int], tuple[str, object]] = {}  # (chat, message id) -> (text, markup)
         self._last_ok: dict[int, float] = {}
         self._recent: deque[float] = deque()
         self._blocked_until: dict[int, float] = defaultdict(float)
@@ -93,6 +105,8 @@ class FakeBotApi:
         if method == "getUpdates":  # a bot with nothing to do: long polls come back empty
             time.sleep(min(float(p.get("timeout") or 0), 0.5))
             return 200, {"ok": True, "result": []}
+        if method == "editMessageText":
+            return self._edit(p)
         if method != "sendMessage":
             self.other.append(method)
             return 200, {"ok": True, "result": True}
@@ -123,8 +137,41 @@ class FakeBotApi:
             self._recent.append(now)
             self.sent.append(Sent(chat, p.get("text", ""), now))
             message_id = len(self.sent)
+            self._messages[(chat, message_id)] = (p.get("text", ""), _markup(p))
         return 200, {"ok": True, "result": {"message_id": message_id, "date": int(time.time()),
                                             "chat": {"id": chat, "type": "private"}, "text": p.get("text", "")}}
+
+    def _edit(self, p: dict) -> tuple[int, dict]:
+        """editMessageText as Telegram answers it: flood limits like a send, 400 for a message it
+        does not have, 400 "message is not modified" when nothing would change."""
+        chat, mid = int(p["chat_id"]), int(p["message_id"])
+        text, markup = p.get("text", ""), _markup(p)
+        now = time.monotonic()
+        with self.lock:
+            if now < self._blocked_until[chat]:
+                self.early.append((chat, self._blocked_until[chat] - now))
+            if chat in self.blocked:
+                self.forbidden.append(chat)
+                return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+            if (chat, mid) not in self._messages:
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            if now - self._last_ok.get(chat, -1e9) < self.chat_interval_s or len(self._recent) >= self.global_per_s:
+                self._blocked_until[chat] = now + self.retry_after_s
+                self.too_many.append((chat, now, self.retry_after_s))
+                return 429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {self.retry_after_s}",
+                             "parameters": {"retry_after": self.retry_after_s}}
+            self._last_ok[chat] = now
+            self._recent.append(now)
+            if self._messages[(chat, mid)] == (text, markup):
+                self.not_modified.append((chat, mid))
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is not modified: "
+                             "specified new message content and reply markup are exactly the same"}
+            self._messages[(chat, mid)] = (text, markup)
+            self.edits.append(Edit(chat, mid, text, markup, now))
+        return 200, {"ok": True, "result": {"message_id": mid, "date": int(time.time()), "edit_date": int(time.time()),
+                                            "chat": {"id": chat, "type": "private"}, "text": text}}
 
     # --- what tests look at ---
     def by_chat(self) -> dict[int, list[Sent]]:
@@ -145,3 +192,8 @@ class FakeBotApi:
                 j += 1
             best = max(best, i - j + 1)
         return best
+
+
+def _markup(p: dict) -> object:
+    markup = p.get("reply_markup")
+    return json.loads(markup) if isinstance(markup, str) else markup

@@ -1,0 +1,76 @@
+"""Which chat messages show which object (convention 14: a message that shows an object's
+state stays true). The bot remembers a card when it sends one; a use case that changes an
+object calls `changed` in its own transaction, which emits one cards.refresh event when some
+card shows it; the jobs worker then edits every card with the current state. Bounded: at
+most MAX_PER_OBJECT cards per object, and a sweep forgets cards older than MAX_AGE."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError
+
+from core.db import db, tx
+from core.models import ChatCard
+from core.outbox import emit
+
+KIND = "cards.refresh"
+MAX_PER_OBJECT = 6
+# Longer than anything a card offers stays open: auto-approval (days), reversal and appeals (30 days).
+MAX_AGE = timedelta(days=40)
+
+
+def remember(*, object_kind: str, object_id: int, chat_id: int, message_id: int, card_kind: str, now: datetime,
+             ref: int | None = None, only: bool = False) -> ChatCard:
+    """The message (chat_id, message_id) now shows this object as `card_kind`. With only=True it
+    replaces the object's earlier card of that kind in that chat (one live question at a time)."""
+    with tx():
+        same_message = (ChatCard.chat_id == chat_id) & (ChatCard.message_id == message_id)
+        ChatCard.delete().where(same_message).execute()
+        mine = (ChatCard.object_kind == object_kind) & (ChatCard.object_id == object_id)
+        if only:
+            ChatCard.delete().where(mine & (ChatCard.chat_id == chat_id) & (ChatCard.card_kind == card_kind)).execute()
+        fields = dict(object_kind=object_kind, object_id=object_id, chat_id=chat_id, message_id=message_id,
+                      card_kind=card_kind, ref=ref, created_at=now)
+        try:
+            with db.atomic():
+                row = ChatCard.create(**fields)
+        except IntegrityError:  # remembered at the same moment by another process: this one wins
+            ChatCard.update(**fields).where(same_message).execute()
+            row = ChatCard.get(same_message)
+        keep = [c.id for c in ChatCard.select(ChatCard.id).where(mine)
+                .order_by(ChatCard.created_at.desc(), ChatCard.id.desc()).limit(MAX_PER_OBJECT)]
+        ChatCard.delete().where(mine & ChatCard.id.not_in(keep)).execute()
+        return row
+
+
+def changed(object_kind: str, object_id: int, *, now: datetime) -> bool:
+    """Call inside the transaction that changed the object: if any message shows it, emit
+    cards.refresh (sent after the commit, like every outbox row). True if it was emitted."""
+    shown = ChatCard.select(ChatCard.id).where((ChatCard.object_kind == object_kind)
+                                               & (ChatCard.object_id == object_id)).exists()
+    if shown:
+        emit(KIND, user_id=None, now=now, object=object_kind, id=object_id)
+    return shown
+
+
+def cards_of(*, object_kind: str, object_id: int) -> list[ChatCard]:
+    return list(ChatCard.select().where((ChatCard.object_kind == object_kind) & (ChatCard.object_id == object_id))
+                .order_by(ChatCard.created_at, ChatCard.id))
+
+
+def mark_shown(*, card_id: int, event_id: int) -> None:
+    """The card shows what event_id asked for (a repeat of the event skips it)."""
+    ChatCard.update(shown_event=event_id).where(
+        (ChatCard.id == card_id) & (ChatCard.shown_event.is_null() | (ChatCard.shown_event < event_id))).execute()
+
+
+def forget(*, card_id: int) -> None:
+    """The message is gone (deleted, or can no longer be edited): stop editing it."""
+    ChatCard.delete().where(ChatCard.id == card_id).execute()
+
+
+def forget_old(*, now: datetime, limit: int = 1000) -> int:
+    """The clock's sweep: forget up to `limit` cards older than MAX_AGE. Returns how many."""
+    ids = [c.id for c in ChatCard.select(ChatCard.id).where(ChatCard.created_at < now - MAX_AGE)
+           .order_by(ChatCard.created_at).limit(limit)]
+    return ChatCard.delete().where(ChatCard.id.in_(ids)).execute() if ids else 0
