@@ -28,6 +28,22 @@ def waiting_for(*, user_id: int) -> dict[str, Any] | None:
     return (user.prefs or {}).get(KEY) if user else None
 
 
+# Not a prompt: which assignment a worker's messages answer. Another command leaves it in
+# place, so the next answer still reaches the HIT they are working on.
+KEPT_BY_COMMANDS = frozenset({"answer"})
+
+
+def disarm(*, user_id: int, keep: frozenset[str] = KEPT_BY_COMMANDS) -> dict[str, Any] | None:
+    """End a pending prompt (a keyword search gives back the wait it interrupted).
+    Returns the prompt that was ended, or None when nothing (or only a kept wait) was pending."""
+    wait = waiting_for(user_id=user_id)
+    if not wait or wait.get("kind") in keep:
+        return None
+    before = wait.get("before")
+    set_pref(user_id=user_id, key=KEY, value=before if isinstance(before, dict) and before.get("kind") else None)
+    return wait
+
+
 async def expect(user_id: int, kind: str, **data: Any) -> None:
     await call(set_pref, user_id=user_id, key=KEY, value={"kind": kind, **data})
 
@@ -40,9 +56,21 @@ def _takes_input(message: Message | None) -> bool:
     return message is not None and message.from_user is not None and not (message.text or "").startswith("/")
 
 
+def _command(message: Message | None) -> str | None:
+    text = (message.text or "") if message is not None and message.from_user is not None else ""
+    if not text.startswith("/"):
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+
+
 async def preload(update: Update, context: Context) -> None:
-    """Runs first for every update (group -2)."""
+    """Runs first for every update (group -2). A command other than /cancel ends a pending
+    prompt, so a number typed later can never answer a question asked long ago."""
     message = update.message
+    command = _command(message)
+    if command is not None and command != "cancel":
+        await call(disarm, user_id=message.from_user.id)
+        return
     if not _takes_input(message):
         return
     wait = await call(waiting_for, user_id=message.from_user.id)

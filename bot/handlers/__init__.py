@@ -4,11 +4,13 @@ from __future__ import annotations
 import importlib
 import logging
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import Application, CallbackQueryHandler, TypeHandler
 
 from bot import input as input_state
+from bot.handlers import start
 from bot.runtime import unknown_button
+from bot.views import start as views
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +35,11 @@ MODULES = [
     "bot.handlers.rating",
 ]
 
-# /command -> description, per language. The bot registers these with setMyCommands.
-COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "en": [
-        ("start", "Start and show the menu"),
-        ("help", "What hitbot can do"),
-        ("browse", "Find HITs to work on"),
-        ("mywork", "Your assignments: continue, submitted, decided"),
-        ("newhit", "Post a new HIT"),
-        ("batch", "Post many HITs from a spec file and a CSV"),
-        ("review", "Submissions waiting for your review"),
-        ("myhits", "Your HITs: progress, spend, results"),
-        ("topup", "Add funds to your balance"),
-        ("balance", "Your balance, earnings and chart"),
-        ("withdraw", "Get your earnings paid out"),
-        ("alerts", "New matching HITs sent to you"),
-    ],
-}
+# /command -> description, per language. The bot registers these with setMyCommands; admins
+# get theirs in a chat scope of their own.
+_EVERYONE = [views.GENERAL_COMMANDS[0], views.GENERAL_COMMANDS[1], *views.WORKER_COMMANDS,
+             *views.REQUESTER_COMMANDS, views.GENERAL_COMMANDS[2]]
+COMMANDS: dict[str, list[tuple[str, str]]] = {"en": list(_EVERYONE)}
 
 # Translated descriptions; a command without one here keeps its English text.
 TRANSLATIONS: dict[str, dict[str, str]] = {
@@ -59,7 +49,9 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "withdraw": "Вывести заработок", "alerts": "Уведомления о новых заданиях",
         "newhit": "Создать задание", "batch": "Много заданий из файла и CSV",
         "review": "Работы на проверку", "myhits": "Мои задания: ход, расходы, результаты",
-        "topup": "Пополнить баланс",
+        "topup": "Пополнить баланс", "tests": "Тесты на квалификацию",
+        "profile": "Страна, часовой пояс, навыки и интересы", "qual": "Мои квалификации: создать, выдать, отозвать",
+        "quality": "Автоправило по контрольным ответам", "cancel": "Отменить то, чего ждёт бот",
     },
     "es": {
         "start": "Empezar y ver el menú", "help": "Qué puede hacer hitbot", "browse": "Buscar tareas",
@@ -67,7 +59,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "withdraw": "Cobrar tus ganancias", "alerts": "Avisos de tareas nuevas",
         "newhit": "Publicar una tarea", "batch": "Muchas tareas desde un archivo y un CSV",
         "review": "Trabajos por revisar", "myhits": "Tus tareas: progreso, gasto, resultados",
-        "topup": "Añadir fondos",
+        "topup": "Añadir fondos", "tests": "Pruebas de cualificación",
+        "profile": "Tu país, zona horaria, habilidades e intereses",
+        "qual": "Tus cualificaciones: crear, otorgar, revocar",
+        "quality": "Regla automática de respuestas de control", "cancel": "Cancelar lo que el bot espera",
     },
     "de": {
         "start": "Starten und Menü zeigen", "help": "Was hitbot kann", "browse": "Aufgaben finden",
@@ -75,7 +70,10 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "withdraw": "Verdienst auszahlen lassen", "alerts": "Benachrichtigung bei neuen Aufgaben",
         "newhit": "Neue Aufgabe einstellen", "batch": "Viele Aufgaben aus Datei und CSV",
         "review": "Einreichungen prüfen", "myhits": "Deine Aufgaben: Fortschritt, Kosten, Ergebnisse",
-        "topup": "Guthaben aufladen",
+        "topup": "Guthaben aufladen", "tests": "Qualifikationstests",
+        "profile": "Land, Zeitzone, Fähigkeiten und Interessen",
+        "qual": "Deine Qualifikationen: anlegen, vergeben, entziehen",
+        "quality": "Automatische Regel für Kontrollfragen", "cancel": "Abbrechen, worauf der Bot wartet",
     },
 }
 for _lang, _texts in TRANSLATIONS.items():
@@ -86,6 +84,7 @@ def register_all(app: Application) -> None:
     app.add_handler(TypeHandler(Update, input_state.preload), group=-2)
     for name in MODULES:
         importlib.import_module(name).register(app)
+    start.register_fallbacks(app)  # after every feature: messages and commands nobody claimed
     app.add_handler(CallbackQueryHandler(unknown_button))  # last: whatever no feature claimed
 
 
@@ -97,3 +96,10 @@ async def post_init(app: Application) -> None:
             await app.bot.set_my_commands(items, language_code=None if lang == "en" else lang)
         except Exception:  # commands are a nicety; the bot works without them
             log.exception("setMyCommands failed for %s", lang)
+    settings = app.bot_data.get("settings")
+    admin_items = [BotCommand(c, d) for c, d in COMMANDS["en"] + views.ADMIN_COMMANDS]
+    for admin_id in sorted(settings.admins) if settings is not None else ():
+        try:
+            await app.bot.set_my_commands(admin_items, scope=BotCommandScopeChat(admin_id))
+        except Exception:  # an admin who never opened the chat: Telegram refuses the scope
+            log.info("setMyCommands for admin %s failed", admin_id)

@@ -9,7 +9,7 @@ from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import myhits as views
 from bot.views import results as results_views
-from bot.views.common import esc, money
+from bot.views.common import money
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.services import accounts, export, manage, myhits
@@ -92,28 +92,35 @@ async def add_other(update: Update, context: Context, cb: callbacks.Callback) ->
     if most < 1:
         raise StaleAction("This HIT already has the most assignments allowed.")
     await waiting.expect(me, "addasg", hit_id=hit_id, max_before=max_before, card=update.effective_message.message_id)
-    await update.effective_message.reply_text(views.ASK_COUNT.format(
-        title=esc(item.hit.title), most=most, unit=money(item.hit.unit_cost_cents)), parse_mode="HTML")
+    text, markup = views.ask_count(item.hit, most)
+    await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
     return None
 
 
 @on_message
 async def add_count(update: Update, context: Context) -> None:
+    """A typed number of assignments: nothing moves until the requester confirms its cost."""
     me, msg = update.effective_user.id, update.effective_message
     wait = await call(waiting.waiting_for, user_id=me)
+    hit_id = int(wait["hit_id"])
+    item = await call(myhits.hit_item, requester_id=me, hit_id=hit_id)
+    most = get_settings().max_assignments - item.hit.max_assignments
     text = (msg.text or "").strip()
-    if not text.isdigit() or len(text) > 6:
-        raise ValidationFailed("Send a whole number, e.g. 5.")
-    hit_id, count = int(wait["hit_id"]), int(text)
-    try:
-        hit = await call(manage.add_assignments, requester_id=me, hit_id=hit_id, count=count, now=now(context),
-                         key=f"{hit_id}:{wait['max_before']}+{count}")
-    except StaleAction:
-        await waiting.done(me)
-        raise
+    if not (text.isascii() and text.isdigit()) or len(text) > 6 or not 1 <= int(text) <= most:
+        raise ValidationFailed(views.count_bounds(most))  # the question stands
     await waiting.done(me)
-    await msg.reply_text(f"➕ Added {count} assignment(s) to “{esc(hit.title)}”: now {hit.max_assignments} in all.",
-                         parse_mode="HTML")
+    text, markup = views.confirm_add(item.hit, int(text), int(wait["max_before"]))
+    await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def add_cancel(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me = update.effective_user.id
+    wait = await call(waiting.waiting_for, user_id=me)
+    if wait and wait.get("kind") == "addasg" and int(wait.get("hit_id", 0)) == cb.arg(0):
+        await waiting.done(me)
+    await update.effective_message.edit_text(views.ADD_CANCELLED)
+    return None
 
 
 @on_button
@@ -167,7 +174,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("myhits", my_hits))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("addasg"), add_count))
     for verb, fn, nargs in (("mp", page, 1), ("mh", hit_card, 1), ("mb", batch_card, 1), ("ext", extend, 2),
-                            ("add", add, 3), ("addn", add_other, 2), ("exp", expire, 1), ("expy", expire, 1),
+                            ("add", add, 3), ("addn", add_other, 2), ("addx", add_cancel, 1), ("exp", expire, 1), ("expy", expire, 1),
                             ("expb", expire_batch, 1), ("expby", expire_batch, 1), ("res", results, 1),
                             ("resb", results, 1)):
         app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("r", verb, nargs)))

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import quals as views
+from bot.views.start import cancel_markup
 from core.config import get_settings
 from core.errors import ValidationFailed
 from core.services import appeals, qualifications, quality, users
@@ -155,7 +156,7 @@ async def profile(update: Update, context: Context) -> None:
 async def appeal_start(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     await waiting.expect(update.effective_user.id, "appeal", assignment_id=cb.arg(0))
     await update.effective_message.reply_text(
-        "Write your appeal in one message: why should this work be approved?")
+        "Write your appeal in one message: why should this work be approved?", reply_markup=cancel_markup())
     return None
 
 

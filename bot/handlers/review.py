@@ -16,7 +16,7 @@ from bot.views import auto_decisions as auto_views, review as views
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.models import AssignmentStatus as S
-from core.money import parse_amount
+from core.money import fee_for, parse_amount
 from core.services import cards, quality, review, submissions, users
 from core.services.manage import owned_hit
 
@@ -111,17 +111,36 @@ async def bonus_input(update: Update, context: Context) -> None:
         await msg.reply_text(views.ASK_BONUS_REASON.format(amount=views.money(cents)),
                              reply_markup=views.cancel_input(int(wait["assignment_id"])))
         return
-    assignment_id = int(wait["assignment_id"])
+    # The reason typed: nothing is paid until the requester confirms the total with its fee.
+    reason = (msg.text or "").strip()
+    if not reason or len(reason) > review.MAX_REASON:
+        raise ValidationFailed(views.BONUS_REASON_BOUNDS.format(most=review.MAX_REASON))
+    wait.pop("kind", None)
+    await waiting.expect(me, "bonus", **{**wait, "reason": reason})
+    cents = int(wait["amount_cents"])
+    text, markup = views.confirm_bonus(int(wait["assignment_id"]), cents, fee_for(cents, settings.fee_percent),
+                                       reason)
+    await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def bonus_confirm(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    me, msg = update.effective_user.id, update.effective_message
+    wait = await call(waiting.waiting_for, user_id=me) or {}
+    assignment_id = cb.arg(0)
+    if wait.get("kind") != "bonus" or int(wait.get("assignment_id", 0)) != assignment_id or not wait.get("reason"):
+        raise StaleAction()  # cancelled, already sent, or another bonus is being written
     try:
         paid = await call(review.bonus, requester_id=me, assignment_id=assignment_id,
-                          amount_cents=int(wait["amount_cents"]), reason=msg.text or "", now=now(context),
+                          amount_cents=int(wait["amount_cents"]), reason=wait["reason"], now=now(context),
                           key=f"{assignment_id}:{wait['nonce']}")
     except StaleAction:
         await waiting.done(me)
         raise
     await waiting.done(me)
     await refresh_card(context.bot, msg.chat_id, int(wait["card"]), assignment_id, context)
-    await msg.reply_text(f"💵 Bonus of {views.money(paid.amount_cents)} sent (fee {views.money(paid.fee_cents)}).")
+    await msg.edit_text(f"💵 Bonus of {views.money(paid.amount_cents)} sent (fee {views.money(paid.fee_cents)}).")
+    return "Bonus sent."
 
 
 @on_button
@@ -251,7 +270,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("bonus"), bonus_input))
     for verb, fn, nargs in (("apv", approve, 1), ("rej", reject, 1), ("bon", bonus, 1), ("blk", block, 1),
                             ("blky", block_answer, 1), ("blkn", block_answer, 1), ("rix", cancel_input, 1),
-                            ("nxt", next_card, 1), ("apa", approve_all, 2), ("apay", approve_all, 2),
+                            ("bny", bonus_confirm, 1), ("nxt", next_card, 1), ("apa", approve_all, 2), ("apay", approve_all, 2),
                             ("apan", approve_all, 2), ("rm", review_mode, 1), ("rrj", rejections, 0),
                             ("und", undo_rejection, 1), ("ubk", undo_block, 1)):
         app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("r", verb, nargs)))

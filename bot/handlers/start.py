@@ -1,15 +1,19 @@
-"""/start (registration, deep links) and /help."""
+"""/start (registration, deep links), /help, /cancel, and the replies to whatever no feature
+was waiting for (an unknown command, a stray message)."""
 from __future__ import annotations
 
 import re
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, TypeHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
+from bot import callbacks, input as waiting
 from bot.handlers.browse import send_preview
-from bot.runtime import Context, call, now, on_message
+from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import start as views
-from core.services import users
+from core.config import get_settings
+from core.errors import HitbotError
+from core.services import drafts, mywork, users
 
 
 async def ensure_registered(update: Update, context: Context) -> None:
@@ -37,10 +41,80 @@ async def start(update: Update, context: Context) -> None:
 
 @on_message
 async def help_(update: Update, context: Context) -> None:
-    await update.effective_message.reply_text(views.help_text(), parse_mode="HTML")
+    admin = update.effective_user.id in get_settings().admins
+    await update.effective_message.reply_text(views.help_text(admin=admin), parse_mode="HTML")
+
+
+async def _title_of(me: int, wait: dict) -> str:
+    try:
+        state = await call(mywork.work_state, worker_id=me, assignment_id=int(wait.get("assignment_id", 0)))
+    except HitbotError:
+        return ""
+    return state.hit.title
+
+
+async def _cancel(context: Context, me: int, *, keep: frozenset[str] = frozenset()) -> str:
+    """End the pending prompt; what to tell the person."""
+    wait = await call(waiting.disarm, user_id=me, keep=keep)
+    if not wait:
+        return views.NOTHING_TO_CANCEL
+    kind, title = wait.get("kind", ""), ""
+    if kind == "newhit" and wait.get("draft_id"):
+        try:
+            await call(drafts.cancel, user_id=me, draft_id=int(wait["draft_id"]), now=now(context))
+        except HitbotError:  # published or gone meanwhile: nothing left to cancel
+            pass
+    elif kind == "answer":
+        title = await _title_of(me, wait)
+    return views.cancelled(kind, title)
+
+
+@on_message
+async def cancel(update: Update, context: Context) -> None:
+    """/cancel, wherever the person is: ends the pending prompt and says which."""
+    text = await _cancel(context, update.effective_user.id)
+    await update.effective_message.reply_text(text, parse_mode="HTML")
+
+
+@on_button
+async def cancel_button(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """A prompt's Cancel: the same as /cancel, except that it never stops an assignment's answers."""
+    text = await _cancel(context, update.effective_user.id, keep=waiting.KEPT_BY_COMMANDS)
+    await update.effective_message.edit_text(text if text != views.NOTHING_TO_CANCEL else views.CANCELLED_OTHER,
+                                             parse_mode="HTML")
+    return None
+
+
+@on_message
+async def unknown_command(update: Update, context: Context) -> None:
+    msg = update.effective_message
+    command = (msg.text or msg.caption or "/").split(maxsplit=1)[0][1:].split("@", 1)[0]
+    admin = update.effective_user.id in get_settings().admins
+    await update.effective_message.reply_text(views.unknown_command(command) + "\n\n" + views.help_text(admin=admin),
+                                              parse_mode="HTML")
+
+
+@on_message
+async def nothing_waiting(update: Update, context: Context) -> None:
+    """A message no feature asked for: say so, and what the person can do instead."""
+    doc = update.effective_message.document
+    if doc is not None and (doc.file_name or "").lower().endswith((".yaml", ".yml", ".json", ".csv")):
+        await update.effective_message.reply_text(views.SPEC_FILE_HINT)
+        return
+    await update.effective_message.reply_text(views.NOT_WAITING, reply_markup=views.main_menu())
 
 
 def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, ensure_registered), group=-1)
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_))
+    app.add_handler(CommandHandler("cancel", cancel))
+    app.add_handler(CallbackQueryHandler(cancel_button, pattern=callbacks.pattern("m", "cx", 0)))
+
+
+def register_fallbacks(app: Application) -> None:
+    """After every feature's handlers: what none of them claimed gets a short helpful reply."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(private & (filters.COMMAND | filters.CaptionRegex(r"^/")), unknown_command))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL & ~filters.SUCCESSFUL_PAYMENT,
+                                   nothing_waiting))

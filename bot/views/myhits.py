@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, clip, countdown, esc, fit, keyboard, money, progress_bar
-from core.models import HitStatus
+from core.models import Hit, HitStatus
 from core.services.accounts import Balances
 from core.services.myhits import Item, Progress
 
@@ -105,4 +105,23 @@ def expire_confirm(what: str, refund_cents: int | None, verb: str, target_id: in
                             button("⬅️ Back", callbacks.make("r", back, target_id))]])
 
 
-ASK_COUNT = "➕ How many more assignments for “{title}”? (1 to {most}; each costs {unit})"
+def ask_count(hit: Hit, most: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = (f"➕ How many more assignments for “{esc(hit.title)}”? Send a number from 1 to {most}; "
+            f"each costs {money(hit.unit_cost_cents)}. You confirm the total before anything is paid.")
+    return text, keyboard([[button("✖️ Cancel", callbacks.make("r", "addx", hit.id))]])
+
+
+def count_bounds(most: int) -> str:
+    return f"Send a whole number from 1 to {most}, or press Cancel."
+
+
+def confirm_add(hit: Hit, count: int, max_before: int) -> tuple[str, InlineKeyboardMarkup]:
+    total = hit.unit_cost_cents * count
+    text = (f"➕ Add {count} assignment(s) to “{esc(hit.title)}”? {money(total)} "
+            f"({count} × {money(hit.unit_cost_cents)}, reward and fee) moves from your balance into escrow.")
+    return text, keyboard([[button(f"✅ Add {count} for {money(total)}",
+                                   callbacks.make("r", "add", hit.id, count, max_before)),
+                            button("✖️ Cancel", callbacks.make("r", "addx", hit.id))]])
+
+
+ADD_CANCELLED = "✖️ Cancelled; no assignments were added and nothing was paid."

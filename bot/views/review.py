@@ -119,6 +119,17 @@ ASK_REASON = ("❌ Why are you rejecting submission #{id}? Write the reason in o
               "(and can appeal). The money goes back to your balance.")
 ASK_BONUS_AMOUNT = "💵 How much bonus for submission #{id}? e.g. 0.50 (the {fee}% fee is added on top)."
 ASK_BONUS_REASON = "💵 Bonus of {amount}: what is it for? The worker sees your message."
+BONUS_REASON_BOUNDS = "Write what the bonus is for in 1 to {most} characters, or press Cancel."
+
+
+def confirm_bonus(assignment_id: int, amount_cents: int, fee_cents: int,
+                  reason: str) -> tuple[str, InlineKeyboardMarkup]:
+    total = money(amount_cents + fee_cents)
+    text = (f"💵 Send a bonus of <b>{money(amount_cents)}</b> for submission #{assignment_id}? "
+            f"With the {money(fee_cents)} fee, {total} leaves your balance.\n"
+            f"The worker reads: “{esc(reason)}”")
+    return text, keyboard([[button(f"✅ Send {total}", callbacks.make("r", "bny", assignment_id)),
+                            button("✖️ Cancel", callbacks.make("r", "rix", assignment_id))]])
 
 
 def cancel_input(assignment_id: int) -> InlineKeyboardMarkup:

@@ -34,5 +34,17 @@ ALREADY = "This payment was already added to your balance."
 CREDIT_USAGE = "Use: /credit <user id> <amount> <reason>, e.g. /credit 123456 10.00 refund for HIT 42"
 
 
+CREDIT_REASON_TOO_LONG = "The reason can have at most {most} characters."
+CREDIT_CANCELLED = "✖️ Cancelled; nothing was credited."
+CREDIT_ALREADY = "That credit was already made."
+
+
+def credit_confirm(name: str, user_id: int, cents: int, reason: str) -> tuple[str, InlineKeyboardMarkup]:
+    text = (f"💳 Credit <b>{money(cents)}</b> to {esc(name)} (id {user_id})?\nReason: {esc(reason)}\n"
+            "Nothing moves until you confirm.")
+    return text, keyboard([[button(f"✅ Credit {money(cents)}", callbacks.make("ad", "cr", user_id, cents)),
+                            button("✖️ Cancel", callbacks.make("ad", "crx"))]])
+
+
 def credit_done(name: str, user_id: int, cents: int, balance_cents: int) -> str:
     return f"Credited {money(cents)} to {esc(name)} (id {user_id}). Their balance: {money(balance_cents)}."

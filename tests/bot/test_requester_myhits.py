@@ -62,9 +62,16 @@ async def test_progress_actions_and_results(bot, clock):
     await bot.text(rita, "lots")
     assert "whole number" in last(bot, rita)
     await bot.text(rita, "5000")
-    assert "You can add 1 to 995 assignments" in last(bot, rita)
+    assert "Send a whole number from 1 to 995" in last(bot, rita)
+    escrow = ledger.balance(ledger.escrow(hit.id))
     await bot.text(rita, "2")
-    assert "now 7 in all" in last(bot, rita)
+    # a typed count is confirmed with its cost before any money moves
+    confirm = bot.tg.last_message(rita.id)
+    assert "Add 2 assignment(s)" in confirm.text and "$1.20 (2 × $0.60, reward and fee)" in confirm.text
+    assert [label for label, _ in confirm.buttons] == ["✅ Add 2 for $1.20", "✖️ Cancel"]
+    assert ledger.balance(ledger.escrow(hit.id)) == escrow and Hit.get_by_id(hit.id).max_assignments == 5
+    assert "Added 2 assignment" in alert(await bot.press_label(rita, "Add 2 for", confirm.message_id))
+    assert Hit.get_by_id(hit.id).max_assignments == 7
     assert ledger.balance(ledger.escrow(hit.id)) == (2 + 1 + 2) * 60  # two slots held, three added
     check_invariants()
 

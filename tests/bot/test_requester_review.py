@@ -137,8 +137,18 @@ async def test_bonus_asks_amount_then_reason_and_pays_once(bot):
     await bot.text(rita, "0.50")
     assert "Bonus of $0.50: what is it for?" in last(bot, rita)
     await bot.text(rita, "Great photo")
-    assert last(bot, rita) == "💵 Bonus of $0.50 sent (fee $0.10)."
-    await bot.text(rita, "Great photo")  # a repeat is not a second bonus
+    # typed amounts move no money until the total with its fee is confirmed
+    assert last(bot, rita).startswith("💵 Send a bonus of <b>$0.50</b> for submission")
+    assert "With the $0.10 fee, $0.60 leaves your balance." in last(bot, rita)
+    assert ledger.balance(ledger.available(rita.id)) == before and ledger.balance(ledger.available(wes.id)) == 0
+    confirm = bot.tg.last_message(rita.id)
+    assert [label for label, _ in confirm.buttons] == ["✅ Send $0.60", "✖️ Cancel"]
+    send = confirm.buttons[0][1]
+    await bot.press(rita, send, confirm.message_id)
+    assert bot.tg.chats[rita.id][confirm.message_id].text == "💵 Bonus of $0.50 sent (fee $0.10)."
+    again = await bot.press(rita, send, confirm.message_id)  # a double tap is not a second bonus
+    assert alert(again) == "This button is no longer valid."
+    await bot.text(rita, "Great photo")  # nor is a repeat of the reason
     assert ledger.balance(ledger.available(wes.id)) == 50
     assert ledger.balance(ledger.available(rita.id)) == before - 60
     assert "💵 Bonus paid: $0.50" in bot.tg.chats[rita.id][card.message_id].text

@@ -103,6 +103,22 @@ async def test_admin_credit(bot):
     await bot.text(admin, "/credit 424242 1.00 refund")
     assert "No user with id 424242" in last(bot, admin)
     await bot.text(admin, f"/credit {rita.id} 12.34 refund for HIT 7")
-    assert last(bot, admin) == f"Credited $12.34 to Rita (id {rita.id}). Their balance: $12.34."
+    # a typed amount is shown with its numbers first; nothing moves until the admin confirms
+    confirm = bot.tg.last_message(admin.id)
+    assert confirm.text.startswith(f"💳 Credit <b>$12.34</b> to Rita (id {rita.id})?\nReason: refund for HIT 7")
+    assert ledger.balance(ledger.available(rita.id)) == 0
+    send, cancel = (data for _, data in confirm.buttons)
+    await bot.press(admin, cancel, confirm.message_id)
+    assert bot.tg.chats[admin.id][confirm.message_id].text == "✖️ Cancelled; nothing was credited."
+    assert "no longer valid" in answers(await bot.press(admin, send, confirm.message_id))[0].params["text"]
+    assert ledger.balance(ledger.available(rita.id)) == 0
+    await bot.text(admin, f"/credit {rita.id} 12.34 refund for HIT 7")
+    confirm = bot.tg.last_message(admin.id)
+    forged = await bot.press(rita, confirm.buttons[0][1], confirm.message_id)  # not an admin
+    assert answers(forged)[0].params["text"] == "This button is no longer valid."
+    await bot.press(admin, confirm.buttons[0][1], confirm.message_id)
+    assert bot.tg.chats[admin.id][confirm.message_id].text == (
+        f"Credited $12.34 to Rita (id {rita.id}). Their balance: $12.34.")
+    await bot.press(admin, confirm.buttons[0][1], confirm.message_id)  # the double tap credits once
     assert ledger.balance(ledger.available(rita.id)) == 1234
     check_invariants()

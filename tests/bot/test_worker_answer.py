@@ -2,6 +2,7 @@
 summary, Submit, Return; forged and stale presses; several workers at once."""
 from __future__ import annotations
 
+from bot.views.start import NOT_WAITING
 from core import ledger
 from core.models import Answer, Assignment, Hit, OutboxEvent, User
 from tests import factories as f
@@ -137,8 +138,8 @@ async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, cloc
     assert Assignment.get_by_id(a.id).status == "submitted"
     assert User.get_by_id(wes.id).prefs.get("awaiting") is None
     assert OutboxEvent.select().where(OutboxEvent.kind == "submission.confirmed").count() == 1
-    # later messages are not taken as answers
-    assert await bot.text(wes, "hello?") == []
+    # later messages are not taken as answers: the worker is told nothing waits for them
+    assert [c.text for c in await bot.text(wes, "hello?")] == [NOT_WAITING]
     assert stored(wes)["notes"] == "A small dog"
     check_invariants()
 
@@ -283,7 +284,8 @@ async def test_a_message_for_an_assignment_that_is_gone_clears_the_wait(bot):
     calls = await bot.text(wes, "cat")
     assert [c.text for c in sent(calls)] == ["That assignment is no longer open; see /mywork."]
     assert User.get_by_id(wes.id).prefs.get("awaiting") is None
-    assert await bot.text(wes, "cat") == []
+    assert [c.text for c in await bot.text(wes, "cat")] == [NOT_WAITING]
+    assert Answer.select().count() == 0
 
 
 async def test_an_image_file_answers_a_file_question_but_not_a_photo_question(bot):
