@@ -106,6 +106,9 @@ def test_requester_and_two_workers_over_http(stack):
     rita.send("0.50")
     rita.wait_for("what is it for")
     rita.send("Great description")
+    rita.wait_for("Send a bonus of", "$0.60 leaves your balance")  # confirmed with its cost first
+    assert accounts.balances(user_id=WES).available_cents == 75
+    rita.press("Send $0.60")
     rita.wait_for("Bonus of $0.50 sent")
     wes.wait_for("bonus", "0.50")
     assert accounts.balances(user_id=WES).available_cents == 1_25
