@@ -96,3 +96,24 @@ class BatchInvalid(ValidationFailed):
         shown = "\n".join(f"row {n}: {why}" for n, why in problems[:20])
         more = f"\n... and {len(problems) - 20} more bad rows" if len(problems) > 20 else ""
         super().__init__(f"{len(problems)} bad row(s), nothing was published:\n{shown}{more}")
+
+
+class SpecInvalid(ValidationFailed):
+    """Raised when a HIT spec (a file, a batch row or the wizard's draft) has problems.
+    `problems` holds (path, reason) for every one, the path being the keys from the top
+    (e.g. ("questions", 0, "prompt")), so a file reader can add the line of each."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]], limit: int = 10) -> None:
+        self.problems = problems
+        shown = "; ".join(self.line(path, why) for path, why in problems[:limit])
+        more = f" (and {len(problems) - limit} more)" if len(problems) > limit else ""
+        super().__init__(shown + more)
+
+    @staticmethod
+    def line(path: tuple[str | int, ...], why: str) -> str:
+        """'questions.0.prompt: can't be empty'; a reason that names its key already stands alone."""
+        where = ".".join(str(p) for p in path) or "spec"
+        key = str(path[-1]) if path else ""
+        if key and (why.startswith(where) or why.lower().startswith(f"the {key} ")):
+            return why
+        return f"{where}: {why}"

@@ -1,11 +1,14 @@
 """Money is integer minor units (cents). Parsing, fees and formatting live here."""
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
 
 from core.errors import ValidationFailed
+
+_AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def fee_for(amount_cents: int, fee_percent: int) -> int:
@@ -23,12 +26,17 @@ def parse_amount(text: str | int | float | Decimal, currency: str, *, field: str
     raw = str(text).strip().lstrip("$€£").replace(",", ".").strip()
     if len(raw) > 20:
         raise ValidationFailed(f"The {field} is too long to be an amount.")
+    # ASCII digits only: Decimal also reads "١٠", "１", "1_000", "NaN" and "Infinity".
+    if not _AMOUNT.fullmatch(raw):
+        raise ValidationFailed(f"The {field} must be a number such as 0.50.")
     try:
         value = Decimal(raw)
     except InvalidOperation:
         raise ValidationFailed(f"The {field} must be a number such as 0.50.") from None
     if not value.is_finite():
         raise ValidationFailed(f"The {field} must be a number such as 0.50.")
+    if value.adjusted() > 15:  # "1e999999999" would build a billion-digit integer below
+        raise ValidationFailed(f"The {field} is too large.")
     if value <= 0:
         raise ValidationFailed(f"The {field} must be more than zero.")
     scaled = value.scaleb(precision)

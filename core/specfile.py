@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
-from pydantic import ValidationError
 
 from core.config import get_settings
 from core.errors import BatchInvalid, ValidationFailed
 from core.services.publishing import GOLD_PREFIX, Cost, cost_of, expand_batch
-from core.specs import HitSpec, QuestionSpec, RequirementSpec, parse_spec
+from core.specs import HitSpec, QuestionSpec, RequirementSpec, parse_spec, spec_problems
 
 MAX_SPEC_BYTES = 64 * 1024
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -51,43 +50,129 @@ class SpecDocument:
         return f"line {line}, {dotted}" if line else dotted
 
 
+_UTF8_ADVICE = {
+    "CSV": "In a spreadsheet, save it as “CSV UTF-8”.",
+    "spec file": "Save it from your text editor with the encoding UTF-8.",
+}
+
+
 def _decode(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ValidationFailed(f"The {what} must be UTF-8 text (a bad byte is on line {line}). "
-                               "In a spreadsheet, save it as “CSV UTF-8”.") from None
+                               + _UTF8_ADVICE[what]) from None
+
+
+MAX_SPEC_DEPTH = 10  # lists and mappings inside each other; a HIT spec needs 4
+_YAML_ADVICE = ("Check the indentation (spaces, not tabs, the same for items of one list) and put text "
+                "holding a colon or a # in quotes.")
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with what a HIT spec never needs refused before it is built:
+    anchors and aliases (`&a`, `*a`, and so `<<: *a` merges), whose expansion is the
+    'billion laughs' bomb, and nesting deeper than MAX_SPEC_DEPTH (the composer recurses,
+    the scanner looks ahead)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass):  # type: ignore[no-untyped-def]
+        # The scanner looks ahead across every open `[`/`{` (quadratic in their number), so
+        # flow nesting is bounded here, before the composer ever sees it.
+        if self.flow_level >= MAX_SPEC_DEPTH:
+            raise _too_deep(self.line + 1)
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ValidationFailed(f"line {event.start_mark.line + 1}: anchors and aliases (& and *) are not "
+                                   "allowed in a spec file; write each value out in full.")
+        self._depth += 1
+        try:
+            if self._depth > MAX_SPEC_DEPTH:
+                raise _too_deep(event.start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _too_deep(line: int) -> ValidationFailed:
+    return ValidationFailed(f"line {line}: the spec is nested more than {MAX_SPEC_DEPTH} levels deep "
+                            "(lists and mappings inside each other); a HIT spec needs at most 4.")
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def _check_json_depth(text: str) -> None:
+    """json.loads recurses too; count brackets outside strings first."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        ch = token.group()
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_SPEC_DEPTH:
+                raise _too_deep(text.count("\n", 0, token.start()) + 1)
+        elif ch in "]}":
+            depth -= 1
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _SpecLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _construct(text: str, node: yaml.Node | None) -> object:
+    if node is None:
+        return None
+    loader = _SpecLoader(text)
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def load_spec_document(raw: bytes, filename: str = "") -> SpecDocument:
-    """Parse a YAML or JSON spec file; syntax errors and duplicate keys name the line."""
+    """Parse a YAML or JSON spec file; syntax errors and duplicate keys name the line.
+    Size, nesting and anchors are bounded before anything is built, so a hostile file
+    costs milliseconds."""
     if len(raw) > MAX_SPEC_BYTES:
         raise ValidationFailed(f"A spec file can be at most {MAX_SPEC_BYTES // 1024} KB (this one is "
                                f"{len(raw) // 1024} KB).")
     text = _decode(raw, "spec file")
     if not text.strip():
         raise ValidationFailed("The spec file is empty.")
+    node: yaml.Node | None = None
     if filename.lower().endswith(".json"):
+        _check_json_depth(text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationFailed(f"The JSON is not valid on line {exc.lineno}: {exc.msg}.") from None
+        try:  # JSON is (almost always) YAML too, so the composer gives the lines
+            node = _compose(text)
+        except yaml.YAMLError:
+            node = None
     else:
         try:
-            data = yaml.safe_load(text)
+            node = _compose(text)
+            data = _construct(text, node)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             problem = getattr(exc, "problem", None) or "it is not valid YAML or JSON"
             where = f" on line {mark.line + 1}" if mark is not None else ""
-            raise ValidationFailed(f"The file can't be read{where}: {problem}.") from None
+            raise ValidationFailed(f"The file can't be read{where}: {problem}. {_YAML_ADVICE}") from None
     if not isinstance(data, dict):
         raise ValidationFailed("A spec file must be a mapping of keys such as title, reward and questions.")
     doc = SpecDocument(data)
-    try:  # JSON is (almost always) YAML too, so one composer gives lines for both
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        node = None
     if node is not None:
         _collect_lines(node, (), doc.lines)
     return doc
@@ -110,13 +195,13 @@ def _collect_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
             _collect_lines(item, (*path, i), lines)
 
 
-def _describe(exc: ValidationError, doc: SpecDocument, limit: int = 10) -> str:
+def _describe(problems: list[tuple[Path, str]], doc: SpecDocument, limit: int = 15) -> str:
+    ordered = sorted(problems, key=lambda p: doc.line_of(p[0]) or 0)
     lines = []
-    for err in exc.errors():
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see the README's HIT spec section)"
-        lines.append(f"{doc.where(tuple(err['loc']))}: {msg}")
+    for path, why in ordered:
+        if why == "unknown key":
+            why = "unknown key (check the spelling; see the README's HIT spec section)"
+        lines.append(f"{doc.where(path)}: {why}")
     more = f"\n… and {len(lines) - limit} more" if len(lines) > limit else ""
     return "\n".join(lines[:limit]) + more
 
@@ -128,20 +213,10 @@ def parse_spec_file(raw: bytes, filename: str = "") -> HitSpec:
 
 
 def spec_from_document(doc: SpecDocument) -> HitSpec:
-    try:
-        spec = HitSpec.model_validate(doc.data)
-    except ValidationError as exc:
-        raise ValidationFailed("The spec has problems:\n" + _describe(exc, doc)) from None
-    for key in ("duration", "lifetime", "auto_approve", "reward"):
-        try:
-            if key == "reward":
-                cost_of(spec)
-            elif key == "auto_approve":
-                spec.auto_approve_s(get_settings().auto_approve_s)
-            else:
-                getattr(spec, f"{key}_s")
-        except ValidationFailed as exc:
-            raise ValidationFailed(f"{doc.where((key,))}: {exc.message}") from None
+    spec, problems = spec_problems(doc.data)
+    if problems:
+        raise ValidationFailed("The spec has problems:\n" + _describe(problems, doc))
+    assert spec is not None
     return spec
 
 

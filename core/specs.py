@@ -7,12 +7,34 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from core.errors import ValidationFailed
-from core.models import COMPARATORS, GUARDS, QUESTION_KINDS
+from core.config import get_settings
+from core.countries import is_country
+from core.errors import SpecInvalid, ValidationFailed
+from core.models import COMPARATORS, GUARDS, QUESTION_KINDS, SystemQual
+from core.money import format_money, parse_amount
+from core.specrules import (
+    MAX_TEXT_ANSWER,
+    WHOLE_NUMBER,
+    AnswerShape,
+    Path,
+    checked_text,
+    gold_value,
+    not_bool,
+    pydantic_problems,
+    whole_number,
+)
 
-_DURATION = re.compile(r"^\s*(\d{1,7})\s*([smhd]?)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*([0-9]{1,7})\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 MAX_TITLE = 128
@@ -21,7 +43,6 @@ MAX_PROMPT = 500
 MAX_OPTIONS = 10
 MAX_OPTION_LEN = 60
 MAX_QUESTIONS = 20
-MAX_TEXT_ANSWER = 2000
 MAX_KEYWORDS = 10
 MIN_DURATION_S = 30
 MAX_DURATION_S = 24 * 3600
@@ -55,7 +76,7 @@ def format_duration(seconds: int) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class QuestionSpec(_Strict):
@@ -68,6 +89,28 @@ class QuestionSpec(_Strict):
     max: float | None = None
     max_length: int | None = Field(None, ge=1, le=MAX_TEXT_ANSWER)
     gold: object | None = None
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _bounds_are_numbers(cls, value: object) -> object:
+        return not_bool(value)
+
+    @field_validator("max_length", mode="before")
+    @classmethod
+    def _max_length_whole(cls, value: object) -> object:
+        return None if value is None else whole_number(value)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_shows(cls, value: str) -> str:
+        return checked_text(value, line=False)
+
+    @field_validator("options")
+    @classmethod
+    def _options_show(cls, value: list[str] | None) -> list[str] | None:
+        for option in value or ():
+            checked_text(option, line=True)
+        return value
 
     @model_validator(mode="after")
     def _by_kind(self) -> "QuestionSpec":
@@ -97,9 +140,31 @@ class QuestionSpec(_Strict):
             raise ValueError("max_length is for text questions")
         return self
 
+    @field_validator("gold")
+    @classmethod
+    def _gold_is_an_answer(cls, value: object, info: ValidationInfo) -> object:
+        shape = info.data
+        if value is None or "kind" not in shape:
+            return value  # the kind's own error is reported instead
+        try:
+            return gold_value(AnswerShape(shape["kind"], shape.get("options"), shape.get("min"), shape.get("max"),
+                                     shape.get("max_length")), value)
+        except ValidationFailed as exc:
+            raise ValueError(exc.message) from None
+
     @property
     def text_bounds(self) -> tuple[int, int]:
         return int(self.min or 0), self.max_length or MAX_TEXT_ANSWER
+
+
+# Requirements nobody can meet are refused: a value outside what any worker can have, an
+# ordering a value can't satisfy, a country code that is no country.
+_NUMERIC_QUALS = {  # system key: (what it is, with its article, lowest, highest or None)
+    SystemQual.APPROVAL_RATE: ("approval rate", "an approval rate", 0, 100),
+    SystemQual.APPROVED_COUNT: ("approved HITs", "approved HITs", 0, None),
+    SystemQual.ACCOUNT_AGE_DAYS: ("account age", "an account age", 0, None),
+}
+_ORDERING = ("<", "<=", ">", ">=")
 
 
 class RequirementSpec(_Strict):
@@ -107,6 +172,13 @@ class RequirementSpec(_Strict):
     comparator: str
     value: int | str | list[int | str] | None = None
     guard: str = "accept"
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: object) -> object:
+        if isinstance(value, bool) or (isinstance(value, list) and any(isinstance(v, bool) for v in value)):
+            raise ValueError("must be a whole number or a code such as DE, not true or false")
+        return value
 
     @field_validator("comparator")
     @classmethod
@@ -135,7 +207,48 @@ class RequirementSpec(_Strict):
                 raise ValueError(f"'{self.comparator}' needs a list of 1 to 30 values")
         elif isinstance(self.value, list):
             raise ValueError(f"'{self.comparator}' needs a single value")
+        values = self._meetable(self.system_key, self.values)
+        if self.value is not None:
+            self.value = values if isinstance(self.value, list) else values[0]
         return self
+
+    @property
+    def system_key(self) -> str:
+        return self.name.strip().lower().replace(" ", "_")
+
+    def _meetable(self, key: str, values: list[int | str]) -> list[int | str]:
+        comp = self.comparator
+        if key == SystemQual.COUNTRY:
+            if comp in _ORDERING:
+                raise ValueError("country can only be compared with =, !=, in, not in, exists or not exists")
+            codes = []
+            for v in values:
+                code = str(v).strip().upper()
+                if not is_country(code):
+                    raise ValueError(f"“{v}” is not a country code: use ISO 3166-1 two-letter codes such as DE, "
+                                     "IN or US")
+                codes.append(code)
+            return codes
+        label, having, low, high = _NUMERIC_QUALS.get(key, ("the qualification's value",
+                                                            "a qualification value", 0, None))
+        if key in _NUMERIC_QUALS and comp == "not exists":
+            raise ValueError(f"every worker has {having}, so nobody could meet “not exists”")
+        numbers = []
+        for v in values:
+            if isinstance(v, str) and WHOLE_NUMBER.fullmatch(v.strip()):
+                v = int(v)
+            if not isinstance(v, int) or not low <= v <= (high if high is not None else v):
+                if key == SystemQual.APPROVAL_RATE:
+                    raise ValueError("approval rate is a percentage from 0 to 100")
+                if isinstance(v, int):
+                    raise ValueError(f"{label} can't be negative")
+                raise ValueError(f"{label} is a whole number, so '{comp}' needs a whole number such as 10")
+            numbers.append(v)
+        if comp == "<" and numbers[0] <= low:
+            raise ValueError(f"no worker can have {having} below {low}")
+        if comp == ">" and high is not None and numbers[0] >= high:
+            raise ValueError(f"no worker can have {having} above {high}")
+        return numbers
 
     @property
     def values(self) -> list[int | str]:
@@ -162,12 +275,36 @@ class HitSpec(_Strict):
     def _reward_text(cls, value: object) -> object:
         return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
+    @field_validator("assignments", mode="before")
+    @classmethod
+    def _assignments_whole(cls, value: object) -> object:
+        return whole_number(value)
+
+    @field_validator("duration", "lifetime", "auto_approve", mode="before")
+    @classmethod
+    def _durations_not_bool(cls, value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError("use a duration such as 90s, 10m, 2h or 3d")
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _title_shows(cls, value: str) -> str:
+        return checked_text(value, line=True)
+
+    @field_validator("description")
+    @classmethod
+    def _description_shows(cls, value: str) -> str:
+        return checked_text(value, line=False)
+
     @field_validator("keywords")
     @classmethod
     def _clean_keywords(cls, value: list[str]) -> list[str]:
         cleaned = [k.strip().lower() for k in value if k.strip()]
         if any(len(k) > 32 for k in cleaned):
             raise ValueError("each keyword can have at most 32 characters")
+        for k in cleaned:
+            checked_text(k, line=True)
         return cleaned
 
     @model_validator(mode="after")
@@ -197,27 +334,66 @@ def _bounded(value: int, low: int, high: int, field: str) -> int:
     return value
 
 
-def parse_spec(data: object) -> HitSpec:
-    """Validate a dict into a HitSpec; one ValidationFailed lists every problem by field."""
-    if not isinstance(data, dict):
-        raise ValidationFailed("A HIT spec must be a mapping of keys such as title, reward, questions.")
+def reward_cents(reward: object) -> int:
+    """A spec's reward in cents, within the marketplace's bounds (ValidationFailed if not)."""
+    settings = get_settings()
+    cents = parse_amount(reward, settings.currency, field="reward")  # type: ignore[arg-type]
+    if not settings.min_reward_cents <= cents <= settings.max_reward_cents:
+        raise ValidationFailed(
+            f"reward must be between {format_money(settings.min_reward_cents, settings.currency)}"
+            f" and {format_money(settings.max_reward_cents, settings.currency)}."
+        )
+    return cents
+
+
+def check_assignments(assignments: int) -> int:
+    high = get_settings().max_assignments
+    if not 1 <= assignments <= high:
+        raise ValidationFailed(f"assignments must be between 1 and {high}.")
+    return assignments
+
+
+# Each top-level value checked on its own after the shape, so its error names its own key.
+_VALUE_CHECKS = {
+    "reward": reward_cents,
+    "assignments": check_assignments,
+    "duration": lambda v: _bounded(parse_duration(v, field="duration"), MIN_DURATION_S, MAX_DURATION_S, "duration"),
+    "lifetime": lambda v: _bounded(parse_duration(v, field="lifetime"), MIN_LIFETIME_S, MAX_LIFETIME_S, "lifetime"),
+    "auto_approve": lambda v: _bounded(parse_duration(v, field="auto_approve"), 0, MAX_AUTO_APPROVE_S,
+                                       "auto_approve"),
+}
+
+def spec_problems(data: dict) -> tuple[HitSpec | None, list[tuple[Path, str]]]:
+    """Validate a spec dict; every problem at once, each at its own key, in product wording."""
+    spec, problems = None, []
     try:
         spec = HitSpec.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(describe_errors(exc)) from None
-    spec.duration_s, spec.lifetime_s  # noqa: B018 - raise bound errors now, not at publish
+        problems = pydantic_problems(exc, data)
+    flagged = {path[0] for path, _ in problems if path}
+    values = spec.model_dump() if spec is not None else data
+    for key, check in _VALUE_CHECKS.items():
+        value = values.get(key)
+        if key in flagged or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            continue  # absent, or its shape is already reported
+        try:
+            check(whole_number(value) if key == "assignments" else value)
+        except ValidationFailed as exc:
+            problems.append(((key,), exc.message))
+        except ValueError:
+            pass  # pydantic reported it
+    return (spec if not problems else None), problems
+
+
+def parse_spec(data: object) -> HitSpec:
+    """Validate a dict into a HitSpec; one SpecInvalid lists every problem by field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("A HIT spec must be a mapping of keys such as title, reward, questions.")
+    spec, problems = spec_problems(data)
+    if problems:
+        raise SpecInvalid(problems)
+    assert spec is not None
     return spec
-
-
-def describe_errors(exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "spec"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        lines.append(f"{where}: {msg}")
-    return "; ".join(lines[:10]) + (f" (and {len(lines) - 10} more)" if len(lines) > 10 else "")
 
 
 assert set(QUESTION_KINDS) == set(QuestionSpec.model_fields["kind"].annotation.__args__)  # type: ignore[union-attr]

@@ -8,13 +8,36 @@ from datetime import datetime, timedelta
 from core import ledger
 from core.config import get_settings
 from core.db import tx
-from core.errors import BatchInvalid, HitbotError, InsufficientFunds, StaleAction, ValidationFailed
-from core.models import Account, Batch, Entry, Hit, HitRequirement, LedgerTxn, QualificationType, Question, User
-from core.money import fee_for, format_money, parse_amount
+from core.errors import (
+    BatchInvalid,
+    HitbotError,
+    InsufficientFunds,
+    StaleAction,
+    ValidationFailed,
+)
+from core.models import (
+    Account,
+    Batch,
+    Entry,
+    Hit,
+    HitRequirement,
+    LedgerTxn,
+    QualificationType,
+    Question,
+    User,
+)
+from core.money import fee_for, format_money
 from core.outbox import emit
 from core.services.accounts import warn_if_low
 from core.services.users import get_user
-from core.specs import HitSpec, RequirementSpec, parse_spec
+from core.specrules import gold_value
+from core.specs import (
+    HitSpec,
+    RequirementSpec,
+    check_assignments,
+    parse_spec,
+    reward_cents,
+)
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]{1,64})\}")
 GOLD_PREFIX = "_gold_"
@@ -45,16 +68,9 @@ class Cost:
 
 def cost_of(spec: HitSpec) -> Cost:
     """What a HIT will take from the requester's balance into escrow."""
-    settings = get_settings()
-    reward = parse_amount(spec.reward, settings.currency, field="reward")
-    if not settings.min_reward_cents <= reward <= settings.max_reward_cents:
-        raise ValidationFailed(
-            f"reward must be between {format_money(settings.min_reward_cents, settings.currency)}"
-            f" and {format_money(settings.max_reward_cents, settings.currency)}."
-        )
-    if spec.assignments > settings.max_assignments:
-        raise ValidationFailed(f"assignments must be between 1 and {settings.max_assignments}.")
-    return Cost(reward, fee_for(reward, settings.fee_percent), spec.assignments)
+    reward = reward_cents(spec.reward)
+    check_assignments(spec.assignments)
+    return Cost(reward, fee_for(reward, get_settings().fee_percent), spec.assignments)
 
 
 def _resolve_requirements(requester_id: int, reqs: list[RequirementSpec]) -> list[tuple[QualificationType, RequirementSpec]]:
@@ -194,13 +210,18 @@ def expand_batch(template: dict, rows: list[dict[str, str]]) -> list[tuple[HitSp
 
 
 def _apply_gold(spec: HitSpec, row: dict[str, str]) -> None:
+    """Set each question's control answer from the row's _gold_<id> cell, checked as the
+    worker's answer would be (an option of the question, a number within its bounds...)."""
     by_id = {q.id: q for q in spec.questions}
     for column, value in row.items():
         if column.startswith(GOLD_PREFIX) and value.strip():
             qid = column[len(GOLD_PREFIX):]
             if qid not in by_id:
                 raise ValidationFailed(f"{column}: there is no question '{qid}'")
-            by_id[qid].gold = value.strip()
+            try:
+                by_id[qid].gold = gold_value(by_id[qid], value.strip())
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"{column}: {exc.message}") from None
 
 
 def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[dict[str, str]],
