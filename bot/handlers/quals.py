@@ -1,20 +1,23 @@
 """Qualifications, tests, quality rules, appeals, worker profile and admin block counts."""
 from __future__ import annotations
 
+import logging
 
 import yaml
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import quals as views
+from bot.views import notify, quals as views
 from bot.views.start import cancel_markup
 from core.config import get_settings
-from core.errors import ValidationFailed
+from core.errors import StaleAction, ValidationFailed
 from core.services import appeals, qualifications, quality, users
 from core.specs import parse_duration
 
+log = logging.getLogger(__name__)
 MAX_TEST_FILE = 64 * 1024
 
 
@@ -154,10 +157,26 @@ async def profile(update: Update, context: Context) -> None:
 
 @on_button
 async def appeal_start(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await waiting.expect(update.effective_user.id, "appeal", assignment_id=cb.arg(0))
-    await update.effective_message.reply_text(
+    me, msg = update.effective_user.id, update.effective_message
+    keep = notify.without_appeal(msg.reply_markup)
+    try:  # refused now (appealed already, no longer rejected, too late), not after the typing
+        await call(appeals.check_appeal, worker_id=me, assignment_id=cb.arg(0), now=now(context))
+    except StaleAction:
+        await _drop_appeal(context, me, msg.message_id, keep, cb.arg(0))
+        raise
+    await waiting.expect(me, "appeal", assignment_id=cb.arg(0), message_id=msg.message_id, keep=keep)
+    await msg.reply_text(
         "Write your appeal in one message: why should this work be approved?", reply_markup=cancel_markup())
     return None
+
+
+async def _drop_appeal(context: Context, chat_id: int, message_id: int, keep: list, assignment_id: int) -> None:
+    """The message that offered Appeal loses the button once it is used."""
+    markup = notify.keyboard_of(keep, rated=await call(notify.rated, assignment_id=assignment_id))
+    try:
+        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=markup)
+    except BadRequest as exc:  # not modified, deleted, too old to edit: nothing more to do
+        log.info("could not drop the Appeal button: %s", exc)
 
 
 @on_message
@@ -168,6 +187,8 @@ async def appeal_text(update: Update, context: Context) -> None:
                message=update.effective_message.text or "", now=now(context))
     await waiting.done(me)
     await update.effective_message.reply_text("Your appeal was sent to the requester. You'll hear back here.")
+    if wait.get("message_id"):
+        await _drop_appeal(context, me, int(wait["message_id"]), wait.get("keep") or [], int(wait["assignment_id"]))
 
 
 @on_button

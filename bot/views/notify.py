@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from peewee import DoesNotExist
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money
@@ -21,7 +21,8 @@ from bot.views.review import submission_card
 from bot.views.work import auto_approval
 from core.errors import HitbotError
 from core.models import Assignment, Hit, OutboxEvent, Rating, User
-from core.services.appeals import appeal_context
+from core.models.quality import Appeal
+from core.services.appeals import appeal_context, open_to_appeal
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,24 @@ def without_rating(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup 
     return keyboard(keep) if any(keep) else None
 
 
+def without_appeal(markup: InlineKeyboardMarkup | None) -> list[list[dict]]:
+    """A notice's buttons once its Appeal was used, as plain rows (kept with the typed-input
+    wait until the appeal is sent)."""
+    rows = markup.inline_keyboard if markup else ()
+    return [[b.to_dict() for b in row if not str(b.callback_data or "").startswith("q:apl:")] for row in rows]
+
+
+def keyboard_of(rows: list, *, rated: bool = False) -> InlineKeyboardMarkup | None:
+    """Buttons kept by `without_appeal`; the stars go too if the work was rated meanwhile."""
+    kept = [[InlineKeyboardButton.de_json(b, None) for b in row
+             if not (rated and str(b.get("callback_data") or "").startswith("rt:"))] for row in rows]
+    return keyboard(kept) if any(kept) else None
+
+
+def rated(assignment_id: int) -> bool:
+    return not _rating_row(assignment_id)
+
+
 def rated_text(stars: int) -> str:
     return f"Thanks! You rated this requester {'★' * stars}{'☆' * (5 - stars)}. It helps other workers choose."
 
@@ -145,13 +164,30 @@ def _approved(e: OutboxEvent) -> Rendered:
 def _rejected(e: OutboxEvent) -> Rendered:
     p = _p(e)
     how = " automatically by the requester's quality rule" if p.get("auto") else ""
-    lines = [f"❌ Your work on {_title(p.get('hit_id'))} was rejected{how}.", f"Reason: {_reason(p.get('feedback'))}",
-             "You think that's wrong? You can appeal; the requester can still approve it."]
-    rating = _rating_row(p.get("assignment_id"))
+    aid = p.get("assignment_id")
+    can_appeal = aid is not None and open_to_appeal(assignment_id=int(aid), now=e.created_at)
+    lines = [f"❌ Your work on {_title(p.get('hit_id'))} was rejected{how}.", f"Reason: {_reason(p.get('feedback'))}"]
+    if can_appeal:
+        lines.append("You think that's wrong? You can appeal; the requester can still approve it.")
+    elif aid is not None and Appeal.select().where(Appeal.assignment == aid).exists():
+        lines.append(APPEALED)
+    rating = _rating_row(aid)
     if rating:
         lines.append("How was this requester? Rate them:")
-    appeal = [button("✉️ Appeal", callbacks.make("q", "apl", int(p["assignment_id"])))] if p.get("assignment_id") else []
-    return "\n".join(lines), keyboard([rating, appeal])
+    return "\n".join(lines), rejection_markup(assignment_id=aid, now=e.created_at, can_appeal=can_appeal)
+
+
+APPEALED = "✉️ You appealed; the requester's answer will come here."
+
+
+def rejection_markup(*, assignment_id: object, now: datetime, can_appeal: bool | None = None) -> InlineKeyboardMarkup:
+    """The rejection notice's buttons: stars until rated, Appeal until appealed (reads the database)."""
+    if assignment_id is None:
+        return keyboard([])
+    if can_appeal is None:
+        can_appeal = open_to_appeal(assignment_id=int(assignment_id), now=now)
+    appeal = [button("✉️ Appeal", callbacks.make("q", "apl", int(assignment_id)))] if can_appeal else []
+    return keyboard([_rating_row(assignment_id), appeal])
 
 
 @renders("assignment.reminder")

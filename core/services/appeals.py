@@ -15,18 +15,43 @@ from core.services import cards, review
 MAX_MESSAGE = 1000
 
 
+def _appealable(worker_id: int, assignment_id: int, now: datetime) -> Assignment:
+    assignment = Assignment.get_or_none(Assignment.id == assignment_id)
+    if assignment is None or assignment.worker_id != worker_id:
+        raise NotAllowed()
+    if assignment.status != S.REJECTED:
+        raise StaleAction("Only rejected work can be appealed.")
+    if assignment.decided_at is None or now - assignment.decided_at > review.REVERSAL_WINDOW:
+        raise StaleAction("Appeals are possible for 30 days after a rejection.")
+    if Appeal.select().where(Appeal.assignment == assignment.id).exists():
+        raise StaleAction("You already appealed this rejection.")
+    return assignment
+
+
+def check_appeal(*, worker_id: int, assignment_id: int, now: datetime) -> None:
+    """Before the worker types an appeal: raises what `appeal` would (not theirs, not rejected,
+    too late, already appealed), so a refusal comes at the press, not after the typing."""
+    _appealable(worker_id, assignment_id, now)
+
+
+def open_to_appeal(*, assignment_id: int, now: datetime) -> bool:
+    """Whether the rejection of this work can still be appealed (what an Appeal button offers)."""
+    a = Assignment.get_or_none(Assignment.id == assignment_id)
+    if a is None:
+        return False
+    try:
+        _appealable(a.worker_id, a.id, now)
+    except (NotAllowed, StaleAction):
+        return False
+    return True
+
+
 def appeal(*, worker_id: int, assignment_id: int, message: str, now: datetime) -> Appeal:
     message = (message or "").strip()
     if not 1 <= len(message) <= MAX_MESSAGE:
         raise ValidationFailed(f"Explain your appeal in 1 to {MAX_MESSAGE} characters.")
     with tx():
-        assignment = Assignment.get_or_none(Assignment.id == assignment_id)
-        if assignment is None or assignment.worker_id != worker_id:
-            raise NotAllowed()
-        if assignment.status != S.REJECTED:
-            raise StaleAction("Only rejected work can be appealed.")
-        if assignment.decided_at is None or now - assignment.decided_at > review.REVERSAL_WINDOW:
-            raise StaleAction("Appeals are possible for 30 days after a rejection.")
+        assignment = _appealable(worker_id, assignment_id, now)
         try:
             with db.atomic():
                 row = Appeal.create(assignment=assignment.id, message=message, created_at=now)

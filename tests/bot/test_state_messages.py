@@ -73,3 +73,44 @@ async def test_a_deadline_that_is_not_today_carries_its_day(bot):
     sweeps.remind(now=a.deadline - timedelta(hours=1))
     (reminder,) = notices("assignment.reminder", wes.id)
     assert "submit it by 12:00 UTC (1h left)" in reminder.text  # reminded on the day itself: no date
+
+
+async def _rejected_notice(bot):
+    """Wes's work rejected by Rita, and the rejection notice in Wes's chat (as the worker sends it)."""
+    from core.models import Question
+    from core.services import review, work
+
+    rita = await person(bot, "Rita", cents=100_00)
+    wes = await person(bot, "Wes")
+    hit = f.hit(rita.id, questions=QUESTIONS)
+    a = work.accept(worker_id=wes.id, hit_id=hit.id, now=NOW)
+    q = Question.get(Question.hit == hit.id)
+    work.save_answer(worker_id=wes.id, assignment_id=a.id, question_id=q.id, value="cat", now=NOW)
+    work.submit(worker_id=wes.id, assignment_id=a.id, now=NOW + timedelta(minutes=1))
+    review.reject(requester_id=rita.id, assignment_id=a.id, feedback="It is a dog", now=NOW + timedelta(minutes=2))
+    (n,) = notices("assignment.rejected", wes.id)
+    sent = await bot.app.bot.send_message(wes.id, n.text, reply_markup=n.reply_markup, parse_mode="HTML")
+    return wes, a, sent.message_id
+
+
+def _buttons(bot, user, message_id) -> list[str]:
+    return [data for _, data in bot.tg.chats[user.id][message_id].buttons]
+
+
+async def test_the_appeal_button_goes_once_used_and_a_second_appeal_is_refused_at_the_press(bot):
+    wes, a, mid = await _rejected_notice(bot)
+    assert f"q:apl:{a.id}" in _buttons(bot, wes, mid)
+    await bot.press(wes, f"q:apl:{a.id}", mid)
+    assert "Write your appeal" in bot.tg.last_message(wes.id).text
+    calls = await bot.text(wes, "It really is a cat, look at the ears.")
+    assert any("Your appeal was sent" in c.text for c in calls)
+    assert f"q:apl:{a.id}" not in _buttons(bot, wes, mid), "the notice still offers Appeal"
+    assert f"rt:s:{a.id}:5" in _buttons(bot, wes, mid)  # rating the requester is still possible
+    (again,) = notices("assignment.rejected", wes.id)  # rendered anew (a live card, a late delivery)
+    assert f"q:apl:{a.id}" not in [b.callback_data for row in again.reply_markup.inline_keyboard for b in row]
+
+    calls = await bot.press(wes, f"q:apl:{a.id}", mid)  # an old copy of the button, pressed again
+    assert alert(calls) == "You already appealed this rejection."
+    assert not any("Write your appeal" in c.text for c in calls)
+    from bot.input import waiting_for
+    assert waiting_for(user_id=wes.id) is None

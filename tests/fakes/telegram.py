@@ -245,6 +245,10 @@ class BotHarness:
         msg = {"message_id": mid, "date": int(datetime.now(timezone.utc).timestamp()),
                "chat": {"id": user.id, "type": "private"},
                "from": {"id": BOT_ID, "is_bot": True, "first_name": "hitbot"}, "text": "…"}
+        shown = self.tg.chats[user.id].get(mid)
+        if shown is not None and shown.buttons:  # as Telegram does: the pressed message comes with its keyboard
+            msg["reply_markup"] = {"inline_keyboard": [[{"text": t, "url" if d.startswith("http") else "callback_data": d}]
+                                                       for t, d in shown.buttons]}
         return await self._feed({"callback_query": {"id": str(next(self._update_ids)), "from": user.as_dict(),
                                                     "chat_instance": f"ci{user.id}", "data": data, "message": msg}})
 

@@ -94,6 +94,9 @@ def test_real_events_of_every_kind_render(database):
     review.bonus(requester_id=rita.id, assignment_id=a.id, amount_cents=50, reason="extra care", now=NOW, key="b1")
     b = _submit(hit, ann.id)
     review.reject(requester_id=rita.id, assignment_id=b.id, feedback="Not a cat & not a dog", now=NOW)
+    rejected = render(OutboxEvent.get(OutboxEvent.kind == "assignment.rejected"))  # before the appeal
+    rej_buttons = [b.callback_data for row in rejected.reply_markup.inline_keyboard for b in row]
+    assert f"q:apl:{b.id}" in rej_buttons and f"rt:s:{b.id}:5" in rej_buttons
     appeal = appeals.appeal(worker_id=ann.id, assignment_id=b.id, message="It is a cat!", now=NOW)
     appeals.decide(requester_id=rita.id, appeal_id=appeal.id, approve=True, now=NOW)  # + hit.completed
     h2 = f.hit(rita.id, title="Second", assignments=1, duration="10m")
@@ -134,7 +137,7 @@ def test_real_events_of_every_kind_render(database):
     assert "Feedback: great" in by["assignment.approved"]
     assert "Reason: Not a cat &amp; not a dog" in by["assignment.rejected"]
     rej_buttons = [b.callback_data for row in seen["assignment.rejected"].reply_markup.inline_keyboard for b in row]
-    assert f"q:apl:{b.id}" in rej_buttons and f"rt:s:{b.id}:5" in rej_buttons
+    assert f"q:apl:{b.id}" not in rej_buttons and f"rt:s:{b.id}:5" in rej_buttons  # appealed since: no Appeal
     assert "+$0.50" in by["bonus.paid"] and "extra care" in by["bonus.paid"]
     assert "Label &lt;the&gt; photo" in by["alert.hit"] and seen["alert.hit"].chat_id == ann.id
     assert f"Submission #{a.id}" in by["submission.received"] and seen["submission.received"].chat_id == rita.id
