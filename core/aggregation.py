@@ -8,6 +8,8 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 
+from core.numbers import percent
+
 
 def _key(value: object) -> Hashable:
     return json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value
@@ -24,7 +26,7 @@ def majority_vote(values: Iterable[object]) -> tuple[object | None, int]:
     for v in values:
         first_seen.setdefault(_key(v), v)
     best = max(counts, key=lambda k: (counts[k], -list(first_seen).index(k)))
-    return first_seen[best], round(100 * counts[best] / len(values))
+    return first_seen[best], percent(counts[best], len(values))
 
 
 def dawid_skene(labels: Iterable[tuple[Hashable, Hashable, Hashable]], iterations: int = 50,

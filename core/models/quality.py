@@ -6,6 +6,7 @@ from core.models.base import BaseModel, JSONField, UTCDateTimeField
 from core.models.quals import QualificationType
 from core.models.users import User
 from core.models.work import Assignment
+from core.numbers import percent
 
 
 class QualTest(BaseModel):
@@ -42,7 +43,7 @@ class GoldStat(BaseModel):
 
     @property
     def skill(self) -> int:
-        return 0 if self.seen == 0 else round(100 * self.correct / self.seen)
+        return percent(self.correct, self.seen) or 0
 
 
 class Appeal(BaseModel):

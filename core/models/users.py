@@ -3,6 +3,7 @@ from __future__ import annotations
 from peewee import BigIntegerField, BooleanField, CharField, IntegerField
 
 from core.models.base import BaseModel, JSONField, UTCDateTimeField
+from core.numbers import percent
 
 
 class User(BaseModel):
@@ -35,7 +36,7 @@ class User(BaseModel):
     @property
     def approval_rate_pct(self) -> int | None:
         decided = self.approved_n + self.rejected_n
-        return None if decided == 0 else (100 * self.approved_n) // decided
+        return percent(self.approved_n, decided)
 
     @property
     def rating_avg(self) -> float | None:

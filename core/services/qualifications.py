@@ -9,6 +9,7 @@ from core.db import db, for_update, tx
 from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
 from core.models import QualificationGrant, QualificationType, SystemQual
 from core.models.quality import QualTest, QualTestAttempt
+from core.numbers import percent
 from core.outbox import emit
 from core.services.users import get_user
 
@@ -150,7 +151,7 @@ def answer_test(*, worker_id: int, attempt_id: int, position: int, option: int, 
         fields: dict = {"answers": answers}
         if len(answers) == len(test.questions):
             right = sum(a == q["answer"] for a, q in zip(answers, test.questions))
-            fields.update(score=round(100 * right / len(test.questions)), finished_at=now)
+            fields.update(score=percent(right, len(test.questions)), finished_at=now)
         if QualTestAttempt.update(**fields).where((QualTestAttempt.id == attempt.id)
                                                   & (QualTestAttempt.finished_at.is_null())).execute() != 1:
             raise StaleAction("This test is already finished.")

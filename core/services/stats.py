@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from core.models import Assignment, AssignmentStatus as S, Hit
+from core.numbers import percent
 from core.services.users import get_user
 
 
@@ -51,7 +52,7 @@ def requester_stats(*, user_id: int) -> RequesterStats:
     return RequesterStats(
         hits_n=hits_n,
         decided_n=decided,
-        approval_rate_pct=(100 * approved // decided) if decided else None,
+        approval_rate_pct=percent(approved, decided),
         avg_review_s=(u.review_s_total // u.reviews_n) if u.reviews_n else None,
         effective_hourly_cents=(paid * 3600 // work_s) if work_s else None,
         rating_avg=u.rating_avg,
