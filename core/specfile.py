@@ -140,10 +140,12 @@ def _construct(text: str, node: yaml.Node | None) -> object:
         loader.dispose()
 
 
-def load_spec_document(raw: bytes, filename: str = "") -> SpecDocument:
-    """Parse a YAML or JSON spec file; syntax errors and duplicate keys name the line.
-    Size, nesting and anchors are bounded before anything is built, so a hostile file
-    costs milliseconds."""
+def load_spec_document(raw: bytes, filename: str = "", *,
+                       not_a_mapping: str = "A spec file must be a mapping of keys such as title, reward and "
+                                            "questions.") -> SpecDocument:
+    """Parse a YAML or JSON spec file (or another document of that shape, such as a
+    qualification test); syntax errors and duplicate keys name the line. Size, nesting and
+    anchors are bounded before anything is built, so a hostile file costs milliseconds."""
     if len(raw) > MAX_SPEC_BYTES:
         raise ValidationFailed(f"A spec file can be at most {MAX_SPEC_BYTES // 1024} KB (this one is "
                                f"{len(raw) // 1024} KB).")
@@ -171,7 +173,7 @@ def load_spec_document(raw: bytes, filename: str = "") -> SpecDocument:
             where = f" on line {mark.line + 1}" if mark is not None else ""
             raise ValidationFailed(f"The file can't be read{where}: {problem}. {_YAML_ADVICE}") from None
     if not isinstance(data, dict):
-        raise ValidationFailed("A spec file must be a mapping of keys such as title, reward and questions.")
+        raise ValidationFailed(not_a_mapping)
     doc = SpecDocument(data)
     if node is not None:
         _collect_lines(node, (), doc.lines)

@@ -3,18 +3,26 @@ from __future__ import annotations
 
 import logging
 
-import yaml
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from bot import callbacks, input as waiting
+from bot import callbacks
+from bot import input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import notify, quals as views
+from bot.views import notify
+from bot.views import quals as views
 from bot.views.start import cancel_markup
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.services import appeals, qualifications, quality, users
+from core.specfile import load_spec_document
 from core.specs import parse_duration
 
 log = logging.getLogger(__name__)
@@ -68,14 +76,11 @@ async def qualtest_file(update: Update, context: Context) -> None:
     if doc.file_size and doc.file_size > MAX_TEST_FILE:
         raise ValidationFailed("That file is too large for a test (64 KB at most).")
     raw = bytes(await (await doc.get_file()).download_as_bytearray())
-    try:
-        spec = yaml.safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ValidationFailed("I couldn't read that file as YAML or JSON"
-                               + (f" (line {line + 1})." if line is not None else ".")) from None
-    if not isinstance(spec, dict) or not isinstance(spec.get("questions"), list):
-        raise ValidationFailed("A test file needs a name and a list of questions with prompt, options and answer.")
+    # The spec files' loader: no aliases, bounded size and depth, errors with their line.
+    spec = (await call(load_spec_document, raw=raw, filename=doc.file_name or "",
+                       not_a_mapping=views.TEST_FILE_SHAPE)).data
+    if not isinstance(spec.get("questions"), list):
+        raise ValidationFailed(views.TEST_FILE_SHAPE)
     retake = parse_duration(spec.get("retake", "1d"), field="retake")
     test = await call(qualifications.create_test, owner_id=update.effective_user.id, name=str(spec.get("name", "")),
                       description=str(spec.get("description", "")), questions=spec["questions"],

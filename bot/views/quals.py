@@ -91,3 +91,6 @@ def block_counts_text(counts: dict) -> str:
     return ("<b>Blocks</b> (private to each requester; shown to admins to spot abuse)\n"
             f"Workers blocked most often:\n{rows(counts['workers'])}\n"
             f"Requesters who block most:\n{rows(counts['requesters'])}")
+
+
+TEST_FILE_SHAPE = "A test file needs a name and a list of questions with prompt, options and answer."
