@@ -144,6 +144,15 @@ async def edit_field(update: Update, context: Context, cb: callbacks.Callback) -
 
 
 @on_button
+async def drop_requirement(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    draft_id, index, tag = cb.args
+    draft = await call(drafts.drop_requirement, user_id=update.effective_user.id, draft_id=draft_id, index=index,
+                       tag=tag, now=now(context))
+    await show(update.effective_message, context, draft, edit=True)
+    return views.REQUIREMENT_REMOVED
+
+
+@on_button
 async def resume(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     draft = await call(drafts.get, user_id=update.effective_user.id, draft_id=cb.arg(0))
     if draft.status != "editing":
@@ -183,6 +192,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(publish, pattern=callbacks.pattern("r", "np", 1)))
     app.add_handler(CallbackQueryHandler(edit_menu, pattern=callbacks.pattern("r", "ne", 1)))
     app.add_handler(CallbackQueryHandler(edit_field, pattern=callbacks.pattern("r", "nf", 2)))
+    app.add_handler(CallbackQueryHandler(drop_requirement, pattern=callbacks.pattern("r", "nr", 3)))
     app.add_handler(CallbackQueryHandler(resume, pattern=callbacks.pattern("r", "nc", 1)))
     app.add_handler(CallbackQueryHandler(start_over, pattern=callbacks.pattern("r", "nn", 1)))
     app.add_handler(CallbackQueryHandler(cancel, pattern=callbacks.pattern("r", "nx", 1)))

@@ -8,7 +8,7 @@ from bot.views.common import button, duration, esc, fit, keyboard, money, progre
 from core.config import get_settings
 from core.models import HitDraft
 from core.money import parse_amount
-from core.services.drafts import EDITABLE, PRESETS, STEPS, step_code
+from core.services.drafts import EDITABLE, PRESETS, STEPS, requirement_tag, step_code
 from core.services.publishing import Cost
 from core.specs import MAX_QUESTIONS, HitSpec, format_duration, parse_duration
 
@@ -76,7 +76,8 @@ def _prompt(draft: HitDraft) -> str:
                  "<code>approval_rate &gt;= 95</code>, <code>country in DE, AT</code> or "
                  "<code>account_age_days &gt;= 7</code>; built in: approval_rate, approved_count, country, "
                  "account_age_days, or your own from /qual. Press Done when finished."
-                 + ("\nSo far: " + esc("; ".join(requirement_text(r) for r in reqs)) if reqs else ""),
+                 + ("\nSo far: " + esc("; ".join(requirement_text(r) for r in reqs))
+                    + "\nPress ✖️ on one to remove it; the others stay." if reqs else ""),
         "attachment": "📎 Optional: send a <b>photo or document</b> workers should look at, or a link "
                       "(https://…). Or press Skip.",
     }[step]
@@ -95,8 +96,16 @@ def ask(draft: HitDraft) -> tuple[str, InlineKeyboardMarkup]:
         presets[-1] = button("No requirements", presets[-1].callback_data)
     per_row = 3 if step in ("q_kind", "reward", "duration") else 2
     rows = [presets[i:i + per_row] for i in range(0, len(presets), per_row)]
+    if step == "quals":  # one Remove button per requirement: removing one keeps the others
+        rows.extend([button("✖️ " + fit_label(requirement_text(r)),
+                            callbacks.make("r", "nr", draft.id, i, requirement_tag(r)))]
+                    for i, r in enumerate(draft.data.get("qualifications") or []))
     rows.append([button("✖️ Cancel", callbacks.make("r", "nx", draft.id))])
     return _prompt(draft), keyboard(rows)
+
+
+def fit_label(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def chosen(prompt: str, step: str, value: str) -> str:
@@ -181,6 +190,7 @@ def published(hit_id: int, title: str) -> str:
             "Follow it in /myhits; submissions arrive here for review (/review).")
 
 
+REQUIREMENT_REMOVED = "Requirement removed."
 CANCELLED = "Cancelled. Nothing was published. Start again any time with /newhit."
 STEP_COUNT = len(STEPS)
 

@@ -8,13 +8,15 @@ conditional UPDATE on the step the requester answered, so a double-tapped button
 stale keyboard is refused instead of answering the wrong question."""
 from __future__ import annotations
 
+import json
 import re
+import zlib
 from datetime import datetime
 
 from pydantic import ValidationError
 
 from core.config import get_settings
-from core.db import tx
+from core.db import for_update, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import COMPARATORS, QUESTION_KINDS, DraftStatus, Hit, HitDraft
 from core.money import format_money, parse_amount
@@ -39,6 +41,7 @@ from core.specs import (
     parse_duration,
     parse_spec,
 )
+from core.specrules import check_text, first_problem
 
 # The order the questions are asked in; a step's index is its code in button data.
 STEPS = ("title", "description", "reward", "assignments", "duration", "lifetime", "auto_approve",
@@ -61,7 +64,7 @@ PRESETS: dict[str, tuple[str, ...]] = {
 }
 EDITABLE = (*FIELDS, "q_add", "q_drop", "quals", "attachment")
 MAX_URL = 2000
-_NUMBER = r"-?\d+(?:[.,]\d+)?"
+_NUMBER = r"-?[0-9]+(?:[.,][0-9]+)?"  # ASCII digits: "١٠" is not read as 10
 _WORD_COMPARATORS = ("not exists", "exists", "not in", "in")
 
 
@@ -147,10 +150,11 @@ def _apply(user_id: int, step: str, text: str, data: dict, work: dict) -> str:
     """Validate one answer into `data`/`work`; return the next step."""
     settings = get_settings()
     if step == "title":
-        data["title"] = _text(text, 1, MAX_TITLE, "The title")
+        data["title"] = check_text(_text(text, 1, MAX_TITLE, "The title"), "The title", line=True)
         return "description"
     if step == "description":
-        data["description"] = _text(text, 0, MAX_DESCRIPTION, "The description")
+        data["description"] = check_text(_text(text, 0, MAX_DESCRIPTION, "The description"), "The description",
+                                         line=False)
         return "reward"
     if step == "reward":
         cents = parse_amount(text, settings.currency, field="reward")
@@ -207,7 +211,7 @@ def _question_step(step: str, text: str, data: dict, work: dict) -> str:
         work["question"] = {"id": f"q{n}", "kind": text.lower()}
         return "q_prompt"
     if step == "q_prompt":
-        q["prompt"] = _text(text, 1, MAX_PROMPT, "The question")
+        q["prompt"] = check_text(_text(text, 1, MAX_PROMPT, "The question"), "The question", line=False)
         work["question"] = q
         return "q_options" if q["kind"] in ("choice", "multi") else "q_bounds" if q["kind"] in ("number", "text") \
             else "q_required"
@@ -249,7 +253,7 @@ def _validate_question(q: dict) -> dict:
     try:
         return QuestionSpec.model_validate(q).model_dump(exclude_none=True)
     except ValidationError as exc:
-        raise ValidationFailed(_first_error(exc) + ".") from None
+        raise ValidationFailed(first_problem(exc, q) + ".") from None
 
 
 def parse_requirement(text: str) -> RequirementSpec:
@@ -278,12 +282,7 @@ def parse_requirement(text: str) -> RequirementSpec:
     try:
         return RequirementSpec.model_validate(payload)
     except ValidationError as exc:
-        raise ValidationFailed(_first_error(exc) + ". " + usage) from None
-
-
-def _first_error(exc: ValidationError) -> str:
-    msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
-    return msg[:1].upper() + msg[1:]
+        raise ValidationFailed(first_problem(exc, payload) + ". " + usage) from None
 
 
 def _check_requirements(user_id: int, reqs: list[RequirementSpec]) -> None:
@@ -292,7 +291,7 @@ def _check_requirements(user_id: int, reqs: list[RequirementSpec]) -> None:
 
 def _int_or_text(v: str) -> int | str:
     v = v.strip()
-    return int(v) if re.fullmatch(r"-?\d{1,12}", v) else v
+    return int(v) if re.fullmatch(r"-?[0-9]{1,12}", v) else v
 
 
 def _text(text: str, low: int, high: int, what: str) -> str:
@@ -304,7 +303,7 @@ def _text(text: str, low: int, high: int, what: str) -> str:
 
 
 def _count(text: str, low: int, high: int, what: str) -> int:
-    if not re.fullmatch(r"\d{1,9}", text.replace(" ", "")):
+    if not re.fullmatch(r"[0-9]{1,9}", text.replace(" ", "")):
         raise ValidationFailed(f"{what} must be a whole number from {low} to {high}.")
     n = int(text.replace(" ", ""))
     if not low <= n <= high:
@@ -353,11 +352,30 @@ def edit(*, user_id: int, draft_id: int, field: str, now: datetime) -> HitDraft:
             if len(questions) <= 1:
                 raise ValidationFailed("A HIT needs at least one question; add another before removing this one.")
             data["questions"], step, work = questions[:-1], "preview", {}
-        elif field == "quals":
-            data["qualifications"] = []
         if HitDraft.update(step=step, data=data, work=work, updated_at=now).where(
                 (HitDraft.id == draft.id) & (HitDraft.step == "preview")).execute() != 1:
             raise StaleAction()
+        return HitDraft.get_by_id(draft.id)
+
+
+def requirement_tag(req: dict) -> int:
+    """A short fingerprint of one requirement, carried by its Remove button next to its
+    position, so a stale or double-tapped button never removes a different one."""
+    return zlib.crc32(json.dumps(req, sort_keys=True).encode()) % 1_000_000
+
+
+def drop_requirement(*, user_id: int, draft_id: int, index: int, tag: int, now: datetime) -> HitDraft:
+    """Remove one requirement while the draft asks for requirements; the others stay."""
+    with tx():
+        for_update(HitDraft.select(HitDraft.id).where(HitDraft.id == draft_id)).first()  # one tap at a time
+        draft = _own(user_id, draft_id)
+        reqs = list(draft.data.get("qualifications") or [])
+        if draft.step != "quals":
+            raise StaleAction("Requirements can be removed while the draft asks for them: Edit → Requirements.")
+        if not 0 <= index < len(reqs) or requirement_tag(reqs[index]) != tag:
+            raise StaleAction("That requirement was already removed.")
+        data = {**draft.data, "qualifications": reqs[:index] + reqs[index + 1:]}
+        HitDraft.update(data=data, updated_at=now).where(HitDraft.id == draft.id).execute()
         return HitDraft.get_by_id(draft.id)
 
 

@@ -195,3 +195,37 @@ async def test_batch_needs_the_money(bot):
     await bot.press_label(rita, "Publish")
     assert Hit.select().count() == 2
     check_invariants()
+
+
+async def test_a_hostile_template_is_refused_at_once_and_not_kept(bot):
+    import time
+
+    from tests.bot.test_requester_newhit import alias_bomb
+
+    rita = await requester(bot, 100_00)
+    await bot.text(rita, "/batch")
+    started = time.perf_counter()
+    await bot.document(rita, "bomb", "spec.yaml", "application/x-yaml", alias_bomb())
+    assert time.perf_counter() - started < 1.0
+    assert "anchors and aliases (& and *) are not allowed" in last(bot, rita)
+    await bot.document(rita, "deep", "spec.json", "application/json", b'{"a": ' * 5000 + b"1" + b"}" * 5000)
+    assert "nested more than 10 levels deep" in last(bot, rita)
+    await bot.document(rita, "csv-a", "rows.csv", "text/csv", csv_bytes(["name", "url", "price"], [["a", "u", "0.10"]]))
+    assert "Now send the HIT spec file" in last(bot, rita)  # neither bad file was kept as the spec
+    assert Hit.select().count() == 0
+
+
+async def test_gold_values_are_checked_with_the_batch(bot):
+    rita = await requester(bot, 100_00)
+    template = {**TEMPLATE, "questions": [*TEMPLATE["questions"],
+                                          {"id": "legs", "kind": "number", "prompt": "Legs?", "min": 0, "max": 8}]}
+    rows = [["a", "u", "0.10", "cat", "4"], ["b", "u", "0.10", "zebra", "4"], ["c", "u", "0.10", "dog", "nan"],
+            ["d", "u", "0.10", "", "12"]]
+    await send_files(bot, rita, template, csv_bytes(["name", "url", "price", "_gold_animal", "_gold_legs"], rows))
+    text = last(bot, rita)
+    assert "3 bad row(s), nothing was published" in text
+    assert "row 2: _gold_animal: “zebra” is not one of the options (cat, dog, bird)" in text
+    assert "row 3: _gold_legs: must be a number" in text
+    assert "row 4: _gold_legs: must be at most 8" in text
+    assert "Publish" not in [label for label, _ in bot.tg.last_message(rita.id).buttons]
+    assert Hit.select().count() == 0

@@ -269,3 +269,104 @@ async def test_spec_file_errors_name_the_line(bot):
     assert "line 5, questions.0: " in text and "2 to 10 options" in text
     assert Hit.select().count() == 0
     assert HitDraft.get(HitDraft.user == rita.id).step == "title"  # the guided draft is untouched
+
+
+# Issue 13: hostile spec files, invisible titles, requirements nobody can meet -----------------
+
+def alias_bomb(levels: int = 7) -> bytes:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefg", "bcdefgh"[: levels - 1]):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def test_a_hostile_spec_file_is_refused_at_once_with_a_clear_error(bot):
+    import time
+
+    rita = await requester(bot)
+    await bot.text(rita, "/newhit")
+    started = time.perf_counter()
+    await bot.document(rita, "bomb", "bomb.yaml", "application/x-yaml", alias_bomb())
+    assert time.perf_counter() - started < 1.0
+    assert "anchors and aliases (& and *) are not allowed" in last(bot, rita)
+    for name, raw in [("deep.json", b'{"title": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+                      ("deep.yaml", b"title: " + b"[" * 5000 + b"]" * 5000 + b"\n")]:
+        await bot.document(rita, name, name, "application/x-yaml", raw)
+        text = last(bot, rita)
+        assert "nested more than 10 levels deep" in text and "Something went wrong" not in text, text
+    spec = f.spec(assignments=True, questions=[{"id": "n", "kind": "number", "prompt": "How many?", "min": "nan"}])
+    await bot.document(rita, "bools", "hit.json", "application/json", json.dumps(spec, indent=1).encode())
+    text = last(bot, rita)
+    assert "assignments: must be a whole number such as 3, not true or false" in text
+    assert "questions.0.min: must be a finite number" in text
+    assert "Input should" not in text
+    assert Hit.select().count() == 0
+    assert HitDraft.get(HitDraft.user == rita.id).step == "title"
+
+
+async def test_the_wizard_refuses_invisible_titles_and_requirements_nobody_can_meet(bot):
+    rita = await requester(bot)
+    await bot.text(rita, "/newhit")
+    await bot.text(rita, "\u200b\u200b\u2060")
+    assert "The title holds an invisible character (U+200B ZERO WIDTH SPACE)" in last(bot, rita)
+    await bot.text(rita, "\u200d \u200d")
+    assert "The title needs at least one visible character" in last(bot, rita)
+    await bot.text(rita, "Pay \u202eyenom\u202c now")
+    assert "The title holds an invisible character (U+202E RIGHT-TO-LEFT OVERRIDE)" in last(bot, rita)
+    await bot.text(rita, "Label the bird")
+    await bot.text(rita, "Look \u2066closely\u2069")
+    assert "The description holds an invisible character (U+2066" in last(bot, rita)
+    await bot.press_label(rita, "Skip")
+    await bot.press_label(rita, "$0.25")
+    await bot.text(rita, "١٠")
+    assert "whole number from 1 to 1000" in last(bot, rita)
+    await bot.text(rita, "2")
+    await bot.press_label(rita, "10m")
+    await bot.press_label(rita, "3d")
+    await bot.press_label(rita, "1d")
+    await add_choice_question(bot, rita)
+    await bot.press_label(rita, "Done")
+    for bad, why in [("approval_rate >= 150", "Approval rate is a percentage from 0 to 100"),
+                     ("approval_rate > 100", "No worker can have an approval rate above 100"),
+                     ("approved_count >= -1", "Approved HITs can't be negative"),
+                     ("account_age_days < 0", "No worker can have an account age below 0"),
+                     ("country in DE, EU", "“EU” is not a country code"),
+                     ("country = Germany", "“Germany” is not a country code"),
+                     ("country >= DE", "Country can only be compared with")]:
+        await bot.text(rita, bad)
+        assert why in last(bot, rita), (bad, last(bot, rita))
+    assert "So far" not in last(bot, rita)
+    await bot.text(rita, "country in de, at")
+    assert "So far: country in DE, AT" in last(bot, rita)
+
+
+async def test_one_requirement_is_removed_without_re_entering_the_others(bot):
+    rita = await requester(bot)
+    await fill_basics(bot, rita)
+    await add_choice_question(bot, rita)
+    await bot.press_label(rita, "Done")
+    await bot.press_label(rita, "Approval rate ≥ 95%")
+    await bot.text(rita, "country in DE, AT")
+    await bot.text(rita, "account_age_days >= 7")
+    assert "So far: approval rate ≥ 95%; country in DE, AT; account age days ≥ 7" in last(bot, rita)
+    await bot.press_label(rita, "✖️ country in DE, AT")
+    assert "So far: approval rate ≥ 95%; account age days ≥ 7" in last(bot, rita)
+    assert "✖️ country in DE, AT" not in labels(bot, rita)
+    await bot.press_label(rita, "Done")
+    await bot.press_label(rita, "Skip")
+    assert "approval rate ≥ 95%; account age days ≥ 7" in last(bot, rita)
+    # From the preview: Edit → Requirements keeps them; remove one, and Done is back at the preview.
+    await bot.press_label(rita, "Edit")
+    await bot.press_label(rita, "Requirements")
+    assert "So far: approval rate ≥ 95%; account age days ≥ 7" in last(bot, rita)
+    card = bot.tg.last_message(rita.id)
+    remove = next(data for label, data in card.buttons if label == "✖️ approval rate ≥ 95%")
+    assert answers(await bot.press(rita, remove, card.message_id))[0].params["text"] == "Requirement removed."
+    again = await bot.press(rita, remove, card.message_id)  # a double tap removes one requirement, not two
+    assert "already removed" in answers(again)[0].params["text"]
+    assert "So far: account age days ≥ 7" in last(bot, rita)
+    await bot.press_label(rita, "Done")
+    text = last(bot, rita)
+    assert "Preview" in text and "🔒 Requires: account age days ≥ 7" in text and "approval rate" not in text
+    assert HitDraft.get(HitDraft.user == rita.id).data["qualifications"] == [
+        {"name": "account_age_days", "comparator": ">=", "value": 7}]
