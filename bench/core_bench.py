@@ -1,8 +1,8 @@
-"""Core benchmarks: accept throughput under contention, browse latency as the number of
-open HITs grows (1k, 10k, 100k), browse when every HIT has 10 qualification
-requirements, and the query plans behind it.
+"""Core benchmarks: durable commits per second, accept throughput under contention, browse
+latency as the number of open HITs grows (1k, 10k, 100k), browse when every HIT has 10
+qualification requirements, and the query plans behind it.
 
-    python -m bench.core_bench [--pg URL] [--quick] [--no-write]
+    python -m bench.core_bench [--pg URL] [--quick] [--no-write] [--commits-only]
 
 Without --pg it uses a fresh SQLite file in a temporary directory; with --pg it creates
 a private database on that server and drops it afterwards. HITs for the browse figures
@@ -117,6 +117,70 @@ def bench_accept(threads: int, slots: int) -> dict:
     attempts = counts["ok"] + counts["full"]
     return {"threads": threads, "slots": slots, "accepts_s": counts["ok"] / elapsed,
             "attempts_s": attempts / elapsed}
+
+
+# ---------------------------------------------------------------- commits
+
+def _set_synchronous(mode: str | None) -> str:
+    """SQLite: switch this connection's synchronous mode (None: leave it); returns the mode in force."""
+    from core.db import db, is_sqlite
+
+    if not is_sqlite():
+        return db.execute_sql("SHOW synchronous_commit").fetchone()[0]
+    if mode is not None:
+        db.execute_sql(f"PRAGMA synchronous={mode}")
+    return {0: "off", 1: "normal", 2: "full", 3: "extra"}[db.execute_sql("PRAGMA synchronous").fetchone()[0]]
+
+
+def bench_commits(n: int, mode: str | None = None) -> dict:
+    """`n` top-ups one after another: each is one write transaction with its ledger entries and
+    outbox row, so the rate is what one process's commits cost (fsyncs included)."""
+    from core.services import accounts, users
+
+    user_id = _next_user[0]
+    _next_user[0] += 1
+    users.register(user_id=user_id, first_name="Bench payer", now=NOW)
+    in_force = _set_synchronous(mode)
+    started = time.perf_counter()
+    for i in range(n):
+        accounts.topup(user_id=user_id, amount_cents=100, charge_id=f"bench-commit-{user_id}-{i}", now=NOW)
+    elapsed = time.perf_counter() - started
+    if mode is not None:
+        from core.db import SQLITE_PRAGMAS
+
+        _set_synchronous(str(SQLITE_PRAGMAS["synchronous"]))  # back to what hitbot runs with
+    return {"synchronous": in_force, "n": n, "commits_s": n / elapsed, "ms": 1000 * elapsed / n}
+
+
+def commits_report(meta: dict, rows: list[dict]) -> str:
+    from core.db import SQLITE_PRAGMAS
+
+    sqlite = meta["db"].startswith("SQLite")
+    lines = [
+        f"## Core: durable commits ({meta['db'].split(' ')[0]})",
+        "",
+        f"`python -m bench.core_bench{meta['args']}` on {meta['db']}, {meta['machine']}, {meta['date']}.",
+        "",
+        "Top-ups one after another from one thread: each is one write transaction (ledger entries, balance "
+        "update, outbox row) and one commit.",
+        "",
+        "| " + ("synchronous" if sqlite else "synchronous_commit") + " | commits | commits/s | ms per commit |",
+        "|---|---:|---:|---:|",
+        *[f"| {r['synchronous']}{' (hitbot)' if not sqlite or r['synchronous'] == SQLITE_PRAGMAS['synchronous'] else ''}"
+          f" | {r['n']} | {r['commits_s']:.0f} | {r['ms']:.2f} |" for r in rows],
+    ]
+    if sqlite and len(rows) == 2:
+        lines += ["", f"FULL / NORMAL: {rows[1]['commits_s'] / rows[0]['commits_s']:.2f} of the commit rate "
+                      "(an fsync of the WAL at every commit instead of only at checkpoints)."]
+    return "\n".join(lines)
+
+
+def measure_commits(n: int) -> list[dict]:
+    from core.db import is_sqlite
+
+    if not is_sqlite():
+        return [bench_commits(n)]
+    return [bench_commits(n, "normal"), bench_commits(n, "full")]
 
 
 # ---------------------------------------------------------------- browse data
@@ -415,6 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, help="runs per browse scenario")
     parser.add_argument("--threads", default="1,4,16", help="comma-separated thread counts for accept")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument("--commits", type=int, default=2000, help="top-ups for the commit rate")
+    parser.add_argument("--commits-only", action="store_true", help="measure only the commit rate")
     args = parser.parse_args(argv)
 
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
@@ -436,6 +502,12 @@ def main(argv: list[str] | None = None) -> int:
             db_name += " " + db.execute_sql("SHOW server_version").fetchone()[0].split(" ")[0] + \
                 f" (server {where.hostname}:{where.port or 5432})"
         print(f"database: {db_name}", flush=True)
+        commits = measure_commits(args.commits)
+        for row in commits:
+            print(f"commits: synchronous={row['synchronous']}: {row['commits_s']:.0f}/s ({row['ms']:.2f} ms each)",
+                  flush=True)
+        if args.commits_only:
+            return _write_commits(args, db_name, load_before, commits)
         accepts = []
         for threads in thread_counts:
             result = bench_accept(threads, slots)
@@ -498,6 +570,22 @@ def main(argv: list[str] | None = None) -> int:
         from bench import write_section
 
         write_section("core", text, part="postgresql" if args.pg else "sqlite")
+        print("BENCHMARKS.md updated")
+    return _write_commits(args, db_name, load_before, commits)
+
+
+def _write_commits(args: argparse.Namespace, db_name: str, load_before: float, commits: list[dict]) -> int:
+    shown_args = (" --pg URL" if args.pg else "") + " --commits-only" + (
+        f" --commits {args.commits}" if args.commits != 2000 else "")
+    meta = {"args": shown_args, "db": db_name, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+            "machine": f"{os.cpu_count()} CPUs shared, Python {platform.python_version()}, load average "
+                       f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end"}
+    text = commits_report(meta, commits)
+    print(text)
+    if not args.no_write:
+        from bench import write_section
+
+        write_section("core", text, part="commits-postgresql" if args.pg else "commits-sqlite")
         print("BENCHMARKS.md updated")
     return 0
 

@@ -37,11 +37,14 @@ def _run_hooks(hooks: list[Callable[[], None]]) -> None:
         except Exception:
             log.exception("transaction hook %s failed", getattr(fn, "__qualname__", fn))
 
+# WAL with synchronous=full: every commit is on disk before it returns, so a top-up or an
+# approval a person was told about survives a power loss or an OS crash (with NORMAL the last
+# commits before one can roll back; WAL+NORMAL is consistent, not durable).
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "busy_timeout": 30_000,
-    "synchronous": "normal",
+    "synchronous": "full",
     "cache_size": -32_000,
 }
 

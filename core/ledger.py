@@ -90,8 +90,3 @@ def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
         [{"txn": txn.id, "account": acc.id, "amount_cents": amount} for acc, amount in legs]
     ).execute()
     return True
-
-
-def ledger_total() -> int:
-    """Sum of every entry; zero in a healthy ledger."""
-    return Entry.select(fn.COALESCE(fn.SUM(Entry.amount_cents), 0)).scalar()
