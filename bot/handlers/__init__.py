@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 # Feature modules, in registration order (a module missing while its feature is built is skipped).
 MODULES = [
+    "bot.handlers.comeback",  # group -3: any update from someone who had blocked the bot
     "bot.handlers.start",
     # Early: a worker's answers are the most frequent typed input, and each feature's
     # awaiting() filter before them costs a database read per message.

@@ -278,6 +278,34 @@ def _appeal_decided(e: OutboxEvent) -> Rendered:
     return f"❌ Your appeal on {title} was turned down; the rejection stands.", None
 
 
+MISSED_ROOM = 3300  # characters of missed notices one summary carries (Telegram's limit is 4096)
+
+
+@renders("notices.missed")
+def _missed(e: OutboxEvent) -> Rendered:
+    """What a user missed while they had blocked the bot, told once they are back: each notice as
+    it reads now, oldest first, in one message."""
+    p = _p(e)
+    ids = [int(i) for i in p.get("event_ids") or []]
+    rows = OutboxEvent.select().where(OutboxEvent.id.in_(ids)).order_by(OutboxEvent.id) if ids else []
+    shown = [n for n in (render(row) for row in rows) if n is not None]
+    if not shown:
+        return None
+    if len(shown) == 1 and int(p.get("count") or 1) <= 1:
+        return f"📬 While you had blocked the bot, we couldn't tell you:\n\n{shown[0].text}", shown[0].reply_markup
+    parts, room = [], MISSED_ROOM
+    for n in reversed(shown):  # the latest first when not all fit
+        if len(n.text) + 2 > room:
+            break
+        parts.insert(0, n.text)
+        room -= len(n.text) + 2
+    more = int(p.get("count") or len(ids)) - len(parts) - (len(ids) - len(shown))
+    text = "📬 While you had blocked the bot, we couldn't tell you:\n\n" + "\n\n".join(parts)
+    if more > 0:
+        text += f"\n\n…and {more} earlier notice{'s' if more != 1 else ''}: see /mywork and /balance."
+    return text, keyboard([MYWORK + BALANCE])
+
+
 @renders("alert.hit")
 def _alert(e: OutboxEvent) -> Rendered:
     p = _p(e)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core import ledger
 from core.db import tx
 from core.errors import NotFound, ValidationFailed
-from core.models import User
+from core.models import OutboxEvent, User
+from core.outbox import emit
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 MAX_PREF_BYTES = 4000
@@ -26,6 +27,8 @@ def register(*, user_id: int, first_name: str, now: datetime, username: str | No
     }
     with tx():
         user = User.get_or_none(User.id == user_id)
+        if user is not None and user.unreachable:
+            _back(user_id, now)
         if user is None:
             user = User.create(id=user_id, created_at=now, unreachable=False, **fields)
         elif any(getattr(user, k) != v for k, v in fields.items()) or user.unreachable:
@@ -71,6 +74,34 @@ def set_pref(*, user_id: int, key: str, value: object) -> dict:
             raise ValidationFailed("That setting is too large.")
         User.update(prefs=prefs).where(User.id == user_id).execute()
     return prefs
+
+
+MISSED_KEPT = 20  # the latest notices a comeback summary shows (it counts the rest)
+MISSED_SCAN = 1000  # at most this many missed notices are looked at
+
+
+def came_back(*, user_id: int, now: datetime) -> bool:
+    """Any update from a user the bot could not reach (they had blocked it): they are reachable
+    again, and what they missed meanwhile is told in one notices.missed event. True if so.
+    A plain read when they were reachable, which is nearly always."""
+    if not User.select(User.unreachable).where(User.id == user_id).scalar():
+        return False
+    with tx():
+        return _back(user_id, now)
+
+
+def _back(user_id: int, now: datetime) -> bool:
+    was_unreachable = (User.id == user_id) & (User.unreachable == True)  # noqa: E712
+    if User.update(unreachable=False).where(was_unreachable).execute() != 1:
+        return False  # someone else (another update, another bot replica) saw them come back
+    undelivered = OutboxEvent.last_error.startswith("forbidden:") | OutboxEvent.last_error.startswith("unreachable:")
+    ids = [e.id for e in OutboxEvent.select(OutboxEvent.id)
+           .where((OutboxEvent.user_id == user_id) & OutboxEvent.done_at.is_null(False) & undelivered)
+           .order_by(OutboxEvent.id.desc()).limit(MISSED_SCAN)][::-1]
+    if ids:
+        told = emit("notices.missed", user_id=user_id, now=now, event_ids=ids[-MISSED_KEPT:], count=len(ids))
+        OutboxEvent.update(last_error=f"missed: told in event {told.id}").where(OutboxEvent.id.in_(ids)).execute()
+    return True
 
 
 def mark_unreachable(*, user_id: int) -> None:

@@ -114,3 +114,23 @@ async def test_the_appeal_button_goes_once_used_and_a_second_appeal_is_refused_a
     assert not any("Write your appeal" in c.text for c in calls)
     from bot.input import waiting_for
     assert waiting_for(user_id=wes.id) is None
+
+
+async def test_any_update_from_a_user_who_had_blocked_the_bot_brings_what_they_missed(bot, clock):
+    from core.db import tx
+    from core.outbox import emit
+    from core.services import users
+
+    wes = await person(bot, "Wes")
+    users.mark_unreachable(user_id=wes.id)  # a send got 403 Forbidden: the delivery actor marks the row so
+    with tx():
+        missed = emit("balance.credited", user_id=wes.id, now=NOW, amount_cents=3_00, reason="welcome")
+    OutboxEvent.update(done_at=NOW, last_error="forbidden: bot was blocked by the user").where(
+        OutboxEvent.id == missed.id).execute()
+    clock.advance(hours=1)
+    await bot.text(wes, "hello?")  # not /start: any update counts
+    (summary,) = notices("notices.missed", wes.id)
+    assert summary.text.startswith("📬 While you had blocked the bot, we couldn't tell you:")
+    assert "<b>+$3.00</b> added to your balance (welcome)" in summary.text
+    await bot.text(wes, "/start")
+    assert len(notices("notices.missed", wes.id)) == 1, "told twice"

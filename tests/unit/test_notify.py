@@ -13,7 +13,7 @@ from bot import callbacks
 from bot.views import notify
 from bot.views.notify import Notice, render
 from core.models import OutboxEvent, Question, WorkerBlock
-from core.services import accounts, appeals, manage, publishing, qualifications, quality, review, sweeps, work
+from core.services import accounts, appeals, manage, publishing, qualifications, quality, review, sweeps, users, work
 from core.services.alerts import match_new_hits, subscribe
 from core.services.browse import Filters
 from tests import factories as f
@@ -121,6 +121,10 @@ def test_real_events_of_every_kind_render(database):
     failed = _submit(gold.hits[0], wes.id)  # "cat": wrong
     block = quality.undo_block(requester_id=gus.id, block_id=WorkerBlock.get(WorkerBlock.requester == gus.id).id,
                                now=NOW)
+    users.mark_unreachable(user_id=ann.id)  # Ann had blocked the bot when her alert went out (403)...
+    OutboxEvent.update(done_at=NOW, last_error="forbidden: bot was blocked by the user").where(
+        OutboxEvent.kind == "alert.hit").execute()
+    users.came_back(user_id=ann.id, now=NOW)  # ...and is back: notices.missed
     seen, every = {}, []
     claimed = _claimed_patterns()
     for e in OutboxEvent.select().order_by(OutboxEvent.id):
@@ -173,6 +177,7 @@ def test_real_events_of_every_kind_render(database):
     assert "appeal on “Label &lt;the&gt; photo” was accepted" in by["appeal.decided"]
     assert by["hit.completed"].startswith("🏁 All assignments of “Label &lt;the&gt; photo”")
     assert by["submission.confirmed"].startswith("📨 Submitted: “Label &lt;the&gt; photo”")
+    assert "New HIT for your alert" in by["notices.missed"] and seen["notices.missed"].chat_id == ann.id
     # Every kind core emits was exercised here, except what is only emitted for batches and by other sweeps,
     # and cards.refresh: it sends no message, it edits cards (tests/bot/test_cards.py, tests/jobs/test_cards.py).
     assert emitted_kinds() - set(seen) <= {"hits.published", "review.digest", "cards.refresh"}
