@@ -262,6 +262,14 @@ def test_good_gold_values_are_stored_as_the_answer_would_be(now):
     gold = {q.id: q.gold for q in spec.questions}
     assert gold == {"animal": "dog", "colours": "red|blue", "count": 7.5, "stars": 4, "note": "hi",
                     "pic": None, "where": None}
+    from core.models import Question
+    from core.services.quality import gold_matches
+
+    batch = publishing.publish_batch(requester_id=r.id, title="b", template=GOLD_TEMPLATE, rows=[row], now=now)
+    stored = {q.key: q for q in Question.select().join(publishing.Hit).where(publishing.Hit.batch == batch.id)}
+    assert {k: q.gold for k, q in stored.items()} == gold
+    answers = {"animal": "dog", "colours": ["red", "blue"], "count": 7.5, "stars": 4, "note": "hi"}
+    assert all(gold_matches(stored[k], v) for k, v in answers.items())
 
 
 def test_gold_in_a_single_spec_is_checked_too():
