@@ -1,0 +1,207 @@
+"""What a decision leaves behind (issue 23): decision times and feedback (also of a reversal),
+the auto/reversed flags the worker's notice shows, the HIT's completion, and the review-time
+statistics that requesters' reputations are built from. Expected values are literals."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.views.notify import render
+from core import ledger
+from core.models import Appeal, Assignment, AssignmentStatus as S, OutboxEvent
+from core.services import appeals, review, stats, work
+from tests import factories as f
+from tests.bystanders import Bystanders, bystanders  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.usefixtures("database")
+
+TITLE = "“Label the photo”"
+
+
+def events(kind: str) -> list[OutboxEvent]:
+    return list(OutboxEvent.select().where(OutboxEvent.kind == kind).order_by(OutboxEvent.id))
+
+
+def notice(kind: str) -> str:
+    (event,) = events(kind)
+    return render(event).text
+
+
+@pytest.fixture
+def case(now):
+    r = f.requester()
+    (a,) = f.submitted(r.id, 1, now)  # submitted at now + 1 min
+    return r, a
+
+
+def test_an_approval_records_its_time_and_feedback_and_says_so(case, now):
+    r, a = case
+    done = review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(hours=2), feedback=" Thanks! ")
+    assert (done.status, done.decided_at, done.feedback, done.auto_approved) == (
+        S.APPROVED, now + timedelta(hours=2), "Thanks!", False)
+    (event,) = events("assignment.approved")
+    assert event.user_id == a.worker_id
+    assert {k: event.payload[k] for k in ("assignment_id", "amount_cents", "auto", "reversed")} == {
+        "assignment_id": a.id, "amount_cents": 50, "auto": False, "reversed": False}
+    assert notice("assignment.approved").splitlines()[:2] == [
+        f"✅ Your work on {TITLE} was approved: <b>+$0.50</b>.", "Feedback: Thanks!"]
+
+
+def test_an_automatic_approval_says_so(case, now):
+    r, a = case
+    due = Assignment.get_by_id(a.id).auto_approve_at
+    done = review.approve(requester_id=None, assignment_id=a.id, now=due)
+    assert (done.auto_approved, done.decided_at, done.feedback) == (True, due, None)
+    (event,) = events("assignment.approved")
+    assert (event.payload["auto"], event.payload["reversed"]) == (True, False)
+    assert notice("assignment.approved").splitlines()[0] == (
+        f"✅ Your work on {TITLE} was approved (approved automatically): <b>+$0.50</b>.")
+
+
+def test_a_reversal_is_a_new_decision_paid_by_the_requester(case, now):
+    r, a = case
+    review.reject(requester_id=r.id, assignment_id=a.id, feedback="Wrong animal", now=now + timedelta(hours=1))
+    requester_before, fees_before = f.available(r.id), ledger.balance(ledger.fees())
+    escrow_before = ledger.balance(ledger.escrow(a.hit_id))
+
+    done = review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(days=3),
+                          feedback="Sorry, you were right")
+
+    assert (done.status, done.decided_at, done.feedback, done.auto_approved) == (
+        S.APPROVED, now + timedelta(days=3), "Sorry, you were right", False)
+    assert f.available(a.worker_id) == 50
+    assert requester_before - f.available(r.id) == 60  # reward and fee, from her balance
+    assert ledger.balance(ledger.fees()) - fees_before == 10
+    assert ledger.balance(ledger.escrow(a.hit_id)) == escrow_before == 0  # refunded at the rejection
+    (event,) = events("assignment.approved")
+    assert (event.payload["auto"], event.payload["reversed"], event.payload["amount_cents"]) == (False, True, 50)
+    assert notice("assignment.approved").splitlines()[:2] == [
+        f"✅ Your work on {TITLE} was approved (the earlier rejection was reversed): <b>+$0.50</b>.",
+        "Feedback: Sorry, you were right"]
+
+
+def test_a_reversal_without_new_feedback_keeps_the_old_reason(case, now):
+    r, a = case
+    review.reject(requester_id=r.id, assignment_id=a.id, feedback="Wrong animal", now=now)
+    done = review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(days=1))
+    assert (done.feedback, done.decided_at) == ("Wrong animal", now + timedelta(days=1))
+
+
+def test_a_reversal_answers_the_open_appeal(bystanders: Bystanders, case, now):
+    r, a = case
+    review.reject(requester_id=r.id, assignment_id=a.id, feedback="Wrong animal", now=now)
+    appeals.appeal(worker_id=a.worker_id, assignment_id=a.id, message="It was a cat", now=now + timedelta(hours=1))
+    # Another appeal, on another requester's rejection, stays open.
+    (b,) = f.submitted(bystanders.requester.id, 1, now)
+    review.reject(requester_id=bystanders.requester.id, assignment_id=b.id, feedback="no", now=now)
+    appeals.appeal(worker_id=b.worker_id, assignment_id=b.id, message="Please look again", now=now)
+
+    review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(hours=2))
+
+    mine = Appeal.get(Appeal.assignment == a.id)
+    assert (mine.outcome, mine.decided_at) == ("approved", now + timedelta(hours=2))
+    other = Appeal.get(Appeal.assignment == b.id)
+    assert (other.outcome, other.decided_at) == (None, None)
+
+
+def test_a_rejection_notice_gives_the_reason_and_says_if_a_rule_decided(now):
+    r = f.requester()
+    a, b = f.submitted(r.id, 2, now)
+    review.reject(requester_id=r.id, assignment_id=a.id, feedback="Blurry", now=now)
+    review.reject(requester_id=r.id, assignment_id=b.id, feedback="Control answer wrong", now=now, auto=True)
+    first, second = events("assignment.rejected")
+    assert (first.payload["auto"], second.payload["auto"]) == (False, True)
+    assert render(first).text.splitlines()[:2] == [f"❌ Your work on {TITLE} was rejected.", "Reason: Blurry"]
+    assert render(second).text.splitlines()[:2] == [
+        f"❌ Your work on {TITLE} was rejected automatically by the requester's quality rule.",
+        "Reason: Control answer wrong"]
+    done = Assignment.get_by_id(a.id)
+    assert (done.status, done.decided_at, done.feedback) == (S.REJECTED, now, "Blurry")
+
+
+def test_the_hit_is_complete_when_every_slot_is_approved(now):
+    r = f.requester()
+    a, b = f.submitted(r.id, 2, now)
+    review.approve(requester_id=r.id, assignment_id=a.id, now=now)
+    assert events("hit.completed") == []
+    review.approve(requester_id=r.id, assignment_id=b.id, now=now)
+    (done,) = events("hit.completed")
+    assert (done.user_id, done.payload["hit_id"]) == (r.id, a.hit_id)
+
+
+def test_a_rejected_slot_keeps_the_hit_from_completing(now):
+    r = f.requester()
+    a, b = f.submitted(r.id, 2, now)
+    review.reject(requester_id=r.id, assignment_id=a.id, feedback="no", now=now)
+    review.approve(requester_id=r.id, assignment_id=b.id, now=now)
+    assert events("hit.completed") == []
+    review.approve(requester_id=r.id, assignment_id=a.id, now=now)  # reversed: now all approved
+    assert len(events("hit.completed")) == 1
+
+
+# ------------------------------------------------------------------ statistics
+
+def test_requester_statistics_from_decisions(now):
+    r = f.requester()
+    # Three submissions, each worked 1 minute (accepted at now, submitted at now + 1 min).
+    a, b, c = f.submitted(r.id, 3, now)
+    f.hit(r.id)  # a second HIT, no work yet
+    review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(minutes=11))  # waited 10 min
+    review.approve(requester_id=r.id, assignment_id=b.id, now=now + timedelta(minutes=31))  # 30 min
+    review.reject(requester_id=r.id, assignment_id=c.id, feedback="no", now=now + timedelta(hours=2, minutes=1))  # 2 h
+    review.rate_requester(worker_id=a.worker_id, assignment_id=a.id, stars=5, now=now + timedelta(hours=3))
+    review.rate_requester(worker_id=c.worker_id, assignment_id=c.id, stars=2, now=now + timedelta(hours=3))
+
+    s = stats.requester_stats(user_id=r.id)
+
+    assert s == stats.RequesterStats(
+        hits_n=2,
+        decided_n=3,
+        approval_rate_pct=67,  # 2 of 3, rounded half up
+        avg_review_s=(10 * 60 + 30 * 60 + 120 * 60) // 3,  # 3200 s
+        effective_hourly_cents=3000,  # 2 x 50 cents for 2 minutes of work = $30.00 an hour
+        rating_avg=3.5,
+        rating_n=2,
+    )
+    assert s.avg_review_s == 3200
+
+
+def test_a_reversal_moves_the_approval_rate_but_not_the_review_time(now):
+    r = f.requester()
+    (a,) = f.submitted(r.id, 1, now)
+    review.reject(requester_id=r.id, assignment_id=a.id, feedback="no", now=now + timedelta(minutes=5))
+    assert (stats.requester_stats(user_id=r.id).approval_rate_pct, stats.requester_stats(user_id=r.id).avg_review_s) \
+        == (0, 4 * 60)
+    review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(days=1))
+    s = stats.requester_stats(user_id=r.id)
+    assert (s.decided_n, s.approval_rate_pct, s.avg_review_s) == (1, 100, 4 * 60)
+    assert stats.worker_stats(user_id=a.worker_id) == stats.WorkerStats(
+        approved_n=1, rejected_n=0, submitted_n=1, approval_rate_pct=100)
+
+
+def test_statistics_of_someone_with_no_decisions(now):
+    r = f.requester()
+    f.submitted(r.id, 1, now)
+    assert stats.requester_stats(user_id=r.id) == stats.RequesterStats(
+        hits_n=1, decided_n=0, approval_rate_pct=None, avg_review_s=None, effective_hourly_cents=None,
+        rating_avg=None, rating_n=0)
+    w = f.user()
+    assert stats.worker_stats(user_id=w.id) == stats.WorkerStats(0, 0, 0, None)
+
+
+def test_worker_statistics_count_each_decision(now):
+    r = f.requester()
+    w = f.user()
+    hits = [f.hit(r.id, assignments=1) for _ in range(3)]
+    for i, h in enumerate(hits):
+        a = work.accept(worker_id=w.id, hit_id=h.id, now=now)
+        q = [q for q in work.questions_of(a) if q.key == "animal"][0]
+        work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value="cat", now=now)
+        work.submit(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=2))
+        if i < 2:
+            review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(minutes=5))
+        else:
+            review.reject(requester_id=r.id, assignment_id=a.id, feedback="no", now=now + timedelta(minutes=5))
+    assert stats.worker_stats(user_id=w.id) == stats.WorkerStats(
+        approved_n=2, rejected_n=1, submitted_n=3, approval_rate_pct=67)
