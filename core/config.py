@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     low_balance_cents: int = Field(500, ge=0, le=10**9, validation_alias="HITBOT_LOW_BALANCE_CENTS")
     sweep_batch: int = Field(500, ge=1, le=100_000, validation_alias="HITBOT_SWEEP_BATCH")
     log_level: str = Field("INFO", validation_alias="HITBOT_LOG_LEVEL")
+    log_format: Literal["auto", "human", "json"] = Field("auto", validation_alias="HITBOT_LOG_FORMAT")
     payment_provider_token: SecretStr | None = Field(None, validation_alias="HITBOT_PAYMENT_PROVIDER_TOKEN")
     # Payouts (jobs/payouts): who sends the money out, and how hard to try.
     payout_provider: Literal["sandbox", "webhook"] = Field("sandbox", validation_alias="HITBOT_PAYOUT_PROVIDER")
@@ -54,6 +55,11 @@ class Settings(BaseSettings):
     outbox_requeue_s: int = Field(300, ge=5, le=DAY_S, validation_alias="HITBOT_OUTBOX_REQUEUE_S")
     webhook_secret: SecretStr | None = Field(None, validation_alias="HITBOT_WEBHOOK_SECRET")
     redis_namespace: str = Field("hitbot", pattern=r"^[A-Za-z0-9_.-]{1,64}$", validation_alias="HITBOT_REDIS_NAMESPACE")
+    # The MTurk-compatible API (api/): API secrets and WorkerIds derive from the secret key.
+    secret_key: SecretStr | None = Field(None, min_length=32, validation_alias="HITBOT_SECRET_KEY")
+    api_url: str | None = Field(None, max_length=200, validation_alias="HITBOT_API_URL")
+    api_rate_per_s: float = Field(20.0, gt=0, le=10_000, validation_alias="HITBOT_API_RATE_PER_S")
+    api_burst: int = Field(100, ge=1, le=100_000, validation_alias="HITBOT_API_BURST")
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import subprocess
@@ -11,45 +10,27 @@ import threading
 
 from core.config import get_settings
 from core.errors import ConfigError
-
-SECRET_WORDS = ("token", "secret", "password")
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line; extra fields kept, secret-looking ones and URL passwords dropped."""
-
-    _std = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
-
-    def format(self, record: logging.LogRecord) -> str:
-        out = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-               "logger": record.name, "msg": _redact(record.getMessage())}
-        for key, value in vars(record).items():
-            if key in self._std or key.startswith("_") or any(w in key.lower() for w in SECRET_WORDS):
-                continue
-            out[key] = _redact(str(value))
-        if record.exc_info:
-            out["exc"] = _redact(self.formatException(record.exc_info))
-        return json.dumps(out, ensure_ascii=False)
-
-
-def _redact(text: str) -> str:
-    import re
-
-    text = re.sub(r"/bot\d+:[A-Za-z0-9_-]+", "/bot<token>", text)  # Bot API URLs carry the token
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)  # passwords in URLs
-
+from hitbot import startup
+from hitbot.logs import JsonFormatter  # noqa: F401  (re-exported: where tests and tools look for it)
 
 def _setup(*, database: bool = True):
     from core.db import init_db
 
+    from hitbot import logs
+
     settings = get_settings()
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, token included
+    logs.configure(level=settings.log_level, log_format=settings.log_format)
     if database:
         init_db(settings.effective_database_url(), pool_size=settings.database_pool_size)
     return settings
+
+
+def _database(settings, *, migrated: bool = True) -> None:
+    """Open the database; stop with one line (exit 78) if it refuses us or is newer than this code."""
+    from core.db import init_db
+
+    init_db(settings.effective_database_url(), pool_size=settings.database_pool_size)
+    startup.check_database(settings, migrated=migrated)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -75,7 +56,8 @@ def _metrics(args: argparse.Namespace, running) -> None:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from core.migrations import LATEST, migrate
 
-    _setup()
+    settings = _setup(database=False)
+    _database(settings, migrated=False)
     applied = migrate()
     print(f"schema at version {LATEST}" + (f" (applied {applied})" if applied else " (nothing to do)"))
     return 0
@@ -93,14 +75,19 @@ def cmd_bot(args: argparse.Namespace) -> int:
 
     settings = _setup(database=False)  # prepare() opens it, once the token is known to be there
     _require_token(settings)
-    stop = _stop_on_signals()
-    running = Running(settings)
-    running.jobs = prepare(settings)
-    _metrics(args, running)
     secret = args.secret_token or (settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
     if args.webhook and not secret:
         raise ConfigError("--webhook needs a secret token: pass --secret-token or set HITBOT_WEBHOOK_SECRET "
                           "(1-256 characters A-Z a-z 0-9 _ -), so only Telegram can post updates.")
+    _database(settings)
+    stop = _stop_on_signals()
+    me = startup.wait_for_telegram(settings, stop)
+    if me is None:
+        return 0
+    running = Running(settings)
+    running.jobs = prepare(settings)
+    _metrics(args, running)
+    startup.banner("bot", settings, bot_username=me.username, metrics_port=args.metrics_port)
     asyncio.run(serve_bot(settings, stop, webhook_url=args.webhook, listen=args.listen, port=args.port,
                           secret_token=secret))
     return 0
@@ -111,12 +98,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return _fork_workers(args)
     from hitbot.run import Running, prepare, start_worker, stop_worker
 
-    settings = _setup()
+    settings = _setup(database=False)
+    _database(settings)
     stop = _stop_on_signals()
+    if not startup.wait_for_broker(settings, stop):
+        return 0
     running = Running(settings)
     running.jobs = prepare(settings, relay=False)
     running.worker = start_worker(running.jobs, threads=args.threads, queues=args.queues or None)
     _metrics(args, running)
+    startup.banner("worker", settings, metrics_port=args.metrics_port)
     callbacks = None
     if settings.payout_callback_port:  # signed confirmations of pending payouts (README "Payouts")
         from jobs.payouts.callback import serve_callbacks
@@ -151,12 +142,16 @@ def _fork_workers(args: argparse.Namespace) -> int:
 def cmd_clock(args: argparse.Namespace) -> int:
     from hitbot.run import Running, prepare, start_clock
 
-    settings = _setup()
+    settings = _setup(database=False)
+    _database(settings)
     stop = _stop_on_signals()
+    if not startup.wait_for_broker(settings, stop):
+        return 0
     running = Running(settings)
     running.jobs = prepare(settings)
     running.clock = start_clock(settings, running.jobs)
     _metrics(args, running)
+    startup.banner("clock", settings, metrics_port=args.metrics_port)
     stop.wait()
     running.clock.stop()
     return 0
@@ -166,13 +161,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from core.migrations import migrate
     from hitbot.run import run_all
 
-    from core.db import init_db
-
     settings = _setup(database=False)
     _require_token(settings)
-    init_db(settings.effective_database_url(), pool_size=settings.database_pool_size)
+    _database(settings, migrated=False)
     migrate()  # the one-process deployment has no release step
     stop = _stop_on_signals()
+    me = startup.wait_for_telegram(settings, stop)
+    if me is None or not startup.wait_for_broker(settings, stop):
+        return 0
+    startup.banner("run", settings, bot_username=me.username, metrics_port=args.metrics_port)
     run_all(settings, stop, threads=args.threads, metrics_port=args.metrics_port)
     return 0
 
@@ -237,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"hitbot: {exc}", file=sys.stderr)
         return 2
+    except startup.Fatal as exc:
+        print(f"hitbot: {exc}", file=sys.stderr)
+        return exc.exit_status
 
 
 if __name__ == "__main__":
