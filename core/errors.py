@@ -117,3 +117,12 @@ class SpecInvalid(ValidationFailed):
         if key and (why.startswith(where) or why.lower().startswith(f"the {key} ")):
             return why
         return f"{where}: {why}"
+
+
+class DuplicateRequest(StaleAction):
+    """Raised when a request repeats an idempotency token (the MTurk API's UniqueRequestToken)
+    that already made something; `hit_id` names the HIT it made, if it was one."""
+
+    def __init__(self, message: str, *, hit_id: int | None = None) -> None:
+        super().__init__(message)
+        self.hit_id = hit_id

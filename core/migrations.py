@@ -104,6 +104,11 @@ def _cards(migrator: SchemaMigrator) -> None:
     db.create_tables([m.ChatCard], safe=True)
 
 
+def _mturk_api(migrator: SchemaMigrator) -> None:
+    """The MTurk-compatible API: requesters' access keys, and what it keeps about its HITs."""
+    db.create_tables([m.ApiKey, m.MturkHit], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -113,6 +118,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (6, _core_indexes),
     (7, _payouts),
     (8, _cards),
+    (9, _mturk_api),
 ]
 
 LATEST = MIGRATIONS[-1][0]

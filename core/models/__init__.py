@@ -8,6 +8,7 @@ from core.models.drafts import DraftStatus, HitDraft
 from core.models.events import OutboxEvent
 from core.models.hits import FILE_KINDS, QUESTION_KINDS, Batch, Hit, HitStatus, Question
 from core.models.money import Account, AccountKind, Entry, LedgerTxn, Payout, PayoutStatus
+from core.models.mturk import ApiKey, MturkHit
 from core.models.payouts import AutoWithdraw
 from core.models.quality import Appeal, GoldStat, QualTest, QualTestAttempt
 from core.models.quals import (
@@ -50,10 +51,12 @@ ALL_MODELS: list[type[BaseModel]] = [
     AlertSent,
     AlertCursor,
     ChatCard,
+    ApiKey,
+    MturkHit,
 ]
 
 __all__ = [
-    "AutoWithdraw", "ChatCard",
+    "AutoWithdraw", "ChatCard", "ApiKey", "MturkHit",
     "AlertCursor", "AlertSent", "AlertSub",
     "ALL_MODELS", "DraftStatus", "HitDraft", "Appeal", "GoldStat", "QualTest", "QualTestAttempt", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
     "Account", "AccountKind", "Answer", "Assignment", "AssignmentStatus", "BaseModel", "Batch",
