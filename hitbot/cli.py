@@ -174,6 +174,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from hitbot import doctor, logs
+
+    logs.configure(level="WARNING", log_format="human")  # the checks' own lines are the output
+    return doctor.run(webhook_url=args.webhook)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hitbot", description="A microtask marketplace that lives in Telegram.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -203,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", parents=[metrics], help="bot, worker and clock in one process")
     p.add_argument("--threads", type=_bounded(1, 256), default=4, help="worker threads (default 4)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("doctor", help="check configuration, database, broker, Telegram, payments, payouts, disk")
+    p.add_argument("--webhook", metavar="URL", help="the webhook URL `hitbot bot` is run with (default: polling)")
+    p.set_defaults(func=cmd_doctor)
 
     from hitbot.sandbox_cmd import add_parser as add_sandbox_parser
 
