@@ -121,6 +121,9 @@ PARSED = [
     ("500", "JPY", 500),  # no minor unit
     ("1.234", "KWD", 1_234),  # three decimals
     ("0,001", "KWD", 1),
+    ("0.500000000000000000", "USD", 50),  # 20 characters: still an amount
+    ("9999999999999999", "USD", 999_999_999_999_999_900),  # 16 digits: the largest magnitude read
+    ("1e15", "USD", 100_000_000_000_000_000),
     (5, "USD", 500),
     (Decimal("0.50"), "USD", 50),
 ]
@@ -146,6 +149,13 @@ REFUSED = [
     ("--1", "USD", "The amount must be a number such as 0.50."),
     ("NaN", "USD", "The amount must be a number such as 0.50."),
     ("Infinity", "USD", "The amount must be a number such as 0.50."),
+    ("X1", "USD", "The amount must be a number such as 0.50."),  # only a currency sign may lead
+    ("١٠", "USD", "The amount must be a number such as 0.50."),  # ASCII digits only
+    ("１", "USD", "The amount must be a number such as 0.50."),
+    ("1_000", "USD", "The amount must be a number such as 0.50."),
+    ("1e16", "USD", "The amount is too large."),
+    ("10000000000000000", "USD", "The amount is too large."),
+    ("1e999999999", "USD", "The amount is too large."),
 ]
 
 
