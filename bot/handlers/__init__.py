@@ -34,6 +34,7 @@ MODULES = [
     "bot.handlers.balance",
     "bot.handlers.alerts",
     "bot.handlers.rating",
+    "bot.handlers.apikey",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands; admins
