@@ -34,13 +34,14 @@ MODULES = [
     "bot.handlers.balance",
     "bot.handlers.alerts",
     "bot.handlers.rating",
+    "bot.handlers.privacy",
     "bot.handlers.apikey",
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands; admins
 # get theirs in a chat scope of their own.
 _EVERYONE = [views.GENERAL_COMMANDS[0], views.GENERAL_COMMANDS[1], *views.WORKER_COMMANDS,
-             *views.REQUESTER_COMMANDS, views.GENERAL_COMMANDS[2]]
+             *views.REQUESTER_COMMANDS, *views.GENERAL_COMMANDS[2:]]
 COMMANDS: dict[str, list[tuple[str, str]]] = {"en": list(_EVERYONE)}
 
 # Translated descriptions; a command without one here keeps its English text.
@@ -54,6 +55,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "topup": "Пополнить баланс", "tests": "Тесты на квалификацию",
         "profile": "Страна, часовой пояс, навыки и интересы", "qual": "Мои квалификации: создать, выдать, отозвать",
         "quality": "Автоправило по контрольным ответам", "cancel": "Отменить то, чего ждёт бот",
+        "privacy": "Мои данные: выгрузить или удалить",
     },
     "es": {
         "start": "Empezar y ver el menú", "help": "Qué puede hacer hitbot", "browse": "Buscar tareas",
@@ -65,6 +67,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "profile": "Tu país, zona horaria, habilidades e intereses",
         "qual": "Tus cualificaciones: crear, otorgar, revocar",
         "quality": "Regla automática de respuestas de control", "cancel": "Cancelar lo que el bot espera",
+        "privacy": "Tus datos: exportar o borrar",
     },
     "de": {
         "start": "Starten und Menü zeigen", "help": "Was hitbot kann", "browse": "Aufgaben finden",
@@ -76,6 +79,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "profile": "Land, Zeitzone, Fähigkeiten und Interessen",
         "qual": "Deine Qualifikationen: anlegen, vergeben, entziehen",
         "quality": "Automatische Regel für Kontrollfragen", "cancel": "Abbrechen, worauf der Bot wartet",
+        "privacy": "Deine Daten: exportieren oder löschen",
     },
 }
 for _lang, _texts in TRANSLATIONS.items():

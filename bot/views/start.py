@@ -42,10 +42,12 @@ GENERAL_COMMANDS = [
     ("start", "Start and show the menu"),
     ("help", "What hitbot can do"),
     ("cancel", "Stop what the bot is waiting for"),
+    ("privacy", "Your data: see it, export it, delete your account"),
 ]
 ADMIN_COMMANDS = [
     ("credit", "Credit a user's balance"),
     ("blocks", "Workers blocked by requesters"),
+    ("forget", "Delete someone's account at their request"),
 ]
 
 
