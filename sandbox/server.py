@@ -1,8 +1,10 @@
 """The emulator's aiohttp application, and a runner that serves it from a background
-thread (for `hitbot sandbox` and end-to-end tests)."""
+thread (for `hitbot sandbox` and end-to-end tests). Given a state directory, the emulator's
+people, chats and files outlive it (sandbox.store); otherwise they live in memory."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from pathlib import Path
 
@@ -11,9 +13,13 @@ from aiohttp import web
 from sandbox import botapi, client
 from sandbox.keys import PAY_WAIT_S, PRESS_WAIT_S, WORLD
 from sandbox.state import FloodControl, World
+from sandbox.store import ChatStore
 from sandbox.webhook import WebhookSender
 
 STATIC = Path(__file__).parent / "static"
+SHUTDOWN_TIMEOUT_S = 1.0  # a request still running this long after stop() is cancelled
+
+log = logging.getLogger(__name__)
 
 
 async def _index(request: web.Request) -> web.FileResponse:
@@ -21,16 +27,25 @@ async def _index(request: web.Request) -> web.FileResponse:
 
 
 def create_app(*, flood_control: bool = True, world: World | None = None, press_wait_s: float = client.DEFAULT_PRESS_WAIT_S,
-               pay_wait_s: float = client.DEFAULT_PAY_WAIT_S) -> web.Application:
-    """The whole emulator: Bot API, test-client API, files and the web chat."""
+               pay_wait_s: float = client.DEFAULT_PAY_WAIT_S, state_dir: Path | str | None = None) -> web.Application:
+    """The whole emulator: Bot API, test-client API, files and the web chat. With `state_dir`,
+    what the world held when it last stopped is loaded, and every change is saved there."""
     app = web.Application(middlewares=[client.client_errors], client_max_size=client.MAX_UPLOAD_BYTES + 1024 * 1024)
-    app[WORLD] = world or World(FloodControl(enabled=flood_control))
-    sender = app[WORLD].webhook_sender = WebhookSender(app[WORLD])
+    world = app[WORLD] = world or World(FloodControl(enabled=flood_control))
+    if state_dir is not None:
+        ChatStore(state_dir).load_into(world)
+    sender = world.webhook_sender = WebhookSender(world)
 
-    async def _close_webhook(_app: web.Application) -> None:
+    async def _answer_waiters(_app: web.Application) -> None:  # before open requests are waited for
+        world.close()
+
+    async def _close(_app: web.Application) -> None:
         await sender.close()
+        if world.store is not None:
+            world.store.close()
 
-    app.on_cleanup.append(_close_webhook)
+    app.on_shutdown.append(_answer_waiters)
+    app.on_cleanup.append(_close)
     app[PRESS_WAIT_S] = press_wait_s
     app[PAY_WAIT_S] = pay_wait_s
     app.router.add_route("*", "/bot{token}/{method}", botapi.handle_method)
@@ -45,11 +60,12 @@ class SandboxServer:
     """Serves the emulator on host:port from its own thread and event loop."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, flood_control: bool = True,
-                 press_wait_s: float = client.DEFAULT_PRESS_WAIT_S) -> None:
+                 press_wait_s: float = client.DEFAULT_PRESS_WAIT_S, state_dir: Path | str | None = None) -> None:
         self.host = host
         self.port = port
         self.flood_control = flood_control
         self.press_wait_s = press_wait_s
+        self.state_dir = state_dir
         self.app: web.Application | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -87,12 +103,14 @@ class SandboxServer:
             return
         self._ready.set()
         loop.run_forever()
-        loop.run_until_complete(self._runner.cleanup())
+        if self._runner.server is not None:  # stopped without stop(), e.g. by a test's own loop.stop
+            loop.run_until_complete(self._runner.cleanup())
         loop.close()
 
     async def _serve(self) -> None:
-        self.app = create_app(flood_control=self.flood_control, press_wait_s=self.press_wait_s)
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self.app = create_app(flood_control=self.flood_control, press_wait_s=self.press_wait_s,
+                              state_dir=self.state_dir)
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -104,8 +122,17 @@ class SandboxServer:
             self._loop.call_soon_threadsafe(self.world.release_pollers)
 
     def stop(self) -> None:
-        if self._loop is not None and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        """Answer every open long poll and waiting press, close the connections (cancelling any
+        request still running after SHUTDOWN_TIMEOUT_S), save and close the store; then the
+        thread ends. Quick: nothing waits for a long poll's own timeout."""
+        loop = self._loop
+        if loop is not None and loop.is_running() and self._runner is not None:
+            done = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop)
+            try:
+                done.result(SHUTDOWN_TIMEOUT_S + 5)
+            except Exception as exc:  # stopping anyway; say why it was not clean
+                log.warning("sandbox emulator: unclean stop (%s)", exc or type(exc).__name__)
+            loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(10)
 

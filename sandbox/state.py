@@ -1,20 +1,23 @@
 """The emulator's world: users, their private chats with the bot, files, the update queue,
-pending callback and pre-checkout queries, flood control and call statistics. In memory."""
+pending callback and pre-checkout queries, flood control and call statistics. In memory;
+with a `store` (sandbox.store.ChatStore) every change is also written to disk as it happens,
+so a restarted emulator shows the same people and conversations."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import struct
 import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sandbox.markup import ApiError, inline_buttons
 
 BOT_FIRST_NAME = "hitbot"
+MAX_MESSAGES_PER_CHAT = 1000  # older messages are forgotten, in memory and on disk
 
 
 @dataclass
@@ -48,10 +51,38 @@ class StoredFile:
     file_name: str | None = None
     mime_type: str | None = None
     url: str | None = None  # sent by the bot as a URL: kept as a link, never fetched
+    path: Path | None = None  # where its bytes are kept when the store holds them instead of `data`
+    dims: tuple[int, int] | None = None  # (width, height) of an image, read once
 
     @property
     def file_path(self) -> str:
         return f"files/{self.file_id}"
+
+    @property
+    def available(self) -> bool:
+        """Whether there are bytes to download (a URL-only file has none)."""
+        return self.data is not None or self.path is not None
+
+    def read(self) -> bytes | None:
+        if self.data is not None:
+            return self.data
+        if self.path is not None:
+            try:
+                return self.path.read_bytes()
+            except OSError:  # deleted by hand: as good as gone
+                return None
+        return None
+
+    @property
+    def size(self) -> int | None:
+        if self.data is not None:
+            return len(self.data)
+        if self.path is not None:
+            try:
+                return self.path.stat().st_size
+            except OSError:
+                return None
+        return None
 
 
 @dataclass
@@ -80,8 +111,8 @@ class Message:
 @dataclass
 class Chat:
     user: User
-    messages: dict[int, Message] = field(default_factory=dict)
-    next_id: itertools.count = field(default_factory=lambda: itertools.count(1))
+    messages: dict[int, Message] = field(default_factory=dict)  # oldest first
+    last_message_id: int = 0  # never reused, even after a delete
     version: int = 0
     reply_keyboard: dict[str, Any] | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -145,7 +176,7 @@ class World:
         self.flood = flood or FloodControl()
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.updates: deque[tuple[int, dict[str, Any]]] = deque()
-        self._update_ids = itertools.count(1)
+        self.last_update_id = 0  # never reused: a bot that remembers its offset drops nothing
         self._new_update = asyncio.Event()
         self.callbacks: dict[str, asyncio.Future] = {}
         self.pre_checkouts: dict[str, asyncio.Future] = {}
@@ -160,6 +191,9 @@ class World:
         self.feed_version = 0
         self._feed_event = asyncio.Event()
         self._poll_generation = 0  # a newer getUpdates ends the one still waiting, as on Telegram
+        self.closed = False  # the server is stopping: every long poll and press answers now
+        self.store: Any = None  # sandbox.store.ChatStore when the world outlives the process
+        self.max_messages_per_chat = MAX_MESSAGES_PER_CHAT
 
     # Users and chats ----------------------------------------------------------------------
     def upsert_user(self, user_id: int, first_name: str, username: str | None, language_code: str | None) -> User:
@@ -170,7 +204,16 @@ class World:
         else:
             user.first_name, user.username, user.language_code = first_name, username, language_code
         self._chat_changed(user_id)
+        if self.store is not None:
+            self.store.save_chat(self.chats[user_id], self.feed_version)
         return user
+
+    def changed(self, chat: Chat, message: Message | None = None, *, deleted: int | None = None) -> None:
+        """A chat changed (a message added, edited or deleted; the user blocked or back): tell
+        its watchers and the store."""
+        chat.touch()
+        if self.store is not None:
+            self.store.save_chat(chat, self.feed_version, message=message, deleted=deleted)
 
     def _chat_changed(self, user_id: int) -> None:
         self.feed_version += 1
@@ -181,7 +224,9 @@ class World:
     async def changes(self, since: int, timeout: float) -> tuple[int, list[int]]:
         """(version, ids of users whose chat changed after `since`), waiting up to `timeout`
         for a change: one long poll serves every chat a page shows."""
-        if since >= self.feed_version:
+        if since > self.feed_version or self.closed:  # a page from an earlier run, or we are stopping
+            return self.feed_version, list(self.users)
+        if since == self.feed_version:
             try:
                 await asyncio.wait_for(self._feed_event.wait(), timeout)
             except asyncio.TimeoutError:
@@ -204,14 +249,17 @@ class World:
         return chat
 
     def add_message(self, chat: Chat, **fields: Any) -> Message:
-        msg = Message(message_id=next(chat.next_id), chat_id=chat.user.id, date=int(time.time()), **fields)
+        chat.last_message_id += 1
+        msg = Message(message_id=chat.last_message_id, chat_id=chat.user.id, date=int(time.time()), **fields)
         chat.messages[msg.message_id] = msg
         if msg.from_bot and msg.markup is not None:
             if "keyboard" in msg.markup:
                 chat.reply_keyboard = msg.markup
             elif msg.markup.get("remove_keyboard"):
                 chat.reply_keyboard = None
-        chat.touch()
+        while len(chat.messages) > self.max_messages_per_chat:
+            del chat.messages[next(iter(chat.messages))]
+        self.changed(chat, msg)
         return msg
 
     def store_file(self, data: bytes | None, *, file_name: str | None = None, mime_type: str | None = None,
@@ -219,7 +267,17 @@ class World:
         unique = uuid.uuid4().hex[:16]
         f = StoredFile(f"sbx{uuid.uuid4().hex}", unique, data, file_name, mime_type, url)
         self.files[f.file_id] = f
+        if self.store is not None:
+            self.store.save_file(f)
         return f
+
+    def set_commands(self, key: str, commands: list[dict[str, str]] | None) -> None:
+        if commands is None:
+            self.commands.pop(key, None)
+        else:
+            self.commands[key] = commands
+        if self.store is not None:
+            self.store.save_commands(self.commands)
 
     # Telegram shapes -----------------------------------------------------------------------
     def bot_user(self) -> dict[str, Any]:
@@ -278,18 +336,35 @@ class World:
 
     # Updates ------------------------------------------------------------------------------
     def push_update(self, kind: str, payload: dict[str, Any]) -> int:
-        update_id = next(self._update_ids)
-        self.updates.append((update_id, {"update_id": update_id, kind: payload}))
+        self.last_update_id += 1
+        update_id = self.last_update_id
+        update = {"update_id": update_id, kind: payload}
+        self.updates.append((update_id, update))
+        if self.store is not None:
+            self.store.push_update(update_id, update)
         self._new_update.set()
         self._new_update = asyncio.Event()
         return update_id
+
+    def confirm_updates(self, below: int) -> None:
+        """Forget the updates numbered below `below` (delivered and confirmed)."""
+        if not self.updates or self.updates[0][0] >= below:
+            return
+        while self.updates and self.updates[0][0] < below:
+            self.updates.popleft()
+        if self.store is not None:
+            self.store.confirm_updates(below)
+
+    def clear_updates(self) -> None:
+        self.updates.clear()
+        if self.store is not None:
+            self.store.confirm_updates(self.last_update_id + 1)
 
     async def get_updates(self, offset: int | None, limit: int, timeout: float,
                           allowed: list[str] | None) -> list[dict[str, Any]]:
         """Telegram's offset semantics: asking with offset N confirms every update below N."""
         if offset is not None and offset > 0:
-            while self.updates and self.updates[0][0] < offset:
-                self.updates.popleft()
+            self.confirm_updates(offset)
         self._poll_generation += 1
         mine = self._poll_generation
         self._new_update.set()  # wake an older poll so that it sees it was superseded
@@ -324,6 +399,21 @@ class World:
         self.releasing = True
         self._new_update.set()
 
+    def close(self) -> None:
+        """The server is stopping: every long poll (getUpdates, the web chat's) answers now, and
+        every press or payment still waiting for the bot is answered as unanswered."""
+        self.closed = True
+        self.release_pollers()
+        self._feed_event.set()
+        for chat in self.chats.values():
+            chat.changed.set()
+        for future in self.callbacks.values():
+            if not future.done():
+                future.set_result({"answered": False, "text": None, "show_alert": False})
+        for future in self.pre_checkouts.values():
+            if not future.done():
+                future.set_result({"ok": False, "error_message": "The sandbox stopped."})
+
     def new_query_id(self) -> str:
         return str(uuid.uuid4().int >> 64)
 
@@ -337,8 +427,9 @@ class World:
 
 def _file_dict(f: StoredFile, **extra: Any) -> dict[str, Any]:
     out = {"file_id": f.file_id, "file_unique_id": f.file_unique_id}
-    if f.data is not None:
-        out["file_size"] = len(f.data)
+    size = f.size
+    if size is not None:
+        out["file_size"] = size
     out.update({k: v for k, v in extra.items() if v is not None})
     return out
 
@@ -367,7 +458,9 @@ def image_size(data: bytes | None) -> tuple[int, int] | None:
 def photo_sizes(f: StoredFile) -> list[dict[str, Any]]:
     """Telegram sends a photo as several sizes, smallest first: a thumbnail (longest side 90)
     and the photo itself (longest side at most 1280). Same bytes here; only the sizes differ."""
-    width, height = image_size(f.data) or (800, 800)
+    if f.dims is None:
+        f.dims = image_size(f.read()) or (800, 800)
+    width, height = f.dims
     out = []
     for side in (90, 1280):
         scale = min(1.0, side / max(width, height, 1))

@@ -66,8 +66,7 @@ class WebhookSender:
                     error = "Connection refused" if isinstance(exc, aiohttp.ClientConnectorError) else \
                         f"Connection failed: {type(exc).__name__}"
                 if error is None:
-                    if self.world.updates and self.world.updates[0][0] == update_id:
-                        self.world.updates.popleft()
+                    self.world.confirm_updates(update_id + 1)
                 else:
                     self.last_error = (int(time.time()), error)
                     await asyncio.sleep(RETRY_S)
