@@ -205,3 +205,75 @@ def test_worker_statistics_count_each_decision(now):
             review.reject(requester_id=r.id, assignment_id=a.id, feedback="no", now=now + timedelta(minutes=5))
     assert stats.worker_stats(user_id=w.id) == stats.WorkerStats(
         approved_n=2, rejected_n=1, submitted_n=3, approval_rate_pct=67)
+
+
+# ------------------------------------------------------------------ bonus records
+
+def test_a_bonus_shows_on_the_workers_statement_and_earnings(case, now):
+    from core.services import accounts
+
+    r, a = case
+    reason = "Exceptional work on the hard photos. " * 8  # 296 characters
+    review.bonus(requester_id=r.id, assignment_id=a.id, amount_cents=75, reason=reason, now=now, key="b" * 100)
+    (line,) = accounts.statement(user_id=a.worker_id)
+    assert (line.kind, line.amount_cents, line.memo, line.created_at) == ("bonus", 75, reason.strip()[:200], now)
+    b = accounts.balances(user_id=a.worker_id)
+    assert (b.available_cents, b.earned_cents) == (75, 75)
+    spent = accounts.balances(user_id=r.id)
+    assert (spent.spent_cents, spent.fees_cents) == (75 + 15, 15)
+
+
+def test_a_bonus_key_is_bounded():
+    with pytest.raises(ValueError) as error:
+        review.bonus(requester_id=1, assignment_id=1, amount_cents=5, reason="thanks", now=None, key="k" * 101)
+    assert str(error.value) == "bonus needs an idempotency key"
+    with pytest.raises(ValueError, match="^bonus needs an idempotency key$"):
+        review.bonus(requester_id=1, assignment_id=1, amount_cents=5, reason="thanks", now=None, key="")
+
+
+def test_a_bonus_tells_the_worker_and_refreshes_the_card_that_shows_the_work(case, now):
+    from core.services import cards
+
+    r, a = case
+    cards.remember(object_kind="assignment", object_id=a.id, chat_id=r.id, message_id=77, card_kind="submission",
+                   now=now)
+    review.bonus(requester_id=r.id, assignment_id=a.id, amount_cents=75, reason="Great eye", now=now, key="b1")
+    (event,) = events("bonus.paid")
+    assert (event.user_id, event.payload) == (a.worker_id, {"assignment_id": a.id, "hit_id": a.hit_id,
+                                                            "amount_cents": 75, "reason": "Great eye"})
+    assert render(event).text == f"🎁 Bonus <b>+$0.75</b> for your work on {TITLE}.\nFrom the requester: Great eye"
+    (refresh,) = events("cards.refresh")
+    assert (refresh.user_id, refresh.payload, refresh.created_at) == (None, {"object": "assignment", "id": a.id}, now)
+
+
+def test_a_bonus_that_takes_the_balance_below_the_warning_level_warns_once(now):
+    # $5.00 is the warning level; 5.60 - 0.50 - 0.10 fee = 5.00 (not below), then 4.40 (below).
+    r = f.requester(60 + 5_60)
+    (a,) = f.submitted(r.id, 1, now)
+    assert f.available(r.id) == 5_60
+    review.bonus(requester_id=r.id, assignment_id=a.id, amount_cents=50, reason="thanks", now=now, key="b1")
+    assert (f.available(r.id), events("balance.low")) == (5_00, [])
+    review.bonus(requester_id=r.id, assignment_id=a.id, amount_cents=50, reason="thanks", now=now, key="b2")
+    (low,) = events("balance.low")
+    assert (low.user_id, low.payload) == (r.id, {"available_cents": 4_40, "threshold_cents": 5_00})
+
+
+# ------------------------------------------------------------------ what the statements say
+
+def test_statements_name_each_decisions_movement(now):
+    from core.services import accounts
+
+    r = f.requester(10_00)
+    title = "Count the cats " + "x" * 113  # the longest title, 128 characters
+    a, b = f.submitted(r.id, 2, now, title=title)
+    review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(minutes=5))
+    review.reject(requester_id=r.id, assignment_id=b.id, feedback="no", now=now + timedelta(minutes=6))
+    (paid,) = accounts.statement(user_id=a.worker_id)
+    assert (paid.kind, paid.amount_cents, paid.created_at) == ("approve", 50, now + timedelta(minutes=5))
+    assert paid.memo == f"HIT {a.hit_id}: {title}"
+    refund = accounts.statement(user_id=r.id)[0]
+    assert (refund.kind, refund.amount_cents, refund.memo) == ("refund", 60, f"rejected work on HIT {b.hit_id}")
+    review.approve(requester_id=r.id, assignment_id=b.id, now=now + timedelta(days=1))  # reversed
+    reversal = accounts.statement(user_id=r.id)[0]
+    assert (reversal.kind, reversal.amount_cents) == ("approve", -60)
+    assert accounts.statement(user_id=b.worker_id)[0].amount_cents == 50
