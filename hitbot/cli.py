@@ -169,8 +169,53 @@ def cmd_run(args: argparse.Namespace) -> int:
     me = startup.wait_for_telegram(settings, stop)
     if me is None or not startup.wait_for_broker(settings, stop):
         return 0
-    startup.banner("run", settings, bot_username=me.username, metrics_port=args.metrics_port)
-    run_all(settings, stop, threads=args.threads, metrics_port=args.metrics_port)
+    api = _start_api(args.api_host, args.api_port) if not args.no_api else None
+    startup.banner("run", settings, bot_username=me.username, metrics_port=args.metrics_port,
+                   api_url=api.url if api is not None else None)
+    try:
+        run_all(settings, stop, threads=args.threads, metrics_port=args.metrics_port)
+    finally:
+        if api is not None:
+            api.stop()
+    return 0
+
+
+def _start_api(host: str, port: int):
+    """The MTurk API from a thread of its own beside the other roles (`hitbot run`); None if its port is taken."""
+    from api.server import ApiServer
+    from core.secretkey import server_key
+
+    server_key()  # no usable secret key: stop now with one line, not at the first request
+    try:
+        return ApiServer(host, port).start()
+    except OSError as exc:  # the chat still works without it: say so and go on
+        logging.getLogger("hitbot").warning("the MTurk API is not served: %s:%s is taken (%s); pick another port "
+                                            "with --api-port, or --no-api", host, port, exc.strerror or exc)
+        return None
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    """The MTurk-compatible requester API (stateless: run as many as you like behind a load balancer)."""
+    import asyncio
+
+    from api.server import serve
+    from core.secretkey import server_key
+    from hitbot.run import Running, prepare
+
+    settings = _setup(database=False)
+    _database(settings)
+    server_key()  # every API process and bot replica must derive the same secrets
+    stop = _stop_on_signals()
+    if not startup.wait_for_broker(settings, stop):
+        return 0
+    running = Running(settings)
+    running.jobs = prepare(settings)  # what core announces reaches the jobs worker right after each commit
+    _metrics(args, running)
+    startup.banner("api", settings, metrics_port=args.metrics_port, api_url=f"http://{args.host}:{args.port}/mturk")
+    try:
+        asyncio.run(serve(args.host, args.port, stop))
+    except OSError as exc:
+        raise ConfigError(f"cannot serve the MTurk API on {args.host}:{args.port} ({exc.strerror or exc})") from None
     return 0
 
 
@@ -207,9 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("clock", parents=[metrics], help="run the scheduled sweeps (one leader at a time)")
     p.set_defaults(func=cmd_clock)
 
-    p = sub.add_parser("run", parents=[metrics], help="bot, worker and clock in one process")
+    p = sub.add_parser("run", parents=[metrics], help="bot, worker, clock and the MTurk API in one process")
     p.add_argument("--threads", type=_bounded(1, 256), default=4, help="worker threads (default 4)")
+    p.add_argument("--api-host", default="0.0.0.0", help="MTurk API address (default 0.0.0.0)")
+    p.add_argument("--api-port", type=_bounded(0, 65_535), default=8080, help="MTurk API port (default 8080; its path is /mturk)")
+    p.add_argument("--no-api", action="store_true", help="don't serve the MTurk API")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("api", parents=[metrics], help="serve the MTurk-compatible requester API (boto3's mturk client)")
+    p.add_argument("--host", default="0.0.0.0", help="address to serve on (default 0.0.0.0)")
+    p.add_argument("--port", type=_bounded(0, 65_535), default=8080, help="port to serve on (default 8080; the path is /mturk)")
+    p.set_defaults(func=cmd_api)
 
     p = sub.add_parser("doctor", help="check configuration, database, broker, Telegram, payments, payouts, disk")
     p.add_argument("--webhook", metavar="URL", help="the webhook URL `hitbot bot` is run with (default: polling)")
