@@ -55,6 +55,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "topup": "Пополнить баланс", "tests": "Тесты на квалификацию",
         "profile": "Страна, часовой пояс, навыки и интересы", "qual": "Мои квалификации: создать, выдать, отозвать",
         "quality": "Автоправило по контрольным ответам", "cancel": "Отменить то, чего ждёт бот",
+        "apikey": "Ключи MTurk API (скрипты boto3)",
         "privacy": "Мои данные: выгрузить или удалить",
     },
     "es": {
@@ -67,6 +68,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "profile": "Tu país, zona horaria, habilidades e intereses",
         "qual": "Tus cualificaciones: crear, otorgar, revocar",
         "quality": "Regla automática de respuestas de control", "cancel": "Cancelar lo que el bot espera",
+        "apikey": "Claves de la API de MTurk (boto3)",
         "privacy": "Tus datos: exportar o borrar",
     },
     "de": {
@@ -79,6 +81,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "profile": "Land, Zeitzone, Fähigkeiten und Interessen",
         "qual": "Deine Qualifikationen: anlegen, vergeben, entziehen",
         "quality": "Automatische Regel für Kontrollfragen", "cancel": "Abbrechen, worauf der Bot wartet",
+        "apikey": "Schlüssel für die MTurk-API (boto3)",
         "privacy": "Deine Daten: exportieren oder löschen",
     },
 }

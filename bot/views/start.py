@@ -37,6 +37,7 @@ REQUESTER_COMMANDS = [
     ("topup", "Add funds to your balance"),
     ("qual", "Your qualification types: create, grant, revoke"),
     ("quality", "Automatic rule on control answers"),
+    ("apikey", "Keys for the MTurk API (boto3 scripts)"),
 ]
 GENERAL_COMMANDS = [
     ("start", "Start and show the menu"),
