@@ -149,6 +149,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print(f"hitbot: cannot serve the sandbox on {args.host}:{args.port} ({exc.strerror or exc}); "
               "pick another port with --port", file=sys.stderr)
         return 2
+    stop = _stop_on_signals()  # from here on Ctrl-C is a clean stop, even during start-up
     os.environ["TELEGRAM_API_URL"] = server.url
     get_settings.cache_clear()
     try:
@@ -165,11 +166,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             lines.append(f"  demo users: {ADMIN['first_name']} (admin {ADMIN['id']}), {REQUESTER['first_name']} "
                          f"(requester {REQUESTER['id']}, funded), " + ", ".join(
                              f"{w['first_name']} (worker {w['id']})" for w in WORKERS))
-        stop = _stop_on_signals()
         ready = threading.Event()
         threading.Thread(target=lambda: ready.wait(60) and print("\n".join(lines + ["  Ctrl-C stops everything."]),
                                                                  flush=True), daemon=True).start()
-        run_stack(settings, stop, ready=ready)
+        if not stop.is_set():
+            run_stack(settings, stop, ready=ready)
     finally:
         server.stop()
     print("hitbot sandbox stopped.")
