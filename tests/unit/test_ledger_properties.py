@@ -310,3 +310,10 @@ def test_fees_and_rewards_of_a_small_day_add_up(now):
     assert ledger.balance(ledger.fees()) == 2 * 10 + 5
     assert ledger.balance(ledger.escrow(a.hit_id)) == 0
     assert _unbalanced_txns() == []
+
+
+def test_a_posting_without_a_memo_has_an_empty_one():
+    uid = _user(5011)
+    with tx():
+        ledger.post(key="plain", kind="topup", legs=[(ledger.world(), -3), (ledger.available(uid), 3)], now=NOW)
+    assert LedgerTxn.get(LedgerTxn.key == "plain").memo == ""

@@ -373,3 +373,81 @@ def test_auto_withdraw_runs_once_per_balance(now):
     second = payouts.maybe_auto_withdraw(user_id=w.id, now=now)
     assert second.amount_cents == 2_00 and second.id != first.id
     assert Hit.select().count() == 0
+
+
+def test_accept_refuses_a_worker_who_misses_a_requirement_and_names_each(now):
+    from core.errors import NotQualified
+    from core.services import users
+
+    r, w = f.requester(), f.user()
+    h = f.hit(r.id, qualifications=[{"name": "approved_count", "comparator": ">=", "value": 5},
+                                     {"name": "country", "comparator": "in", "value": ["DE", "AT"]}])
+    with refused(NotQualified, "You don't meet this HIT's requirements: needs approved HITs >= 5, you have 0; "
+                               "needs country in DE, AT, you have none."):
+        work.accept(worker_id=w.id, hit_id=h.id, now=now)
+    users.set_country(user_id=w.id, country="AT")
+    with refused(NotQualified, "You don't meet this HIT's requirements: needs approved HITs >= 5, you have 0."):
+        work.accept(worker_id=w.id, hit_id=h.id, now=now)
+    open_to_all = f.hit(r.id, qualifications=[{"name": "country", "comparator": "in", "value": ["DE", "AT"]}])
+    assert work.accept(worker_id=w.id, hit_id=open_to_all.id, now=now).status == S.ACCEPTED
+
+
+def _fields(a) -> dict:
+    keep = ("status", "accepted_at", "deadline", "submitted_at", "auto_approve_at", "decided_at", "feedback",
+            "current_q", "reminded", "auto_approved")
+    return {k: getattr(a, k) for k in keep}
+
+
+FRESH = {"status": S.ACCEPTED, "submitted_at": None, "auto_approve_at": None, "decided_at": None, "feedback": None,
+         "current_q": 0, "reminded": False, "auto_approved": False}
+
+
+def test_an_accepted_assignment_starts_clean_with_the_hits_time_limit(now):
+    r, w = f.requester(), f.user()
+    h = f.hit(r.id, duration="25m")
+    a = work.accept(worker_id=w.id, hit_id=h.id, now=now)
+    assert _fields(a) == {**FRESH, "accepted_at": now, "deadline": now + timedelta(minutes=25)}
+    assert (a.worker_id, a.hit_id) == (w.id, h.id)
+    assert Hit.get_by_id(h.id).available == 2
+
+
+def test_a_hit_taken_back_after_a_reminder_and_a_return_starts_clean(now):
+    from core.services import sweeps
+
+    r, w = f.requester(), f.user()
+    h = f.hit(r.id, duration="10m")
+    a = work.accept(worker_id=w.id, hit_id=h.id, now=now)
+    q = [q for q in work.questions_of(a) if q.key == "animal"][0]
+    work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value="cat", now=now)
+    assert sweeps.remind(now=now + timedelta(minutes=9)) == 1
+    work.return_assignment(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=9))
+    assert Assignment.get_by_id(a.id).reminded is True
+
+    later = now + timedelta(hours=1)
+    again = work.accept(worker_id=w.id, hit_id=h.id, now=later)
+
+    assert _fields(again) == {**FRESH, "accepted_at": later, "deadline": later + timedelta(minutes=10)}
+    assert Hit.get_by_id(h.id).available == 2
+    assert sweeps.remind(now=later + timedelta(minutes=9)) == 1  # reminded again this time
+
+
+def test_two_first_accepts_that_both_found_no_earlier_row_hold_one_slot(monkeypatch, now):
+    """The losing one of two simultaneous first taps (each saw no assignment yet) hits the unique
+    index; it is told it already has the HIT, and its slot is given back by the rollback."""
+    r, w = f.requester(), f.user()
+    h = f.hit(r.id, assignments=3)
+    work.accept(worker_id=w.id, hit_id=h.id, now=now)
+
+    class SawNothing:
+        def __getattr__(self, name):
+            return getattr(Assignment, name)
+
+        @staticmethod
+        def get_or_none(*query):
+            return None
+
+    monkeypatch.setattr(work, "Assignment", SawNothing())
+    with refused(AlreadyAccepted, "You have already worked on this HIT."):
+        work.accept(worker_id=w.id, hit_id=h.id, now=now)
+    monkeypatch.setattr(work, "Assignment", Assignment)
+    assert Hit.get_by_id(h.id).available == 2
