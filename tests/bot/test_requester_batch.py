@@ -198,15 +198,11 @@ async def test_batch_needs_the_money(bot):
 
 
 async def test_a_hostile_template_is_refused_at_once_and_not_kept(bot):
-    import time
-
     from tests.bot.test_requester_newhit import alias_bomb
 
     rita = await requester(bot, 100_00)
     await bot.text(rita, "/batch")
-    started = time.perf_counter()
     await bot.document(rita, "bomb", "spec.yaml", "application/x-yaml", alias_bomb())
-    assert time.perf_counter() - started < 1.0
     assert "anchors and aliases (& and *) are not allowed" in last(bot, rita)
     await bot.document(rita, "deep", "spec.json", "application/json", b'{"a": ' * 5000 + b"1" + b"}" * 5000)
     assert "nested more than 10 levels deep" in last(bot, rita)

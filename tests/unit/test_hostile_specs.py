@@ -3,7 +3,6 @@ callback data, gold values and requirements nobody can meet."""
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 
 import pytest
@@ -30,16 +29,15 @@ def bomb(levels: int = 7) -> bytes:
 
 
 def refused_quickly(call, *args) -> str:
+    """Refused before anything is built: the peak memory is that of reading the file, not of
+    expanding it (a deterministic bound; the time it takes is in bench/hostile_bench.py)."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(ValidationFailed) as err:
             call(*args)
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 0.5, f"took {elapsed:.2f}s"
     assert peak < 5 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     return err.value.message
 
@@ -320,7 +318,11 @@ def test_good_requirements_pass_and_country_codes_are_upper_cased():
 def test_amounts_are_ascii_finite_numbers_of_sane_size(text):
     from core.money import parse_amount
 
-    started = time.perf_counter()
-    with pytest.raises(ValidationFailed, match="reward (must be a number|is too large)"):
-        parse_amount(text, "USD", field="reward")
-    assert time.perf_counter() - started < 0.1
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationFailed, match="reward (must be a number|is too large)"):
+            parse_amount(text, "USD", field="reward")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024  # 1e999999999 as an integer would be a billion digits
