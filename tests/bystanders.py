@@ -11,7 +11,7 @@ worker's data in the database cannot see them. Put bystanders in first, then:
         ...the call under test...
         bystanders.assert_untouched(before)
 
-`Bystanders.create()` makes, through the real services:
+(the `bystanders` fixture is in tests/conftest.py). `Bystanders.create()` makes, through the real services:
 - a second requester (Bea, funded) with a HIT of 3 slots and an auto-withdraw order she has
   not reached;
 - Bo, whose work on it was approved (a balance, counters, an auto-withdraw order he has not
@@ -24,8 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import pytest
 
 from core.models import (
     Account,
@@ -134,9 +132,3 @@ class Bystanders:
         self._before = before
         for table, rows in before.items():
             assert after[table] == rows, f"a bystander's {table} rows changed:\nbefore {rows}\nafter  {after[table]}"
-
-
-@pytest.fixture
-def bystanders(database, now) -> Bystanders:
-    """Bystanders in the database before the test's own data (so they hold the lowest ids)."""
-    return Bystanders.create(now)

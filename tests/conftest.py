@@ -80,3 +80,12 @@ def database(_schema: str) -> str:
 @pytest.fixture
 def now() -> datetime:
     return NOW
+
+
+@pytest.fixture
+def bystanders(database, now):
+    """People and work the test does not touch, in the database first (tests/bystanders.py):
+    take `bystanders.snapshot()` before the call under test, `assert_untouched()` after."""
+    from tests.bystanders import Bystanders
+
+    return Bystanders.create(now)

@@ -11,14 +11,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from peewee import fn
 
 from core import ledger
 from core.db import db, tx
 from core.errors import HitbotError, InsufficientFunds
 from core.migrations import seed
-from core.models import ALL_MODELS, Account, AccountKind, Assignment, AssignmentStatus as S, Entry, LedgerTxn, Question
+from core.models import (
+    ALL_MODELS,
+    Account,
+    AccountKind,
+    Assignment,
+    Entry,
+    LedgerTxn,
+    Question,
+)
+from core.models import AssignmentStatus as S
 from core.services import accounts, publishing, review, users, work
 from tests import factories as f
 from tests.conftest import ADMIN_ID, NOW

@@ -7,7 +7,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.errors import ValidationFailed
 from core.money import fee_for, format_money, parse_amount

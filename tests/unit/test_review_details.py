@@ -9,10 +9,11 @@ import pytest
 
 from bot.views.notify import render
 from core import ledger
-from core.models import Appeal, Assignment, AssignmentStatus as S, OutboxEvent
+from core.models import Appeal, Assignment, OutboxEvent
+from core.models import AssignmentStatus as S
 from core.services import appeals, review, stats, work
 from tests import factories as f
-from tests.bystanders import Bystanders, bystanders  # noqa: F401 (a fixture)
+from tests.bystanders import Bystanders
 
 pytestmark = pytest.mark.usefixtures("database")
 
