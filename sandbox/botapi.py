@@ -11,10 +11,11 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from sandbox.files import StoredFile
 from sandbox.keys import WORLD
 from sandbox.markup import MAX_CAPTION, MAX_TEXT, ApiError, bad_request, check_markup, render, utf16_len
 from sandbox.params import Params, read_params
-from sandbox.state import Chat, Message, StoredFile, World
+from sandbox.state import Chat, Message, World
 
 _TOKEN = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")

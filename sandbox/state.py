@@ -5,15 +5,15 @@ so a restarted emulator shows the same people and conversations."""
 from __future__ import annotations
 
 import asyncio
-import struct
 import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from sandbox.files import StoredFile, file_dict, photo_sizes
+from sandbox.flood import FloodControl
 from sandbox.markup import ApiError, inline_buttons
 
 BOT_FIRST_NAME = "hitbot"
@@ -41,48 +41,6 @@ class User:
         if self.username:
             out["username"] = self.username
         return out
-
-
-@dataclass
-class StoredFile:
-    file_id: str
-    file_unique_id: str
-    data: bytes | None
-    file_name: str | None = None
-    mime_type: str | None = None
-    url: str | None = None  # sent by the bot as a URL: kept as a link, never fetched
-    path: Path | None = None  # where its bytes are kept when the store holds them instead of `data`
-    dims: tuple[int, int] | None = None  # (width, height) of an image, read once
-
-    @property
-    def file_path(self) -> str:
-        return f"files/{self.file_id}"
-
-    @property
-    def available(self) -> bool:
-        """Whether there are bytes to download (a URL-only file has none)."""
-        return self.data is not None or self.path is not None
-
-    def read(self) -> bytes | None:
-        if self.data is not None:
-            return self.data
-        if self.path is not None:
-            try:
-                return self.path.read_bytes()
-            except OSError:  # deleted by hand: as good as gone
-                return None
-        return None
-
-    @property
-    def size(self) -> int | None:
-        if self.data is not None:
-            return len(self.data)
-        if self.path is not None:
-            try:
-                return self.path.stat().st_size
-            except OSError:
-                return None
-        return None
 
 
 @dataclass
@@ -124,48 +82,6 @@ class Chat:
         self.changed = asyncio.Event()
         if self.on_change is not None:
             self.on_change(self.user.id)
-
-
-class FloodControl:
-    """Token buckets: about 30 messages/s per bot and 1 message/s per chat (with a short
-    burst, as Telegram allows); an exhausted bucket answers 429 with retry_after."""
-
-    def __init__(self, enabled: bool = True, per_bot: float = 30.0, per_chat: float = 1.0,
-                 chat_burst: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
-        self.enabled = enabled
-        self.per_bot = per_bot
-        self.per_chat = per_chat
-        self.chat_burst = chat_burst
-        self.clock = clock  # tests freeze it
-        self._bot = (float(per_bot), clock())
-        self._chats: dict[int, tuple[float, float]] = {}
-
-    def reset(self, clock: Callable[[], float] | None = None) -> None:
-        """Full buckets again (and, for tests, a clock of their own)."""
-        if clock is not None:
-            self.clock = clock
-        self._bot = (float(self.per_bot), self.clock())
-        self._chats.clear()
-
-    def _take(self, bucket: tuple[float, float], rate: float, cap: float) -> tuple[tuple[float, float], float]:
-        tokens, last = bucket
-        now = self.clock()
-        tokens = min(cap, tokens + (now - last) * rate)
-        if tokens >= 1:
-            return (tokens - 1, now), 0.0
-        return (tokens, now), (1 - tokens) / rate
-
-    def check(self, chat_id: int) -> None:
-        if not self.enabled:
-            return
-        bot, wait_bot = self._take(self._bot, self.per_bot, self.per_bot)
-        chat_bucket = self._chats.get(chat_id, (float(self.chat_burst), self.clock()))
-        chat, wait_chat = self._take(chat_bucket, self.per_chat, self.chat_burst)
-        wait = max(wait_bot, wait_chat)
-        if wait > 0:
-            retry = max(1, int(wait + 0.999))
-            raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
-        self._bot, self._chats[chat_id] = bot, chat
 
 
 class World:
@@ -300,10 +216,10 @@ class World:
         if msg.photo:
             out["photo"] = photo_sizes(msg.photo)
         if msg.document:
-            out["document"] = _file_dict(msg.document, file_name=msg.document.file_name,
+            out["document"] = file_dict(msg.document, file_name=msg.document.file_name,
                                          mime_type=msg.document.mime_type)
         if msg.voice:
-            out["voice"] = _file_dict(msg.voice, duration=msg.voice_duration, mime_type=msg.voice.mime_type or "audio/ogg")
+            out["voice"] = file_dict(msg.voice, duration=msg.voice_duration, mime_type=msg.voice.mime_type or "audio/ogg")
         if msg.location:
             out["location"] = msg.location
         if msg.invoice:
@@ -423,47 +339,3 @@ class World:
                 "client_errors": sum(n for code, n in self.errors.items() if 400 <= code < 500),
                 "errors_by_code": {str(k): v for k, v in self.errors.items()},
                 "recent_errors": list(self.last_errors)}
-
-
-def _file_dict(f: StoredFile, **extra: Any) -> dict[str, Any]:
-    out = {"file_id": f.file_id, "file_unique_id": f.file_unique_id}
-    size = f.size
-    if size is not None:
-        out["file_size"] = size
-    out.update({k: v for k, v in extra.items() if v is not None})
-    return out
-
-
-def image_size(data: bytes | None) -> tuple[int, int] | None:
-    """(width, height) read from a PNG, GIF or JPEG header; None for anything else."""
-    if not data:
-        return None
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        return struct.unpack("<HH", data[6:10])
-    if data[:2] == b"\xff\xd8":
-        i = 2
-        while i + 9 < len(data):
-            if data[i] != 0xFF:
-                return None
-            marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start-of-frame segment
-                height, width = struct.unpack(">HH", data[i + 5:i + 9])
-                return width, height
-            i += 2 + length
-    return None
-
-
-def photo_sizes(f: StoredFile) -> list[dict[str, Any]]:
-    """Telegram sends a photo as several sizes, smallest first: a thumbnail (longest side 90)
-    and the photo itself (longest side at most 1280). Same bytes here; only the sizes differ."""
-    if f.dims is None:
-        f.dims = image_size(f.read()) or (800, 800)
-    width, height = f.dims
-    out = []
-    for side in (90, 1280):
-        scale = min(1.0, side / max(width, height, 1))
-        out.append(_file_dict(f, width=max(1, round(width * scale)), height=max(1, round(height * scale))))
-    return out
-

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sandbox.state import Chat, Message, StoredFile, User, World
+from sandbox.files import StoredFile
+from sandbox.state import Chat, Message, User, World
 
 log = logging.getLogger(__name__)
 
