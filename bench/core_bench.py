@@ -152,6 +152,21 @@ def bench_commits(n: int, mode: str | None = None) -> dict:
     return {"synchronous": in_force, "n": n, "commits_s": n / elapsed, "ms": 1000 * elapsed / n}
 
 
+def fsync_ms(directory: str, n: int = 300) -> float:
+    """What one fsync of a small append costs on the disk under `directory` (what FULL adds)."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        started = time.perf_counter()
+        for _ in range(n):
+            os.write(fd, b"x" * 64)
+            os.fsync(fd)
+        return 1000 * (time.perf_counter() - started) / n
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+
 def commits_report(meta: dict, rows: list[dict]) -> str:
     from core.db import SQLITE_PRAGMAS
 
@@ -166,12 +181,15 @@ def commits_report(meta: dict, rows: list[dict]) -> str:
         "",
         "| " + ("synchronous" if sqlite else "synchronous_commit") + " | commits | commits/s | ms per commit |",
         "|---|---:|---:|---:|",
-        *[f"| {r['synchronous']}{' (hitbot)' if not sqlite or r['synchronous'] == SQLITE_PRAGMAS['synchronous'] else ''}"
+        *[f"| {r['synchronous']}{' (hitbot)' if sqlite and r['synchronous'] == SQLITE_PRAGMAS['synchronous'] else ''}"
+          f"{' (the default, kept by hitbot)' if not sqlite else ''}"
           f" | {r['n']} | {r['commits_s']:.0f} | {r['ms']:.2f} |" for r in rows],
     ]
     if sqlite and len(rows) == 2:
         lines += ["", f"FULL / NORMAL: {rows[1]['commits_s'] / rows[0]['commits_s']:.2f} of the commit rate "
-                      "(an fsync of the WAL at every commit instead of only at checkpoints)."]
+                      "(an fsync of the WAL at every commit instead of only at checkpoints). One fsync of a small "
+                      f"append costs {meta['fsync_ms']:.2f} ms on this machine's disk; where it costs more "
+                      "(a disk that really flushes), FULL costs that much more per commit."]
     return "\n".join(lines)
 
 
@@ -580,6 +598,7 @@ def _write_commits(args: argparse.Namespace, db_name: str, load_before: float, c
     meta = {"args": shown_args, "db": db_name, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
             "machine": f"{os.cpu_count()} CPUs shared, Python {platform.python_version()}, load average "
                        f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end"}
+    meta["fsync_ms"] = fsync_ms(tempfile.gettempdir())
     text = commits_report(meta, commits)
     print(text)
     if not args.no_write:
