@@ -497,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, help="runs per browse scenario")
     parser.add_argument("--threads", default="1,4,16", help="comma-separated thread counts for accept")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
-    parser.add_argument("--commits", type=int, default=2000, help="top-ups for the commit rate")
+    parser.add_argument("--commits", type=int, help="top-ups for the commit rate (2000; 100 with --quick/--sizes)")
     parser.add_argument("--commits-only", action="store_true", help="measure only the commit rate")
     args = parser.parse_args(argv)
 
@@ -506,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (15 if args.quick else 60)
     slots = min(1000, max(20, sizes[0] // 2)) if args.quick or args.sizes else 1000
     thread_counts = [int(t) for t in args.threads.split(",")]
+    args.commits = args.commits or (100 if args.quick or args.sizes else 2000)
 
     load_before = os.getloadavg()[0]
     workdir = tempfile.mkdtemp(prefix="hitbot-bench-")

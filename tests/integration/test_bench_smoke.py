@@ -27,6 +27,7 @@ def test_core_bench_runs_at_tiny_sizes_and_prints_its_figures():
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert re.search(r"accept: +4 threads, \d+ slots: \d+ accepts/s", out), out
+    assert re.search(r"commits: synchronous=(full|on): \d+/s", out), out
     assert re.search(r"browse +120 open: p50 [\d.]+ ms, p99 [\d.]+ ms", out), out
     assert "browse with 10 requirements per HIT" in out and "growth p99 120 vs 60" in out, out
     after = (ROOT / "BENCHMARKS.md").read_text() if (ROOT / "BENCHMARKS.md").exists() else None
