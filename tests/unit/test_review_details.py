@@ -278,3 +278,24 @@ def test_statements_name_each_decisions_movement(now):
     reversal = accounts.statement(user_id=r.id)[0]
     assert (reversal.kind, reversal.amount_cents) == ("approve", -60)
     assert accounts.statement(user_id=b.worker_id)[0].amount_cents == 50
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject", "auto"])
+def test_a_decision_refreshes_the_submission_card_and_the_review_summary(case, decision, now):
+    from core.services import cards
+
+    r, a = case
+    other_r = f.requester()
+    cards.remember(object_kind="assignment", object_id=a.id, chat_id=r.id, message_id=1, card_kind="submission",
+                   now=now)
+    cards.remember(object_kind="review_queue", object_id=r.id, chat_id=r.id, message_id=2, card_kind="review",
+                   now=now)
+    cards.remember(object_kind="review_queue", object_id=other_r.id, chat_id=other_r.id, message_id=3,
+                   card_kind="review", now=now)
+    when = Assignment.get_by_id(a.id).auto_approve_at if decision == "auto" else now + timedelta(minutes=3)
+    if decision == "reject":
+        review.reject(requester_id=r.id, assignment_id=a.id, feedback="no", now=when)
+    else:
+        review.approve(requester_id=None if decision == "auto" else r.id, assignment_id=a.id, now=when)
+    refreshed = [(e.payload, e.created_at) for e in events("cards.refresh")]
+    assert refreshed == [({"object": "assignment", "id": a.id}, when), ({"object": "review_queue", "id": r.id}, when)]
