@@ -62,7 +62,7 @@ def _queue(card: ChatCard, now: datetime) -> Rendered:
 
 
 def expired_text(hit_title: str) -> str:
-    return (f"⌛ Time ran out on “{esc(clip(hit_title, 80))}”: this assignment expired and its slot went back. "
+    return (f"⌛ Time ran out on “{esc(clip(hit_title, 80))}”: this assignment expired and was released for other workers. "
             "Your answers were not sent. Find more work with /browse.")
 
 
