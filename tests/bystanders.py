@@ -12,12 +12,13 @@ worker's data in the database cannot see them. Put bystanders in first, then:
         bystanders.assert_untouched(before)
 
 (the `bystanders` fixture is in tests/conftest.py). `Bystanders.create()` makes, through the real services:
-- a second requester (Bea, funded) with a HIT of 3 slots and an auto-withdraw order she has
+- a second requester (Bea, funded) with a HIT of 4 slots and an auto-withdraw order she has
   not reached;
 - Bo, whose work on it was approved (a balance, counters, an auto-withdraw order he has not
   reached, a rating of Bea);
 - Bix, whose work is submitted and waiting (answers stored); Bea has blocked him since;
-- Bee, half-way through it (accepted, one answer saved).
+- Bee, half-way through it (accepted, one answer saved);
+- Ray, who answered and then returned it (a returned assignment, the slot back on the HIT).
 `join(hit_id)` adds one more bystander working on the test's own HIT (accepted, one answer).
 """
 from __future__ import annotations
@@ -55,20 +56,24 @@ class Bystanders:
     bo: User  # approved
     bix: User  # submitted, then blocked by Bea
     bee: User  # in progress
+    ray: User  # returned
     joined: list[tuple[User, Assignment]] = field(default_factory=list)
     _before: dict | None = None
 
     @classmethod
     def create(cls, now: datetime) -> Bystanders:
         bea = f.requester(BEA_FUNDS, now=now, name="Bea")
-        hit = f.hit(bea.id, now=now, title="Bystander HIT: count the birds", reward="0.50", assignments=3)
+        hit = f.hit(bea.id, now=now, title="Bystander HIT: count the birds", reward="0.50", assignments=4)
         animal = Question.get((Question.hit == hit.id) & (Question.key == "animal"))
         notes = Question.get((Question.hit == hit.id) & (Question.key == "notes"))
-        bo, bix, bee = f.user("Bo", now=now), f.user("Bix", now=now), f.user("Bee", now=now)
-        for w, kind in ((bo, "approved"), (bix, "submitted"), (bee, "accepted")):
+        bo, bix, bee, ray = (f.user(name, now=now) for name in ("Bo", "Bix", "Bee", "Ray"))
+        for w, kind in ((bo, "approved"), (bix, "submitted"), (bee, "accepted"), (ray, "returned")):
             a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
             work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=animal.id, value="bird", now=now)
             if kind == "accepted":
+                continue
+            if kind == "returned":
+                work.return_assignment(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=2))
                 continue
             work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=notes.id, value=f"{w.first_name} saw 3",
                              now=now)
@@ -80,7 +85,7 @@ class Bystanders:
         review.block_worker(requester_id=bea.id, worker_id=bix.id, reason="bystander block", now=now)
         payouts.set_auto_withdraw(user_id=bo.id, threshold_cents=BO_THRESHOLD, now=now)
         payouts.set_auto_withdraw(user_id=bea.id, threshold_cents=BEA_THRESHOLD, now=now)
-        return cls(now=now, requester=bea, hit=Hit.get_by_id(hit.id), bo=bo, bix=bix, bee=bee)
+        return cls(now=now, requester=bea, hit=Hit.get_by_id(hit.id), bo=bo, bix=bix, bee=bee, ray=ray)
 
     def join(self, hit_id: int) -> tuple[User, Assignment]:
         """One more bystander, half-way through the test's own HIT (accepted, first answer saved)."""
@@ -94,7 +99,8 @@ class Bystanders:
 
     @property
     def user_ids(self) -> list[int]:
-        return [self.requester.id, self.bo.id, self.bix.id, self.bee.id, *(w.id for w, _ in self.joined)]
+        return [self.requester.id, self.bo.id, self.bix.id, self.bee.id, self.ray.id,
+                *(w.id for w, _ in self.joined)]
 
     def snapshot(self) -> dict[str, list[dict]]:
         """Every row that belongs to a bystander: users, their accounts and entries, the

@@ -34,11 +34,12 @@ def _answers(assignment_id: int) -> list:
 
 def test_the_bystanders_are_what_they_claim(bystanders: Bystanders):
     b = bystanders
-    assert f.available(b.requester.id) == 100_00 - 3 * 60  # 3 slots of 50 + 10 fee
+    assert f.available(b.requester.id) == 100_00 - 4 * 60  # 4 slots of 50 + 10 fee
     assert f.available(b.bo.id) == 50
     assert [a.status for a in Assignment.select().where(Assignment.hit == b.hit.id).order_by(Assignment.id)] == [
-        S.APPROVED, S.SUBMITTED, S.ACCEPTED]
-    assert Answer.select().join(Assignment).where(Assignment.hit == b.hit.id).count() == 5
+        S.APPROVED, S.SUBMITTED, S.ACCEPTED, S.RETURNED]
+    assert Answer.select().join(Assignment).where(Assignment.hit == b.hit.id).count() == 6
+    assert b.hit.available == 1  # Ray's slot came back
     assert payouts.auto_withdraw_threshold(user_id=b.bo.id) == BO_THRESHOLD
     assert payouts.auto_withdraw_threshold(user_id=b.requester.id) == BEA_THRESHOLD
     assert (User.get_by_id(b.bo.id).approved_n, User.get_by_id(b.requester.id).reviews_n) == (1, 1)

@@ -299,3 +299,12 @@ def test_a_decision_refreshes_the_submission_card_and_the_review_summary(case, d
         review.approve(requester_id=None if decision == "auto" else r.id, assignment_id=a.id, now=when)
     refreshed = [(e.payload, e.created_at) for e in events("cards.refresh")]
     assert refreshed == [({"object": "assignment", "id": a.id}, when), ({"object": "review_queue", "id": r.id}, when)]
+
+
+def test_review_time_counts_from_the_submission_and_never_below_zero(now):
+    r = f.requester()
+    a, b = f.submitted(r.id, 2, now)  # submitted at now + 1 min
+    review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(minutes=1))  # at once
+    review.approve(requester_id=r.id, assignment_id=b.id, now=now)  # a clock a minute behind
+    s = stats.requester_stats(user_id=r.id)
+    assert (s.decided_n, s.avg_review_s) == (2, 0)
