@@ -11,7 +11,11 @@ from bot.views.notify import render
 from core import ledger
 from core.models import Appeal, Assignment, OutboxEvent
 from core.models import AssignmentStatus as S
-from core.services import appeals, review, stats, work
+from core.review import appeals
+from core.review import commands as review
+from core.review import reputation
+from core.work import commands as work
+from core.work import queries as work_queries
 from tests import factories as f
 from tests.bystanders import Bystanders
 
@@ -113,7 +117,11 @@ def test_a_rejection_notice_gives_the_reason_and_says_if_a_rule_decided(now):
     review.reject(requester_id=r.id, assignment_id=b.id, feedback="Control answer wrong", now=now, auto=True)
     first, second = events("assignment.rejected")
     assert (first.payload["auto"], second.payload["auto"]) == (False, True)
-    assert render(first).text.splitlines()[:2] == [f"❌ Your work on {TITLE} was rejected.", "Reason: Blurry"]
+    assert (first.user_id, first.payload["assignment_id"], first.payload["hit_id"], first.payload["feedback"]) == (
+        a.worker_id, a.id, a.hit_id, "Blurry")
+    assert render(first).text.splitlines()[:3] == [
+        f"❌ Your work on {TITLE} was rejected.", "Reason: Blurry",
+        "You think that's wrong? You can appeal; the requester can still approve it."]
     assert render(second).text.splitlines()[:2] == [
         f"❌ Your work on {TITLE} was rejected automatically by the requester's quality rule.",
         "Reason: Control answer wrong"]
@@ -154,9 +162,9 @@ def test_requester_statistics_from_decisions(now):
     review.rate_requester(worker_id=a.worker_id, assignment_id=a.id, stars=5, now=now + timedelta(hours=3))
     review.rate_requester(worker_id=c.worker_id, assignment_id=c.id, stars=2, now=now + timedelta(hours=3))
 
-    s = stats.requester_stats(user_id=r.id)
+    s = reputation.requester_stats(user_id=r.id)
 
-    assert s == stats.RequesterStats(
+    assert s == reputation.RequesterStats(
         hits_n=2,
         decided_n=3,
         approval_rate_pct=67,  # 2 of 3, rounded half up
@@ -172,23 +180,23 @@ def test_a_reversal_moves_the_approval_rate_but_not_the_review_time(now):
     r = f.requester()
     (a,) = f.submitted(r.id, 1, now)
     review.reject(requester_id=r.id, assignment_id=a.id, feedback="no", now=now + timedelta(minutes=5))
-    assert (stats.requester_stats(user_id=r.id).approval_rate_pct, stats.requester_stats(user_id=r.id).avg_review_s) \
+    assert (reputation.requester_stats(user_id=r.id).approval_rate_pct, reputation.requester_stats(user_id=r.id).avg_review_s) \
         == (0, 4 * 60)
     review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(days=1))
-    s = stats.requester_stats(user_id=r.id)
+    s = reputation.requester_stats(user_id=r.id)
     assert (s.decided_n, s.approval_rate_pct, s.avg_review_s) == (1, 100, 4 * 60)
-    assert stats.worker_stats(user_id=a.worker_id) == stats.WorkerStats(
+    assert reputation.worker_stats(user_id=a.worker_id) == reputation.WorkerStats(
         approved_n=1, rejected_n=0, submitted_n=1, approval_rate_pct=100)
 
 
 def test_statistics_of_someone_with_no_decisions(now):
     r = f.requester()
     f.submitted(r.id, 1, now)
-    assert stats.requester_stats(user_id=r.id) == stats.RequesterStats(
+    assert reputation.requester_stats(user_id=r.id) == reputation.RequesterStats(
         hits_n=1, decided_n=0, approval_rate_pct=None, avg_review_s=None, effective_hourly_cents=None,
         rating_avg=None, rating_n=0)
     w = f.user()
-    assert stats.worker_stats(user_id=w.id) == stats.WorkerStats(0, 0, 0, None)
+    assert reputation.worker_stats(user_id=w.id) == reputation.WorkerStats(0, 0, 0, None)
 
 
 def test_worker_statistics_count_each_decision(now):
@@ -197,21 +205,21 @@ def test_worker_statistics_count_each_decision(now):
     hits = [f.hit(r.id, assignments=1) for _ in range(3)]
     for i, h in enumerate(hits):
         a = work.accept(worker_id=w.id, hit_id=h.id, now=now)
-        q = [q for q in work.questions_of(a) if q.key == "animal"][0]
+        q = [q for q in work_queries.questions_of(a) if q.key == "animal"][0]
         work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value="cat", now=now)
         work.submit(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=2))
         if i < 2:
             review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(minutes=5))
         else:
             review.reject(requester_id=r.id, assignment_id=a.id, feedback="no", now=now + timedelta(minutes=5))
-    assert stats.worker_stats(user_id=w.id) == stats.WorkerStats(
+    assert reputation.worker_stats(user_id=w.id) == reputation.WorkerStats(
         approved_n=2, rejected_n=1, submitted_n=3, approval_rate_pct=67)
 
 
 # ------------------------------------------------------------------ bonus records
 
 def test_a_bonus_shows_on_the_workers_statement_and_earnings(case, now):
-    from core.services import accounts
+    from core.payments import accounts
 
     r, a = case
     reason = "Exceptional work on the hard photos. " * 8  # 296 characters
@@ -233,7 +241,7 @@ def test_a_bonus_key_is_bounded():
 
 
 def test_a_bonus_tells_the_worker_and_refreshes_the_card_that_shows_the_work(case, now):
-    from core.services import cards
+    from core import cards
 
     r, a = case
     cards.remember(object_kind="assignment", object_id=a.id, chat_id=r.id, message_id=77, card_kind="submission",
@@ -262,7 +270,7 @@ def test_a_bonus_that_takes_the_balance_below_the_warning_level_warns_once(now):
 # ------------------------------------------------------------------ what the statements say
 
 def test_statements_name_each_decisions_movement(now):
-    from core.services import accounts
+    from core.payments import accounts
 
     r = f.requester(10_00)
     title = "Count the cats " + "x" * 113  # the longest title, 128 characters
@@ -282,7 +290,7 @@ def test_statements_name_each_decisions_movement(now):
 
 @pytest.mark.parametrize("decision", ["approve", "reject", "auto"])
 def test_a_decision_refreshes_the_submission_card_and_the_review_summary(case, decision, now):
-    from core.services import cards
+    from core import cards
 
     r, a = case
     other_r = f.requester()
@@ -306,5 +314,5 @@ def test_review_time_counts_from_the_submission_and_never_below_zero(now):
     a, b = f.submitted(r.id, 2, now)  # submitted at now + 1 min
     review.approve(requester_id=r.id, assignment_id=a.id, now=now + timedelta(minutes=1))  # at once
     review.approve(requester_id=r.id, assignment_id=b.id, now=now)  # a clock a minute behind
-    s = stats.requester_stats(user_id=r.id)
+    s = reputation.requester_stats(user_id=r.id)
     assert (s.decided_n, s.avg_review_s) == (2, 0)
