@@ -31,7 +31,7 @@ from core.errors import (
     StaleAction,
     ValidationFailed,
 )
-from core.services import apikeys
+from core.mturk import apikeys
 
 log = logging.getLogger(__name__)
 PATHS = ("/mturk", "/mturk/")

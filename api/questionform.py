@@ -31,7 +31,7 @@ CODE = "AWS.MechanicalTurk.XMLParseError"
 
 @dataclass
 class Form:
-    questions: list[dict]  # hitbot question specs (core.specs.QuestionSpec fields)
+    questions: list[dict]  # hitbot question specs (core.hits.spec.QuestionSpec fields)
     overview: str
     attachment: str | None
     identifiers: dict = field(default_factory=dict)  # key -> {"id": ..., "selections": {text: id}}

@@ -9,8 +9,8 @@ from api.answers import question_form_answers
 from core.config import get_settings
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit
 from core.money import parse_amount
-from core.services.mturk import worker_ref
-from core.services.myhits import Progress
+from core.mturk.commands import worker_ref
+from core.hits.queries import Progress
 
 ASSIGNMENT_STATUS = {S.SUBMITTED: "Submitted", S.APPROVED: "Approved", S.REJECTED: "Rejected"}
 STATUS_OF_NAME = {name: status for status, name in ASSIGNMENT_STATUS.items()}

@@ -4,7 +4,7 @@ and how many notifications per second `bot.views.notify.render` turns out.
 
     python -m bench.alerts_bench [--pg URL] [--quick] [--no-write]
 
-The sweep goes through the real service (core.services.alerts.match_new_hits); workers
+The sweep goes through the real service (core.alerts.commands.match_new_hits); workers
 and their saved filters are bulk-loaded (registering 10k users one by one would measure
 registration)."""
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _workers(n: int) -> None:
 
 
 def _publish(n: int, at: datetime) -> None:
-    from core.services import publishing
+    from core.hits import publishing
 
     rng = random.Random(n)
     for i in range(n):
@@ -79,7 +79,7 @@ def _publish(n: int, at: datetime) -> None:
 
 def bench_sweep(workers: int, hits: int) -> dict:
     from core.models import AlertCursor, Hit
-    from core.services.alerts import match_new_hits
+    from core.alerts.commands import match_new_hits
 
     _wipe()
     _workers(workers)
@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("HITBOT_DATA_DIR", workdir)
         _, drop = open_database(args.pg, workdir, "hitbot_bench_alerts")
         try:
-            from core.services import accounts, users
+            from core.payments import accounts
+            from core.users import commands as users
 
             users.register(user_id=REQUESTER_ID, first_name="Bench requester", now=NOW)
             accounts.topup(user_id=REQUESTER_ID, amount_cents=10_000_000, charge_id="bench-alerts", now=NOW)

@@ -36,7 +36,9 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def seed(sessions: int, hits: int) -> list[int]:
-    from core.services import accounts, publishing, users
+    from core.payments import accounts
+    from core.hits import publishing
+    from core.users import commands as users
 
     users.register(user_id=REQUESTER_ID, first_name="Bench requester", now=NOW)
     per_hit = -(-(sessions + 1) // hits)  # +1: the untimed session that counts SQL statements

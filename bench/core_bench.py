@@ -59,7 +59,10 @@ def bench_accept(threads: int, slots: int) -> dict:
     """`slots` + 20% workers race for one HIT with `slots` slots, spread over `threads` threads."""
     from core.db import db
     from core.errors import HitUnavailable
-    from core.services import accounts, publishing, users, work
+    from core.payments import accounts
+    from core.hits import publishing
+    from core.users import commands as users
+    from core.work import commands as work
 
     requester = _next_user[0]
     _next_user[0] += 1
@@ -135,7 +138,8 @@ def _set_synchronous(mode: str | None) -> str:
 def bench_commits(n: int, mode: str | None = None) -> dict:
     """`n` top-ups one after another: each is one write transaction with its ledger entries and
     outbox row, so the rate is what one process's commits cost (fsyncs included)."""
-    from core.services import accounts, users
+    from core.payments import accounts
+    from core.users import commands as users
 
     user_id = _next_user[0]
     _next_user[0] += 1
@@ -343,7 +347,7 @@ def _scenarios() -> list[tuple[str, dict, int]]:
 
 def _browse_once(filters: dict, pages: int) -> float:
     """Seconds for the last of `pages` pages (the earlier ones give its cursor)."""
-    from core.services.browse import Filters, list_open_hits
+    from core.work.browse import Filters, list_open_hits
 
     cursor = None
     took = 0.0
@@ -385,7 +389,7 @@ def bench_browse(repeats: int, scenarios: list[tuple[str, dict, int]] | None = N
 def bench_rare_keyword(repeats: int) -> dict:
     """A keyword no HIT has: the worst case (a LIKE scan over every open HIT)."""
     runs = []
-    from core.services.browse import Filters, list_open_hits
+    from core.work.browse import Filters, list_open_hits
 
     for _ in range(repeats):
         started = time.perf_counter()
@@ -398,7 +402,7 @@ def plans() -> dict[str, list[str]]:
     """The database's plan for the browse query, per sort."""
     from core.db import db
     from core.models import Hit
-    from core.services import browse
+    from core.work import browse
 
     out = {}
     for sort in ("newest", "reward", "hourly", "keyword nobody uses"):

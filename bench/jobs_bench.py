@@ -76,7 +76,8 @@ def bench_noop(jobs, env: dict, processes: int, n: int) -> float:
 
 def _payouts_ready(n: int) -> list[int]:
     """n requested payouts of 1.00 from 50 workers, made through the real services."""
-    from core.services import accounts, users
+    from core.payments import accounts
+    from core.users import commands as users
 
     per = -(-n // 50)
     base = 8_000_000 + 1000 * (int(time.time()) % 1000)

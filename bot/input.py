@@ -13,7 +13,7 @@ from telegram.ext.filters import MessageFilter
 
 from bot.runtime import Context, call
 from core.models import User
-from core.services.users import set_pref
+from core.users.commands import set_pref
 
 KEY = "awaiting"
 

@@ -27,7 +27,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
 from bot.runtime import call
 from bot.views import results as views
-from core.services import export
+from core.hits import export
 
 log = logging.getLogger(__name__)
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
-from peewee import Database, DatabaseProxy, SqliteDatabase
+from peewee import Database, DatabaseProxy, DateTimeField, Model, SqliteDatabase, TextField
 from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
@@ -102,3 +104,35 @@ def tx() -> Iterator[None]:
 def for_update(query):
     """SELECT ... FOR UPDATE where the database has it; SQLite's write lock already serialises."""
     return query if is_sqlite() else query.for_update()
+
+
+# The base of every table (each area keeps its own in core/<area>/tables.py; core.models is their one face).
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class JSONField(TextField):
+    """JSON stored as text: portable across SQLite and PostgreSQL."""
+
+    def db_value(self, value: object) -> str | None:
+        return None if value is None else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    def python_value(self, value: str | None) -> object:
+        return None if value is None else json.loads(value)
+
+
+class UTCDateTimeField(DateTimeField):
+    """Naive UTC in the database, aware UTC in Python."""
+
+    def db_value(self, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value: object) -> datetime | None:
+        value = super().python_value(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value

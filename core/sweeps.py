@@ -9,9 +9,9 @@ from core.db import tx
 from core.errors import HitbotError
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus
 from core.outbox import emit
-from core.services.manage import close_hit
-from core.services.review import approve
-from core.services.work import expire_assignment
+from core.hits.manage import close_hit
+from core.review.commands import approve
+from core.work.commands import expire_assignment
 
 REMIND_AT_FRACTION = 0.2  # remind when a fifth of the time is left
 

@@ -20,7 +20,7 @@ from bot.runtime import call
 from bot.views import newhit as views
 from core.config import Settings, get_settings
 from core.errors import HitbotError, StaleAction
-from core.services.publishing import published_batch
+from core.hits.publishing import published_batch
 from jobs.actors import actor
 
 log = logging.getLogger(__name__)

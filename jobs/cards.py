@@ -1,5 +1,5 @@
 """Cards kept true: a cards.refresh outbox event edits every message that shows the object
-(core.services.cards) with its current state (bot.views.cards), through the same limits,
+(core.cards) with its current state (bot.views.cards), through the same limits,
 lease and retries as notifications (jobs.delivery): one request per chat per second, ~30/s
 in all, a busy chat puts the event back on the queue instead of holding the thread.
 
@@ -21,7 +21,7 @@ from bot.views import cards as views
 from core.config import Settings, get_settings
 from core.errors import HitbotError
 from core.models import ChatCard, OutboxEvent
-from core.services import cards
+from core import cards
 from jobs import broker as jobs_broker
 from jobs import delivery
 from jobs.actors import actor

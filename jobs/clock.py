@@ -90,7 +90,9 @@ def _optional(module: str, name: str) -> Callable | None:
 
 
 def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
-    from core.services import cards, digests, sweeps
+    from core import cards
+    from core.review import digests
+    from core import sweeps
     from jobs.relay import Relay
 
     relay = Relay(jobs, requeue_after_s=settings.outbox_requeue_s)
@@ -103,13 +105,13 @@ def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
         Sweep("review_digest", 300, lambda now: digests.review_digest(now=now)),
         Sweep("forget_cards", 3600, lambda now: cards.forget_old(now=now, limit=settings.sweep_batch)),
     ]
-    match_new_hits = _optional("core.services.alerts", "match_new_hits")
+    match_new_hits = _optional("core.alerts.commands", "match_new_hits")
     if match_new_hits is not None:
         out.append(Sweep("alerts", 20, lambda now: match_new_hits(now=now)))
     requeue_stuck = _optional("jobs.payouts.actor", "requeue_stuck")
     if requeue_stuck is not None:
         out.append(Sweep("stuck_payouts", 30, lambda now: requeue_stuck(now=now)))
-    auto_withdraw = _optional("core.services.payouts", "auto_withdraw_sweep")
+    auto_withdraw = _optional("core.payments.payouts", "auto_withdraw_sweep")
     if auto_withdraw is not None:
         out.append(Sweep("auto_withdraw", 60, lambda now: len(auto_withdraw(now=now).payout_ids)))
     return out

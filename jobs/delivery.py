@@ -31,7 +31,7 @@ from telegram.request import HTTPXRequest
 
 from core.config import Settings, get_settings
 from core.models import OutboxEvent, User
-from core.services.users import mark_unreachable
+from core.users.commands import mark_unreachable
 from jobs import broker as jobs_broker
 from jobs.actors import actor
 from jobs.metrics import NOTIFICATIONS

@@ -40,7 +40,9 @@ from core.models import (
     User,
     WorkerBlock,
 )
-from core.services import payouts, review, work
+from core.payments import payouts
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 
 BEA_FUNDS = 100_00

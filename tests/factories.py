@@ -6,7 +6,10 @@ from datetime import datetime, timedelta
 
 from core import ledger
 from core.models import Question
-from core.services import accounts, publishing, users, work
+from core.payments import accounts
+from core.hits import publishing
+from core.users import commands as users
+from core.work import commands as work
 from tests.conftest import ADMIN_ID, NOW
 
 _ids = itertools.count(1001)

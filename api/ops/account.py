@@ -4,7 +4,7 @@ from __future__ import annotations
 from api.ops import Ctx
 from api.params import Params
 from api.shapes import money
-from core.services import accounts
+from core.payments import accounts
 
 
 def get_account_balance(ctx: Ctx, p: Params) -> dict:

@@ -9,7 +9,7 @@ from api.params import Params
 from api.shapes import ASSIGNMENT_STATUS, STATUS_OF_NAME, assignment_shape, cents
 from core.errors import NotAllowed
 from core.models import Assignment, Hit
-from core.services import mturk
+from core.mturk import commands as mturk
 
 MAX_FEEDBACK = 1024  # MTurk's; core's own bound (1000) applies too
 MAX_REASON = 1024

@@ -8,8 +8,8 @@ from api.params import Params
 from api.shapes import hit_shape
 from core.errors import DuplicateRequest, NotAllowed, SpecInvalid
 from core.models import Hit
-from core.services import mturk
-from core.services.myhits import progress
+from core.mturk import commands as mturk
+from core.hits.queries import progress
 
 DEFAULT_PAGE = 10
 # hitbot's spec keys -> the CreateHIT parameters they came from (for errors)

@@ -10,7 +10,8 @@ from bot.views import topup as views
 from core.config import get_settings
 from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
 from core.money import parse_amount
-from core.services import accounts, users
+from core.payments import accounts
+from core.users import commands as users
 
 
 @on_message

@@ -1,6 +1,6 @@
 """/alerts: subscribe to new HITs with a saved filter; list, mute, unmute, delete.
 
-The matching itself runs in core (core.services.alerts.match_new_hits, called by the clock);
+The matching itself runs in core (core.alerts.commands.match_new_hits, called by the clock);
 the pushes are outbox events that the jobs worker delivers."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.views import alerts as views
 from bot.views.common import keyboard
 from bot.views.notify import alert_buttons
 from core.config import get_settings
-from core.services import alerts
+from core.alerts import commands as alerts
 
 
 async def _render(user_id: int) -> tuple[str, object]:

@@ -10,7 +10,7 @@ from bot import callbacks
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import apikey as views
 from core.config import get_settings
-from core.services import apikeys
+from core.mturk import apikeys
 
 
 @on_message

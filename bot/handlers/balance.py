@@ -12,7 +12,8 @@ from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import balance as views
 from bot.views.chart import earnings_png
 from core.config import get_settings
-from core.services import accounts, users
+from core.payments import accounts
+from core.users import commands as users
 
 
 async def show_balance(update: Update, context: Context) -> None:

@@ -21,8 +21,9 @@ from bot.views import newhit as views
 from core.config import get_settings
 from core.errors import BatchInvalid, InsufficientFunds, StaleAction, ValidationFailed
 from core.models import Batch
-from core.services import accounts, publishing
-from core.specfile import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document, plan_batch
+from core.payments import accounts
+from core.hits import publishing
+from core.hits.spec_files import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document, plan_batch
 
 log = logging.getLogger(__name__)
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -64,7 +65,7 @@ class _Progress:
 
 async def publish_batch_with_progress(bot: Bot, *, chat_id: int, message_id: int, requester_id: int, title: str,
                                       template: dict, rows: list[dict[str, str]], now: datetime, key: str) -> Batch:
-    """Publish a batch (core.services.publishing.publish_batch), showing a progress bar by
+    """Publish a batch (core.hits.publishing.publish_batch), showing a progress bar by
     editing message `message_id`. Safe to call again with the same key (one batch only).
     The jobs worker can call this for big batches with its own Bot."""
     progress = _Progress(bot, chat_id, message_id, asyncio.get_running_loop())

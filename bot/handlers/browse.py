@@ -10,13 +10,15 @@ from bot import callbacks, input as waiting, materials
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import browse as views
 from core.errors import StaleAction
-from core.services import browse, browsing, mywork, stats
-from core.services.browse import Filters
-from core.services.users import get_user
+from core.work import browse
+from core.work import queries as work_queries
+from core.review import reputation
+from core.work.browse import Filters
+from core.users.commands import get_user
 
 
 async def _render_list(message: Message, context: Context, me: int, number: int, *, edit: bool) -> None:
-    page = await call(browsing.browse_page, worker_id=me, number=number, now=now(context))
+    page = await call(browse.browse_page, worker_id=me, number=number, now=now(context))
     text, markup = views.hit_list(page)
     await reply_or_edit(message, text, markup, edit=edit)
 
@@ -40,8 +42,8 @@ async def page(update: Update, context: Context, cb: callbacks.Callback) -> str 
 
 async def _set(update: Update, context: Context, **changes: object) -> Filters:
     me = update.effective_user.id
-    current = await call(browsing.current_filters, worker_id=me)
-    return await call(browsing.set_filters, worker_id=me, filters=Filters(**{**current.as_dict(), **changes}))
+    current = await call(browse.current_filters, worker_id=me)
+    return await call(browse.set_filters, worker_id=me, filters=Filters(**{**current.as_dict(), **changes}))
 
 
 @on_button
@@ -65,7 +67,7 @@ async def filter_menu(update: Update, context: Context, cb: callbacks.Callback) 
     wait = await call(waiting.waiting_for, user_id=me)
     if wait and wait.get("kind") == "browse_kw":  # Cancel on the keyword question
         await _restore(me, wait)
-    await _show_menu(update, await call(browsing.current_filters, worker_id=me))
+    await _show_menu(update, await call(browse.current_filters, worker_id=me))
     return None
 
 
@@ -86,7 +88,7 @@ async def set_filter(update: Update, context: Context, cb: callbacks.Callback) -
 @on_button
 async def reset(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me = update.effective_user.id
-    await call(browsing.set_filters, worker_id=me, filters=Filters())
+    await call(browse.set_filters, worker_id=me, filters=Filters())
     await _render_list(update.effective_message, context, me, 0, edit=True)
     return "Filters cleared."
 
@@ -124,7 +126,7 @@ async def keyword_typed(update: Update, context: Context) -> None:
     wait = await call(waiting.waiting_for, user_id=me) or {}
     await _set(update, context, keyword=msg.text or "")  # too long: the error is replied, the wait stands
     await _restore(me, wait)
-    page = await call(browsing.browse_page, worker_id=me, number=0, now=now(context))
+    page = await call(browse.browse_page, worker_id=me, number=0, now=now(context))
     text, markup = views.hit_list(page)
     if wait.get("list"):
         try:
@@ -139,9 +141,9 @@ async def keyword_typed(update: Update, context: Context) -> None:
 async def send_preview(message: Message, context: Context, me: int, hit_id: int, back_page: int = 0,
                        *, edit: bool = False) -> None:
     p = await call(browse.preview, worker_id=me, hit_id=hit_id, now=now(context))
-    rs = await call(stats.requester_stats, user_id=p.requester.id)
+    rs = await call(reputation.requester_stats, user_id=p.requester.id)
     user = await call(get_user, user_id=me)
-    held = await call(mywork.active_on_hit, worker_id=me, hit_id=hit_id) if p.done_before else None
+    held = await call(work_queries.active_on_hit, worker_id=me, hit_id=hit_id) if p.done_before else None
     text, markup = views.preview(p, rs, now(context), user.timezone, back_page, mine=p.requester.id == me,
                                  holding=held.id if held else None)
     await reply_or_edit(message, text, markup, edit=edit)

@@ -1,6 +1,6 @@
 """A user the bot could not reach (they had blocked it: a send got 403) is reachable again as
 soon as any update comes from them, /start or not; core then tells them, in one message, what
-they missed meanwhile (core.services.users.came_back)."""
+they missed meanwhile (core.users.commands.came_back)."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.runtime import Context, call, now
-from core.services import users
+from core.users import commands as users
 
 RECHECK_S = 60.0  # someone sending updates has not blocked the bot: look again after this at the soonest
 _KEEP = 10_000

@@ -12,14 +12,17 @@ from bot.views import results as results_views
 from bot.views.common import money
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
-from core.services import accounts, export, manage, myhits
+from core.payments import accounts
+from core.hits import export
+from core.hits import manage
+from core.hits import queries as hit_queries
 
 DAY_S = 86_400
 
 
 async def _list(update: Update, context: Context, page: int, *, edit: bool) -> None:
     me = update.effective_user.id
-    items, more = await call(myhits.my_items, requester_id=me, page=page)
+    items, more = await call(hit_queries.my_items, requester_id=me, page=page)
     balances = await call(accounts.balances, user_id=me)
     text, markup = views.hits_list(items, page, more, balances, now(context))
     await reply_or_edit(update.effective_message, text, markup, edit=edit)
@@ -39,7 +42,7 @@ async def page(update: Update, context: Context, cb: callbacks.Callback) -> str 
 
 
 async def _show_hit(update: Update, context: Context, hit_id: int) -> None:
-    item = await call(myhits.hit_item, requester_id=update.effective_user.id, hit_id=hit_id)
+    item = await call(hit_queries.hit_item, requester_id=update.effective_user.id, hit_id=hit_id)
     text, markup = views.hit_card(item, now(context))
     await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
 
@@ -51,7 +54,7 @@ async def hit_card(update: Update, context: Context, cb: callbacks.Callback) -> 
 
 
 async def _show_batch(update: Update, context: Context, batch_id: int) -> None:
-    item = await call(myhits.batch_item, requester_id=update.effective_user.id, batch_id=batch_id)
+    item = await call(hit_queries.batch_item, requester_id=update.effective_user.id, batch_id=batch_id)
     text, markup = views.batch_card(item, now(context))
     await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
 
@@ -87,7 +90,7 @@ async def add(update: Update, context: Context, cb: callbacks.Callback) -> str |
 async def add_other(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me = update.effective_user.id
     hit_id, max_before = cb.args
-    item = await call(myhits.hit_item, requester_id=me, hit_id=hit_id)
+    item = await call(hit_queries.hit_item, requester_id=me, hit_id=hit_id)
     most = get_settings().max_assignments - item.hit.max_assignments
     if most < 1:
         raise StaleAction("This HIT already has the most assignments allowed.")
@@ -103,7 +106,7 @@ async def add_count(update: Update, context: Context) -> None:
     me, msg = update.effective_user.id, update.effective_message
     wait = await call(waiting.waiting_for, user_id=me)
     hit_id = int(wait["hit_id"])
-    item = await call(myhits.hit_item, requester_id=me, hit_id=hit_id)
+    item = await call(hit_queries.hit_item, requester_id=me, hit_id=hit_id)
     most = get_settings().max_assignments - item.hit.max_assignments
     text = (msg.text or "").strip()
     if not (text.isascii() and text.isdigit()) or len(text) > 6 or not 1 <= int(text) <= most:
@@ -126,7 +129,7 @@ async def add_cancel(update: Update, context: Context, cb: callbacks.Callback) -
 @on_button
 async def expire(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, hit_id = update.effective_user.id, cb.arg(0)
-    item = await call(myhits.hit_item, requester_id=me, hit_id=hit_id)
+    item = await call(hit_queries.hit_item, requester_id=me, hit_id=hit_id)
     if cb.verb == "exp":
         text, markup = views.expire_confirm("this HIT", item.progress.available * item.hit.unit_cost_cents,
                                             "expy", hit_id, "mh")
@@ -141,11 +144,11 @@ async def expire(update: Update, context: Context, cb: callbacks.Callback) -> st
 async def expire_batch(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, batch_id = update.effective_user.id, cb.arg(0)
     if cb.verb == "expb":
-        await call(myhits.batch_item, requester_id=me, batch_id=batch_id)  # the owner only
+        await call(hit_queries.batch_item, requester_id=me, batch_id=batch_id)  # the owner only
         text, markup = views.expire_confirm("every open HIT of this batch", None, "expby", batch_id, "mb")
         await update.effective_message.edit_text(text, reply_markup=markup)
         return None
-    ended, refund = await call(myhits.close_batch, requester_id=me, batch_id=batch_id, now=now(context))
+    ended, refund = await call(hit_queries.close_batch, requester_id=me, batch_id=batch_id, now=now(context))
     await _show_batch(update, context, batch_id)
     return f"Ended {ended} HIT(s); {money(refund)} back in your balance." if ended else "Nothing was open any more."
 

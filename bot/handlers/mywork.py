@@ -9,13 +9,13 @@ from bot import callbacks
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import mywork as views
 from core.errors import StaleAction
-from core.services import mywork
+from core.work import queries as work_queries
 
 MAX_PAGES = 1000
 
 
 async def _render(message: Message, context: Context, me: int, page: int, *, edit: bool) -> None:
-    items = await call(mywork.my_work, worker_id=me, page=page)
+    items = await call(work_queries.my_work, worker_id=me, page=page)
     text, markup = views.my_work(items, now(context))
     await reply_or_edit(message, text, markup, edit=edit)
 

@@ -1,6 +1,6 @@
 """/newhit: the guided HIT creation flow, or a spec file sent as a document.
 
-The draft and the step it is on live in the database (core.services.drafts); the
+The draft and the step it is on live in the database (core.hits.drafts); the
 'awaiting newhit' mark (bot.input) routes the requester's next typed message here."""
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from bot.views import newhit as views
 from core.errors import InsufficientFunds, StaleAction, ValidationFailed
 from core.models import HitDraft
 from core.config import get_settings
-from core.services import accounts, drafts, publishing
-from core.specfile import MAX_SPEC_BYTES, parse_spec_file
+from core.payments import accounts
+from core.hits import drafts
+from core.hits import publishing
+from core.hits.spec_files import MAX_SPEC_BYTES, parse_spec_file
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -12,7 +12,7 @@ from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import privacy as views
 from core.config import get_settings
 from core.errors import NotAllowed, NotFound, ValidationFailed
-from core.services import privacy
+from core.users import privacy
 
 
 @on_message

@@ -21,9 +21,12 @@ from bot.views import quals as views
 from bot.views.start import cancel_markup
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
-from core.services import appeals, qualifications, quality, users
-from core.specfile import load_spec_document
-from core.specs import parse_duration
+from core.review import appeals
+from core.quals import commands as quals
+from core.review import quality
+from core.users import commands as users
+from core.hits.spec_files import load_spec_document
+from core.hits.spec import parse_duration
 
 log = logging.getLogger(__name__)
 MAX_TEST_FILE = 64 * 1024
@@ -44,7 +47,7 @@ async def qual(update: Update, context: Context) -> None:
     verb, _, rest = args[0].partition(" ")
     if verb == "new":
         name, _, description = rest.partition("|")
-        qt = await call(qualifications.create_type, owner_id=me, name=name, description=description.strip(), now=t)
+        qt = await call(quals.create_type, owner_id=me, name=name, description=description.strip(), now=t)
         await update.effective_message.reply_text(f"Created “{qt.name}”. Grant it with /qual grant {qt.name} <worker id>.")
         return
     if verb in ("grant", "revoke"):
@@ -57,15 +60,15 @@ async def qual(update: Update, context: Context) -> None:
             name, worker, value = parts[0], _int(parts[1], "The worker id"), _int(parts[2], "The value")
         else:
             name, worker, value = parts[0], _int(parts[-1], "The worker id"), 1
-        qt = await call(qualifications.type_by_name, owner_id=me, name=name)
+        qt = await call(quals.type_by_name, owner_id=me, name=name)
         if verb == "grant":
-            await call(qualifications.grant, owner_id=me, qtype_id=qt.id, worker_id=worker, value=value, now=t)
+            await call(quals.grant, owner_id=me, qtype_id=qt.id, worker_id=worker, value=value, now=t)
             await update.effective_message.reply_text(f"Granted “{qt.name}” = {value} to worker {worker}.")
         else:
-            gone = await call(qualifications.revoke, owner_id=me, qtype_id=qt.id, worker_id=worker, now=t)
+            gone = await call(quals.revoke, owner_id=me, qtype_id=qt.id, worker_id=worker, now=t)
             await update.effective_message.reply_text("Revoked." if gone else "That worker did not have it.")
         return
-    types = await call(qualifications.my_types, owner_id=me)
+    types = await call(quals.my_types, owner_id=me)
     await update.effective_message.reply_text(views.qual_list(types), parse_mode="HTML")
 
 
@@ -82,7 +85,7 @@ async def qualtest_file(update: Update, context: Context) -> None:
     if not isinstance(spec.get("questions"), list):
         raise ValidationFailed(views.TEST_FILE_SHAPE)
     retake = parse_duration(spec.get("retake", "1d"), field="retake")
-    test = await call(qualifications.create_test, owner_id=update.effective_user.id, name=str(spec.get("name", "")),
+    test = await call(quals.create_test, owner_id=update.effective_user.id, name=str(spec.get("name", "")),
                       description=str(spec.get("description", "")), questions=spec["questions"],
                       retake_after_s=retake, now=now(context))
     await update.effective_message.reply_text(
@@ -92,7 +95,7 @@ async def qualtest_file(update: Update, context: Context) -> None:
 
 @on_message
 async def tests(update: Update, context: Context) -> None:
-    rows = await call(qualifications.tests_for, worker_id=update.effective_user.id)
+    rows = await call(quals.tests_for, worker_id=update.effective_user.id)
     text, markup = views.tests_list(rows)
     await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
 
@@ -100,8 +103,8 @@ async def tests(update: Update, context: Context) -> None:
 @on_button
 async def take_test(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me = update.effective_user.id
-    attempt = await call(qualifications.start_test, worker_id=me, test_id=cb.arg(0), now=now(context))
-    test, attempt, _ = await call(qualifications.attempt_view, worker_id=me, attempt_id=attempt.id)
+    attempt = await call(quals.start_test, worker_id=me, test_id=cb.arg(0), now=now(context))
+    test, attempt, _ = await call(quals.attempt_view, worker_id=me, attempt_id=attempt.id)
     text, markup = views.test_question(test, attempt)
     await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
     return None
@@ -111,9 +114,9 @@ async def take_test(update: Update, context: Context, cb: callbacks.Callback) ->
 async def test_answer(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me = update.effective_user.id
     attempt_id, position, option = cb.args
-    await call(qualifications.answer_test, worker_id=me, attempt_id=attempt_id, position=position, option=option,
+    await call(quals.answer_test, worker_id=me, attempt_id=attempt_id, position=position, option=option,
                now=now(context))
-    test, attempt, qtype = await call(qualifications.attempt_view, worker_id=me, attempt_id=attempt_id)
+    test, attempt, qtype = await call(quals.attempt_view, worker_id=me, attempt_id=attempt_id)
     if attempt.score is not None:
         await update.effective_message.edit_text(views.test_result(qtype, attempt), parse_mode="HTML")
     else:

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot import callbacks
 from bot.runtime import Context, call, now, on_button
 from bot.views.notify import rated_text, without_rating
-from core.services import review
+from core.review import commands as review
 
 
 @on_button

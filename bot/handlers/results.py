@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot import callbacks, results_zip
 from bot.runtime import Context, call, now, on_button
 from bot.views import results as views
-from core.services import export
+from core.hits import export
 
 log = logging.getLogger(__name__)
 

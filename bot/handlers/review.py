@@ -17,8 +17,12 @@ from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.models import AssignmentStatus as S
 from core.money import fee_for, parse_amount
-from core.services import cards, quality, review, submissions, users
-from core.services.manage import owned_hit
+from core import cards
+from core.review import quality
+from core.review import commands as review
+from core.review import queries as review_queries
+from core.users import commands as users
+from core.hits.manage import owned_hit
 
 
 async def send_card(bot: Bot, chat_id: int, assignment_id: int, context: Context, *, queue: bool = False) -> Message:
@@ -47,8 +51,8 @@ async def refresh_card(bot: Bot, chat_id: int, message_id: int, assignment_id: i
                        message_id=sent.message_id, card_kind="submission", now=now(context))
 
 
-async def _owned(context: Context, me: int, assignment_id: int) -> submissions.Submission:
-    return await call(submissions.submission, assignment_id=assignment_id, requester_id=me)
+async def _owned(context: Context, me: int, assignment_id: int) -> review_queries.Submission:
+    return await call(review_queries.submission, assignment_id=assignment_id, requester_id=me)
 
 
 @on_button
@@ -177,13 +181,13 @@ async def block_answer(update: Update, context: Context, cb: callbacks.Callback)
 @on_message
 async def review_queue(update: Update, context: Context) -> None:
     me, msg = update.effective_user.id, update.effective_message
-    total, hits = await call(submissions.pending_by_hit, requester_id=me)
+    total, hits = await call(review_queries.pending_by_hit, requester_id=me)
     user = await call(users.get_user, user_id=me)
     text, markup = views.queue_summary(total, hits, (user.prefs or {}).get("review_mode", "immediate"), now(context))
     summary = await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
     await call(cards.remember, object_kind="review_queue", object_id=me, chat_id=msg.chat_id,
                message_id=summary.message_id, card_kind="queue", now=now(context))
-    first = await call(submissions.next_pending, requester_id=me)
+    first = await call(review_queries.next_pending, requester_id=me)
     if first is not None:
         await send_card(context.bot, msg.chat_id, first.id, context, queue=True)
 
@@ -192,7 +196,7 @@ async def review_queue(update: Update, context: Context) -> None:
 async def next_card(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     await _owned(context, me, cb.arg(0))
-    following = await call(submissions.next_pending, requester_id=me, after_id=cb.arg(0))
+    following = await call(review_queries.next_pending, requester_id=me, after_id=cb.arg(0))
     if following is None:
         return "That was the last one waiting. 🎉"
     await send_card(context.bot, msg.chat_id, following.id, context, queue=True)
@@ -208,14 +212,14 @@ async def approve_all(update: Update, context: Context, cb: callbacks.Callback) 
         await msg.edit_text("Cancelled; nothing was approved.")
         return None
     if cb.verb == "apa":
-        _, pending = await call(submissions.pending_by_hit, requester_id=me, limit=1000)
+        _, pending = await call(review_queries.pending_by_hit, requester_id=me, limit=1000)
         count = next((p.count for p in pending if p.hit.id == hit.id), 0)
         if count == 0:
             raise StaleAction("Nothing is waiting on this HIT any more.")
         text, markup = views.approve_all_confirm(hit.title, hit.id, count, last_id, hit.reward_cents)
         await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
         return None
-    done, paid = await call(submissions.approve_all, requester_id=me, hit_id=hit.id, up_to_id=last_id,
+    done, paid = await call(review_queries.approve_all, requester_id=me, hit_id=hit.id, up_to_id=last_id,
                             now=now(context))
     await msg.edit_text(views.approve_all_done(done, paid, hit.title), parse_mode="HTML")
     return f"Approved {done}." if done else "Nothing left to approve."
@@ -228,7 +232,7 @@ async def review_mode(update: Update, context: Context, cb: callbacks.Callback) 
         raise StaleAction()
     mode = "digest" if cb.arg(0) == 1 else "immediate"
     await call(users.set_pref, user_id=me, key="review_mode", value=mode)
-    total, hits = await call(submissions.pending_by_hit, requester_id=me)
+    total, hits = await call(review_queries.pending_by_hit, requester_id=me)
     text, markup = views.queue_summary(total, hits, mode, now(context))
     await msg.edit_text(text, reply_markup=markup, parse_mode="HTML")
     return "New submissions: in a daily digest." if mode == "digest" else "New submissions: as they arrive."
@@ -237,7 +241,7 @@ async def review_mode(update: Update, context: Context, cb: callbacks.Callback) 
 @on_button
 async def rejections(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    rows = await call(submissions.recent_rejections, requester_id=me, now=now(context), limit=5)
+    rows = await call(review_queries.recent_rejections, requester_id=me, now=now(context), limit=5)
     if not rows:
         return "No rejections in the last 30 days."
     for a in rows:

@@ -13,7 +13,9 @@ from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import start as views
 from core.config import get_settings
 from core.errors import HitbotError
-from core.services import drafts, mywork, users
+from core.hits import drafts
+from core.work import queries as work_queries
+from core.users import commands as users
 
 
 async def ensure_registered(update: Update, context: Context) -> None:
@@ -47,7 +49,7 @@ async def help_(update: Update, context: Context) -> None:
 
 async def _title_of(me: int, wait: dict) -> str:
     try:
-        state = await call(mywork.work_state, worker_id=me, assignment_id=int(wait.get("assignment_id", 0)))
+        state = await call(work_queries.work_state, worker_id=me, assignment_id=int(wait.get("assignment_id", 0)))
     except HitbotError:
         return ""
     return state.hit.title

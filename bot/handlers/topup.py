@@ -14,7 +14,8 @@ from bot.views import topup as views
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.money import format_money, parse_amount
-from core.services import accounts, users
+from core.payments import accounts
+from core.users import commands as users
 
 log = logging.getLogger(__name__)
 _PAYLOAD = re.compile(r"^topup:(\d{1,18}):(\d{1,12})$")

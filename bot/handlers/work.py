@@ -15,9 +15,11 @@ from bot import callbacks, input as waiting, materials
 from bot.runtime import Context, call, now, on_button, on_message, utcnow
 from bot.views import materials as material_views, work as views
 from core.errors import DeadlinePassed, NotAllowed, StaleAction, ValidationFailed
-from core.services import cards, mywork, work
-from core.services.mywork import WorkState
-from core.services.users import get_user
+from core import cards
+from core.work import queries as work_queries
+from core.work import commands as work
+from core.work.queries import WorkState
+from core.users.commands import get_user
 
 KIND = "answer"
 # Which kinds of message can answer which kinds of question. An image sent as a file is a
@@ -69,7 +71,7 @@ async def _finish(me: int, assignment_id: int) -> None:
 async def accept(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     a = await call(work.accept, worker_id=me, hit_id=cb.arg(0), now=now(context))
-    state = await call(mywork.work_state, worker_id=me, assignment_id=a.id)
+    state = await call(work_queries.work_state, worker_id=me, assignment_id=a.id)
     user = await call(get_user, user_id=me)
     await msg.edit_text(views.accepted(state.hit, a, now(context), user.timezone), parse_mode="HTML")
     await materials.send(context.bot, msg.chat_id, state.hit)
@@ -81,7 +83,7 @@ async def accept(update: Update, context: Context, cb: callbacks.Callback) -> st
 async def instructions(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     """The description and materials again, then the question the worker is on, below them."""
     me, msg = update.effective_user.id, update.effective_message
-    state = await call(mywork.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
+    state = await call(work_queries.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
     items = material_views.of(state.hit)
     await context.bot.send_message(msg.chat_id, material_views.instructions(state.hit, items), parse_mode="HTML")
     await materials.send(context.bot, msg.chat_id, state.hit, items)
@@ -93,7 +95,7 @@ async def instructions(update: Update, context: Context, cb: callbacks.Callback)
 async def _answered(update: Update, context: Context, cb: callbacks.Callback, value: object) -> None:
     me, msg = update.effective_user.id, update.effective_message
     asg, qid = cb.arg(0), cb.arg(1)
-    state = await call(mywork.answer_current, worker_id=me, assignment_id=asg, question_id=qid, value=value,
+    state = await call(work.answer_current, worker_id=me, assignment_id=asg, question_id=qid, value=value,
                        now=now(context))
     q = next(q for q in state.questions if q.id == qid)
     await msg.edit_text(views.answered(state, q, state.answers.get(q.id)), parse_mode="HTML")
@@ -110,7 +112,7 @@ async def choose(update: Update, context: Context, cb: callbacks.Callback) -> st
 async def toggle(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     asg, qid, index = cb.args
-    state = await call(mywork.active_state, worker_id=me, assignment_id=asg, now=now(context))
+    state = await call(work_queries.active_state, worker_id=me, assignment_id=asg, now=now(context))
     q = state.current
     if q is None or q.id != qid or q.kind != "multi" or not 0 <= index < len(q.options or []):
         raise StaleAction("That question is not the one you are on; answer the latest question below.")
@@ -132,7 +134,7 @@ async def multi_done(update: Update, context: Context, cb: callbacks.Callback) -
     same = wait.get("kind") == KIND and wait.get("assignment_id") == cb.arg(0) and wait.get("q") == cb.arg(1)
     picked = [int(i) for i in (wait.get("picked") or [])] if same else []
     if not picked:
-        state = await call(mywork.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
+        state = await call(work_queries.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
         if state.current is not None and state.current.id == cb.arg(1):
             picked = _initial_picks(state)  # Done on an unchanged earlier answer keeps it
     await _answered(update, context, cb, picked)
@@ -143,7 +145,7 @@ async def multi_done(update: Update, context: Context, cb: callbacks.Callback) -
 async def skip(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     asg, qid = cb.args
-    state = await call(mywork.skip_current, worker_id=me, assignment_id=asg, question_id=qid, now=now(context))
+    state = await call(work.skip_current, worker_id=me, assignment_id=asg, question_id=qid, now=now(context))
     q = next(q for q in state.questions if q.id == qid)
     await msg.edit_text(views.answered(state, q, None), parse_mode="HTML")
     await show(msg, context, me, state)
@@ -154,7 +156,7 @@ async def skip(update: Update, context: Context, cb: callbacks.Callback) -> str 
 async def go_to(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     """Back, or a question picked on the summary: shown in place of the pressed message."""
     me = update.effective_user.id
-    state = await call(mywork.go_to, worker_id=me, assignment_id=cb.arg(0), position=cb.arg(1), now=now(context))
+    state = await call(work.go_to, worker_id=me, assignment_id=cb.arg(0), position=cb.arg(1), now=now(context))
     await show(update.effective_message, context, me, state, edit=True)
     return None
 
@@ -162,7 +164,7 @@ async def go_to(update: Update, context: Context, cb: callbacks.Callback) -> str
 @on_button
 async def summary(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    state = await call(mywork.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
+    state = await call(work_queries.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
     text, markup = views.summary(state, now(context))
     await msg.edit_text(text, reply_markup=markup, parse_mode="HTML")
     await _remember(me, state, msg.message_id)
@@ -173,7 +175,7 @@ async def summary(update: Update, context: Context, cb: callbacks.Callback) -> s
 async def submit(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     await call(work.submit, worker_id=me, assignment_id=cb.arg(0), now=now(context))
-    state = await call(mywork.work_state, worker_id=me, assignment_id=cb.arg(0))
+    state = await call(work_queries.work_state, worker_id=me, assignment_id=cb.arg(0))
     await _finish(me, cb.arg(0))
     await msg.edit_text(views.submitted(state, now(context)), reply_markup=views.whats_next(), parse_mode="HTML")
     return "Submitted. Thank you!"
@@ -181,7 +183,7 @@ async def submit(update: Update, context: Context, cb: callbacks.Callback) -> st
 
 @on_button
 async def ask_return(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    state = await call(mywork.work_state, worker_id=update.effective_user.id, assignment_id=cb.arg(0))
+    state = await call(work_queries.work_state, worker_id=update.effective_user.id, assignment_id=cb.arg(0))
     if state.assignment.status != "accepted":
         raise StaleAction(f"This assignment is already {state.assignment.status}.")
     text, markup = views.return_confirm(state)
@@ -193,7 +195,7 @@ async def ask_return(update: Update, context: Context, cb: callbacks.Callback) -
 async def confirm_return(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     await call(work.return_assignment, worker_id=me, assignment_id=cb.arg(0), now=now(context))
-    state = await call(mywork.work_state, worker_id=me, assignment_id=cb.arg(0))
+    state = await call(work_queries.work_state, worker_id=me, assignment_id=cb.arg(0))
     await _finish(me, cb.arg(0))
     await msg.edit_text(views.returned(state), reply_markup=views.whats_next(), parse_mode="HTML")
     return "Returned."
@@ -203,7 +205,7 @@ async def confirm_return(update: Update, context: Context, cb: callbacks.Callbac
 async def resume(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     """Continue an assignment (from /mywork): its next message answers this one."""
     me = update.effective_user.id
-    state = await call(mywork.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
+    state = await call(work_queries.active_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
     await show(update.effective_message, context, me, state)
     return None
 
@@ -243,7 +245,7 @@ async def typed(update: Update, context: Context) -> None:
     wait = await call(waiting.waiting_for, user_id=me) or {}
     asg = int(wait.get("assignment_id", 0))
     try:
-        state = await call(mywork.active_state, worker_id=me, assignment_id=asg, now=now(context))
+        state = await call(work_queries.active_state, worker_id=me, assignment_id=asg, now=now(context))
     except (NotAllowed, DeadlinePassed) as exc:
         await waiting.done(me)  # submitted elsewhere, expired, gone: stop routing messages here
         if type(exc) is NotAllowed:  # its default text speaks of buttons
@@ -258,7 +260,7 @@ async def typed(update: Update, context: Context) -> None:
         notice = views.hint(q)  # and the same question again, below it
     else:
         try:
-            after = await call(mywork.answer_current, worker_id=me, assignment_id=asg, question_id=q.id,
+            after = await call(work.answer_current, worker_id=me, assignment_id=asg, question_id=q.id,
                                value=value, now=now(context), known=state)
         except ValidationFailed as exc:
             notice = exc.message

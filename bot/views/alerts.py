@@ -6,9 +6,9 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views.common import button, esc, fit, keyboard, money
 from core.models import AlertSub
-from core.services.alerts import FILTER_HELP, MAX_ALERTS
-from core.services.browse import Filters
-from core.specs import format_duration
+from core.alerts.commands import FILTER_HELP, MAX_ALERTS
+from core.work.browse import Filters
+from core.hits.spec import format_duration
 
 
 def describe(filters: Filters) -> str:

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views.common import button, esc, fit, keyboard
 from core.models import ApiKey
-from core.services.apikeys import MAX_ACTIVE_KEYS, NewKey
+from core.mturk.apikeys import MAX_ACTIVE_KEYS, NewKey
 
 PROFILE = "hitbot"
 

@@ -7,7 +7,7 @@ from bot import callbacks
 from bot.views.common import button, clip, esc, keyboard, money
 from bot.views.notify import BROWSE, Rendered, _p, _title, renders
 from core.models import Assignment, AssignmentStatus as S, OutboxEvent, User, WorkerBlock
-from core.services.quality import Undone
+from core.review.quality import Undone
 
 UNDONE_REJECTION_TOAST = "Undone: the work is approved and paid."
 

@@ -8,9 +8,10 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views.common import button, duration, esc, fit, keyboard, local_time, money
 from core.models import Payout, PayoutStatus as P
-from core.services import accounts, stats
-from core.services.accounts import Balances
-from core.services.stats import WorkerStats
+from core.payments import accounts
+from core.review import reputation
+from core.payments.accounts import Balances
+from core.review.reputation import WorkerStats
 
 _PAYOUT_STATE = {
     P.REQUESTED: "⏳ requested, waiting to be sent",
@@ -115,7 +116,7 @@ CANCELLED = "Cancelled; nothing was withdrawn."
 def overview(*, user_id: int, now: datetime, min_payout_cents: int) -> tuple[str, InlineKeyboardMarkup | None, list]:
     """Text, buttons and the 30 days of earnings for /balance. Reads the database: run it via bot.runtime.call."""
     b = accounts.balances(user_id=user_id)
-    worker = stats.worker_stats(user_id=user_id)
+    worker = reputation.worker_stats(user_id=user_id)
     days = accounts.earnings_by_day(user_id=user_id, days=30, now=now)
     is_requester = bool(b.escrow_cents or b.spent_cents)
     return (balance_text(b, worker, is_requester=is_requester, min_payout_cents=min_payout_cents),

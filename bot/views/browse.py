@@ -9,9 +9,9 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views import materials
 from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money, stars
-from core.services.browse import MAX_KEYWORD, SORTS, Filters, Preview
-from core.services.browsing import BrowsePage
-from core.services.stats import RequesterStats
+from core.work.browse import MAX_KEYWORD, SORTS, Filters, Preview
+from core.work.browse import BrowsePage
+from core.review.reputation import RequesterStats
 
 SORT_LABELS = {"newest": "newest", "reward": "reward", "hourly": "hourly rate", "available": "most available",
                "rating": "requester rating"}

@@ -1,5 +1,5 @@
 """Cards: chat messages that show an object's state and are edited when it changes
-(core.services.cards remembers them; the jobs worker edits them on cards.refresh).
+(core.cards remembers them; the jobs worker edits them on cards.refresh).
 
 `render(card, now)` is what a remembered card shows now, with the same views that sent
 it; None means "leave that message as it is". `card_of(event)` says which card a delivered
@@ -16,9 +16,9 @@ from bot.views.common import clip, esc, fit
 from bot.views.quals import appeal_card
 from bot.views.review import queue_summary, submission_card
 from core.models import Assignment, AssignmentStatus as S, ChatCard, Hit, OutboxEvent, User
-from core.services.appeals import appeal_context
-from core.services.cards import KIND
-from core.services.submissions import pending_by_hit
+from core.review.appeals import appeal_context
+from core.cards import KIND
+from core.review.queries import pending_by_hit
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 

@@ -1,4 +1,4 @@
-"""The requester's review digest (core.services.digests), registered with bot.views.notify."""
+"""The requester's review digest (core.review.digests), registered with bot.views.notify."""
 from __future__ import annotations
 
 from datetime import datetime, timezone

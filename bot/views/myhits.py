@@ -8,8 +8,8 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views.common import button, clip, countdown, esc, fit, keyboard, money, progress_bar
 from core.models import Hit, HitStatus
-from core.services.accounts import Balances
-from core.services.myhits import Item, Progress
+from core.payments.accounts import Balances
+from core.hits.queries import Item, Progress
 
 
 def _state(item: Item, now: datetime) -> str:

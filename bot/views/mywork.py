@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, money
 from core.models import Assignment, AssignmentStatus as S
-from core.services.mywork import MyWork
+from core.work.queries import MyWork
 
 SECTIONS = {S.ACCEPTED: "▶️ <b>Active</b>", S.SUBMITTED: "⏳ <b>Waiting for review</b>",
             S.APPROVED: "🗂 <b>Decided</b>", S.REJECTED: "🗂 <b>Decided</b>", S.EXPIRED: "🗂 <b>Decided</b>"}

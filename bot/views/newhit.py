@@ -8,9 +8,9 @@ from bot.views.common import button, duration, esc, fit, keyboard, money, progre
 from core.config import get_settings
 from core.models import HitDraft
 from core.money import parse_amount
-from core.services.drafts import EDITABLE, PRESETS, STEPS, requirement_tag, step_code
-from core.services.publishing import Cost
-from core.specs import MAX_QUESTIONS, HitSpec, format_duration, parse_duration
+from core.hits.drafts import EDITABLE, PRESETS, STEPS, requirement_tag, step_code
+from core.hits.publishing import Cost
+from core.hits.spec import MAX_QUESTIONS, HitSpec, format_duration, parse_duration
 
 KIND_LABELS = {
     "choice": "Choice (pick one)", "multi": "Multiple choice", "text": "Text", "number": "Number",

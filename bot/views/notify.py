@@ -21,8 +21,8 @@ from bot.views.review import submission_card
 from bot.views.work import auto_approval
 from core.errors import HitbotError
 from core.models import Assignment, Hit, OutboxEvent, Rating, User
-from core.models.quality import Appeal
-from core.services.appeals import appeal_context, open_to_appeal
+from core.models import Appeal
+from core.review.appeals import appeal_context, open_to_appeal
 
 log = logging.getLogger(__name__)
 

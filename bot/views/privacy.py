@@ -5,7 +5,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, esc, keyboard, money
-from core.services.privacy import Deleted, PrivacySummary
+from core.users.privacy import Deleted, PrivacySummary
 
 FORGET_USAGE = "Usage: /forget <user id> — deletes the account of someone who asked you by other means."
 DELETE_CANCELLED = "Nothing was deleted."

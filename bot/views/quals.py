@@ -6,8 +6,8 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views.common import button, esc, keyboard
 from core.models import QualificationType
-from core.models.quality import Appeal, QualTest, QualTestAttempt
-from core.services.quality import Policy
+from core.models import Appeal, QualTest, QualTestAttempt
+from core.review.quality import Policy
 
 QUAL_HELP = (
     "<b>Qualifications</b>\n"

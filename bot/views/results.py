@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, esc, fit, keyboard, progress_bar
-from core.services.export import FileAnswer
+from core.hits.export import FileAnswer
 
 MISSING_FILE = "MISSING.txt"
 ZIP_BACKGROUND = "It is built in the background; the parts arrive here when they are ready."

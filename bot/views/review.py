@@ -10,8 +10,8 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views.common import button, clip, duration, esc, fit, keyboard, money
 from core.models import AssignmentStatus as S
-from core.services.review import REVERSAL_WINDOW
-from core.services.submissions import PendingHit, Submission, submission
+from core.review.commands import REVERSAL_WINDOW
+from core.review.queries import PendingHit, Submission, submission
 
 MAX_ANSWER_CHARS = 600  # per answer on the card; the export has everything
 

@@ -5,7 +5,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, esc, keyboard, money
-from core.services.accounts import Balances
+from core.payments.accounts import Balances
 
 PRESET_UNITS = (5, 10, 25, 50, 100)  # in whole currency units
 NOT_CONFIGURED = ("Payments aren't set up on this bot yet. An admin can add funds to your balance "

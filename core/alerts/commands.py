@@ -15,10 +15,10 @@ from core.errors import NotAllowed, ValidationFailed
 from core.models import AlertCursor, AlertSent, AlertSub, Assignment, Hit, HitStatus, User, WorkerBlock
 from core.money import parse_amount
 from core.outbox import emit_many
-from core.services.browse import Filters
-from core.services.quals import evaluate, requirements_for, worker_values
-from core.services.users import get_user
-from core.specs import parse_duration
+from core.work.browse import Filters
+from core.quals.rules import evaluate, requirements_for, worker_values
+from core.users.commands import get_user
+from core.hits.spec import parse_duration
 
 MAX_ALERTS = 5  # saved filters per worker
 MAX_FILTER_TEXT = 200

@@ -20,9 +20,9 @@ from core.db import for_update, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import COMPARATORS, QUESTION_KINDS, DraftStatus, Hit, HitDraft
 from core.money import format_money, parse_amount
-from core.services import publishing
-from core.services.users import get_user
-from core.specs import (
+from core.hits import publishing
+from core.users.commands import get_user
+from core.hits.spec import (
     MAX_AUTO_APPROVE_S,
     MAX_DESCRIPTION,
     MAX_DURATION_S,
@@ -41,7 +41,7 @@ from core.specs import (
     parse_duration,
     parse_spec,
 )
-from core.specrules import check_text, first_problem
+from core.hits.spec_rules import check_text, first_problem
 
 # The order the questions are asked in; a step's index is its code in button data.
 STEPS = ("title", "description", "reward", "assignments", "duration", "lifetime", "auto_approve",

@@ -9,7 +9,7 @@ from peewee import fn
 
 from core.errors import NotAllowed
 from core.models import Account, AccountKind, Assignment, AssignmentStatus as S, Batch, Bonus, Hit, HitStatus
-from core.services.manage import close_hit
+from core.hits.manage import close_hit
 
 MAX_PAGE = 10
 

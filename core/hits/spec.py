@@ -10,11 +10,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from core.config import get_settings
-from core.countries import is_country
+from core.quals.countries import is_country
 from core.errors import SpecInvalid, ValidationFailed
 from core.models import COMPARATORS, GUARDS, QUESTION_KINDS, SystemQual
 from core.money import format_money, parse_amount
-from core.specrules import (
+from core.hits.spec_rules import (
     MAX_TEXT_ANSWER,
     WHOLE_NUMBER,
     AnswerShape,

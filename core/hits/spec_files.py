@@ -1,6 +1,6 @@
 """HIT spec files (YAML or JSON) and batch CSVs, read with bounds and errors that say where.
 
-A spec file is the dict core.specs.HitSpec validates; here we add what a file needs on top:
+A spec file is the dict core.hits.spec.HitSpec validates; here we add what a file needs on top:
 size and encoding limits, syntax errors with the line, validation errors pointed at the line
 of the offending key, and for batches the CSV itself (encoding, size, shape) and
 placeholders that name columns the CSV does not have."""
@@ -16,8 +16,8 @@ import yaml
 
 from core.config import get_settings
 from core.errors import BatchInvalid, ValidationFailed
-from core.services.publishing import GOLD_PREFIX, Cost, cost_of, expand_batch
-from core.specs import HitSpec, QuestionSpec, RequirementSpec, parse_spec, spec_problems
+from core.hits.publishing import GOLD_PREFIX, Cost, cost_of, expand_batch
+from core.hits.spec import HitSpec, QuestionSpec, RequirementSpec, parse_spec, spec_problems
 
 MAX_SPEC_BYTES = 64 * 1024
 MAX_CSV_BYTES = 5 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""Rules a HIT spec's values follow, apart from the spec's shape (core.specs): text a worker
+"""Rules a HIT spec's values follow, apart from the spec's shape (core.hits.spec): text a worker
 can read as it is, whole numbers that are not booleans, control answers that are valid
 answers, and pydantic's errors in product wording with paths that name real keys."""
 from __future__ import annotations

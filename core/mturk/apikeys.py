@@ -18,7 +18,7 @@ from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import ApiKey
 from core.secretkey import derive
-from core.services.users import get_user
+from core.users.commands import get_user
 
 MAX_ACTIVE_KEYS = 10
 KEY_ID_PREFIX = "AKHB"

@@ -16,10 +16,10 @@ from core.db import db, for_update, tx
 from core.errors import DuplicateRequest, NotAllowed, StaleAction, ValidationFailed
 from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, MturkHit, Question
 from core.secretkey import derive
-from core.services import review
-from core.services.manage import owned_hit
-from core.services.publishing import publish_hit
-from core.specs import HitSpec, parse_spec
+from core.review import commands as review
+from core.hits.manage import owned_hit
+from core.hits.publishing import publish_hit
+from core.hits.spec import HitSpec, parse_spec
 
 MAX_TOKEN = 64
 MAX_ANNOTATION = 255

@@ -24,7 +24,7 @@ from core.models import (
 )
 from core.money import format_money
 from core.outbox import emit
-from core.services.users import get_user
+from core.users.commands import get_user
 
 MAX_REASON = 500
 

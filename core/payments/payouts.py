@@ -1,6 +1,6 @@
 """Payout upkeep: auto-withdraw standing orders and finding payouts that need another try.
 
-The payout state machine itself (withdraw, start/settle/fail) lives in core.services.accounts."""
+The payout state machine itself (withdraw, start/settle/fail) lives in core.payments.accounts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,10 +13,10 @@ from core.config import get_settings
 from core.db import tx
 from core.errors import PayoutTooSmall, StaleAction, ValidationFailed
 from core.models import Account, AccountKind, Entry, Payout, PayoutStatus as P
-from core.models.payouts import AutoWithdraw
+from core.models import AutoWithdraw
 from core.money import format_money
-from core.services.accounts import withdraw
-from core.services.users import get_user
+from core.payments.accounts import withdraw
+from core.users.commands import get_user
 
 
 def max_threshold_cents() -> int:

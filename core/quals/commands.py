@@ -8,10 +8,10 @@ from peewee import JOIN, IntegrityError, fn
 from core.db import db, for_update, tx
 from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
 from core.models import QualificationGrant, QualificationType, SystemQual
-from core.models.quality import QualTest, QualTestAttempt
+from core.models import QualTest, QualTestAttempt
 from core.numbers import percent
 from core.outbox import emit
-from core.services.users import get_user
+from core.users.commands import get_user
 
 MAX_NAME = 64
 MAX_DESCRIPTION = 500

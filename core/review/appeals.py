@@ -8,9 +8,10 @@ from peewee import IntegrityError, fn
 from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Hit, User, WorkerBlock
-from core.models.quality import Appeal
+from core.models import Appeal
 from core.outbox import emit
-from core.services import cards, review
+from core import cards
+from core.review import commands as review
 
 MAX_MESSAGE = 1000
 

@@ -10,12 +10,12 @@ from core.config import get_settings
 from core.db import db, for_update, is_sqlite, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
-from core.models.quality import Appeal
+from core.models import Appeal
 from core.money import fee_for, format_money
 from core.outbox import emit
-from core.services import cards
-from core.services.accounts import warn_if_low
-from core.services.users import get_user
+from core import cards
+from core.payments.accounts import warn_if_low
+from core.users.commands import get_user
 
 REVERSAL_WINDOW = timedelta(days=30)
 MAX_FEEDBACK = 1000
@@ -92,7 +92,7 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
 
 def decided(assignment_id: int, requester_id: int, now: datetime) -> None:
     """In the deciding transaction: the messages that show this submission, and the
-    requester's /review summary, are brought up to date (core.services.cards)."""
+    requester's /review summary, are brought up to date (core.cards)."""
     cards.changed("assignment", assignment_id, now=now)
     cards.changed("review_queue", requester_id, now=now)
 

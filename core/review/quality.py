@@ -8,14 +8,14 @@ from datetime import datetime
 
 from peewee import fn
 
-from core import aggregation
+from core.review import aggregation
 from core.db import tx
 from core.errors import StaleAction, ValidationFailed
 from core.models import Answer, Assignment, AssignmentStatus as S, Hit, QualificationType, Question, User, WorkerBlock
-from core.models.quality import Appeal, GoldStat
+from core.models import Appeal, GoldStat
 from core.outbox import emit
-from core.services.qualifications import _upsert_grant
-from core.services.users import get_user, set_pref
+from core.quals.commands import _upsert_grant
+from core.users.commands import get_user, set_pref
 
 SKILL_QUAL = "gold accuracy"
 TOO_FAST_FRACTION = 1 / 3  # flagged when under a third of the median work time
@@ -113,7 +113,7 @@ def apply_policy(assignment: Assignment, now: datetime) -> bool:
     it rejects the pending submissions whose control answers were wrong (never a right one),
     and with the 'block' action blocks the worker. Each decision is told to the requester
     (with Undo) and to the worker (with Appeal). True when this very submission was rejected."""
-    from core.services import review  # review imports nothing from here; keep the cycle one-way at import
+    from core.review import commands as review  # review imports nothing from here; keep the cycle one-way at import
 
     hit = Hit.get_by_id(assignment.hit_id)
     requester = User.get_by_id(hit.requester_id)
@@ -163,7 +163,7 @@ def undo_rejection(*, requester_id: int, assignment_id: int, now: datetime) -> U
     """↩️ Undo on the notice of an automatic rejection: the work is approved and paid, as
     'Approve instead' does, within the reversal window. A forged, repeated or late press is
     StaleAction and changes nothing."""
-    from core.services import review
+    from core.review import commands as review
 
     with tx():
         a = Assignment.get_or_none(Assignment.id == assignment_id)
@@ -185,7 +185,7 @@ def undo_rejection(*, requester_id: int, assignment_id: int, now: datetime) -> U
 def undo_block(*, requester_id: int, block_id: int, now: datetime) -> Undone:
     """↩️ Undo on the notice of an automatic block: the worker is unblocked (and told), within the
     reversal window. Only the rule's own block; a forged, repeated or late press is StaleAction."""
-    from core.services import review
+    from core.review import commands as review
 
     with tx():
         block = WorkerBlock.get_or_none(WorkerBlock.id == block_id)

@@ -1,7 +1,7 @@
 """What a requester reviews: one submission with its answers, the queue of work awaiting
 review (oldest first, across HITs), 'approve all' for a HIT, and recent rejections.
 
-Decisions themselves are core.services.review; this module only reads, except
+Decisions themselves are core.review.commands; this module only reads, except
 approve_all, which calls review.approve once per submission."""
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from peewee import fn
 
 from core.errors import NotAllowed, StaleAction
 from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, Question, User, WorkerBlock
-from core.services import quality, review
-from core.services.manage import owned_hit
+from core.review import quality
+from core.review import commands as review
+from core.hits.manage import owned_hit
 
 MAX_PAGE = 20
 

@@ -7,7 +7,7 @@ from peewee import fn
 
 from core.models import Assignment, AssignmentStatus as S, Hit
 from core.numbers import percent
-from core.services.users import get_user
+from core.users.commands import get_user
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from core.db import tx
 from core.errors import NotAllowed
 from core.models import (AlertSub, ApiKey, Appeal, Answer, Assignment, AutoWithdraw, ChatCard, Hit, HitDraft,
                          Payout, QualificationGrant, QualificationType, Question, Rating, User)
-from core.models.money import Account, AccountKind
-from core.services import accounts
-from core.services.users import get_user
+from core.models import Account, AccountKind
+from core.payments import accounts
+from core.users.commands import get_user
 
 PERSONAL_ANSWER_KINDS = ("text", "photo", "document", "voice", "location")
 ERASED_FILE = {"erased": True}  # what a file or location answer holds once its owner deleted the account

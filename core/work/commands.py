@@ -6,11 +6,10 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
-from core import ledger
+from core import cards, ledger
 from core.db import db, tx
 from core.errors import (
     AlreadyAccepted,
-    DeadlinePassed,
     HitUnavailable,
     IncompleteAnswers,
     NotAllowed,
@@ -20,12 +19,20 @@ from core.errors import (
     ValidationFailed,
     WorkerBlocked,
 )
-from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, User, WorkerBlock
+from core.hits.spec import MAX_TEXT_ANSWER
+from core.models import Answer, Assignment, Hit, HitStatus, Question, User, WorkerBlock
+from core.models import AssignmentStatus as S
 from core.outbox import emit
-from core.services import cards, quality
-from core.services.quals import evaluate, requirements_for
-from core.services.users import get_user
-from core.specs import MAX_TEXT_ANSWER
+from core.quals.rules import evaluate, requirements_for
+from core.review import quality
+from core.users.commands import get_user
+from core.work.queries import (
+    WorkState,
+    active_assignment,
+    own_assignment,
+    questions_of,
+    work_state,
+)
 
 MAX_FILE_ID = 256
 
@@ -68,23 +75,6 @@ def accept(*, worker_id: int, hit_id: int, now: datetime) -> Assignment:
                 return Assignment.create(hit=hit.id, worker=worker_id, **fields)
         except IntegrityError:
             raise AlreadyAccepted() from None
-
-
-def own_assignment(worker_id: int, assignment_id: int) -> Assignment:
-    """The worker's assignment, or NotAllowed for anyone else's (a forged button)."""
-    assignment = Assignment.get_or_none(Assignment.id == assignment_id)
-    if assignment is None or assignment.worker_id != worker_id:
-        raise NotAllowed()
-    return assignment
-
-
-def _active(worker_id: int, assignment_id: int, now: datetime) -> Assignment:
-    assignment = own_assignment(worker_id, assignment_id)
-    if assignment.status != S.ACCEPTED:
-        raise StaleAction(f"This assignment is already {assignment.status}.")
-    if assignment.deadline <= now:
-        raise DeadlinePassed()
-    return assignment
 
 
 def validate_answer(question: Question, value: object) -> object:
@@ -167,14 +157,10 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def questions_of(assignment: Assignment) -> list[Question]:
-    return list(Question.select().where(Question.hit == assignment.hit_id).order_by(Question.position))
-
-
 def save_answer(*, worker_id: int, assignment_id: int, question_id: int, value: object, now: datetime) -> Answer:
     """Store (or replace) one answer and move the worker on to the next question."""
     with tx():
-        assignment = _active(worker_id, assignment_id, now)
+        assignment = active_assignment(worker_id, assignment_id, now)
         question = Question.get_or_none((Question.id == question_id) & (Question.hit == assignment.hit_id))
         if question is None:
             raise NotAllowed()
@@ -191,7 +177,7 @@ def save_answer(*, worker_id: int, assignment_id: int, question_id: int, value: 
 def skip_question(*, worker_id: int, assignment_id: int, question_id: int, now: datetime) -> None:
     """Leave an optional question unanswered (clearing an earlier answer)."""
     with tx():
-        assignment = _active(worker_id, assignment_id, now)
+        assignment = active_assignment(worker_id, assignment_id, now)
         question = Question.get_or_none((Question.id == question_id) & (Question.hit == assignment.hit_id))
         if question is None:
             raise NotAllowed()
@@ -205,7 +191,7 @@ def skip_question(*, worker_id: int, assignment_id: int, question_id: int, now: 
 def go_to_question(*, worker_id: int, assignment_id: int, position: int, now: datetime) -> Assignment:
     """Move the worker's place in the form (Back, or a question picked from the summary)."""
     with tx():
-        assignment = _active(worker_id, assignment_id, now)
+        assignment = active_assignment(worker_id, assignment_id, now)
         count = Question.select().where(Question.hit == assignment.hit_id).count()
         if not 0 <= position <= count:
             raise NotAllowed()
@@ -239,7 +225,7 @@ def return_assignment(*, worker_id: int, assignment_id: int, now: datetime) -> A
 def submit(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
     """Hand the answers in for review. All required answers, before the deadline."""
     with tx():
-        assignment = _active(worker_id, assignment_id, now)
+        assignment = active_assignment(worker_id, assignment_id, now)
         answered = {a.question_id for a in Answer.select(Answer.question).where(Answer.assignment == assignment.id)}
         missing = [q for q in questions_of(assignment) if q.required and q.id not in answered]
         if missing:
@@ -278,3 +264,34 @@ def expire_assignment(*, assignment_id: int, now: datetime) -> bool:
              hit_id=assignment.hit_id)
         cards.changed("assignment", assignment_id, now=now)  # its question message loses its buttons
         return True
+
+
+# Answering the question the worker is on, returning where they are next ----------------------
+
+def _check_current(worker_id: int, assignment_id: int, question_id: int, now: datetime) -> None:
+    assignment = active_assignment(worker_id, assignment_id, now)
+    question = Question.get_or_none((Question.id == question_id) & (Question.hit == assignment.hit_id))
+    if question is None or question.position != assignment.current_q:
+        raise StaleAction("That question is not the one you are on; answer the latest question below.")
+
+
+def answer_current(*, worker_id: int, assignment_id: int, question_id: int, value: object,
+                   now: datetime, known: WorkState | None = None) -> WorkState:
+    """Answer the question the worker is on (an old question's button is stale) and move on."""
+    with tx():
+        _check_current(worker_id, assignment_id, question_id, now)
+        save_answer(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id,
+                         value=value, now=now)
+    return work_state(worker_id=worker_id, assignment_id=assignment_id, known=known)
+
+
+def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: datetime) -> WorkState:
+    with tx():
+        _check_current(worker_id, assignment_id, question_id, now)
+        skip_question(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id, now=now)
+    return work_state(worker_id=worker_id, assignment_id=assignment_id)
+
+
+def go_to(*, worker_id: int, assignment_id: int, position: int, now: datetime) -> WorkState:
+    go_to_question(worker_id=worker_id, assignment_id=assignment_id, position=position, now=now)
+    return work_state(worker_id=worker_id, assignment_id=assignment_id)

@@ -8,10 +8,9 @@ from datetime import datetime
 
 from peewee import Case, fn
 
-from core.db import tx
-from core.errors import DeadlinePassed, StaleAction
-from core.models import Answer, Assignment, AssignmentStatus as S, Hit, Question
-from core.services import work
+from core.errors import DeadlinePassed, NotAllowed, StaleAction
+from core.models import Answer, Assignment, Hit, Question
+from core.models import AssignmentStatus as S
 
 MAX_PAGE = 8
 
@@ -41,14 +40,39 @@ class WorkState:
         return [q for q in self.questions if q.required and q.id not in self.answers]
 
 
+def own_assignment(worker_id: int, assignment_id: int) -> Assignment:
+    """The worker's assignment, or NotAllowed for anyone else's (a forged button)."""
+    assignment = Assignment.get_or_none(Assignment.id == assignment_id)
+    if assignment is None or assignment.worker_id != worker_id:
+        raise NotAllowed()
+    return assignment
+
+
+def check_active(assignment: Assignment, now: datetime) -> Assignment:
+    """The one status check of an assignment the worker still works on: accepted, and in time."""
+    if assignment.status != S.ACCEPTED:
+        raise StaleAction(f"This assignment is already {assignment.status}.")
+    if assignment.deadline <= now:
+        raise DeadlinePassed()
+    return assignment
+
+
+def active_assignment(worker_id: int, assignment_id: int, now: datetime) -> Assignment:
+    return check_active(own_assignment(worker_id, assignment_id), now)
+
+
+def questions_of(assignment: Assignment) -> list[Question]:
+    return list(Question.select().where(Question.hit == assignment.hit_id).order_by(Question.position))
+
+
 def work_state(*, worker_id: int, assignment_id: int, known: WorkState | None = None) -> WorkState:
     """The worker's own assignment with its questions and answers (NotAllowed for anyone else's).
     `known`, an earlier state of the same assignment, saves reading its HIT and questions again."""
-    assignment = work.own_assignment(worker_id, assignment_id)
+    assignment = own_assignment(worker_id, assignment_id)
     if known is not None and known.assignment.id == assignment.id:
         hit, questions = known.hit, known.questions
     else:
-        hit, questions = Hit.get_by_id(assignment.hit_id), work.questions_of(assignment)
+        hit, questions = Hit.get_by_id(assignment.hit_id), questions_of(assignment)
     answers = {a.question_id: a.value for a in Answer.select().where(Answer.assignment == assignment.id)}
     return WorkState(assignment, hit, questions, answers)
 
@@ -56,44 +80,8 @@ def work_state(*, worker_id: int, assignment_id: int, known: WorkState | None = 
 def active_state(*, worker_id: int, assignment_id: int, now: datetime) -> WorkState:
     """As work_state, for an assignment the worker can still answer."""
     state = work_state(worker_id=worker_id, assignment_id=assignment_id)
-    if state.assignment.status != S.ACCEPTED:
-        raise StaleAction(f"This assignment is already {state.assignment.status}.")
-    if state.assignment.deadline <= now:
-        raise DeadlinePassed()
+    check_active(state.assignment, now)
     return state
-
-
-def _check_current(worker_id: int, assignment_id: int, question_id: int, now: datetime) -> None:
-    assignment = work.own_assignment(worker_id, assignment_id)
-    if assignment.status != S.ACCEPTED:
-        raise StaleAction(f"This assignment is already {assignment.status}.")
-    if assignment.deadline <= now:
-        raise DeadlinePassed()
-    question = Question.get_or_none((Question.id == question_id) & (Question.hit == assignment.hit_id))
-    if question is None or question.position != assignment.current_q:
-        raise StaleAction("That question is not the one you are on; answer the latest question below.")
-
-
-def answer_current(*, worker_id: int, assignment_id: int, question_id: int, value: object,
-                   now: datetime, known: WorkState | None = None) -> WorkState:
-    """Answer the question the worker is on (an old question's button is stale) and move on."""
-    with tx():
-        _check_current(worker_id, assignment_id, question_id, now)
-        work.save_answer(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id,
-                         value=value, now=now)
-    return work_state(worker_id=worker_id, assignment_id=assignment_id, known=known)
-
-
-def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: datetime) -> WorkState:
-    with tx():
-        _check_current(worker_id, assignment_id, question_id, now)
-        work.skip_question(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id, now=now)
-    return work_state(worker_id=worker_id, assignment_id=assignment_id)
-
-
-def go_to(*, worker_id: int, assignment_id: int, position: int, now: datetime) -> WorkState:
-    work.go_to_question(worker_id=worker_id, assignment_id=assignment_id, position=position, now=now)
-    return work_state(worker_id=worker_id, assignment_id=assignment_id)
 
 
 def active_on_hit(*, worker_id: int, hit_id: int) -> Assignment | None:

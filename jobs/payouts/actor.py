@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from core.config import get_settings
-from core.services.accounts import fail_payout, settle_payout, start_payout
+from core.payments.accounts import fail_payout, settle_payout, start_payout
 from core.models import OutboxEvent
-from core.services.payouts import maybe_auto_withdraw, stuck_payouts
+from core.payments.payouts import maybe_auto_withdraw, stuck_payouts
 from jobs.actors import actor
 from jobs.payouts.providers import (
     PayoutProvider,

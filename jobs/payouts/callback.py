@@ -14,7 +14,7 @@ from core.config import Settings
 from core.db import db
 from core.errors import ConfigError
 from core.models import Payout
-from core.services.accounts import fail_payout, settle_payout
+from core.payments.accounts import fail_payout, settle_payout
 from jobs.payouts.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 log = logging.getLogger(__name__)

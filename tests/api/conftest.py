@@ -1,5 +1,5 @@
 """The MTurk API over real HTTP: an ApiServer on a free port against the test database, and
-boto3 clients signed with keys made by core.services.apikeys (or /apikey in chat)."""
+boto3 clients signed with keys made by core.mturk.apikeys (or /apikey in chat)."""
 from __future__ import annotations
 
 import os
@@ -11,7 +11,7 @@ from botocore.config import Config
 
 from api.server import ApiServer
 from core.config import get_settings
-from core.services import apikeys
+from core.mturk import apikeys
 from tests import factories as f
 from tests.bot.conftest import bot, clock  # noqa: F401  (the chat harness, for /apikey and /myhits)
 

@@ -14,7 +14,7 @@ from core import secretkey
 from core.config import get_settings
 from core.db import is_sqlite
 from core.models import ApiKey
-from core.services import apikeys
+from core.mturk import apikeys
 from tests import factories as f
 from tests.api.conftest import mturk
 from tests.fakes.telegram import TgUser, answers

@@ -12,7 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from core.models import Question
-from core.services import myhits, work
+from core.hits import queries as hit_queries
+from core.work import commands as work
 from tests import factories as f
 from tests.api.conftest import create_args, mturk, utcnow
 from tests.fakes.telegram import TgUser
@@ -128,7 +129,7 @@ async def test_life_cycle_over_boto3(bot, api):
     check_invariants()
 
     # The same HIT in chat: /myhits lists it with its progress.
-    items, _ = myhits.my_items(requester_id=rita.id)
+    items, _ = hit_queries.my_items(requester_id=rita.id)
     assert [i.title for i in items] == ["Name the animal"]
     assert items[0].progress.approved == 2
     calls = await bot.text(TgUser(rita.id, "Rita"), "/myhits")

@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 
 from api.server import ApiServer
 from core.models import Hit
-from core.services import apikeys, work
+from core.mturk import apikeys
+from core.work import commands as work
 from tests import factories as f
 from tests.api.conftest import FORM_NS, create_args, mturk, utcnow
 from tests.api.test_lifecycle import answer_in_chat

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.models import AlertSub, OutboxEvent, User
-from core.services.alerts import match_new_hits
+from core.alerts.commands import match_new_hits
 from bot.views.notify import render
 from tests import factories as f
 from tests.conftest import NOW

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.views.notify import render
 from core import ledger
 from core.models import Assignment, Hit, OutboxEvent, Question, WorkerBlock
-from core.services import work
+from core.work import commands as work
 from tests.bot.test_requester_batch import csv_bytes, last, requester, send_files
 from tests.bot.worker_fixtures import alert, html_problems, person
 from tests.conftest import NOW

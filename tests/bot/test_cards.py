@@ -9,7 +9,10 @@ from datetime import timedelta
 from bot.views.notify import render
 from core import ledger
 from core.models import Answer, Assignment, ChatCard, OutboxEvent, Question, User
-from core.services import appeals, review, sweeps, work
+from core.review import appeals
+from core.review import commands as review
+from core import sweeps
+from core.work import commands as work
 from jobs import cards as card_jobs
 from tests import factories as f
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)

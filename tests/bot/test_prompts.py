@@ -12,10 +12,11 @@ from bot.handlers import post_init
 from bot.views import start as start_views
 from core import ledger
 from core.models import Assignment, AssignmentStatus, Hit, HitDraft, User
-from core.services import review, work
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.bot.worker_fixtures import alert, person
+from tests.bot.worker_fixtures import person
 from tests.conftest import ADMIN_ID, NOW
 from tests.fakes.telegram import TgUser
 

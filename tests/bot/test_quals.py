@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 
 from core.models import Assignment, QualificationGrant
-from core.models.quality import Appeal
-from core.services import review, work
+from core.models import Appeal
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.fakes.telegram import TgUser, answers

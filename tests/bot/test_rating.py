@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from bot.views.notify import render
 from core.models import OutboxEvent, Question, Rating, User
-from core.services import review, work
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
 from tests.bot.worker_fixtures import alert, person

@@ -188,7 +188,7 @@ async def test_batch_needs_the_money(bot):
     await bot.press_label(rita, "Publish")
     assert "$0.38 missing. Top up with /topup." in last(bot, rita)
     assert Hit.select().count() == 0
-    from core.services import accounts  # funds arrive; the same Publish button now works
+    from core.payments import accounts  # funds arrive; the same Publish button now works
     from tests.conftest import ADMIN_ID, NOW
 
     accounts.credit(admin_id=ADMIN_ID, user_id=rita.id, amount_cents=100, reason="top", now=NOW, key="b1")

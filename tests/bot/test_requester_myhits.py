@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from core import ledger
 from core.models import Hit
-from core.services import publishing, review, work
+from core.hits import publishing
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 from tests.bot.test_requester_batch import capture_uploads
 from tests.bot.test_requester_review import person, submit

@@ -6,7 +6,7 @@ from datetime import timedelta
 from bot.views.review import submission_card
 from core import ledger
 from core.models import Assignment, Question, User, WorkerBlock
-from core.services import work
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
 from tests.fakes.telegram import TgUser, answers

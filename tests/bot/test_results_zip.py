@@ -13,7 +13,7 @@ import pytest
 
 from bot import results_zip
 from core.models import Assignment
-from core.services import publishing
+from core.hits import publishing
 from tests import factories as f
 from tests.bot.test_requester_batch import capture_uploads
 from tests.bot.test_requester_review import submit

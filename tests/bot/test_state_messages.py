@@ -69,7 +69,7 @@ async def test_a_deadline_that_is_not_today_carries_its_day(bot):
     said = " ".join(c.text for c in calls)
     assert "Submit by tomorrow 12:00 UTC (1d left)" in said
     a = Assignment.get(Assignment.worker == wes.id)
-    from core.services import sweeps
+    from core import sweeps
     sweeps.remind(now=a.deadline - timedelta(hours=1))
     (reminder,) = notices("assignment.reminder", wes.id)
     assert "submit it by 12:00 UTC (1h left)" in reminder.text  # reminded on the day itself: no date
@@ -78,7 +78,8 @@ async def test_a_deadline_that_is_not_today_carries_its_day(bot):
 async def _rejected_notice(bot):
     """Wes's work rejected by Rita, and the rejection notice in Wes's chat (as the worker sends it)."""
     from core.models import Question
-    from core.services import review, work
+    from core.review import commands as review
+    from core.work import commands as work
 
     rita = await person(bot, "Rita", cents=100_00)
     wes = await person(bot, "Wes")
@@ -119,7 +120,7 @@ async def test_the_appeal_button_goes_once_used_and_a_second_appeal_is_refused_a
 async def test_any_update_from_a_user_who_had_blocked_the_bot_brings_what_they_missed(bot, clock):
     from core.db import tx
     from core.outbox import emit
-    from core.services import users
+    from core.users import commands as users
 
     wes = await person(bot, "Wes")
     users.mark_unreachable(user_id=wes.id)  # a send got 403 Forbidden: the delivery actor marks the row so

@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from core import ledger
 from core.models import Payout, Question
-from core.services import accounts, review, work
+from core.payments import accounts
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
 from tests.fakes.telegram import TgUser, answers

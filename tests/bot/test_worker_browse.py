@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.models import Assignment, Hit, User
-from core.services import users
+from core.users import commands as users
 from tests import factories as f
 from tests.conftest import NOW
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
@@ -220,7 +220,7 @@ async def test_only_qualified_filter_and_hourly_sort(bot):
 
 
 async def test_hourly_estimate_appears_after_three_submissions(bot, clock):
-    from core.services import work
+    from core.work import commands as work
 
     rita = await person(bot, "Rita", cents=100_00)
     hit = f.hit(rita.id, assignments=5, questions=[{"id": "t", "kind": "text", "prompt": "Say"}])

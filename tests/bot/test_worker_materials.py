@@ -2,7 +2,7 @@
 batch row's image link, in the preview, again on Accept, and one tap away while answering."""
 from __future__ import annotations
 
-from core.services import publishing
+from core.hits import publishing
 from tests import factories as f
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
 from tests.bot.worker_fixtures import person

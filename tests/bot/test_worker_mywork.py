@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.models import Answer, Assignment
-from core.services import review, work
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)

@@ -9,7 +9,7 @@ import pytest
 
 from core import ledger
 from core.models import Assignment, Hit, User
-from core.services import accounts
+from core.payments import accounts
 from tests.e2e.test_marketplace import _topup
 from tests.invariants import check_invariants
 

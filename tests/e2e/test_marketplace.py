@@ -10,7 +10,7 @@ import pytest
 
 from core import ledger
 from core.models import Assignment, Hit, Payout
-from core.services import accounts
+from core.payments import accounts
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow

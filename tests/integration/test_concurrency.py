@@ -13,7 +13,13 @@ import pytest
 
 from core import ledger
 from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, LedgerTxn, Payout, Question, User
-from core.services import accounts, manage, publishing, quality, review, submissions, work
+from core.payments import accounts
+from core.hits import manage
+from core.hits import publishing
+from core.review import quality
+from core.review import commands as review
+from core.review import queries as review_queries
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.integration.racing import ProcessRacer, run_threads
@@ -91,7 +97,7 @@ def test_approve_all_racing_single_approvals_and_the_sweep_pays_each_submission_
     r = f.requester()
     subs = f.submitted(r.id, 10, now, auto_approve="1h")
     hit_id = subs[0].hit_id
-    calls = [(submissions.approve_all, {"requester_id": r.id, "hit_id": hit_id, "up_to_id": subs[-1].id,
+    calls = [(review_queries.approve_all, {"requester_id": r.id, "hit_id": hit_id, "up_to_id": subs[-1].id,
                                          "now": now})] * 3
     for a in subs:
         calls += [(review.approve, {"requester_id": r.id, "assignment_id": a.id, "now": now})] * 3

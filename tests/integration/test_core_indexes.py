@@ -6,7 +6,7 @@ import pytest
 
 from core.db import db, is_sqlite
 from core.migrations import SchemaVersion, current_version, migrate
-from core.services.browse import SORTS
+from core.work.browse import SORTS
 
 
 def _hit_indexes() -> dict[str, list[str]]:
@@ -45,7 +45,7 @@ def test_every_browse_sort_has_an_index_over_open_hits_in_its_order(database, so
 def test_migration_6_completes_without_pg_trgm_and_search_still_works(database, monkeypatch, caplog, now):
     if is_sqlite():
         pytest.skip("PostgreSQL only: the trigram indexes are PostgreSQL's")
-    from core.services.browse import Filters, list_open_hits
+    from core.work.browse import Filters, list_open_hits
     from tests import factories as f
 
     for name in ("hit_open_id", *_search_indexes()):

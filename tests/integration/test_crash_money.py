@@ -15,7 +15,8 @@ import pytest
 from core import ledger
 from core.models import Assignment, AssignmentStatus as S, Bonus, LedgerTxn, Payout
 from core.errors import StaleAction
-from core.services import accounts, review
+from core.payments import accounts
+from core.review import commands as review
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.integration import crash_child
@@ -30,8 +31,8 @@ REWARD = 50  # cents; 60 a slot with the fee
 def forkserver():
     """Children fork from a server that has core imported: a kill round costs milliseconds."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tests.integration.crash_child", "core.services.review",
-                                    "core.services.accounts"])
+    context.set_forkserver_preload(["tests.integration.crash_child", "core.review.commands",
+                                    "core.payments.accounts"])
     return context
 
 

@@ -20,7 +20,8 @@ import pytest
 from core import ledger
 from core.db import tx
 from core.models import Account, LedgerTxn, OutboxEvent
-from core.services import accounts, review
+from core.payments import accounts
+from core.review import commands as review
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.integration.racing import run_threads

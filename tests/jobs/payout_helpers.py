@@ -9,7 +9,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, TimeLimit
 
 from core.models import OutboxEvent
-from core.services import accounts
+from core.payments import accounts
 from jobs.payouts.providers import Outcome, PayoutRequest
 from tests import factories
 from tests.conftest import NOW

@@ -13,7 +13,7 @@ from core import ledger
 from core.config import get_settings
 from core.models import Account, AccountKind, Batch, Hit
 from core.money import fee_for
-from core.services import accounts
+from core.payments import accounts
 from jobs import batches
 from jobs.batches import publish_large_batch, run_large_batch
 from tests.bot.conftest import bot, clock  # noqa: F401  (the bot harness fixtures)

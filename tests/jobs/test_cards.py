@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from core.db import tx
 from core.models import ChatCard, OutboxEvent
-from core.services import cards, review
+from core import cards
+from core.review import commands as review
 from jobs import relay
 from jobs.cards import refresh_event
 from tests import factories

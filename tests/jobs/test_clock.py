@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, OutboxEvent
-from core.services import work
+from core.work import commands as work
 from jobs.clock import LeaderLock
 from tests import factories
 from tests.conftest import NOW

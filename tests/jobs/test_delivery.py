@@ -7,7 +7,7 @@ import time
 from core.models import OutboxEvent, User
 from core.outbox import emit
 from core.db import db, tx
-from core.services import accounts
+from core.payments import accounts
 from jobs import relay
 from jobs.delivery import deliver, deliver_event
 from tests import factories

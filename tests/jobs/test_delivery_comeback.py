@@ -3,7 +3,8 @@ summary message, when they come back (issue 13)."""
 from __future__ import annotations
 
 from core.models import OutboxEvent, User
-from core.services import accounts, users
+from core.payments import accounts
+from core.users import commands as users
 from jobs import relay
 from tests import factories
 from tests.conftest import ADMIN_ID, NOW

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from core.db import db
 from core.models import OutboxEvent
-from core.services import work
-from core.services.digests import KIND, review_digest
+from core.work import commands as work
+from core.review.digests import KIND, review_digest
 from tests import factories
 from tests.conftest import NOW
 from tests.unit.test_lifecycle import answer_all

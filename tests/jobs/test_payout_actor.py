@@ -8,7 +8,7 @@ import pytest
 from dramatiq import Worker
 
 from core.models import Payout, PayoutStatus as P
-from core.services import accounts
+from core.payments import accounts
 from jobs.payouts import actor as payout_actor
 from jobs.payouts.actor import process_payout, requeue_stuck, run_payout
 from jobs.payouts.providers import (

@@ -7,8 +7,13 @@ import pytest
 
 from core.errors import NotFound, ValidationFailed
 from core.models import Payout
-from core.services import accounts
-from core.services.payouts import auto_withdraw_sweep, auto_withdraw_threshold, maybe_auto_withdraw, set_auto_withdraw
+from core.payments import accounts
+from core.payments.payouts import (
+    auto_withdraw_sweep,
+    auto_withdraw_threshold,
+    maybe_auto_withdraw,
+    set_auto_withdraw,
+)
 from tests import factories
 from tests.conftest import ADMIN_ID, NOW
 from tests.dbstate import snapshot

@@ -12,7 +12,7 @@ import pytest
 from core.config import load_settings
 from core.db import db
 from core.models import OutboxEvent, Payout, PayoutStatus as P
-from core.services import accounts
+from core.payments import accounts
 from jobs.broker import setup_broker
 from jobs.payouts.actor import process_payout
 from jobs.payouts.providers import read_sandbox_log

@@ -11,7 +11,7 @@ import pytest
 
 from core.config import Settings
 from core.models import Payout, PayoutStatus as P
-from core.services import accounts
+from core.payments import accounts
 from jobs.payouts.actor import run_payout
 from jobs.payouts.callback import PATH, serve_callbacks
 from jobs.payouts.providers import TransientPayoutError, WebhookProvider

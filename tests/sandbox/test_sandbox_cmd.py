@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from core.models import Hit
-from core.services import accounts
+from core.payments import accounts
 from hitbot import sandbox_cmd
 from sandbox.server import SandboxServer
 from tests.invariants import check_invariants

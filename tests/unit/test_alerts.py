@@ -8,9 +8,10 @@ import pytest
 from core.config import get_settings
 from core.errors import NotAllowed, ValidationFailed
 from core.models import AlertCursor, AlertSent, AlertSub, OutboxEvent
-from core.services import alerts, review
-from core.services.alerts import match_new_hits, parse_filter, subscribe
-from core.services.browse import Filters
+from core.alerts import commands as alerts
+from core.review import commands as review
+from core.alerts.commands import match_new_hits, parse_filter, subscribe
+from core.work.browse import Filters
 from tests import factories as f
 from tests.conftest import NOW
 
@@ -136,7 +137,7 @@ def test_blocked_unqualified_closed_and_done_hits_are_not_pushed(database):
     # Wes worked for Rita before; she blocked him.
     old = f.hit(rita.id, assignments=1)
     match_new_hits(now=NOW)
-    from core.services import work
+    from core.work import commands as work
     work.accept(worker_id=wes.id, hit_id=old.id, now=NOW)
     review.block_worker(requester_id=rita.id, worker_id=wes.id, reason="spam", now=NOW)
     gated = f.hit(rita.id, title="Experts", qualifications=[{"name": "approved_count", "comparator": ">=",

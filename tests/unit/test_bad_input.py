@@ -17,7 +17,12 @@ from core.errors import (
     ValidationFailed,
 )
 from core.models import Hit, Question
-from core.services import accounts, manage, publishing, review, users, work
+from core.payments import accounts
+from core.hits import manage
+from core.hits import publishing
+from core.review import commands as review
+from core.users import commands as users
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.dbstate import unchanged

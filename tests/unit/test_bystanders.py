@@ -12,7 +12,10 @@ import pytest
 from core import ledger
 from core.models import Answer, Assignment, Entry, Payout, Question, User
 from core.models import AssignmentStatus as S
-from core.services import accounts, payouts, review, work
+from core.payments import accounts
+from core.payments import payouts
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 from tests.bystanders import BEA_THRESHOLD, BO_THRESHOLD, Bystanders
 from tests.conftest import ADMIN_ID
@@ -198,7 +201,7 @@ def test_a_bonus_pays_that_worker_only(bystanders: Bystanders, now):
 
 # ------------------------------------------------------------------ payout upkeep
 # The auto-withdraw sweep's bounds and order, the key that makes one payout per balance, and
-# which payouts count as stuck (core.services.payouts). Literal cases.
+# which payouts count as stuck (core.payments.payouts). Literal cases.
 
 def _credit(user_id: int, cents: int, now, key: str) -> None:
     accounts.credit(admin_id=ADMIN_ID, user_id=user_id, amount_cents=cents, reason="test", now=now, key=key)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.models import ChatCard, OutboxEvent
-from core.services import cards, review
+from core import cards
+from core.review import commands as review
 from tests import factories as f
 from tests.conftest import NOW
 

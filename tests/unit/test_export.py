@@ -10,7 +10,10 @@ import pytest
 
 from core.errors import NotAllowed
 from core.models import Question
-from core.services import export, publishing, review, work
+from core.hits import export
+from core.hits import publishing
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 
 QUESTIONS = [

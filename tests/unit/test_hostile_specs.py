@@ -10,9 +10,9 @@ import yaml
 
 from bot import callbacks
 from core.errors import BatchInvalid, ValidationFailed
-from core.services import publishing
-from core.specfile import load_spec_document, parse_spec_file, plan_batch
-from core.specs import RequirementSpec, parse_spec
+from core.hits import publishing
+from core.hits.spec_files import load_spec_document, parse_spec_file, plan_batch
+from core.hits.spec import RequirementSpec, parse_spec
 from tests import factories as f
 from tests.dbstate import unchanged
 
@@ -261,7 +261,7 @@ def test_good_gold_values_are_stored_as_the_answer_would_be(now):
     assert gold == {"animal": "dog", "colours": "red|blue", "count": 7.5, "stars": 4, "note": "hi",
                     "pic": None, "where": None}
     from core.models import Question
-    from core.services.quality import gold_matches
+    from core.review.quality import gold_matches
 
     batch = publishing.publish_batch(requester_id=r.id, title="b", template=GOLD_TEMPLATE, rows=[row], now=now)
     stored = {q.key: q for q in Question.select().join(publishing.Hit).where(publishing.Hit.batch == batch.id)}

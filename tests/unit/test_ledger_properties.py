@@ -29,7 +29,11 @@ from core.models import (
     Question,
 )
 from core.models import AssignmentStatus as S
-from core.services import accounts, publishing, review, users, work
+from core.payments import accounts
+from core.hits import publishing
+from core.review import commands as review
+from core.users import commands as users
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID, NOW
 from tests.invariants import check_invariants

@@ -17,7 +17,11 @@ from core.errors import (
     ValidationFailed,
 )
 from core.models import Assignment, Hit, OutboxEvent, Question
-from core.services import accounts, manage, review, sweeps, work
+from core.payments import accounts
+from core.hits import manage
+from core.review import commands as review
+from core import sweeps
+from core.work import commands as work
 from tests import factories as f
 from tests.invariants import check_invariants
 

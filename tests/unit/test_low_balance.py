@@ -6,7 +6,10 @@ from datetime import timedelta
 
 from bot.views.notify import render
 from core.models import OutboxEvent
-from core.services import accounts, manage, review, work
+from core.payments import accounts
+from core.hits import manage
+from core.review import commands as review
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
 

@@ -13,9 +13,18 @@ from bot import callbacks
 from bot.views import notify
 from bot.views.notify import Notice, render
 from core.models import OutboxEvent, Question, WorkerBlock
-from core.services import accounts, appeals, manage, publishing, qualifications, quality, review, sweeps, users, work
-from core.services.alerts import match_new_hits, subscribe
-from core.services.browse import Filters
+from core.payments import accounts
+from core.review import appeals
+from core.hits import manage
+from core.hits import publishing
+from core.quals import commands as quals
+from core.review import quality
+from core.review import commands as review
+from core import sweeps
+from core.users import commands as users
+from core.work import commands as work
+from core.alerts.commands import match_new_hits, subscribe
+from core.work.browse import Filters
 from tests import factories as f
 from tests.conftest import ADMIN_ID, NOW
 
@@ -111,9 +120,9 @@ def test_real_events_of_every_kind_render(database):
     accounts.settle_payout(payout_id=p1.id, now=NOW, provider_ref="r1")
     p2 = accounts.withdraw(worker_id=wes.id, now=NOW, key="w2", amount_cents=150)
     accounts.fail_payout(payout_id=p2.id, now=NOW, reason="bank said no")
-    qtype = qualifications.create_type(owner_id=rita.id, name="Cat expert", description="knows cats", now=NOW)
-    qualifications.grant(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, value=90, now=NOW)
-    qualifications.revoke(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, now=NOW)
+    qtype = quals.create_type(owner_id=rita.id, name="Cat expert", description="knows cats", now=NOW)
+    quals.grant(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, value=90, now=NOW)
+    quals.revoke(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, now=NOW)
     gus = f.requester(20_00, name="Gus")  # a quality rule that rejects and blocks, then is undone
     quality.set_policy(requester_id=gus.id, min_accuracy=60, min_gold=1, action="block")
     gold = publishing.publish_batch(requester_id=gus.id, title="gold", template=f.spec(title="Gold", assignments=1),
@@ -208,7 +217,7 @@ def test_missing_rows_and_huge_payloads_still_fit(database, kind):
 
 
 def test_digest_mode_requesters_get_no_message_per_submission(database):
-    from core.services.users import set_pref
+    from core.users.commands import set_pref
 
     rita = f.requester(100_00, name="Rita")
     wes = f.user("Wes")

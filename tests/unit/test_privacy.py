@@ -9,7 +9,14 @@ import pytest
 
 from core.errors import NotAllowed
 from core.models import Answer, Appeal, Assignment, Entry, Payout, Question, User
-from core.services import accounts, appeals, export, manage, privacy, review, users, work
+from core.payments import accounts
+from core.review import appeals
+from core.hits import export
+from core.hits import manage
+from core.users import privacy
+from core.review import commands as review
+from core.users import commands as users
+from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.invariants import check_invariants

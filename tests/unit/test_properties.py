@@ -21,7 +21,13 @@ from core.errors import HitbotError, NotAllowed, StaleAction
 from core.models import ALL_MODELS, Account, Assignment, AssignmentStatus as S, Hit, HitStatus, Payout, PayoutStatus, Question
 from core.migrations import seed
 from core.money import fee_for
-from core.services import accounts, manage, publishing, review, sweeps, users, work
+from core.payments import accounts
+from core.hits import manage
+from core.hits import publishing
+from core.review import commands as review
+from core import sweeps
+from core.users import commands as users
+from core.work import commands as work
 from tests.conftest import ADMIN_ID, NOW
 from tests.dbstate import assert_same, snapshot
 from tests.invariants import check_invariants

@@ -6,11 +6,18 @@ from datetime import timedelta
 import pytest
 
 from core import ledger
-from core.aggregation import dawid_skene, majority_vote
+from core.review.aggregation import dawid_skene, majority_vote
 from core.errors import NotAllowed, NotQualified, StaleAction, ValidationFailed
 from core.models import Assignment, OutboxEvent, QualificationGrant, Question, User, WorkerBlock
-from core.models.quality import Appeal
-from core.services import appeals, browse, publishing, qualifications, quality, review, stats, work
+from core.models import Appeal
+from core.review import appeals
+from core.work import browse
+from core.hits import publishing
+from core.quals import commands as quals
+from core.review import quality
+from core.review import commands as review
+from core.review import reputation
+from core.work import commands as work
 from tests import factories as f
 from tests.invariants import check_invariants
 
@@ -54,44 +61,44 @@ def test_dawid_skene_beats_majority_when_workers_are_systematically_wrong():
 
 def test_custom_qualification_grant_guards_accept_with_reason(now):
     r, w = f.requester(), f.user()
-    qt = qualifications.create_type(owner_id=r.id, name="Bird expert", now=now)
+    qt = quals.create_type(owner_id=r.id, name="Bird expert", now=now)
     with pytest.raises(ValidationFailed):
-        qualifications.create_type(owner_id=r.id, name="Bird expert", now=now)
+        quals.create_type(owner_id=r.id, name="Bird expert", now=now)
     with pytest.raises(ValidationFailed):
-        qualifications.create_type(owner_id=r.id, name="approval rate", now=now)
+        quals.create_type(owner_id=r.id, name="approval rate", now=now)
     hit = f.hit(r.id, qualifications=[{"name": "Bird expert", "comparator": ">=", "value": 3}])
     with pytest.raises(NotQualified, match="needs Bird expert >= 3, you have none"):
         work.accept(worker_id=w.id, hit_id=hit.id, now=now)
     other = f.requester()
     with pytest.raises(NotAllowed):
-        qualifications.grant(owner_id=other.id, qtype_id=qt.id, worker_id=w.id, value=5, now=now)
-    qualifications.grant(owner_id=r.id, qtype_id=qt.id, worker_id=w.id, value=2, now=now)
+        quals.grant(owner_id=other.id, qtype_id=qt.id, worker_id=w.id, value=5, now=now)
+    quals.grant(owner_id=r.id, qtype_id=qt.id, worker_id=w.id, value=2, now=now)
     with pytest.raises(NotQualified, match="you have 2"):
         work.accept(worker_id=w.id, hit_id=hit.id, now=now)
-    qualifications.grant(owner_id=r.id, qtype_id=qt.id, worker_id=w.id, value=4, now=now)
+    quals.grant(owner_id=r.id, qtype_id=qt.id, worker_id=w.id, value=4, now=now)
     assert work.accept(worker_id=w.id, hit_id=hit.id, now=now).status == "accepted"
-    assert qualifications.revoke(owner_id=r.id, qtype_id=qt.id, worker_id=w.id, now=now)
+    assert quals.revoke(owner_id=r.id, qtype_id=qt.id, worker_id=w.id, now=now)
 
 
 def test_qualification_test_auto_grants_score_and_enforces_cooldown(now):
     r, w = f.requester(), f.user()
-    test = qualifications.create_test(owner_id=r.id, name="Birds quiz", now=now, retake_after_s=3600, questions=[
+    test = quals.create_test(owner_id=r.id, name="Birds quiz", now=now, retake_after_s=3600, questions=[
         {"prompt": "Which one flies?", "options": ["penguin", "sparrow"], "answer": "sparrow"},
         {"prompt": "Which one swims?", "options": ["penguin", "sparrow"], "answer": "penguin"},
     ])
-    attempt = qualifications.start_test(worker_id=w.id, test_id=test.id, now=now)
-    qualifications.answer_test(worker_id=w.id, attempt_id=attempt.id, position=0, option=1, now=now)
+    attempt = quals.start_test(worker_id=w.id, test_id=test.id, now=now)
+    quals.answer_test(worker_id=w.id, attempt_id=attempt.id, position=0, option=1, now=now)
     with pytest.raises(StaleAction):  # a double tap on the first question counts once
-        qualifications.answer_test(worker_id=w.id, attempt_id=attempt.id, position=0, option=0, now=now)
-    done = qualifications.answer_test(worker_id=w.id, attempt_id=attempt.id, position=1, option=1, now=now)
+        quals.answer_test(worker_id=w.id, attempt_id=attempt.id, position=0, option=0, now=now)
+    done = quals.answer_test(worker_id=w.id, attempt_id=attempt.id, position=1, option=1, now=now)
     assert done.score == 50
     grant = QualificationGrant.get((QualificationGrant.qtype == test.qtype_id) & (QualificationGrant.worker == w.id))
     assert grant.value == 50
     with pytest.raises(StaleAction, match="retake"):
-        qualifications.start_test(worker_id=w.id, test_id=test.id, now=now + timedelta(minutes=30))
-    again = qualifications.start_test(worker_id=w.id, test_id=test.id, now=now + timedelta(hours=2))
-    qualifications.answer_test(worker_id=w.id, attempt_id=again.id, position=0, option=1, now=now)
-    qualifications.answer_test(worker_id=w.id, attempt_id=again.id, position=1, option=0, now=now)
+        quals.start_test(worker_id=w.id, test_id=test.id, now=now + timedelta(minutes=30))
+    again = quals.start_test(worker_id=w.id, test_id=test.id, now=now + timedelta(hours=2))
+    quals.answer_test(worker_id=w.id, attempt_id=again.id, position=0, option=1, now=now)
+    quals.answer_test(worker_id=w.id, attempt_id=again.id, position=1, option=0, now=now)
     assert QualificationGrant.get_by_id(grant.id).value == 100
     # The score is usable as a requirement.
     hit = f.hit(r.id, qualifications=[{"name": "Birds quiz", "comparator": ">=", "value": 80}])
@@ -194,7 +201,7 @@ def test_ratings_aggregate_into_requester_card(now):
             review.rate_requester(worker_id=w.id, assignment_id=a.id, stars=1, now=now)
     req = User.get_by_id(r.id)
     assert req.rating_n == 3 and req.rating_avg == pytest.approx(11 / 3)
-    st = stats.requester_stats(user_id=r.id)
+    st = reputation.requester_stats(user_id=r.id)
     assert st.approval_rate_pct == 100 and st.avg_review_s is not None and st.effective_hourly_cents == 3000
 
 

@@ -21,7 +21,12 @@ from core.errors import (
 )
 from core.models import Answer, Assignment, Hit, LedgerTxn, Payout, User
 from core.models import AssignmentStatus as S
-from core.services import accounts, manage, payouts, review, work
+from core.payments import accounts
+from core.hits import manage
+from core.payments import payouts
+from core.review import commands as review
+from core.work import commands as work
+from core.work import queries as work_queries
 from tests import factories as f
 from tests.bystanders import Bystanders
 from tests.conftest import ADMIN_ID
@@ -131,7 +136,7 @@ def test_accept_refuses_a_hit_the_worker_already_worked_on(step, now):
     h = f.hit(r.id)
     a = work.accept(worker_id=w.id, hit_id=h.id, now=now)
     if step != "accepted" and step != "expired":
-        q = [q for q in work.questions_of(a) if q.key == "animal"][0]
+        q = [q for q in work_queries.questions_of(a) if q.key == "animal"][0]
         work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value="cat", now=now)
         work.submit(worker_id=w.id, assignment_id=a.id, now=now)
     if step == "approved":
@@ -379,7 +384,7 @@ def test_auto_withdraw_runs_once_per_balance(now):
 
 def test_accept_refuses_a_worker_who_misses_a_requirement_and_names_each(now):
     from core.errors import NotQualified
-    from core.services import users
+    from core.users import commands as users
 
     r, w = f.requester(), f.user()
     h = f.hit(r.id, qualifications=[{"name": "approved_count", "comparator": ">=", "value": 5},
@@ -414,12 +419,12 @@ def test_an_accepted_assignment_starts_clean_with_the_hits_time_limit(now):
 
 
 def test_a_hit_taken_back_after_a_reminder_and_a_return_starts_clean(now):
-    from core.services import sweeps
+    from core import sweeps
 
     r, w = f.requester(), f.user()
     h = f.hit(r.id, duration="10m")
     a = work.accept(worker_id=w.id, hit_id=h.id, now=now)
-    q = [q for q in work.questions_of(a) if q.key == "animal"][0]
+    q = [q for q in work_queries.questions_of(a) if q.key == "animal"][0]
     work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value="cat", now=now)
     assert sweeps.remind(now=now + timedelta(minutes=9)) == 1
     work.return_assignment(worker_id=w.id, assignment_id=a.id, now=now + timedelta(minutes=9))
@@ -463,7 +468,7 @@ def test_two_first_accepts_that_both_found_no_earlier_row_hold_one_slot(monkeypa
 # refuse, and nothing may move twice.
 
 class StaleAssignments:
-    """core.services.*'s Assignment, but reads of the one row return it as it was at `stale`."""
+    """the services' Assignment, but reads of the one row return it as it was at `stale`."""
 
     def __init__(self, stale: Assignment) -> None:
         self.stale = stale
@@ -540,7 +545,7 @@ def test_taking_back_a_hit_the_worker_is_already_holding_again(monkeypatch, now)
     work.return_assignment(worker_id=w.id, assignment_id=a.id, now=now)
     seen = Assignment.get_by_id(a.id)  # returned
     again = work.accept(worker_id=w.id, hit_id=h.id, now=now + timedelta(minutes=1))
-    q = [q for q in work.questions_of(again) if q.key == "animal"][0]
+    q = [q for q in work_queries.questions_of(again) if q.key == "animal"][0]
     work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value="dog", now=now)
 
     class StaleLookup(StaleAssignments):

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from core.errors import BatchInvalid, ValidationFailed
-from core.specfile import (
+from core.hits.spec_files import (
     MAX_CSV_BYTES,
     MAX_SPEC_BYTES,
     load_spec_document,

@@ -12,10 +12,10 @@ from core.errors import BatchInvalid, HitbotError, InsufficientFunds, StaleActio
 from core.models import Account, Batch, Entry, Hit, HitRequirement, LedgerTxn, QualificationType, Question, User
 from core.money import fee_for, format_money
 from core.outbox import emit
-from core.services.accounts import warn_if_low
-from core.services.users import get_user
-from core.specrules import gold_value
-from core.specs import HitSpec, RequirementSpec, check_assignments, parse_spec, reward_cents
+from core.payments.accounts import warn_if_low
+from core.users.commands import get_user
+from core.hits.spec_rules import gold_value
+from core.hits.spec import HitSpec, RequirementSpec, check_assignments, parse_spec, reward_cents
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]{1,64})\}")
 GOLD_PREFIX = "_gold_"

@@ -1,0 +1,1 @@
+"""Workers' saved filters and the new-HIT alerts they get (commands)."""

@@ -1,0 +1,66 @@
+"""hitbot's tables, in one place. Each area keeps its own (core/<area>/tables.py, plus the
+outbox's and the cards' beside their code); import them from here everywhere outside those files."""
+from __future__ import annotations
+
+from core.alerts.tables import AlertCursor, AlertSent, AlertSub
+from core.cards import ChatCard
+from core.db import BaseModel, JSONField, UTCDateTimeField
+from core.hits.tables import FILE_KINDS, QUESTION_KINDS, Batch, DraftStatus, Hit, HitDraft, HitStatus, Question
+from core.mturk.tables import ApiKey, MturkHit
+from core.outbox import OutboxEvent
+from core.payments.tables import Account, AccountKind, AutoWithdraw, Entry, LedgerTxn, Payout, PayoutStatus
+from core.quals.tables import (
+    COMPARATORS,
+    GUARDS,
+    HitRequirement,
+    QualificationGrant,
+    QualificationType,
+    QualTest,
+    QualTestAttempt,
+    SystemQual,
+)
+from core.review.tables import Appeal, Bonus, GoldStat, Rating, WorkerBlock
+from core.users.tables import User
+from core.work.tables import Answer, Assignment, AssignmentStatus
+
+# Creation order (foreign keys first).
+ALL_MODELS: list[type[BaseModel]] = [
+    User,
+    Batch,
+    Hit,
+    Question,
+    Assignment,
+    Answer,
+    Bonus,
+    WorkerBlock,
+    Rating,
+    Account,
+    LedgerTxn,
+    Entry,
+    Payout,
+    OutboxEvent,
+    QualificationType,
+    QualificationGrant,
+    HitRequirement,
+    QualTest,
+    QualTestAttempt,
+    GoldStat,
+    Appeal,
+    HitDraft,
+    AutoWithdraw,
+    AlertSub,
+    AlertSent,
+    AlertCursor,
+    ChatCard,
+    ApiKey,
+    MturkHit,
+]
+
+__all__ = [
+    "ALL_MODELS", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
+    "Account", "AccountKind", "AlertCursor", "AlertSent", "AlertSub", "Answer", "ApiKey", "Appeal", "Assignment",
+    "AssignmentStatus", "AutoWithdraw", "BaseModel", "Batch", "Bonus", "ChatCard", "DraftStatus", "Entry",
+    "GoldStat", "Hit", "HitDraft", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "MturkHit",
+    "OutboxEvent", "Payout", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant",
+    "QualificationType", "Question", "Rating", "SystemQual", "UTCDateTimeField", "User", "WorkerBlock",
+]

@@ -1,0 +1,2 @@
+"""The MTurk requester API's side of core: API keys (apikeys) and the HITs and decisions it makes
+(commands)."""

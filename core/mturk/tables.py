@@ -1,0 +1,42 @@
+"""The MTurk requester API's own rows: API keys and the HITs it made."""
+from __future__ import annotations
+
+from peewee import CharField, ForeignKeyField, TextField
+
+from core.db import BaseModel, JSONField, UTCDateTimeField
+from core.hits.tables import Hit
+from core.users.tables import User
+
+
+class ApiKey(BaseModel):
+    """A requester's access key for the API. The secret is not stored: it is derived from the
+    key id and salt with the server key (core.secretkey), so a copy of the database alone
+    can neither sign requests nor show a secret again."""
+
+    user = ForeignKeyField(User, backref="api_keys", on_delete="CASCADE")
+    access_key_id = CharField(max_length=32, unique=True)
+    salt = CharField(max_length=32)
+    request_key = CharField(max_length=64, unique=True)  # the press that made it: a double tap makes one
+    created_at = UTCDateTimeField()
+    revoked_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "revoked_at"), False),)
+
+class MturkHit(BaseModel):
+    """A HIT made through the API: its UniqueRequestToken, annotation, the Question XML as
+    sent, and how hitbot's question keys and options map back to MTurk's identifiers."""
+
+    hit = ForeignKeyField(Hit, primary_key=True, backref="mturk", on_delete="CASCADE")
+    requester = ForeignKeyField(User, on_delete="CASCADE")
+    request_token = CharField(max_length=64, null=True)
+    annotation = TextField(null=True)
+    description = TextField(default="")  # the Description as sent (the HIT's own adds the form's overview)
+    question = TextField(default="")
+    # {hitbot question key: {"id": QuestionIdentifier, "selections": {option text: SelectionIdentifier}}}
+    identifiers = JSONField(default=dict)
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        # NULL tokens never collide (SQLite and PostgreSQL alike): HITs made without one are free.
+        indexes = ((("requester", "request_token"), True),)

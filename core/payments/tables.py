@@ -1,0 +1,77 @@
+"""Money: ledger accounts, transactions and entries; payouts and standing withdrawal orders."""
+from __future__ import annotations
+
+from peewee import (
+    SQL,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from core.db import BaseModel, UTCDateTimeField
+from core.users.tables import User
+
+
+class AccountKind:
+    AVAILABLE = "available"  # a user's spendable / withdrawable money
+    ESCROW = "escrow"  # a HIT's reserved rewards and fees
+    PAYOUT = "payout"  # a worker's money on its way out
+    FEES = "fees"  # the platform's revenue
+    WORLD = "world"  # money outside hitbot: top-ups come from it, payouts go to it
+
+class Account(BaseModel):
+    code = CharField(max_length=64, unique=True)  # e.g. available:42, escrow:7, fees
+    kind = CharField(max_length=10)
+    user = ForeignKeyField(User, null=True, backref="accounts", on_delete="RESTRICT")
+    hit_id = BigIntegerField(null=True, index=True)
+    balance_cents = BigIntegerField(default=0)
+    allow_negative = BooleanField(default=False)
+
+    class Meta:
+        constraints = [SQL("CHECK (allow_negative OR balance_cents >= 0)")]
+
+class LedgerTxn(BaseModel):
+    key = CharField(max_length=160, unique=True)  # idempotency key
+    kind = CharField(max_length=24)
+    memo = TextField(default="")
+    created_at = UTCDateTimeField(index=True)
+
+class Entry(BaseModel):
+    txn = ForeignKeyField(LedgerTxn, backref="entries", on_delete="RESTRICT")
+    account = ForeignKeyField(Account, backref="entries", on_delete="RESTRICT")
+    amount_cents = BigIntegerField()
+
+    class Meta:
+        indexes = ((("account", "txn"), False),)
+
+class PayoutStatus:
+    REQUESTED = "requested"
+    PROCESSING = "processing"
+    PAID = "paid"
+    FAILED = "failed"
+
+    OPEN = (REQUESTED, PROCESSING)
+
+class Payout(BaseModel):
+    worker = ForeignKeyField(User, backref="payouts", on_delete="RESTRICT")
+    amount_cents = BigIntegerField()
+    status = CharField(max_length=10, default=PayoutStatus.REQUESTED)
+    key = CharField(max_length=160, unique=True)
+    attempts = IntegerField(default=0)
+    provider_ref = CharField(max_length=128, null=True)
+    failure_reason = TextField(null=True)
+    created_at = UTCDateTimeField()
+    updated_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("status", "updated_at"), False), (("worker", "created_at"), False))
+
+class AutoWithdraw(BaseModel):
+    """A worker's standing order: once the available balance reaches the threshold, withdraw it all."""
+
+    user = ForeignKeyField(User, primary_key=True, backref="auto_withdraw", on_delete="CASCADE")
+    threshold_cents = BigIntegerField()
+    updated_at = UTCDateTimeField()

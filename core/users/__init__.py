@@ -1,0 +1,1 @@
+"""People: the user table, registration and preferences, privacy (export, erase)."""
