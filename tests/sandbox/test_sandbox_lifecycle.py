@@ -43,9 +43,11 @@ class SandboxProcess:
         self.url = ""
         threading.Thread(target=self._read_out, daemon=True).start()
         threading.Thread(target=lambda: self.err.extend(self.proc.stderr), daemon=True).start()
-        if not self._ready.wait(90):
+        if not self._ready.wait(90) or not self.url:
             self.kill()
-            raise AssertionError("the sandbox did not start: " + "".join(self.out) + "".join(self.err))
+            time.sleep(0.2)  # let the readers drain the pipes
+            raise AssertionError(f"the sandbox did not start (exit {self.proc.poll()}): " + "".join(self.out)
+                                 + "".join(self.err))
 
     def _read_out(self) -> None:
         for line in self.proc.stdout:
