@@ -6,8 +6,6 @@ so a restart shows the same conversations."""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import importlib.util
 import json
 import logging
 import os
@@ -114,27 +112,15 @@ def seed_demo(base_url: str, now: datetime | None = None) -> list[int]:
     return published
 
 
-def _jobs_available() -> bool:
-    """Whether this install has the jobs worker and clock (the sandbox runs without them)."""
-    return all(importlib.util.find_spec(name) is not None for name in ("jobs.clock", "jobs.actors"))
-
-
 def run_stack(settings, stop: threading.Event, *, ready: threading.Event | None = None,
               broker_url: str | None = None, threads: int = 2) -> None:
-    """The bot polling the emulator, plus the jobs worker and clock when they are installed.
-    Blocks until `stop` is set."""
+    """The bot polling the emulator, with the jobs worker and clock. Blocks until `stop` is set."""
     from bot.app import build_application
-    from hitbot.run import serve_bot
+    from hitbot.run import run_all
 
     application = build_application(settings)
-    if _jobs_available():
-        from hitbot.run import run_all
-
-        run_all(settings, stop, threads=threads, application=application, ready=ready, broker_url=broker_url,
-                idle_poll_ms=WORKER_IDLE_POLL_MS)
-    else:
-        log.warning("jobs worker and clock are not available: notifications and payouts will not run")
-        asyncio.run(serve_bot(settings, stop, application=application, ready=ready))
+    run_all(settings, stop, threads=threads, application=application, ready=ready, broker_url=broker_url,
+            idle_poll_ms=WORKER_IDLE_POLL_MS)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

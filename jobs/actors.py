@@ -3,7 +3,6 @@ process set up (jobs.broker.setup_broker). Declaring through `actor` instead of
 `dramatiq.actor` keeps an import from creating Dramatiq's default localhost broker."""
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +13,6 @@ from dramatiq.brokers.stub import StubBroker
 _placeholder = StubBroker()
 _registry: dict[str, dramatiq.Actor] = {}
 
-# Modules that declare actors; imported by all_actors() so a worker knows every one.
-ACTOR_MODULES = ["jobs.delivery", "jobs.cards", "jobs.payouts.actor", "jobs.batches", "jobs.exports"]
 
 
 def actor(fn: Callable | None = None, *, actor_name: str | None = None, queue_name: str = "default",
@@ -33,15 +30,13 @@ def actor(fn: Callable | None = None, *, actor_name: str | None = None, queue_na
 
 
 def all_actors() -> list[dramatiq.Actor]:
-    """Every actor: those declared with `actor`, and any dramatiq.Actor an ACTOR_MODULES module defines."""
+    """Every actor: those declared with `actor`, and any dramatiq.Actor the actor modules define.
+    Imported here, not at the top: each of them imports `actor` from this module."""
+    from jobs import batches, cards, delivery, exports
+    from jobs.payouts import actor as payouts
+
     found = dict(_registry)
-    for name in ACTOR_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # the module exists but something it needs is missing
-                raise
-            continue
+    for module in (delivery, cards, payouts, batches, exports):
         for value in vars(module).values():
             if isinstance(value, dramatiq.Actor):
                 found.setdefault(value.actor_name, value)

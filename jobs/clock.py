@@ -6,7 +6,6 @@ the leader dies. Each sweep is bounded and settles every item by a conditional u
 so even an overlap at hand-over (or a clock that lost the lock mid-sweep) does no harm."""
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -77,26 +76,16 @@ class Sweep:
     run: Callable[[datetime], int]
 
 
-def _optional(module: str, name: str) -> Callable | None:
-    """A sweep another part of hitbot provides, if that part is installed."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module.startswith(exc.name):
-            return None
-        raise
-    except AttributeError:
-        return None
-
-
 def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
-    from core import cards
+    from core import cards, sweeps
+    from core.alerts.commands import match_new_hits
+    from core.payments.payouts import auto_withdraw_sweep
     from core.review import digests
-    from core import sweeps
+    from jobs.payouts.actor import requeue_stuck
     from jobs.relay import Relay
 
     relay = Relay(jobs, requeue_after_s=settings.outbox_requeue_s)
-    out = [
+    return [
         Sweep("expire_assignments", 10, lambda now: sweeps.expire_assignments(now=now)),
         Sweep("remind", 15, lambda now: sweeps.remind(now=now)),
         Sweep("auto_approve", 30, lambda now: sweeps.auto_approve(now=now)),
@@ -104,17 +93,10 @@ def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
         Sweep("outbox", 10, lambda now: relay.sweep(now=now, limit=settings.sweep_batch)),
         Sweep("review_digest", 300, lambda now: digests.review_digest(now=now)),
         Sweep("forget_cards", 3600, lambda now: cards.forget_old(now=now, limit=settings.sweep_batch)),
+        Sweep("alerts", 20, lambda now: match_new_hits(now=now)),
+        Sweep("stuck_payouts", 30, lambda now: requeue_stuck(now=now)),
+        Sweep("auto_withdraw", 60, lambda now: len(auto_withdraw_sweep(now=now).payout_ids)),
     ]
-    match_new_hits = _optional("core.alerts.commands", "match_new_hits")
-    if match_new_hits is not None:
-        out.append(Sweep("alerts", 20, lambda now: match_new_hits(now=now)))
-    requeue_stuck = _optional("jobs.payouts.actor", "requeue_stuck")
-    if requeue_stuck is not None:
-        out.append(Sweep("stuck_payouts", 30, lambda now: requeue_stuck(now=now)))
-    auto_withdraw = _optional("core.payments.payouts", "auto_withdraw_sweep")
-    if auto_withdraw is not None:
-        out.append(Sweep("auto_withdraw", 60, lambda now: len(auto_withdraw(now=now).payout_ids)))
-    return out
 
 
 def utcnow() -> datetime:

@@ -22,22 +22,6 @@ FAST_PATH_PAUSE_S = 10.0  # after a broker error, leave enqueueing to the sweep 
 ENQUEUE_GRACE_S = 30  # the sweep leaves fresh rows to the fast path this long
 REQUEUE_AFTER_S = 300  # a row enqueued but not done after this is enqueued again
 
-# Extra work per event kind, beside the chat notification: kind -> fn(event) that enqueues it.
-_routes: dict[str, list[Callable[[OutboxEvent], None]]] = {}
-
-
-def route(kind: str, fn: Callable[[OutboxEvent], None]) -> None:
-    """Also call fn(event) (to send some actor a message) for each event of this kind."""
-    if fn not in _routes.setdefault(kind, []):
-        _routes[kind].append(fn)
-
-
-def _payout_route(event: OutboxEvent) -> None:
-    from jobs.payouts.actor import process_payout
-
-    process_payout.send(int(event.payload["payout_id"]))
-
-
 def _deliver(event: OutboxEvent) -> None:
     from jobs.delivery import deliver
 
@@ -50,20 +34,36 @@ def _refresh_cards(event: OutboxEvent) -> None:
     refresh_cards.send(event.id)
 
 
-# The actor that handles each event kind: the chat notification (jobs.delivery), unless listed here.
-HANDLERS: dict[str, Callable[[OutboxEvent], None]] = {
-    "cards.refresh": _refresh_cards,  # edits the messages that show the object; sends none
+def _process_payout(event: OutboxEvent) -> None:
+    from jobs.payouts.actor import process_payout
+
+    process_payout.send(int(event.payload["payout_id"]))
+
+
+def _check_auto_withdraw(event: OutboxEvent) -> None:
+    """Money reached a worker's balance: their standing order may withdraw it now (the clock's
+    sweep catches any this misses). A rejected appeal moved no money."""
+    from jobs.payouts.actor import check_auto_withdraw
+
+    if event.user_id is not None and (event.kind != "appeal.decided" or (event.payload or {}).get("approved")):
+        check_auto_withdraw.send(int(event.user_id))
+
+
+# The one route table: event kind -> the actors that handle it. A kind not listed is a chat
+# notification (jobs.delivery) and nothing else.
+ROUTES: dict[str, tuple[Callable[[OutboxEvent], None], ...]] = {
+    "cards.refresh": (_refresh_cards,),  # edits the messages that show the object; sends none
+    "payout.requested": (_deliver, _process_payout),
+    "assignment.approved": (_deliver, _check_auto_withdraw),
+    "bonus.paid": (_deliver, _check_auto_withdraw),
+    "balance.credited": (_deliver, _check_auto_withdraw),
+    "appeal.decided": (_deliver, _check_auto_withdraw),
 }
+DEFAULT_ROUTE = (_deliver,)
 
 
-def _default_routes() -> None:
-    try:
-        import jobs.payouts.actor  # noqa: F401  (registers the payout actor with the broker)
-    except ModuleNotFoundError as exc:
-        if exc.name != "jobs.payouts.actor":
-            raise
-    else:
-        route("payout.requested", _payout_route)
+def routes_for(kind: str) -> tuple[Callable[[OutboxEvent], None], ...]:
+    return ROUTES.get(kind, DEFAULT_ROUTE)
 
 
 def utcnow() -> datetime:
@@ -73,7 +73,6 @@ def utcnow() -> datetime:
 class Relay:
     def __init__(self, jobs, *, clock: Callable[[], datetime] = utcnow, grace_s: float = ENQUEUE_GRACE_S,
                  requeue_after_s: float = REQUEUE_AFTER_S) -> None:
-        _default_routes()
         self.jobs = jobs
         self.clock = clock
         self.grace_s = grace_s
@@ -99,8 +98,7 @@ class Relay:
         events = list(OutboxEvent.select().where(OutboxEvent.id.in_(ids) & OutboxEvent.done_at.is_null())
                       .order_by(OutboxEvent.id))
         for event in events:
-            HANDLERS.get(event.kind, _deliver)(event)
-            for fn in _routes.get(event.kind, ()):
+            for fn in routes_for(event.kind):
                 fn(event)
         if events:
             OutboxEvent.update(enqueued_at=self.clock()).where(OutboxEvent.id.in_([e.id for e in events])).execute()

@@ -1,41 +1,59 @@
 """One module per feature; each has `register(app)`. Order matters only for text input."""
 from __future__ import annotations
 
-import importlib
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import Application, CallbackQueryHandler, TypeHandler
 
 from bot import input as input_state
-from bot.handlers import start
+from bot.handlers import (
+    admin,
+    alerts,
+    apikey,
+    balance,
+    batch,
+    browse,
+    comeback,
+    myhits,
+    mywork,
+    newhit,
+    privacy,
+    quals,
+    rating,
+    results,
+    review,
+    start,
+    topup,
+    work,
+)
 from bot.runtime import unknown_button
 from bot.views import start as views
 
 log = logging.getLogger(__name__)
 
-# Feature modules, in registration order (a module missing while its feature is built is skipped).
+# Feature modules, in registration order (order matters only for typed input).
 MODULES = [
-    "bot.handlers.comeback",  # group -3: any update from someone who had blocked the bot
-    "bot.handlers.start",
+    comeback,  # group -3: any update from someone who had blocked the bot
+    start,
     # Early: a worker's answers are the most frequent typed input, and each feature's
     # awaiting() filter before them costs a database read per message.
-    "bot.handlers.work",
-    "bot.handlers.browse",
-    "bot.handlers.mywork",
-    "bot.handlers.quals",
-    "bot.handlers.newhit",
-    "bot.handlers.batch",
-    "bot.handlers.review",
-    "bot.handlers.myhits",
-    "bot.handlers.results",
-    "bot.handlers.topup",
-    "bot.handlers.admin",
-    "bot.handlers.balance",
-    "bot.handlers.alerts",
-    "bot.handlers.rating",
-    "bot.handlers.privacy",
-    "bot.handlers.apikey",
+    work,
+    browse,
+    mywork,
+    quals,
+    newhit,
+    batch,
+    review,
+    myhits,
+    results,
+    topup,
+    admin,
+    balance,
+    alerts,
+    rating,
+    privacy,
+    apikey,
 ]
 
 # /command -> description, per language. The bot registers these with setMyCommands; admins
@@ -91,8 +109,8 @@ for _lang, _texts in TRANSLATIONS.items():
 
 def register_all(app: Application) -> None:
     app.add_handler(TypeHandler(Update, input_state.preload), group=-2)
-    for name in MODULES:
-        importlib.import_module(name).register(app)
+    for module in MODULES:
+        module.register(app)
     start.register_fallbacks(app)  # after every feature: messages and commands nobody claimed
     app.add_handler(CallbackQueryHandler(unknown_button))  # last: whatever no feature claimed
 

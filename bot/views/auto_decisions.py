@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bot import callbacks
 from bot.views.common import button, clip, esc, keyboard, money
-from bot.views.notify import BROWSE, Rendered, _p, _title, renders
-from core.models import Assignment, AssignmentStatus as S, OutboxEvent, User, WorkerBlock
+from bot.views.notice_parts import BROWSE, Rendered, _p, _title
+from core.models import Assignment, OutboxEvent, User, WorkerBlock
+from core.models import AssignmentStatus as S
 from core.review.quality import Undone
 
 UNDONE_REJECTION_TOAST = "Undone: the work is approved and paid."
@@ -22,7 +23,6 @@ def _why(p: dict) -> str:
             f"(your rule needs {int(p['min_accuracy'])}% once {int(p['min_gold'])} are answered)")
 
 
-@renders("quality.rejected")
 def _auto_rejected(e: OutboxEvent) -> Rendered:
     p = _p(e)
     assignment_id = int(p["assignment_id"])
@@ -36,7 +36,6 @@ def _auto_rejected(e: OutboxEvent) -> Rendered:
             keyboard([[button("↩️ Undo", callbacks.make("r", "und", assignment_id))]]))
 
 
-@renders("quality.blocked")
 def _auto_blocked(e: OutboxEvent) -> Rendered:
     p = _p(e)
     block_id = int(p["block_id"])
@@ -48,7 +47,6 @@ def _auto_blocked(e: OutboxEvent) -> Rendered:
             keyboard([[button("↩️ Undo", callbacks.make("r", "ubk", block_id))]]))
 
 
-@renders("worker.blocked")
 def _worker_blocked(e: OutboxEvent) -> Rendered:
     p = _p(e)
     appeal = ([button("✉️ Appeal", callbacks.make("q", "apl", int(p["assignment_id"])))]
@@ -60,7 +58,6 @@ def _worker_blocked(e: OutboxEvent) -> Rendered:
             keyboard([appeal, BROWSE]))
 
 
-@renders("worker.unblocked")
 def _worker_unblocked(e: OutboxEvent) -> Rendered:
     return ("✅ A requester undid the automatic block: you can take their HITs again.", keyboard([BROWSE]))
 

@@ -15,9 +15,9 @@ from bot.views import notify
 from bot.views.common import clip, esc, fit
 from bot.views.quals import appeal_card
 from bot.views.review import queue_summary, submission_card
-from core.models import Assignment, AssignmentStatus as S, ChatCard, Hit, OutboxEvent, User
+from core.models import Assignment, ChatCard, Hit, OutboxEvent, User
+from core.models import AssignmentStatus as S
 from core.review.appeals import appeal_context
-from core.cards import KIND
 from core.review.queries import pending_by_hit
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
@@ -104,7 +104,3 @@ def render(card: ChatCard, now: datetime) -> Rendered | None:
     return fn(card, now) if fn is not None else None
 
 
-@notify.renders(KIND)
-def _no_message(event: OutboxEvent) -> notify.Rendered:
-    """cards.refresh edits the cards above (jobs.cards); it sends no message of its own."""
-    return None

@@ -1,14 +1,13 @@
-"""The requester's review digest (core.review.digests), registered with bot.views.notify."""
+"""The requester's review digest (core.review.digests); listed in bot.views.notify's table."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from bot.views.common import duration
-from bot.views.notify import Rendered, renders
+from bot.views.notice_parts import Rendered
 from core.models import OutboxEvent
 
 
-@renders("review.digest")
 def review_digest(event: OutboxEvent) -> Rendered:
     p = event.payload or {}
     pending, hits = int(p["pending"]), int(p["hits"])

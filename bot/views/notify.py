@@ -15,13 +15,24 @@ from peewee import DoesNotExist
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money
+from bot.views import auto_decisions, digest
+from bot.views.common import (
+    button,
+    clip,
+    countdown,
+    duration,
+    esc,
+    fit,
+    keyboard,
+    local_time,
+    money,
+)
+from bot.views.notice_parts import BALANCE, BROWSE, MYWORK, Rendered, _p, _title
 from bot.views.quals import appeal_card
 from bot.views.review import submission_card
 from bot.views.work import auto_approval
 from core.errors import HitbotError
-from core.models import Assignment, Hit, OutboxEvent, Rating, User
-from core.models import Appeal
+from core.models import Appeal, Assignment, OutboxEvent, Rating, User
 from core.review.appeals import appeal_context, open_to_appeal
 
 log = logging.getLogger(__name__)
@@ -32,17 +43,6 @@ class Notice:
     chat_id: int
     text: str  # HTML, under 4096 characters
     reply_markup: InlineKeyboardMarkup | None = None
-
-
-Rendered = tuple[str, InlineKeyboardMarkup | None] | None
-RENDERERS: dict[str, Callable[[OutboxEvent], Rendered]] = {}
-
-
-def renders(kind: str) -> Callable:
-    def add(fn: Callable[[OutboxEvent], Rendered]) -> Callable[[OutboxEvent], Rendered]:
-        RENDERERS[kind] = fn
-        return fn
-    return add
 
 
 def render(event: OutboxEvent) -> Notice | None:
@@ -67,15 +67,6 @@ def render(event: OutboxEvent) -> Notice | None:
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-def _p(event: OutboxEvent) -> dict:
-    return event.payload or {}
-
-
-def _title(hit_id: object) -> str:
-    hit = Hit.get_or_none(Hit.id == hit_id) if hit_id is not None else None
-    return f"“{esc(clip(hit.title, 80))}”" if hit else f"HIT #{hit_id}"
-
 
 def _hit_of(assignment_id: object) -> object:
     a = Assignment.get_or_none(Assignment.id == assignment_id) if assignment_id is not None else None
@@ -131,14 +122,10 @@ def rated_text(stars: int) -> str:
     return f"Thanks! You rated this requester {'★' * stars}{'☆' * (5 - stars)}. It helps other workers choose."
 
 
-BROWSE = [button("🔎 Browse HITs", callbacks.make("m", "browse"))]
-MYWORK = [button("🧰 My work", callbacks.make("m", "mywork"))]
-BALANCE = [button("💰 Balance", callbacks.make("m", "balance"))]
 
 
 # Worker ------------------------------------------------------------------------------------
 
-@renders("submission.confirmed")
 def _submitted(e: OutboxEvent) -> Rendered:
     p = _p(e)
     a = Assignment.get_or_none(Assignment.id == p.get("assignment_id"))
@@ -146,7 +133,6 @@ def _submitted(e: OutboxEvent) -> Rendered:
     return f"📨 Submitted: {_title(p.get('hit_id'))}. The requester will review it.{when}", keyboard([MYWORK])
 
 
-@renders("assignment.approved")
 def _approved(e: OutboxEvent) -> Rendered:
     p = _p(e)
     how = " (approved automatically)" if p.get("auto") else " (the earlier rejection was reversed)" if p.get("reversed") else ""
@@ -160,7 +146,6 @@ def _approved(e: OutboxEvent) -> Rendered:
     return "\n".join(lines), keyboard(rows + [BALANCE])
 
 
-@renders("assignment.rejected")
 def _rejected(e: OutboxEvent) -> Rendered:
     p = _p(e)
     how = " automatically by the requester's quality rule" if p.get("auto") else ""
@@ -190,7 +175,6 @@ def rejection_markup(*, assignment_id: object, now: datetime, can_appeal: bool |
     return keyboard([_rating_row(assignment_id), appeal])
 
 
-@renders("assignment.reminder")
 def _reminder(e: OutboxEvent) -> Rendered:
     p = _p(e)
     user = User.get_or_none(User.id == e.user_id)
@@ -206,21 +190,18 @@ def _reminder(e: OutboxEvent) -> Rendered:
             "someone else.", keyboard([go + MYWORK]))
 
 
-@renders("assignment.expired")
 def _expired(e: OutboxEvent) -> Rendered:
     p = _p(e)
     return (f"⌛ Time ran out on {_title(p.get('hit_id'))}; the assignment was released. No harm done: find "
             "another HIT.", keyboard([BROWSE]))
 
 
-@renders("bonus.paid")
 def _bonus(e: OutboxEvent) -> Rendered:
     p = _p(e)
     return (f"🎁 Bonus <b>+{_amount(p)}</b> for your work on {_title(p.get('hit_id'))}.\n"
             f"From the requester: {_reason(p.get('reason'), 500)}", keyboard([BALANCE]))
 
 
-@renders("balance.credited")
 def _credited(e: OutboxEvent) -> Rendered:
     p = _p(e)
     if p.get("reason") == "top-up":
@@ -228,7 +209,6 @@ def _credited(e: OutboxEvent) -> Rendered:
     return f"💰 <b>+{_amount(p)}</b> added to your balance ({_reason(p.get('reason'), 300)}).", keyboard([BALANCE])
 
 
-@renders("balance.low")
 def _low(e: OutboxEvent) -> Rendered:
     left = _p(e).get("available_cents")
     amount = f": <b>{money(int(left))}</b> left" if isinstance(left, int) else ""
@@ -236,26 +216,22 @@ def _low(e: OutboxEvent) -> Rendered:
             keyboard([BALANCE]))
 
 
-@renders("payout.requested")
 def _payout_requested(e: OutboxEvent) -> Rendered:
     p = _p(e)
     return (f"💸 Payout #{p.get('payout_id')} of {_amount(p)} requested; we'll tell you when it is sent.", None)
 
 
-@renders("payout.paid")
 def _payout_paid(e: OutboxEvent) -> Rendered:
     p = _p(e)
     return f"✅ Payout #{p.get('payout_id')} sent: <b>{_amount(p)}</b> is on its way to you.", keyboard([BALANCE])
 
 
-@renders("payout.failed")
 def _payout_failed(e: OutboxEvent) -> Rendered:
     p = _p(e)
     return (f"⚠️ Payout #{p.get('payout_id')} of {_amount(p)} could not be sent: {_reason(p.get('reason'), 300)}.\n"
             "The money is back in your available balance; try /withdraw again later.", keyboard([BALANCE]))
 
 
-@renders("qualification.granted")
 def _qual_granted(e: OutboxEvent) -> Rendered:
     p = _p(e)
     value = f" (score {esc(p['value'])})" if p.get("value") is not None else ""
@@ -263,13 +239,11 @@ def _qual_granted(e: OutboxEvent) -> Rendered:
             "More HITs may be open to you.", keyboard([BROWSE]))
 
 
-@renders("qualification.revoked")
 def _qual_revoked(e: OutboxEvent) -> Rendered:
     p = _p(e)
     return f"🎓 The qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b> was taken away from you.", None
 
 
-@renders("appeal.decided")
 def _appeal_decided(e: OutboxEvent) -> Rendered:
     p = _p(e)
     title = _title(_hit_of(p.get("assignment_id")))
@@ -281,7 +255,6 @@ def _appeal_decided(e: OutboxEvent) -> Rendered:
 MISSED_ROOM = 3300  # characters of missed notices one summary carries (Telegram's limit is 4096)
 
 
-@renders("notices.missed")
 def _missed(e: OutboxEvent) -> Rendered:
     """What a user missed while they had blocked the bot, told once they are back: each notice as
     it reads now, oldest first, in one message."""
@@ -306,7 +279,6 @@ def _missed(e: OutboxEvent) -> Rendered:
     return text, keyboard([MYWORK + BALANCE])
 
 
-@renders("alert.hit")
 def _alert(e: OutboxEvent) -> Rendered:
     p = _p(e)
     hit_id = int(p.get("hit_id") or 0)
@@ -326,7 +298,6 @@ def alert_buttons(hit_id: int, alert_id: object = None) -> list:
 
 # Requester ---------------------------------------------------------------------------------
 
-@renders("submission.received")
 def _received(e: OutboxEvent) -> Rendered:
     requester = User.get_or_none(User.id == e.user_id)
     if requester is not None and (requester.prefs or {}).get("review_mode") == "digest":
@@ -337,21 +308,18 @@ def _received(e: OutboxEvent) -> Rendered:
     return text, markup
 
 
-@renders("appeal.received")
 def _appeal_received(e: OutboxEvent) -> Rendered:
     row, assignment, hit, worker = appeal_context(requester_id=e.user_id, appeal_id=int(_p(e)["appeal_id"]))
     text, markup = appeal_card(row, hit.title, worker.display_name, assignment.feedback)
     return "✉️ A worker appealed your rejection.\n" + text, markup
 
 
-@renders("hit.completed")
 def _completed(e: OutboxEvent) -> Rendered:
     hit_id = _p(e).get("hit_id")
     return (f"🏁 All assignments of {_title(hit_id)} are done and approved.",
             keyboard([[button("📥 Download results", callbacks.make("r", "res", int(hit_id)))]]) if hit_id else None)
 
 
-@renders("hit.expired")
 def _hit_expired(e: OutboxEvent) -> Rendered:
     p = _p(e)
     how = "was ended early" if p.get("early") else "expired"
@@ -360,12 +328,44 @@ def _hit_expired(e: OutboxEvent) -> Rendered:
     return f"⌛ {_title(p.get('hit_id'))} {how}{back}.", None
 
 
-@renders("hits.published")
 def _published(e: OutboxEvent) -> Rendered:
     # Addressed to nobody: the requester saw "Published" in the chat that did it (/newhit,
     # /batch, also for background batches), and workers hear through their alerts (alert.hit).
     return None
 
 
-# Features whose notices live in their own view modules register them here (after `renders`).
-from bot.views import auto_decisions, digest  # noqa: E402,F401
+def _no_message(event: OutboxEvent) -> Rendered:
+    """cards.refresh edits the cards that show an object (jobs.cards); it sends no message."""
+    return None
+
+
+# The one table: event kind -> the renderer of its notification.
+RENDERERS: dict[str, Callable[[OutboxEvent], Rendered]] = {
+    "submission.confirmed": _submitted,
+    "assignment.approved": _approved,
+    "assignment.rejected": _rejected,
+    "assignment.reminder": _reminder,
+    "assignment.expired": _expired,
+    "bonus.paid": _bonus,
+    "balance.credited": _credited,
+    "balance.low": _low,
+    "payout.requested": _payout_requested,
+    "payout.paid": _payout_paid,
+    "payout.failed": _payout_failed,
+    "qualification.granted": _qual_granted,
+    "qualification.revoked": _qual_revoked,
+    "appeal.decided": _appeal_decided,
+    "notices.missed": _missed,
+    "alert.hit": _alert,
+    "submission.received": _received,
+    "appeal.received": _appeal_received,
+    "hit.completed": _completed,
+    "hit.expired": _hit_expired,
+    "hits.published": _published,
+    "quality.rejected": auto_decisions._auto_rejected,
+    "quality.blocked": auto_decisions._auto_blocked,
+    "worker.blocked": auto_decisions._worker_blocked,
+    "worker.unblocked": auto_decisions._worker_unblocked,
+    "review.digest": digest.review_digest,
+    "cards.refresh": _no_message,
+}

@@ -12,7 +12,6 @@ from functools import lru_cache
 
 from core.config import get_settings
 from core.payments.accounts import fail_payout, settle_payout, start_payout
-from core.models import OutboxEvent
 from core.payments.payouts import maybe_auto_withdraw, stuck_payouts
 from jobs.actors import actor
 from jobs.payouts.providers import (
@@ -92,24 +91,5 @@ def check_auto_withdraw(user_id: int) -> None:
     """After money reached a worker's balance: withdraw it if their threshold is passed."""
     maybe_auto_withdraw(user_id=user_id, now=utcnow())
 
-
-# Events that put money on a worker's available balance; the relay sends each to
-# check_auto_withdraw right after its commit (the clock's sweep catches any it misses).
-CREDIT_EVENTS = ("assignment.approved", "bonus.paid", "balance.credited", "appeal.decided")
-
-
-def _after_credit(event: OutboxEvent) -> None:
-    if event.user_id is not None and (event.kind != "appeal.decided" or (event.payload or {}).get("approved")):
-        check_auto_withdraw.send(int(event.user_id))
-
-
-def _install_routes() -> None:
-    from jobs import relay
-
-    for kind in CREDIT_EVENTS:
-        relay.route(kind, _after_credit)
-
-
-_install_routes()
 
 ACTORS = [process_payout, check_auto_withdraw]
