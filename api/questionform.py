@@ -11,11 +11,10 @@ import html
 import re
 from dataclasses import dataclass, field
 from io import BytesIO
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
-from xml.etree.ElementTree import ParseError
 
 from api.errors import request_error
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 from api import ids
 from api.answers import question_form_answers
 from core.config import get_settings
+from core.hits.queries import Progress
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit
 from core.money import parse_amount
 from core.mturk.commands import worker_ref
-from core.hits.queries import Progress
 
 ASSIGNMENT_STATUS = {S.SUBMITTED: "Submitted", S.APPROVED: "Approved", S.REJECTED: "Rejected"}
 STATUS_OF_NAME = {name: status for status, name in ASSIGNMENT_STATUS.items()}

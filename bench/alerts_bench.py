@@ -78,8 +78,8 @@ def _publish(n: int, at: datetime) -> None:
 
 
 def bench_sweep(workers: int, hits: int) -> dict:
-    from core.models import AlertCursor, Hit
     from core.alerts.commands import match_new_hits
+    from core.models import AlertCursor, Hit
 
     _wipe()
     _workers(workers)

@@ -36,8 +36,8 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def seed(sessions: int, hits: int) -> list[int]:
-    from core.payments import accounts
     from core.hits import publishing
+    from core.payments import accounts
     from core.users import commands as users
 
     users.register(user_id=REQUESTER_ID, first_name="Bench requester", now=NOW)

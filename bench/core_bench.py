@@ -59,8 +59,8 @@ def bench_accept(threads: int, slots: int) -> dict:
     """`slots` + 20% workers race for one HIT with `slots` slots, spread over `threads` threads."""
     from core.db import db
     from core.errors import HitUnavailable
-    from core.payments import accounts
     from core.hits import publishing
+    from core.payments import accounts
     from core.users import commands as users
     from core.work import commands as work
 

@@ -26,8 +26,8 @@ def bomb(levels: int) -> bytes:
 
 
 def cases() -> list[tuple[str, Callable[[], object]]]:
-    from core.money import parse_amount
     from core.hits.spec_files import load_spec_document
+    from core.money import parse_amount
 
     deep_yaml = b"title: " + b"[" * 5000 + b"]" * 5000 + b"\n"
     deep_json = b'{"title": ' + b"[" * 20000 + b"]" * 20000 + b"}"

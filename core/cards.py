@@ -12,6 +12,7 @@ from peewee import BigIntegerField, CharField, IntegrityError
 from core.db import BaseModel, UTCDateTimeField, db, tx
 from core.outbox import emit
 
+
 class ChatCard(BaseModel):
     """A chat message that shows an object's state (a submission card, the /review summary,
     a question, an appeal, a decision notice). When the object changes, core emits

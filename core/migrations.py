@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from peewee import DatabaseError, IntegerField
 from playhouse.migrate import SchemaMigrator
 
-from core.db import db, is_sqlite, tx
 from core import models as m
+from core.db import db, is_sqlite, tx
 from core.models import BaseModel, QualificationType, SystemQual, UTCDateTimeField
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from peewee import BigIntegerField, CharField, IntegerField
 from core import db
 from core.db import BaseModel, JSONField, UTCDateTimeField
 
+
 class OutboxEvent(BaseModel):
     """Something someone should hear about, written in the transaction that caused it.
     The jobs relay delivers it; core never sends anything itself."""

@@ -7,9 +7,9 @@ from datetime import datetime
 from core.config import get_settings
 from core.db import tx
 from core.errors import HitbotError
+from core.hits.manage import close_hit
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus
 from core.outbox import emit
-from core.hits.manage import close_hit
 from core.review.commands import approve
 from core.work.commands import expire_assignment
 

@@ -13,9 +13,9 @@ from core.errors import ConfigError
 from hitbot import startup
 from hitbot.logs import JsonFormatter  # noqa: F401  (re-exported: where tests and tools look for it)
 
+
 def _setup(*, database: bool = True):
     from core.db import init_db
-
     from hitbot import logs
 
     settings = get_settings()

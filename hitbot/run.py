@@ -85,7 +85,6 @@ async def serve_bot(settings: Settings, stop_event: threading.Event, *, webhook_
                     ready: threading.Event | None = None, application=None) -> None:
     """Run the Telegram bot until stop_event is set: long polling, or PTB's webhook server."""
     from bot.app import build_application
-
     from jobs import batches, exports
 
     app = application or build_application(settings)

@@ -89,9 +89,9 @@ def seed_demo(base_url: str, now: datetime | None = None) -> list[int]:
     """A requester with funds, an admin, two workers (in hitbot and in the emulator) and a few
     HITs of different kinds. Safe to run again: nothing is paid or published twice."""
     from core.errors import HitbotError, StaleAction
+    from core.hits.publishing import publish_hit
     from core.payments import accounts
     from core.users import commands as users
-    from core.hits.publishing import publish_hit
 
     now = now or datetime.now(timezone.utc)
     for person in (ADMIN, REQUESTER, *WORKERS):

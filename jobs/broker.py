@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 import dramatiq
 import redis
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import (AgeLimit, Callbacks, Middleware, Pipelines, Retries, ShutdownNotifications,
-                                 TimeLimit)
+from dramatiq.middleware import AgeLimit, Callbacks, Middleware, Pipelines, Retries, ShutdownNotifications, TimeLimit
 from dramatiq.rate_limits.backends import RedisBackend, StubBackend
 from redis.backoff import NoBackoff
 from redis.retry import Retry

@@ -18,12 +18,11 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.views import cards as views
+from core import cards
 from core.config import Settings, get_settings
 from core.errors import HitbotError
 from core.models import ChatCard, OutboxEvent
-from core import cards
-from jobs import broker as jobs_broker
-from jobs import delivery
+from jobs import broker as jobs_broker, delivery
 from jobs.actors import actor
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ import itertools
 from datetime import datetime, timedelta
 
 from core import ledger
+from core.hits import publishing
 from core.models import Question
 from core.payments import accounts
-from core.hits import publishing
 from core.users import commands as users
 from core.work import commands as work
 from tests.conftest import ADMIN_ID, NOW

@@ -7,9 +7,9 @@ from api.ops import Ctx
 from api.params import Params
 from api.shapes import hit_shape
 from core.errors import DuplicateRequest, NotAllowed, SpecInvalid
+from core.hits.queries import progress
 from core.models import Hit
 from core.mturk import commands as mturk
-from core.hits.queries import progress
 
 DEFAULT_PAGE = 10
 # hitbot's spec keys -> the CreateHIT parameters they came from (for errors)

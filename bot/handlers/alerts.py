@@ -12,8 +12,8 @@ from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import alerts as views
 from bot.views.common import keyboard
 from bot.views.notify import alert_buttons
-from core.config import get_settings
 from core.alerts import commands as alerts
+from core.config import get_settings
 
 
 async def _render(user_id: int) -> tuple[str, object]:

@@ -20,10 +20,10 @@ from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import newhit as views
 from core.config import get_settings
 from core.errors import BatchInvalid, InsufficientFunds, StaleAction, ValidationFailed
-from core.models import Batch
-from core.payments import accounts
 from core.hits import publishing
 from core.hits.spec_files import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document, plan_batch
+from core.models import Batch
+from core.payments import accounts
 
 log = logging.getLogger(__name__)
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")

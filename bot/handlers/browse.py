@@ -10,11 +10,10 @@ from bot import callbacks, input as waiting, materials
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import browse as views
 from core.errors import StaleAction
-from core.work import browse
-from core.work import queries as work_queries
 from core.review import reputation
-from core.work.browse import Filters
 from core.users.commands import get_user
+from core.work import browse, queries as work_queries
+from core.work.browse import Filters
 
 
 async def _render_list(message: Message, context: Context, me: int, number: int, *, edit: bool) -> None:

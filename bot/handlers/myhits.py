@@ -7,15 +7,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
-from bot.views import myhits as views
-from bot.views import results as results_views
+from bot.views import myhits as views, results as results_views
 from bot.views.common import money
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
+from core.hits import export, manage, queries as hit_queries
 from core.payments import accounts
-from core.hits import export
-from core.hits import manage
-from core.hits import queries as hit_queries
 
 DAY_S = 86_400
 

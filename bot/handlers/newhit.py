@@ -10,13 +10,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import newhit as views
-from core.errors import InsufficientFunds, StaleAction, ValidationFailed
-from core.models import HitDraft
 from core.config import get_settings
-from core.payments import accounts
-from core.hits import drafts
-from core.hits import publishing
+from core.errors import InsufficientFunds, StaleAction, ValidationFailed
+from core.hits import drafts, publishing
 from core.hits.spec_files import MAX_SPEC_BYTES, parse_spec_file
+from core.models import HitDraft
+from core.payments import accounts
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 

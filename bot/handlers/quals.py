@@ -13,20 +13,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot import input as waiting
+from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import notify
-from bot.views import quals as views
+from bot.views import notify, quals as views
 from bot.views.start import cancel_markup
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
-from core.review import appeals
-from core.quals import commands as quals
-from core.review import quality
-from core.users import commands as users
-from core.hits.spec_files import load_spec_document
 from core.hits.spec import parse_duration
+from core.hits.spec_files import load_spec_document
+from core.quals import commands as quals
+from core.review import appeals, quality
+from core.users import commands as users
 
 log = logging.getLogger(__name__)
 MAX_TEST_FILE = 64 * 1024

@@ -13,16 +13,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import auto_decisions as auto_views, review as views
+from core import cards
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
+from core.hits.manage import owned_hit
 from core.models import AssignmentStatus as S
 from core.money import fee_for, parse_amount
-from core import cards
-from core.review import quality
-from core.review import commands as review
-from core.review import queries as review_queries
+from core.review import commands as review, quality, queries as review_queries
 from core.users import commands as users
-from core.hits.manage import owned_hit
 
 
 async def send_card(bot: Bot, chat_id: int, assignment_id: int, context: Context, *, queue: bool = False) -> Message:

@@ -14,8 +14,8 @@ from bot.views import start as views
 from core.config import get_settings
 from core.errors import HitbotError
 from core.hits import drafts
-from core.work import queries as work_queries
 from core.users import commands as users
+from core.work import queries as work_queries
 
 
 async def ensure_registered(update: Update, context: Context) -> None:

@@ -6,7 +6,14 @@ import logging
 import re
 
 from telegram import LabeledPrice, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, PreCheckoutQueryHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    filters,
+)
 
 from bot import callbacks
 from bot.runtime import Context, call, now, on_button, on_message

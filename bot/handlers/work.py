@@ -14,12 +14,11 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import callbacks, input as waiting, materials
 from bot.runtime import Context, call, now, on_button, on_message, utcnow
 from bot.views import materials as material_views, work as views
-from core.errors import DeadlinePassed, NotAllowed, StaleAction, ValidationFailed
 from core import cards
-from core.work import queries as work_queries
-from core.work import commands as work
-from core.work.queries import WorkState
+from core.errors import DeadlinePassed, NotAllowed, StaleAction, ValidationFailed
 from core.users.commands import get_user
+from core.work import commands as work, queries as work_queries
+from core.work.queries import WorkState
 
 KIND = "answer"
 # Which kinds of message can answer which kinds of question. An image sent as a file is a

@@ -5,10 +5,10 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, esc, fit, keyboard, money
-from core.models import AlertSub
 from core.alerts.commands import FILTER_HELP, MAX_ALERTS
-from core.work.browse import Filters
 from core.hits.spec import format_duration
+from core.models import AlertSub
+from core.work.browse import Filters
 
 
 def describe(filters: Filters) -> str:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from bot import callbacks
 from bot.views.common import button, clip, esc, keyboard, money
 from bot.views.notice_parts import BROWSE, Rendered, _p, _title
-from core.models import Assignment, OutboxEvent, User, WorkerBlock
-from core.models import AssignmentStatus as S
+from core.models import Assignment, AssignmentStatus as S, OutboxEvent, User, WorkerBlock
 from core.review.quality import Undone
 
 UNDONE_REJECTION_TOAST = "Undone: the work is approved and paid."

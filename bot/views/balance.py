@@ -9,8 +9,8 @@ from bot import callbacks
 from bot.views.common import button, duration, esc, fit, keyboard, local_time, money
 from core.models import Payout, PayoutStatus as P
 from core.payments import accounts
-from core.review import reputation
 from core.payments.accounts import Balances
+from core.review import reputation
 from core.review.reputation import WorkerStats
 
 _PAYOUT_STATE = {

@@ -8,10 +8,20 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views import materials
-from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, local_time, money, stars
-from core.work.browse import MAX_KEYWORD, SORTS, Filters, Preview
-from core.work.browse import BrowsePage
+from bot.views.common import (
+    button,
+    clip,
+    countdown,
+    duration,
+    esc,
+    fit,
+    keyboard,
+    local_time,
+    money,
+    stars,
+)
 from core.review.reputation import RequesterStats
+from core.work.browse import MAX_KEYWORD, SORTS, BrowsePage, Filters, Preview
 
 SORT_LABELS = {"newest": "newest", "reward": "reward", "hourly": "hourly rate", "available": "most available",
                "rating": "requester rating"}

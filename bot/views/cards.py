@@ -15,8 +15,7 @@ from bot.views import notify
 from bot.views.common import clip, esc, fit
 from bot.views.quals import appeal_card
 from bot.views.review import queue_summary, submission_card
-from core.models import Assignment, ChatCard, Hit, OutboxEvent, User
-from core.models import AssignmentStatus as S
+from core.models import Assignment, AssignmentStatus as S, ChatCard, Hit, OutboxEvent, User
 from core.review.appeals import appeal_context
 from core.review.queries import pending_by_hit
 

@@ -6,10 +6,19 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views.common import button, clip, countdown, esc, fit, keyboard, money, progress_bar
+from bot.views.common import (
+    button,
+    clip,
+    countdown,
+    esc,
+    fit,
+    keyboard,
+    money,
+    progress_bar,
+)
+from core.hits.queries import Item, Progress
 from core.models import Hit, HitStatus
 from core.payments.accounts import Balances
-from core.hits.queries import Item, Progress
 
 
 def _state(item: Item, now: datetime) -> str:

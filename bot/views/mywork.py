@@ -6,7 +6,16 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views.common import button, clip, countdown, duration, esc, fit, keyboard, money
+from bot.views.common import (
+    button,
+    clip,
+    countdown,
+    duration,
+    esc,
+    fit,
+    keyboard,
+    money,
+)
 from core.models import Assignment, AssignmentStatus as S
 from core.work.queries import MyWork
 

@@ -6,11 +6,11 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.views.common import button, duration, esc, fit, keyboard, money, progress_bar
 from core.config import get_settings
-from core.models import HitDraft
-from core.money import parse_amount
 from core.hits.drafts import EDITABLE, PRESETS, STEPS, requirement_tag, step_code
 from core.hits.publishing import Cost
 from core.hits.spec import MAX_QUESTIONS, HitSpec, format_duration, parse_duration
+from core.models import HitDraft
+from core.money import parse_amount
 
 KIND_LABELS = {
     "choice": "Choice (pick one)", "multi": "Multiple choice", "text": "Text", "number": "Number",

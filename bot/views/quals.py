@@ -5,8 +5,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, esc, keyboard
-from core.models import QualificationType
-from core.models import Appeal, QualTest, QualTestAttempt
+from core.models import Appeal, QualificationType, QualTest, QualTestAttempt
 from core.review.quality import Policy
 
 QUAL_HELP = (

@@ -7,10 +7,21 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views import materials
-from bot.views.common import button, clip, countdown, duration, esc, esc_clip, fit, keyboard, local_time, money
+from bot.views.common import (
+    button,
+    clip,
+    countdown,
+    duration,
+    esc,
+    esc_clip,
+    fit,
+    keyboard,
+    local_time,
+    money,
+)
+from core.hits.spec import MAX_TEXT_ANSWER
 from core.models import Assignment, Hit, Question
 from core.work.queries import WorkState
-from core.hits.spec import MAX_TEXT_ANSWER
 
 MAX_ANSWER_SHOWN = 300
 

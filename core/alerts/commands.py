@@ -12,13 +12,13 @@ from peewee import IntegrityError, fn
 from core.config import get_settings
 from core.db import db, tx
 from core.errors import NotAllowed, ValidationFailed
+from core.hits.spec import parse_duration
 from core.models import AlertCursor, AlertSent, AlertSub, Assignment, Hit, HitStatus, User, WorkerBlock
 from core.money import parse_amount
 from core.outbox import emit_many
-from core.work.browse import Filters
 from core.quals.rules import evaluate, requirements_for, worker_values
 from core.users.commands import get_user
-from core.hits.spec import parse_duration
+from core.work.browse import Filters
 
 MAX_ALERTS = 5  # saved filters per worker
 MAX_FILTER_TEXT = 200

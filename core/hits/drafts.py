@@ -18,10 +18,7 @@ from pydantic import ValidationError
 from core.config import get_settings
 from core.db import for_update, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
-from core.models import COMPARATORS, QUESTION_KINDS, DraftStatus, Hit, HitDraft
-from core.money import format_money, parse_amount
 from core.hits import publishing
-from core.users.commands import get_user
 from core.hits.spec import (
     MAX_AUTO_APPROVE_S,
     MAX_DESCRIPTION,
@@ -42,6 +39,9 @@ from core.hits.spec import (
     parse_spec,
 )
 from core.hits.spec_rules import check_text, first_problem
+from core.models import COMPARATORS, QUESTION_KINDS, DraftStatus, Hit, HitDraft
+from core.money import format_money, parse_amount
+from core.users.commands import get_user
 
 # The order the questions are asked in; a step's index is its code in button data.
 STEPS = ("title", "description", "reward", "assignments", "duration", "lifetime", "auto_approve",

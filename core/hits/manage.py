@@ -7,10 +7,10 @@ from core import ledger
 from core.config import get_settings
 from core.db import for_update, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
+from core.hits.spec import MAX_LIFETIME_S, format_duration
 from core.models import Hit, HitStatus
 from core.outbox import emit
 from core.payments.accounts import warn_if_low
-from core.hits.spec import MAX_LIFETIME_S, format_duration
 
 
 def owned_hit(requester_id: int, hit_id: int) -> Hit:

@@ -9,13 +9,13 @@ from core import ledger
 from core.config import get_settings
 from core.db import tx
 from core.errors import BatchInvalid, HitbotError, InsufficientFunds, StaleAction, ValidationFailed
+from core.hits.spec import HitSpec, RequirementSpec, check_assignments, parse_spec, reward_cents
+from core.hits.spec_rules import gold_value
 from core.models import Account, Batch, Entry, Hit, HitRequirement, LedgerTxn, QualificationType, Question, User
 from core.money import fee_for, format_money
 from core.outbox import emit
 from core.payments.accounts import warn_if_low
 from core.users.commands import get_user
-from core.hits.spec_rules import gold_value
-from core.hits.spec import HitSpec, RequirementSpec, check_assignments, parse_spec, reward_cents
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]{1,64})\}")
 GOLD_PREFIX = "_gold_"

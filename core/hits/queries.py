@@ -8,8 +8,8 @@ from datetime import datetime
 from peewee import fn
 
 from core.errors import NotAllowed
-from core.models import Account, AccountKind, Assignment, AssignmentStatus as S, Batch, Bonus, Hit, HitStatus
 from core.hits.manage import close_hit
+from core.models import Account, AccountKind, Assignment, AssignmentStatus as S, Batch, Bonus, Hit, HitStatus
 
 MAX_PAGE = 10
 

@@ -10,10 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from core.config import get_settings
-from core.quals.countries import is_country
 from core.errors import SpecInvalid, ValidationFailed
-from core.models import COMPARATORS, GUARDS, QUESTION_KINDS, SystemQual
-from core.money import format_money, parse_amount
 from core.hits.spec_rules import (
     MAX_TEXT_ANSWER,
     WHOLE_NUMBER,
@@ -25,6 +22,9 @@ from core.hits.spec_rules import (
     pydantic_problems,
     whole_number,
 )
+from core.models import COMPARATORS, GUARDS, QUESTION_KINDS, SystemQual
+from core.money import format_money, parse_amount
+from core.quals.countries import is_country
 
 _DURATION = re.compile(r"^\s*([0-9]{1,7})\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}

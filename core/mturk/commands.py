@@ -14,12 +14,12 @@ from peewee import IntegrityError
 
 from core.db import db, for_update, tx
 from core.errors import DuplicateRequest, NotAllowed, StaleAction, ValidationFailed
-from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, MturkHit, Question
-from core.secretkey import derive
-from core.review import commands as review
 from core.hits.manage import owned_hit
 from core.hits.publishing import publish_hit
 from core.hits.spec import HitSpec, parse_spec
+from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, MturkHit, Question
+from core.review import commands as review
+from core.secretkey import derive
 
 MAX_TOKEN = 64
 MAX_ANNOTATION = 255

@@ -12,8 +12,7 @@ from core import ledger
 from core.config import get_settings
 from core.db import tx
 from core.errors import PayoutTooSmall, StaleAction, ValidationFailed
-from core.models import Account, AccountKind, Entry, Payout, PayoutStatus as P
-from core.models import AutoWithdraw
+from core.models import Account, AccountKind, AutoWithdraw, Entry, Payout, PayoutStatus as P
 from core.money import format_money
 from core.payments.accounts import withdraw
 from core.users.commands import get_user

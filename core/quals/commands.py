@@ -7,8 +7,7 @@ from peewee import JOIN, IntegrityError, fn
 
 from core.db import db, for_update, tx
 from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
-from core.models import QualificationGrant, QualificationType, SystemQual
-from core.models import QualTest, QualTestAttempt
+from core.models import QualificationGrant, QualificationType, QualTest, QualTestAttempt, SystemQual
 from core.numbers import percent
 from core.outbox import emit
 from core.users.commands import get_user
@@ -58,7 +57,7 @@ def type_by_name(*, owner_id: int, name: str) -> QualificationType:
     return qtype
 
 
-def _upsert_grant(qtype_id: int, worker_id: int, value: int, now: datetime) -> QualificationGrant:
+def upsert_grant(qtype_id: int, worker_id: int, value: int, now: datetime) -> QualificationGrant:
     (QualificationGrant.insert(qtype=qtype_id, worker=worker_id, value=value, granted_at=now)
      .on_conflict(conflict_target=[QualificationGrant.qtype, QualificationGrant.worker],
                   update={QualificationGrant.value: value, QualificationGrant.granted_at: now}).execute())
@@ -72,7 +71,7 @@ def grant(*, owner_id: int, qtype_id: int, worker_id: int, value: int, now: date
     with tx():
         qtype = owned_type(owner_id, qtype_id)
         get_user(worker_id)
-        row = _upsert_grant(qtype.id, worker_id, value, now)
+        row = upsert_grant(qtype.id, worker_id, value, now)
         emit("qualification.granted", user_id=worker_id, now=now, name=qtype.name, value=value)
         return row
 
@@ -158,7 +157,7 @@ def answer_test(*, worker_id: int, attempt_id: int, position: int, option: int, 
         attempt = QualTestAttempt.get_by_id(attempt.id)
         if attempt.score is not None:
             qtype = QualificationType.get_by_id(test.qtype_id)
-            _upsert_grant(qtype.id, worker_id, attempt.score, now)
+            upsert_grant(qtype.id, worker_id, attempt.score, now)
         return attempt
 
 

@@ -5,12 +5,11 @@ from datetime import datetime
 
 from peewee import IntegrityError, fn
 
+from core import cards
 from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
-from core.models import Assignment, AssignmentStatus as S, Hit, User, WorkerBlock
-from core.models import Appeal
+from core.models import Appeal, Assignment, AssignmentStatus as S, Hit, User, WorkerBlock
 from core.outbox import emit
-from core import cards
 from core.review import commands as review
 
 MAX_MESSAGE = 1000

@@ -5,15 +5,13 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
-from core import ledger
+from core import cards, ledger
 from core.config import get_settings
 from core.db import db, for_update, is_sqlite, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
-from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
-from core.models import Appeal
+from core.models import Appeal, Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
 from core.money import fee_for, format_money
 from core.outbox import emit
-from core import cards
 from core.payments.accounts import warn_if_low
 from core.users.commands import get_user
 

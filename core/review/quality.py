@@ -8,13 +8,23 @@ from datetime import datetime
 
 from peewee import fn
 
-from core.review import aggregation
 from core.db import tx
 from core.errors import StaleAction, ValidationFailed
-from core.models import Answer, Assignment, AssignmentStatus as S, Hit, QualificationType, Question, User, WorkerBlock
-from core.models import Appeal, GoldStat
+from core.models import (
+    Answer,
+    Appeal,
+    Assignment,
+    AssignmentStatus as S,
+    GoldStat,
+    Hit,
+    QualificationType,
+    Question,
+    User,
+    WorkerBlock,
+)
 from core.outbox import emit
-from core.quals.commands import _upsert_grant
+from core.quals.commands import upsert_grant
+from core.review import aggregation, commands as review
 from core.users.commands import get_user, set_pref
 
 SKILL_QUAL = "gold accuracy"
@@ -86,7 +96,7 @@ def score_gold(assignment: Assignment, now: datetime) -> tuple[int, int] | None:
     stat = GoldStat.get((GoldStat.requester == hit.requester_id) & (GoldStat.worker == assignment.worker_id))
     qtype, _ = QualificationType.get_or_create(owner=hit.requester_id, name=SKILL_QUAL, defaults={
         "description": "Accuracy on control questions (%)", "created_at": now})
-    _upsert_grant(qtype.id, assignment.worker_id, stat.skill, now)
+    upsert_grant(qtype.id, assignment.worker_id, stat.skill, now)
     return seen, correct
 
 
@@ -113,8 +123,6 @@ def apply_policy(assignment: Assignment, now: datetime) -> bool:
     it rejects the pending submissions whose control answers were wrong (never a right one),
     and with the 'block' action blocks the worker. Each decision is told to the requester
     (with Undo) and to the worker (with Appeal). True when this very submission was rejected."""
-    from core.review import commands as review  # review imports nothing from here; keep the cycle one-way at import
-
     hit = Hit.get_by_id(assignment.hit_id)
     requester = User.get_by_id(hit.requester_id)
     policy = Policy.of(requester)
@@ -163,8 +171,6 @@ def undo_rejection(*, requester_id: int, assignment_id: int, now: datetime) -> U
     """↩️ Undo on the notice of an automatic rejection: the work is approved and paid, as
     'Approve instead' does, within the reversal window. A forged, repeated or late press is
     StaleAction and changes nothing."""
-    from core.review import commands as review
-
     with tx():
         a = Assignment.get_or_none(Assignment.id == assignment_id)
         hit = Hit.get_or_none(Hit.id == a.hit_id) if a is not None else None
@@ -185,8 +191,6 @@ def undo_rejection(*, requester_id: int, assignment_id: int, now: datetime) -> U
 def undo_block(*, requester_id: int, block_id: int, now: datetime) -> Undone:
     """↩️ Undo on the notice of an automatic block: the worker is unblocked (and told), within the
     reversal window. Only the rule's own block; a forged, repeated or late press is StaleAction."""
-    from core.review import commands as review
-
     with tx():
         block = WorkerBlock.get_or_none(WorkerBlock.id == block_id)
         if (block is None or block.requester_id != requester_id or block.reason != AUTO_BLOCK_REASON

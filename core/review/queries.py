@@ -11,10 +11,9 @@ from datetime import datetime
 from peewee import fn
 
 from core.errors import NotAllowed, StaleAction
-from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, Question, User, WorkerBlock
-from core.review import quality
-from core.review import commands as review
 from core.hits.manage import owned_hit
+from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, Question, User, WorkerBlock
+from core.review import commands as review, quality
 
 MAX_PAGE = 20
 

@@ -17,9 +17,25 @@ from peewee import fn
 from core.config import get_settings
 from core.db import tx
 from core.errors import NotAllowed
-from core.models import (AlertSub, ApiKey, Appeal, Answer, Assignment, AutoWithdraw, ChatCard, Hit, HitDraft,
-                         Payout, QualificationGrant, QualificationType, Question, Rating, User)
-from core.models import Account, AccountKind
+from core.models import (
+    Account,
+    AccountKind,
+    AlertSub,
+    Answer,
+    ApiKey,
+    Appeal,
+    Assignment,
+    AutoWithdraw,
+    ChatCard,
+    Hit,
+    HitDraft,
+    Payout,
+    QualificationGrant,
+    QualificationType,
+    Question,
+    Rating,
+    User,
+)
 from core.payments import accounts
 from core.users.commands import get_user
 

@@ -20,8 +20,7 @@ from core.errors import (
     WorkerBlocked,
 )
 from core.hits.spec import MAX_TEXT_ANSWER
-from core.models import Answer, Assignment, Hit, HitStatus, Question, User, WorkerBlock
-from core.models import AssignmentStatus as S
+from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, User, WorkerBlock
 from core.outbox import emit
 from core.quals.rules import evaluate, requirements_for
 from core.review import quality

@@ -9,8 +9,7 @@ from datetime import datetime
 from peewee import Case, fn
 
 from core.errors import DeadlinePassed, NotAllowed, StaleAction
-from core.models import Answer, Assignment, Hit, Question
-from core.models import AssignmentStatus as S
+from core.models import Answer, Assignment, AssignmentStatus as S, Hit, Question
 
 MAX_PAGE = 8
 

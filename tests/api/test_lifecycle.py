@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from core.models import Question
 from core.hits import queries as hit_queries
+from core.models import Question
 from core.work import commands as work
 from tests import factories as f
 from tests.api.conftest import create_args, mturk, utcnow

@@ -1,9 +1,9 @@
 """Issue 4: /alerts in chat: subscribe with a typed filter, list, mute, unmute, delete."""
 from __future__ import annotations
 
-from core.models import AlertSub, OutboxEvent, User
-from core.alerts.commands import match_new_hits
 from bot.views.notify import render
+from core.alerts.commands import match_new_hits
+from core.models import AlertSub, OutboxEvent, User
 from tests import factories as f
 from tests.conftest import NOW
 from tests.fakes.telegram import TgUser, answers

@@ -7,16 +7,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.views.notify import render
-from core import ledger
+from core import ledger, sweeps
 from core.models import Answer, Assignment, ChatCard, OutboxEvent, Question, User
-from core.review import appeals
-from core.review import commands as review
-from core import sweeps
+from core.review import appeals, commands as review
 from core.work import commands as work
 from jobs import cards as card_jobs
 from tests import factories as f
-from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.bot.worker_fixtures import alert, person
+from tests.bot.worker_fixtures import (
+    alert,
+    every_html_message_parses,  # noqa: F401  (autouse)
+    person,
+)
 from tests.conftest import NOW
 
 

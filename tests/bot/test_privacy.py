@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from core.models import User
 from core.hits import manage
+from core.models import User
 from tests import factories as f
 from tests.bot.test_worker_balance import capture_uploads, do_work
 from tests.conftest import ADMIN_ID, NOW

@@ -15,8 +15,10 @@ from core.models import Assignment, AssignmentStatus, Hit, HitDraft, User
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f
-from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.bot.worker_fixtures import person
+from tests.bot.worker_fixtures import (
+    every_html_message_parses,  # noqa: F401  (autouse)
+    person,
+)
 from tests.conftest import ADMIN_ID, NOW
 from tests.fakes.telegram import TgUser
 

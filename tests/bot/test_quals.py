@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import json
 
-from core.models import Assignment, QualificationGrant
-from core.models import Appeal
+from core.models import Appeal, Assignment, QualificationGrant
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f

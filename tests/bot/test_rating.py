@@ -8,8 +8,8 @@ from core.models import OutboxEvent, Question, Rating, User
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f
-from tests.conftest import NOW
 from tests.bot.worker_fixtures import alert, person
+from tests.conftest import NOW
 from tests.fakes.telegram import TgUser
 
 

@@ -7,8 +7,8 @@ import json
 from datetime import timedelta
 
 from core import ledger
-from core.models import Hit
 from core.hits import publishing
+from core.models import Hit
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f

@@ -12,8 +12,8 @@ import zipfile
 import pytest
 
 from bot import results_zip
-from core.models import Assignment
 from core.hits import publishing
+from core.models import Assignment
 from tests import factories as f
 from tests.bot.test_requester_batch import capture_uploads
 from tests.bot.test_requester_review import submit

@@ -8,9 +8,12 @@ from datetime import timedelta
 from bot.views.notify import render
 from core.models import Assignment, OutboxEvent
 from tests import factories as f
-from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
 from tests.bot.test_requester_topup import pay, payments  # noqa: F401  (fixture)
-from tests.bot.worker_fixtures import alert, person
+from tests.bot.worker_fixtures import (
+    alert,
+    every_html_message_parses,  # noqa: F401  (autouse)
+    person,
+)
 from tests.conftest import NOW
 
 QUESTIONS = [{"id": "animal", "kind": "choice", "prompt": "Which animal?", "options": ["cat", "dog"]}]

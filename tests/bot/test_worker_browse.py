@@ -7,9 +7,12 @@ from datetime import timedelta
 from core.models import Assignment, Hit, User
 from core.users import commands as users
 from tests import factories as f
+from tests.bot.worker_fixtures import (
+    alert,
+    every_html_message_parses,  # noqa: F401  (autouse)
+    person,
+)
 from tests.conftest import NOW
-from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.bot.worker_fixtures import alert, person
 from tests.fakes.telegram import TgUser, answers
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from core.hits import publishing
 from tests import factories as f
-from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.bot.worker_fixtures import person
+from tests.bot.worker_fixtures import (
+    every_html_message_parses,  # noqa: F401  (autouse)
+    person,
+)
 from tests.conftest import NOW
 
 GUIDE = "https://example.org/guide/labelling.html"

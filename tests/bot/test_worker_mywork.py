@@ -8,9 +8,12 @@ from core.models import Answer, Assignment
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f
+from tests.bot.worker_fixtures import (
+    alert,
+    every_html_message_parses,  # noqa: F401  (autouse)
+    person,
+)
 from tests.conftest import NOW
-from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.bot.worker_fixtures import alert, person
 from tests.fakes.telegram import answers
 
 

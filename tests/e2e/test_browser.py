@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from core.hits.publishing import publish_hit
 from core.models import Assignment
 from core.payments import accounts
 from core.users import commands as users
-from core.hits.publishing import publish_hit
 from tests.conftest import ADMIN_ID
 
 CHROMIUM = os.environ.get("HITBOT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")

@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from core.hits.publishing import publish_hit
 from core.models import Answer, Assignment
 from core.payments import accounts
 from core.users import commands as users
-from core.hits.publishing import publish_hit
 from tests.conftest import ADMIN_ID
 
 pytestmark = pytest.mark.slow

@@ -12,13 +12,10 @@ from datetime import timedelta
 import pytest
 
 from core import ledger
+from core.hits import manage, publishing
 from core.models import Assignment, AssignmentStatus as S, Bonus, Hit, LedgerTxn, Payout, Question, User
 from core.payments import accounts
-from core.hits import manage
-from core.hits import publishing
-from core.review import quality
-from core.review import commands as review
-from core.review import queries as review_queries
+from core.review import commands as review, quality, queries as review_queries
 from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID

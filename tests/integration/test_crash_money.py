@@ -13,8 +13,8 @@ from collections import Counter
 import pytest
 
 from core import ledger
-from core.models import Assignment, AssignmentStatus as S, Bonus, LedgerTxn, Payout
 from core.errors import StaleAction
+from core.models import Assignment, AssignmentStatus as S, Bonus, LedgerTxn, Payout
 from core.payments import accounts
 from core.review import commands as review
 from tests import factories as f

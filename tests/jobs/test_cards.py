@@ -7,9 +7,9 @@ import json
 import time
 from datetime import timedelta
 
+from core import cards
 from core.db import tx
 from core.models import ChatCard, OutboxEvent
-from core import cards
 from core.review import commands as review
 from jobs import relay
 from jobs.cards import refresh_event

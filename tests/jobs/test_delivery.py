@@ -4,9 +4,9 @@ from __future__ import annotations
 import threading
 import time
 
+from core.db import db, tx
 from core.models import OutboxEvent, User
 from core.outbox import emit
-from core.db import db, tx
 from core.payments import accounts
 from jobs import relay
 from jobs.delivery import deliver, deliver_event

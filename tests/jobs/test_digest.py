@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from core.db import db
 from core.models import OutboxEvent
-from core.work import commands as work
 from core.review.digests import KIND, review_digest
+from core.work import commands as work
 from tests import factories
 from tests.conftest import NOW
 from tests.unit.test_lifecycle import answer_all
@@ -63,8 +63,8 @@ def test_two_clocks_at_once_write_one_digest(database):
 
 
 def test_digest_renders_for_the_requester(database):
-    from bot.views.notify import render
     import jobs.delivery  # noqa: F401  (the worker registers the digest's text)
+    from bot.views.notify import render
 
     rita = factories.requester()
     _submitted(rita.id, 2)

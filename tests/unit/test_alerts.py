@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from core.alerts import commands as alerts
+from core.alerts.commands import match_new_hits, parse_filter, subscribe
 from core.config import get_settings
 from core.errors import NotAllowed, ValidationFailed
 from core.models import AlertCursor, AlertSent, AlertSub, OutboxEvent
-from core.alerts import commands as alerts
 from core.review import commands as review
-from core.alerts.commands import match_new_hits, parse_filter, subscribe
 from core.work.browse import Filters
 from tests import factories as f
 from tests.conftest import NOW

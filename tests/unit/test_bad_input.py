@@ -16,10 +16,9 @@ from core.errors import (
     StaleAction,
     ValidationFailed,
 )
+from core.hits import manage, publishing
 from core.models import Hit, Question
 from core.payments import accounts
-from core.hits import manage
-from core.hits import publishing
 from core.review import commands as review
 from core.users import commands as users
 from core.work import commands as work

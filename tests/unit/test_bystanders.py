@@ -10,10 +10,8 @@ from datetime import timedelta
 import pytest
 
 from core import ledger
-from core.models import Answer, Assignment, Entry, Payout, Question, User
-from core.models import AssignmentStatus as S
-from core.payments import accounts
-from core.payments import payouts
+from core.models import Answer, Assignment, AssignmentStatus as S, Entry, Payout, Question, User
+from core.payments import accounts, payouts
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.models import ChatCard, OutboxEvent
 from core import cards
+from core.models import ChatCard, OutboxEvent
 from core.review import commands as review
 from tests import factories as f
 from tests.conftest import NOW

@@ -9,9 +9,8 @@ from datetime import timedelta
 import pytest
 
 from core.errors import NotAllowed
+from core.hits import export, publishing
 from core.models import Question
-from core.hits import export
-from core.hits import publishing
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f

@@ -11,8 +11,8 @@ import yaml
 from bot import callbacks
 from core.errors import BatchInvalid, ValidationFailed
 from core.hits import publishing
-from core.hits.spec_files import load_spec_document, parse_spec_file, plan_batch
 from core.hits.spec import RequirementSpec, parse_spec
+from core.hits.spec_files import load_spec_document, parse_spec_file, plan_batch
 from tests import factories as f
 from tests.dbstate import unchanged
 

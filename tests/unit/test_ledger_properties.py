@@ -11,26 +11,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from peewee import fn
 
 from core import ledger
 from core.db import db, tx
 from core.errors import HitbotError, InsufficientFunds
+from core.hits import publishing
 from core.migrations import seed
 from core.models import (
     ALL_MODELS,
     Account,
     AccountKind,
     Assignment,
+    AssignmentStatus as S,
     Entry,
     LedgerTxn,
     Question,
 )
-from core.models import AssignmentStatus as S
 from core.payments import accounts
-from core.hits import publishing
 from core.review import commands as review
 from core.users import commands as users
 from core.work import commands as work

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import ledger
+from core import ledger, sweeps
 from core.errors import (
     AlreadyAccepted,
     DeadlinePassed,
@@ -16,11 +16,10 @@ from core.errors import (
     StaleAction,
     ValidationFailed,
 )
+from core.hits import manage
 from core.models import Assignment, Hit, OutboxEvent, Question
 from core.payments import accounts
-from core.hits import manage
 from core.review import commands as review
-from core import sweeps
 from core.work import commands as work
 from tests import factories as f
 from tests.invariants import check_invariants

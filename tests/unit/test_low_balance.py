@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.views.notify import render
+from core.hits import manage
 from core.models import OutboxEvent
 from core.payments import accounts
-from core.hits import manage
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f

@@ -10,18 +10,15 @@ import pytest
 from bot import callbacks
 from bot.views import notify
 from bot.views.notify import Notice, render
+from core import sweeps
+from core.alerts.commands import match_new_hits, subscribe
+from core.hits import manage, publishing
 from core.models import OutboxEvent, Question, WorkerBlock
 from core.payments import accounts
-from core.review import appeals
-from core.hits import manage
-from core.hits import publishing
 from core.quals import commands as quals
-from core.review import quality
-from core.review import commands as review
-from core import sweeps
+from core.review import appeals, commands as review, quality
 from core.users import commands as users
 from core.work import commands as work
-from core.alerts.commands import match_new_hits, subscribe
 from core.work.browse import Filters
 from tests import factories as f
 from tests.conftest import ADMIN_ID, NOW

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from bot.views.balance import balance_text
-from core.review.aggregation import majority_vote
-from core.models import User
-from core.models import GoldStat
+from core.models import GoldStat, User
 from core.numbers import percent
 from core.review import reputation
+from core.review.aggregation import majority_vote
 from tests import factories as f
 
 

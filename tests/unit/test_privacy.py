@@ -8,14 +8,11 @@ from datetime import timedelta
 import pytest
 
 from core.errors import NotAllowed
+from core.hits import export, manage
 from core.models import Answer, Appeal, Assignment, Entry, Payout, Question, User
 from core.payments import accounts
-from core.review import appeals
-from core.hits import export
-from core.hits import manage
-from core.users import privacy
-from core.review import commands as review
-from core.users import commands as users
+from core.review import appeals, commands as review
+from core.users import commands as users, privacy
 from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID

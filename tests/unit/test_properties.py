@@ -15,17 +15,25 @@ import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from core import ledger
+from core import ledger, sweeps
 from core.db import db
 from core.errors import HitbotError, NotAllowed, StaleAction
-from core.models import ALL_MODELS, Account, Assignment, AssignmentStatus as S, Hit, HitStatus, Payout, PayoutStatus, Question
+from core.hits import manage, publishing
 from core.migrations import seed
+from core.models import (
+    ALL_MODELS,
+    Account,
+    Assignment,
+    AssignmentStatus as S,
+    Hit,
+    HitStatus,
+    Payout,
+    PayoutStatus,
+    Question,
+)
 from core.money import fee_for
 from core.payments import accounts
-from core.hits import manage
-from core.hits import publishing
 from core.review import commands as review
-from core import sweeps
 from core.users import commands as users
 from core.work import commands as work
 from tests.conftest import ADMIN_ID, NOW

@@ -6,18 +6,13 @@ from datetime import timedelta
 import pytest
 
 from core import ledger
-from core.review.aggregation import dawid_skene, majority_vote
 from core.errors import NotAllowed, NotQualified, StaleAction, ValidationFailed
-from core.models import Assignment, OutboxEvent, QualificationGrant, Question, User, WorkerBlock
-from core.models import Appeal
-from core.review import appeals
-from core.work import browse
 from core.hits import publishing
+from core.models import Appeal, Assignment, OutboxEvent, QualificationGrant, Question, User, WorkerBlock
 from core.quals import commands as quals
-from core.review import quality
-from core.review import commands as review
-from core.review import reputation
-from core.work import commands as work
+from core.review import appeals, commands as review, quality, reputation
+from core.review.aggregation import dawid_skene, majority_vote
+from core.work import browse, commands as work
 from tests import factories as f
 from tests.invariants import check_invariants
 

@@ -19,14 +19,11 @@ from core.errors import (
     ValidationFailed,
     WorkerBlocked,
 )
-from core.models import Answer, Assignment, Hit, LedgerTxn, Payout, User
-from core.models import AssignmentStatus as S
-from core.payments import accounts
 from core.hits import manage
-from core.payments import payouts
+from core.models import Answer, Assignment, AssignmentStatus as S, Hit, LedgerTxn, Payout, User
+from core.payments import accounts, payouts
 from core.review import commands as review
-from core.work import commands as work
-from core.work import queries as work_queries
+from core.work import commands as work, queries as work_queries
 from tests import factories as f
 from tests.bystanders import Bystanders
 from tests.conftest import ADMIN_ID

@@ -9,13 +9,9 @@ import pytest
 
 from bot.views.notify import render
 from core import ledger
-from core.models import Appeal, Assignment, OutboxEvent
-from core.models import AssignmentStatus as S
-from core.review import appeals
-from core.review import commands as review
-from core.review import reputation
-from core.work import commands as work
-from core.work import queries as work_queries
+from core.models import Appeal, Assignment, AssignmentStatus as S, OutboxEvent
+from core.review import appeals, commands as review, reputation
+from core.work import commands as work, queries as work_queries
 from tests import factories as f
 from tests.bystanders import Bystanders
 

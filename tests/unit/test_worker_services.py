@@ -7,10 +7,8 @@ from datetime import timedelta
 import pytest
 
 from core.errors import DeadlinePassed, NotAllowed, StaleAction, ValidationFailed
-from core.work import browse
-from core.work import queries as work_queries
 from core.review import commands as review
-from core.work import commands as work
+from core.work import browse, commands as work, queries as work_queries
 from core.work.browse import Filters
 from tests import factories as f
 from tests.conftest import NOW
