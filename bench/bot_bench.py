@@ -52,27 +52,39 @@ def seed(sessions: int, hits: int) -> list[int]:
     return ids
 
 
-class _StatementCounter(logging.Handler):
-    """Counts the SQL statements peewee runs (it logs each one at DEBUG)."""
+class _StatementCounter:
+    """Counts the SQL statements run through the database (its execute_sql, which every peewee
+    query and savepoint goes through) and the transactions begun (begin), while in use. BEGIN and
+    COMMIT themselves are not counted as statements (SQLite sends BEGIN through execute_sql,
+    PostgreSQL does not), so the figure is the same kind on both databases."""
 
     def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
         self.n = 0
+        self.transactions = 0
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.n += 1
+    def reset(self) -> None:
+        self.n = self.transactions = 0
 
     def __enter__(self) -> "_StatementCounter":
-        log = logging.getLogger("peewee")
-        self._level = log.level
-        log.addHandler(self)
-        log.setLevel(logging.DEBUG)
+        from core.db import db
+
+        self._db = database = db.obj
+        execute_sql, begin = database.execute_sql, database.begin
+
+        def counted_execute_sql(sql, *args, **kwargs):
+            if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT")):
+                self.n += 1
+            return execute_sql(sql, *args, **kwargs)
+
+        def counted_begin(*args, **kwargs):
+            self.transactions += 1
+            return begin(*args, **kwargs)
+
+        database.execute_sql, database.begin = counted_execute_sql, counted_begin
         return self
 
     def __exit__(self, *exc: object) -> None:
-        log = logging.getLogger("peewee")
-        log.removeHandler(self)
-        log.setLevel(self._level)
+        del self._db.execute_sql, self._db.begin  # the class's methods again
 
 
 async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
@@ -88,16 +100,16 @@ async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
     bot = BotHarness(app, tg)
     first_q = {h: Question.get((Question.hit == h) & (Question.position == 0)).id for h in hit_ids}
     times: dict[str, list[float]] = defaultdict(list)
-    queries: dict[str, int] = {}
+    queries: dict[str, tuple[int, int]] = {}
     counter = _StatementCounter()
     counting = False
 
     async def step(kind: str, update) -> None:
-        counter.n = 0
+        counter.reset()
         started = time.perf_counter()
         await update
         if counting:
-            queries[kind] = counter.n
+            queries[kind] = (counter.n, counter.transactions)
         else:
             times[kind].append(time.perf_counter() - started)
 
@@ -126,7 +138,7 @@ async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
     every = [t for ts in times.values() for t in ts]
     return {"updates": len(every), "busy_s": sum(every), "rate": len(every) / sum(every),
             "p50_ms": _pct(every, 50) * 1000, "p99_ms": _pct(every, 99) * 1000,
-            "per": {k: (_pct(v, 50) * 1000, _pct(v, 99) * 1000, queries.get(k, 0)) for k, v in times.items()}}
+            "per": {k: (_pct(v, 50) * 1000, _pct(v, 99) * 1000, *queries.get(k, (0, 0))) for k, v in times.items()}}
 
 
 async def run_echo(updates: int) -> dict:
@@ -185,12 +197,13 @@ def main(argv: list[str] | None = None) -> int:
           f"p99 {echo['p99_ms']:.2f} ms")
     print(f"worker mix: {mix['updates']} updates, {mix['rate']:.0f} updates/s, p50 {mix['p50_ms']:.2f} ms, "
           f"p99 {mix['p99_ms']:.2f} ms; ratio to echo {ratio:.3f}")
-    for kind, (p50, p99, sql) in mix["per"].items():
-        print(f"  {kind:<16} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {sql:3d} SQL statements")
+    for kind, (p50, p99, sql, txs) in mix["per"].items():
+        print(f"  {kind:<16} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {sql:3d} SQL statements  {txs} transactions")
     if not args.no_write:
         from bench import write_section
 
-        rows = "\n".join(f"| {k} | {p50:.2f} | {p99:.2f} | {sql} |" for k, (p50, p99, sql) in mix["per"].items())
+        rows = "\n".join(f"| {k} | {p50:.2f} | {p99:.2f} | {sql} | {txs} |"
+                         for k, (p50, p99, sql, txs) in mix["per"].items())
         body = f"""## Bot: one process, worker mix vs echo ({db_name})
 
 `python -m bench.bot_bench{' --pg URL' if args.pg else ''} --sessions {args.sessions}` on {platform.machine()},
@@ -206,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
 **Ratio worker mix / echo: {ratio:.3f}**: one worker update costs as much as {1 / ratio:.0f} echo updates (its
 database statements, counted below, and rendering the reply).
 
-| update kind | p50 ms | p99 ms | SQL statements |
-|---|---:|---:|---:|
+| update kind | p50 ms | p99 ms | SQL statements | transactions |
+|---|---:|---:|---:|---:|
 {rows}"""
         write_section("bot", body, part="pg" if args.pg else "sqlite")
         print("BENCHMARKS.md updated")
