@@ -2,7 +2,7 @@
 
 The jobs worker calls `render(event)` and sends the result; `None` means nothing to send.
 Rendering may read the database (HIT titles, the submission card), so call it from a
-worker thread. Every kind core emits has a renderer here (tests/unit/test_notify.py
+worker thread. Every kind core emits has a renderer here (tests/unit/views/test_notify.py
 checks that against the source)."""
 from __future__ import annotations
 

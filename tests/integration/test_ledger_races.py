@@ -7,7 +7,7 @@ row (the same account) without aborting its own transaction.
 A barrier inside the insert holds every thread after its check until all have passed it, so
 the losing branch is taken every run, not by luck. SQLite cannot interleave like this: its
 write transactions take the database lock up front (BEGIN IMMEDIATE), so the threads would
-wait for each other at the barrier forever; there tests/unit/test_ledger_properties.py replays
+wait for each other at the barrier forever; there tests/unit/payments/test_ledger_properties.py replays
 the same interleavings in one connection."""
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ def test_template_problems_are_reported_once_with_lines():
 def test_the_readme_example_is_a_valid_batch_template():
     from pathlib import Path
 
-    readme = Path(__file__).resolve().parents[2] / "README.md"
+    readme = Path(__file__).resolve().parents[3] / "README.md"
     section = readme.read_text().split("## HIT spec files", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     _, rows, plan = plan_batch(example.encode(), "example.yaml",

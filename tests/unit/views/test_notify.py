@@ -23,7 +23,7 @@ from core.work.browse import Filters
 from tests import factories as f
 from tests.conftest import ADMIN_ID, NOW
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 _EMIT = re.compile(r"""\bemit(?:_many)?\(\s*(?:["']([a-z_.]+)["']|([A-Z_]+)\s*,)""")
 _CONST = re.compile(r"""^([A-Z_]+)\s*=\s*["']([a-z_.]+)["']""", re.M)
 
