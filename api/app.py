@@ -35,6 +35,7 @@ from core.mturk import apikeys
 
 log = logging.getLogger(__name__)
 PATHS = ("/mturk", "/mturk/")
+MOUNTED_PATHS = ("", "/")  # as a sub-application under a prefix: <prefix> and <prefix>/
 CLOCK = web.AppKey("clock", Callable[[], datetime])
 LIMITER = web.AppKey("limiter", TokenBucket)
 
@@ -87,10 +88,15 @@ def _serve(req: sigv4.Request, operation: str, now: datetime, limiter: TokenBuck
 async def handle(request: web.Request) -> web.Response:
     request_id = str(uuid.uuid4())
     try:
+        too_big = request_error(f"The request body can have at most {MAX_BODY_BYTES} bytes.")
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise too_big  # mounted in another application, whose own body bound may be larger
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            raise request_error(f"The request body can have at most {MAX_BODY_BYTES} bytes.") from None
+            raise too_big from None
+        if len(body) > MAX_BODY_BYTES:
+            raise too_big
         prefix, _, operation = request.headers.get("X-Amz-Target", "").partition(".")
         if prefix != TARGET_PREFIX or not operation or len(operation) > 64:
             raise auth_error("UnknownOperationException", f"X-Amz-Target must be {TARGET_PREFIX}.<Operation>.")
@@ -111,12 +117,13 @@ def _answer(body: bytes, status: int, request_id: str) -> web.Response:
 
 
 def create_app(*, clock: Callable[[], datetime] = utcnow, rate_per_s: float | None = None,
-               burst: int | None = None) -> web.Application:
-    """The API as an aiohttp application (mountable with add_subapp at /)."""
+               burst: int | None = None, paths: tuple[str, ...] = PATHS) -> web.Application:
+    """The API as an aiohttp application, at /mturk; with paths=MOUNTED_PATHS, for add_subapp
+    under a prefix (the sandbox serves it at <sandbox URL>/mturk)."""
     settings = get_settings()
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CLOCK] = clock
     app[LIMITER] = TokenBucket(rate_per_s or settings.api_rate_per_s, burst or settings.api_burst)
-    for path in PATHS:
+    for path in paths:
         app.router.add_post(path, handle)
     return app

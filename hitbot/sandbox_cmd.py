@@ -53,6 +53,16 @@ DEMO_HITS: list[dict[str, Any]] = [
 ]
 
 
+def _mturk_app():
+    from api.app import MOUNTED_PATHS, create_app
+
+    return create_app(paths=MOUNTED_PATHS)
+
+
+# What the emulator serves beside its own pages: the MTurk API at <sandbox URL>/mturk.
+MOUNTS = {"/mturk": _mturk_app}
+
+
 def configure_environment(data_dir: str | None = None) -> str:
     """Point hitbot at the sandbox: its own data directory (SQLite, embedded Redis), a fake
     token, payments on, the demo admin. Returns the sandbox data directory."""
@@ -131,7 +141,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     sandbox_dir = configure_environment()
     try:
         server = SandboxServer(args.host, args.port, flood_control=not args.no_flood_control,
-                               state_dir=os.path.join(sandbox_dir, EMULATOR_DIR)).start()
+                               state_dir=os.path.join(sandbox_dir, EMULATOR_DIR), mounts=MOUNTS).start()
     except OSError as exc:
         print(f"hitbot: cannot serve the sandbox on {args.host}:{args.port} ({exc.strerror or exc}); "
               "pick another port with --port", file=sys.stderr)
@@ -143,7 +153,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         settings = _setup()
         migrate()
         lines = [f"hitbot sandbox: open {server.url} in your browser",
-                 f"  data: {sandbox_dir} (marketplace and chats; both kept across restarts)"]
+                 f"  data: {sandbox_dir} (marketplace and chats; both kept across restarts)",
+                 f"  MTurk API: {server.url}/mturk (boto3 endpoint_url; a key from /apikey in the chat)"]
         if args.demo:
             new = [p for p in (ADMIN, REQUESTER, *WORKERS)
                    if not any(u["id"] == p["id"] for u in _get(server.url, "/sandbox/api/users")["users"])]

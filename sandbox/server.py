@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aiohttp import web
@@ -17,6 +18,9 @@ from sandbox.store import ChatStore
 from sandbox.webhook import WebhookSender
 
 STATIC = Path(__file__).parent / "static"
+# Another application served beside the emulator, under its own path prefix (e.g. "/mturk"):
+# made by a function called in the emulator's event loop. The emulator knows nothing of it.
+AppFactory = Callable[[], web.Application]
 SHUTDOWN_TIMEOUT_S = 1.0  # a request still running this long after stop() is cancelled
 
 log = logging.getLogger(__name__)
@@ -27,9 +31,11 @@ async def _index(request: web.Request) -> web.FileResponse:
 
 
 def create_app(*, flood_control: bool = True, world: World | None = None, press_wait_s: float = client.DEFAULT_PRESS_WAIT_S,
-               pay_wait_s: float = client.DEFAULT_PAY_WAIT_S, state_dir: Path | str | None = None) -> web.Application:
+               pay_wait_s: float = client.DEFAULT_PAY_WAIT_S, state_dir: Path | str | None = None,
+               mounts: Mapping[str, AppFactory] | None = None) -> web.Application:
     """The whole emulator: Bot API, test-client API, files and the web chat. With `state_dir`,
-    what the world held when it last stopped is loaded, and every change is saved there."""
+    what the world held when it last stopped is loaded, and every change is saved there.
+    `mounts` adds other applications as sub-applications under their prefixes."""
     app = web.Application(middlewares=[client.client_errors], client_max_size=client.MAX_UPLOAD_BYTES + 1024 * 1024)
     world = app[WORLD] = world or World(FloodControl(enabled=flood_control))
     if state_dir is not None:
@@ -53,6 +59,8 @@ def create_app(*, flood_control: bool = True, world: World | None = None, press_
     client.add_routes(app)
     app.router.add_get("/", _index)
     app.router.add_static("/static/", STATIC)
+    for prefix, factory in (mounts or {}).items():
+        app.add_subapp(prefix, factory())
     return app
 
 
@@ -60,8 +68,10 @@ class SandboxServer:
     """Serves the emulator on host:port from its own thread and event loop."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, flood_control: bool = True,
-                 press_wait_s: float = client.DEFAULT_PRESS_WAIT_S, state_dir: Path | str | None = None) -> None:
+                 press_wait_s: float = client.DEFAULT_PRESS_WAIT_S, state_dir: Path | str | None = None,
+                 mounts: Mapping[str, AppFactory] | None = None) -> None:
         self.host = host
+        self.mounts = dict(mounts or {})
         self.port = port
         self.flood_control = flood_control
         self.press_wait_s = press_wait_s
@@ -109,7 +119,7 @@ class SandboxServer:
 
     async def _serve(self) -> None:
         self.app = create_app(flood_control=self.flood_control, press_wait_s=self.press_wait_s,
-                              state_dir=self.state_dir)
+                              state_dir=self.state_dir, mounts=self.mounts)
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
