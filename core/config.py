@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     payout_stuck_s: int = Field(600, ge=10, le=DAY_S, validation_alias="HITBOT_PAYOUT_STUCK_S")
     payout_sandbox_failure_rate: float = Field(0.0, ge=0, le=1, validation_alias="HITBOT_PAYOUT_SANDBOX_FAILURE_RATE")
     payout_sandbox_delay_ms: int = Field(0, ge=0, le=60_000, validation_alias="HITBOT_PAYOUT_SANDBOX_DELAY_MS")
+    # Payout methods and destinations (issue 19). Empty: no destinations, the provider decides (as before).
+    payout_methods: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="HITBOT_PAYOUT_METHODS")
+    payout_hold_s: int = Field(DAY_S, ge=0, le=30 * DAY_S, validation_alias="HITBOT_PAYOUT_HOLD_S")
+    payout_min_cents_paypal: int | None = Field(None, ge=1, le=10**9, validation_alias="HITBOT_PAYOUT_MIN_CENTS_PAYPAL")
+    payout_min_cents_sepa: int | None = Field(None, ge=1, le=10**9, validation_alias="HITBOT_PAYOUT_MIN_CENTS_SEPA")
+    payout_min_cents_ach: int | None = Field(None, ge=1, le=10**9, validation_alias="HITBOT_PAYOUT_MIN_CENTS_ACH")
+    payout_min_cents_giftcard: int | None = Field(None, ge=1, le=10**9,
+                                                   validation_alias="HITBOT_PAYOUT_MIN_CENTS_GIFTCARD")
+    payout_fee_cents_paypal: int = Field(0, ge=0, le=10**6, validation_alias="HITBOT_PAYOUT_FEE_CENTS_PAYPAL")
+    payout_fee_cents_sepa: int = Field(0, ge=0, le=10**6, validation_alias="HITBOT_PAYOUT_FEE_CENTS_SEPA")
+    payout_fee_cents_ach: int = Field(0, ge=0, le=10**6, validation_alias="HITBOT_PAYOUT_FEE_CENTS_ACH")
+    payout_fee_cents_giftcard: int = Field(0, ge=0, le=10**6, validation_alias="HITBOT_PAYOUT_FEE_CENTS_GIFTCARD")
+    data_key_version: int = Field(1, ge=1, le=10_000, validation_alias="HITBOT_DATA_KEY_VERSION")
     batch_background_rows: int = Field(200, ge=1, le=100_000, validation_alias="HITBOT_BATCH_BACKGROUND_ROWS")
     # Processes and delivery (jobs/, hitbot/): the clock, the outbox relay, webhooks.
     review_digest_s: int = Field(DAY_S, ge=0, le=30 * DAY_S, validation_alias="HITBOT_REVIEW_DIGEST_S")
@@ -68,6 +81,18 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
             return frozenset(int(p) for p in parts)
         return value
+
+    @field_validator("payout_methods", mode="before")
+    @classmethod
+    def _split_methods(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [p.strip().lower() for p in value.split(",") if p.strip() and p.strip().lower() != "sandbox"]
+        known = ("paypal", "sepa", "ach", "giftcard")
+        methods = tuple(dict.fromkeys(value or ()))
+        unknown = [m for m in methods if m not in known]
+        if unknown:
+            raise ValueError(f"unknown payout method(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+        return methods
 
     @field_validator("currency")
     @classmethod
