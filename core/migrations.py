@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from peewee import DatabaseError, IntegerField
+from peewee import BigIntegerField, CharField, DatabaseError, IntegerField
 from playhouse.migrate import SchemaMigrator
 
 from core import models as m
@@ -109,6 +109,23 @@ def _mturk_api(migrator: SchemaMigrator) -> None:
     db.create_tables([m.ApiKey, m.MturkHit], safe=True)
 
 
+def _payout_methods(migrator: SchemaMigrator) -> None:
+    """Issue 19: workers' payout destinations, and each payout's method, destination and fee."""
+    db.create_tables([m.PayoutDestination], safe=True)
+    table = m.Payout._meta.table_name
+    have = {c.name for c in db.get_columns(table)}  # tables made by _initial have them
+    from playhouse.migrate import migrate as run
+
+    new = [("method", CharField(max_length=12, null=True)), ("destination_id", BigIntegerField(null=True)),
+           ("destination_masked", CharField(max_length=64, null=True)), ("fee_cents", BigIntegerField(default=0))]
+    run(*[migrator.add_column(table, name, field) for name, field in new if name not in have])
+
+
+def _mturk_hit_types(migrator: SchemaMigrator) -> None:
+    """The MTurk API's HIT types (CreateHITType) and HITs' review status and disposal (DeleteHIT)."""
+    db.create_tables([m.MturkHitType, m.MturkHitState], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -119,6 +136,8 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (7, _payouts),
     (8, _cards),
     (9, _mturk_api),
+    (10, _payout_methods),
+    (11, _mturk_hit_types),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -6,9 +6,18 @@ from core.alerts.tables import AlertCursor, AlertSent, AlertSub
 from core.cards import ChatCard
 from core.db import BaseModel, JSONField, UTCDateTimeField
 from core.hits.tables import FILE_KINDS, QUESTION_KINDS, Batch, DraftStatus, Hit, HitDraft, HitStatus, Question
-from core.mturk.tables import ApiKey, MturkHit
+from core.mturk.tables import ApiKey, MturkHit, MturkHitState, MturkHitType
 from core.outbox import OutboxEvent
-from core.payments.tables import Account, AccountKind, AutoWithdraw, Entry, LedgerTxn, Payout, PayoutStatus
+from core.payments.tables import (
+    Account,
+    AccountKind,
+    AutoWithdraw,
+    Entry,
+    LedgerTxn,
+    Payout,
+    PayoutDestination,
+    PayoutStatus,
+)
 from core.quals.tables import (
     COMPARATORS,
     GUARDS,
@@ -54,6 +63,9 @@ ALL_MODELS: list[type[BaseModel]] = [
     ChatCard,
     ApiKey,
     MturkHit,
+    PayoutDestination,
+    MturkHitType,
+    MturkHitState,
 ]
 
 __all__ = [
@@ -61,6 +73,7 @@ __all__ = [
     "Account", "AccountKind", "AlertCursor", "AlertSent", "AlertSub", "Answer", "ApiKey", "Appeal", "Assignment",
     "AssignmentStatus", "AutoWithdraw", "BaseModel", "Batch", "Bonus", "ChatCard", "DraftStatus", "Entry",
     "GoldStat", "Hit", "HitDraft", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "MturkHit",
-    "OutboxEvent", "Payout", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant",
+    "MturkHitState", "MturkHitType",
+    "OutboxEvent", "Payout", "PayoutDestination", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant",
     "QualificationType", "Question", "Rating", "SystemQual", "UTCDateTimeField", "User", "WorkerBlock",
 ]

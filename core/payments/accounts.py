@@ -24,6 +24,8 @@ from core.models import (
 )
 from core.money import format_money
 from core.outbox import emit
+from core.payments import destinations, rules
+from core.payments.rules import PayoutOnHold
 from core.users.commands import get_user
 
 MAX_REASON = 500
@@ -112,31 +114,77 @@ def earnings_by_day(*, user_id: int, days: int, now: datetime) -> list[tuple[dat
             for i in range(days)]
 
 
-def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | None = None) -> Payout:
-    """Move available money into a pending payout; the jobs worker pays it out."""
+def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | None = None,
+             destination_id: int | None = None) -> Payout:
+    """Move available money into a pending payout; the jobs worker pays it out.
+
+    With payout methods enabled (HITBOT_PAYOUT_METHODS) it goes to `destination_id` or the
+    worker's default destination, with that method's minimum and fee: the fee moves to the
+    platform now, the rest is what the provider sends. Refused while a new destination is on hold."""
     settings = get_settings()
     with tx():
         get_user(worker_id)
         if Payout.select().where(Payout.key == f"payout:{key}").exists():
             raise StaleAction("This withdrawal was already requested.")
-        have = ledger.balance(ledger.available(worker_id))
+        quote = withdrawal_quote(worker_id=worker_id, now=now, destination_id=destination_id)
+        have = quote.available_cents
         amount = have if amount_cents is None else amount_cents
-        if amount < settings.min_payout_cents or have < settings.min_payout_cents:
-            raise PayoutTooSmall(f"The minimum payout is {format_money(settings.min_payout_cents, settings.currency)};"
+        if amount < quote.minimum_cents or have < quote.minimum_cents:
+            raise PayoutTooSmall(f"The minimum payout is {format_money(quote.minimum_cents, settings.currency)};"
                                  f" you have {format_money(have, settings.currency)} available.")
         if amount > have:
             raise ValidationFailed(f"You can withdraw at most {format_money(have, settings.currency)}.")
+        if amount <= quote.fee_cents:
+            raise PayoutTooSmall(f"The fee is {format_money(quote.fee_cents, settings.currency)}; "
+                                 "withdraw more than that.")
+        net = amount - quote.fee_cents
+        dest = quote.destination
         try:
             with db.atomic():
-                payout = Payout.create(worker=worker_id, amount_cents=amount, key=f"payout:{key}",
-                                       created_at=now, updated_at=now)
+                payout = Payout.create(worker=worker_id, amount_cents=net, key=f"payout:{key}",
+                                       created_at=now, updated_at=now, fee_cents=quote.fee_cents,
+                                       method=dest.method if dest else None, destination_id=dest.id if dest else None,
+                                       destination_masked=dest.masked if dest else None)
         except IntegrityError:
             raise StaleAction("This withdrawal was already requested.") from None
         ledger.post(key=f"withdraw:{payout.id}", kind="withdraw",
-                    legs=[(ledger.available(worker_id), -amount), (ledger.payout_pending(worker_id), amount)],
-                    now=now, memo=f"payout {payout.id}")
-        emit("payout.requested", user_id=worker_id, now=now, payout_id=payout.id, amount_cents=amount)
+                    legs=[(ledger.available(worker_id), -amount), (ledger.payout_pending(worker_id), net),
+                          (ledger.fees(), quote.fee_cents)],
+                    now=now, memo=f"payout {payout.id}" + (f" to {dest.masked}" if dest else ""))
+        named = {"fee_cents": quote.fee_cents, "method": dest.method, "masked": dest.masked} if dest else {}
+        emit("payout.requested", user_id=worker_id, now=now, payout_id=payout.id, amount_cents=net, **named)
         return payout
+
+
+@dataclass(frozen=True)
+class WithdrawalQuote:
+    """What a withdrawal would be, for the confirmation (fee shown before Confirm)."""
+
+    available_cents: int
+    minimum_cents: int
+    fee_cents: int
+    destination: destinations.Destination | None  # None: no payout methods enabled (the provider decides)
+
+    @property
+    def net_cents(self) -> int:
+        return max(0, self.available_cents - self.fee_cents)
+
+
+def withdrawal_quote(*, worker_id: int, now: datetime, destination_id: int | None = None) -> WithdrawalQuote:
+    """Raises NotFound (no destination yet) or PayoutOnHold (a new destination is on hold)."""
+    settings = get_settings()
+    have = ledger.balance(ledger.available(worker_id))
+    if not settings.payout_methods:
+        return WithdrawalQuote(have, settings.min_payout_cents, 0, None)
+    dest = destinations.pick(user_id=worker_id, destination_id=destination_id)
+    if dest.method not in settings.payout_methods:
+        raise ValidationFailed("Payouts by that method are no longer offered; choose another in /payout.")
+    until = destinations.hold_until(user_id=worker_id, now=now)
+    if until is not None:
+        raise PayoutOnHold(f"Payouts are on hold until {until:%d %b %H:%M} UTC because a payout destination was "
+                           "added. If it was you, confirm it from the notice to lift the hold now.")
+    return WithdrawalQuote(have, rules.minimum_cents(settings, dest.method), rules.fee_cents(settings, dest.method),
+                           dest)
 
 
 def warn_if_low(*, user_id: int, spent_cents: int, now: datetime) -> None:
@@ -187,12 +235,13 @@ def fail_payout(*, payout_id: int, now: datetime, reason: str) -> bool:
         if Payout.update(status=P.FAILED, failure_reason=reason[:500], updated_at=now).where(
                 (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).execute() != 1:
             return False
-        ledger.post(key=f"payout-failed:{payout_id}", kind="refund",
+        ledger.post(key=f"payout-failed:{payout_id}", kind="refund",  # the fee comes back too
                     legs=[(ledger.payout_pending(payout.worker_id), -payout.amount_cents),
-                          (ledger.available(payout.worker_id), payout.amount_cents)],
+                          (ledger.fees(), -payout.fee_cents),
+                          (ledger.available(payout.worker_id), payout.amount_cents + payout.fee_cents)],
                     now=now, memo=f"payout {payout_id} failed")
         emit("payout.failed", user_id=payout.worker_id, now=now, payout_id=payout_id,
-             amount_cents=payout.amount_cents, reason=reason[:500])
+             amount_cents=payout.amount_cents + payout.fee_cents, reason=reason[:500])
         return True
 
 

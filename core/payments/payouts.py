@@ -11,10 +11,11 @@ from peewee import fn
 from core import ledger
 from core.config import get_settings
 from core.db import tx
-from core.errors import PayoutTooSmall, StaleAction, ValidationFailed
+from core.errors import NotFound, PayoutTooSmall, StaleAction, ValidationFailed
 from core.models import Account, AccountKind, AutoWithdraw, Entry, Payout, PayoutStatus as P
 from core.money import format_money
 from core.payments.accounts import withdraw
+from core.payments.rules import PayoutOnHold
 from core.users.commands import get_user
 
 
@@ -61,6 +62,8 @@ def maybe_auto_withdraw(*, user_id: int, now: datetime) -> Payout | None:
         return withdraw(worker_id=user_id, now=now, key=f"auto:{user_id}:{last_entry}")
     except (StaleAction, PayoutTooSmall, ValidationFailed):
         return None  # already done for this balance, or a manual withdrawal got there first
+    except (NotFound, PayoutOnHold):
+        return None  # no destination yet, or a new one on hold: the clock's sweep tries again later
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,11 @@ class Payout(BaseModel):
     failure_reason = TextField(null=True)
     created_at = UTCDateTimeField()
     updated_at = UTCDateTimeField()
+    # Issue 19 (migration 10): how and where it goes; the fee went to the platform when requested.
+    method = CharField(max_length=12, null=True)  # None: the operator's provider decides (no destination)
+    destination_id = BigIntegerField(null=True)
+    destination_masked = CharField(max_length=64, null=True)
+    fee_cents = BigIntegerField(default=0)
 
     class Meta:
         indexes = ((("status", "updated_at"), False), (("worker", "created_at"), False))
@@ -75,3 +80,20 @@ class AutoWithdraw(BaseModel):
     user = ForeignKeyField(User, primary_key=True, backref="auto_withdraw", on_delete="CASCADE")
     threshold_cents = BigIntegerField()
     updated_at = UTCDateTimeField()
+
+class PayoutDestination(BaseModel):
+    """Where a worker's payouts go. The details are encrypted (core.payments.crypto); only the
+    masked form is readable here. Removing one keeps the row (old payouts name it)."""
+
+    user = ForeignKeyField(User, backref="payout_destinations", on_delete="CASCADE")
+    method = CharField(max_length=12)
+    masked = CharField(max_length=64)
+    secret = TextField()  # AES-GCM ciphertext of the details, base64
+    key_id = CharField(max_length=16)
+    is_default = BooleanField(default=False)
+    hold_until = UTCDateTimeField()  # payouts wait until then after this destination was added
+    created_at = UTCDateTimeField()
+    removed_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "removed_at"), False),)
