@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from core.config import get_settings
 from core.payments.accounts import fail_payout, settle_payout, start_payout
+from core.payments.destinations import reveal
 from core.payments.payouts import maybe_auto_withdraw, stuck_payouts
 from jobs.actors import actor
 from jobs.payouts.providers import (
@@ -43,7 +44,9 @@ def run_payout(payout_id: int, *, provider: PayoutProvider, now: datetime, max_a
     payout = start_payout(payout_id=payout_id, now=now)
     if payout is None:
         return "skipped"  # paid, failed or gone: nothing to do, whoever ran it before finished
-    request = PayoutRequest.of(payout, get_settings().currency)
+    destination = (reveal(destination_id=payout.destination_id, user_id=payout.worker_id)
+                   if payout.destination_id is not None else None)  # decrypted here only, right before the call
+    request = PayoutRequest.of(payout, get_settings().currency, destination)
     try:
         outcome = provider.send(request)
     except PermanentPayoutError as exc:

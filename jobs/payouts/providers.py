@@ -13,7 +13,7 @@ import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, Protocol
@@ -41,14 +41,27 @@ class PayoutRequest:
     worker_id: int
     amount_cents: int
     currency: str
+    method: str | None = None  # paypal, sepa, ach, giftcard; None: no methods enabled, the provider decides
+    masked: str | None = None  # what the worker sees, e.g. "DE89 **** **** **** 3000"
+    # The full details, decrypted in the payout worker right before the call; never in repr or logs.
+    destination: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, payout: Payout, currency: str) -> PayoutRequest:
-        return cls(payout.id, payout.key, payout.worker_id, payout.amount_cents, currency)
+    def of(cls, payout: Payout, currency: str, destination: dict[str, str] | None = None) -> PayoutRequest:
+        return cls(payout.id, payout.key, payout.worker_id, payout.amount_cents, currency,
+                   payout.method, payout.destination_masked, destination)
 
-    def as_json(self) -> dict[str, object]:
-        return {"payout_id": self.payout_id, "idempotency_key": self.key, "worker_id": self.worker_id,
-                "amount_cents": self.amount_cents, "currency": self.currency}
+    def as_json(self, *, with_destination: bool = True) -> dict[str, object]:
+        """The webhook's body. Without `with_destination` (the sandbox's log) only the masked form."""
+        body: dict[str, object] = {"payout_id": self.payout_id, "idempotency_key": self.key,
+                                   "worker_id": self.worker_id, "amount_cents": self.amount_cents,
+                                   "currency": self.currency}
+        if self.method is not None:
+            body["method"] = self.method
+            body["destination_masked"] = self.masked
+            if with_destination:
+                body["destination"] = dict(self.destination or {})
+        return body
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,7 @@ class SandboxProvider:
             if request.key in self._refs:
                 return self._refs[request.key]
             ref = f"sbx_{uuid.uuid4().hex[:16]}"
-            line = {**request.as_json(), "reference": ref, "at": datetime.now(timezone.utc).isoformat()}
+            line = {**request.as_json(with_destination=False), "reference": ref, "at": datetime.now(timezone.utc).isoformat()}
             log.seek(0, 2)
             log.write((json.dumps(line) + "\n").encode())
             log.flush()  # in the OS's hands now: a killed process cannot lose it
