@@ -296,3 +296,14 @@ def test_stuck_payouts_changed_at_the_same_moment_go_in_id_order(admin, now):
     _credit(w.id, 10_00, now, "w")
     ids = [accounts.withdraw(worker_id=w.id, now=now, key=f"k{i}", amount_cents=1_00).id for i in range(3)]
     assert payouts.stuck_payouts(now=now + timedelta(hours=1), requested_s=60, processing_s=60, limit=10) == ids
+
+
+def test_a_payout_processing_exactly_as_long_as_the_limit_counts_as_stuck(admin, now):
+    w = f.user()
+    _credit(w.id, 5_00, now, "w")
+    p = accounts.withdraw(worker_id=w.id, now=now, key="p", amount_cents=1_00)
+    accounts.start_payout(payout_id=p.id, now=now)
+    assert payouts.stuck_payouts(now=now + timedelta(minutes=15), requested_s=60, processing_s=15 * 60,
+                                 limit=10) == [p.id]
+    assert payouts.stuck_payouts(now=now + timedelta(minutes=15) - timedelta(seconds=1), requested_s=60,
+                                 processing_s=15 * 60, limit=10) == []

@@ -312,3 +312,44 @@ def test_review_time_counts_from_the_submission_and_never_below_zero(now):
     review.approve(requester_id=r.id, assignment_id=b.id, now=now)  # a clock a minute behind
     s = reputation.requester_stats(user_id=r.id)
     assert (s.decided_n, s.avg_review_s) == (2, 0)
+
+
+# ------------------------------------------------------------------ lock order (PostgreSQL)
+
+@pytest.mark.skipif(not __import__("os").environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="row locks: SQLite's single writer lock already serialises decisions")
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_two_people_deciding_each_others_work_at_once_do_not_deadlock(decision, monkeypatch, now):
+    """Ann approves (or rejects) Ben's work while Ben decides Ann's. Each decision updates the
+    worker's counters, then the requester's: without taking both rows in id order first, the two
+    would hold one row each and wait for the other's. A barrier between the two updates makes
+    that interleaving happen every run (it gives up after a moment when the other decision is
+    rightly waiting on the first row)."""
+    import threading
+
+    from tests.integration.racing import run_threads
+
+    ann, ben = f.requester(name="Ann"), f.requester(name="Ben")
+    (of_ben,) = f.submitted(ann.id, 1, now)  # Ann's HIT, a new worker's submission ...
+    (of_ann,) = f.submitted(ben.id, 1, now)
+    # ... and make the workers each other: Ben did Ann's HIT, Ann did Ben's.
+    Assignment.update(worker=ben.id).where(Assignment.id == of_ben.id).execute()
+    Assignment.update(worker=ann.id).where(Assignment.id == of_ann.id).execute()
+    between = threading.Barrier(2, timeout=2)
+    real = review._count_review
+
+    def count_review_after_the_other_started(*args):
+        try:
+            between.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other decision is waiting on our first row: that is the point of the lock order
+        return real(*args)
+
+    monkeypatch.setattr(review, "_count_review", count_review_after_the_other_started)
+    call = review.approve if decision == "approve" else review.reject
+    extra = {} if decision == "approve" else {"feedback": "no"}
+    outcomes = run_threads([(call, {"requester_id": ann.id, "assignment_id": of_ben.id, "now": now, **extra}),
+                            (call, {"requester_id": ben.id, "assignment_id": of_ann.id, "now": now, **extra})],
+                           threads=2)
+    assert outcomes == [("ok", ""), ("ok", "")]
+    assert {a.status for a in Assignment.select()} == {S.APPROVED if decision == "approve" else S.REJECTED}
