@@ -77,6 +77,7 @@ def test_accounts_are_named_typed_and_made_once():
 def test_an_account_someone_else_created_meanwhile_is_used(monkeypatch):
     """A racing creator won between our look-up and our insert: we use their account, and our
     transaction goes on (the failed insert was in a savepoint)."""
+    ledger.world(), ledger.available(_user(4342))  # other accounts first: the right one is not the first row
     uid = _user(4343)
     theirs = ledger.available(uid)
 
