@@ -1,7 +1,7 @@
 """The MTurk requester API's own rows: API keys and the HITs it made."""
 from __future__ import annotations
 
-from peewee import CharField, ForeignKeyField, TextField
+from peewee import BooleanField, CharField, ForeignKeyField, IntegerField, TextField
 
 from core.db import BaseModel, JSONField, UTCDateTimeField
 from core.hits.tables import Hit
@@ -40,3 +40,31 @@ class MturkHit(BaseModel):
     class Meta:
         # NULL tokens never collide (SQLite and PostgreSQL alike): HITs made without one are free.
         indexes = ((("requester", "request_token"), True),)
+
+
+class MturkHitType(BaseModel):
+    """A HIT type made by CreateHITType: what CreateHITWithHITType fills a HIT with. The id is a
+    digest of the properties (api.ids.hit_type_id), so the same properties give the same id."""
+
+    type_id = CharField(max_length=64, unique=True)
+    requester = ForeignKeyField(User, on_delete="CASCADE")
+    title = CharField(max_length=128)
+    description = TextField()
+    keywords = TextField(default="")  # as sent: comma separated
+    reward = CharField(max_length=20)  # as sent: "0.50"
+    duration_s = IntegerField()
+    auto_approve_s = IntegerField(null=True)
+    created_at = UTCDateTimeField()
+
+
+class MturkHitState(BaseModel):
+    """MTurk's review status of a HIT (Reviewing, set by UpdateHITReviewStatus) and DeleteHIT's
+    disposal: a disposed HIT leaves the API's listings; its money records stay."""
+
+    hit = ForeignKeyField(Hit, primary_key=True, on_delete="CASCADE")
+    requester = ForeignKeyField(User, on_delete="CASCADE")
+    reviewing = BooleanField(default=False)
+    disposed_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("requester", "disposed_at"), False),)
