@@ -12,7 +12,7 @@ from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import balance as views
 from bot.views.chart import earnings_png
 from core.config import get_settings
-from core.payments import accounts
+from core.payments import accounts, destinations
 from core.users import commands as users
 
 
@@ -20,7 +20,8 @@ async def show_balance(update: Update, context: Context) -> None:
     chat_id = update.effective_chat.id
     settings = get_settings()
     text, markup, days = await call(views.overview, user_id=update.effective_user.id, now=now(context),
-                                    min_payout_cents=settings.min_payout_cents)
+                                    min_payout_cents=settings.min_payout_cents,
+                                    payout_methods=bool(settings.payout_methods))
     await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
     total = sum(cents for _, cents in days)
     if total == 0:
@@ -50,17 +51,20 @@ async def statement(update: Update, context: Context, cb: callbacks.Callback) ->
     return None
 
 
-async def _withdraw_offer(update: Update, context: Context) -> None:
+async def _withdraw_offer(update: Update, context: Context, destination_id: int | None = None) -> None:
     me, chat_id = update.effective_user.id, update.effective_chat.id
-    settings = get_settings()
-    b = await call(accounts.balances, user_id=me)
+    quote = await call(accounts.withdrawal_quote, worker_id=me, now=now(context), destination_id=destination_id)
     payouts = await call(accounts.recent_payouts, worker_id=me, limit=5)
     block = views.payouts_block(payouts, now(context))
-    if b.available_cents < settings.min_payout_cents:
-        await context.bot.send_message(chat_id, views.too_small(b.available_cents, settings.min_payout_cents) + block,
+    if quote.available_cents < quote.minimum_cents:
+        await context.bot.send_message(chat_id, views.too_small(quote.available_cents, quote.minimum_cents) + block,
                                        parse_mode="HTML")
         return
-    text, markup = views.confirm_withdraw(b.available_cents)
+    if quote.destination is None:
+        text, markup = views.confirm_withdraw(quote.available_cents)
+    else:
+        others = await call(destinations.list_destinations, user_id=me)
+        text, markup = views.confirm_withdraw_to(quote, others)
     await context.bot.send_message(chat_id, text + block, reply_markup=markup, parse_mode="HTML")
 
 
@@ -76,9 +80,16 @@ async def withdraw_ask(update: Update, context: Context, cb: callbacks.Callback)
 
 
 @on_button
+async def withdraw_to(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await _withdraw_offer(update, context, destination_id=cb.arg(0))
+    return None
+
+
+@on_button
 async def withdraw_confirm(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     payout = await call(accounts.withdraw, worker_id=me, now=now(context), amount_cents=cb.arg(0),
+                        destination_id=cb.args[1] if len(cb.args) > 1 else None,
                         key=f"{me}:{msg.chat_id}:{msg.message_id}")
     await msg.edit_text(views.withdraw_requested(payout))
     return "Payout requested."
@@ -97,4 +108,6 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(statement, pattern=callbacks.pattern("bal", "st", 0)))
     app.add_handler(CallbackQueryHandler(withdraw_ask, pattern=callbacks.pattern("wd", "ask", 0)))
     app.add_handler(CallbackQueryHandler(withdraw_confirm, pattern=callbacks.pattern("wd", "ok", 1)))
+    app.add_handler(CallbackQueryHandler(withdraw_confirm, pattern=callbacks.pattern("wd", "ok", 2)))
+    app.add_handler(CallbackQueryHandler(withdraw_to, pattern=callbacks.pattern("wd", "to", 1)))
     app.add_handler(CallbackQueryHandler(withdraw_cancel, pattern=callbacks.pattern("wd", "no", 0)))

@@ -9,7 +9,8 @@ from bot import callbacks
 from bot.views.common import button, duration, esc, fit, keyboard, local_time, money
 from core.models import Payout, PayoutStatus as P
 from core.payments import accounts
-from core.payments.accounts import Balances
+from core.payments.accounts import Balances, WithdrawalQuote
+from core.payments.destinations import Destination
 from core.review import reputation
 from core.review.reputation import WorkerStats
 
@@ -48,11 +49,12 @@ def balance_text(b: Balances, stats: WorkerStats, *, is_requester: bool, min_pay
     return fit("\n".join(lines))
 
 
-def balance_buttons(b: Balances, min_payout_cents: int) -> InlineKeyboardMarkup:
+def balance_buttons(b: Balances, min_payout_cents: int, *, payout_methods: bool = False) -> InlineKeyboardMarkup:
     row = [button("🧾 Recent movements", callbacks.make("bal", "st"))]
     if b.available_cents >= min_payout_cents:
         row.insert(0, button(f"💸 Withdraw {money(b.available_cents)}", callbacks.make("wd", "ask")))
-    return keyboard([row])
+    methods_row = [button("🏦 Payout methods", callbacks.make("po", "menu"))] if payout_methods else []
+    return keyboard([row, methods_row])
 
 
 _KINDS = {"approve": "✅ approved work", "bonus": "🎁 bonus", "withdraw": "💸 payout", "refund": "↩️ refund",
@@ -105,19 +107,36 @@ def confirm_withdraw(available_cents: int) -> tuple[str, InlineKeyboardMarkup]:
                             button("✖️ Cancel", callbacks.make("wd", "no"))]])
 
 
+def confirm_withdraw_to(quote: WithdrawalQuote, others: list[Destination]) -> tuple[str, InlineKeyboardMarkup]:
+    """With payout methods: the destination, the method's fee and what arrives, before Confirm;
+    the worker's other destinations as buttons."""
+    d = quote.destination
+    fee = (f"Fee: {money(quote.fee_cents)}, so <b>{money(quote.net_cents)}</b> is sent."
+           if quote.fee_cents else "No fee: all of it is sent.")
+    text = (f"💸 Withdraw <b>{money(quote.available_cents)}</b> (your whole available balance) to "
+            f"<b>{esc(d.masked)}</b>?\n{fee}\nIt is usually sent within minutes; you get a message when it is.")
+    rows = [[button("✅ Confirm", callbacks.make("wd", "ok", quote.available_cents, d.id)),
+             button("✖️ Cancel", callbacks.make("wd", "no"))]]
+    rows += [[button(f"➡️ To {o.masked} instead", callbacks.make("wd", "to", o.id))] for o in others if o.id != d.id]
+    return text, keyboard(rows)
+
+
 def withdraw_requested(p: Payout) -> str:
-    return (f"✅ Payout #{p.id} of {money(p.amount_cents)} requested. "
+    to = f" to {p.destination_masked}" if p.destination_masked else ""
+    fee = f" (after the {money(p.fee_cents)} fee)" if p.fee_cents else ""
+    return (f"✅ Payout #{p.id} of {money(p.amount_cents)}{fee}{to} requested. "
             "We'll tell you when it is sent; /withdraw shows its state.")
 
 
 CANCELLED = "Cancelled; nothing was withdrawn."
 
 
-def overview(*, user_id: int, now: datetime, min_payout_cents: int) -> tuple[str, InlineKeyboardMarkup | None, list]:
+def overview(*, user_id: int, now: datetime, min_payout_cents: int,
+             payout_methods: bool = False) -> tuple[str, InlineKeyboardMarkup | None, list]:
     """Text, buttons and the 30 days of earnings for /balance. Reads the database: run it via bot.runtime.call."""
     b = accounts.balances(user_id=user_id)
     worker = reputation.worker_stats(user_id=user_id)
     days = accounts.earnings_by_day(user_id=user_id, days=30, now=now)
     is_requester = bool(b.escrow_cents or b.spent_cents)
     return (balance_text(b, worker, is_requester=is_requester, min_payout_cents=min_payout_cents),
-            balance_buttons(b, min_payout_cents), days)
+            balance_buttons(b, min_payout_cents, payout_methods=payout_methods), days)

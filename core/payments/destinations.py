@@ -10,7 +10,6 @@ from core.config import get_settings
 from core.db import tx
 from core.errors import NotAllowed, NotFound, ValidationFailed
 from core.models import PayoutDestination as D
-from core.outbox import emit
 from core.payments import crypto, rules
 from core.users.commands import get_user
 
@@ -47,8 +46,8 @@ def hold_until(*, user_id: int, now: datetime) -> datetime | None:
 
 
 def add_destination(*, user_id: int, method: str, parts: list[str], now: datetime) -> Destination:
-    """Validate, encrypt and store; it becomes the default. New payouts wait HITBOT_PAYOUT_HOLD_S,
-    and the worker is told (outbox `payout.destination_added`) with a button to confirm."""
+    """Validate, encrypt and store; it becomes the default. New payouts wait HITBOT_PAYOUT_HOLD_S;
+    the chat that added it gets the notice with a button to confirm (bot.views.payout.hold_notice)."""
     settings = get_settings()
     checked = rules.check(method, parts, settings.payout_methods)
     secret, key_id = crypto.seal(checked.details, owner_id=user_id)
@@ -60,8 +59,6 @@ def add_destination(*, user_id: int, method: str, parts: list[str], now: datetim
         D.update(is_default=False).where(D.user == user_id).execute()
         row = D.create(user=user_id, method=checked.method, masked=checked.masked, secret=secret, key_id=key_id,
                        is_default=True, hold_until=now + timedelta(seconds=settings.payout_hold_s), created_at=now)
-        emit("payout.destination_added", user_id=user_id, now=now, destination_id=row.id, masked=row.masked,
-             hold_until=row.hold_until.isoformat(), hold_s=settings.payout_hold_s)
         return _view(row)
 
 

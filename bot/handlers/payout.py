@@ -1,0 +1,93 @@
+"""/payout: add a destination (`/payout add sepa DE89...`), see them masked, pick the default,
+remove one, confirm a new one from its notice, and `/payout auto 10` / `/payout auto off`.
+
+The message that carried the details is deleted from the chat once they are stored encrypted."""
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import callbacks
+from bot.runtime import Context, call, now, on_button, on_message
+from bot.views import payout as views
+from core.config import get_settings
+from core.errors import ValidationFailed
+from core.money import parse_amount
+from core.payments import destinations
+from core.payments.payouts import set_auto_withdraw
+
+log = logging.getLogger(__name__)
+MAX_ARGS = 14
+
+
+async def _show(update: Update, context: Context) -> None:
+    text, markup = await call(views.overview, user_id=update.effective_user.id, now=now(context))
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_message
+async def payout(update: Update, context: Context) -> None:
+    args, me, msg = list(context.args or []), update.effective_user.id, update.effective_message
+    if len(args) > MAX_ARGS:
+        raise ValidationFailed(views.TOO_MANY_WORDS)
+    if not args:
+        await _show(update, context)
+    elif args[0].lower() == "auto" and len(args) == 2:
+        off = args[1].lower() in ("off", "0")
+        cents = None if off else parse_amount(args[1], get_settings().currency, field="threshold")
+        order = await call(set_auto_withdraw, user_id=me, threshold_cents=cents, now=now(context))
+        await msg.reply_text(views.auto_set(order.threshold_cents if order else None))
+    elif args[0].lower() == "add" and len(args) >= 3:
+        try:
+            dest = await call(destinations.add_destination, user_id=me, method=args[1], parts=args[2:],
+                              now=now(context))
+        finally:
+            try:  # the details stay out of the chat history, whether or not they were valid
+                await msg.delete()
+            except TelegramError:
+                log.info("could not delete a payout details message")
+        text, markup = views.hold_notice(dest, now(context))
+        await context.bot.send_message(msg.chat_id, text, reply_markup=markup, parse_mode="HTML")
+    else:
+        await _show(update, context)
+
+
+@on_button
+async def menu(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await _show(update, context)
+    return None
+
+
+@on_button
+async def confirm(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    dest = await call(destinations.confirm_destination, user_id=update.effective_user.id, destination_id=cb.arg(0),
+                      now=now(context))
+    await update.effective_message.edit_text(views.confirmed(dest), parse_mode="HTML")
+    return None
+
+
+@on_button
+async def make_default(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    dest = await call(destinations.set_default, user_id=update.effective_user.id, destination_id=cb.arg(0),
+                      now=now(context))
+    await update.effective_message.edit_text(views.made_default(dest), parse_mode="HTML")
+    return None
+
+
+@on_button
+async def remove(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    dest = await call(destinations.remove_destination, user_id=update.effective_user.id, destination_id=cb.arg(0),
+                      now=now(context))
+    await update.effective_message.edit_text(views.removed(dest), parse_mode="HTML")
+    return None
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("payout", payout))
+    app.add_handler(CallbackQueryHandler(menu, pattern=callbacks.pattern("po", "menu", 0)))
+    app.add_handler(CallbackQueryHandler(confirm, pattern=callbacks.pattern("po", "ok", 1)))
+    app.add_handler(CallbackQueryHandler(make_default, pattern=callbacks.pattern("po", "def", 1)))
+    app.add_handler(CallbackQueryHandler(remove, pattern=callbacks.pattern("po", "rm", 1)))

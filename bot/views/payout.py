@@ -1,0 +1,109 @@
+"""/payout: where a worker's money goes (masked destinations, the default, the hold) and
+auto-withdraw; the hold notice with its confirm button."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.views.common import button, duration, esc, fit, keyboard, money
+from core.config import get_settings
+from core.payments import destinations, rules
+from core.payments.destinations import Destination
+from core.payments.payouts import auto_withdraw_threshold
+
+METHOD_NAMES = {"paypal": "PayPal", "sepa": "SEPA bank transfer (IBAN)", "ach": "ACH bank transfer (US)",
+                "giftcard": "Gift card"}
+EXAMPLES = {"paypal": "/payout add paypal name@example.com",
+            "sepa": "/payout add sepa DE89 3704 0044 0532 0130 00",
+            "ach": "/payout add ach 011000015 123456789  (routing, account)",
+            "giftcard": "/payout add giftcard " + "|".join(rules.GIFTCARD_KINDS)}
+USAGE_AUTO = "Auto-withdraw: /payout auto 10 (withdraw whenever your balance reaches $10.00) · /payout auto off"
+TOO_MANY_WORDS = "That is too many words; see /payout for examples."
+
+
+def _method_line(method: str) -> str:
+    s = get_settings()
+    fee = rules.fee_cents(s, method)
+    fee_text = f", fee {money(fee)}" if fee else ", no fee"
+    return (f"• {METHOD_NAMES[method]}: from {money(rules.minimum_cents(s, method))}{fee_text}\n"
+            f"  <code>{esc(EXAMPLES[method])}</code>")
+
+
+def _destination_line(d: Destination) -> str:
+    star = "⭐ " if d.is_default else "• "
+    return f"{star}{esc(d.masked)}" + (" (default)" if d.is_default else "")
+
+
+def overview_text(dests: list[Destination], *, hold_until: datetime | None, now: datetime,
+                  auto_cents: int | None, methods: tuple[str, ...]) -> str:
+    lines = ["🏦 <b>Where your money goes</b>"]
+    if not methods:
+        lines.append("Payouts are sent by this hitbot's payment service; there is nothing to set up.")
+    elif dests:
+        lines += [_destination_line(d) for d in dests]
+    else:
+        lines.append("No payout destination yet: add one to withdraw.")
+    if hold_until is not None:
+        lines += ["", f"⏸ Payouts are on hold for {duration((hold_until - now).total_seconds())} more because a "
+                      "destination was added. Confirm it below if it was you."]
+    lines += ["", f"🔁 Auto-withdraw: at {money(auto_cents)}" if auto_cents else "🔁 Auto-withdraw: off"]
+    if methods:
+        lines += ["", "<b>Add a destination</b> (it becomes your default; the message with the details is "
+                      "deleted from this chat):"]
+        lines += [_method_line(m) for m in methods]
+    lines += ["", esc(USAGE_AUTO)]
+    return fit("\n".join(lines))
+
+
+def overview_buttons(dests: list[Destination], *, now: datetime) -> InlineKeyboardMarkup:
+    rows = []
+    for d in dests:
+        row = []
+        if d.hold_until > now:
+            row.append(button(f"✅ It was me: {d.masked}", callbacks.make("po", "ok", d.id)))
+        if not d.is_default:
+            row.append(button(f"⭐ Default: {d.masked}", callbacks.make("po", "def", d.id)))
+        row.append(button(f"🗑 Remove {d.masked}", callbacks.make("po", "rm", d.id)))
+        rows.append(row)
+    return keyboard(rows)
+
+
+def overview(*, user_id: int, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    """Reads the database: run it via bot.runtime.call."""
+    dests = destinations.list_destinations(user_id=user_id)
+    hold = destinations.hold_until(user_id=user_id, now=now)
+    text = overview_text(dests, hold_until=hold, now=now, auto_cents=auto_withdraw_threshold(user_id=user_id),
+                         methods=get_settings().payout_methods)
+    return text, overview_buttons(dests, now=now)
+
+
+def hold_notice(d: Destination, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    """After adding: the destination is the default now, payouts are held; Telegram shows it on
+    every device of the account, so whoever holds the account learns of the change."""
+    wait = duration((d.hold_until - now).total_seconds())
+    text = (f"🔐 Payout destination added: <b>{esc(d.masked)}</b> (your default now). For your safety new "
+            f"payouts are on hold for {wait}.\nIf this wasn't you, don't confirm: remove it in /payout and "
+            "tell us with /help. If it was you, confirm to lift the hold now.")
+    return text, keyboard([[button("✅ Yes, it was me", callbacks.make("po", "ok", d.id))],
+                           [button("🏦 Payout settings", callbacks.make("po", "menu"))]])
+
+
+def confirmed(d: Destination) -> str:
+    return f"✅ Thanks: {esc(d.masked)} is confirmed and payouts can go now. /withdraw"
+
+
+def made_default(d: Destination) -> str:
+    return f"⭐ {esc(d.masked)} is your default payout destination now."
+
+
+def removed(d: Destination) -> str:
+    return f"🗑 Removed {esc(d.masked)}. Payouts already on their way there still arrive."
+
+
+def auto_set(threshold_cents: int | None) -> str:
+    if not threshold_cents:
+        return "🔁 Auto-withdraw is off."
+    return (f"🔁 Auto-withdraw is on: whenever your available balance reaches {money(threshold_cents)}, "
+            "all of it is paid out to your default destination.")
