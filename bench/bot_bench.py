@@ -61,9 +61,12 @@ class _StatementCounter:
     def __init__(self) -> None:
         self.n = 0
         self.transactions = 0
+        self.trace: list[str] | None = None  # the statements themselves, with --trace
 
     def reset(self) -> None:
         self.n = self.transactions = 0
+        if self.trace is not None:
+            self.trace.clear()
 
     def __enter__(self) -> "_StatementCounter":
         from core.db import db
@@ -74,6 +77,8 @@ class _StatementCounter:
         def counted_execute_sql(sql, *args, **kwargs):
             if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT")):
                 self.n += 1
+                if self.trace is not None:
+                    self.trace.append(sql)
             return execute_sql(sql, *args, **kwargs)
 
         def counted_begin(*args, **kwargs):
@@ -87,7 +92,7 @@ class _StatementCounter:
         del self._db.execute_sql, self._db.begin  # the class's methods again
 
 
-async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
+async def run_mix(sessions: int, hit_ids: list[int], trace: bool = False) -> dict:
     from bot.app import build_application
     from core.config import load_settings
     from core.models import Assignment, Question
@@ -102,6 +107,8 @@ async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
     times: dict[str, list[float]] = defaultdict(list)
     queries: dict[str, tuple[int, int]] = {}
     counter = _StatementCounter()
+    if trace:
+        counter.trace = []
     counting = False
 
     async def step(kind: str, update) -> None:
@@ -110,6 +117,9 @@ async def run_mix(sessions: int, hit_ids: list[int]) -> dict:
         await update
         if counting:
             queries[kind] = (counter.n, counter.transactions)
+            if counter.trace is not None:
+                print(f"--- {kind}: {counter.n} statements, {counter.transactions} transactions")
+                print("\n".join(f"    {sql[:200]}" for sql in counter.trace))
         else:
             times[kind].append(time.perf_counter() - started)
 
@@ -174,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL server URL (a private database is created on it)")
     parser.add_argument("--sessions", type=int, default=300, help="worker sessions of 6 updates each")
     parser.add_argument("--hits", type=int, default=30, help="open HITs the sessions spread over")
+    parser.add_argument("--trace", action="store_true", help="print the SQL of each counted update")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args(argv)
 
@@ -188,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         hit_ids = seed(args.sessions, args.hits)
         echo = asyncio.run(run_echo(max(1000, args.sessions * 6)))
-        mix = asyncio.run(run_mix(args.sessions, hit_ids))
+        mix = asyncio.run(run_mix(args.sessions, hit_ids, args.trace))
     finally:
         drop()
     ratio = mix["rate"] / echo["rate"]

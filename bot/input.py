@@ -45,7 +45,19 @@ def disarm(*, user_id: int, keep: frozenset[str] = KEPT_BY_COMMANDS) -> dict[str
 
 
 async def expect(user_id: int, kind: str, **data: Any) -> None:
-    await call(set_pref, user_id=user_id, key=KEY, value={"kind": kind, **data})
+    await call(set_pref, user_id=user_id, key=KEY, value=wait(kind, **data))
+
+
+def wait(kind: str, **data: Any) -> dict[str, Any]:
+    """The wait `expect` stores, for a core use case that stores it in its own transaction
+    (as prefs={KEY: wait(...)}): the same conversation state, no transaction of its own."""
+    return {"kind": kind, **data}
+
+
+def current(prefs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The wait stored in a user's prefs (a row a core use case already read)."""
+    value = (prefs or {}).get(KEY)
+    return value if isinstance(value, dict) else None
 
 
 async def done(user_id: int) -> None:
@@ -77,6 +89,14 @@ async def preload(update: Update, context: Context) -> None:
     _PRELOADED[(message.chat_id, message.message_id)] = wait
     while len(_PRELOADED) > _PRELOAD_KEEP:
         _PRELOADED.popitem(last=False)
+
+
+async def wait_of(message: Message) -> dict[str, Any] | None:
+    """The wait of the message being handled: the one `preload` read for it, else read now."""
+    key = (message.chat_id, message.message_id)
+    if key in _PRELOADED:
+        return _PRELOADED[key]
+    return await call(waiting_for, user_id=message.from_user.id)
 
 
 class awaiting(MessageFilter):  # noqa: N801 - reads like a filter name

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from peewee import BigIntegerField, CharField, IntegrityError
+from peewee import BigIntegerField, CharField
 
-from core.db import BaseModel, UTCDateTimeField, db, tx
+from core.db import BaseModel, UTCDateTimeField, tx
 from core.outbox import emit
 
 
@@ -42,23 +42,24 @@ def remember(*, object_kind: str, object_id: int, chat_id: int, message_id: int,
              ref: int | None = None, only: bool = False) -> ChatCard:
     """The message (chat_id, message_id) now shows this object as `card_kind`. With only=True it
     replaces the object's earlier card of that kind in that chat (one live question at a time)."""
+    fields = {"object_kind": object_kind, "object_id": object_id, "chat_id": chat_id, "message_id": message_id,
+              "card_kind": card_kind, "ref": ref, "created_at": now}
+    mine = (ChatCard.object_kind == object_kind) & (ChatCard.object_id == object_id)
+    replaced = (mine & (ChatCard.chat_id == chat_id) & (ChatCard.card_kind == card_kind)
+                & (ChatCard.message_id != message_id)) if only else None
     with tx():
-        same_message = (ChatCard.chat_id == chat_id) & (ChatCard.message_id == message_id)
-        ChatCard.delete().where(same_message).execute()
-        mine = (ChatCard.object_kind == object_kind) & (ChatCard.object_id == object_id)
-        if only:
-            ChatCard.delete().where(mine & (ChatCard.chat_id == chat_id) & (ChatCard.card_kind == card_kind)).execute()
-        fields = dict(object_kind=object_kind, object_id=object_id, chat_id=chat_id, message_id=message_id,
-                      card_kind=card_kind, ref=ref, created_at=now)
-        try:
-            with db.atomic():
-                row = ChatCard.create(**fields)
-        except IntegrityError:  # remembered at the same moment by another process: this one wins
-            ChatCard.update(**fields).where(same_message).execute()
-            row = ChatCard.get(same_message)
-        keep = [c.id for c in ChatCard.select(ChatCard.id).where(mine)
-                .order_by(ChatCard.created_at.desc(), ChatCard.id.desc()).limit(MAX_PER_OBJECT)]
-        ChatCard.delete().where(mine & ChatCard.id.not_in(keep)).execute()
+        # Two statements: the message's card (whatever it showed before: a message shows one
+        # thing), then away with this object's older cards of the kind (only) and beyond the newest few.
+        inserted = (ChatCard.insert(**fields)
+                    .on_conflict(conflict_target=[ChatCard.chat_id, ChatCard.message_id],
+                                 update={**{getattr(ChatCard, k): v for k, v in fields.items()},
+                                         ChatCard.shown_event: None})
+                    .returning(ChatCard.id).execute())
+        row = ChatCard(id=next(iter(inserted)).id, **fields)
+        kept = ChatCard.select(ChatCard.id).where(mine if replaced is None else mine & ~replaced)
+        stale = mine & ChatCard.id.not_in(kept.order_by(ChatCard.created_at.desc(), ChatCard.id.desc())
+                                          .limit(MAX_PER_OBJECT))
+        ChatCard.delete().where(stale if replaced is None else stale | replaced).execute()
         return row
 
 

@@ -15,8 +15,7 @@ from bot import callbacks, input as waiting, materials
 from bot.runtime import Context, call, now, on_button, on_message, utcnow
 from bot.views import materials as material_views, work as views
 from core import cards
-from core.errors import DeadlinePassed, NotAllowed, StaleAction, ValidationFailed
-from core.users.commands import get_user
+from core.errors import DeadlinePassed, NotAllowed, StaleAction
 from core.work import commands as work, queries as work_queries
 from core.work.queries import WorkState
 
@@ -27,10 +26,28 @@ _FITS = {"choice": {"text"}, "multi": set(), "rating": {"text"}, "text": {"text"
          "photo": {"photo"}, "document": {"document", "image"}, "voice": {"voice"}, "location": {"location"}}
 
 
-async def _remember(me: int, state: WorkState, message_id: int, picked: list[int] | None = None) -> None:
+def _wait(state: WorkState) -> dict[str, Any]:
+    """Which question the worker's next message answers (and the options ticked so far)."""
     q = state.current
-    await waiting.expect(me, KIND, assignment_id=state.assignment.id, msg=message_id,
-                         q=q.id if q else None, picked=picked or [])
+    return waiting.wait(KIND, assignment_id=state.assignment.id, q=q.id if q else None,
+                        picked=_initial_picks(state))
+
+
+def _waiting_here(state: WorkState) -> dict[str, Any]:
+    """The prefs a work use case stores with its change: the wait for where the worker is now."""
+    return {waiting.KEY: _wait(state)}
+
+
+def _done_here(state: WorkState) -> dict[str, Any]:
+    """The prefs submit stores: no more waiting for answers to this assignment."""
+    wait = waiting.current(state.worker.prefs if state.worker else None) or {}
+    same = wait.get("kind") == KIND and int(wait.get("assignment_id", 0)) == state.assignment.id
+    return {waiting.KEY: None} if same else {}
+
+
+async def _remember(me: int, state: WorkState, message_id: int, *, stored: bool = False) -> None:
+    if not stored:  # the use case did not store the wait with its change
+        await waiting.expect(me, **_wait(state))
     # The one live question (or summary) of this assignment: it loses its buttons if time runs out.
     await call(cards.remember, object_kind="assignment", object_id=state.assignment.id, chat_id=me,
                message_id=message_id, card_kind="question", now=utcnow(), only=True)
@@ -44,8 +61,10 @@ def _initial_picks(state: WorkState) -> list[int]:
     return [options.index(v) for v in state.answers[q.id] if v in options]
 
 
-async def show(message: Message, context: Context, me: int, state: WorkState, *, edit: bool = False) -> None:
-    """Show where the worker is: the current question, or the summary once all are passed."""
+async def show(message: Message, context: Context, me: int, state: WorkState, *, edit: bool = False,
+               stored: bool = False) -> None:
+    """Show where the worker is: the current question, or the summary once all are passed.
+    `stored`: the use case that led here already stored the wait (prefs=_waiting_here)."""
     picks = _initial_picks(state)
     if state.current is not None:
         text, markup = views.question(state, now(context), picks)
@@ -57,7 +76,7 @@ async def show(message: Message, context: Context, me: int, state: WorkState, *,
     else:
         shown = (await context.bot.send_message(message.chat_id, text, reply_markup=markup,
                                                 parse_mode="HTML")).message_id
-    await _remember(me, state, shown, picks)
+    await _remember(me, state, shown, stored=stored)
 
 
 async def _finish(me: int, assignment_id: int) -> None:
@@ -69,12 +88,11 @@ async def _finish(me: int, assignment_id: int) -> None:
 @on_button
 async def accept(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    a = await call(work.accept, worker_id=me, hit_id=cb.arg(0), now=now(context))
-    state = await call(work_queries.work_state, worker_id=me, assignment_id=a.id)
-    user = await call(get_user, user_id=me)
-    await msg.edit_text(views.accepted(state.hit, a, now(context), user.timezone), parse_mode="HTML")
+    state = await call(work.accept_hit, worker_id=me, hit_id=cb.arg(0), now=now(context), prefs=_waiting_here)
+    await msg.edit_text(views.accepted(state.hit, state.assignment, now(context), state.worker.timezone),
+                        parse_mode="HTML")
     await materials.send(context.bot, msg.chat_id, state.hit)
-    await show(msg, context, me, state)
+    await show(msg, context, me, state, stored=True)
     return "Accepted. Good luck!"
 
 
@@ -95,10 +113,10 @@ async def _answered(update: Update, context: Context, cb: callbacks.Callback, va
     me, msg = update.effective_user.id, update.effective_message
     asg, qid = cb.arg(0), cb.arg(1)
     state = await call(work.answer_current, worker_id=me, assignment_id=asg, question_id=qid, value=value,
-                       now=now(context))
+                       now=now(context), prefs=_waiting_here)
     q = next(q for q in state.questions if q.id == qid)
     await msg.edit_text(views.answered(state, q, state.answers.get(q.id)), parse_mode="HTML")
-    await show(msg, context, me, state)
+    await show(msg, context, me, state, stored=True)
 
 
 @on_button
@@ -120,7 +138,7 @@ async def toggle(update: Update, context: Context, cb: callbacks.Callback) -> st
     picked = set(wait.get("picked") or []) if same else set(_initial_picks(state))
     picked ^= {index}
     ordered = sorted(picked)
-    await waiting.expect(me, KIND, assignment_id=asg, msg=msg.message_id, q=qid, picked=ordered)
+    await waiting.expect(me, KIND, assignment_id=asg, q=qid, picked=ordered)
     _, markup = views.question(state, now(context), ordered)
     await msg.edit_reply_markup(markup)
     return None
@@ -144,10 +162,11 @@ async def multi_done(update: Update, context: Context, cb: callbacks.Callback) -
 async def skip(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     asg, qid = cb.args
-    state = await call(work.skip_current, worker_id=me, assignment_id=asg, question_id=qid, now=now(context))
+    state = await call(work.skip_current, worker_id=me, assignment_id=asg, question_id=qid, now=now(context),
+                       prefs=_waiting_here)
     q = next(q for q in state.questions if q.id == qid)
     await msg.edit_text(views.answered(state, q, None), parse_mode="HTML")
-    await show(msg, context, me, state)
+    await show(msg, context, me, state, stored=True)
     return "Skipped."
 
 
@@ -155,8 +174,9 @@ async def skip(update: Update, context: Context, cb: callbacks.Callback) -> str 
 async def go_to(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     """Back, or a question picked on the summary: shown in place of the pressed message."""
     me = update.effective_user.id
-    state = await call(work.go_to, worker_id=me, assignment_id=cb.arg(0), position=cb.arg(1), now=now(context))
-    await show(update.effective_message, context, me, state, edit=True)
+    state = await call(work.go_to, worker_id=me, assignment_id=cb.arg(0), position=cb.arg(1), now=now(context),
+                       prefs=_waiting_here)
+    await show(update.effective_message, context, me, state, edit=True, stored=True)
     return None
 
 
@@ -173,9 +193,7 @@ async def summary(update: Update, context: Context, cb: callbacks.Callback) -> s
 @on_button
 async def submit(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    await call(work.submit, worker_id=me, assignment_id=cb.arg(0), now=now(context))
-    state = await call(work_queries.work_state, worker_id=me, assignment_id=cb.arg(0))
-    await _finish(me, cb.arg(0))
+    state = await call(work.submit_work, worker_id=me, assignment_id=cb.arg(0), now=now(context), prefs=_done_here)
     await msg.edit_text(views.submitted(state, now(context)), reply_markup=views.whats_next(), parse_mode="HTML")
     return "Submitted. Thank you!"
 
@@ -241,32 +259,27 @@ async def _drop_buttons(context: Context, chat_id: int, message_id: object) -> N
 @on_message
 async def typed(update: Update, context: Context) -> None:
     me, msg = update.effective_user.id, update.effective_message
-    wait = await call(waiting.waiting_for, user_id=me) or {}
+    wait = await waiting.wait_of(msg) or {}
     asg = int(wait.get("assignment_id", 0))
+    kind, value = _content(msg)
+    kinds = frozenset(question_kind for question_kind, fits in _FITS.items() if kind in fits)
     try:
-        state = await call(work_queries.active_state, worker_id=me, assignment_id=asg, now=now(context))
+        typed = await call(work.answer_typed, worker_id=me, assignment_id=asg, kinds=kinds, value=value,
+                           now=now(context), prefs=_waiting_here)
     except (NotAllowed, DeadlinePassed) as exc:
         await waiting.done(me)  # submitted elsewhere, expired, gone: stop routing messages here
         if type(exc) is NotAllowed:  # its default text speaks of buttons
             raise StaleAction("That assignment is no longer open; see /mywork.") from None
         raise
-    q = state.current
-    kind, value = _content(msg)
-    after, notice = state, None
-    if q is None:
-        notice = views.all_answered()
-    elif kind not in _FITS.get(q.kind, set()):
-        notice = views.hint(q)  # and the same question again, below it
-    else:
-        try:
-            after = await call(work.answer_current, worker_id=me, assignment_id=asg, question_id=q.id,
-                               value=value, now=now(context), known=state)
-        except ValidationFailed as exc:
-            notice = exc.message
-    if notice:
-        await msg.reply_text(notice)
-    await _drop_buttons(context, msg.chat_id, wait.get("msg"))  # one live question at a time
-    await show(msg, context, me, after)
+    state = typed.state
+    if typed.outcome == "all_answered":
+        await msg.reply_text(views.all_answered())
+    elif typed.outcome == "wrong_kind":
+        await msg.reply_text(views.hint(typed.question))  # and the same question again, below it
+    elif typed.outcome == "invalid":
+        await msg.reply_text(typed.error.message)
+    await _drop_buttons(context, msg.chat_id, state.shown_message_id)  # one live question at a time
+    await show(msg, context, me, state, stored=True)
 
 
 def register(app: Application) -> None:

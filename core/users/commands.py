@@ -68,11 +68,27 @@ def set_pref(*, user_id: int, key: str, value: object) -> dict:
     """Store one preference (browse filter, alert settings...) in the user's profile."""
     with tx():
         user = get_user(user_id)
-        prefs = dict(user.prefs or {})
-        prefs[key] = value
-        if len(json.dumps(prefs)) > MAX_PREF_BYTES:
-            raise ValidationFailed("That setting is too large.")
-        User.update(prefs=prefs).where(User.id == user_id).execute()
+        write_prefs(user, {key: value}, force=True)
+    return user.prefs
+
+
+def write_prefs(user: User, changes: dict[str, object], *, force: bool = False) -> None:
+    """Apply `changes` to the prefs of `user` (a row read in the caller's transaction) and store
+    them, in that transaction; nothing is written when they change nothing (unless `force`)."""
+    prefs = changed_prefs(user, changes, force=force)
+    if prefs is not None:
+        User.update(prefs=prefs).where(User.id == user.id).execute()
+        user.prefs = prefs
+
+
+def changed_prefs(user: User, changes: dict[str, object], *, force: bool = False) -> dict | None:
+    """The prefs of `user` with `changes` applied (checked for size), or None when they change nothing."""
+    before = user.prefs or {}
+    prefs = {**before, **changes}
+    if prefs == before and not force:
+        return None
+    if len(json.dumps(prefs)) > MAX_PREF_BYTES:
+        raise ValidationFailed("That setting is too large.")
     return prefs
 
 
@@ -91,7 +107,7 @@ def came_back(*, user_id: int, now: datetime) -> bool:
 
 
 def _back(user_id: int, now: datetime) -> bool:
-    was_unreachable = (User.id == user_id) & (User.unreachable == True)  # noqa: E712
+    was_unreachable = (User.id == user_id) & (User.unreachable == True)
     if User.update(unreachable=False).where(was_unreachable).execute() != 1:
         return False  # someone else (another update, another bot replica) saw them come back
     undelivered = OutboxEvent.last_error.startswith("forbidden:") | OutboxEvent.last_error.startswith("unreachable:")

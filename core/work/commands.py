@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import IntegrityError
+from peewee import JOIN, Case, IntegrityError, fn
 
 from core import cards, ledger
-from core.db import db, tx
+from core.db import tx
 from core.errors import (
     AlreadyAccepted,
     HitUnavailable,
@@ -24,34 +26,56 @@ from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatu
 from core.outbox import emit
 from core.quals.rules import evaluate, requirements_for
 from core.review import quality
-from core.users.commands import get_user
+from core.users.commands import changed_prefs, get_user, write_prefs
 from core.work.queries import (
     WorkState,
     active_assignment,
+    check_active,
+    load_state,
     own_assignment,
     questions_of,
-    work_state,
 )
 
 MAX_FILE_ID = 256
 
+# Preferences to store in the same transaction as a change, computed from the state it leads to
+# (the bot's awaiting-input wait: which question the worker's next message answers).
+PrefsFor = Callable[[WorkState], dict[str, object]]
+
+
+def _store_prefs(state: WorkState, prefs: PrefsFor | None) -> None:
+    if prefs is not None and state.worker is not None:
+        write_prefs(state.worker, prefs(state))
+
 
 def accept(*, worker_id: int, hit_id: int, now: datetime) -> Assignment:
     """Take one slot of a HIT. Never more holders than max_assignments, one per worker."""
+    return accept_hit(worker_id=worker_id, hit_id=hit_id, now=now).assignment
+
+
+def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | None = None) -> WorkState:
+    """As accept, returning where the worker starts (the HIT, its questions, the worker's row);
+    `prefs` are stored in the same transaction."""
     with tx():
         worker = get_user(worker_id)
-        hit = Hit.get_or_none(Hit.id == hit_id)
+        blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
+                                                           & (WorkerBlock.worker == worker_id))
+        mine = (Assignment.hit == Hit.id) & (Assignment.worker == worker_id)
+        hit = (Hit.select(Hit, fn.EXISTS(blocked).alias("blocked_worker"), Assignment)
+               .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="previous")
+               .where(Hit.id == hit_id).first())
         if hit is None:
             raise NotFound("This HIT doesn't exist or is no longer available.")
         if hit.requester_id == worker_id:
             raise NotAllowed("You can't work on your own HIT.")
-        if worker.banned or WorkerBlock.select().where(
-                (WorkerBlock.requester == hit.requester_id) & (WorkerBlock.worker == worker_id)).exists():
+        if worker.banned or hit.blocked_worker:
             raise WorkerBlocked()
-        failed = [c for c in evaluate(worker, requirements_for([hit.id]).get(hit.id, []), now) if not c.passed]
-        if failed:
-            raise NotQualified("You don't meet this HIT's requirements: " + "; ".join(c.text for c in failed) + ".")
-        previous = Assignment.get_or_none((Assignment.hit == hit.id) & (Assignment.worker == worker_id))
+        if hit.has_requirements:
+            failed = [c for c in evaluate(worker, requirements_for([hit.id]).get(hit.id, []), now) if not c.passed]
+            if failed:
+                raise NotQualified("You don't meet this HIT's requirements: "
+                                   + "; ".join(c.text for c in failed) + ".")
+        previous = getattr(hit, "previous", None)
         if previous is not None and previous.status != S.RETURNED:
             raise AlreadyAccepted()
         took = (Hit.update(available=Hit.available - 1)
@@ -68,12 +92,18 @@ def accept(*, worker_id: int, hit_id: int, now: datetime) -> Assignment:
             if Assignment.update(**fields).where((Assignment.id == previous.id)
                                                  & (Assignment.status == S.RETURNED)).execute() != 1:
                 raise AlreadyAccepted()
-            return Assignment.get_by_id(previous.id)
-        try:
-            with db.atomic():
-                return Assignment.create(hit=hit.id, worker=worker_id, **fields)
-        except IntegrityError:
-            raise AlreadyAccepted() from None
+            for name, value in fields.items():
+                setattr(previous, name, value)
+            assignment = previous
+        else:
+            try:  # a concurrent accept by the same worker: the unique index refuses, the whole tx rolls back
+                assignment = Assignment.create(hit=hit.id, worker=worker_id, **fields)
+            except IntegrityError:
+                raise AlreadyAccepted() from None
+        hit.available -= 1
+        state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker)
+        _store_prefs(state, prefs)
+        return state
 
 
 def validate_answer(question: Question, value: object) -> object:
@@ -223,30 +253,47 @@ def return_assignment(*, worker_id: int, assignment_id: int, now: datetime) -> A
 
 def submit(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
     """Hand the answers in for review. All required answers, before the deadline."""
+    return submit_work(worker_id=worker_id, assignment_id=assignment_id, now=now).assignment
+
+
+def submit_work(*, worker_id: int, assignment_id: int, now: datetime, prefs: PrefsFor | None = None) -> WorkState:
+    """As submit, returning the submitted state; `prefs` are stored in the same transaction."""
     with tx():
-        assignment = active_assignment(worker_id, assignment_id, now)
-        answered = {a.question_id for a in Answer.select(Answer.question).where(Answer.assignment == assignment.id)}
-        missing = [q for q in questions_of(assignment) if q.required and q.id not in answered]
+        state = _active_state(worker_id, assignment_id, now)
+        assignment, hit = state.assignment, state.hit
+        missing = state.missing
         if missing:
             raise IncompleteAnswers("Please answer every required question first: "
                                     + ", ".join(f"question {q.position + 1}" for q in missing) + ".")
-        hit = Hit.get_by_id(assignment.hit_id)
-        if Assignment.update(status=S.SUBMITTED, submitted_at=now,
-                             auto_approve_at=now + timedelta(seconds=hit.auto_approve_s)).where(
+        auto_approve_at = now + timedelta(seconds=hit.auto_approve_s)
+        if Assignment.update(status=S.SUBMITTED, submitted_at=now, auto_approve_at=auto_approve_at).where(
                 (Assignment.id == assignment.id) & (Assignment.status == S.ACCEPTED)).execute() != 1:
             raise StaleAction("This assignment was already submitted.")
+        assignment.status, assignment.submitted_at, assignment.auto_approve_at = S.SUBMITTED, now, auto_approve_at
         work_s = max(1, int((now - assignment.accepted_at).total_seconds()))
-        Hit.update(work_n=Hit.work_n + 1, work_s_total=Hit.work_s_total + work_s).where(Hit.id == hit.id).execute()
-        hit = Hit.get_by_id(hit.id)
+        # The HIT's real work times, and its hourly rate once three exist, in one statement.
+        work_n, work_s_total = Hit.work_n + 1, Hit.work_s_total + work_s
+        Hit.update(work_n=work_n, work_s_total=work_s_total,
+                   hourly_cents=Case(None, ((work_n >= 3, Hit.reward_cents * 3600 * work_n / work_s_total),),
+                                     Hit.hourly_cents)).where(Hit.id == hit.id).execute()
+        hit.work_n, hit.work_s_total = hit.work_n + 1, hit.work_s_total + work_s
         if hit.work_n >= 3:
-            hourly = hit.reward_cents * 3600 * hit.work_n // max(1, hit.work_s_total)
-            Hit.update(hourly_cents=hourly).where(Hit.id == hit.id).execute()
-        User.update(submitted_n=User.submitted_n + 1).where(User.id == worker_id).execute()
-        if not quality.on_submitted(assignment.id, now):  # else the requester's rule rejected it (and told them)
+            hit.hourly_cents = hit.reward_cents * 3600 * hit.work_n // hit.work_s_total
+        worker_prefs = changed_prefs(state.worker, prefs(state)) if prefs is not None else None
+        counters = {User.submitted_n: User.submitted_n + 1}
+        if worker_prefs is not None:
+            counters[User.prefs] = worker_prefs
+            state.worker.prefs = worker_prefs
+        User.update(counters).where(User.id == worker_id).execute()
+        # Control answers (gold questions) are scored, and the requester's rule applied, only if the HIT has any.
+        rejected = any(q.gold is not None for q in state.questions) and quality.on_submitted(assignment.id, now)
+        if rejected:  # the requester's rule rejected it (and told them)
+            state.assignment = Assignment.get_by_id(assignment.id)
+        else:
             emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
             cards.changed("review_queue", hit.requester_id, now=now)  # one more waiting in /review
         emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
-        return Assignment.get_by_id(assignment.id)
+        return state
 
 
 def expire_assignment(*, assignment_id: int, now: datetime) -> bool:
@@ -266,31 +313,109 @@ def expire_assignment(*, assignment_id: int, now: datetime) -> bool:
 
 
 # Answering the question the worker is on, returning where they are next ----------------------
+# Each use case is one transaction of a few statements: the assignment with its HIT and the
+# worker's row in one read, the questions with their answers in another, then the writes.
 
-def _check_current(worker_id: int, assignment_id: int, question_id: int, now: datetime) -> None:
-    assignment = active_assignment(worker_id, assignment_id, now)
-    question = Question.get_or_none((Question.id == question_id) & (Question.hit == assignment.hit_id))
-    if question is None or question.position != assignment.current_q:
-        raise StaleAction("That question is not the one you are on; answer the latest question below.")
+STALE_QUESTION = "That question is not the one you are on; answer the latest question below."
+
+
+def _active_state(worker_id: int, assignment_id: int, now: datetime, *, with_card: bool = False) -> WorkState:
+    state = load_state(worker_id, assignment_id, with_card=with_card)
+    check_active(state.assignment, now)
+    return state
+
+
+def _current(state: WorkState, question_id: int) -> Question:
+    question = state.current
+    if question is None or question.id != question_id:
+        raise StaleAction(STALE_QUESTION)
+    return question
+
+
+def _move(state: WorkState, position: int, *, from_position: int | None = None) -> None:
+    """Put the worker on `position`; a conditional update, so of two presses at once one wins."""
+    where = (Assignment.id == state.assignment.id) & (Assignment.status == S.ACCEPTED)
+    if from_position is not None:
+        where &= Assignment.current_q == from_position
+    if Assignment.update(current_q=position).where(where).execute() != 1:
+        raise StaleAction(STALE_QUESTION)
+    state.assignment.current_q = position
+
+
+def _answer(state: WorkState, question: Question, value: object, now: datetime) -> None:
+    stored = validate_answer(question, value)  # refused before anything is written
+    _move(state, min(question.position + 1, state.total), from_position=question.position)
+    (Answer.insert(assignment=state.assignment.id, question=question.id, value=stored, answered_at=now)
+     .on_conflict(conflict_target=[Answer.assignment, Answer.question],
+                  update={Answer.value: stored, Answer.answered_at: now})
+     .execute())
+    state.answers[question.id] = stored
 
 
 def answer_current(*, worker_id: int, assignment_id: int, question_id: int, value: object,
-                   now: datetime, known: WorkState | None = None) -> WorkState:
+                   now: datetime, prefs: PrefsFor | None = None) -> WorkState:
     """Answer the question the worker is on (an old question's button is stale) and move on."""
     with tx():
-        _check_current(worker_id, assignment_id, question_id, now)
-        save_answer(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id,
-                         value=value, now=now)
-    return work_state(worker_id=worker_id, assignment_id=assignment_id, known=known)
+        state = _active_state(worker_id, assignment_id, now)
+        _answer(state, _current(state, question_id), value, now)
+        _store_prefs(state, prefs)
+    return state
 
 
-def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: datetime) -> WorkState:
+@dataclass
+class TypedAnswer:
+    """A message the worker sent to the assignment they are answering, and what became of it."""
+
+    state: WorkState  # where the worker is now (on the same question unless it was saved)
+    outcome: str  # saved | all_answered (the summary is showing) | wrong_kind | invalid
+    question: Question | None = None  # the question it was for
+    error: ValidationFailed | None = None  # why it was refused (invalid)
+
+
+def answer_typed(*, worker_id: int, assignment_id: int, kinds: frozenset[str], value: object, now: datetime,
+                 prefs: PrefsFor | None = None) -> TypedAnswer:
+    """A message answers the question the worker is on, if that question is of one of `kinds`
+    (those this kind of message can answer). The state also says which message of the worker's
+    chat showed the question (shown_message_id)."""
     with tx():
-        _check_current(worker_id, assignment_id, question_id, now)
-        skip_question(worker_id=worker_id, assignment_id=assignment_id, question_id=question_id, now=now)
-    return work_state(worker_id=worker_id, assignment_id=assignment_id)
+        state = _active_state(worker_id, assignment_id, now, with_card=True)
+        question = state.current
+        if question is None:
+            result = TypedAnswer(state, "all_answered")
+        elif question.kind not in kinds:
+            result = TypedAnswer(state, "wrong_kind", question)
+        else:
+            try:
+                _answer(state, question, value, now)
+                result = TypedAnswer(state, "saved", question)
+            except ValidationFailed as exc:
+                result = TypedAnswer(state, "invalid", question, exc)
+        _store_prefs(state, prefs)
+    return result
 
 
-def go_to(*, worker_id: int, assignment_id: int, position: int, now: datetime) -> WorkState:
-    go_to_question(worker_id=worker_id, assignment_id=assignment_id, position=position, now=now)
-    return work_state(worker_id=worker_id, assignment_id=assignment_id)
+def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: datetime,
+                 prefs: PrefsFor | None = None) -> WorkState:
+    """Leave the optional question the worker is on unanswered (clearing an earlier answer)."""
+    with tx():
+        state = _active_state(worker_id, assignment_id, now)
+        question = _current(state, question_id)
+        if question.required:
+            raise ValidationFailed("This question needs an answer.")
+        _move(state, min(question.position + 1, state.total), from_position=question.position)
+        Answer.delete().where((Answer.assignment == state.assignment.id) & (Answer.question == question.id)).execute()
+        state.answers.pop(question.id, None)
+        _store_prefs(state, prefs)
+    return state
+
+
+def go_to(*, worker_id: int, assignment_id: int, position: int, now: datetime,
+          prefs: PrefsFor | None = None) -> WorkState:
+    """Move the worker's place in the form (Back, or a question picked from the summary)."""
+    with tx():
+        state = _active_state(worker_id, assignment_id, now)
+        if not 0 <= position <= state.total:
+            raise NotAllowed()
+        _move(state, position)
+        _store_prefs(state, prefs)
+    return state

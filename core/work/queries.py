@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from peewee import Case, fn
+from peewee import JOIN, Case, fn
 
+from core.cards import ChatCard
 from core.errors import DeadlinePassed, NotAllowed, StaleAction
-from core.models import Answer, Assignment, AssignmentStatus as S, Hit, Question
+from core.models import Answer, Assignment, AssignmentStatus as S, Hit, Question, User
 
 MAX_PAGE = 8
 
@@ -20,6 +21,8 @@ class WorkState:
     hit: Hit
     questions: list[Question]
     answers: dict[int, object] = field(default_factory=dict)  # question id -> stored value
+    worker: User | None = None  # the worker's row (timezone, prefs) when the use case read it
+    shown_message_id: int | None = None  # the worker's message showing this assignment's question, if asked for
 
     @property
     def total(self) -> int:
@@ -64,16 +67,49 @@ def questions_of(assignment: Assignment) -> list[Question]:
     return list(Question.select().where(Question.hit == assignment.hit_id).order_by(Question.position))
 
 
+def load_own(worker_id: int, assignment_id: int, *, with_card: bool = False) -> Assignment:
+    """The worker's assignment with its HIT (.hit) and the worker (.worker) in one read, or
+    NotAllowed for anyone else's (a forged button). `with_card` also reads which message of the
+    worker's chat shows its question (.shown_message_id, None if none)."""
+    query = (Assignment.select(Assignment, Hit, User).join(Hit).switch(Assignment)
+             .join(User, on=(Assignment.worker == User.id)).where(Assignment.id == assignment_id))
+    if with_card:
+        card = ((ChatCard.object_kind == "assignment") & (ChatCard.object_id == Assignment.id)
+                & (ChatCard.chat_id == Assignment.worker) & (ChatCard.card_kind == "question"))
+        query = (query.select_extend(ChatCard.message_id).switch(Assignment)
+                 .join(ChatCard, JOIN.LEFT_OUTER, on=card, attr="question_card"))
+    assignment = query.first()
+    if assignment is None or assignment.worker_id != worker_id:
+        raise NotAllowed()
+    return assignment
+
+
+def questions_and_answers(assignment: Assignment) -> tuple[list[Question], dict[int, object]]:
+    """The HIT's questions in order and this assignment's answers, in one read."""
+    rows = list(Question.select(Question, Answer.id, Answer.value)
+                .join(Answer, JOIN.LEFT_OUTER, on=((Answer.question == Question.id)
+                                                   & (Answer.assignment == assignment.id)), attr="answer")
+                .where(Question.hit == assignment.hit_id).order_by(Question.position))
+    return rows, {q.id: q.answer.value for q in rows if getattr(q, "answer", None) is not None}
+
+
+def load_state(worker_id: int, assignment_id: int, *, with_card: bool = False) -> WorkState:
+    """The worker's assignment, its HIT, questions and answers and the worker's row: two reads."""
+    assignment = load_own(worker_id, assignment_id, with_card=with_card)
+    questions, answers = questions_and_answers(assignment)
+    card = getattr(assignment, "question_card", None) if with_card else None
+    return WorkState(assignment, assignment.hit, questions, answers, worker=assignment.worker,
+                     shown_message_id=card.message_id if card is not None else None)
+
+
 def work_state(*, worker_id: int, assignment_id: int, known: WorkState | None = None) -> WorkState:
     """The worker's own assignment with its questions and answers (NotAllowed for anyone else's).
     `known`, an earlier state of the same assignment, saves reading its HIT and questions again."""
+    if known is None or known.assignment.id != assignment_id:
+        return load_state(worker_id, assignment_id)
     assignment = own_assignment(worker_id, assignment_id)
-    if known is not None and known.assignment.id == assignment.id:
-        hit, questions = known.hit, known.questions
-    else:
-        hit, questions = Hit.get_by_id(assignment.hit_id), questions_of(assignment)
     answers = {a.question_id: a.value for a in Answer.select().where(Answer.assignment == assignment.id)}
-    return WorkState(assignment, hit, questions, answers)
+    return WorkState(assignment, known.hit, known.questions, answers, worker=known.worker)
 
 
 def active_state(*, worker_id: int, assignment_id: int, now: datetime) -> WorkState:
