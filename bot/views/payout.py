@@ -46,12 +46,13 @@ def overview_text(dests: list[Destination], *, hold_until: datetime | None, now:
     else:
         lines.append("No payout destination yet: add one to withdraw.")
     if hold_until is not None:
-        lines += ["", f"⏸ Payouts are on hold for {duration((hold_until - now).total_seconds())} more because a "
-                      "destination was added. Confirm it below if it was you."]
+        wait = duration((hold_until - now).total_seconds())
+        lines += ["", (f"⏸ Payouts are on hold for {wait} more because a destination was added. "
+                       "Confirm it below if it was you.")]
     lines += ["", f"🔁 Auto-withdraw: at {money(auto_cents)}" if auto_cents else "🔁 Auto-withdraw: off"]
     if methods:
-        lines += ["", "<b>Add a destination</b> (it becomes your default; the message with the details is "
-                      "deleted from this chat):"]
+        lines += ["", ("<b>Add a destination</b> (it becomes your default; the message with the details is "
+                       "deleted from this chat):")]
         lines += [_method_line(m) for m in methods]
     lines += ["", esc(USAGE_AUTO)]
     return fit("\n".join(lines))

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from core.config import get_settings
+from core.errors import ConfigError, NotFound
 from core.payments.accounts import fail_payout, settle_payout, start_payout
 from core.payments.destinations import reveal
 from core.payments.payouts import maybe_auto_withdraw, stuck_payouts
@@ -44,10 +45,10 @@ def run_payout(payout_id: int, *, provider: PayoutProvider, now: datetime, max_a
     payout = start_payout(payout_id=payout_id, now=now)
     if payout is None:
         return "skipped"  # paid, failed or gone: nothing to do, whoever ran it before finished
-    destination = (reveal(destination_id=payout.destination_id, user_id=payout.worker_id)
-                   if payout.destination_id is not None else None)  # decrypted here only, right before the call
-    request = PayoutRequest.of(payout, get_settings().currency, destination)
+    request = PayoutRequest.of(payout, get_settings().currency)
     try:
+        if payout.destination_id is not None:  # decrypted here only, right before the call
+            request = PayoutRequest.of(payout, get_settings().currency, _destination(payout))
         outcome = provider.send(request)
     except PermanentPayoutError as exc:
         refused = fail_payout(payout_id=payout_id, now=now, reason=str(exc) or "the payment service refused it")
@@ -64,6 +65,15 @@ def run_payout(payout_id: int, *, provider: PayoutProvider, now: datetime, max_a
     if settle_payout(payout_id=payout_id, now=now, provider_ref=outcome.reference or request.key):
         return "paid"
     return "skipped"  # a concurrent run settled it first (same key, so the same payment)
+
+
+def _destination(payout) -> dict[str, str]:
+    """The payout's destination in full. One that does not decrypt (HITBOT_SECRET_KEY changed)
+    is the operator's to fix: retried like an outage, and after the last attempt the money goes back."""
+    try:
+        return reveal(destination_id=payout.destination_id, user_id=payout.worker_id)
+    except (ConfigError, NotFound) as exc:
+        raise TransientPayoutError(f"the payout destination could not be read: {exc}") from None
 
 
 # Attempts are counted in the database (they survive crashes) and capped by

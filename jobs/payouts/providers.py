@@ -113,7 +113,8 @@ class SandboxProvider:
             if request.key in self._refs:
                 return self._refs[request.key]
             ref = f"sbx_{uuid.uuid4().hex[:16]}"
-            line = {**request.as_json(with_destination=False), "reference": ref, "at": datetime.now(timezone.utc).isoformat()}
+            line = {**request.as_json(with_destination=False), "reference": ref,
+                    "at": datetime.now(timezone.utc).isoformat()}
             log.seek(0, 2)
             log.write((json.dumps(line) + "\n").encode())
             log.flush()  # in the OS's hands now: a killed process cannot lose it

@@ -12,9 +12,16 @@ import pytest
 
 from core.config import get_settings
 from core.models import Payout, PayoutStatus as P
-from core.payments import destinations
+from core.payments import accounts, destinations
 from jobs.payouts.actor import run_payout
-from jobs.payouts.providers import Outcome, PayoutRequest, SandboxProvider, WebhookProvider, read_sandbox_log
+from jobs.payouts.providers import (
+    Outcome,
+    PayoutRequest,
+    SandboxProvider,
+    TransientPayoutError,
+    WebhookProvider,
+    read_sandbox_log,
+)
 from tests.conftest import NOW
 from tests.invariants import check_invariants
 from tests.jobs.payout_helpers import ScriptedProvider, withdraw, worker_with
@@ -76,3 +83,18 @@ def test_webhook_body_names_method_and_destination():
     assert json.loads(seen[0].content) == {
         "payout_id": 5, "idempotency_key": "payout:k5", "worker_id": 42, "amount_cents": 975, "currency": "EUR",
         "method": "sepa", "destination_masked": "DE89 **** **** **** 3000", "destination": {"iban": IBAN}}
+
+
+def test_a_destination_that_does_not_decrypt_is_retried_then_the_money_goes_back(database, methods, monkeypatch):
+    payout = sepa_payout(10_00)
+    monkeypatch.setenv("HITBOT_SECRET_KEY", "another-server-key-of-at-least-32-characters")
+    get_settings.cache_clear()
+    provider = ScriptedProvider()
+    with pytest.raises(TransientPayoutError, match="could not be read"):
+        run_payout(payout.id, provider=provider, now=LATER, max_attempts=2)
+    assert run_payout(payout.id, provider=provider, now=LATER, max_attempts=2) == "failed"
+    assert provider.calls == []  # nothing was sent anywhere
+    failed = Payout.get_by_id(payout.id)
+    assert failed.status == P.FAILED
+    assert accounts.balances(user_id=failed.worker_id).available_cents == 10_00  # the fee too
+    check_invariants()
