@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.ops import Ctx, account, assignments, hits
+from api.ops import Ctx, account, assignments, hits, workers
 from api.params import Params
 
 TARGET_PREFIX = "MTurkRequesterServiceV20170117"
@@ -11,11 +11,23 @@ TARGET_PREFIX = "MTurkRequesterServiceV20170117"
 OPERATIONS: dict[str, Callable[[Ctx, Params], dict]] = {
     "GetAccountBalance": account.get_account_balance,
     "CreateHIT": hits.create_hit,
+    "CreateHITType": hits.create_hit_type,
+    "CreateHITWithHITType": hits.create_hit_with_hit_type,
     "GetHIT": hits.get_hit,
     "ListHITs": hits.list_hits,
+    "ListReviewableHITs": hits.list_reviewable_hits,
+    "UpdateExpirationForHIT": hits.update_expiration_for_hit,
+    "CreateAdditionalAssignmentsForHIT": hits.create_additional_assignments_for_hit,
+    "UpdateHITReviewStatus": hits.update_hit_review_status,
+    "DeleteHIT": hits.delete_hit,
     "ListAssignmentsForHIT": assignments.list_assignments_for_hit,
     "GetAssignment": assignments.get_assignment,
     "ApproveAssignment": assignments.approve_assignment,
     "RejectAssignment": assignments.reject_assignment,
     "SendBonus": assignments.send_bonus,
+    "ListBonusPayments": workers.list_bonus_payments,
+    "CreateWorkerBlock": workers.create_worker_block,
+    "DeleteWorkerBlock": workers.delete_worker_block,
+    "ListWorkerBlocks": workers.list_worker_blocks,
+    "NotifyWorkers": workers.notify_workers,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime, timezone
 
 from api.errors import request_error
 
@@ -51,6 +52,25 @@ class Params:
             raise request_error(f"{name} must be a whole number.")
         if not low <= value <= high:
             raise request_error(f"{name} must be between {low} and {high} (it is {value}).")
+        return value
+
+    def timestamp(self, name: str, *, required: bool = False) -> datetime | None:
+        """botocore sends a timestamp as epoch seconds (a number) in AWS JSON 1.1."""
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 32_503_680_000:
+            raise request_error(f"{name} must be a time (seconds since 1970).")
+        return datetime.fromtimestamp(value, timezone.utc)
+
+    def strings(self, name: str, *, required: bool = False, max_items: int, max_len: int = 64) -> list[str]:
+        value = self._get(name, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or any(not isinstance(v, str) or not 1 <= len(v) <= max_len for v in value):
+            raise request_error(f"{name} must be a list of strings of 1 to {max_len} characters.")
+        if not 1 <= len(value) <= max_items:
+            raise request_error(f"{name} must have 1 to {max_items} items (it has {len(value)}).")
         return value
 
     def boolean(self, name: str) -> bool:

@@ -8,7 +8,7 @@ from api import ids
 from api.answers import question_form_answers
 from core.config import get_settings
 from core.hits.queries import Progress
-from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit
+from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit, MturkHitState
 from core.money import parse_amount
 from core.mturk.commands import worker_ref
 
@@ -31,25 +31,39 @@ def ts(when: datetime | None) -> float | None:
     return when.timestamp() if when is not None else None
 
 
-def hit_status(hit: Hit, p: Progress, now: datetime) -> str:
+def hit_status(hit: Hit, p: Progress, now: datetime, state: MturkHitState | None = None) -> str:
     """Assignable while a worker can take it; Unassignable while taken work is in progress;
-    Reviewable once nothing more can come in (what is submitted waits for, or had, review)."""
+    Reviewable once nothing more can come in (what is submitted waits for, or had, review);
+    Reviewing when UpdateHITReviewStatus said so; Disposed after DeleteHIT."""
+    if state is not None and state.disposed_at is not None:
+        return "Disposed"
     if hit.status == HitStatus.OPEN and hit.expires_at > now and hit.available > 0:
         return "Assignable"
     if p.accepted > 0:
         return "Unassignable"
-    return "Reviewable"
+    return "Reviewing" if state is not None and state.reviewing else "Reviewable"
 
 
 def _drop_none(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def hit_shape(hit: Hit, p: Progress, extra: MturkHit | None, now: datetime) -> dict:
-    keywords = ", ".join(hit.keywords.split()) if hit.keywords else ""
+def hit_keywords(keywords: str) -> str:
+    """hitbot's stored keywords (lower case, space separated) as MTurk's comma-separated list."""
+    return ", ".join(keywords.split()) if keywords else ""
+
+
+def type_id_of(hit: Hit, extra: MturkHit | None) -> str:
     description = extra.description if extra is not None else hit.description
-    type_id = ids.hit_type_id(hit.requester_id, hit.title, description, hit.reward_cents, hit.duration_s,
-                              hit.auto_approve_s, keywords)
+    return ids.hit_type_id(hit.requester_id, hit.title, description, hit.reward_cents, hit.duration_s,
+                           hit.auto_approve_s, hit_keywords(hit.keywords))
+
+
+def hit_shape(hit: Hit, p: Progress, extra: MturkHit | None, now: datetime,
+              state: MturkHitState | None = None) -> dict:
+    keywords = hit_keywords(hit.keywords)
+    description = extra.description if extra is not None else hit.description
+    type_id = type_id_of(hit, extra)
     return _drop_none({
         "HITId": ids.hit_id(hit.id),
         "HITTypeId": type_id,
@@ -59,7 +73,7 @@ def hit_shape(hit: Hit, p: Progress, extra: MturkHit | None, now: datetime) -> d
         "Description": description,
         "Question": extra.question if extra is not None and extra.question else None,
         "Keywords": keywords,
-        "HITStatus": hit_status(hit, p, now),
+        "HITStatus": hit_status(hit, p, now, state),
         "MaxAssignments": hit.max_assignments,
         "Reward": money(hit.reward_cents),
         "AutoApprovalDelayInSeconds": hit.auto_approve_s,

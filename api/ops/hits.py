@@ -1,15 +1,18 @@
-"""CreateHIT, GetHIT, ListHITs."""
+"""CreateHIT, CreateHITType, CreateHITWithHITType, GetHIT, ListHITs, ListReviewableHITs,
+UpdateExpirationForHIT, CreateAdditionalAssignmentsForHIT, UpdateHITReviewStatus, DeleteHIT."""
 from __future__ import annotations
 
 from api import ids, questionform
 from api.errors import ApiError, request_error
 from api.ops import Ctx
 from api.params import Params
-from api.shapes import hit_shape
-from core.errors import DuplicateRequest, NotAllowed, SpecInvalid
+from api.shapes import hit_keywords, hit_shape, type_id_of
+from core.config import get_settings
+from core.errors import DuplicateRequest, NotAllowed, SpecInvalid, StaleAction
 from core.hits.queries import progress
+from core.hits.spec import parse_spec, reward_cents
 from core.models import Hit
-from core.mturk import commands as mturk
+from core.mturk import commands as mturk, hits as mturk_hits
 
 DEFAULT_PAGE = 10
 # hitbot's spec keys -> the CreateHIT parameters they came from (for errors)
@@ -33,28 +36,33 @@ def _spec_error(exc: SpecInvalid, identifiers: dict) -> ApiError:
 
 
 def _hit_out(ctx: Ctx, hit: Hit) -> dict:
-    return hit_shape(hit, progress([hit])[hit.id], mturk.extras([hit.id]).get(hit.id), ctx.now)
+    return hit_shape(hit, progress([hit])[hit.id], mturk.extras([hit.id]).get(hit.id), ctx.now,
+                     mturk_hits.states([hit.id]).get(hit.id))
 
 
-def create_hit(ctx: Ctx, p: Params) -> dict:
-    p.refuse("QualificationRequirements", "AssignmentReviewPolicy", "HITReviewPolicy", "HITLayoutId",
-             "HITLayoutParameters")
-    title = p.string("Title", required=True, max_len=128)
-    description = p.string("Description", required=True, max_len=2000)
+def _shapes(ctx: Ctx, hits: list[Hit]) -> list[dict]:
+    counts = progress(hits)
+    extra = mturk.extras([h.id for h in hits])
+    state = mturk_hits.states([h.id for h in hits])
+    return [hit_shape(h, counts[h.id], extra.get(h.id), ctx.now, state.get(h.id)) for h in hits]
+
+
+def _keywords(text: str | None) -> list[str]:
+    return [k.strip() for k in (text or "").split(",") if k.strip()]
+
+
+def _create(ctx: Ctx, p: Params, *, title: str, description: str, reward: str, duration_s: int,
+            auto_s: int | None, keywords: str | None) -> dict:
+    """The HIT made as the chat publishes one (core.mturk.commands.create_hit)."""
     question = p.string("Question", required=True, max_len=questionform.MAX_XML_BYTES)
-    reward = p.string("Reward", required=True, max_len=20)
     assignments = p.integer("MaxAssignments", low=1, high=1_000_000)
-    duration_s = p.integer("AssignmentDurationInSeconds", required=True, low=1, high=10**9)
     lifetime_s = p.integer("LifetimeInSeconds", required=True, low=1, high=10**9)
-    auto_s = p.integer("AutoApprovalDelayInSeconds", low=0, high=10**9)
-    keywords = p.string("Keywords", max_len=1000)
     annotation = p.string("RequesterAnnotation", max_len=mturk.MAX_ANNOTATION)
     token = p.string("UniqueRequestToken", max_len=mturk.MAX_TOKEN)
     form = questionform.parse(question)
     spec: dict = {
         "title": title, "description": description + (f"\n\n{form.overview}" if form.overview else ""),
-        "keywords": [k.strip() for k in (keywords or "").split(",") if k.strip()],
-        "reward": reward, "assignments": assignments if assignments is not None else 1,
+        "keywords": _keywords(keywords), "reward": reward, "assignments": assignments if assignments is not None else 1,
         "duration": duration_s, "lifetime": lifetime_s, "questions": form.questions,
     }
     if auto_s is not None:
@@ -75,25 +83,150 @@ def create_hit(ctx: Ctx, p: Params) -> dict:
     return {"HIT": _hit_out(ctx, hit)}
 
 
-def _owned(ctx: Ctx, text: object) -> Hit:
+def _type_properties(p: Params) -> dict:
+    return {"title": p.string("Title", required=True, max_len=128),
+            "description": p.string("Description", required=True, max_len=2000),
+            "reward": p.string("Reward", required=True, max_len=20),
+            "duration_s": p.integer("AssignmentDurationInSeconds", required=True, low=1, high=10**9),
+            "auto_s": p.integer("AutoApprovalDelayInSeconds", low=0, high=10**9),
+            "keywords": p.string("Keywords", max_len=1000)}
+
+
+def create_hit(ctx: Ctx, p: Params) -> dict:
+    p.refuse("QualificationRequirements", "AssignmentReviewPolicy", "HITReviewPolicy", "HITLayoutId",
+             "HITLayoutParameters")
+    return _create(ctx, p, **_type_properties(p))
+
+
+def create_hit_type(ctx: Ctx, p: Params) -> dict:
+    """The properties checked as CreateHIT checks them (core's spec rules, a placeholder question);
+    the id is their digest, the one GetHIT shows for a HIT with these properties."""
+    p.refuse("QualificationRequirements")
+    props = _type_properties(p)
+    probe = {"title": props["title"], "description": props["description"], "keywords": _keywords(props["keywords"]),
+             "reward": props["reward"], "duration": props["duration_s"],
+             "questions": [{"id": "q", "kind": "text", "prompt": "?"}]}
+    if props["auto_s"] is not None:
+        probe["auto_approve"] = props["auto_s"]
+    try:
+        spec = parse_spec(probe)
+        reward, duration_s = reward_cents(spec.reward), spec.duration_s
+        auto_s = spec.auto_approve_s(get_settings().auto_approve_s)
+    except SpecInvalid as exc:
+        raise _spec_error(exc, {}) from None
+    type_id = ids.hit_type_id(ctx.requester_id, spec.title, props["description"], reward, duration_s, auto_s,
+                              hit_keywords(" ".join(spec.keywords)))
+    mturk_hits.save_hit_type(requester_id=ctx.requester_id, type_id=type_id, title=props["title"],
+                             description=props["description"], keywords=props["keywords"] or "",
+                             reward=props["reward"], duration_s=props["duration_s"], auto_approve_s=props["auto_s"],
+                             now=ctx.now)
+    return {"HITTypeId": type_id}
+
+
+def _hit_type(ctx: Ctx, text: object):
+    try:
+        return mturk_hits.hit_type(requester_id=ctx.requester_id, type_id=text)
+    except NotAllowed:
+        raise request_error(f"HIT type {str(text)[:64]} does not exist.",
+                            "AWS.MechanicalTurk.HITTypeDoesNotExist") from None
+
+
+def create_hit_with_hit_type(ctx: Ctx, p: Params) -> dict:
+    p.refuse("AssignmentReviewPolicy", "HITReviewPolicy", "HITLayoutId", "HITLayoutParameters")
+    t = _hit_type(ctx, p.string("HITTypeId", required=True, max_len=64))
+    return _create(ctx, p, title=t.title, description=t.description, reward=t.reward, duration_s=t.duration_s,
+                   auto_s=t.auto_approve_s, keywords=t.keywords)
+
+
+def _state_error(exc: StaleAction) -> Exception:
+    return request_error(exc.message, "AWS.MechanicalTurk.InvalidHITState")
+
+
+def _owned(ctx: Ctx, text: object, *, disposed: bool = False) -> Hit:
+    """One of the requester's HITs; one DeleteHIT disposed of only where `disposed` (GetHIT)."""
     number = ids.parse_hit_id(text)
     try:
-        return mturk.hit_of(requester_id=ctx.requester_id, hit_id=number)
+        if disposed:
+            return mturk.hit_of(requester_id=ctx.requester_id, hit_id=number)
+        return mturk_hits.live_hit(requester_id=ctx.requester_id, hit_id=number)
     except NotAllowed:
         raise request_error(f"HIT {text} does not exist.", "AWS.MechanicalTurk.HitDoesNotExist") from None
 
 
 def get_hit(ctx: Ctx, p: Params) -> dict:
-    return {"HIT": _hit_out(ctx, _owned(ctx, p.string("HITId", required=True, max_len=64)))}
+    return {"HIT": _hit_out(ctx, _owned(ctx, p.string("HITId", required=True, max_len=64), disposed=True))}
 
 
 def list_hits(ctx: Ctx, p: Params) -> dict:
     before = ids.parse_page_token(ctx.requester_id, "hits", p.string("NextToken", max_len=ids.MAX_TOKEN))
     limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
-    hits, more = mturk.hits_page(requester_id=ctx.requester_id, before_id=before, limit=limit)
-    counts = progress(hits)
-    extra = mturk.extras([h.id for h in hits])
-    out: dict = {"NumResults": len(hits), "HITs": [hit_shape(h, counts[h.id], extra.get(h.id), ctx.now) for h in hits]}
+    hits, more = mturk_hits.hits_page(requester_id=ctx.requester_id, before_id=before, limit=limit)
+    out: dict = {"NumResults": len(hits), "HITs": _shapes(ctx, hits)}
     if more:
         out["NextToken"] = ids.page_token(ctx.requester_id, "hits", hits[-1].id)
     return out
+
+
+def list_reviewable_hits(ctx: Ctx, p: Params) -> dict:
+    type_id = p.string("HITTypeId", max_len=64)
+    status = p.string("Status", max_len=16)
+    if status not in (None, "Reviewable", "Reviewing"):
+        raise request_error("Status must be Reviewable or Reviewing.")
+    reviewing = status == "Reviewing"
+    kind = "rev1" if reviewing else "rev0"
+    before = ids.parse_page_token(ctx.requester_id, kind, p.string("NextToken", max_len=ids.MAX_TOKEN))
+    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
+
+    def of_type(hits: list[Hit]) -> list[Hit]:
+        extra = mturk.extras([h.id for h in hits])
+        return [h for h in hits if type_id_of(h, extra.get(h.id)) == type_id]
+
+    hits, more = mturk_hits.reviewable_page(requester_id=ctx.requester_id, reviewing=reviewing, now=ctx.now,
+                                            before_id=before, limit=limit, keep=of_type if type_id else None)
+    out: dict = {"NumResults": len(hits), "HITs": _shapes(ctx, hits)}
+    if more:
+        out["NextToken"] = ids.page_token(ctx.requester_id, kind, hits[-1].id)
+    return out
+
+
+def update_expiration_for_hit(ctx: Ctx, p: Params) -> dict:
+    hit = _owned(ctx, p.string("HITId", required=True, max_len=64))
+    expire_at = p.timestamp("ExpireAt", required=True)
+    try:
+        mturk_hits.update_expiration(requester_id=ctx.requester_id, hit_id=hit.id, expire_at=expire_at, now=ctx.now)
+    except StaleAction as exc:
+        raise _state_error(exc) from None
+    return {}
+
+
+def create_additional_assignments_for_hit(ctx: Ctx, p: Params) -> dict:
+    hit = _owned(ctx, p.string("HITId", required=True, max_len=64))
+    count = p.integer("NumberOfAdditionalAssignments", required=True, low=1, high=1_000_000)
+    token = p.string("UniqueRequestToken", max_len=mturk.MAX_TOKEN)
+    try:
+        mturk_hits.add_assignments(requester_id=ctx.requester_id, hit_id=hit.id, count=count, now=ctx.now,
+                                   token=token)
+    except DuplicateRequest:
+        raise
+    except StaleAction as exc:
+        raise _state_error(exc) from None
+    return {}
+
+
+def update_hit_review_status(ctx: Ctx, p: Params) -> dict:
+    hit = _owned(ctx, p.string("HITId", required=True, max_len=64))
+    try:
+        mturk_hits.set_reviewing(requester_id=ctx.requester_id, hit_id=hit.id, reviewing=not p.boolean("Revert"),
+                                 now=ctx.now)
+    except StaleAction as exc:
+        raise _state_error(exc) from None
+    return {}
+
+
+def delete_hit(ctx: Ctx, p: Params) -> dict:
+    hit = _owned(ctx, p.string("HITId", required=True, max_len=64), disposed=True)
+    try:
+        mturk_hits.delete_hit(requester_id=ctx.requester_id, hit_id=hit.id, now=ctx.now)
+    except StaleAction as exc:
+        raise _state_error(exc) from None
+    return {}

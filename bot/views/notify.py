@@ -202,6 +202,14 @@ def _bonus(e: OutboxEvent) -> Rendered:
             f"From the requester: {_reason(p.get('reason'), 500)}", keyboard([BALANCE]))
 
 
+def _requester_message(e: OutboxEvent) -> Rendered:
+    """NotifyWorkers (MTurk API): a requester the worker worked for writes; fits one message."""
+    p = _p(e)
+    return (f"✉️ <b>{esc(clip(str(p.get('subject') or ''), 200))}</b>\n"
+            f"From {esc(clip(str(p.get('requester_name') or 'a requester'), 60))}, a requester you worked for:\n\n"
+            f"{esc(clip(str(p.get('text') or ''), 3600))}", keyboard([BROWSE]))
+
+
 def _credited(e: OutboxEvent) -> Rendered:
     p = _p(e)
     if p.get("reason") == "top-up":
@@ -347,6 +355,7 @@ RENDERERS: dict[str, Callable[[OutboxEvent], Rendered]] = {
     "assignment.reminder": _reminder,
     "assignment.expired": _expired,
     "bonus.paid": _bonus,
+    "requester.message": _requester_message,
     "balance.credited": _credited,
     "balance.low": _low,
     "payout.requested": _payout_requested,

@@ -96,16 +96,6 @@ def hit_of(*, requester_id: int, hit_id: int) -> Hit:
     return owned_hit(requester_id, hit_id)
 
 
-def hits_page(*, requester_id: int, before_id: int | None, limit: int) -> tuple[list[Hit], bool]:
-    """The requester's HITs, made in chat or through the API, newest first; (page, more?)."""
-    limit = max(1, min(limit, MAX_PAGE))
-    query = Hit.select().where(Hit.requester == requester_id)
-    if before_id is not None:
-        query = query.where(Hit.id < before_id)
-    rows = list(query.order_by(Hit.id.desc()).limit(limit + 1))
-    return rows[:limit], len(rows) > limit
-
-
 def assignments_page(*, requester_id: int, hit_id: int, statuses: Sequence[str] = LISTED,
                      after_id: int | None, limit: int) -> tuple[list[Assignment], bool]:
     """Work handed in on one of the requester's HITs, oldest first; (page, more?)."""

@@ -14,6 +14,8 @@ from core import sweeps
 from core.alerts.commands import match_new_hits, subscribe
 from core.hits import manage, publishing
 from core.models import OutboxEvent, Question, WorkerBlock
+from core.mturk import workers as mturk_workers
+from core.mturk.commands import worker_ref
 from core.payments import accounts
 from core.quals import commands as quals
 from core.review import appeals, commands as review, quality
@@ -97,6 +99,8 @@ def test_real_events_of_every_kind_render(database):
     sweeps.remind(now=late.deadline - timedelta(minutes=1))
     work.expire_assignment(assignment_id=late.id, now=late.deadline + timedelta(seconds=1))
     manage.close_hit(requester_id=rita.id, hit_id=h2.id, now=NOW + timedelta(minutes=20))
+    mturk_workers.notify(requester_id=rita.id, refs=[worker_ref(rita.id, wes.id)], subject="Next <batch>",
+                         text="Soon & paid more", now=NOW)  # NotifyWorkers (MTurk API): requester.message
     accounts.credit(admin_id=ADMIN_ID, user_id=wes.id, amount_cents=500, reason="welcome", now=NOW, key="c1")
     lou = f.requester(6_00, name="Lou")
     f.hit(lou.id, reward="1.00", assignments=1)  # 1.20 escrowed -> 4.80 left: below $5.00
@@ -170,6 +174,8 @@ def test_real_events_of_every_kind_render(database):
     assert "appeal on “Label &lt;the&gt; photo” was accepted" in by["appeal.decided"]
     assert by["hit.completed"].startswith("🏁 All assignments of “Label &lt;the&gt; photo”")
     assert by["submission.confirmed"].startswith("📨 Submitted: “Label &lt;the&gt; photo”")
+    assert by["requester.message"].startswith("✉️ <b>Next &lt;batch&gt;</b>\nFrom Rita, a requester you worked for")
+    assert "Soon &amp; paid more" in by["requester.message"] and seen["requester.message"].chat_id == wes.id
     assert "New HIT for your alert" in by["notices.missed"] and seen["notices.missed"].chat_id == ann.id
     # Every kind core emits was exercised here, except what is only emitted for batches and by other sweeps,
     # and cards.refresh: it sends no message, it edits cards (tests/bot/test_cards.py, tests/jobs/test_cards.py).
