@@ -435,6 +435,17 @@ def test_a_hit_taken_back_after_a_reminder_and_a_return_starts_clean(now):
     assert sweeps.remind(now=later + timedelta(minutes=9)) == 1  # reminded again this time
 
 
+def _read_previous_as(stale):
+    """For core.work.commands: its read of the worker's earlier assignment (the `previous` row
+    joined to the HIT) returns `stale` instead, as if it ran before another tap committed."""
+    import builtins
+
+    def fake(obj, name, *default):
+        return stale if name == "previous" else builtins.getattr(obj, name, *default)
+
+    return fake
+
+
 def test_two_first_accepts_that_both_found_no_earlier_row_hold_one_slot(monkeypatch, now):
     """The losing one of two simultaneous first taps (each saw no assignment yet) hits the unique
     index; it is told it already has the HIT, and its slot is given back by the rollback."""
@@ -442,18 +453,12 @@ def test_two_first_accepts_that_both_found_no_earlier_row_hold_one_slot(monkeypa
     h = f.hit(r.id, assignments=3)
     work.accept(worker_id=w.id, hit_id=h.id, now=now)
 
-    class SawNothing:
-        def __getattr__(self, name):
-            return getattr(Assignment, name)
-
-        @staticmethod
-        def get_or_none(*query):
-            return None
-
-    monkeypatch.setattr(work, "Assignment", SawNothing())
+    # accept reads the HIT and the worker's earlier assignment in one query; replay a read that
+    # ran before the other tap's insert committed: it found no earlier assignment.
+    monkeypatch.setattr(work, "getattr", _read_previous_as(None), raising=False)
     with refused(AlreadyAccepted, "You have already worked on this HIT."):
         work.accept(worker_id=w.id, hit_id=h.id, now=now)
-    monkeypatch.setattr(work, "Assignment", Assignment)
+    monkeypatch.undo()
     assert Hit.get_by_id(h.id).available == 2
 
 
@@ -545,14 +550,10 @@ def test_taking_back_a_hit_the_worker_is_already_holding_again(monkeypatch, now)
     q = [q for q in work_queries.questions_of(again) if q.key == "animal"][0]
     work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value="dog", now=now)
 
-    class StaleLookup(StaleAssignments):
-        def get_or_none(self, *query):
-            return self.stale
-
-    monkeypatch.setattr(work, "Assignment", StaleLookup(seen))
+    monkeypatch.setattr(work, "getattr", _read_previous_as(seen), raising=False)
     with pytest.raises(Exception) as error:
         work.accept(worker_id=w.id, hit_id=h.id, now=now + timedelta(minutes=2))
-    monkeypatch.setattr(work, "Assignment", Assignment)
+    monkeypatch.undo()
     assert type(error.value).__name__ == "AlreadyAccepted"
     kept = Assignment.get_by_id(a.id)
     assert (kept.status, kept.accepted_at, kept.current_q) == (S.ACCEPTED, now + timedelta(minutes=1), 1)
