@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from peewee import BigIntegerField, CharField, IntegerField
 
@@ -92,3 +92,79 @@ def _rolled_back() -> None:
 
 db.on_commit(_committed)
 db.on_rollback(_rolled_back)
+
+
+# The table's one owner: the relay and the actors claim, release and finish rows through these.
+
+def get(event_id: int) -> OutboxEvent | None:
+    return OutboxEvent.get_or_none(OutboxEvent.id == event_id)
+
+
+def pending_in(ids: list[int]) -> list[OutboxEvent]:
+    """Those of `ids` not done yet, in outbox order (the order they were written)."""
+    return list(OutboxEvent.select().where(OutboxEvent.id.in_(ids) & OutboxEvent.done_at.is_null())
+                .order_by(OutboxEvent.id))
+
+
+def mark_enqueued(ids: list[int], *, now: datetime) -> None:
+    if ids:
+        OutboxEvent.update(enqueued_at=now).where(OutboxEvent.id.in_(ids)).execute()
+
+
+def due(*, now: datetime, grace_s: float, requeue_after_s: float, limit: int) -> list[int]:
+    """Rows the relay's fast path missed (never enqueued after `grace_s`) or the broker lost
+    (enqueued `requeue_after_s` ago and still not done), oldest first."""
+    cond = OutboxEvent.done_at.is_null() & (
+        (OutboxEvent.enqueued_at.is_null() & (OutboxEvent.created_at <= now - timedelta(seconds=grace_s)))
+        | (OutboxEvent.enqueued_at <= now - timedelta(seconds=requeue_after_s)))
+    return [e.id for e in OutboxEvent.select(OutboxEvent.id).where(cond).order_by(OutboxEvent.id).limit(limit)]
+
+
+def never_enqueued(*, limit: int) -> list[int]:
+    return [e.id for e in OutboxEvent.select(OutboxEvent.id).where(
+        OutboxEvent.done_at.is_null() & OutboxEvent.enqueued_at.is_null()).order_by(OutboxEvent.id).limit(limit)]
+
+
+def backlog() -> int:
+    """Rows not done yet (for the metrics)."""
+    return OutboxEvent.select().where(OutboxEvent.done_at.is_null()).count()
+
+
+def claim(event_id: int, *, now: datetime, lease_s: float) -> bool:
+    """Hold a row while handling it: True for the one caller that got it (a copy of the queue
+    message, or a second worker, gets False); a crashed holder's lease runs out."""
+    return bool(OutboxEvent.update(lease_until=now + timedelta(seconds=lease_s), attempts=OutboxEvent.attempts + 1)
+                .where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()
+                       & (OutboxEvent.lease_until.is_null() | (OutboxEvent.lease_until < now))).execute())
+
+
+def release(event_id: int, *, error: str | None = None, attempted: bool = True) -> None:
+    """Give a claimed row back; `attempted=False` when nothing was tried (it was not an attempt)."""
+    changes: dict = {OutboxEvent.lease_until: None}
+    if error:
+        changes[OutboxEvent.last_error] = error[:255]
+    if not attempted:
+        changes[OutboxEvent.attempts] = OutboxEvent.attempts - 1
+    OutboxEvent.update(changes).where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute()
+
+
+def finish(event_id: int, *, now: datetime, error: str | None = None) -> bool:
+    """Mark a row done once: True only for the call that actually did it."""
+    return bool(OutboxEvent.update(done_at=now, lease_until=None, last_error=error and error[:255])
+                .where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute())
+
+
+def earlier_pending(event: OutboxEvent, *, horizon: timedelta) -> OutboxEvent | None:
+    """An earlier row for the same person, not done, written less than `horizon` before this one."""
+    return (OutboxEvent.select(OutboxEvent.id, OutboxEvent.lease_until)
+            .where((OutboxEvent.user_id == event.user_id) & OutboxEvent.done_at.is_null()
+                   & (OutboxEvent.id < event.id) & (OutboxEvent.created_at > event.created_at - horizon))
+            .order_by(OutboxEvent.id).first())
+
+
+def next_pending(*, user_id: int, after_id: int) -> int | None:
+    """The person's next row not done after `after_id`, if any."""
+    row = (OutboxEvent.select(OutboxEvent.id)
+           .where((OutboxEvent.user_id == user_id) & OutboxEvent.done_at.is_null() & (OutboxEvent.id > after_id))
+           .order_by(OutboxEvent.id).first())
+    return row.id if row is not None else None

@@ -18,7 +18,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.views import cards as views
-from core import cards
+from core import cards, outbox
 from core.config import Settings, get_settings
 from core.errors import HitbotError
 from core.models import ChatCard, OutboxEvent
@@ -95,11 +95,11 @@ def refresh_event(event_id: int, *, jobs=None, settings: Settings | None = None)
     """Bring every card of one cards.refresh event up to date. Returns what happened."""
     jobs = jobs or jobs_broker.current()
     settings = settings or get_settings()
-    event = OutboxEvent.get_or_none(OutboxEvent.id == event_id)
+    event = outbox.get(event_id)
     if event is None or event.done_at is not None:
         return "done already"
     if not delivery._claim(event_id, utcnow()):
-        row = OutboxEvent.get_or_none(OutboxEvent.id == event_id)
+        row = outbox.get(event_id)
         if row is None or row.done_at is not None:
             return "done already"
         lease_ms = (row.lease_until - utcnow()).total_seconds() * 1000 if row.lease_until else 0

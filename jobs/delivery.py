@@ -29,6 +29,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from core import outbox
 from core.config import Settings, get_settings
 from core.models import OutboxEvent, User
 from core.users.commands import mark_unreachable
@@ -134,8 +135,7 @@ def _retry_after_s(exc: RetryAfter) -> float:
 def _finish(event_id: int, now: datetime, error: str | None = None, *, user_id: int | None = None,
             sent: bool = False) -> bool:
     """Mark done once: True only for the call that actually did it. Then wake the user's next notice."""
-    done = bool(OutboxEvent.update(done_at=now, lease_until=None, last_error=error and error[:255])
-                .where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute())
+    done = outbox.finish(event_id, now=now, error=error)
     if done and user_id is not None:
         _wake_next(user_id, event_id, delay_ms=CHAT_INTERVAL_MS if sent else 1)
     return done
@@ -143,35 +143,23 @@ def _finish(event_id: int, now: datetime, error: str | None = None, *, user_id: 
 
 def _earlier_pending(event: OutboxEvent) -> OutboxEvent | None:
     """An earlier notice to the same user, not done yet, that this one must wait for."""
-    return (OutboxEvent.select(OutboxEvent.id, OutboxEvent.lease_until)
-            .where((OutboxEvent.user_id == event.user_id) & OutboxEvent.done_at.is_null()
-                   & (OutboxEvent.id < event.id) & (OutboxEvent.created_at > event.created_at - ORDER_HORIZON))
-            .order_by(OutboxEvent.id).first())
+    return outbox.earlier_pending(event, horizon=ORDER_HORIZON)
 
 
 def _wake_next(user_id: int, after_id: int, *, delay_ms: int) -> None:
     """The user's next pending notice may go now: send it a message (a duplicate is harmless)."""
-    row = (OutboxEvent.select(OutboxEvent.id)
-           .where((OutboxEvent.user_id == user_id) & OutboxEvent.done_at.is_null() & (OutboxEvent.id > after_id))
-           .order_by(OutboxEvent.id).first())
-    if row is not None:
-        _later(row.id, delay_ms)
+    following = outbox.next_pending(user_id=user_id, after_id=after_id)
+    if following is not None:
+        _later(following, delay_ms)
 
 
 def _claim(event_id: int, now: datetime) -> bool:
-    return bool(OutboxEvent.update(lease_until=now + timedelta(seconds=LEASE_S), attempts=OutboxEvent.attempts + 1)
-                .where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()
-                       & (OutboxEvent.lease_until.is_null() | (OutboxEvent.lease_until < now))).execute())
+    return outbox.claim(event_id, now=now, lease_s=LEASE_S)
 
 
 def _unclaim(event_id: int, error: str | None, *, sent: bool = True) -> None:
     """Give the row back; `sent=False` when no request was made (it was not an attempt)."""
-    changes = {OutboxEvent.lease_until: None}
-    if error:
-        changes[OutboxEvent.last_error] = error[:255]
-    if not sent:
-        changes[OutboxEvent.attempts] = OutboxEvent.attempts - 1
-    OutboxEvent.update(changes).where((OutboxEvent.id == event_id) & OutboxEvent.done_at.is_null()).execute()
+    outbox.release(event_id, error=error, attempted=sent)
 
 
 def _later(event_id: int, delay_ms: int) -> None:
@@ -186,7 +174,7 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
 
     jobs = jobs or jobs_broker.current()
     settings = settings or get_settings()
-    event = OutboxEvent.get_or_none(OutboxEvent.id == event_id)
+    event = outbox.get(event_id)
     if event is None or event.done_at is not None:
         return "done already"
     if event.user_id is not None:
@@ -214,7 +202,7 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
         _later(event_id, busy_ms + random.randint(10, 400))
         return "later"
     if not _claim(event_id, utcnow()):
-        row = OutboxEvent.get_or_none(OutboxEvent.id == event_id)
+        row = outbox.get(event_id)
         if row is None or row.done_at is not None:
             return "done already"
         # Another worker holds it. If that worker died mid-send, its lease runs out: look again then.

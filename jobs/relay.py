@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from core import outbox
 from core.models import OutboxEvent
@@ -95,28 +95,23 @@ class Relay:
         if not ids:
             return 0
         # In outbox order, so the notices to one person usually need no waiting (jobs.delivery keeps the order).
-        events = list(OutboxEvent.select().where(OutboxEvent.id.in_(ids) & OutboxEvent.done_at.is_null())
-                      .order_by(OutboxEvent.id))
+        events = outbox.pending_in(ids)
         for event in events:
             for fn in routes_for(event.kind):
                 fn(event)
         if events:
-            OutboxEvent.update(enqueued_at=self.clock()).where(OutboxEvent.id.in_([e.id for e in events])).execute()
+            outbox.mark_enqueued([e.id for e in events], now=self.clock())
         return len(events)
 
     def sweep(self, *, now: datetime | None = None, limit: int = 500) -> int:
         """The slow path: enqueue rows the fast path missed or the broker lost."""
         now = now or self.clock()
-        due = (OutboxEvent.done_at.is_null() & (
-            (OutboxEvent.enqueued_at.is_null() & (OutboxEvent.created_at <= now - timedelta(seconds=self.grace_s)))
-            | (OutboxEvent.enqueued_at <= now - timedelta(seconds=self.requeue_after_s))))
-        ids = [e.id for e in OutboxEvent.select(OutboxEvent.id).where(due).order_by(OutboxEvent.id).limit(limit)]
+        ids = outbox.due(now=now, grace_s=self.grace_s, requeue_after_s=self.requeue_after_s, limit=limit)
         return self.enqueue(ids) if ids else 0
 
     def flush(self) -> int:
         """Enqueue every undelivered row never enqueued, however fresh (e.g. at start-up)."""
-        ids = [e.id for e in OutboxEvent.select(OutboxEvent.id).where(
-            OutboxEvent.done_at.is_null() & OutboxEvent.enqueued_at.is_null()).order_by(OutboxEvent.id).limit(10_000)]
+        ids = outbox.never_enqueued(limit=10_000)
         return self.enqueue(ids) if ids else 0
 
 
@@ -143,4 +138,4 @@ def uninstall() -> None:
 
 
 def backlog() -> int:
-    return OutboxEvent.select().where(OutboxEvent.done_at.is_null()).count()
+    return outbox.backlog()
