@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import platform
 import sys
@@ -68,7 +67,7 @@ class _StatementCounter:
         if self.trace is not None:
             self.trace.clear()
 
-    def __enter__(self) -> "_StatementCounter":
+    def __enter__(self) -> _StatementCounter:
         from core.db import db
 
         self._db = database = db.obj

@@ -10,9 +10,7 @@ from bot import callbacks, input as waiting, materials
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import browse as views
 from core.errors import StaleAction
-from core.review import reputation
-from core.users.commands import get_user
-from core.work import browse, queries as work_queries
+from core.work import browse
 from core.work.browse import Filters
 
 
@@ -140,11 +138,8 @@ async def keyword_typed(update: Update, context: Context) -> None:
 async def send_preview(message: Message, context: Context, me: int, hit_id: int, back_page: int = 0,
                        *, edit: bool = False) -> None:
     p = await call(browse.preview, worker_id=me, hit_id=hit_id, now=now(context))
-    rs = await call(reputation.requester_stats, user_id=p.requester.id)
-    user = await call(get_user, user_id=me)
-    held = await call(work_queries.active_on_hit, worker_id=me, hit_id=hit_id) if p.done_before else None
-    text, markup = views.preview(p, rs, now(context), user.timezone, back_page, mine=p.requester.id == me,
-                                 holding=held.id if held else None)
+    text, markup = views.preview(p, p.stats, now(context), p.worker.timezone, back_page, mine=p.requester.id == me,
+                                 holding=p.holding_id)
     await reply_or_edit(message, text, markup, edit=edit)
     await materials.send(context.bot, message.chat_id, p.hit)
 

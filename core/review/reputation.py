@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from core.models import Assignment, AssignmentStatus as S, Hit
+from core.models import Assignment, AssignmentStatus as S, Hit, User
 from core.numbers import percent
 from core.users.commands import get_user
 
@@ -34,8 +34,9 @@ def worker_stats(*, user_id: int) -> WorkerStats:
     return WorkerStats(u.approved_n, u.rejected_n, u.submitted_n, u.approval_rate_pct)
 
 
-def requester_stats(*, user_id: int) -> RequesterStats:
-    u = get_user(user_id)
+def requester_stats(*, user_id: int, user: User | None = None) -> RequesterStats:
+    """`user`: the requester's row when the caller already read it."""
+    u = user if user is not None and user.id == user_id else get_user(user_id)
     hits_n = Hit.select().where(Hit.requester == user_id).count()
     counts = dict(Assignment.select(Assignment.status, fn.COUNT(Assignment.id)).join(Hit)
                   .where((Hit.requester == user_id) & Assignment.status.in_((S.APPROVED, S.REJECTED)))

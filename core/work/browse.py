@@ -7,10 +7,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from peewee import JOIN, fn
+
+from core.db import tx
 from core.errors import NotFound, StaleAction, ValidationFailed
-from core.models import Assignment, Hit, HitStatus, Question, User, WorkerBlock
+from core.models import Assignment, AssignmentStatus, Hit, HitStatus, Question, User, WorkerBlock
 from core.quals.rules import Check, evaluate, requirements_for, worker_values
-from core.users.commands import get_user, set_pref
+from core.review.reputation import RequesterStats, requester_stats
+from core.users.commands import get_user, set_pref, write_prefs
 
 SORTS = {
     "newest": Hit.id,
@@ -51,7 +55,7 @@ class Filters:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Filters":
+    def from_dict(cls, data: dict | None) -> Filters:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         try:
             return cls(**known)
@@ -92,13 +96,14 @@ def _parse_cursor(cursor: str) -> tuple[int, int]:
 
 
 def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: str | None = None,
-                   limit: int = 10) -> Page:
+                   limit: int = 10, worker: User | None = None) -> Page:
     """Open HITs this worker could do, best first by `filters.sort`, `limit` at a time.
 
     Keyset pagination: `after` is the previous page's next_cursor, so a page costs the
-    same however deep the worker scrolls and however many HITs are open."""
+    same however deep the worker scrolls and however many HITs are open.
+    `worker`: the worker's row when the caller already read it."""
     limit = max(1, min(limit, MAX_PAGE))
-    worker = get_user(worker_id)
+    worker = worker if worker is not None and worker.id == worker_id else get_user(worker_id)
     column = SORTS[filters.sort]
     query = _open_for(worker_id, now)
     if filters.min_reward_cents:
@@ -171,6 +176,9 @@ class Preview:
     questions: list[Question]
     checks: list[Check]
     done_before: bool
+    stats: RequesterStats | None = None  # the requester's reputation, shown with the HIT
+    worker: User | None = None  # the worker's row (their timezone)
+    holding_id: int | None = None  # the worker's assignment of this HIT they are still answering
 
     @property
     def qualified(self) -> bool:
@@ -184,19 +192,27 @@ class Preview:
 def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     """What a worker sees before accepting. Hidden HITs look the same as missing ones."""
     worker = get_user(worker_id)
-    hit = Hit.select(Hit, User).join(User, on=(Hit.requester == User.id)).where(Hit.id == hit_id).first()
-    if hit is None or (hit.requester_id != worker_id and WorkerBlock.select().where(
-            (WorkerBlock.requester == hit.requester_id) & (WorkerBlock.worker == worker_id)).exists()):
+    # The HIT with its requester, whether they blocked this worker, and the worker's assignment of it: one read.
+    blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
+                                                       & (WorkerBlock.worker == worker_id))
+    mine = (Assignment.hit == Hit.id) & (Assignment.worker == worker_id)
+    hit = (Hit.select(Hit, User, fn.EXISTS(blocked).alias("blocked_worker"), Assignment.id, Assignment.status)
+           .join(User, on=(Hit.requester == User.id)).switch(Hit)
+           .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="mine")
+           .where(Hit.id == hit_id).first())
+    if hit is None or (hit.requester_id != worker_id and hit.blocked_worker):
         raise NotFound("This HIT doesn't exist or is no longer available.")
-    reqs = requirements_for([hit.id]).get(hit.id, [])
+    reqs = requirements_for([hit.id]).get(hit.id, []) if hit.has_requirements else []
     if not all(c.passed for c in evaluate(worker, reqs, now, "preview")):
         raise NotFound("This HIT doesn't exist or is no longer available.")
     checks = evaluate(worker, reqs, now, "accept")
-    questions = list(hit.questions.order_by(Question.position))
-    done = Assignment.select().where((Assignment.hit == hit.id) & (Assignment.worker == worker_id)).exists()
+    questions = list(Question.select().where(Question.hit == hit.id).order_by(Question.position))
+    assignment = getattr(hit, "mine", None)
+    holding = assignment.id if assignment is not None and assignment.status == AssignmentStatus.ACCEPTED else None
     if hit.expires_at <= now and hit.status == HitStatus.OPEN:
         hit.status = HitStatus.CLOSED  # the sweep will close it; show it as closed now
-    return Preview(hit, hit.requester, questions, checks, done)
+    stats = requester_stats(user_id=hit.requester_id, user=hit.requester)
+    return Preview(hit, hit.requester, questions, checks, assignment is not None, stats, worker, holding)
 
 
 # The worker's browse session ---------------------------------------------------------------
@@ -216,8 +232,8 @@ class BrowsePage:
         return self.page.next_cursor is not None and self.number + 1 < MAX_PAGES
 
 
-def _session(user_id: int) -> tuple[Filters, list[str]]:
-    data = (get_user(user_id).prefs or {}).get(PREF) or {}
+def _session(user_id: int, user: User | None = None) -> tuple[Filters, list[str]]:
+    data = ((user or get_user(user_id)).prefs or {}).get(PREF) or {}
     cursors = data.get("c") if isinstance(data.get("c"), list) else []
     return Filters.from_dict(data.get("f")), [c for c in cursors if isinstance(c, str)][:MAX_PAGES]
 
@@ -237,12 +253,14 @@ def browse_page(*, worker_id: int, number: int, now: datetime, limit: int = PAGE
 
     Pages are reached one step at a time (Next records where the next page starts),
     so a page never seen, or one from a filter since changed, is a stale button."""
-    filters, cursors = _session(worker_id)
-    if not 0 <= number < MAX_PAGES or number > len(cursors):
-        raise StaleAction()
-    after = cursors[number - 1] if number else None
-    page = list_open_hits(worker_id=worker_id, filters=filters, now=now, after=after, limit=limit)
-    kept = cursors[:number] + ([page.next_cursor] if page.next_cursor else [])
-    if kept != cursors:
-        set_pref(user_id=worker_id, key=PREF, value={"f": filters.as_dict(), "c": kept})
+    with tx():  # the worker's row read once: the filter, the requirements, the cursors written back
+        worker = get_user(worker_id)
+        filters, cursors = _session(worker_id, worker)
+        if not 0 <= number < MAX_PAGES or number > len(cursors):
+            raise StaleAction()
+        after = cursors[number - 1] if number else None
+        page = list_open_hits(worker_id=worker_id, filters=filters, now=now, after=after, limit=limit, worker=worker)
+        kept = cursors[:number] + ([page.next_cursor] if page.next_cursor else [])
+        if kept != cursors:
+            write_prefs(worker, {PREF: {"f": filters.as_dict(), "c": kept}}, force=True)
     return BrowsePage(filters, page, number)
