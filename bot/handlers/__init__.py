@@ -69,7 +69,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "ru": {
         "start": "Начать и показать меню", "help": "Что умеет hitbot", "browse": "Найти задания",
         "mywork": "Мои задания в работе", "balance": "Баланс, заработок и график",
-        "withdraw": "Вывести заработок", "alerts": "Уведомления о новых заданиях",
+        "withdraw": "Вывести заработок", "payout": "Куда выводить деньги; автовывод", "alerts": "Уведомления о новых заданиях",
         "newhit": "Создать задание", "batch": "Много заданий из файла и CSV",
         "review": "Работы на проверку", "myhits": "Мои задания: ход, расходы, результаты",
         "topup": "Пополнить баланс", "tests": "Тесты на квалификацию",
@@ -81,7 +81,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "es": {
         "start": "Empezar y ver el menú", "help": "Qué puede hacer hitbot", "browse": "Buscar tareas",
         "mywork": "Mis tareas en curso", "balance": "Saldo, ganancias y gráfico",
-        "withdraw": "Cobrar tus ganancias", "alerts": "Avisos de tareas nuevas",
+        "withdraw": "Cobrar tus ganancias", "payout": "Dónde cobras; cobro automático", "alerts": "Avisos de tareas nuevas",
         "newhit": "Publicar una tarea", "batch": "Muchas tareas desde un archivo y un CSV",
         "review": "Trabajos por revisar", "myhits": "Tus tareas: progreso, gasto, resultados",
         "topup": "Añadir fondos", "tests": "Pruebas de cualificación",
@@ -94,7 +94,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "de": {
         "start": "Starten und Menü zeigen", "help": "Was hitbot kann", "browse": "Aufgaben finden",
         "mywork": "Meine laufenden Aufgaben", "balance": "Guthaben, Verdienst und Diagramm",
-        "withdraw": "Verdienst auszahlen lassen", "alerts": "Benachrichtigung bei neuen Aufgaben",
+        "withdraw": "Verdienst auszahlen lassen", "payout": "Wohin ausgezahlt wird; Auto-Auszahlung", "alerts": "Benachrichtigung bei neuen Aufgaben",
         "newhit": "Neue Aufgabe einstellen", "batch": "Viele Aufgaben aus Datei und CSV",
         "review": "Einreichungen prüfen", "myhits": "Deine Aufgaben: Fortschritt, Kosten, Ergebnisse",
         "topup": "Guthaben aufladen", "tests": "Qualifikationstests",

@@ -25,6 +25,7 @@ WORKER_COMMANDS = [
     ("mywork", "Your assignments: continue, submitted, decided"),
     ("balance", "Your balance, earnings and chart"),
     ("withdraw", "Get your earnings paid out"),
+    ("payout", "Where your money goes; auto-withdraw"),
     ("alerts", "New matching HITs sent to you"),
     ("tests", "Qualification tests you can take"),
     ("profile", "Your country, time zone, skills and interests"),

@@ -9,13 +9,14 @@ from collections import Counter
 
 import pytest
 
-from core.config import load_settings
+from core.config import get_settings, load_settings
 from core.db import db
 from core.models import OutboxEvent, Payout, PayoutStatus as P
-from core.payments import accounts
+from core.payments import accounts, destinations
 from jobs.broker import setup_broker
 from jobs.payouts.actor import process_payout
 from jobs.payouts.providers import read_sandbox_log
+from tests.conftest import NOW
 from tests.invariants import check_invariants
 from tests.jobs.payout_helpers import withdraw, worker_with
 from tests.jobs.payout_procs import RedisServer, WorkerProcess, worker_env
@@ -26,15 +27,37 @@ PAYOUTS = 150
 KILLS = 6
 
 
-def test_sigkilled_workers_pay_every_payout_exactly_once(database, tmp_path):
+# Issue 19: with payout methods the workers decrypt each destination before paying; they share
+# the secret key with the process that encrypted them, as every hitbot process must.
+METHODS_ENV = {"HITBOT_PAYOUT_METHODS": "paypal,sepa",
+               "HITBOT_SECRET_KEY": "crash-test-secret-key-0123456789abcdef"}
+IBAN = "DE89370400440532013000"
+
+
+def _add_destinations(people) -> None:
+    for n, w in enumerate(people):
+        method, parts = ("sepa", [IBAN]) if n % 2 else ("paypal", [f"w{n}@example.com"])
+        d = destinations.add_destination(user_id=w.id, method=method, parts=parts, now=NOW)
+        destinations.confirm_destination(user_id=w.id, destination_id=d.id, now=NOW)
+
+
+@pytest.mark.parametrize("methods", [False, True], ids=["provider-decides", "with-methods"])
+def test_sigkilled_workers_pay_every_payout_exactly_once(database, tmp_path, monkeypatch, request, methods):
+    extra = METHODS_ENV if methods else {}
+    for k, v in extra.items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)  # the next get_settings() reads the restored env
     people = [worker_with(PAYOUTS * 1_00 // 5) for _ in range(5)]
+    if methods:
+        _add_destinations(people)
     payouts = [withdraw(people[i % 5].id, 1_00) for i in range(PAYOUTS)]
     db.close()
     server = RedisServer(tmp_path)
     data_dir = tmp_path / "data"
     env = worker_env(database_url=database, redis_url=server.url, data_dir=data_dir,
                      HITBOT_PAYOUT_SANDBOX_DELAY_MS="150", HITBOT_PAYOUT_SANDBOX_FAILURE_RATE="0.1",
-                     HITBOT_PAYOUT_MAX_ATTEMPTS="100")
+                     HITBOT_PAYOUT_MAX_ATTEMPTS="100", **extra)
     jobs = setup_broker(load_settings(), url=server.url, namespace="hitbot")  # what `hitbot worker` reads
     workers: list[WorkerProcess] = []
     rng = random.Random(6)
@@ -79,6 +102,11 @@ def test_sigkilled_workers_pay_every_payout_exactly_once(database, tmp_path):
     assert sum(accounts.balances(user_id=w.id).paid_out_cents for w in people) == PAYOUTS * 1_00
     assert max(p.attempts for p in Payout.select()) > 1  # some were interrupted or retried
     check_invariants()
+    if methods:
+        masked = {p.key: p.destination_masked for p in Payout.select()}
+        assert all(entry["destination_masked"] == masked[entry["idempotency_key"]] for entry in paid_log)
+        assert {entry["method"] for entry in paid_log} == {"paypal", "sepa"}
+        assert IBAN not in (data_dir / "sandbox-payouts.jsonl").read_text()
 
 
 def _check_alive(workers: list[WorkerProcess], tmp_path) -> None:
