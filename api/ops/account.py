@@ -4,9 +4,9 @@ from __future__ import annotations
 from api.ops import Ctx
 from api.params import Params
 from api.shapes import money
-from core.payments import accounts
+from core.mturk import commands as mturk
 
 
 def get_account_balance(ctx: Ctx, p: Params) -> dict:
-    b = accounts.balances(user_id=ctx.requester_id)
-    return {"AvailableBalance": money(b.available_cents), "OnHoldBalance": money(b.escrow_cents)}
+    available_cents, escrow_cents = mturk.balance(requester_id=ctx.requester_id)
+    return {"AvailableBalance": money(available_cents), "OnHoldBalance": money(escrow_cents)}

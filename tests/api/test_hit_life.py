@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.models import Hit, MturkHitType, OutboxEvent
+from core.mturk import commands as mturk
+from core.payments import accounts
 from core.work import commands as work
 from tests import factories as f
 from tests.api.conftest import create_args, utcnow
@@ -87,6 +89,8 @@ def test_update_expiration_extends_and_a_past_time_ends_the_hit_refunding_unused
     # The two slots nobody held: 2 x 0.60 back, as /myhits' End gives; Wes's slot stays held.
     assert balance(rita.client) == ("99.40", "0.60")
     assert OutboxEvent.select().where(OutboxEvent.kind == "hit.expired").count() == 1
+    chat = accounts.balances(user_id=rita.id)  # what /balance reads: the same two figures
+    assert mturk.balance(requester_id=rita.id) == (chat.available_cents, chat.escrow_cents) == (99_40, 60)
     check_invariants()
 
     with unchanged():  # an ended HIT is not reopened
