@@ -31,10 +31,9 @@ from core.hits import export
 
 log = logging.getLogger(__name__)
 
-BACKGROUND = "background_results_zip"  # bot_data key: how to hand a big ZIP to the jobs worker
 ZIP_PART_LIMIT_BYTES = 50_000_000 - 500_000  # Telegram's 50 MB document upload, less room for the request framing
 TELEGRAM_DOWNLOAD_LIMIT_BYTES = 20 * 1024 * 1024  # the Bot API downloads files up to 20 MB
-ZIP_INLINE_FILES = 20  # more files than this: built by the jobs worker, when there is one
+ZIP_INLINE_FILES = 20  # more files than this: built by the jobs worker (requested through the outbox)
 PROGRESS_EVERY_S = 1.0  # edit the progress message at most this often (Telegram's per-chat pace)
 DOWNLOAD_ATTEMPTS = 3
 _END_RECORDS = 22 + 56 + 20  # end of central directory, with its ZIP64 record and locator

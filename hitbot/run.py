@@ -85,11 +85,8 @@ async def serve_bot(settings: Settings, stop_event: threading.Event, *, webhook_
                     ready: threading.Event | None = None, application=None) -> None:
     """Run the Telegram bot until stop_event is set: long polling, or PTB's webhook server."""
     from bot.app import build_application
-    from jobs import batches, exports
 
     app = application or build_application(settings)
-    batches.install(app)  # big /batch uploads are published by the worker
-    exports.install(app)  # and big results ZIPs built there
     instrument(app)
     async with app:
         if app.post_init is not None:  # only run_polling/run_webhook call it; we drive the app ourselves

@@ -1,23 +1,25 @@
 """Big batches are published by the jobs worker, not in the bot's update handler.
 
-The Publish button of a batch with more than HITBOT_BATCH_BACKGROUND_ROWS rows queues
-`publish_large_batch`; the worker downloads the two files again, publishes the batch (one
+The Publish button of a batch with more than HITBOT_BATCH_BACKGROUND_ROWS rows records a
+`batch.requested` outbox event (core.hits.publishing.request_batch); the relay routes it to
+`publish_large_batch`, which downloads the two files again, publishes the batch (one
 transaction, all or nothing) and edits the chat message as a progress bar, then shows the
-result there, exactly as the inline path does (bot.handlers.batch.publish_from_files).
+result there, exactly as the inline path does (bot.batch_publish.publish_from_files).
 A second run (redelivery after a crash) publishes nothing more: the idempotency key is the
 chat message's id."""
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
-from bot.handlers import batch as batch_handler
+from bot import batch_publish
 from bot.runtime import call
 from bot.views import newhit as views
+from core import outbox
 from core.config import Settings, get_settings
 from core.errors import HitbotError, StaleAction
 from core.hits.publishing import published_batch
@@ -39,11 +41,11 @@ def make_bot(settings: Settings) -> Bot:
 async def run_large_batch(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
                           now: datetime) -> str:
     """Publish one queued batch and report in its message; returns what happened."""
-    key = f"{requester_id}:{message_id}"  # the key bot.handlers.batch publishes with
+    key = f"{requester_id}:{message_id}"  # the key bot.batch_publish publishes with
     if await _show_if_published(bot, chat_id, message_id, key):
         return "already published"  # a redelivered message: the first run did it
     try:
-        return await batch_handler.publish_from_files(bot, requester_id=requester_id, chat_id=chat_id,
+        return await batch_publish.publish_from_files(bot, requester_id=requester_id, chat_id=chat_id,
                                                       message_id=message_id, state=state, now=now)
     except StaleAction:  # two runs at once: the other one won
         await _show_if_published(bot, chat_id, message_id, key)
@@ -79,25 +81,25 @@ async def _run(settings: Settings, job: dict) -> str:
 
 
 @actor(queue_name=QUEUE, max_retries=5, min_backoff=5_000, max_backoff=120_000, time_limit=30 * 60_000)
-def publish_large_batch(requester_id: int, chat_id: int, message_id: int, state: dict, now: str) -> None:
-    job = dict(requester_id=requester_id, chat_id=chat_id, message_id=message_id, state=state,
-               now=datetime.fromisoformat(now))
+def publish_large_batch(event_id: int) -> None:
+    """The batch.requested event `event_id`: publish it and report in its chat message."""
+    event = outbox.get(event_id)
+    if event is None or event.done_at is not None:
+        return  # handled already (the relay may send a row twice)
+    p = event.payload
+    job = dict(requester_id=int(p["requester_id"]), chat_id=int(p["chat_id"]), message_id=int(p["message_id"]),
+               state=p["state"], now=event.created_at)
     try:
         outcome = asyncio.run(_run(get_settings(), job))
     except TelegramError as exc:  # the files could not be downloaded (Telegram down): try again later
-        log.warning("batch for message %s: Telegram error, will retry: %s", message_id, exc)
+        log.warning("batch for message %s: Telegram error, will retry: %s", job["message_id"], exc)
         raise
-    log.info("batch for message %s: %s", message_id, outcome)
+    outbox.finish(event_id, now=utcnow())
+    log.info("batch for message %s: %s", job["message_id"], outcome)
 
 
-def enqueue(*, requester_id: int, chat_id: int, message_id: int, state: dict, now: datetime) -> None:
-    """What the bot calls (through bot_data) to hand a big batch to the worker."""
-    publish_large_batch.send(requester_id, chat_id, message_id, state, now.isoformat())
-
-
-def install(application) -> None:
-    """Let this bot application send big batches to the worker (call once a broker is set up)."""
-    application.bot_data[batch_handler.BACKGROUND] = enqueue
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 ACTORS = [publish_large_batch]

@@ -40,6 +40,18 @@ def _process_payout(event: OutboxEvent) -> None:
     process_payout.send(int(event.payload["payout_id"]))
 
 
+def _publish_batch(event: OutboxEvent) -> None:
+    from jobs.batches import publish_large_batch
+
+    publish_large_batch.send(event.id)
+
+
+def _build_results_zip(event: OutboxEvent) -> None:
+    from jobs.exports import build_results_zip
+
+    build_results_zip.send(event.id)
+
+
 def _check_auto_withdraw(event: OutboxEvent) -> None:
     """Money reached a worker's balance: their standing order may withdraw it now (the clock's
     sweep catches any this misses). A rejected appeal moved no money."""
@@ -53,6 +65,8 @@ def _check_auto_withdraw(event: OutboxEvent) -> None:
 # notification (jobs.delivery) and nothing else.
 ROUTES: dict[str, tuple[Callable[[OutboxEvent], None], ...]] = {
     "cards.refresh": (_refresh_cards,),  # edits the messages that show the object; sends none
+    "batch.requested": (_publish_batch,),  # a big /batch, published by the worker with a progress bar
+    "export.requested": (_build_results_zip,),  # a big results ZIP, built by the worker
     "payout.requested": (_deliver, _process_payout),
     "assignment.approved": (_deliver, _check_auto_withdraw),
     "bonus.paid": (_deliver, _check_auto_withdraw),

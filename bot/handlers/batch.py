@@ -4,82 +4,24 @@ Between messages the bot keeps only the two files' Telegram ids (in the database
 bot.input), downloading them again when needed, so a restart loses nothing."""
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import logging
-from concurrent.futures import Future
-from datetime import datetime
 
-from telegram import Bot, InputFile, Update
-from telegram.error import TelegramError
+from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks, input as waiting
+from bot import batch_publish, callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import newhit as views
 from core.config import get_settings
-from core.errors import BatchInvalid, InsufficientFunds, StaleAction, ValidationFailed
+from core.errors import BatchInvalid, StaleAction, ValidationFailed
 from core.hits import publishing
 from core.hits.spec_files import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document, plan_batch
-from core.models import Batch
 from core.payments import accounts
 
 log = logging.getLogger(__name__)
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
-# bot_data key of the function that queues a big batch for the jobs worker (set by jobs.batches.install).
-BACKGROUND = "background_batch"
-
-
-class _Progress:
-    """Edits one message as a batch is written: at most ~10 edits, in order, never blocking
-    the database work (it runs in a thread; the edits run on the event loop)."""
-
-    def __init__(self, bot: Bot, chat_id: int, message_id: int, loop: asyncio.AbstractEventLoop) -> None:
-        self.bot, self.chat_id, self.message_id, self.loop = bot, chat_id, message_id, loop
-        self.shown = -1
-        self.bucket = -1
-        self.lock = asyncio.Lock()
-        self.futures: list[Future] = []
-
-    def __call__(self, done: int, total: int) -> None:  # from the publishing thread
-        bucket = 10 * done // max(total, 1)
-        if bucket != self.bucket:
-            self.bucket = bucket
-            self.futures.append(asyncio.run_coroutine_threadsafe(self.show(done, total), self.loop))
-
-    async def show(self, done: int, total: int) -> None:
-        async with self.lock:
-            if done <= self.shown:
-                return
-            self.shown = done
-            try:
-                await self.bot.edit_message_text(views.batch_progress(done, total), chat_id=self.chat_id,
-                                                 message_id=self.message_id)
-            except TelegramError as exc:  # progress is a nicety; publishing goes on
-                log.info("batch progress edit failed: %s", exc)
-
-    async def drain(self) -> None:
-        await asyncio.gather(*(asyncio.wrap_future(f) for f in self.futures), return_exceptions=True)
-
-
-async def publish_batch_with_progress(bot: Bot, *, chat_id: int, message_id: int, requester_id: int, title: str,
-                                      template: dict, rows: list[dict[str, str]], now: datetime, key: str) -> Batch:
-    """Publish a batch (core.hits.publishing.publish_batch), showing a progress bar by
-    editing message `message_id`. Safe to call again with the same key (one batch only).
-    The jobs worker can call this for big batches with its own Bot."""
-    progress = _Progress(bot, chat_id, message_id, asyncio.get_running_loop())
-    await progress.show(0, len(rows))
-    try:
-        batch = await call(publishing.publish_batch, requester_id=requester_id, title=title, template=template,
-                           rows=rows, now=now, key=key, progress=progress)
-    finally:
-        await progress.drain()
-    return batch
-
-
-async def _download(bot: Bot, file_id: str) -> bytes:
-    return bytes(await (await bot.get_file(file_id)).download_as_bytearray())
 
 
 @on_message
@@ -98,7 +40,7 @@ async def file_in(update: Update, context: Context) -> None:
     if name.endswith(SPEC_SUFFIXES):
         if doc.file_size and doc.file_size > MAX_SPEC_BYTES:
             raise ValidationFailed(f"A spec file can be at most {MAX_SPEC_BYTES // 1024} KB.")
-        await call(load_spec_document, raw=await _download(context.bot, doc.file_id), filename=name)
+        await call(load_spec_document, raw=await batch_publish.download(context.bot, doc.file_id), filename=name)
         state.update(spec=doc.file_id, spec_name=name)
     elif name.endswith((".csv", ".txt")) or doc.mime_type in ("text/csv", "text/plain"):
         if doc.file_size and doc.file_size > MAX_CSV_BYTES:
@@ -112,7 +54,8 @@ async def file_in(update: Update, context: Context) -> None:
     if not (state.get("spec") and state.get("csv")):
         await msg.reply_text(views.batch_need(bool(state.get("spec"))))
         return
-    spec_raw, csv_raw = await _download(context.bot, state["spec"]), await _download(context.bot, state["csv"])
+    spec_raw = await batch_publish.download(context.bot, state["spec"])
+    csv_raw = await batch_publish.download(context.bot, state["csv"])
     try:
         _, rows, plan = await call(plan_batch, spec_raw=spec_raw, spec_name=state["spec_name"], csv_raw=csv_raw)
     except BatchInvalid as exc:
@@ -147,38 +90,12 @@ async def publish(update: Update, context: Context, cb: callbacks.Callback) -> s
         raise StaleAction()
     await waiting.done(me)  # a second tap finds nothing to publish
     job = dict(requester_id=me, chat_id=msg.chat_id, message_id=msg.message_id, state=state, now=now(context))
-    background = context.application.bot_data.get(BACKGROUND)
-    if background is not None and int(state.get("rows_n") or 0) > get_settings().batch_background_rows:
-        try:
-            await call(background, **job)
-        except Exception as exc:  # no queue right now: publish here, just slower
-            log.warning("background batch unavailable, publishing inline: %s", type(exc).__name__)
-        else:
-            await msg.edit_text(views.batch_progress(0, 1) + "\n" + views.BATCH_BACKGROUND)
-            return "Publishing in the background."
-    return await publish_from_files(context.bot, **job)
-
-
-async def publish_from_files(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
-                             now: datetime) -> str:
-    """Download the batch's two files again, publish it with a progress bar in message
-    `message_id`, and say how it went there. Used by the Publish button and by the jobs
-    worker for big batches; running it twice publishes once (the key is the message)."""
-    try:
-        template, rows, plan = await call(plan_batch, spec_raw=await _download(bot, state["spec"]),
-                                          spec_name=state["spec_name"], csv_raw=await _download(bot, state["csv"]))
-        title = str(template.get("title") or state["spec_name"])[:128]
-        result = await publish_batch_with_progress(
-            bot, chat_id=chat_id, message_id=message_id, requester_id=requester_id, title=title,
-            template=template, rows=rows, now=now, key=f"{requester_id}:{message_id}")
-    except InsufficientFunds as exc:
-        await waiting.expect(requester_id, **state)  # top up, then press Publish again
-        await bot.edit_message_text("💳 " + exc.message, chat_id=chat_id, message_id=message_id,
-                                    reply_markup=views.batch_buttons())
-        return "Not enough balance yet."
-    await bot.edit_message_text(views.batch_done(result.id, len(rows), plan.total_cents), chat_id=chat_id,
-                                message_id=message_id, parse_mode="HTML")
-    return "Published!"
+    if int(state.get("rows_n") or 0) > get_settings().batch_background_rows:
+        # Through the outbox like everything else: the relay hands it to the jobs worker's batch actor.
+        await call(publishing.request_batch, **job)
+        await msg.edit_text(views.batch_progress(0, 1) + "\n" + views.BATCH_BACKGROUND)
+        return "Publishing in the background."
+    return await batch_publish.publish_from_files(context.bot, **job)
 
 
 @on_button

@@ -24,15 +24,10 @@ async def zip_results(update: Update, context: Context, cb: callbacks.Callback) 
     if not files:
         return views.ZIP_NOTHING
     job = dict(requester_id=me, chat_id=msg.chat_id, message_id=msg.message_id, now=now(context), **target)
-    background = context.application.bot_data.get(results_zip.BACKGROUND)
-    if background is not None and len(files) > results_zip.ZIP_INLINE_FILES:
-        try:
-            await call(background, **job)
-        except Exception as exc:  # no queue right now: build it here, just slower
-            log.warning("background results ZIP unavailable, building inline: %s", type(exc).__name__)
-        else:
-            await msg.edit_text(views.zip_progress(0, len(files), background=True))
-            return None
+    if len(files) > results_zip.ZIP_INLINE_FILES:  # through the outbox to the jobs worker's export actor
+        await call(export.request_zip, **job)
+        await msg.edit_text(views.zip_progress(0, len(files), background=True))
+        return None
     await results_zip.build_and_send(context.bot, rows=rows, files=files, **job)
     return None
 

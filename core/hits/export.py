@@ -210,3 +210,20 @@ def to_csv(rows: list[dict], paths: Paths | None = None) -> bytes:
                         + [_cell(r["inputs"].get(k)) for k in inputs]
                         + [_cell(r["answers"].get(k)) for k in answers])
     return ("\ufeff" + out.getvalue()).encode()
+
+
+EXPORT_REQUESTED = "export.requested"
+
+
+def request_zip(*, requester_id: int, chat_id: int, message_id: int, now: datetime, hit_id: int | None = None,
+                batch_id: int | None = None) -> int:
+    """Ask the jobs worker to build a big results ZIP: an outbox event the relay routes to the
+    export actor, which reports in message `message_id`. Only the owner may ask (checked here
+    and again when it is built). Returns the event id."""
+    from core.db import tx
+    from core.outbox import emit
+
+    _hits(requester_id, hit_id, batch_id)  # NotAllowed for anyone else's
+    with tx():
+        return emit(EXPORT_REQUESTED, user_id=None, now=now, requester_id=requester_id, chat_id=chat_id,
+                    message_id=message_id, hit_id=hit_id, batch_id=batch_id).id

@@ -255,3 +255,17 @@ def _short(requester_id: int, needed: int) -> HitbotError:
         f"This needs {format_money(needed, currency)} but your balance is {format_money(have, currency)}:"
         f" {format_money(needed - have, currency)} missing. Top up with /topup."
     )
+
+
+BATCH_REQUESTED = "batch.requested"
+
+
+def request_batch(*, requester_id: int, chat_id: int, message_id: int, state: dict, now: datetime) -> int:
+    """Ask the jobs worker to publish a big batch (its files are in `state`): an outbox event,
+    which the relay routes to the batch actor; its message `message_id` shows the progress.
+    Publishing checks everything again, so this only records the request. Returns the event id."""
+    requester = _active_requester(requester_id)
+    with tx():
+        event = emit(BATCH_REQUESTED, user_id=None, now=now, requester_id=requester.id, chat_id=chat_id,
+                     message_id=message_id, state=state)
+    return event.id

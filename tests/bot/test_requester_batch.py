@@ -7,6 +7,7 @@ import yaml
 from peewee import fn
 
 from core import ledger
+from core.config import get_settings
 from core.models import Account, AccountKind, Batch, Hit, Question
 from core.money import fee_for
 from tests import factories as f
@@ -62,7 +63,9 @@ async def send_files(bot, user, spec: dict | bytes, csv: bytes, spec_name: str =
     await bot.document(user, "csv-file", "rows.csv", "text/csv", csv)
 
 
-async def test_a_thousand_rows_with_progress_and_exact_escrow(bot):
+async def test_a_thousand_rows_with_progress_and_exact_escrow(bot, monkeypatch):
+    monkeypatch.setenv("HITBOT_BATCH_BACKGROUND_ROWS", "5000")  # inline: this harness runs no jobs worker
+    get_settings.cache_clear()
     rows = [[f"animal{i}", f"https://ex.com/{i}.jpg", f"0.{5 + i % 10:02d}", "cat" if i % 7 == 0 else ""]
             for i in range(1000)]
     expected = sum((c + fee_for(c, 20)) * 2 for c in (5 + i % 10 for i in range(1000)))

@@ -182,13 +182,20 @@ async def test_files_telegram_no_longer_has_are_listed_not_fatal(bot):
 
 
 async def test_a_big_zip_goes_to_the_jobs_worker(bot, monkeypatch):
+    from core.models import OutboxEvent
+    from jobs import relay
+
     monkeypatch.setattr(results_zip, "ZIP_INLINE_FILES", 2)
-    queued: list[dict] = []
-    bot.app.bot_data[results_zip.BACKGROUND] = lambda **job: queued.append(job)
     rita, hit, _, _ = await work_done(bot, 1)
     uploads, offered = await offer(bot, rita, hit)
     await bot.press_label(rita, "ZIP with the files", offered.message_id)
-    assert not zips(uploads) and len(queued) == 1
+    # an outbox event the relay routes to the export actor
+    events = list(OutboxEvent.select().where(OutboxEvent.kind == "export.requested"))
+    assert relay.routes_for("export.requested") == (relay._build_results_zip,)
+    queued = [dict(requester_id=e.payload["requester_id"], chat_id=e.payload["chat_id"],
+                   message_id=e.payload["message_id"], hit_id=e.payload["hit_id"], batch_id=e.payload["batch_id"],
+                   now=e.created_at) for e in events]
+    assert not zips(uploads) and len(queued) == 1 and queued[0]["hit_id"] == hit.id
     assert "built in the background" in bot.tg.chats[rita.id][offered.message_id].text
     assert await results_zip.build_and_send(bot.app.bot, **queued[0]) == "3 file(s) in 1 part(s), 0 missing"
     ((name, z),) = zips(uploads)

@@ -1,5 +1,6 @@
-"""Big batches go to the jobs worker: the Publish button queues them, the worker publishes
-with a progress bar in the same chat message, once, and the chat hears how it went."""
+"""Big batches go to the jobs worker through the outbox: the Publish button records a
+batch.requested event, the relay routes it to the batch actor, which publishes with a progress
+bar in the same chat message, once, and the chat hears how it went."""
 from __future__ import annotations
 
 import re
@@ -8,13 +9,12 @@ import pytest
 from dramatiq import Worker
 from peewee import fn
 
-from bot.handlers.batch import BACKGROUND
 from core import ledger
 from core.config import get_settings
-from core.models import Account, AccountKind, Batch, Hit
+from core.models import Account, AccountKind, Batch, Hit, OutboxEvent
 from core.money import fee_for
 from core.payments import accounts
-from jobs import batches
+from jobs import batches, relay
 from jobs.batches import publish_large_batch, run_large_batch
 from tests.bot.conftest import bot, clock  # noqa: F401  (the bot harness fixtures)
 from tests.bot.test_requester_batch import TEMPLATE, csv_bytes, requester, send_files
@@ -41,14 +41,19 @@ def rows(n: int = ROWS) -> bytes:
                                                  for i in range(n)])
 
 
+def requests() -> list[dict]:
+    """The batch.requested events, as the batch actor reads them."""
+    return [dict(requester_id=e.payload["requester_id"], chat_id=e.payload["chat_id"],
+                 message_id=e.payload["message_id"], state=e.payload["state"], now=e.created_at)
+            for e in OutboxEvent.select().where(OutboxEvent.kind == "batch.requested").order_by(OutboxEvent.id)]
+
+
 async def queue_one(bot, cents: int, n: int = ROWS):
-    queued: list[dict] = []
-    bot.app.bot_data[BACKGROUND] = lambda **job: queued.append(job)
     rita = await requester(bot, cents)
     await send_files(bot, rita, TEMPLATE, rows(n))
     summary = bot.tg.last_message(rita.id)
     calls = await bot.press_label(rita, "Publish", summary.message_id)
-    return rita, summary, queued, calls
+    return rita, summary, requests(), calls
 
 
 def edits_of(bot, chat_id: int, message_id: int) -> list[str]:
@@ -82,17 +87,15 @@ async def test_small_batches_stay_inline(bot, small_threshold):
     assert Hit.select().count() == 10
 
 
-async def test_no_queue_means_inline_publishing(bot, small_threshold):
-    def broken(**job):
-        raise ConnectionError("redis down")
-
-    bot.app.bot_data[BACKGROUND] = broken
-    rita = await requester(bot, COST)
-    await send_files(bot, rita, TEMPLATE, rows())
-    calls = await bot.press_label(rita, "Publish")
-    assert answers(calls)[0].params["text"] == "Published!"
-    assert Hit.select().count() == ROWS
-    check_invariants()
+async def test_the_request_is_an_outbox_event_the_relay_routes_to_the_batch_actor(bot, small_threshold):
+    rita, summary, queued, _ = await queue_one(bot, COST)
+    assert relay.routes_for("batch.requested") == (relay._publish_batch,)  # the actor, and no chat notice
+    (event,) = OutboxEvent.select().where(OutboxEvent.kind == "batch.requested")
+    assert event.user_id is None and event.done_at is None  # waits there until a worker takes it
+    assert Hit.select().count() == 0
+    publish = next(data for label, data in summary.buttons if "Publish" in label)
+    again = await bot.press(rita, publish, summary.message_id)  # a second tap: nothing more to publish
+    assert answers(again)[0].params["text"] == "This button is no longer valid." and len(requests()) == 1
 
 
 async def test_short_balance_in_the_worker_keeps_the_batch_ready_to_publish_again(bot, small_threshold):
@@ -105,7 +108,7 @@ async def test_short_balance_in_the_worker_keeps_the_batch_ready_to_publish_agai
     accounts.credit(admin_id=ADMIN_ID, user_id=rita.id, amount_cents=COST, reason="top-up", now=NOW, key="more")
     calls = await bot.press_label(rita, "Publish", summary.message_id)
     assert answers(calls)[0].params["text"] == "Publishing in the background."
-    assert await run_large_batch(bot.app.bot, **queued[1]) == "Published!"
+    assert await run_large_batch(bot.app.bot, **requests()[1]) == "Published!"
     assert Hit.select().count() == ROWS
     check_invariants()
 
@@ -114,10 +117,11 @@ async def test_the_actor_through_a_broker_publishes_once_even_if_delivered_twice
     broker = stub_broker(publish_large_batch)
     monkeypatch.setattr(batches, "make_bot", lambda settings: _same_fake(bot))
     rita = await requester(bot, COST)
-    bot.app.bot_data[BACKGROUND] = batches.enqueue
     await send_files(bot, rita, TEMPLATE, rows())
     summary = bot.tg.last_message(rita.id)
     await bot.press_label(rita, "Publish", summary.message_id)
+    (event,) = OutboxEvent.select().where(OutboxEvent.kind == "batch.requested")
+    relay._publish_batch(event)  # what the relay does right after the commit
     message, = broker.queues["batches"].queue  # the queued message, as sent
     broker.queues["batches"].put(message)  # ... and a duplicate
     worker = Worker(broker, worker_threads=1, worker_timeout=50)
@@ -128,6 +132,7 @@ async def test_the_actor_through_a_broker_publishes_once_even_if_delivered_twice
         worker.stop()
     assert Hit.select().count() == ROWS and Batch.select().count() == 1
     assert f"✅ Published {ROWS} HITs" in bot.tg.chats[rita.id][summary.message_id].text
+    assert OutboxEvent.get_by_id(event.id).done_at is not None  # the sweep will not send it again
     check_invariants()
 
 

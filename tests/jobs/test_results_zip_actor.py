@@ -1,5 +1,6 @@
-"""A big results ZIP goes to the jobs worker: the button queues it, the actor (through a
-broker, on its own event loop) builds it, sends it and shows the progress in the same message."""
+"""A big results ZIP goes to the jobs worker: the button records an export.requested outbox
+event, the relay routes it to the actor, which (through a broker, on its own event loop) builds
+it, sends it and shows the progress in the same message."""
 from __future__ import annotations
 
 import io
@@ -8,7 +9,8 @@ import zipfile
 from dramatiq import Worker
 
 from bot import results_zip
-from jobs import exports
+from core.models import OutboxEvent
+from jobs import exports, relay
 from jobs.exports import build_results_zip
 from tests.bot.conftest import bot, clock  # noqa: F401  (the bot harness fixtures)
 from tests.bot.test_results_zip import offer, work_done
@@ -26,12 +28,13 @@ async def test_the_actor_builds_and_sends_the_zip(bot, monkeypatch):
     broker = stub_broker(build_results_zip)
     monkeypatch.setattr(exports, "make_bot", lambda settings: _same_fake(bot))
     monkeypatch.setattr(results_zip, "ZIP_INLINE_FILES", 2)
-    exports.install(bot.app)
     rita, hit, _, _ = await work_done(bot, 1)
     uploads, offered = await offer(bot, rita, hit)
     await bot.press_label(rita, "ZIP with the files", offered.message_id)
     assert "built in the background" in bot.tg.chats[rita.id][offered.message_id].text
     assert not [n for n, _ in uploads if n.endswith(".zip")]  # nothing yet: the worker does it
+    (event,) = OutboxEvent.select().where(OutboxEvent.kind == "export.requested")
+    relay._build_results_zip(event)  # what the relay does right after the commit
     worker = Worker(broker, worker_threads=1, worker_timeout=50)
     worker.start()
     try:
@@ -42,3 +45,4 @@ async def test_the_actor_builds_and_sends_the_zip(bot, monkeypatch):
     assert name == f"hit-{hit.id}-results.zip"
     assert len([n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("files/")]) == 3
     assert bot.tg.chats[rita.id][offered.message_id].text == "✅ ZIP ready: 3 file(s) in 1 part(s)."
+    assert OutboxEvent.get_by_id(event.id).done_at is not None  # the sweep will not send it again

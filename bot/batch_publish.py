@@ -1,0 +1,96 @@
+"""Publishing a batch from its two Telegram files with a progress bar in one chat message:
+for the Publish button (small batches, in the bot) and for the jobs worker's batch actor
+(big ones, requested through the outbox). Running it twice publishes once: the key is the
+chat message."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Future
+from datetime import datetime
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot import input as waiting
+from bot.runtime import call
+from bot.views import newhit as views
+from core.errors import InsufficientFunds
+from core.hits import publishing
+from core.hits.spec_files import plan_batch
+from core.models import Batch
+
+log = logging.getLogger(__name__)
+
+
+class _Progress:
+    """Edits one message as a batch is written: at most ~10 edits, in order, never blocking
+    the database work (it runs in a thread; the edits run on the event loop)."""
+
+    def __init__(self, bot: Bot, chat_id: int, message_id: int, loop: asyncio.AbstractEventLoop) -> None:
+        self.bot, self.chat_id, self.message_id, self.loop = bot, chat_id, message_id, loop
+        self.shown = -1
+        self.bucket = -1
+        self.lock = asyncio.Lock()
+        self.futures: list[Future] = []
+
+    def __call__(self, done: int, total: int) -> None:  # from the publishing thread
+        bucket = 10 * done // max(total, 1)
+        if bucket != self.bucket:
+            self.bucket = bucket
+            self.futures.append(asyncio.run_coroutine_threadsafe(self.show(done, total), self.loop))
+
+    async def show(self, done: int, total: int) -> None:
+        async with self.lock:
+            if done <= self.shown:
+                return
+            self.shown = done
+            try:
+                await self.bot.edit_message_text(views.batch_progress(done, total), chat_id=self.chat_id,
+                                                 message_id=self.message_id)
+            except TelegramError as exc:  # progress is a nicety; publishing goes on
+                log.info("batch progress edit failed: %s", exc)
+
+    async def drain(self) -> None:
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in self.futures), return_exceptions=True)
+
+
+async def publish_batch_with_progress(bot: Bot, *, chat_id: int, message_id: int, requester_id: int, title: str,
+                                      template: dict, rows: list[dict[str, str]], now: datetime, key: str) -> Batch:
+    """Publish a batch (core.hits.publishing.publish_batch), showing a progress bar by
+    editing message `message_id`. Safe to call again with the same key (one batch only).
+    The jobs worker can call this for big batches with its own Bot."""
+    progress = _Progress(bot, chat_id, message_id, asyncio.get_running_loop())
+    await progress.show(0, len(rows))
+    try:
+        batch = await call(publishing.publish_batch, requester_id=requester_id, title=title, template=template,
+                           rows=rows, now=now, key=key, progress=progress)
+    finally:
+        await progress.drain()
+    return batch
+
+
+async def download(bot: Bot, file_id: str) -> bytes:
+    return bytes(await (await bot.get_file(file_id)).download_as_bytearray())
+
+
+async def publish_from_files(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
+                             now: datetime) -> str:
+    """Download the batch's two files again, publish it with a progress bar in message
+    `message_id`, and say how it went there. Used by the Publish button and by the jobs
+    worker for big batches; running it twice publishes once (the key is the message)."""
+    try:
+        template, rows, plan = await call(plan_batch, spec_raw=await download(bot, state["spec"]),
+                                          spec_name=state["spec_name"], csv_raw=await download(bot, state["csv"]))
+        title = str(template.get("title") or state["spec_name"])[:128]
+        result = await publish_batch_with_progress(
+            bot, chat_id=chat_id, message_id=message_id, requester_id=requester_id, title=title,
+            template=template, rows=rows, now=now, key=f"{requester_id}:{message_id}")
+    except InsufficientFunds as exc:
+        await waiting.expect(requester_id, **state)  # top up, then press Publish again
+        await bot.edit_message_text("💳 " + exc.message, chat_id=chat_id, message_id=message_id,
+                                    reply_markup=views.batch_buttons())
+        return "Not enough balance yet."
+    await bot.edit_message_text(views.batch_done(result.id, len(rows), plan.total_cents), chat_id=chat_id,
+                                message_id=message_id, parse_mode="HTML")
+    return "Published!"
