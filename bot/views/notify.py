@@ -377,4 +377,6 @@ RENDERERS: dict[str, Callable[[OutboxEvent], Rendered]] = {
     "worker.unblocked": auto_decisions._worker_unblocked,
     "review.digest": digest.review_digest,
     "cards.refresh": _no_message,
+    "batch.requested": _no_message,  # routed to the batch actor, which reports in its own message
+    "export.requested": _no_message,  # routed to the export actor, likewise
 }
