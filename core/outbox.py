@@ -100,6 +100,15 @@ def get(event_id: int) -> OutboxEvent | None:
     return OutboxEvent.get_or_none(OutboxEvent.id == event_id)
 
 
+def request_of(event_id: int) -> dict | None:
+    """A request recorded as an event (a big batch, a big export) as its actor's keyword
+    arguments: the payload and `now`, when it was asked; None once it is done (a redelivery)."""
+    event = get(event_id)
+    if event is None or event.done_at is not None:
+        return None
+    return {**(event.payload or {}), "now": event.created_at}
+
+
 def pending_in(ids: list[int]) -> list[OutboxEvent]:
     """Those of `ids` not done yet, in outbox order (the order they were written)."""
     return list(OutboxEvent.select().where(OutboxEvent.id.in_(ids) & OutboxEvent.done_at.is_null())

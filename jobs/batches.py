@@ -83,12 +83,9 @@ async def _run(settings: Settings, job: dict) -> str:
 @actor(queue_name=QUEUE, max_retries=5, min_backoff=5_000, max_backoff=120_000, time_limit=30 * 60_000)
 def publish_large_batch(event_id: int) -> None:
     """The batch.requested event `event_id`: publish it and report in its chat message."""
-    event = outbox.get(event_id)
-    if event is None or event.done_at is not None:
+    job = outbox.request_of(event_id)
+    if job is None:
         return  # handled already (the relay may send a row twice)
-    p = event.payload
-    job = dict(requester_id=int(p["requester_id"]), chat_id=int(p["chat_id"]), message_id=int(p["message_id"]),
-               state=p["state"], now=event.created_at)
     try:
         outcome = asyncio.run(_run(get_settings(), job))
     except TelegramError as exc:  # the files could not be downloaded (Telegram down): try again later

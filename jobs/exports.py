@@ -34,12 +34,9 @@ async def _run(settings: Settings, job: dict) -> str:
 @actor(queue_name=QUEUE, max_retries=2, min_backoff=10_000, max_backoff=120_000, time_limit=60 * 60_000)
 def build_results_zip(event_id: int) -> None:
     """The export.requested event `event_id`: build the ZIP and send it to the requester's chat."""
-    event = outbox.get(event_id)
-    if event is None or event.done_at is not None:
+    job = outbox.request_of(event_id)
+    if job is None:
         return  # handled already (the relay may send a row twice)
-    p = event.payload
-    job = dict(requester_id=int(p["requester_id"]), chat_id=int(p["chat_id"]), message_id=int(p["message_id"]),
-               hit_id=p.get("hit_id"), batch_id=p.get("batch_id"), now=event.created_at)
     try:
         outcome = asyncio.run(_run(get_settings(), job))
     except HitbotError as exc:  # e.g. no longer theirs: nothing to retry
