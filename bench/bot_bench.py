@@ -29,6 +29,17 @@ QUESTIONS = [
 ]
 
 
+# Before issue 21's first slice (commit 9f1686a, the same counter, --sessions 300): SQL statements and
+# transactions per update kind, and the mix's rate and ratio to echo then, per database. Kept to be
+# printed beside today's figures (the counts are the same on both databases).
+BASELINE = {
+    "counts": {"browse": (6, 1), "preview": (11, 0), "accept": (23, 3), "answer (button)": (23, 3),
+               "answer (typed)": (27, 3), "submit": (24, 2)},
+    "sqlite": {"rate": 45, "echo": 1624, "ratio": 0.028, "load": 4.8},
+    "pg": {"rate": 25, "echo": 1035, "ratio": 0.024, "load": 5.6},
+}
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -212,8 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         from bench import write_section
 
-        rows = "\n".join(f"| {k} | {p50:.2f} | {p99:.2f} | {sql} | {txs} |"
+        before = BASELINE["counts"]
+        rows = "\n".join(f"| {k} | {p50:.2f} | {p99:.2f} | {before.get(k, ('?', '?'))[0]} | {sql} "
+                         f"| {before.get(k, ('?', '?'))[1]} | {txs} |"
                          for k, (p50, p99, sql, txs) in mix["per"].items())
+        then = BASELINE["pg" if args.pg else "sqlite"]
         body = f"""## Bot: one process, worker mix vs echo ({db_name})
 
 `python -m bench.bot_bench{' --pg URL' if args.pg else ''} --sessions {args.sessions}` on {platform.machine()},
@@ -229,9 +243,21 @@ def main(argv: list[str] | None = None) -> int:
 **Ratio worker mix / echo: {ratio:.3f}**: one worker update costs as much as {1 / ratio:.0f} echo updates (its
 database statements, counted below, and rendering the reply).
 
-| update kind | p50 ms | p99 ms | SQL statements | transactions |
-|---|---:|---:|---:|---:|
-{rows}"""
+Before issue 21's first slice (commit 9f1686a, same bench and counter, load average {then['load']}): worker mix
+{then['rate']} updates/s against echo's {then['echo']}, **ratio {then['ratio']:.3f}**.
+
+SQL statements (every statement through the database's `execute_sql`, savepoints included, BEGIN/COMMIT
+not) and transactions begun, per update kind, counted over one extra untimed session; "before" as above:
+
+| update kind | p50 ms | p99 ms | statements before | statements now | transactions before | transactions now |
+|---|---:|---:|---:|---:|---:|---:|
+{rows}
+
+Each worker update kind is one core call: one transaction that reads the assignment with its HIT and the
+worker's row in one statement, the questions with their answers in another, writes, and stores the
+awaiting-input wait in the same transaction. Accept and the answers show the next question in a new
+message, whose id Telegram gives only after the send: remembering it (cards.remember, two statements)
+is the one further transaction. Browse's first statement is the command preload's read of the wait."""
         write_section("bot", body, part="pg" if args.pg else "sqlite")
         print("BENCHMARKS.md updated")
     return 0
