@@ -18,6 +18,7 @@ IBAN = "DE89 3704 0044 0532 0130 00"
 @pytest.fixture
 def methods(monkeypatch):
     monkeypatch.setenv("HITBOT_PAYOUT_METHODS", "paypal,sepa,ach,giftcard")
+    monkeypatch.setenv("HITBOT_SECRET_KEY", "payout-tests-secret-key-0123456789abcdef")  # PostgreSQL needs one
     monkeypatch.setenv("HITBOT_PAYOUT_MIN_CENTS_SEPA", "500")
     monkeypatch.setenv("HITBOT_PAYOUT_FEE_CENTS_SEPA", "25")
     get_settings.cache_clear()

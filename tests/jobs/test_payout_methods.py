@@ -33,6 +33,7 @@ LATER = NOW + timedelta(days=2)  # after the hold
 @pytest.fixture
 def methods(monkeypatch):
     monkeypatch.setenv("HITBOT_PAYOUT_METHODS", "paypal,sepa,ach,giftcard")
+    monkeypatch.setenv("HITBOT_SECRET_KEY", "payout-tests-secret-key-0123456789abcdef")  # PostgreSQL needs one
     monkeypatch.setenv("HITBOT_PAYOUT_FEE_CENTS_SEPA", "25")
     get_settings.cache_clear()
     yield

@@ -26,6 +26,7 @@ IBAN_DE_COMPACT = "DE89370400440532013000"
 @pytest.fixture
 def methods(monkeypatch):
     monkeypatch.setenv("HITBOT_PAYOUT_METHODS", "paypal,sepa,ach,giftcard")
+    monkeypatch.setenv("HITBOT_SECRET_KEY", "payout-tests-secret-key-0123456789abcdef")  # PostgreSQL needs one
     monkeypatch.setenv("HITBOT_PAYOUT_MIN_CENTS_SEPA", "500")
     monkeypatch.setenv("HITBOT_PAYOUT_FEE_CENTS_SEPA", "25")
     monkeypatch.setenv("HITBOT_PAYOUT_FEE_CENTS_PAYPAL", "30")
