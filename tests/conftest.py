@@ -22,6 +22,8 @@ TEST_ENV = {
     "HITBOT_CURRENCY": "USD",
     "HITBOT_FEE_PERCENT": "20",
     "HITBOT_MIN_PAYOUT_CENTS": "100",
+    # As in production on PostgreSQL, where every process must share one (SQLite alone could make it).
+    "HITBOT_SECRET_KEY": "test-suite-secret-key-0123456789abcdef0123",
 }
 
 
