@@ -560,3 +560,23 @@ def test_taking_back_a_hit_the_worker_is_already_holding_again(monkeypatch, now)
     assert [x.value for x in Answer.select().where(Answer.assignment == a.id)] == ["dog"]  # the work is kept
     assert Hit.get_by_id(h.id).available == 2  # one slot held, not two
     assert ledger.balance(ledger.escrow(h.id)) == 3 * 60
+
+
+# ------------------------------------------------------------------ what accept hands the view
+
+def test_accept_returns_where_the_worker_starts_and_stores_their_wait(now):
+    r, w = f.requester(), f.user()
+    h = f.hit(r.id, assignments=3)
+    seen = {}
+
+    def wait_for(state):  # what the bot stores in the same transaction (the awaited input)
+        seen["assignment_id"] = state.assignment.id
+        return {"awaiting": f"answer:{state.assignment.id}"}
+
+    state = work.accept_hit(worker_id=w.id, hit_id=h.id, now=now, prefs=wait_for)
+
+    assert state.hit.id == h.id and state.hit.available == 2 == Hit.get_by_id(h.id).available
+    assert [q.key for q in state.questions] == ["animal", "notes"]
+    assert (state.answers, state.worker.id, state.position, state.total) == ({}, w.id, 0, 2)
+    assert User.get_by_id(w.id).prefs.get("awaiting") == f"answer:{seen['assignment_id']}"
+    assert state.assignment.id == seen["assignment_id"] == Assignment.get(Assignment.worker == w.id).id
