@@ -91,7 +91,7 @@ def list_alerts(*, user_id: int) -> list[AlertSub]:
     return list(AlertSub.select().where(AlertSub.user == user_id).order_by(AlertSub.id))
 
 
-def _own(user_id: int, alert_id: int) -> AlertSub:
+def owned_alert(user_id: int, alert_id: int) -> AlertSub:
     sub = AlertSub.get_or_none(AlertSub.id == alert_id)
     if sub is None or sub.user_id != user_id:
         raise NotAllowed()
@@ -100,14 +100,14 @@ def _own(user_id: int, alert_id: int) -> AlertSub:
 
 def set_muted(*, user_id: int, alert_id: int, muted: bool) -> AlertSub:
     with tx():
-        _own(user_id, alert_id)
+        owned_alert(user_id, alert_id)
         AlertSub.update(muted=muted).where(AlertSub.id == alert_id).execute()
         return AlertSub.get_by_id(alert_id)
 
 
 def delete(*, user_id: int, alert_id: int) -> None:
     with tx():
-        _own(user_id, alert_id)
+        owned_alert(user_id, alert_id)
         AlertSub.delete().where(AlertSub.id == alert_id).execute()
 
 

@@ -72,7 +72,7 @@ def step_code(step: str) -> int:
     return STEPS.index(step)
 
 
-def _own(user_id: int, draft_id: int, *, editing: bool = True) -> HitDraft:
+def owned_draft(user_id: int, draft_id: int, *, editing: bool = True) -> HitDraft:
     draft = HitDraft.get_or_none(HitDraft.id == draft_id)
     if draft is None or draft.user_id != user_id:
         raise NotAllowed()
@@ -90,7 +90,7 @@ def current(*, user_id: int) -> HitDraft | None:
 
 
 def get(*, user_id: int, draft_id: int) -> HitDraft:
-    return _own(user_id, draft_id, editing=False)
+    return owned_draft(user_id, draft_id, editing=False)
 
 
 def start(*, user_id: int, now: datetime, data: dict | None = None, step: str = "title") -> HitDraft:
@@ -111,7 +111,7 @@ def from_spec(*, user_id: int, spec: HitSpec, now: datetime) -> HitDraft:
 
 def cancel(*, user_id: int, draft_id: int, now: datetime) -> HitDraft:
     with tx():
-        draft = _own(user_id, draft_id)
+        draft = owned_draft(user_id, draft_id)
         HitDraft.update(status=DraftStatus.CANCELLED, updated_at=now).where(
             (HitDraft.id == draft.id) & (HitDraft.status == DraftStatus.EDITING)).execute()
         return HitDraft.get_by_id(draft.id)
@@ -128,7 +128,7 @@ def preset(*, user_id: int, draft_id: int, code: int, index: int, now: datetime)
 def give(*, user_id: int, draft_id: int, step: str, text: str, now: datetime) -> HitDraft:
     """Answer `step` with `text`. Raises ValidationFailed (nothing changes) for a bad value,
     StaleAction when the draft has moved past that step (a stale or double-pressed button)."""
-    draft = _own(user_id, draft_id)
+    draft = owned_draft(user_id, draft_id)
     if draft.step != step:
         raise StaleAction("That question was already answered; see the latest message.")
     data, work = dict(draft.data), dict(draft.work)
@@ -339,7 +339,7 @@ def edit(*, user_id: int, draft_id: int, field: str, now: datetime) -> HitDraft:
     if field not in EDITABLE:
         raise NotAllowed()
     with tx():
-        draft = _own(user_id, draft_id)
+        draft = owned_draft(user_id, draft_id)
         if draft.step != "preview":
             raise StaleAction("Finish the current question first, or press Cancel.")
         data, work, step = dict(draft.data), {"return": True}, field
@@ -368,7 +368,7 @@ def drop_requirement(*, user_id: int, draft_id: int, index: int, tag: int, now: 
     """Remove one requirement while the draft asks for requirements; the others stay."""
     with tx():
         for_update(HitDraft.select(HitDraft.id).where(HitDraft.id == draft_id)).first()  # one tap at a time
-        draft = _own(user_id, draft_id)
+        draft = owned_draft(user_id, draft_id)
         reqs = list(draft.data.get("qualifications") or [])
         if draft.step != "quals":
             raise StaleAction("Requirements can be removed while the draft asks for them: Edit → Requirements.")
@@ -393,7 +393,7 @@ def publish(*, user_id: int, draft_id: int, now: datetime) -> Hit:
     """Publish the draft. The draft id is the idempotency key: a double tap makes one HIT.
     InsufficientFunds (with what is missing) leaves the draft as it was."""
     with tx():
-        draft = _own(user_id, draft_id)
+        draft = owned_draft(user_id, draft_id)
         if draft.step != "preview":
             raise StaleAction("Finish the draft first; Publish is on its preview.")
         spec = spec_of(draft)

@@ -100,7 +100,7 @@ def hit_item(*, requester_id: int, hit_id: int) -> Item:
     return Item(hit, None, progress([hit])[hit.id], hit.title, hit.created_at, [hit.id])
 
 
-def _owned_batch(requester_id: int, batch_id: int) -> Batch:
+def owned_batch(requester_id: int, batch_id: int) -> Batch:
     batch = Batch.get_or_none(Batch.id == batch_id)
     if batch is None or batch.requester_id != requester_id:
         raise NotAllowed()
@@ -108,7 +108,7 @@ def _owned_batch(requester_id: int, batch_id: int) -> Batch:
 
 
 def batch_item(*, requester_id: int, batch_id: int) -> Item:
-    batch = _owned_batch(requester_id, batch_id)
+    batch = owned_batch(requester_id, batch_id)
     hits = list(Hit.select().where(Hit.batch == batch.id))
     total = Progress()
     for p in progress(hits).values():
@@ -118,7 +118,7 @@ def batch_item(*, requester_id: int, batch_id: int) -> Item:
 
 def close_batch(*, requester_id: int, batch_id: int, now: datetime) -> tuple[int, int]:
     """End every open HIT of a batch now; returns (HITs ended, escrow refunded)."""
-    _owned_batch(requester_id, batch_id)
+    owned_batch(requester_id, batch_id)
     ended = refunded = 0
     for hit_id in Hit.select(Hit.id).where((Hit.batch == batch_id) & (Hit.status == HitStatus.OPEN)).tuples():
         refund = close_hit(hit_id=hit_id[0], now=now, requester_id=requester_id)

@@ -122,7 +122,7 @@ def assignments_page(*, requester_id: int, hit_id: int, statuses: Sequence[str] 
 def assignment_of(*, requester_id: int, assignment_id: int) -> tuple[Assignment, Hit]:
     """Work handed in on one of the requester's HITs; NotAllowed for anyone else's, and for
     work still in progress (MTurk shows an assignment once it is submitted)."""
-    assignment, hit = review.owned_assignment(requester_id, assignment_id)
+    assignment, hit = review.owned_submission(requester_id, assignment_id)
     if assignment.status not in LISTED:
         raise NotAllowed()
     return assignment, hit

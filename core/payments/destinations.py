@@ -62,7 +62,7 @@ def add_destination(*, user_id: int, method: str, parts: list[str], now: datetim
         return _view(row)
 
 
-def _owned(user_id: int, destination_id: int) -> D:
+def owned_destination(user_id: int, destination_id: int) -> D:
     row = D.get_or_none((D.id == destination_id) & (D.user == user_id) & D.removed_at.is_null())
     if row is None:
         raise NotAllowed()
@@ -71,7 +71,7 @@ def _owned(user_id: int, destination_id: int) -> D:
 
 def set_default(*, user_id: int, destination_id: int, now: datetime) -> Destination:
     with tx():
-        row = _owned(user_id, destination_id)
+        row = owned_destination(user_id, destination_id)
         D.update(is_default=(D.id == destination_id)).where(D.user == user_id).execute()
         return _view(D.get_by_id(row.id))
 
@@ -79,7 +79,7 @@ def set_default(*, user_id: int, destination_id: int, now: datetime) -> Destinat
 def remove_destination(*, user_id: int, destination_id: int, now: datetime) -> Destination:
     """Gone for new payouts; payouts already requested to it still go there."""
     with tx():
-        row = _owned(user_id, destination_id)
+        row = owned_destination(user_id, destination_id)
         D.update(removed_at=now, is_default=False).where(D.id == row.id).execute()
         return _view(row)
 
@@ -87,7 +87,7 @@ def remove_destination(*, user_id: int, destination_id: int, now: datetime) -> D
 def confirm_destination(*, user_id: int, destination_id: int, now: datetime) -> Destination:
     """'Yes, that was me' from the notice: the hold lifts now. Only the owner, only a live destination."""
     with tx():
-        row = _owned(user_id, destination_id)
+        row = owned_destination(user_id, destination_id)
         if row.hold_until > now:
             D.update(hold_until=now).where((D.id == row.id) & (D.hold_until > now)).execute()
         return _view(D.get_by_id(row.id))
@@ -101,7 +101,7 @@ def default_destination(*, user_id: int) -> Destination | None:
 def pick(*, user_id: int, destination_id: int | None) -> Destination:
     """The worker's chosen (or default) live destination, for a withdrawal."""
     if destination_id is not None:
-        return _view(_owned(user_id, destination_id))
+        return _view(owned_destination(user_id, destination_id))
     found = default_destination(user_id=user_id)
     if found is None:
         raise NotFound("Add where your money should go first: /payout")

@@ -70,7 +70,7 @@ def decide(*, requester_id: int, appeal_id: int, approve: bool, now: datetime) -
         row = Appeal.get_or_none(Appeal.id == appeal_id)
         if row is None:
             raise NotAllowed()
-        review.owned_assignment(requester_id, row.assignment_id)
+        review.owned_submission(requester_id, row.assignment_id)
         if Appeal.update(outcome="approved" if approve else "kept", decided_at=now).where(
                 (Appeal.id == row.id) & Appeal.outcome.is_null()).execute() != 1:
             raise StaleAction("This appeal was already decided.")

@@ -20,7 +20,7 @@ MAX_FEEDBACK = 1000
 MAX_REASON = 500
 
 
-def owned_assignment(requester_id: int, assignment_id: int) -> tuple[Assignment, Hit]:
+def owned_submission(requester_id: int, assignment_id: int) -> tuple[Assignment, Hit]:
     """An assignment of one of the requester's HITs, or NotAllowed (forged or foreign button)."""
     assignment = Assignment.get_or_none(Assignment.id == assignment_id)
     if assignment is None:
@@ -51,7 +51,7 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
             assignment = Assignment.get_by_id(assignment_id)
             hit = Hit.get_by_id(assignment.hit_id)
         else:
-            assignment, hit = owned_assignment(requester_id, assignment_id)
+            assignment, hit = owned_submission(requester_id, assignment_id)
         auto = requester_id is None
         if assignment.status == S.SUBMITTED:
             where = (Assignment.status == S.SUBMITTED)
@@ -119,7 +119,7 @@ def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetim
     auto: the requester's quality rule decided (the worker's notice says so)."""
     feedback = _clean(feedback, MAX_FEEDBACK, "A reason", required=True)
     with tx():
-        assignment, hit = owned_assignment(requester_id, assignment_id)
+        assignment, hit = owned_submission(requester_id, assignment_id)
         if Assignment.update(status=S.REJECTED, decided_at=now, feedback=feedback).where(
                 (Assignment.id == assignment.id) & (Assignment.status == S.SUBMITTED)).execute() != 1:
             raise StaleAction(f"This submission is already {assignment.status}.")
@@ -147,7 +147,7 @@ def bonus(*, requester_id: int, assignment_id: int, amount_cents: int, reason: s
     if not key or len(key) > 100:
         raise ValueError("bonus needs an idempotency key")
     with tx():
-        assignment, hit = owned_assignment(requester_id, assignment_id)
+        assignment, hit = owned_submission(requester_id, assignment_id)
         if assignment.status not in (S.SUBMITTED, S.APPROVED, S.REJECTED):
             raise StaleAction("Bonuses are for work that was submitted.")
         fee = fee_for(amount_cents, settings.fee_percent)

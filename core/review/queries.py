@@ -34,7 +34,7 @@ def submission(*, assignment_id: int, requester_id: int | None = None) -> Submis
     """One assignment with everything a review card shows. With requester_id, only that
     requester's (NotAllowed otherwise: a forged button)."""
     if requester_id is not None:
-        assignment, hit = review.owned_assignment(requester_id, assignment_id)
+        assignment, hit = review.owned_submission(requester_id, assignment_id)
     else:
         assignment = Assignment.get_or_none(Assignment.id == assignment_id)
         if assignment is None:

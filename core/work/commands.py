@@ -32,7 +32,7 @@ from core.work.queries import (
     active_assignment,
     check_active,
     load_state,
-    own_assignment,
+    owned_assignment,
     questions_of,
 )
 
@@ -243,7 +243,7 @@ def release_slot(assignment: Assignment, now: datetime) -> None:
 def return_assignment(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
     """The worker gives the HIT back; no penalty, the slot goes back to others."""
     with tx():
-        assignment = own_assignment(worker_id, assignment_id)
+        assignment = owned_assignment(worker_id, assignment_id)
         if Assignment.update(status=S.RETURNED, decided_at=now).where(
                 (Assignment.id == assignment.id) & (Assignment.status == S.ACCEPTED)).execute() != 1:
             raise StaleAction(f"This assignment is already {assignment.status}.")

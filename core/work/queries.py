@@ -42,7 +42,7 @@ class WorkState:
         return [q for q in self.questions if q.required and q.id not in self.answers]
 
 
-def own_assignment(worker_id: int, assignment_id: int) -> Assignment:
+def owned_assignment(worker_id: int, assignment_id: int) -> Assignment:
     """The worker's assignment, or NotAllowed for anyone else's (a forged button)."""
     assignment = Assignment.get_or_none(Assignment.id == assignment_id)
     if assignment is None or assignment.worker_id != worker_id:
@@ -60,7 +60,7 @@ def check_active(assignment: Assignment, now: datetime) -> Assignment:
 
 
 def active_assignment(worker_id: int, assignment_id: int, now: datetime) -> Assignment:
-    return check_active(own_assignment(worker_id, assignment_id), now)
+    return check_active(owned_assignment(worker_id, assignment_id), now)
 
 
 def questions_of(assignment: Assignment) -> list[Question]:
@@ -107,7 +107,7 @@ def work_state(*, worker_id: int, assignment_id: int, known: WorkState | None = 
     `known`, an earlier state of the same assignment, saves reading its HIT and questions again."""
     if known is None or known.assignment.id != assignment_id:
         return load_state(worker_id, assignment_id)
-    assignment = own_assignment(worker_id, assignment_id)
+    assignment = owned_assignment(worker_id, assignment_id)
     answers = {a.question_id: a.value for a in Answer.select().where(Answer.assignment == assignment.id)}
     return WorkState(assignment, known.hit, known.questions, answers, worker=known.worker)
 
