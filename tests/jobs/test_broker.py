@@ -47,3 +47,25 @@ def test_embedded_redis_keeps_an_append_only_file(tmp_path):
     assert client.ping()
     config = client.config_get("appendonly")
     assert config["appendonly"] == "yes"
+
+
+def test_embedded_redis_waits_for_a_server_that_refuses_connections_while_it_starts(tmp_path, monkeypatch):
+    """A loaded machine: redis-server's socket refuses the first pings (CI saw the sandbox die of it)."""
+    import redis
+
+    from jobs.broker import _embedded_redis_class
+
+    real_ping, refused = redis.Redis.ping, []
+
+    def ping(self, **kw):
+        if len(refused) < 3:
+            refused.append(1)
+            raise redis.ConnectionError("Error 111 connecting to redis.socket. Connection refused.")
+        return real_ping(self, **kw)
+
+    monkeypatch.setattr(redis.Redis, "ping", ping)
+    server = _embedded_redis_class()(str(tmp_path / "starting.rdb"))
+    try:
+        assert len(refused) == 3 and server.set("k", "v") and server.get("k") == b"v"
+    finally:
+        server.shutdown(nosave=True)
