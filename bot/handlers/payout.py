@@ -61,33 +61,25 @@ async def menu(update: Update, context: Context, cb: callbacks.Callback) -> str 
     return None
 
 
-@on_button
-async def confirm(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    dest = await call(destinations.confirm_destination, user_id=update.effective_user.id, destination_id=cb.arg(0),
-                      now=now(context))
-    await update.effective_message.edit_text(views.confirmed(dest), parse_mode="HTML")
-    return None
+# A destination's buttons: verb -> (the core use case, the view of its result).
+_ACTIONS = {
+    "ok": (destinations.confirm_destination, views.confirmed),
+    "def": (destinations.set_default, views.made_default),
+    "rm": (destinations.remove_destination, views.removed),
+}
 
 
 @on_button
-async def make_default(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    dest = await call(destinations.set_default, user_id=update.effective_user.id, destination_id=cb.arg(0),
-                      now=now(context))
-    await update.effective_message.edit_text(views.made_default(dest), parse_mode="HTML")
-    return None
-
-
-@on_button
-async def remove(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    dest = await call(destinations.remove_destination, user_id=update.effective_user.id, destination_id=cb.arg(0),
-                      now=now(context))
-    await update.effective_message.edit_text(views.removed(dest), parse_mode="HTML")
+async def act(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """Confirm (lifts the hold), make default, or remove one destination; core re-checks the owner."""
+    use_case, view = _ACTIONS[cb.verb]
+    dest = await call(use_case, user_id=update.effective_user.id, destination_id=cb.arg(0), now=now(context))
+    await update.effective_message.edit_text(view(dest), parse_mode="HTML")
     return None
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("payout", payout))
     app.add_handler(CallbackQueryHandler(menu, pattern=callbacks.pattern("po", "menu", 0)))
-    app.add_handler(CallbackQueryHandler(confirm, pattern=callbacks.pattern("po", "ok", 1)))
-    app.add_handler(CallbackQueryHandler(make_default, pattern=callbacks.pattern("po", "def", 1)))
-    app.add_handler(CallbackQueryHandler(remove, pattern=callbacks.pattern("po", "rm", 1)))
+    for verb in _ACTIONS:
+        app.add_handler(CallbackQueryHandler(act, pattern=callbacks.pattern("po", verb, 1)))
