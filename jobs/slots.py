@@ -1,0 +1,157 @@
+"""Send slots shared by every worker process: each slot is scheduled from the previous one.
+
+A key (one chat, or the whole bot) has a *next free moment*. Reserving takes the slot at
+`max(now, next free)` and moves the next free moment to that slot plus the interval, in one
+atomic step. The caller then waits until its slot and sends. So reservations for a key are
+exactly `interval_ms` apart however long callers take to make them or to get to the send:
+the time spent claiming a slot never adds to the spacing (a limiter that only takes a key
+when the previous one has expired pays that time on every message).
+
+Contract of a `SlotLimiter` (every implementation: `RedisSlots`, `StubSlots`, and any other
+backend, e.g. PostgreSQL for RabbitMQ without Redis):
+
+- `reserve(key, interval_ms, *, not_before_ms=0, max_wait_ms=None) -> float | None`
+  atomically: `slot = max(now + not_before_ms, next_free[key])` (a key never seen, or
+  forgotten, is free now). If `max_wait_ms` is given and `slot - now > max_wait_ms`, nothing
+  changes and the answer is None. Otherwise `next_free[key] = slot + interval_ms` and the
+  answer is `slot - now`: milliseconds (>= 0, may have a fraction) to wait before sending.
+- `hold(key, ms)`: `next_free[key] = max(next_free[key], now + ms)` (Telegram's retry_after).
+- `free_in(key) -> float`: `max(0, next_free[key] - now)` in milliseconds; reserves nothing.
+- `now` comes from one clock every process shares (Redis: the server's TIME; a database: its
+  server clock), never the caller's, so workers on different machines agree. Implementations
+  may take an injected clock for tests.
+- A key whose next free moment has passed may be forgotten (a TTL): it means "free now".
+- A backend that cannot answer raises; it never returns a wait it did not reserve.
+
+`slots_for(jobs)` picks the process's limiter: `jobs.slots` when the Jobs carries one, Redis
+when it has a Redis client, otherwise one in-process `StubSlots` (a single worker process only).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+US = 1000  # microseconds per millisecond: slots are kept in µs so whole-ms intervals add up exactly
+
+
+class SlotLimiter(Protocol):
+    def reserve(self, key: str, interval_ms: float, *, not_before_ms: float = 0,
+                max_wait_ms: float | None = None) -> float | None: ...
+
+    def hold(self, key: str, ms: float) -> None: ...
+
+    def free_in(self, key: str) -> float: ...
+
+
+# KEYS[1]: the key. ARGV: interval µs, not-before µs, max wait µs (-1: none), now µs ('' : the server's TIME).
+# Returns {reserved 0|1, wait µs}. Lua numbers are doubles: µs since 1970 (~1.8e15) stay exact.
+_RESERVE = """
+local now
+if ARGV[4] ~= '' then now = tonumber(ARGV[4]) else
+  local t = redis.call('TIME'); now = tonumber(t[1]) * 1000000 + tonumber(t[2]) end
+local slot = math.max(now + tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[1]) or 0))
+local max_wait = tonumber(ARGV[3])
+if max_wait >= 0 and slot - now > max_wait then return {0, tostring(slot - now)} end
+local nxt = slot + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.floor((nxt - now) / 1000) + 1000)
+return {1, tostring(slot - now)}
+"""
+
+# KEYS[1]: the key. ARGV: hold µs, now µs (or ''). Never moves the next free moment earlier.
+_HOLD = """
+local now
+if ARGV[2] ~= '' then now = tonumber(ARGV[2]) else
+  local t = redis.call('TIME'); now = tonumber(t[1]) * 1000000 + tonumber(t[2]) end
+local nxt = math.max(now + tonumber(ARGV[1]), tonumber(redis.call('GET', KEYS[1]) or 0))
+redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.floor((nxt - now) / 1000) + 1000)
+return 1
+"""
+
+# KEYS[1]: the key. ARGV: now µs (or ''). Returns µs until the key is free.
+_FREE_IN = """
+local now
+if ARGV[1] ~= '' then now = tonumber(ARGV[1]) else
+  local t = redis.call('TIME'); now = tonumber(t[1]) * 1000000 + tonumber(t[2]) end
+return tostring(math.max(0, tonumber(redis.call('GET', KEYS[1]) or 0) - now))
+"""
+
+
+class RedisSlots:
+    """Slots in Redis, one Lua script per call (atomic, one round trip), on the server's clock.
+    `clock` (milliseconds) replaces the server's clock, for tests."""
+
+    def __init__(self, client, *, clock: Callable[[], float] | None = None) -> None:
+        self.client = client
+        self.clock = clock
+        self._reserve = client.register_script(_RESERVE)
+        self._hold = client.register_script(_HOLD)
+        self._free_in = client.register_script(_FREE_IN)
+
+    def _now(self) -> str:
+        return "" if self.clock is None else str(round(self.clock() * US))
+
+    def reserve(self, key: str, interval_ms: float, *, not_before_ms: float = 0,
+                max_wait_ms: float | None = None) -> float | None:
+        max_wait = -1 if max_wait_ms is None else round(max_wait_ms * US)
+        ok, wait_us = self._reserve(keys=[key], args=[round(interval_ms * US), round(max(0, not_before_ms) * US),
+                                                      max_wait, self._now()])
+        return float(wait_us) / US if ok else None
+
+    def hold(self, key: str, ms: float) -> None:
+        self._hold(keys=[key], args=[round(max(0, ms) * US), self._now()])
+
+    def free_in(self, key: str) -> float:
+        return float(self._free_in(keys=[key], args=[self._now()])) / US
+
+
+class StubSlots:
+    """Slots in this process (a lock and a dict): for tests, and a broker without Redis in one
+    process. `clock` returns milliseconds (default: the monotonic clock)."""
+
+    def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
+        self.clock = clock or (lambda: time.monotonic() * 1000)
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, key: str, interval_ms: float, *, not_before_ms: float = 0,
+                max_wait_ms: float | None = None) -> float | None:
+        with self._lock:
+            now = self.clock()
+            slot = max(now + max(0, not_before_ms), self._next.get(key, now))
+            if max_wait_ms is not None and slot - now > max_wait_ms:
+                return None
+            if len(self._next) > 10_000:  # forget keys that are free anyway (the TTL of the Redis keys)
+                self._next = {k: v for k, v in self._next.items() if v > now}
+            self._next[key] = slot + interval_ms
+            return slot - now
+
+    def hold(self, key: str, ms: float) -> None:
+        with self._lock:
+            now = self.clock()
+            self._next[key] = max(self._next.get(key, now), now + max(0, ms))
+
+    def free_in(self, key: str) -> float:
+        with self._lock:
+            return max(0.0, self._next.get(key, 0.0) - self.clock())
+
+
+_lock = threading.Lock()
+_redis: dict[int, tuple[object, RedisSlots]] = {}  # id(client) -> (client, its slots): scripts registered once
+_local_slots = StubSlots()
+
+
+def slots_for(jobs) -> SlotLimiter:
+    """The limiter shared by every process of this deployment (see the module docstring)."""
+    own = getattr(jobs, "slots", None)
+    if own is not None:
+        return own
+    client = getattr(jobs, "redis", None)
+    if client is None:
+        return _local_slots
+    with _lock:
+        held = _redis.get(id(client))
+        if held is None or held[0] is not client:
+            held = _redis[id(client)] = (client, RedisSlots(client))
+        return held[1]
