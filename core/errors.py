@@ -87,6 +87,13 @@ class PayoutTooSmall(HitbotError):
     """Raised when a withdrawal is below the minimum payout."""
 
 
+class PayoutOnHold(HitbotError):
+    """Raised when a worker withdraws while a newly added payout destination is on hold
+    (HITBOT_PAYOUT_HOLD_S), until it ends or the worker confirms from the notice."""
+
+    default = "Payouts are on hold for a while after a payout destination was added."
+
+
 class BatchInvalid(ValidationFailed):
     """Raised when rows of a batch fail validation; nothing is published. `problems`
     holds (row number, reason) for every bad row."""

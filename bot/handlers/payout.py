@@ -24,7 +24,8 @@ MAX_ARGS = 14
 
 
 async def _show(update: Update, context: Context) -> None:
-    text, markup = await call(views.overview, user_id=update.effective_user.id, now=now(context))
+    found = await call(destinations.overview, user_id=update.effective_user.id, now=now(context))
+    text, markup = views.overview(found, now(context))
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup, parse_mode="HTML")
 
 
@@ -49,8 +50,7 @@ async def payout(update: Update, context: Context) -> None:
                 await msg.delete()
             except TelegramError:
                 log.info("could not delete a payout details message")
-        text, markup = views.hold_notice(dest, now(context))
-        await context.bot.send_message(msg.chat_id, text, reply_markup=markup, parse_mode="HTML")
+        await context.bot.send_message(msg.chat_id, views.added(dest), parse_mode="HTML")
     else:
         await _show(update, context)
 

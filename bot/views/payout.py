@@ -7,11 +7,10 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views.common import button, duration, esc, fit, keyboard, money
+from bot.views.common import button, clip, duration, esc, fit, keyboard, money
 from core.config import get_settings
-from core.payments import destinations, rules
-from core.payments.destinations import Destination
-from core.payments.payouts import auto_withdraw_threshold
+from core.payments import rules
+from core.payments.destinations import Destination, PayoutOverview
 
 METHOD_NAMES = {"paypal": "PayPal", "sepa": "SEPA bank transfer (IBAN)", "ach": "ACH bank transfer (US)",
                 "giftcard": "Gift card"}
@@ -71,24 +70,35 @@ def overview_buttons(dests: list[Destination], *, now: datetime) -> InlineKeyboa
     return keyboard(rows)
 
 
-def overview(*, user_id: int, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
-    """Reads the database: run it via bot.runtime.call."""
-    dests = destinations.list_destinations(user_id=user_id)
-    hold = destinations.hold_until(user_id=user_id, now=now)
-    text = overview_text(dests, hold_until=hold, now=now, auto_cents=auto_withdraw_threshold(user_id=user_id),
-                         methods=get_settings().payout_methods)
-    return text, overview_buttons(dests, now=now)
+def overview(o: PayoutOverview, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    text = overview_text(o.destinations, hold_until=o.hold_until, now=now, auto_cents=o.auto_cents,
+                         methods=o.methods)
+    return text, overview_buttons(o.destinations, now=now)
 
 
-def hold_notice(d: Destination, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
-    """After adding: the destination is the default now, payouts are held; Telegram shows it on
-    every device of the account, so whoever holds the account learns of the change."""
-    wait = duration((d.hold_until - now).total_seconds())
-    text = (f"🔐 Payout destination added: <b>{esc(d.masked)}</b> (your default now). For your safety new "
-            f"payouts are on hold for {wait}.\nIf this wasn't you, don't confirm: remove it in /payout and "
-            "tell us with /help. If it was you, confirm to lift the hold now.")
-    return text, keyboard([[button("✅ Yes, it was me", callbacks.make("po", "ok", d.id))],
+def added(d: Destination) -> str:
+    """The chat's reply; the security notice with the confirm button comes through the outbox."""
+    return f"✅ Saved <b>{esc(d.masked)}</b>; it is your default payout destination now."
+
+
+def hold_notice(*, destination_id: int, masked: str, hold_until: datetime, now: datetime,
+                ) -> tuple[str, InlineKeyboardMarkup]:
+    """Sent through the outbox, so every device of the account shows it: whoever holds the
+    account learns of the change and only the owner's confirm lifts the hold."""
+    wait = duration((hold_until - now).total_seconds())
+    held = f"For your safety new payouts are on hold for {wait}." if hold_until > now else ""
+    text = (f"🔐 Payout destination added: <b>{esc(masked)}</b> (your default now). {held}\n"
+            "If this wasn't you, don't confirm: remove it in /payout and tell us with /help. "
+            "If it was you, confirm to lift the hold now.")
+    return text, keyboard([[button("✅ Yes, it was me", callbacks.make("po", "ok", destination_id))],
                            [button("🏦 Payout settings", callbacks.make("po", "menu"))]])
+
+
+def destination_added(event, ctx: object = None) -> tuple[str, InlineKeyboardMarkup]:
+    """The payout.destination_added notice, from its payload alone (needs nothing read at delivery)."""
+    p = event.payload or {}
+    return hold_notice(destination_id=int(p["destination_id"]), masked=clip(str(p["masked"]), 64),
+                       hold_until=datetime.fromisoformat(str(p["hold_until"])), now=event.created_at)
 
 
 def confirmed(d: Destination) -> str:

@@ -9,7 +9,7 @@ from peewee import IntegrityError, fn
 from core import ledger
 from core.config import get_settings
 from core.db import db, tx
-from core.errors import NotAllowed, NotFound, PayoutTooSmall, StaleAction, ValidationFailed
+from core.errors import NotAllowed, NotFound, PayoutOnHold, PayoutTooSmall, StaleAction, ValidationFailed
 from core.models import (
     Account,
     AccountKind,
@@ -25,7 +25,6 @@ from core.models import (
 from core.money import format_money
 from core.outbox import emit
 from core.payments import destinations, rules
-from core.payments.rules import PayoutOnHold
 from core.users.commands import get_user
 
 MAX_REASON = 500

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from core.config import get_settings
 from core.db import tx
 from core.errors import NotAllowed, NotFound, ValidationFailed
-from core.models import PayoutDestination as D
+from core.models import AutoWithdraw, PayoutDestination as D
+from core.outbox import emit
 from core.payments import crypto, rules
 from core.users.commands import get_user
 
@@ -39,6 +40,22 @@ def list_destinations(*, user_id: int) -> list[Destination]:
     return [_view(d) for d in _live(user_id).order_by(D.is_default.desc(), D.id)]
 
 
+@dataclass(frozen=True)
+class PayoutOverview:
+    """What /payout shows: the worker's destinations, the hold, auto-withdraw, the methods offered."""
+
+    destinations: list[Destination]
+    hold_until: datetime | None
+    auto_cents: int | None
+    methods: tuple[str, ...]
+
+
+def overview(*, user_id: int, now: datetime) -> PayoutOverview:
+    order = AutoWithdraw.get_or_none(AutoWithdraw.user == user_id)
+    return PayoutOverview(list_destinations(user_id=user_id), hold_until(user_id=user_id, now=now),
+                          order.threshold_cents if order else None, get_settings().payout_methods)
+
+
 def hold_until(*, user_id: int, now: datetime) -> datetime | None:
     """When the worker's payouts may go again after a destination was added, or None if they may now."""
     row = D.select().where(D.user == user_id).order_by(D.hold_until.desc()).first()
@@ -46,8 +63,8 @@ def hold_until(*, user_id: int, now: datetime) -> datetime | None:
 
 
 def add_destination(*, user_id: int, method: str, parts: list[str], now: datetime) -> Destination:
-    """Validate, encrypt and store; it becomes the default. New payouts wait HITBOT_PAYOUT_HOLD_S;
-    the chat that added it gets the notice with a button to confirm (bot.views.payout.hold_notice)."""
+    """Validate, encrypt and store; it becomes the default. New payouts wait HITBOT_PAYOUT_HOLD_S,
+    and the worker is told through the outbox (payout.destination_added, with a confirm button)."""
     settings = get_settings()
     checked = rules.check(method, parts, settings.payout_methods)
     secret, key_id = crypto.seal(checked.details, owner_id=user_id)
@@ -59,6 +76,8 @@ def add_destination(*, user_id: int, method: str, parts: list[str], now: datetim
         D.update(is_default=False).where(D.user == user_id).execute()
         row = D.create(user=user_id, method=checked.method, masked=checked.masked, secret=secret, key_id=key_id,
                        is_default=True, hold_until=now + timedelta(seconds=settings.payout_hold_s), created_at=now)
+        emit("payout.destination_added", user_id=user_id, now=now, destination_id=row.id, masked=row.masked,
+             hold_until=row.hold_until.isoformat())
         return _view(row)
 
 

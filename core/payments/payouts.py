@@ -11,11 +11,10 @@ from peewee import fn
 from core import ledger
 from core.config import get_settings
 from core.db import tx
-from core.errors import NotFound, PayoutTooSmall, StaleAction, ValidationFailed
+from core.errors import NotFound, PayoutOnHold, PayoutTooSmall, StaleAction, ValidationFailed
 from core.models import Account, AccountKind, AutoWithdraw, Entry, Payout, PayoutStatus as P
 from core.money import format_money
 from core.payments.accounts import withdraw
-from core.payments.rules import PayoutOnHold
 from core.users.commands import get_user
 
 

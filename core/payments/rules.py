@@ -9,7 +9,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from core.config import Settings
-from core.errors import HitbotError, ValidationFailed
+from core.errors import ValidationFailed
 
 METHODS = ("paypal", "sepa", "ach", "giftcard")
 GIFTCARD_KINDS = ("amazon", "google_play", "apple", "steam")
@@ -132,10 +132,3 @@ def fee_cents(settings: Settings, method: str | None) -> int:
     """The method's flat fee (HITBOT_PAYOUT_FEE_CENTS_<METHOD>), taken from the amount withdrawn."""
     return int(getattr(settings, f"payout_fee_cents_{method}")) if method in METHODS else 0
 
-
-class PayoutOnHold(HitbotError):
-    """Raised when a worker withdraws while a newly added payout destination is on hold
-    (HITBOT_PAYOUT_HOLD_S), until it ends or the worker confirms from the notice.
-    (Kept beside the payout rules for this slice; belongs with the family in core/errors.py.)"""
-
-    default = "Payouts are on hold for a while after a payout destination was added."

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.views.notify import RENDERERS
+from bot.views.payout import destination_added
 from core import ledger
 from core.config import get_settings
-from core.models import AutoWithdraw, Payout, PayoutDestination
+from core.models import AutoWithdraw, OutboxEvent, Payout, PayoutDestination
 from tests.bot.test_worker_balance import alert, earn, person
 from tests.conftest import NOW
 from tests.invariants import check_invariants
@@ -40,12 +42,16 @@ async def test_add_a_destination_see_it_masked_confirm_the_hold_and_withdraw_wit
 
     calls = await bot.text(wes, f"/payout add sepa {IBAN}")
     assert [c.method for c in calls] == ["deleteMessage", "sendMessage"]  # the details leave the chat
-    notice = calls[1]
+    assert "Saved <b>DE89 **** **** **** 3000</b>" in calls[1].text
     dest = PayoutDestination.get()
-    assert "DE89 **** **** **** 3000" in notice.text and "If this wasn't you" in notice.text
-    assert "on hold for 1d." in notice.text
-    assert notice.buttons[0] == ("✅ Yes, it was me", f"po:ok:{dest.id}")
-    assert "0532" not in notice.text and "3704" not in notice.text
+    # The security notice goes through the outbox like every notification (every device of the account).
+    event = OutboxEvent.get(OutboxEvent.kind == "payout.destination_added")
+    assert event.user_id == wes.id and "payout.destination_added" in RENDERERS
+    text, markup = destination_added(event)
+    assert "DE89 **** **** **** 3000" in text and "If this wasn't you" in text
+    assert "on hold for 1d." in text
+    assert markup.inline_keyboard[0][0].callback_data == f"po:ok:{dest.id}"
+    assert "0532" not in text and "3704" not in text and "0532" not in str(event.payload)
     listed = await bot.text(wes, "/payout")
     assert "⭐ DE89 **** **** **** 3000 (default)" in listed[0].text and "on hold" in listed[0].text
 
@@ -58,7 +64,7 @@ async def test_add_a_destination_see_it_masked_confirm_the_hold_and_withdraw_wit
     assert alert(forged) == "This button is no longer valid."
     assert PayoutDestination.get_by_id(dest.id).hold_until > NOW  # Eve changed nothing
 
-    confirmed = await bot.press(wes, f"po:ok:{dest.id}", notice_id(bot, wes, "Yes, it was me"))
+    confirmed = await bot.press(wes, f"po:ok:{dest.id}", notice_id(bot, wes, "It was me"))
     assert any("is confirmed" in c.text for c in confirmed)
 
     offer = await bot.text(wes, "/withdraw")

@@ -10,11 +10,10 @@ import pytest
 from core import ledger
 from core.config import get_settings
 from core.db import db
-from core.errors import ConfigError, NotAllowed, NotFound, PayoutTooSmall, ValidationFailed
+from core.errors import ConfigError, NotAllowed, NotFound, PayoutOnHold, PayoutTooSmall, ValidationFailed
 from core.models import Entry, LedgerTxn, OutboxEvent, Payout, PayoutDestination
 from core.payments import accounts, crypto, destinations, rules
 from core.payments.payouts import maybe_auto_withdraw, set_auto_withdraw
-from core.payments.rules import PayoutOnHold
 from tests import factories as f
 from tests.conftest import NOW
 from tests.invariants import check_invariants

@@ -9,14 +9,16 @@ import pytest
 
 from bot import callbacks
 from bot.views import notify
-from bot.views.notify import Notice, render
+from bot.notices import render
+from bot.views.notify import Notice
 from core import sweeps
 from core.alerts.commands import match_new_hits, subscribe
+from core.config import get_settings
 from core.hits import manage, publishing
 from core.models import OutboxEvent, Question, WorkerBlock
 from core.mturk import workers as mturk_workers
 from core.mturk.commands import worker_ref
-from core.payments import accounts
+from core.payments import accounts, destinations
 from core.quals import commands as quals
 from core.review import appeals, commands as review, quality
 from core.users import commands as users
@@ -77,7 +79,7 @@ def _submit(hit, worker_id, at=NOW):
     return work.submit(worker_id=worker_id, assignment_id=a.id, now=at + timedelta(minutes=1))
 
 
-def test_real_events_of_every_kind_render(database):
+def test_real_events_of_every_kind_render(database, monkeypatch):
     """Drive the real services so each kind is emitted with its real payload, then render all."""
     rita = f.requester(100_00, name="Rita")
     wes, ann = f.user("Wes"), f.user("Ann")
@@ -108,6 +110,13 @@ def test_real_events_of_every_kind_render(database):
     accounts.settle_payout(payout_id=p1.id, now=NOW, provider_ref="r1")
     p2 = accounts.withdraw(worker_id=wes.id, now=NOW, key="w2", amount_cents=150)
     accounts.fail_payout(payout_id=p2.id, now=NOW, reason="bank said no")
+    monkeypatch.setenv("HITBOT_PAYOUT_METHODS", "sepa")  # payout.destination_added, the hold notice
+    get_settings.cache_clear()
+    try:
+        dest = destinations.add_destination(user_id=wes.id, method="sepa", parts=["DE89370400440532013000"], now=NOW)
+    finally:
+        monkeypatch.delenv("HITBOT_PAYOUT_METHODS")
+        get_settings.cache_clear()
     qtype = quals.create_type(owner_id=rita.id, name="Cat expert", description="knows cats", now=NOW)
     quals.grant(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, value=90, now=NOW)
     quals.revoke(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, now=NOW)
@@ -153,6 +162,10 @@ def test_real_events_of_every_kind_render(database):
     assert [n.text for n in credits] == ["💰 <b>+$5.00</b> added to your balance (welcome)."]
     assert "<b>$2.00</b> is on its way" in by["payout.paid"] and "bank said no" in by["payout.failed"]
     assert "Payout #" in by["payout.requested"]
+    assert "DE89 **** **** **** 3000" in by["payout.destination_added"] and "If this wasn't you" in by[
+        "payout.destination_added"] and "on hold for 1d" in by["payout.destination_added"]
+    assert seen["payout.destination_added"].chat_id == wes.id and "0532" not in by["payout.destination_added"]
+    assert seen["payout.destination_added"].reply_markup.inline_keyboard[0][0].callback_data == f"po:ok:{dest.id}"
     assert "Your balance is low: <b>$4.80</b> left" in by["balance.low"] and seen["balance.low"].chat_id == lou.id
     assert "Cat expert" in by["qualification.granted"] and "taken away" in by["qualification.revoked"]
     assert by["quality.rejected"].startswith("🤖 Your quality rule rejected Wes's work on “Gold”")
@@ -197,7 +210,8 @@ def test_missing_rows_and_huge_payloads_still_fit(database, kind):
     payload = {"hit_id": 987654, "assignment_id": None, "amount_cents": 123, "reason": huge, "feedback": huge,
                "title": huge, "name": huge, "payout_id": 5, "refund_cents": 10, "hit_ids": [1, 2, 3],
                "requester_id": 77, "deadline": NOW.isoformat(), "reward_cents": 1, "duration_s": 60,
-               "hourly_cents": 6, "approved": False}
+               "hourly_cents": 6, "approved": False,
+               "destination_id": 3, "masked": huge, "hold_until": NOW.isoformat()}
     e = OutboxEvent.create(kind=kind, user_id=77, payload=payload, created_at=NOW)
     n = render(e)
     if kind in ("submission.received", "appeal.received"):
