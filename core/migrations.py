@@ -14,7 +14,7 @@ from playhouse.migrate import SchemaMigrator
 
 from core import models as m
 from core.db import db, is_sqlite, tx
-from core.models import BaseModel, QualificationType, SystemQual, UTCDateTimeField
+from core.models import BaseModel, JSONField, QualificationType, SystemQual, UTCDateTimeField
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,16 @@ def _mturk_hit_types(migrator: SchemaMigrator) -> None:
     db.create_tables([m.MturkHitType, m.MturkHitState], safe=True)
 
 
+def _mturk_quals(migrator: SchemaMigrator) -> None:
+    """The MTurk API's qualification types' extras, HIT types' requirements and notification settings."""
+    db.create_tables([m.MturkQualType, m.MturkNotification], safe=True)
+    table = m.MturkHitType._meta.table_name
+    if "requirements" not in {c.name for c in db.get_columns(table)}:  # tables made by _mturk_hit_types lack it
+        from playhouse.migrate import migrate as run
+
+        run(migrator.add_column(table, "requirements", JSONField(default=list)))
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -138,6 +148,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (9, _mturk_api),
     (10, _payout_methods),
     (11, _mturk_hit_types),
+    (12, _mturk_quals),
 ]
 
 LATEST = MIGRATIONS[-1][0]

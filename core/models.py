@@ -6,7 +6,7 @@ from core.alerts.tables import AlertCursor, AlertSent, AlertSub
 from core.cards import ChatCard
 from core.db import BaseModel, JSONField, UTCDateTimeField
 from core.hits.tables import FILE_KINDS, QUESTION_KINDS, Batch, DraftStatus, Hit, HitDraft, HitStatus, Question
-from core.mturk.tables import ApiKey, MturkHit, MturkHitState, MturkHitType
+from core.mturk.tables import ApiKey, MturkHit, MturkHitState, MturkHitType, MturkNotification, MturkQualType
 from core.outbox import OutboxEvent
 from core.payments.tables import (
     Account,
@@ -66,6 +66,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     PayoutDestination,
     MturkHitType,
     MturkHitState,
+    MturkQualType,
+    MturkNotification,
 ]
 
 __all__ = [
@@ -73,7 +75,7 @@ __all__ = [
     "Account", "AccountKind", "AlertCursor", "AlertSent", "AlertSub", "Answer", "ApiKey", "Appeal", "Assignment",
     "AssignmentStatus", "AutoWithdraw", "BaseModel", "Batch", "Bonus", "ChatCard", "DraftStatus", "Entry",
     "GoldStat", "Hit", "HitDraft", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "MturkHit",
-    "MturkHitState", "MturkHitType",
+    "MturkHitState", "MturkHitType", "MturkNotification", "MturkQualType",
     "OutboxEvent", "Payout", "PayoutDestination", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant",
     "QualificationType", "Question", "Rating", "SystemQual", "UTCDateTimeField", "User", "WorkerBlock",
 ]

@@ -1,10 +1,11 @@
 """The MTurk requester API's own rows: API keys and the HITs it made."""
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, ForeignKeyField, IntegerField, TextField
+from peewee import BigIntegerField, BooleanField, CharField, ForeignKeyField, IntegerField, TextField
 
 from core.db import BaseModel, JSONField, UTCDateTimeField
 from core.hits.tables import Hit
+from core.quals.tables import QualificationType
 from core.users.tables import User
 
 
@@ -55,6 +56,8 @@ class MturkHitType(BaseModel):
     duration_s = IntegerField()
     auto_approve_s = IntegerField(null=True)
     created_at = UTCDateTimeField()
+    # QualificationRequirements as hitbot's spec entries ({"name", "comparator", "value", "guard"}), migration 12
+    requirements = JSONField(default=list)
 
 
 class MturkHitState(BaseModel):
@@ -68,3 +71,29 @@ class MturkHitState(BaseModel):
 
     class Meta:
         indexes = ((("requester", "disposed_at"), False),)
+
+
+class MturkQualType(BaseModel):
+    """What MTurk keeps about a qualification type beyond hitbot's name and description (a type
+    made in chat has no row: Active, no keywords)."""
+
+    qtype = ForeignKeyField(QualificationType, primary_key=True, on_delete="CASCADE")
+    keywords = TextField(default="")
+    active = BooleanField(default=True)  # QualificationTypeStatus Active / Inactive
+    retry_delay_s = BigIntegerField(null=True)
+
+
+class MturkNotification(BaseModel):
+    """UpdateNotificationSettings: where the events of one HIT type's HITs are POSTed."""
+
+    requester = ForeignKeyField(User, on_delete="CASCADE")
+    hit_type_id = CharField(max_length=64)
+    transport = CharField(max_length=8)
+    destination = TextField()
+    version = CharField(max_length=16)
+    event_types = JSONField(default=list)
+    active = BooleanField(default=True)
+    updated_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("requester", "hit_type_id"), True),)
