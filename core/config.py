@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     payout_sandbox_delay_ms: int = Field(0, ge=0, le=60_000, validation_alias="HITBOT_PAYOUT_SANDBOX_DELAY_MS")
     # Payout methods and destinations (issue 19). Empty: no destinations, the provider decides (as before).
     payout_methods: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="HITBOT_PAYOUT_METHODS")
+    # Which provider each method goes to, e.g. "paypal=webhook,giftcard=sandbox". Unset: every method goes
+    # to HITBOT_PAYOUT_PROVIDER; set: a method it does not list can't be chosen.
+    payout_providers: Annotated[dict[str, str] | None, NoDecode] = Field(None, validation_alias="HITBOT_PAYOUT_PROVIDERS")
     payout_hold_s: int = Field(DAY_S, ge=0, le=30 * DAY_S, validation_alias="HITBOT_PAYOUT_HOLD_S")
     payout_min_cents_paypal: int | None = Field(None, ge=1, le=10**9, validation_alias="HITBOT_PAYOUT_MIN_CENTS_PAYPAL")
     payout_min_cents_sepa: int | None = Field(None, ge=1, le=10**9, validation_alias="HITBOT_PAYOUT_MIN_CENTS_SEPA")
@@ -93,6 +96,22 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown payout method(s) {', '.join(unknown)}; choose from {', '.join(known)}")
         return methods
+
+    @field_validator("payout_providers", mode="before")
+    @classmethod
+    def _split_providers(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        pairs: dict[str, str] = {}
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            method, sep, provider = (x.strip().lower() for x in part.partition("="))
+            if not sep or method not in ("paypal", "sepa", "ach", "giftcard") or provider not in ("sandbox", "webhook"):
+                raise ValueError(f"{part[:40]!r} is not METHOD=PROVIDER (methods paypal, sepa, ach, giftcard; "
+                                 "providers sandbox, webhook)")
+            pairs[method] = provider
+        return pairs
 
     @field_validator("currency")
     @classmethod

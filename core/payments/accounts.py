@@ -176,7 +176,7 @@ def withdrawal_quote(*, worker_id: int, now: datetime, destination_id: int | Non
     if not settings.payout_methods:
         return WithdrawalQuote(have, settings.min_payout_cents, 0, None)
     dest = destinations.pick(user_id=worker_id, destination_id=destination_id)
-    if dest.method not in settings.payout_methods:
+    if dest.method not in rules.offered_methods(settings):
         raise ValidationFailed("Payouts by that method are no longer offered; choose another in /payout.")
     until = destinations.hold_until(user_id=worker_id, now=now)
     if until is not None:

@@ -53,7 +53,7 @@ class PayoutOverview:
 def overview(*, user_id: int, now: datetime) -> PayoutOverview:
     order = AutoWithdraw.get_or_none(AutoWithdraw.user == user_id)
     return PayoutOverview(list_destinations(user_id=user_id), hold_until(user_id=user_id, now=now),
-                          order.threshold_cents if order else None, get_settings().payout_methods)
+                          order.threshold_cents if order else None, rules.offered_methods(get_settings()))
 
 
 def hold_until(*, user_id: int, now: datetime) -> datetime | None:
@@ -66,7 +66,7 @@ def add_destination(*, user_id: int, method: str, parts: list[str], now: datetim
     """Validate, encrypt and store; it becomes the default. New payouts wait HITBOT_PAYOUT_HOLD_S,
     and the worker is told through the outbox (payout.destination_added, with a confirm button)."""
     settings = get_settings()
-    checked = rules.check(method, parts, settings.payout_methods)
+    checked = rules.check(method, parts, rules.offered_methods(settings))
     secret, key_id = crypto.seal(checked.details, owner_id=user_id)
     with tx():
         get_user(user_id)

@@ -132,3 +132,15 @@ def fee_cents(settings: Settings, method: str | None) -> int:
     """The method's flat fee (HITBOT_PAYOUT_FEE_CENTS_<METHOD>), taken from the amount withdrawn."""
     return int(getattr(settings, f"payout_fee_cents_{method}")) if method in METHODS else 0
 
+
+
+def provider_of(settings: Settings, method: str | None) -> str | None:
+    """The payout provider a method's withdrawals go to, or None when the operator routed it nowhere."""
+    if settings.payout_providers is None:
+        return settings.payout_provider
+    return settings.payout_providers.get(method or "")
+
+
+def offered_methods(settings: Settings) -> tuple[str, ...]:
+    """The methods a worker may choose: enabled, and with a provider to send them."""
+    return tuple(m for m in settings.payout_methods if provider_of(settings, m) is not None)

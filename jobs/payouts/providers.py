@@ -220,13 +220,43 @@ def sandbox_log_path(settings: Settings) -> Path:
     return settings.data_dir / "sandbox-payouts.jsonl"
 
 
-def make_provider(settings: Settings) -> PayoutProvider:
-    """The provider HITBOT_PAYOUT_PROVIDER names, or ConfigError saying what is missing."""
-    if settings.payout_provider == "webhook":
+class RoutedProvider:
+    """Sends each payout to the provider its method is routed to (HITBOT_PAYOUT_PROVIDERS); a payout
+    without a method (no methods enabled) goes to HITBOT_PAYOUT_PROVIDER's."""
+
+    name = "routed"
+
+    def __init__(self, by_method: dict[str, PayoutProvider], default: PayoutProvider) -> None:
+        self.by_method = by_method
+        self.default = default
+
+    def send(self, request: PayoutRequest) -> Outcome:
+        if request.method is None:
+            return self.default.send(request)
+        provider = self.by_method.get(request.method)
+        if provider is None:  # routed nowhere since it was requested: the operator's to fix, then it goes
+            raise TransientPayoutError(f"no payout provider is configured for {request.method} "
+                                       "(HITBOT_PAYOUT_PROVIDERS)")
+        return provider.send(request)
+
+
+def _one_provider(settings: Settings, name: str) -> PayoutProvider:
+    if name == "webhook":
         if not settings.payout_webhook_url or not settings.payout_webhook_secret:
-            raise ConfigError("HITBOT_PAYOUT_PROVIDER=webhook needs HITBOT_PAYOUT_WEBHOOK_URL and "
+            raise ConfigError("The webhook payout provider needs HITBOT_PAYOUT_WEBHOOK_URL and "
                               "HITBOT_PAYOUT_WEBHOOK_SECRET.")
         return WebhookProvider(settings.payout_webhook_url, settings.payout_webhook_secret.get_secret_value(),
                                timeout_s=settings.payout_webhook_timeout_s)
     return SandboxProvider(sandbox_log_path(settings), failure_rate=settings.payout_sandbox_failure_rate,
                            delay_ms=settings.payout_sandbox_delay_ms)
+
+
+def make_provider(settings: Settings) -> PayoutProvider:
+    """The provider HITBOT_PAYOUT_PROVIDER names or, with HITBOT_PAYOUT_PROVIDERS, one per method
+    (each kind made once); ConfigError saying what is missing."""
+    if settings.payout_providers is None:
+        return _one_provider(settings, settings.payout_provider)
+    made: dict[str, PayoutProvider] = {}
+    for name in {settings.payout_provider, *settings.payout_providers.values()}:
+        made[name] = _one_provider(settings, name)
+    return RoutedProvider({m: made[n] for m, n in settings.payout_providers.items()}, made[settings.payout_provider])

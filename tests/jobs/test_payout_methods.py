@@ -99,3 +99,57 @@ def test_a_destination_that_does_not_decrypt_is_retried_then_the_money_goes_back
     assert failed.status == P.FAILED
     assert accounts.balances(user_id=failed.worker_id).available_cents == 10_00  # the fee too
     check_invariants()
+
+
+# --- a provider per method (HITBOT_PAYOUT_PROVIDERS) ---------------------------------------------
+
+def test_each_method_goes_to_its_provider_and_an_unrouted_one_cant_be_chosen(database, methods, monkeypatch,
+                                                                             tmp_path):
+    from core.errors import ValidationFailed
+    from jobs.payouts.providers import RoutedProvider, make_provider
+
+    monkeypatch.setenv("HITBOT_PAYOUT_PROVIDERS", "sepa=webhook, paypal=sandbox")
+    monkeypatch.setenv("HITBOT_PAYOUT_WEBHOOK_URL", "https://pay.example/payouts")
+    monkeypatch.setenv("HITBOT_PAYOUT_WEBHOOK_SECRET", "s3cret")
+    get_settings.cache_clear()
+    routed = make_provider(get_settings())
+    assert isinstance(routed, RoutedProvider)
+    assert (routed.by_method["sepa"].name, routed.by_method["paypal"].name, routed.default.name) == \
+        ("webhook", "sandbox", "sandbox")
+    w = worker_with(10_00)
+    with pytest.raises(ValidationFailed, match="not offered here; methods: paypal, sepa"):
+        destinations.add_destination(user_id=w.id, method="giftcard", parts=["amazon"], now=NOW)
+    assert destinations.list_destinations(user_id=w.id) == []  # the refusal stored nothing
+
+    sepa_hook, paypal_sbx = ScriptedProvider(Outcome("paid", "tx-s")), ScriptedProvider(Outcome("paid", "tx-p"))
+    provider = RoutedProvider({"sepa": sepa_hook, "paypal": paypal_sbx}, ScriptedProvider())
+    destinations.add_destination(user_id=w.id, method="sepa", parts=[IBAN], now=NOW)
+    assert run_payout(withdraw(w.id, 5_00, now=LATER).id, provider=provider, now=LATER, max_attempts=3) == "paid"
+    paypal = destinations.add_destination(user_id=w.id, method="paypal", parts=["wanda@example.com"], now=NOW)
+    assert paypal.is_default
+    assert run_payout(withdraw(w.id, now=LATER).id, provider=provider, now=LATER, max_attempts=3) == "paid"
+    assert [c.method for c in sepa_hook.calls] == ["sepa"] and [c.method for c in paypal_sbx.calls] == ["paypal"]
+    check_invariants()
+
+
+def test_a_payout_whose_method_lost_its_provider_waits_then_goes_back(database, methods):
+    from jobs.payouts.providers import RoutedProvider
+
+    payout = sepa_payout(10_00)
+    provider = RoutedProvider({"paypal": ScriptedProvider()}, ScriptedProvider())
+    with pytest.raises(TransientPayoutError, match="no payout provider is configured for sepa"):
+        run_payout(payout.id, provider=provider, now=LATER, max_attempts=2)
+    assert run_payout(payout.id, provider=provider, now=LATER, max_attempts=2) == "failed"
+    assert accounts.balances(user_id=payout.worker_id).available_cents == 10_00
+    check_invariants()
+
+
+def test_hitbot_payout_providers_is_checked(tmp_path):
+    from core.config import load_settings
+    from core.errors import ConfigError
+
+    assert load_settings(HITBOT_PAYOUT_PROVIDERS="SEPA = webhook").payout_providers == {"sepa": "webhook"}
+    assert load_settings().payout_providers is None
+    for bad in ("sepa", "bitcoin=webhook", "sepa=bank"):
+        with pytest.raises(ConfigError, match="HITBOT_PAYOUT_PROVIDERS"):
+            load_settings(HITBOT_PAYOUT_PROVIDERS=bad)
