@@ -18,7 +18,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.views import cards as views
-from core import cards, outbox
+from core import cards, notices, outbox
 from core.config import Settings, get_settings
 from core.errors import HitbotError
 from core.models import ChatCard, OutboxEvent
@@ -54,7 +54,7 @@ def plan(event: OutboxEvent) -> list[tuple[ChatCard, Rendered | None]]:
         if card.shown_event is not None and card.shown_event >= event.id:
             continue
         try:
-            rendered = views.render(card, event.created_at)
+            rendered = views.render(card, notices.card_content(card), event.created_at)
         except (HitbotError, DoesNotExist, KeyError, TypeError, ValueError):  # what it showed is gone
             log.warning("card %s (%s) cannot be rendered; forgetting it", card.id, card.card_kind, exc_info=True)
             cards.forget(card_id=card.id)

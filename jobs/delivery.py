@@ -170,7 +170,7 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
                   waiting_since: float | None = None) -> str:
     """Send one outbox event's notification. Returns what happened (for tests and logs).
     `waiting_since` (epoch seconds) is when this notice started waiting for an earlier one."""
-    from bot.views.notify import render
+    from bot.notices import render
 
     jobs = jobs or jobs_broker.current()
     settings = settings or get_settings()

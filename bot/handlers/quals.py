@@ -17,6 +17,7 @@ from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import notify, quals as views
 from bot.views.start import cancel_markup
+from core import notices
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.hits.spec import parse_duration
@@ -177,7 +178,7 @@ async def appeal_start(update: Update, context: Context, cb: callbacks.Callback)
 
 async def _drop_appeal(context: Context, chat_id: int, message_id: int, keep: list, assignment_id: int) -> None:
     """The message that offered Appeal loses the button once it is used."""
-    markup = notify.keyboard_of(keep, rated=await call(notify.rated, assignment_id=assignment_id))
+    markup = notify.keyboard_of(keep, rated=await call(notices.rated, assignment_id=assignment_id))
     try:
         await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=markup)
     except BadRequest as exc:  # not modified, deleted, too old to edit: nothing more to do

@@ -25,7 +25,8 @@ from core.users import commands as users
 
 async def send_card(bot: Bot, chat_id: int, assignment_id: int, context: Context, *, queue: bool = False) -> Message:
     """Send a submission card and its file answers (forwarded by file id)."""
-    text, markup, files = await call(views.submission_card, assignment_id=assignment_id, now=now(context), queue=queue)
+    sub = await call(review_queries.submission, assignment_id=assignment_id)
+    text, markup, files = views.render_card(sub, now=now(context), queue=queue)
     message = await bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
     await call(cards.remember, object_kind="assignment", object_id=assignment_id, chat_id=chat_id,
                message_id=message.message_id, card_kind="submission_queue" if queue else "submission",
@@ -38,7 +39,8 @@ async def send_card(bot: Bot, chat_id: int, assignment_id: int, context: Context
 
 async def refresh_card(bot: Bot, chat_id: int, message_id: int, assignment_id: int, context: Context) -> None:
     """Show the decision on the card (buttons that no longer apply disappear)."""
-    text, markup, _ = await call(views.submission_card, assignment_id=assignment_id, now=now(context))
+    sub = await call(review_queries.submission, assignment_id=assignment_id)
+    text, markup, _ = views.render_card(sub, now=now(context))
     try:
         await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup,
                                     parse_mode="HTML")

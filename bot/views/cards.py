@@ -1,23 +1,26 @@
 """Cards: chat messages that show an object's state and are edited when it changes
 (core.cards remembers them; the jobs worker edits them on cards.refresh).
 
-`render(card, now)` is what a remembered card shows now, with the same views that sent
-it; None means "leave that message as it is". `card_of(event)` says which card a delivered
-notice is. Both read the database: call them off the event loop or from a worker thread."""
+`render(card, content, now)` is what a remembered card shows now, with the same views that
+sent it, from what core read for it (core.notices.card_content); None means "leave that
+message as it is". `card_of(event)` says which card a delivered notice is. Neither reads
+the database."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
 from bot.views import notify
 from bot.views.common import clip, esc, fit
 from bot.views.quals import appeal_card
-from bot.views.review import queue_summary, submission_card
-from core.models import Assignment, AssignmentStatus as S, ChatCard, Hit, OutboxEvent, User
-from core.review.appeals import appeal_context
-from core.review.queries import pending_by_hit
+from bot.views.review import queue_summary, render_card
+
+if TYPE_CHECKING:
+    from core.models import ChatCard, OutboxEvent
+    from core.notices import CardContent
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 
@@ -49,15 +52,14 @@ def card_of(event: OutboxEvent) -> CardSpec | None:
     return None
 
 
-def _submission(card: ChatCard, now: datetime, *, queue: bool = False, notice: bool = False) -> Rendered:
-    text, markup, files = submission_card(card.object_id, now=now, queue=queue)
+def _submission(c: CardContent, now: datetime, *, queue: bool = False, notice: bool = False) -> Rendered:
+    text, markup, files = render_card(c.submission, now=now, queue=queue)
     return (fit(text + FILES_HINT) if notice and files else text), markup
 
 
-def _queue(card: ChatCard, now: datetime) -> Rendered:
-    total, hits = pending_by_hit(requester_id=card.object_id)
-    user = User.get_or_none(User.id == card.object_id)
-    return queue_summary(total, hits, ((user.prefs or {}) if user else {}).get("review_mode", "immediate"), now)
+def _queue(c: CardContent, now: datetime) -> Rendered:
+    total, hits = c.pending
+    return queue_summary(total, hits, c.review_mode, now)
 
 
 def expired_text(hit_title: str) -> str:
@@ -65,32 +67,26 @@ def expired_text(hit_title: str) -> str:
             "Your answers were not sent. Find more work with /browse.")
 
 
-def _question(card: ChatCard, now: datetime) -> Rendered | None:
+def _question(c: CardContent, now: datetime) -> Rendered | None:
     """A question (or the summary) while answering: once the assignment expired, its buttons go.
     Submitted or returned, the worker's own press already turned it into the outcome."""
-    a = Assignment.get_or_none(Assignment.id == card.object_id)
-    if a is None or a.status != S.EXPIRED:
-        return None
-    hit = Hit.get_or_none(Hit.id == a.hit_id)
-    return expired_text(hit.title if hit else f"HIT #{a.hit_id}"), None
+    return (expired_text(c.expired_title), None) if c.expired_title is not None else None
 
 
-def _appeal(card: ChatCard, now: datetime) -> Rendered:
-    row, assignment, hit, worker = appeal_context(requester_id=None, appeal_id=int(card.ref))
-    return appeal_card(row, hit.title, worker.display_name, assignment.feedback)
+def _appeal(c: CardContent, now: datetime) -> Rendered:
+    return appeal_card(c.appeal.appeal, c.appeal.hit_title, c.appeal.worker_name, c.appeal.feedback)
 
 
-def _notice(card: ChatCard, now: datetime) -> Rendered | None:
+def _notice(c: CardContent, now: datetime) -> Rendered | None:
     """A decision notice rendered again: what it offers (stars, Appeal) follows the state."""
-    event = OutboxEvent.get_or_none(OutboxEvent.id == card.ref)
-    rendered = notify.render(event) if event is not None else None
+    rendered = notify.render(*c.notice) if c.notice is not None else None
     return (rendered.text, rendered.reply_markup) if rendered is not None else None
 
 
 RENDERERS = {
-    "submission": lambda card, now: _submission(card, now),
-    "submission_queue": lambda card, now: _submission(card, now, queue=True),
-    "submission_notice": lambda card, now: _submission(card, now, notice=True),
+    "submission": lambda c, now: _submission(c, now),
+    "submission_queue": lambda c, now: _submission(c, now, queue=True),
+    "submission_notice": lambda c, now: _submission(c, now, notice=True),
     "queue": _queue,
     "question": _question,
     "appeal": _appeal,
@@ -98,8 +94,8 @@ RENDERERS = {
 }
 
 
-def render(card: ChatCard, now: datetime) -> Rendered | None:
+def render(card: ChatCard, content: CardContent, now: datetime) -> Rendered | None:
     fn = RENDERERS.get(card.card_kind)
-    return fn(card, now) if fn is not None else None
+    return fn(content, now) if fn is not None else None
 
 

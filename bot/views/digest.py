@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from bot.views.common import duration
 from bot.views.notice_parts import Rendered
-from core.models import OutboxEvent
+
+if TYPE_CHECKING:
+    from core.models import OutboxEvent
+    from core.notices import NoticeContext
 
 
-def review_digest(event: OutboxEvent) -> Rendered:
+def review_digest(event: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = event.payload or {}
     pending, hits = int(p["pending"]), int(p["hits"])
     if pending <= 0:

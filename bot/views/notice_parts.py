@@ -2,11 +2,16 @@
 and the common buttons (bot.views.notify builds the one table of renderers from them)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, clip, esc
-from core.models import Hit, OutboxEvent
+
+if TYPE_CHECKING:
+    from core.models import OutboxEvent
+    from core.notices import NoticeContext
 
 Rendered = tuple[str, InlineKeyboardMarkup | None] | None
 
@@ -19,6 +24,8 @@ def _p(event: OutboxEvent) -> dict:
     return event.payload or {}
 
 
-def _title(hit_id: object) -> str:
-    hit = Hit.get_or_none(Hit.id == hit_id) if hit_id is not None else None
-    return f"“{esc(clip(hit.title, 80))}”" if hit else f"HIT #{hit_id}"
+def _title(p: dict, ctx: NoticeContext) -> str:
+    """The HIT's title as the event carries it (older events: as core read it at delivery)."""
+    title = p.get("title", ctx.hit_title)
+    hit_id = p.get("hit_id", ctx.hit_id)
+    return f"“{esc(clip(str(title), 80))}”" if title is not None else f"HIT #{hit_id}"

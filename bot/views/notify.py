@@ -1,8 +1,9 @@
 """Notifications: an outbox event rendered as the chat message its recipient gets.
 
-The jobs worker calls `render(event)` and sends the result; `None` means nothing to send.
-Rendering may read the database (HIT titles, the submission card), so call it from a
-worker thread. Every kind core emits has a renderer here (tests/unit/views/test_notify.py
+`render(event, ctx)` takes the event and what core read for it at delivery
+(core.notices.notice_context: rated yet, appeal open, time zone, the submission card...);
+`None` means nothing to send. It never reads the database (bot.notices puts the two
+together). Every kind core emits has a renderer here (tests/unit/views/test_notify.py
 checks that against the source)."""
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from peewee import DoesNotExist
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views import auto_decisions, digest
+from bot.views import auto_decisions, digest, payout
 from bot.views.common import (
     button,
     clip,
@@ -29,11 +30,13 @@ from bot.views.common import (
 )
 from bot.views.notice_parts import BALANCE, BROWSE, MYWORK, Rendered, _p, _title
 from bot.views.quals import appeal_card
-from bot.views.review import submission_card
-from bot.views.work import auto_approval
+from bot.views.review import render_card
+from bot.views.work import auto_approval_text
 from core.errors import HitbotError
-from core.models import Appeal, Assignment, OutboxEvent, Rating, User
-from core.review.appeals import appeal_context, open_to_appeal
+
+if TYPE_CHECKING:
+    from core.models import OutboxEvent
+    from core.notices import NoticeContext
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ class Notice:
     reply_markup: InlineKeyboardMarkup | None = None
 
 
-def render(event: OutboxEvent) -> Notice | None:
+def render(event: OutboxEvent, ctx: NoticeContext) -> Notice | None:
     renderer = RENDERERS.get(event.kind)
     if renderer is None:
         log.warning("no notification text for event kind %r (event %s)", event.kind, event.id)
@@ -54,9 +57,9 @@ def render(event: OutboxEvent) -> Notice | None:
     if chat_id is None:
         return None
     try:
-        out = renderer(event)
-    except (HitbotError, DoesNotExist, KeyError, TypeError, ValueError):
-        # What it was about is gone (a deleted HIT) or the payload is malformed: nothing
+        out = renderer(event, ctx)
+    except (HitbotError, KeyError, TypeError, ValueError):
+        # What it was about is gone or the payload is malformed: nothing
         # sensible to send, and retrying would not help.
         log.warning("could not render event %s (%s)", event.id, event.kind, exc_info=True)
         return None
@@ -67,11 +70,6 @@ def render(event: OutboxEvent) -> Notice | None:
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-def _hit_of(assignment_id: object) -> object:
-    a = Assignment.get_or_none(Assignment.id == assignment_id) if assignment_id is not None else None
-    return a.hit_id if a else None
-
 
 def _amount(p: dict) -> str:
     return money(int(p.get("amount_cents") or 0))
@@ -85,12 +83,9 @@ def rating_buttons(assignment_id: int) -> list:
     return [button("★" * n, callbacks.make("rt", "s", assignment_id, n)) for n in range(1, 6)]
 
 
-def _rating_row(assignment_id: object) -> list:
+def _rating_row(assignment_id: object, rated: bool) -> list:
     """Stars to rate the requester, unless this work was already rated."""
-    if assignment_id is None or Rating.select().where((Rating.assignment == assignment_id)
-                                                     & (Rating.direction == "w2r")).exists():
-        return []
-    return rating_buttons(int(assignment_id))
+    return [] if assignment_id is None or rated else rating_buttons(int(assignment_id))
 
 
 def without_rating(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
@@ -114,10 +109,6 @@ def keyboard_of(rows: list, *, rated: bool = False) -> InlineKeyboardMarkup | No
     return keyboard(kept) if any(kept) else None
 
 
-def rated(assignment_id: int) -> bool:
-    return not _rating_row(assignment_id)
-
-
 def rated_text(stars: int) -> str:
     return f"Thanks! You rated this requester {'★' * stars}{'☆' * (5 - stars)}. It helps other workers choose."
 
@@ -126,83 +117,78 @@ def rated_text(stars: int) -> str:
 
 # Worker ------------------------------------------------------------------------------------
 
-def _submitted(e: OutboxEvent) -> Rendered:
+def _submitted(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    a = Assignment.get_or_none(Assignment.id == p.get("assignment_id"))
-    when = auto_approval(a, e.created_at) if a is not None else ""
-    return f"📨 Submitted: {_title(p.get('hit_id'))}. The requester will review it.{when}", keyboard([MYWORK])
+    when = auto_approval_text(p.get("auto_approve_s", ctx.auto_approve_s))
+    return f"📨 Submitted: {_title(p, ctx)}. The requester will review it.{when}", keyboard([MYWORK])
 
 
-def _approved(e: OutboxEvent) -> Rendered:
+def _approved(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     how = " (approved automatically)" if p.get("auto") else " (the earlier rejection was reversed)" if p.get("reversed") else ""
-    lines = [f"✅ Your work on {_title(p.get('hit_id'))} was approved{how}: <b>+{_amount(p)}</b>."]
-    a = Assignment.get_or_none(Assignment.id == p.get("assignment_id"))
-    if a is not None and a.feedback:
-        lines.append(f"Feedback: {_reason(a.feedback)}")
-    rows = [_rating_row(p.get("assignment_id"))]
+    lines = [f"✅ Your work on {_title(p, ctx)} was approved{how}: <b>+{_amount(p)}</b>."]
+    feedback = p.get("feedback", ctx.feedback)
+    if feedback:
+        lines.append(f"Feedback: {_reason(feedback)}")
+    rows = [_rating_row(p.get("assignment_id"), ctx.rated)]
     if rows[0]:
         lines.append("How was this requester? Rate them:")
     return "\n".join(lines), keyboard(rows + [BALANCE])
 
 
-def _rejected(e: OutboxEvent) -> Rendered:
+def _rejected(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     how = " automatically by the requester's quality rule" if p.get("auto") else ""
     aid = p.get("assignment_id")
-    can_appeal = aid is not None and open_to_appeal(assignment_id=int(aid), now=e.created_at)
-    lines = [f"❌ Your work on {_title(p.get('hit_id'))} was rejected{how}.", f"Reason: {_reason(p.get('feedback'))}"]
+    can_appeal = aid is not None and ctx.can_appeal
+    lines = [f"❌ Your work on {_title(p, ctx)} was rejected{how}.", f"Reason: {_reason(p.get('feedback'))}"]
     if can_appeal:
         lines.append("You think that's wrong? You can appeal; the requester can still approve it.")
-    elif aid is not None and Appeal.select().where(Appeal.assignment == aid).exists():
+    elif aid is not None and ctx.appealed:
         lines.append(APPEALED)
-    rating = _rating_row(aid)
+    rating = _rating_row(aid, ctx.rated)
     if rating:
         lines.append("How was this requester? Rate them:")
-    return "\n".join(lines), rejection_markup(assignment_id=aid, now=e.created_at, can_appeal=can_appeal)
+    return "\n".join(lines), rejection_markup(assignment_id=aid, can_appeal=can_appeal, rated=ctx.rated)
 
 
 APPEALED = "✉️ You appealed; the requester's answer will come here."
 
 
-def rejection_markup(*, assignment_id: object, now: datetime, can_appeal: bool | None = None) -> InlineKeyboardMarkup:
-    """The rejection notice's buttons: stars until rated, Appeal until appealed (reads the database)."""
+def rejection_markup(*, assignment_id: object, can_appeal: bool, rated: bool) -> InlineKeyboardMarkup:
+    """The rejection notice's buttons: stars until rated, Appeal until appealed."""
     if assignment_id is None:
         return keyboard([])
-    if can_appeal is None:
-        can_appeal = open_to_appeal(assignment_id=int(assignment_id), now=now)
     appeal = [button("✉️ Appeal", callbacks.make("q", "apl", int(assignment_id)))] if can_appeal else []
-    return keyboard([_rating_row(assignment_id), appeal])
+    return keyboard([_rating_row(assignment_id, rated), appeal])
 
 
-def _reminder(e: OutboxEvent) -> Rendered:
+def _reminder(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    user = User.get_or_none(User.id == e.user_id)
     try:
         deadline = datetime.fromisoformat(str(p.get("deadline")))
     except ValueError:
         deadline = None
-    tz = user.timezone if user else None
-    when = (f" by {local_time(deadline, tz, now=e.created_at)} ({countdown(deadline, e.created_at)})"
+    when = (f" by {local_time(deadline, ctx.timezone, now=e.created_at)} ({countdown(deadline, e.created_at)})"
             if deadline else "")
     go = [button("▶️ Continue", callbacks.make("w", "go", int(p["assignment_id"])))] if p.get("assignment_id") else []
-    return (f"⏰ Don't forget {_title(p.get('hit_id'))}: submit it{when}, or it expires and the slot goes to "
+    return (f"⏰ Don't forget {_title(p, ctx)}: submit it{when}, or it expires and the slot goes to "
             "someone else.", keyboard([go + MYWORK]))
 
 
-def _expired(e: OutboxEvent) -> Rendered:
+def _expired(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    return (f"⌛ Time ran out on {_title(p.get('hit_id'))}; the assignment was released. No harm done: find "
+    return (f"⌛ Time ran out on {_title(p, ctx)}; the assignment was released. No harm done: find "
             "another HIT.", keyboard([BROWSE]))
 
 
-def _bonus(e: OutboxEvent) -> Rendered:
+def _bonus(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    return (f"🎁 Bonus <b>+{_amount(p)}</b> for your work on {_title(p.get('hit_id'))}.\n"
+    return (f"🎁 Bonus <b>+{_amount(p)}</b> for your work on {_title(p, ctx)}.\n"
             f"From the requester: {_reason(p.get('reason'), 500)}", keyboard([BALANCE]))
 
 
-def _requester_message(e: OutboxEvent) -> Rendered:
+def _requester_message(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     """NotifyWorkers (MTurk API): a requester the worker worked for writes; fits one message."""
     p = _p(e)
     return (f"✉️ <b>{esc(clip(str(p.get('subject') or ''), 200))}</b>\n"
@@ -210,51 +196,51 @@ def _requester_message(e: OutboxEvent) -> Rendered:
             f"{esc(clip(str(p.get('text') or ''), 3600))}", keyboard([BROWSE]))
 
 
-def _credited(e: OutboxEvent) -> Rendered:
+def _credited(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     if p.get("reason") == "top-up":
         return None  # the payer was told in the chat where they paid ("✅ Payment received ..."): once is enough
     return f"💰 <b>+{_amount(p)}</b> added to your balance ({_reason(p.get('reason'), 300)}).", keyboard([BALANCE])
 
 
-def _low(e: OutboxEvent) -> Rendered:
+def _low(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     left = _p(e).get("available_cents")
     amount = f": <b>{money(int(left))}</b> left" if isinstance(left, int) else ""
     return (f"⚠️ Your balance is low{amount}. Top up with /topup to keep posting HITs and paying bonuses.",
             keyboard([BALANCE]))
 
 
-def _payout_requested(e: OutboxEvent) -> Rendered:
+def _payout_requested(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     return (f"💸 Payout #{p.get('payout_id')} of {_amount(p)} requested; we'll tell you when it is sent.", None)
 
 
-def _payout_paid(e: OutboxEvent) -> Rendered:
+def _payout_paid(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     return f"✅ Payout #{p.get('payout_id')} sent: <b>{_amount(p)}</b> is on its way to you.", keyboard([BALANCE])
 
 
-def _payout_failed(e: OutboxEvent) -> Rendered:
+def _payout_failed(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     return (f"⚠️ Payout #{p.get('payout_id')} of {_amount(p)} could not be sent: {_reason(p.get('reason'), 300)}.\n"
             "The money is back in your available balance; try /withdraw again later.", keyboard([BALANCE]))
 
 
-def _qual_granted(e: OutboxEvent) -> Rendered:
+def _qual_granted(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     value = f" (score {esc(p['value'])})" if p.get("value") is not None else ""
     return (f"🎓 You now hold the qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b>{value}. "
             "More HITs may be open to you.", keyboard([BROWSE]))
 
 
-def _qual_revoked(e: OutboxEvent) -> Rendered:
+def _qual_revoked(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     return f"🎓 The qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b> was taken away from you.", None
 
 
-def _appeal_decided(e: OutboxEvent) -> Rendered:
+def _appeal_decided(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    title = _title(_hit_of(p.get("assignment_id")))
+    title = _title(p, ctx)
     if p.get("approved"):
         return f"✅ Your appeal on {title} was accepted: the work is approved and paid.", keyboard([BALANCE])
     return f"❌ Your appeal on {title} was turned down; the rejection stands.", None
@@ -263,13 +249,12 @@ def _appeal_decided(e: OutboxEvent) -> Rendered:
 MISSED_ROOM = 3300  # characters of missed notices one summary carries (Telegram's limit is 4096)
 
 
-def _missed(e: OutboxEvent) -> Rendered:
+def _missed(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     """What a user missed while they had blocked the bot, told once they are back: each notice as
     it reads now, oldest first, in one message."""
     p = _p(e)
     ids = [int(i) for i in p.get("event_ids") or []]
-    rows = OutboxEvent.select().where(OutboxEvent.id.in_(ids)).order_by(OutboxEvent.id) if ids else []
-    shown = [n for n in (render(row) for row in rows) if n is not None]
+    shown = [n for n in (render(row, row_ctx) for row, row_ctx in ctx.missed) if n is not None]
     if not shown:
         return None
     if len(shown) == 1 and int(p.get("count") or 1) <= 1:
@@ -287,7 +272,7 @@ def _missed(e: OutboxEvent) -> Rendered:
     return text, keyboard([MYWORK + BALANCE])
 
 
-def _alert(e: OutboxEvent) -> Rendered:
+def _alert(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     hit_id = int(p.get("hit_id") or 0)
     hourly = f" · ≈{money(int(p['hourly_cents']))}/hour" if p.get("hourly_cents") else ""
@@ -306,49 +291,52 @@ def alert_buttons(hit_id: int, alert_id: object = None) -> list:
 
 # Requester ---------------------------------------------------------------------------------
 
-def _received(e: OutboxEvent) -> Rendered:
-    requester = User.get_or_none(User.id == e.user_id)
-    if requester is not None and (requester.prefs or {}).get("review_mode") == "digest":
+def _received(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
+    if ctx.review_mode == "digest":
         return None  # they chose the periodic review digest over a message per submission
-    text, markup, attachments = submission_card(int(_p(e)["assignment_id"]), now=e.created_at)
+    if ctx.submission is None:
+        return None  # the work is gone
+    text, markup, attachments = render_card(ctx.submission, now=e.created_at)
     if attachments:
         text += "\n\n📎 Files: open /review to see them."
     return text, markup
 
 
-def _appeal_received(e: OutboxEvent) -> Rendered:
-    row, assignment, hit, worker = appeal_context(requester_id=e.user_id, appeal_id=int(_p(e)["appeal_id"]))
-    text, markup = appeal_card(row, hit.title, worker.display_name, assignment.feedback)
+def _appeal_received(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
+    if ctx.appeal is None:
+        return None  # the appeal is gone
+    c = ctx.appeal
+    text, markup = appeal_card(c.appeal, c.hit_title, c.worker_name, c.feedback)
     return "✉️ A worker appealed your rejection.\n" + text, markup
 
 
-def _completed(e: OutboxEvent) -> Rendered:
+def _completed(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     hit_id = _p(e).get("hit_id")
-    return (f"🏁 All assignments of {_title(hit_id)} are done and approved.",
+    return (f"🏁 All assignments of {_title(_p(e), ctx)} are done and approved.",
             keyboard([[button("📥 Download results", callbacks.make("r", "res", int(hit_id)))]]) if hit_id else None)
 
 
-def _hit_expired(e: OutboxEvent) -> Rendered:
+def _hit_expired(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     how = "was ended early" if p.get("early") else "expired"
     refund = int(p.get("refund_cents") or 0)
     back = f"; {money(refund)} of unused escrow is back in your balance" if refund else ""
-    return f"⌛ {_title(p.get('hit_id'))} {how}{back}.", None
+    return f"⌛ {_title(p, ctx)} {how}{back}.", None
 
 
-def _published(e: OutboxEvent) -> Rendered:
+def _published(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     # Addressed to nobody: the requester saw "Published" in the chat that did it (/newhit,
     # /batch, also for background batches), and workers hear through their alerts (alert.hit).
     return None
 
 
-def _no_message(event: OutboxEvent) -> Rendered:
+def _no_message(event: OutboxEvent, ctx: NoticeContext) -> Rendered:
     """cards.refresh edits the cards that show an object (jobs.cards); it sends no message."""
     return None
 
 
 # The one table: event kind -> the renderer of its notification.
-RENDERERS: dict[str, Callable[[OutboxEvent], Rendered]] = {
+RENDERERS: dict[str, Callable[[OutboxEvent, NoticeContext], Rendered]] = {
     "submission.confirmed": _submitted,
     "assignment.approved": _approved,
     "assignment.rejected": _rejected,
@@ -361,6 +349,7 @@ RENDERERS: dict[str, Callable[[OutboxEvent], Rendered]] = {
     "payout.requested": _payout_requested,
     "payout.paid": _payout_paid,
     "payout.failed": _payout_failed,
+    "payout.destination_added": lambda e, ctx: payout.destination_added(e),  # the hold notice with its confirm button
     "qualification.granted": _qual_granted,
     "qualification.revoked": _qual_revoked,
     "appeal.decided": _appeal_decided,

@@ -11,7 +11,7 @@ from bot import callbacks
 from bot.views.common import button, clip, duration, esc, fit, keyboard, money
 from core.models import AssignmentStatus as S
 from core.review.commands import REVERSAL_WINDOW
-from core.review.queries import PendingHit, Submission, submission
+from core.review.queries import PendingHit, Submission
 
 MAX_ANSWER_CHARS = 600  # per answer on the card; the export has everything
 
@@ -23,14 +23,6 @@ class Attachment:
     kind: str  # photo | document | voice
     file_id: str
     caption: str
-
-
-def submission_card(assignment_id: int, *, now: datetime | None = None,
-                    queue: bool = False) -> tuple[str, InlineKeyboardMarkup | None, list[Attachment]]:
-    """The card for one submission: worker, answers, decision so far, and the buttons that
-    still make sense (Approve, Reject, Bonus, Block). Reads the database: call it off the
-    event loop (bot.runtime.call) or from a worker thread."""
-    return render_card(submission(assignment_id=assignment_id), now=now, queue=queue)
 
 
 def _answer_text(kind: str, value: object) -> str:
@@ -65,6 +57,8 @@ def _status_line(sub: Submission, now: datetime) -> str:
 
 def render_card(sub: Submission, *, now: datetime | None = None,
                 queue: bool = False) -> tuple[str, InlineKeyboardMarkup | None, list[Attachment]]:
+    """The card for one submission (core.review.queries.submission): worker, answers, decision
+    so far, and the buttons that still make sense (Approve, Reject, Bonus, Block)."""
     now = now or datetime.now(timezone.utc)
     a, hit, worker = sub.assignment, sub.hit, sub.worker
     rate = f"{worker.approval_rate_pct}% approved" if worker.approval_rate_pct is not None else "new worker"

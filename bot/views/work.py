@@ -154,9 +154,13 @@ def auto_approval(a: Assignment, now: datetime) -> str:
     submit's edit and its notice, however late either is rendered)."""
     if a.auto_approve_at is None:
         return ""
-    since = a.submitted_at or now
-    return (" If the requester doesn't review it, it is approved automatically in "
-            f"{duration((a.auto_approve_at - since).total_seconds())}.")
+    return auto_approval_text((a.auto_approve_at - (a.submitted_at or now)).total_seconds())
+
+
+def auto_approval_text(after_s: float | None) -> str:
+    if after_s is None:
+        return ""
+    return f" If the requester doesn't review it, it is approved automatically in {duration(after_s)}."
 
 
 def submitted(state: WorkState, now: datetime) -> str:

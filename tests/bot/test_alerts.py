@@ -1,7 +1,7 @@
 """Issue 4: /alerts in chat: subscribe with a typed filter, list, mute, unmute, delete."""
 from __future__ import annotations
 
-from bot.views.notify import render
+from bot.notices import render
 from core.alerts.commands import match_new_hits
 from core.models import AlertSub, OutboxEvent, User
 from tests import factories as f

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.views.notify import render
+from bot.notices import render
 from core import ledger
 from core.models import Assignment, Hit, OutboxEvent, Question, WorkerBlock
 from core.work import commands as work

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.views.notify import render
+from bot.notices import render
 from core import ledger, sweeps
 from core.models import Answer, Assignment, ChatCard, OutboxEvent, Question, User
 from core.review import appeals, commands as review

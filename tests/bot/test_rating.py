@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.views.notify import render
+from bot.notices import render
 from core.models import OutboxEvent, Question, Rating, User
 from core.review import commands as review
 from core.work import commands as work

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.views.review import submission_card
+from bot.views.review import render_card
 from core import ledger
 from core.models import Assignment, Question, User, WorkerBlock
+from core.review.queries import submission
 from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
@@ -50,7 +51,7 @@ async def setup(bot, n_workers: int = 1, **spec):
 async def test_card_shows_answers_and_files_and_review_sends_them(bot):
     rita, hit, (wes,) = await setup(bot)
     a = submit(hit, wes, {"animal": "dog", "notes": "<b>big</b> dog", "pic": {"file_id": "ph-1"}})
-    text, markup, files = submission_card(a.id, now=NOW + timedelta(minutes=3))
+    text, markup, files = render_card(submission(assignment_id=a.id), now=NOW + timedelta(minutes=3))
     assert f"Submission #{a.id}</b> for “Label the photo”" in text
     assert "→ <b>dog</b>" in text and "&lt;b&gt;big&lt;/b&gt; dog" in text and "📷 photo (sent below)" in text
     assert "Worked 2m of 10m" in text and "auto-approves in 2d 23h" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.views.notify import render
+from bot.notices import render
 from core.models import Assignment, OutboxEvent
 from tests import factories as f
 from tests.bot.test_requester_topup import pay, payments  # noqa: F401  (fixture)

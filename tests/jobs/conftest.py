@@ -73,10 +73,11 @@ def worker(jobs):
 @pytest.fixture
 def simple_render(monkeypatch):
     """Every event with a recipient becomes a one-line notice (tests of the pipe, not the wording)."""
-    import bot.views.notify as notify
+    from bot import notices
+    from bot.views.notify import Notice
 
-    monkeypatch.setattr(notify, "render", lambda e: None if e.user_id is None else
-                        notify.Notice(chat_id=e.user_id, text=f"{e.kind} #{e.id}"))
+    monkeypatch.setattr(notices, "render", lambda e: None if e.user_id is None else
+                        Notice(chat_id=e.user_id, text=f"{e.kind} #{e.id}"))
 
 
 def wait_until(predicate, timeout_s: float, interval_s: float = 0.05) -> bool:

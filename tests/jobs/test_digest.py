@@ -64,7 +64,7 @@ def test_two_clocks_at_once_write_one_digest(database):
 
 def test_digest_renders_for_the_requester(database):
     import jobs.delivery  # noqa: F401  (the worker registers the digest's text)
-    from bot.views.notify import render
+    from bot.notices import render
 
     rita = factories.requester()
     _submitted(rita.id, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.views.notify import render
+from bot.notices import render
 from core.hits import manage
 from core.models import OutboxEvent
 from core.payments import accounts

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.views.notify import render
+from bot.notices import render
 from core import ledger
 from core.models import Appeal, Assignment, AssignmentStatus as S, OutboxEvent
 from core.review import appeals, commands as review, reputation

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot import callbacks
-from bot.views import notify
 from bot.notices import render
+from bot.views import notify
 from bot.views.notify import Notice
 from core import sweeps
 from core.alerts.commands import match_new_hits, subscribe
