@@ -48,8 +48,8 @@ def expire_hits(*, now: datetime, limit: int | None = None) -> int:
 
 def remind(*, now: datetime, limit: int | None = None) -> int:
     """Tell workers once when about a fifth of their time is left."""
-    candidates = (Assignment.select(Assignment.id, Assignment.worker, Assignment.deadline, Assignment.hit,
-                                    Hit.id, Hit.duration_s).join(Hit)  # Hit.id: else the joined row blanks hit_id
+    candidates = (Assignment.select(Assignment.id, Assignment.worker, Assignment.deadline, Assignment.hit, Hit.id,
+                                    Hit.duration_s, Hit.title).join(Hit)  # Hit.id: else the joined row blanks hit_id
                   .where((Assignment.status == S.ACCEPTED) & (Assignment.reminded == False)  # noqa: E712
                          & (Assignment.deadline > now)).order_by(Assignment.deadline).limit(_limit(limit) * 4))
     sent = 0
@@ -61,7 +61,7 @@ def remind(*, now: datetime, limit: int | None = None) -> int:
             if Assignment.update(reminded=True).where((Assignment.id == a.id) & (Assignment.reminded == False)  # noqa: E712
                                                       & (Assignment.status == S.ACCEPTED)).execute():
                 emit("assignment.reminder", user_id=a.worker_id, now=now, assignment_id=a.id, hit_id=a.hit_id,
-                     deadline=a.deadline.isoformat())
+                     title=a.hit.title, deadline=a.deadline.isoformat())
                 sent += 1
         if sent >= _limit(limit):
             break

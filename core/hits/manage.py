@@ -79,6 +79,6 @@ def close_hit(*, hit_id: int, now: datetime, requester_id: int | None = None) ->
         ledger.post(key=f"close:{hit_id}", kind="refund",
                     legs=[(ledger.escrow(hit_id), -refund), (ledger.available(locked.requester_id), refund)],
                     now=now, memo=f"HIT {hit_id} ended")
-        emit("hit.expired", user_id=locked.requester_id, now=now, hit_id=hit_id, refund_cents=refund,
-             early=requester_id is not None)
+        emit("hit.expired", user_id=locked.requester_id, now=now, hit_id=hit_id, title=locked.title,
+             refund_cents=refund, early=requester_id is not None)
         return refund

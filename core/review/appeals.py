@@ -70,7 +70,7 @@ def decide(*, requester_id: int, appeal_id: int, approve: bool, now: datetime) -
         row = Appeal.get_or_none(Appeal.id == appeal_id)
         if row is None:
             raise NotAllowed()
-        review.owned_submission(requester_id, row.assignment_id)
+        _, hit = review.owned_submission(requester_id, row.assignment_id)
         if Appeal.update(outcome="approved" if approve else "kept", decided_at=now).where(
                 (Appeal.id == row.id) & Appeal.outcome.is_null()).execute() != 1:
             raise StaleAction("This appeal was already decided.")
@@ -81,7 +81,7 @@ def decide(*, requester_id: int, appeal_id: int, approve: bool, now: datetime) -
             cards.changed("assignment", row.assignment_id, now=now)
         assignment = Assignment.get_by_id(row.assignment_id)
         emit("appeal.decided", user_id=assignment.worker_id, now=now, appeal_id=row.id,
-             assignment_id=assignment.id, approved=approve)
+             assignment_id=assignment.id, hit_id=hit.id, title=hit.title, approved=approve)
         return Appeal.get_by_id(row.id)
 
 

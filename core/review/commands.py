@@ -80,10 +80,11 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
         else:
             raise StaleAction(f"This submission is already {assignment.status}.")
         emit("assignment.approved", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
-             hit_id=hit.id, amount_cents=hit.reward_cents, auto=auto, reversed=assignment.status == S.REJECTED)
+             hit_id=hit.id, title=hit.title, amount_cents=hit.reward_cents, auto=auto,
+             reversed=assignment.status == S.REJECTED, feedback=feedback or assignment.feedback)
         approved = Assignment.select().where((Assignment.hit == hit.id) & (Assignment.status == S.APPROVED)).count()
         if approved == hit.max_assignments:
-            emit("hit.completed", user_id=hit.requester_id, now=now, hit_id=hit.id)
+            emit("hit.completed", user_id=hit.requester_id, now=now, hit_id=hit.id, title=hit.title)
         decided(assignment.id, hit.requester_id, now)
         return Assignment.get_by_id(assignment.id)
 
@@ -131,7 +132,7 @@ def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetim
         User.update(rejected_n=User.rejected_n + 1).where(User.id == assignment.worker_id).execute()
         _count_review(hit, assignment, now)
         emit("assignment.rejected", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
-             hit_id=hit.id, feedback=feedback, auto=auto)
+             hit_id=hit.id, title=hit.title, feedback=feedback, auto=auto)
         decided(assignment.id, hit.requester_id, now)
         return Assignment.get_by_id(assignment.id)
 
@@ -163,7 +164,7 @@ def bonus(*, requester_id: int, assignment_id: int, amount_cents: int, reason: s
                     now=now, memo=reason[:200])
         warn_if_low(user_id=requester_id, spent_cents=amount_cents + fee, now=now)
         emit("bonus.paid", user_id=assignment.worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
-             amount_cents=amount_cents, reason=reason)
+             title=hit.title, amount_cents=amount_cents, reason=reason)
         cards.changed("assignment", assignment.id, now=now)  # the card shows the bonuses paid
         return row
 

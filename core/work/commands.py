@@ -292,7 +292,8 @@ def submit_work(*, worker_id: int, assignment_id: int, now: datetime, prefs: Pre
         else:
             emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
             cards.changed("review_queue", hit.requester_id, now=now)  # one more waiting in /review
-        emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
+        emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
+             title=hit.title, auto_approve_s=hit.auto_approve_s)
         return state
 
 

@@ -190,7 +190,7 @@ def test_ending_a_hit_gives_back_exactly_the_unheld_slots(bystanders: Bystanders
     ended = Hit.get_by_id(hit.id)
     assert (ended.status, ended.available, ended.expires_at) == (HitStatus.CLOSED, 0, now + timedelta(minutes=5))
     assert [(e.user_id, e.payload) for e in events("hit.expired")] == [
-        (r.id, {"hit_id": hit.id, "refund_cents": 1_20, "early": True})]
+        (r.id, {"hit_id": hit.id, "title": hit.title, "refund_cents": 1_20, "early": True})]
     with unchanged():
         assert manage.close_hit(requester_id=r.id, hit_id=hit.id, now=now) is None
     bystanders.assert_untouched(before)

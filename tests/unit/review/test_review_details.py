@@ -245,7 +245,8 @@ def test_a_bonus_tells_the_worker_and_refreshes_the_card_that_shows_the_work(cas
     review.bonus(requester_id=r.id, assignment_id=a.id, amount_cents=75, reason="Great eye", now=now, key="b1")
     (event,) = events("bonus.paid")
     assert (event.user_id, event.payload) == (a.worker_id, {"assignment_id": a.id, "hit_id": a.hit_id,
-                                                            "amount_cents": 75, "reason": "Great eye"})
+                                                            "title": "Label the photo", "amount_cents": 75,
+                                                            "reason": "Great eye"})
     assert render(event).text == f"🎁 Bonus <b>+$0.75</b> for your work on {TITLE}.\nFrom the requester: Great eye"
     (refresh,) = events("cards.refresh")
     assert (refresh.user_id, refresh.payload, refresh.created_at) == (None, {"object": "assignment", "id": a.id}, now)
