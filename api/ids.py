@@ -18,8 +18,9 @@ _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 HIT_PREFIX = "3HB"
 ASSIGNMENT_PREFIX = "3AS"
 HIT_TYPE_PREFIX = "3HT"
+QUAL_TYPE_PREFIX = "3QT"
 _WIDTH = 12
-_ID = re.compile(r"(3HB|3AS)([0-9A-Z]{12})")
+_ID = re.compile(r"(3HB|3AS|3QT)([0-9A-Z]{12})")
 MAX_TOKEN = 255
 
 
@@ -46,6 +47,14 @@ def _parse(text: object, prefix: str, what: str, turk_code: str) -> int:
         shown = text[:64] if isinstance(text, str) else "?"
         raise request_error(f"{what} {shown} does not exist.", turk_code)
     return int(match.group(2), 36)
+
+
+def qual_type_id(n: int) -> str:
+    return QUAL_TYPE_PREFIX + _base36(n)
+
+
+def parse_qual_type_id(text: object) -> int:
+    return _parse(text, QUAL_TYPE_PREFIX, "Qualification type", "AWS.MechanicalTurk.QualificationTypeDoesNotExist")
 
 
 def parse_hit_id(text: object) -> int:

@@ -1,16 +1,18 @@
 """hitbot's HITs and assignments in the JSON shapes of botocore's MTurk service model."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 
-from api import ids
+from api import ids, requirements
 from api.answers import question_form_answers
 from core.config import get_settings
 from core.hits.queries import Progress
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit, MturkHitState
 from core.money import parse_amount
 from core.mturk.commands import worker_ref
+from core.quals.rules import requirements_for
 
 ASSIGNMENT_STATUS = {S.SUBMITTED: "Submitted", S.APPROVED: "Approved", S.REJECTED: "Rejected"}
 STATUS_OF_NAME = {name: status for status, name in ASSIGNMENT_STATUS.items()}
@@ -53,17 +55,31 @@ def hit_keywords(keywords: str) -> str:
     return ", ".join(keywords.split()) if keywords else ""
 
 
-def type_id_of(hit: Hit, extra: MturkHit | None) -> str:
+def requirements_digest(requirements: list[dict]) -> tuple[str, ...]:
+    """What a HIT type's id adds for its QualificationRequirements (nothing without any, so
+    the ids of HIT types without requirements stay what they were)."""
+    return (json.dumps(requirements, sort_keys=True),) if requirements else ()
+
+
+def type_id_of(hit: Hit, extra: MturkHit | None, requirements: list[dict]) -> str:
     description = extra.description if extra is not None else hit.description
     return ids.hit_type_id(hit.requester_id, hit.title, description, hit.reward_cents, hit.duration_s,
-                           hit.auto_approve_s, hit_keywords(hit.keywords))
+                           hit.auto_approve_s, hit_keywords(hit.keywords), *requirements_digest(requirements))
+
+
+def requirement_shapes(hit_ids: list[int]) -> dict[int, list[dict]]:
+    """Each HIT's requirements in MTurk's shape, in the order they were given."""
+    found = requirements_for(hit_ids)
+    return {hit_id: [requirements.shape(requirements.type_id_of(qt), r.comparator, r.values or [], r.guard)
+                     for r, qt in found.get(hit_id, [])] for hit_id in hit_ids}
 
 
 def hit_shape(hit: Hit, p: Progress, extra: MturkHit | None, now: datetime,
-              state: MturkHitState | None = None) -> dict:
+              state: MturkHitState | None = None, reqs: list[dict] | None = None) -> dict:
     keywords = hit_keywords(hit.keywords)
     description = extra.description if extra is not None else hit.description
-    type_id = type_id_of(hit, extra)
+    reqs = reqs or []
+    type_id = type_id_of(hit, extra, reqs)
     return _drop_none({
         "HITId": ids.hit_id(hit.id),
         "HITTypeId": type_id,
@@ -80,7 +96,7 @@ def hit_shape(hit: Hit, p: Progress, extra: MturkHit | None, now: datetime,
         "Expiration": ts(hit.expires_at),
         "AssignmentDurationInSeconds": hit.duration_s,
         "RequesterAnnotation": extra.annotation if extra is not None else None,
-        "QualificationRequirements": [],
+        "QualificationRequirements": reqs,
         "HITReviewStatus": "NotReviewed",
         "NumberOfAssignmentsPending": p.accepted,
         "NumberOfAssignmentsAvailable": hit.available,

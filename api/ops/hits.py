@@ -2,23 +2,24 @@
 UpdateExpirationForHIT, CreateAdditionalAssignmentsForHIT, UpdateHITReviewStatus, DeleteHIT."""
 from __future__ import annotations
 
-from api import ids, questionform
+from api import ids, questionform, requirements
 from api.errors import ApiError, request_error
 from api.ops import Ctx
 from api.params import Params
-from api.shapes import hit_keywords, hit_shape, type_id_of
+from api.shapes import hit_keywords, hit_shape, requirement_shapes, requirements_digest, type_id_of
 from core.config import get_settings
 from core.errors import DuplicateRequest, NotAllowed, SpecInvalid, StaleAction
 from core.hits.queries import progress
 from core.hits.spec import parse_spec, reward_cents
 from core.models import Hit
-from core.mturk import commands as mturk, hits as mturk_hits
+from core.mturk import commands as mturk, hits as mturk_hits, quals as mturk_quals
 
 DEFAULT_PAGE = 10
 # hitbot's spec keys -> the CreateHIT parameters they came from (for errors)
 PARAMS = {"title": "Title", "description": "Description", "keywords": "Keywords", "reward": "Reward",
           "assignments": "MaxAssignments", "duration": "AssignmentDurationInSeconds",
-          "lifetime": "LifetimeInSeconds", "auto_approve": "AutoApprovalDelayInSeconds", "attachment": "Question"}
+          "lifetime": "LifetimeInSeconds", "auto_approve": "AutoApprovalDelayInSeconds", "attachment": "Question",
+          "qualifications": "QualificationRequirements"}
 FIELDS = {"prompt": "QuestionContent", "options": "Selections", "min": "Constraints", "max": "Constraints",
           "max_length": "Length"}
 
@@ -29,6 +30,8 @@ def _spec_error(exc: SpecInvalid, identifiers: dict) -> ApiError:
         if path and path[0] == "questions" and len(path) > 1 and isinstance(path[1], int):
             ident = identifiers.get(f"q{path[1] + 1}", {}).get("id", path[1] + 1)
             where = f"Question {ident}" + (f" {FIELDS.get(str(path[2]), path[2])}" if len(path) > 2 else "")
+        elif path and path[0] == "qualifications" and len(path) > 1 and isinstance(path[1], int):
+            where = f"QualificationRequirements[{path[1]}]"
         else:
             where = PARAMS.get(str(path[0]), str(path[0])) if path else "HIT"
         parts.append(f"{where}: {why}")
@@ -36,15 +39,29 @@ def _spec_error(exc: SpecInvalid, identifiers: dict) -> ApiError:
 
 
 def _hit_out(ctx: Ctx, hit: Hit) -> dict:
-    return hit_shape(hit, progress([hit])[hit.id], mturk.extras([hit.id]).get(hit.id), ctx.now,
-                     mturk_hits.states([hit.id]).get(hit.id))
+    return _shapes(ctx, [hit])[0]
 
 
 def _shapes(ctx: Ctx, hits: list[Hit]) -> list[dict]:
     counts = progress(hits)
     extra = mturk.extras([h.id for h in hits])
     state = mturk_hits.states([h.id for h in hits])
-    return [hit_shape(h, counts[h.id], extra.get(h.id), ctx.now, state.get(h.id)) for h in hits]
+    reqs = requirement_shapes([h.id for h in hits if h.has_requirements])
+    return [hit_shape(h, counts[h.id], extra.get(h.id), ctx.now, state.get(h.id), reqs.get(h.id)) for h in hits]
+
+
+def _requirements(ctx: Ctx, raw: object) -> requirements.Parsed:
+    """QualificationRequirements as hitbot's spec entries: built-in types, or the requester's own Active ones."""
+    def resolve(number: int):
+        try:
+            return mturk_quals.usable_type(requester_id=ctx.requester_id, qtype_id=number)
+        except NotAllowed:
+            raise request_error(f"Qualification type {ids.qual_type_id(number)} does not exist (a HIT can require "
+                                "the built-in types and your own).",
+                                "AWS.MechanicalTurk.QualificationTypeDoesNotExist") from None
+        except StaleAction as exc:
+            raise request_error(exc.message, "AWS.MechanicalTurk.InvalidQualificationTypeState") from None
+    return requirements.parse(raw, resolve)
 
 
 def _keywords(text: str | None) -> list[str]:
@@ -52,7 +69,7 @@ def _keywords(text: str | None) -> list[str]:
 
 
 def _create(ctx: Ctx, p: Params, *, title: str, description: str, reward: str, duration_s: int,
-            auto_s: int | None, keywords: str | None) -> dict:
+            auto_s: int | None, keywords: str | None, reqs: requirements.Parsed) -> dict:
     """The HIT made as the chat publishes one (core.mturk.commands.create_hit)."""
     question = p.string("Question", required=True, max_len=questionform.MAX_XML_BYTES)
     assignments = p.integer("MaxAssignments", low=1, high=1_000_000)
@@ -64,6 +81,7 @@ def _create(ctx: Ctx, p: Params, *, title: str, description: str, reward: str, d
         "title": title, "description": description + (f"\n\n{form.overview}" if form.overview else ""),
         "keywords": _keywords(keywords), "reward": reward, "assignments": assignments if assignments is not None else 1,
         "duration": duration_s, "lifetime": lifetime_s, "questions": form.questions,
+        "qualifications": [entry for _, entry in reqs],
     }
     if auto_s is not None:
         spec["auto_approve"] = auto_s
@@ -93,19 +111,19 @@ def _type_properties(p: Params) -> dict:
 
 
 def create_hit(ctx: Ctx, p: Params) -> dict:
-    p.refuse("QualificationRequirements", "AssignmentReviewPolicy", "HITReviewPolicy", "HITLayoutId",
-             "HITLayoutParameters")
-    return _create(ctx, p, **_type_properties(p))
+    p.refuse("AssignmentReviewPolicy", "HITReviewPolicy", "HITLayoutId", "HITLayoutParameters")
+    return _create(ctx, p, **_type_properties(p), reqs=_requirements(ctx, p.data.get("QualificationRequirements")))
 
 
 def create_hit_type(ctx: Ctx, p: Params) -> dict:
     """The properties checked as CreateHIT checks them (core's spec rules, a placeholder question);
     the id is their digest, the one GetHIT shows for a HIT with these properties."""
-    p.refuse("QualificationRequirements")
     props = _type_properties(p)
+    reqs = _requirements(ctx, p.data.get("QualificationRequirements"))
     probe = {"title": props["title"], "description": props["description"], "keywords": _keywords(props["keywords"]),
              "reward": props["reward"], "duration": props["duration_s"],
-             "questions": [{"id": "q", "kind": "text", "prompt": "?"}]}
+             "questions": [{"id": "q", "kind": "text", "prompt": "?"}],
+             "qualifications": [entry for _, entry in reqs]}
     if props["auto_s"] is not None:
         probe["auto_approve"] = props["auto_s"]
     try:
@@ -114,12 +132,15 @@ def create_hit_type(ctx: Ctx, p: Params) -> dict:
         auto_s = spec.auto_approve_s(get_settings().auto_approve_s)
     except SpecInvalid as exc:
         raise _spec_error(exc, {}) from None
+    # As GetHIT will show them once a HIT of this type exists (the same digest, the same id).
+    shaped = [requirements.shape(type_id, r.comparator, r.values, r.guard)
+              for (type_id, _), r in zip(reqs, spec.qualifications)]
     type_id = ids.hit_type_id(ctx.requester_id, spec.title, props["description"], reward, duration_s, auto_s,
-                              hit_keywords(" ".join(spec.keywords)))
+                              hit_keywords(" ".join(spec.keywords)), *requirements_digest(shaped))
     mturk_hits.save_hit_type(requester_id=ctx.requester_id, type_id=type_id, title=props["title"],
                              description=props["description"], keywords=props["keywords"] or "",
                              reward=props["reward"], duration_s=props["duration_s"], auto_approve_s=props["auto_s"],
-                             now=ctx.now)
+                             requirements=shaped, now=ctx.now)
     return {"HITTypeId": type_id}
 
 
@@ -135,7 +156,7 @@ def create_hit_with_hit_type(ctx: Ctx, p: Params) -> dict:
     p.refuse("AssignmentReviewPolicy", "HITReviewPolicy", "HITLayoutId", "HITLayoutParameters")
     t = _hit_type(ctx, p.string("HITTypeId", required=True, max_len=64))
     return _create(ctx, p, title=t.title, description=t.description, reward=t.reward, duration_s=t.duration_s,
-                   auto_s=t.auto_approve_s, keywords=t.keywords)
+                   auto_s=t.auto_approve_s, keywords=t.keywords, reqs=_requirements(ctx, t.requirements or None))
 
 
 def _state_error(exc: StaleAction) -> Exception:
@@ -179,7 +200,8 @@ def list_reviewable_hits(ctx: Ctx, p: Params) -> dict:
 
     def of_type(hits: list[Hit]) -> list[Hit]:
         extra = mturk.extras([h.id for h in hits])
-        return [h for h in hits if type_id_of(h, extra.get(h.id)) == type_id]
+        reqs = requirement_shapes([h.id for h in hits if h.has_requirements])
+        return [h for h in hits if type_id_of(h, extra.get(h.id), reqs.get(h.id, [])) == type_id]
 
     hits, more = mturk_hits.reviewable_page(requester_id=ctx.requester_id, reviewing=reviewing, now=ctx.now,
                                             before_id=before, limit=limit, keep=of_type if type_id else None)

@@ -25,14 +25,16 @@ SCAN_CHUNK = 500
 # --- HIT types --------------------------------------------------------------------------------
 
 def save_hit_type(*, requester_id: int, type_id: str, title: str, description: str, keywords: str, reward: str,
-                  duration_s: int, auto_approve_s: int | None, now: datetime) -> MturkHitType:
+                  duration_s: int, auto_approve_s: int | None, now: datetime,
+                  requirements: list[dict] | None = None) -> MturkHitType:
     """Remember a HIT type (the same properties twice are one row, as its id is their digest)."""
     with tx():
         try:
             with db.atomic():
                 return MturkHitType.create(type_id=type_id, requester=requester_id, title=title,
                                            description=description, keywords=keywords, reward=reward,
-                                           duration_s=duration_s, auto_approve_s=auto_approve_s, created_at=now)
+                                           duration_s=duration_s, auto_approve_s=auto_approve_s,
+                                           requirements=requirements or [], created_at=now)
         except IntegrityError:
             return hit_type(requester_id=requester_id, type_id=type_id)
 

@@ -68,8 +68,9 @@ def test_hit_type_refusals_change_nothing(rita, otto):
         code, message, _ = error_of(rita.client.create_hit_type, **{**TYPE, "AssignmentDurationInSeconds": 1})
     assert code == "RequestError" and "AssignmentDurationInSeconds" in message
     with unchanged():
-        error_of(rita.client.create_hit_type, **TYPE, QualificationRequirements=[
-            {"QualificationTypeId": "000000000000000000L0", "Comparator": "GreaterThan", "IntegerValues": [90]}])
+        code, message, _ = error_of(rita.client.create_hit_type, **TYPE, QualificationRequirements=[
+            {"QualificationTypeId": "2NDP2L92HECWY8NS8H3CK0CP5L9GHO", "Comparator": "Exists"}])
+    assert code == "RequestError" and "Masters" in message
 
 
 def test_update_expiration_extends_and_a_past_time_ends_the_hit_refunding_unused_escrow(rita):

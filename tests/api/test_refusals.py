@@ -158,8 +158,27 @@ def test_unique_request_token_names_the_hit_and_makes_one(rita):
     ({"Keywords": ",".join(f"k{i}" for i in range(11))}, "Keywords"),
     ({"RequesterAnnotation": "x" * 256}, "RequesterAnnotation"),
     ({"UniqueRequestToken": "x" * 65}, "UniqueRequestToken"),
+    # requirements nobody could meet, or that hitbot cannot check, are refused (api.requirements)
+    ({"QualificationRequirements": [{"QualificationTypeId": "2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "Comparator": "Exists"}]},
+     "Masters"),
+    ({"QualificationRequirements": [{"QualificationTypeId": "00000000000000000060", "Comparator": "EqualTo",
+                                     "IntegerValues": [1]}]}, "adult"),
     ({"QualificationRequirements": [{"QualificationTypeId": "000000000000000000L0", "Comparator": "GreaterThan",
-                                     "IntegerValues": [90]}]}, "QualificationRequirements"),
+                                     "IntegerValues": [101]}]}, "QualificationRequirements[0]"),
+    ({"QualificationRequirements": [{"QualificationTypeId": "00000000000000000071", "Comparator": "EqualTo",
+                                     "LocaleValues": [{"Country": "US", "Subdivision": "NY"}]}]}, "Subdivision"),
+    ({"QualificationRequirements": [{"QualificationTypeId": "00000000000000000071", "Comparator": "In",
+                                     "LocaleValues": [{"Country": "EU"}]}]}, "country code"),
+    ({"QualificationRequirements": [{"QualificationTypeId": "00000000000000000071", "Comparator": "GreaterThan",
+                                     "LocaleValues": [{"Country": "US"}]}]}, "QualificationRequirements[0]"),
+    ({"QualificationRequirements": [{"QualificationTypeId": "00000000000000000040", "Comparator": "In",
+                                     "IntegerValues": list(range(16))}]}, "1 to 15"),
+    ({"QualificationRequirements": [{"QualificationTypeId": "00000000000000000040", "Comparator": "Exists",
+                                     "IntegerValues": [3]}]}, "takes no values"),
+    ({"QualificationRequirements": [{"QualificationTypeId": "3QT0000000000ZZZ", "Comparator": "Exists"}]},
+     "does not exist"),
+    ({"QualificationRequirements": [{"QualificationTypeId": "00000000000000000040", "Comparator": "Exists",
+                                     "ActionsGuarded": "Peek"}]}, "ActionsGuarded"),
 ])
 def test_create_hit_bounds(rita, overrides, names):
     code, message, _ = error_of(rita.client.create_hit, **create_args(**overrides))

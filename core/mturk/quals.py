@@ -1,0 +1,202 @@
+"""Qualification types and grants as the MTurk API sees them: hitbot's own types and grants
+(core.quals), plus what MTurk keeps beside them (keywords, Active/Inactive, retry delay).
+
+A type made here is a type of the requester's chat /quals and the other way round. Workers are
+named by WorkerId, so only workers who worked for the requester can be granted (no one else has
+an id this requester could know)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from peewee import JOIN, fn
+
+from core.db import tx
+from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
+from core.models import (
+    Hit,
+    HitRequirement,
+    HitStatus,
+    MturkHitState,
+    MturkQualType,
+    QualificationGrant,
+    QualificationType,
+    QualTest,
+)
+from core.mturk.workers import workers_of
+from core.outbox import emit
+from core.quals import commands as quals
+
+MAX_PAGE = 100
+MAX_KEYWORDS = 1000
+MAX_RETRY_DELAY_S = 365 * 86_400
+MAX_REASON = 1000
+
+
+def extras(qtype_ids: Sequence[int]) -> dict[int, MturkQualType]:
+    if not qtype_ids:
+        return {}
+    return {row.qtype_id: row for row in MturkQualType.select().where(MturkQualType.qtype.in_(list(qtype_ids)))}
+
+
+def requestable(qtype_ids: Sequence[int]) -> set[int]:
+    """Types a worker can ask for in chat: those with a qualification test."""
+    if not qtype_ids:
+        return set()
+    return {row.qtype_id for row in QualTest.select(QualTest.qtype).where(QualTest.qtype.in_(list(qtype_ids)))}
+
+
+def _check(keywords: str | None, retry_delay_s: int | None) -> None:
+    if keywords is not None and len(keywords) > MAX_KEYWORDS:
+        raise ValidationFailed(f"Keywords can have at most {MAX_KEYWORDS} characters.")
+    if retry_delay_s is not None and not 0 <= retry_delay_s <= MAX_RETRY_DELAY_S:
+        raise ValidationFailed(f"RetryDelayInSeconds must be between 0 and {MAX_RETRY_DELAY_S}.")
+
+
+def create_type(*, requester_id: int, name: str, description: str, now: datetime, keywords: str = "",
+                active: bool = True, retry_delay_s: int | None = None) -> QualificationType:
+    """A qualification type of the requester's, as /qual makes one (same name rules)."""
+    _check(keywords, retry_delay_s)
+    with tx():
+        qtype = quals.create_type(owner_id=requester_id, name=name, description=description, now=now)
+        MturkQualType.create(qtype=qtype.id, keywords=keywords, active=active, retry_delay_s=retry_delay_s)
+        return qtype
+
+
+def type_of(*, requester_id: int, qtype_id: int) -> QualificationType:
+    """One of the requester's types, or a built-in one; NotAllowed for anyone else's or none."""
+    qtype = QualificationType.get_or_none(QualificationType.id == qtype_id)
+    if qtype is None or (qtype.system is None and qtype.owner_id != requester_id):
+        raise NotAllowed()
+    return qtype
+
+
+def usable_type(*, requester_id: int, qtype_id: int) -> QualificationType:
+    """A type a new HIT may require: built-in, or the requester's own and Active."""
+    qtype = type_of(requester_id=requester_id, qtype_id=qtype_id)
+    row = MturkQualType.get_or_none(MturkQualType.qtype == qtype.id)
+    if row is not None and not row.active:
+        raise StaleAction(f"The qualification type '{qtype.name}' is Inactive; make it Active first.")
+    return qtype
+
+
+def update_type(*, requester_id: int, qtype_id: int, description: str | None = None, active: bool | None = None,
+                retry_delay_s: int | None = None) -> QualificationType:
+    _check(None, retry_delay_s)
+    if description is not None and len(description) > quals.MAX_DESCRIPTION:
+        raise ValidationFailed(f"The description can have at most {quals.MAX_DESCRIPTION} characters.")
+    with tx():
+        qtype = quals.owned_type(requester_id, qtype_id)
+        if description is not None:
+            QualificationType.update(description=description.strip()).where(QualificationType.id == qtype.id).execute()
+        MturkQualType.insert(qtype=qtype.id).on_conflict_ignore().execute()
+        changes: dict = {}
+        if active is not None:
+            changes[MturkQualType.active] = active
+        if retry_delay_s is not None:
+            changes[MturkQualType.retry_delay_s] = retry_delay_s
+        if changes:
+            MturkQualType.update(changes).where(MturkQualType.qtype == qtype.id).execute()
+        return QualificationType.get_by_id(qtype.id)
+
+
+def delete_type(*, requester_id: int, qtype_id: int) -> None:
+    """Delete one of the requester's types with its grants and tests. Refused while an open HIT
+    requires it: deleting it would open that HIT to everyone."""
+    with tx():
+        qtype = quals.owned_type(requester_id, qtype_id)
+        in_use = (HitRequirement.select().join(Hit, on=(HitRequirement.hit == Hit.id))
+                  .where((HitRequirement.qtype == qtype.id) & (Hit.status == HitStatus.OPEN)).exists())
+        if in_use:
+            raise StaleAction(f"An open HIT requires '{qtype.name}': end it (or let it expire) first.")
+        qtype.delete_instance(recursive=True)
+
+
+def types_page(*, requester_id: int, query: str | None, must_be_requestable: bool, owned_only: bool,
+               after_id: int | None, limit: int) -> tuple[list[QualificationType], bool]:
+    """The requester's types (and the built-in ones unless owned_only), by id; (page, more?)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    mine = QualificationType.owner == requester_id
+    q = (QualificationType.select(QualificationType)
+         .join(MturkQualType, JOIN.LEFT_OUTER, on=(MturkQualType.qtype == QualificationType.id))
+         .where(mine if owned_only else (mine | QualificationType.system.is_null(False))))
+    if query:
+        like = f"%{query.lower()}%"
+        q = q.where(fn.LOWER(QualificationType.name).contains(query.lower())
+                    | fn.LOWER(QualificationType.description) ** like
+                    | fn.LOWER(fn.COALESCE(MturkQualType.keywords, "")) ** like)
+    if must_be_requestable:
+        q = q.where(QualificationType.id.in_(QualTest.select(QualTest.qtype)))
+    if after_id is not None:
+        q = q.where(QualificationType.id > after_id)
+    rows = list(q.order_by(QualificationType.id).limit(limit + 1))
+    return rows[:limit], len(rows) > limit
+
+
+def _worker(requester_id: int, ref: str) -> int:
+    found = workers_of(requester_id=requester_id, refs=[ref]).get(ref)
+    if found is None:
+        raise NotFound(f"There is no worker {ref[:20]} who worked for you.")
+    return found
+
+
+def grant(*, requester_id: int, qtype_id: int, worker_ref: str, value: int, notify: bool, now: datetime) -> None:
+    """Give (or change) a worker's value; with `notify` the worker hears of it in chat."""
+    worker_id = _worker(requester_id, worker_ref)
+    if notify:
+        quals.grant(owner_id=requester_id, qtype_id=qtype_id, worker_id=worker_id, value=value, now=now)
+        return
+    if isinstance(value, bool) or not 0 <= value <= quals.MAX_VALUE:
+        raise ValidationFailed(f"A qualification value is a whole number from 0 to {quals.MAX_VALUE}.")
+    with tx():
+        quals.owned_type(requester_id, qtype_id)
+        quals.upsert_grant(qtype_id, worker_id, value, now)
+
+
+def revoke(*, requester_id: int, qtype_id: int, worker_ref: str, reason: str | None, now: datetime) -> None:
+    """Take a worker's qualification away; the worker is told (with the reason)."""
+    if reason is not None and len(reason) > MAX_REASON:
+        raise ValidationFailed(f"Reason can have at most {MAX_REASON} characters.")
+    worker_id = _worker(requester_id, worker_ref)
+    with tx():
+        qtype = quals.owned_type(requester_id, qtype_id)
+        gone = QualificationGrant.delete().where((QualificationGrant.qtype == qtype.id)
+                                                 & (QualificationGrant.worker == worker_id)).execute() == 1
+        if not gone:
+            raise NotFound("That worker does not have this qualification.")
+        emit("qualification.revoked", user_id=worker_id, now=now, name=qtype.name, reason=reason or "")
+
+
+def score(*, requester_id: int, qtype_id: int, worker_ref: str) -> QualificationGrant:
+    worker_id = _worker(requester_id, worker_ref)
+    qtype = quals.owned_type(requester_id, qtype_id)
+    row = QualificationGrant.get_or_none((QualificationGrant.qtype == qtype.id)
+                                         & (QualificationGrant.worker == worker_id))
+    if row is None:
+        raise NotFound("That worker does not have this qualification.")
+    return row
+
+
+def holders_page(*, requester_id: int, qtype_id: int, after_id: int | None,
+                 limit: int) -> tuple[list[QualificationGrant], bool]:
+    qtype = quals.owned_type(requester_id, qtype_id)
+    limit = max(1, min(limit, MAX_PAGE))
+    q = QualificationGrant.select().where(QualificationGrant.qtype == qtype.id)
+    if after_id is not None:
+        q = q.where(QualificationGrant.id > after_id)
+    rows = list(q.order_by(QualificationGrant.id).limit(limit + 1))
+    return rows[:limit], len(rows) > limit
+
+
+def hits_page(*, requester_id: int, qtype_id: int, before_id: int | None, limit: int) -> tuple[list[Hit], bool]:
+    """The requester's HITs (not disposed of) that require this type, newest first."""
+    qtype = type_of(requester_id=requester_id, qtype_id=qtype_id)
+    limit = max(1, min(limit, MAX_PAGE))
+    disposed = MturkHitState.select(MturkHitState.hit).where(MturkHitState.disposed_at.is_null(False))
+    q = (Hit.select().where((Hit.requester == requester_id) & Hit.id.not_in(disposed)
+                            & Hit.id.in_(HitRequirement.select(HitRequirement.hit)
+                                         .where(HitRequirement.qtype == qtype.id))))
+    if before_id is not None:
+        q = q.where(Hit.id < before_id)
+    rows = list(q.order_by(Hit.id.desc()).limit(limit + 1))
+    return rows[:limit], len(rows) > limit
