@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.ops import Ctx, account, assignments, hits, workers
+from api.ops import Ctx, account, assignments, hits, quals, workers
 from api.params import Params
 
 TARGET_PREFIX = "MTurkRequesterServiceV20170117"
@@ -30,4 +30,17 @@ OPERATIONS: dict[str, Callable[[Ctx, Params], dict]] = {
     "DeleteWorkerBlock": workers.delete_worker_block,
     "ListWorkerBlocks": workers.list_worker_blocks,
     "NotifyWorkers": workers.notify_workers,
+    "CreateQualificationType": quals.create_qualification_type,
+    "GetQualificationType": quals.get_qualification_type,
+    "ListQualificationTypes": quals.list_qualification_types,
+    "UpdateQualificationType": quals.update_qualification_type,
+    "DeleteQualificationType": quals.delete_qualification_type,
+    "AssociateQualificationWithWorker": quals.associate_qualification_with_worker,
+    "DisassociateQualificationFromWorker": quals.disassociate_qualification_from_worker,
+    "GetQualificationScore": quals.get_qualification_score,
+    "ListWorkersWithQualificationType": quals.list_workers_with_qualification_type,
+    "ListHITsForQualificationType": quals.list_hits_for_qualification_type,
+    "ListQualificationRequests": quals.list_qualification_requests,
+    "AcceptQualificationRequest": quals.accept_qualification_request,
+    "RejectQualificationRequest": quals.reject_qualification_request,
 }

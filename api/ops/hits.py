@@ -55,12 +55,12 @@ def _requirements(ctx: Ctx, raw: object) -> requirements.Parsed:
     def resolve(number: int):
         try:
             return mturk_quals.usable_type(requester_id=ctx.requester_id, qtype_id=number)
+        except StaleAction as exc:  # a NotAllowed too: first
+            raise request_error(exc.message, "AWS.MechanicalTurk.InvalidQualificationTypeState") from None
         except NotAllowed:
             raise request_error(f"Qualification type {ids.qual_type_id(number)} does not exist (a HIT can require "
                                 "the built-in types and your own).",
                                 "AWS.MechanicalTurk.QualificationTypeDoesNotExist") from None
-        except StaleAction as exc:
-            raise request_error(exc.message, "AWS.MechanicalTurk.InvalidQualificationTypeState") from None
     return requirements.parse(raw, resolve)
 
 

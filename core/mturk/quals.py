@@ -23,7 +23,6 @@ from core.models import (
     QualificationType,
     QualTest,
 )
-from core.mturk.workers import workers_of
 from core.outbox import emit
 from core.quals import commands as quals
 
@@ -133,16 +132,8 @@ def types_page(*, requester_id: int, query: str | None, must_be_requestable: boo
     return rows[:limit], len(rows) > limit
 
 
-def _worker(requester_id: int, ref: str) -> int:
-    found = workers_of(requester_id=requester_id, refs=[ref]).get(ref)
-    if found is None:
-        raise NotFound(f"There is no worker {ref[:20]} who worked for you.")
-    return found
-
-
-def grant(*, requester_id: int, qtype_id: int, worker_ref: str, value: int, notify: bool, now: datetime) -> None:
+def grant(*, requester_id: int, qtype_id: int, worker_id: int, value: int, notify: bool, now: datetime) -> None:
     """Give (or change) a worker's value; with `notify` the worker hears of it in chat."""
-    worker_id = _worker(requester_id, worker_ref)
     if notify:
         quals.grant(owner_id=requester_id, qtype_id=qtype_id, worker_id=worker_id, value=value, now=now)
         return
@@ -153,11 +144,10 @@ def grant(*, requester_id: int, qtype_id: int, worker_ref: str, value: int, noti
         quals.upsert_grant(qtype_id, worker_id, value, now)
 
 
-def revoke(*, requester_id: int, qtype_id: int, worker_ref: str, reason: str | None, now: datetime) -> None:
-    """Take a worker's qualification away; the worker is told (with the reason)."""
+def revoke(*, requester_id: int, qtype_id: int, worker_id: int, reason: str | None, now: datetime) -> None:
+    """Take a worker's qualification away; the worker is told (the reason rides in the event)."""
     if reason is not None and len(reason) > MAX_REASON:
         raise ValidationFailed(f"Reason can have at most {MAX_REASON} characters.")
-    worker_id = _worker(requester_id, worker_ref)
     with tx():
         qtype = quals.owned_type(requester_id, qtype_id)
         gone = QualificationGrant.delete().where((QualificationGrant.qtype == qtype.id)
@@ -167,8 +157,7 @@ def revoke(*, requester_id: int, qtype_id: int, worker_ref: str, reason: str | N
         emit("qualification.revoked", user_id=worker_id, now=now, name=qtype.name, reason=reason or "")
 
 
-def score(*, requester_id: int, qtype_id: int, worker_ref: str) -> QualificationGrant:
-    worker_id = _worker(requester_id, worker_ref)
+def score(*, requester_id: int, qtype_id: int, worker_id: int) -> QualificationGrant:
     qtype = quals.owned_type(requester_id, qtype_id)
     row = QualificationGrant.get_or_none((QualificationGrant.qtype == qtype.id)
                                          & (QualificationGrant.worker == worker_id))
@@ -200,3 +189,8 @@ def hits_page(*, requester_id: int, qtype_id: int, before_id: int | None, limit:
         q = q.where(Hit.id < before_id)
     rows = list(q.order_by(Hit.id.desc()).limit(limit + 1))
     return rows[:limit], len(rows) > limit
+
+
+def system_type_id(key: str) -> int:
+    """The row of a built-in type (SystemQual key), made by the first migration."""
+    return QualificationType.select(QualificationType.id).where(QualificationType.system == key).scalar()
