@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     payout_fee_cents_sepa: int = Field(0, ge=0, le=10**6, validation_alias="HITBOT_PAYOUT_FEE_CENTS_SEPA")
     payout_fee_cents_ach: int = Field(0, ge=0, le=10**6, validation_alias="HITBOT_PAYOUT_FEE_CENTS_ACH")
     payout_fee_cents_giftcard: int = Field(0, ge=0, le=10**6, validation_alias="HITBOT_PAYOUT_FEE_CENTS_GIFTCARD")
+    tax_threshold_cents: int = Field(0, ge=0, le=10**12, validation_alias="HITBOT_TAX_THRESHOLD_CENTS")  # 0: off
+    stars_rate_cents: int | None = Field(None, ge=1, le=10**6, validation_alias="HITBOT_STARS_RATE_CENTS")
     data_key_version: int = Field(1, ge=1, le=10_000, validation_alias="HITBOT_DATA_KEY_VERSION")
     batch_background_rows: int = Field(200, ge=1, le=100_000, validation_alias="HITBOT_BATCH_BACKGROUND_ROWS")
     # Processes and delivery (jobs/, hitbot/): the clock, the outbox relay, webhooks.

@@ -94,6 +94,13 @@ class PayoutOnHold(HitbotError):
     default = "Payouts are on hold for a while after a payout destination was added."
 
 
+class TaxDetailsRequired(HitbotError):
+    """Raised when a withdrawal would take a worker's payouts of the year past
+    HITBOT_TAX_THRESHOLD_CENTS and the worker has not given tax details."""
+
+    default = "Give your tax details first: /payout tax COUNTRY TAX_ID."
+
+
 class BatchInvalid(ValidationFailed):
     """Raised when rows of a batch fail validation; nothing is published. `problems`
     holds (row number, reason) for every bad row."""

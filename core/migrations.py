@@ -136,6 +136,11 @@ def _mturk_quals(migrator: SchemaMigrator) -> None:
         run(migrator.add_column(table, "requirements", JSONField(default=list)))
 
 
+def _tax_and_topups(migrator: SchemaMigrator) -> None:
+    """Issue 19: workers' tax details, and payments paid in (refundable, never withdrawable)."""
+    db.create_tables([m.TaxDetails, m.TopUp], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -149,6 +154,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (10, _payout_methods),
     (11, _mturk_hit_types),
     (12, _mturk_quals),
+    (14, _tax_and_topups),
 ]
 
 LATEST = MIGRATIONS[-1][0]

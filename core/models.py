@@ -17,6 +17,9 @@ from core.payments.tables import (
     Payout,
     PayoutDestination,
     PayoutStatus,
+    TaxDetails,
+    TopUp,
+    TopUpSource,
 )
 from core.quals.tables import (
     COMPARATORS,
@@ -68,6 +71,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     MturkHitState,
     MturkQualType,
     MturkNotification,
+    TaxDetails,
+    TopUp,
 ]
 
 __all__ = [
@@ -77,5 +82,6 @@ __all__ = [
     "GoldStat", "Hit", "HitDraft", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "MturkHit",
     "MturkHitState", "MturkHitType", "MturkNotification", "MturkQualType",
     "OutboxEvent", "Payout", "PayoutDestination", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant",
-    "QualificationType", "Question", "Rating", "SystemQual", "UTCDateTimeField", "User", "WorkerBlock",
+    "QualificationType", "Question", "Rating", "SystemQual", "TaxDetails", "TopUp", "TopUpSource", "UTCDateTimeField",
+    "User", "WorkerBlock",
 ]

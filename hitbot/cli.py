@@ -226,6 +226,20 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor.run(webhook_url=args.webhook)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """A year's payouts per worker as CSV, for the operator's tax reporting."""
+    from core.payments.tax import write_payouts_csv
+
+    settings = _setup(database=False)
+    _database(settings)
+    if args.output == "-":
+        write_payouts_csv(year=args.year, out=sys.stdout)
+    else:
+        with open(args.output, "w", newline="", encoding="utf-8") as out:
+            write_payouts_csv(year=args.year, out=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hitbot", description="A microtask marketplace that lives in Telegram.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -267,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check configuration, database, broker, Telegram, payments, payouts, disk")
     p.add_argument("--webhook", metavar="URL", help="the webhook URL `hitbot bot` is run with (default: polling)")
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("report", help="reports for the operator: `report payouts --year 2026` (CSV)")
+    p.add_argument("what", choices=["payouts"], help="payouts: each worker's payouts of a year, tax details masked")
+    p.add_argument("--year", type=_bounded(2000, 9999), required=True, help="calendar year (UTC)")
+    p.add_argument("--output", default="-", help="CSV file to write (default: standard output)")
+    p.set_defaults(func=cmd_report)
 
     from hitbot.sandbox_cmd import add_parser as add_sandbox_parser
 

@@ -11,6 +11,7 @@ from bot.views.common import button, clip, duration, esc, fit, keyboard, money
 from core.config import get_settings
 from core.payments import rules
 from core.payments.destinations import Destination, PayoutOverview
+from core.payments.tax import TaxInfo
 
 METHOD_NAMES = {"paypal": "PayPal", "sepa": "SEPA bank transfer (IBAN)", "ach": "ACH bank transfer (US)",
                 "giftcard": "Gift card"}
@@ -73,7 +74,34 @@ def overview_buttons(dests: list[Destination], *, now: datetime) -> InlineKeyboa
 def overview(o: PayoutOverview, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
     text = overview_text(o.destinations, hold_until=o.hold_until, now=now, auto_cents=o.auto_cents,
                          methods=o.methods)
+    if o.tax_threshold_cents or o.tax:
+        text = fit(text + "\n\n" + tax_line(o.tax, o.tax_threshold_cents))
     return text, overview_buttons(o.destinations, now=now)
+
+
+TAX_USAGE = "/payout tax COUNTRY TAX_ID, e.g. /payout tax DE 36574261809"
+
+
+def tax_line(info: TaxInfo | None, threshold_cents: int) -> str:
+    if info is not None:
+        return f"🧾 Tax details: {esc(info.country)} {esc(info.masked)} (change: <code>{esc(TAX_USAGE)}</code>)"
+    return (f"🧾 Payouts past {money(threshold_cents)} a year need your tax details, given once: "
+            f"<code>{esc(TAX_USAGE)}</code>")
+
+
+def tax_saved(info: TaxInfo) -> str:
+    return (f"🧾 Tax details saved: {esc(info.country)} {esc(info.masked)}. They are stored encrypted and never "
+            "shown to requesters.")
+
+
+def tax_needed(event, ctx: object = None) -> tuple[str, InlineKeyboardMarkup]:
+    """tax.details_needed, from its payload alone: the year's payouts near the threshold."""
+    p = event.payload or {}
+    return ((f"🧾 You have been paid {money(int(p['paid_cents']))} this year. Payouts past "
+            f"{money(int(p['threshold_cents']))} a year need your tax details (country of tax residence and tax "
+            f"id), given once: <code>{esc(TAX_USAGE)}</code>. The message is deleted from the chat and the "
+            "details are stored encrypted."),
+            keyboard([[button("🏦 Payout settings", callbacks.make("po", "menu"))]]))
 
 
 def added(d: Destination) -> str:

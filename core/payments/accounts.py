@@ -24,7 +24,7 @@ from core.models import (
 )
 from core.money import format_money
 from core.outbox import emit
-from core.payments import destinations, rules
+from core.payments import destinations, rules, tax
 from core.users.commands import get_user
 
 MAX_REASON = 500
@@ -125,7 +125,8 @@ def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | Non
         get_user(worker_id)
         if Payout.select().where(Payout.key == f"payout:{key}").exists():
             raise StaleAction("This withdrawal was already requested.")
-        quote = withdrawal_quote(worker_id=worker_id, now=now, destination_id=destination_id)
+        quote = withdrawal_quote(worker_id=worker_id, now=now, destination_id=destination_id,
+                                 amount_cents=amount_cents)
         have = quote.available_cents
         amount = have if amount_cents is None else amount_cents
         if amount < quote.minimum_cents or have < quote.minimum_cents:
@@ -136,6 +137,7 @@ def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | Non
         if amount <= quote.fee_cents:
             raise PayoutTooSmall(f"The fee is {format_money(quote.fee_cents, settings.currency)}; "
                                  "withdraw more than that.")
+        tax.check_tax_gate(worker_id=worker_id, amount_cents=amount, now=now, ask=True)
         net = amount - quote.fee_cents
         dest = quote.destination
         try:
@@ -169,10 +171,13 @@ class WithdrawalQuote:
         return max(0, self.available_cents - self.fee_cents)
 
 
-def withdrawal_quote(*, worker_id: int, now: datetime, destination_id: int | None = None) -> WithdrawalQuote:
-    """Raises NotFound (no destination yet) or PayoutOnHold (a new destination is on hold)."""
+def withdrawal_quote(*, worker_id: int, now: datetime, destination_id: int | None = None,
+                     amount_cents: int | None = None) -> WithdrawalQuote:
+    """Raises NotFound (no destination yet), PayoutOnHold (a new destination is on hold) or
+    TaxDetailsRequired (the year's payouts would pass HITBOT_TAX_THRESHOLD_CENTS without them)."""
     settings = get_settings()
     have = ledger.balance(ledger.available(worker_id))
+    tax.check_tax_gate(worker_id=worker_id, amount_cents=have if amount_cents is None else amount_cents, now=now)
     if not settings.payout_methods:
         return WithdrawalQuote(have, settings.min_payout_cents, 0, None)
     dest = destinations.pick(user_id=worker_id, destination_id=destination_id)

@@ -25,29 +25,30 @@ def current_key_id() -> str:
     return f"v{get_settings().data_key_version}"
 
 
-def _key(key_id: str) -> bytes:
+def _key(key_id: str, purpose: str) -> bytes:
     if not key_id.startswith("v") or not key_id[1:].isdigit():
         raise ConfigError(f"unknown data key id {key_id[:16]!r}")
-    return derive(PURPOSE, key_id)  # 32 bytes: AES-256
+    return derive(purpose, key_id)  # 32 bytes: AES-256
 
 
-def _aad(owner_id: int) -> bytes:
-    return f"{PURPOSE}:{owner_id}".encode()
+def _aad(owner_id: int, purpose: str) -> bytes:
+    return f"{purpose}:{owner_id}".encode()
 
 
-def seal(details: dict[str, str], *, owner_id: int) -> tuple[str, str]:
-    """(ciphertext as text, key id)."""
+def seal(details: dict[str, str], *, owner_id: int, purpose: str = PURPOSE) -> tuple[str, str]:
+    """(ciphertext as text, key id). `purpose` keeps each kind of secret under its own key
+    (payout destinations, tax details)."""
     key_id = current_key_id()
     nonce = os.urandom(12)
     plain = json.dumps(details, separators=(",", ":"), sort_keys=True).encode()
-    box = AESGCM(_key(key_id)).encrypt(nonce, plain, _aad(owner_id))
+    box = AESGCM(_key(key_id, purpose)).encrypt(nonce, plain, _aad(owner_id, purpose))
     return base64.urlsafe_b64encode(nonce + box).decode(), key_id
 
 
-def open_sealed(token: str, key_id: str, *, owner_id: int) -> dict[str, str]:
+def open_sealed(token: str, key_id: str, *, owner_id: int, purpose: str = PURPOSE) -> dict[str, str]:
     raw = base64.urlsafe_b64decode(token.encode())
     try:
-        plain = AESGCM(_key(key_id)).decrypt(raw[:12], raw[12:], _aad(owner_id))
+        plain = AESGCM(_key(key_id, purpose)).decrypt(raw[:12], raw[12:], _aad(owner_id, purpose))
     except InvalidTag:
-        raise ConfigError("a payout destination does not decrypt: HITBOT_SECRET_KEY changed?") from None
+        raise ConfigError(f"a sealed {purpose} does not decrypt: HITBOT_SECRET_KEY changed?") from None
     return json.loads(plain)

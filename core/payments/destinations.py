@@ -11,7 +11,7 @@ from core.db import tx
 from core.errors import NotAllowed, NotFound, ValidationFailed
 from core.models import AutoWithdraw, PayoutDestination as D
 from core.outbox import emit
-from core.payments import crypto, rules
+from core.payments import crypto, rules, tax
 from core.users.commands import get_user
 
 MAX_DESTINATIONS = 5
@@ -48,12 +48,16 @@ class PayoutOverview:
     hold_until: datetime | None
     auto_cents: int | None
     methods: tuple[str, ...]
+    tax: tax.TaxInfo | None = None
+    tax_threshold_cents: int = 0  # 0: tax details are not asked for
 
 
 def overview(*, user_id: int, now: datetime) -> PayoutOverview:
     order = AutoWithdraw.get_or_none(AutoWithdraw.user == user_id)
+    settings = get_settings()
     return PayoutOverview(list_destinations(user_id=user_id), hold_until(user_id=user_id, now=now),
-                          order.threshold_cents if order else None, rules.offered_methods(get_settings()))
+                          order.threshold_cents if order else None, rules.offered_methods(settings),
+                          tax.tax_details(user_id=user_id), settings.tax_threshold_cents)
 
 
 def hold_until(*, user_id: int, now: datetime) -> datetime | None:

@@ -11,9 +11,10 @@ from peewee import fn
 from core import ledger
 from core.config import get_settings
 from core.db import tx
-from core.errors import NotFound, PayoutOnHold, PayoutTooSmall, StaleAction, ValidationFailed
+from core.errors import NotFound, PayoutOnHold, PayoutTooSmall, StaleAction, TaxDetailsRequired, ValidationFailed
 from core.models import Account, AccountKind, AutoWithdraw, Entry, Payout, PayoutStatus as P
 from core.money import format_money
+from core.payments import tax
 from core.payments.accounts import withdraw
 from core.users.commands import get_user
 
@@ -63,6 +64,10 @@ def maybe_auto_withdraw(*, user_id: int, now: datetime) -> Payout | None:
         return None  # already done for this balance, or a manual withdrawal got there first
     except (NotFound, PayoutOnHold):
         return None  # no destination yet, or a new one on hold: the clock's sweep tries again later
+    except TaxDetailsRequired:
+        tax.ask_for_tax_details(worker_id=user_id, paid_cents=tax.paid_in_year(user_id=user_id, year=now.year),
+                                now=now)
+        return None  # until the worker gives them
 
 
 @dataclass(frozen=True)

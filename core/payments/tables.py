@@ -97,3 +97,35 @@ class PayoutDestination(BaseModel):
 
     class Meta:
         indexes = ((("user", "removed_at"), False),)
+
+class TaxDetails(BaseModel):
+    """A worker's country of tax residence and tax id, encrypted like payout destinations
+    (core.payments.tax); only the masked form is readable here."""
+
+    user = ForeignKeyField(User, primary_key=True, backref="tax_details", on_delete="CASCADE")
+    country = CharField(max_length=2)
+    masked = CharField(max_length=16)
+    secret = TextField()
+    key_id = CharField(max_length=16)
+    updated_at = UTCDateTimeField()
+
+class TopUpSource:
+    CARD = "card"  # Telegram Payments through the operator's provider token
+    STARS = "stars"  # Telegram Stars (currency XTR)
+
+class TopUp(BaseModel):
+    """Money paid in by a payment (not an admin's credit): spendable, never withdrawable, and
+    refundable to the original payment by an admin while unspent (core.payments.topups)."""
+
+    charge_id = CharField(max_length=128, unique=True)  # Telegram's telegram_payment_charge_id
+    user = ForeignKeyField(User, backref="topups", on_delete="RESTRICT")
+    source = CharField(max_length=8)
+    amount_cents = BigIntegerField()  # what reached the balance
+    paid_amount = BigIntegerField()  # what was charged, in paid_currency's units (stars for XTR)
+    paid_currency = CharField(max_length=3)
+    refund_state = CharField(max_length=8, null=True)  # None, "pending" (ledger moved, Telegram not yet), "done"
+    created_at = UTCDateTimeField()
+    refunded_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "created_at"), False),)

@@ -9,7 +9,7 @@ from bot.views.notify import RENDERERS
 from bot.views.payout import destination_added
 from core import ledger
 from core.config import get_settings
-from core.models import AutoWithdraw, OutboxEvent, Payout, PayoutDestination
+from core.models import AutoWithdraw, OutboxEvent, Payout, PayoutDestination, TaxDetails
 from tests.bot.test_worker_balance import alert, earn, person
 from tests.conftest import NOW
 from tests.invariants import check_invariants
@@ -122,3 +122,36 @@ async def test_payout_auto_on_and_off(bot):
     off = await bot.text(wes, "/payout auto off")
     assert off[0].text == "🔁 Auto-withdraw is off."
     assert AutoWithdraw.select().count() == 0
+
+
+async def test_tax_details_asked_before_payouts_past_the_threshold(bot, monkeypatch):
+    monkeypatch.setenv("HITBOT_TAX_THRESHOLD_CENTS", "500")
+    get_settings.cache_clear()
+    try:
+        rita = await person(bot, "Rita", cents=100_00)
+        wes = await person(bot, "Wes")
+        await earn(bot, wes, rita, 3, "2.00")  # $6.00 available, the threshold is $5.00 a year
+        refused = await bot.text(wes, "/withdraw")
+        assert "Payouts past $5.00 a year need your tax details" in refused[0].text
+        assert "/payout tax" in refused[0].text and refused[0].buttons == []
+        shown = await bot.text(wes, "/payout")
+        assert "Payouts past $5.00 a year need your tax details, given once" in shown[0].text
+
+        bad = await bot.text(wes, "/payout tax ES 54362315Z")
+        assert bad[0].method == "deleteMessage"  # the typed id leaves the chat even when refused
+        assert "not a valid tax id for ES" in bad[1].text
+        assert TaxDetails.select().count() == 0
+        good = await bot.text(wes, "/payout tax ES 54362315K")
+        assert good[0].method == "deleteMessage"
+        assert good[1].text.startswith("🧾 Tax details saved: ES ****315K.")
+        assert "54362315" not in good[1].text
+        assert "Tax details: ES ****315K" in (await bot.text(wes, "/payout"))[0].text
+
+        offer = await bot.text(wes, "/withdraw")
+        assert "Withdraw <b>$6.00</b>" in offer[0].text
+        await bot.press_label(wes, "Confirm")
+        assert Payout.get().amount_cents == 6_00
+        check_invariants()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -18,7 +18,7 @@ from core.hits import manage, publishing
 from core.models import OutboxEvent, Question, WorkerBlock
 from core.mturk import workers as mturk_workers
 from core.mturk.commands import worker_ref
-from core.payments import accounts, destinations
+from core.payments import accounts, destinations, tax
 from core.quals import commands as quals
 from core.review import appeals, commands as review, quality
 from core.users import commands as users
@@ -114,8 +114,12 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     get_settings.cache_clear()
     try:
         dest = destinations.add_destination(user_id=wes.id, method="sepa", parts=["DE89370400440532013000"], now=NOW)
+        monkeypatch.setenv("HITBOT_TAX_THRESHOLD_CENTS", "1000")
+        get_settings.cache_clear()
+        tax.ask_for_tax_details(worker_id=wes.id, paid_cents=8_00, now=NOW)  # tax.details_needed
     finally:
         monkeypatch.delenv("HITBOT_PAYOUT_METHODS")
+        monkeypatch.delenv("HITBOT_TAX_THRESHOLD_CENTS")
         get_settings.cache_clear()
     qtype = quals.create_type(owner_id=rita.id, name="Cat expert", description="knows cats", now=NOW)
     quals.grant(owner_id=rita.id, worker_id=wes.id, qtype_id=qtype.id, value=90, now=NOW)
@@ -166,6 +170,7 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
         "payout.destination_added"] and "on hold for 1d" in by["payout.destination_added"]
     assert seen["payout.destination_added"].chat_id == wes.id and "0532" not in by["payout.destination_added"]
     assert seen["payout.destination_added"].reply_markup.inline_keyboard[0][0].callback_data == f"po:ok:{dest.id}"
+    assert "paid $8.00 this year. Payouts past $10.00 a year need your tax details" in by["tax.details_needed"]
     assert "Your balance is low: <b>$4.80</b> left" in by["balance.low"] and seen["balance.low"].chat_id == lou.id
     assert "Cat expert" in by["qualification.granted"] and "taken away" in by["qualification.revoked"]
     assert by["quality.rejected"].startswith("🤖 Your quality rule rejected Wes's work on “Gold”")
