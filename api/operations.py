@@ -20,6 +20,7 @@ OPERATIONS: dict[str, Callable[[Ctx, Params], dict]] = {
     "CreateAdditionalAssignmentsForHIT": hits.create_additional_assignments_for_hit,
     "UpdateHITReviewStatus": hits.update_hit_review_status,
     "DeleteHIT": hits.delete_hit,
+    "UpdateHITTypeOfHIT": hits.update_hit_type_of_hit,
     "ListAssignmentsForHIT": assignments.list_assignments_for_hit,
     "GetAssignment": assignments.get_assignment,
     "ApproveAssignment": assignments.approve_assignment,

@@ -115,11 +115,9 @@ def create_hit(ctx: Ctx, p: Params) -> dict:
     return _create(ctx, p, **_type_properties(p), reqs=_requirements(ctx, p.data.get("QualificationRequirements")))
 
 
-def create_hit_type(ctx: Ctx, p: Params) -> dict:
-    """The properties checked as CreateHIT checks them (core's spec rules, a placeholder question);
-    the id is their digest, the one GetHIT shows for a HIT with these properties."""
-    props = _type_properties(p)
-    reqs = _requirements(ctx, p.data.get("QualificationRequirements"))
+def _checked_type(ctx: Ctx, props: dict, reqs: requirements.Parsed):
+    """A HIT type's properties checked as CreateHIT checks them (core's spec rules, a placeholder
+    question): (spec, reward cents, auto-approval delay, requirements in MTurk's shape, HITTypeId)."""
     probe = {"title": props["title"], "description": props["description"], "keywords": _keywords(props["keywords"]),
              "reward": props["reward"], "duration": props["duration_s"],
              "questions": [{"id": "q", "kind": "text", "prompt": "?"}],
@@ -137,6 +135,13 @@ def create_hit_type(ctx: Ctx, p: Params) -> dict:
               for (type_id, _), r in zip(reqs, spec.qualifications)]
     type_id = ids.hit_type_id(ctx.requester_id, spec.title, props["description"], reward, duration_s, auto_s,
                               hit_keywords(" ".join(spec.keywords)), *requirements_digest(shaped))
+    return spec, reward, auto_s, shaped, type_id
+
+
+def create_hit_type(ctx: Ctx, p: Params) -> dict:
+    """The id is the properties' digest, the one GetHIT shows for a HIT with these properties."""
+    props = _type_properties(p)
+    _, _, _, shaped, type_id = _checked_type(ctx, props, _requirements(ctx, p.data.get("QualificationRequirements")))
     mturk_hits.save_hit_type(requester_id=ctx.requester_id, type_id=type_id, title=props["title"],
                              description=props["description"], keywords=props["keywords"] or "",
                              reward=props["reward"], duration_s=props["duration_s"], auto_approve_s=props["auto_s"],
@@ -157,6 +162,24 @@ def create_hit_with_hit_type(ctx: Ctx, p: Params) -> dict:
     t = _hit_type(ctx, p.string("HITTypeId", required=True, max_len=64))
     return _create(ctx, p, title=t.title, description=t.description, reward=t.reward, duration_s=t.duration_s,
                    auto_s=t.auto_approve_s, keywords=t.keywords, reqs=_requirements(ctx, t.requirements or None))
+
+
+def update_hit_type_of_hit(ctx: Ctx, p: Params) -> dict:
+    """The HIT takes on the type's title, description, keywords, time allotted, auto-approval delay
+    and requirements (checked again: a type may have gone Inactive since); not its reward."""
+    hit = _owned(ctx, p.string("HITId", required=True, max_len=64))
+    t = _hit_type(ctx, p.string("HITTypeId", required=True, max_len=64))
+    props = {"title": t.title, "description": t.description, "reward": t.reward, "duration_s": t.duration_s,
+             "auto_s": t.auto_approve_s, "keywords": t.keywords}
+    spec, reward, auto_s, _, _ = _checked_type(ctx, props, _requirements(ctx, t.requirements or None))
+    try:
+        mturk_hits.change_type(requester_id=ctx.requester_id, hit_id=hit.id, title=spec.title,
+                               description=t.description, keywords=spec.keywords, reward_cents=reward,
+                               duration_s=spec.duration_s, auto_approve_s=auto_s, requirements=spec.qualifications,
+                               now=ctx.now)
+    except StaleAction as exc:
+        raise _state_error(exc) from None
+    return {}
 
 
 def _state_error(exc: StaleAction) -> Exception:

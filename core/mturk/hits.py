@@ -13,10 +13,20 @@ from peewee import IntegrityError
 
 from core.db import db, for_update, tx
 from core.errors import DuplicateRequest, NotAllowed, StaleAction, ValidationFailed
-from core.hits import manage
+from core.hits import manage, publishing
 from core.hits.manage import owned_hit
-from core.hits.spec import MAX_LIFETIME_S
-from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, LedgerTxn, MturkHitState, MturkHitType
+from core.hits.spec import MAX_DESCRIPTION, MAX_LIFETIME_S, RequirementSpec
+from core.models import (
+    Assignment,
+    AssignmentStatus as S,
+    Hit,
+    HitRequirement,
+    HitStatus,
+    LedgerTxn,
+    MturkHit,
+    MturkHitState,
+    MturkHitType,
+)
 
 MAX_PAGE = 100
 SCAN_CHUNK = 500
@@ -190,3 +200,36 @@ def reviewable_page(*, requester_id: int, reviewing: bool, now: datetime, before
             break
         cursor = chunk[-1].id
     return out[:limit], len(out) > limit
+
+
+# --- UpdateHITTypeOfHIT ----------------------------------------------------------------------------
+
+def change_type(*, requester_id: int, hit_id: int, title: str, description: str, keywords: list[str],
+                reward_cents: int, duration_s: int, auto_approve_s: int, requirements: list[RequirementSpec],
+                now: datetime) -> Hit:
+    """A HIT takes on another HIT type's properties. The reward is in escrow, so a type with
+    another reward is refused; work already taken keeps its deadline, later work gets the new
+    time allotted, auto-approval delay and requirements."""
+    with tx():
+        live_hit(requester_id=requester_id, hit_id=hit_id)
+        hit = for_update(Hit.select().where(Hit.id == hit_id)).first()
+        if reward_cents != hit.reward_cents:
+            raise StaleAction("This HIT type has another reward, and the HIT's reward is already in escrow: make a "
+                              "new HIT of that type instead (the other properties can change).")
+        extra = MturkHit.get_or_none(MturkHit.hit == hit.id)
+        sent = extra.description if extra is not None else hit.description
+        overview = hit.description[len(sent):] if hit.description.startswith(sent) else ""
+        if len(description) + len(overview) > MAX_DESCRIPTION:
+            raise ValidationFailed(f"The new description with the form's overview would be over {MAX_DESCRIPTION} "
+                                   "characters.")
+        resolved = publishing._resolve_requirements(requester_id, requirements)
+        Hit.update(title=title, description=description + overview, keywords=" ".join(keywords),
+                   duration_s=duration_s, auto_approve_s=auto_approve_s, hourly_cents=reward_cents * 3600 // duration_s,
+                   has_requirements=bool(resolved)).where(Hit.id == hit.id).execute()
+        if extra is not None:
+            MturkHit.update(description=description).where(MturkHit.hit == hit.id).execute()
+        HitRequirement.delete().where(HitRequirement.hit == hit.id).execute()
+        for qtype, req in resolved:
+            HitRequirement.create(hit=hit.id, qtype=qtype.id, comparator=req.comparator, values=req.values,
+                                  guard=req.guard)
+        return Hit.get_by_id(hit.id)
