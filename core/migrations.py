@@ -128,12 +128,15 @@ def _mturk_hit_types(migrator: SchemaMigrator) -> None:
 
 def _mturk_quals(migrator: SchemaMigrator) -> None:
     """The MTurk API's qualification types' extras, HIT types' requirements and notification settings."""
-    db.create_tables([m.MturkQualType, m.MturkNotification], safe=True)
-    table = m.MturkHitType._meta.table_name
-    if "requirements" not in {c.name for c in db.get_columns(table)}:  # tables made by _mturk_hit_types lack it
-        from playhouse.migrate import migrate as run
+    from playhouse.migrate import migrate as run
 
-        run(migrator.add_column(table, "requirements", JSONField(default=list)))
+    db.create_tables([m.MturkQualType, m.MturkNotification], safe=True)
+    new = [(m.MturkHitType, "requirements", JSONField(default=list)),
+           (m.MturkHit, "type_id", CharField(max_length=64, null=True))]
+    for model, name, field in new:  # tables made by the earlier steps on an old schema lack them
+        table = model._meta.table_name
+        if name not in {c.name for c in db.get_columns(table)}:
+            run(migrator.add_column(table, name, field))
 
 
 def _tax_and_topups(migrator: SchemaMigrator) -> None:

@@ -37,6 +37,7 @@ class MturkHit(BaseModel):
     # {hitbot question key: {"id": QuestionIdentifier, "selections": {option text: SelectionIdentifier}}}
     identifiers = JSONField(default=dict)
     created_at = UTCDateTimeField()
+    type_id = CharField(max_length=64, null=True)  # its HITTypeId, for notification settings (migration 12)
 
     class Meta:
         # NULL tokens never collide (SQLite and PostgreSQL alike): HITs made without one are free.
@@ -91,6 +92,7 @@ class MturkNotification(BaseModel):
     transport = CharField(max_length=8)
     destination = TextField()
     version = CharField(max_length=16)
+    access_key_id = CharField(max_length=32)  # the key whose secret signs the POSTs (the one that set this up)
     event_types = JSONField(default=list)
     active = BooleanField(default=True)
     updated_at = UTCDateTimeField()
