@@ -12,16 +12,17 @@ from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import balance as views
 from bot.views.chart import earnings_png
 from core.config import get_settings
-from core.payments import accounts, destinations
+from core.payments import accounts, destinations, queries as payments_queries
 from core.users import commands as users
 
 
 async def show_balance(update: Update, context: Context) -> None:
     chat_id = update.effective_chat.id
     settings = get_settings()
-    text, markup, days = await call(views.overview, user_id=update.effective_user.id, now=now(context),
-                                    min_payout_cents=settings.min_payout_cents,
-                                    payout_methods=bool(settings.payout_methods))
+    o = await call(payments_queries.balance_overview, user_id=update.effective_user.id, now=now(context))
+    text, markup = views.overview(o, min_payout_cents=settings.min_payout_cents,
+                                  payout_methods=bool(settings.payout_methods))
+    days = o.days
     await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
     total = sum(cents for _, cents in days)
     if total == 0:

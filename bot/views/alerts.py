@@ -1,14 +1,18 @@
 """/alerts: the saved filters, each with Mute/Unmute and Delete, and 'New alert'."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, esc, fit, keyboard, money
 from core.alerts.commands import FILTER_HELP, MAX_ALERTS
 from core.hits.spec import format_duration
-from core.models import AlertSub
 from core.work.browse import Filters
+
+if TYPE_CHECKING:
+    from core.models import AlertSub
 
 
 def describe(filters: Filters) -> str:

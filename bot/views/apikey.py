@@ -2,12 +2,16 @@
 and revoking a key."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, esc, fit, keyboard
-from core.models import ApiKey
 from core.mturk.apikeys import MAX_ACTIVE_KEYS, NewKey
+
+if TYPE_CHECKING:
+    from core.models import ApiKey
 
 PROFILE = "hitbot"
 

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, duration, esc, fit, keyboard, local_time, money
-from core.models import Payout, PayoutStatus as P
-from core.payments import accounts
+from core.models import PayoutStatus as P
 from core.payments.accounts import Balances, WithdrawalQuote
 from core.payments.destinations import Destination
-from core.review import reputation
 from core.review.reputation import WorkerStats
+
+if TYPE_CHECKING:
+    from core.models import Payout
+    from core.payments.queries import BalanceOverview
 
 _PAYOUT_STATE = {
     P.REQUESTED: "⏳ requested, waiting to be sent",
@@ -131,12 +134,10 @@ def withdraw_requested(p: Payout) -> str:
 CANCELLED = "Cancelled; nothing was withdrawn."
 
 
-def overview(*, user_id: int, now: datetime, min_payout_cents: int,
-             payout_methods: bool = False) -> tuple[str, InlineKeyboardMarkup | None, list]:
-    """Text, buttons and the 30 days of earnings for /balance. Reads the database: run it via bot.runtime.call."""
-    b = accounts.balances(user_id=user_id)
-    worker = reputation.worker_stats(user_id=user_id)
-    days = accounts.earnings_by_day(user_id=user_id, days=30, now=now)
+def overview(o: BalanceOverview, *, min_payout_cents: int,
+             payout_methods: bool = False) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Text and buttons for /balance (core.payments.queries.balance_overview)."""
+    b = o.balances
     is_requester = bool(b.escrow_cents or b.spent_cents)
-    return (balance_text(b, worker, is_requester=is_requester, min_payout_cents=min_payout_cents),
-            balance_buttons(b, min_payout_cents, payout_methods=payout_methods), days)
+    return (balance_text(b, o.worker, is_requester=is_requester, min_payout_cents=min_payout_cents),
+            balance_buttons(b, min_payout_cents, payout_methods=payout_methods))

@@ -7,10 +7,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.views.common import clip, esc, esc_clip, fit
-from core.models import Hit
+
+if TYPE_CHECKING:
+    from core.models import Hit
 
 MAX_MEDIA = 3  # photos/documents sent per showing, so a long description cannot flood the chat
 MAX_CAPTION = 1024

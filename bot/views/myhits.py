@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
@@ -17,8 +18,11 @@ from bot.views.common import (
     progress_bar,
 )
 from core.hits.queries import Item, Progress
-from core.models import Hit, HitStatus
+from core.models import HitStatus
 from core.payments.accounts import Balances
+
+if TYPE_CHECKING:
+    from core.models import Hit
 
 
 def _state(item: Item, now: datetime) -> str:

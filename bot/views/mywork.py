@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
@@ -16,8 +17,11 @@ from bot.views.common import (
     keyboard,
     money,
 )
-from core.models import Assignment, AssignmentStatus as S
+from core.models import AssignmentStatus as S
 from core.work.queries import MyWork
+
+if TYPE_CHECKING:
+    from core.models import Assignment
 
 SECTIONS = {S.ACCEPTED: "▶️ <b>Active</b>", S.SUBMITTED: "⏳ <b>Waiting for review</b>",
             S.APPROVED: "🗂 <b>Decided</b>", S.REJECTED: "🗂 <b>Decided</b>", S.EXPIRED: "🗂 <b>Decided</b>"}

@@ -1,6 +1,8 @@
 """/newhit: one prompt per step with its preset buttons, the preview, and the edit menu."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
@@ -9,8 +11,10 @@ from core.config import get_settings
 from core.hits.drafts import EDITABLE, PRESETS, STEPS, requirement_tag, step_code
 from core.hits.publishing import Cost
 from core.hits.spec import MAX_QUESTIONS, HitSpec, format_duration, parse_duration
-from core.models import HitDraft
 from core.money import parse_amount
+
+if TYPE_CHECKING:
+    from core.models import HitDraft
 
 KIND_LABELS = {
     "choice": "Choice (pick one)", "multi": "Multiple choice", "text": "Text", "number": "Number",

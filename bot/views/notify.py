@@ -330,6 +330,11 @@ def _published(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     return None
 
 
+def event_only(fn: Callable[[OutboxEvent], Rendered]) -> Callable[[OutboxEvent, NoticeContext], Rendered]:
+    """A renderer that needs nothing but its event's payload, in the table's shape."""
+    return lambda event, ctx: fn(event)
+
+
 def _no_message(event: OutboxEvent, ctx: NoticeContext) -> Rendered:
     """cards.refresh edits the cards that show an object (jobs.cards); it sends no message."""
     return None
@@ -349,7 +354,8 @@ RENDERERS: dict[str, Callable[[OutboxEvent, NoticeContext], Rendered]] = {
     "payout.requested": _payout_requested,
     "payout.paid": _payout_paid,
     "payout.failed": _payout_failed,
-    "payout.destination_added": lambda e, ctx: payout.destination_added(e),  # the hold notice with its confirm button
+    "payout.destination_added": event_only(payout.destination_added),  # the hold notice with its confirm button
+    "tax.details_needed": event_only(payout.tax_needed),  # the year's payouts near HITBOT_TAX_THRESHOLD_CENTS
     "qualification.granted": _qual_granted,
     "qualification.revoked": _qual_revoked,
     "appeal.decided": _appeal_decided,

@@ -1,12 +1,16 @@
 """Views for qualifications, tests, quality rules, appeals and profiles."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.views.common import button, esc, keyboard
-from core.models import Appeal, QualificationType, QualTest, QualTestAttempt
 from core.review.quality import Policy
+
+if TYPE_CHECKING:
+    from core.models import Appeal, QualificationType, QualTest, QualTestAttempt
 
 QUAL_HELP = (
     "<b>Qualifications</b>\n"

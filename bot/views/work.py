@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
@@ -20,8 +21,10 @@ from bot.views.common import (
     money,
 )
 from core.hits.spec import MAX_TEXT_ANSWER
-from core.models import Assignment, Hit, Question
 from core.work.queries import WorkState
+
+if TYPE_CHECKING:
+    from core.models import Assignment, Hit, Question
 
 MAX_ANSWER_SHOWN = 300
 
