@@ -374,4 +374,5 @@ RENDERERS: dict[str, Callable[[OutboxEvent, NoticeContext], Rendered]] = {
     "cards.refresh": _no_message,
     "batch.requested": _no_message,  # routed to the batch actor, which reports in its own message
     "export.requested": _no_message,  # routed to the export actor, likewise
+    "mturk.event": _no_message,  # an MTurk API notification, POSTed by jobs.mturk_events; no chat message
 }
