@@ -148,6 +148,11 @@ async def send_invoice(world: World, p: Params) -> dict[str, Any]:
     total = sum(x["amount"] for x in prices)
     if total <= 0:
         raise bad_request("CURRENCY_TOTAL_AMOUNT_INVALID")
+    if currency == "XTR" and (p.str("provider_token") or len(prices) != 1):
+        # Telegram Stars: no payment provider, and exactly one price.
+        raise bad_request("PROVIDER_TOKEN_INVALID" if p.str("provider_token") else "STARS_INVOICE_INVALID")
+    if currency != "XTR" and not p.str("provider_token"):
+        raise bad_request("PAYMENT_PROVIDER_INVALID")
     invoice = {"title": title, "description": description, "start_parameter": p.str("start_parameter") or "",
                "currency": currency, "total_amount": total, "payload": payload}
     return _send(world, p, text=None, invoice=invoice)
@@ -224,6 +229,18 @@ async def answer_callback_query(world: World, p: Params) -> bool:
     if text is not None and len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
     future.set_result({"answered": True, "text": text, "show_alert": p.bool("show_alert"), "url": p.str("url")})
+    return True
+
+
+async def refund_star_payment(world: World, p: Params) -> bool:
+    """Gives a Stars payment back to the user who made it (the whole payment, once)."""
+    user_id, charge_id = p.int("user_id", required=True), p.str("telegram_payment_charge_id") or ""
+    charge = world.charges.get(charge_id)
+    if charge is None or charge["user_id"] != user_id or charge["currency"] != "XTR":
+        raise bad_request("CHARGE_ID_INVALID")
+    if charge["refunded"]:
+        raise bad_request("CHARGE_ALREADY_REFUNDED")
+    charge["refunded"] = True
     return True
 
 
@@ -354,6 +371,7 @@ METHODS: dict[str, Callable[[World, Params], Awaitable[Any]]] = {
     "editmessagetext": edit_message_text, "editmessagecaption": edit_message_caption,
     "editmessagereplymarkup": edit_message_reply_markup, "deletemessage": delete_message,
     "answercallbackquery": answer_callback_query, "answerprecheckoutquery": answer_pre_checkout_query,
+    "refundstarpayment": refund_star_payment,
     "setmycommands": set_my_commands, "getmycommands": get_my_commands, "deletemycommands": delete_my_commands,
     "getfile": get_file, "getchat": get_chat,
 }

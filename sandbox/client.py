@@ -220,6 +220,8 @@ async def pay(request: web.Request) -> web.Response:
     msg.paid = True
     world.changed(chat, msg)
     charge = f"sbx_{uuid.uuid4().hex[:20]}"
+    world.charges[charge] = {"user_id": user.id, "currency": inv["currency"], "total_amount": inv["total_amount"],
+                             "refunded": False}
     receipt = _deliver(world, chat, successful_payment={
         "currency": inv["currency"], "total_amount": inv["total_amount"], "invoice_payload": inv["payload"],
         "telegram_payment_charge_id": charge, "provider_payment_charge_id": f"prov_{charge}"})

@@ -96,6 +96,8 @@ class World:
         self._new_update = asyncio.Event()
         self.callbacks: dict[str, asyncio.Future] = {}
         self.pre_checkouts: dict[str, asyncio.Future] = {}
+        # Successful payments by charge id: who paid, in what currency, and whether Stars were refunded.
+        self.charges: dict[str, dict] = {}
         self.calls: Counter[str] = Counter()
         self.errors: Counter[int] = Counter()
         self.last_errors: deque[dict[str, Any]] = deque(maxlen=50)
@@ -338,4 +340,5 @@ class World:
                 "too_many_requests": self.errors.get(429, 0),
                 "client_errors": sum(n for code, n in self.errors.items() if 400 <= code < 500),
                 "errors_by_code": {str(k): v for k, v in self.errors.items()},
-                "recent_errors": list(self.last_errors)}
+                "recent_errors": list(self.last_errors),
+                "charges": {charge_id: dict(c) for charge_id, c in self.charges.items()}}

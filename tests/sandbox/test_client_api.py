@@ -283,3 +283,44 @@ async def test_changes_feed_one_long_poll_for_all_chats(api):
     status, idle = await api.get("/sandbox/api/changes", params={"since": str(changed["version"]), "timeout": "0.2"})
     assert idle == {"version": changed["version"], "users": []}
     assert (await api.get("/sandbox/api/changes", params={"since": "-1"}))[0] == 400
+
+
+async def test_stars_invoice_payment_and_refund_once(api):
+    """Telegram Stars (XTR): no provider token and one price; the payment's charge can be refunded
+    once, by the bot, to the user who paid."""
+    await api.user(ANN)
+    await api.user(1002, "Bob")
+    stars = {"chat_id": ANN, "title": "Top up", "description": "100 Stars", "payload": "stars:1", "currency": "XTR",
+             "prices": [{"label": "Top-up", "amount": 100}]}
+    assert (await api.fails("sendInvoice", **stars, provider_token="t"))[1] == "Bad Request: PROVIDER_TOKEN_INVALID"
+    assert (await api.fails("sendInvoice", **{**stars, "prices": [{"label": "a", "amount": 60},
+                                                                  {"label": "b", "amount": 40}]}))[1] == \
+        "Bad Request: STARS_INVOICE_INVALID"
+    assert (await api.fails("sendInvoice", **{**stars, "currency": "USD"}))[1] == "Bad Request: PAYMENT_PROVIDER_INVALID"
+    inv = await api.ok("sendInvoice", **stars)
+    pay = asyncio.create_task(api.post(f"/sandbox/api/users/{ANN}/pay", json={"message_id": inv["message_id"]}))
+    query = await _bot_answers_pre_checkout(api, ok=True)
+    assert (query["currency"], query["total_amount"]) == ("XTR", 100)
+    status, body = await pay
+    charge = body["telegram_payment_charge_id"]
+    assert status == 200 and body["paid"] is True
+    assert (await api.fails("refundStarPayment", user_id=1002, telegram_payment_charge_id=charge))[1] == \
+        "Bad Request: CHARGE_ID_INVALID"  # not Bob's payment
+    assert (await api.fails("refundStarPayment", user_id=ANN, telegram_payment_charge_id="sbx_nope"))[1] == \
+        "Bad Request: CHARGE_ID_INVALID"
+    assert await api.ok("refundStarPayment", user_id=ANN, telegram_payment_charge_id=charge) is True
+    assert (await api.fails("refundStarPayment", user_id=ANN, telegram_payment_charge_id=charge))[1] == \
+        "Bad Request: CHARGE_ALREADY_REFUNDED"
+    _, stats = await api.get("/sandbox/api/stats")
+    assert stats["charges"][charge] == {"user_id": ANN, "currency": "XTR", "total_amount": 100, "refunded": True}
+
+
+async def test_a_card_payment_is_not_refunded_as_stars(api):
+    await api.user(ANN)
+    inv = await _invoice(api)
+    pay = asyncio.create_task(api.post(f"/sandbox/api/users/{ANN}/pay", json={"message_id": inv["message_id"]}))
+    await _bot_answers_pre_checkout(api, ok=True)
+    _, body = await pay
+    assert (await api.fails("refundStarPayment", user_id=ANN,
+                            telegram_payment_charge_id=body["telegram_payment_charge_id"]))[1] == \
+        "Bad Request: CHARGE_ID_INVALID"
