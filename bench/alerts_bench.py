@@ -1,6 +1,6 @@
 """Worker money and messages: how long the alert sweep takes for a batch of new HITs as
 the number of subscribed workers grows, how long the earnings chart takes to render,
-and how many notifications per second `bot.views.notify.render` turns out.
+and how many notifications per second `bot.notices.render` (delivery's query and the view) turns out.
 
     python -m bench.alerts_bench [--pg URL] [--quick] [--no-write]
 
@@ -109,7 +109,7 @@ def bench_chart(rounds: int) -> dict:
 
 
 def bench_render(n: int) -> dict:
-    from bot.views.notify import render
+    from bot.notices import render
     from core.models import OutboxEvent
 
     events = list(OutboxEvent.select().where(OutboxEvent.kind == "alert.hit").limit(n))
