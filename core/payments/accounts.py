@@ -21,10 +21,11 @@ from core.models import (
     LedgerTxn,
     Payout,
     PayoutStatus as P,
+    TopUpSource,
 )
 from core.money import format_money
 from core.outbox import emit
-from core.payments import destinations, rules, tax
+from core.payments import destinations, rules, tax, topups
 from core.users.commands import get_user
 
 MAX_REASON = 500
@@ -129,11 +130,13 @@ def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | Non
                                  amount_cents=amount_cents)
         have = quote.available_cents
         amount = have if amount_cents is None else amount_cents
+        prepaid = " (money you topped up can be spent on HITs or refunded, not withdrawn)" if (
+            ledger.balance(ledger.available(worker_id)) > have) else ""
         if amount < quote.minimum_cents or have < quote.minimum_cents:
             raise PayoutTooSmall(f"The minimum payout is {format_money(quote.minimum_cents, settings.currency)};"
-                                 f" you have {format_money(have, settings.currency)} available.")
+                                 f" you have {format_money(have, settings.currency)} available{prepaid}.")
         if amount > have:
-            raise ValidationFailed(f"You can withdraw at most {format_money(have, settings.currency)}.")
+            raise ValidationFailed(f"You can withdraw at most {format_money(have, settings.currency)}{prepaid}.")
         if amount <= quote.fee_cents:
             raise PayoutTooSmall(f"The fee is {format_money(quote.fee_cents, settings.currency)}; "
                                  "withdraw more than that.")
@@ -176,7 +179,7 @@ def withdrawal_quote(*, worker_id: int, now: datetime, destination_id: int | Non
     """Raises NotFound (no destination yet), PayoutOnHold (a new destination is on hold) or
     TaxDetailsRequired (the year's payouts would pass HITBOT_TAX_THRESHOLD_CENTS without them)."""
     settings = get_settings()
-    have = ledger.balance(ledger.available(worker_id))
+    have = topups.withdrawable_cents(user_id=worker_id)  # earnings and credits; never top-ups
     tax.check_tax_gate(worker_id=worker_id, amount_cents=have if amount_cents is None else amount_cents, now=now)
     if not settings.payout_methods:
         return WithdrawalQuote(have, settings.min_payout_cents, 0, None)
@@ -208,20 +211,29 @@ def recent_payouts(*, worker_id: int, limit: int = 5) -> list[Payout]:
 
 def start_payout(*, payout_id: int, now: datetime) -> Payout | None:
     """requested -> processing, once. None if another worker already has it."""
-    with tx():
-        changed = Payout.update(status=P.PROCESSING, attempts=Payout.attempts + 1, updated_at=now).where(
-            (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).execute()
-        return Payout.get_by_id(payout_id) if changed else None
+    # One statement, its own transaction (autocommit): the conditional update hands the row back.
+    started = list(Payout.update(status=P.PROCESSING, attempts=Payout.attempts + 1, updated_at=now).where(
+        (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).returning(Payout).execute())
+    return started[0] if started else None
+
+
+def _close(payout_id: int, **changes: object) -> Payout | None:
+    """An open payout -> paid or failed (conditional update), the row as it now is; None if it
+    was already closed. Raises NotFound for no such payout."""
+    closed = list(Payout.update(**changes).where((Payout.id == payout_id) & (Payout.status.in_(P.OPEN)))
+                  .returning(Payout).execute())
+    if closed:
+        return closed[0]
+    if not Payout.select().where(Payout.id == payout_id).exists():
+        raise NotFound()
+    return None
 
 
 def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
     """The provider paid: the money leaves hitbot. False if it was already settled."""
     with tx():
-        payout = Payout.get_or_none(Payout.id == payout_id)
+        payout = _close(payout_id, status=P.PAID, provider_ref=provider_ref[:128], updated_at=now)
         if payout is None:
-            raise NotFound()
-        if Payout.update(status=P.PAID, provider_ref=provider_ref[:128], updated_at=now).where(
-                (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).execute() != 1:
             return False
         ledger.post(key=f"paid:{payout_id}", kind="payout",
                     legs=[(ledger.payout_pending(payout.worker_id), -payout.amount_cents),
@@ -233,11 +245,8 @@ def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
 def fail_payout(*, payout_id: int, now: datetime, reason: str) -> bool:
     """The payout can't be made: the money goes back to the worker's available balance."""
     with tx():
-        payout = Payout.get_or_none(Payout.id == payout_id)
+        payout = _close(payout_id, status=P.FAILED, failure_reason=reason[:500], updated_at=now)
         if payout is None:
-            raise NotFound()
-        if Payout.update(status=P.FAILED, failure_reason=reason[:500], updated_at=now).where(
-                (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).execute() != 1:
             return False
         ledger.post(key=f"payout-failed:{payout_id}", kind="refund",  # the fee comes back too
                     legs=[(ledger.payout_pending(payout.worker_id), -payout.amount_cents),
@@ -269,8 +278,10 @@ def credit(*, admin_id: int, user_id: int, amount_cents: int, reason: str, now: 
         return moved
 
 
-def topup(*, user_id: int, amount_cents: int, charge_id: str, now: datetime) -> bool:
-    """A payment arrived (e.g. Telegram Payments); credited exactly once per charge id."""
+def topup(*, user_id: int, amount_cents: int, charge_id: str, now: datetime, source: str = TopUpSource.CARD,
+          paid_amount: int | None = None, paid_currency: str | None = None) -> bool:
+    """A payment arrived (Telegram Payments by card, or Stars); credited exactly once per charge id,
+    and remembered as prepaid money: spendable and refundable, not withdrawable."""
     if not charge_id or len(charge_id) > 128:
         raise ValidationFailed("Missing payment reference.")
     if amount_cents <= 0:
@@ -279,7 +290,11 @@ def topup(*, user_id: int, amount_cents: int, charge_id: str, now: datetime) -> 
         get_user(user_id)
         moved = ledger.post(key=f"topup:{charge_id}", kind="topup",
                             legs=[(ledger.world(), -amount_cents), (ledger.available(user_id), amount_cents)],
-                            now=now, memo="top-up")
+                            now=now, memo="top-up" if source == TopUpSource.CARD else f"top-up ({source})")
+        if moved:
+            topups.record(user_id=user_id, charge_id=charge_id, source=source, amount_cents=amount_cents,
+                          paid_amount=amount_cents if paid_amount is None else paid_amount,
+                          paid_currency=paid_currency or get_settings().currency, now=now)
         if moved:
             emit("balance.credited", user_id=user_id, now=now, amount_cents=amount_cents, reason="top-up")
         return moved

@@ -14,7 +14,7 @@ from core.db import tx
 from core.errors import NotFound, PayoutOnHold, PayoutTooSmall, StaleAction, TaxDetailsRequired, ValidationFailed
 from core.models import Account, AccountKind, AutoWithdraw, Entry, Payout, PayoutStatus as P
 from core.money import format_money
-from core.payments import tax
+from core.payments import tax, topups
 from core.payments.accounts import withdraw
 from core.users.commands import get_user
 
@@ -55,8 +55,8 @@ def maybe_auto_withdraw(*, user_id: int, now: datetime) -> Payout | None:
     if order is None:
         return None
     avail = ledger.available(user_id)
-    if ledger.balance(avail) < order.threshold_cents:
-        return None
+    if topups.withdrawable_cents(user_id=user_id) < order.threshold_cents:
+        return None  # not there yet, or the rest is top-ups (never withdrawn)
     last_entry = Entry.select(fn.MAX(Entry.id)).where(Entry.account == avail.id).scalar() or 0
     try:
         return withdraw(worker_id=user_id, now=now, key=f"auto:{user_id}:{last_entry}")
