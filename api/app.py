@@ -69,14 +69,20 @@ def _secret_of(access_key_id: str) -> tuple[int, str] | None:
 def _serve(req: sigv4.Request, operation: str, now: datetime, limiter: TokenBucket) -> dict:
     """In a worker thread: authenticate, rate-limit, run. Raises ApiError."""
     try:
-        user_id = sigv4.verify(req, now=now, secret_of=_secret_of)
+        used: list[str] = []
+
+        def secret_of(access_key_id: str) -> tuple[int, str] | None:
+            used.append(access_key_id)
+            return _secret_of(access_key_id)
+
+        user_id = sigv4.verify(req, now=now, secret_of=secret_of)
         if not limiter.take(user_id):
             raise ApiError("ThrottlingException", "Rate exceeded: slow down and retry (botocore retries this "
                                                   "by itself).", turk_code="AWS.MechanicalTurk.RateExceeded")
         fn = OPERATIONS.get(operation)
         if fn is None:
             raise auth_error("UnknownOperationException", f"hitbot does not support {operation} yet.")
-        return fn(Ctx(requester_id=user_id, now=now), load(req.body))
+        return fn(Ctx(requester_id=user_id, now=now, access_key_id=used[-1]), load(req.body))
     except ApiError:
         raise
     except HitbotError as exc:

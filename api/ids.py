@@ -12,33 +12,15 @@ import hmac
 import re
 
 from api.errors import request_error
+
+# Formatted in core (the notifications the jobs worker sends name HITs too), parsed here.
+from core.mturk.ids import ASSIGNMENT_PREFIX, HIT_PREFIX, assignment_id, base36 as _base36, hit_id  # noqa: F401
 from core.secretkey import derive
 
-_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-HIT_PREFIX = "3HB"
-ASSIGNMENT_PREFIX = "3AS"
 HIT_TYPE_PREFIX = "3HT"
 QUAL_TYPE_PREFIX = "3QT"
-_WIDTH = 12
 _ID = re.compile(r"(3HB|3AS|3QT)([0-9A-Z]{12})")
 MAX_TOKEN = 255
-
-
-def _base36(n: int) -> str:
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = _DIGITS[r] + out
-        if n == 0:
-            return out.rjust(_WIDTH, "0")
-
-
-def hit_id(n: int) -> str:
-    return HIT_PREFIX + _base36(n)
-
-
-def assignment_id(n: int) -> str:
-    return ASSIGNMENT_PREFIX + _base36(n)
 
 
 def _parse(text: object, prefix: str, what: str, turk_code: str) -> int:

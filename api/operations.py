@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.ops import Ctx, account, assignments, hits, quals, workers
+from api.ops import Ctx, account, assignments, hits, notifications, quals, workers
 from api.params import Params
 
 TARGET_PREFIX = "MTurkRequesterServiceV20170117"
@@ -44,4 +44,6 @@ OPERATIONS: dict[str, Callable[[Ctx, Params], dict]] = {
     "ListQualificationRequests": quals.list_qualification_requests,
     "AcceptQualificationRequest": quals.accept_qualification_request,
     "RejectQualificationRequest": quals.reject_qualification_request,
+    "UpdateNotificationSettings": notifications.update_notification_settings,
+    "SendTestEventNotification": notifications.send_test_event_notification,
 }

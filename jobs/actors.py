@@ -32,11 +32,11 @@ def actor(fn: Callable | None = None, *, actor_name: str | None = None, queue_na
 def all_actors() -> list[dramatiq.Actor]:
     """Every actor: those declared with `actor`, and any dramatiq.Actor the actor modules define.
     Imported here, not at the top: each of them imports `actor` from this module."""
-    from jobs import batches, cards, delivery, exports
+    from jobs import batches, cards, delivery, exports, mturk_events
     from jobs.payouts import actor as payouts
 
     found = dict(_registry)
-    for module in (delivery, cards, payouts, batches, exports):
+    for module in (delivery, cards, payouts, batches, exports, mturk_events):
         for value in vars(module).values():
             if isinstance(value, dramatiq.Actor):
                 found.setdefault(value.actor_name, value)

@@ -52,6 +52,14 @@ def _build_results_zip(event: OutboxEvent) -> None:
     build_results_zip.send(event.id)
 
 
+def _mturk_events(event: OutboxEvent) -> None:
+    """What the MTurk API's notification settings hear of (most events have no listener: the actor
+    finds none in one query)."""
+    from jobs.mturk_events import fan_out_mturk_events
+
+    fan_out_mturk_events.send(event.id)
+
+
 def _check_auto_withdraw(event: OutboxEvent) -> None:
     """Money reached a worker's balance: their standing order may withdraw it now (the clock's
     sweep catches any this misses). A rejected appeal moved no money."""
@@ -68,10 +76,17 @@ ROUTES: dict[str, tuple[Callable[[OutboxEvent], None], ...]] = {
     "batch.requested": (_publish_batch,),  # a big /batch, published by the worker with a progress bar
     "export.requested": (_build_results_zip,),  # a big results ZIP, built by the worker
     "payout.requested": (_deliver, _process_payout),
-    "assignment.approved": (_deliver, _check_auto_withdraw),
+    "assignment.approved": (_deliver, _check_auto_withdraw, _mturk_events),
     "bonus.paid": (_deliver, _check_auto_withdraw),
     "balance.credited": (_deliver, _check_auto_withdraw),
     "appeal.decided": (_deliver, _check_auto_withdraw),
+    # MTurk notifications (core.mturk.notifications.events_of): the API's own events, and the chat's that MTurk names
+    "mturk.event": (_mturk_events,),
+    "hits.published": (_deliver, _mturk_events),
+    "hit.expired": (_deliver, _mturk_events),
+    "submission.confirmed": (_deliver, _mturk_events),
+    "assignment.rejected": (_deliver, _mturk_events),
+    "assignment.expired": (_deliver, _mturk_events),
 }
 DEFAULT_ROUTE = (_deliver,)
 

@@ -11,3 +11,4 @@ class Ctx:
 
     requester_id: int
     now: datetime
+    access_key_id: str = ""  # the key that signed the request (it signs the notifications it sets up)

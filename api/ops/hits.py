@@ -71,6 +71,9 @@ def _keywords(text: str | None) -> list[str]:
 def _create(ctx: Ctx, p: Params, *, title: str, description: str, reward: str, duration_s: int,
             auto_s: int | None, keywords: str | None, reqs: requirements.Parsed) -> dict:
     """The HIT made as the chat publishes one (core.mturk.commands.create_hit)."""
+    props = {"title": title, "description": description, "reward": reward, "duration_s": duration_s, "auto_s": auto_s,
+             "keywords": keywords}
+    _, _, _, shaped, type_id = _checked_type(ctx, props, reqs)
     question = p.string("Question", required=True, max_len=questionform.MAX_XML_BYTES)
     assignments = p.integer("MaxAssignments", low=1, high=1_000_000)
     lifetime_s = p.integer("LifetimeInSeconds", required=True, low=1, high=10**9)
@@ -90,7 +93,7 @@ def _create(ctx: Ctx, p: Params, *, title: str, description: str, reward: str, d
     try:
         hit = mturk.create_hit(requester_id=ctx.requester_id, spec=spec, now=ctx.now, token=token,
                                annotation=annotation, description=description, question=question,
-                               identifiers=form.identifiers)
+                               identifiers=form.identifiers, type_id=type_id)
     except SpecInvalid as exc:
         raise _spec_error(exc, form.identifiers) from None
     except DuplicateRequest as exc:
@@ -98,6 +101,10 @@ def _create(ctx: Ctx, p: Params, *, title: str, description: str, reward: str, d
             raise
         raise request_error(f"There is already a HIT with this UniqueRequestToken: HIT ID {ids.hit_id(exc.hit_id)}. "
                             "No second HIT was made.", "AWS.MechanicalTurk.DuplicateRequest") from None
+    # The HIT's type is a type the requester can name (UpdateNotificationSettings, CreateHITWithHITType).
+    mturk_hits.save_hit_type(requester_id=ctx.requester_id, type_id=type_id, title=title, description=description,
+                             keywords=keywords or "", reward=reward, duration_s=duration_s, auto_approve_s=auto_s,
+                             requirements=shaped, now=ctx.now)
     return {"HIT": _hit_out(ctx, hit)}
 
 
@@ -171,12 +178,12 @@ def update_hit_type_of_hit(ctx: Ctx, p: Params) -> dict:
     t = _hit_type(ctx, p.string("HITTypeId", required=True, max_len=64))
     props = {"title": t.title, "description": t.description, "reward": t.reward, "duration_s": t.duration_s,
              "auto_s": t.auto_approve_s, "keywords": t.keywords}
-    spec, reward, auto_s, _, _ = _checked_type(ctx, props, _requirements(ctx, t.requirements or None))
+    spec, reward, auto_s, _, type_id = _checked_type(ctx, props, _requirements(ctx, t.requirements or None))
     try:
         mturk_hits.change_type(requester_id=ctx.requester_id, hit_id=hit.id, title=spec.title,
                                description=t.description, keywords=spec.keywords, reward_cents=reward,
                                duration_s=spec.duration_s, auto_approve_s=auto_s, requirements=spec.qualifications,
-                               now=ctx.now)
+                               type_id=type_id, now=ctx.now)
     except StaleAction as exc:
         raise _state_error(exc) from None
     return {}

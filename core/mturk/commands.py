@@ -54,7 +54,7 @@ def _duplicate(hit_id: int) -> DuplicateRequest:
 
 def create_hit(*, requester_id: int, spec: dict | HitSpec, now: datetime, token: str | None = None,
                annotation: str | None = None, description: str = "", question: str = "",
-               identifiers: dict | None = None) -> Hit:
+               identifiers: dict | None = None, type_id: str | None = None) -> Hit:
     """Publish a HIT as publishing.publish_hit does (same bounds, same escrow), remembering the
     API's extras. A repeated `token` is DuplicateRequest naming the first HIT, and never makes a
     second one, however many requests race (the ledger key and a unique index settle it)."""
@@ -73,7 +73,7 @@ def create_hit(*, requester_id: int, spec: dict | HitSpec, now: datetime, token:
             with db.atomic():
                 MturkHit.create(hit=hit.id, requester=requester_id, request_token=token, annotation=annotation,
                                 description=description, question=question, identifiers=identifiers or {},
-                                created_at=now)
+                                created_at=now, type_id=type_id)
             return hit
     except DuplicateRequest:
         raise

@@ -27,6 +27,7 @@ from core.models import (
     MturkHitState,
     MturkHitType,
 )
+from core.mturk import notifications
 
 MAX_PAGE = 100
 SCAN_CHUNK = 500
@@ -106,6 +107,8 @@ def update_expiration(*, requester_id: int, hit_id: int, expire_at: datetime, no
                                                   & (Hit.expires_at > now)).execute() != 1:
             raise StaleAction("This HIT has ended, and hitbot does not reopen an ended HIT (its unused escrow "
                               "went back to you): make a new HIT instead.")
+        if expire_at > hit.expires_at:
+            notifications.hit_event(hit, "HITExtended", now)
     return None
 
 
@@ -160,6 +163,7 @@ def delete_hit(*, requester_id: int, hit_id: int, now: datetime) -> None:
         if hit.status == HitStatus.OPEN:
             manage.close_hit(hit_id=hit.id, now=now, requester_id=requester_id)
         MturkHitState.update(disposed_at=now).where(MturkHitState.hit == hit.id).execute()
+        notifications.hit_event(hit, "HITDisposed", now)
 
 
 # --- listings ------------------------------------------------------------------------------------
@@ -206,7 +210,7 @@ def reviewable_page(*, requester_id: int, reviewing: bool, now: datetime, before
 
 def change_type(*, requester_id: int, hit_id: int, title: str, description: str, keywords: list[str],
                 reward_cents: int, duration_s: int, auto_approve_s: int, requirements: list[RequirementSpec],
-                now: datetime) -> Hit:
+                type_id: str, now: datetime) -> Hit:
     """A HIT takes on another HIT type's properties. The reward is in escrow, so a type with
     another reward is refused; work already taken keeps its deadline, later work gets the new
     time allotted, auto-approval delay and requirements."""
@@ -227,7 +231,7 @@ def change_type(*, requester_id: int, hit_id: int, title: str, description: str,
                    duration_s=duration_s, auto_approve_s=auto_approve_s, hourly_cents=reward_cents * 3600 // duration_s,
                    has_requirements=bool(resolved)).where(Hit.id == hit.id).execute()
         if extra is not None:
-            MturkHit.update(description=description).where(MturkHit.hit == hit.id).execute()
+            MturkHit.update(description=description, type_id=type_id).where(MturkHit.hit == hit.id).execute()
         HitRequirement.delete().where(HitRequirement.hit == hit.id).execute()
         for qtype, req in resolved:
             HitRequirement.create(hit=hit.id, qtype=qtype.id, comparator=req.comparator, values=req.values,

@@ -89,9 +89,8 @@ def test_unsigned_requests_and_unknown_operations(rita, api):
         urllib.request.urlopen(req, timeout=10)
     assert caught.value.code == 403
     assert json.loads(caught.value.read())["__type"] == "MissingAuthenticationTokenException"
-    code, message, _ = error_of(rita.client.create_qualification_type, Name="q", Description="d",
-                                QualificationTypeStatus="Active")
-    assert code == "UnknownOperationException" and "CreateQualificationType" in message
+    code, message, _ = error_of(rita.client.list_review_policy_results_for_hit, HITId="3HB000000000001")
+    assert code == "UnknownOperationException" and "ListReviewPolicyResultsForHIT" in message
 
 
 def test_another_requesters_hit_and_assignment(rita, otto):
