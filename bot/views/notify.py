@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views import auto_decisions, digest, payout
+from bot.views import auto_decisions, digest, payout, topup
 from bot.views.common import (
     button,
     clip,
@@ -356,6 +356,7 @@ RENDERERS: dict[str, Callable[[OutboxEvent, NoticeContext], Rendered]] = {
     "payout.failed": _payout_failed,
     "payout.destination_added": event_only(payout.destination_added),  # the hold notice with its confirm button
     "tax.details_needed": event_only(payout.tax_needed),  # the year's payouts near HITBOT_TAX_THRESHOLD_CENTS
+    "topup.refunded": event_only(topup.refunded_notice),  # an admin's /refund of a top-up
     "qualification.granted": _qual_granted,
     "qualification.revoked": _qual_revoked,
     "appeal.decided": _appeal_decided,

@@ -298,3 +298,19 @@ def topup(*, user_id: int, amount_cents: int, charge_id: str, now: datetime, sou
         if moved:
             emit("balance.credited", user_id=user_id, now=now, amount_cents=amount_cents, reason="top-up")
         return moved
+
+
+@dataclass(frozen=True)
+class Credited:
+    added: bool  # False: this charge was already credited
+    invoice: topups.Invoice
+    available_cents: int
+
+
+def credit_payment(*, user_id: int, payload: str, currency: str, total: int, charge_id: str,
+                   now: datetime) -> Credited:
+    """A successful payment: credited once per Telegram charge id, at the invoice's amount."""
+    invoice = topups.check_invoice(user_id=user_id, payload=payload, currency=currency, total=total, strict=False)
+    added = topup(user_id=user_id, amount_cents=invoice.amount_cents, charge_id=charge_id, now=now,
+                  source=invoice.source, paid_amount=invoice.paid_amount, paid_currency=invoice.currency)
+    return Credited(added, invoice, ledger.balance(ledger.available(user_id)))

@@ -6,6 +6,7 @@ available balance less the prepaid money still in it: a card top-up can't come b
 payout (the laundering path MTurk closes), while earnings and admin credits can."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,6 +64,7 @@ class RefundQuote:
     """What an admin sees before confirming /refund."""
 
     topup_id: int
+    charge_id: str
     user_id: int
     user_name: str
     source: str
@@ -93,7 +95,7 @@ def _find(charge: str) -> TopUp:
 
 def _quote(row: TopUp) -> RefundQuote:
     user = get_user(row.user_id)
-    return RefundQuote(row.id, row.user_id, user.display_name, row.source, row.amount_cents, row.paid_amount,
+    return RefundQuote(row.id, row.charge_id, row.user_id, user.display_name, row.source, row.amount_cents, row.paid_amount,
                        row.paid_currency, row.created_at, row.refund_state, prepaid_cents(user_id=row.user_id))
 
 
@@ -122,7 +124,8 @@ def start_refund(*, admin_id: int, topup_id: int, now: datetime) -> RefundQuote:
     A card top-up is then refunded (the operator returns it through their provider); a Stars one is
     pending until Telegram confirms (finish_refund) or refuses (undo_refund). Calling it again on a
     pending one moves nothing: the Telegram call is tried again."""
-    _admin(admin_id)
+    if admin_id not in get_settings().admins:
+        raise NotAllowed()  # the confirm button pressed by someone else: no longer valid
     with tx():
         row = TopUp.get_or_none(TopUp.id == topup_id)
         if row is None:
@@ -175,3 +178,90 @@ def undo_refund(*, topup_id: int, now: datetime) -> bool:
                     legs=[(ledger.world(), -row.amount_cents), (ledger.available(row.user_id), row.amount_cents)],
                     now=now, memo=f"top-up {row.id} refund refused by Telegram")
         return True
+
+
+# Invoices ------------------------------------------------------------------------------------
+
+_CARD = re.compile(r"^topup:(\d{1,18}):(\d{1,12})$")
+_STARS = re.compile(r"^stars:(\d{1,18}):(\d{1,6}):(\d{1,12})$")
+MAX_TOPUP_UNITS = 10_000  # Telegram caps invoices at about this much in most currencies
+MAX_STARS = 10_000  # Telegram's most Stars in one invoice
+STARS = "XTR"
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """One top-up invoice: what is charged (currency and amount in its units) and what it adds."""
+
+    source: str
+    currency: str
+    paid_amount: int
+    amount_cents: int
+    payload: str
+
+
+def card_bounds() -> tuple[int, int]:
+    """Smallest and largest card top-up in minor units (1 to 10,000 whole units of the currency)."""
+    factor = 10 ** get_settings().currency_precision
+    return factor, MAX_TOPUP_UNITS * factor
+
+
+def stars_offered() -> bool:
+    return get_settings().stars_rate_cents is not None
+
+
+def card_offered() -> bool:
+    token = get_settings().payment_provider_token
+    return token is not None and bool(token.get_secret_value())
+
+
+def card_invoice(*, user_id: int, amount_cents: int) -> Invoice:
+    settings = get_settings()
+    low, high = card_bounds()
+    if not card_offered():
+        raise StaleAction("Card payments aren't set up on this bot.")
+    if not low <= amount_cents <= high:
+        raise ValidationFailed(f"Top up between {format_money(low, settings.currency)} and "
+                               f"{format_money(high, settings.currency)}.")
+    return Invoice(TopUpSource.CARD, settings.currency, amount_cents, amount_cents, f"topup:{user_id}:{amount_cents}")
+
+
+def stars_invoice(*, user_id: int, stars: int) -> Invoice:
+    """At HITBOT_STARS_RATE_CENTS per Star; the payload carries both amounts, checked again at payment."""
+    rate = get_settings().stars_rate_cents
+    if rate is None:
+        raise StaleAction("Paying with Telegram Stars isn't set up on this bot.")
+    if not 1 <= stars <= MAX_STARS:
+        raise ValidationFailed(f"Top up between 1 and {MAX_STARS:,} Stars.")
+    cents = stars * rate
+    return Invoice(TopUpSource.STARS, STARS, stars, cents, f"stars:{user_id}:{stars}:{cents}")
+
+
+def check_invoice(*, user_id: int, payload: str, currency: str, total: int, strict: bool = True) -> Invoice:
+    """The invoice behind a pre-checkout query or a payment, re-checked: ours, this user's, and
+    consistent. `strict` (before charging) also wants what the settings would offer now (bounds,
+    currency, Stars rate); a payment already made is credited at its invoice's amounts.
+    ValidationFailed says why not."""
+    payload = payload or ""
+    card, stars = _CARD.match(payload), _STARS.match(payload)
+    if card is None and stars is None:
+        raise ValidationFailed("This invoice is not from hitbot.")
+    if int((card or stars).group(1)) != user_id:
+        raise ValidationFailed("This invoice was made for someone else.")
+    stale = ValidationFailed("This invoice is out of date. Send /topup for a new one.")
+    if card:
+        made = Invoice(TopUpSource.CARD, get_settings().currency, int(card.group(2)), int(card.group(2)), payload)
+    else:
+        made = Invoice(TopUpSource.STARS, STARS, int(stars.group(2)), int(stars.group(3)), payload)
+    if made.currency != currency or made.paid_amount != total or not 0 < made.amount_cents <= 10**10:
+        raise stale
+    if strict:
+        try:
+            fresh = (card_invoice(user_id=user_id, amount_cents=made.amount_cents) if card
+                     else stars_invoice(user_id=user_id, stars=made.paid_amount))
+        except (ValidationFailed, StaleAction):
+            raise stale from None
+        if fresh != made:
+            raise stale
+    get_user(user_id)
+    return made

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.views.topup import refunded_notice
 from core import ledger
 from core.config import get_settings
-from core.models import LedgerTxn
+from core.models import LedgerTxn, OutboxEvent, Payout, TopUp
 from tests import factories as f
 from tests.conftest import ADMIN_ID
 from tests.fakes.telegram import TgUser, answers
@@ -38,9 +39,9 @@ async def pre_checkout(bot, user: TgUser, payload: str, total: int, currency: st
     return answer.params
 
 
-async def pay(bot, user: TgUser, payload: str, total: int, charge: str):
+async def pay(bot, user: TgUser, payload: str, total: int, charge: str, currency: str = "USD"):
     return await bot._feed({"message": bot._message(user, successful_payment={
-        "currency": "USD", "total_amount": total, "invoice_payload": payload,
+        "currency": currency, "total_amount": total, "invoice_payload": payload,
         "telegram_payment_charge_id": charge, "provider_payment_charge_id": "prov-" + charge})})
 
 
@@ -64,7 +65,8 @@ async def test_invoice_checkout_and_one_credit_per_charge(bot, payments):
     assert (await pre_checkout(bot, rita, payload, 1000, currency="EUR"))["ok"] is False
 
     await pay(bot, rita, payload, 1000, "charge-1")
-    assert last(bot, rita) == "✅ Payment received: $10.00 added. Your balance is now $10.00."
+    assert last(bot, rita) == ("✅ Payment received: $10.00 added. Your balance is now $10.00.\n"
+                               "Payment reference: charge-1")
     await pay(bot, rita, payload, 1000, "charge-1")  # the same update delivered again
     assert last(bot, rita) == "This payment was already added to your balance."
     assert ledger.balance(ledger.available(rita.id)) == 1000
@@ -121,4 +123,102 @@ async def test_admin_credit(bot):
         f"Credited $12.34 to Rita (id {rita.id}). Their balance: $12.34.")
     await bot.press(admin, confirm.buttons[0][1], confirm.message_id)  # the double tap credits once
     assert ledger.balance(ledger.available(rita.id)) == 1234
+    check_invariants()
+
+
+@pytest.fixture
+def stars(monkeypatch):
+    monkeypatch.setenv("HITBOT_STARS_RATE_CENTS", "2")  # 1 Star = $0.02
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("HITBOT_STARS_RATE_CENTS")
+    get_settings.cache_clear()
+
+
+async def test_stars_invoice_checkout_credit_once_and_no_withdrawal(bot, stars):
+    rita = await start(bot)
+    menu = await bot.text(rita, "/topup")
+    assert "pay in Telegram Stars (1 ⭐ = $0.02)" in menu[-1].text and "/topup 12.50" not in menu[-1].text
+    assert ("⭐ 250 = $5.00", "r:ts:250") in menu[-1].buttons
+    calls = await bot.press_label(rita, "⭐ 250 = $5.00")
+    (invoice,) = [c for c in calls if c.method == "sendInvoice"]
+    p = invoice.params
+    assert (p["currency"], p["prices"], p.get("provider_token")) == ("XTR", [{"label": "Balance top-up (Stars)",
+                                                                            "amount": 250}], None)
+    assert "250 ⭐ add $5.00 to your hitbot balance" in p["description"]  # both amounts shown
+    payload = p["payload"]
+    assert payload == f"stars:{rita.id}:250:500"
+    assert (await pre_checkout(bot, rita, payload, 250, currency="XTR"))["ok"] is True
+    assert (await pre_checkout(bot, rita, payload, 250))["ok"] is False  # USD: not this invoice
+    assert (await pre_checkout(bot, rita, payload, 500, currency="XTR"))["ok"] is False
+    forged = await pre_checkout(bot, rita, f"stars:{rita.id}:250:99999", 250, currency="XTR")  # a better rate
+    assert forged["ok"] is False and "out of date" in forged["error_message"]
+    await pay(bot, rita, payload, 250, "stars-1", currency="XTR")
+    assert last(bot, rita).startswith("✅ Payment received: $5.00 added for 250 ⭐. Your balance is now $5.00.")
+    await pay(bot, rita, payload, 250, "stars-1", currency="XTR")
+    assert last(bot, rita) == "This payment was already added to your balance."
+    assert ledger.balance(ledger.available(rita.id)) == 5_00
+    assert (TopUp.get().source, TopUp.get().paid_amount, TopUp.get().paid_currency) == ("stars", 250, "XTR")
+
+    refused = await bot.text(rita, "/withdraw")  # money in by payment never goes out as a payout
+    assert refused[-1].text.startswith("💸 The minimum payout is $1.00; you have $0.00 available.")
+    assert Payout.select().count() == 0
+    typed = await bot.text(rita, "/topup stars 100")
+    assert [c.params["prices"][0]["amount"] for c in typed if c.method == "sendInvoice"] == [100]
+    for bad, why in (("/topup stars 0", "between 1 and 10,000 Stars"), ("/topup stars lots", "whole number"),
+                     ("/topup stars 99999", "between 1 and 10,000 Stars"), ("/topup 12.50", "/topup stars 250")):
+        await bot.text(rita, bad)
+        assert why in last(bot, rita), bad
+    check_invariants()
+
+
+async def test_admin_refunds_a_stars_top_up_through_telegram(bot, stars):
+    admin = await start(bot, "Admin", user_id=ADMIN_ID)
+    rita = await start(bot)
+    await pay(bot, rita, f"stars:{rita.id}:250:500", 250, "stars-9", currency="XTR")
+    assert ledger.balance(ledger.available(rita.id)) == 5_00
+    await bot.text(rita, "/refund stars-9")
+    assert last(bot, rita) == "Only admins can do that."
+    await bot.text(admin, "/refund")
+    assert "Use: /refund <payment reference>" in last(bot, admin)
+    await bot.text(admin, "/refund nope")
+    assert last(bot, admin) == "No top-up has that reference."
+    shown = await bot.text(admin, "/refund stars-9")
+    assert "Refund <b>250 ⭐</b> ($5.00 of balance) to Rita" in shown[-1].text
+    topup_id = TopUp.get().id
+    assert shown[-1].buttons[0] == ("✅ Refund $5.00", f"ad:rf:{topup_id}")
+    stolen = await bot.press(rita, f"ad:rf:{topup_id}")
+    assert answers(stolen)[0].params["text"] == "This button is no longer valid."
+    assert ledger.balance(ledger.available(rita.id)) == 5_00  # a forged press moved nothing
+
+    done = await bot.press_label(admin, "Refund $5.00")
+    (call,) = [c for c in done if c.method == "refundStarPayment"]
+    assert call.params == {"user_id": rita.id, "telegram_payment_charge_id": "stars-9"}
+    assert any("Refunded 250 ⭐ to Rita" in c.text for c in done if c.text)
+    assert ledger.balance(ledger.available(rita.id)) == 0 and TopUp.get().refund_state == "done"
+    again = await bot.text(admin, "/refund stars-9")
+    assert again[-1].text == "This top-up was already refunded."
+    notice = OutboxEvent.get(OutboxEvent.kind == "topup.refunded")
+    text, _ = refunded_notice(notice)
+    assert notice.user_id == rita.id and text.startswith("↩️ Your top-up of 250 ⭐ was refunded to your Telegram Stars")
+    check_invariants()
+
+
+async def test_a_refund_telegram_refuses_puts_the_money_back(bot, stars):
+    admin = await start(bot, "Admin", user_id=ADMIN_ID)
+    rita = await start(bot)
+    await pay(bot, rita, f"stars:{rita.id}:100:200", 100, "stars-10", currency="XTR")
+    real = bot.tg.do_request
+
+    async def refusing(url, method, request_data=None, **kw):
+        if url.endswith("/refundStarPayment"):
+            return 400, b'{"ok": false, "error_code": 400, "description": "Bad Request: CHARGE_NOT_FOUND"}'
+        return await real(url, method, request_data, **kw)
+
+    bot.tg.do_request = refusing
+    await bot.text(admin, "/refund stars-10")
+    done = await bot.press_label(admin, "Refund $2.00")
+    assert any("Telegram did not refund the Stars" in (c.text or "") and "charge_not_found" in (c.text or "").lower()
+               for c in done), [c.text for c in done]
+    assert ledger.balance(ledger.available(rita.id)) == 2_00 and TopUp.get().refund_state is None
     check_invariants()

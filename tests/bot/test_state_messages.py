@@ -57,7 +57,7 @@ async def test_a_top_up_is_confirmed_once(bot, payments):
     rita = await person(bot, "Rita")
     calls = await pay(bot, rita, f"topup:{rita.id}:1000", 1000, "charge-9")
     said = [c.text for c in calls if c.method == "sendMessage"]
-    assert said == ["✅ Payment received: $10.00 added. Your balance is now $10.00."]
+    assert said == ["✅ Payment received: $10.00 added. Your balance is now $10.00.\nPayment reference: charge-9"]
     assert [n.text for n in notices(user_id=rita.id)] == [], "a second message about the same top-up"
 
 

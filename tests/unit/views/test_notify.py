@@ -15,10 +15,10 @@ from core import sweeps
 from core.alerts.commands import match_new_hits, subscribe
 from core.config import get_settings
 from core.hits import manage, publishing
-from core.models import OutboxEvent, Question, WorkerBlock
+from core.models import OutboxEvent, Question, TopUp, WorkerBlock
 from core.mturk import workers as mturk_workers
 from core.mturk.commands import worker_ref
-from core.payments import accounts, destinations, tax
+from core.payments import accounts, destinations, tax, topups
 from core.quals import commands as quals
 from core.review import appeals, commands as review, quality
 from core.users import commands as users
@@ -106,6 +106,9 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     accounts.credit(admin_id=ADMIN_ID, user_id=wes.id, amount_cents=500, reason="welcome", now=NOW, key="c1")
     lou = f.requester(6_00, name="Lou")
     f.hit(lou.id, reward="1.00", assignments=1)  # 1.20 escrowed -> 4.80 left: below $5.00
+    pam = f.user("Pam")
+    accounts.topup(user_id=pam.id, amount_cents=300, charge_id="walk-charge", now=NOW)  # then refunded by an admin
+    topups.start_refund(admin_id=ADMIN_ID, topup_id=TopUp.get(TopUp.charge_id == "walk-charge").id, now=NOW)
     p1 = accounts.withdraw(worker_id=wes.id, now=NOW, key="w1", amount_cents=200)
     accounts.settle_payout(payout_id=p1.id, now=NOW, provider_ref="r1")
     p2 = accounts.withdraw(worker_id=wes.id, now=NOW, key="w2", amount_cents=150)
@@ -170,6 +173,8 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
         "payout.destination_added"] and "on hold for 1d" in by["payout.destination_added"]
     assert seen["payout.destination_added"].chat_id == wes.id and "0532" not in by["payout.destination_added"]
     assert seen["payout.destination_added"].reply_markup.inline_keyboard[0][0].callback_data == f"po:ok:{dest.id}"
+    assert by["topup.refunded"].startswith("↩️ Your top-up of $3.00 was refunded to your original payment")
+    assert seen["topup.refunded"].chat_id == pam.id
     assert "paid $8.00 this year. Payouts past $10.00 a year need your tax details" in by["tax.details_needed"]
     assert "Your balance is low: <b>$4.80</b> left" in by["balance.low"] and seen["balance.low"].chat_id == lou.id
     assert "Cat expert" in by["qualification.granted"] and "taken away" in by["qualification.revoked"]
