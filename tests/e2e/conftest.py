@@ -50,9 +50,10 @@ def stack(database, e2e_redis_url, monkeypatch):
     from bot.app import build_application
     from core.config import get_settings
     from hitbot.run import prepare, serve_bot, start_clock, start_worker
+    from hitbot.sandbox_cmd import MOUNTS
     from jobs import relay
 
-    server = SandboxServer(flood_control=True).start()
+    server = SandboxServer(flood_control=True, mounts=MOUNTS).start()  # the MTurk API at <url>/mturk, as the sandbox
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_API_URL", server.url)
     monkeypatch.setenv("HITBOT_PAYMENT_PROVIDER_TOKEN", "sandbox-provider")
