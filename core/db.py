@@ -9,7 +9,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
-from peewee import Database, DatabaseProxy, DateTimeField, Model, SqliteDatabase, TextField
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    Database,
+    DatabaseProxy,
+    DateTimeField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
 from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
@@ -104,6 +115,52 @@ def tx() -> Iterator[None]:
 def for_update(query):
     """SELECT ... FOR UPDATE where the database has it; SQLite's write lock already serialises."""
     return query if is_sqlite() else query.for_update()
+
+
+# Fields whose db_value leaves a value of these types as it is: insert_rows passes them straight through.
+_PLAIN: dict[type, tuple[type, ...]] = {
+    IntegerField: (int,), BigIntegerField: (int,), CharField: (str,), TextField: (str,), BooleanField: (bool,),
+}
+MAX_INSERT_PARAMS = 30_000  # bound parameters per INSERT (SQLite allows 32,766 since 3.32, PostgreSQL 65,535)
+
+
+def insert_rows(model: type[Model], rows: list[dict], *, ids: bool = True) -> list[int]:
+    """Insert rows (dicts of field names, the same keys in each) with multi-row INSERTs whose
+    SQL is written once, the values going as parameters: peewee's insert_many compiles every
+    value (about 2 µs each, most of a 5,000-HIT batch's time). Call inside tx(). Returns the
+    new ids in the rows' order (`ids`): PostgreSQL says (RETURNING; a VALUES list is inserted,
+    and its sequence drawn, in order); SQLite gives each new row the largest rowid + 1 and tx()
+    holds the write lock, so one INSERT's ids are the consecutive run ending at the last one."""
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [meta.fields[name] for name in rows[0]]
+    defaults = [(f, d) for f, d in meta.defaults.items() if f.name not in rows[0]]
+    fields += [f for f, _ in defaults]
+    database = db.obj
+    quote = database.quote
+    columns = ", ".join(f"{quote[0]}{f.column_name}{quote[1]}" for f in fields)
+    one = "(" + ", ".join([database.param] * len(fields)) + ")"
+    returning = "" if is_sqlite() or not ids else f" RETURNING {quote[0]}{meta.primary_key.column_name}{quote[1]}"
+    per = max(1, MAX_INSERT_PARAMS // len(fields))
+    given = [(f.name, None if type(f) in _PLAIN and type(rows[0][f.name]) in _PLAIN[type(f)] else f.db_value)
+             for f in fields[:len(rows[0])]]
+    new_ids: list[int] = []
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        params = []
+        for row in chunk:
+            params += [row[name] if convert is None else convert(row[name]) for name, convert in given]
+            params += [f.db_value(d() if callable(d) else d) for f, d in defaults]
+        sql = f"INSERT INTO {quote[0]}{meta.table_name}{quote[1]} ({columns}) VALUES {', '.join([one] * len(chunk))}"
+        cursor = database.execute_sql(sql + returning, params)
+        if not ids:
+            continue
+        if is_sqlite():
+            new_ids += range(cursor.lastrowid - len(chunk) + 1, cursor.lastrowid + 1)
+        else:
+            new_ids += [i for (i,) in cursor.fetchall()]
+    return new_ids
 
 
 # The base of every table (each area keeps its own in core/<area>/tables.py; core.models is their one face).

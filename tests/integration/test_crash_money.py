@@ -158,6 +158,41 @@ def test_topup_killed_at_every_point_credits_exactly_once_after_a_retry(database
     assert retries == {"done by the retry": n, "already done": 1}
 
 
+def test_batch_publish_killed_at_every_point_publishes_exactly_once_after_a_retry(database, forkserver, now):
+    """The batch actor's publish (bulk inserts, one transaction) dies anywhere: nothing of the
+    batch is left half-written, and the redelivered job publishes it once."""
+    from core.hits import publishing
+    from core.models import Account, AccountKind, Batch, Hit
+    from core.money import fee_for
+
+    r = f.requester(5_000_00)
+    rows = [{"name": f"n{i}", "price": f"0.{10 + i % 7:02d}"} for i in range(60)]  # two chunks of rows
+    template = f.spec(title="Label ${name}", reward="${price}", assignments=1)
+    cost = sum(p + fee_for(p, 20) for p in (10 + i % 7 for i in range(60)))
+    kwargs = {"requester_id": r.id, "title": "b", "template": template, "rows": rows, "now": now}
+    publishing.publish_batch(**kwargs, key="warm-up")
+    n = _calls_made(publishing.publish_batch, {**kwargs, "key": "calibration"})
+    points = list(range(1, n + 2))
+    random.Random(6).shuffle(points)
+    retries: Counter[str] = Counter()
+
+    for round_no, kill_at in enumerate(points, start=3):
+        key = f"crash{kill_at}"
+        assert _in_child(forkserver, database, publishing.publish_batch, {**kwargs, "key": key}, kill_at) \
+            == -signal.SIGKILL
+        check_invariants()
+        assert Hit.select().count() in (60 * (round_no - 1), 60 * round_no)  # all of the batch or none of it
+        retries[_retry(publishing.publish_batch, {**kwargs, "key": key})] += 1
+        check_invariants()
+        assert Batch.select().count() == round_no and Hit.select().count() == 60 * round_no, kill_at
+        assert LedgerTxn.select().where(LedgerTxn.key == f"batch:{key}").count() == 1
+        assert f.available(r.id) == 5_000_00 - cost * round_no
+        assert Account.select().where(Account.kind == AccountKind.ESCROW).count() == 60 * round_no
+        assert _retry(publishing.publish_batch, {**kwargs, "key": key}) == "already done"
+
+    assert retries == {"done by the retry": n, "already done": 1}
+
+
 def test_busy_money_process_killed_at_random_moments_loses_and_doubles_nothing(database, forkserver, now):
     """Kills from outside at random times: inside the driver, mid-network, between operations."""
     f.user("Admin", user_id=ADMIN_ID)

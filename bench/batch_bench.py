@@ -1,0 +1,154 @@
+"""Batch publish: one 5,000-row batch through core.hits.publishing.publish_batch (the call the
+Publish button and the batch actor make), timed, with its SQL statements counted.
+
+    python -m bench.batch_bench [--pg URL] [--rows N] [--runs 3] [--no-write]
+
+Each run publishes a fresh batch for a fresh requester into the same database (which keeps
+the earlier runs' HITs, as production would). Statements are every call of the database's
+`execute_sql` (savepoints included, BEGIN/COMMIT not), as bench.bot_bench counts them."""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+
+from bench import open_database
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+TEMPLATE = {
+    "title": "Which animal is ${name}?",
+    "description": "Look at ${url}",
+    "keywords": ["animals", "images"],
+    "reward": "${price}",
+    "assignments": 2,
+    "duration": "5m",
+    "lifetime": "2d",
+    "questions": [{"id": "animal", "kind": "choice", "prompt": "What is ${name}?", "options": ["cat", "dog", "bird"]}],
+}
+# Figures before the bulk inserts (commit f4a4b23, same bench): seconds for 5,000 rows, statements per row.
+BEFORE = {"sqlite": (4.2, 7.0), "postgresql": (8.5, 7.0)}
+TARGET_S = {"sqlite": 1.5, "postgresql": 3.0}
+
+
+class Counter:
+    """Counts statements through the database's execute_sql while active."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __enter__(self) -> Counter:  # noqa: PYI034
+        from core.db import db
+
+        original = db.obj.execute_sql
+
+        def counted(*args, **kwargs):
+            self.n += 1
+            return original(*args, **kwargs)
+
+        db.obj.execute_sql = counted
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from core.db import db
+
+        vars(db.obj).pop("execute_sql", None)
+
+
+def run_once(requester_id: int, rows_n: int) -> dict:
+    from core.hits import publishing
+    from core.models import Hit
+    from core.payments import accounts
+    from core.users import commands as users
+
+    users.register(user_id=requester_id, first_name="Bench requester", now=NOW)
+    accounts.topup(user_id=requester_id, amount_cents=rows_n * 2 * 200, charge_id=f"bench-{requester_id}", now=NOW)
+    rows = [{"name": f"animal{i}", "url": f"https://ex.com/{i}.jpg", "price": f"0.{5 + i % 10:02d}"}
+            for i in range(rows_n)]
+    shown: list[int] = []
+    with Counter() as counter:
+        started = time.perf_counter()
+        batch = publishing.publish_batch(requester_id=requester_id, title="bench", template=TEMPLATE, rows=rows,
+                                         now=NOW, key=f"bench:{requester_id}",
+                                         progress=lambda done, total: shown.append(done))
+        elapsed = time.perf_counter() - started
+    assert Hit.select().where(Hit.batch == batch.id).count() == rows_n
+    assert shown and shown[-1] == rows_n and shown == sorted(shown), shown
+    return {"s": elapsed, "statements": counter.n, "progress_calls": len(shown)}
+
+
+def report(meta: dict, runs: list[dict], rows_n: int, kind: str) -> str:
+    times = sorted(r["s"] for r in runs)
+    per_row = runs[0]["statements"] / rows_n
+    before_s, before_per_row = BEFORE[kind]
+    name = "SQLite (WAL, file)" if kind == "sqlite" else meta["db"]
+    return "\n".join([
+        f"## Batch publish ({name})",
+        "",
+        f"`python -m bench.batch_bench{meta['args']}` on {meta['machine']}, {meta['date']}.",
+        "",
+        (f"One batch of {rows_n:,} rows (one question, two assignments each) through `publish_batch`: "
+         "all HITs, questions and escrow accounts in one transaction, the escrow one ledger transaction, "
+         "the progress callback called as rows are written."),
+        "",
+        "| | seconds (min / median / max of runs) | statements | per row | progress calls |",
+        "|---|---|---:|---:|---:|",
+        f"| before (row by row) | {before_s} | {before_per_row * rows_n:,.0f} | {before_per_row:.1f} | |",
+        (f"| now (bulk inserts) | {times[0]:.2f} / {statistics.median(times):.2f} / {times[-1]:.2f} "
+         f"| {runs[0]['statements']:,} | {per_row:.3f} | {runs[0]['progress_calls']} |"),
+        "",
+        (f"Target: {rows_n:,} rows in ≤ {TARGET_S[kind]} s: median {statistics.median(times):.2f} s "
+         f"({'met' if statistics.median(times) <= TARGET_S[kind] else 'not met'})."),
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.batch_bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pg", metavar="URL", help="PostgreSQL server URL (a private database is created on it)")
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = parser.parse_args(argv)
+
+    load_before = os.getloadavg()[0]
+    workdir = tempfile.mkdtemp(prefix="hitbot-bench-")
+    os.environ.setdefault("HITBOT_DATA_DIR", workdir)
+    os.environ.setdefault("HITBOT_MAX_BATCH_ROWS", str(args.rows))
+    os.environ.setdefault("HITBOT_SECRET_KEY", "bench-secret-key-0123456789abcdef0123456789")
+    _url, drop = open_database(args.pg, workdir, "hitbot_bench_batch")
+    kind = "postgresql" if args.pg else "sqlite"
+    try:
+        db_name = "PostgreSQL"
+        if args.pg:
+            from core.db import db
+
+            db_name += " " + db.execute_sql("SHOW server_version").fetchone()[0].split(" ")[0]
+        runs = []
+        for i in range(args.runs):
+            result = run_once(1000 + i, args.rows)
+            runs.append(result)
+            print(f"run {i + 1}: {args.rows} rows in {result['s']:.2f} s, {result['statements']} statements "
+                  f"({result['statements'] / args.rows:.3f} a row), {result['progress_calls']} progress calls",
+                  flush=True)
+    finally:
+        drop()
+    meta = {"args": (" --pg URL" if args.pg else "") + (f" --rows {args.rows}" if args.rows != 5000 else ""),
+            "db": db_name, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs shared, Python {platform.python_version()}, "
+                       f"load average {load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end"}
+    text = report(meta, runs, args.rows, kind)
+    print(text)
+    if not args.no_write:
+        from bench import write_section
+
+        write_section("batch", text, part=kind)
+        print("BENCHMARKS.md updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
