@@ -12,8 +12,7 @@ from telegram import Message, Update
 from telegram.ext.filters import MessageFilter
 
 from bot.runtime import Context, call
-from core.models import User
-from core.users.commands import set_pref
+from core.users.commands import find_user, set_pref
 
 KEY = "awaiting"
 
@@ -24,7 +23,7 @@ _PRELOAD_KEEP = 1024
 
 
 def waiting_for(*, user_id: int) -> dict[str, Any] | None:
-    user = User.get_or_none(User.id == user_id)
+    user = find_user(user_id)
     return (user.prefs or {}).get(KEY) if user else None
 
 

@@ -11,6 +11,7 @@ from peewee import BigIntegerField, CharField
 
 from core.db import BaseModel, UTCDateTimeField, tx
 from core.outbox import emit
+from core.prepared import Prepared, param
 
 
 class ChatCard(BaseModel):
@@ -44,30 +45,47 @@ def remember(*, object_kind: str, object_id: int, chat_id: int, message_id: int,
     replaces the object's earlier card of that kind in that chat (one live question at a time)."""
     fields = {"object_kind": object_kind, "object_id": object_id, "chat_id": chat_id, "message_id": message_id,
               "card_kind": card_kind, "ref": ref, "created_at": now}
-    mine = (ChatCard.object_kind == object_kind) & (ChatCard.object_id == object_id)
-    replaced = (mine & (ChatCard.chat_id == chat_id) & (ChatCard.card_kind == card_kind)
-                & (ChatCard.message_id != message_id)) if only else None
     with tx():
         # Two statements: the message's card (whatever it showed before: a message shows one
         # thing), then away with this object's older cards of the kind (only) and beyond the newest few.
-        inserted = (ChatCard.insert(**fields)
-                    .on_conflict(conflict_target=[ChatCard.chat_id, ChatCard.message_id],
-                                 update={**{getattr(ChatCard, k): v for k, v in fields.items()},
-                                         ChatCard.shown_event: None})
-                    .returning(ChatCard.id).execute())
-        row = ChatCard(id=next(iter(inserted)).id, **fields)
-        kept = ChatCard.select(ChatCard.id).where(mine if replaced is None else mine & ~replaced)
-        stale = mine & ChatCard.id.not_in(kept.order_by(ChatCard.created_at.desc(), ChatCard.id.desc())
-                                          .limit(MAX_PER_OBJECT))
-        ChatCard.delete().where(stale if replaced is None else stale | replaced).execute()
+        row = ChatCard(id=_REMEMBER.insert(**fields), **fields)
+        _PRUNE[only].execute(**fields)
         return row
+
+
+_FIELDS = ("object_kind", "object_id", "chat_id", "message_id", "card_kind", "ref", "created_at")
+
+
+def _remember():
+    fields = {getattr(ChatCard, k): param(k, getattr(ChatCard, k)) for k in _FIELDS}
+    return (ChatCard.insert(fields).on_conflict(conflict_target=[ChatCard.chat_id, ChatCard.message_id],
+                                                update={**fields, ChatCard.shown_event: None})
+            .returning(ChatCard.id))
+
+
+def _prune(only: bool):
+    mine = (ChatCard.object_kind == param("object_kind")) & (ChatCard.object_id == param("object_id"))
+    replaced = (mine & (ChatCard.chat_id == param("chat_id")) & (ChatCard.card_kind == param("card_kind"))
+                & (ChatCard.message_id != param("message_id"))) if only else None
+    kept = ChatCard.select(ChatCard.id).where(mine if replaced is None else mine & ~replaced)
+    stale = mine & ChatCard.id.not_in(kept.order_by(ChatCard.created_at.desc(), ChatCard.id.desc())
+                                      .limit(MAX_PER_OBJECT))
+    return ChatCard.delete().where(stale if replaced is None else stale | replaced)
+
+
+# Every question and card the bot sends is remembered: built once (core.prepared).
+_REMEMBER = Prepared(_remember)
+_PRUNE = {only: Prepared(lambda only=only: _prune(only)) for only in (False, True)}
+
+
+_SHOWN = Prepared(lambda: ChatCard.select(ChatCard.id).where((ChatCard.object_kind == param("kind"))
+                                                              & (ChatCard.object_id == param("id"))).limit(1))
 
 
 def changed(object_kind: str, object_id: int, *, now: datetime) -> bool:
     """Call inside the transaction that changed the object: if any message shows it, emit
     cards.refresh (sent after the commit, like every outbox row). True if it was emitted."""
-    shown = ChatCard.select(ChatCard.id).where((ChatCard.object_kind == object_kind)
-                                               & (ChatCard.object_id == object_id)).exists()
+    shown = _SHOWN.scalar(kind=object_kind, id=object_id) is not None
     if shown:
         emit(KIND, user_id=None, now=now, object=object_kind, id=object_id)
     return shown

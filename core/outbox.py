@@ -9,6 +9,7 @@ from peewee import BigIntegerField, CharField, IntegerField
 
 from core import db
 from core.db import BaseModel, JSONField, UTCDateTimeField
+from core.prepared import Prepared, param
 
 
 class OutboxEvent(BaseModel):
@@ -36,8 +37,15 @@ _pending = threading.local()
 _listeners: list[Callable[[list[int]], None]] = []
 
 
+# Built once (core.prepared): most write transactions emit.
+_INSERT = Prepared(lambda: OutboxEvent.insert(
+    kind=param("kind"), user_id=param("user_id"), payload=param("payload", OutboxEvent.payload),
+    created_at=param("now", OutboxEvent.created_at), attempts=0))
+
+
 def emit(kind: str, *, user_id: int | None, now: datetime, **payload: object) -> OutboxEvent:
-    event = OutboxEvent.create(kind=kind, user_id=user_id, payload=payload, created_at=now)
+    event = OutboxEvent(kind=kind, user_id=user_id, payload=payload, created_at=now, attempts=0)
+    event.id = _INSERT.insert(kind=kind, user_id=user_id, payload=payload, now=now)
     ids = getattr(_pending, "ids", None)
     if ids is None:
         ids = _pending.ids = []

@@ -7,6 +7,7 @@ from peewee import fn
 
 from core.models import Assignment, AssignmentStatus as S, Hit, User
 from core.numbers import percent
+from core.prepared import Prepared, param
 from core.users.commands import get_user
 
 
@@ -34,20 +35,25 @@ def worker_stats(*, user_id: int) -> WorkerStats:
     return WorkerStats(u.approved_n, u.rejected_n, u.submitted_n, u.approval_rate_pct)
 
 
+# Every preview shows the requester's reputation: built once (core.prepared).
+_HITS_N = Prepared(lambda: Hit.select(fn.COUNT(Hit.id)).where(Hit.requester == param("id")))
+_DECIDED = Prepared(lambda: Assignment.select(Assignment.status, fn.COUNT(Assignment.id)).join(Hit)
+                    .where((Hit.requester == param("id")) & Assignment.status.in_((S.APPROVED, S.REJECTED)))
+                    .group_by(Assignment.status).tuples())
+_APPROVED_TIMES = Prepared(lambda: Assignment.select(Hit.reward_cents, Assignment.accepted_at, Assignment.submitted_at)
+                           .join(Hit).where((Hit.requester == param("id")) & (Assignment.status == S.APPROVED))
+                           .order_by(Assignment.id.desc()).limit(1000).tuples())
+
+
 def requester_stats(*, user_id: int, user: User | None = None) -> RequesterStats:
     """`user`: the requester's row when the caller already read it."""
     u = user if user is not None and user.id == user_id else get_user(user_id)
-    hits_n = Hit.select().where(Hit.requester == user_id).count()
-    counts = dict(Assignment.select(Assignment.status, fn.COUNT(Assignment.id)).join(Hit)
-                  .where((Hit.requester == user_id) & Assignment.status.in_((S.APPROVED, S.REJECTED)))
-                  .group_by(Assignment.status).tuples())
+    hits_n = _HITS_N.scalar(id=user_id)
+    counts = dict(_DECIDED.rows(id=user_id))
     approved, rejected = counts.get(S.APPROVED, 0), counts.get(S.REJECTED, 0)
     decided = approved + rejected
     paid, work_s = 0, 0
-    for reward, accepted_at, submitted_at in (Assignment.select(Hit.reward_cents, Assignment.accepted_at,
-                                                                Assignment.submitted_at).join(Hit)
-                                              .where((Hit.requester == user_id) & (Assignment.status == S.APPROVED))
-                                              .order_by(Assignment.id.desc()).limit(1000).tuples()):
+    for reward, accepted_at, submitted_at in _APPROVED_TIMES.rows(id=user_id):
         paid += reward
         work_s += max(1, int((submitted_at - accepted_at).total_seconds())) if submitted_at else 0
     return RequesterStats(

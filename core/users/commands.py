@@ -10,6 +10,7 @@ from core.db import tx
 from core.errors import NotFound, ValidationFailed
 from core.models import OutboxEvent, User
 from core.outbox import emit
+from core.prepared import Prepared, param
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 MAX_PREF_BYTES = 4000
@@ -38,8 +39,17 @@ def register(*, user_id: int, first_name: str, now: datetime, username: str | No
     return user
 
 
+# The hot ones, built once (core.prepared): every update reads its user, many write their prefs.
+_USER = Prepared(lambda: User.select().where(User.id == param("id")))
+_SET_PREFS = Prepared(lambda: User.update(prefs=param("prefs", User.prefs)).where(User.id == param("id")))
+
+
+def find_user(user_id: int) -> User | None:
+    return _USER.first(id=user_id)
+
+
 def get_user(user_id: int) -> User:
-    user = User.get_or_none(User.id == user_id)
+    user = _USER.first(id=user_id)
     if user is None:
         raise NotFound("Please send /start first.")
     return user
@@ -77,7 +87,7 @@ def write_prefs(user: User, changes: dict[str, object], *, force: bool = False) 
     them, in that transaction; nothing is written when they change nothing (unless `force`)."""
     prefs = changed_prefs(user, changes, force=force)
     if prefs is not None:
-        User.update(prefs=prefs).where(User.id == user.id).execute()
+        _SET_PREFS.execute(prefs=prefs, id=user.id)
         user.prefs = prefs
 
 

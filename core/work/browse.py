@@ -11,10 +11,13 @@ from peewee import JOIN, fn
 
 from core.db import tx
 from core.errors import NotFound, StaleAction, ValidationFailed
+from core.hits.search import keyword_matches
 from core.models import Assignment, AssignmentStatus, Hit, HitStatus, Question, User, WorkerBlock
+from core.prepared import Prepared, param
 from core.quals.rules import Check, evaluate, requirements_for, worker_values
 from core.review.reputation import RequesterStats, requester_stats
 from core.users.commands import get_user, set_pref, write_prefs
+from core.work.queries import questions_of_hit
 
 SORTS = {
     "newest": Hit.id,
@@ -113,8 +116,7 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     if filters.min_hourly_cents:
         query = query.where(Hit.hourly_cents >= filters.min_hourly_cents)
     if filters.keyword:
-        pattern = f"%{filters.keyword}%"
-        query = query.where((Hit.title ** pattern) | (Hit.keywords ** pattern))
+        query = query.where(keyword_matches(filters.keyword))
     query = query.order_by(column.desc(), Hit.id.desc())
     stage = "accept" if filters.qualified_only else "discover"
     cards: list[Card] = []
@@ -189,24 +191,31 @@ class Preview:
         return self.hit.status == HitStatus.OPEN and self.hit.available > 0
 
 
+def _preview():
+    """The HIT with its requester, whether they blocked this worker, and the worker's assignment of it: one read."""
+    blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
+                                                       & (WorkerBlock.worker == param("worker_id")))
+    mine = (Assignment.hit == Hit.id) & (Assignment.worker == param("worker_id"))
+    return (Hit.select(Hit, User, fn.EXISTS(blocked).alias("blocked_worker"), Assignment.id, Assignment.status)
+            .join(User, on=(Hit.requester == User.id)).switch(Hit)
+            .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="mine")
+            .where(Hit.id == param("hit_id")).limit(1))
+
+
+_PREVIEW = Prepared(_preview)  # built once (core.prepared)
+
+
 def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     """What a worker sees before accepting. Hidden HITs look the same as missing ones."""
     worker = get_user(worker_id)
-    # The HIT with its requester, whether they blocked this worker, and the worker's assignment of it: one read.
-    blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
-                                                       & (WorkerBlock.worker == worker_id))
-    mine = (Assignment.hit == Hit.id) & (Assignment.worker == worker_id)
-    hit = (Hit.select(Hit, User, fn.EXISTS(blocked).alias("blocked_worker"), Assignment.id, Assignment.status)
-           .join(User, on=(Hit.requester == User.id)).switch(Hit)
-           .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="mine")
-           .where(Hit.id == hit_id).first())
+    hit = _PREVIEW.first(worker_id=worker_id, hit_id=hit_id)
     if hit is None or (hit.requester_id != worker_id and hit.blocked_worker):
         raise NotFound("This HIT doesn't exist or is no longer available.")
     reqs = requirements_for([hit.id]).get(hit.id, []) if hit.has_requirements else []
     if not all(c.passed for c in evaluate(worker, reqs, now, "preview")):
         raise NotFound("This HIT doesn't exist or is no longer available.")
     checks = evaluate(worker, reqs, now, "accept")
-    questions = list(Question.select().where(Question.hit == hit.id).order_by(Question.position))
+    questions = questions_of_hit(hit.id)
     assignment = getattr(hit, "mine", None)
     holding = assignment.id if assignment is not None and assignment.status == AssignmentStatus.ACCEPTED else None
     if hit.expires_at <= now and hit.status == HitStatus.OPEN:

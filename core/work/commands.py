@@ -24,6 +24,7 @@ from core.errors import (
 from core.hits.spec import MAX_TEXT_ANSWER
 from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, User, WorkerBlock
 from core.outbox import emit
+from core.prepared import Prepared, param
 from core.quals.rules import evaluate, requirements_for
 from core.review import quality
 from core.users.commands import changed_prefs, get_user, write_prefs
@@ -53,17 +54,61 @@ def accept(*, worker_id: int, hit_id: int, now: datetime) -> Assignment:
     return accept_hit(worker_id=worker_id, hit_id=hit_id, now=now).assignment
 
 
+def _hit_to_accept():
+    """The HIT, whether its requester blocked the worker, and the worker's earlier assignment of it."""
+    blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
+                                                       & (WorkerBlock.worker == param("worker_id")))
+    mine = (Assignment.hit == Hit.id) & (Assignment.worker == param("worker_id"))
+    return (Hit.select(Hit, fn.EXISTS(blocked).alias("blocked_worker"), Assignment)
+            .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="previous")
+            .where(Hit.id == param("hit_id")).limit(1))
+
+
+# The worker's hot path, built once (core.prepared).
+_HIT_TO_ACCEPT = Prepared(_hit_to_accept)
+_TAKE_SLOT = Prepared(lambda: Hit.update(available=Hit.available - 1)
+                      .where((Hit.id == param("hit_id")) & (Hit.status == HitStatus.OPEN)
+                             & (Hit.expires_at > param("now", Hit.expires_at)) & (Hit.available > 0)))
+_NEW_ASSIGNMENT = Prepared(lambda: Assignment.insert(
+    hit=param("hit_id"), worker=param("worker_id"), status=S.ACCEPTED, accepted_at=param("now", Assignment.accepted_at),
+    deadline=param("deadline", Assignment.deadline), submitted_at=None, auto_approve_at=None, decided_at=None,
+    feedback=None, current_q=0, reminded=False))
+_MOVE = Prepared(lambda: Assignment.update(current_q=param("position"))
+                 .where((Assignment.id == param("id")) & (Assignment.status == S.ACCEPTED)))
+_MOVE_FROM = Prepared(lambda: Assignment.update(current_q=param("position"))
+                      .where((Assignment.id == param("id")) & (Assignment.status == S.ACCEPTED)
+                             & (Assignment.current_q == param("from_position"))))
+_SAVE_ANSWER = Prepared(lambda: Answer.insert(
+    assignment=param("assignment_id"), question=param("question_id"), value=param("value", Answer.value),
+    answered_at=param("now", Answer.answered_at))
+    .on_conflict(conflict_target=[Answer.assignment, Answer.question],
+                 update={Answer.value: param("value", Answer.value), Answer.answered_at: param("now", Answer.answered_at)}))
+_SUBMIT = Prepared(lambda: Assignment.update(
+    status=S.SUBMITTED, submitted_at=param("now", Assignment.submitted_at),
+    auto_approve_at=param("auto_approve_at", Assignment.auto_approve_at))
+    .where((Assignment.id == param("id")) & (Assignment.status == S.ACCEPTED)))
+
+
+def _work_time():
+    # The HIT's real work times, and its hourly rate once three exist, in one statement.
+    work_n, work_s_total = Hit.work_n + 1, Hit.work_s_total + param("work_s")
+    return Hit.update(work_n=work_n, work_s_total=work_s_total,
+                      hourly_cents=Case(None, ((work_n >= 3, Hit.reward_cents * 3600 * work_n / work_s_total),),
+                                        Hit.hourly_cents)).where(Hit.id == param("hit_id"))
+
+
+_WORK_TIME = Prepared(_work_time)
+_SUBMITTED_N = {with_prefs: Prepared(lambda with_prefs=with_prefs: User.update(
+    {User.submitted_n: User.submitted_n + 1, **({User.prefs: param("prefs", User.prefs)} if with_prefs else {})})
+    .where(User.id == param("id"))) for with_prefs in (False, True)}
+
+
 def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | None = None) -> WorkState:
     """As accept, returning where the worker starts (the HIT, its questions, the worker's row);
     `prefs` are stored in the same transaction."""
     with tx():
         worker = get_user(worker_id)
-        blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
-                                                           & (WorkerBlock.worker == worker_id))
-        mine = (Assignment.hit == Hit.id) & (Assignment.worker == worker_id)
-        hit = (Hit.select(Hit, fn.EXISTS(blocked).alias("blocked_worker"), Assignment)
-               .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="previous")
-               .where(Hit.id == hit_id).first())
+        hit = _HIT_TO_ACCEPT.first(worker_id=worker_id, hit_id=hit_id)
         if hit is None:
             raise NotFound("This HIT doesn't exist or is no longer available.")
         if hit.requester_id == worker_id:
@@ -78,11 +123,7 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
         previous = getattr(hit, "previous", None)
         if previous is not None and previous.status != S.RETURNED:
             raise AlreadyAccepted()
-        took = (Hit.update(available=Hit.available - 1)
-                .where((Hit.id == hit.id) & (Hit.status == HitStatus.OPEN) & (Hit.expires_at > now)
-                       & (Hit.available > 0))
-                .execute())
-        if took != 1:
+        if _TAKE_SLOT.rowcount(hit_id=hit.id, now=now) != 1:
             raise HitUnavailable("Sorry, this HIT just filled up or expired. Try another one!")
         fields = {"status": S.ACCEPTED, "accepted_at": now, "deadline": now + timedelta(seconds=hit.duration_s),
                   "submitted_at": None, "auto_approve_at": None, "decided_at": None, "feedback": None,
@@ -97,9 +138,10 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
             assignment = previous
         else:
             try:  # a concurrent accept by the same worker: the unique index refuses, the whole tx rolls back
-                assignment = Assignment.create(hit=hit.id, worker=worker_id, **fields)
+                new_id = _NEW_ASSIGNMENT.insert(hit_id=hit.id, worker_id=worker_id, now=now, deadline=fields["deadline"])
             except IntegrityError:
                 raise AlreadyAccepted() from None
+            assignment = Assignment(id=new_id, hit=hit.id, worker=worker_id, **fields)
         hit.available -= 1
         state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker)
         _store_prefs(state, prefs)
@@ -266,25 +308,18 @@ def submit_work(*, worker_id: int, assignment_id: int, now: datetime, prefs: Pre
             raise IncompleteAnswers("Please answer every required question first: "
                                     + ", ".join(f"question {q.position + 1}" for q in missing) + ".")
         auto_approve_at = now + timedelta(seconds=hit.auto_approve_s)
-        if Assignment.update(status=S.SUBMITTED, submitted_at=now, auto_approve_at=auto_approve_at).where(
-                (Assignment.id == assignment.id) & (Assignment.status == S.ACCEPTED)).execute() != 1:
+        if _SUBMIT.rowcount(now=now, auto_approve_at=auto_approve_at, id=assignment.id) != 1:
             raise StaleAction("This assignment was already submitted.")
         assignment.status, assignment.submitted_at, assignment.auto_approve_at = S.SUBMITTED, now, auto_approve_at
         work_s = max(1, int((now - assignment.accepted_at).total_seconds()))
-        # The HIT's real work times, and its hourly rate once three exist, in one statement.
-        work_n, work_s_total = Hit.work_n + 1, Hit.work_s_total + work_s
-        Hit.update(work_n=work_n, work_s_total=work_s_total,
-                   hourly_cents=Case(None, ((work_n >= 3, Hit.reward_cents * 3600 * work_n / work_s_total),),
-                                     Hit.hourly_cents)).where(Hit.id == hit.id).execute()
+        _WORK_TIME.execute(work_s=work_s, hit_id=hit.id)
         hit.work_n, hit.work_s_total = hit.work_n + 1, hit.work_s_total + work_s
         if hit.work_n >= 3:
             hit.hourly_cents = hit.reward_cents * 3600 * hit.work_n // hit.work_s_total
         worker_prefs = changed_prefs(state.worker, prefs(state)) if prefs is not None else None
-        counters = {User.submitted_n: User.submitted_n + 1}
         if worker_prefs is not None:
-            counters[User.prefs] = worker_prefs
             state.worker.prefs = worker_prefs
-        User.update(counters).where(User.id == worker_id).execute()
+        _SUBMITTED_N[worker_prefs is not None].execute(prefs=worker_prefs, id=worker_id)
         # Control answers (gold questions) are scored, and the requester's rule applied, only if the HIT has any.
         rejected = any(q.gold is not None for q in state.questions) and quality.on_submitted(assignment.id, now)
         if rejected:  # the requester's rule rejected it (and told them)
@@ -335,10 +370,11 @@ def _current(state: WorkState, question_id: int) -> Question:
 
 def _move(state: WorkState, position: int, *, from_position: int | None = None) -> None:
     """Put the worker on `position`; a conditional update, so of two presses at once one wins."""
-    where = (Assignment.id == state.assignment.id) & (Assignment.status == S.ACCEPTED)
-    if from_position is not None:
-        where &= Assignment.current_q == from_position
-    if Assignment.update(current_q=position).where(where).execute() != 1:
+    if from_position is None:
+        moved = _MOVE.rowcount(position=position, id=state.assignment.id)
+    else:
+        moved = _MOVE_FROM.rowcount(position=position, id=state.assignment.id, from_position=from_position)
+    if moved != 1:
         raise StaleAction(STALE_QUESTION)
     state.assignment.current_q = position
 
@@ -346,10 +382,7 @@ def _move(state: WorkState, position: int, *, from_position: int | None = None) 
 def _answer(state: WorkState, question: Question, value: object, now: datetime) -> None:
     stored = validate_answer(question, value)  # refused before anything is written
     _move(state, min(question.position + 1, state.total), from_position=question.position)
-    (Answer.insert(assignment=state.assignment.id, question=question.id, value=stored, answered_at=now)
-     .on_conflict(conflict_target=[Answer.assignment, Answer.question],
-                  update={Answer.value: stored, Answer.answered_at: now})
-     .execute())
+    _SAVE_ANSWER.execute(assignment_id=state.assignment.id, question_id=question.id, value=stored, now=now)
     state.answers[question.id] = stored
 
 

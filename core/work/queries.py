@@ -11,6 +11,7 @@ from peewee import JOIN, Case, fn
 from core.cards import ChatCard
 from core.errors import DeadlinePassed, NotAllowed, StaleAction
 from core.models import Answer, Assignment, AssignmentStatus as S, Hit, Question, User
+from core.prepared import Prepared, param
 
 MAX_PAGE = 8
 
@@ -63,22 +64,42 @@ def active_assignment(worker_id: int, assignment_id: int, now: datetime) -> Assi
     return check_active(owned_assignment(worker_id, assignment_id), now)
 
 
+# The worker's hot path, built once (core.prepared).
+_QUESTIONS = Prepared(lambda: Question.select().where(Question.hit == param("hit_id")).order_by(Question.position))
+
+
+def _own(with_card: bool):
+    query = (Assignment.select(Assignment, Hit, User).join(Hit).switch(Assignment)
+             .join(User, on=(Assignment.worker == User.id)).where(Assignment.id == param("id")))
+    if with_card:
+        card = ((ChatCard.object_kind == "assignment") & (ChatCard.object_id == Assignment.id)
+                & (ChatCard.chat_id == Assignment.worker) & (ChatCard.card_kind == "question"))
+        query = (query.select_extend(ChatCard.message_id).switch(Assignment)
+                 .join(ChatCard, JOIN.LEFT_OUTER, on=card, attr="question_card"))
+    return query.limit(1)
+
+
+_OWN = {with_card: Prepared(lambda with_card=with_card: _own(with_card)) for with_card in (False, True)}
+_QUESTIONS_AND_ANSWERS = Prepared(
+    lambda: Question.select(Question, Answer.id, Answer.value)
+    .join(Answer, JOIN.LEFT_OUTER, on=((Answer.question == Question.id)
+                                       & (Answer.assignment == param("assignment_id"))), attr="answer")
+    .where(Question.hit == param("hit_id")).order_by(Question.position))
+
+
 def questions_of(assignment: Assignment) -> list[Question]:
-    return list(Question.select().where(Question.hit == assignment.hit_id).order_by(Question.position))
+    return _QUESTIONS.rows(hit_id=assignment.hit_id)
+
+
+def questions_of_hit(hit_id: int) -> list[Question]:
+    return _QUESTIONS.rows(hit_id=hit_id)
 
 
 def load_own(worker_id: int, assignment_id: int, *, with_card: bool = False) -> Assignment:
     """The worker's assignment with its HIT (.hit) and the worker (.worker) in one read, or
     NotAllowed for anyone else's (a forged button). `with_card` also reads which message of the
     worker's chat shows its question (.shown_message_id, None if none)."""
-    query = (Assignment.select(Assignment, Hit, User).join(Hit).switch(Assignment)
-             .join(User, on=(Assignment.worker == User.id)).where(Assignment.id == assignment_id))
-    if with_card:
-        card = ((ChatCard.object_kind == "assignment") & (ChatCard.object_id == Assignment.id)
-                & (ChatCard.chat_id == Assignment.worker) & (ChatCard.card_kind == "question"))
-        query = (query.select_extend(ChatCard.message_id).switch(Assignment)
-                 .join(ChatCard, JOIN.LEFT_OUTER, on=card, attr="question_card"))
-    assignment = query.first()
+    assignment = _OWN[with_card].first(id=assignment_id)
     if assignment is None or assignment.worker_id != worker_id:
         raise NotAllowed()
     return assignment
@@ -86,10 +107,7 @@ def load_own(worker_id: int, assignment_id: int, *, with_card: bool = False) -> 
 
 def questions_and_answers(assignment: Assignment) -> tuple[list[Question], dict[int, object]]:
     """The HIT's questions in order and this assignment's answers, in one read."""
-    rows = list(Question.select(Question, Answer.id, Answer.value)
-                .join(Answer, JOIN.LEFT_OUTER, on=((Answer.question == Question.id)
-                                                   & (Answer.assignment == assignment.id)), attr="answer")
-                .where(Question.hit == assignment.hit_id).order_by(Question.position))
+    rows = _QUESTIONS_AND_ANSWERS.rows(assignment_id=assignment.id, hit_id=assignment.hit_id)
     return rows, {q.id: q.answer.value for q in rows if getattr(q, "answer", None) is not None}
 
 

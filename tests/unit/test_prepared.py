@@ -1,0 +1,73 @@
+"""core.prepared: a query built once gives what peewee itself gives, with each call's values
+(SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from peewee import JOIN
+
+from core.db import tx
+from core.models import Assignment, Hit, User
+from core.outbox import OutboxEvent
+from core.prepared import Prepared, param
+from tests import factories as f
+from tests.conftest import NOW
+
+_WITH_HIT = Prepared(lambda: Assignment.select(Assignment, Hit, User).join(Hit).switch(Assignment)
+                     .join(User, on=(Assignment.worker == User.id)).where(Assignment.id == param("id")))
+_LEFT = Prepared(lambda: Hit.select(Hit, Assignment.id)
+                 .join(Assignment, JOIN.LEFT_OUTER, on=((Assignment.hit == Hit.id) & (Assignment.worker == param("w"))),
+                       attr="mine").where((Hit.id == param("hit")) & (Hit.requester != param("w"))))
+_DUE = Prepared(lambda: Hit.select(Hit.id).where(Hit.expires_at > param("now", Hit.expires_at)).order_by(Hit.id))
+_PREFS = Prepared(lambda: User.update(prefs=param("prefs", User.prefs)).where(User.id == param("id")))
+_EVENT = Prepared(lambda: OutboxEvent.insert(kind=param("kind"), user_id=None, payload=param("p", OutboxEvent.payload),
+                                             created_at=param("now", OutboxEvent.created_at), attempts=0))
+
+
+def test_rows_come_back_as_peewee_gives_them_with_each_calls_values(database):
+    rita = f.requester()
+    hits = [f.hit(rita.id, title=f"T{i}") for i in range(2)]
+    wes, willa = f.user("Wes"), f.user("Willa")
+    with tx():
+        mine = [Assignment.create(hit=h.id, worker=w.id, accepted_at=NOW, deadline=NOW + timedelta(hours=1))
+                for h, w in ((hits[0], wes), (hits[1], willa))]
+    for a, h, w in ((mine[0], hits[0], wes), (mine[1], hits[1], willa)):
+        got = _WITH_HIT.first(id=a.id)
+        assert (got.id, got.hit.title, got.worker.first_name) == (a.id, h.title, w.first_name)
+        assert got.deadline == NOW + timedelta(hours=1) and got.deadline.tzinfo is not None
+    assert _WITH_HIT.first(id=10**9) is None
+    # One name used twice; a left join that matches nothing gives no id.
+    assert _LEFT.first(hit=hits[0].id, w=wes.id).mine.id == mine[0].id
+    assert getattr(_LEFT.first(hit=hits[0].id, w=willa.id), "mine", None) is None  # as peewee leaves it
+    assert _LEFT.first(hit=hits[0].id, w=rita.id) is None
+    # A datetime parameter converted as its field converts it (aware UTC in, stored naive).
+    assert [h.id for h in _DUE.rows(now=NOW)] == [h.id for h in hits]
+    assert _DUE.rows(now=NOW + timedelta(days=365)) == []
+
+
+def test_writes_convert_their_values_and_say_what_they_changed(database):
+    wes = f.user("Wes")
+    with tx():
+        assert _PREFS.rowcount(prefs={"browse": {"f": {"sort": "reward"}}}, id=wes.id) == 1
+        assert _PREFS.rowcount(prefs={}, id=10**9) == 0
+        first = _EVENT.insert(kind="x.one", p={"n": 1}, now=NOW)
+        second = _EVENT.insert(kind="x.two", p={"n": 2}, now=NOW)
+    assert User.get_by_id(wes.id).prefs == {"browse": {"f": {"sort": "reward"}}}
+    assert second > first
+    assert (OutboxEvent.get_by_id(second).kind, OutboxEvent.get_by_id(second).payload) == ("x.two", {"n": 2})
+
+
+def test_an_insert_may_not_freeze_a_default_computed_per_row(database):
+    from peewee import DateTimeField, Model
+
+    from core.db import db
+
+    class Stamped(Model):
+        at = DateTimeField(default=lambda: NOW)
+
+        class Meta:
+            database = db
+
+    with pytest.raises(ValueError, match="at"):
+        Prepared(lambda: Stamped.insert()).execute()
