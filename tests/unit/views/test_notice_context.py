@@ -95,3 +95,9 @@ def test_the_state_is_read_at_delivery(database):
     assert (ctx.can_appeal, ctx.appealed, ctx.rated) == (False, True, True)
     n = render(e)
     assert "You appealed" in n.text and n.reply_markup.inline_keyboard == ()
+
+
+def test_a_malformed_payload_sends_nothing_and_delivery_goes_on(database, caplog):
+    e = OutboxEvent.create(kind="assignment.rejected", user_id=5, payload={"assignment_id": "x"}, created_at=NOW)
+    assert render(e) is None
+    assert f"event {e.id} (assignment.rejected)" in caplog.text
