@@ -235,7 +235,8 @@ def _qual_granted(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
 
 def _qual_revoked(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    return f"🎓 The qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b> was taken away from you.", None
+    reason = f"\nReason: {esc(clip(str(p['reason']), 1000))}" if p.get("reason") else ""  # from the MTurk API
+    return f"🎓 The qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b> was taken away from you.{reason}", None
 
 
 def _appeal_decided(e: OutboxEvent, ctx: NoticeContext) -> Rendered:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api import ids
+from bot import notices
 from core.models import OutboxEvent, QualificationGrant, QualificationType
 from core.quals import commands as quals
 from tests.api.conftest import create_args, utcnow
@@ -69,6 +70,8 @@ def test_grant_score_list_and_revoke_a_workers_qualification(rita, otto):
                                                        Reason="Too many wrong birds")
     revoked = OutboxEvent.get(OutboxEvent.kind == "qualification.revoked")
     assert (revoked.user_id, revoked.payload["reason"]) == (wes.id, "Too many wrong birds")
+    told = notices.render(revoked).text  # what Wes reads in chat
+    assert "Bird expert" in told and "Too many wrong birds" in told
     with unchanged():
         _, _, response = error_of(rita.client.get_qualification_score, QualificationTypeId=type_id,
                                   WorkerId=a["WorkerId"])

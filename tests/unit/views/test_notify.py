@@ -202,9 +202,10 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     assert "New HIT for your alert" in by["notices.missed"] and seen["notices.missed"].chat_id == ann.id
     # Every kind core emits was exercised here, except what is only emitted for batches and by other sweeps,
     # and cards.refresh: it sends no message, it edits cards (tests/bot/test_cards.py, tests/jobs/test_cards.py);
-    # batch.requested and export.requested go to their actors (tests/jobs/test_batch_actor.py, ..._zip_actor.py).
+    # batch.requested and export.requested go to their actors (tests/jobs/test_batch_actor.py, ..._zip_actor.py),
+    # mturk.event to the MTurk API's notification actor (tests/api/test_notifications.py).
     assert emitted_kinds() - set(seen) <= {"hits.published", "review.digest", "cards.refresh", "batch.requested",
-                                           "export.requested"}
+                                           "export.requested", "mturk.event"}
 
 
 def test_unknown_kind_is_none_and_logged(database, caplog):
