@@ -82,8 +82,9 @@ def test_notify_workers_sends_a_chat_notice_to_workers_who_worked_for_you(rita, 
     assert sent[0].payload["subject"] == "More work <soon>" and sent[0].payload["requester_name"] == "Rita"
 
     from bot.views.notify import RENDERERS
+    from core.notices import NoticeContext
 
-    text, _ = RENDERERS["requester.message"](sent[0])
+    text, _ = RENDERERS["requester.message"](sent[0], NoticeContext())  # all it needs is in the payload
     assert "More work &lt;soon&gt;" in text and "A new batch is coming &amp; it pays more." in text and "Rita" in text
 
 
