@@ -183,6 +183,11 @@ def withdrawal_quote(*, worker_id: int, now: datetime, destination_id: int | Non
     tax.check_tax_gate(worker_id=worker_id, amount_cents=have if amount_cents is None else amount_cents, now=now)
     if not settings.payout_methods:
         return WithdrawalQuote(have, settings.min_payout_cents, 0, None)
+    if have < settings.min_payout_cents and ledger.balance(ledger.available(worker_id)) > have:
+        # Only top-ups left: say so before asking for a destination it could never go to.
+        raise PayoutTooSmall(f"The minimum payout is {format_money(settings.min_payout_cents, settings.currency)}; "
+                             f"you have {format_money(have, settings.currency)} available (money you topped up can "
+                             "be spent on HITs or refunded, not withdrawn).")
     dest = destinations.pick(user_id=worker_id, destination_id=destination_id)
     if dest.method not in rules.offered_methods(settings):
         raise ValidationFailed("Payouts by that method are no longer offered; choose another in /payout.")
