@@ -9,8 +9,6 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from peewee import IntegrityError
-
 from core.db import db, for_update, tx
 from core.errors import DuplicateRequest, NotAllowed, StaleAction, ValidationFailed
 from core.hits import manage, publishing
@@ -38,16 +36,14 @@ SCAN_CHUNK = 500
 def save_hit_type(*, requester_id: int, type_id: str, title: str, description: str, keywords: str, reward: str,
                   duration_s: int, auto_approve_s: int | None, now: datetime,
                   requirements: list[dict] | None = None) -> MturkHitType:
-    """Remember a HIT type (the same properties twice are one row, as its id is their digest)."""
+    """Remember a HIT type (the same properties twice are one row, as its id is their digest).
+    Every CreateHIT names its type here, so the common case is a row that exists: one statement."""
     with tx():
-        try:
-            with db.atomic():
-                return MturkHitType.create(type_id=type_id, requester=requester_id, title=title,
-                                           description=description, keywords=keywords, reward=reward,
-                                           duration_s=duration_s, auto_approve_s=auto_approve_s,
-                                           requirements=requirements or [], created_at=now)
-        except IntegrityError:
-            return hit_type(requester_id=requester_id, type_id=type_id)
+        (MturkHitType.insert(type_id=type_id, requester=requester_id, title=title, description=description,
+                             keywords=keywords, reward=reward, duration_s=duration_s, auto_approve_s=auto_approve_s,
+                             requirements=requirements or [], created_at=now)
+         .on_conflict_ignore().execute())
+        return hit_type(requester_id=requester_id, type_id=type_id)
 
 
 def hit_type(*, requester_id: int, type_id: str) -> MturkHitType:
