@@ -1,11 +1,11 @@
-"""The ledger's race-only branches on the real PostgreSQL (issue 23): several connections
-pass the "not there yet" check together, then insert the same idempotency key (or create the
-same account) at once. One wins; every other waits on the unique index until the winner commits,
-gets the IntegrityError, and must then report "already done" (the same key) or use the winner's
-row (the same account) without aborting its own transaction.
+"""The ledger's races on the real PostgreSQL (issue 23): several connections insert the same
+idempotency key (or, after all finding none, create the same account) at once. One wins; every
+other waits on the unique index until the winner commits, then must report "already done" (the
+key: its INSERT ... ON CONFLICT DO NOTHING inserts nothing) or use the winner's row (the account:
+after the IntegrityError) without aborting its own transaction.
 
-A barrier inside the insert holds every thread after its check until all have passed it, so
-the losing branch is taken every run, not by luck. SQLite cannot interleave like this: its
+A barrier just before the insert holds every thread until all have reached it, so the losing
+branch is taken every run, not by luck. SQLite cannot interleave like this: its
 write transactions take the database lock up front (BEGIN IMMEDIATE), so the threads would
 wait for each other at the barrier forever; there tests/unit/payments/test_ledger_properties.py replays
 the same interleavings in one connection."""
@@ -40,7 +40,7 @@ THREADS = 8
 
 class HoldBeforeInsert:
     """Stands in for a model in core.ledger: every call of `method` waits until all THREADS
-    threads have reached it (each after its own existence check), then does the real thing."""
+    threads have reached it, then does the real thing."""
 
     def __init__(self, model, method: str) -> None:
         self.model, self.method = model, method
@@ -66,7 +66,7 @@ class HoldBeforeInsert:
 def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(monkeypatch, now):
     w = f.user()
     world, avail = ledger.world(), ledger.available(w.id)  # accounts exist: only the key races
-    hold = HoldBeforeInsert(LedgerTxn, "create")
+    hold = HoldBeforeInsert(LedgerTxn, "insert")
     monkeypatch.setattr(ledger, "LedgerTxn", hold)
     moved: list[bool] = []
 
@@ -77,7 +77,7 @@ def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(mon
     outcomes = run_threads([(post, {})] * THREADS, threads=THREADS)
 
     assert outcomes == [("ok", "")] * THREADS  # nobody failed: the losers were told "already posted"
-    assert hold.calls == THREADS  # every one passed the existence check and reached the insert
+    assert hold.calls == THREADS  # every one reached the insert together
     assert sorted(moved) == [False] * (THREADS - 1) + [True]
     monkeypatch.setattr(ledger, "LedgerTxn", LedgerTxn)
     assert LedgerTxn.select().where(LedgerTxn.key == "topup:race").count() == 1
@@ -88,7 +88,7 @@ def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(mon
 def test_one_payment_reported_by_several_webhooks_at_once_credits_once(monkeypatch, now):
     w = f.user()
     ledger.world(), ledger.available(w.id)
-    hold = HoldBeforeInsert(LedgerTxn, "create")
+    hold = HoldBeforeInsert(LedgerTxn, "insert")
     monkeypatch.setattr(ledger, "LedgerTxn", hold)
     credited: list[bool] = []
 
@@ -112,7 +112,7 @@ def test_concurrent_approvals_that_all_pass_the_key_check_pay_once(monkeypatch, 
     ledger.available(a.worker_id), ledger.fees()
     # Each approval is its own transaction; the assignment's conditional update lets one through,
     # so here the key race is forced on the ledger alone: THREADS posts of "approve:<id>".
-    hold = HoldBeforeInsert(LedgerTxn, "create")
+    hold = HoldBeforeInsert(LedgerTxn, "insert")
     monkeypatch.setattr(ledger, "LedgerTxn", hold)
     hit = a.hit
     moved: list[bool] = []
