@@ -167,3 +167,36 @@ def test_unreachable_transports_and_bad_settings_are_refused(rita, otto, receive
         _, message, _ = error_of(rita.client.send_test_event_notification, Notification=spec(receiver.url),
                                  TestEventType="Nothing")
     assert "TestEventType" in message
+
+
+def test_what_a_destination_answers_decides_a_retry_and_a_revoked_key_signs_nothing(rita):
+    import httpx
+
+    from core.models import ApiKey
+    from core.mturk import apikeys
+
+    seen: list[httpx.Request] = []
+
+    def answering(status: int):
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return httpx.Response(status)
+        return httpx.MockTransport(handler)
+
+    body = '{"Events":[]}'
+    assert mturk_events.post("https://example.org/h", rita.key_id, body, transport=answering(204)) == 204
+    assert verify(rita.secret, seen[-1].content, seen[-1].headers["X-Hitbot-Timestamp"],
+                  seen[-1].headers["X-Hitbot-Signature"])
+    for status in (500, 503, 429, 408):
+        with pytest.raises(mturk_events.DestinationUnavailable):  # Dramatiq tries again later
+            mturk_events.post("https://example.org/h", rita.key_id, body, transport=answering(status))
+    assert mturk_events.post("https://example.org/h", rita.key_id, body, transport=answering(404)) == 404  # dropped
+    assert mturk_events.post("https://example.org/h", rita.key_id, body, transport=answering(302)) == 302  # not followed
+    assert mturk_events._retry_when(7, mturk_events.DestinationUnavailable("x"))
+    assert not mturk_events._retry_when(8, mturk_events.DestinationUnavailable("x"))  # bounded
+    assert not mturk_events._retry_when(0, ValueError("a bug is not retried"))
+
+    apikeys.revoke_key(user_id=rita.id, key_id=ApiKey.get(ApiKey.access_key_id == rita.key_id).id, now=utcnow())
+    before = len(seen)
+    assert mturk_events.post("https://example.org/h", rita.key_id, body, transport=answering(200)) is None
+    assert len(seen) == before  # nothing sent unsigned
