@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, NodeList, fn
 
 from core.db import tx
 from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
@@ -111,6 +111,12 @@ def delete_type(*, requester_id: int, qtype_id: int) -> None:
         qtype.delete_instance(recursive=True)
 
 
+def _has(column, text: str):
+    """`column` holds `text`, any case; % and _ in the text are themselves, not wildcards."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return NodeList((fn.LOWER(column), SQL("LIKE"), f"%{escaped}%", SQL("ESCAPE '\\'")))
+
+
 def types_page(*, requester_id: int, query: str | None, must_be_requestable: bool, owned_only: bool,
                after_id: int | None, limit: int) -> tuple[list[QualificationType], bool]:
     """The requester's types (and the built-in ones unless owned_only), by id; (page, more?)."""
@@ -120,10 +126,8 @@ def types_page(*, requester_id: int, query: str | None, must_be_requestable: boo
          .join(MturkQualType, JOIN.LEFT_OUTER, on=(MturkQualType.qtype == QualificationType.id))
          .where(mine if owned_only else (mine | QualificationType.system.is_null(False))))
     if query:
-        like = f"%{query.lower()}%"
-        q = q.where(fn.LOWER(QualificationType.name).contains(query.lower())
-                    | fn.LOWER(QualificationType.description) ** like
-                    | fn.LOWER(fn.COALESCE(MturkQualType.keywords, "")) ** like)
+        q = q.where(_has(QualificationType.name, query) | _has(QualificationType.description, query)
+                    | _has(fn.COALESCE(MturkQualType.keywords, ""), query))
     if must_be_requestable:
         q = q.where(QualificationType.id.in_(QualTest.select(QualTest.qtype)))
     if after_id is not None:

@@ -119,6 +119,9 @@ def test_list_types_by_query_ownership_and_requestable_with_the_paginator(rita, 
     assert names(MustBeRequestable=False, MustBeOwnedByCaller=True, Query="NATURE") == ["Bird expert", "Tree expert"]
     assert names(MustBeRequestable=False, Query="bird") == ["Bird expert", "Bird quiz"]
     assert names(MustBeRequestable=True) == ["Bird quiz"]  # a test workers can take in chat
+    # % and _ are searched for, not wildcards: only the approval rate's description has a "%"
+    assert names(MustBeRequestable=False, Query="%") == ["Worker_PercentAssignmentsApproved"]
+    assert names(MustBeRequestable=False, Query="_") == []
     builtin = rita.client.get_qualification_type(QualificationTypeId=APPROVAL)["QualificationType"]
     assert (builtin["Name"], builtin["IsRequestable"]) == ("Worker_PercentAssignmentsApproved", False)
 
