@@ -112,13 +112,15 @@ class _StatementCounter:
         del self._db.execute_sql, self._db.begin  # the class's methods again
 
 
-async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trace: bool = False) -> dict:
+async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trace: bool = False,
+                          hop: str | None = None) -> dict:
     """`runs` rounds of `sessions` worker sessions; after each session, as many echo updates as the
     session had, timed in the same loop, so both rates are taken under the same load."""
     from telegram import Update
     from telegram.ext import ApplicationBuilder, MessageHandler, filters
 
     from bot.app import build_application
+    from bot.runtime import core_on_thread
     from core.config import load_settings
     from core.models import Assignment, Question
     from tests.fakes.telegram import BotHarness, FakeTelegram, TgUser
@@ -156,8 +158,14 @@ async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trac
                 print("\n".join(f"    {sql[:200]}" for sql in counter.trace))
         else:
             times[kind].append(time.perf_counter() - started)
+            if hop == "both":
+                by_hop["thread" if step_n % 2 == 0 else "inline"].append(time.perf_counter() - started)
 
     async def session(n: int) -> None:
+        if hop == "both":  # alternate sessions, so both ways are timed under the same load
+            core_on_thread(n % 2 == 0)
+        elif hop is not None:
+            core_on_thread(hop == "thread")
         w = TgUser(FIRST_WORKER + n, f"W{n}")
         hit = hit_ids[n % len(hit_ids)]
         await bot.text(w, "/start")  # registration, not counted
@@ -172,6 +180,8 @@ async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trac
             raise SystemExit(f"session {n} did not end submitted: {Assignment.get_by_id(a.id).status}")
 
     results = []
+    by_hop: dict[str, list[float]] = defaultdict(list)
+    step_n = 0
     per_kind: dict[str, list[float]] = defaultdict(list)
     echo_n = 0
     try:
@@ -179,7 +189,8 @@ async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trac
             times.clear()
             echo_times: list[float] = []
             for n in range(sessions):
-                await session(run * sessions + n)
+                step_n = run * sessions + n
+                await session(step_n)
                 for _ in range(len(KINDS)):
                     started = time.perf_counter()
                     await echo_bot.text(TgUser(FIRST_WORKER + echo_n % 50, "E"), f"hello {echo_n}")
@@ -194,6 +205,10 @@ async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trac
                             "echo_p50_ms": _pct(echo_times, 50) * 1000, "echo_p99_ms": _pct(echo_times, 99) * 1000,
                             "load": os.getloadavg()[0]})
             results[-1]["ratio"] = results[-1]["rate"] / results[-1]["echo_rate"]
+            for way, ts in by_hop.items():
+                results[-1][f"{way}_ratio"] = (len(ts) / sum(ts)) / results[-1]["echo_rate"]
+                results[-1][f"{way}_p99_ms"] = _pct(ts, 99) * 1000
+            by_hop.clear()
         counting = True  # one more session, untimed, counting each update's SQL statements
         with counter:
             await session(runs * sessions)
@@ -216,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs (min/median/max are reported)")
     parser.add_argument("--hits", type=int, default=30, help="open HITs the sessions spread over")
     parser.add_argument("--trace", action="store_true", help="print the SQL of each counted update")
+    parser.add_argument("--hop", choices=("thread", "inline", "both"),
+                        help="core calls on a worker thread, inline in the loop, or alternating sessions of each")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args(argv)
 
@@ -229,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     logging_off()
     try:
         hit_ids = seed(args.sessions * args.runs, args.hits)
-        out = asyncio.run(run_interleaved(args.sessions, hit_ids, args.runs, args.trace))
+        out = asyncio.run(run_interleaved(args.sessions, hit_ids, args.runs, args.trace, args.hop))
     finally:
         drop()
     runs = out["runs"]
@@ -245,6 +262,10 @@ def main(argv: list[str] | None = None) -> int:
           f"p99 {mid['p99_ms']:.2f} ms; ratio to echo {mid['ratio']:.3f}")
     lo, med, hi = _spread(runs, "ratio")
     print(f"ratio min/median/max: {lo:.3f} / {med:.3f} / {hi:.3f}")
+    if args.hop == "both":
+        for way in ("thread", "inline"):
+            print(f"core calls {way}: ratio {' / '.join(f'{v:.3f}' for v in _spread(runs, way + '_ratio'))}, "
+                  f"p99 {' / '.join(f'{v:.2f}' for v in _spread(runs, way + '_p99_ms'))} ms (min / median / max)")
     for kind, (p50, p99, sql, txs) in out["per"].items():
         print(f"  {kind:<16} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {sql:3d} SQL statements  {txs} transactions")
     if not args.no_write:

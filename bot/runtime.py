@@ -32,8 +32,20 @@ def now(context: Context) -> datetime:
     return context.bot_data.get("clock", utcnow)()
 
 
+# Where core calls run: on a worker thread (True) or inline in the event loop (False).
+# BENCHMARKS.md's bot section has the measurements behind the choice.
+CORE_ON_THREAD = {"on": True}
+
+
+def core_on_thread(on: bool) -> None:
+    CORE_ON_THREAD["on"] = on
+
+
 async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Run a (blocking, database) core service without stalling other chats."""
+    if not CORE_ON_THREAD["on"]:
+        return fn(**kwargs)
+
     def run() -> T:
         try:
             return fn(**kwargs)
