@@ -14,9 +14,9 @@ from peewee import fn
 
 from core import ledger
 from core.config import get_settings
-from core.db import tx
+from core.db import for_update, tx
 from core.errors import InsufficientFunds, NotAllowed, NotFound, StaleAction, ValidationFailed
-from core.models import Entry, LedgerTxn, TopUp, TopUpSource
+from core.models import Account, Entry, LedgerTxn, TopUp, TopUpSource
 from core.money import format_money
 from core.outbox import emit
 from core.users.commands import get_user
@@ -130,6 +130,9 @@ def start_refund(*, admin_id: int, topup_id: int, now: datetime) -> RefundQuote:
         row = TopUp.get_or_none(TopUp.id == topup_id)
         if row is None:
             raise NotAllowed()
+        # Lock the balance, then the top-up, so spending and a second admin wait; read both afresh.
+        for_update(Account.select().where(Account.id == ledger.available(row.user_id).id)).get()
+        row = for_update(TopUp.select().where(TopUp.id == topup_id)).get()
         quote = _quote(row)
         _check_refundable(quote)
         if row.refund_state == "pending":
