@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot import callbacks, input as waiting
+from bot.handlers import language
 from bot.handlers.browse import send_preview
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import start as views
@@ -19,13 +20,15 @@ from core.work import queries as work_queries
 
 
 async def ensure_registered(update: Update, context: Context) -> None:
-    """Every update keeps the user row fresh (once per process per user)."""
+    """Every update keeps the user row fresh (once per process per user); the row it reads tells
+    the language the person chose, which wins over Telegram's from then on."""
     tg = update.effective_user
     if tg is None or tg.is_bot or context.user_data.get("registered"):
         return
-    await call(users.register, user_id=tg.id, first_name=tg.first_name or "", username=tg.username,
-               language_code=tg.language_code, now=now(context))
+    user = await call(users.register, user_id=tg.id, first_name=tg.first_name or "", username=tg.username,
+                      language_code=tg.language_code, now=now(context))
     context.user_data["registered"] = True
+    language.remember(context, tg.language_code, users.chosen_language(user))
 
 
 HIT_LINK = re.compile(r"^hit_(\d{1,18})$")
@@ -59,7 +62,7 @@ async def _cancel(context: Context, me: int, *, keep: frozenset[str] = frozenset
     """End the pending prompt; what to tell the person."""
     wait = await call(waiting.disarm, user_id=me, keep=keep)
     if not wait:
-        return views.NOTHING_TO_CANCEL
+        return views.cancelled(None)
     kind, title = wait.get("kind", ""), ""
     if kind == "newhit" and wait.get("draft_id"):
         try:
@@ -82,8 +85,8 @@ async def cancel(update: Update, context: Context) -> None:
 async def cancel_button(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     """A prompt's Cancel: the same as /cancel, except that it never stops an assignment's answers."""
     text = await _cancel(context, update.effective_user.id, keep=waiting.KEPT_BY_COMMANDS)
-    await update.effective_message.edit_text(text if text != views.NOTHING_TO_CANCEL else views.CANCELLED_OTHER,
-                                             parse_mode="HTML")
+    nothing = text == views.cancelled(None)
+    await update.effective_message.edit_text(views.cancelled("") if nothing else text, parse_mode="HTML")
     return None
 
 
@@ -101,9 +104,9 @@ async def nothing_waiting(update: Update, context: Context) -> None:
     """A message no feature asked for: say so, and what the person can do instead."""
     doc = update.effective_message.document
     if doc is not None and (doc.file_name or "").lower().endswith((".yaml", ".yml", ".json", ".csv")):
-        await update.effective_message.reply_text(views.SPEC_FILE_HINT)
+        await update.effective_message.reply_text(views.spec_file_hint())
         return
-    await update.effective_message.reply_text(views.NOT_WAITING, reply_markup=views.main_menu())
+    await update.effective_message.reply_text(views.not_waiting(), reply_markup=views.main_menu())
 
 
 def register(app: Application) -> None:

@@ -7,17 +7,30 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
+from babel.units import format_unit
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import i18n
+from bot.i18n import N_, _
 from core.config import get_settings
 from core.money import format_money
 
 MAX_TEXT = 4096
-NO_LONGER_VALID = "This button is no longer valid."
+NO_LONGER_VALID = N_("This button is no longer valid.")
 
 
 def money(cents: int, locale: str | None = None) -> str:
-    return format_money(cents, get_settings().currency, locale or "en")
+    """An amount as the reader writes it ($1.30, 1,30 $); `locale` only to force one."""
+    return format_money(cents, get_settings().currency, locale or i18n.current())
+
+
+def no_longer_valid() -> str:
+    return _(NO_LONGER_VALID)
+
+
+def hits(n: int) -> str:
+    """'1 HIT', '5 HITs' with the reader's plural rules (ru: 1 задание, 2 задания, 5 заданий)."""
+    return i18n._n("{n} HIT", "{n} HITs", n)
 
 
 def esc(text: object) -> str:
@@ -38,27 +51,32 @@ def esc_clip(text: str, limit: int) -> str:
     return out
 
 
+def _unit(value: int, unit: str) -> str:
+    return format_unit(value, f"duration-{unit}", length="narrow", locale=i18n.current())
+
+
 def duration(seconds: float) -> str:
-    """Short human duration: 45s, 12m, 3h 5m, 2d 4h."""
+    """Short human duration in the reader's units: 45s, 12m, 3h 5m, 2d 4h (ru: 3 ч 5 мин)."""
     s = max(0, int(seconds))
     if s < 60:
-        return f"{s}s"
+        return _unit(s, "second")
     if s < 3600:
-        return f"{s // 60}m"
+        return _unit(s // 60, "minute")
     if s < 86400:
         h, m = divmod(s // 60, 60)
-        return f"{h}h {m}m" if m else f"{h}h"
+        return f"{_unit(h, 'hour')} {_unit(m, 'minute')}" if m else _unit(h, "hour")
     d, h = divmod(s // 3600, 24)
-    return f"{d}d {h}h" if h else f"{d}d"
+    return f"{_unit(d, 'day')} {_unit(h, 'hour')}" if h else _unit(d, "day")
 
 
-def local_time(when: datetime, tz_name: str | None, *, now: datetime | None = None, locale: str = "en") -> str:
+def local_time(when: datetime, tz_name: str | None, *, now: datetime | None = None, locale: str | None = None) -> str:
     """A moment in the reader's zone: "14:05 CET" today, "tomorrow 14:05 CET", "3 Dec 14:05 CET",
     "10 Jan 2027 14:05 CET". Without `now` just the time (for lists that print the date themselves)."""
     try:
         tz = ZoneInfo(tz_name or "UTC")
     except Exception:  # a stale or odd zone name must not break a message
         tz = ZoneInfo("UTC")
+    locale = locale or i18n.current()
     local = when.astimezone(tz)
     clock = local.strftime("%H:%M %Z") if tz_name else local.strftime("%H:%M UTC")
     if now is None:
@@ -67,14 +85,14 @@ def local_time(when: datetime, tz_name: str | None, *, now: datetime | None = No
     if days == 0:
         return clock
     if days in (1, -1):
-        return f"{'tomorrow' if days == 1 else 'yesterday'} {clock}"
+        return _("tomorrow {time}", time=clock) if days == 1 else _("yesterday {time}", time=clock)
     same_year = local.year == now.astimezone(tz).year or abs(days) < 180
     return f"{format_date(local.date(), 'd MMM' if same_year else 'd MMM y', locale=locale)} {clock}"
 
 
 def countdown(deadline: datetime, now: datetime) -> str:
     left = (deadline - now).total_seconds()
-    return "time is up" if left <= 0 else f"{duration(left)} left"
+    return _("time is up") if left <= 0 else _("{duration} left", duration=duration(left))
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -85,7 +103,7 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
 
 def stars(avg: float | None, n: int = 0) -> str:
     if avg is None:
-        return "no ratings yet"
+        return _("no ratings yet")
     return f"★ {avg:.1f} ({n})"
 
 

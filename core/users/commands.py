@@ -55,6 +55,27 @@ def get_user(user_id: int) -> User:
     return user
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+LANGUAGE_PREF = "language"
+
+
+def chosen_language(user: User) -> str | None:
+    """The language the person chose themselves (None: follow what their Telegram app says)."""
+    value = (user.prefs or {}).get(LANGUAGE_PREF)
+    return value if isinstance(value, str) else None
+
+
+def set_language(*, user_id: int, language: str) -> User:
+    """The person's own choice of language (a locale such as ru or pt_BR). It is kept apart from
+    language_code, which register() refreshes from Telegram, so the choice wins on later updates."""
+    if not _LANGUAGE.match(language):
+        raise ValidationFailed("That is not a language code.")
+    with tx():
+        user = get_user(user_id)
+        write_prefs(user, {LANGUAGE_PREF: language})
+    return user
+
+
 def set_country(*, user_id: int, country: str) -> User:
     country = country.strip().upper()
     if not _COUNTRY.match(country):

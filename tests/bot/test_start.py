@@ -9,9 +9,9 @@ async def test_start_registers_and_shows_menu(bot):
     calls = await bot.text(ann, "/start")
     sent = [c for c in calls if c.method == "sendMessage"]
     assert len(sent) == 1
-    assert "Hi, Ann!" in sent[0].text
+    assert sent[0].text.startswith("Hallo Ann! hitbot ist ein Marktplatz")  # her app speaks German
     labels = [label for label, _ in sent[0].buttons]
-    assert any("Browse" in label for label in labels)
+    assert "🔎 Aufgaben ansehen" in labels
     user = User.get_by_id(501)
     assert (user.first_name, user.username, user.language_code) == ("Ann", "ann", "de")
 

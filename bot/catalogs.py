@@ -1,0 +1,130 @@
+"""The gettext catalogs: extract the texts from the source, keep every language's .po in step, check them.
+
+    python -m bot.catalogs update          # new texts into every catalog (empty), gone ones dropped
+    python -m bot.catalogs init xx_YY      # a catalog for a new language (then add it to bot.i18n.LANGUAGES)
+    python -m bot.catalogs check           # what is missing, stale, fuzzy or has other placeholders
+"""
+from __future__ import annotations
+
+import string
+import sys
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po, write_po
+
+from bot.i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALES_DIR
+
+ROOT = LOCALES_DIR.parents[1]
+KEYWORDS = {"_": None, "_n": (1, 2), "N_": None}
+
+
+def po_path(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def template() -> Catalog:
+    """Every text the source marks, with where it is used and the comment above it."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    pot = Catalog(domain=DOMAIN, project="hitbot", msgid_bugs_address="", charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+            ROOT, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
+            strip_comment_tags=True):
+        pot.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return pot
+
+
+def load(locale: str) -> Catalog:
+    with po_path(locale).open("rb") as f:
+        return read_po(f, locale=locale, domain=DOMAIN)
+
+
+def save(catalog: Catalog, locale: str) -> None:
+    path = po_path(locale)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    catalog.fuzzy = False  # the header: babel marks a new one fuzzy
+    with path.open("wb") as f:  # file names without line numbers: an edit elsewhere leaves the catalogs alone
+        write_po(f, catalog, width=120, include_lineno=False)
+
+
+def init(locale: str) -> None:
+    catalog = Catalog(locale=Locale.parse(locale), domain=DOMAIN, project="hitbot", charset="utf-8")
+    catalog.update(template())
+    save(catalog, locale)
+
+
+def update() -> None:
+    pot = template()
+    for locale in LANGUAGES:
+        if locale != DEFAULT:
+            catalog = load(locale)
+            catalog.update(pot, no_fuzzy_matching=True)
+            catalog.obsolete.clear()  # a text gone from the source is gone from the catalog
+            save(catalog, locale)
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def problems(locale: str, pot: Catalog | None = None) -> list[str]:
+    """Why a catalog is not ready: a source text missing or untranslated, a stale or fuzzy entry,
+    placeholders other than the source's, the wrong number of plural forms."""
+    pot = pot or template()
+    catalog = load(locale)
+    found: list[str] = []
+    wanted = {m.id for m in pot if m.id}
+    have = {m.id for m in catalog if m.id}
+    expected_forms = get_plural(locale).num_plurals
+    for m in pot:
+        if not m.id:
+            continue
+        entry = catalog.get(m.id, context=m.context)
+        key = m.id if isinstance(m.id, str) else m.id[0]
+        if entry is None:
+            found.append(f"{locale}: missing {key!r}")
+            continue
+        if entry.fuzzy:
+            found.append(f"{locale}: fuzzy {key!r}")
+        strings = entry.string if isinstance(entry.string, (tuple, list)) else (entry.string,)
+        if not all(strings):
+            found.append(f"{locale}: untranslated {key!r}")
+            continue
+        source = placeholders(key) | (placeholders(m.id[1]) if isinstance(m.id, tuple) else set())
+        for s in strings:
+            if placeholders(s) - source or (placeholders(s) != source and not isinstance(m.id, tuple)):
+                found.append(f"{locale}: placeholders {sorted(placeholders(s))} in {s!r}, source has {sorted(source)}")
+        if isinstance(m.id, tuple) and len(strings) != expected_forms:
+            found.append(f"{locale}: {len(strings)} plural forms for {key!r}, {locale} has {expected_forms}")
+    if catalog.plural_expr != get_plural(locale).plural_expr:
+        found.append(f"{locale}: plural rule {catalog.plural_expr!r}, babel's is {get_plural(locale).plural_expr!r}")
+    for stale in sorted((have - wanted), key=str):
+        found.append(f"{locale}: stale {stale!r} (no longer in the source)")
+    if catalog.obsolete:
+        found.append(f"{locale}: {len(catalog.obsolete)} obsolete entries")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["update"]:
+        update()
+    elif argv[:1] == ["init"] and len(argv) == 2:
+        init(argv[1])
+    elif argv[:1] == ["check"]:
+        pot = template()
+        issues = [p for locale in LANGUAGES if locale != DEFAULT for p in problems(locale, pot)]
+        print("\n".join(issues) or "every catalog has every text")
+        return 1 if issues else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
