@@ -9,6 +9,7 @@ from peewee import SQL, IntegrityError, fn
 from core.db import db, insert_rows
 from core.errors import InsufficientFunds
 from core.models import Account, AccountKind, Entry, LedgerTxn
+from core.prepared import Prepared, param
 
 
 def _account(code: str, kind: str, *, user_id: int | None = None, hit_id: int | None = None,
@@ -66,6 +67,10 @@ def balance(account: Account) -> int:
     return Account.select(Account.balance_cents).where(Account.id == account.id).scalar() or 0
 
 
+# One leg's move, compiled once (core.prepared): the conditional update is the overdraft check.
+_MOVE = Prepared(lambda: Account.update(balance_cents=Account.balance_cents + param("amount")).where(
+    (Account.id == param("id")) & (Account.allow_negative | (Account.balance_cents + param("amount") >= 0))))
+
 _IN_CHUNK = 1000  # ids per UPDATE ... WHERE id IN (...): well under SQLite's bound parameters
 
 
@@ -96,13 +101,7 @@ def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
         if acc.id in fresh and amount > 0:
             credits[acc.id] = credits.get(acc.id, 0) + amount
             continue
-        changed = (
-            Account.update(balance_cents=Account.balance_cents + amount)
-            .where((Account.id == acc.id)
-                   & (Account.allow_negative | (Account.balance_cents + amount >= 0)))
-            .execute()
-        )
-        if changed != 1:
+        if _MOVE.rowcount(id=acc.id, amount=amount) != 1:
             raise InsufficientFunds()
     bulk: dict[int, list[int]] = {}
     for account_id, amount in credits.items():

@@ -63,9 +63,9 @@ class Prepared:
         return db.execute_sql(sql, params)
 
     def rows(self, **values: Any) -> list:
-        """A SELECT's rows as peewee would give them (models with their joined models)."""
+        """A SELECT's (or a RETURNING clause's) rows as peewee would give them (models with their joined models)."""
         query = self._get()[0]
-        assert isinstance(query, Select)
+        assert isinstance(query, Select) or getattr(query, "_returning", None)
         return list(query._get_cursor_wrapper(self.execute(**values)))
 
     def first(self, **values: Any) -> Any:

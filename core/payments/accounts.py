@@ -26,6 +26,7 @@ from core.models import (
 from core.money import format_money
 from core.outbox import emit
 from core.payments import destinations, rules, tax, topups
+from core.prepared import Prepared, param
 from core.users.commands import get_user
 
 MAX_REASON = 500
@@ -217,18 +218,27 @@ def recent_payouts(*, worker_id: int, limit: int = 5) -> list[Payout]:
 def start_payout(*, payout_id: int, now: datetime) -> Payout | None:
     """requested -> processing, once. None if another worker already has it."""
     # One statement, its own transaction (autocommit): the conditional update hands the row back.
-    started = list(Payout.update(status=P.PROCESSING, attempts=Payout.attempts + 1, updated_at=now).where(
-        (Payout.id == payout_id) & (Payout.status.in_(P.OPEN))).returning(Payout).execute())
-    return started[0] if started else None
+    return _START.first(id=payout_id, now=now)
 
 
-def _close(payout_id: int, **changes: object) -> Payout | None:
-    """An open payout -> paid or failed (conditional update), the row as it now is; None if it
-    was already closed. Raises NotFound for no such payout."""
-    closed = list(Payout.update(**changes).where((Payout.id == payout_id) & (Payout.status.in_(P.OPEN)))
-                  .returning(Payout).execute())
-    if closed:
-        return closed[0]
+def _open_payout_update(**changes: object):
+    """UPDATE an open payout (requested or processing) by id, returning the row as it now is."""
+    return (Payout.update(updated_at=param("now", Payout.updated_at), **changes)
+            .where((Payout.id == param("id")) & (Payout.status.in_(P.OPEN))).returning(Payout))
+
+
+# The payout actor's hot statements, compiled once (core.prepared).
+_START = Prepared(lambda: _open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1))
+_PAID = Prepared(lambda: _open_payout_update(status=P.PAID, provider_ref=param("provider_ref")))
+_FAILED = Prepared(lambda: _open_payout_update(status=P.FAILED, failure_reason=param("failure_reason")))
+
+
+def _close(payout_id: int, now: datetime, **change: str) -> Payout | None:
+    """An open payout -> paid (`provider_ref=`) or failed (`failure_reason=`), the row as it now
+    is; None if it was already closed. Raises NotFound for no such payout."""
+    closed = (_PAID if "provider_ref" in change else _FAILED).first(id=payout_id, now=now, **change)
+    if closed is not None:
+        return closed
     if not Payout.select().where(Payout.id == payout_id).exists():
         raise NotFound()
     return None
@@ -237,7 +247,7 @@ def _close(payout_id: int, **changes: object) -> Payout | None:
 def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
     """The provider paid: the money leaves hitbot. False if it was already settled."""
     with tx():
-        payout = _close(payout_id, status=P.PAID, provider_ref=provider_ref[:128], updated_at=now)
+        payout = _close(payout_id, now, provider_ref=provider_ref[:128])
         if payout is None:
             return False
         ledger.post(key=f"paid:{payout_id}", kind="payout",
@@ -250,7 +260,7 @@ def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
 def fail_payout(*, payout_id: int, now: datetime, reason: str) -> bool:
     """The payout can't be made: the money goes back to the worker's available balance."""
     with tx():
-        payout = _close(payout_id, status=P.FAILED, failure_reason=reason[:500], updated_at=now)
+        payout = _close(payout_id, now, failure_reason=reason[:500])
         if payout is None:
             return False
         ledger.post(key=f"payout-failed:{payout_id}", kind="refund",  # the fee comes back too
