@@ -62,6 +62,12 @@ SQLITE_PRAGMAS = {
 }
 
 
+def contains_folded(text: str | None, needle: str) -> bool:
+    """SQLite's hitbot_contains(text, needle): `needle` (lower-case) in `text`, any letter's case
+    ignored. SQLite's own LIKE and lower() fold ASCII letters only (Кошка is not кошка)."""
+    return text is not None and needle in text.lower()
+
+
 def init_db(url: str, *, pool_size: int = 20) -> Database:
     """Open the database named by URL and bind the proxy to it. `pool_size` caps this
     process's PostgreSQL connections (several processes share the server's limit)."""
@@ -71,6 +77,7 @@ def init_db(url: str, *, pool_size: int = 20) -> Database:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=30, check_same_thread=False)
+        database.register_function(contains_folded, "hitbot_contains", 2, deterministic=True)
     elif scheme.startswith("postgres"):
         if "+pool" not in scheme:
             url = url.replace(scheme, scheme + "+pool", 1)

@@ -14,6 +14,7 @@ from playhouse.migrate import SchemaMigrator
 
 from core import models as m
 from core.db import db, is_sqlite, tx
+from core.hits import search
 from core.models import BaseModel, JSONField, QualificationType, SystemQual, UTCDateTimeField
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,12 @@ def _mturk_quals(migrator: SchemaMigrator) -> None:
             run(migrator.add_column(table, name, field))
 
 
+def _keyword_fts(migrator: SchemaMigrator) -> None:
+    """Issue 21: on SQLite, keyword search from an FTS5 trigram table of open HITs (core.hits.search);
+    PostgreSQL has its trigram indexes since migration 6."""
+    search.install()
+
+
 def _tax_and_topups(migrator: SchemaMigrator) -> None:
     """Issue 19: workers' tax details, and payments paid in (refundable, never withdrawable)."""
     db.create_tables([m.TaxDetails, m.TopUp], safe=True)
@@ -157,6 +164,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (10, _payout_methods),
     (11, _mturk_hit_types),
     (12, _mturk_quals),
+    (13, _keyword_fts),
     (14, _tax_and_topups),
 ]
 
