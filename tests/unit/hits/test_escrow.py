@@ -14,6 +14,7 @@ from core.errors import DuplicateRequest, HitbotError, InsufficientFunds, NotAll
 from core.hits import manage, publishing
 from core.models import Batch, Entry, Hit, HitStatus, LedgerTxn, OutboxEvent, User
 from core.mturk import hits as mturk_hits
+from core.payments import accounts
 from core.work import commands as work
 from tests import factories as f
 from tests.bystanders import Bystanders
@@ -306,3 +307,54 @@ def test_the_apis_add_on_an_ended_hit_is_not_a_duplicate(now):
     with unchanged(), pytest.raises(StaleAction) as refused:
         mturk_hits.add_assignments(requester_id=r.id, hit_id=hit.id, count=1, now=now, token="t")
     assert type(refused.value) is StaleAction and refused.value.message == ENDED
+
+
+def test_two_batches_without_a_key_both_publish(now):
+    r = f.requester(10_00)
+    kwargs = {"requester_id": r.id, "title": "b", "template": f.spec(title="Label ${name}", assignments=1),
+              "rows": [{"name": "a"}], "now": now}
+    publishing.publish_batch(**kwargs)
+    publishing.publish_batch(**kwargs)
+    assert Batch.select().count() == 2
+    assert f.available(r.id) == 10_00 - 2 * 60
+
+
+def test_a_batch_whose_repeat_commits_while_it_is_being_written_publishes_nothing(now):
+    # The interleaving a redelivered job can produce: the repeat passes the "already published?"
+    # check, then the first copy commits its escrow before the repeat's goes in.
+    r = f.requester(10_00)
+
+    def first_copy_commits(done, total):
+        LedgerTxn.create(key="batch:csv1", kind="publish", memo="", created_at=now)
+
+    with pytest.raises(StaleAction) as again:
+        publishing.publish_batch(requester_id=r.id, title="b", template=f.spec(title="Label ${name}", assignments=1),
+                                 rows=[{"name": "a"}, {"name": "b"}], now=now, key="csv1",
+                                 progress=first_copy_commits)
+    assert again.value.message == "This batch was already published."
+    assert (Batch.select().count(), Hit.select().count(), f.available(r.id)) == (0, 0, 10_00)
+
+
+def test_a_batch_below_the_low_balance_line_warns(now):
+    r = f.requester(6_00)  # 1.20 for the batch: 4.80 left, under the suite's 5.00
+    publishing.publish_batch(requester_id=r.id, title="b", template=f.spec(title="Label ${name}", assignments=1),
+                             rows=[{"name": "a"}, {"name": "b"}], now=now)
+    assert [(e.user_id, e.created_at, e.payload) for e in events("balance.low")] == [
+        (r.id, now, {"available_cents": 4_80, "threshold_cents": 5_00})]
+
+
+def test_every_escrow_movement_is_on_the_requesters_statement(now):
+    # /balance names each line by its kind ("HIT posted", "refund"); what was refunded is
+    # withdrawable again only as a refund.
+    r = f.requester(10_00)
+    hit = f.hit(r.id, assignments=2)
+    manage.add_assignments(requester_id=r.id, hit_id=hit.id, count=3, now=now, key="k1")
+    manage.close_hit(requester_id=r.id, hit_id=hit.id, now=now)
+    batch = publishing.publish_batch(requester_id=r.id, title="b", template=f.spec(title="Label ${name}",
+                                                                                   assignments=1),
+                                     rows=[{"name": "a"}, {"name": "b"}], now=now)
+    lines = [(s.kind, s.memo, s.amount_cents) for s in accounts.statement(user_id=r.id)]
+    assert lines[:4] == [("publish", f"escrow for batch {batch.id}", -1_20),
+                         ("refund", f"HIT {hit.id} ended", 5 * 60),
+                         ("publish", f"3 more assignments on HIT {hit.id}", -3 * 60),
+                         ("publish", f"escrow for HIT {hit.id}", -2 * 60)]
