@@ -3,9 +3,12 @@
     python -m bot.catalogs update          # new texts into every catalog (empty), gone ones dropped
     python -m bot.catalogs init xx_YY      # a catalog for a new language (then add it to bot.i18n.LANGUAGES)
     python -m bot.catalogs check           # what is missing, stale, fuzzy or has other placeholders
+    python -m bot.catalogs literals        # English left in bot/handlers and bot/views, per module
 """
 from __future__ import annotations
 
+import ast
+import re
 import string
 import sys
 from pathlib import Path
@@ -115,6 +118,11 @@ def main(argv: list[str]) -> int:
         update()
     elif argv[:1] == ["init"] and len(argv) == 2:
         init(argv[1])
+    elif argv[:1] == ["literals"]:
+        counts = literal_counts()
+        for module, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            print(f"{n:5d}  {module}")
+        print(f"{sum(counts.values()):5d}  in {sum(1 for n in counts.values() if n)} modules")
     elif argv[:1] == ["check"]:
         pot = template()
         issues = [p for locale in LANGUAGES if locale != DEFAULT for p in problems(locale, pot)]
@@ -124,6 +132,45 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     return 0
+
+
+
+# English still written straight into the source --------------------------------------------------
+_TRANSLATED = {"_", "_n", "N_"}
+_PROSE = re.compile(r"[A-Za-z]{2,}.*\s.*[A-Za-z]|^[A-Z][a-z]+[.!?]?$")
+
+
+def literals(path: Path) -> list[tuple[int, str]]:
+    """Strings in a module that read like text for a person and are not marked for translation: prose
+    (letters and a space, or one capitalised word) outside _(), _n(), N_(), docstrings, log calls and
+    ValueError-style messages for programmers. A heuristic: it counts what is left to convert."""
+    tree = ast.parse(path.read_text())
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                skip.add(id(first.value))
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else ""
+            if name in _TRANSLATED or owner in ("log", "logging", "re") or name.endswith("Error") \
+                    or name in ("compile", "getLogger", "pattern", "make"):
+                skip.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Constant))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            text = node.value.strip()
+            if _PROSE.search(text) and re.search(r"[a-z]{3}", text) and not text.startswith(("<", "%", "http")) and "_" not in text.split()[0]:
+                found.append((node.lineno, text[:60]))
+    return found
+
+
+def literal_counts() -> dict[str, int]:
+    """bot/handlers and bot/views module -> English literals left in it."""
+    return {str(p.relative_to(ROOT)): len(literals(p))
+            for folder in ("bot/handlers", "bot/views") for p in sorted((ROOT / folder).glob("*.py"))}
 
 
 if __name__ == "__main__":
