@@ -3,6 +3,7 @@ payments, blocking) and read chats back. Used by the web chat, e2e tests and scr
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 import uuid
@@ -294,13 +295,18 @@ async def changes(request: web.Request) -> web.Response:
 
 
 async def commands(request: web.Request) -> web.Response:
-    """The bot's command menu for a language (falling back to the default list), as Telegram
-    shows it behind the Menu button."""
+    """The bot's command menu as Telegram shows it behind the Menu button: with `chat_id`, that chat's
+    own menu first (for its language, then any), then the default one for the language, then the default."""
     world = _world(request)
     lang = request.query.get("language_code", "")
-    default = '{"type": "default"}|'
-    found = world.commands.get(default + lang) if lang else None
-    return web.json_response({"commands": found if found is not None else world.commands.get(default, [])})
+    chat = request.query.get("chat_id", "")
+    scopes = [json.dumps({"chat_id": int(chat), "type": "chat"}, sort_keys=True)] if chat.lstrip("-").isdigit() else []
+    scopes.append('{"type": "default"}')
+    for scope in scopes:
+        for key in ([scope + "|" + lang] if lang else []) + [scope + "|"]:
+            if world.commands.get(key) is not None:
+                return web.json_response({"commands": world.commands[key]})
+    return web.json_response({"commands": []})
 
 
 async def stats(request: web.Request) -> web.Response:

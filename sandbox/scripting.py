@@ -36,12 +36,12 @@ class Person:
     `http` is an httpx.Client whose base_url is the sandbox (e.g. http://127.0.0.1:8765).
     Creating a Person creates (or updates) the user."""
 
-    def __init__(self, http: httpx.Client, uid: int, name: str) -> None:
+    def __init__(self, http: httpx.Client, uid: int, name: str, language_code: str = "en") -> None:
         self.http = http
         self.id = uid
         self.name = name
         self._seen: dict[int, tuple] = {}
-        resp = http.post("/sandbox/api/users", json={"id": uid, "first_name": name, "language_code": "en"})
+        resp = http.post("/sandbox/api/users", json={"id": uid, "first_name": name, "language_code": language_code})
         _ok(resp)
 
     # What the chat shows ----------------------------------------------------------------------

@@ -248,6 +248,20 @@ async def test_command_menu_per_language_with_fallback(api):
         == "Start"
 
 
+async def test_a_chats_own_menu_comes_before_the_language_ones(api):
+    await api.ok("setMyCommands", commands=[{"command": "start", "description": "Start"}])
+    await api.ok("setMyCommands", commands=[{"command": "start", "description": "Starten"}], language_code="de")
+    await api.ok("setMyCommands", commands=[{"command": "start", "description": "Начать"}],
+                 scope={"type": "chat", "chat_id": ANN})
+
+    def shown(**params):
+        return api.get("/sandbox/api/commands", params=params)
+
+    assert (await shown(chat_id=ANN, language_code="de"))[1]["commands"][0]["description"] == "Начать"
+    assert (await shown(chat_id=ANN + 1, language_code="de"))[1]["commands"][0]["description"] == "Starten"
+    assert (await shown(chat_id=ANN + 1))[1]["commands"][0]["description"] == "Start"
+
+
 async def test_photo_sizes_follow_the_image(api):
     import struct
     import zlib
