@@ -173,7 +173,9 @@ def test_added_assignments_are_escrowed_exactly(bystanders: Bystanders, now):
 
     assert (got.id, got.max_assignments, got.available) == (hit.id, 4, 4)
     assert (f.available(r.id), escrow(hit.id)) == (10_00 - 4 * 60, 4 * 60)
-    assert [e.payload for e in events("hits.published")][-1] == {"hit_ids": [hit.id], "requester_id": r.id}
+    # New slots are new work: alerts go out again (after the publish's own announcement).
+    assert [(e.created_at, e.payload) for e in events("hits.published") if e.payload["hit_ids"] == [hit.id]] == [
+        (now, {"hit_ids": [hit.id], "requester_id": r.id})] * 2
     bystanders.assert_untouched(before)
     check_invariants()
 
@@ -358,3 +360,15 @@ def test_every_escrow_movement_is_on_the_requesters_statement(now):
                          ("refund", f"HIT {hit.id} ended", 5 * 60),
                          ("publish", f"3 more assignments on HIT {hit.id}", -3 * 60),
                          ("publish", f"escrow for HIT {hit.id}", -2 * 60)]
+
+
+def test_adding_to_a_hit_that_ended_since_it_was_read_adds_nothing(monkeypatch, now):
+    # The requester's Add racing the expiry sweep: the HIT was open when read, closed before the update.
+    r = f.requester(10_00)
+    hit = f.hit(r.id, assignments=1)
+    seen = Hit.get_by_id(hit.id)
+    manage.close_hit(requester_id=r.id, hit_id=hit.id, now=now)
+    monkeypatch.setattr(manage, "owned_hit", lambda requester_id, hit_id: seen)
+    with unchanged(), pytest.raises(StaleAction) as refused:
+        manage.add_assignments(requester_id=r.id, hit_id=hit.id, count=1, now=now, key="k1")
+    assert refused.value.message == "This HIT has ended."
