@@ -145,3 +145,17 @@ def test_a_top_up_is_recorded_once_per_charge(lou):
     paid_in(lou.id, 5_00, "tg-charge-7")
     assert not accounts.topup(user_id=lou.id, amount_cents=5_00, charge_id="tg-charge-7", now=NOW)
     assert TopUp.select().count() == 1 and available(lou.id) == 5_00
+
+
+def test_a_refund_racing_a_spend_of_the_same_money_lets_one_through(lou):
+    """$10.00 paid in; a refund of it and a HIT costing $6.00 at once: never both."""
+    paid_in(lou.id, 10_00, "tg-charge-8")
+    topup_id = TopUp.get().id
+    outcomes = run_threads([(topups.start_refund, {"admin_id": ADMIN_ID, "topup_id": topup_id, "now": NOW}),
+                            (f.hit, {"requester_id": lou.id, "reward": "5.00", "assignments": 1})], threads=2)
+    assert sorted(o[0] for o in outcomes) == ["InsufficientFunds", "ok"], outcomes
+    refunded = TopUp.get().refund_state == "done"
+    spent = 10_00 - available(lou.id) - (10_00 if refunded else 0)
+    assert (refunded, spent) in ((True, 0), (False, 6_00)), outcomes  # exactly one of them happened
+    assert available(lou.id) >= 0
+    check_invariants()
