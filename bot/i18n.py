@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -31,6 +32,10 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 from core.money import format_money
+from core.users.commands import chosen_language
+
+if TYPE_CHECKING:
+    from core.models import User
 
 DEFAULT = "en"
 DOMAIN = "hitbot"
@@ -70,6 +75,13 @@ def negotiate(code: str | None) -> str:
         if cand in ALIASES:
             return ALIASES[cand]
     return DEFAULT
+
+
+def locale_of(user: User | None) -> str:
+    """A person's language from their row: the one they chose, else their Telegram app's."""
+    if user is None:
+        return DEFAULT
+    return negotiate(chosen_language(user) or user.language_code)
 
 
 def current() -> str:

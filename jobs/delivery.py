@@ -152,6 +152,7 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
                   waiting_since: float | None = None) -> str:
     """Send one outbox event's notification. Returns what happened (for tests and logs).
     `waiting_since` (epoch seconds) is when this notice started waiting for an earlier one."""
+    from bot import i18n
     from bot.notices import render
 
     jobs = jobs or jobs_broker.current()
@@ -159,12 +160,14 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
     event = outbox.get(event_id)
     if event is None or event.done_at is not None:
         return "done already"
+    user = None
     if event.user_id is not None:
         user = User.get_or_none(User.id == event.user_id)
         if user is not None and user.unreachable:
             _finish(event_id, utcnow(), "unreachable: the user blocked the bot", user_id=event.user_id)
             return "unreachable"
-    notice = render(event)
+    with i18n.use(i18n.locale_of(user)):  # the recipient's language, whoever caused the event
+        notice = render(event)
     if notice is None:
         _finish(event_id, utcnow(), user_id=event.user_id)
         return "nothing to send"

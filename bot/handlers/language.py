@@ -43,8 +43,7 @@ async def set_locale(update: Update, context: Context) -> None:
 
 def locale_of(*, user_id: int) -> str:
     """Someone's language read from their row (their choice, else their Telegram app's)."""
-    user = users.find_user(user_id)
-    return i18n.negotiate(user and (users.chosen_language(user) or user.language_code))
+    return i18n.locale_of(users.find_user(user_id))
 
 
 def menu(locale: str, *, admin: bool = False) -> list[BotCommand]:

@@ -144,3 +144,21 @@ def test_a_requested_payout_is_also_sent_to_the_payout_actor(jobs):
     assert jobs.redis.llen(f"{jobs.namespace}:notify") == 1  # and the worker is told
     message = jobs.redis.hvals(f"{jobs.namespace}:payouts.msgs")[0]
     assert b'"process_payout"' in message and b"[77]" in message
+
+
+def test_a_notice_is_written_in_its_recipients_language(jobs, botapi):
+    """Rendered by the worker for whoever gets it: the language they chose wins over their app's."""
+    from core.users.commands import set_language
+
+    factories.user("Admin", user_id=ADMIN_ID)
+    olga = factories.user("Olga", language_code="ru")
+    bea = factories.user("Bea", language_code="ru")
+    set_language(user_id=bea.id, language="pt_BR")
+    for i, who in enumerate((olga, bea)):
+        accounts.credit(admin_id=ADMIN_ID, user_id=who.id, amount_cents=1234_50, reason="welcome", now=NOW,
+                        key=f"lang{i}")
+        event = OutboxEvent.get((OutboxEvent.kind == "balance.credited") & (OutboxEvent.user_id == who.id))
+        deliver_event(event.id, jobs=jobs)
+    by_chat = {s.chat_id: s.text for s in botapi.sent}
+    assert "1\xa0234,50\xa0$" in by_chat[olga.id]
+    assert "US$\xa01.234,50" in by_chat[bea.id]
