@@ -25,6 +25,11 @@ def question_form_answers(items: list[tuple[object, object]], identifiers: dict 
     """`items`: (core Question, stored value) pairs in question order."""
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>', f'<QuestionFormAnswers xmlns="{NAMESPACE}">']
     for question, value in items:
+        if question.kind == "web":  # the task page's form: one FreeText per field, repeated names kept
+            for name, text in value if isinstance(value, list) else []:
+                out.append(f"<Answer><QuestionIdentifier>{escape(str(name))}</QuestionIdentifier>"
+                           f"<FreeText>{escape(str(text))}</FreeText></Answer>")
+            continue
         mapped = (identifiers or {}).get(question.key, {})
         ident = mapped.get("id", question.key)
         selections = mapped.get("selections", {})

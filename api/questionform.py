@@ -4,13 +4,15 @@ network; bounded size, depth and element count).
 SelectionAnswer radiobutton/dropdown/list/combobox -> choice, checkbox/multichooser -> multi;
 FreeTextAnswer -> number when IsNumeric constrains it, else text (Length kept); the form's
 Overview (Title, Text, List, FormattedContent) becomes the HIT's instructions, and its first
-Binary image the HIT's picture. What hitbot can't honour is refused, never dropped."""
+Binary image the HIT's picture. An HTMLQuestion or ExternalQuestion is a web task: one question
+the task page answers (api.taskpages). What hitbot can't honour is refused, never dropped."""
 from __future__ import annotations
 
 import html
 import re
 from dataclasses import dataclass, field
 from io import BytesIO
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -22,6 +24,9 @@ MAX_XML_BYTES = 65_535  # MTurk's own limit for a Question
 MAX_DEPTH = 20
 MAX_ELEMENTS = 5_000
 MAX_IDENTIFIER = 256
+MAX_URL = 2048
+MAX_FRAME_HEIGHT = 10_000
+WEB_PROMPT = "Do this task on its page: tap Open task."
 SINGLE = ("radiobutton", "dropdown", "list", "combobox")
 MULTIPLE = ("checkbox", "multichooser")
 _TAG = re.compile(r"<[^>]{0,2000}>")
@@ -34,6 +39,49 @@ class Form:
     overview: str
     attachment: str | None
     identifiers: dict = field(default_factory=dict)  # key -> {"id": ..., "selections": {text: id}}
+    web: WebSource | None = None  # an HTMLQuestion or ExternalQuestion: done on a task page
+
+
+@dataclass(frozen=True)
+class WebSource:
+    """A web task's page: the requester's HTML (hosted by hitbot on the tasks origin) or their URL."""
+
+    kind: str  # "html" | "external"
+    content: str  # the HTMLContent, or the ExternalURL
+    frame_height: int  # pixels; 0 = the whole screen
+
+
+def _url_allowed(url: str) -> bool:
+    """https only (the page sees a worker's work); plain http to this machine, for testing."""
+    parts = urlsplit(url)
+    if parts.username or parts.password or any(c.isspace() for c in url):
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) or (
+        parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1"))
+
+
+def web_source(root: Element) -> WebSource:
+    """An HTMLQuestion's HTMLContent or an ExternalQuestion's ExternalURL, with its FrameHeight."""
+    name = _local(root.tag)
+    raw_height = _text(_child(root, "FrameHeight")) or "0"
+    if not raw_height.isascii() or not raw_height.isdigit() or int(raw_height) > MAX_FRAME_HEIGHT:
+        raise _bad(f"FrameHeight must be a whole number of pixels from 0 to {MAX_FRAME_HEIGHT}.")
+    if name == "HTMLQuestion":
+        content = (_child(root, "HTMLContent").text or "") if _child(root, "HTMLContent") is not None else ""
+        if not content.strip():
+            raise _bad("HTMLQuestion needs an HTMLContent with the page's HTML (in a CDATA section).")
+        return WebSource("html", content, int(raw_height))
+    url = _text(_child(root, "ExternalURL"))
+    if not url or len(url) > MAX_URL or not _url_allowed(url):
+        raise _bad(f"ExternalURL must be an https:// URL of at most {MAX_URL} characters (http:// only to "
+                   "localhost or 127.0.0.1, for testing).")
+    return WebSource("external", url, int(raw_height))
+
+
+def parse_web(xml: str) -> WebSource | None:
+    """The web source of a stored Question, None for a QuestionForm."""
+    root = parse_xml(xml)
+    return web_source(root) if _local(root.tag) in ("HTMLQuestion", "ExternalQuestion") else None
 
 
 def _local(tag: str) -> str:
@@ -207,8 +255,9 @@ def parse(xml: str) -> Form:
     root = parse_xml(xml)
     name = _local(root.tag)
     if name in ("HTMLQuestion", "ExternalQuestion"):
-        raise request_error(f"Question: {name} is not supported yet; use a QuestionForm (HTML and external "
-                            "tasks are coming).", "AWS.MechanicalTurk.UnsupportedQuestionType")
+        source = web_source(root)
+        web = {"id": "q1", "kind": "web", "prompt": WEB_PROMPT, "required": True}
+        return Form([web], "", None, {"q1": {"id": "web", "selections": {}}}, source)
     if name != "QuestionForm":
         raise _bad(f"the root element must be QuestionForm, not {name}.")
     overview: list[str] = []

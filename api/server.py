@@ -71,13 +71,16 @@ class ApiServer:
         loop.run_until_complete(self._runner.cleanup())
         loop.close()
 
+    def _make_app(self) -> web.Application:
+        return create_app(**self.app_kwargs)
+
     async def _start(self) -> None:
-        self._runner = web.AppRunner(create_app(**self.app_kwargs), access_log=None)
+        self._runner = web.AppRunner(self._make_app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
-        log.info("MTurk API listening", extra={"host": self.host, "port": self.port})
+        log.info("listening", extra={"server": type(self).__name__, "host": self.host, "port": self.port})
 
     def stop(self) -> None:
         if self._loop is not None and self._loop.is_running():

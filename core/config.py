@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     api_url: str | None = Field(None, max_length=200, validation_alias="HITBOT_API_URL")
     api_rate_per_s: float = Field(20.0, gt=0, le=10_000, validation_alias="HITBOT_API_RATE_PER_S")
     api_burst: int = Field(100, ge=1, le=100_000, validation_alias="HITBOT_API_BURST")
+    # Web tasks' pages (api/taskpages.py) on an origin of their own, never the bot's or the API's.
+    tasks_url: str | None = Field(None, max_length=200, pattern=r"^https?://[^/?#\s]+$",
+                                  validation_alias="HITBOT_TASKS_URL")
+    init_data_max_age_s: int = Field(DAY_S, ge=60, le=30 * DAY_S, validation_alias="HITBOT_INIT_DATA_MAX_AGE_S")
 
     @field_validator("admins", mode="before")
     @classmethod

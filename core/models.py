@@ -5,7 +5,17 @@ from __future__ import annotations
 from core.alerts.tables import AlertCursor, AlertSent, AlertSub
 from core.cards import ChatCard
 from core.db import BaseModel, JSONField, UTCDateTimeField
-from core.hits.tables import FILE_KINDS, QUESTION_KINDS, Batch, DraftStatus, Hit, HitDraft, HitStatus, Question
+from core.hits.tables import (
+    FILE_KINDS,
+    QUESTION_KINDS,
+    WEB_KIND,
+    Batch,
+    DraftStatus,
+    Hit,
+    HitDraft,
+    HitStatus,
+    Question,
+)
 from core.mturk.tables import ApiKey, MturkHit, MturkHitState, MturkHitType, MturkNotification, MturkQualType
 from core.outbox import OutboxEvent
 from core.payments.tables import (
@@ -76,7 +86,7 @@ ALL_MODELS: list[type[BaseModel]] = [
 ]
 
 __all__ = [
-    "ALL_MODELS", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS",
+    "ALL_MODELS", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS", "WEB_KIND",
     "Account", "AccountKind", "AlertCursor", "AlertSent", "AlertSub", "Answer", "ApiKey", "Appeal", "Assignment",
     "AssignmentStatus", "AutoWithdraw", "BaseModel", "Batch", "Bonus", "ChatCard", "DraftStatus", "Entry",
     "GoldStat", "Hit", "HitDraft", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "MturkHit",

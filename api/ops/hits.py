@@ -80,6 +80,9 @@ def _create(ctx: Ctx, p: Params, *, title: str, description: str, reward: str, d
     annotation = p.string("RequesterAnnotation", max_len=mturk.MAX_ANNOTATION)
     token = p.string("UniqueRequestToken", max_len=mturk.MAX_TOKEN)
     form = questionform.parse(question)
+    if form.web is not None and not get_settings().tasks_url:
+        raise request_error("Question: this hitbot serves no task pages (HITBOT_TASKS_URL is not set), so HTMLQuestion "
+                            "and ExternalQuestion HITs can't be done here.", "AWS.MechanicalTurk.UnsupportedQuestionType")
     spec: dict = {
         "title": title, "description": description + (f"\n\n{form.overview}" if form.overview else ""),
         "keywords": _keywords(keywords), "reward": reward, "assignments": assignments if assignments is not None else 1,

@@ -22,7 +22,7 @@ from core.hits.spec_rules import (
     pydantic_problems,
     whole_number,
 )
-from core.models import COMPARATORS, GUARDS, QUESTION_KINDS, SystemQual
+from core.models import COMPARATORS, GUARDS, QUESTION_KINDS, WEB_KIND, SystemQual
 from core.money import format_money, parse_amount
 from core.quals.countries import is_country
 
@@ -73,7 +73,7 @@ class _Strict(BaseModel):
 
 class QuestionSpec(_Strict):
     id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$")
-    kind: Literal["choice", "multi", "text", "number", "rating", "photo", "document", "voice", "location"]
+    kind: Literal["choice", "multi", "text", "number", "rating", "photo", "document", "voice", "location", "web"]
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
     options: list[str] | None = None
     required: bool = True
@@ -388,4 +388,4 @@ def parse_spec(data: object) -> HitSpec:
     return spec
 
 
-assert set(QUESTION_KINDS) == set(QuestionSpec.model_fields["kind"].annotation.__args__)  # type: ignore[union-attr]
+assert set(QUESTION_KINDS) | {WEB_KIND} == set(QuestionSpec.model_fields["kind"].annotation.__args__)  # type: ignore[union-attr]

@@ -16,6 +16,9 @@ from core.db import BaseModel, JSONField, UTCDateTimeField
 from core.users.tables import User
 
 QUESTION_KINDS = ("choice", "multi", "text", "number", "rating", "photo", "document", "voice", "location")
+# A web task (HTMLQuestion, ExternalQuestion): one question answered by the task page's form, not in chat;
+# not among the kinds a requester picks in chat.
+WEB_KIND = "web"
 
 FILE_KINDS = ("photo", "document", "voice")
 

@@ -10,8 +10,9 @@ from peewee import JOIN, Case, fn
 
 from core.cards import ChatCard
 from core.errors import DeadlinePassed, NotAllowed, StaleAction
-from core.models import Answer, Assignment, AssignmentStatus as S, Hit, Question, User
+from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, Question, User
 from core.prepared import Prepared, param
+from core.webtasks.tokens import page_url
 
 MAX_PAGE = 8
 
@@ -41,6 +42,13 @@ class WorkState:
     @property
     def missing(self) -> list[Question]:
         return [q for q in self.questions if q.required and q.id not in self.answers]
+
+    @property
+    def task_url(self) -> str | None:
+        """The task page of a web task (HTMLQuestion, ExternalQuestion), None for a chat task."""
+        if not any(q.kind == WEB_KIND for q in self.questions):
+            return None
+        return page_url(self.assignment.id, self.assignment.accepted_at)
 
 
 def owned_assignment(worker_id: int, assignment_id: int) -> Assignment:

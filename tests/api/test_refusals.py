@@ -205,8 +205,8 @@ DEEP = f'<QuestionForm xmlns="{FORM_NS}">' + "<Overview>" * 50 + "</Overview>" *
 
 
 @pytest.mark.parametrize("question, words", [
-    (HTML_QUESTION, "HTMLQuestion is not supported yet"),
-    (EXTERNAL, "ExternalQuestion is not supported yet"),
+    (HTML_QUESTION, "HITBOT_TASKS_URL is not set"),  # web tasks need a tasks origin (tests/api/test_web_tasks.py)
+    (EXTERNAL, "HITBOT_TASKS_URL is not set"),
     (ENTITY, "DTDs and entities are not allowed"),
     (DEEP, "nested deeper"),
     ("<QuestionForm", "not well formed"),

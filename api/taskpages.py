@@ -1,0 +1,239 @@
+"""Web tasks' pages, served on an origin of their own (HITBOT_TASKS_URL): never the bot's, the
+API's or the sandbox's, so a requester's script runs where there is nothing of hitbot to read.
+
+GET  /task/<token>                      hitbot's wrapper (the Mini App): the task in a frame
+GET  /task/<token>/page                 an HTMLQuestion's HTML, sandboxed by its CSP (an opaque origin)
+POST /task/<token>/init                 Telegram's initData, checked (core.webtasks.tokens)
+POST /s/<token>/mturk/externalSubmit    the form (also GET): `turkSubmitTo` is <origin>/s/<token>
+
+The token decides whose assignment a page is; core re-checks it on every request."""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timezone
+from urllib.parse import urlencode, urlsplit
+
+from aiohttp import web
+
+from api.questionform import parse_web
+from api.server import ApiServer
+from core.config import get_settings
+from core.db import release
+from core.errors import DeadlinePassed, HitbotError, NotAllowed, NotFound, ValidationFailed
+from core.webtasks import commands as webtasks
+from core.webtasks.tokens import verify_init_data
+
+log = logging.getLogger(__name__)
+MAX_FORM_BYTES = 512 * 1024
+CLOCK = web.AppKey("clock", Callable[[], datetime])
+SUBMIT_URLS = ("https://www.mturk.com/mturk/externalSubmit", "https://workersandbox.mturk.com/mturk/externalSubmit")
+EXTERNAL_HIT_JS = ("https://s3.amazonaws.com/mturk-public/externalHIT_v1.js",)
+# MTurk's externalHIT_v1.js, as far as HTMLQuestion pages use it: read the query, fill assignmentId.
+COMPAT_JS = """function turkGetParam(name, dflt) {
+  var v = new URLSearchParams(window.location.search).get(name); return v === null ? dflt : v; }
+function turkSetAssignmentID(elementId) {
+  var el = document.getElementById(elementId || 'assignmentId'); if (el) el.value = turkGetParam('assignmentId', '');
+  var form = document.getElementById('mturk_form');
+  if (form) form.action = turkGetParam('turkSubmitTo', '') + '/mturk/externalSubmit'; }
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _origin() -> str:
+    base = get_settings().tasks_url
+    assert base, "the task pages need HITBOT_TASKS_URL"
+    return base
+
+
+def _page(title: str, body: str, status: int = 200) -> web.Response:
+    doc = (f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
+           f"<title>{html.escape(title)}</title><style>body{{font:16px system-ui,sans-serif;margin:1.5em}}</style>"
+           f"</head><body><h1>{html.escape(title)}</h1><p>{html.escape(body)}</p></body></html>")
+    return web.Response(text=doc, status=status, content_type="text/html",
+                        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                 "frame-ancestors *", **_common_headers()})
+
+
+def _common_headers() -> dict[str, str]:
+    return {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def _refusal(exc: HitbotError) -> web.Response:
+    status = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, ValidationFailed) else 409
+    title = "Task not found" if status == 404 else "Task closed" if status == 409 else "Not submitted"
+    if isinstance(exc, DeadlinePassed):
+        status, title = 409, "Time ran out"
+    return _page(title, exc.message, status)
+
+
+async def _core(fn, **kwargs):
+    def run():
+        try:
+            return fn(**kwargs)
+        finally:
+            release()
+    return await asyncio.to_thread(run)
+
+
+def _query(task: webtasks.TaskPage, token: str) -> dict[str, str]:
+    """MTurk's query parameters, exactly as MTurk adds them to a task page."""
+    return {"assignmentId": task.assignment_ref, "hitId": task.hit_ref, "workerId": task.worker_ref,
+            "turkSubmitTo": f"{_origin()}/s/{token}"}
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    base, _, fragment = url.partition("#")
+    joined = base + ("&" if "?" in base else "?") + urlencode(params)
+    return joined + (f"#{fragment}" if fragment else "")
+
+
+async def wrapper(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    try:
+        task = await _core(webtasks.open_page, token=token, now=request.app[CLOCK]())
+    except HitbotError as exc:
+        return _refusal(exc)
+    source = parse_web(task.question_xml)
+    if source is None:
+        return _page("Task not found", "This HIT has no task page.", 404)
+    params = _query(task, token)
+    if source.kind == "html":
+        frame = f"{_origin()}/task/{token}/page?{urlencode(params)}"
+        frame_origin = _origin()
+    else:
+        frame = _with_query(source.content, params)
+        parts = urlsplit(source.content)
+        frame_origin = f"{parts.scheme}://{parts.netloc}"
+    nonce = secrets.token_urlsafe(16)
+    height = f"{source.frame_height}px" if source.frame_height else "calc(100vh - 5em)"
+    doc = f"""<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(task.title)}</title>
+<style nonce="{nonce}">body{{margin:0;font:15px system-ui,sans-serif}}header{{padding:.6em 1em;background:#f2f2f2}}
+iframe{{border:0;width:100%;height:{height};display:block}}#refused{{display:none;padding:1em;color:#a00}}</style>
+</head><body>
+<header><b>{html.escape(task.title)}</b><br><small>Submit before {task.deadline:%Y-%m-%d %H:%M} UTC</small></header>
+<p id="refused"></p>
+<iframe id="task" src="{html.escape(frame, quote=True)}" title="Task"></iframe>
+<script nonce="{nonce}">
+(function () {{
+  var tg = window.Telegram && window.Telegram.WebApp;
+  if (tg) {{ tg.ready(); tg.expand(); }}
+  var data = (tg && tg.initData) || new URLSearchParams(location.hash.slice(1)).get('tgWebAppData');
+  if (!data) return;
+  fetch(location.pathname + '/init', {{method: 'POST', body: data}}).then(function (r) {{
+    if (r.ok) return;
+    return r.text().then(function (t) {{
+      document.getElementById('task').remove();
+      var p = document.getElementById('refused'); p.textContent = t; p.style.display = 'block'; }});
+  }});
+}})();
+</script></body></html>"""
+    csp = (f"default-src 'none'; script-src 'nonce-{nonce}' https://telegram.org; style-src 'nonce-{nonce}'; "
+           f"frame-src {frame_origin}; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+           # Telegram's clients (and the sandbox's web chat) show a Mini App in a frame of their own.
+           "frame-ancestors *")
+    return web.Response(text=doc, content_type="text/html",
+                        headers={"Content-Security-Policy": csp, **_common_headers()})
+
+
+async def task_html(request: web.Request) -> web.Response:
+    """The requester's HTML on the tasks origin, in a CSP sandbox: an opaque origin that reads no
+    cookie or storage and can't reach into the wrapper; forms post only back to this origin."""
+    token = request.match_info["token"]
+    try:
+        task = await _core(webtasks.open_page, token=token, now=request.app[CLOCK]())
+    except HitbotError as exc:
+        return _refusal(exc)
+    source = parse_web(task.question_xml)
+    if source is None or source.kind != "html":
+        return _page("Task not found", "This HIT has no page of its own.", 404)
+    content = source.content
+    submit_to = f"{_origin()}/s/{token}/mturk/externalSubmit"
+    for url in SUBMIT_URLS:
+        content = content.replace(url, submit_to)
+    for url in EXTERNAL_HIT_JS:
+        content = content.replace(url, f"{_origin()}/static/externalHIT_v1.js")
+    origin = _origin()
+    csp = ("sandbox allow-scripts allow-forms allow-popups; default-src 'none'; "
+           f"script-src 'unsafe-inline' 'unsafe-eval' https: {origin}; style-src 'unsafe-inline' https:; "
+           "img-src https: data: blob:; media-src https: data: blob:; font-src https: data:; connect-src https:; "
+           f"form-action {origin}; frame-ancestors {origin}; base-uri 'none'")
+    return web.Response(text=content, content_type="text/html",
+                        headers={"Content-Security-Policy": csp, **_common_headers()})
+
+
+async def compat_js(request: web.Request) -> web.Response:
+    return web.Response(text=COMPAT_JS, content_type="application/javascript", headers=_common_headers())
+
+
+async def init_data(request: web.Request) -> web.Response:
+    """The Mini App's initData, checked against the bot's token before the task is shown."""
+    settings = get_settings()
+    raw = (await request.content.read(8193)).decode("utf-8", "replace")
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    try:
+        verify_init_data(raw, bot_token=token, now=request.app[CLOCK](), max_age_s=settings.init_data_max_age_s)
+    except NotAllowed as exc:
+        return web.Response(text=exc.message, status=403, headers=_common_headers())
+    return web.Response(text="ok", headers=_common_headers())
+
+
+async def _fields(request: web.Request) -> list[tuple[str, str]]:
+    if request.method == "GET":
+        return list(request.query.items())
+    if request.content_type.startswith("multipart/"):
+        out = []
+        reader = await request.multipart()
+        async for part in reader:
+            if part.filename is not None:
+                raise ValidationFailed("This task's form has a file input; hitbot's task pages take no files.")
+            out.append((part.name or "", await part.text()))
+        return out
+    return list((await request.post()).items())
+
+
+async def external_submit(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    if (request.content_length or 0) > MAX_FORM_BYTES:
+        return _page("Not submitted", f"The form is larger than {MAX_FORM_BYTES // 1024} KB.", 413)
+    try:
+        fields = await _fields(request)
+        given = next((v for k, v in fields if k == "assignmentId"), None)
+        answers = [(k, str(v)) for k, v in fields if k != "assignmentId"]
+        await _core(webtasks.submit_page, token=token, fields=answers, assignment_ref_given=given,
+                    now=request.app[CLOCK]())
+    except HitbotError as exc:
+        return _refusal(exc)
+    except web.HTTPRequestEntityTooLarge:
+        return _page("Not submitted", f"The form is larger than {MAX_FORM_BYTES // 1024} KB.", 413)
+    return _page("Submitted", "Thank you! Your work is submitted; the chat confirms it. You can close this page.")
+
+
+def create_app(*, clock: Callable[[], datetime] = utcnow) -> web.Application:
+    app = web.Application(client_max_size=MAX_FORM_BYTES)
+    app[CLOCK] = clock
+    app.router.add_get("/task/{token}", wrapper)
+    app.router.add_get("/task/{token}/page", task_html)
+    app.router.add_post("/task/{token}/init", init_data)
+    app.router.add_get("/static/externalHIT_v1.js", compat_js)
+    app.router.add_route("*", "/s/{token}/mturk/externalSubmit", external_submit)
+    return app
+
+
+class TaskServer(ApiServer):
+    """The task pages on host:port from a thread of their own; `.url` is the tasks origin."""
+
+    def _make_app(self) -> web.Application:
+        return create_app(**self.app_kwargs)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"

@@ -1,0 +1,117 @@
+"""What a task page may do, decided in core: open the page its token names, and submit the
+assignment with the page's form fields. The token alone says whose assignment it is (a page can
+see and forge workerId and assignmentId); a token that names no assignment in progress (made up,
+submitted, returned, expired) opens and changes nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core import cards
+from core.db import tx
+from core.errors import DeadlinePassed, NotFound, StaleAction, ValidationFailed
+from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, MturkHit, Question
+from core.mturk.commands import worker_ref
+from core.mturk.ids import assignment_id as assignment_ref, hit_id as hit_ref
+from core.webtasks.tokens import assignment_of_token, token_matches
+from core.work import commands as work
+
+MAX_FIELDS = 200
+MAX_NAME = 256
+MAX_VALUE = 10_000
+MAX_TOTAL = 256_000  # characters of all values together
+STATUS_TEXT = {S.SUBMITTED: "This task was already submitted. Thank you!",
+               S.APPROVED: "This task was already submitted and approved.",
+               S.REJECTED: "This task was already submitted and reviewed.",
+               S.RETURNED: "You returned this task, so it can't be opened or submitted any more.",
+               S.EXPIRED: "The time for this task ran out, so it can't be opened or submitted any more."}
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """What the page server needs to show one assignment's task page."""
+
+    assignment_id: int
+    assignment_ref: str  # MTurk's assignmentId for this assignment (3AS...)
+    hit_ref: str
+    worker_ref: str  # the opaque WorkerId the HIT's requester sees
+    title: str
+    question_xml: str  # the HTMLQuestion or ExternalQuestion as the requester sent it
+    deadline: datetime
+
+
+def _resolve(token: str) -> tuple[Assignment, Hit]:
+    number = assignment_of_token(token)
+    row = None
+    if number is not None:
+        row = (Assignment.select(Assignment, Hit).join(Hit).where(Assignment.id == number).first())
+    if row is None or not token_matches(token, row.id, row.accepted_at):
+        raise NotFound("This task link is not valid. Open the task again from the chat.")
+    return row, row.hit
+
+
+def _check_open(assignment: Assignment, now: datetime) -> None:
+    if assignment.status != S.ACCEPTED:
+        raise StaleAction(STATUS_TEXT.get(assignment.status, f"This task is {assignment.status}."))
+    if assignment.deadline <= now:
+        raise DeadlinePassed(STATUS_TEXT[S.EXPIRED])
+
+
+def _web_question(hit_id: int) -> Question:
+    q = Question.get_or_none((Question.hit == hit_id) & (Question.kind == WEB_KIND))
+    if q is None:
+        raise NotFound("This HIT has no task page.")
+    return q
+
+
+def open_page(*, token: str, now: datetime) -> TaskPage:
+    """The page of the assignment in progress the token names; NotFound, StaleAction or
+    DeadlinePassed (with a sentence for the worker) otherwise."""
+    assignment, hit = _resolve(token)
+    _check_open(assignment, now)
+    _web_question(hit.id)
+    extra = MturkHit.get_or_none(MturkHit.hit == hit.id)
+    if extra is None:
+        raise NotFound("This HIT has no task page.")
+    return TaskPage(assignment.id, assignment_ref(assignment.id), hit_ref(hit.id),
+                    worker_ref(hit.requester_id, assignment.worker_id), hit.title, extra.question, assignment.deadline)
+
+
+def check_fields(fields: list[tuple[str, str]]) -> list[list[str]]:
+    """The form's name/value pairs in order, repeated names kept; bounded."""
+    if len(fields) > MAX_FIELDS:
+        raise ValidationFailed(f"The form has more than {MAX_FIELDS} fields.")
+    if sum(len(v) for _, v in fields) > MAX_TOTAL:
+        raise ValidationFailed(f"The form's answers are longer than {MAX_TOTAL:,} characters together.")
+    out = []
+    for name, value in fields:
+        if not 1 <= len(name) <= MAX_NAME:
+            raise ValidationFailed(f"A field name must have 1 to {MAX_NAME} characters.")
+        if len(value) > MAX_VALUE:
+            raise ValidationFailed(f"The answer to {name[:40]} is longer than {MAX_VALUE:,} characters.")
+        out.append([name, value])
+    return out
+
+
+def submit_page(*, token: str, fields: list[tuple[str, str]], assignment_ref_given: str | None,
+                now: datetime) -> TaskPage:
+    """Submit the token's assignment with the page's fields, as Submit in the chat does (review,
+    notices, the worker told in chat). An assignmentId the page sends must be this assignment's.
+    A second submit, or one after return or expiry, is refused and changes nothing."""
+    pairs = check_fields(fields)
+    with tx():
+        assignment, hit = _resolve(token)
+        if assignment_ref_given not in (None, "", assignment_ref(assignment.id)):
+            raise NotFound("This form names another assignment than the task page it came from.")
+        _check_open(assignment, now)
+        q = _web_question(hit.id)
+        (Answer.insert(assignment=assignment.id, question=q.id, value=pairs, answered_at=now)
+         .on_conflict(conflict_target=[Answer.assignment, Answer.question],
+                      update={Answer.value: pairs, Answer.answered_at: now}).execute())
+        # The submit's own conditional update settles a double submit; it raises and all of this rolls back.
+        work.submit_work(worker_id=assignment.worker_id, assignment_id=assignment.id, now=now)
+        cards.changed("assignment", assignment.id, now=now)  # the chat's Open task message: submitted
+        extra = MturkHit.get_or_none(MturkHit.hit == hit.id)
+        return TaskPage(assignment.id, assignment_ref(assignment.id), hit_ref(hit.id),
+                        worker_ref(hit.requester_id, assignment.worker_id), hit.title,
+                        extra.question if extra else "", assignment.deadline)
