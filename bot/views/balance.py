@@ -45,7 +45,10 @@ def balance_text(b: Balances, stats: WorkerStats, *, is_requester: bool, min_pay
                   f"In escrow for open work: {money(b.escrow_cents)}",
                   f"Available to post: {money(b.available_cents)}",
                   f"Spent: {money(b.spent_cents)} (of which fees {money(b.fees_cents)})"]
-    if b.available_cents >= min_payout_cents:
+    if b.prepaid_cents:
+        lines.append(f"Of it, topped up: {money(b.prepaid_cents)} (for HITs and bonuses; not withdrawn, an admin "
+                     "can refund it)")
+    if b.withdrawable_cents >= min_payout_cents:
         lines += ["", "Send /withdraw to get your available money paid out."]
     else:
         lines += ["", f"Payouts start at {money(min_payout_cents)}."]
@@ -54,8 +57,8 @@ def balance_text(b: Balances, stats: WorkerStats, *, is_requester: bool, min_pay
 
 def balance_buttons(b: Balances, min_payout_cents: int, *, payout_methods: bool = False) -> InlineKeyboardMarkup:
     row = [button("🧾 Recent movements", callbacks.make("bal", "st"))]
-    if b.available_cents >= min_payout_cents:
-        row.insert(0, button(f"💸 Withdraw {money(b.available_cents)}", callbacks.make("wd", "ask")))
+    if b.withdrawable_cents >= min_payout_cents:
+        row.insert(0, button(f"💸 Withdraw {money(b.withdrawable_cents)}", callbacks.make("wd", "ask")))
     methods_row = [button("🏦 Payout methods", callbacks.make("po", "menu"))] if payout_methods else []
     return keyboard([row, methods_row])
 

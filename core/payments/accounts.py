@@ -42,6 +42,11 @@ class Balances:
     escrow_cents: int  # requester: reserved for open work
     spent_cents: int  # requester: rewards, bonuses and fees paid
     fees_cents: int  # requester: of which fees
+    prepaid_cents: int = 0  # of the available balance, top-ups not yet spent: never withdrawn
+
+    @property
+    def withdrawable_cents(self) -> int:
+        return self.available_cents - self.prepaid_cents
 
 
 def _sum_entries(account_id: int | None, kinds: tuple[str, ...], sign: int) -> int:
@@ -79,6 +84,7 @@ def balances(*, user_id: int) -> Balances:
         escrow_cents=int(escrow),
         spent_cents=int(approved[0]) + int(approved[1]) + bonus_out,
         fees_cents=int(approved[1]) + int(bonus_fees),
+        prepaid_cents=topups.prepaid_cents(user_id=user_id),
     )
 
 

@@ -160,6 +160,9 @@ async def test_stars_invoice_checkout_credit_once_and_no_withdrawal(bot, stars):
     assert ledger.balance(ledger.available(rita.id)) == 5_00
     assert (TopUp.get().source, TopUp.get().paid_amount, TopUp.get().paid_currency) == ("stars", 250, "XTR")
 
+    shown = await bot.text(rita, "/balance")
+    assert "Of it, topped up: $5.00 (for HITs and bonuses; not withdrawn" in shown[0].text
+    assert not any(data == "wd:ask" for _, data in shown[0].buttons) and "Send /withdraw" not in shown[0].text
     refused = await bot.text(rita, "/withdraw")  # money in by payment never goes out as a payout
     assert refused[-1].text.startswith("💸 The minimum payout is $1.00; you have $0.00 available.")
     assert Payout.select().count() == 0
