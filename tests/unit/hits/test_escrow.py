@@ -12,6 +12,7 @@ from core import ledger
 from core.config import get_settings
 from core.errors import DuplicateRequest, HitbotError, InsufficientFunds, NotAllowed, StaleAction, ValidationFailed
 from core.hits import manage, publishing
+from core.hits.spec import parse_spec
 from core.models import Batch, Entry, Hit, HitStatus, LedgerTxn, OutboxEvent, User
 from core.mturk import hits as mturk_hits
 from core.payments import accounts
@@ -55,6 +56,14 @@ def test_publishing_escrows_rewards_and_fees_exactly(bystanders: Bystanders, now
     assert [e.payload for e in events("hits.published")][-1] == {"hit_ids": [hit.id], "requester_id": r.id}
     bystanders.assert_untouched(before)
     check_invariants()
+
+
+def test_a_spec_parsed_before_publishing_is_published_as_it_is(now):
+    # The API parses its QuestionForm into a spec first, then publishes that.
+    r = f.requester(10_00)
+    spec = parse_spec(f.spec(reward="0.50", assignments=2))
+    hit = publishing.publish_hit(requester_id=r.id, spec=spec, now=now)
+    assert (hit.title, hit.max_assignments, escrow(hit.id)) == ("Label the photo", 2, 1_20)
 
 
 def test_publishing_with_exactly_the_cost_works_and_a_cent_less_is_refused(now):
