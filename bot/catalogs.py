@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import re
 import string
 import sys
@@ -66,7 +67,7 @@ def update() -> None:
     for locale in LANGUAGES:
         if locale != DEFAULT:
             catalog = load(locale)
-            catalog.update(pot, no_fuzzy_matching=True)
+            catalog.update(copy.deepcopy(pot), no_fuzzy_matching=True)  # update() adopts the template's messages
             catalog.obsolete.clear()  # a text gone from the source is gone from the catalog
             save(catalog, locale)
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import shutil
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import pytest
 
 from bot import catalogs, i18n
 from bot.i18n import FSI, LANGUAGES, PDI, negotiate, use
-from bot.views import common, language, start
+from bot.views import common, language, mywork, start
+from core.models import AssignmentStatus as S
+from core.work.queries import MyWork
+from tests.conftest import NOW
 
 OTHERS = [code for code in LANGUAGES if code != i18n.DEFAULT]
 
@@ -100,6 +104,24 @@ def test_arabic_keeps_a_latin_title_and_an_amount_in_their_own_direction():
         assert FSI not in start.cancelled("answer", title)  # left-to-right text has no marks to carry
 
 
+def _assignment(status: str, *, title: str = "Label 10 photos (cats & dogs)", reward_cents: int = 130,
+                feedback: str | None = None, now: datetime = NOW) -> SimpleNamespace:
+    hit = SimpleNamespace(title=title, reward_cents=reward_cents)
+    return SimpleNamespace(id=7, hit=hit, status=status, feedback=feedback, current_q=1, questions_n=3,
+                           deadline=now + timedelta(minutes=20), submitted_at=now - timedelta(hours=2),
+                           auto_approve_at=now + timedelta(days=3))
+
+
+def test_an_arabic_mywork_line_keeps_the_latin_title_and_the_amount_apart():
+    with use("ar"):
+        line = mywork._line(_assignment(S.APPROVED), NOW)
+        amount = common.money(130)
+    assert line == f"• «{FSI}Label 10 photos (cats &amp; dogs){PDI}» — {FSI}{amount}{PDI} · {FSI}✅ مقبول{PDI}"
+    with use("ru"):
+        line = mywork._line(_assignment(S.SUBMITTED), NOW)
+    assert line == "• «Label 10 photos (cats &amp; dogs)» — 1,30\xa0$ · отправлено 2 ч назад · автоприёмка через 3 д."
+
+
 class _Html(HTMLParser):
     ALLOWED = frozenset({"b", "i", "u", "s", "a", "code", "pre", "tg-spoiler", "blockquote"})
 
@@ -129,7 +151,11 @@ def test_every_converted_screen_in_every_language_fits_telegram(locale):
                  start.not_waiting(), start.spec_file_hint(), language.choose(asked="klingon"),
                  language.chosen(locale), common.no_longer_valid()]
         texts += [start.cancelled(kind, "t" * 200) for kind in [*start.CANCELLED, "other", None]]
-        markups = [start.main_menu(), start.cancel_markup(), language.buttons(locale)]
+        statuses = (S.ACCEPTED, S.SUBMITTED, S.APPROVED, S.REJECTED, S.EXPIRED)
+        work, work_markup = mywork.my_work(MyWork([_assignment(s, title="t" * 200, feedback="f" * 300)
+                                                   for s in statuses * 4], 1, True, dict.fromkeys(statuses, 4)), NOW)
+        texts += [work, mywork.my_work(MyWork([], 0, False, {}), NOW)[0]]
+        markups = [start.main_menu(), start.cancel_markup(), language.buttons(locale), work_markup]
         menu = start.menu_commands(admin=True)
     for text in texts:
         assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096 and _valid_html(text), text
@@ -147,7 +173,30 @@ def test_every_converted_screen_in_every_language_fits_telegram(locale):
 def test_the_screens_converted_so_far_hold_no_english_literal():
     """The count per module is `python -m bot.catalogs literals`; these are done and must stay so."""
     counts = catalogs.literal_counts()
-    done = ["bot/views/start.py", "bot/views/common.py", "bot/views/language.py", "bot/handlers/start.py",
-            "bot/handlers/language.py", "bot/handlers/__init__.py"]
+    done = ["bot/views/start.py", "bot/views/common.py", "bot/views/language.py", "bot/views/mywork.py",
+            "bot/handlers/start.py", "bot/handlers/language.py", "bot/handlers/__init__.py", "bot/handlers/mywork.py"]
     assert {m: counts[m] for m in done} == dict.fromkeys(done, 0)
     assert sum(counts.values()) > 0  # the counter sees English where it is still written in
+
+
+SCRIPTS = {"ru": "\u0400-\u04ff", "uk": "\u0400-\u04ff", "hi": "\u0900-\u097f", "ar": "\u0600-\u06ff"}
+
+
+@pytest.mark.parametrize("locale", sorted(SCRIPTS))
+def test_texts_in_other_scripts_are_written_in_them(locale):
+    """A catalog entry copied from another language (or left in English) shows up as Latin letters only."""
+    import re
+
+    def words(text: str) -> str:
+        text = re.sub(r"\{\w+\}|/\w+|<[^>]+>|hitbot|MTurk|API|boto3|CSV|HIT", "", text)
+        return text
+
+    latin_only = []
+    for m in catalogs.load(locale):
+        if not m.id:
+            continue
+        source = m.id if isinstance(m.id, str) else m.id[1]
+        for s in (m.string,) if isinstance(m.string, str) else m.string:
+            if re.search("[A-Za-z]", words(source)) and not re.search(f"[{SCRIPTS[locale]}]", words(s)):
+                latin_only.append(s)
+    assert latin_only == []
