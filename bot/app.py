@@ -8,6 +8,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot import handlers
+from bot.processor import PerChatOrder
 from bot.runtime import on_error, utcnow
 from core.config import Settings
 from core.errors import ConfigError
@@ -21,7 +22,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (the sandbox sets one for you).")
     root = settings.telegram_api_url.rstrip("/")
     builder = (ApplicationBuilder().token(token).base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
-               .post_init(handlers.post_init))
+               .post_init(handlers.post_init)
+               .concurrent_updates(PerChatOrder()))  # chats at once, each chat's updates in order
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     if rate_limit:

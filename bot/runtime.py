@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -62,6 +63,18 @@ def error_text(exc: HitbotError) -> str:
 
 
 CallbackHandlerFn = Callable[[Update, Context, callbacks.Callback], Awaitable[str | None]]
+# Whether the button being handled was answered already (answer_now), per update.
+_answered: ContextVar[list[bool] | None] = ContextVar("callback_answered", default=None)
+
+
+async def answer_now(update: Update, text: str | None = None) -> None:
+    """Answer the pressed button before the handler's sends (which the rate limiter paces; the
+    answer is not rate-limited): the person sees the toast at once. Once per update."""
+    state = _answered.get()
+    if state is None or state[0] or update.callback_query is None:
+        return
+    state[0] = True
+    await _answer(update.callback_query, text)
 
 
 def on_button(fn: CallbackHandlerFn) -> Callable[[Update, Context], Awaitable[None]]:
@@ -75,17 +88,26 @@ def on_button(fn: CallbackHandlerFn) -> Callable[[Update, Context], Awaitable[No
         if cb is None:
             await _answer(query, NO_LONGER_VALID, alert=True)
             return
+        answered = [False]
+        token = _answered.set(answered)
         try:
             toast = await fn(update, context, cb)
         except HitbotError as exc:
-            await _answer(query, error_text(exc), alert=True)
+            if not answered[0]:
+                await _answer(query, error_text(exc), alert=True)
+            elif update.effective_message is not None:  # the toast is gone: say it in the chat
+                await update.effective_message.reply_text(error_text(exc))
             return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
-                await _answer(query, None)
+                if not answered[0]:
+                    await _answer(query, None)
                 return
             raise
-        await _answer(query, toast)
+        finally:
+            _answered.reset(token)
+        if not answered[0]:
+            await _answer(query, toast)
 
     return wrapper
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -99,6 +100,12 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 
 
+# This process's SQLite writers (the bot handles chats at once, each core call on a thread) queue
+# here and are woken as soon as the writer commits; SQLite's busy handler would poll, sleeping up
+# to 100 ms a try. Other processes still queue on busy_timeout.
+_sqlite_writer = threading.Lock()
+
+
 @contextlib.contextmanager
 def tx() -> Iterator[None]:
     """One service call, one transaction. SQLite takes the write lock up front so that
@@ -106,7 +113,7 @@ def tx() -> Iterator[None]:
     outermost = db.transaction_depth() == 0
     try:
         if is_sqlite() and outermost:
-            with db.atomic("IMMEDIATE"):
+            with _sqlite_writer, db.atomic("IMMEDIATE"):
                 yield
         else:
             with db.atomic():

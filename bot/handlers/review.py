@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, answer_now, call, now, on_button, on_message
 from bot.views import auto_decisions as auto_views, review as views
 from core import cards
 from core.config import get_settings
@@ -59,8 +59,9 @@ async def _owned(context: Context, me: int, assignment_id: int) -> review_querie
 async def approve(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     before = await call(review.approve, requester_id=me, assignment_id=cb.arg(0), now=now(context))
+    await answer_now(update, "Approved and paid.")  # before the card's edit, which the rate limiter paces
     await refresh_card(context.bot, msg.chat_id, msg.message_id, before.id, context)
-    return "Approved and paid."
+    return None
 
 
 @on_button

@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting, materials
-from bot.runtime import Context, call, now, on_button, on_message, utcnow
+from bot.runtime import Context, answer_now, call, now, on_button, on_message, utcnow
 from bot.views import materials as material_views, work as views
 from core import cards
 from core.errors import DeadlinePassed, NotAllowed, StaleAction
@@ -89,11 +89,12 @@ async def _finish(me: int, assignment_id: int) -> None:
 async def accept(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     state = await call(work.accept_hit, worker_id=me, hit_id=cb.arg(0), now=now(context), prefs=_waiting_here)
+    await answer_now(update, "Accepted. Good luck!")  # before the sends, which the rate limiter paces
     await msg.edit_text(views.accepted(state.hit, state.assignment, now(context), state.worker.timezone),
                         parse_mode="HTML")
     await materials.send(context.bot, msg.chat_id, state.hit)
     await show(msg, context, me, state, stored=True)
-    return "Accepted. Good luck!"
+    return None
 
 
 @on_button
@@ -114,6 +115,7 @@ async def _answered(update: Update, context: Context, cb: callbacks.Callback, va
     asg, qid = cb.arg(0), cb.arg(1)
     state = await call(work.answer_current, worker_id=me, assignment_id=asg, question_id=qid, value=value,
                        now=now(context), prefs=_waiting_here)
+    await answer_now(update)
     q = next(q for q in state.questions if q.id == qid)
     await msg.edit_text(views.answered(state, q, state.answers.get(q.id)), parse_mode="HTML")
     await show(msg, context, me, state, stored=True)
@@ -194,8 +196,9 @@ async def summary(update: Update, context: Context, cb: callbacks.Callback) -> s
 async def submit(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     state = await call(work.submit_work, worker_id=me, assignment_id=cb.arg(0), now=now(context), prefs=_done_here)
+    await answer_now(update, "Submitted. Thank you!")
     await msg.edit_text(views.submitted(state, now(context)), reply_markup=views.whats_next(), parse_mode="HTML")
-    return "Submitted. Thank you!"
+    return None
 
 
 @on_button

@@ -257,8 +257,11 @@ async def test_exact_calls_for_accept_and_one_button_answer(bot):
     calls = await bot.press(wes, f"w:acc:{hit.id}", preview)
     a = assignment(wes)
     animal, notes = sorted(hit.questions, key=lambda q: q.position)
+    # The press is answered first (issue 21): the toast does not wait for the sends.
     assert [(c.method, c.params.get("message_id")) for c in calls] == [
-        ("editMessageText", preview), ("sendMessage", None), ("answerCallbackQuery", None)]
+        ("answerCallbackQuery", None), ("editMessageText", preview), ("sendMessage", None)]
+    assert calls[0].params.get("text") == "Accepted. Good luck!"
+    calls = calls[1:]
     assert calls[0].buttons == []
     assert calls[1].text == ("📝 <b>Label the photo</b> · ⏳ 10m left\nQuestion 1 of 2\n\nWhich animal?\n"
                              "<i>Tap one of the buttons.</i>")
@@ -269,7 +272,8 @@ async def test_exact_calls_for_accept_and_one_button_answer(bot):
     question = bot.tg.last_message(wes.id).message_id
     calls = await bot.press(wes, f"w:ch:{a.id}:{animal.id}:2", question)
     assert [(c.method, c.params.get("message_id")) for c in calls] == [
-        ("editMessageText", question), ("sendMessage", None), ("answerCallbackQuery", None)]
+        ("answerCallbackQuery", None), ("editMessageText", question), ("sendMessage", None)]
+    calls = calls[1:]
     assert calls[0].text == "📝 <b>Label the photo</b>\nQuestion 1 of 2: Which animal?\n→ <b>bird</b>"
     assert calls[1].text == ("📝 <b>Label the photo</b> · ⏳ 10m left\nQuestion 2 of 2 (optional)\n\n"
                              "Anything else?\n<i>Send your answer as a text message (1–200 characters).</i>")
