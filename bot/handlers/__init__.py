@@ -79,4 +79,9 @@ async def post_init(app: Application) -> None:
             log.exception("setMyCommands failed for %s", lang)
     settings = app.bot_data.get("settings")
     for admin_id in sorted(settings.admins) if settings is not None else ():
-        await language.set_chat_menu(app.bot, admin_id, await call(language.locale_of, user_id=admin_id), admin=True)
+        try:
+            locale = await call(language.locale_of, user_id=admin_id)
+        except Exception:  # no database yet: the menu is a nicety, English will do
+            log.exception("could not read admin %s's language", admin_id)
+            locale = i18n.DEFAULT
+        await language.set_chat_menu(app.bot, admin_id, locale, admin=True)
