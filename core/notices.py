@@ -13,7 +13,18 @@ from peewee import DoesNotExist
 from core import outbox
 from core.cards import ChatCard
 from core.errors import HitbotError
-from core.models import Appeal, Assignment, AssignmentStatus as S, Hit, OutboxEvent, Rating, User, WorkerBlock
+from core.models import (
+    WEB_KIND,
+    Appeal,
+    Assignment,
+    AssignmentStatus as S,
+    Hit,
+    OutboxEvent,
+    Question,
+    Rating,
+    User,
+    WorkerBlock,
+)
 from core.review.appeals import appeal_context, open_to_appeal
 from core.review.queries import PendingHit, Submission, pending_by_hit, submission
 
@@ -146,8 +157,13 @@ class CardContent:
     pending: tuple[int, list[PendingHit]] | None = None  # queue: how many wait, by HIT
     review_mode: str = "immediate"  # queue
     expired_title: str | None = None  # question: set once the assignment expired
+    submitted_title: str | None = None  # question: a web task submitted from its page (not by a press here)
     appeal: AppealCard | None = None  # appeal
     notice: tuple[OutboxEvent, NoticeContext] | None = None  # notice: its event, rendered again
+
+
+def _is_web_task(hit_id: int) -> bool:
+    return Question.select().where((Question.hit == hit_id) & (Question.kind == WEB_KIND)).exists()
 
 
 def card_content(card: ChatCard) -> CardContent:
@@ -161,6 +177,8 @@ def card_content(card: ChatCard) -> CardContent:
                            review_mode=((user.prefs or {}) if user else {}).get("review_mode", "immediate"))
     if kind == "question":
         a = _assignment(card.object_id)
+        if a is not None and a.status in (S.SUBMITTED, S.APPROVED, S.REJECTED) and _is_web_task(a.hit_id):
+            return CardContent(submitted_title=_hit_title(a.hit_id) or f"HIT #{a.hit_id}")
         if a is None or a.status != S.EXPIRED:
             return CardContent()
         return CardContent(expired_title=_hit_title(a.hit_id) or f"HIT #{a.hit_id}")

@@ -63,6 +63,18 @@ def _mturk_app():
 MOUNTS = {"/mturk": _mturk_app}
 
 
+def start_tasks(host: str, port: int):
+    """Web tasks' pages on a port of their own (another origin than the chat and the API), and
+    HITBOT_TASKS_URL pointing there, so the bot links to them."""
+    from api.taskpages import TaskServer
+    from core.config import get_settings
+
+    tasks = TaskServer(host, port).start()
+    os.environ["HITBOT_TASKS_URL"] = tasks.url
+    get_settings.cache_clear()
+    return tasks
+
+
 def configure_environment(data_dir: str | None = None) -> str:
     """Point hitbot at the sandbox: its own data directory (SQLite, embedded Redis), a fake
     token, payments on, the demo admin. Returns the sandbox data directory."""
@@ -149,12 +161,22 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # from here on Ctrl-C is a clean stop, even during start-up
     os.environ["TELEGRAM_API_URL"] = server.url
     get_settings.cache_clear()
+    tasks = None
     try:
         settings = _setup()
         migrate()
+        tasks_port = args.tasks_port if args.tasks_port is not None else (server.port + 1 if args.port else 0)
+        try:
+            tasks = start_tasks(args.host, tasks_port)
+        except OSError as exc:
+            print(f"hitbot: cannot serve the web task pages on {args.host}:{tasks_port} ({exc.strerror or exc}); "
+                  "pick another port with --tasks-port", file=sys.stderr)
+            return 2
+        settings = get_settings()
         lines = [f"hitbot sandbox: open {server.url} in your browser",
                  f"  data: {sandbox_dir} (marketplace and chats; both kept across restarts)",
-                 f"  MTurk API: {server.url}/mturk (boto3 endpoint_url; a key from /apikey in the chat)"]
+                 f"  MTurk API: {server.url}/mturk (boto3 endpoint_url; a key from /apikey in the chat)",
+                 f"  web task pages: {tasks.url} (an origin of their own)"]
         if args.demo:
             new = [p for p in (ADMIN, REQUESTER, *WORKERS)
                    if not any(u["id"] == p["id"] for u in _get(server.url, "/sandbox/api/users")["users"])]
@@ -170,6 +192,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         if not stop.is_set():
             run_stack(settings, stop, ready=ready)
     finally:
+        if tasks is not None:
+            tasks.stop()
         server.stop()
     print("hitbot sandbox stopped.")
     return 0
@@ -191,4 +215,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=8765, help="port to serve on (default 8765; 0 picks a free one)")
     p.add_argument("--no-flood-control", action="store_true", help="don't answer bursts with 429 Too Many Requests")
+    p.add_argument("--tasks-port", type=_port, default=None,
+                   help="port of the web task pages (default: --port + 1; their own origin)")
     p.set_defaults(func=cmd_sandbox)

@@ -39,6 +39,7 @@ async def handle_method(request: web.Request) -> web.Response:
         if not match:
             raise ApiError(401, "Unauthorized")
         world.bot_id = int(match.group(1))
+        world.bot_token = token  # what Mini App initData is signed with, as Telegram does
         method = METHODS.get(name.lower())
         if method is None:
             raise ApiError(404, "Not Found: method not found")

@@ -3,11 +3,13 @@ payments, blocking) and read chats back. Used by the web chat, e2e tests and scr
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import re
 import time
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from typing import Any
 
 from aiohttp import web
@@ -194,6 +196,32 @@ async def press(request: web.Request) -> web.Response:
                               "show_alert": result["show_alert"]})
 
 
+def init_data(user: User, bot_token: str, now: float | None = None) -> str:
+    """Mini App initData as Telegram signs it: HMAC-SHA256 of the sorted key=value lines under
+    HMAC-SHA256 of the bot token keyed with "WebAppData"."""
+    fields = {"query_id": f"AA{uuid.uuid4().hex[:20]}", "auth_date": str(int(now if now is not None else time.time())),
+              "user": json.dumps(user.as_telegram(), separators=(",", ":"), ensure_ascii=False)}
+    check = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
+    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
+    fields["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
+    return urlencode(fields)
+
+
+async def open_web_app(request: web.Request) -> web.Response:
+    """A web_app button opened by that user: the URL to load, with initData in its fragment as
+    Telegram passes it (tgWebAppData)."""
+    world, user, chat = _user(request)
+    data = await _json(request)
+    msg = _bot_message(chat, data)
+    buttons = [b for row in (msg.markup or {}).get("inline_keyboard", []) for b in row]
+    url = data.get("url")
+    if not any(isinstance(b.get("web_app"), dict) and b["web_app"].get("url") == url for b in buttons):
+        raise ClientError(400, "That message has no web_app button with this URL.")
+    fragment = urlencode({"tgWebAppData": init_data(user, world.bot_token), "tgWebAppVersion": "7.0",
+                          "tgWebAppPlatform": "web"})
+    return web.json_response({"url": f"{url}#{fragment}"})
+
+
 async def pay(request: web.Request) -> web.Response:
     world, user, chat = _user(request)
     data = await _json(request)
@@ -341,6 +369,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/sandbox/api/users/{user_id}/messages", send_message)
     app.router.add_post("/sandbox/api/users/{user_id}/press", press)
     app.router.add_post("/sandbox/api/users/{user_id}/pay", pay)
+    app.router.add_post("/sandbox/api/users/{user_id}/webapp", open_web_app)
     app.router.add_post("/sandbox/api/users/{user_id}/block", block)
     app.router.add_post("/sandbox/api/users/{user_id}/unblock", unblock)
     app.router.add_get("/sandbox/api/users/{user_id}/chat", chat_view)

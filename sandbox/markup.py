@@ -208,6 +208,10 @@ def check_markup(markup: dict[str, Any] | None) -> dict[str, Any] | None:
                                   "exactly one optional field")
             if "url" in b and not re.match(r"^(https?|tg)://", str(b["url"])):
                 raise bad_request("BUTTON_URL_INVALID")
+            if "web_app" in b:  # Telegram takes https only; the emulator also takes this machine's http
+                url = str(b["web_app"].get("url", "")) if isinstance(b["web_app"], dict) else ""
+                if not re.match(r"^(https://|http://(127\.0\.0\.1|localhost)[:/])", url):
+                    raise bad_request("BUTTON_URL_INVALID")
     elif "keyboard" in markup:
         rows = markup["keyboard"]
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
@@ -220,7 +224,7 @@ def check_markup(markup: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def inline_buttons(markup: dict[str, Any] | None) -> list[list[dict[str, str]]]:
-    """The inline keyboard as the chat view shows it: rows of {text, callback_data | url}."""
+    """The inline keyboard as the chat view shows it: rows of {text, callback_data | url | web_app}."""
     if not markup or "inline_keyboard" not in markup:
         return []
     rows = []
@@ -231,6 +235,8 @@ def inline_buttons(markup: dict[str, Any] | None) -> list[list[dict[str, str]]]:
             for key in ("callback_data", "url"):
                 if key in b:
                     item[key] = b[key]
+            if isinstance(b.get("web_app"), dict):
+                item["web_app"] = {"url": str(b["web_app"].get("url", ""))}
             out.append(item)
         rows.append(out)
     return rows

@@ -118,6 +118,20 @@ class Person:
             raise SandboxError(f"the bot did not answer {data!r} for {self.name}")
         return answer
 
+    def web_app(self, label: str, message: dict[str, Any] | None = None) -> str:
+        """Open the newest web_app button whose label contains `label`, as Telegram does: the URL
+        with the signed initData (tgWebAppData) in its fragment."""
+        messages = [message] if message else reversed(self.bot_messages())
+        for m in messages:
+            for row in m["buttons"]:
+                for b in row:
+                    if label.lower() in b["text"].lower() and "web_app" in b:
+                        resp = self.http.post(f"/sandbox/api/users/{self.id}/webapp",
+                                              json={"message_id": m["message_id"], "url": b["web_app"]["url"]})
+                        _ok(resp)
+                        return resp.json()["url"]
+        raise SandboxError(f"{self.name} has no web_app button {label!r}")
+
     def pay_invoice(self) -> dict[str, Any]:
         invoice = next(m for m in reversed(self.bot_messages()) if m.get("invoice") and not m["invoice"]["paid"])
         self.mark()

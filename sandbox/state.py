@@ -102,6 +102,7 @@ class World:
         self.errors: Counter[int] = Counter()
         self.last_errors: deque[dict[str, Any]] = deque(maxlen=50)
         self.bot_id = 0
+        self.bot_token = ""
         self.webhook_url = ""
         self.webhook_sender: Any = None  # sandbox.webhook.WebhookSender, set by the app
         self.releasing = False  # shutting down: long polls return at once

@@ -31,7 +31,8 @@ REWARD_STEPS = (0, 10, 50, 100, 500)
 DURATION_STEPS = (0, 300, 900, 3600)
 HOURLY_STEPS = (0, 300, 600, 1000, 1500)
 KIND_LABELS = {"choice": "choice", "multi": "multiple choice", "text": "text", "number": "number",
-               "rating": "rating", "photo": "photo", "document": "file", "voice": "voice", "location": "location"}
+               "rating": "rating", "photo": "photo", "document": "file", "voice": "voice", "location": "location",
+               "web": "🌐 web task (opens its page)"}
 
 ASK_KEYWORD = (f"🔤 Send a word to look for in titles and keywords (up to {MAX_KEYWORD} characters), "
                "or press Cancel.")
@@ -72,9 +73,10 @@ def hit_list(bp: BrowsePage) -> tuple[str, InlineKeyboardMarkup]:
     for card in bp.page.cards:
         h = card.hit
         rate = f"~{hourly(h.hourly_cents)}" if h.hourly_is_estimate else "new"
-        lines.append(f"• <b>{esc(clip(h.title, 60))}</b> — {money(h.reward_cents)} · ⏱ {duration(h.duration_s)}"
+        mark = "🌐 " if card.web else ""
+        lines.append(f"• {mark}<b>{esc(clip(h.title, 60))}</b> — {money(h.reward_cents)} · ⏱ {duration(h.duration_s)}"
                      f" · 📈 {rate} · {h.available} left")
-        rows.append([button(f"{clip(h.title, 40)} · {money(h.reward_cents)}",
+        rows.append([button(f"{mark}{clip(h.title, 40)} · {money(h.reward_cents)}",
                             callbacks.make("b", "v", h.id, bp.number))])
     nav = []
     if bp.has_prev:
@@ -130,7 +132,8 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
         rate = f"~{hourly(h.hourly_cents)} (from {h.work_n} submissions)"
     else:
         rate = "new (not enough submissions yet)"
-    lines = [f"📄 <b>{esc(h.title)}</b>"]
+    web = any(q.kind == "web" for q in p.questions)
+    lines = [f"{'🌐' if web else '📄'} <b>{esc(h.title)}</b>"]
     if h.description:
         lines.append(esc(clip(h.description, 600)))
     lines += materials.lines(materials.of(h))
@@ -149,7 +152,8 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
             lines.append(f"{'✅' if c.passed else '❌'} {esc(c.text)}")
     kinds = [KIND_LABELS.get(q.kind, q.kind) for q in p.questions]
     lines.append("")
-    lines.append(f"📝 {len(kinds)} question(s): " + ", ".join(kinds))
+    lines.append("🌐 A web task: after Accept, Open task shows its page." if web
+                 else f"📝 {len(kinds)} question(s): " + ", ".join(kinds))
     if not p.open:
         lines.append("\n🚫 This HIT is no longer available.")
     elif mine:

@@ -67,9 +67,17 @@ def expired_text(hit_title: str) -> str:
             "Your answers were not sent. Find more work with /browse.")
 
 
+def submitted_on_page_text(hit_title: str) -> str:
+    return (f"📤 Submitted “{esc(clip(hit_title, 80))}” from its page. The requester reviews it; "
+            "follow it in /mywork, find more work with /browse.")
+
+
 def _question(c: CardContent, now: datetime) -> Rendered | None:
     """A question (or the summary) while answering: once the assignment expired, its buttons go.
-    Submitted or returned, the worker's own press already turned it into the outcome."""
+    Submitted or returned in chat, the worker's own press already turned it into the outcome; a web
+    task submitted from its page turns into it here."""
+    if c.submitted_title is not None:
+        return submitted_on_page_text(c.submitted_title), None
     return (expired_text(c.expired_title), None) if c.expired_title is not None else None
 
 

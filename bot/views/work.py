@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.views import materials
@@ -21,6 +21,7 @@ from bot.views.common import (
     money,
 )
 from core.hits.spec import MAX_TEXT_ANSWER
+from core.models import WEB_KIND
 from core.work.queries import WorkState
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def hint(q: Question) -> str:
         return "Send a number."
     if q.kind == "rating":
         return "Tap 1 to 5 stars."
+    if q.kind == WEB_KIND:
+        return "Open the task with 🌐 Open task; its page sends your answers."
     return {"photo": "Send a photo (📎 → Photo).", "document": "Send a file (📎 → File).",
             "voice": "Send a voice message (hold 🎤).",
             "location": "Share a location (📎 → Location)."}.get(q.kind, "Send your answer.")
@@ -68,6 +71,8 @@ def answer_text(q: Question, value: object, limit: int = MAX_ANSWER_SHOWN) -> st
         return f"📍 {float(value['latitude']):.5f}, {float(value['longitude']):.5f}"
     if q.kind == "rating":
         return "⭐" * int(value) + f" ({value}/5)"  # type: ignore[arg-type]
+    if q.kind == WEB_KIND and isinstance(value, list):  # the page's form: name = value, in order
+        return esc_clip("; ".join(f"{p[0]} = {p[1]}" for p in value if isinstance(p, list) and len(p) == 2), limit)
     if isinstance(value, list):
         return "<b>" + esc_clip(", ".join(map(str, value)), limit) + "</b>"
     return "<b>" + esc_clip(str(value), limit) + "</b>"
@@ -80,6 +85,8 @@ def _header(state: WorkState, now: datetime) -> str:
 def question(state: WorkState, now: datetime, picked: list[int] | None = None) -> tuple[str, InlineKeyboardMarkup]:
     q = state.current
     assert q is not None
+    if q.kind == WEB_KIND:
+        return web_task(state, now)
     a = state.assignment
     lines = [_header(state, now), f"Question {state.position + 1} of {state.total}"
              + ("" if q.required else " (optional)"), "", esc(q.prompt), f"<i>{hint(q)}</i>"]
@@ -102,6 +109,24 @@ def question(state: WorkState, now: datetime, picked: list[int] | None = None) -
         nav.append(button("⏭ Skip", callbacks.make("w", "sk", a.id, q.id)))
     nav.append(button("📋 Summary", callbacks.make("w", "sm", a.id)))
     rows.append(nav)
+    if materials.has_instructions(state.hit):
+        rows.append([button("📄 Instructions", callbacks.make("w", "ins", a.id))])
+    return fit("\n".join(lines)), keyboard(rows)
+
+
+def web_task(state: WorkState, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    """A web task (HTMLQuestion, ExternalQuestion): its page opens as a Mini App, or in the browser;
+    submitting the page's form submits the assignment."""
+    a, url = state.assignment, state.task_url
+    lines = [_header(state, now), "🌐 This task is done on its own page. Open it, do the task there and press "
+             "its Submit: the chat confirms here."]
+    rows = []
+    if url:
+        rows += [[InlineKeyboardButton("🌐 Open task", web_app=WebAppInfo(url))],
+                 [InlineKeyboardButton("Open in browser", url=url)]]
+    else:
+        lines.append("The task page can't be reached right now; try again later.")
+    rows.append([button("↩️ Return", callbacks.make("w", "ret", a.id))])
     if materials.has_instructions(state.hit):
         rows.append([button("📄 Instructions", callbacks.make("w", "ins", a.id))])
     return fit("\n".join(lines)), keyboard(rows)

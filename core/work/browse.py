@@ -12,7 +12,7 @@ from peewee import JOIN, fn
 from core.db import tx
 from core.errors import NotFound, StaleAction, ValidationFailed
 from core.hits.search import keyword_matches
-from core.models import Assignment, AssignmentStatus, Hit, HitStatus, Question, User, WorkerBlock
+from core.models import WEB_KIND, Assignment, AssignmentStatus, Hit, HitStatus, Question, User, WorkerBlock
 from core.prepared import Prepared, param
 from core.quals.rules import Check, evaluate, requirements_for, worker_values
 from core.review.reputation import RequesterStats, requester_stats
@@ -70,6 +70,7 @@ class Filters:
 class Card:
     hit: Hit
     requester: User
+    web: bool = False  # a web task (HTMLQuestion, ExternalQuestion): done on its page
 
     @property
     def hourly_is_estimate(self) -> bool:
@@ -164,11 +165,19 @@ def _visible(worker: User, rows: list[Hit], now: datetime, stage: str) -> list[C
         custom = {qt.id for pairs in reqs.values() for _, qt in pairs if qt.system is None}
         values = worker_values(worker, now, custom)
     visible = []
+    web = _web_tasks([h.id for h in rows])
     for hit in rows:
         if hit.has_requirements and not all(c.passed for c in evaluate(worker, reqs.get(hit.id, []), now, stage, values)):
             continue
-        visible.append(Card(hit, hit.requester))
+        visible.append(Card(hit, hit.requester, hit.id in web))
     return visible
+
+
+def _web_tasks(hit_ids: list[int]) -> set[int]:
+    if not hit_ids:
+        return set()
+    return {q.hit_id for q in Question.select(Question.hit).where(Question.hit.in_(hit_ids)
+                                                                  & (Question.kind == WEB_KIND))}
 
 
 @dataclass

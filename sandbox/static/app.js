@@ -207,7 +207,29 @@ function invoice(state, m) {
             el("span", {class: "amount", text: money(inv.total_amount, inv.currency)}), pay);
 }
 
+// A web_app button opens its page in a panel over the chat, as Telegram opens a Mini App,
+// with initData the emulator signed in the URL's fragment.
+async function openWebApp(state, messageId, button) {
+  let url;
+  try {
+    url = (await postJSON(`/users/${state.user.id}/webapp`, {message_id: messageId, url: button.web_app.url})).url;
+  } catch (e) { toast(e.message, true); return; }
+  closeWebApp();
+  const frame = el("iframe", {class: "webapp-frame", src: url, title: button.text, "data-testid": "webapp-frame"});
+  const panel = el("div", {class: "webapp", role: "dialog", "aria-label": button.text, id: "webapp"},
+    el("div", {class: "webapp-head"}, el("strong", {text: `${button.text} · ${state.user.first_name}`}),
+       el("button", {type: "button", text: "✕ Close", "data-testid": "webapp-close", onclick: closeWebApp})),
+    frame);
+  document.body.append(panel);
+}
+
+function closeWebApp() {
+  const panel = document.getElementById("webapp");
+  if (panel) panel.remove();
+}
+
 async function pressButton(state, messageId, button, node) {
+  if (button.web_app) { await openWebApp(state, messageId, button); return; }
   if (button.url) { window.open(button.url, "_blank", "noopener"); return; }
   node.disabled = true;
   try {
