@@ -200,3 +200,21 @@ def test_texts_in_other_scripts_are_written_in_them(locale):
             if re.search("[A-Za-z]", words(source)) and not re.search(f"[{SCRIPTS[locale]}]", words(s)):
                 latin_only.append(s)
     assert latin_only == []
+
+
+def test_the_earnings_chart_speaks_the_readers_language_where_its_font_can():
+    from datetime import date
+
+    from bot.views import chart
+
+    days = [(date(2026, 11, 1), 0), (date(2026, 11, 2), 1234_50)]
+    with use("ru"):
+        title, labels, amount = chart.texts(days)
+    assert (title, labels, amount(1234.5)) == ("Заработок за 30 дней: 1\xa0234,50\xa0$", ["1 нояб.", "2 нояб."],
+                                               "1\xa0234,50")
+    with use("de"):
+        assert chart.texts(days)[0] == "Verdienst der letzten 30 Tage: 1.234,50\xa0$"
+    with use("ar"):  # matplotlib cannot shape Arabic: English words, never broken letters
+        assert chart.texts(days)[:2] == ("Earnings, last 30 days: $1,234.50", ["1 Nov", "2 Nov"])
+    with use("ru"):
+        assert chart.earnings_png(days).startswith(chart.PNG_MAGIC)
