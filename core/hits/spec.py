@@ -92,6 +92,14 @@ class QuestionSpec(_Strict):
     def _max_length_whole(cls, value: object) -> object:
         return None if value is None else whole_number(value)
 
+    @field_validator("kind")
+    @classmethod
+    def _web_from_the_api(cls, value: str, info: ValidationInfo) -> str:
+        # A web task's page is the HTMLQuestion or ExternalQuestion the API kept; a chat spec has none.
+        if value == WEB_KIND and not (info.context or {}).get("web_tasks"):
+            raise ValueError("web tasks come from the MTurk API (HTMLQuestion or ExternalQuestion)")
+        return value
+
     @field_validator("prompt")
     @classmethod
     def _prompt_shows(cls, value: str) -> str:
@@ -355,11 +363,12 @@ _VALUE_CHECKS = {
                                        "auto_approve"),
 }
 
-def spec_problems(data: dict) -> tuple[HitSpec | None, list[tuple[Path, str]]]:
-    """Validate a spec dict; every problem at once, each at its own key, in product wording."""
+def spec_problems(data: dict, *, web_tasks: bool = False) -> tuple[HitSpec | None, list[tuple[Path, str]]]:
+    """Validate a spec dict; every problem at once, each at its own key, in product wording.
+    `web_tasks`: a web question may be among them (the API's HTMLQuestion and ExternalQuestion)."""
     spec, problems = None, []
     try:
-        spec = HitSpec.model_validate(data)
+        spec = HitSpec.model_validate(data, context={"web_tasks": web_tasks})
     except ValidationError as exc:
         problems = pydantic_problems(exc, data)
     flagged = {path[0] for path, _ in problems if path}
@@ -377,11 +386,11 @@ def spec_problems(data: dict) -> tuple[HitSpec | None, list[tuple[Path, str]]]:
     return (spec if not problems else None), problems
 
 
-def parse_spec(data: object) -> HitSpec:
+def parse_spec(data: object, *, web_tasks: bool = False) -> HitSpec:
     """Validate a dict into a HitSpec; one SpecInvalid lists every problem by field."""
     if not isinstance(data, dict):
         raise ValidationFailed("A HIT spec must be a mapping of keys such as title, reward, questions.")
-    spec, problems = spec_problems(data)
+    spec, problems = spec_problems(data, web_tasks=web_tasks)
     if problems:
         raise SpecInvalid(problems)
     assert spec is not None

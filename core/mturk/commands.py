@@ -61,7 +61,7 @@ def create_hit(*, requester_id: int, spec: dict | HitSpec, now: datetime, token:
     token = _token(token)
     if annotation is not None and len(annotation) > MAX_ANNOTATION:
         raise ValidationFailed(f"RequesterAnnotation can have at most {MAX_ANNOTATION} characters.")
-    parsed = spec if isinstance(spec, HitSpec) else parse_spec(spec)
+    parsed = spec if isinstance(spec, HitSpec) else parse_spec(spec, web_tasks=True)
     try:
         with tx():
             if token is not None:
