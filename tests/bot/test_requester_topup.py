@@ -225,3 +225,19 @@ async def test_a_refund_telegram_refuses_puts_the_money_back(bot, stars):
                for c in done), [c.text for c in done]
     assert ledger.balance(ledger.available(rita.id)) == 2_00 and TopUp.get().refund_state is None
     check_invariants()
+
+
+async def test_a_payment_that_matches_no_invoice_is_not_credited_but_acknowledged(bot, stars, caplog):
+    rita = await start(bot)
+    mallory = await start(bot, "Mallory")
+    await pay(bot, mallory, f"stars:{rita.id}:250:500", 250, "stars-x", currency="XTR")  # Rita's invoice
+    assert last(bot, mallory) == ("We received a payment we couldn't match; an admin will sort it out. "
+                                  "Reference: stars-x")
+    await pay(bot, rita, f"stars:{rita.id}:250:500", 100, "stars-y", currency="XTR")  # paid less than it says
+    assert "couldn't match" in last(bot, rita)
+    assert ledger.balance(ledger.available(rita.id)) == 0 and ledger.balance(ledger.available(mallory.id)) == 0
+    assert TopUp.select().count() == 0 and "stars-x" in caplog.text
+    # Paid at yesterday's rate: still credited at the invoice's own amounts.
+    await pay(bot, rita, f"stars:{rita.id}:250:750", 250, "stars-z", currency="XTR")
+    assert ledger.balance(ledger.available(rita.id)) == 7_50
+    check_invariants()
