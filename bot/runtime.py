@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.views.common import NO_LONGER_VALID
+from bot.views.common import no_longer_valid, went_wrong
 from core.db import release
 from core.errors import HitbotError, NotAllowed
 
@@ -58,7 +58,7 @@ async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
 
 def error_text(exc: HitbotError) -> str:
     if isinstance(exc, NotAllowed) and exc.message == NotAllowed.default:
-        return NO_LONGER_VALID
+        return no_longer_valid()
     return exc.message
 
 
@@ -86,7 +86,7 @@ def on_button(fn: CallbackHandlerFn) -> Callable[[Update, Context], Awaitable[No
         query = update.callback_query
         cb = callbacks.parse(query.data)
         if cb is None:
-            await _answer(query, NO_LONGER_VALID, alert=True)
+            await _answer(query, no_longer_valid(), alert=True)
             return
         answered = [False]
         token = _answered.set(answered)
@@ -143,18 +143,18 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update):
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer("Something went wrong on our side. Please try again.",
+                await update.callback_query.answer(went_wrong(),
                                                    show_alert=True)
             elif update.effective_chat is not None:
                 await context.bot.send_message(update.effective_chat.id,
-                                               "Something went wrong on our side. Please try again.")
+                                               went_wrong())
         except Exception:  # the error path must not raise again
             log.exception("could not tell the user about an error")
 
 
 async def unknown_button(update: Update, context: Context) -> None:
     """Any button no feature claims: an old keyboard or a forged payload."""
-    await _answer(update.callback_query, NO_LONGER_VALID, alert=True)
+    await _answer(update.callback_query, no_longer_valid(), alert=True)
 
 
 async def reply_or_edit(message: Any, text: str, markup: Any = None, *, edit: bool) -> None:

@@ -28,6 +28,10 @@ def no_longer_valid() -> str:
     return _(NO_LONGER_VALID)
 
 
+def went_wrong() -> str:
+    return _("Something went wrong on our side. Please try again.")
+
+
 def hits(n: int) -> str:
     """'1 HIT', '5 HITs' with the reader's plural rules (ru: 1 задание, 2 задания, 5 заданий)."""
     return i18n._n("{n} HIT", "{n} HITs", n)

@@ -30,7 +30,7 @@ def test_language_walk_in_the_sandbox(stack):
     prompt = nia.wait_for("Elige tu idioma", "✓ Español", "Русский", "العربية")
     forged = stack.http.post(f"/sandbox/api/users/{NIA}/press", json={
         "message_id": prompt["message_id"], "callback_data": "lg:set:77", "forged": True}).json()
-    assert forged["text"] == "This button is no longer valid."
+    assert forged["text"] == "Este botón ya no es válido."
     assert "language" not in (User.get_by_id(NIA).prefs or {})
 
     nia.press("Русский", prompt)

@@ -174,7 +174,8 @@ def test_the_screens_converted_so_far_hold_no_english_literal():
     """The count per module is `python -m bot.catalogs literals`; these are done and must stay so."""
     counts = catalogs.literal_counts()
     done = ["bot/views/start.py", "bot/views/common.py", "bot/views/language.py", "bot/views/mywork.py",
-            "bot/handlers/start.py", "bot/handlers/language.py", "bot/handlers/__init__.py", "bot/handlers/mywork.py"]
+            "bot/views/chart.py", "bot/handlers/start.py", "bot/handlers/language.py", "bot/handlers/__init__.py",
+            "bot/handlers/mywork.py", "bot/runtime.py"]
     assert {m: counts[m] for m in done} == dict.fromkeys(done, 0)
     assert sum(counts.values()) > 0  # the counter sees English where it is still written in
 
