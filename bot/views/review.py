@@ -36,6 +36,11 @@ def _answer_text(kind: str, value: object) -> str:
         return f"📍 {value.get('latitude'):.5f}, {value.get('longitude'):.5f}"
     if kind == "rating":
         return "★" * int(value) + f" ({value}/5)"  # type: ignore[arg-type]
+    if kind == "web" and isinstance(value, list):  # a task page's form: its fields, one per line
+        pairs = [p for p in value if isinstance(p, list) and len(p) == 2]
+        shown = "\n".join(f"   {esc(clip(str(n), 60))} = <b>{esc(clip(str(v), 200))}</b>" for n, v in pairs[:30])
+        more = f"\n   … and {len(pairs) - 30} more fields (all in the results file)" if len(pairs) > 30 else ""
+        return ("the task page's form:\n" + shown + more) if pairs else "<i>an empty form</i>"
     if isinstance(value, list):
         return "<b>" + esc(", ".join(map(str, value))) + "</b>"
     return "<b>" + esc(clip(str(value), MAX_ANSWER_CHARS)) + "</b>"

@@ -4,6 +4,7 @@ see and forge workerId and assignmentId); a token that names no assignment in pr
 submitted, returned, expired) opens and changes nothing."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from core.mturk.ids import assignment_id as assignment_ref, hit_id as hit_ref
 from core.webtasks.tokens import assignment_of_token, token_matches
 from core.work import commands as work
 
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_FIELDS = 200
 MAX_NAME = 256
 MAX_VALUE = 10_000
@@ -89,7 +91,8 @@ def check_fields(fields: list[tuple[str, str]]) -> list[list[str]]:
             raise ValidationFailed(f"A field name must have 1 to {MAX_NAME} characters.")
         if len(value) > MAX_VALUE:
             raise ValidationFailed(f"The answer to {name[:40]} is longer than {MAX_VALUE:,} characters.")
-        out.append([name, value])
+        # XML 1.0 can't carry most control characters, and GetAssignment's answers are XML.
+        out.append([_XML_UNSAFE.sub("", name), _XML_UNSAFE.sub("", value)])
     return out
 
 
