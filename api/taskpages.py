@@ -165,7 +165,8 @@ async def task_html(request: web.Request) -> web.Response:
     csp = ("sandbox allow-scripts allow-forms allow-popups; default-src 'none'; "
            f"script-src 'unsafe-inline' 'unsafe-eval' https: {origin}; style-src 'unsafe-inline' https:; "
            "img-src https: data: blob:; media-src https: data: blob:; font-src https: data:; connect-src https:; "
-           f"form-action {origin}; frame-ancestors {origin}; base-uri 'none'")
+           # Every ancestor must match frame-ancestors, and the wrapper itself sits in Telegram's frame.
+           f"form-action {origin}; frame-ancestors *; base-uri 'none'")
     return web.Response(text=content, content_type="text/html",
                         headers={"Content-Security-Policy": csp, **_common_headers()})
 

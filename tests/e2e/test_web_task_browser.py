@@ -1,0 +1,91 @@
+"""A web task done by clicking in headless Chromium (issue 16): Wes opens an HTMLQuestion HIT from
+the web chat, the Open task button shows the page in the Mini App panel (the tasks origin, the
+requester's HTML sandboxed inside hitbot's wrapper, initData checked), he picks a label and
+presses the page's own Submit, and the chat confirms."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+
+from core.models import Answer, Assignment
+from core.mturk import apikeys
+from core.payments import accounts
+from core.users import commands as users
+from tests.conftest import ADMIN_ID
+from tests.e2e.test_browser import CHROMIUM, _add_person
+from tests.e2e.test_web_tasks import QUESTION, tasks  # noqa: F401  (the tasks origin fixture)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM, reason="no chromium binary (CI installs it with .ci/browser-deps)"),
+]
+
+RITA, WES = 541, 641
+TITLE = "Animal on a web page"
+
+
+def _script_makes_the_hit(url: str) -> None:
+    now = datetime.now(timezone.utc)
+    users.register(user_id=RITA, first_name="Rita", now=now)
+    accounts.credit(admin_id=ADMIN_ID, user_id=RITA, amount_cents=5_00, reason="browser test", now=now, key="wbt")
+    key = apikeys.create_key(user_id=RITA, now=now, request_key="wbt")
+    mturk = boto3.client("mturk", endpoint_url=url + "/mturk", region_name="us-east-1",
+                         aws_access_key_id=key.access_key_id, aws_secret_access_key=key.secret)
+    mturk.create_hit(Title=TITLE, Description="Pick the animal on the page.", Reward="0.30", MaxAssignments=1,
+                     AssignmentDurationInSeconds=600, LifetimeInSeconds=86_400, Question=QUESTION)
+
+
+def test_a_worker_opens_the_task_from_the_web_chat_picks_a_label_and_submits(tasks, stack):  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    _script_makes_the_hit(stack.url)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(stack.url + "/")
+            _add_person(page, "Wes", WES)
+            wes = page.locator(f"article.chat[data-user='{WES}']")
+
+            def bot_says(text: str):
+                bubble = wes.locator(".msg.bot", has_text=text).last
+                expect(bubble).to_be_visible(timeout=20_000)
+                return bubble
+
+            def click(label: str) -> None:
+                button = wes.locator(".inline-kb button", has_text=label).last
+                expect(button).to_be_enabled(timeout=20_000)
+                button.click()
+
+            wes.locator(".composer .text").fill("/browse")
+            wes.locator(".composer .text").press("Enter")
+            bot_says(TITLE)
+            click(TITLE)
+            bot_says("web task")
+            click("Accept")
+            bot_says("Open task")
+            click("Open task")
+            panel = page.get_by_test_id("webapp-frame")
+            expect(panel).to_be_visible()
+            assert panel.get_attribute("src").startswith(tasks.url + "/task/")
+            wrapper = page.frame_locator("[data-testid=webapp-frame]")
+            expect(wrapper.locator("header")).to_contain_text(TITLE)
+            task = wrapper.frame_locator("#task")
+            expect(task.get_by_text("Which animal is in the picture?")).to_be_visible(timeout=15_000)
+            task.get_by_label("Dog").check()
+            task.locator("#submitButton").click()
+            expect(task.get_by_text("Your work is submitted")).to_be_visible(timeout=15_000)
+            expect(wrapper.locator("#refused")).to_be_hidden()  # the emulator's initData passed the check
+            bot_says("from its page")
+            page.get_by_test_id("webapp-close").click()
+            expect(panel).to_have_count(0)
+            assert errors == []
+        finally:
+            browser.close()
+    (done,) = Assignment.select().where(Assignment.worker == WES)
+    assert done.status == "submitted"
+    assert Answer.get(Answer.assignment == done.id).value == [["animal", "dog"]]
