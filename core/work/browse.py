@@ -123,9 +123,15 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     cards: list[Card] = []
     position = _parse_cursor(after) if after else None
     exhausted = False
+    plain = _plain_list(filters, column, position is not None) if not filters.keyword else None
     for _ in range(_MAX_ROUNDS):
         want = limit + 1 - len(cards)
-        rows = list(_after(query, column, position).limit(want))
+        if plain is not None:  # the same query, built once
+            rows = plain.rows(worker_id=worker_id, now=now, min_reward=filters.min_reward_cents,
+                              max_duration=filters.max_duration_s, min_hourly=filters.min_hourly_cents, limit=want,
+                              value=position[0] if position else None, after_id=position[1] if position else None)
+        else:
+            rows = list(_after(query, column, position).limit(want))
         cards.extend(_visible(worker, rows, now, stage))
         if len(rows) < want:
             exhausted = True
@@ -140,7 +146,36 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     return Page(cards, None if exhausted else f"{position[0]}:{position[1]}")
 
 
-def _after(query, column, position: tuple[int, int] | None):
+# Without a keyword, one query per filter shape (which filters are set, the sort, the first page or
+# a later one), built once (core.prepared), the filter's values as parameters.
+_LISTS: dict[tuple, Prepared] = {}
+
+
+def _plain_list(filters: Filters, column, paging: bool) -> Prepared:
+    shape = (filters.sort, bool(filters.min_reward_cents), bool(filters.max_duration_s),
+             bool(filters.min_hourly_cents), paging)
+    found = _LISTS.get(shape)
+    if found is None:
+        found = _LISTS[shape] = Prepared(lambda: _build_plain_list(shape, column))
+    return found
+
+
+def _build_plain_list(shape: tuple, column):
+    _, reward, duration, hourly, paging = shape
+    query = _open_for(param("worker_id"), param("now", Hit.expires_at))
+    if reward:
+        query = query.where(Hit.reward_cents >= param("min_reward"))
+    if duration:
+        query = query.where(Hit.duration_s <= param("max_duration"))
+    if hourly:
+        query = query.where(Hit.hourly_cents >= param("min_hourly"))
+    query = query.order_by(column.desc(), Hit.id.desc())
+    if paging:
+        query = _after(query, column, (param("value"), param("after_id")))
+    return query.limit(param("limit"))
+
+
+def _after(query, column, position: tuple | None):
     if position is None:
         return query
     value, hit_id = position
