@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from bot.i18n import _, _n
+from bot.views import common
 from bot.views.common import duration
 from bot.views.notice_parts import Rendered
 
@@ -17,11 +19,13 @@ def review_digest(event: OutboxEvent, ctx: NoticeContext) -> Rendered:
     pending, hits = int(p["pending"]), int(p["hits"])
     if pending <= 0:
         return None
-    text = (f"📋 {pending} submission{'s' if pending != 1 else ''} on {hits} HIT{'s' if hits != 1 else ''} "
-            "waiting for your review")
-    if p.get("oldest_at"):
-        waited_s = (event.created_at - datetime.fromisoformat(p["oldest_at"]).astimezone(timezone.utc)).total_seconds()
-        if waited_s >= 60:
-            text += f", the oldest for {duration(waited_s)}"
-    text += ".\nOpen /review to approve or reject them; unreviewed work is approved automatically."
-    return text, None
+    waited_s = (event.created_at - datetime.fromisoformat(p["oldest_at"]).astimezone(timezone.utc)).total_seconds() \
+        if p.get("oldest_at") else 0
+    if waited_s >= 60:
+        text = _n("📋 {n} submission on {hits} waiting for your review, the oldest for {duration}.",
+                  "📋 {n} submissions on {hits} waiting for your review, the oldest for {duration}.",
+                  pending, hits=common.hits(hits), duration=duration(waited_s))
+    else:
+        text = _n("📋 {n} submission on {hits} waiting for your review.",
+                  "📋 {n} submissions on {hits} waiting for your review.", pending, hits=common.hits(hits))
+    return text + "\n" + _("Open /review to approve or reject them; unreviewed work is approved automatically."), None

@@ -174,7 +174,7 @@ def test_the_screens_converted_so_far_hold_no_english_literal():
     """The count per module is `python -m bot.catalogs literals`; these are done and must stay so."""
     counts = catalogs.literal_counts()
     done = ["bot/views/start.py", "bot/views/common.py", "bot/views/language.py", "bot/views/mywork.py",
-            "bot/views/chart.py", "bot/handlers/start.py", "bot/handlers/language.py", "bot/handlers/__init__.py",
+            "bot/views/chart.py", "bot/views/digest.py", "bot/handlers/start.py", "bot/handlers/language.py", "bot/handlers/__init__.py",
             "bot/handlers/mywork.py", "bot/runtime.py"]
     assert {m: counts[m] for m in done} == dict.fromkeys(done, 0)
     assert sum(counts.values()) > 0  # the counter sees English where it is still written in
@@ -219,3 +219,23 @@ def test_the_earnings_chart_speaks_the_readers_language_where_its_font_can():
         assert chart.texts(days)[:2] == ("Earnings, last 30 days: $1,234.50", ["1 Nov", "2 Nov"])
     with use("ru"):
         assert chart.earnings_png(days).startswith(chart.PNG_MAGIC)
+
+
+def _digest(pending: int, hits: int, waited_h: float) -> SimpleNamespace:
+    return SimpleNamespace(payload={"pending": pending, "hits": hits,
+                                    "oldest_at": (NOW - timedelta(hours=waited_h)).isoformat()}, created_at=NOW)
+
+
+def test_the_review_digest_counts_in_the_readers_grammar():
+    from bot.views.digest import review_digest
+
+    with use("ru"):
+        lines = [review_digest(_digest(n, h, 0), None)[0].split("\n")[0] for n, h in ((1, 1), (3, 2), (5, 5), (21, 1))]
+        oldest = review_digest(_digest(5, 2, 3), None)[0]
+    assert lines == ["📋 1 работа ждёт вашей проверки (1 задание).", "📋 3 работы ждут вашей проверки (2 задания).",
+                     "📋 5 работ ждут вашей проверки (5 заданий).", "📋 21 работа ждёт вашей проверки (1 задание)."]
+    assert oldest.startswith("📋 5 работ ждут вашей проверки (2 задания), самая старая — уже 3 ч.\nОткройте /review")
+    for locale in LANGUAGES:
+        with use(locale):
+            text = review_digest(_digest(2, 1, 5), None)[0]
+        assert len(text) < 4096 and "{" not in text, locale
