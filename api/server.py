@@ -14,13 +14,13 @@ log = logging.getLogger(__name__)
 
 
 async def serve(host: str, port: int, stop_event: threading.Event, *, ready: threading.Event | None = None,
-                **app_kwargs) -> None:
-    """Answer on host:port until stop_event is set."""
-    runner = web.AppRunner(create_app(**app_kwargs), access_log=None)
+                app_factory=create_app, name: str = "MTurk API", **app_kwargs) -> None:
+    """Answer on host:port until stop_event is set (the API, or another app_factory's pages)."""
+    runner = web.AppRunner(app_factory(**app_kwargs), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    log.info("MTurk API listening", extra={"host": host, "port": port})
+    log.info("%s listening", name, extra={"host": host, "port": port})
     if ready is not None:
         ready.set()
     try:
@@ -28,11 +28,13 @@ async def serve(host: str, port: int, stop_event: threading.Event, *, ready: thr
             await asyncio.sleep(0.2)
     finally:
         await runner.cleanup()
-        log.info("MTurk API stopped")
+        log.info("%s stopped", name)
 
 
 class ApiServer:
     """The API on host:port from its own thread and event loop; `.url` is the endpoint_url."""
+
+    name = "MTurk API"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **app_kwargs) -> None:
         self.host, self.port = host, port
@@ -80,7 +82,7 @@ class ApiServer:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
-        log.info("listening", extra={"server": type(self).__name__, "host": self.host, "port": self.port})
+        log.info("%s listening", self.name, extra={"host": self.host, "port": self.port})
 
     def stop(self) -> None:
         if self._loop is not None and self._loop.is_running():

@@ -232,6 +232,8 @@ def create_app(*, clock: Callable[[], datetime] = utcnow) -> web.Application:
 class TaskServer(ApiServer):
     """The task pages on host:port from a thread of their own; `.url` is the tasks origin."""
 
+    name = "task pages"
+
     def _make_app(self) -> web.Application:
         return create_app(**self.app_kwargs)
 

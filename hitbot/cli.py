@@ -170,14 +170,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     if me is None or not startup.wait_for_broker(settings, stop):
         return 0
     api = _start_api(args.api_host, args.api_port) if not args.no_api else None
+    tasks = _start_tasks(args.api_host, args.tasks_port) if settings.tasks_url and not args.no_api else None
     startup.banner("run", settings, bot_username=me.username, metrics_port=args.metrics_port,
                    api_url=api.url if api is not None else None)
     try:
         run_all(settings, stop, threads=args.threads, metrics_port=args.metrics_port)
     finally:
-        if api is not None:
-            api.stop()
+        for server in (api, tasks):
+            if server is not None:
+                server.stop()
     return 0
+
+
+def _start_tasks(host: str, port: int):
+    """Web tasks' pages beside the other roles, for HITBOT_TASKS_URL; None if the port is taken."""
+    from api.taskpages import TaskServer
+
+    try:
+        return TaskServer(host, port).start()
+    except OSError as exc:
+        logging.getLogger("hitbot").warning("web task pages are not served: %s:%s is taken (%s); pick another port "
+                                            "with --tasks-port", host, port, exc.strerror or exc)
+        return None
 
 
 def _start_api(host: str, port: int):
@@ -192,6 +206,35 @@ def _start_api(host: str, port: int):
         logging.getLogger("hitbot").warning("the MTurk API is not served: %s:%s is taken (%s); pick another port "
                                             "with --api-port, or --no-api", host, port, exc.strerror or exc)
         return None
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    """Web tasks' pages (HTMLQuestion, ExternalQuestion) on the origin HITBOT_TASKS_URL names; stateless."""
+    import asyncio
+
+    from api.server import serve
+    from api.taskpages import create_app
+    from core.secretkey import server_key
+    from hitbot.run import Running, prepare
+
+    settings = _setup(database=False)
+    if not settings.tasks_url:
+        raise ConfigError("HITBOT_TASKS_URL must name the public origin of the task pages, e.g. "
+                          "https://tasks.hitbot.example.org (not the bot's or the API's)")
+    _database(settings)
+    server_key()  # the page tokens derive from it, as in the bot that hands them out
+    stop = _stop_on_signals()
+    if not startup.wait_for_broker(settings, stop):
+        return 0
+    running = Running(settings)
+    running.jobs = prepare(settings)  # a submit's events reach the jobs worker right after each commit
+    _metrics(args, running)
+    startup.banner("tasks", settings, metrics_port=args.metrics_port)
+    try:
+        asyncio.run(serve(args.host, args.port, stop, app_factory=create_app, name="task pages"))
+    except OSError as exc:
+        raise ConfigError(f"cannot serve the task pages on {args.host}:{args.port} ({exc.strerror or exc})") from None
+    return 0
 
 
 def cmd_api(args: argparse.Namespace) -> int:
@@ -270,13 +313,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_bounded(1, 256), default=4, help="worker threads (default 4)")
     p.add_argument("--api-host", default="0.0.0.0", help="MTurk API address (default 0.0.0.0)")
     p.add_argument("--api-port", type=_bounded(0, 65_535), default=8080, help="MTurk API port (default 8080; its path is /mturk)")
-    p.add_argument("--no-api", action="store_true", help="don't serve the MTurk API")
+    p.add_argument("--no-api", action="store_true", help="don't serve the MTurk API (nor the task pages)")
+    p.add_argument("--tasks-port", type=_bounded(0, 65_535), default=8081,
+                   help="web task pages' port, served when HITBOT_TASKS_URL is set (default 8081)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("api", parents=[metrics], help="serve the MTurk-compatible requester API (boto3's mturk client)")
     p.add_argument("--host", default="0.0.0.0", help="address to serve on (default 0.0.0.0)")
     p.add_argument("--port", type=_bounded(0, 65_535), default=8080, help="port to serve on (default 8080; the path is /mturk)")
     p.set_defaults(func=cmd_api)
+
+    p = sub.add_parser("tasks", parents=[metrics], help="serve web tasks' pages on their own origin (HITBOT_TASKS_URL)")
+    p.add_argument("--host", default="0.0.0.0", help="address to serve on (default 0.0.0.0)")
+    p.add_argument("--port", type=_bounded(0, 65_535), default=8081, help="port to serve on (default 8081)")
+    p.set_defaults(func=cmd_tasks)
 
     p = sub.add_parser("doctor", help="check configuration, database, broker, Telegram, payments, payouts, disk")
     p.add_argument("--webhook", metavar="URL", help="the webhook URL `hitbot bot` is run with (default: polling)")
