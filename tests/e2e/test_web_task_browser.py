@@ -1,7 +1,8 @@
 """A web task done by clicking in headless Chromium (issue 16): Wes opens an HTMLQuestion HIT from
 the web chat, the Open task button shows the page in the Mini App panel (the tasks origin, the
 requester's HTML sandboxed inside hitbot's wrapper, initData checked), he picks a label and
-presses the page's own Submit, and the chat confirms."""
+presses the page's own Submit, and the chat confirms. The page's script can read no cookie or
+storage, nothing of the wrapper, and can't call the chat's API."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -15,7 +16,7 @@ from core.payments import accounts
 from core.users import commands as users
 from tests.conftest import ADMIN_ID
 from tests.e2e.test_browser import CHROMIUM, _add_person
-from tests.e2e.test_web_tasks import QUESTION, tasks  # noqa: F401  (the tasks origin fixture)
+from tests.e2e.test_web_tasks import NS, PAGE, tasks  # noqa: F401  (the tasks origin fixture)
 
 pytestmark = [
     pytest.mark.slow,
@@ -24,6 +25,19 @@ pytestmark = [
 
 RITA, WES = 541, 641
 TITLE = "Animal on a web page"
+# A requester's script reaching for what is not its own: cookies and storage, the wrapper around it,
+# hitbot's chat API. Each try is reported on the page.
+PROBE = """<p id='probe'>probing</p><script>
+(async function () {
+  var out = [];
+  function tryIt(name, fn) { try { fn(); out.push(name + ':readable'); } catch (e) { out.push(name + ':blocked'); } }
+  tryIt('cookie', function () { return document.cookie; });
+  tryIt('storage', function () { return window.localStorage.length; });
+  tryIt('wrapper', function () { return window.parent.document.body.innerHTML; });
+  try { await fetch('%s/sandbox/api/users'); out.push('chat-api:readable'); } catch (e) { out.push('chat-api:blocked'); }
+  document.getElementById('probe').textContent = out.join(' ');
+})();
+</script>"""
 
 
 def _script_makes_the_hit(url: str) -> None:
@@ -34,7 +48,13 @@ def _script_makes_the_hit(url: str) -> None:
     mturk = boto3.client("mturk", endpoint_url=url + "/mturk", region_name="us-east-1",
                          aws_access_key_id=key.access_key_id, aws_secret_access_key=key.secret)
     mturk.create_hit(Title=TITLE, Description="Pick the animal on the page.", Reward="0.30", MaxAssignments=1,
-                     AssignmentDurationInSeconds=600, LifetimeInSeconds=86_400, Question=QUESTION)
+                     AssignmentDurationInSeconds=600, LifetimeInSeconds=86_400, Question=_question(url))
+
+
+def _question(chat_url: str) -> str:
+    page = PAGE.replace("</body>", PROBE % chat_url + "</body>")
+    return f"<HTMLQuestion xmlns='{NS}'><HTMLContent><![CDATA[{page}]]></HTMLContent>" \
+           "<FrameHeight>500</FrameHeight></HTMLQuestion>"
 
 
 def test_a_worker_opens_the_task_from_the_web_chat_picks_a_label_and_submits(tasks, stack):  # noqa: F811
@@ -76,6 +96,8 @@ def test_a_worker_opens_the_task_from_the_web_chat_picks_a_label_and_submits(tas
             expect(wrapper.locator("header")).to_contain_text(TITLE)
             task = wrapper.frame_locator("#task")
             expect(task.get_by_text("Which animal is in the picture?")).to_be_visible(timeout=15_000)
+            expect(task.locator("#probe")).to_have_text(
+                "cookie:blocked storage:blocked wrapper:blocked chat-api:blocked", timeout=10_000)
             task.get_by_label("Dog").check()
             task.locator("#submitButton").click()
             expect(task.get_by_text("Your work is submitted")).to_be_visible(timeout=15_000)
