@@ -53,6 +53,46 @@ DEMO_HITS: list[dict[str, Any]] = [
 ]
 
 
+# A web task (an HTMLQuestion, as a boto3 script would post it), seeded when task pages are served.
+DEMO_WEB_PAGE = """<!DOCTYPE html><html><head><meta name='viewport' content='width=device-width'>
+<script src='https://s3.amazonaws.com/mturk-public/externalHIT_v1.js'></script>
+<style>body{font:16px system-ui,sans-serif;margin:1em} .pic{font-size:96px;text-align:center} label{display:block;
+padding:.5em;border:1px solid #ccc;border-radius:8px;margin:.4em 0}</style></head><body>
+<form name='mturk_form' method='post' id='mturk_form' action='https://www.mturk.com/mturk/externalSubmit'>
+<input type='hidden' value='' name='assignmentId' id='assignmentId'/>
+<div class='pic'>🦊</div><p>Which animal is this?</p>
+<label><input type='radio' name='animal' value='fox' required> Fox</label>
+<label><input type='radio' name='animal' value='dog'> Dog</label>
+<label><input type='radio' name='animal' value='cat'> Cat</label>
+<p><input name='comment' placeholder='Anything to add? (optional)' style='width:100%'></p>
+<input type='submit' id='submitButton' value='Submit'></form>
+<script>turkSetAssignmentID();</script></body></html>"""
+DEMO_WEB_QUESTION = ("<HTMLQuestion xmlns='http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/"
+                     f"2011-11-11/HTMLQuestion.xsd'><HTMLContent><![CDATA[{DEMO_WEB_PAGE}]]></HTMLContent>"
+                     "<FrameHeight>0</FrameHeight></HTMLQuestion>")
+DEMO_WEB_HIT = {"title": "Which animal is this? (a web task)", "description": "Pick the animal on the task's page.",
+                "keywords": ["web", "image"], "reward": "0.20", "assignments": 5, "duration": 600,
+                "lifetime": 7 * 86_400}
+
+
+def _seed_web_task(now: datetime) -> int | None:
+    """The demo web task, made as CreateHIT makes one; None when seeded before or not served here."""
+    from api.questionform import parse
+    from core.config import get_settings
+    from core.errors import DuplicateRequest
+    from core.mturk.commands import create_hit
+
+    if not get_settings().tasks_url:
+        return None
+    form = parse(DEMO_WEB_QUESTION)
+    try:
+        return create_hit(requester_id=REQUESTER["id"], spec={**DEMO_WEB_HIT, "questions": form.questions}, now=now,
+                          token="sandbox-demo-web", description=DEMO_WEB_HIT["description"],
+                          question=DEMO_WEB_QUESTION, identifiers=form.identifiers).id
+    except DuplicateRequest:
+        return None
+
+
 def _mturk_app():
     from api.app import MOUNTED_PATHS, create_app
 
@@ -131,7 +171,12 @@ def seed_demo(base_url: str, now: datetime | None = None) -> list[int]:
         except HitbotError as exc:  # e.g. a currency without cents, or limits set tighter
             log.warning("demo HIT %d not published: %s", i, exc)
             print(f"  (demo HIT “{spec['title']}” not published: {exc})", flush=True)
-    return published
+    try:
+        web = _seed_web_task(now)
+    except HitbotError as exc:
+        log.warning("demo web task not published: %s", exc)
+        web = None
+    return published + ([web] if web is not None else [])
 
 
 def run_stack(settings, stop: threading.Event, *, ready: threading.Event | None = None,

@@ -51,6 +51,25 @@ def test_seed_demo_is_funded_published_and_idempotent(database, now, monkeypatch
         get_settings.cache_clear()
 
 
+def test_seed_demo_adds_a_web_task_once_when_task_pages_are_served(database, now, monkeypatch):
+    from core.config import get_settings
+    from core.models import Question
+
+    monkeypatch.setenv("HITBOT_ADMINS", str(sandbox_cmd.ADMIN["id"]))
+    monkeypatch.setenv("HITBOT_TASKS_URL", "http://127.0.0.1:8766")
+    get_settings.cache_clear()
+    try:
+        with SandboxServer(flood_control=False) as server:
+            hits = sandbox_cmd.seed_demo(server.url, now=now)
+            assert len(hits) == len(sandbox_cmd.DEMO_HITS) + 1
+            web = Hit.get(Hit.title == sandbox_cmd.DEMO_WEB_HIT["title"])
+            assert [q.kind for q in Question.select().where(Question.hit == web.id)] == ["web"]
+            assert sandbox_cmd.seed_demo(server.url, now=now) == []
+            assert Hit.select().count() == len(sandbox_cmd.DEMO_HITS) + 1
+    finally:
+        get_settings.cache_clear()
+
+
 @pytest.mark.slow
 def test_hitbot_sandbox_demo_serves_chat_and_stops_on_ctrl_c(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "HITBOT_", "DATABASE_", "REDIS_"))}
@@ -81,11 +100,12 @@ def test_hitbot_sandbox_demo_serves_chat_and_stops_on_ctrl_c(tmp_path):
         _post(url + "/sandbox/api/users/101/messages", {"text": "/balance"})
         for _ in range(50):
             texts = [m["text"] or "" for m in _get(url + "/sandbox/api/users/101/chat")["messages"] if m["from_bot"]]
-            if any("$45.74" in t for t in texts):
+            if any("$44.54" in t for t in texts):
                 break
             time.sleep(0.2)
-        # Rita's $50.00 less the three demo HITs' escrow (rewards x assignments + 20 % fee)
-        assert any("$45.74" in t for t in texts), texts
+        # Rita's $50.00 less the demo HITs' escrow (rewards x assignments + 20 % fee): $4.26 for the three
+        # chat HITs, $1.20 for the web task (5 x $0.20 + fee)
+        assert any("$44.54" in t for t in texts), texts
         commands = [c["command"] for c in _get(url + "/sandbox/api/commands")["commands"]]
         assert {"start", "browse", "newhit", "review", "withdraw"} <= set(commands)  # the ☰ menu
         with urllib.request.urlopen(url + "/", timeout=10) as resp:
