@@ -2,10 +2,15 @@
 HTMLQuestion HIT; Wes sees it marked 🌐 in /browse, accepts, gets an Open task button (a Mini App,
 web_app) that /mywork's Continue offers again; the page comes from the tasks origin (not the
 chat's or the API's) with the initData the emulator signed; its form posts to
-turkSubmitTo/mturk/externalSubmit; the chat confirms; the script reads the answers and approves."""
+turkSubmitTo/mturk/externalSubmit; the chat confirms; the script reads the answers and approves.
+An ExternalQuestion served by the test itself is done the same way, its form posting back to
+turkSubmitTo; a replayed submit records nothing."""
 from __future__ import annotations
 
+import html
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
@@ -19,6 +24,7 @@ pytestmark = pytest.mark.slow
 
 RITA, WES = 531, 631
 NS = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2011-11-11/HTMLQuestion.xsd"
+EXT_NS = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"
 PAGE = """<!DOCTYPE html><html><head><script src='https://s3.amazonaws.com/mturk-public/externalHIT_v1.js'></script>
 </head><body><form name='mturk_form' method='post' id='mturk_form' action='https://www.mturk.com/mturk/externalSubmit'>
 <input type='hidden' value='' name='assignmentId' id='assignmentId'/>
@@ -112,3 +118,69 @@ def test_a_worker_does_an_html_question_hit_on_its_page_and_the_script_approves_
     wes.wait_for("approved")
     with httpx.Client(timeout=10) as http:  # the link opens nothing once the work is in
         assert http.get(url.split("#")[0]).status_code == 409
+
+
+class _Survey(BaseHTTPRequestHandler):
+    """A requester's own external page (as Qualtrics or psiTurk would serve it): the form posts to
+    turkSubmitTo/mturk/externalSubmit with the assignmentId MTurk passed."""
+
+    def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+        query = parse_qs(urlsplit(self.path).query)
+        submit_to = html.escape(query.get("turkSubmitTo", [""])[0], quote=True)
+        assignment = html.escape(query.get("assignmentId", [""])[0], quote=True)
+        body = (f"<html><body><form method='post' action='{submit_to}/mturk/externalSubmit'>"
+                f"<input type='hidden' name='assignmentId' value='{assignment}'>"
+                "<p>How many birds did you count?</p><input name='birds'>"
+                "<input type='submit' value='Submit'></form></body></html>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def survey():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Survey)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/survey"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_external_question_served_by_the_requester_is_done_and_posts_back_to_turk_submit_to(tasks, stack, survey):
+    rita, wes = stack.person(RITA + 1, "Rita"), stack.person(WES + 1, "Wes")
+    for p in (rita, wes):
+        p.send("/start")
+        p.wait_for(p.name)
+    _topup(rita, "10")
+    key_id, secret = _key(rita)
+    mturk = boto3.client("mturk", endpoint_url=stack.url + "/mturk", region_name="us-east-1",
+                         aws_access_key_id=key_id, aws_secret_access_key=secret)
+    question = (f"<ExternalQuestion xmlns='{EXT_NS}'><ExternalURL>{survey}?wave=2</ExternalURL>"
+                "<FrameHeight>0</FrameHeight></ExternalQuestion>")
+    hit = mturk.create_hit(Title="Count the birds (survey)", Description="A short survey on our site.",
+                           Reward="0.50", MaxAssignments=1, AssignmentDurationInSeconds=600,
+                           LifetimeInSeconds=86_400, Question=question)["HIT"]
+    wes.send("/browse")
+    wes.press("Count the birds", wes.wait_for("Count the birds"))
+    wes.press("Accept", wes.wait_for("Accept"))
+    url = wes.web_app("Open task", wes.wait_for("Open task"))
+    with httpx.Client(timeout=10) as http:
+        frame = _frame(http, url)
+        assert frame.startswith(survey + "?wave=2&assignmentId=")
+        form_page = http.get(frame).text  # the requester's page, from the requester's server
+        action = re.search(r"action='([^']+)'", form_page).group(1)
+        assignment = re.search(r"name='assignmentId' value='([^']+)'", form_page).group(1)
+        assert action.startswith(tasks.url + "/s/") and action.endswith("/mturk/externalSubmit")
+        assert http.post(action, data={"assignmentId": assignment, "birds": "7"}).status_code == 200
+        replay = http.post(action, data={"assignmentId": assignment, "birds": "70"})
+        assert replay.status_code == 409  # a replayed submit records nothing more
+    wes.wait_for("from its page", fresh=False)
+    (work,) = mturk.list_assignments_for_hit(HITId=hit["HITId"])["Assignments"]
+    assert work["AssignmentId"] == assignment
+    assert "<QuestionIdentifier>birds</QuestionIdentifier><FreeText>7</FreeText>" in work["Answer"]
