@@ -34,7 +34,8 @@ PROBE = """<p id='probe'>probing</p><script>
   tryIt('cookie', function () { return document.cookie; });
   tryIt('storage', function () { return window.localStorage.length; });
   tryIt('wrapper', function () { return window.parent.document.body.innerHTML; });
-  try { await fetch('%s/sandbox/api/users'); out.push('chat-api:readable'); } catch (e) { out.push('chat-api:blocked'); }
+  try { await fetch('%s/sandbox/api/users'); out.push('chat-api:readable'); }
+  catch (e) { out.push('chat-api:blocked'); }
   document.getElementById('probe').textContent = out.join(' ');
 })();
 </script>"""
