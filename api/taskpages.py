@@ -3,6 +3,7 @@ API's or the sandbox's, so a requester's script runs where there is nothing of h
 
 GET  /task/<token>                      hitbot's wrapper (the Mini App): the task in a frame
 GET  /task/<token>/page                 an HTMLQuestion's HTML, sandboxed by its CSP (an opaque origin)
+GET  /preview/<token>[/page]             the same before Accept (MTurk's ASSIGNMENT_ID_NOT_AVAILABLE); no submit
 POST /task/<token>/init                 Telegram's initData, checked (core.webtasks.tokens)
 POST /s/<token>/mturk/externalSubmit    the form (also GET): `turkSubmitTo` is <origin>/s/<token>
 
@@ -30,6 +31,8 @@ from core.webtasks.tokens import verify_init_data
 log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 512 * 1024
 CLOCK = web.AppKey("clock", Callable[[], datetime])
+PREVIEW_ASSIGNMENT = "ASSIGNMENT_ID_NOT_AVAILABLE"  # what MTurk passes before Accept
+NOWHERE = "'none'"
 SUBMIT_URLS = ("https://www.mturk.com/mturk/externalSubmit", "https://workersandbox.mturk.com/mturk/externalSubmit")
 EXTERNAL_HIT_JS = ("https://s3.amazonaws.com/mturk-public/externalHIT_v1.js",)
 # MTurk's externalHIT_v1.js, as far as HTMLQuestion pages use it: read the query, fill assignmentId.
@@ -111,15 +114,21 @@ async def wrapper(request: web.Request) -> web.Response:
         frame = _with_query(source.content, params)
         parts = urlsplit(source.content)
         frame_origin = f"{parts.scheme}://{parts.netloc}"
+    return _wrapper_response(task.title, task.deadline, frame, frame_origin, source.frame_height)
+
+
+def _wrapper_response(title: str, deadline: datetime | None, frame: str, frame_origin: str,
+                      frame_height: int) -> web.Response:
     nonce = secrets.token_urlsafe(16)
-    height = f"{source.frame_height}px" if source.frame_height else "calc(100vh - 5em)"
+    when = f"Submit before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else "Preview: nothing can be submitted"
+    height = f"{frame_height}px" if frame_height else "calc(100vh - 5em)"
     doc = f"""<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(task.title)}</title>
+<title>{html.escape(title)}</title>
 <style nonce="{nonce}">body{{margin:0;font:15px system-ui,sans-serif}}header{{padding:.6em 1em;background:#f2f2f2}}
 iframe{{border:0;width:100%;height:{height};display:block}}#refused{{display:none;padding:1em;color:#a00}}</style>
 </head><body>
-<header><b>{html.escape(task.title)}</b><br><small>Submit before {task.deadline:%Y-%m-%d %H:%M} UTC</small></header>
+<header><b>{html.escape(title)}</b><br><small>{when}</small></header>
 <p id="refused"></p>
 <iframe id="task" src="{html.escape(frame, quote=True)}" title="Task"></iframe>
 <script nonce="{nonce}">
@@ -144,6 +153,38 @@ iframe{{border:0;width:100%;height:{height};display:block}}#refused{{display:non
                         headers={"Content-Security-Policy": csp, **_common_headers()})
 
 
+async def preview(request: web.Request) -> web.Response:
+    """The page before Accept, as MTurk previews it: assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE, no
+    workerId or turkSubmitTo, and nothing can be submitted from it."""
+    token = request.match_info["token"]
+    try:
+        task = await _core(webtasks.open_preview, token=token, now=request.app[CLOCK]())
+    except HitbotError as exc:
+        return _refusal(exc)
+    source = parse_web(task.question_xml)
+    if source is None:
+        return _page("Task not found", "This HIT has no task page.", 404)
+    params = {"assignmentId": PREVIEW_ASSIGNMENT, "hitId": task.hit_ref}
+    if source.kind == "html":
+        frame, frame_origin = f"{_origin()}/preview/{token}/page?{urlencode(params)}", _origin()
+    else:
+        parts = urlsplit(source.content)
+        frame, frame_origin = _with_query(source.content, params), f"{parts.scheme}://{parts.netloc}"
+    return _wrapper_response(f"{task.title} (preview: Accept in the chat to do it)", None, frame, frame_origin,
+                             source.frame_height)
+
+
+async def preview_html(request: web.Request) -> web.Response:
+    try:
+        task = await _core(webtasks.open_preview, token=request.match_info["token"], now=request.app[CLOCK]())
+    except HitbotError as exc:
+        return _refusal(exc)
+    source = parse_web(task.question_xml)
+    if source is None or source.kind != "html":
+        return _page("Task not found", "This HIT has no page of its own.", 404)
+    return _html_response(source.content, submit_to=None)
+
+
 async def task_html(request: web.Request) -> web.Response:
     """The requester's HTML on the tasks origin, in a CSP sandbox: an opaque origin that reads no
     cookie or storage and can't reach into the wrapper; forms post only back to this origin."""
@@ -155,18 +196,21 @@ async def task_html(request: web.Request) -> web.Response:
     source = parse_web(task.question_xml)
     if source is None or source.kind != "html":
         return _page("Task not found", "This HIT has no page of its own.", 404)
-    content = source.content
-    submit_to = f"{_origin()}/s/{token}/mturk/externalSubmit"
-    for url in SUBMIT_URLS:
-        content = content.replace(url, submit_to)
-    for url in EXTERNAL_HIT_JS:
-        content = content.replace(url, f"{_origin()}/static/externalHIT_v1.js")
+    return _html_response(source.content, submit_to=f"{_origin()}/s/{token}/mturk/externalSubmit")
+
+
+def _html_response(content: str, *, submit_to: str | None) -> web.Response:
+    """submit_to None: a preview, whose forms go nowhere."""
     origin = _origin()
+    for url in SUBMIT_URLS:
+        content = content.replace(url, submit_to or "about:blank")
+    for url in EXTERNAL_HIT_JS:
+        content = content.replace(url, f"{origin}/static/externalHIT_v1.js")
     csp = ("sandbox allow-scripts allow-forms allow-popups; default-src 'none'; "
            f"script-src 'unsafe-inline' 'unsafe-eval' https: {origin}; style-src 'unsafe-inline' https:; "
            "img-src https: data: blob:; media-src https: data: blob:; font-src https: data:; connect-src https:; "
            # Every ancestor must match frame-ancestors, and the wrapper itself sits in Telegram's frame.
-           f"form-action {origin}; frame-ancestors *; base-uri 'none'")
+           f"form-action {origin if submit_to else NOWHERE}; frame-ancestors *; base-uri 'none'")
     return web.Response(text=content, content_type="text/html",
                         headers={"Content-Security-Policy": csp, **_common_headers()})
 
@@ -223,6 +267,9 @@ def create_app(*, clock: Callable[[], datetime] = utcnow) -> web.Application:
     app[CLOCK] = clock
     app.router.add_get("/task/{token}", wrapper)
     app.router.add_get("/task/{token}/page", task_html)
+    app.router.add_get("/preview/{token}", preview)
+    app.router.add_get("/preview/{token}/page", preview_html)
+    app.router.add_post("/preview/{token}/init", init_data)
     app.router.add_post("/task/{token}/init", init_data)
     app.router.add_get("/static/externalHIT_v1.js", compat_js)
     app.router.add_route("*", "/s/{token}/mturk/externalSubmit", external_submit)

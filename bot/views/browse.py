@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.views import materials
@@ -165,6 +165,8 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
     elif not p.qualified:
         lines.append("\n❌ You don't meet every requirement yet.")
     rows = []
+    if p.open and p.page_url:  # see the page before taking it, as MTurk's preview
+        rows.append([InlineKeyboardButton("👀 Preview page", web_app=WebAppInfo(p.page_url))])
     if p.open and p.qualified and not p.done_before and not mine:
         rows.append([button("✅ Accept", callbacks.make("w", "acc", h.id))])
     if holding:

@@ -11,10 +11,10 @@ from datetime import datetime
 from core import cards
 from core.db import tx
 from core.errors import DeadlinePassed, NotFound, StaleAction, ValidationFailed
-from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, MturkHit, Question
+from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit, Question
 from core.mturk.commands import worker_ref
 from core.mturk.ids import assignment_id as assignment_ref, hit_id as hit_ref
-from core.webtasks.tokens import assignment_of_token, token_matches
+from core.webtasks.tokens import assignment_of_token, hit_of_preview_token, token_matches
 from core.work import commands as work
 
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -77,6 +77,26 @@ def open_page(*, token: str, now: datetime) -> TaskPage:
         raise NotFound("This HIT has no task page.")
     return TaskPage(assignment.id, assignment_ref(assignment.id), hit_ref(hit.id),
                     worker_ref(hit.requester_id, assignment.worker_id), hit.title, extra.question, assignment.deadline)
+
+
+@dataclass(frozen=True)
+class PreviewPage:
+    hit_ref: str
+    title: str
+    question_xml: str
+
+
+def open_preview(*, token: str, now: datetime) -> PreviewPage:
+    """A web task's page before Accept, while the HIT is open; NotFound otherwise."""
+    number = hit_of_preview_token(token)
+    hit = Hit.get_or_none(Hit.id == number) if number is not None else None
+    if hit is None or hit.status != HitStatus.OPEN or hit.expires_at <= now:
+        raise NotFound("This HIT is no longer open.")
+    _web_question(hit.id)
+    extra = MturkHit.get_or_none(MturkHit.hit == hit.id)
+    if extra is None:
+        raise NotFound("This HIT has no task page.")
+    return PreviewPage(hit_ref(hit.id), hit.title, extra.question)
 
 
 def check_fields(fields: list[tuple[str, str]]) -> list[list[str]]:

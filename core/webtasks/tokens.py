@@ -41,6 +41,23 @@ def page_url(assignment_id: int, accepted_at: datetime) -> str | None:
     return f"{base}/task/{page_token(assignment_id, accepted_at)}" if base else None
 
 
+def preview_token(hit_id: int) -> str:
+    """The page of a HIT before Accept: MTurk's preview, which can submit nothing."""
+    mac = base64.b32encode(derive("webpreview", hit_id)).decode()
+    return f"{hit_id:x}-{mac[:32].lower()}"
+
+
+def hit_of_preview_token(token: str) -> int | None:
+    """The HIT a preview token names, only if its MAC is right."""
+    number = assignment_of_token(token)  # the same shape
+    return number if number is not None and hmac.compare_digest(token, preview_token(number)) else None
+
+
+def preview_url(hit_id: int) -> str | None:
+    base = get_settings().tasks_url
+    return f"{base}/preview/{preview_token(hit_id)}" if base else None
+
+
 def verify_init_data(init_data: str, *, bot_token: str, now: datetime, max_age_s: int) -> dict:
     """Telegram's Mini App initData, checked as Telegram documents it: the data-check string (every
     field but hash, sorted, key=value joined by newlines) signed with HMAC-SHA256 under

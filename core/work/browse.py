@@ -17,6 +17,7 @@ from core.prepared import Prepared, param
 from core.quals.rules import Check, evaluate, requirements_for, worker_values
 from core.review.reputation import RequesterStats, requester_stats
 from core.users.commands import get_user, set_pref, write_prefs
+from core.webtasks.tokens import preview_url
 from core.work.queries import questions_of_hit
 
 SORTS = {
@@ -233,6 +234,13 @@ class Preview:
     @property
     def open(self) -> bool:
         return self.hit.status == HitStatus.OPEN and self.hit.available > 0
+
+    @property
+    def page_url(self) -> str | None:
+        """A web task's page before Accept (MTurk's preview: assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE)."""
+        if not any(q.kind == WEB_KIND for q in self.questions):
+            return None
+        return preview_url(self.hit.id)
 
 
 def _preview():

@@ -184,3 +184,24 @@ def test_without_a_tasks_origin_web_questions_are_refused(api, rita, monkeypatch
     with pytest.raises(ClientError) as err:
         create(rita, HTML_QUESTION)
     assert "HITBOT_TASKS_URL" in err.value.response["Error"]["Message"]
+
+
+def test_before_accept_the_page_is_previewed_as_mturk_does_and_submits_nothing(api, tasks, rita):
+    from core.webtasks.tokens import preview_url
+
+    ext = create(rita, external("https://survey.example.org/s"))
+    with httpx.Client(timeout=10) as http:
+        wrapper = http.get(preview_url(hit_number(ext)))
+        frame = re.search(r'<iframe id="task" src="([^"]+)"', wrapper.text).group(1).replace("&amp;", "&")
+        assert parse_qs(urlsplit(frame).query) == {"assignmentId": ["ASSIGNMENT_ID_NOT_AVAILABLE"], "hitId": [ext]}
+        html_hit = create(rita, HTML_QUESTION)
+        url = preview_url(hit_number(html_hit))
+        frame = re.search(r'<iframe id="task" src="([^"]+)"', http.get(url).text).group(1).replace("&amp;", "&")
+        page = http.get(frame)
+        assert "Is this a cat?" in page.text and "form-action 'none'" in page.headers["Content-Security-Policy"]
+        assert "externalSubmit" not in page.text
+        forged = url[:-1] + ("a" if url[-1] != "a" else "b")
+        assert http.get(forged).status_code == 404
+        rita.client.update_expiration_for_hit(HITId=html_hit, ExpireAt=utcnow() - timedelta(minutes=1))
+        assert http.get(url).status_code == 404  # ended: nothing to preview
+    assert Assignment.select().count() == 0

@@ -77,7 +77,11 @@ def test_a_worker_does_an_html_question_hit_on_its_page_and_the_script_approves_
     listing = wes.wait_for(TITLE)
     assert f"🌐 <b>{TITLE}</b>" in listing["html"] or f"🌐 {TITLE}" in listing["text"]
     wes.press(TITLE[:20], listing)
-    assert "web task" in wes.wait_for("Accept")["text"]
+    preview = wes.wait_for("Accept")
+    assert "web task" in preview["text"]
+    peek = wes.web_app("Preview page", preview)  # MTurk's preview: the page, submitting nothing
+    with httpx.Client(timeout=10) as http:
+        assert "ASSIGNMENT_ID_NOT_AVAILABLE" in _frame(http, peek)
     wes.press("Accept")
     opened = wes.wait_for("Open task")
     labels = [b["text"] for row in opened["buttons"] for b in row]
