@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core import cards
 from core.db import tx
@@ -18,6 +18,7 @@ from core.webtasks.tokens import assignment_of_token, hit_of_preview_token, toke
 from core.work import commands as work
 
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_SUBMITS_PER_MINUTE = 10
 MAX_FIELDS = 200
 MAX_NAME = 256
 MAX_VALUE = 10_000
@@ -116,6 +117,15 @@ def check_fields(fields: list[tuple[str, str]]) -> list[list[str]]:
     return out
 
 
+def _check_pace(worker_id: int, now: datetime) -> None:
+    """A page can submit at a script's speed; a person does not hand in more than this a minute."""
+    recent = (Assignment.select().where((Assignment.worker == worker_id) & (Assignment.submitted_at.is_null(False))
+                                        & (Assignment.submitted_at > now - timedelta(minutes=1))).count())
+    if recent >= MAX_SUBMITS_PER_MINUTE:
+        raise ValidationFailed(f"You handed in {recent} tasks in the last minute; wait a moment, then submit "
+                               "this page again (nothing was sent).")
+
+
 def submit_page(*, token: str, fields: list[tuple[str, str]], assignment_ref_given: str | None,
                 now: datetime) -> TaskPage:
     """Submit the token's assignment with the page's fields, as Submit in the chat does (review,
@@ -127,6 +137,7 @@ def submit_page(*, token: str, fields: list[tuple[str, str]], assignment_ref_giv
         if assignment_ref_given not in (None, "", assignment_ref(assignment.id)):
             raise NotFound("This form names another assignment than the task page it came from.")
         _check_open(assignment, now)
+        _check_pace(assignment.worker_id, now)
         q = _web_question(hit.id)
         (Answer.insert(assignment=assignment.id, question=q.id, value=pairs, answered_at=now)
          .on_conflict(conflict_target=[Answer.assignment, Answer.question],

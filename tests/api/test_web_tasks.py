@@ -205,3 +205,19 @@ def test_before_accept_the_page_is_previewed_as_mturk_does_and_submits_nothing(a
         rita.client.update_expiration_for_hit(HITId=html_hit, ExpireAt=utcnow() - timedelta(minutes=1))
         assert http.get(url).status_code == 404  # ended: nothing to preview
     assert Assignment.select().count() == 0
+
+
+def test_a_worker_submitting_faster_than_a_person_can_is_held_back(api, tasks, rita, monkeypatch):
+    from core.webtasks import commands as webtasks
+
+    monkeypatch.setattr(webtasks, "MAX_SUBMITS_PER_MINUTE", 2)
+    hits = [create(rita, HTML_QUESTION) for _ in range(3)]
+    worker = f.user("Wes")
+    urls = []
+    for h in hits:
+        a = work.accept(worker_id=worker.id, hit_id=hit_number(h), now=utcnow())
+        urls.append((a.id, page_url(a.id, a.accepted_at).rsplit("/", 1)[1]))
+    codes = [httpx.post(f"{tasks.url}/s/{token}/mturk/externalSubmit", data={"label": "cat"}, timeout=10)
+             for _, token in urls]
+    assert [c.status_code for c in codes] == [200, 200, 400] and "last minute" in codes[2].text
+    assert Assignment.get_by_id(urls[2][0]).status == "accepted"  # nothing sent: it can be submitted later
