@@ -39,7 +39,7 @@ from core.models import (
 from core.payments import accounts
 from core.users.commands import get_user
 
-PERSONAL_ANSWER_KINDS = ("text", "photo", "document", "voice", "location")
+PERSONAL_ANSWER_KINDS = ("text", "photo", "document", "voice", "location", "web")
 ERASED_FILE = {"erased": True}  # what a file or location answer holds once its owner deleted the account
 
 
@@ -153,6 +153,14 @@ def export(*, user_id: int, now: datetime) -> dict:
     }
 
 
+def _erased(kind: str, value: object) -> object:
+    if kind == "text":
+        return ""
+    if kind == "web" and isinstance(value, list):  # a task page's form: the requester's field names stay
+        return [[p[0], ""] for p in value if isinstance(p, list) and len(p) == 2]
+    return ERASED_FILE
+
+
 def delete_account(*, user_id: int, now: datetime) -> Deleted:
     """Anonymise the person's data, keep the money records. Refused (NotAllowed) while the
     person's HITs hold money in escrow: that money is settled by approvals, expiry or ending them."""
@@ -167,8 +175,7 @@ def delete_account(*, user_id: int, now: datetime) -> Deleted:
         erased = 0
         for answer in Answer.select(Answer, Question).join(Question).where(
                 Answer.assignment.in_(mine) & Answer.question.in_(personal)):
-            Answer.update(value="" if answer.question.kind == "text" else ERASED_FILE).where(
-                Answer.id == answer.id).execute()
+            Answer.update(value=_erased(answer.question.kind, answer.value)).where(Answer.id == answer.id).execute()
             erased += 1
         Appeal.update(message="").where(Appeal.assignment.in_(mine)).execute()
         AlertSub.delete().where(AlertSub.user == user_id).execute()

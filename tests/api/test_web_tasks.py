@@ -221,3 +221,17 @@ def test_a_worker_submitting_faster_than_a_person_can_is_held_back(api, tasks, r
              for _, token in urls]
     assert [c.status_code for c in codes] == [200, 200, 400] and "last minute" in codes[2].text
     assert Assignment.get_by_id(urls[2][0]).status == "accepted"  # nothing sent: it can be submitted later
+
+
+def test_a_worker_who_deletes_the_account_takes_the_pages_answers_along(api, tasks, rita):
+    from core.users import privacy
+
+    hit_id = create(rita, HTML_QUESTION)
+    worker, assignment, url = accepted(hit_id)
+    token = url.rsplit("/", 1)[1]
+    httpx.post(f"{tasks.url}/s/{token}/mturk/externalSubmit", data={"label": "my street, my name"}, timeout=10)
+    privacy.delete_account(user_id=worker.id, now=utcnow())
+    assert Answer.get(Answer.assignment == assignment.id).value == [["label", ""]]
+    from core.mturk.ids import assignment_id
+    answer = rita.client.get_assignment(AssignmentId=assignment_id(assignment.id))["Assignment"]["Answer"]
+    assert "my street" not in answer and "<QuestionIdentifier>label</QuestionIdentifier>" in answer
