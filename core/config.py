@@ -4,9 +4,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from babel.numbers import get_currency_precision, is_currency
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.errors import ConfigError
@@ -118,6 +119,20 @@ class Settings(BaseSettings):
                                  "providers sandbox, webhook)")
             pairs[method] = provider
         return pairs
+
+    @field_validator("tasks_url", mode="before")
+    @classmethod
+    def _origin_only(cls, value: object) -> object:
+        return value.rstrip("/") or None if isinstance(value, str) else value
+
+    @field_validator("tasks_url")
+    @classmethod
+    def _own_origin(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Requesters' HTML runs on the tasks origin: sharing one with the API would let it call the API as the page.
+        api = urlsplit(info.data.get("api_url") or "")
+        if value and api.netloc and urlsplit(value)[:2] == api[:2]:
+            raise ValueError("must be another origin (host or port) than HITBOT_API_URL's: requesters' pages run there")
+        return value
 
     @field_validator("currency")
     @classmethod

@@ -75,3 +75,14 @@ def test_a_chat_spec_cannot_ask_for_a_web_question():
         parse_spec(spec)
     assert "MTurk API" in err.value.problems[0][1]
     assert parse_spec(spec, web_tasks=True).questions[0].kind == "web"
+
+
+def test_the_tasks_origin_must_not_be_the_apis():
+    from core.config import load_settings
+    from core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        load_settings(api_url="https://hitbot.example.org/mturk", tasks_url="https://hitbot.example.org")
+    assert "HITBOT_TASKS_URL" in str(err.value) and "another origin" in str(err.value)
+    assert load_settings(api_url="https://hitbot.example.org/mturk",
+                         tasks_url="https://tasks.hitbot.example.org/").tasks_url == "https://tasks.hitbot.example.org"
