@@ -87,7 +87,11 @@ def keyword_matches(keyword: str) -> Expression:
         if len(ids) <= FEW:  # a rare word (the scan's worst case): the HITs by id
             return Hit.id.in_(SQL("(" + ", ".join("?" * len(ids)) + ")", ids))
         # A common word: the browse order's index meets matches at once, and stops after a page.
-    if is_sqlite() and not keyword.isascii():
-        return fn.hitbot_contains(Hit.title, keyword) | fn.hitbot_contains(Hit.keywords, keyword)
-    pattern = f"%{keyword}%"
+    if is_sqlite():
+        if not keyword.isascii():
+            return fn.hitbot_contains(Hit.title, keyword) | fn.hitbot_contains(Hit.keywords, keyword)
+        # instr, not LIKE: '%' and '_' in a worker's keyword are text (lower() folds ASCII, as LIKE did)
+        return (fn.instr(fn.lower(Hit.title), keyword) > 0) | (fn.instr(fn.lower(Hit.keywords), keyword) > 0)
+    # PostgreSQL's LIKE escapes with a backslash by default; pg_trgm still answers the escaped pattern
+    pattern = "%" + keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return (Hit.title ** pattern) | (Hit.keywords ** pattern)

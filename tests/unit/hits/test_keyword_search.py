@@ -61,6 +61,23 @@ def test_a_keyword_matches_case_insensitive_substrings_of_title_or_keywords(hits
     assert found(worker, keyword, now) == {made[name].id for name in expected}
 
 
+@pytest.mark.parametrize(("keyword", "expected"), [
+    ("%", {"grade"}),  # LIKE's wildcards are the worker's text, not pattern syntax
+    ("0%", {"grade"}),
+    ("50%", {"grade"}),
+    ("_", {"file"}),
+    ("e_n", {"file"}),
+    ("_0", set()),  # as a pattern it would match "100" and "50"
+    ("1_0", set()),
+    ("\\", set()),  # a backslash (the escape character) is text too
+])
+def test_percent_underscore_and_backslash_are_searched_literally(way, keyword, expected, now):
+    r, worker = f.requester(1_000_00), f.user()
+    made = {"grade": f.hit(r.id, title="Grade 50% of samples"), "rate": f.hit(r.id, title="Rate 100 photos"),
+            "file": f.hit(r.id, title="Check file_name fields")}
+    assert found(worker, keyword, now) == {made[name].id for name in expected}
+
+
 def test_closed_deleted_and_edited_hits_are_searched_as_they_are_now(hits, way, now):
     worker, made = hits
     Hit.update(status=HitStatus.CLOSED, available=0).where(Hit.id == made["signs"].id).execute()
