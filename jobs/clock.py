@@ -79,7 +79,7 @@ class Sweep:
 def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
     from core import cards, sweeps
     from core.alerts.commands import match_new_hits
-    from core.payments.payouts import auto_withdraw_sweep
+    from core.payments.payouts import AutoWithdrawRounds
     from core.review import digests
     from jobs.payouts.actor import requeue_stuck
     from jobs.relay import Relay
@@ -95,7 +95,7 @@ def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
         Sweep("forget_cards", 3600, lambda now: cards.forget_old(now=now, limit=settings.sweep_batch)),
         Sweep("alerts", 20, lambda now: match_new_hits(now=now)),
         Sweep("stuck_payouts", 30, lambda now: requeue_stuck(now=now)),
-        Sweep("auto_withdraw", 60, lambda now: len(auto_withdraw_sweep(now=now).payout_ids)),
+        Sweep("auto_withdraw", 60, AutoWithdrawRounds(limit=settings.sweep_batch)),
     ]
 
 

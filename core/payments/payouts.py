@@ -74,18 +74,38 @@ def maybe_auto_withdraw(*, user_id: int, now: datetime) -> Payout | None:
 class SweepResult:
     checked: int
     payout_ids: list[int]
+    next_after_user_id: int = 0  # where the next run starts (0: from the beginning again)
 
 
-def auto_withdraw_sweep(*, now: datetime, limit: int | None = None) -> SweepResult:
-    """For the clock: every worker whose available balance reached their threshold (bounded)."""
+def auto_withdraw_sweep(*, now: datetime, limit: int | None = None, after_user_id: int = 0) -> SweepResult:
+    """For the clock: workers whose balance reached their threshold, in user order after
+    `after_user_id` (bounded). Some stay due without being payable (the balance is top-ups, no
+    destination yet, a hold, tax details missing), so a run that filled its batch says where the
+    next one goes on; otherwise those first in order would take every run and starve the rest."""
     limit = limit or get_settings().sweep_batch
     due = (AutoWithdraw.select(AutoWithdraw.user)
            .join(Account, on=((Account.user == AutoWithdraw.user) & (Account.kind == AccountKind.AVAILABLE)))
-           .where(Account.balance_cents >= AutoWithdraw.threshold_cents)
+           .where((Account.balance_cents >= AutoWithdraw.threshold_cents) & (AutoWithdraw.user > after_user_id))
            .order_by(AutoWithdraw.user).limit(limit).tuples())
     user_ids = [user_id for (user_id,) in due]
     made = [maybe_auto_withdraw(user_id=user_id, now=now) for user_id in user_ids]
-    return SweepResult(len(user_ids), [p.id for p in made if p is not None])
+    return SweepResult(len(user_ids), [p.id for p in made if p is not None],
+                       user_ids[-1] if len(user_ids) == limit else 0)
+
+
+class AutoWithdrawRounds:
+    """The clock's auto-withdraw sweep: each run goes on where the last one stopped, so every due
+    worker is checked within ceil(due / limit) runs. The place is only this process's; a new clock
+    leader starts from the beginning, which costs one round, not correctness."""
+
+    def __init__(self, *, limit: int | None = None) -> None:
+        self.limit = limit
+        self.after_user_id = 0
+
+    def __call__(self, now: datetime) -> int:
+        result = auto_withdraw_sweep(now=now, limit=self.limit, after_user_id=self.after_user_id)
+        self.after_user_id = result.next_after_user_id
+        return len(result.payout_ids)
 
 
 def stuck_payouts(*, now: datetime, requested_s: int, processing_s: int, limit: int) -> list[int]:

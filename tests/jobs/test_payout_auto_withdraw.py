@@ -123,6 +123,39 @@ def test_clock_sweep_finds_every_worker_due_and_only_them(database):
     check_invariants()
 
 
+@pytest.fixture
+def batch_of_two(monkeypatch):
+    from core.config import get_settings
+
+    monkeypatch.setenv("HITBOT_SWEEP_BATCH", "2")
+    get_settings.cache_clear()
+    yield get_settings()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_workers_due_but_unpayable_do_not_starve_the_rest_of_the_clock_sweep(database, batch_of_two):
+    """More due workers holding only top-ups (never withdrawn) than one run checks: later runs
+    must go on past them, or the earner after them is never paid."""
+    from jobs.clock import default_sweeps
+
+    prepaid_only = [factories.user(f"Topper{i}") for i in range(3)]
+    for i, w in enumerate(prepaid_only):
+        accounts.topup(user_id=w.id, amount_cents=20_00, charge_id=f"charge-{i}", now=NOW)
+        set_auto_withdraw(user_id=w.id, threshold_cents=5_00, now=NOW)
+    earner = worker_with(7_00)
+    assert earner.id > max(w.id for w in prepaid_only)  # last in the sweep's order
+    set_auto_withdraw(user_id=earner.id, threshold_cents=5_00, now=NOW)
+    sweep = {s.name: s for s in default_sweeps(batch_of_two, None)}["auto_withdraw"]
+    made = [sweep.run(NOW + timedelta(minutes=i)) for i in range(3)]
+    assert [(p.worker_id, p.amount_cents) for p in Payout.select()] == [(earner.id, 7_00)]
+    assert sum(made) == 1
+    # a full round later it starts again from the beginning and still pays nobody twice
+    assert [sweep.run(NOW + timedelta(minutes=3 + i)) for i in range(3)] == [0, 0, 0]
+    assert Payout.select().count() == 1
+    check_invariants()
+
+
 def test_money_arriving_queues_the_check_that_withdraws(database):
     from dramatiq import Message
 
