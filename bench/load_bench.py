@@ -1,0 +1,167 @@
+"""Interactive latency through the real processes: `hitbot sandbox` (bot, jobs, clock and the
+Telegram emulator, on SQLite) with N workers pressing Accept, an answer and Submit at once, then
+the requester pressing Approve on every submission at once. Reports how long a press waits for
+its callback answer (the emulator's press call returns when the bot answers it), p50/p99, and
+how far the last chat change lags behind the last answer (the sends the rate limiter paces).
+
+    python -m bench.load_bench [--users 50] [--port 8795]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+REQUESTER = 900_000_001
+FIRST_WORKER = 920_000_000
+WAIT_S = 120  # a hang guard per step
+UNANSWERED: list[str] = []
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+def seed(data_dir: str, users: int) -> int:
+    """A funded requester and one HIT with a slot per worker, in the sandbox's own database."""
+    from core.db import db, init_db
+    from core.hits import publishing
+    from core.migrations import migrate
+    from core.payments import accounts
+    from core.users import commands as users_
+
+    now = datetime.now(UTC)
+    init_db(f"sqlite:///{data_dir}/hitbot.sqlite3")
+    migrate()
+    users_.register(user_id=REQUESTER, first_name="Load requester", now=now)
+    accounts.topup(user_id=REQUESTER, amount_cents=users * 20 + 1000, charge_id="bench-load", now=now)
+    spec = {"title": "Label a photo", "description": "Say what is in the picture.", "reward": "0.10",
+            "keywords": ["images"], "assignments": users, "duration": "30m", "lifetime": "7d",
+            "questions": [{"id": "animal", "kind": "choice", "prompt": "Which animal?", "options": ["cat", "dog"]}]}
+    hit_id = publishing.publish_hit(requester_id=REQUESTER, spec=spec, now=now - timedelta(seconds=5)).id
+    db.close()
+    return hit_id
+
+
+async def _button(client: httpx.AsyncClient, user: int, prefix: str, taken: set[str]) -> tuple[int, str]:
+    """Wait until the user's chat shows a button whose data starts with `prefix` (not pressed yet)."""
+    version = 0
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        chat = (await client.get(f"/sandbox/api/users/{user}/chat",
+                                 params={"after_version": version, "timeout": 10})).json()
+        version = chat["version"]
+        for m in reversed(chat["messages"]):
+            for row in m.get("buttons") or []:
+                for b in row:
+                    data = b.get("callback_data") or ""
+                    if data.startswith(prefix) and data not in taken:
+                        return m["message_id"], data
+    raise TimeoutError(f"user {user}: no {prefix} button")
+
+
+async def _press(client: httpx.AsyncClient, user: int, prefix: str, waits: list[float], taken: set[str]) -> float:
+    message_id, data = await _button(client, user, prefix, taken)
+    taken.add(data)
+    started = time.perf_counter()
+    got = (await client.post(f"/sandbox/api/users/{user}/press",
+                             json={"message_id": message_id, "callback_data": data})).json()
+    done = time.perf_counter()
+    if not got.get("answered"):  # the emulator stopped waiting for the answer: counted, at least that long
+        UNANSWERED.append(data)
+    waits.append(done - started)
+    return done
+
+
+async def drive(url: str, hit_id: int, users: int) -> dict:
+    limits = httpx.Limits(max_connections=users * 2 + 10)
+    async with httpx.AsyncClient(base_url=url, timeout=WAIT_S, limits=limits) as client:
+        people = [REQUESTER] + [FIRST_WORKER + i for i in range(users)]
+        for uid in people:
+            (await client.post("/sandbox/api/users", json={"id": uid, "first_name": f"U{uid % 1000}"})).raise_for_status()
+        await asyncio.gather(*(client.post(f"/sandbox/api/users/{w}/messages", json={"text": f"/start hit_{hit_id}"})
+                               for w in people[1:]))
+        waits: dict[str, list[float]] = {"accept": [], "answer": [], "submit": [], "approve": []}
+        last = [0.0]
+
+        async def worker(w: int) -> None:
+            taken: set[str] = set()
+            for kind, prefix in (("accept", f"w:acc:{hit_id}"), ("answer", "w:ch:"), ("submit", "w:sub:")):
+                last[0] = max(last[0], await _press(client, w, prefix, waits[kind], taken))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(w) for w in people[1:]))
+        taken: set[str] = set()
+        await client.post(f"/sandbox/api/users/{REQUESTER}/messages", json={"text": "/review"})
+
+        async def approve() -> None:
+            last[0] = max(last[0], await _press(client, REQUESTER, "r:apv:", waits["approve"], taken))
+
+        # The requester presses Approve on each submission card as it appears, several at once.
+        for _ in range(users):
+            await approve()
+        pressed = time.perf_counter() - started
+        # The chats settle: the last change (notifications, card edits) after the last answer.
+        version = (await client.get("/sandbox/api/changes", params={"since": 0, "timeout": 0})).json()["version"]
+        last_change = last[0]
+        while True:
+            got = (await client.get("/sandbox/api/changes", params={"since": version, "timeout": 5})).json()
+            if got["version"] == version:
+                break
+            version, last_change = got["version"], time.perf_counter()
+    every = [t for ts in waits.values() for t in ts]
+    return {"presses": len(every), "p50": _pct(every, 50), "p99": _pct(every, 99), "seconds": pressed,
+            "per": {k: (_pct(v, 50), _pct(v, 99)) for k, v in waits.items() if v},
+            "edit_lag_s": last_change - last[0]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load_bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--port", type=int, default=8795)
+    args = parser.parse_args(argv)
+    load = os.getloadavg()[0]
+    data_dir = tempfile.mkdtemp(prefix="hitbot-loadbench-")
+    env = {**os.environ, "HITBOT_DATA_DIR": data_dir, "HITBOT_LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    os.environ.update({"HITBOT_DATA_DIR": data_dir})
+    os.environ.pop("DATABASE_URL", None)
+    os.makedirs(f"{data_dir}/sandbox", exist_ok=True)
+    hit_id = seed(f"{data_dir}/sandbox", args.users)  # where hitbot sandbox keeps its database
+    log = open(f"{data_dir}/sandbox.log", "w")  # noqa: SIM115 - closed with the process below
+    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "hitbot"), "sandbox",
+                             "--port", str(args.port), "--tasks-port", str(args.port + 1)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{url}/sandbox/api/users", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        out = asyncio.run(drive(url, hit_id, args.users))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+    print(f"hitbot sandbox (SQLite), {args.users} users, load average {load:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end")
+    print(f"callback answer over {out['presses']} presses in {out['seconds']:.1f} s: "
+          f"p50 {out['p50']:.0f} ms, p99 {out['p99']:.0f} ms ({len(UNANSWERED)} not answered in the emulator's wait); last chat change {out['edit_lag_s']:.1f} s after the last answer")
+    for kind, (p50, p99) in out["per"].items():
+        print(f"  {kind:<8} p50 {p50:6.0f} ms  p99 {p99:6.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
