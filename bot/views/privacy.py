@@ -17,7 +17,8 @@ WHAT_STAYS = ("What stays, and why: the money records — every ledger entry, pa
               "for them, without your name. Ratings stay, anonymous, in the reputation they are part of.")
 WHAT_GOES = ("What goes: your name, username, language, country, time zone, profile and settings, alerts, "
              "drafts, the text, photos, voice notes, documents and locations in your answers, your appeal "
-             "texts and API keys.")
+             "texts, API keys, payout destinations and tax details (your payouts keep the masked destination "
+             "they went to).")
 
 
 def overview(s: PrivacySummary) -> tuple[str, InlineKeyboardMarkup]:

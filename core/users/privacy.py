@@ -3,7 +3,7 @@ deleting an account (by the person, or by an admin for someone who asked by othe
 
 Deleting anonymises what identifies or was written by the person (names, username, language,
 country, time zone, profile and settings, alerts, drafts, the personal content of their answers:
-free text, files, locations; their appeal texts; API keys) and keeps what money law and the other
+free text, files, locations; their appeal texts; API keys; payout destinations and tax details) and keeps what money law and the other
 party's records need: the ledger and its entries, payouts, assignments with their status and
 amounts, choices and numbers given as answers, ratings. The user row stays (under the Telegram
 id) because the money records point at it."""
@@ -30,10 +30,13 @@ from core.models import (
     Hit,
     HitDraft,
     Payout,
+    PayoutDestination,
+    PayoutStatus,
     QualificationGrant,
     QualificationType,
     Question,
     Rating,
+    TaxDetails,
     User,
 )
 from core.payments import accounts
@@ -136,10 +139,19 @@ def export(*, user_id: int, now: datetime) -> dict:
         "hits": [{"id": h.id, "title": h.title, "status": h.status, "reward_cents": h.reward_cents,
                   "max_assignments": h.max_assignments, "created_at": _iso(h.created_at)}
                  for h in Hit.select().where(Hit.requester == user_id).order_by(Hit.id)],
-        "payouts": [{"id": p.id, "amount_cents": p.amount_cents, "status": p.status, "reference": p.provider_ref,
+        "payouts": [{"id": p.id, "amount_cents": p.amount_cents, "fee_cents": p.fee_cents, "status": p.status,
+                     "method": p.method, "destination": p.destination_masked, "reference": p.provider_ref,
                      "failure_reason": p.failure_reason, "created_at": _iso(p.created_at),
                      "updated_at": _iso(p.updated_at)}
                     for p in Payout.select().where(Payout.worker == user_id).order_by(Payout.id)],
+        # Masked only, as the person sees them in /payout: an export file travels, the full details never.
+        "payout_destinations": [{"id": d.id, "method": d.method, "masked": d.masked, "default": d.is_default,
+                                 "added_at": _iso(d.created_at), "hold_until": _iso(d.hold_until),
+                                 "removed_at": _iso(d.removed_at)}
+                                for d in PayoutDestination.select().where(PayoutDestination.user == user_id)
+                                .order_by(PayoutDestination.id)],
+        "tax_details": ({"country": t.country, "tax_id_masked": t.masked, "updated_at": _iso(t.updated_at)}
+                        if (t := TaxDetails.get_or_none(TaxDetails.user == user_id)) else None),
         "ratings": {
             "given": [{"assignment_id": r.assignment_id, "stars": r.stars, "direction": r.direction,
                        "created_at": _iso(r.created_at)} for r in Rating.select().where(Rating.rater == user_id)],
@@ -163,13 +175,18 @@ def _erased(kind: str, value: object) -> object:
 
 def delete_account(*, user_id: int, now: datetime) -> Deleted:
     """Anonymise the person's data, keep the money records. Refused (NotAllowed) while the
-    person's HITs hold money in escrow: that money is settled by approvals, expiry or ending them."""
+    person's HITs hold money in escrow: that money is settled by approvals, expiry or ending them;
+    and while a payout to one of their destinations is on its way (it needs the details)."""
     with tx():
         get_user(user_id)
         escrow, open_hits = _escrow(user_id)
         if escrow:
             raise NotAllowed(f"{open_hits} of your HITs still hold money in escrow. End them in /myhits, or wait "
                              "until their work is reviewed, then delete your account.")
+        if Payout.select().where((Payout.worker == user_id) & Payout.status.in_(PayoutStatus.OPEN)
+                                 & Payout.destination_id.is_null(False)).exists():
+            raise NotAllowed("A payout to you is still on its way. Delete your account once it is paid "
+                             "(or has come back to your balance): see /withdraw.")
         mine = Assignment.select(Assignment.id).where(Assignment.worker == user_id)
         personal = Question.select(Question.id).where(Question.kind.in_(PERSONAL_ANSWER_KINDS))
         erased = 0
@@ -181,6 +198,9 @@ def delete_account(*, user_id: int, now: datetime) -> Deleted:
         AlertSub.delete().where(AlertSub.user == user_id).execute()
         HitDraft.delete().where(HitDraft.user == user_id).execute()
         AutoWithdraw.delete().where(AutoWithdraw.user == user_id).execute()
+        # Payouts keep the masked destination they went to (money records); the sealed details go.
+        PayoutDestination.delete().where(PayoutDestination.user == user_id).execute()
+        TaxDetails.delete().where(TaxDetails.user == user_id).execute()
         ChatCard.delete().where(ChatCard.chat_id == user_id).execute()
         ApiKey.update(revoked_at=now).where((ApiKey.user == user_id) & ApiKey.revoked_at.is_null()).execute()
         User.update(first_name="", username=None, language_code=None, country=None, timezone="UTC",

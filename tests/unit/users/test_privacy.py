@@ -126,3 +126,84 @@ def test_only_admins_may_forget_someone(database, now):
     assert User.get_by_id(ann.id).first_name == "Ann"
     privacy.forget(admin_id=ADMIN_ID, user_id=ann.id, now=now)
     assert User.get_by_id(ann.id).first_name == ""
+
+
+IBAN = "DE89370400440532013000"
+TAX_ID = "36574261809"
+
+
+@pytest.fixture
+def payout_methods(monkeypatch):
+    from core.config import get_settings
+
+    monkeypatch.setenv("HITBOT_PAYOUT_METHODS", "paypal,sepa")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def wes_paid_by_sepa(database, payout_methods, now):
+    """Wes gave tax details, has a removed PayPal address and a SEPA account, and was paid once to the IBAN."""
+    from core.payments import destinations, tax
+
+    wes = f.requester(20_00, name="Wes")
+    paypal = destinations.add_destination(user_id=wes.id, method="paypal", parts=["wes@example.com"], now=now)
+    destinations.remove_destination(user_id=wes.id, destination_id=paypal.id, now=now)
+    destinations.add_destination(user_id=wes.id, method="sepa", parts=[IBAN], now=now)
+    tax.set_tax_details(user_id=wes.id, country="DE", tax_id=TAX_ID, now=now)
+    later = now + timedelta(days=2)  # past the new destination's hold
+    payout = accounts.withdraw(worker_id=wes.id, now=later, amount_cents=5_00, key="wes-w1")
+    accounts.settle_payout(payout_id=payout.id, now=later, provider_ref="bank-1")
+    return wes, paypal
+
+
+def test_export_holds_tax_details_and_payout_destinations_masked_never_in_full(wes_paid_by_sepa, now):
+    wes, paypal = wes_paid_by_sepa
+    data = privacy.export(user_id=wes.id, now=now)
+    text = json.dumps(data)
+    assert IBAN not in text and "370400440532013000" not in text and TAX_ID not in text
+    assert data["tax_details"]["country"] == "DE"
+    assert data["tax_details"]["tax_id_masked"] == "****1809"
+    got = [(d["method"], d["masked"], d["default"], d["removed_at"] is not None) for d in data["payout_destinations"]]
+    assert got == [("paypal", paypal.masked, False, True), ("sepa", "DE89 **** **** **** 3000", True, False)]
+    assert "wes@example.com" not in text and paypal.masked != "wes@example.com"
+    assert [(p["method"], p["destination"], p["status"]) for p in data["payouts"]] == [
+        ("sepa", "DE89 **** **** **** 3000", "paid")]
+
+
+def test_delete_removes_tax_details_and_payout_destinations_but_keeps_the_payout(wes_paid_by_sepa, now):
+    from core.models import PayoutDestination, TaxDetails
+    from core.payments import destinations, tax
+
+    wes, _ = wes_paid_by_sepa
+    privacy.delete_account(user_id=wes.id, now=now + timedelta(days=3))
+    assert PayoutDestination.select().where(PayoutDestination.user == wes.id).count() == 0  # removed one too
+    assert TaxDetails.get_or_none(TaxDetails.user == wes.id) is None
+    assert tax.tax_details(user_id=wes.id) is None and destinations.list_destinations(user_id=wes.id) == []
+    data = privacy.export(user_id=wes.id, now=now + timedelta(days=3))
+    assert data["payout_destinations"] == [] and data["tax_details"] is None
+    assert [(p["destination"], p["amount_cents"]) for p in data["payouts"]] == [("DE89 **** **** **** 3000", 5_00)]
+    check_invariants()
+
+
+def test_delete_waits_while_a_payout_to_a_destination_is_on_its_way(database, payout_methods, now):
+    from core.models import PayoutDestination, TaxDetails
+    from core.payments import destinations, tax
+
+    wes = f.requester(20_00, name="Wes")
+    destinations.add_destination(user_id=wes.id, method="sepa", parts=[IBAN], now=now)
+    tax.set_tax_details(user_id=wes.id, country="DE", tax_id=TAX_ID, now=now)
+    later = now + timedelta(days=2)
+    payout = accounts.withdraw(worker_id=wes.id, now=later, amount_cents=5_00, key="wes-w1")
+    with pytest.raises(NotAllowed, match="on its way"):
+        privacy.delete_account(user_id=wes.id, now=later)
+    # nothing erased: the payout worker still needs the IBAN to pay it
+    assert destinations.reveal(destination_id=payout.destination_id, user_id=wes.id) == {"iban": IBAN}
+    assert User.get_by_id(wes.id).first_name == "Wes" and TaxDetails.get_or_none(TaxDetails.user == wes.id)
+    accounts.fail_payout(payout_id=payout.id, now=later, reason="bank down")  # money back: nothing on its way
+    privacy.delete_account(user_id=wes.id, now=later)
+    assert PayoutDestination.select().where(PayoutDestination.user == wes.id).count() == 0
+    assert accounts.balances(user_id=wes.id).available_cents == 20_00
+    check_invariants()
