@@ -142,21 +142,95 @@ def _webhook(info, expected: str | None) -> Check:
 def check_payments(settings: Settings) -> Check:
     if settings.payment_provider_token and settings.payment_provider_token.get_secret_value():
         return passed("payments", "/topup has a payment provider token")
+    if settings.stars_rate_cents:
+        return passed("payments", "/topup takes Telegram Stars only (no card: HITBOT_PAYMENT_PROVIDER_TOKEN is not set)")
     return failed("payments", "/topup is on but HITBOT_PAYMENT_PROVIDER_TOKEN is not set, so requesters cannot pay in",
                   "connect a provider in @BotFather (/mybots → Payments) and set HITBOT_PAYMENT_PROVIDER_TOKEN")
 
 
+# What Telegram pays a bot per Star (about US$0.013, Fragment's rate) in a few currencies' minor
+# units; users pay about US$0.015-0.02. Rough on purpose: it catches a rate off by a factor, not by a cent.
+STAR_VALUE_MINOR = {"USD": 1.3, "EUR": 1.2, "GBP": 1.0, "CHF": 1.1, "CAD": 1.8, "AUD": 2.0, "JPY": 2.0,
+                    "INR": 110.0, "RUB": 120.0, "BRL": 7.0}
+STAR_RATE_TOLERANCE = 2.5  # sane within this factor of the value above, either way
+
+
+def check_stars(settings: Settings) -> list[Check]:
+    from core.money import format_money
+    from core.payments.topups import MAX_STARS
+
+    rate = settings.stars_rate_cents
+    if not rate:
+        return []
+    shown = f"1 ⭐ = {format_money(rate, settings.currency)}, {MAX_STARS:,} ⭐ (one invoice's most) = " \
+            f"{format_money(rate * MAX_STARS, settings.currency)}"
+    value = STAR_VALUE_MINOR.get(settings.currency)
+    if value is None:
+        return [passed("stars", f"{shown} (no reference value for {settings.currency}: compare it with what "
+                                "Telegram pays you per Star, about US$0.013)")]
+    low, high = max(1, round(value / STAR_RATE_TOLERANCE)), int(value * STAR_RATE_TOLERANCE)
+    fair = f"Telegram pays about {format_money(round(value), settings.currency)} per Star"
+    if rate > high:
+        return [failed("stars", f"{shown}: each Star paid in credits far more than Telegram pays you for it, and "
+                                "workers are paid real money from it", f"{fair}: set HITBOT_STARS_RATE_CENTS from "
+                                                                      f"{low} to {high}")]
+    if rate < low:
+        return [failed("stars", f"{shown}: payers get far less than their Stars are worth",
+                       f"{fair}: set HITBOT_STARS_RATE_CENTS from {low} to {high}")]
+    return [passed("stars", f"{shown} ({fair})")]
+
+
+def check_payout_methods(settings: Settings) -> list[Check]:
+    """Every method a worker may be offered goes to a provider (HITBOT_PAYOUT_PROVIDERS)."""
+    from core.payments.rules import provider_of
+
+    methods, routes = settings.payout_methods, settings.payout_providers
+    if not methods and routes is None:
+        return []  # no destinations: HITBOT_PAYOUT_PROVIDER sends every payout (the payouts check)
+    if not methods:
+        return [failed("payout methods", "HITBOT_PAYOUT_PROVIDERS is set but HITBOT_PAYOUT_METHODS is not, so "
+                                         "workers add no destination and every payout goes to HITBOT_PAYOUT_PROVIDER",
+                       "set HITBOT_PAYOUT_METHODS to the methods you route, or unset HITBOT_PAYOUT_PROVIDERS")]
+    missing = [m for m in methods if provider_of(settings, m) is None]
+    if missing:
+        names = ", ".join(missing)
+        return [failed("payout methods", f"{names} enabled in HITBOT_PAYOUT_METHODS but HITBOT_PAYOUT_PROVIDERS "
+                                         "names no provider for it, so workers can't choose it",
+                       f"add {missing[0]}=webhook (or =sandbox) to HITBOT_PAYOUT_PROVIDERS, or drop {names} from "
+                       "HITBOT_PAYOUT_METHODS")]
+    detail = ", ".join(f"{m} → {provider_of(settings, m)}" for m in methods)
+    sandboxed = [m for m in methods if provider_of(settings, m) == "sandbox"]
+    if sandboxed:
+        detail += f" (sandbox: no real money moves for {', '.join(sandboxed)})"
+    return [passed("payout methods", detail)]
+
+
+def _webhook_users(settings: Settings) -> list[str]:
+    """What goes to the webhook provider: methods routed there, and payouts naming no method (the default)."""
+    from core.payments.rules import provider_of
+
+    if not settings.payout_methods:
+        return ["every payout"] if settings.payout_provider == "webhook" else []
+    users = [m for m in settings.payout_methods if provider_of(settings, m) == "webhook"]
+    return users + (["payouts without a method"] if settings.payout_provider == "webhook" else [])
+
+
 def check_payouts(settings: Settings) -> Check:
-    if settings.payout_provider != "webhook":
+    users = _webhook_users(settings)
+    if not users:
         return passed("payouts", "sandbox provider (no real money moves; HITBOT_PAYOUT_PROVIDER=webhook for real)")
     if not settings.payout_webhook_url or not settings.payout_webhook_secret:
-        return failed("payouts", "the webhook provider has no URL or secret",
+        return failed("payouts", f"the webhook provider ({', '.join(users)}) has no URL or secret",
                       "set HITBOT_PAYOUT_WEBHOOK_URL and HITBOT_PAYOUT_WEBHOOK_SECRET")
     import httpx
 
     from jobs.payouts.signing import IDEMPOTENCY_HEADER, sign
 
     url = settings.payout_webhook_url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return failed("payouts", f"HITBOT_PAYOUT_WEBHOOK_URL {url[:80]!r} is not an http(s) URL with a host",
+                      "set it to the payment service's URL, e.g. https://pay.example.com/payouts")
     body = json.dumps({"test": True, "kind": "hitbot.doctor", "sent_at": datetime.now(timezone.utc).isoformat()},
                       separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", PAYOUT_TEST_HEADER: "1",
@@ -174,7 +248,7 @@ def check_payouts(settings: Settings) -> Check:
     if code >= 300:
         return failed("payouts", f"{url} answered the signed test call with HTTP {code}",
                       f"answer 2xx to a request with the {PAYOUT_TEST_HEADER}: 1 header (README \"Payouts\")")
-    return passed("payouts", f"{url} accepted a signed test call (HTTP {code})")
+    return passed("payouts", f"{url} accepted a signed test call (HTTP {code}; for {', '.join(users)})")
 
 
 def _existing(path: Path) -> Path:
@@ -199,7 +273,8 @@ def checks(settings: Settings, *, webhook_url: str | None = None) -> Iterator[Ch
     steps: list[tuple[str, Callable[[], Check | list[Check]]]] = [
         ("database", lambda: check_database(settings)), ("broker", lambda: check_broker(settings)),
         ("telegram", lambda: check_telegram(settings, webhook_url=webhook_url)),
-        ("payments", lambda: check_payments(settings)), ("payouts", lambda: check_payouts(settings)),
+        ("payments", lambda: check_payments(settings)), ("stars", lambda: check_stars(settings)),
+        ("payout methods", lambda: check_payout_methods(settings)), ("payouts", lambda: check_payouts(settings)),
         ("disk", lambda: check_disk(settings))]
     for name, step in steps:
         try:

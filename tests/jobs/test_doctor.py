@@ -228,3 +228,74 @@ def test_a_check_that_breaks_is_a_failed_line_not_a_traceback(monkeypatch):
     found = {c.name: c for c in doctor.checks(load_settings(payout_provider="sandbox"))
              if c.name in ("payments", "disk")}
     assert not found["payments"].ok and "surprise" in found["payments"].detail and found["disk"].ok
+
+
+def _lines_of(found: list[doctor.Check]) -> dict[str, str]:
+    return {c.name: c.line() for c in found}
+
+
+def test_every_enabled_payout_method_needs_a_provider():
+    assert doctor.check_payout_methods(load_settings(payout_methods="", payout_providers="")) == []
+    [gap] = doctor.check_payout_methods(load_settings(payout_methods="paypal,sepa,ach",
+                                                      payout_providers="paypal=sandbox"))
+    assert gap.line().startswith("✗ payout methods: sepa, ach enabled") and "can't choose it" in gap.line()
+    assert "add sepa=webhook (or =sandbox) to HITBOT_PAYOUT_PROVIDERS" in gap.line()
+    [routed] = doctor.check_payout_methods(load_settings(payout_methods="paypal,sepa",
+                                                         payout_providers="paypal=webhook,sepa=sandbox"))
+    assert routed.ok and "paypal → webhook, sepa → sandbox" in routed.line()
+    assert "no real money moves for sepa" in routed.line()
+    [default] = doctor.check_payout_methods(load_settings(payout_methods="sepa", payout_providers="",
+                                                          payout_provider="webhook"))
+    assert default.ok and "sepa → webhook" in default.line()  # no routes: HITBOT_PAYOUT_PROVIDER takes them all
+    [unused] = doctor.check_payout_methods(load_settings(payout_methods="", payout_providers="sepa=webhook"))
+    assert not unused.ok and "set HITBOT_PAYOUT_METHODS" in unused.line()
+
+
+def test_a_method_routed_to_the_webhook_gets_the_webhook_checked(payment_service):
+    payout_url, seen = payment_service
+    routed = {"payout_provider": "sandbox", "payout_methods": "paypal,sepa",
+              "payout_providers": "paypal=webhook,sepa=sandbox", "payout_webhook_url": payout_url}
+    good = doctor.check_payouts(load_settings(**routed, payout_webhook_secret=PAYOUT_SECRET))
+    assert good.ok and "accepted a signed test call" in good.line() and "for paypal" in good.line()
+    assert [s["good"] for s in seen] == [True]
+    bad = doctor.check_payouts(load_settings(**routed, payout_webhook_secret="not-the-right-secret"))
+    assert not bad.ok and "signature" in bad.line() and "HITBOT_PAYOUT_WEBHOOK_SECRET" in bad.line()
+    missing = doctor.check_payouts(load_settings(**(routed | {"payout_webhook_url": None})))
+    assert not missing.ok and "(paypal) has no URL or secret" in missing.line()
+    sandbox_only = doctor.check_payouts(load_settings(**(routed | {"payout_providers": "paypal=sandbox,sepa=sandbox"})))
+    assert sandbox_only.ok and "sandbox provider" in sandbox_only.line() and len(seen) == 2
+
+
+@pytest.mark.parametrize("url", ["pay.example.com/payouts", "ftp://pay.example.com/payouts", "https:///payouts"])
+def test_a_malformed_webhook_url_fails_with_its_fix_before_any_call(url):
+    check = doctor.check_payouts(load_settings(payout_provider="webhook", payout_providers="", payout_methods="",
+                                               payout_webhook_url=url, payout_webhook_secret=PAYOUT_SECRET))
+    assert not check.ok and "is not an http(s) URL with a host" in check.line()
+    assert "set it to the payment service's URL" in check.line() and PAYOUT_SECRET not in check.line()
+
+
+def test_stars_rate_sane_or_failed_with_the_range():
+    assert doctor.check_stars(load_settings(stars_rate_cents=None)) == []
+    [fine] = doctor.check_stars(load_settings(currency="USD", stars_rate_cents=2))
+    assert fine.ok and "1 ⭐ = $0.02" in fine.line() and "10,000 ⭐ (one invoice's most) = $200.00" in fine.line()
+    [generous] = doctor.check_stars(load_settings(currency="USD", stars_rate_cents=50))
+    assert not generous.ok and "far more than Telegram pays" in generous.line()
+    assert "set HITBOT_STARS_RATE_CENTS from 1 to 3" in generous.line()
+    [stingy] = doctor.check_stars(load_settings(currency="INR", stars_rate_cents=5))
+    assert not stingy.ok and "far less" in stingy.line() and "from 44 to 275" in stingy.line()
+    [yen] = doctor.check_stars(load_settings(currency="JPY", stars_rate_cents=2))
+    assert yen.ok
+    [unknown] = doctor.check_stars(load_settings(currency="SEK", stars_rate_cents=15))
+    assert unknown.ok and "no reference value for SEK" in unknown.line()
+
+
+def test_doctor_runs_the_stars_and_method_checks(monkeypatch):
+    for name in ("check_database", "check_broker", "check_telegram"):  # not this test's subject
+        monkeypatch.setattr(doctor, name, lambda settings, **kw: doctor.passed("x", "fine"))
+    settings = load_settings(payment_provider_token="", stars_rate_cents=400, payout_provider="sandbox",
+                             payout_methods="paypal,giftcard", payout_providers="paypal=sandbox")
+    lines = _lines_of(list(doctor.checks(settings)))
+    assert lines["payments"].startswith("✓ payments: /topup takes Telegram Stars only")  # Stars need no token
+    assert lines["stars"].startswith("✗ stars: 1 ⭐ = $4.00")
+    assert lines["payout methods"].startswith("✗ payout methods: giftcard enabled")
+    assert lines["payouts"].startswith("✓") and lines["disk"].startswith("✓")
