@@ -19,12 +19,13 @@ import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import IO
 
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
+from bot.flood import retry_after_s
 from bot.runtime import call
 from bot.views import results as views
 from core.hits import export
@@ -114,15 +115,12 @@ class _Progress:
                 return
             except RetryAfter as exc:  # a step is skipped (the next one shows it); the outcome waits its turn
                 if final:
-                    await asyncio.sleep(min(_seconds(exc.retry_after), 30.0))
+                    await asyncio.sleep(min(retry_after_s(exc), 30.0))
             except BadRequest as exc:  # "not modified", or the message was deleted: the ZIP still comes
                 if "not modified" not in str(exc).lower():
                     log.info("results ZIP: progress message not edited: %s", exc)
                 return
 
-
-def _seconds(delay: int | timedelta) -> float:
-    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
 async def _download(bot: Bot, f: export.FileAnswer) -> bytes | str:
@@ -140,7 +138,7 @@ async def _download(bot: Bot, f: export.FileAnswer) -> bytes | str:
         except InvalidToken:  # the file URL answered 404
             return "gone"
         except RetryAfter as exc:
-            await asyncio.sleep(min(_seconds(exc.retry_after), 30.0))
+            await asyncio.sleep(min(retry_after_s(exc), 30.0))
         except NetworkError as exc:
             log.info("results ZIP: download of a file failed (attempt %d): %s", attempt + 1, exc)
             await asyncio.sleep(0.5 * (attempt + 1))

@@ -151,6 +151,16 @@ def _tax_and_topups(migrator: SchemaMigrator) -> None:
     db.create_tables([m.TaxDetails, m.TopUp], safe=True)
 
 
+def _send_slots(migrator: SchemaMigrator) -> None:
+    """Telegram send slots for a deployment without Redis (RabbitMQ and PostgreSQL): each key's
+    next free moment in µs on the server's clock (jobs.slots.PgSlots). Unused elsewhere.
+    UNLOGGED: no WAL, so a reservation's commit waits for no fsync; a crash empties the table,
+    which only means "every key is free now" (the slots' contract allows forgetting)."""
+    unlogged = "" if is_sqlite() else "UNLOGGED "
+    db.execute_sql(f"CREATE {unlogged}TABLE IF NOT EXISTS send_slot "
+                   "(key TEXT PRIMARY KEY, next_free_us BIGINT NOT NULL)")
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -166,6 +176,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (12, _mturk_quals),
     (13, _keyword_fts),
     (14, _tax_and_topups),
+    (15, _send_slots),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -75,9 +75,11 @@ def check_broker(settings: Settings) -> list[Check]:
     except Exception as exc:
         broker = failed("broker", f"{where} is unreachable ({startup.reason(exc)})",
                         "start it, or fix REDIS_URL")
-    if scheme.startswith("amqp"):
-        lock = failed("clock lock", "RabbitMQ cannot hold the clock's leader lock",
-                      "the clock needs Redis: run it with a redis:// REDIS_URL")
+    if scheme.startswith("amqp") and settings.effective_database_url().startswith("postgres"):
+        lock = passed("clock lock", "PostgreSQL advisory lock (RabbitMQ holds no locks; send slots in PostgreSQL too)")
+    elif scheme.startswith("amqp"):
+        lock = failed("clock lock", "RabbitMQ cannot hold the clock's leader lock and SQLite has no server to",
+                      "use PostgreSQL in DATABASE_URL (its advisory lock), or a redis:// REDIS_URL")
     elif broker.ok:
         lock = passed("clock lock", f"leader lock in Redis (key {settings.redis_namespace}:clock:leader)")
     else:

@@ -31,9 +31,15 @@ class Running:
 
     def health(self) -> dict:
         status: dict = {"ok": True}
-        if self.jobs is not None and getattr(self.jobs, "redis", None) is not None:
+        amqp = str(getattr(self.jobs, "url", "")).startswith("amqp")
+        if self.jobs is not None and (getattr(self.jobs, "redis", None) is not None or amqp):
             try:
-                self.jobs.redis.ping()
+                if amqp:
+                    from hitbot.startup import ping_broker
+
+                    ping_broker(self.jobs.url)  # RabbitMQ: a connection
+                else:
+                    self.jobs.redis.ping()
                 status["broker"] = "up"
             except Exception:
                 status["broker"] = "down"
@@ -61,6 +67,7 @@ def prepare(settings: Settings, *, broker_url: str | None = None, namespace: str
 
 def start_worker(jobs, *, threads: int = 8, queues: list[str] | None = None,
                  idle_poll_ms: int = WORKER_IDLE_POLL_MS) -> dramatiq.Worker:
+    queues = None if queues is None else [jobs.queue(q) for q in queues]
     worker = dramatiq.Worker(jobs.broker, worker_threads=threads, queues=queues, worker_timeout=idle_poll_ms)
     worker.start()
     log.info("worker started", extra={"threads": threads})

@@ -42,17 +42,24 @@ _embedded_clients: list[redis.Redis] = []  # our connections to it, closed befor
 
 @dataclass
 class Jobs:
-    """What a process needs to talk to the queue: the broker, and a rate-limit backend
-    shared by every worker process (so limits hold across machines)."""
+    """What a process needs to talk to the queue: the broker, and the send-slot limiter shared by
+    every worker process (jobs.slots; so limits hold across machines): Redis's when there is
+    Redis, PostgreSQL's (`slots`) with RabbitMQ on PostgreSQL, an in-process one otherwise."""
 
     broker: dramatiq.Broker
     backend: object
     redis: redis.Redis | None
     url: str
     namespace: str
+    slots: object | None = None
 
     def key(self, name: str) -> str:
         return f"{self.namespace}:{name}"
+
+    def queue(self, name: str) -> str:
+        """The broker's name for one of hitbot's queues: Redis keys carry the namespace already;
+        RabbitMQ queues are global to the vhost, so there the namespace prefixes the name."""
+        return f"{self.namespace}.{name}" if self.redis is None and self.url.startswith("amqp") else name
 
 
 _current: Jobs | None = None
@@ -178,7 +185,13 @@ def make_jobs(settings: Settings, *, url: str | None = None, namespace: str = "h
             raise ConfigError("REDIS_URL is an amqp:// URL but pika is not installed: "
                               "pip install 'dramatiq[rabbitmq]'") from None
         broker = RabbitmqBroker(url=url, middleware=middleware())
-        # Rate limits still need a shared store; with RabbitMQ they live in this process only.
+        from core.db import db, is_sqlite
+        from jobs.slots import PgSlots
+
+        if db.obj is not None and not is_sqlite():
+            return Jobs(broker, StubBackend(), None, url, namespace, slots=PgSlots())
+        # SQLite has no server to share slots through: they hold within this process only.
+        log.warning("RabbitMQ without PostgreSQL: Telegram's send limits hold per worker process only")
         return Jobs(broker, StubBackend(), None, url, namespace)
     if scheme == "stub":
         return Jobs(StubBroker(middleware=middleware()), StubBackend(), None, url, namespace)
@@ -192,7 +205,7 @@ def setup_broker(settings: Settings, *, url: str | None = None, namespace: str =
     jobs = make_jobs(settings, url=url, namespace=namespace)
     dramatiq.set_broker(jobs.broker)
     _current = jobs
-    _declare_actors(jobs.broker)
+    _declare_actors(jobs)
     return jobs
 
 
@@ -202,11 +215,21 @@ def current() -> Jobs:
     return _current
 
 
-def _declare_actors(broker: dramatiq.Broker) -> None:
+_base_queue: dict[str, str] = {}  # actor name -> the queue it was declared with
+
+
+def base_queue(actor: dramatiq.Actor) -> str:
+    """The queue an actor was declared with, before any broker's prefix."""
+    return _base_queue.get(actor.actor_name, actor.queue_name)
+
+
+def _declare_actors(jobs: Jobs) -> None:
     """Actors are declared at import on whatever broker is current; re-bind them so a
-    second setup (tests) sends to the new broker."""
+    second setup (tests) sends to the new broker, on its queue names."""
     from jobs import actors
 
     for actor in actors.all_actors():
-        actor.broker = broker
-        broker.declare_actor(actor)
+        base = _base_queue.setdefault(actor.actor_name, actor.queue_name)
+        actor.queue_name = jobs.queue(base)
+        actor.broker = jobs.broker
+        jobs.broker.declare_actor(actor)

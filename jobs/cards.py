@@ -18,6 +18,7 @@ from peewee import DoesNotExist
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.flood import retry_after_s
 from bot.views import cards as views
 from core import cards, notices, outbox
 from core.config import Settings, get_settings
@@ -127,7 +128,7 @@ def refresh_event(event_id: int, *, jobs=None, settings: Settings | None = None)
         try:
             outcome = loop.run_until_complete(edit(bot, card, rendered))
         except RetryAfter as exc:
-            wait_ms = int(delivery._retry_after_s(exc) * 1000) + 50
+            wait_ms = int(retry_after_s(exc) * 1000) + 50
             limits.hold_chat(card.chat_id, wait_ms)
             delivery._unclaim(event_id, f"429: retry after {wait_ms} ms")
             _later(event_id, wait_ms + random.randint(0, 200))

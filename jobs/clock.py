@@ -1,11 +1,14 @@
 """The clock: APScheduler 3 runs the sweeps, but only in the process holding the leader lock.
 
-The lock is a Redis key set with NX and a time-to-live and renewed well before it runs
+With Redis the lock is a key set with NX and a time-to-live and renewed well before it runs
 out; a second clock process polls for it and takes over within the TTL plus one poll when
-the leader dies. Each sweep is bounded and settles every item by a conditional update,
+the leader dies. Without Redis (RabbitMQ on PostgreSQL) it is a PostgreSQL advisory lock
+held by a connection of the clock's own: it lasts while that session does, and the server
+frees it when the leader's connection goes. Each sweep is bounded and settles every item by a conditional update,
 so even an overlap at hand-over (or a clock that lost the lock mid-sweep) does no harm."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -69,6 +72,105 @@ class LeaderLock:
         return value.decode() if isinstance(value, bytes) else value
 
 
+class PgLeaderLock:
+    """One holder at a time across processes: a session-level pg_try_advisory_lock on a dedicated
+    connection (not the pool's, which hands connections around). Renewing checks the session is
+    alive; a lost connection means a lost lock (the server frees it), so we stop leading at once."""
+
+    def __init__(self, key: str, *, ttl_ms: int) -> None:
+        self.key = key
+        self.ttl_ms = ttl_ms
+        # Advisory locks take a bigint and are per database, so the key names it within this one.
+        self.lock_id = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+        self._conn = None
+        self._owned = False
+        self._mutex = threading.Lock()  # the scheduler's threads may overlap at stop
+        self._valid_until = 0.0
+
+    @property
+    def held(self) -> bool:
+        return time.monotonic() < self._valid_until
+
+    @property
+    def token(self) -> str | None:
+        return None if self._conn is None else str(_backend_pid(self._conn))
+
+    def _query(self, sql: str, params: tuple = ()) -> object:
+        if self._conn is None:
+            from peewee import PostgresqlDatabase
+
+            from core.db import db
+
+            # The process's database and driver, but a connection outside its pool (autocommit).
+            self._conn = PostgresqlDatabase._connect(db.obj)
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+        finally:
+            cursor.close()
+
+    def refresh(self) -> bool:
+        started = time.monotonic()
+        with self._mutex:
+            try:
+                if self._owned:
+                    ok = self._query("SELECT 1") == 1
+                else:
+                    ok = self._owned = bool(self._query("SELECT pg_try_advisory_lock(%s)", (self.lock_id,)))
+            except Exception as exc:
+                log.warning("leader lock unreachable: %s", type(exc).__name__)
+                self._drop()
+                return False
+        self._valid_until = started + self.ttl_ms / 1000 * 0.9 if ok else 0.0
+        return ok
+
+    def _drop(self) -> None:
+        conn, self._conn, self._owned, self._valid_until = self._conn, None, False, 0.0
+        if conn is not None:
+            try:
+                conn.close()  # closing the session frees its advisory locks
+            except Exception:
+                pass
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._owned and self._conn is not None:
+                try:
+                    self._query("SELECT pg_advisory_unlock(%s)", (self.lock_id,))
+                except Exception:
+                    pass
+            self._drop()
+
+    def holder(self) -> str | None:
+        """The backend pid of the session holding the lock (compare with `token`)."""
+        from core.db import db
+
+        unsigned = self.lock_id & 0xFFFF_FFFF_FFFF_FFFF  # pg_locks splits a bigint key into two oids
+        found = db.execute_sql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+                               "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                               "AND classid::bigint = %s AND objid::bigint = %s",
+                               (unsigned >> 32, unsigned & 0xFFFF_FFFF)).fetchone()
+        return None if found is None else str(found[0])
+
+
+def _backend_pid(conn) -> int:
+    info = getattr(conn, "info", None)  # both drivers: connection.info.backend_pid
+    return info.backend_pid
+
+
+def leader_lock(jobs, *, ttl_ms: int):
+    """Redis's lock when the process has Redis, else PostgreSQL's; SQLite alone has neither."""
+    from core.db import is_sqlite
+
+    if jobs.redis is not None:
+        return LeaderLock(jobs.redis, jobs.key("clock:leader"), ttl_ms=ttl_ms)
+    if not is_sqlite():
+        return PgLeaderLock(jobs.key("clock:leader"), ttl_ms=ttl_ms)
+    raise ConfigError("The clock's leader lock needs Redis or PostgreSQL: with RabbitMQ as the broker, "
+                      "set DATABASE_URL to a postgresql:// URL (or REDIS_URL to a redis:// one).")
+
+
 @dataclass(frozen=True)
 class Sweep:
     name: str
@@ -112,12 +214,9 @@ class Clock:
         self.settings = settings
         self.jobs = jobs
         self.clock = clock
-        if jobs.redis is None:
-            raise ConfigError("The clock's leader lock needs Redis: set REDIS_URL to a redis:// URL "
-                              "(with RabbitMQ as the broker, Redis is still needed for the clock).")
-        self.sweeps = sweeps if sweeps is not None else default_sweeps(settings, jobs)
         ttl_ms = int((lock_ttl_s or settings.clock_lock_ttl_s) * 1000)
-        self.lock = LeaderLock(jobs.redis, jobs.key("clock:leader"), ttl_ms=ttl_ms)
+        self.lock = leader_lock(jobs, ttl_ms=ttl_ms)
+        self.sweeps = sweeps if sweeps is not None else default_sweeps(settings, jobs)
         self.on_run = on_run
         self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})

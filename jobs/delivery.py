@@ -29,6 +29,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.flood import retry_after_s
 from core import outbox
 from core.config import Settings, get_settings
 from core.models import OutboxEvent, User
@@ -105,13 +106,6 @@ def _bot(settings: Settings) -> tuple[asyncio.AbstractEventLoop, Bot]:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _retry_after_s(exc: RetryAfter) -> float:
-    value = getattr(exc, "_retry_after", None)
-    if value is None:
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _finish(event_id: int, now: datetime, error: str | None = None, *, user_id: int | None = None,
@@ -212,7 +206,7 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
                                                         reply_markup=notice.reply_markup,
                                                         link_preview_options=None))
     except RetryAfter as exc:
-        wait_ms = int(_retry_after_s(exc) * 1000) + 50
+        wait_ms = int(retry_after_s(exc) * 1000) + 50
         limits.hold_chat(notice.chat_id, wait_ms)
         NOTIFICATIONS.labels("429").inc()
         _unclaim(event_id, f"429: retry after {wait_ms} ms")

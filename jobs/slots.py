@@ -155,3 +155,64 @@ def slots_for(jobs) -> SlotLimiter:
         if held is None or held[0] is not client:
             held = _redis[id(client)] = (client, RedisSlots(client))
         return held[1]
+
+
+# One statement per reservation: the row's next free moment moves only if the slot is within
+# max_wait (the WHERE of ON CONFLICT), else no row comes back. A new key's slot is now + not_before.
+_PG_RESERVE = """
+INSERT INTO send_slot AS s (key, next_free_us) VALUES (%(key)s, %(now)s + %(not_before)s + %(interval)s)
+ON CONFLICT (key) DO UPDATE SET next_free_us = GREATEST(%(now)s + %(not_before)s, s.next_free_us) + %(interval)s
+WHERE %(max_wait)s < 0 OR GREATEST(%(now)s + %(not_before)s, s.next_free_us) - %(now)s <= %(max_wait)s
+RETURNING s.next_free_us - %(interval)s - %(now)s
+"""
+_PG_HOLD = """
+INSERT INTO send_slot AS s (key, next_free_us) VALUES (%(key)s, %(now)s + %(hold)s)
+ON CONFLICT (key) DO UPDATE SET next_free_us = GREATEST(s.next_free_us, EXCLUDED.next_free_us)
+"""
+_PG_FREE_IN = "SELECT GREATEST(0, next_free_us - %(now)s) FROM send_slot WHERE key = %(key)s"
+_PG_FORGET = "DELETE FROM send_slot WHERE next_free_us < %(now)s - 60000000"
+# The server's clock read where it is used: the slot after the row's lock is had (a wait for the
+# lock must not make the slot earlier than the moment it is given), the wait as the row is returned.
+_PG_NOW = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+FORGET_EVERY = 5_000  # reservations between sweeps of keys long free (a chat's row per chat otherwise)
+
+
+class PgSlots:
+    """Slots in PostgreSQL's `send_slot` table (migration 15), on the server's clock: the limiter
+    for RabbitMQ without Redis. One upsert per reservation on this thread's connection, called
+    outside a transaction (autocommit: the slot is taken for everyone at once, no row lock held).
+    `clock` (milliseconds) replaces the server's clock, for tests."""
+
+    def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
+        self.clock = clock
+        self._count = 0
+
+    def _run(self, sql: str, params: dict) -> tuple | None:
+        from core.db import db
+
+        if self.clock is None:
+            sql = sql.replace("%(now)s", _PG_NOW)
+        else:
+            params["now"] = round(self.clock() * US)
+        cursor = db.execute_sql(sql, params)
+        return cursor.fetchone() if cursor.description else None
+
+    def reserve(self, key: str, interval_ms: float, *, not_before_ms: float = 0,
+                max_wait_ms: float | None = None) -> float | None:
+        not_before = round(max(0, not_before_ms) * US)
+        max_wait = -1 if max_wait_ms is None else round(max_wait_ms * US)
+        if 0 <= max_wait < not_before:  # no slot can come sooner than not_before
+            return None
+        self._count += 1
+        if self._count % FORGET_EVERY == 0:
+            self._run(_PG_FORGET, {})
+        row = self._run(_PG_RESERVE, {"key": key, "interval": round(interval_ms * US), "not_before": not_before,
+                                      "max_wait": max_wait})
+        return None if row is None else float(row[0]) / US
+
+    def hold(self, key: str, ms: float) -> None:
+        self._run(_PG_HOLD, {"key": key, "hold": round(max(0, ms) * US)})
+
+    def free_in(self, key: str) -> float:
+        row = self._run(_PG_FREE_IN, {"key": key})
+        return 0.0 if row is None else float(row[0]) / US

@@ -21,7 +21,8 @@ def private_database(url: str, prefix: str | None = None) -> tuple[str, Callable
     admin.cursor().execute(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
-        db.close()
+        if db.obj is not None:
+            db.close()
         if hasattr(db.obj, "close_all"):
             db.obj.close_all()
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

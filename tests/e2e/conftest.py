@@ -34,6 +34,12 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def e2e_redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The broker: RabbitMQ when TEST_BROKER_URL is amqp:// (see tests/jobs/conftest.py), else Redis."""
+    from tests.jobs.conftest import BROKER_URL, ON_RABBITMQ
+
+    if ON_RABBITMQ:
+        yield BROKER_URL
+        return
     url = os.environ.get("TEST_REDIS_URL")
     if url:
         yield url
@@ -82,10 +88,9 @@ def stack(database, e2e_redis_url, monkeypatch):
         worker.stop(timeout=10_000)
         relay.uninstall()
         jobs.broker.close()
-        if jobs.redis is not None:
-            keys = list(jobs.redis.scan_iter(match=f"{namespace}*", count=1000))
-            if keys:
-                jobs.redis.delete(*keys)
+        from tests.jobs.conftest import wipe_jobs
+
+        wipe_jobs(jobs)
         server.stop()
         from core.db import db
 

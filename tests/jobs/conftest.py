@@ -1,5 +1,7 @@
-"""Jobs fixtures: a Redis (TEST_REDIS_URL, or an embedded one) with a namespace of this test's
-own, so runs sharing one Redis server never see each other's queues or rate-limit keys."""
+"""Jobs fixtures: a broker with a namespace of this test's own, so runs sharing one server never
+see each other's queues or rate-limit keys. The broker is RabbitMQ when TEST_BROKER_URL is an
+amqp:// URL (with TEST_DATABASE_URL: PostgreSQL holds the slots and the clock's lock, no Redis),
+else a Redis (TEST_REDIS_URL, or an embedded one)."""
 from __future__ import annotations
 
 import os
@@ -9,9 +11,19 @@ import pytest
 
 from core.config import load_settings
 
+BROKER_URL = os.environ.get("TEST_BROKER_URL") or ""
+ON_RABBITMQ = BROKER_URL.startswith("amqp")
+redis_only = pytest.mark.skipif(ON_RABBITMQ, reason="Redis-specific (its keys, queues or server); "
+                                "TEST_BROKER_URL selects RabbitMQ")
+
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The broker's URL (the name is older than RabbitMQ support): what REDIS_URL gets."""
+    if ON_RABBITMQ:
+        if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"):
+            pytest.fail("TEST_BROKER_URL=amqp://... needs TEST_DATABASE_URL=postgresql://... (no Redis then)")
+        return BROKER_URL
     url = os.environ.get("TEST_REDIS_URL")
     if url:
         return url
@@ -34,13 +46,35 @@ def jobs(database, redis_url, namespace):
     j = setup_broker(settings, url=redis_url, namespace=namespace)
     yield j
     j.broker.close()
-    wipe(j.redis, namespace)
+    wipe_jobs(j)
+
+
+def wipe_jobs(j) -> None:
+    """Delete what this test's namespace left on the broker."""
+    if j.redis is not None:
+        wipe(j.redis, j.namespace)
+    elif ON_RABBITMQ:
+        wipe_rabbitmq(j.url, j.broker.get_declared_queues())
 
 
 def wipe(client, namespace: str) -> None:
     keys = list(client.scan_iter(match=f"{namespace}*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+def wipe_rabbitmq(url: str, queues) -> None:
+    """RabbitMQ queues are durable: delete this test's (each with its delay and dead-letter queue)."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        for name in {q.removesuffix(".DQ").removesuffix(".XQ") for q in queues}:
+            for suffix in ("", ".DQ", ".XQ"):
+                channel.queue_delete(queue=f"{name}{suffix}")
+    finally:
+        connection.close()
 
 
 @pytest.fixture

@@ -47,13 +47,14 @@ class ScriptedProvider:
 
 
 def stub_broker(*actors: dramatiq.Actor) -> StubBroker:
-    from jobs.broker import DbConnections
+    from jobs.broker import DbConnections, base_queue
 
     broker = StubBroker(middleware=[AgeLimit(), TimeLimit(), Callbacks(), Pipelines(), Retries(max_retries=8),
                                     DbConnections()])
     broker.emit_after("process_boot")
     dramatiq.set_broker(broker)
     for actor in actors:
+        actor.queue_name = base_queue(actor)  # a RabbitMQ setup before may have prefixed it
         actor.broker = broker
         broker.declare_actor(actor)
     return broker

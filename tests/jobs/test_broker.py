@@ -9,13 +9,14 @@ from core.config import load_settings
 from core.errors import ConfigError
 from jobs import actors
 from jobs.broker import make_jobs
+from tests.jobs.conftest import redis_only
 
 
-def test_actor_round_trip_through_redis(jobs):
+def test_actor_round_trip_through_the_broker(jobs):
     seen = threading.Event()
     calls = []
 
-    @actors.actor(actor_name=f"probe_{jobs.namespace}", queue_name="probe")
+    @actors.actor(actor_name=f"probe_{jobs.namespace}", queue_name=jobs.queue("probe"))
     def probe(x: int) -> None:
         calls.append(x)
         seen.set()
@@ -37,6 +38,7 @@ def test_bad_broker_url_is_a_config_error():
         make_jobs(load_settings(), url="http://localhost:6379")
 
 
+@redis_only
 def test_embedded_redis_keeps_an_append_only_file(tmp_path):
     import redis
 
@@ -49,6 +51,7 @@ def test_embedded_redis_keeps_an_append_only_file(tmp_path):
     assert config["appendonly"] == "yes"
 
 
+@redis_only
 def test_embedded_redis_waits_for_a_server_that_refuses_connections_while_it_starts(tmp_path, monkeypatch):
     """A loaded machine: redis-server's socket refuses the first pings (CI saw the sandbox die of it)."""
     import redis

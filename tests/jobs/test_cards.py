@@ -15,7 +15,7 @@ from jobs import relay
 from jobs.cards import refresh_event
 from tests import factories
 from tests.conftest import NOW
-from tests.jobs.conftest import wait_until
+from tests.jobs.conftest import redis_only, wait_until
 
 
 def _done(kind: str) -> bool:
@@ -103,6 +103,7 @@ def test_cards_in_one_chat_are_edited_a_second_apart_by_the_worker(jobs, botapi,
     assert botapi.too_many == [] and botapi.early == []
 
 
+@redis_only
 def test_the_refresh_event_goes_to_the_card_refresher_not_to_the_notifier(jobs):
     rita, (a,) = _submitted()
     cards.remember(object_kind="assignment", object_id=a.id, chat_id=rita.id, message_id=1, card_kind="submission",

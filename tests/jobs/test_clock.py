@@ -13,11 +13,11 @@ import pytest
 
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, OutboxEvent
 from core.work import commands as work
-from jobs.clock import LeaderLock
+from jobs.clock import LeaderLock, PgLeaderLock
 from tests import factories
 from tests.conftest import NOW
 from tests.invariants import check_invariants
-from tests.jobs.conftest import wait_until
+from tests.jobs.conftest import redis_only, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,6 +74,9 @@ def test_two_clocks_sweep_once_and_the_standby_takes_over(database, jobs, redis_
         assert wait_until(lambda: any(pid == standby.pid for pid, _, _ in _runs(log)), 10), "no takeover"
         takeover_s = time.monotonic() - killed_at
         assert takeover_s < 5, f"standby took {takeover_s:.1f} s"
+        # A new leader runs every sweep at once: let that round end before making new overdue work, or
+        # its expire_hits could end the new HIT before the accepts (PostgreSQL's lock passes at once).
+        assert wait_until(lambda: any(pid == standby.pid and name == "expire_hits" for pid, name, _ in _runs(log)), 10)
         more = _overdue_work(n_hits=1, per_hit=2)
         assert wait_until(lambda: Assignment.select().where(
             Assignment.id.in_(more) & (Assignment.status == S.ACCEPTED)).count() == 0, 10)
@@ -86,6 +89,7 @@ def test_two_clocks_sweep_once_and_the_standby_takes_over(database, jobs, redis_
     assert second.returncode in (0, -9) and first.returncode in (0, -9)
 
 
+@redis_only
 def test_leader_lock_is_exclusive_and_renewable(jobs):
     a = LeaderLock(jobs.redis, jobs.key("lock"), ttl_ms=500)
     b = LeaderLock(jobs.redis, jobs.key("lock"), ttl_ms=500)
@@ -99,6 +103,7 @@ def test_leader_lock_is_exclusive_and_renewable(jobs):
     assert b.refresh() and b.holder() == b.token
 
 
+@redis_only
 def test_lock_expires_when_its_holder_stops_renewing(jobs):
     a = LeaderLock(jobs.redis, jobs.key("lock2"), ttl_ms=300)
     b = LeaderLock(jobs.redis, jobs.key("lock2"), ttl_ms=300)
@@ -106,3 +111,42 @@ def test_lock_expires_when_its_holder_stops_renewing(jobs):
     time.sleep(0.4)
     assert not a.held
     assert b.refresh()
+
+
+pg_only = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+                             reason="the advisory lock is PostgreSQL's")
+
+
+@pg_only
+def test_advisory_leader_lock_is_exclusive_and_renewed_while_its_session_lives(database, namespace):
+    a = PgLeaderLock(f"{namespace}:lock", ttl_ms=500)
+    b = PgLeaderLock(f"{namespace}:lock", ttl_ms=500)
+    try:
+        assert a.refresh() and a.held
+        assert not b.refresh() and not b.held
+        assert a.refresh() and a.holder() == a.token  # renewed: its session is alive and holds it
+        assert PgLeaderLock(f"{namespace}:other", ttl_ms=500).holder() is None
+        a.release()
+        assert a.holder() is None and not a.held
+        assert b.refresh() and b.holder() == b.token
+    finally:
+        a.release()
+        b.release()
+
+
+@pg_only
+def test_advisory_leader_lock_goes_with_its_session(database, namespace):
+    """A leader whose connection dies loses the lock at once (the server frees it), and knows it."""
+    from core.db import db
+
+    a = PgLeaderLock(f"{namespace}:lock", ttl_ms=60_000)
+    b = PgLeaderLock(f"{namespace}:lock", ttl_ms=60_000)
+    try:
+        assert a.refresh()
+        db.execute_sql("SELECT pg_terminate_backend(%s)", (int(a.token),))
+        assert wait_until(b.refresh, 10), "the lock outlived its session"
+        assert not a.refresh() and not a.held
+        assert b.holder() == b.token
+    finally:
+        a.release()
+        b.release()

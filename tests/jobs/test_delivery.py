@@ -12,7 +12,7 @@ from jobs import relay
 from jobs.delivery import deliver, deliver_event
 from tests import factories
 from tests.conftest import ADMIN_ID, NOW
-from tests.jobs.conftest import wait_until
+from tests.jobs.conftest import redis_only, wait_until
 
 
 def _event(user_id: int | None, kind: str = "test.notice") -> int:
@@ -136,6 +136,7 @@ def test_nothing_to_render_is_marked_done_without_a_request(jobs, botapi):
     assert botapi.sent == []
 
 
+@redis_only
 def test_a_requested_payout_is_also_sent_to_the_payout_actor(jobs):
     with tx():
         event_id = emit("payout.requested", user_id=7400, now=NOW, payout_id=77, amount_cents=500).id

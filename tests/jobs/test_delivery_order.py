@@ -10,7 +10,7 @@ from core.outbox import emit
 from jobs import relay
 from jobs.delivery import deliver
 from tests.conftest import NOW
-from tests.jobs.conftest import wait_until
+from tests.jobs.conftest import redis_only, wait_until
 
 
 def _event(user_id: int, kind: str = "test.notice", **payload: object) -> int:
@@ -54,6 +54,7 @@ def test_queue_messages_out_of_order_still_deliver_in_order(jobs, botapi, simple
         assert _texts(botapi, chat) == [f"test.notice #{i}" for i in ids[chat]]
 
 
+@redis_only
 def test_the_relay_enqueues_in_outbox_order(jobs):
     ids = [_event(8300) for _ in range(5)]
     assert relay.Relay(jobs).enqueue(list(reversed(ids))) == 5

@@ -18,10 +18,12 @@ from jobs.payouts.actor import process_payout
 from jobs.payouts.providers import read_sandbox_log
 from tests.conftest import NOW
 from tests.invariants import check_invariants
+from tests.jobs.conftest import ON_RABBITMQ
 from tests.jobs.payout_helpers import withdraw, worker_with
 from tests.jobs.payout_procs import RedisServer, WorkerProcess, worker_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(ON_RABBITMQ, reason="Redis-specific: its processes share a redis-server of their own")]
 
 PAYOUTS = 150
 KILLS = 6

@@ -19,7 +19,9 @@ from jobs.broker import setup_broker
 from tests.bot.conftest import bot, clock  # noqa: F401  (the fake-Telegram bot fixture)
 from tests.conftest import NOW
 from tests.fakes.telegram import TgUser
-from tests.jobs.conftest import wait_until
+from tests.jobs.conftest import ON_RABBITMQ, wait_until
+
+pytestmark = pytest.mark.skipif(ON_RABBITMQ, reason="Redis-specific: a Redis outage")
 
 
 def _free_port() -> int:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobs.conftest import wait_until
+from tests.jobs.conftest import ON_RABBITMQ, wait_until
+
+pytestmark = pytest.mark.skipif(ON_RABBITMQ, reason="Redis-specific: `hitbot run` on its embedded Redis")
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,13 +3,15 @@ in-process stub, and the delivery limits built on them. No wall clock: time move
 a test moves it."""
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 import redis
 
 from jobs import delivery
-from jobs.slots import RedisSlots, StubSlots
+from jobs.slots import PgSlots, RedisSlots, StubSlots
+from tests.jobs.conftest import ON_RABBITMQ
 
 T0 = 1_800_000_000_000.0  # ms since 1970: the size of a real clock, so µs arithmetic is exercised
 
@@ -30,12 +32,20 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(params=["stub", "redis"])
-def slots(request, clock, redis_url):
+@pytest.fixture(params=["stub", "redis", "postgresql"])
+def slots(request, clock):
     if request.param == "stub":
         yield StubSlots(clock=clock)
         return
-    client = redis.Redis.from_url(redis_url)
+    if request.param == "postgresql":
+        if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"):
+            pytest.skip("PostgreSQL's send_slot table: TEST_DATABASE_URL is not PostgreSQL")
+        request.getfixturevalue("database")
+        yield PgSlots(clock=clock)
+        return
+    if ON_RABBITMQ:
+        pytest.skip("Redis-specific: TEST_BROKER_URL selects RabbitMQ")
+    client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
     yield RedisSlots(client, clock=clock)
     client.close()
 

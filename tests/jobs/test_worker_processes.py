@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from jobs.actors import noop
-from tests.jobs.conftest import wait_until
+from jobs.clock import leader_lock
+from tests.jobs.conftest import redis_only, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +23,7 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.slow
+@redis_only  # reads the queue's Redis keys
 def test_worker_processes_drain_the_queue_and_stop_on_sigterm(database, jobs, redis_url, namespace):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database, "REDIS_URL": redis_url,
            "HITBOT_REDIS_NAMESPACE": namespace, "HITBOT_LOG_LEVEL": "WARNING"}
@@ -67,13 +69,13 @@ def test_hitbot_clock_leads_reports_it_and_lets_go_on_sigterm(database, jobs, re
            "HITBOT_REDIS_NAMESPACE": namespace, "HITBOT_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen([sys.executable, "-m", "hitbot.cli", "clock", "--metrics-port", str(port)],
                             cwd=ROOT, env=env)
-    lock = f"{namespace}:clock:leader"
+    lock = leader_lock(jobs, ttl_ms=1000)  # a probe of the clock's lock (Redis key or PostgreSQL advisory lock)
     try:
         assert wait_until(lambda: (_health(port) or {}).get("clock_leader") is True, 60), "never led"
-        assert jobs.redis.get(lock) is not None
+        assert lock.holder() is not None
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
-        assert jobs.redis.get(lock) is None, "the leader lock was not released (a standby would wait for it)"
+        assert lock.holder() is None, "the leader lock was not released (a standby would wait for it)"
     finally:
         if proc.poll() is None:
             proc.kill()
