@@ -161,6 +161,11 @@ def _send_slots(migrator: SchemaMigrator) -> None:
                    "(key TEXT PRIMARY KEY, next_free_us BIGINT NOT NULL)")
 
 
+def _messages(migrator: SchemaMigrator) -> None:
+    """Issue 18: a thread per worker-requester pair and its messages."""
+    db.create_tables([m.Thread, m.Message], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -177,6 +182,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (13, _keyword_fts),
     (14, _tax_and_topups),
     (15, _send_slots),
+    (16, _messages),  # 15 is another slice's
 ]
 
 LATEST = MIGRATIONS[-1][0]

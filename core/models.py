@@ -16,6 +16,7 @@ from core.hits.tables import (
     HitStatus,
     Question,
 )
+from core.messages.tables import Message, Thread
 from core.mturk.tables import ApiKey, MturkHit, MturkHitState, MturkHitType, MturkNotification, MturkQualType
 from core.outbox import OutboxEvent
 from core.payments.tables import (
@@ -83,15 +84,17 @@ ALL_MODELS: list[type[BaseModel]] = [
     MturkNotification,
     TaxDetails,
     TopUp,
+    Thread,
+    Message,
 ]
 
 __all__ = [
     "ALL_MODELS", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS", "WEB_KIND",
     "Account", "AccountKind", "AlertCursor", "AlertSent", "AlertSub", "Answer", "ApiKey", "Appeal", "Assignment",
     "AssignmentStatus", "AutoWithdraw", "BaseModel", "Batch", "Bonus", "ChatCard", "DraftStatus", "Entry",
-    "GoldStat", "Hit", "HitDraft", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "MturkHit",
+    "GoldStat", "Hit", "HitDraft", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "Message", "MturkHit",
     "MturkHitState", "MturkHitType", "MturkNotification", "MturkQualType",
     "OutboxEvent", "Payout", "PayoutDestination", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant",
-    "QualificationType", "Question", "Rating", "SystemQual", "TaxDetails", "TopUp", "TopUpSource", "UTCDateTimeField",
+    "QualificationType", "Question", "Rating", "SystemQual", "TaxDetails", "Thread", "TopUp", "TopUpSource", "UTCDateTimeField",
     "User", "WorkerBlock",
 ]

@@ -7,7 +7,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
-from bot.views import materials
+from bot.views import materials, messages
 from bot.views.common import (
     button,
     clip,
@@ -171,5 +171,7 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
         rows.append([button("✅ Accept", callbacks.make("w", "acc", h.id))])
     if holding:
         rows.append([button("▶️ Continue", callbacks.make("w", "go", holding))])
+    if not mine and (p.open or holding or p.done_before):  # what core.messages.check_ask allows
+        rows.append([messages.ask_button(h.id)])
     rows.append([button("⬅️ Back", callbacks.make("b", "pg", back_page))])
     return fit("\n".join(lines)), keyboard(rows)

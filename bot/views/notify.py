@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views import auto_decisions, digest, payout, topup
+from bot.views import auto_decisions, digest, messages, payout, topup
 from bot.views.common import (
     button,
     clip,
@@ -350,6 +350,7 @@ RENDERERS: dict[str, Callable[[OutboxEvent, NoticeContext], Rendered]] = {
     "assignment.expired": _expired,
     "bonus.paid": _bonus,
     "requester.message": _requester_message,
+    "message.received": messages.received,
     "balance.credited": _credited,
     "balance.low": _low,
     "payout.requested": _payout_requested,

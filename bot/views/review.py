@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.views import messages
 from bot.views.common import button, clip, duration, esc, fit, keyboard, money
 from core.models import AssignmentStatus as S
 from core.review.commands import REVERSAL_WINDOW
@@ -104,6 +105,8 @@ def card_buttons(sub: Submission, now: datetime, *, queue: bool = False) -> Inli
     if not sub.worker_blocked:
         second.append(button("🚫 Block", callbacks.make("r", "blk", a.id)))
     rows.append(second)
+    if not sub.worker_blocked:
+        rows.append([messages.message_worker_button(a.id)])
     if queue or a.status != S.SUBMITTED:  # once decided, lead on to the next one waiting
         rows.append([button("Next ▶", callbacks.make("r", "nxt", a.id))])
     return keyboard(rows) if any(rows) else None

@@ -48,6 +48,7 @@ GENERAL_COMMANDS = [
     ("language", N_("Choose the language hitbot speaks")),
     ("cancel", N_("Stop what the bot is waiting for")),
     ("privacy", N_("Your data: see it, export it, delete your account")),
+    ("messages", N_("Your conversations with requesters and workers")),
 ]
 ADMIN_COMMANDS = [
     ("credit", N_("Credit a user's balance")),
@@ -83,6 +84,7 @@ CANCELLED = {
     "reject": N_("✖️ Cancelled the rejection; the submission still waits for your review."),
     "bonus": N_("✖️ Cancelled the bonus; nothing was paid."),
     "appeal": N_("✖️ Cancelled the appeal; nothing was sent."),
+    "message": N_("✖️ Cancelled the message; nothing was sent."),
     "addasg": N_("✖️ Cancelled adding assignments; nothing was added or paid."),
     "alert": N_("✖️ Cancelled the new alert."),
     "browse_kw": N_("✖️ Cancelled the keyword search."),

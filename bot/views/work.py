@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
-from bot.views import materials
+from bot.views import materials, messages
 from bot.views.common import (
     button,
     clip,
@@ -156,6 +156,7 @@ def summary(state: WorkState, now: datetime) -> tuple[str, InlineKeyboardMarkup]
     rows = [edit[i:i + 5] for i in range(0, len(edit), 5)]
     rows.append([button("📤 Submit", callbacks.make("w", "sub", a.id)),
                  button("↩️ Return", callbacks.make("w", "ret", a.id))])
+    rows.append([messages.ask_button(state.hit.id)])  # a question about the task, before submitting
     return fit("\n".join(lines)), keyboard(rows)
 
 

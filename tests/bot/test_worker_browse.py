@@ -128,13 +128,13 @@ async def test_preview_shows_everything_a_worker_weighs(bot):
     assert "❌ needs country = DE, you have none" in t
     assert "3 question(s): choice, photo, location" in t
     assert "You don't meet every requirement yet." in t
-    assert [lbl for lbl, _ in edit.buttons] == ["⬅️ Back"]
+    assert [lbl for lbl, _ in edit.buttons] == ["✉️ Ask the requester", "⬅️ Back"]
     assert "don't meet this HIT's requirements" in alert(await bot.press(wes, f"w:acc:{hit.id}"))
     await bot.press_label(wes, "Back")
     assert "Open HITs" in bot.tg.last_message(wes.id).text
     users.set_country(user_id=wes.id, country="de")
     calls = await bot.press_label(wes, "Label")
-    assert [lbl for lbl, _ in calls[0].buttons] == ["✅ Accept", "⬅️ Back"]
+    assert [lbl for lbl, _ in calls[0].buttons] == ["✅ Accept", "✉️ Ask the requester", "⬅️ Back"]
 
 
 async def test_deep_link_opens_preview_and_unknown_hit_is_kind(bot):
@@ -171,7 +171,8 @@ async def test_accept_shows_deadline_and_first_question(bot):
     # the link again: the preview leads back into the assignment instead
     calls = await bot.text(wes, f"/start hit_{hit.id}")
     assert "You are working on this HIT." in calls[-1].text
-    assert calls[-1].buttons == [("▶️ Continue", f"w:go:{a.id}"), ("⬅️ Back", "b:pg:0")]
+    assert calls[-1].buttons == [("▶️ Continue", f"w:go:{a.id}"), ("✉️ Ask the requester", f"ms:ask:{hit.id}"),
+                                 ("⬅️ Back", "b:pg:0")]
     calls = await bot.press_label(wes, "Continue")
     assert "Question 1 of 2" in [c for c in calls if c.method == "sendMessage"][0].text
 

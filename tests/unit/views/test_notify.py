@@ -15,6 +15,7 @@ from core import sweeps
 from core.alerts.commands import match_new_hits, subscribe
 from core.config import get_settings
 from core.hits import manage, publishing
+from core.messages import commands as msgs
 from core.models import OutboxEvent, Question, TopUp, WorkerBlock
 from core.mturk import workers as mturk_workers
 from core.mturk.commands import worker_ref
@@ -138,6 +139,7 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     OutboxEvent.update(done_at=NOW, last_error="forbidden: bot was blocked by the user").where(
         OutboxEvent.kind == "alert.hit").execute()
     users.came_back(user_id=ann.id, now=NOW)  # ...and is back: notices.missed
+    msgs.ask(worker_id=wes.id, hit_id=a.hit_id, text="Is a <kitten> a cat?", now=NOW)  # message.received
     seen, every = {}, []
     claimed = _claimed_patterns()
     for e in OutboxEvent.select().order_by(OutboxEvent.id):
@@ -199,6 +201,9 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     assert by["submission.confirmed"].startswith("📨 Submitted: “Label &lt;the&gt; photo”")
     assert by["requester.message"].startswith("✉️ <b>Next &lt;batch&gt;</b>\nFrom Rita, a requester you worked for")
     assert "Soon &amp; paid more" in by["requester.message"] and seen["requester.message"].chat_id == wes.id
+    assert by["message.received"].startswith(f"<b>✉️ Message from Worker #{worker_ref(rita.id, wes.id)}</b>\n")
+    assert "Is a &lt;kitten&gt; a cat?" in by["message.received"] and "Wes" not in by["message.received"]
+    assert seen["message.received"].chat_id == rita.id
     assert "New HIT for your alert" in by["notices.missed"] and seen["notices.missed"].chat_id == ann.id
     # Every kind core emits was exercised here, except what is only emitted for batches and by other sweeps,
     # and cards.refresh: it sends no message, it edits cards (tests/bot/test_cards.py, tests/jobs/test_cards.py);

@@ -1,0 +1,184 @@
+"""Writing in a worker-requester thread: asking about a HIT, messaging a worker from review,
+replying, and opening a thread (which marks it read). One transaction each."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from peewee import JOIN, IntegrityError
+
+from core.config import get_settings
+from core.db import db, tx
+from core.errors import NotAllowed, StaleAction, ValidationFailed, WorkerBlocked
+from core.models import Assignment, Hit, HitStatus, Message, Thread, User, WorkerBlock
+from core.mturk.commands import worker_ref
+from core.outbox import emit
+
+MAX_TEXT = 4096  # one Telegram message
+SHOWN = 10  # messages an opened thread shows
+WORKER, REQUESTER = "w", "r"
+
+
+class CapReached(ValidationFailed):
+    """Raised when a sender has sent their day's share of messages (HITBOT_MESSAGES_PER_DAY_*)."""
+
+
+def worker_alias(requester_id: int, worker_id: int) -> str:
+    """How a requester sees a worker: the MTurk API's opaque WorkerId, never a Telegram name."""
+    return f"Worker #{worker_ref(requester_id, worker_id)}"
+
+
+def requester_alias(requester: User) -> str:
+    """How a worker sees a requester: the first name HIT previews show, never the @username."""
+    return requester.first_name or "Requester"
+
+
+def _text(text: str | None) -> str:
+    text = (text or "").strip()
+    if not 1 <= len(text) <= MAX_TEXT:
+        raise ValidationFailed(f"A message has 1 to {MAX_TEXT} characters.")
+    return text
+
+
+def _worked_for(requester_id: int, worker_id: int) -> bool:
+    return (Assignment.select().join(Hit, on=(Assignment.hit == Hit.id))
+            .where((Hit.requester == requester_id) & (Assignment.worker == worker_id)).exists())
+
+
+def _check_cap(sender_id: int, side: str, now: datetime) -> None:
+    # The sender's row lock queues their concurrent sends, so two at once can't both pass the count.
+    User.update(id=User.id).where(User.id == sender_id).execute()
+    settings = get_settings()
+    cap = settings.messages_per_day_worker if side == WORKER else settings.messages_per_day_requester
+    mine = Thread.worker if side == WORKER else Thread.requester
+    sent = (Message.select().join(Thread)
+            .where((mine == sender_id) & (Message.side == side) & (Message.created_at > now - timedelta(days=1)))
+            .count())
+    if sent >= cap:
+        raise CapReached(f"You have sent {cap} messages in the last 24 hours, the most allowed. Try again later.")
+
+
+def _thread(worker_id: int, requester_id: int, now: datetime) -> Thread:
+    row = Thread.get_or_none((Thread.worker == worker_id) & (Thread.requester == requester_id))
+    if row is not None:
+        return row
+    try:
+        with db.atomic():
+            return Thread.create(worker=worker_id, requester=requester_id, created_at=now, last_at=now)
+    except IntegrityError:  # the other side opened it at the same moment
+        return Thread.get((Thread.worker == worker_id) & (Thread.requester == requester_id))
+
+
+def _post(thread: Thread, side: str, text: str, hit: Hit | None, now: datetime) -> Message:
+    row = Message.create(thread=thread.id, side=side, text=text, hit=hit.id if hit else None, created_at=now)
+    unread = Thread.requester_unread if side == WORKER else Thread.worker_unread
+    Thread.update({unread: unread + 1, Thread.last_at: now}).where(Thread.id == thread.id).execute()
+    requester = User.get_by_id(thread.requester_id)
+    if side == WORKER:
+        to, sender = thread.requester_id, worker_alias(thread.requester_id, thread.worker_id)
+    else:
+        to, sender = thread.worker_id, requester_alias(requester)
+    emit("message.received", user_id=to, now=now, thread_id=thread.id, message_id=row.id, side=side,
+         sender=sender, text=text, hit_id=hit.id if hit else None, title=hit.title if hit else None)
+    return row
+
+
+def check_ask(*, worker_id: int, hit_id: int) -> Hit:
+    """Before the worker types: the HIT they may ask about (open, or one they worked on), and
+    not a requester who blocked them."""
+    hit = Hit.get_or_none(Hit.id == hit_id)
+    if hit is None or hit.requester_id == worker_id:
+        raise NotAllowed()
+    if hit.status != HitStatus.OPEN and not _worked_for(hit.requester_id, worker_id):
+        raise StaleAction("This HIT is no longer open.")
+    if WorkerBlock.select().where((WorkerBlock.requester == hit.requester_id)
+                                  & (WorkerBlock.worker == worker_id)).exists():
+        raise WorkerBlocked()
+    return hit
+
+
+def ask(*, worker_id: int, hit_id: int, text: str, now: datetime) -> Message:
+    """A worker writes to the requester of a HIT, the HIT attached."""
+    text = _text(text)
+    with tx():
+        hit = check_ask(worker_id=worker_id, hit_id=hit_id)
+        _check_cap(worker_id, WORKER, now)
+        return _post(_thread(worker_id, hit.requester_id, now), WORKER, text, hit, now)
+
+
+def check_message_worker(*, requester_id: int, assignment_id: int) -> Assignment:
+    """The assignment a requester's ✉️ Message names must be work done for them."""
+    a = Assignment.get_or_none(Assignment.id == assignment_id)
+    if a is None or Hit.get_by_id(a.hit_id).requester_id != requester_id:
+        raise NotAllowed()
+    return a
+
+
+def message_worker(*, requester_id: int, assignment_id: int, text: str, now: datetime) -> Message:
+    """A requester writes to the worker of one of their assignments (from a review card)."""
+    text = _text(text)
+    with tx():
+        a = check_message_worker(requester_id=requester_id, assignment_id=assignment_id)
+        _check_cap(requester_id, REQUESTER, now)
+        return _post(_thread(a.worker_id, requester_id, now), REQUESTER, text, Hit.get_by_id(a.hit_id), now)
+
+
+def write_to_worker(*, requester_id: int, worker_id: int, text: str, now: datetime) -> Message:
+    """A requester starts (or continues) a thread with a worker: only one who worked for them."""
+    text = _text(text)
+    with tx():
+        if worker_id == requester_id or not _worked_for(requester_id, worker_id):
+            raise NotAllowed("You can only message workers who worked on your HITs.")
+        _check_cap(requester_id, REQUESTER, now)
+        return _post(_thread(worker_id, requester_id, now), REQUESTER, text, None, now)
+
+
+def _side_in(thread_id: int, user_id: int) -> tuple[Thread, str]:
+    thread = Thread.get_or_none(Thread.id == thread_id)
+    if thread is None:
+        raise NotAllowed()
+    if thread.worker_id == user_id:
+        return thread, WORKER
+    if thread.requester_id == user_id:
+        return thread, REQUESTER
+    raise NotAllowed()  # a forged or someone else's thread button
+
+
+def check_reply(*, user_id: int, thread_id: int) -> str:
+    """Before the reply is typed: the caller's side in the thread (NotAllowed if none)."""
+    thread, side = _side_in(thread_id, user_id)
+    if side == WORKER and WorkerBlock.select().where((WorkerBlock.requester == thread.requester_id)
+                                                     & (WorkerBlock.worker == user_id)).exists():
+        raise WorkerBlocked()
+    return side
+
+
+def reply(*, user_id: int, thread_id: int, text: str, now: datetime) -> Message:
+    """Either side answers in their thread, any number of turns."""
+    text = _text(text)
+    with tx():
+        side = check_reply(user_id=user_id, thread_id=thread_id)
+        _check_cap(user_id, side, now)
+        return _post(Thread.get_by_id(thread_id), side, text, None, now)
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    thread_id: int
+    side: str  # the reader's
+    counterpart: str  # the other side's alias
+    messages: list[tuple[str, str, datetime, str | None]]  # (side, text, at, HIT title), oldest first
+
+
+def open_thread(*, user_id: int, thread_id: int, now: datetime) -> ThreadView:
+    """The last messages of a thread, marked read for the reader."""
+    with tx():
+        thread, side = _side_in(thread_id, user_id)
+        unread = Thread.worker_unread if side == WORKER else Thread.requester_unread
+        Thread.update({unread: 0}).where(Thread.id == thread.id).execute()
+        rows = list(Message.select(Message, Hit.title).join(Hit, join_type=JOIN.LEFT_OUTER, on=(Message.hit == Hit.id))
+                    .where(Message.thread == thread.id).order_by(Message.id.desc()).limit(SHOWN).objects())
+        counterpart = (requester_alias(User.get_by_id(thread.requester_id)) if side == WORKER
+                       else worker_alias(thread.requester_id, thread.worker_id))
+        return ThreadView(thread.id, side, counterpart,
+                          [(r.side, r.text, r.created_at, getattr(r, "title", None)) for r in reversed(rows)])
