@@ -106,15 +106,17 @@ async def wrapper(request: web.Request) -> web.Response:
     source = parse_web(task.question_xml)
     if source is None:
         return _page("Task not found", "This HIT has no task page.", 404)
-    params = _query(task, token)
-    if source.kind == "html":
-        frame = f"{_origin()}/task/{token}/page?{urlencode(params)}"
-        frame_origin = _origin()
-    else:
-        frame = _with_query(source.content, params)
-        parts = urlsplit(source.content)
-        frame_origin = f"{parts.scheme}://{parts.netloc}"
+    frame, frame_origin = _frame(source, f"/task/{token}/page", _query(task, token))
     return _wrapper_response(task.title, task.deadline, frame, frame_origin, source.frame_height)
+
+
+def _frame(source, own_path: str, params: dict[str, str]) -> tuple[str, str]:
+    """What the wrapper frames and that frame's origin: the requester's HTML from this origin's
+    `own_path`, or their external page, with MTurk's query parameters either way."""
+    if source.kind == "html":
+        return f"{_origin()}{own_path}?{urlencode(params)}", _origin()
+    parts = urlsplit(source.content)
+    return _with_query(source.content, params), f"{parts.scheme}://{parts.netloc}"
 
 
 def _wrapper_response(title: str, deadline: datetime | None, frame: str, frame_origin: str,
@@ -165,11 +167,7 @@ async def preview(request: web.Request) -> web.Response:
     if source is None:
         return _page("Task not found", "This HIT has no task page.", 404)
     params = {"assignmentId": PREVIEW_ASSIGNMENT, "hitId": task.hit_ref}
-    if source.kind == "html":
-        frame, frame_origin = f"{_origin()}/preview/{token}/page?{urlencode(params)}", _origin()
-    else:
-        parts = urlsplit(source.content)
-        frame, frame_origin = _with_query(source.content, params), f"{parts.scheme}://{parts.netloc}"
+    frame, frame_origin = _frame(source, f"/preview/{token}/page", params)
     return _wrapper_response(f"{task.title} (preview: Accept in the chat to do it)", None, frame, frame_origin,
                              source.frame_height)
 
