@@ -79,5 +79,6 @@ def thread(view: ThreadView, tz: str | None) -> tuple[str, InlineKeyboardMarkup]
     for side, text, at, title in view.messages:
         who = _("You") if side == view.side else esc(view.counterpart)
         about = f" · {esc(clip(title, 60))}" if title else ""
-        lines.append(f"\n<b>{who}</b> · {esc(date_time(at, tz, format='short'))}{about}\n{esc(clip(text, 300))}")
+        body = esc(clip(text, 300)) if text else _("(deleted)")  # erased with its writer's account
+        lines.append(f"\n<b>{who}</b> · {esc(date_time(at, tz, format='short'))}{about}\n{body}")
     return "\n".join(lines), keyboard([[button(_("↩️ Reply"), callbacks.make("ms", "rp", view.thread_id))]])

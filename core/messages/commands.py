@@ -182,3 +182,27 @@ def open_thread(*, user_id: int, thread_id: int, now: datetime) -> ThreadView:
                        else worker_alias(thread.requester_id, thread.worker_id))
         return ThreadView(thread.id, side, counterpart,
                           [(r.side, r.text, r.created_at, getattr(r, "title", None)) for r in reversed(rows)])
+
+
+def _written_by(user_id: int):
+    return Message.select(Message.id).join(Thread).where(
+        ((Thread.worker == user_id) & (Message.side == WORKER)) | ((Thread.requester == user_id) & (Message.side == REQUESTER)))
+
+
+def export_of(*, user_id: int) -> list[dict]:
+    """The person's messages, both ways, for their data export (the other side by alias only)."""
+    rows = (Message.select(Message, Thread).join(Thread)
+            .where((Thread.worker == user_id) | (Thread.requester == user_id)).order_by(Message.id))
+    out = []
+    for m in rows:
+        mine = (m.side == WORKER) == (m.thread.worker_id == user_id)
+        other = (requester_alias(User.get_by_id(m.thread.requester_id)) if m.thread.worker_id == user_id
+                 else worker_alias(m.thread.requester_id, m.thread.worker_id))
+        out.append({"thread_id": m.thread_id, "with": other, "from_me": mine, "text": m.text,
+                    "hit_id": m.hit_id, "created_at": m.created_at.isoformat()})
+    return out
+
+
+def erase_of(*, user_id: int) -> int:
+    """A deleted account's own words go (the caller's transaction); the other side's stay theirs."""
+    return Message.update(text="").where(Message.id.in_(_written_by(user_id))).execute()

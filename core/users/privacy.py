@@ -39,6 +39,7 @@ from core.models import (
     TaxDetails,
     User,
 )
+from core.messages import commands as messages
 from core.payments import accounts
 from core.users.commands import get_user
 
@@ -162,6 +163,7 @@ def export(*, user_id: int, now: datetime) -> dict:
         "qualifications": [{"name": g.qtype.name, "value": g.value, "granted_at": _iso(g.granted_at)}
                            for g in QualificationGrant.select(QualificationGrant, QualificationType)
                            .join(QualificationType).where(QualificationGrant.worker == user_id)],
+        "messages": messages.export_of(user_id=user_id),
     }
 
 
@@ -195,6 +197,7 @@ def delete_account(*, user_id: int, now: datetime) -> Deleted:
             Answer.update(value=_erased(answer.question.kind, answer.value)).where(Answer.id == answer.id).execute()
             erased += 1
         Appeal.update(message="").where(Appeal.assignment.in_(mine)).execute()
+        messages.erase_of(user_id=user_id)
         AlertSub.delete().where(AlertSub.user == user_id).execute()
         HitDraft.delete().where(HitDraft.user == user_id).execute()
         AutoWithdraw.delete().where(AutoWithdraw.user == user_id).execute()

@@ -134,3 +134,18 @@ def test_a_blocked_worker_cannot_write_to_the_requester():
     with pytest.raises(WorkerBlocked):
         msgs.ask(worker_id=a.worker_id, hit_id=a.hit_id, text="Why?", now=NOW)
     assert Message.select().count() == 0
+
+
+def test_an_export_has_the_thread_and_a_deleted_account_takes_its_own_words_only():
+    from core.users import privacy
+
+    r, w = f.requester(), f.user("Wes", username="wes_secret")
+    msgs.ask(worker_id=w.id, hit_id=f.hit(r.id).id, text="My question", now=NOW)
+    (row,) = queries.threads(user_id=r.id)
+    msgs.reply(user_id=r.id, thread_id=row.thread_id, text="My answer", now=NOW)
+    exported = privacy.export(user_id=r.id, now=NOW)["messages"]
+    assert [(m["from_me"], m["text"], m["with"]) for m in exported] == [
+        (False, "My question", row.counterpart), (True, "My answer", row.counterpart)]
+    privacy.delete_account(user_id=w.id, now=NOW)
+    view = msgs.open_thread(user_id=r.id, thread_id=row.thread_id, now=NOW)
+    assert [t for _, t, _, _ in view.messages] == ["", "My answer"]
