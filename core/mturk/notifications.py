@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from peewee import fn
+
 from core.db import tx
 from core.errors import NotFound, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit, MturkNotification, OutboxEvent
@@ -81,11 +83,22 @@ def send_test(*, requester_id: int, transport: str, destination: str, version: s
              access_key_id=access_key_id, test=True)
 
 
-def hit_event(hit: Hit, event_type: str, now: datetime) -> None:
-    """Inside the transaction that changed the HIT: an event only the API's notifications hear."""
-    if MturkNotification.select().where((MturkNotification.requester == hit.requester_id)
-                                        & MturkNotification.active).exists():
-        emit(KIND, user_id=None, now=now, event_type=event_type, hit_id=hit.id)
+def listening(requester):
+    """Whether `requester` (a column or an id) has any active notification settings: a column the
+    worker's accept reads with its HIT, so chat-only HITs pay no extra statement."""
+    return fn.EXISTS(MturkNotification.select(MturkNotification.id)
+                     .where((MturkNotification.requester == requester) & MturkNotification.active))
+
+
+def hit_event(hit: Hit, event_type: str, now: datetime, *, assignment_id: int | None = None,
+              heard: bool | None = None) -> None:
+    """Inside the transaction that changed the HIT: an event only the API's notifications hear.
+    `heard`: what `listening` said, when the caller read it already."""
+    if heard is None:
+        heard = MturkNotification.select().where((MturkNotification.requester == hit.requester_id)
+                                                 & MturkNotification.active).exists()
+    if heard:
+        emit(KIND, user_id=None, now=now, event_type=event_type, hit_id=hit.id, assignment_id=assignment_id)
 
 
 @dataclass(frozen=True)
@@ -108,7 +121,7 @@ def events_of(event: OutboxEvent) -> list[tuple[str, int, int | None]]:
     p = event.payload or {}
     kind = event.kind
     if kind == KIND and not p.get("test"):
-        return [(p["event_type"], int(p["hit_id"]), None)]
+        return [(p["event_type"], int(p["hit_id"]), int(p["assignment_id"]) if p.get("assignment_id") else None)]
     if kind == "hits.published":
         return [("HITCreated", int(h), None) for h in (p.get("hit_ids") or [])[:MAX_PER_EVENT]]
     if kind == "hit.expired":

@@ -23,6 +23,7 @@ from core.errors import (
 )
 from core.hits.spec import MAX_TEXT_ANSWER
 from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, User, WorkerBlock
+from core.mturk import notifications
 from core.outbox import emit
 from core.prepared import Prepared, param
 from core.quals.rules import evaluate, requirements_for
@@ -59,7 +60,8 @@ def _hit_to_accept():
     blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
                                                        & (WorkerBlock.worker == param("worker_id")))
     mine = (Assignment.hit == Hit.id) & (Assignment.worker == param("worker_id"))
-    return (Hit.select(Hit, fn.EXISTS(blocked).alias("blocked_worker"), Assignment)
+    return (Hit.select(Hit, fn.EXISTS(blocked).alias("blocked_worker"),
+                       notifications.listening(Hit.requester).alias("api_listening"), Assignment)
             .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="previous")
             .where(Hit.id == param("hit_id")).limit(1))
 
@@ -143,6 +145,8 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
                 raise AlreadyAccepted() from None
             assignment = Assignment(id=new_id, hit=hit.id, worker=worker_id, **fields)
         hit.available -= 1
+        notifications.hit_event(hit, "AssignmentAccepted", now, assignment_id=assignment.id,
+                                heard=bool(hit.api_listening))
         state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker)
         _store_prefs(state, prefs)
         return state
@@ -290,6 +294,7 @@ def return_assignment(*, worker_id: int, assignment_id: int, now: datetime) -> A
                 (Assignment.id == assignment.id) & (Assignment.status == S.ACCEPTED)).execute() != 1:
             raise StaleAction(f"This assignment is already {assignment.status}.")
         release_slot(assignment, now)
+        notifications.hit_event(assignment.hit, "AssignmentReturned", now, assignment_id=assignment.id)
         return Assignment.get_by_id(assignment.id)
 
 

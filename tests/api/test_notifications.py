@@ -13,6 +13,8 @@ import pytest
 from dramatiq import Worker
 
 from core.models import OutboxEvent
+from core.mturk.ids import assignment_id as assignment_ref
+from core.work import commands as work
 from jobs import mturk_events, relay
 from jobs.payouts.signing import verify
 from tests.api.conftest import QUESTION_FORM, create_args, utcnow
@@ -23,7 +25,7 @@ from tests.dbstate import unchanged
 from tests.factories import user
 from tests.jobs.payout_helpers import stub_broker
 
-ALL = ["AssignmentSubmitted", "AssignmentApproved", "AssignmentRejected", "AssignmentAbandoned", "HITCreated",
+ALL = ["AssignmentAccepted", "AssignmentReturned", "AssignmentSubmitted", "AssignmentApproved", "AssignmentRejected", "AssignmentAbandoned", "HITCreated",
        "HITReviewable", "HITExtended", "HITExpired", "HITDisposed"]
 
 
@@ -100,11 +102,18 @@ def test_the_events_of_a_hit_type_reach_its_destination_signed_with_the_key(rita
     (assignment,) = rita.client.list_assignments_for_hit(HITId=hit["HITId"])["Assignments"]
     rita.client.approve_assignment(AssignmentId=assignment["AssignmentId"])
     rita.client.update_expiration_for_hit(HITId=second["HITId"], ExpireAt=utcnow() + timedelta(days=2))
+    ann = user("Ann")  # takes the second HIT and gives it back
+    returned = work.accept(worker_id=ann.id, hit_id=number(second["HITId"]), now=utcnow())
+    work.return_assignment(worker_id=ann.id, assignment_id=returned.id, now=utcnow())
     other = rita.client.create_hit(**create_args(Title="Another type"))["HIT"]  # no settings for its type
     run_relay()
 
     got = sorted((e["EventType"], e["HITId"], e.get("AssignmentId") or "") for e in receiver.events())
+    returned_ref = assignment_ref(returned.id)
     assert got == sorted([("HITCreated", second["HITId"], ""),  # POSTs are separate messages: any order
+                          ("AssignmentAccepted", hit["HITId"], assignment["AssignmentId"]),
+                          ("AssignmentAccepted", second["HITId"], returned_ref),
+                          ("AssignmentReturned", second["HITId"], returned_ref),
                           ("AssignmentSubmitted", hit["HITId"], assignment["AssignmentId"]),
                           ("HITReviewable", hit["HITId"], ""),
                           ("AssignmentApproved", hit["HITId"], assignment["AssignmentId"]),
