@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import _, date_time
-from bot.views.common import button, clip, esc, keyboard
+from bot.views.common import MAX_TEXT, button, clip, esc, keyboard
 from bot.views.notice_parts import Rendered
 
 if TYPE_CHECKING:
@@ -35,11 +35,25 @@ def _about(title: object) -> str:
     return _("About the HIT “{title}”", title=esc(clip(str(title), 100))) + "\n" if title else ""
 
 
+def escaped_within(text: str, budget: int) -> str:
+    """The text escaped for HTML in at most `budget` characters, cut between characters (never inside
+    an entity, which Telegram would refuse): "<" costs four, so a 4096-character message may not fit whole."""
+    out, used = [], 0
+    for i, ch in enumerate(text):
+        piece = esc(ch)
+        if used + len(piece) > budget - (1 if i < len(text) - 1 else 0):
+            out.append("…")
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out)
+
+
 def received(event: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = event.payload or {}
     head = _("✉️ Message from {sender}", sender=esc(clip(str(p["sender"]), 60)))
-    return (f"<b>{head}</b>\n{_about(p.get('title'))}\n{esc(clip(str(p['text']), 3600))}",
-            _thread_buttons(int(p["thread_id"])))
+    top = f"<b>{head}</b>\n{_about(p.get('title'))}\n"
+    return top + escaped_within(str(p["text"]), MAX_TEXT - len(top)), _thread_buttons(int(p["thread_id"]))
 
 
 def ask_prompt() -> str:
@@ -79,6 +93,6 @@ def thread(view: ThreadView, tz: str | None) -> tuple[str, InlineKeyboardMarkup]
     for side, text, at, title in view.messages:
         who = _("You") if side == view.side else esc(view.counterpart)
         about = f" · {esc(clip(title, 60))}" if title else ""
-        body = esc(clip(text, 300)) if text else _("(deleted)")  # erased with its writer's account
+        body = escaped_within(text, 300) if text else _("(deleted)")  # erased with its writer's account
         lines.append(f"\n<b>{who}</b> · {esc(date_time(at, tz, format='short'))}{about}\n{body}")
     return "\n".join(lines), keyboard([[button(_("↩️ Reply"), callbacks.make("ms", "rp", view.thread_id))]])

@@ -2,6 +2,7 @@
 the text bound, unread counts, and forged thread presses changing nothing."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -149,3 +150,16 @@ def test_an_export_has_the_thread_and_a_deleted_account_takes_its_own_words_only
     privacy.delete_account(user_id=w.id, now=NOW)
     view = msgs.open_thread(user_id=r.id, thread_id=row.thread_id, now=NOW)
     assert [t for _, t, _, _ in view.messages] == ["", "My answer"]
+
+
+def test_the_notice_carries_a_long_message_whole_and_never_cuts_inside_an_entity():
+    from bot.notices import render
+
+    r, w = f.requester(), f.user()
+    h = f.hit(r.id)
+    plain = "word " * 780 + "end."
+    msgs.ask(worker_id=w.id, hit_id=h.id, text=plain, now=NOW)
+    msgs.ask(worker_id=w.id, hit_id=h.id, text="<&>" * 1365, now=NOW)
+    whole, cut = (render(e).text for e in notices())
+    assert whole.endswith(plain.strip()) and len(whole) <= 4096
+    assert len(cut) <= 4096 and re.search(r"(&lt;|&amp;|&gt;)…\Z", cut) and "&lt;&amp;&gt;" in cut
