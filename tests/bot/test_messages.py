@@ -92,3 +92,14 @@ async def test_too_long_a_message_is_refused_and_the_prompt_stays(bot, now):
     assert "1 to 4096 characters" in last_text(bot, wes) and Message.select().count() == 0
     await bot.text(wes, "Shorter now")
     assert Message.select().count() == 1
+
+
+async def test_cancel_ends_the_prompt_and_nothing_is_sent(bot, now):
+    r = f.requester(10_00)
+    await start(bot, TgUser(r.id, "Rita"))
+    wes = await start(bot, TgUser(671, "Wes"))
+    await bot.press(wes, f"ms:ask:{f.hit(r.id).id}")
+    await bot.press_label(wes, "Cancel")
+    assert "Cancelled the message; nothing was sent." in last_text(bot, wes)
+    await bot.text(wes, "Is this still sent?")
+    assert Message.select().count() == 0
