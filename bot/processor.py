@@ -5,24 +5,32 @@ every press waited for the previous update's sends, which the rate limiter paces
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# Updates in flight at once (each a task; Telegram hands out at most 100 per getUpdates). A chat's
-# later updates wait inside their slot, so this is larger than the chats expected at once.
+# Updates running at once. PTB's own semaphore wraps do_process_update, so a chat's later updates
+# would hold a slot while they wait for its earlier ones (one busy chat could take them all): PTB's
+# is set out of reach and this one is taken only once an update's turn in its chat has come.
 MAX_CONCURRENT = 256
+# A chat's updates waiting for their turn; beyond this one more is dropped (a flood, not a person).
+MAX_QUEUED_PER_CHAT = 50
+_UNBOUNDED = 1 << 30
+
+log = logging.getLogger(__name__)
 
 
 def chat_key(update: object) -> object | None:
-    """What orders an update: its chat, else its user (inline queries), else nothing."""
+    """What orders an update: its chat, else its user (a pre-checkout query, a press on an inline
+    message), whose private chat has the same id, so a person's updates keep one order."""
     if isinstance(update, Update):
         if update.effective_chat is not None:
-            return ("chat", update.effective_chat.id)
+            return update.effective_chat.id
         if update.effective_user is not None:
-            return ("user", update.effective_user.id)
+            return update.effective_user.id
     return None
 
 
@@ -31,33 +39,67 @@ class PerChatOrder(BaseUpdateProcessor):
     do_process_update in the order updates arrive (one task each, created in order), so the
     chain of one chat is that order."""
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT,
+                 max_queued_per_chat: int = MAX_QUEUED_PER_CHAT) -> None:
+        self._limit = _UNBOUNDED  # PTB's __init__ sizes its semaphore from the property
+        super().__init__(_UNBOUNDED)
+        self._limit = max_concurrent_updates
+        self._running = asyncio.Semaphore(max_concurrent_updates)
+        self._max_queued = max_queued_per_chat
         self._last: dict[object, asyncio.Future[None]] = {}  # each chat's latest update, until done
+        self._queued: dict[object, int] = {}
+
+    @property
+    def max_concurrent_updates(self) -> int:
+        return self._limit
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         if key is None:
-            await coroutine
+            async with self._running:
+                await coroutine
+            return
+        if self._queued.get(key, 0) >= self._max_queued:
+            log.warning("dropped an update: %d already waiting in one chat", self._max_queued)
+            _close(coroutine)
             return
         previous = self._last.get(key)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._last[key] = done
+        done.add_done_callback(lambda _: self._last.get(key) is done and self._last.pop(key))
+        self._queued[key] = self._queued.get(key, 0) + 1
         started = False
         try:
             if previous is not None:
                 await asyncio.shield(previous)  # cancelling this update leaves the chain intact
+            self._dequeue(key)
             started = True
-            await coroutine
+            async with self._running:
+                await coroutine
         finally:
-            if not started and hasattr(coroutine, "close"):
-                coroutine.close()  # cancelled while waiting: never awaited, so never run
-            done.set_result(None)
-            if self._last.get(key) is done:
-                del self._last[key]
+            if not started:
+                self._dequeue(key)
+                _close(coroutine)  # cancelled while waiting: never awaited, so never run
+            if previous is not None and not previous.done():
+                # Cancelled before its turn: the next update still waits for the earlier ones.
+                previous.add_done_callback(lambda _: done.done() or done.set_result(None))
+            elif not done.done():
+                done.set_result(None)
+
+    def _dequeue(self, key: object) -> None:
+        left = self._queued.get(key, 1) - 1
+        if left > 0:
+            self._queued[key] = left
+        else:
+            self._queued.pop(key, None)
 
     async def initialize(self) -> None:
         pass
 
     async def shutdown(self) -> None:
         pass
+
+
+def _close(coroutine: Awaitable[Any]) -> None:
+    if hasattr(coroutine, "close"):
+        coroutine.close()

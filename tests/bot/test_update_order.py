@@ -140,3 +140,77 @@ async def test_a_refusal_after_the_early_answer_is_said_in_the_chat(bot, monkeyp
     methods = [c.method for c in calls]
     assert methods.count("answerCallbackQuery") == 1 and methods[0] == "answerCallbackQuery"
     assert any(c.method == "sendMessage" and "already submitted" in c.text for c in calls), methods
+
+
+class _Run:
+    """Feeds PerChatOrder directly, as the Application does (one task per update, in order)."""
+
+    def __init__(self, processor: PerChatOrder) -> None:
+        self.processor, self.started, self.finished = processor, [], []
+        self.gates: dict[str, asyncio.Event] = {}
+        self.tasks: dict[str, asyncio.Task] = {}
+
+    async def _work(self, name: str) -> None:
+        self.started.append(name)
+        if name in self.gates:
+            await self.gates[name].wait()
+        self.finished.append(name)
+
+    async def feed(self, name: str, update: object, hold: bool = False) -> None:
+        if hold:
+            self.gates[name] = asyncio.Event()
+        self.tasks[name] = asyncio.create_task(self.processor.process_update(update, self._work(name)))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+
+def _chat_update(update_id: int, chat_id: int) -> Update:
+    return _update(update_id, chat_id, None)
+
+
+async def test_updates_waiting_for_their_chat_take_no_slot_from_other_chats():
+    run = _Run(PerChatOrder(max_concurrent_updates=2))
+    await run.feed("A1", _chat_update(1, 100), hold=True)
+    await run.feed("A2", _chat_update(2, 100))
+    await run.feed("A3", _chat_update(3, 100))
+    await run.feed("B1", _chat_update(4, 200))
+    await _until(lambda: "B1" in run.finished)  # two slots, and chat 100's queue holds just one
+    assert run.started == ["A1", "B1"]
+    run.gates["A1"].set()
+    await _until(lambda: len(run.finished) == 4)
+    assert run.finished == ["B1", "A1", "A2", "A3"]
+
+
+async def test_a_cancelled_waiting_update_keeps_its_chat_in_order():
+    run = _Run(PerChatOrder())
+    await run.feed("C1", _chat_update(1, 100), hold=True)
+    await run.feed("C2", _chat_update(2, 100))
+    run.tasks["C2"].cancel()
+    await asyncio.sleep(0)
+    await run.feed("C3", _chat_update(3, 100))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert run.started == ["C1"]  # C3 still waits for C1, though C2 between them was cancelled
+    run.gates["C1"].set()
+    await _until(lambda: "C3" in run.finished)
+    assert run.finished == ["C1", "C3"] and "C2" not in run.started
+
+
+async def test_a_flood_in_one_chat_is_cut_at_its_queue_bound():
+    run = _Run(PerChatOrder(max_queued_per_chat=3))
+    await run.feed("F0", _chat_update(1, 100), hold=True)
+    for n in range(1, 7):
+        await run.feed(f"F{n}", _chat_update(n + 1, 100))
+    run.gates["F0"].set()
+    await _until(lambda: len(run.finished) == 4)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert run.finished == ["F0", "F1", "F2", "F3"]  # three waited; the rest were dropped
+
+
+def test_a_persons_updates_without_a_chat_share_their_private_chats_order():
+    from bot.processor import chat_key
+    pre_checkout = Update.de_json({"update_id": 9, "pre_checkout_query": {
+        "id": "q1", "currency": "XTR", "total_amount": 10, "invoice_payload": "p",
+        "from": {"id": 555, "is_bot": False, "first_name": "U"}}}, None)
+    assert chat_key(pre_checkout) == chat_key(_chat_update(1, 555)) != chat_key(_chat_update(2, 556))
