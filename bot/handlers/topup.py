@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from telegram import LabeledPrice, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -147,11 +147,15 @@ async def refund_confirm(update: Update, context: Context, cb: callbacks.Callbac
     if quote.refund_state == "pending":  # Stars: Telegram gives them back; the ledger already moved
         try:
             await context.bot.refund_star_payment(user_id=quote.user_id, telegram_payment_charge_id=quote.charge_id)
-        except TelegramError as exc:
+        except BadRequest as exc:  # Telegram said no: the refund did not happen
             if "ALREADY_REFUNDED" not in str(exc).upper():
                 await call(topups.undo_refund, topup_id=quote.topup_id, now=now(context))
                 await msg.edit_text(views.refund_refused(quote, str(exc)[:200]), parse_mode="HTML")
                 return None
+        except TelegramError:  # no answer (timeout, network): it may have happened, so it stays pending
+            text, markup = views.refund_unconfirmed(quote)
+            await msg.edit_text(text, reply_markup=markup, parse_mode="HTML")
+            return None
         await call(topups.finish_refund, topup_id=quote.topup_id, now=now(context))
     await msg.edit_text(views.refund_done(quote), parse_mode="HTML")
     return "Refunded."

@@ -94,6 +94,13 @@ def refund_refused(q: RefundQuote, reason: str) -> str:
             f"still in {esc(q.user_name)}'s balance.")
 
 
+def refund_unconfirmed(q: RefundQuote) -> tuple[str, InlineKeyboardMarkup]:
+    text = (f"⏳ Telegram did not answer the refund of {_paid(q)} to {esc(q.user_name)}; it may have gone through. "
+            f"{money(q.amount_cents)} stays held from their balance until Telegram confirms: press Try again "
+            "(a refund already made is recognised, never paid twice).")
+    return text, keyboard([[button("🔁 Try again", callbacks.make("ad", "rf", q.topup_id))]])
+
+
 def refunded_notice(event, ctx: object = None) -> tuple[str, InlineKeyboardMarkup]:
     """topup.refunded, from its payload alone."""
     p = event.payload or {}

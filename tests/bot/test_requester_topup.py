@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from telegram.error import TimedOut
 
 from bot.views.topup import refunded_notice
 from core import ledger
@@ -224,6 +225,34 @@ async def test_a_refund_telegram_refuses_puts_the_money_back(bot, stars):
     assert any("Telegram did not refund the Stars" in (c.text or "") and "charge_not_found" in (c.text or "").lower()
                for c in done), [c.text for c in done]
     assert ledger.balance(ledger.available(rita.id)) == 2_00 and TopUp.get().refund_state is None
+    check_invariants()
+
+
+async def test_a_refund_telegram_does_not_answer_stays_held_and_is_never_paid_twice(bot, stars):
+    admin = await start(bot, "Admin", user_id=ADMIN_ID)
+    rita = await start(bot)
+    await pay(bot, rita, f"stars:{rita.id}:100:200", 100, "stars-11", currency="XTR")
+    real = bot.tg.do_request
+    refunds = []
+
+    async def lost_reply(url, method, request_data=None, **kw):
+        if url.endswith("/refundStarPayment"):
+            refunds.append(1)
+            if len(refunds) == 1:  # Telegram refunds the Stars, but its answer never arrives
+                raise TimedOut()
+            return 400, b'{"ok": false, "error_code": 400, "description": "Bad Request: CHARGE_ALREADY_REFUNDED"}'
+        return await real(url, method, request_data, **kw)
+
+    bot.tg.do_request = lost_reply
+    await bot.text(admin, "/refund stars-11")
+    first = await bot.press_label(admin, "Refund $2.00")
+    assert any("Telegram did not answer the refund" in (c.text or "") for c in first), [c.text for c in first]
+    # Not given back to the balance: the Stars may be with Rita already.
+    assert ledger.balance(ledger.available(rita.id)) == 0 and TopUp.get().refund_state == "pending"
+    again = await bot.press_label(admin, "Try again")
+    assert any("Refunded 100 ⭐ to Rita" in (c.text or "") for c in again), [c.text for c in again]
+    assert ledger.balance(ledger.available(rita.id)) == 0 and TopUp.get().refund_state == "done"
+    assert len(refunds) == 2
     check_invariants()
 
 
