@@ -26,7 +26,7 @@ from core.config import get_settings
 from core.db import release
 from core.errors import DeadlinePassed, HitbotError, NotAllowed, NotFound, ValidationFailed
 from core.webtasks import commands as webtasks
-from core.webtasks.tokens import verify_init_data
+from core.webtasks.tokens import assignment_of_token, verify_init_data
 
 log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 512 * 1024
@@ -230,21 +230,34 @@ async def init_data(request: web.Request) -> web.Response:
 
 
 async def _fields(request: web.Request) -> list[tuple[str, str]]:
-    if request.method == "GET":
-        return list(request.query.items())
-    if request.content_type.startswith("multipart/"):
-        out = []
-        reader = await request.multipart()
-        async for part in reader:
-            if part.filename is not None:
-                raise ValidationFailed("This task's form has a file input; hitbot's task pages take no files.")
-            out.append((part.name or "", await part.text()))
-        return out
-    return list((await request.post()).items())
+    """The form's fields, read within bounds: a chunked body has no Content-Length to refuse
+    early, so parts and bytes are counted as they arrive."""
+    if not request.content_type.startswith("multipart/"):
+        return list((await request.post()).items())  # aiohttp stops at client_max_size
+    out: list[tuple[str, str]] = []
+    size = 0
+    reader = await request.multipart()
+    async for part in reader:
+        if part.filename is not None:
+            raise ValidationFailed("This task's form has a file input; hitbot's task pages take no files.")
+        if len(out) > webtasks.MAX_FIELDS:  # one more than the answers: the assignmentId
+            raise ValidationFailed(f"The form has more than {webtasks.MAX_FIELDS} fields.")
+        chunks = []
+        while chunk := await part.read_chunk(64 * 1024):
+            size += len(chunk)
+            if size > MAX_FORM_BYTES:
+                raise ValidationFailed(f"The form is larger than {MAX_FORM_BYTES // 1024} KB.")
+            chunks.append(chunk)
+        out.append((part.name or "", b"".join(chunks).decode(part.get_charset("utf-8"), errors="replace")))
+    return out
 
 
 async def external_submit(request: web.Request) -> web.Response:
     token = request.match_info["token"]
+    if request.method != "POST":  # a link or an <img> elsewhere must not submit anyone's work
+        return _page("Not submitted", "A task's form is sent with POST.", 405)
+    if assignment_of_token(token) is None:  # not even shaped like a token: read nothing
+        return _page("Task not found", "This task page link is not valid.", 404)
     if (request.content_length or 0) > MAX_FORM_BYTES:
         return _page("Not submitted", f"The form is larger than {MAX_FORM_BYTES // 1024} KB.", 413)
     try:
@@ -270,7 +283,7 @@ def create_app(*, clock: Callable[[], datetime] = utcnow) -> web.Application:
     app.router.add_post("/preview/{token}/init", init_data)
     app.router.add_post("/task/{token}/init", init_data)
     app.router.add_get("/static/externalHIT_v1.js", compat_js)
-    app.router.add_route("*", "/s/{token}/mturk/externalSubmit", external_submit)
+    app.router.add_route("*", "/s/{token}/mturk/externalSubmit", external_submit)  # GET: refused, 405
     return app
 
 

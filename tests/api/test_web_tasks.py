@@ -168,6 +168,28 @@ def test_a_submit_after_return_or_expiry_is_refused(api, tasks, rita):
     assert Assignment.get_by_id(late.id).status == "accepted" and Answer.select().count() == 0
 
 
+def test_a_get_or_an_unbounded_chunked_form_submits_nothing(api, tasks, rita):
+    hit_id = create(rita, HTML_QUESTION)
+    _, assignment, url = accepted(hit_id)
+    submit = f"{tasks.url}/s/{url.rsplit('/', 1)[1]}/mturk/externalSubmit"
+    with httpx.Client(timeout=10) as http:
+        assert http.get(submit, params={"label": "cat"}).status_code == 405  # an <img src> elsewhere
+        boundary = "b0undary"
+
+        def parts(count: int, size: int):  # chunked: no Content-Length to refuse it by
+            for n in range(count):
+                yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"f{n}\"\r\n\r\n").encode()
+                yield b"x" * size + b"\r\n"
+            yield f"--{boundary}--\r\n".encode()
+
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        many = http.post(submit, content=parts(5_000, 1), headers=headers)
+        assert many.status_code == 400 and "more than 200 fields" in many.text
+        big = http.post(submit, content=parts(3, 400_000), headers=headers)
+        assert big.status_code == 400 and "larger than 512 KB" in big.text
+    assert Assignment.get_by_id(assignment.id).status == "accepted" and Answer.select().count() == 0
+
+
 def test_a_file_input_is_refused_with_a_clear_message(api, tasks, rita):
     hit_id = create(rita, HTML_QUESTION)
     _, assignment, url = accepted(hit_id)
