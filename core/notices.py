@@ -25,6 +25,7 @@ from core.models import (
     User,
     WorkerBlock,
 )
+from core.mturk.ids import worker_alias
 from core.review.appeals import appeal_context, open_to_appeal
 from core.review.queries import PendingHit, Submission, pending_by_hit, submission
 
@@ -129,7 +130,7 @@ def notice_context(event: OutboxEvent) -> NoticeContext:
             pass
     if kind in ("quality.rejected", "quality.blocked"):
         worker = _user(p.get("worker_id"))
-        out["worker_name"] = worker.display_name if worker else None
+        out["worker_name"] = worker_alias(event.user_id, worker.id) if worker else None
     if kind == "quality.rejected":
         a = _assignment(aid)
         out["still_rejected"] = a is not None and a.status == S.REJECTED
@@ -144,7 +145,7 @@ def notice_context(event: OutboxEvent) -> NoticeContext:
 
 def appeal_card(*, requester_id: int | None, appeal_id: int) -> AppealCard:
     row, assignment, hit, worker = appeal_context(requester_id=requester_id, appeal_id=appeal_id)
-    return AppealCard(row, hit.title, worker.display_name, assignment.feedback)
+    return AppealCard(row, hit.title, worker_alias(hit.requester_id, worker.id), assignment.feedback)
 
 
 # Cards ---------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def render_card(sub: Submission, *, now: datetime | None = None,
     a, hit, worker = sub.assignment, sub.hit, sub.worker
     rate = f"{worker.approval_rate_pct}% approved" if worker.approval_rate_pct is not None else "new worker"
     lines = [f"📥 <b>Submission #{a.id}</b> for “{esc(hit.title)}” (HIT #{hit.id})",
-             f"👷 {esc(worker.display_name)} (id {worker.id}) · {rate}"
+             f"👷 {esc(sub.worker_alias)} · {rate}"
              + (f" · control answers {sub.skill_pct}% right" if sub.skill_pct is not None else "")]
     if a.work_s is not None:
         lines.append(f"⏱ Worked {duration(a.work_s)} of {duration(hit.duration_s)}")

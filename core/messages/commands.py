@@ -11,7 +11,7 @@ from core.config import get_settings
 from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed, WorkerBlocked
 from core.models import Assignment, Hit, HitStatus, Message, Thread, User, WorkerBlock
-from core.mturk.commands import worker_ref
+from core.mturk.ids import worker_alias
 from core.outbox import emit
 
 MAX_TEXT = 4096  # one Telegram message
@@ -21,11 +21,6 @@ WORKER, REQUESTER = "w", "r"
 
 class CapReached(ValidationFailed):
     """Raised when a sender has sent their day's share of messages (HITBOT_MESSAGES_PER_DAY_*)."""
-
-
-def worker_alias(requester_id: int, worker_id: int) -> str:
-    """How a requester sees a worker: the MTurk API's opaque WorkerId, never a Telegram name."""
-    return f"Worker #{worker_ref(requester_id, worker_id)}"
 
 
 def requester_alias(requester: User) -> str:

@@ -5,7 +5,6 @@ token, opaque per-requester worker ids, and the requester's HITs and submissions
 Everything else is the chat's own use cases (publishing, review, accounts), called as they are."""
 from __future__ import annotations
 
-import base64
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,20 +17,14 @@ from core.hits.manage import owned_hit
 from core.hits.publishing import publish_hit
 from core.hits.spec import HitSpec, parse_spec
 from core.models import Account, AccountKind, Answer, Assignment, AssignmentStatus as S, Bonus, Hit, MturkHit, Question
+from core.mturk.ids import worker_ref
 from core.review import commands as review
-from core.secretkey import derive
 
 MAX_TOKEN = 64
 MAX_ANNOTATION = 255
 MAX_PAGE = 100
 # What MTurk lists: work handed in. Accepted (in progress), returned and expired work is not an assignment there.
 LISTED = (S.SUBMITTED, S.APPROVED, S.REJECTED)
-
-
-def worker_ref(requester_id: int, worker_id: int) -> str:
-    """A worker's id as one requester sees it: 'A' + 13 base32 characters, stable, and
-    different for each requester; the Telegram id can't be recovered from it."""
-    return "A" + base64.b32encode(derive("worker", requester_id, worker_id)).decode()[:13]
 
 
 def _token(token: str | None) -> str | None:

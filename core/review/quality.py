@@ -22,6 +22,7 @@ from core.models import (
     User,
     WorkerBlock,
 )
+from core.mturk.ids import worker_alias
 from core.outbox import emit
 from core.quals.commands import upsert_grant
 from core.review import aggregation, commands as review
@@ -185,7 +186,7 @@ def undo_rejection(*, requester_id: int, assignment_id: int, now: datetime) -> U
                            feedback="Approved: the requester undid the automatic rejection.")
         except StaleAction:  # decided meanwhile (another press, an appeal)
             raise StaleAction() from None
-        return Undone(User.get_by_id(a.worker_id).display_name, hit.title, hit.reward_cents)
+        return Undone(worker_alias(requester_id, a.worker_id), hit.title, hit.reward_cents)
 
 
 def undo_block(*, requester_id: int, block_id: int, now: datetime) -> Undone:
@@ -199,7 +200,7 @@ def undo_block(*, requester_id: int, block_id: int, now: datetime) -> Undone:
         if WorkerBlock.delete().where(WorkerBlock.id == block.id).execute() != 1:
             raise StaleAction()
         emit("worker.unblocked", user_id=block.worker_id, now=now, requester_id=requester_id)
-        return Undone(User.get_by_id(block.worker_id).display_name)
+        return Undone(worker_alias(requester_id, block.worker_id))
 
 
 def skill(*, requester_id: int, worker_id: int) -> int | None:

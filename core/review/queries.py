@@ -13,6 +13,7 @@ from peewee import fn
 from core.errors import NotAllowed, StaleAction
 from core.hits.manage import owned_hit
 from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, Question, User, WorkerBlock
+from core.mturk.ids import worker_alias
 from core.review import commands as review, quality
 
 MAX_PAGE = 20
@@ -28,6 +29,7 @@ class Submission:
     worker_blocked: bool
     speed_flag: str | None
     skill_pct: int | None  # the worker's accuracy on this requester's control answers
+    worker_alias: str = ""  # who the requester sees: never the worker's Telegram name or id
 
 
 def submission(*, assignment_id: int, requester_id: int | None = None) -> Submission:
@@ -51,6 +53,7 @@ def submission(*, assignment_id: int, requester_id: int | None = None) -> Submis
         items=[(q, answers.get(q.id)) for q in questions], bonuses_cents=int(bonuses), worker_blocked=blocked,
         speed_flag=quality.speed_flag(assignment_id=assignment.id) if assignment.submitted_at else None,
         skill_pct=quality.skill(requester_id=hit.requester_id, worker_id=assignment.worker_id),
+        worker_alias=worker_alias(hit.requester_id, assignment.worker_id),
     )
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.notices import render
 from core import ledger
 from core.models import Assignment, Hit, OutboxEvent, Question, WorkerBlock
+from core.mturk.ids import worker_ref
 from core.work import commands as work
 from tests.bot.test_requester_batch import csv_bytes, last, requester, send_files
 from tests.bot.worker_fixtures import alert, html_problems, person
@@ -66,7 +67,9 @@ async def test_gold_rule_rejects_the_wrong_answer_and_undo_pays_it(bot, clock):
     # Rita is told what her rule did, why, and can undo it.
     mid = await deliver(bot, "quality.rejected", rita.id)
     notice = bot.tg.chats[rita.id][mid]
-    assert "Your quality rule rejected" in notice.text and "Wes" in notice.text
+    alias = f"Worker #{worker_ref(rita.id, wes.id)}"  # never the worker's Telegram name or id
+    assert f"Your quality rule rejected {alias}'s" in notice.text and "Wes" not in notice.text
+    assert str(wes.id) not in notice.text
     assert "Which animal is A?" in notice.text and "accuracy is 50%" in notice.text and "60%" in notice.text
     assert ("↩️ Undo", f"r:und:{wrong.id}") in notice.buttons
     # The right answer still reaches her as a normal submission card.
@@ -117,7 +120,9 @@ async def test_auto_block_is_told_to_both_with_undo_and_appeal(bot, clock):
     block = WorkerBlock.get((WorkerBlock.requester == rita.id) & (WorkerBlock.worker == wes.id))
     mid = await deliver(bot, "quality.blocked", rita.id)
     notice = bot.tg.chats[rita.id][mid]
-    assert "Your quality rule blocked Wes" in notice.text and "accuracy is 50%" in notice.text
+    alias = f"Worker #{worker_ref(rita.id, wes.id)}"
+    assert f"Your quality rule blocked {alias}" in notice.text and "accuracy is 50%" in notice.text
+    assert "Wes" not in notice.text
     assert ("↩️ Undo", f"r:ubk:{block.id}") in notice.buttons
     wmid = await deliver(bot, "worker.blocked", wes.id)
     told = bot.tg.chats[wes.id][wmid]
@@ -131,7 +136,7 @@ async def test_auto_block_is_told_to_both_with_undo_and_appeal(bot, clock):
     # Forged Undo: nothing changes.
     assert alert(await bot.press(mal, f"r:ubk:{block.id}")) == "This button is no longer valid."
     assert WorkerBlock.select().where(WorkerBlock.worker == wes.id).exists()
-    assert alert(await bot.press_label(rita, "Undo", mid)) == "Undone: Wes can take your HITs again."
+    assert alert(await bot.press_label(rita, "Undo", mid)) == f"Undone: {alias} can take your HITs again."
     assert not WorkerBlock.select().where(WorkerBlock.worker == wes.id).exists()
     assert "Undone" in bot.tg.chats[rita.id][mid].text
     assert "can take" in bot.tg.chats[wes.id][await deliver(bot, "worker.unblocked", wes.id)].text

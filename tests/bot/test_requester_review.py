@@ -6,6 +6,7 @@ from datetime import timedelta
 from bot.views.review import render_card
 from core import ledger
 from core.models import Assignment, Question, User, WorkerBlock
+from core.mturk.ids import worker_ref
 from core.review.queries import submission
 from core.work import commands as work
 from tests import factories as f
@@ -53,6 +54,9 @@ async def test_card_shows_answers_and_files_and_review_sends_them(bot):
     a = submit(hit, wes, {"animal": "dog", "notes": "<b>big</b> dog", "pic": {"file_id": "ph-1"}})
     text, markup, files = render_card(submission(assignment_id=a.id), now=NOW + timedelta(minutes=3))
     assert f"Submission #{a.id}</b> for “Label the photo”" in text
+    # The worker is their WorkerId (as the requester's scripts see them), never a Telegram name or id.
+    assert f"👷 Worker #{worker_ref(rita.id, wes.id)} · " in text
+    assert "Wes0" not in text and str(wes.id) not in text
     assert "→ <b>dog</b>" in text and "&lt;b&gt;big&lt;/b&gt; dog" in text and "📷 photo (sent below)" in text
     assert "Worked 2m of 10m" in text and "auto-approves in 2d 23h" in text
     assert [(x.kind, x.file_id) for x in files] == [("photo", "ph-1")]

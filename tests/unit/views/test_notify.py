@@ -180,16 +180,18 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     assert "paid $8.00 this year. Payouts past $10.00 a year need your tax details" in by["tax.details_needed"]
     assert "Your balance is low: <b>$4.80</b> left" in by["balance.low"] and seen["balance.low"].chat_id == lou.id
     assert "Cat expert" in by["qualification.granted"] and "taken away" in by["qualification.revoked"]
-    assert by["quality.rejected"].startswith("🤖 Your quality rule rejected Wes's work on “Gold”")
+    # The requester sees the worker as their WorkerId, never by Telegram name.
+    assert by["quality.rejected"].startswith(f"🤖 Your quality rule rejected Worker #{worker_ref(gus.id, wes.id)}'s "
+                                             "work on “Gold”") and "Wes" not in by["quality.rejected"]
     assert seen["quality.rejected"].chat_id == gus.id and "accuracy is 0%" in by["quality.rejected"]
     assert [b.callback_data for row in seen["quality.rejected"].reply_markup.inline_keyboard for b in row] == \
         [f"r:und:{failed.id}"]
-    assert by["quality.blocked"].startswith("🤖 Your quality rule blocked Wes from your HITs")
+    assert by["quality.blocked"].startswith(f"🤖 Your quality rule blocked Worker #{worker_ref(gus.id, wes.id)} from your HITs")
     assert seen["quality.blocked"].reply_markup is None  # rendered after the undo: nothing left to undo
     assert seen["worker.blocked"].chat_id == wes.id and "“Gold”" in by["worker.blocked"]
     assert f"q:apl:{failed.id}" in [b.callback_data for row in seen["worker.blocked"].reply_markup.inline_keyboard
                                     for b in row]
-    assert "can take their HITs again" in by["worker.unblocked"] and block.worker_name == "Wes"
+    assert "can take their HITs again" in by["worker.unblocked"] and block.worker_name == f"Worker #{worker_ref(gus.id, wes.id)}"
     auto = [n for n in every if n.chat_id == wes.id and "rejected automatically by the requester's quality rule" in n.text]
     assert len(auto) == 1 and "accuracy is 0%" in auto[0].text
     assert by["hit.expired"].startswith("⌛ “Second” was ended early")
