@@ -17,6 +17,7 @@ from peewee import fn
 from core.config import get_settings
 from core.db import tx
 from core.errors import NotAllowed
+from core.messages import commands as messages
 from core.models import (
     Account,
     AccountKind,
@@ -39,7 +40,6 @@ from core.models import (
     TaxDetails,
     User,
 )
-from core.messages import commands as messages
 from core.payments import accounts
 from core.users.commands import get_user
 
