@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -22,12 +23,32 @@ from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.hits.spec import parse_duration
 from core.hits.spec_files import load_spec_document
+from core.mturk import workers as mturk_workers
 from core.quals import commands as quals
 from core.review import appeals, quality
 from core.users import commands as users
 
 log = logging.getLogger(__name__)
 MAX_TEST_FILE = 64 * 1024
+
+
+def _worker_given(text: str) -> bool:
+    """A WorkerId as the review card shows it (with or without '#'), or a numeric id (admins, old habits)."""
+    return text.isdigit() or re.fullmatch(r"#?A[A-Z2-7]{13}", text) is not None
+
+
+def _who(text: str) -> str:
+    return f"worker {text}" if text.isdigit() else f"Worker #{text.lstrip('#')}"
+
+
+async def _worker(requester_id: int, text: str) -> int:
+    if text.isdigit():
+        return _int(text, "The worker id")
+    ref = text.lstrip("#")
+    found = await call(mturk_workers.workers_of, requester_id=requester_id, refs=[ref])
+    if ref not in found:
+        raise ValidationFailed(f"No worker who did your HITs has the WorkerId {ref}.")
+    return found[ref]
 
 
 def _int(text: str, what: str) -> int:
@@ -46,22 +67,23 @@ async def qual(update: Update, context: Context) -> None:
     if verb == "new":
         name, _, description = rest.partition("|")
         qt = await call(quals.create_type, owner_id=me, name=name, description=description.strip(), now=t)
-        await update.effective_message.reply_text(f"Created “{qt.name}”. Grant it with /qual grant {qt.name} <worker id>.")
+        await update.effective_message.reply_text(f"Created “{qt.name}”. Grant it with /qual grant {qt.name} <WorkerId>.")
         return
     if verb in ("grant", "revoke"):
         parts = rest.rsplit(maxsplit=2 if verb == "grant" else 1)
-        if verb == "grant" and len(parts) == 3 and not parts[2].lstrip("-").isdigit():
-            parts = rest.rsplit(maxsplit=1)
-        if len(parts) < 2:
-            raise ValidationFailed(f"Use: /qual {verb} <name> <worker id>" + (" [value]" if verb == "grant" else ""))
-        if verb == "grant" and len(parts) == 3 and parts[1].isdigit():
-            name, worker, value = parts[0], _int(parts[1], "The worker id"), _int(parts[2], "The value")
+        if verb == "grant" and len(parts) == 3 and parts[2].lstrip("-").isdigit() and _worker_given(parts[1]):
+            name, given, value = parts[0], parts[1], _int(parts[2], "The value")
         else:
-            name, worker, value = parts[0], _int(parts[-1], "The worker id"), 1
+            parts = rest.rsplit(maxsplit=1)
+            if len(parts) < 2 or not _worker_given(parts[1]):
+                raise ValidationFailed(f"Use: /qual {verb} <name> <WorkerId>" + (" [value]" if verb == "grant" else "")
+                                       + " (the WorkerId is on the review card, e.g. A2B3C4D5E6F7G)")
+            name, given, value = parts[0], parts[1], 1
+        worker = await _worker(me, given)
         qt = await call(quals.type_by_name, owner_id=me, name=name)
         if verb == "grant":
             await call(quals.grant, owner_id=me, qtype_id=qt.id, worker_id=worker, value=value, now=t)
-            await update.effective_message.reply_text(f"Granted “{qt.name}” = {value} to worker {worker}.")
+            await update.effective_message.reply_text(f"Granted “{qt.name}” = {value} to {_who(given)}.")
         else:
             gone = await call(quals.revoke, owner_id=me, qtype_id=qt.id, worker_id=worker, now=t)
             await update.effective_message.reply_text("Revoked." if gone else "That worker did not have it.")

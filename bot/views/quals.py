@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 QUAL_HELP = (
     "<b>Qualifications</b>\n"
     "/qual new <i>name</i> | <i>description</i> – create one\n"
-    "/qual grant <i>name</i> <i>worker id</i> [<i>value</i>] – give it to a worker\n"
-    "/qual revoke <i>name</i> <i>worker id</i>\n"
+    "/qual grant <i>name</i> <i>WorkerId</i> [<i>value</i>] – give it to a worker (the WorkerId is on the review card)\n"
+    "/qual revoke <i>name</i> <i>WorkerId</i>\n"
     "/qualtest – send a quiz as a JSON or YAML file with this caption; its score is granted\n"
     "Use them on a HIT as a requirement, e.g. <code>{name: Bird expert, comparator: '>=', value: 3}</code>."
 )

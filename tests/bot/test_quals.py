@@ -4,7 +4,10 @@ from __future__ import annotations
 import json
 
 from core.models import Appeal, Assignment, QualificationGrant
+from core.mturk.ids import worker_ref
+from core.payments import accounts
 from core.review import commands as review
+from core.users import commands as users
 from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID
@@ -29,13 +32,33 @@ async def test_requester_creates_and_grants_a_qualification(bot, now):
     assert "Granted “Bird expert” = 4 to worker 602" in last_text(bot, rita)
     assert QualificationGrant.get(QualificationGrant.worker == wes.id).value == 4
     await bot.text(rita, "/qual grant Bird expert notanumber")
-    assert "whole number" in last_text(bot, rita)
+    assert "Use: /qual grant <name> <WorkerId> [value]" in last_text(bot, rita)
     await bot.text(wes, "/qual grant Bird expert 601 9")  # not Wes's qualification
     assert "no qualification called" in last_text(bot, wes)
     await bot.text(rita, "/qual")
     assert "Bird expert</b> – 1 worker(s)" in last_text(bot, rita)
     await bot.text(rita, "/qual revoke Bird expert 602")
     assert last_text(bot, rita) == "Revoked."
+
+
+async def test_a_requester_grants_by_the_workerid_on_the_review_card(bot, now):
+    rita = await start(bot, TgUser(621, "Rita"))
+    wes, una = await start(bot, TgUser(622, "Wes")), await start(bot, TgUser(623, "Una"))
+    users.register(user_id=ADMIN_ID, first_name="Admin", now=now)
+    accounts.credit(admin_id=ADMIN_ID, user_id=rita.id, amount_cents=10_00, reason="test funds", now=now, key="q-fund")
+    hit = f.hit(rita.id)
+    a = work.accept(worker_id=wes.id, hit_id=hit.id, now=now)
+    ref = worker_ref(rita.id, wes.id)
+    await bot.text(rita, "/qual new Bird expert | knows birds")
+    await bot.text(rita, f"/qual grant Bird expert #{ref} 3")  # as the card shows it
+    assert last_text(bot, rita) == f"Granted “Bird expert” = 3 to Worker #{ref}."
+    assert QualificationGrant.get(QualificationGrant.worker == wes.id).value == 3
+    stranger = worker_ref(rita.id, una.id)  # never worked for Rita: names nobody
+    await bot.text(rita, f"/qual grant Bird expert {stranger}")
+    assert last_text(bot, rita) == f"No worker who did your HITs has the WorkerId {stranger}."
+    assert QualificationGrant.select().where(QualificationGrant.worker == una.id).count() == 0
+    await bot.text(rita, f"/qual revoke Bird expert {ref}")
+    assert last_text(bot, rita) == "Revoked." and a.worker_id == wes.id
 
 
 async def test_worker_takes_a_test_from_a_file_and_gets_the_score(bot, now):
