@@ -71,6 +71,16 @@ def rated(*, assignment_id: int) -> bool:
     return Rating.select().where((Rating.assignment == assignment_id) & (Rating.direction == "w2r")).exists()
 
 
+def _id(value: object) -> int | None:
+    """A payload's id as a number: ValueError for anything else (PostgreSQL would refuse the query and
+    abort the transaction; the delivery logs it and sends nothing)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"not an id: {value!r}")
+    return int(value)
+
+
 def _hit_title(hit_id: object) -> str | None:
     hit = Hit.select(Hit.title).where(Hit.id == hit_id).first() if hit_id is not None else None
     return hit.title if hit else None
@@ -93,10 +103,10 @@ def auto_approve_s(a: Assignment) -> float | None:
 
 def notice_context(event: OutboxEvent) -> NoticeContext:
     p = event.payload or {}
-    kind, aid = event.kind, p.get("assignment_id")
+    kind, aid = event.kind, _id(p.get("assignment_id"))  # ids checked before any query sees them
     out: dict = {}
     if kind in TITLED and "title" not in p:
-        hit_id = p.get("hit_id")
+        hit_id = _id(p.get("hit_id"))
         if hit_id is None:
             a = _assignment(aid)
             hit_id = a.hit_id if a else None
@@ -129,13 +139,13 @@ def notice_context(event: OutboxEvent) -> NoticeContext:
         except (HitbotError, DoesNotExist):
             pass
     if kind in ("quality.rejected", "quality.blocked"):
-        worker = _user(p.get("worker_id"))
+        worker = _user(_id(p.get("worker_id")))
         out["worker_name"] = worker_alias(event.user_id, worker.id) if worker else None
     if kind == "quality.rejected":
         a = _assignment(aid)
         out["still_rejected"] = a is not None and a.status == S.REJECTED
     if kind == "quality.blocked" and p.get("block_id") is not None:
-        out["block_active"] = WorkerBlock.select().where(WorkerBlock.id == p["block_id"]).exists()
+        out["block_active"] = WorkerBlock.select().where(WorkerBlock.id == int(p["block_id"])).exists()
     if kind == "notices.missed":
         ids = [int(i) for i in p.get("event_ids") or []]
         rows = OutboxEvent.select().where(OutboxEvent.id.in_(ids)).order_by(OutboxEvent.id) if ids else []
