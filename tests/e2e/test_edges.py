@@ -40,7 +40,9 @@ def _accept(worker, hit: Hit) -> None:
     worker.send(f"/start hit_{hit.id}")
     worker.wait_for("Accept")
     worker.press("Accept")
-    worker.wait_for(hit.title)
+    # The first question (its prompt is the title, with the yes/no buttons), not just the accepted
+    # notice: the press is answered before the bot sends the question.
+    worker.wait_for(hit.title, "yes", "no")
 
 
 def test_batch_forged_press_blocked_worker_and_expiry_on_the_clock(stack):
