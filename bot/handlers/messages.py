@@ -18,30 +18,22 @@ async def _tz(user_id: int) -> str | None:
     return user.timezone if user else None
 
 
-@on_button
-async def ask_start(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    me = update.effective_user.id
-    await call(msgs.check_ask, worker_id=me, hit_id=cb.arg(0))
-    await waiting.expect(me, "message", to="hit", id=cb.arg(0))
-    await update.effective_message.reply_text(views.ask_prompt(), reply_markup=cancel_markup())
-    return None
+# Each button that opens a prompt: core's check of the press (its keyword for the presser and for
+# the button's id), what the typed text will answer, and the prompt.
+_PROMPTS = {
+    "ask": (msgs.check_ask, "worker_id", "hit_id", "hit", views.ask_prompt),
+    "wr": (msgs.check_message_worker, "requester_id", "assignment_id", "assignment", views.write_prompt),
+    "rp": (msgs.check_reply, "user_id", "thread_id", "thread", views.reply_prompt),
+}
 
 
 @on_button
-async def write_start(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+async def prompt_start(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    check, who, ref, to, prompt = _PROMPTS[cb.verb]
     me = update.effective_user.id
-    await call(msgs.check_message_worker, requester_id=me, assignment_id=cb.arg(0))
-    await waiting.expect(me, "message", to="assignment", id=cb.arg(0))
-    await update.effective_message.reply_text(views.write_prompt(), reply_markup=cancel_markup())
-    return None
-
-
-@on_button
-async def reply_start(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    me = update.effective_user.id
-    await call(msgs.check_reply, user_id=me, thread_id=cb.arg(0))
-    await waiting.expect(me, "message", to="thread", id=cb.arg(0))
-    await update.effective_message.reply_text(views.reply_prompt(), reply_markup=cancel_markup())
+    await call(check, **{who: me, ref: cb.arg(0)})
+    await waiting.expect(me, "message", to=to, id=cb.arg(0))
+    await update.effective_message.reply_text(prompt(), reply_markup=cancel_markup())
     return None
 
 
@@ -78,8 +70,7 @@ async def open_thread(update: Update, context: Context, cb: callbacks.Callback) 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("messages", messages_command))
-    app.add_handler(CallbackQueryHandler(ask_start, pattern=callbacks.pattern("ms", "ask", 1)))
-    app.add_handler(CallbackQueryHandler(write_start, pattern=callbacks.pattern("ms", "wr", 1)))
-    app.add_handler(CallbackQueryHandler(reply_start, pattern=callbacks.pattern("ms", "rp", 1)))
+    for verb in _PROMPTS:
+        app.add_handler(CallbackQueryHandler(prompt_start, pattern=callbacks.pattern("ms", verb, 1)))
     app.add_handler(CallbackQueryHandler(open_thread, pattern=callbacks.pattern("ms", "op", 1)))
     app.add_handler(MessageHandler(filters.TEXT & waiting.awaiting("message"), message_text))
