@@ -97,15 +97,27 @@ def _with_query(url: str, params: dict[str, str]) -> str:
     return joined + (f"#{fragment}" if fragment else "")
 
 
-async def wrapper(request: web.Request) -> web.Response:
-    token = request.match_info["token"]
+async def _opened(request: web.Request, opener, *, own_html: bool = False):
+    """(the page core opened for the link's token, its parsed source), or the refusal to answer with.
+    own_html: the requester's HTML is wanted (an external page has none here)."""
     try:
-        task = await _core(webtasks.open_page, token=token, now=request.app[CLOCK]())
+        task = await _core(opener, token=request.match_info["token"], now=request.app[CLOCK]())
     except HitbotError as exc:
         return _refusal(exc)
     source = parse_web(task.question_xml)
+    if own_html and (source is None or source.kind != "html"):
+        return _page("Task not found", "This HIT has no page of its own.", 404)
     if source is None:
         return _page("Task not found", "This HIT has no task page.", 404)
+    return task, source
+
+
+async def wrapper(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    opened = await _opened(request, webtasks.open_page)
+    if isinstance(opened, web.Response):
+        return opened
+    task, source = opened
     frame, frame_origin = _frame(source, f"/task/{token}/page", _query(task, token))
     return _wrapper_response(task.title, task.deadline, frame, frame_origin, source.frame_height)
 
@@ -159,13 +171,10 @@ async def preview(request: web.Request) -> web.Response:
     """The page before Accept, as MTurk previews it: assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE, no
     workerId or turkSubmitTo, and nothing can be submitted from it."""
     token = request.match_info["token"]
-    try:
-        task = await _core(webtasks.open_preview, token=token, now=request.app[CLOCK]())
-    except HitbotError as exc:
-        return _refusal(exc)
-    source = parse_web(task.question_xml)
-    if source is None:
-        return _page("Task not found", "This HIT has no task page.", 404)
+    opened = await _opened(request, webtasks.open_preview)
+    if isinstance(opened, web.Response):
+        return opened
+    task, source = opened
     params = {"assignmentId": PREVIEW_ASSIGNMENT, "hitId": task.hit_ref}
     frame, frame_origin = _frame(source, f"/preview/{token}/page", params)
     return _wrapper_response(f"{task.title} (preview: Accept in the chat to do it)", None, frame, frame_origin,
@@ -173,13 +182,10 @@ async def preview(request: web.Request) -> web.Response:
 
 
 async def preview_html(request: web.Request) -> web.Response:
-    try:
-        task = await _core(webtasks.open_preview, token=request.match_info["token"], now=request.app[CLOCK]())
-    except HitbotError as exc:
-        return _refusal(exc)
-    source = parse_web(task.question_xml)
-    if source is None or source.kind != "html":
-        return _page("Task not found", "This HIT has no page of its own.", 404)
+    opened = await _opened(request, webtasks.open_preview, own_html=True)
+    if isinstance(opened, web.Response):
+        return opened
+    _, source = opened
     return _html_response(source.content, submit_to=None)
 
 
@@ -187,13 +193,10 @@ async def task_html(request: web.Request) -> web.Response:
     """The requester's HTML on the tasks origin, in a CSP sandbox: an opaque origin that reads no
     cookie or storage and can't reach into the wrapper; forms post only back to this origin."""
     token = request.match_info["token"]
-    try:
-        task = await _core(webtasks.open_page, token=token, now=request.app[CLOCK]())
-    except HitbotError as exc:
-        return _refusal(exc)
-    source = parse_web(task.question_xml)
-    if source is None or source.kind != "html":
-        return _page("Task not found", "This HIT has no page of its own.", 404)
+    opened = await _opened(request, webtasks.open_page, own_html=True)
+    if isinstance(opened, web.Response):
+        return opened
+    _, source = opened
     return _html_response(source.content, submit_to=f"{_origin()}/s/{token}/mturk/externalSubmit")
 
 
