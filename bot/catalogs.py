@@ -4,11 +4,13 @@
     python -m bot.catalogs init xx_YY      # a catalog for a new language (then add it to bot.i18n.LANGUAGES)
     python -m bot.catalogs check           # what is missing, stale, fuzzy or has other placeholders
     python -m bot.catalogs literals        # English left in bot/ (handlers, views, shared), per module
+    python -m bot.catalogs fill FILE.json  # translations from a translator's file into the catalogs
 """
 from __future__ import annotations
 
 import ast
 import copy
+import json
 import re
 import string
 import sys
@@ -72,6 +74,31 @@ def update() -> None:
             save(catalog, locale)
 
 
+def fill(path: Path) -> list[str]:
+    """Translations from a JSON file, {source text: {locale: translation}} (a list of forms for a plural
+    text, keyed by its singular), into the catalogs; run `update` first so every source text has an entry.
+    Returns what it could not place: a text not in the source, a locale the file lacks."""
+    wanted: dict[str, dict[str, str | list[str]]] = json.loads(Path(path).read_text(encoding="utf-8"))
+    left: list[str] = []
+    for locale in LANGUAGES:
+        if locale == DEFAULT:
+            continue
+        catalog = load(locale)
+        for source, translations in wanted.items():
+            entry = catalog.get(source)
+            if entry is None:
+                left.append(f"{locale}: {source!r} is not in the source (run update?)")
+                continue
+            text = translations.get(locale)
+            if not text:
+                left.append(f"{locale}: no translation for {source!r}")
+                continue
+            entry.string = tuple(text) if isinstance(entry.id, tuple) else text
+            entry.flags.discard("fuzzy")
+        save(catalog, locale)
+    return left
+
+
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
@@ -119,6 +146,10 @@ def main(argv: list[str]) -> int:
         update()
     elif argv[:1] == ["init"] and len(argv) == 2:
         init(argv[1])
+    elif argv[:1] == ["fill"] and len(argv) == 2:
+        left = fill(Path(argv[1]))
+        print("\n".join(left) or "every text placed in every catalog")
+        return 1 if left else 0
     elif argv[:1] == ["literals"]:
         counts = literal_counts()
         for module, n in sorted(counts.items(), key=lambda kv: -kv[1]):
