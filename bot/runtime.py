@@ -14,10 +14,11 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot import callbacks
+from bot import callbacks, i18n
 from bot.views.common import no_longer_valid, went_wrong
 from core.db import release
 from core.errors import HitbotError, NotAllowed
+from core.texts import Amount, Joined, Text, fill, is_layout
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,10 +57,42 @@ async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
     return await asyncio.to_thread(run)
 
 
+def render(text: Text | str) -> str:
+    """A core Text in the reader's language: its key from the catalog, its values formatted for the
+    locale (money, moments, nested reasons). A key the catalog lacks shows its English, filled as
+    core fills it, so a text typed elsewhere (already translated) shows as it is."""
+    if not isinstance(text, Text):
+        return str(text)
+    values = {k: _value(v) for k, v in text.params.items()}
+    locale = i18n.current()
+    if locale == i18n.DEFAULT or is_layout(text.key) or (text.key and text.key in _catalog(locale)):
+        shown = i18n._(text.key, **values) if not is_layout(text.key) else fill(text.key, values)
+    else:
+        shown = str(text)
+    return shown[:1].upper() + shown[1:] if text.capital else shown
+
+
+def _catalog(locale: str) -> dict:
+    return getattr(i18n.translations(locale), "_catalog", {})
+
+
+def _value(value: object) -> object:
+    if isinstance(value, Amount):
+        return i18n.money(value.cents, value.currency)
+    if isinstance(value, datetime):
+        return i18n.date_time(value)
+    if isinstance(value, Joined):
+        return value.sep.join(render(item) for item in value.items)
+    if isinstance(value, Text):
+        return render(value)
+    return value
+
+
 def error_text(exc: HitbotError) -> str:
+    """What a person reads for a refusal from core, in their language (exc.message stays English)."""
     if isinstance(exc, NotAllowed) and exc.message == NotAllowed.default:
         return no_longer_valid()
-    return exc.message
+    return render(exc.text)
 
 
 CallbackHandlerFn = Callable[[Update, Context, callbacks.Callback], Awaitable[str | None]]
