@@ -15,6 +15,8 @@ import html
 import logging
 import secrets
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit
 
@@ -35,6 +37,10 @@ PREVIEW_ASSIGNMENT = "ASSIGNMENT_ID_NOT_AVAILABLE"  # what MTurk passes before A
 NOWHERE = "'none'"
 SUBMIT_URLS = ("https://www.mturk.com/mturk/externalSubmit", "https://workersandbox.mturk.com/mturk/externalSubmit")
 EXTERNAL_HIT_JS = ("https://s3.amazonaws.com/mturk-public/externalHIT_v1.js",)
+# MTurk's Crowd HTML Elements, served by hitbot's own implementation of the same tags (api/static).
+CROWD_JS = ("https://assets.crowd.aws/crowd-html-elements.js",
+            "https://assets.crowd.aws/crowd-html-elements-without-ce-polyfill.js")
+CROWD_JS_FILE = Path(__file__).resolve().parent / "static" / "crowd-html-elements.js"
 # MTurk's externalHIT_v1.js, as far as HTMLQuestion pages use it: read the query, fill assignmentId.
 COMPAT_JS = """function turkGetParam(name, dflt) {
   var v = new URLSearchParams(window.location.search).get(name); return v === null ? dflt : v; }
@@ -207,6 +213,8 @@ def _html_response(content: str, *, submit_to: str | None) -> web.Response:
         content = content.replace(url, submit_to or "about:blank")
     for url in EXTERNAL_HIT_JS:
         content = content.replace(url, f"{origin}/static/externalHIT_v1.js")
+    for url in CROWD_JS:
+        content = content.replace(url, f"{origin}/static/crowd-html-elements.js")
     csp = ("sandbox allow-scripts allow-forms allow-popups; default-src 'none'; "
            f"script-src 'unsafe-inline' 'unsafe-eval' https: {origin}; style-src 'unsafe-inline' https:; "
            "img-src https: data: blob:; media-src https: data: blob:; font-src https: data:; connect-src https:; "
@@ -218,6 +226,15 @@ def _html_response(content: str, *, submit_to: str | None) -> web.Response:
 
 async def compat_js(request: web.Request) -> web.Response:
     return web.Response(text=COMPAT_JS, content_type="application/javascript", headers=_common_headers())
+
+
+@cache
+def _crowd_js() -> str:
+    return CROWD_JS_FILE.read_text(encoding="utf-8")
+
+
+async def crowd_js(request: web.Request) -> web.Response:
+    return web.Response(text=_crowd_js(), content_type="application/javascript", headers=_common_headers())
 
 
 async def init_data(request: web.Request) -> web.Response:
@@ -286,6 +303,7 @@ def create_app(*, clock: Callable[[], datetime] = utcnow) -> web.Application:
     app.router.add_post("/preview/{token}/init", init_data)
     app.router.add_post("/task/{token}/init", init_data)
     app.router.add_get("/static/externalHIT_v1.js", compat_js)
+    app.router.add_get("/static/crowd-html-elements.js", crowd_js)
     app.router.add_route("*", "/s/{token}/mturk/externalSubmit", external_submit)  # GET: refused, 405
     return app
 
