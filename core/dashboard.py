@@ -1,0 +1,312 @@
+"""The home screen's figures (/start for someone who has been here before): one read per update.
+
+A worker sees what they earned today, this week and this month (from the ledger: credited approvals
+and bonuses), what waits for review and when it is approved at the latest, their approval rate,
+the assignments they hold with their deadlines, how many open HITs each saved alert matches now,
+and the groups they worked on lately that still have HITs. A requester sees open HITs, submissions
+waiting, escrow, balance and this week's spend. Periods start at midnight in the person's time zone.
+
+A bounded number of statements whatever the data: each figure is a SUM(CASE ...) over one query.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from peewee import JOIN, Case, fn
+
+from core.errors import NotFound
+from core.hits.search import keyword_matches
+from core.models import (
+    Account,
+    AccountKind,
+    AlertSub,
+    Assignment,
+    AssignmentStatus as S,
+    Entry,
+    Hit,
+    HitStatus,
+    LedgerTxn,
+    User,
+    WorkerBlock,
+)
+from core.work.browse import Filters
+
+CHART_DAYS = 7
+LIST_MAX = 5  # waiting, active and recent groups: the soonest few (the totals count them all)
+RECENT = timedelta(days=7)
+_RECENT_SCAN = 200  # the worker's latest assignments looked at for recent groups
+
+
+@dataclass(frozen=True)
+class Period:
+    earned_cents: int = 0
+    approved: int = 0
+    rejected: int = 0
+
+    @property
+    def approval_rate(self) -> float | None:
+        """Approved of decided, 0..1 (None: nothing decided in the period)."""
+        decided = self.approved + self.rejected
+        return self.approved / decided if decided else None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    hit_id: int
+    title: str
+    reward_cents: int
+    auto_approve_at: datetime | None  # approved by then at the latest, unless the requester decides first
+
+
+@dataclass(frozen=True)
+class Active:
+    assignment_id: int
+    title: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    alert_id: int
+    filters: Filters
+    muted: bool
+    open_now: int  # open HITs the worker could take that match the filter (qualifications not checked)
+
+
+@dataclass(frozen=True)
+class RecentGroup:
+    hit_id: int  # the group's next HIT for this worker (what Continue previews)
+    title: str
+    reward_cents: int
+    available: int  # HITs of the group the worker has not done, still open
+
+
+@dataclass(frozen=True)
+class WorkerDashboard:
+    today: Period
+    week: Period
+    month: Period
+    waiting_n: int
+    waiting_cents: int
+    waiting: list[Waiting]
+    active_n: int
+    active: list[Active]
+    alerts: list[AlertLine]
+    recent: list[RecentGroup]
+    days: list[tuple[date, int]]  # the last CHART_DAYS local days' earnings, oldest first
+
+
+@dataclass(frozen=True)
+class RequesterDashboard:
+    open_hits: int  # still taking workers
+    waiting_review: int
+    escrow_cents: int
+    balance_cents: int
+    spent_week_cents: int  # rewards and fees of approvals this week, and bonuses with their fees
+    submissions: list[tuple[date, int]]  # submissions received per local day, oldest first
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    timezone: str
+    worker: WorkerDashboard | None = None
+    requester: RequesterDashboard | None = None
+    boundaries: dict[str, datetime] = field(default_factory=dict)  # today / week / month starts, UTC
+
+    @property
+    def is_new(self) -> bool:
+        """Nothing to show yet: the welcome serves them better."""
+        return self.worker is None and self.requester is None
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc)
+
+
+def _boundaries(now: datetime, zone: ZoneInfo, week_starts: int) -> tuple[dict[str, datetime], list[date],
+                                                                            list[datetime]]:
+    today = now.astimezone(zone).date()
+    week = today - timedelta(days=(today.weekday() - week_starts) % 7)
+    starts = {"today": _midnight(today, zone), "week": _midnight(week, zone),
+              "month": _midnight(today.replace(day=1), zone)}
+    days = [today - timedelta(days=CHART_DAYS - 1 - i) for i in range(CHART_DAYS)]
+    edges = [_midnight(d, zone) for d in days] + [_midnight(today + timedelta(days=1), zone)]
+    return starts, days, edges
+
+
+def _sum_if(condition, value=1):
+    return fn.COALESCE(fn.SUM(Case(None, [(condition, value)], 0)), 0)
+
+
+def overview(*, user_id: int, now: datetime, week_starts: int = 0) -> Dashboard:
+    """Everything the home screen shows. `week_starts`: the reader's first weekday (0 Monday .. 6 Sunday)."""
+    has_work = fn.EXISTS(Assignment.select(Assignment.id).where(Assignment.worker == user_id))
+    has_hits = fn.EXISTS(Hit.select(Hit.id).where(Hit.requester == user_id))
+    has_alerts = fn.EXISTS(AlertSub.select(AlertSub.id).where(AlertSub.user == user_id))
+    row = (User.select(User.timezone, has_work.alias("w"), has_hits.alias("h"), has_alerts.alias("a"))
+           .where(User.id == user_id).tuples().first())
+    if row is None:
+        raise NotFound()
+    tz_name, worked, posted, alerted = row
+    zone = _zone(tz_name)
+    starts, days, edges = _boundaries(now, zone, week_starts % 7)
+    worker = _worker(user_id, now, starts, days, edges) if worked or alerted else None
+    requester = _requester(user_id, now, starts, days, edges) if posted else None
+    return Dashboard(timezone=tz_name or "UTC", worker=worker, requester=requester, boundaries=starts)
+
+
+def _available_account(user_id: int):
+    return Account.select(Account.id).where(Account.code == f"available:{user_id}")
+
+
+def _worker(user_id: int, now: datetime, starts: dict[str, datetime], days: list[date],
+            edges: list[datetime]) -> WorkerDashboard:
+    earliest = min(starts["month"], starts["week"], edges[0])
+    at = LedgerTxn.created_at
+    earned = (Entry.select(*[_sum_if(at >= starts[p], Entry.amount_cents) for p in ("today", "week", "month")],
+                           *[_sum_if((at >= lo) & (at < hi), Entry.amount_cents) for lo, hi in zip(edges, edges[1:])])
+              .join(LedgerTxn)
+              .where(Entry.account.in_(_available_account(user_id)) & (Entry.amount_cents > 0)
+                     & LedgerTxn.kind.in_(("approve", "bonus")) & (at >= earliest))
+              .tuples().first())
+    decided = Assignment.decided_at
+    holding = (Assignment.status == S.ACCEPTED) & (Assignment.deadline > now)
+    counts = (Assignment.select(
+        *[_sum_if((Assignment.status == status) & (decided >= starts[p]))
+          for p in ("today", "week", "month") for status in (S.APPROVED, S.REJECTED)],
+        _sum_if(Assignment.status == S.SUBMITTED), _sum_if(Assignment.status == S.SUBMITTED, Hit.reward_cents),
+        _sum_if(holding))
+        .join(Hit)
+        .where((Assignment.worker == user_id)
+               & ((Assignment.status.in_((S.APPROVED, S.REJECTED)) & (decided >= min(starts.values())))
+                  | (Assignment.status == S.SUBMITTED) | holding))
+        .tuples().first())
+    periods = [Period(int(earned[i]), int(counts[2 * i]), int(counts[2 * i + 1])) for i in range(3)]
+    waiting = [Waiting(a.hit_id, a.hit.title, a.hit.reward_cents, a.auto_approve_at)
+               for a in (Assignment.select(Assignment, Hit).join(Hit)
+                         .where((Assignment.worker == user_id) & (Assignment.status == S.SUBMITTED))
+                         .order_by(Assignment.auto_approve_at, Assignment.id).limit(LIST_MAX))]
+    active = [Active(a.id, a.hit.title, a.deadline)
+              for a in (Assignment.select(Assignment, Hit).join(Hit).where((Assignment.worker == user_id) & holding)
+                        .order_by(Assignment.deadline, Assignment.id).limit(LIST_MAX))]
+    return WorkerDashboard(
+        today=periods[0], week=periods[1], month=periods[2],
+        waiting_n=int(counts[6]), waiting_cents=int(counts[7]), waiting=waiting,
+        active_n=int(counts[8]), active=active,
+        alerts=_alert_lines(user_id, now), recent=recent_groups(user_id=user_id, now=now),
+        days=[(d, int(c)) for d, c in zip(days, earned[3:])],
+    )
+
+
+def _open_for(worker_id: int, now: datetime):
+    """Open HITs this worker could take (qualifications aside): the pool alerts and Continue draw from."""
+    blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
+    done = Assignment.select(Assignment.hit).where(Assignment.worker == worker_id)
+    return ((Hit.status == HitStatus.OPEN) & (Hit.expires_at > now) & (Hit.available > 0)
+            & (Hit.requester != worker_id) & Hit.requester.not_in(blocked_by) & Hit.id.not_in(done))
+
+
+def _matching(filters: Filters):
+    condition = Hit.id > 0
+    if filters.min_reward_cents:
+        condition &= Hit.reward_cents >= filters.min_reward_cents
+    if filters.max_duration_s:
+        condition &= Hit.duration_s <= filters.max_duration_s
+    if filters.min_hourly_cents:
+        condition &= Hit.hourly_cents >= filters.min_hourly_cents
+    if filters.keyword:
+        condition &= keyword_matches(filters.keyword)
+    return condition
+
+
+def _alert_lines(user_id: int, now: datetime) -> list[AlertLine]:
+    subs = list(AlertSub.select().where(AlertSub.user == user_id).order_by(AlertSub.id))
+    if not subs:
+        return []
+    filters = [Filters.from_dict(s.filters) for s in subs]
+    counts = Hit.select(*[_sum_if(_matching(f)) for f in filters]).where(_open_for(user_id, now)).tuples().first()
+    return [AlertLine(s.id, f, s.muted, int(n)) for s, f, n in zip(subs, filters, counts)]
+
+
+def _group_of(hit: Hit) -> tuple:
+    """What makes HITs one group: one batch, or the same requester, title, reward and duration."""
+    if hit.batch_id is not None:
+        return ("batch", hit.batch_id)
+    return ("hit", hit.requester_id, hit.title, hit.reward_cents, hit.duration_s)
+
+
+def recent_groups(*, user_id: int, now: datetime, limit: int = LIST_MAX) -> list[RecentGroup]:
+    """Groups the worker took HITs of in the last 7 days that still have HITs for them, latest first."""
+    worked = (Hit.select(Hit.id, Hit.batch, Hit.requester, Hit.title, Hit.reward_cents, Hit.duration_s)
+              .join(Assignment, on=(Assignment.hit == Hit.id))
+              .where((Assignment.worker == user_id) & (Assignment.accepted_at >= now - RECENT))
+              .order_by(Assignment.accepted_at.desc(), Assignment.id.desc()).limit(_RECENT_SCAN))
+    keys: list[tuple] = []
+    for hit in worked:
+        key = _group_of(hit)
+        if key not in keys:
+            keys.append(key)
+    if not keys:
+        return []
+    batches = [k[1] for k in keys if k[0] == "batch"]
+    singles = [k for k in keys if k[0] == "hit"][:20]
+    condition = Hit.batch.in_(batches) if batches else None
+    for _, requester, title, reward, duration in singles:
+        one = (Hit.batch.is_null() & (Hit.requester == requester) & (Hit.title == title)
+               & (Hit.reward_cents == reward) & (Hit.duration_s == duration))
+        condition = one if condition is None else condition | one
+    key_cols = (Hit.batch, Case(None, [(Hit.batch.is_null(), Hit.requester)]),
+                Case(None, [(Hit.batch.is_null(), Hit.title)]), Case(None, [(Hit.batch.is_null(), Hit.reward_cents)]),
+                Case(None, [(Hit.batch.is_null(), Hit.duration_s)]))
+    rows = (Hit.select(fn.MIN(Hit.id), fn.COUNT(Hit.id), *key_cols)
+            .where(_open_for(user_id, now) & condition).group_by(*key_cols).tuples())
+    found: dict[tuple, tuple[int, int]] = {}
+    for first_id, count, batch_id, requester, title, reward, duration in rows:
+        key = ("batch", batch_id) if batch_id is not None else ("hit", requester, title, reward, duration)
+        found[key] = (first_id, count)
+    chosen = [(k, found[k]) for k in keys if k in found][:limit]
+    if not chosen:
+        return []
+    heads = {h.id: h for h in Hit.select(Hit.id, Hit.title, Hit.reward_cents)
+             .where(Hit.id.in_([first for _, (first, _) in chosen]))}
+    return [RecentGroup(first, heads[first].title, heads[first].reward_cents, count)
+            for _, (first, count) in chosen if first in heads]
+
+
+def _requester(user_id: int, now: datetime, starts: dict[str, datetime], days: list[date],
+               edges: list[datetime]) -> RequesterDashboard:
+    mine = Hit.select(Hit.id).where(Hit.requester == user_id)
+    open_hits = (Hit.select(fn.COUNT(Hit.id)).where((Hit.requester == user_id) & (Hit.status == HitStatus.OPEN)
+                                                    & (Hit.expires_at > now) & (Hit.available > 0)).scalar() or 0)
+    submitted = Assignment.submitted_at
+    subs = (Assignment.select(_sum_if(Assignment.status == S.SUBMITTED),
+                              *[_sum_if((submitted >= lo) & (submitted < hi)) for lo, hi in zip(edges, edges[1:])])
+            .where(Assignment.hit.in_(mine) & ((Assignment.status == S.SUBMITTED) | (submitted >= edges[0])))
+            .tuples().first())
+    code = f"available:{user_id}"
+    money = (Account.select(_sum_if(Account.code == code, Account.balance_cents),
+                            _sum_if(Account.kind == AccountKind.ESCROW, Account.balance_cents))
+             .where((Account.code == code) | ((Account.kind == AccountKind.ESCROW) & Account.hit_id.in_(mine)))
+             .tuples().first())
+    # What left the requester's hands this week: approvals out of their HITs' escrow, bonuses out of
+    # their balance (each with its fee).
+    spent = (Entry.select(fn.COALESCE(fn.SUM(Entry.amount_cents), 0)).join(LedgerTxn)
+             .switch(Entry).join(Account, JOIN.INNER, on=(Entry.account == Account.id))
+             .where((Entry.amount_cents < 0) & (LedgerTxn.created_at >= starts["week"])
+                    & (((LedgerTxn.kind == "approve") & (Account.kind == AccountKind.ESCROW) & Account.hit_id.in_(mine))
+                       | ((LedgerTxn.kind == "bonus") & (Account.code == code))))
+             .scalar() or 0)
+    return RequesterDashboard(
+        open_hits=int(open_hits), waiting_review=int(subs[0]), escrow_cents=int(money[1]),
+        balance_cents=int(money[0]), spent_week_cents=-int(spent),
+        submissions=[(d, int(c)) for d, c in zip(days, subs[1:])],
+    )
