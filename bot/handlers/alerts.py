@@ -31,7 +31,7 @@ async def show(update: Update, context: Context) -> None:
 async def new(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me = update.effective_user.id
     await waiting.expect(me, "alert")
-    await update.effective_message.reply_text(views.ASK_FILTER, reply_markup=views.cancel_markup(), parse_mode="HTML")
+    await update.effective_message.reply_text(views.ask_filter(), reply_markup=views.cancel_markup(), parse_mode="HTML")
     return None
 
 
@@ -51,7 +51,7 @@ async def cancel(update: Update, context: Context, cb: callbacks.Callback) -> st
     wait = await call(waiting.waiting_for, user_id=me)
     if wait and wait.get("kind") == "alert":
         await waiting.done(me)
-    await update.effective_message.edit_text("Cancelled; no alert was added.")
+    await update.effective_message.edit_text(views.cancelled())
     return None
 
 
@@ -60,11 +60,11 @@ async def change(update: Update, context: Context, cb: callbacks.Callback) -> st
     me, msg = update.effective_user.id, update.effective_message
     if cb.verb == "del":
         await call(alerts.delete, user_id=me, alert_id=cb.arg(0))
-        toast = "Alert deleted."
+        toast = views.deleted_toast()
     else:
         muted = cb.verb == "mute"
         await call(alerts.set_muted, user_id=me, alert_id=cb.arg(0), muted=muted)
-        toast = "Muted: nothing from this alert until you unmute it." if muted else "Unmuted."
+        toast = views.muted_toast() if muted else views.unmuted_toast()
     text, markup = await _render(me)
     await msg.edit_text(text, reply_markup=markup, parse_mode="HTML")
     return toast
@@ -76,7 +76,7 @@ async def mute_from_notice(update: Update, context: Context, cb: callbacks.Callb
     alert_id, hit_id = cb.args
     await call(alerts.set_muted, user_id=update.effective_user.id, alert_id=alert_id, muted=True)
     await update.effective_message.edit_reply_markup(keyboard([alert_buttons(hit_id)]))
-    return "Muted: no more HITs from this alert. /alerts to unmute it."
+    return views.muted_from_notice_toast()
 
 
 def register(app: Application) -> None:

@@ -47,14 +47,14 @@ async def revoke(update: Update, context: Context, cb: callbacks.Callback) -> st
 
 @on_button
 async def keep(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await update.effective_message.edit_text(views.KEPT)
+    await update.effective_message.edit_text(views.kept())
     return None
 
 
 @on_button
 async def delete(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     await update.effective_message.delete()
-    return views.DELETED
+    return views.deleted()
 
 
 def register(app: Application) -> None:

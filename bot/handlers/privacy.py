@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import privacy as views
+from bot.views import admin as admin_views, privacy as views
 from core.config import get_settings
 from core.errors import NotAllowed, NotFound, ValidationFailed
 from core.users import privacy
@@ -27,7 +27,7 @@ async def export(update: Update, context: Context, cb: callbacks.Callback) -> st
     data = await call(privacy.export, user_id=me, now=now(context))
     body = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await context.bot.send_document(update.effective_chat.id, InputFile(body, filename=f"hitbot-data-{me}.json"),
-                                    caption=views.EXPORT_CAPTION)
+                                    caption=views.export_caption())
     return None
 
 
@@ -45,7 +45,7 @@ async def ask_delete(update: Update, context: Context, cb: callbacks.Callback) -
 @on_button
 async def delete(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     if cb.verb in ("delx", "fgx"):
-        await update.effective_message.edit_text(views.DELETE_CANCELLED)
+        await update.effective_message.edit_text(views.delete_cancelled())
         return None
     done = await call(privacy.delete_account, user_id=update.effective_user.id, now=now(context))
     await update.effective_message.edit_text(views.deleted(done))
@@ -55,16 +55,16 @@ async def delete(update: Update, context: Context, cb: callbacks.Callback) -> st
 @on_message
 async def forget(update: Update, context: Context) -> None:
     if update.effective_user.id not in get_settings().admins:
-        raise NotAllowed("Only admins can do that.")
+        raise NotAllowed(admin_views.only_admins())
     parts = (update.effective_message.text or "").split()[1:]
     if len(parts) != 1 or not (parts[0].isascii() and parts[0].isdigit()) or len(parts[0]) > 16:
-        raise ValidationFailed(views.FORGET_USAGE)
+        raise ValidationFailed(views.forget_usage())
     try:
         s = await call(privacy.summary, user_id=int(parts[0]))
     except NotFound:
-        raise NotFound(f"No user with id {parts[0]} has started hitbot.") from None
+        raise NotFound(admin_views.no_such_user(parts[0])) from None
     if s.must_wait:
-        await update.effective_message.reply_text(views.must_wait(s, subject="Their"))
+        await update.effective_message.reply_text(views.must_wait(s, theirs=True))
         return
     text, markup = views.confirm_forget(s)
     await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")

@@ -29,7 +29,7 @@ from core.review import appeals, quality
 from core.users import commands as users
 
 log = logging.getLogger(__name__)
-MAX_TEST_FILE = 64 * 1024
+MAX_TEST_FILE = views.MAX_TEST_FILE_KB * 1024
 
 
 def _worker_given(text: str) -> bool:
@@ -37,25 +37,22 @@ def _worker_given(text: str) -> bool:
     return text.isdigit() or re.fullmatch(r"#?A[A-Z2-7]{13}", text) is not None
 
 
-def _who(text: str) -> str:
-    return f"worker {text}" if text.isdigit() else f"Worker #{text.lstrip('#')}"
-
-
 async def _worker(requester_id: int, text: str) -> int:
     if text.isdigit():
-        return _int(text, "The worker id")
+        return _int(text, "worker")
     ref = text.lstrip("#")
     found = await call(mturk_workers.workers_of, requester_id=requester_id, refs=[ref])
     if ref not in found:
-        raise ValidationFailed(f"No worker who did your HITs has the WorkerId {ref}.")
+        raise ValidationFailed(views.no_such_worker(ref))
     return found[ref]
 
 
 def _int(text: str, what: str) -> int:
+    """`what`: a key of views.WHOLE_NUMBER, the refusal that names the number."""
     try:
         return int(text)
     except ValueError:
-        raise ValidationFailed(f"{what} must be a whole number.") from None
+        raise ValidationFailed(views.not_a_whole_number(what)) from None
 
 
 @on_message
@@ -67,26 +64,25 @@ async def qual(update: Update, context: Context) -> None:
     if verb == "new":
         name, _, description = rest.partition("|")
         qt = await call(quals.create_type, owner_id=me, name=name, description=description.strip(), now=t)
-        await update.effective_message.reply_text(f"Created “{qt.name}”. Grant it with /qual grant {qt.name} <WorkerId>.")
+        await update.effective_message.reply_text(views.created(qt.name))
         return
     if verb in ("grant", "revoke"):
         parts = rest.rsplit(maxsplit=2 if verb == "grant" else 1)
         if verb == "grant" and len(parts) == 3 and parts[2].lstrip("-").isdigit() and _worker_given(parts[1]):
-            name, given, value = parts[0], parts[1], _int(parts[2], "The value")
+            name, given, value = parts[0], parts[1], _int(parts[2], "value")
         else:
             parts = rest.rsplit(maxsplit=1)
             if len(parts) < 2 or not _worker_given(parts[1]):
-                raise ValidationFailed(f"Use: /qual {verb} <name> <WorkerId>" + (" [value]" if verb == "grant" else "")
-                                       + " (the WorkerId is on the review card, e.g. A2B3C4D5E6F7G)")
+                raise ValidationFailed(views.qual_usage(verb))
             name, given, value = parts[0], parts[1], 1
         worker = await _worker(me, given)
         qt = await call(quals.type_by_name, owner_id=me, name=name)
         if verb == "grant":
             await call(quals.grant, owner_id=me, qtype_id=qt.id, worker_id=worker, value=value, now=t)
-            await update.effective_message.reply_text(f"Granted “{qt.name}” = {value} to {_who(given)}.")
+            await update.effective_message.reply_text(views.granted(qt.name, value, given))
         else:
             gone = await call(quals.revoke, owner_id=me, qtype_id=qt.id, worker_id=worker, now=t)
-            await update.effective_message.reply_text("Revoked." if gone else "That worker did not have it.")
+            await update.effective_message.reply_text(views.revoked(gone))
         return
     types = await call(quals.my_types, owner_id=me)
     await update.effective_message.reply_text(views.qual_list(types), parse_mode="HTML")
@@ -97,20 +93,18 @@ async def qualtest_file(update: Update, context: Context) -> None:
     """A document captioned /qualtest: {name, description?, retake?, questions: [{prompt, options, answer}]}"""
     doc = update.effective_message.document
     if doc.file_size and doc.file_size > MAX_TEST_FILE:
-        raise ValidationFailed("That file is too large for a test (64 KB at most).")
+        raise ValidationFailed(views.test_file_too_large())
     raw = bytes(await (await doc.get_file()).download_as_bytearray())
     # The spec files' loader: no aliases, bounded size and depth, errors with their line.
     spec = (await call(load_spec_document, raw=raw, filename=doc.file_name or "",
-                       not_a_mapping=views.TEST_FILE_SHAPE)).data
+                       not_a_mapping=views.test_file_shape())).data
     if not isinstance(spec.get("questions"), list):
-        raise ValidationFailed(views.TEST_FILE_SHAPE)
+        raise ValidationFailed(views.test_file_shape())
     retake = parse_duration(spec.get("retake", "1d"), field="retake")
     test = await call(quals.create_test, owner_id=update.effective_user.id, name=str(spec.get("name", "")),
                       description=str(spec.get("description", "")), questions=spec["questions"],
                       retake_after_s=retake, now=now(context))
-    await update.effective_message.reply_text(
-        f"Test created with {len(test.questions)} question(s). Workers find it with /tests; "
-        "their score is granted automatically.")
+    await update.effective_message.reply_text(views.test_created(len(test.questions)))
 
 
 @on_message
@@ -154,9 +148,9 @@ async def quality_rule(update: Update, context: Context) -> None:
         policy = await call(quality.set_policy, requester_id=me, min_accuracy=None)
     elif args:
         if len(args) > 3:
-            raise ValidationFailed("Use: /quality <min %> [after N control answers] [reject|block]")
-        policy = await call(quality.set_policy, requester_id=me, min_accuracy=_int(args[0], "The accuracy"),
-                            min_gold=_int(args[1], "The number of control answers") if len(args) > 1 else 3,
+            raise ValidationFailed(views.quality_usage())
+        policy = await call(quality.set_policy, requester_id=me, min_accuracy=_int(args[0], "accuracy"),
+                            min_gold=_int(args[1], "gold") if len(args) > 1 else 3,
                             action=args[2] if len(args) > 2 else "reject")
     else:
         policy = quality.Policy.of(await call(users.get_user, user_id=me))
@@ -177,7 +171,7 @@ async def profile(update: Update, context: Context) -> None:
         current[field] = [v for v in value.split(",")]
         await call(quality.set_profile, user_id=me, skills=current["skills"], interests=current["interests"])
     elif field:
-        raise ValidationFailed("Use: /profile country DE · timezone Europe/Berlin · skills a, b · interests c, d")
+        raise ValidationFailed(views.profile_usage())
     user = await call(users.get_user, user_id=me)
     await update.effective_message.reply_text(views.profile_text(user, await call(quality.profile, user_id=me)),
                                               parse_mode="HTML")
@@ -193,8 +187,7 @@ async def appeal_start(update: Update, context: Context, cb: callbacks.Callback)
         await _drop_appeal(context, me, msg.message_id, keep, cb.arg(0))
         raise
     await waiting.expect(me, "appeal", assignment_id=cb.arg(0), message_id=msg.message_id, keep=keep)
-    await msg.reply_text(
-        "Write your appeal in one message: why should this work be approved?", reply_markup=cancel_markup())
+    await msg.reply_text(views.ask_appeal(), reply_markup=cancel_markup())
     return None
 
 
@@ -214,7 +207,7 @@ async def appeal_text(update: Update, context: Context) -> None:
     await call(appeals.appeal, worker_id=me, assignment_id=int(wait["assignment_id"]),
                message=update.effective_message.text or "", now=now(context))
     await waiting.done(me)
-    await update.effective_message.reply_text("Your appeal was sent to the requester. You'll hear back here.")
+    await update.effective_message.reply_text(views.appeal_sent())
     if wait.get("message_id"):
         await _drop_appeal(context, me, int(wait["message_id"]), wait.get("keep") or [], int(wait["assignment_id"]))
 
@@ -226,7 +219,7 @@ async def appeal_decide(update: Update, context: Context, cb: callbacks.Callback
     row, assignment, hit, worker = await call(appeals.appeal_context, requester_id=me, appeal_id=cb.arg(0))
     text, markup = views.appeal_card(row, hit.title, worker.display_name, assignment.feedback)
     await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
-    return "Approved and paid." if cb.verb == "apy" else "Rejection kept."
+    return views.appeal_decided_toast(cb.verb == "apy")
 
 
 @on_message

@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot import callbacks
 from bot.runtime import Context, call, now, on_button
+from bot.views import rating as views
 from bot.views.notify import rated_text, without_rating
 from core.review import commands as review
 
@@ -19,7 +20,7 @@ async def rate(update: Update, context: Context, cb: callbacks.Callback) -> str 
     msg = update.effective_message
     await msg.edit_reply_markup(without_rating(msg.reply_markup))
     await msg.reply_text(rated_text(stars))
-    return "Thanks for rating!"
+    return views.thanks_toast()
 
 
 def register(app: Application) -> None:

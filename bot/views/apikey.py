@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.i18n import _, date_time
 from bot.views.common import button, esc, fit, keyboard
 from core.mturk.apikeys import MAX_ACTIVE_KEYS, NewKey
 
@@ -14,22 +15,25 @@ if TYPE_CHECKING:
     from core.models import ApiKey
 
 PROFILE = "hitbot"
+CODE = '<pre>boto3.Session(profile_name="{profile}").client("mturk", endpoint_url="{endpoint}")</pre>'
 
 
 def key_list(keys: list[ApiKey], api_url: str | None) -> tuple[str, InlineKeyboardMarkup]:
-    lines = ["🔑 <b>MTurk API keys</b>",
-             "Scripts written for Amazon Mechanical Turk (boto3's <code>mturk</code> client) post work here "
-             "with a key: point them at " + (f"<code>{esc(api_url)}</code>" if api_url else "this hitbot's "
-                                             "<code>/mturk</code> address") + "."]
+    intro = (_("Scripts written for Amazon Mechanical Turk (boto3's <code>mturk</code> client) post work here "
+               "with a key: point them at <code>{url}</code>.", url=esc(api_url)) if api_url else
+             _("Scripts written for Amazon Mechanical Turk (boto3's <code>mturk</code> client) post work here "
+               "with a key: point them at this hitbot's <code>/mturk</code> address."))
+    lines = [_("🔑 <b>MTurk API keys</b>"), intro]
     if keys:
-        lines += ["", "Keys that work now:"]
-        lines += [f"• <code>{esc(k.access_key_id)}</code>, made {k.created_at:%d %b %Y}" for k in keys]
+        lines += ["", _("Keys that work now:")]
+        lines += [_("• <code>{key}</code>, made {date}", key=esc(k.access_key_id),
+                    date=date_time(k.created_at, format="short")) for k in keys]
     else:
-        lines += ["", "You have no key yet."]
-    rows = [[button(f"🗑 Revoke {k.access_key_id[:8]}…{k.access_key_id[-4:]}", callbacks.make("ak", "rev", k.id))]
-            for k in keys]
+        lines += ["", _("You have no key yet.")]
+    rows = [[button(_("🗑 Revoke {key}", key=f"{k.access_key_id[:8]}…{k.access_key_id[-4:]}"),
+                    callbacks.make("ak", "rev", k.id))] for k in keys]
     if len(keys) < MAX_ACTIVE_KEYS:
-        rows.append([button("➕ New key", callbacks.make("ak", "new"))])
+        rows.append([button(_("➕ New key"), callbacks.make("ak", "new"))])
     return fit("\n".join(lines)), keyboard(rows)
 
 
@@ -39,30 +43,35 @@ def credentials_block(key: NewKey) -> str:
 
 
 def new_key(key: NewKey, api_url: str | None) -> tuple[str, InlineKeyboardMarkup]:
-    endpoint = api_url or "https://<your hitbot>/mturk"
+    # The address is code the requester pastes: a placeholder for it is words in their language.
+    endpoint = api_url or _("https://<your hitbot>/mturk")
     text = "\n".join([
-        "🔑 <b>Your new API key</b> — this is the only time the secret is shown. Add it to "
-        "<code>~/.aws/credentials</code>:",
+        _("🔑 <b>Your new API key</b> — this is the only time the secret is shown. Add it to "
+          "<code>~/.aws/credentials</code>:"),
         f"<pre>{esc(credentials_block(key))}</pre>",
-        "Then in Python:",
-        f"<pre>boto3.Session(profile_name=\"{PROFILE}\").client(\"mturk\", endpoint_url=\"{esc(endpoint)}\")</pre>",
-        f"or set <code>AWS_PROFILE={PROFILE}</code> and <code>AWS_ENDPOINT_URL_MTURK={esc(endpoint)}</code> and run "
-        "the script unchanged.",
-        "Once it is saved, delete this message: anyone who reads the secret can spend your balance.",
+        _("Then in Python:"),
+        CODE.format(profile=PROFILE, endpoint=esc(endpoint)),
+        _("or set <code>{profile}</code> and <code>{endpoint}</code> and run the script unchanged.",
+          profile=f"AWS_PROFILE={PROFILE}", endpoint=f"AWS_ENDPOINT_URL_MTURK={esc(endpoint)}"),
+        _("Once it is saved, delete this message: anyone who reads the secret can spend your balance."),
     ])
-    return text, keyboard([[button("🧹 Saved it: delete this message", callbacks.make("ak", "del"))]])
+    return text, keyboard([[button(_("🧹 Saved it: delete this message"), callbacks.make("ak", "del"))]])
 
 
 def confirm_revoke(key: ApiKey) -> tuple[str, InlineKeyboardMarkup]:
-    text = (f"Revoke <code>{esc(key.access_key_id)}</code>? Scripts using it stop working at once "
-            "(their requests get UnrecognizedClientException).")
-    return text, keyboard([[button("🗑 Revoke", callbacks.make("ak", "rvy", key.id)),
-                            button("Keep it", callbacks.make("ak", "rvn"))]])
+    text = _("Revoke <code>{key}</code>? Scripts using it stop working at once "
+             "(their requests get UnrecognizedClientException).", key=esc(key.access_key_id))
+    return text, keyboard([[button(_("🗑 Revoke"), callbacks.make("ak", "rvy", key.id)),
+                            button(_("Keep it"), callbacks.make("ak", "rvn"))]])
 
 
 def revoked(key: ApiKey) -> str:
-    return f"🗑 Key <code>{esc(key.access_key_id)}</code> is revoked. Send /apikey for your keys."
+    return _("🗑 Key <code>{key}</code> is revoked. Send /apikey for your keys.", key=esc(key.access_key_id))
 
 
-KEPT = "Kept. Send /apikey for your keys."
-DELETED = "Deleted."
+def kept() -> str:
+    return _("Kept. Send /apikey for your keys.")
+
+
+def deleted() -> str:
+    return _("Deleted.")

@@ -23,7 +23,7 @@ async def test_privacy_shows_what_is_kept_and_exports_it_as_json(bot):
     wes = TgUser(f.user("Wes").id, "Wes", username="wes_w")
     do_work(hit, wes, animal="dog")
     shown = _texts(await bot.text(wes, "/privacy"))
-    assert "Your data in hitbot" in shown and "Wes" in shown and "1 assignments" in shown
+    assert "Your data in hitbot" in shown and "Wes" in shown and "Work: 1 assignment with 1 answer, 0 appeals" in shown
 
     uploads = capture_uploads(bot)
     await bot.press_label(wes, "Export my data")

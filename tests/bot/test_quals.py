@@ -36,7 +36,7 @@ async def test_requester_creates_and_grants_a_qualification(bot, now):
     await bot.text(wes, "/qual grant Bird expert 601 9")  # not Wes's qualification
     assert "no qualification called" in last_text(bot, wes)
     await bot.text(rita, "/qual")
-    assert "Bird expert</b> – 1 worker(s)" in last_text(bot, rita)
+    assert "Bird expert</b> – 1 worker\n" in last_text(bot, rita)  # one worker, in the singular
     await bot.text(rita, "/qual revoke Bird expert 602")
     assert last_text(bot, rita) == "Revoked."
 
@@ -70,7 +70,7 @@ async def test_worker_takes_a_test_from_a_file_and_gets_the_score(bot, now):
     bot.tg.files["quiz1"] = json.dumps(quiz).encode()
     calls = await bot._feed({"message": bot._message(rita, caption="/qualtest", document={
         "file_id": "quiz1", "file_unique_id": "q1", "file_name": "quiz.json", "file_size": 300})})
-    assert any("Test created with 2 question(s)" in c.text for c in calls)
+    assert any("Test created with 2 questions." in c.text for c in calls)
     await bot.text(wes, "/tests")
     await bot.press_label(wes, "Take test")
     assert "Question 1 of 2" in last_text(bot, wes)
