@@ -210,7 +210,8 @@ def fill_placeholders(value: object, row: dict[str, str], missing: set[str]) -> 
     return value
 
 
-def expand_batch(template: dict, rows: list[dict[str, str]]) -> list[tuple[HitSpec, dict[str, str]]]:
+def expand_batch(template: dict, rows: list[dict[str, str]], *,
+                 web_tasks: bool = False) -> list[tuple[HitSpec, dict[str, str]]]:
     """One spec per CSV row; BatchInvalid lists every bad row (numbered from 1, after the header)."""
     settings = get_settings()
     if not rows:
@@ -225,7 +226,7 @@ def expand_batch(template: dict, rows: list[dict[str, str]]) -> list[tuple[HitSp
             problems.append((n, "no column named " + ", ".join(sorted(missing))))
             continue
         try:
-            spec = parse_spec(data)
+            spec = parse_spec(data, web_tasks=web_tasks)
             _apply_gold(spec, row)
             cost_of(spec)
         except ValidationFailed as exc:
@@ -253,11 +254,11 @@ def _apply_gold(spec: HitSpec, row: dict[str, str]) -> None:
 
 
 def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[dict[str, str]],
-                  now: datetime, key: str | None = None, progress=None) -> Batch:
+                  now: datetime, key: str | None = None, progress=None, web_tasks: bool = False) -> Batch:
     """Publish one HIT per row, all or nothing, with one escrow movement for the lot.
 
     `progress(done, total)` is called as HITs are written (for a progress bar)."""
-    specs = expand_batch(template, rows)
+    specs = expand_batch(template, rows, web_tasks=web_tasks)
     costs = [cost_of(spec) for spec, _ in specs]
     total = sum(c.total_cents for c in costs)
     with tx():
