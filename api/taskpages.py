@@ -15,9 +15,9 @@ import html
 import logging
 import secrets
 from collections.abc import Callable
+from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
-from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
@@ -26,7 +26,7 @@ from api.questionform import parse_web
 from api.server import ApiServer
 from core.config import get_settings
 from core.db import release
-from core.errors import DeadlinePassed, HitbotError, NotAllowed, NotFound, ValidationFailed
+from core.errors import DeadlinePassed, HitbotError, NotFound, ValidationFailed
 from core.webtasks import commands as webtasks
 from core.webtasks.tokens import assignment_of_token, verify_init_data
 
@@ -238,13 +238,19 @@ async def crowd_js(request: web.Request) -> web.Response:
 
 
 async def init_data(request: web.Request) -> web.Response:
-    """The Mini App's initData, checked against the bot's token before the task is shown."""
+    """The Mini App's initData, checked against the bot's token before the task is shown, and for a
+    task in progress, that the Telegram user is the assignment's worker."""
     settings = get_settings()
     raw = (await request.content.read(8193)).decode("utf-8", "replace")
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    now = request.app[CLOCK]()
     try:
-        verify_init_data(raw, bot_token=token, now=request.app[CLOCK](), max_age_s=settings.init_data_max_age_s)
-    except NotAllowed as exc:
+        data = verify_init_data(raw, bot_token=token, now=now, max_age_s=settings.init_data_max_age_s)
+        if request.match_info.get("kind") == "task":  # a preview is anyone's to look at
+            user = data.get("user")
+            await _core(webtasks.check_opener, token=request.match_info["token"],
+                        telegram_user_id=user.get("id") if isinstance(user, dict) else None, now=now)
+    except HitbotError as exc:
         return web.Response(text=exc.message, status=403, headers=_common_headers())
     return web.Response(text="ok", headers=_common_headers())
 
@@ -300,8 +306,7 @@ def create_app(*, clock: Callable[[], datetime] = utcnow) -> web.Application:
     app.router.add_get("/task/{token}/page", task_html)
     app.router.add_get("/preview/{token}", preview)
     app.router.add_get("/preview/{token}/page", preview_html)
-    app.router.add_post("/preview/{token}/init", init_data)
-    app.router.add_post("/task/{token}/init", init_data)
+    app.router.add_post("/{kind:preview|task}/{token}/init", init_data)
     app.router.add_get("/static/externalHIT_v1.js", compat_js)
     app.router.add_get("/static/crowd-html-elements.js", crowd_js)
     app.router.add_route("*", "/s/{token}/mturk/externalSubmit", external_submit)  # GET: refused, 405

@@ -8,16 +8,19 @@ turkSubmitTo; a replayed submit records nothing."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 import boto3
 import httpx
 import pytest
 
 from api.taskpages import TaskServer
+from core.webtasks.tokens import sign_init_data
+from tests.e2e.conftest import TOKEN
 from tests.e2e.test_marketplace import _topup
 
 pytestmark = pytest.mark.slow
@@ -101,6 +104,12 @@ def test_a_worker_does_an_html_question_hit_on_its_page_and_the_script_approves_
         assert http.post(tasks.url + token_path + "/init", content=init).status_code == 200
         forged = init.replace(str(WES), str(WES + 1))
         assert http.post(tasks.url + token_path + "/init", content=forged).status_code == 403
+        # Signed by the bot, but for another Telegram account (a forwarded button): refused, and said why.
+        other = dict(parse_qsl(init))
+        other.pop("hash")
+        other["user"] = json.dumps({"id": WES + 7, "first_name": "Eve"})
+        theirs = http.post(tasks.url + token_path + "/init", content=sign_init_data(other, bot_token=TOKEN))
+        assert theirs.status_code == 403 and "another Telegram account" in theirs.text
         frame = _frame(http, url)
         query = parse_qs(urlsplit(frame).query)
         assert urlsplit(frame).netloc == urlsplit(tasks.url).netloc and query["hitId"] == [hit["HITId"]]
