@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot import callbacks, input as waiting
 from bot.handlers import language
 from bot.handlers.browse import send_preview
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import start as views
+from bot.views import dashboard as home_views, start as views
+from bot.views.chart import EARNINGS_7, earnings_png, submissions_png
+from core import dashboard
 from core.config import get_settings
 from core.errors import HitbotError
 from core.hits import drafts
@@ -40,8 +42,35 @@ async def start(update: Update, context: Context) -> None:
     if link:  # t.me/<bot>?start=hit_<id>: straight to that HIT's preview
         await send_preview(update.effective_message, context, update.effective_user.id, int(link.group(1)))
         return
-    await update.effective_message.reply_text(views.welcome(update.effective_user.first_name),
-                                              reply_markup=views.main_menu())
+    await show_home(update, context)
+
+
+async def show_home(update: Update, context: Context) -> None:
+    """The home screen (a new user: the welcome): the week's charts when there is something to draw,
+    then the figures with their buttons, last so they sit at the bottom of the chat."""
+    chat_id, first_name = update.effective_chat.id, update.effective_user.first_name
+    d = await call(dashboard.overview, user_id=update.effective_user.id, now=now(context),
+                   week_starts=home_views.week_starts())
+    if d.is_new:
+        await context.bot.send_message(chat_id, views.welcome(first_name), reply_markup=views.main_menu(home=False))
+        return
+    earned, received = home_views.worker_chart(d), home_views.requester_chart(d)
+    if earned:
+        png = await call(earnings_png, days=earned, title=EARNINGS_7)
+        await context.bot.send_photo(chat_id, InputFile(png, filename="earnings.png"),
+                                     caption=home_views.chart_caption())
+    if received:
+        png = await call(submissions_png, days=received)
+        await context.bot.send_photo(chat_id, InputFile(png, filename="submissions.png"),
+                                     caption=home_views.submissions_caption())
+    text, markup = home_views.home(d, first_name, now(context))
+    await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
+
+
+@on_button
+async def home(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    await show_home(update, context)
+    return None
 
 
 @on_message
@@ -115,6 +144,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("help", help_))
     app.add_handler(CommandHandler("cancel", cancel))
     app.add_handler(CallbackQueryHandler(cancel_button, pattern=callbacks.pattern("m", "cx", 0)))
+    app.add_handler(CallbackQueryHandler(home, pattern=callbacks.pattern("m", "home", 0)))
 
 
 def register_fallbacks(app: Application) -> None:

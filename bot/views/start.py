@@ -14,11 +14,17 @@ def welcome(first_name: str | None) -> str:
                           "requesters post them and pay for good work.")
 
 
-def main_menu() -> InlineKeyboardMarkup:
-    return keyboard([
+def main_menu_rows(*, home: bool = True) -> list[list]:
+    rows = [
         [button(_("🔎 Browse HITs"), callbacks.make("m", "browse")), button(_("🧰 My work"), callbacks.make("m", "mywork"))],
         [button(_("💰 Balance"), callbacks.make("m", "balance")), button(_("➕ New HIT"), callbacks.make("m", "newhit"))],
-    ])
+    ]
+    return rows + ([[button(_("🏠 Home"), callbacks.make("m", "home"))]] if home else [])
+
+
+def main_menu(*, home: bool = True) -> InlineKeyboardMarkup:
+    """The menu's buttons; home: with 🏠 Home (a new user's welcome has no home screen yet)."""
+    return keyboard(main_menu_rows(home=home))
 
 
 # Every command, by who uses it: /help and the command menu are both made from these (translated where shown).
