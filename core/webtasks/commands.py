@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 from core import cards
 from core.db import tx
-from core.errors import DeadlinePassed, NotFound, StaleAction, ValidationFailed
+from core.errors import DeadlinePassed, NotAllowed, NotFound, StaleAction, ValidationFailed
 from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit, Question
 from core.mturk.commands import worker_ref
 from core.mturk.ids import assignment_id as assignment_ref, hit_id as hit_ref
+from core.texts import N_
 from core.webtasks.tokens import assignment_of_token, hit_of_preview_token, token_matches
 from core.work import commands as work
 
@@ -149,3 +150,14 @@ def submit_page(*, token: str, fields: list[tuple[str, str]], assignment_ref_giv
         return TaskPage(assignment.id, assignment_ref(assignment.id), hit_ref(hit.id),
                         worker_ref(hit.requester_id, assignment.worker_id), hit.title,
                         extra.question if extra else "", assignment.deadline)
+
+
+def check_opener(*, token: str, telegram_user_id: object, now: datetime) -> None:
+    """The Mini App that opened a task page is the assignment's own worker's: a task button forwarded
+    to, or a link opened by, another Telegram account shows nothing (the token alone still serves the
+    plain-link fallback, which has no initData)."""
+    assignment, _ = _resolve(token)
+    _check_open(assignment, now)
+    if telegram_user_id != assignment.worker_id:
+        raise NotAllowed(N_("This task was accepted from another Telegram account. Open it from the chat "
+                            "where you accepted it."))
