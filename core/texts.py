@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def N_(msgid: str) -> str:
@@ -32,7 +32,7 @@ class Amount:
 def english(value: object) -> str:
     """A value as the English text shows it."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return str(value)
 
 
@@ -48,7 +48,7 @@ class Text:
     """An English source text with named placeholders and their values. `capital`: shown with its
     first letter capitalised (a reason that starts a sentence on its own)."""
 
-    __slots__ = ("key", "params", "capital")
+    __slots__ = ("capital", "key", "params")
 
     def __init__(self, key: str, /, *, capital: bool = False, **params: object) -> None:
         self.key = key
@@ -65,13 +65,16 @@ class Text:
     def __repr__(self) -> str:
         return f"Text({self.key!r}, {self.params!r})"
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Text):
-            return (self.key, self.params, self.capital) == (other.key, other.params, other.capital)
+    def __eq__(self, other: object) -> bool:  # a Text is its English (what problems lists were compared by)
+        if isinstance(other, (Text, str)):
+            return str(self) == str(other)
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash((self.key, self.capital))
+        return hash(str(self))
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
 
 
 def fill(key: str, values: dict[str, object]) -> str:

@@ -40,7 +40,8 @@ from core.hits.spec import (
 )
 from core.hits.spec_rules import check_text, first_problem
 from core.models import COMPARATORS, QUESTION_KINDS, DraftStatus, Hit, HitDraft
-from core.money import format_money, parse_amount
+from core.money import parse_amount
+from core.texts import N_, Amount, Text
 from core.users.commands import get_user
 
 # The order the questions are asked in; a step's index is its code in button data.
@@ -77,9 +78,9 @@ def owned_draft(user_id: int, draft_id: int, *, editing: bool = True) -> HitDraf
     if draft is None or draft.user_id != user_id:
         raise NotAllowed()
     if editing and draft.status == DraftStatus.PUBLISHED:
-        raise StaleAction("This HIT was already published. See it in /myhits.")
+        raise StaleAction(N_("This HIT was already published. See it in /myhits."))
     if editing and draft.status != DraftStatus.EDITING:
-        raise StaleAction("This draft was cancelled. Start a new one with /newhit.")
+        raise StaleAction(N_("This draft was cancelled. Start a new one with /newhit."))
     return draft
 
 
@@ -130,7 +131,7 @@ def give(*, user_id: int, draft_id: int, step: str, text: str, now: datetime) ->
     StaleAction when the draft has moved past that step (a stale or double-pressed button)."""
     draft = owned_draft(user_id, draft_id)
     if draft.step != step:
-        raise StaleAction("That question was already answered; see the latest message.")
+        raise StaleAction(N_("That question was already answered; see the latest message."))
     data, work = dict(draft.data), dict(draft.work)
     nxt = _apply(user_id, step, (text or "").strip(), data, work)
     if work.get("return") and (step in FIELDS or (step, nxt) in (("q_more", "quals"), ("quals", "attachment"))):
@@ -142,7 +143,7 @@ def give(*, user_id: int, draft_id: int, step: str, text: str, now: datetime) ->
         changed = HitDraft.update(step=nxt, data=data, work=work, updated_at=now).where(
             (HitDraft.id == draft.id) & (HitDraft.step == step) & (HitDraft.status == DraftStatus.EDITING)).execute()
         if changed != 1:
-            raise StaleAction("That question was already answered; see the latest message.")
+            raise StaleAction(N_("That question was already answered; see the latest message."))
     return HitDraft.get_by_id(draft.id)
 
 
@@ -150,30 +151,29 @@ def _apply(user_id: int, step: str, text: str, data: dict, work: dict) -> str:
     """Validate one answer into `data`/`work`; return the next step."""
     settings = get_settings()
     if step == "title":
-        data["title"] = check_text(_text(text, 1, MAX_TITLE, "The title"), "The title", line=True)
+        data["title"] = check_text(_text(text, 1, MAX_TITLE, Text(N_("The title"))), Text(N_("The title")), line=True)
         return "description"
     if step == "description":
-        data["description"] = check_text(_text(text, 0, MAX_DESCRIPTION, "The description"), "The description",
+        data["description"] = check_text(_text(text, 0, MAX_DESCRIPTION, Text(N_("The description"))), Text(N_("The description")),
                                          line=False)
         return "reward"
     if step == "reward":
         cents = parse_amount(text, settings.currency, field="reward")
         if not settings.min_reward_cents <= cents <= settings.max_reward_cents:
-            raise ValidationFailed(f"The reward must be between {format_money(settings.min_reward_cents, settings.currency)}"
-                                   f" and {format_money(settings.max_reward_cents, settings.currency)}.")
+            raise ValidationFailed(N_("The reward must be between {min_reward} and {max_reward}."), min_reward=Amount(settings.min_reward_cents, settings.currency), max_reward=Amount(settings.max_reward_cents, settings.currency))
         data["reward"] = text.lstrip("$€£").replace(",", ".").strip()
         return "assignments"
     if step == "assignments":
-        data["assignments"] = _count(text, 1, settings.max_assignments, "The number of assignments")
+        data["assignments"] = _count(text, 1, settings.max_assignments, Text(N_("The number of assignments")))
         return "duration"
     if step == "duration":
-        data["duration"] = _duration(text, MIN_DURATION_S, MAX_DURATION_S, "The time allotted")
+        data["duration"] = _duration(text, MIN_DURATION_S, MAX_DURATION_S, Text(N_("The time allotted")))
         return "lifetime"
     if step == "lifetime":
-        data["lifetime"] = _duration(text, MIN_LIFETIME_S, MAX_LIFETIME_S, "The lifetime")
+        data["lifetime"] = _duration(text, MIN_LIFETIME_S, MAX_LIFETIME_S, Text(N_("The lifetime")))
         return "auto_approve"
     if step == "auto_approve":
-        data["auto_approve"] = _duration(text, 0, MAX_AUTO_APPROVE_S, "The auto-approve delay")
+        data["auto_approve"] = _duration(text, 0, MAX_AUTO_APPROVE_S, Text(N_("The auto-approve delay")))
         return "q_kind" if not data.get("questions") else "quals"
     if step.startswith("q_"):
         return _question_step(step, text, data, work)
@@ -182,7 +182,7 @@ def _apply(user_id: int, step: str, text: str, data: dict, work: dict) -> str:
             return "attachment"
         reqs = list(data.get("qualifications") or [])
         if len(reqs) >= MAX_REQUIREMENTS:
-            raise ValidationFailed(f"A HIT can have at most {MAX_REQUIREMENTS} requirements. Press Done.")
+            raise ValidationFailed(N_("A HIT can have at most {MAX_REQUIREMENTS} requirements. Press Done."), MAX_REQUIREMENTS=MAX_REQUIREMENTS)
         req = parse_requirement(text)
         _check_requirements(user_id, [req])
         reqs.append(req.model_dump(exclude_none=True, exclude_defaults=True))
@@ -193,17 +193,17 @@ def _apply(user_id: int, step: str, text: str, data: dict, work: dict) -> str:
         if text:
             data["attachment"] = _attachment(text)
         return "preview"
-    raise StaleAction("Use the buttons on the preview: Publish, Edit or Cancel.")
+    raise StaleAction(N_("Use the buttons on the preview: Publish, Edit or Cancel."))
 
 
 def _question_step(step: str, text: str, data: dict, work: dict) -> str:
     q = dict(work.get("question") or {})
     if step == "q_kind":
         if text.lower() not in QUESTION_KINDS:
-            raise ValidationFailed("Pick the kind of answer with the buttons.")
+            raise ValidationFailed(N_("Pick the kind of answer with the buttons."))
         questions = data.get("questions") or []
         if len(questions) >= MAX_QUESTIONS:
-            raise ValidationFailed(f"A HIT can have at most {MAX_QUESTIONS} questions.")
+            raise ValidationFailed(N_("A HIT can have at most {MAX_QUESTIONS} questions."), MAX_QUESTIONS=MAX_QUESTIONS)
         taken = {x["id"] for x in questions}
         n = len(questions) + 1
         while f"q{n}" in taken:
@@ -211,7 +211,7 @@ def _question_step(step: str, text: str, data: dict, work: dict) -> str:
         work["question"] = {"id": f"q{n}", "kind": text.lower()}
         return "q_prompt"
     if step == "q_prompt":
-        q["prompt"] = check_text(_text(text, 1, MAX_PROMPT, "The question"), "The question", line=False)
+        q["prompt"] = check_text(_text(text, 1, MAX_PROMPT, Text(N_("The question"))), Text(N_("The question")), line=False)
         work["question"] = q
         return "q_options" if q["kind"] in ("choice", "multi") else "q_bounds" if q["kind"] in ("number", "text") \
             else "q_required"
@@ -226,16 +226,16 @@ def _question_step(step: str, text: str, data: dict, work: dict) -> str:
         if text and q["kind"] == "number":
             found = re.fullmatch(rf"\s*({_NUMBER})\s*(?:\.\.|to|-|\s)\s*({_NUMBER})\s*", text)
             if not found:
-                raise ValidationFailed("Send the lowest and highest allowed number, e.g. “0 100”, or press Skip.")
+                raise ValidationFailed(N_("Send the lowest and highest allowed number, e.g. “0 100”, or press Skip."))
             q["min"], q["max"] = (_num(found.group(1)), _num(found.group(2)))
         elif text:
-            q["max_length"] = _count(text, 1, MAX_TEXT_ANSWER, "The longest answer")
+            q["max_length"] = _count(text, 1, MAX_TEXT_ANSWER, Text(N_("The longest answer")))
         _validate_question({**q, "prompt": q.get("prompt", "?")})
         work["question"] = q
         return "q_required"
     if step == "q_required":
         if text.lower() not in ("yes", "no", "required", "optional"):
-            raise ValidationFailed("Press Required or Optional.")
+            raise ValidationFailed(N_("Press Required or Optional."))
         q["required"] = text.lower() in ("yes", "required")
         data["questions"] = [*(data.get("questions") or []), _validate_question(q)]
         work.pop("question", None)
@@ -245,7 +245,7 @@ def _question_step(step: str, text: str, data: dict, work: dict) -> str:
             return "q_kind"
         if text.lower() == "done":
             return "quals"
-        raise ValidationFailed("Press “Add another question” or “Done”.")
+        raise ValidationFailed(N_("Press “Add another question” or “Done”."))
     raise StaleAction()
 
 
@@ -253,14 +253,14 @@ def _validate_question(q: dict) -> dict:
     try:
         return QuestionSpec.model_validate(q).model_dump(exclude_none=True)
     except ValidationError as exc:
-        raise ValidationFailed(first_problem(exc, q) + ".") from None
+        raise ValidationFailed("{problem}.", problem=first_problem(exc, q)) from None
 
 
 def parse_requirement(text: str) -> RequirementSpec:
     """'approval_rate >= 95', 'country in DE, AT', 'Bird expert exists' -> a requirement."""
     text = " ".join(text.split())
-    usage = ("Write a requirement like “approval_rate >= 95”, “country in DE, AT” or “Bird expert exists”, "
-             "or press Done.")
+    usage = Text(N_("Write a requirement like “approval_rate >= 95”, “country in DE, AT” or “Bird expert exists”, "
+                    "or press Done."))
     name = comparator = value = None
     symbol = re.search(r"(<=|>=|!=|<|>|=)", text)
     if symbol:
@@ -282,7 +282,7 @@ def parse_requirement(text: str) -> RequirementSpec:
     try:
         return RequirementSpec.model_validate(payload)
     except ValidationError as exc:
-        raise ValidationFailed(first_problem(exc, payload) + ". " + usage) from None
+        raise ValidationFailed("{problem}. {usage}", problem=first_problem(exc, payload), usage=usage) from None
 
 
 def _check_requirements(user_id: int, reqs: list[RequirementSpec]) -> None:
@@ -294,20 +294,21 @@ def _int_or_text(v: str) -> int | str:
     return int(v) if re.fullmatch(r"-?[0-9]{1,12}", v) else v
 
 
-def _text(text: str, low: int, high: int, what: str) -> str:
+def _text(text: str, low: int, high: int, what: Text) -> str:
     if len(text) < low:
-        raise ValidationFailed(f"{what} can't be empty.")
+        raise ValidationFailed(N_("{what} can't be empty."), what=what)
     if len(text) > high:
-        raise ValidationFailed(f"{what} can have at most {high} characters (this has {len(text)}). Please shorten it.")
+        raise ValidationFailed(N_("{what} can have at most {high} characters (this has {text_count}). Please shorten "
+                                  "it."), what=what, high=high, text_count=len(text))
     return text
 
 
-def _count(text: str, low: int, high: int, what: str) -> int:
+def _count(text: str, low: int, high: int, what: Text) -> int:
     if not re.fullmatch(r"[0-9]{1,9}", text.replace(" ", "")):
-        raise ValidationFailed(f"{what} must be a whole number from {low} to {high}.")
+        raise ValidationFailed(N_("{what} must be a whole number from {low} to {high}."), what=what, low=low, high=high)
     n = int(text.replace(" ", ""))
     if not low <= n <= high:
-        raise ValidationFailed(f"{what} must be from {low} to {high}.")
+        raise ValidationFailed(N_("{what} must be from {low} to {high}."), what=what, low=low, high=high)
     return n
 
 
@@ -316,10 +317,10 @@ def _num(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _duration(text: str, low: int, high: int, what: str) -> str:
+def _duration(text: str, low: int, high: int, what: Text) -> str:
     seconds = parse_duration(text, field=what)
     if not low <= seconds <= high:
-        raise ValidationFailed(f"{what} must be between {format_duration(low)} and {format_duration(high)}.")
+        raise ValidationFailed(N_("{what} must be between {low} and {high}."), what=what, low=format_duration(low), high=format_duration(high))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size}{unit}"
@@ -328,9 +329,9 @@ def _duration(text: str, low: int, high: int, what: str) -> str:
 
 def _attachment(text: str) -> str:
     if len(text) > MAX_URL:
-        raise ValidationFailed(f"A link can have at most {MAX_URL} characters.")
+        raise ValidationFailed(N_("A link can have at most {MAX_URL} characters."), MAX_URL=MAX_URL)
     if not re.fullmatch(r"(https?://\S+|(photo|document):[\w-]{1,256})", text):
-        raise ValidationFailed("Send a photo or a document, a link starting with https://, or press Skip.")
+        raise ValidationFailed(N_("Send a photo or a document, a link starting with https://, or press Skip."))
     return text
 
 
@@ -341,16 +342,16 @@ def edit(*, user_id: int, draft_id: int, field: str, now: datetime) -> HitDraft:
     with tx():
         draft = owned_draft(user_id, draft_id)
         if draft.step != "preview":
-            raise StaleAction("Finish the current question first, or press Cancel.")
+            raise StaleAction(N_("Finish the current question first, or press Cancel."))
         data, work, step = dict(draft.data), {"return": True}, field
         if field == "q_add":
             if len(data.get("questions") or []) >= MAX_QUESTIONS:
-                raise ValidationFailed(f"A HIT can have at most {MAX_QUESTIONS} questions.")
+                raise ValidationFailed(N_("A HIT can have at most {MAX_QUESTIONS} questions."), MAX_QUESTIONS=MAX_QUESTIONS)
             step = "q_kind"
         elif field == "q_drop":
             questions = list(data.get("questions") or [])
             if len(questions) <= 1:
-                raise ValidationFailed("A HIT needs at least one question; add another before removing this one.")
+                raise ValidationFailed(N_("A HIT needs at least one question; add another before removing this one."))
             data["questions"], step, work = questions[:-1], "preview", {}
         if HitDraft.update(step=step, data=data, work=work, updated_at=now).where(
                 (HitDraft.id == draft.id) & (HitDraft.step == "preview")).execute() != 1:
@@ -371,9 +372,9 @@ def drop_requirement(*, user_id: int, draft_id: int, index: int, tag: int, now: 
         draft = owned_draft(user_id, draft_id)
         reqs = list(draft.data.get("qualifications") or [])
         if draft.step != "quals":
-            raise StaleAction("Requirements can be removed while the draft asks for them: Edit → Requirements.")
+            raise StaleAction(N_("Requirements can be removed while the draft asks for them: Edit → Requirements."))
         if not 0 <= index < len(reqs) or requirement_tag(reqs[index]) != tag:
-            raise StaleAction("That requirement was already removed.")
+            raise StaleAction(N_("That requirement was already removed."))
         data = {**draft.data, "qualifications": reqs[:index] + reqs[index + 1:]}
         HitDraft.update(data=data, updated_at=now).where(HitDraft.id == draft.id).execute()
         return HitDraft.get_by_id(draft.id)
@@ -395,10 +396,10 @@ def publish(*, user_id: int, draft_id: int, now: datetime) -> Hit:
     with tx():
         draft = owned_draft(user_id, draft_id)
         if draft.step != "preview":
-            raise StaleAction("Finish the draft first; Publish is on its preview.")
+            raise StaleAction(N_("Finish the draft first; Publish is on its preview."))
         spec = spec_of(draft)
         hit = publishing.publish_hit(requester_id=user_id, spec=spec, now=now, key=f"draft:{draft.id}")
         if HitDraft.update(status=DraftStatus.PUBLISHED, hit_id=hit.id, updated_at=now).where(
                 (HitDraft.id == draft.id) & (HitDraft.status == DraftStatus.EDITING)).execute() != 1:
-            raise StaleAction("This HIT was already published. See it in /myhits.")
+            raise StaleAction(N_("This HIT was already published. See it in /myhits."))
         return hit

@@ -11,6 +11,7 @@ from core.hits.spec import MAX_LIFETIME_S, format_duration
 from core.models import Hit, HitStatus
 from core.outbox import emit
 from core.payments.accounts import warn_if_low
+from core.texts import N_
 
 
 def owned_hit(requester_id: int, hit_id: int) -> Hit:
@@ -23,19 +24,19 @@ def owned_hit(requester_id: int, hit_id: int) -> Hit:
 def _open(requester_id: int, hit_id: int, now: datetime) -> Hit:
     hit = owned_hit(requester_id, hit_id)
     if hit.status != HitStatus.OPEN or hit.expires_at <= now:
-        raise StaleAction("This HIT has ended; publish it again to get more work.")
+        raise StaleAction(N_("This HIT has ended; publish it again to get more work."))
     return hit
 
 
 def extend_hit(*, requester_id: int, hit_id: int, extra_s: int, now: datetime) -> Hit:
     """Keep a HIT open longer (at most 30 days from now)."""
     if not 60 <= extra_s <= MAX_LIFETIME_S:
-        raise ValidationFailed(f"Extend by between 1m and {format_duration(MAX_LIFETIME_S)}.")
+        raise ValidationFailed(N_("Extend by between 1m and {MAX_LIFETIME_S}."), MAX_LIFETIME_S=format_duration(MAX_LIFETIME_S))
     with tx():
         hit = _open(requester_id, hit_id, now)
         new_expiry = min(hit.expires_at + timedelta(seconds=extra_s), now + timedelta(seconds=MAX_LIFETIME_S))
         if Hit.update(expires_at=new_expiry).where((Hit.id == hit.id) & (Hit.status == HitStatus.OPEN)).execute() != 1:
-            raise StaleAction("This HIT has ended.")
+            raise StaleAction(N_("This HIT has ended."))
         return Hit.get_by_id(hit.id)
 
 
@@ -45,17 +46,18 @@ def add_assignments(*, requester_id: int, hit_id: int, count: int, now: datetime
     with tx():
         hit = _open(requester_id, hit_id, now)
         if not 1 <= count <= settings.max_assignments - hit.max_assignments:
-            raise ValidationFailed(f"You can add 1 to {settings.max_assignments - hit.max_assignments} assignments.")
+            raise ValidationFailed(N_("You can add 1 to {most} assignments."),
+                                   most=settings.max_assignments - hit.max_assignments)
         # The HIT row before its accounts, the order close_hit and release_slot lock them in:
         # the other order deadlocked against a concurrent close on PostgreSQL.
         if Hit.update(max_assignments=Hit.max_assignments + count, available=Hit.available + count).where(
                 (Hit.id == hit.id) & (Hit.status == HitStatus.OPEN)).execute() != 1:
-            raise StaleAction("This HIT has ended.")
+            raise StaleAction(N_("This HIT has ended."))
         if not ledger.post(key=f"add:{key}", kind="publish",
                            legs=[(ledger.available(requester_id), -hit.unit_cost_cents * count),
                                  (ledger.escrow(hit.id), hit.unit_cost_cents * count)],
                            now=now, memo=f"{count} more assignments on HIT {hit.id}"):
-            raise StaleAction("Those assignments were already added.")  # rolls the slots back too
+            raise StaleAction(N_("Those assignments were already added."))  # rolls the slots back too
         warn_if_low(user_id=requester_id, spent_cents=hit.unit_cost_cents * count, now=now)
         emit("hits.published", user_id=None, now=now, hit_ids=[hit.id], requester_id=requester_id)
         return Hit.get_by_id(hit.id)

@@ -12,9 +12,10 @@ from core.errors import BatchInvalid, HitbotError, InsufficientFunds, StaleActio
 from core.hits.spec import HitSpec, RequirementSpec, check_assignments, parse_spec, reward_cents
 from core.hits.spec_rules import gold_value
 from core.models import Account, Batch, Entry, Hit, HitRequirement, LedgerTxn, QualificationType, Question, User
-from core.money import fee_for, format_money
+from core.money import fee_for
 from core.outbox import emit
 from core.payments.accounts import warn_if_low
+from core.texts import N_, Amount, Text
 from core.users.commands import get_user
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]{1,64})\}")
@@ -60,8 +61,8 @@ def _resolve_requirement(requester_id: int, req: RequirementSpec) -> Qualificati
         )
     if qtype is None:
         raise ValidationFailed(
-            f"qualification '{req.name}' is unknown: use approval_rate, approved_count, country,"
-            " account_age_days, or one of your own qualification types."
+            N_("qualification '{name}' is unknown: use approval_rate, approved_count, country, "
+               "account_age_days, or one of your own qualification types."), name=req.name
         )
     return qtype
 
@@ -179,7 +180,7 @@ def publish_hit(*, requester_id: int, spec: HitSpec | dict, now: datetime, key: 
             memo=f"escrow for HIT {hit.id}",
         )
         if not moved:
-            raise StaleAction("This HIT was already published.")
+            raise StaleAction(N_("This HIT was already published."))
         warn_if_low(user_id=requester.id, spent_cents=cost.total_cents, now=now)
         emit("hits.published", user_id=None, now=now, hit_ids=[hit.id], requester_id=requester.id)
     return hit
@@ -188,7 +189,7 @@ def publish_hit(*, requester_id: int, spec: HitSpec | dict, now: datetime, key: 
 def _active_requester(requester_id: int) -> User:
     requester = get_user(requester_id)
     if requester.banned:
-        raise HitbotError("Your account is suspended; contact an admin.")
+        raise HitbotError(N_("Your account is suspended; contact an admin."))
     return requester
 
 
@@ -215,22 +216,23 @@ def expand_batch(template: dict, rows: list[dict[str, str]], *,
     """One spec per CSV row; BatchInvalid lists every bad row (numbered from 1, after the header)."""
     settings = get_settings()
     if not rows:
-        raise ValidationFailed("The CSV has no rows.")
+        raise ValidationFailed(N_("The CSV has no rows."))
     if len(rows) > settings.max_batch_rows:
-        raise ValidationFailed(f"A batch can have at most {settings.max_batch_rows} rows; this one has {len(rows)}.")
+        raise ValidationFailed(N_("A batch can have at most {max} rows; this one has {count}."),
+                               max=settings.max_batch_rows, count=len(rows))
     specs, problems = [], []
     for n, row in enumerate(rows, start=1):
         missing: set[str] = set()
         data = fill_placeholders(template, row, missing)
         if missing:
-            problems.append((n, "no column named " + ", ".join(sorted(missing))))
+            problems.append((n, Text(N_("no column named {columns}"), columns=", ".join(sorted(missing)))))
             continue
         try:
             spec = parse_spec(data, web_tasks=web_tasks)
             _apply_gold(spec, row)
             cost_of(spec)
         except ValidationFailed as exc:
-            problems.append((n, exc.message))
+            problems.append((n, exc.text))
             continue
         specs.append((spec, row))
     if problems:
@@ -246,11 +248,11 @@ def _apply_gold(spec: HitSpec, row: dict[str, str]) -> None:
         if column.startswith(GOLD_PREFIX) and value.strip():
             qid = column[len(GOLD_PREFIX):]
             if qid not in by_id:
-                raise ValidationFailed(f"{column}: there is no question '{qid}'")
+                raise ValidationFailed(N_("{column}: there is no question '{qid}'"), column=column, qid=qid)
             try:
                 by_id[qid].gold = gold_value(by_id[qid], value.strip())
             except ValidationFailed as exc:
-                raise ValidationFailed(f"{column}: {exc.message}") from None
+                raise ValidationFailed(N_("{column}: {reason}"), column=column, reason=exc.text) from None
 
 
 def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[dict[str, str]],
@@ -265,7 +267,7 @@ def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[d
         requester = _active_requester(requester_id)
         if key and LedgerTxn.select().where(LedgerTxn.key == f"batch:{key}").exists():
             # Before the balance check: a repeat (a redelivered job) must not look like a short balance.
-            raise StaleAction("This batch was already published.")
+            raise StaleAction(N_("This batch was already published."))
         if ledger.balance(ledger.available(requester.id)) < total:
             raise _short(requester.id, total)
         batch = Batch.create(requester=requester.id, title=title[:128] or "batch", rows_n=len(specs), created_at=now)
@@ -274,7 +276,7 @@ def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[d
         if not ledger.post(key=f"batch:{key}" if key else f"batch:{batch.id}", kind="publish", legs=legs,
                            now=now, memo=f"escrow for batch {batch.id}",
                            fresh=frozenset(acc.id for acc, _ in escrows)):
-            raise StaleAction("This batch was already published.")
+            raise StaleAction(N_("This batch was already published."))
         warn_if_low(user_id=requester.id, spent_cents=total, now=now)
         emit("hits.published", user_id=None, now=now, hit_ids=[acc.hit_id for acc, _ in escrows],
              requester_id=requester.id)
@@ -298,8 +300,8 @@ def _short(requester_id: int, needed: int) -> HitbotError:
     currency = get_settings().currency
     have = ledger.balance(ledger.available(requester_id))
     return InsufficientFunds(
-        f"This needs {format_money(needed, currency)} but your balance is {format_money(have, currency)}:"
-        f" {format_money(needed - have, currency)} missing. Top up with /topup."
+        N_("This needs {needed} but your balance is {have}: {missing} missing. Top up with /topup."),
+        needed=Amount(needed, currency), have=Amount(have, currency), missing=Amount(needed - have, currency)
     )
 
 

@@ -23,8 +23,9 @@ from core.hits.spec_rules import (
     whole_number,
 )
 from core.models import COMPARATORS, GUARDS, QUESTION_KINDS, WEB_KIND, SystemQual
-from core.money import format_money, parse_amount
+from core.money import parse_amount
 from core.quals.countries import is_country
+from core.texts import N_, Amount, Text
 
 _DURATION = re.compile(r"^\s*([0-9]{1,7})\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -47,12 +48,12 @@ MAX_REQUIREMENTS = 10
 def parse_duration(value: str | int, *, field: str = "duration") -> int:
     """'90s', '10m', '2h', '3d' or plain seconds -> seconds."""
     if isinstance(value, bool):
-        raise ValidationFailed(f"{field}: use a duration such as 90s, 10m, 2h or 3d.")
+        raise ValidationFailed(N_("{field}: use a duration such as 90s, 10m, 2h or 3d."), field=field)
     if isinstance(value, int):
         return value
     match = _DURATION.match(str(value))
     if not match:
-        raise ValidationFailed(f"{field}: use a duration such as 90s, 10m, 2h or 3d.")
+        raise ValidationFailed(N_("{field}: use a duration such as 90s, 10m, 2h or 3d."), field=field)
     return int(match.group(1)) * _UNIT_S[match.group(2).lower()]
 
 
@@ -97,7 +98,7 @@ class QuestionSpec(_Strict):
     def _web_from_the_api(cls, value: str, info: ValidationInfo) -> str:
         # A web task's page is the HTMLQuestion or ExternalQuestion the API kept; a chat spec has none.
         if value == WEB_KIND and not (info.context or {}).get("web_tasks"):
-            raise ValueError("web tasks come from the MTurk API (HTMLQuestion or ExternalQuestion)")
+            raise ValueError(Text(N_("web tasks come from the MTurk API (HTMLQuestion or ExternalQuestion)")))
         return value
 
     @field_validator("prompt")
@@ -117,27 +118,27 @@ class QuestionSpec(_Strict):
         if self.kind in ("choice", "multi"):
             opts = self.options or []
             if not 2 <= len(opts) <= MAX_OPTIONS:
-                raise ValueError(f"a {self.kind} question needs 2 to {MAX_OPTIONS} options")
+                raise ValueError(Text(N_("a {kind} question needs 2 to {MAX_OPTIONS} options"), kind=self.kind, MAX_OPTIONS=MAX_OPTIONS))
             if any(not o.strip() or len(o) > MAX_OPTION_LEN for o in opts):
-                raise ValueError(f"each option needs 1 to {MAX_OPTION_LEN} characters")
+                raise ValueError(Text(N_("each option needs 1 to {MAX_OPTION_LEN} characters"), MAX_OPTION_LEN=MAX_OPTION_LEN))
             if len({o.strip().lower() for o in opts}) != len(opts):
-                raise ValueError("options must be different from each other")
+                raise ValueError(Text(N_("options must be different from each other")))
             self.options = [o.strip() for o in opts]
         elif self.options:
-            raise ValueError(f"a {self.kind} question takes no options")
+            raise ValueError(Text(N_("a {kind} question takes no options"), kind=self.kind))
         if self.kind == "number":
             if self.min is not None and self.max is not None and self.min > self.max:
-                raise ValueError("min must not be above max")
+                raise ValueError(Text(N_("min must not be above max")))
             for bound in (self.min, self.max):
                 if bound is not None and abs(bound) > 1e12:
-                    raise ValueError("number bounds must be within ±1e12")
+                    raise ValueError(Text(N_("number bounds must be within ±1e12")))
         elif self.kind == "text":
             if self.min is not None and not 0 <= self.min <= MAX_TEXT_ANSWER:
-                raise ValueError(f"min length must be 0 to {MAX_TEXT_ANSWER}")
+                raise ValueError(Text(N_("min length must be 0 to {MAX_TEXT_ANSWER}"), MAX_TEXT_ANSWER=MAX_TEXT_ANSWER))
         elif self.min is not None or self.max is not None:
-            raise ValueError(f"a {self.kind} question takes no min/max")
+            raise ValueError(Text(N_("a {kind} question takes no min/max"), kind=self.kind))
         if self.max_length is not None and self.kind != "text":
-            raise ValueError("max_length is for text questions")
+            raise ValueError(Text(N_("max_length is for text questions")))
         return self
 
     @field_validator("gold")
@@ -150,7 +151,7 @@ class QuestionSpec(_Strict):
             return gold_value(AnswerShape(shape["kind"], shape.get("options"), shape.get("min"), shape.get("max"),
                                      shape.get("max_length")), value)
         except ValidationFailed as exc:
-            raise ValueError(exc.message) from None
+            raise ValueError(exc.text) from None
 
     @property
     def text_bounds(self) -> tuple[int, int]:
@@ -160,9 +161,9 @@ class QuestionSpec(_Strict):
 # Requirements nobody can meet are refused: a value outside what any worker can have, an
 # ordering a value can't satisfy, a country code that is no country.
 _NUMERIC_QUALS = {  # system key: (what it is, with its article, lowest, highest or None)
-    SystemQual.APPROVAL_RATE: ("approval rate", "an approval rate", 0, 100),
-    SystemQual.APPROVED_COUNT: ("approved HITs", "approved HITs", 0, None),
-    SystemQual.ACCOUNT_AGE_DAYS: ("account age", "an account age", 0, None),
+    SystemQual.APPROVAL_RATE: (Text(N_("approval rate")), Text(N_("an approval rate")), 0, 100),
+    SystemQual.APPROVED_COUNT: (Text(N_("approved HITs")), Text(N_("approved HITs")), 0, None),
+    SystemQual.ACCOUNT_AGE_DAYS: (Text(N_("account age")), Text(N_("an account age")), 0, None),
 }
 _ORDERING = ("<", "<=", ">", ">=")
 
@@ -177,7 +178,7 @@ class RequirementSpec(_Strict):
     @classmethod
     def _no_booleans(cls, value: object) -> object:
         if isinstance(value, bool) or (isinstance(value, list) and any(isinstance(v, bool) for v in value)):
-            raise ValueError("must be a whole number or a code such as DE, not true or false")
+            raise ValueError(Text(N_("must be a whole number or a code such as DE, not true or false")))
         return value
 
     @field_validator("comparator")
@@ -185,28 +186,28 @@ class RequirementSpec(_Strict):
     def _known_comparator(cls, value: str) -> str:
         value = value.strip().lower()
         if value not in COMPARATORS:
-            raise ValueError(f"comparator must be one of {', '.join(COMPARATORS)}")
+            raise ValueError(Text(N_("comparator must be one of {choices}"), choices=", ".join(COMPARATORS)))
         return value
 
     @field_validator("guard")
     @classmethod
     def _known_guard(cls, value: str) -> str:
         if value not in GUARDS:
-            raise ValueError(f"guard must be one of {', '.join(GUARDS)}")
+            raise ValueError(Text(N_("guard must be one of {choices}"), choices=", ".join(GUARDS)))
         return value
 
     @model_validator(mode="after")
     def _value_fits(self) -> "RequirementSpec":
         if self.comparator in ("exists", "not exists"):
             if self.value is not None:
-                raise ValueError(f"'{self.comparator}' takes no value")
+                raise ValueError(Text(N_("'{comparator}' takes no value"), comparator=self.comparator))
         elif self.value is None:
-            raise ValueError(f"'{self.comparator}' needs a value")
+            raise ValueError(Text(N_("'{comparator}' needs a value"), comparator=self.comparator))
         elif self.comparator in ("in", "not in"):
             if not isinstance(self.value, list) or not 1 <= len(self.value) <= 30:
-                raise ValueError(f"'{self.comparator}' needs a list of 1 to 30 values")
+                raise ValueError(Text(N_("'{comparator}' needs a list of 1 to 30 values"), comparator=self.comparator))
         elif isinstance(self.value, list):
-            raise ValueError(f"'{self.comparator}' needs a single value")
+            raise ValueError(Text(N_("'{comparator}' needs a single value"), comparator=self.comparator))
         values = self._meetable(self.system_key, self.values)
         if self.value is not None:
             self.value = values if isinstance(self.value, list) else values[0]
@@ -220,34 +221,34 @@ class RequirementSpec(_Strict):
         comp = self.comparator
         if key == SystemQual.COUNTRY:
             if comp in _ORDERING:
-                raise ValueError("country can only be compared with =, !=, in, not in, exists or not exists")
+                raise ValueError(Text(N_("country can only be compared with =, !=, in, not in, exists or not exists")))
             codes = []
             for v in values:
                 code = str(v).strip().upper()
                 if not is_country(code):
-                    raise ValueError(f"“{v}” is not a country code: use ISO 3166-1 two-letter codes such as DE, "
-                                     "IN or US")
+                    raise ValueError(Text(N_("“{v}” is not a country code: use ISO 3166-1 two-letter codes such as DE, IN "
+                                             "or US"), v=v))
                 codes.append(code)
             return codes
-        label, having, low, high = _NUMERIC_QUALS.get(key, ("the qualification's value",
-                                                            "a qualification value", 0, None))
+        label, having, low, high = _NUMERIC_QUALS.get(key, (Text(N_("the qualification's value")),
+                                                            Text(N_("a qualification value")), 0, None))
         if key in _NUMERIC_QUALS and comp == "not exists":
-            raise ValueError(f"every worker has {having}, so nobody could meet “not exists”")
+            raise ValueError(Text(N_("every worker has {having}, so nobody could meet “not exists”"), having=having))
         numbers = []
         for v in values:
             if isinstance(v, str) and WHOLE_NUMBER.fullmatch(v.strip()):
                 v = int(v)
             if not isinstance(v, int) or not low <= v <= (high if high is not None else v):
                 if key == SystemQual.APPROVAL_RATE:
-                    raise ValueError("approval rate is a percentage from 0 to 100")
+                    raise ValueError(Text(N_("approval rate is a percentage from 0 to 100")))
                 if isinstance(v, int):
-                    raise ValueError(f"{label} can't be negative")
-                raise ValueError(f"{label} is a whole number, so '{comp}' needs a whole number such as 10")
+                    raise ValueError(Text(N_("{label} can't be negative"), label=label))
+                raise ValueError(Text(N_("{label} is a whole number, so '{comp}' needs a whole number such as 10"), label=label, comp=comp))
             numbers.append(v)
         if comp == "<" and numbers[0] <= low:
-            raise ValueError(f"no worker can have {having} below {low}")
+            raise ValueError(Text(N_("no worker can have {having} below {low}"), having=having, low=low))
         if comp == ">" and high is not None and numbers[0] >= high:
-            raise ValueError(f"no worker can have {having} above {high}")
+            raise ValueError(Text(N_("no worker can have {having} above {high}"), having=having, high=high))
         return numbers
 
     @property
@@ -284,7 +285,7 @@ class HitSpec(_Strict):
     @classmethod
     def _durations_not_bool(cls, value: object) -> object:
         if isinstance(value, bool):
-            raise ValueError("use a duration such as 90s, 10m, 2h or 3d")
+            raise ValueError(Text(N_("use a duration such as 90s, 10m, 2h or 3d")))
         return value
 
     @field_validator("title")
@@ -302,7 +303,7 @@ class HitSpec(_Strict):
     def _clean_keywords(cls, value: list[str]) -> list[str]:
         cleaned = [k.strip().lower() for k in value if k.strip()]
         if any(len(k) > 32 for k in cleaned):
-            raise ValueError("each keyword can have at most 32 characters")
+            raise ValueError(Text(N_("each keyword can have at most 32 characters")))
         for k in cleaned:
             checked_text(k, line=True)
         return cleaned
@@ -311,7 +312,7 @@ class HitSpec(_Strict):
     def _unique_ids(self) -> "HitSpec":
         ids = [q.id for q in self.questions]
         if len(set(ids)) != len(ids):
-            raise ValueError("question ids must be unique")
+            raise ValueError(Text(N_("question ids must be unique")))
         return self
 
     @property
@@ -330,7 +331,7 @@ class HitSpec(_Strict):
 
 def _bounded(value: int, low: int, high: int, field: str) -> int:
     if not low <= value <= high:
-        raise ValidationFailed(f"{field} must be between {format_duration(low)} and {format_duration(high)}.")
+        raise ValidationFailed(N_("{field} must be between {low} and {high}."), field=field, low=format_duration(low), high=format_duration(high))
     return value
 
 
@@ -340,8 +341,7 @@ def reward_cents(reward: object) -> int:
     cents = parse_amount(reward, settings.currency, field="reward")  # type: ignore[arg-type]
     if not settings.min_reward_cents <= cents <= settings.max_reward_cents:
         raise ValidationFailed(
-            f"reward must be between {format_money(settings.min_reward_cents, settings.currency)}"
-            f" and {format_money(settings.max_reward_cents, settings.currency)}."
+            N_("reward must be between {min_reward} and {max_reward}."), min_reward=Amount(settings.min_reward_cents, settings.currency), max_reward=Amount(settings.max_reward_cents, settings.currency)
         )
     return cents
 
@@ -349,7 +349,7 @@ def reward_cents(reward: object) -> int:
 def check_assignments(assignments: int) -> int:
     high = get_settings().max_assignments
     if not 1 <= assignments <= high:
-        raise ValidationFailed(f"assignments must be between 1 and {high}.")
+        raise ValidationFailed(N_("assignments must be between 1 and {high}."), high=high)
     return assignments
 
 
@@ -380,7 +380,7 @@ def spec_problems(data: dict, *, web_tasks: bool = False) -> tuple[HitSpec | Non
         try:
             check(whole_number(value) if key == "assignments" else value)
         except ValidationFailed as exc:
-            problems.append(((key,), exc.message))
+            problems.append(((key,), exc.text))
         except ValueError:
             pass  # pydantic reported it
     return (spec if not problems else None), problems
@@ -389,7 +389,7 @@ def spec_problems(data: dict, *, web_tasks: bool = False) -> tuple[HitSpec | Non
 def parse_spec(data: object, *, web_tasks: bool = False) -> HitSpec:
     """Validate a dict into a HitSpec; one SpecInvalid lists every problem by field."""
     if not isinstance(data, dict):
-        raise ValidationFailed("A HIT spec must be a mapping of keys such as title, reward, questions.")
+        raise ValidationFailed(N_("A HIT spec must be a mapping of keys such as title, reward, questions."))
     spec, problems = spec_problems(data, web_tasks=web_tasks)
     if problems:
         raise SpecInvalid(problems)

@@ -18,6 +18,7 @@ from core.config import get_settings
 from core.errors import BatchInvalid, ValidationFailed
 from core.hits.publishing import GOLD_PREFIX, Cost, cost_of, expand_batch
 from core.hits.spec import HitSpec, QuestionSpec, RequirementSpec, parse_spec, spec_problems
+from core.texts import N_, Joined, Text
 
 MAX_SPEC_BYTES = 64 * 1024
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -44,15 +45,16 @@ class SpecDocument:
             path = path[:-1]
         return None
 
-    def where(self, path: Path) -> str:
+    def where(self, path: Path) -> Text | str:
         line = self.line_of(path)
         dotted = ".".join(str(p) for p in path) or "spec"
-        return f"line {line}, {dotted}" if line else dotted
+        return Text(N_("line {line}, {path}"), line=line, path=dotted) if line else dotted
 
 
-_UTF8_ADVICE = {
-    "CSV": "In a spreadsheet, save it as “CSV UTF-8”.",
-    "spec file": "Save it from your text editor with the encoding UTF-8.",
+_NOT_UTF8 = {
+    "CSV": N_("The CSV must be UTF-8 text (a bad byte is on line {line}). In a spreadsheet, save it as “CSV UTF-8”."),
+    "spec file": N_("The spec file must be UTF-8 text (a bad byte is on line {line}). Save it from your text editor "
+                    "with the encoding UTF-8."),
 }
 
 
@@ -61,12 +63,11 @@ def _decode(raw: bytes, what: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ValidationFailed(f"The {what} must be UTF-8 text (a bad byte is on line {line}). "
-                               + _UTF8_ADVICE[what]) from None
+        raise ValidationFailed(_NOT_UTF8[what], line=line) from None
 
 
 MAX_SPEC_DEPTH = 10  # lists and mappings inside each other; a HIT spec needs 4
-_YAML_ADVICE = ("Check the indentation (spaces, not tabs, the same for items of one list) and put text "
+_YAML_ADVICE = N_("Check the indentation (spaces, not tabs, the same for items of one list) and put text "
                 "holding a colon or a # in quotes.")
 
 
@@ -90,8 +91,8 @@ class _SpecLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise ValidationFailed(f"line {event.start_mark.line + 1}: anchors and aliases (& and *) are not "
-                                   "allowed in a spec file; write each value out in full.")
+            raise ValidationFailed(N_("line {line}: anchors and aliases (& and *) are not allowed in a spec file; "
+                                      "write each value out in full."), line=event.start_mark.line + 1)
         self._depth += 1
         try:
             if self._depth > MAX_SPEC_DEPTH:
@@ -102,8 +103,8 @@ class _SpecLoader(yaml.SafeLoader):
 
 
 def _too_deep(line: int) -> ValidationFailed:
-    return ValidationFailed(f"line {line}: the spec is nested more than {MAX_SPEC_DEPTH} levels deep "
-                            "(lists and mappings inside each other); a HIT spec needs at most 4.")
+    return ValidationFailed(N_("line {line}: the spec is nested more than {MAX_SPEC_DEPTH} levels deep (lists and "
+                               "mappings inside each other); a HIT spec needs at most 4."), line=line, MAX_SPEC_DEPTH=MAX_SPEC_DEPTH)
 
 
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
@@ -141,24 +142,24 @@ def _construct(text: str, node: yaml.Node | None) -> object:
 
 
 def load_spec_document(raw: bytes, filename: str = "", *,
-                       not_a_mapping: str = "A spec file must be a mapping of keys such as title, reward and "
-                                            "questions.") -> SpecDocument:
+                       not_a_mapping: str = N_("A spec file must be a mapping of keys such as title, reward and "
+                                               "questions.")) -> SpecDocument:
     """Parse a YAML or JSON spec file (or another document of that shape, such as a
     qualification test); syntax errors and duplicate keys name the line. Size, nesting and
     anchors are bounded before anything is built, so a hostile file costs milliseconds."""
     if len(raw) > MAX_SPEC_BYTES:
-        raise ValidationFailed(f"A spec file can be at most {MAX_SPEC_BYTES // 1024} KB (this one is "
-                               f"{len(raw) // 1024} KB).")
+        raise ValidationFailed(N_("A spec file can be at most {max} KB (this one is {size} KB)."), max=MAX_SPEC_BYTES // 1024,
+                               size=len(raw) // 1024)
     text = _decode(raw, "spec file")
     if not text.strip():
-        raise ValidationFailed("The spec file is empty.")
+        raise ValidationFailed(N_("The spec file is empty."))
     node: yaml.Node | None = None
     if filename.lower().endswith(".json"):
         _check_json_depth(text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValidationFailed(f"The JSON is not valid on line {exc.lineno}: {exc.msg}.") from None
+            raise ValidationFailed(N_("The JSON is not valid on line {lineno}: {msg}."), lineno=exc.lineno, msg=exc.msg) from None
         try:  # JSON is (almost always) YAML too, so the composer gives the lines
             node = _compose(text)
         except yaml.YAMLError:
@@ -169,9 +170,12 @@ def load_spec_document(raw: bytes, filename: str = "", *,
             data = _construct(text, node)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            problem = getattr(exc, "problem", None) or "it is not valid YAML or JSON"
-            where = f" on line {mark.line + 1}" if mark is not None else ""
-            raise ValidationFailed(f"The file can't be read{where}: {problem}. {_YAML_ADVICE}") from None
+            problem = getattr(exc, "problem", None) or Text(N_("it is not valid YAML or JSON"))  # PyYAML's English
+            if mark is not None:
+                raise ValidationFailed(N_("The file can't be read on line {line}: {problem}. {advice}"),
+                                       line=mark.line + 1, problem=problem, advice=Text(_YAML_ADVICE)) from None
+            raise ValidationFailed(N_("The file can't be read: {problem}. {advice}"), problem=problem,
+                                   advice=Text(_YAML_ADVICE)) from None
     if not isinstance(data, dict):
         raise ValidationFailed(not_a_mapping)
     doc = SpecDocument(data)
@@ -187,7 +191,7 @@ def _collect_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise ValidationFailed(f"line {line}: the key “{key}” appears twice (first on line {seen[key]}).")
+                raise ValidationFailed(N_("line {line}: the key “{key}” appears twice (first on line {seen})."), line=line, key=key, seen=seen[key])
             seen[key] = line
             lines[(*path, key)] = line
             _collect_lines(value_node, (*path, key), lines)
@@ -197,15 +201,15 @@ def _collect_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
             _collect_lines(item, (*path, i), lines)
 
 
-def _describe(problems: list[tuple[Path, str]], doc: SpecDocument, limit: int = 15) -> str:
+def _describe(problems: list[tuple[Path, Text | str]], doc: SpecDocument, limit: int = 15) -> Joined:
     ordered = sorted(problems, key=lambda p: doc.line_of(p[0]) or 0)
-    lines = []
+    lines: list[Text | str] = []
     for path, why in ordered:
-        if why == "unknown key":
-            why = "unknown key (check the spelling; see the README's HIT spec section)"
-        lines.append(f"{doc.where(path)}: {why}")
-    more = f"\n… and {len(lines) - limit} more" if len(lines) > limit else ""
-    return "\n".join(lines[:limit]) + more
+        if str(why) == "unknown key":
+            why = Text(N_("unknown key (check the spelling; see the README's HIT spec section)"))
+        lines.append(Text(N_("{where}: {reason}"), where=doc.where(path), reason=why))
+    more = [Text(N_("… and {count} more"), count=len(lines) - limit)] if len(lines) > limit else []
+    return Joined(tuple(lines[:limit] + more), "\n")
 
 
 def parse_spec_file(raw: bytes, filename: str = "") -> HitSpec:
@@ -217,7 +221,7 @@ def parse_spec_file(raw: bytes, filename: str = "") -> HitSpec:
 def spec_from_document(doc: SpecDocument) -> HitSpec:
     spec, problems = spec_problems(doc.data)
     if problems:
-        raise ValidationFailed("The spec has problems:\n" + _describe(problems, doc))
+        raise ValidationFailed(N_("The spec has problems:\n{problems}"), problems=_describe(problems, doc))
     assert spec is not None
     return spec
 
@@ -237,23 +241,24 @@ def check_template(doc: SpecDocument, columns: list[str]) -> None:
     problems = []
     for key in doc.data:
         if key not in _KNOWN[()]:
-            problems.append(f"{doc.where((key,))}: unknown key")
+            problems.append(Text(N_("{where}: unknown key"), where=doc.where((key,))))
     for section in ("questions", "qualifications"):
         items = doc.data.get(section)
         if isinstance(items, list):
             for i, item in enumerate(items):
                 for key in item if isinstance(item, dict) else ():
                     if key not in _KNOWN[(section,)]:
-                        problems.append(f"{doc.where((section, i, key))}: unknown key")
+                        problems.append(Text(N_("{where}: unknown key"), where=doc.where((section, i, key))))
     have = set(columns)
     for path, name in _placeholders(doc.data, ()):
         if name.strip() not in have:
-            problems.append(f"{doc.where(path)}: ${{{name}}} names a column the CSV doesn't have")
+            problems.append(Text(N_("{where}: ${{{name}}} names a column the CSV doesn't have"), where=doc.where(path),
+                                 name=name))
     if problems:
         shown = sorted(set(problems), key=problems.index)
-        raise ValidationFailed("The spec doesn't fit this CSV:\n" + "\n".join(shown[:15])
-                               + (f"\n… and {len(shown) - 15} more" if len(shown) > 15 else "")
-                               + f"\nThe CSV's columns: {', '.join(columns)}.")
+        more = [Text(N_("… and {count} more"), count=len(shown) - 15)] if len(shown) > 15 else []
+        raise ValidationFailed(N_("The spec doesn't fit this CSV:\n{problems}\nThe CSV's columns: {columns}."),
+                               problems=Joined(tuple(shown[:15] + more), "\n"), columns=", ".join(columns))
 
 
 def _placeholders(value: object, path: Path) -> list[tuple[Path, str]]:
@@ -280,11 +285,12 @@ def read_csv(raw: bytes) -> CsvTable:
     requester sees every bad row at once."""
     settings = get_settings()
     if len(raw) > MAX_CSV_BYTES:
-        raise ValidationFailed(f"A batch CSV can be at most {MAX_CSV_BYTES // (1024 * 1024)} MB "
-                               f"(this one is {len(raw) / (1024 * 1024):.1f} MB). Split it into several batches.")
+        raise ValidationFailed(N_("A batch CSV can be at most {max} MB (this one is {size} MB). Split it into "
+                                  "several batches."), max=MAX_CSV_BYTES // (1024 * 1024),
+                               size=format(len(raw) / (1024 * 1024), ".1f"))
     text = _decode(raw, "CSV")
     if "\x00" in text:
-        raise ValidationFailed("That doesn't look like a CSV file (it has binary data). Export it as CSV UTF-8.")
+        raise ValidationFailed(N_("That doesn't look like a CSV file (it has binary data). Export it as CSV UTF-8."))
     try:
         dialect = csv.Sniffer().sniff(text[:4096].split("\n", 1)[0] or ",", delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -295,40 +301,43 @@ def read_csv(raw: bytes) -> CsvTable:
         header = next(reader, None)
         records = list(reader)
     except csv.Error as exc:
-        raise ValidationFailed(f"The CSV can't be read: {exc}.") from None
+        raise ValidationFailed(N_("The CSV can't be read: {exc}."), exc=exc) from None
     if not header or not any(h.strip() for h in header):
-        raise ValidationFailed("The CSV needs a header row naming its columns.")
+        raise ValidationFailed(N_("The CSV needs a header row naming its columns."))
     columns = [h.strip() for h in header]
     _check_header(columns)
     while records and not any(cell.strip() for cell in records[-1]):
         records.pop()  # trailing blank lines
     if not records:
-        raise ValidationFailed("The CSV has a header but no rows.")
+        raise ValidationFailed(N_("The CSV has a header but no rows."))
     if len(records) > settings.max_batch_rows:
-        raise ValidationFailed(f"A batch can have at most {settings.max_batch_rows} rows; this one has {len(records)}.")
+        raise ValidationFailed(N_("A batch can have at most {max} rows; this one has {count}."),
+                               max=settings.max_batch_rows, count=len(records))
     rows, problems = [], []
     for n, record in enumerate(records, start=1):
         if not any(cell.strip() for cell in record):
-            problems.append((n, "the row is empty"))
+            problems.append((n, Text(N_("the row is empty"))))
         elif len(record) != len(columns):
-            problems.append((n, f"it has {len(record)} cells but the header has {len(columns)} columns"))
+            problems.append((n, Text(N_("it has {cells} cells but the header has {columns} columns"),
+                                     cells=len(record), columns=len(columns))))
         elif any(len(cell) > MAX_CELL_CHARS for cell in record):
-            problems.append((n, f"a cell is longer than {MAX_CELL_CHARS} characters"))
+            problems.append((n, Text(N_("a cell is longer than {max} characters"), max=MAX_CELL_CHARS)))
         rows.append(dict(zip(columns, (cell.strip() for cell in record))))
     return CsvTable(columns, rows, problems)
 
 
 def _check_header(columns: list[str]) -> None:
     if len(columns) > MAX_CSV_COLUMNS:
-        raise ValidationFailed(f"A batch CSV can have at most {MAX_CSV_COLUMNS} columns (this one has {len(columns)}).")
+        raise ValidationFailed(N_("A batch CSV can have at most {MAX_CSV_COLUMNS} columns (this one has "
+                                  "{columns_count})."), MAX_CSV_COLUMNS=MAX_CSV_COLUMNS, columns_count=len(columns))
     for i, name in enumerate(columns, start=1):
         if not name:
-            raise ValidationFailed(f"Column {i} of the header has no name.")
+            raise ValidationFailed(N_("Column {i} of the header has no name."), i=i)
         if len(name) > MAX_COLUMN_NAME:
-            raise ValidationFailed(f"Column {i}'s name is longer than {MAX_COLUMN_NAME} characters.")
+            raise ValidationFailed(N_("Column {i}'s name is longer than {MAX_COLUMN_NAME} characters."), i=i, MAX_COLUMN_NAME=MAX_COLUMN_NAME)
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if dupes:
-        raise ValidationFailed(f"The header names these columns twice: {', '.join(dupes)}.")
+        raise ValidationFailed(N_("The header names these columns twice: {columns}."), columns=", ".join(dupes))
 
 
 @dataclass
@@ -365,11 +374,12 @@ def plan_batch(spec_raw: bytes, spec_name: str, csv_raw: bytes) -> tuple[dict, l
     qids = {q.get("id") for q in doc.data.get("questions") or [] if isinstance(q, dict)}
     unknown_gold = [c for c in gold if c[len(GOLD_PREFIX):] not in qids]
     if unknown_gold:
-        raise ValidationFailed(f"Column {unknown_gold[0]}: there is no question “{unknown_gold[0][len(GOLD_PREFIX):]}”.")
+        raise ValidationFailed(N_("Column {column}: there is no question “{question}”."), column=unknown_gold[0],
+                               question=unknown_gold[0][len(GOLD_PREFIX):])
     bad = dict(table.problems)
     try:
         specs = expand_batch(doc.data, table.rows)
-        problems: list[tuple[int, str]] = []
+        problems: list[tuple[int, Text | str]] = []
     except BatchInvalid as exc:
         problems, specs = exc.problems, []
     merged = {**dict(problems), **bad}  # a mis-shaped row's own reason wins

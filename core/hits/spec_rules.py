@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from core.errors import ValidationFailed
+from core.texts import N_, Text
 
 Path = tuple[str | int, ...]
 MAX_TEXT_ANSWER = 2000
@@ -35,7 +36,7 @@ def _codepoint(ch: str) -> str:
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
 
-def text_problem(value: str, *, line: bool) -> str | None:
+def text_problem(value: str, *, line: bool) -> Text | None:
     """Why `value` can't be shown as it is, or None. `line`: a title, option or keyword (one
     line, no invisible characters, something visible); otherwise a description or prompt
     (line breaks allowed, only the characters that reorder text refused)."""
@@ -44,15 +45,16 @@ def text_problem(value: str, *, line: bool) -> str | None:
     for ch in value:
         cat = unicodedata.category(ch)
         if cat == "Cs":
-            return f"holds a character that is not valid text ({_codepoint(ch)}); remove it"
+            return Text(N_("holds a character that is not valid text ({character}); remove it"),
+                        character=_codepoint(ch))
         if ch in _REORDERING or (line and cat == "Cf" and ch not in _JOINERS and not 0xE0020 <= ord(ch) <= 0xE007F):
-            return (f"holds an invisible character ({_codepoint(ch)}) that can hide or reorder what it says; "
-                    "remove it")
+            return Text(N_("holds an invisible character ({character}) that can hide or reorder what it says; "
+                           "remove it"), character=_codepoint(ch))
         if cat == "Cc" and (line or ch not in "\n\r\t"):
-            return "must be one line of text" if ch in "\n\r\t" else \
-                f"holds a control character ({_codepoint(ch)}); remove it"
+            return Text(N_("must be one line of text")) if ch in "\n\r\t" else \
+                Text(N_("holds a control character ({character}); remove it"), character=_codepoint(ch))
     if line and value and not any(_visible(ch) for ch in value):
-        return "needs at least one visible character (it has only spaces or invisible characters)"
+        return Text(N_("needs at least one visible character (it has only spaces or invisible characters)"))
     return None
 
 
@@ -67,11 +69,11 @@ def checked_text(value: str, *, line: bool) -> str:
     return value
 
 
-def check_text(value: str, what: str, *, line: bool) -> str:
+def check_text(value: str, what: Text, *, line: bool) -> str:
     """The wizard's check of a typed title, prompt or option (ValidationFailed naming `what`)."""
     problem = text_problem(value, line=line)
     if problem:
-        raise ValidationFailed(f"{what} {problem}.")
+        raise ValidationFailed("{what} {problem}.", what=what, problem=problem)  # "The title" "must be one line"
     return value
 
 
@@ -82,21 +84,21 @@ def whole_number(value: object) -> object:
     """Before pydantic's int: booleans are not numbers (true is not 1), and text must be ASCII
     digits ("٣" and "3\n4" are refused; "3" from a batch CSV cell is 3)."""
     if isinstance(value, bool):
-        raise ValueError("must be a whole number such as 3, not true or false")
+        raise ValueError(Text(N_("must be a whole number such as 3, not true or false")))
     if isinstance(value, str):
         if not WHOLE_NUMBER.fullmatch(value.strip()):
-            raise ValueError("must be a whole number such as 3")
+            raise ValueError(Text(N_("must be a whole number such as 3")))
         return int(value.strip())
     if isinstance(value, float):
         if not math.isfinite(value) or not value.is_integer():
-            raise ValueError("must be a whole number such as 3")
+            raise ValueError(Text(N_("must be a whole number such as 3")))
         return int(value)
     return value
 
 
 def not_bool(value: object) -> object:
     if isinstance(value, bool):
-        raise ValueError("must be a number, not true or false")
+        raise ValueError(Text(N_("must be a number, not true or false")))
     return value
 
 
@@ -122,9 +124,9 @@ def gold_value(q: AnswerShape, raw: object) -> object:
     """A control answer checked as the worker's answer would be; returns it as it is stored
     (the option's own spelling, a number, a star count). ValidationFailed says why not."""
     if q.kind in FILE_KINDS_NO_GOLD:
-        raise ValidationFailed(f"a {q.kind} question can't have a control answer")
+        raise ValidationFailed(N_("a {kind} question can't have a control answer"), kind=q.kind)
     if isinstance(raw, bool):
-        raise ValidationFailed("a control answer is not true or false")
+        raise ValidationFailed(N_("a control answer is not true or false"))
     options = [o.strip() for o in q.options or []]
 
     def option(value: object) -> str:
@@ -132,7 +134,8 @@ def gold_value(q: AnswerShape, raw: object) -> object:
         for o in options:
             if o.lower() == text.lower():
                 return o
-        raise ValidationFailed(f"“{text}” is not one of the options ({', '.join(options)})")
+        raise ValidationFailed(N_("“{text}” is not one of the options ({options})"), text=text,
+                               options=", ".join(options))
 
     if q.kind == "choice":
         return option(raw)
@@ -140,100 +143,108 @@ def gold_value(q: AnswerShape, raw: object) -> object:
         parts = raw if isinstance(raw, list) else str(raw).split("|")
         picked = [option(p) for p in parts if str(p).strip()]
         if not picked:
-            raise ValidationFailed("name at least one option (several: separate them with |)")
+            raise ValidationFailed(N_("name at least one option (several: separate them with |)"))
         for o in picked:
             if picked.count(o) > 1:
-                raise ValidationFailed(f"“{o}” is given twice")
+                raise ValidationFailed(N_("“{option}” is given twice"), option=o)
         return "|".join(o for o in options if o in picked)
     if q.kind in ("number", "rating"):
         text = str(raw).strip().replace(",", ".")
         number = float(text) if isinstance(raw, (int, float)) or _NUMBER_TEXT.fullmatch(text) else math.nan
         if q.kind == "rating":
             if number not in (1, 2, 3, 4, 5):
-                raise ValidationFailed("must be a whole number of stars from 1 to 5")
+                raise ValidationFailed(N_("must be a whole number of stars from 1 to 5"))
             return int(number)
         if not math.isfinite(number):
-            raise ValidationFailed("must be a number")
+            raise ValidationFailed(N_("must be a number"))
         if q.min is not None and number < q.min:
-            raise ValidationFailed(f"must be at least {_fmt(q.min)}")
+            raise ValidationFailed(N_("must be at least {low}"), low=_fmt(q.min))
         if q.max is not None and number > q.max:
-            raise ValidationFailed(f"must be at most {_fmt(q.max)}")
+            raise ValidationFailed(N_("must be at most {high}"), high=_fmt(q.max))
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     text = str(raw).strip()
     low, high = int(q.min or 0), q.max_length or MAX_TEXT_ANSWER
     if not max(low, 1) <= len(text) <= high:
-        raise ValidationFailed(f"can have at most {high} characters" if len(text) > high
-                               else f"needs at least {max(low, 1)} characters")
+        if len(text) > high:
+            raise ValidationFailed(N_("can have at most {n} characters"), n=high)
+        raise ValidationFailed(N_("needs at least {n} characters"), n=max(low, 1))
     return text
 
 
 # Pydantic's messages ("Input should be greater than or equal to 1") are not ours: each error
 # type gets product wording, and union members' internal names never show in a path.
+_DURATION = Text(N_("use a duration such as 90s, 10m, 2h or 3d"))
 _TYPE_HINTS = {
-    "duration": "use a duration such as 90s, 10m, 2h or 3d",
-    "lifetime": "use a duration such as 90s, 10m, 2h or 3d",
-    "auto_approve": "use a duration such as 90s, 10m, 2h or 3d",
-    "reward": "use an amount such as 0.25",
-    "value": "must be a whole number, a code such as DE, or a list of them",
-    "attachment": "must be a link (https://…)",
+    "duration": _DURATION,
+    "lifetime": _DURATION,
+    "auto_approve": _DURATION,
+    "reward": Text(N_("use an amount such as 0.25")),
+    "value": Text(N_("must be a whole number, a code such as DE, or a list of them")),
+    "attachment": Text(N_("must be a link (https://…)")),
 }
+_BOUNDS = {"greater_than_equal": N_("must be at least {bound}"), "greater_than": N_("must be more than {bound}"),
+           "less_than_equal": N_("must be at most {bound}"), "less_than": N_("must be less than {bound}")}
 
 
-def _wording(err: dict) -> str:
+def _wording(err: dict) -> Text:
     kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
     if kind in ("value_error", "assertion_error"):
-        return str(ctx.get("error", err["msg"]))
+        error = ctx.get("error")
+        reason = error.args[0] if isinstance(error, Exception) and error.args else None
+        return reason if isinstance(reason, Text) else Text(str(error if error is not None else err["msg"]))
     if kind == "extra_forbidden":
-        return "unknown key"
+        return Text(N_("unknown key"))
     if kind == "missing":
-        return "this key is required"
+        return Text(N_("this key is required"))
     if kind == "string_too_short":
         n = ctx.get("min_length", 1)
-        return "can't be empty" if n == 1 else f"needs at least {n} characters"
+        return Text(N_("can't be empty")) if n == 1 else Text(N_("needs at least {n} characters"), n=n)
     if kind == "string_too_long":
-        return f"can have at most {ctx.get('max_length')} characters" + (
-            f" (this has {len(given)})" if isinstance(given, str) else "")
-    if kind in ("too_short", "too_long"):
-        n = ctx.get("min_length" if kind == "too_short" else "max_length")
-        items = "item" if n == 1 else "items"
-        return (f"needs at least {n} {items}" if kind == "too_short"
-                else f"can have at most {n} {items} (this has {ctx.get('actual_length')})")
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        word = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most",
-                "less_than": "less than"}[kind]
-        bound = next(iter(ctx.values()), "")
-        return f"must be {word} {bound}"
+        if isinstance(given, str):
+            return Text(N_("can have at most {n} characters (this has {length})"), n=ctx.get("max_length"),
+                        length=len(given))
+        return Text(N_("can have at most {n} characters"), n=ctx.get("max_length"))
+    if kind == "too_short":
+        n = ctx.get("min_length")
+        return Text(N_("needs at least 1 item")) if n == 1 else Text(N_("needs at least {n} items"), n=n)
+    if kind == "too_long":
+        n, length = ctx.get("max_length"), ctx.get("actual_length")
+        return (Text(N_("can have at most 1 item (this has {length})"), length=length) if n == 1
+                else Text(N_("can have at most {n} items (this has {length})"), n=n, length=length))
+    if kind in _BOUNDS:
+        return Text(_BOUNDS[kind], bound=next(iter(ctx.values()), ""))
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "must be a whole number"
+        return Text(N_("must be a whole number"))
     if kind == "int_parsing_size":
-        return "is too large a number"
+        return Text(N_("is too large a number"))
     if kind in ("float_type", "float_parsing"):
-        return "must be a number"
+        return Text(N_("must be a number"))
     if kind == "finite_number":
-        return "must be a finite number (not NaN or infinity)"
+        return Text(N_("must be a finite number (not NaN or infinity)"))
     if kind in ("bool_type", "bool_parsing"):
-        return "must be true or false"
+        return Text(N_("must be true or false"))
     if kind == "string_type":
-        return "must be text"
+        return Text(N_("must be text"))
     if kind == "string_pattern_mismatch":
-        return "may hold only letters A-Z, digits and _"
+        return Text(N_("may hold only letters A-Z, digits and _"))
     if kind in ("list_type", "tuple_type"):
-        return "must be a list"
+        return Text(N_("must be a list"))
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "must be a mapping of keys (key: value)"
+        return Text(N_("must be a mapping of keys (key: value)"))
     if kind == "literal_error":
-        return "must be one of " + ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-    return "this value can't be used here"
+        return Text(N_("must be one of {choices}"),
+                    choices=", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", "")))))
+    return Text(N_("this value can't be used here"))
 
 
 _TYPE_ERRORS = ("string_type", "int_type", "int_parsing", "float_type", "float_parsing", "list_type",
                 "bool_type", "dict_type", "model_type")
 
 
-def pydantic_problems(exc: ValidationError, data: object) -> list[tuple[Path, str]]:
+def pydantic_problems(exc: ValidationError, data: object) -> list[tuple[Path, Text]]:
     """(path, reason) for every error, the path cut to keys the data really has (pydantic adds
     union members' names such as 'str' and 'int'), one reason per path."""
-    found: dict[Path, list[tuple[str, str]]] = {}
+    found: dict[Path, list[tuple[str, Text]]] = {}
     for err in exc.errors():
         path = _real_path(err["loc"], data, keep_last=err["type"] in ("missing", "extra_forbidden"))
         found.setdefault(path, []).append((err["type"], _wording(err)))
@@ -244,7 +255,7 @@ def pydantic_problems(exc: ValidationError, data: object) -> list[tuple[Path, st
         if hint and all(kind in _TYPE_ERRORS for kind, _ in errs):
             problems.append((path, hint))
             continue
-        seen: list[str] = []
+        seen: list[Text] = []
         for _, why in errs:
             if why not in seen:
                 seen.append(why)
@@ -268,8 +279,7 @@ def _real_path(loc: tuple, data: object, *, keep_last: bool) -> Path:
     return tuple(path)
 
 
-def first_problem(exc: ValidationError, data: object) -> str:
+def first_problem(exc: ValidationError, data: object) -> Text:
     """The first problem as a sentence for the wizard (which asks one thing at a time)."""
     problems = pydantic_problems(exc, data)
-    why = problems[0][1] if problems else "that value can't be used"
-    return why[:1].upper() + why[1:]
+    return (problems[0][1] if problems else Text(N_("that value can't be used"))).capitalized()

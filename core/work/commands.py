@@ -28,6 +28,7 @@ from core.outbox import emit
 from core.prepared import Prepared, param
 from core.quals.rules import evaluate, requirements_for
 from core.review import quality
+from core.texts import N_
 from core.users.commands import changed_prefs, get_user, write_prefs
 from core.work.queries import (
     WorkState,
@@ -112,9 +113,9 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
         worker = get_user(worker_id)
         hit = _HIT_TO_ACCEPT.first(worker_id=worker_id, hit_id=hit_id)
         if hit is None:
-            raise NotFound("This HIT doesn't exist or is no longer available.")
+            raise NotFound(N_("This HIT doesn't exist or is no longer available."))
         if hit.requester_id == worker_id:
-            raise NotAllowed("You can't work on your own HIT.")
+            raise NotAllowed(N_("You can't work on your own HIT."))
         if worker.banned or hit.blocked_worker:
             raise WorkerBlocked()
         if hit.has_requirements:
@@ -126,7 +127,7 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
         if previous is not None and previous.status != S.RETURNED:
             raise AlreadyAccepted()
         if _TAKE_SLOT.rowcount(hit_id=hit.id, now=now) != 1:
-            raise HitUnavailable("Sorry, this HIT just filled up or expired. Try another one!")
+            raise HitUnavailable(N_("Sorry, this HIT just filled up or expired. Try another one!"))
         fields = {"status": S.ACCEPTED, "accepted_at": now, "deadline": now + timedelta(seconds=hit.duration_s),
                   "submitted_at": None, "auto_approve_at": None, "decided_at": None, "feedback": None,
                   "current_q": 0, "reminded": False}
@@ -159,46 +160,46 @@ def validate_answer(question: Question, value: object) -> object:
         return _option(question, value)
     if kind == "multi":
         if not isinstance(value, list) or not value:
-            raise ValidationFailed("Pick at least one option, then press Done.")
+            raise ValidationFailed(N_("Pick at least one option, then press Done."))
         picked = [_option(question, v) for v in value]
         if len(set(picked)) != len(picked):
-            raise ValidationFailed("Each option can be picked once.")
+            raise ValidationFailed(N_("Each option can be picked once."))
         return [o for o in question.options if o in picked]  # keep the requester's order
     if kind == "text":
         if not isinstance(value, str):
-            raise ValidationFailed("Please answer with a text message.")
+            raise ValidationFailed(N_("Please answer with a text message."))
         text = value.strip()
         low = int(question.min_value or 0)
         high = int(question.max_value or MAX_TEXT_ANSWER)
         if not max(low, 1) <= len(text) <= high:
-            raise ValidationFailed(f"Please write between {max(low, 1)} and {high} characters (you wrote {len(text)}).")
+            raise ValidationFailed(N_("Please write between {value} and {high} characters (you wrote {text_count})."), value=max(low, 1), high=high, text_count=len(text))
         return text
     if kind == "number":
         number = _number(value)
         if question.min_value is not None and number < question.min_value:
-            raise ValidationFailed(f"The number must be at least {_fmt(question.min_value)}.")
+            raise ValidationFailed(N_("The number must be at least {value}."), value=_fmt(question.min_value))
         if question.max_value is not None and number > question.max_value:
-            raise ValidationFailed(f"The number must be at most {_fmt(question.max_value)}.")
+            raise ValidationFailed(N_("The number must be at most {value}."), value=_fmt(question.max_value))
         return int(number) if float(number).is_integer() and abs(number) < 2**53 else number
     if kind == "rating":
         stars = _number(value)
         if stars not in (1, 2, 3, 4, 5):
-            raise ValidationFailed("Rate from 1 to 5 stars.")
+            raise ValidationFailed(N_("Rate from 1 to 5 stars."))
         return int(stars)
     if kind in ("photo", "document", "voice"):
         if not isinstance(value, dict) or not isinstance(value.get("file_id"), str) \
                 or not 0 < len(value["file_id"]) <= MAX_FILE_ID:
-            raise ValidationFailed(f"Please send a {kind}.")
+            raise ValidationFailed(N_("Please send a {kind}."), kind=kind)
         keep = ("file_id", "file_unique_id", "file_name", "mime_type", "file_size", "duration")
         return {k: value[k] for k in keep if k in value and value[k] is not None}
     if kind == "location":
         if not isinstance(value, dict):
-            raise ValidationFailed("Please share a location (📎 → Location).")
+            raise ValidationFailed(N_("Please share a location (📎 → Location)."))
         lat, lon = _number(value.get("latitude")), _number(value.get("longitude"))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ValidationFailed("That location is not on Earth.")
+            raise ValidationFailed(N_("That location is not on Earth."))
         return {"latitude": lat, "longitude": lon}
-    raise ValidationFailed(f"Unknown question kind {kind!r}.")
+    raise ValidationFailed(N_("Unknown question kind {kind}."), kind=repr(kind))
 
 
 def _option(question: Question, value: object) -> str:
@@ -209,22 +210,22 @@ def _option(question: Question, value: object) -> str:
         for option in options:
             if option.lower() == value.strip().lower():
                 return option
-    raise ValidationFailed("Please pick one of the options.")
+    raise ValidationFailed(N_("Please pick one of the options."))
 
 
 def _number(value: object) -> float:
     if isinstance(value, bool):
-        raise ValidationFailed("Please send a number.")
+        raise ValidationFailed(N_("Please send a number."))
     if isinstance(value, str):
         value = value.strip().replace(",", ".")
         if len(value) > 32:
-            raise ValidationFailed("Please send a number.")
+            raise ValidationFailed(N_("Please send a number."))
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValidationFailed("Please send a number.") from None
+        raise ValidationFailed(N_("Please send a number.")) from None
     if not math.isfinite(number):
-        raise ValidationFailed("Please send a number.")
+        raise ValidationFailed(N_("Please send a number."))
     return number
 
 
@@ -257,7 +258,7 @@ def skip_question(*, worker_id: int, assignment_id: int, question_id: int, now: 
         if question is None:
             raise NotAllowed()
         if question.required:
-            raise ValidationFailed("This question needs an answer.")
+            raise ValidationFailed(N_("This question needs an answer."))
         Answer.delete().where((Answer.assignment == assignment.id) & (Answer.question == question.id)).execute()
         count = Question.select().where(Question.hit == assignment.hit_id).count()
         Assignment.update(current_q=min(question.position + 1, count)).where(Assignment.id == assignment.id).execute()
@@ -292,7 +293,7 @@ def return_assignment(*, worker_id: int, assignment_id: int, now: datetime) -> A
         assignment = owned_assignment(worker_id, assignment_id)
         if Assignment.update(status=S.RETURNED, decided_at=now).where(
                 (Assignment.id == assignment.id) & (Assignment.status == S.ACCEPTED)).execute() != 1:
-            raise StaleAction(f"This assignment is already {assignment.status}.")
+            raise StaleAction(N_("This assignment is already {status}."), status=assignment.status)
         release_slot(assignment, now)
         notifications.hit_event(assignment.hit, "AssignmentReturned", now, assignment_id=assignment.id)
         return Assignment.get_by_id(assignment.id)
@@ -314,7 +315,7 @@ def submit_work(*, worker_id: int, assignment_id: int, now: datetime, prefs: Pre
                                     + ", ".join(f"question {q.position + 1}" for q in missing) + ".")
         auto_approve_at = now + timedelta(seconds=hit.auto_approve_s)
         if _SUBMIT.rowcount(now=now, auto_approve_at=auto_approve_at, id=assignment.id) != 1:
-            raise StaleAction("This assignment was already submitted.")
+            raise StaleAction(N_("This assignment was already submitted."))
         assignment.status, assignment.submitted_at, assignment.auto_approve_at = S.SUBMITTED, now, auto_approve_at
         work_s = max(1, int((now - assignment.accepted_at).total_seconds()))
         _WORK_TIME.execute(work_s=work_s, hit_id=hit.id)
@@ -440,7 +441,7 @@ def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: d
         state = _active_state(worker_id, assignment_id, now)
         question = _current(state, question_id)
         if question.required:
-            raise ValidationFailed("This question needs an answer.")
+            raise ValidationFailed(N_("This question needs an answer."))
         _move(state, min(question.position + 1, state.total), from_position=question.position)
         Answer.delete().where((Answer.assignment == state.assignment.id) & (Answer.question == question.id)).execute()
         state.answers.pop(question.id, None)
