@@ -18,12 +18,13 @@ from peewee import DoesNotExist
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot import i18n
 from bot.flood import retry_after_s
 from bot.views import cards as views
 from core import cards, notices, outbox
 from core.config import Settings, get_settings
 from core.errors import HitbotError
-from core.models import ChatCard, OutboxEvent
+from core.models import ChatCard, OutboxEvent, User
 from jobs import broker as jobs_broker, delivery
 from jobs.actors import actor
 
@@ -49,14 +50,18 @@ def remember_notice(event: OutboxEvent, *, chat_id: int, message_id: int) -> Non
 
 def plan(event: OutboxEvent) -> list[tuple[ChatCard, Rendered | None]]:
     """The cards this event has still to bring up to date, each with what it shows now
-    (None: leave that message alone)."""
+    (None: leave that message alone), in the language of the chat's owner (a private chat's id is its user's)."""
     p = event.payload or {}
     out = []
+    readers: dict[int, str] = {}
     for card in cards.cards_of(object_kind=str(p.get("object")), object_id=int(p.get("id") or 0)):
         if card.shown_event is not None and card.shown_event >= event.id:
             continue
+        if card.chat_id not in readers:
+            readers[card.chat_id] = i18n.locale_of(User.get_or_none(User.id == card.chat_id))
         try:
-            rendered = views.render(card, notices.card_content(card), event.created_at)
+            with i18n.use(readers[card.chat_id]):  # whoever changed the object, the card reads as its reader's
+                rendered = views.render(card, notices.card_content(card), event.created_at)
         except (HitbotError, DoesNotExist, KeyError, TypeError, ValueError):  # what it showed is gone
             log.warning("card %s (%s) cannot be rendered; forgetting it", card.id, card.card_kind, exc_info=True)
             cards.forget(card_id=card.id)

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
+from bot.i18n import _
 from bot.views import notify
 from bot.views.common import clip, esc, fit
+from bot.views.notice_parts import FILES_HINT
 from bot.views.quals import appeal_card
 from bot.views.review import queue_summary, render_card
 
@@ -23,9 +25,6 @@ if TYPE_CHECKING:
     from core.notices import CardContent
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
-
-FILES_HINT = "\n\n📎 Files: open /review to see them."  # a card sent as a notice cannot carry the files
-
 
 @dataclass(frozen=True)
 class CardSpec:
@@ -54,7 +53,7 @@ def card_of(event: OutboxEvent) -> CardSpec | None:
 
 def _submission(c: CardContent, now: datetime, *, queue: bool = False, notice: bool = False) -> Rendered:
     text, markup, files = render_card(c.submission, now=now, queue=queue)
-    return (fit(text + FILES_HINT) if notice and files else text), markup
+    return (fit(text + "\n\n" + _(FILES_HINT)) if notice and files else text), markup
 
 
 def _queue(c: CardContent, now: datetime) -> Rendered:
@@ -63,13 +62,13 @@ def _queue(c: CardContent, now: datetime) -> Rendered:
 
 
 def expired_text(hit_title: str) -> str:
-    return (f"⌛ Time ran out on “{esc(clip(hit_title, 80))}”: this assignment expired and was released for other workers. "
-            "Your answers were not sent. Find more work with /browse.")
+    return _("⌛ Time ran out on “{title}”: this assignment expired and was released for other workers. "
+             "Your answers were not sent. Find more work with /browse.", title=esc(clip(hit_title, 80)))
 
 
 def submitted_on_page_text(hit_title: str) -> str:
-    return (f"📤 Submitted “{esc(clip(hit_title, 80))}” from its page. The requester reviews it; "
-            "follow it in /mywork, find more work with /browse.")
+    return _("📤 Submitted “{title}” from its page. The requester reviews it; "
+             "follow it in /mywork, find more work with /browse.", title=esc(clip(hit_title, 80)))
 
 
 def _question(c: CardContent, now: datetime) -> Rendered | None:

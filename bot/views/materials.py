@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot.i18n import _, _n
 from bot.views.common import clip, esc, esc_clip, fit
 
 if TYPE_CHECKING:
@@ -72,15 +73,15 @@ def lines(items: list[Material]) -> list[str]:
     out = []
     for m in items:
         if m.kind == "link":
-            out.append(f"📎 Material: {_link(m.ref)}")
+            out.append(_("📎 Material: {link}", link=_link(m.ref)))
         elif m.kind == "image":
-            out.append(f"🖼 Image: {_link(m.ref)}")
+            out.append(_("🖼 Image: {link}", link=_link(m.ref)))
     photos = sum(1 for m in items if m.kind == "photo")
     files = sum(1 for m in items if m.kind == "document")
     if photos:
-        out.append("📷 The requester's photo is below." if photos == 1 else "📷 The requester's photos are below.")
+        out.append(_n("📷 The requester's photo is below.", "📷 The requester's photos are below.", photos))
     if files:
-        out.append("📄 The requester's file is below." if files == 1 else "📄 The requester's files are below.")
+        out.append(_n("📄 The requester's file is below.", "📄 The requester's files are below.", files))
     return out
 
 
@@ -89,17 +90,17 @@ def media(items: list[Material]) -> list[Material]:
 
 
 def caption(hit: Hit) -> str:
-    return f"📎 For “{esc(clip(hit.title, 80))}”"
+    return _("📎 For “{title}”", title=esc(clip(hit.title, 80)))
 
 
 def instructions(hit: Hit, items: list[Material]) -> str:
     """The full instructions while answering: the description and every material."""
-    text = [f"📄 <b>Instructions: {esc(clip(hit.title, 80))}</b>"]
+    text = [_("📄 <b>Instructions: {title}</b>", title=esc(clip(hit.title, 80)))]
     if hit.description:
         text.append(esc_clip(hit.description, 3000))
     text += lines(items)
     if len(text) == 1:
-        text.append("This HIT has no instructions beyond its questions.")
+        text.append(_("This HIT has no instructions beyond its questions."))
     return fit("\n".join(text))
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.i18n import N_, _, _n
 from bot.views import auto_decisions, digest, messages, payout, topup
 from bot.views.common import (
     button,
@@ -28,7 +29,16 @@ from bot.views.common import (
     local_time,
     money,
 )
-from bot.views.notice_parts import BALANCE, BROWSE, MYWORK, Rendered, _p, _title
+from bot.views.notice_parts import (
+    FILES_HINT,
+    REASON,
+    Rendered,
+    _p,
+    _title,
+    balance_row,
+    browse_row,
+    mywork_row,
+)
 from bot.views.quals import appeal_card
 from bot.views.review import render_card
 from bot.views.work import auto_approval_text
@@ -110,9 +120,11 @@ def keyboard_of(rows: list, *, rated: bool = False) -> InlineKeyboardMarkup | No
 
 
 def rated_text(stars: int) -> str:
-    return f"Thanks! You rated this requester {'★' * stars}{'☆' * (5 - stars)}. It helps other workers choose."
+    return _("Thanks! You rated this requester {stars}. It helps other workers choose.",
+             stars="★" * stars + "☆" * (5 - stars))
 
 
+RATE_THEM = N_("How was this requester? Rate them:")
 
 
 # Worker ------------------------------------------------------------------------------------
@@ -120,46 +132,56 @@ def rated_text(stars: int) -> str:
 def _submitted(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     when = auto_approval_text(p.get("auto_approve_s", ctx.auto_approve_s))
-    return f"📨 Submitted: {_title(p, ctx)}. The requester will review it.{when}", keyboard([MYWORK])
+    return _("📨 Submitted: {title}. The requester will review it.", title=_title(p, ctx)) + when, \
+        keyboard([mywork_row()])
 
 
 def _approved(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    how = " (approved automatically)" if p.get("auto") else " (the earlier rejection was reversed)" if p.get("reversed") else ""
-    lines = [f"✅ Your work on {_title(p, ctx)} was approved{how}: <b>+{_amount(p)}</b>."]
+    values = {"title": _title(p, ctx), "amount": _amount(p)}
+    if p.get("auto"):
+        head = _("✅ Your work on {title} was approved (approved automatically): <b>+{amount}</b>.", **values)
+    elif p.get("reversed"):
+        head = _("✅ Your work on {title} was approved (the earlier rejection was reversed): <b>+{amount}</b>.",
+                 **values)
+    else:
+        head = _("✅ Your work on {title} was approved: <b>+{amount}</b>.", **values)
+    lines = [head]
     feedback = p.get("feedback", ctx.feedback)
     if feedback:
-        lines.append(f"Feedback: {_reason(feedback)}")
+        lines.append(_("Feedback: {feedback}", feedback=_reason(feedback)))
     rows = [_rating_row(p.get("assignment_id"), ctx.rated)]
     if rows[0]:
-        lines.append("How was this requester? Rate them:")
-    return "\n".join(lines), keyboard(rows + [BALANCE])
+        lines.append(_(RATE_THEM))
+    return "\n".join(lines), keyboard(rows + [balance_row()])
 
 
 def _rejected(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    how = " automatically by the requester's quality rule" if p.get("auto") else ""
     aid = p.get("assignment_id")
     can_appeal = aid is not None and ctx.can_appeal
-    lines = [f"❌ Your work on {_title(p, ctx)} was rejected{how}.", f"Reason: {_reason(p.get('feedback'))}"]
+    head = (_("❌ Your work on {title} was rejected automatically by the requester's quality rule.",
+              title=_title(p, ctx)) if p.get("auto") else
+            _("❌ Your work on {title} was rejected.", title=_title(p, ctx)))
+    lines = [head, _(REASON, reason=_reason(p.get("feedback")))]
     if can_appeal:
-        lines.append("You think that's wrong? You can appeal; the requester can still approve it.")
+        lines.append(_("You think that's wrong? You can appeal; the requester can still approve it."))
     elif aid is not None and ctx.appealed:
-        lines.append(APPEALED)
+        lines.append(_(APPEALED))
     rating = _rating_row(aid, ctx.rated)
     if rating:
-        lines.append("How was this requester? Rate them:")
+        lines.append(_(RATE_THEM))
     return "\n".join(lines), rejection_markup(assignment_id=aid, can_appeal=can_appeal, rated=ctx.rated)
 
 
-APPEALED = "✉️ You appealed; the requester's answer will come here."
+APPEALED = N_("✉️ You appealed; the requester's answer will come here.")
 
 
 def rejection_markup(*, assignment_id: object, can_appeal: bool, rated: bool) -> InlineKeyboardMarkup:
     """The rejection notice's buttons: stars until rated, Appeal until appealed."""
     if assignment_id is None:
         return keyboard([])
-    appeal = [button("✉️ Appeal", callbacks.make("q", "apl", int(assignment_id)))] if can_appeal else []
+    appeal = [button(_("✉️ Appeal"), callbacks.make("q", "apl", int(assignment_id)))] if can_appeal else []
     return keyboard([_rating_row(assignment_id, rated), appeal])
 
 
@@ -169,85 +191,105 @@ def _reminder(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
         deadline = datetime.fromisoformat(str(p.get("deadline")))
     except ValueError:
         deadline = None
-    when = (f" by {local_time(deadline, ctx.timezone, now=e.created_at)} ({countdown(deadline, e.created_at)})"
-            if deadline else "")
-    go = [button("▶️ Continue", callbacks.make("w", "go", int(p["assignment_id"])))] if p.get("assignment_id") else []
-    return (f"⏰ Don't forget {_title(p, ctx)}: submit it{when}, or it expires and the slot goes to "
-            "someone else.", keyboard([go + MYWORK]))
+    go = ([button(_("▶️ Continue"), callbacks.make("w", "go", int(p["assignment_id"])))]
+          if p.get("assignment_id") else [])
+    if deadline:
+        text = _("⏰ Don't forget {title}: submit it by {time} ({left}), or it expires and the slot goes to "
+                 "someone else.", title=_title(p, ctx), time=local_time(deadline, ctx.timezone, now=e.created_at),
+                 left=countdown(deadline, e.created_at))
+    else:
+        text = _("⏰ Don't forget {title}: submit it, or it expires and the slot goes to someone else.",
+                 title=_title(p, ctx))
+    return text, keyboard([go + mywork_row()])
 
 
 def _expired(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
-    p = _p(e)
-    return (f"⌛ Time ran out on {_title(p, ctx)}; the assignment was released. No harm done: find "
-            "another HIT.", keyboard([BROWSE]))
+    return (_("⌛ Time ran out on {title}; the assignment was released. No harm done: find another HIT.",
+              title=_title(_p(e), ctx)), keyboard([browse_row()]))
 
 
 def _bonus(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    return (f"🎁 Bonus <b>+{_amount(p)}</b> for your work on {_title(p, ctx)}.\n"
-            f"From the requester: {_reason(p.get('reason'), 500)}", keyboard([BALANCE]))
+    return (_("🎁 Bonus <b>+{amount}</b> for your work on {title}.", amount=_amount(p), title=_title(p, ctx)) + "\n"
+            + _("From the requester: {reason}", reason=_reason(p.get("reason"), 500)), keyboard([balance_row()]))
 
 
 def _requester_message(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     """NotifyWorkers (MTurk API): a requester the worker worked for writes; fits one message."""
     p = _p(e)
+    name = esc(clip(str(p.get("requester_name") or ""), 60)) or _("a requester")
     return (f"✉️ <b>{esc(clip(str(p.get('subject') or ''), 200))}</b>\n"
-            f"From {esc(clip(str(p.get('requester_name') or 'a requester'), 60))}, a requester you worked for:\n\n"
-            f"{esc(clip(str(p.get('text') or ''), 3600))}", keyboard([BROWSE]))
+            + _("From {name}, a requester you worked for:", name=name) + "\n\n"
+            + esc(clip(str(p.get("text") or ""), 3600)), keyboard([browse_row()]))
 
 
 def _credited(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     if p.get("reason") == "top-up":
         return None  # the payer was told in the chat where they paid ("✅ Payment received ..."): once is enough
-    return f"💰 <b>+{_amount(p)}</b> added to your balance ({_reason(p.get('reason'), 300)}).", keyboard([BALANCE])
+    return (_("💰 <b>+{amount}</b> added to your balance ({reason}).", amount=_amount(p),
+              reason=_reason(p.get("reason"), 300)), keyboard([balance_row()]))
 
 
 def _low(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     left = _p(e).get("available_cents")
-    amount = f": <b>{money(int(left))}</b> left" if isinstance(left, int) else ""
-    return (f"⚠️ Your balance is low{amount}. Top up with /topup to keep posting HITs and paying bonuses.",
-            keyboard([BALANCE]))
+    if isinstance(left, int):
+        text = _("⚠️ Your balance is low: <b>{amount}</b> left. Top up with /topup to keep posting HITs and "
+                 "paying bonuses.", amount=money(left))
+    else:
+        text = _("⚠️ Your balance is low. Top up with /topup to keep posting HITs and paying bonuses.")
+    return text, keyboard([balance_row()])
 
 
 def _payout_requested(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    return (f"💸 Payout #{p.get('payout_id')} of {_amount(p)} requested; we'll tell you when it is sent.", None)
+    return (_("💸 Payout #{id} of {amount} requested; we'll tell you when it is sent.", id=p.get("payout_id"),
+              amount=_amount(p)), None)
 
 
 def _payout_paid(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    return f"✅ Payout #{p.get('payout_id')} sent: <b>{_amount(p)}</b> is on its way to you.", keyboard([BALANCE])
+    return (_("✅ Payout #{id} sent: <b>{amount}</b> is on its way to you.", id=p.get("payout_id"),
+              amount=_amount(p)), keyboard([balance_row()]))
 
 
 def _payout_failed(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    return (f"⚠️ Payout #{p.get('payout_id')} of {_amount(p)} could not be sent: {_reason(p.get('reason'), 300)}.\n"
-            "The money is back in your available balance; try /withdraw again later.", keyboard([BALANCE]))
+    return (_("⚠️ Payout #{id} of {amount} could not be sent: {reason}.\nThe money is back in your available "
+              "balance; try /withdraw again later.", id=p.get("payout_id"), amount=_amount(p),
+              reason=_reason(p.get("reason"), 300)), keyboard([balance_row()]))
 
 
 def _qual_granted(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    value = f" (score {esc(p['value'])})" if p.get("value") is not None else ""
-    return (f"🎓 You now hold the qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b>{value}. "
-            "More HITs may be open to you.", keyboard([BROWSE]))
+    name = esc(clip(str(p.get("name", "")), 80))
+    if p.get("value") is not None:
+        text = _("🎓 You now hold the qualification <b>{name}</b> (score {score}). More HITs may be open to you.",
+                 name=name, score=esc(p["value"]))
+    else:
+        text = _("🎓 You now hold the qualification <b>{name}</b>. More HITs may be open to you.", name=name)
+    return text, keyboard([browse_row()])
 
 
 def _qual_revoked(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    reason = f"\nReason: {esc(clip(str(p['reason']), 1000))}" if p.get("reason") else ""  # from the MTurk API
-    return f"🎓 The qualification <b>{esc(clip(str(p.get('name', '')), 80))}</b> was taken away from you.{reason}", None
+    text = _("🎓 The qualification <b>{name}</b> was taken away from you.", name=esc(clip(str(p.get("name", "")), 80)))
+    if p.get("reason"):  # from the MTurk API
+        text += "\n" + _(REASON, reason=esc(clip(str(p["reason"]), 1000)))
+    return text, None
 
 
 def _appeal_decided(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     title = _title(p, ctx)
     if p.get("approved"):
-        return f"✅ Your appeal on {title} was accepted: the work is approved and paid.", keyboard([BALANCE])
-    return f"❌ Your appeal on {title} was turned down; the rejection stands.", None
+        return (_("✅ Your appeal on {title} was accepted: the work is approved and paid.", title=title),
+                keyboard([balance_row()]))
+    return _("❌ Your appeal on {title} was turned down; the rejection stands.", title=title), None
 
 
 MISSED_ROOM = 3300  # characters of missed notices one summary carries (Telegram's limit is 4096)
+MISSED = N_("📬 While you had blocked the bot, we couldn't tell you:")
 
 
 def _missed(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
@@ -259,7 +301,7 @@ def _missed(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     if not shown:
         return None
     if len(shown) == 1 and int(p.get("count") or 1) <= 1:
-        return f"📬 While you had blocked the bot, we couldn't tell you:\n\n{shown[0].text}", shown[0].reply_markup
+        return _(MISSED) + "\n\n" + shown[0].text, shown[0].reply_markup
     parts, room = [], MISSED_ROOM
     for n in reversed(shown):  # the latest first when not all fit
         if len(n.text) + 2 > room:
@@ -267,26 +309,29 @@ def _missed(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
         parts.insert(0, n.text)
         room -= len(n.text) + 2
     more = int(p.get("count") or len(ids)) - len(parts) - (len(ids) - len(shown))
-    text = "📬 While you had blocked the bot, we couldn't tell you:\n\n" + "\n\n".join(parts)
+    text = _(MISSED) + "\n\n" + "\n\n".join(parts)
     if more > 0:
-        text += f"\n\n…and {more} earlier notice{'s' if more != 1 else ''}: see /mywork and /balance."
-    return text, keyboard([MYWORK + BALANCE])
+        text += "\n\n" + _n("…and {n} earlier notice: see /mywork and /balance.",
+                            "…and {n} earlier notices: see /mywork and /balance.", more)
+    return text, keyboard([mywork_row() + balance_row()])
 
 
 def _alert(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     hit_id = int(p.get("hit_id") or 0)
-    hourly = f" · ≈{money(int(p['hourly_cents']))}/hour" if p.get("hourly_cents") else ""
-    text = (f"🔔 New HIT for your alert: <b>{esc(clip(str(p.get('title') or f'HIT #{hit_id}'), 100))}</b>\n"
-            f"{money(int(p.get('reward_cents') or 0))} · {duration(int(p.get('duration_s') or 0))} allowed{hourly}\n"
-            "Mute or change alerts with /alerts.")
+    title = esc(clip(str(p.get("title") or _("HIT #{id}", id=hit_id)), 100))
+    facts = [money(int(p.get("reward_cents") or 0)), _("{duration} allowed", duration=duration(int(p.get("duration_s") or 0)))]
+    if p.get("hourly_cents"):
+        facts.append(_("≈{amount}/hour", amount=money(int(p["hourly_cents"]))))
+    text = "\n".join([_("🔔 New HIT for your alert: <b>{title}</b>", title=title), " · ".join(facts),
+                      _("Mute or change alerts with /alerts.")])
     return text, keyboard([alert_buttons(hit_id, p.get("alert_id"))])
 
 
 def alert_buttons(hit_id: int, alert_id: object = None) -> list:
-    row = [button("👀 Preview", callbacks.make("b", "v", hit_id, 0))]
+    row = [button(_("👀 Preview"), callbacks.make("b", "v", hit_id, 0))]
     if alert_id:
-        row.append(button("🔕 Mute this alert", callbacks.make("al", "mt", int(alert_id), hit_id)))
+        row.append(button(_("🔕 Mute this alert"), callbacks.make("al", "mt", int(alert_id), hit_id)))
     return row
 
 
@@ -299,7 +344,7 @@ def _received(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
         return None  # the work is gone
     text, markup, attachments = render_card(ctx.submission, now=e.created_at)
     if attachments:
-        text += "\n\n📎 Files: open /review to see them."
+        text += "\n\n" + _(FILES_HINT)
     return text, markup
 
 
@@ -308,21 +353,26 @@ def _appeal_received(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
         return None  # the appeal is gone
     c = ctx.appeal
     text, markup = appeal_card(c.appeal, c.hit_title, c.worker_name, c.feedback)
-    return "✉️ A worker appealed your rejection.\n" + text, markup
+    return _("✉️ A worker appealed your rejection.") + "\n" + text, markup
 
 
 def _completed(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     hit_id = _p(e).get("hit_id")
-    return (f"🏁 All assignments of {_title(_p(e), ctx)} are done and approved.",
-            keyboard([[button("📥 Download results", callbacks.make("r", "res", int(hit_id)))]]) if hit_id else None)
+    return (_("🏁 All assignments of {title} are done and approved.", title=_title(_p(e), ctx)),
+            keyboard([[button(_("📥 Download results"), callbacks.make("r", "res", int(hit_id)))]]) if hit_id else None)
 
 
 def _hit_expired(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
-    how = "was ended early" if p.get("early") else "expired"
     refund = int(p.get("refund_cents") or 0)
-    back = f"; {money(refund)} of unused escrow is back in your balance" if refund else ""
-    return f"⌛ {_title(p, ctx)} {how}{back}.", None
+    values = {"title": _title(p, ctx), "amount": money(refund)}
+    if p.get("early"):
+        text = (_("⌛ {title} was ended early; {amount} of unused escrow is back in your balance.", **values)
+                if refund else _("⌛ {title} was ended early.", **values))
+    else:
+        text = (_("⌛ {title} expired; {amount} of unused escrow is back in your balance.", **values)
+                if refund else _("⌛ {title} expired.", **values))
+    return text, None
 
 
 def _published(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
