@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot import input as waiting
-from bot.runtime import call
+from bot.runtime import call, error_text
 from bot.views import newhit as views
 from core.errors import InsufficientFunds
 from core.hits import publishing
@@ -88,9 +88,9 @@ async def publish_from_files(bot: Bot, *, requester_id: int, chat_id: int, messa
             template=template, rows=rows, now=now, key=f"{requester_id}:{message_id}")
     except InsufficientFunds as exc:
         await waiting.expect(requester_id, **state)  # top up, then press Publish again
-        await bot.edit_message_text("💳 " + exc.message, chat_id=chat_id, message_id=message_id,
+        await bot.edit_message_text(views.short_of_funds(error_text(exc)), chat_id=chat_id, message_id=message_id,
                                     reply_markup=views.batch_buttons())
-        return "Not enough balance yet."
+        return views.not_enough_toast()
     await bot.edit_message_text(views.batch_done(result.id, len(rows), plan.total_cents), chat_id=chat_id,
                                 message_id=message_id, parse_mode="HTML")
-    return "Published!"
+    return views.published_toast()

@@ -16,13 +16,14 @@ from datetime import datetime, timezone
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
-from bot import batch_publish
+from bot import batch_publish, i18n
 from bot.runtime import call
 from bot.views import newhit as views
 from core import outbox
 from core.config import Settings, get_settings
 from core.errors import HitbotError, StaleAction
 from core.hits.publishing import published_batch
+from core.users import commands as users
 from jobs.actors import actor
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ async def run_large_batch(bot: Bot, *, requester_id: int, chat_id: int, message_
         return "refused"
     except BadRequest as exc:  # Telegram no longer has the files: retrying will not bring them back
         log.info("batch for message %s: files gone: %s", message_id, exc)
-        await _say(bot, chat_id, message_id, views.BATCH_FILES_GONE)
+        await _say(bot, chat_id, message_id, views.batch_files_gone())
         return "files gone"
 
 
@@ -76,8 +77,10 @@ async def _say(bot: Bot, chat_id: int, message_id: int, text: str, *, html: bool
 
 
 async def _run(settings: Settings, job: dict) -> str:
+    user = await call(users.find_user, user_id=job["requester_id"])
     async with make_bot(settings) as bot:
-        return await run_large_batch(bot, **job)
+        with i18n.use(i18n.locale_of(user)):  # the requester's language: this runs outside their update
+            return await run_large_batch(bot, **job)
 
 
 @actor(queue_name=QUEUE, max_retries=5, min_backoff=5_000, max_backoff=120_000, time_limit=30 * 60_000)

@@ -12,7 +12,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import batch_publish, callbacks, input as waiting
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, error_text, now, on_button, on_message
 from bot.views import newhit as views
 from core.config import get_settings
 from core.errors import BatchInvalid, StaleAction, ValidationFailed
@@ -27,7 +27,7 @@ SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 @on_message
 async def batch(update: Update, context: Context) -> None:
     await waiting.expect(update.effective_user.id, "batch")
-    await update.effective_message.reply_text(views.BATCH_START, parse_mode="HTML")
+    await update.effective_message.reply_text(views.batch_start(), parse_mode="HTML")
 
 
 @on_message
@@ -39,16 +39,15 @@ async def file_in(update: Update, context: Context) -> None:
     state = dict(await call(waiting.waiting_for, user_id=me) or {"kind": "batch"})
     if name.endswith(SPEC_SUFFIXES):
         if doc.file_size and doc.file_size > MAX_SPEC_BYTES:
-            raise ValidationFailed(f"A spec file can be at most {MAX_SPEC_BYTES // 1024} KB.")
+            raise ValidationFailed(views.spec_too_big(MAX_SPEC_BYTES))
         await call(load_spec_document, raw=await batch_publish.download(context.bot, doc.file_id), filename=name)
         state.update(spec=doc.file_id, spec_name=name)
     elif name.endswith((".csv", ".txt")) or doc.mime_type in ("text/csv", "text/plain"):
         if doc.file_size and doc.file_size > MAX_CSV_BYTES:
-            raise ValidationFailed(f"A batch CSV can be at most {MAX_CSV_BYTES // (1024 * 1024)} MB. "
-                                   "Split it into several batches.")
+            raise ValidationFailed(views.batch_csv_too_big(MAX_CSV_BYTES))
         state.update(csv=doc.file_id)
     else:
-        raise ValidationFailed("Send the spec as a .yaml or .json file and the rows as a .csv file.")
+        raise ValidationFailed(views.batch_wrong_file())
     state.pop("kind", None)
     await waiting.expect(me, "batch", **state)
     if not (state.get("spec") and state.get("csv")):
@@ -60,7 +59,7 @@ async def file_in(update: Update, context: Context) -> None:
         _, rows, plan = await call(plan_batch, spec_raw=spec_raw, spec_name=state["spec_name"], csv_raw=csv_raw)
     except BatchInvalid as exc:
         await waiting.expect(me, "batch", spec=state["spec"], spec_name=state["spec_name"])  # keep the spec
-        await msg.reply_text(views.batch_bad_rows(exc.message, len(exc.problems)), parse_mode="HTML")
+        await msg.reply_text(views.batch_bad_rows(error_text(exc), len(exc.problems)), parse_mode="HTML")
         if len(exc.problems) > 20:
             await msg.reply_document(InputFile(_problems_csv(exc.problems), filename="bad-rows.csv"))
         return
@@ -93,8 +92,8 @@ async def publish(update: Update, context: Context, cb: callbacks.Callback) -> s
     if int(state.get("rows_n") or 0) > get_settings().batch_background_rows:
         # Through the outbox like everything else: the relay hands it to the jobs worker's batch actor.
         await call(publishing.request_batch, **job)
-        await msg.edit_text(views.batch_progress(0, 1) + "\n" + views.BATCH_BACKGROUND)
-        return "Publishing in the background."
+        await msg.edit_text(views.batch_background())
+        return views.batch_background_toast()
     return await batch_publish.publish_from_files(context.bot, **job)
 
 
@@ -104,8 +103,8 @@ async def cancel(update: Update, context: Context, cb: callbacks.Callback) -> st
     state = await call(waiting.waiting_for, user_id=me)
     if state and state.get("kind") == "batch":
         await waiting.done(me)
-    await update.effective_message.edit_text("Cancelled. Nothing was published.")
-    return "Cancelled."
+    await update.effective_message.edit_text(views.batch_cancelled())
+    return views.cancelled_toast()
 
 
 def register(app: Application) -> None:

@@ -8,7 +8,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
-from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
+from bot.runtime import Context, call, error_text, now, on_button, on_message, reply_or_edit
 from bot.views import newhit as views
 from core.config import get_settings
 from core.errors import InsufficientFunds, StaleAction, ValidationFailed
@@ -78,7 +78,7 @@ async def file_sent(update: Update, context: Context) -> None:
         await spec_file(update, context)
         return
     if draft.step != "attachment":
-        raise ValidationFailed("I wasn't expecting a file here. Answer the question above, or press Cancel.")
+        raise ValidationFailed(views.no_file_expected())
     ref = f"photo:{msg.photo[-1].file_id}" if msg.photo else f"document:{doc.file_id}"
     draft = await call(drafts.give, user_id=me, draft_id=draft.id, step="attachment", text=ref, now=now(context))
     await show(msg, context, draft)
@@ -90,7 +90,7 @@ async def spec_file(update: Update, context: Context) -> None:
     me, msg = update.effective_user.id, update.effective_message
     doc = msg.document
     if doc.file_size and doc.file_size > MAX_SPEC_BYTES:
-        raise ValidationFailed(f"A spec file can be at most {MAX_SPEC_BYTES // 1024} KB.")
+        raise ValidationFailed(views.spec_too_big(MAX_SPEC_BYTES))
     raw = bytes(await (await doc.get_file()).download_as_bytearray())
     spec = await call(parse_spec_file, raw=raw, filename=doc.file_name or "")
     draft = await call(drafts.from_spec, user_id=me, spec=spec, now=now(context))
@@ -118,19 +118,19 @@ async def publish(update: Update, context: Context, cb: callbacks.Callback) -> s
     try:
         hit = await call(drafts.publish, user_id=me, draft_id=cb.arg(0), now=now(context))
     except InsufficientFunds as exc:
-        await update.effective_message.reply_text("💳 " + exc.message)
-        return "Not enough balance yet."
+        await update.effective_message.reply_text(views.short_of_funds(error_text(exc)))
+        return views.not_enough_toast()
     await update.effective_message.edit_text(views.published(hit.id, hit.title), parse_mode="HTML")
-    return "Published!"
+    return views.published_toast()
 
 
 @on_button
 async def edit_menu(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     draft = await call(drafts.get, user_id=update.effective_user.id, draft_id=cb.arg(0))
     if draft.step != "preview" or draft.status != "editing":
-        raise StaleAction("This preview is out of date; see the latest message.")
+        raise StaleAction(views.preview_out_of_date())
     await update.effective_message.edit_reply_markup(views.edit_menu(draft))
-    return "What do you want to change?"
+    return views.what_to_change()
 
 
 @on_button
@@ -150,14 +150,14 @@ async def drop_requirement(update: Update, context: Context, cb: callbacks.Callb
     draft = await call(drafts.drop_requirement, user_id=update.effective_user.id, draft_id=draft_id, index=index,
                        tag=tag, now=now(context))
     await show(update.effective_message, context, draft, edit=True)
-    return views.REQUIREMENT_REMOVED
+    return views.requirement_removed()
 
 
 @on_button
 async def resume(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     draft = await call(drafts.get, user_id=update.effective_user.id, draft_id=cb.arg(0))
     if draft.status != "editing":
-        raise StaleAction("This draft is closed. Start a new one with /newhit.")
+        raise StaleAction(views.draft_closed())
     await show(update.effective_message, context, draft, edit=draft.step == "preview")
     return None
 
@@ -167,9 +167,9 @@ async def start_over(update: Update, context: Context, cb: callbacks.Callback) -
     me = update.effective_user.id
     old = await call(drafts.get, user_id=me, draft_id=cb.arg(0))
     if old.status != "editing":
-        raise StaleAction("This draft is closed. Start a new one with /newhit.")
+        raise StaleAction(views.draft_closed())
     draft = await call(drafts.start, user_id=me, now=now(context))
-    await update.effective_message.edit_text("Started over; the old draft was discarded.")
+    await update.effective_message.edit_text(views.started_over())
     await show(update.effective_message, context, draft)
     return None
 
@@ -179,8 +179,8 @@ async def cancel(update: Update, context: Context, cb: callbacks.Callback) -> st
     me = update.effective_user.id
     await call(drafts.cancel, user_id=me, draft_id=cb.arg(0), now=now(context))
     await waiting.done(me)
-    await update.effective_message.edit_text(views.CANCELLED)
-    return "Cancelled."
+    await update.effective_message.edit_text(views.cancelled())
+    return views.cancelled_toast()
 
 
 def register(app: Application) -> None:

@@ -1,4 +1,6 @@
-"""/newhit: one prompt per step with its preset buttons, the preview, and the edit menu."""
+"""/newhit and /batch: one prompt per step with its preset buttons, the preview, the edit menu, the batch
+screens, and every reply and toast their handlers give. What the requester wrote (title, description,
+questions, options, requirement names) is shown as written, never translated."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -6,7 +8,8 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.views.common import button, duration, esc, fit, keyboard, money, progress_bar
+from bot.i18n import N_, _, _n, number
+from bot.views.common import button, clip, duration, esc, fit, keyboard, money, progress_bar
 from core.config import get_settings
 from core.hits.drafts import EDITABLE, PRESETS, STEPS, requirement_tag, step_code
 from core.hits.publishing import Cost
@@ -16,16 +19,37 @@ from core.money import parse_amount
 if TYPE_CHECKING:
     from core.models import HitDraft
 
+# The kind of a question: on its button and in the prompt (KIND_LABELS), inside a sentence of the preview
+# (KIND_NAMES: English lower-cases it there; a language whose nouns keep their capital keeps it).
 KIND_LABELS = {
-    "choice": "Choice (pick one)", "multi": "Multiple choice", "text": "Text", "number": "Number",
-    "rating": "Rating 1–5", "photo": "Photo", "document": "Document", "voice": "Voice", "location": "Location",
+    "choice": N_("Choice (pick one)"), "multi": N_("Multiple choice"), "text": N_("Text"), "number": N_("Number"),
+    "rating": N_("Rating 1–5"), "photo": N_("Photo"), "document": N_("Document"), "voice": N_("Voice"),
+    "location": N_("Location"),
+}
+KIND_NAMES = {
+    "choice": N_("choice (pick one)"), "multi": N_("multiple choice"), "text": N_("text"), "number": N_("number"),
+    "rating": N_("rating 1–5"), "photo": N_("photo"), "document": N_("document"), "voice": N_("voice"),
+    "location": N_("location"),
 }
 EDIT_LABELS = {
-    "title": "Title", "description": "Description", "reward": "Reward", "assignments": "Assignments",
-    "duration": "Time allotted", "lifetime": "Lifetime", "auto_approve": "Auto-approve",
-    "q_add": "Add a question", "q_drop": "Remove last question", "quals": "Requirements", "attachment": "Attachment",
+    "title": N_("Title"), "description": N_("Description"), "reward": N_("Reward"),
+    "assignments": N_("Assignments"), "duration": N_("Time allotted"), "lifetime": N_("Lifetime"),
+    "auto_approve": N_("Auto-approve"), "q_add": N_("Add a question"), "q_drop": N_("Remove last question"),
+    "quals": N_("Requirements"), "attachment": N_("Attachment"),
+}
+PRESET_LABELS = {
+    ("description", ""): N_("Skip"), ("q_bounds", ""): N_("Skip"), ("attachment", ""): N_("Skip"),
+    ("q_required", "yes"): N_("Required"), ("q_required", "no"): N_("Optional"),
+    ("q_more", "add"): N_("➕ Add another question"), ("q_more", "done"): N_("Done"),
+    ("quals", "approval_rate >= 95"): N_("Approval rate ≥ 95%"),
+    ("quals", "approved_count >= 10"): N_("10+ approved HITs"), ("quals", "done"): N_("Done"),
 }
 _SYMBOLS = {">=": "≥", "<=": "≤", "!=": "≠"}
+STEP_COUNT = len(STEPS)
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else ""
 
 
 def _preset_label(step: str, value: str) -> str:
@@ -34,20 +58,42 @@ def _preset_label(step: str, value: str) -> str:
     if step in ("duration", "lifetime", "auto_approve"):
         label = duration(parse_duration(value))
         default = format_duration(get_settings().auto_approve_s)
-        return f"{label} (default)" if step == "auto_approve" and value == default else label
+        return _("{duration} (default)", duration=label) if step == "auto_approve" and value == default else label
     if step == "q_kind":
-        return KIND_LABELS[value]
-    return {
-        ("description", ""): "Skip", ("q_bounds", ""): "Skip", ("attachment", ""): "Skip",
-        ("q_required", "yes"): "Required", ("q_required", "no"): "Optional",
-        ("q_more", "add"): "➕ Add another question", ("q_more", "done"): "Done",
-        ("quals", "approval_rate >= 95"): "Approval rate ≥ 95%", ("quals", "approved_count >= 10"): "10+ approved HITs",
-        ("quals", "done"): "Done",
-    }.get((step, value), value)
+        return kind_label(value)
+    text = PRESET_LABELS.get((step, value))
+    return _(text) if text else value
 
 
 def _question_n(draft: HitDraft) -> int:
     return len(draft.data.get("questions") or []) + (0 if draft.step == "q_more" else 1)
+
+
+def _quals_prompt(reqs: list[dict]) -> str:
+    # The requirement syntax (names, comparators) is what the requester types: it stays as it is.
+    text = _("🔒 <b>Requirements</b> (optional): who may take this HIT. Type one like "
+             "<code>approval_rate &gt;= 95</code>, <code>country in DE, AT</code> or "
+             "<code>account_age_days &gt;= 7</code>; built in: approval_rate, approved_count, country, "
+             "account_age_days, or your own from /qual. Press Done when finished.")
+    if not reqs:
+        return text
+    so_far = _("So far: {requirements}\nPress ✖️ on one to remove it; the others stay.",
+               requirements=esc("; ".join(requirement_text(r) for r in reqs)))
+    return f"{text}\n{so_far}"
+
+
+def _bounds_prompt(kind: str, n: int) -> str:
+    if kind == "number":
+        return _("Question {n}: allowed <b>range</b>: send the lowest and highest number, e.g. “{example}”. "
+                 "Or press Skip.", n=n, example="0 100")
+    return _("Question {n}: the <b>longest answer</b> in characters ({low} to {high})? Or press Skip.",
+             n=n, low=1, high=2000)
+
+
+def _more_prompt(n: int) -> str:
+    if n >= MAX_QUESTIONS - 3:
+        return _("✅ Question {n} added. Add another one, or press Done (at most {max}).", n=n, max=MAX_QUESTIONS)
+    return _("✅ Question {n} added. Add another one, or press Done.", n=n)
 
 
 def _prompt(draft: HitDraft) -> str:
@@ -55,36 +101,41 @@ def _prompt(draft: HitDraft) -> str:
     step, work = draft.step, draft.work or {}
     q = work.get("question") or {}
     n = _question_n(draft)
-    reqs = draft.data.get("qualifications") or []
-    return {
-        "title": "📝 <b>New HIT</b>\nWhat is the <b>title</b> workers will see? (up to 128 characters)\n\n"
-                 "<i>Or send a HIT spec file (YAML or JSON) to fill in everything at once.</i>",
-        "description": "Describe the task: what to do and what good work looks like (up to 2000 characters). "
-                       "Or press Skip.",
-        "reward": f"💰 <b>Reward</b> per assignment in {s.currency}, e.g. 0.25 "
-                  f"({money(s.min_reward_cents)} to {money(s.max_reward_cents)}).",
-        "assignments": f"👥 How many workers should do it? (<b>assignments</b>, 1 to {s.max_assignments})",
-        "duration": "⏱ <b>Time allotted</b>: how long a worker has once they accept (30s to 24h), e.g. 10m.",
-        "lifetime": "⌛ <b>Lifetime</b>: how long the HIT stays open for new workers (1m to 30d), e.g. 3d.",
-        "auto_approve": "✅ <b>Auto-approve</b>: work you haven't reviewed is approved and paid after this delay.",
-        "q_kind": f"❓ <b>Question {n}</b>: what kind of answer do you want?",
-        "q_prompt": f"❓ Question {n} ({esc(KIND_LABELS.get(q.get('kind', ''), ''))}): type the question.",
-        "q_options": f"Question {n}: send the <b>options</b>, one per line (or separated by commas), 2 to 10.",
-        "q_bounds": (f"Question {n}: allowed <b>range</b>: send the lowest and highest number, e.g. “0 100”. "
-                     "Or press Skip." if q.get("kind") == "number" else
-                     f"Question {n}: the <b>longest answer</b> in characters (1 to 2000)? Or press Skip."),
-        "q_required": f"Question {n}: must workers answer it?",
-        "q_more": f"✅ Question {n} added. Add another one, or press Done"
-                  + (f" (at most {MAX_QUESTIONS})." if n >= MAX_QUESTIONS - 3 else "."),
-        "quals": "🔒 <b>Requirements</b> (optional): who may take this HIT. Type one like "
-                 "<code>approval_rate &gt;= 95</code>, <code>country in DE, AT</code> or "
-                 "<code>account_age_days &gt;= 7</code>; built in: approval_rate, approved_count, country, "
-                 "account_age_days, or your own from /qual. Press Done when finished."
-                 + ("\nSo far: " + esc("; ".join(requirement_text(r) for r in reqs))
-                    + "\nPress ✖️ on one to remove it; the others stay." if reqs else ""),
-        "attachment": "📎 Optional: send a <b>photo or document</b> workers should look at, or a link "
-                      "(https://…). Or press Skip.",
-    }[step]
+    # What the requester types (10m, 3d, 0.25) is the bot's own syntax: the examples are values, not words.
+    prompts = {
+        "title": lambda: _("📝 <b>New HIT</b>\nWhat is the <b>title</b> workers will see? (up to {max} characters)"
+                           "\n\n<i>Or send a HIT spec file (YAML or JSON) to fill in everything at once.</i>",
+                           max=128),
+        "description": lambda: _("Describe the task: what to do and what good work looks like (up to {max} "
+                                 "characters). Or press Skip.", max=number(2000)),
+        "reward": lambda: _("💰 <b>Reward</b> per assignment in {currency}, e.g. {example} ({low} to {high}).",
+                            currency=s.currency, example="0.25", low=money(s.min_reward_cents),
+                            high=money(s.max_reward_cents)),
+        "assignments": lambda: _("👥 How many workers should do it? (<b>assignments</b>, 1 to {max})",
+                                 max=number(s.max_assignments)),
+        "duration": lambda: _("⏱ <b>Time allotted</b>: how long a worker has once they accept ({low} to {high}), "
+                              "e.g. {example}.", low="30s", high="24h", example="10m"),
+        "lifetime": lambda: _("⌛ <b>Lifetime</b>: how long the HIT stays open for new workers ({low} to {high}), "
+                              "e.g. {example}.", low="1m", high="30d", example="3d"),
+        "auto_approve": lambda: _("✅ <b>Auto-approve</b>: work you haven't reviewed is approved and paid after "
+                                  "this delay."),
+        "q_kind": lambda: _("❓ <b>Question {n}</b>: what kind of answer do you want?", n=n),
+        "q_prompt": lambda: _("❓ Question {n} ({kind}): type the question.", n=n,
+                              kind=esc(kind_label(q.get("kind", "")))),
+        "q_options": lambda: _("Question {n}: send the <b>options</b>, one per line (or separated by commas), "
+                               "{low} to {high}.", n=n, low=2, high=10),
+        "q_bounds": lambda: _bounds_prompt(q.get("kind", ""), n),
+        "q_required": lambda: _("Question {n}: must workers answer it?", n=n),
+        "q_more": lambda: _more_prompt(n),
+        "quals": lambda: _quals_prompt(draft.data.get("qualifications") or []),
+        "attachment": lambda: _("📎 Optional: send a <b>photo or document</b> workers should look at, or a link "
+                                "(https://…). Or press Skip."),
+    }
+    return prompts[step]()
+
+
+def cancel_button(data: str):
+    return button(_("✖️ Cancel"), data)
 
 
 def ask(draft: HitDraft) -> tuple[str, InlineKeyboardMarkup]:
@@ -97,19 +148,19 @@ def ask(draft: HitDraft) -> tuple[str, InlineKeyboardMarkup]:
     presets = [button(_preset_label(step, v), callbacks.make("r", "nv", draft.id, code, PRESETS[step].index(v)))
                for v in values]
     if step == "quals" and not draft.data.get("qualifications"):
-        presets[-1] = button("No requirements", presets[-1].callback_data)
+        presets[-1] = button(_("No requirements"), presets[-1].callback_data)
     per_row = 3 if step in ("q_kind", "reward", "duration") else 2
     rows = [presets[i:i + per_row] for i in range(0, len(presets), per_row)]
     if step == "quals":  # one Remove button per requirement: removing one keeps the others
         rows.extend([button("✖️ " + fit_label(requirement_text(r)),
                             callbacks.make("r", "nr", draft.id, i, requirement_tag(r)))]
                     for i, r in enumerate(draft.data.get("qualifications") or []))
-    rows.append([button("✖️ Cancel", callbacks.make("r", "nx", draft.id))])
+    rows.append([cancel_button(callbacks.make("r", "nx", draft.id))])
     return _prompt(draft), keyboard(rows)
 
 
 def fit_label(text: str, limit: int = 48) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(text, limit)
 
 
 def chosen(prompt: str, step: str, value: str) -> str:
@@ -118,6 +169,7 @@ def chosen(prompt: str, step: str, value: str) -> str:
 
 
 def requirement_text(req: dict) -> str:
+    """A requirement as its syntax reads (`approval rate ≥ 95%`): names are the requester's or built-in keys."""
     name = str(req.get("name", "")).replace("_", " ")
     comp = _SYMBOLS.get(req.get("comparator", ""), req.get("comparator", ""))
     value = req.get("value")
@@ -126,16 +178,28 @@ def requirement_text(req: dict) -> str:
     return f"{name} {comp} {shown}{unit}".strip()
 
 
+def _bounds(q) -> str:
+    if q.kind != "number":
+        return ""
+    if q.min is not None and q.max is not None:
+        return _("({low} to {high})", low=number(q.min), high=number(q.max))
+    if q.min is not None:
+        return _("(at least {low})", low=number(q.min))
+    if q.max is not None:
+        return _("(at most {high})", high=number(q.max))
+    return ""
+
+
 def _question_line(i: int, q) -> str:
-    line = f"{i}. {esc(q.prompt)} — {KIND_LABELS[q.kind].lower()}"
+    kind = _(KIND_NAMES[q.kind]) if q.kind in KIND_NAMES else q.kind
+    line = f"{i}. {esc(q.prompt)} — {kind}"
     if q.options:
         line += ": " + esc(" / ".join(q.options))
-    if q.kind == "number" and q.min is not None:
-        line += f" ({q.min:g} to {q.max:g})" if q.max is not None else f" (at least {q.min:g})"
-    elif q.kind == "number" and q.max is not None:
-        line += f" (at most {q.max:g})"
+    bounds = _bounds(q)
+    if bounds:
+        line += " " + bounds
     if not q.required:
-        line += " (optional)"
+        line += " " + _("(optional)")
     return line
 
 
@@ -146,101 +210,188 @@ def hit_text(spec: HitSpec) -> str:
     lines = [f"<b>{esc(spec.title)}</b>"]
     if spec.description:
         lines.append(esc(spec.description))
-    lines.append(f"💰 {money(reward_cents)} · ⏱ {duration(spec.duration_s)} · ≈ {money(hourly)}/h (new)")
-    lines.append(f"👥 {spec.assignments} left · ⌛ open for {duration(spec.lifetime_s)}")
+    lines.append(_("💰 {reward} · ⏱ {time} · ≈ {hourly}/h (new)", reward=money(reward_cents),
+                   time=duration(spec.duration_s), hourly=money(hourly)))
+    lines.append(_n("👥 {n} left · ⌛ open for {duration}", "👥 {n} left · ⌛ open for {duration}",
+                    spec.assignments, duration=duration(spec.lifetime_s)))
     if spec.qualifications:
-        lines.append("🔒 Requires: " + esc("; ".join(requirement_text(r.model_dump()) for r in spec.qualifications)))
+        lines.append(_("🔒 Requires: {requirements}", requirements=esc(
+            "; ".join(requirement_text(r.model_dump()) for r in spec.qualifications))))
     if spec.attachment:
         kind = spec.attachment.split(":", 1)[0]
-        lines.append(f"📎 Attachment: {esc(kind if kind in ('photo', 'document') else spec.attachment)}")
-    lines.append("❓ Questions:")
+        shown = _(KIND_NAMES[kind]) if kind in ("photo", "document") else esc(spec.attachment)
+        lines.append(_("📎 Attachment: {attachment}", attachment=shown))
+    lines.append(_("❓ Questions:"))
     lines.extend(_question_line(i, q) for i, q in enumerate(spec.questions, start=1))
     return "\n".join(lines)
 
 
+def _balance_line(available_cents: int, short_cents: int) -> str:
+    if short_cents > 0:
+        return _("Your balance: {balance} — <b>{missing} missing</b>: top up with /topup, then press Publish.",
+                 balance=money(available_cents), missing=money(short_cents))
+    return _("Your balance: {balance}", balance=money(available_cents))
+
+
 def preview(draft: HitDraft, spec: HitSpec, cost: Cost, available_cents: int,
             auto_approve_s: int) -> tuple[str, InlineKeyboardMarkup]:
-    short = cost.total_cents - available_cents
-    balance = f"Your balance: {money(available_cents)}"
-    if short > 0:
-        balance += f" — <b>{money(short)} missing</b>: top up with /topup, then press Publish."
-    text = (f"👀 <b>Preview</b> — what workers will see:\n\n{hit_text(spec)}\n\n"
-            f"💳 <b>Cost</b>: {cost.assignments} × {money(cost.reward_cents)} = {money(cost.rewards_total)}"
-            f" + fee {money(cost.fees_total)} = <b>{money(cost.total_cents)}</b> into escrow\n"
-            f"Unreviewed work is approved after {duration(auto_approve_s)}.\n{balance}")
-    markup = keyboard([[button("🚀 Publish", callbacks.make("r", "np", draft.id)),
-                        button("✏️ Edit", callbacks.make("r", "ne", draft.id)),
-                        button("✖️ Cancel", callbacks.make("r", "nx", draft.id))]])
+    cost_line = _("💳 <b>Cost</b>: {assignments} × {reward} = {rewards} + fee {fee} = <b>{total}</b> into escrow",
+                  assignments=cost.assignments, reward=money(cost.reward_cents), rewards=money(cost.rewards_total),
+                  fee=money(cost.fees_total), total=money(cost.total_cents))
+    text = "\n".join([
+        _("👀 <b>Preview</b> — what workers will see:"), "", hit_text(spec), "", cost_line,
+        _("Unreviewed work is approved after {duration}.", duration=duration(auto_approve_s)),
+        _balance_line(available_cents, cost.total_cents - available_cents),
+    ])
+    markup = keyboard([[button(_("🚀 Publish"), callbacks.make("r", "np", draft.id)),
+                        button(_("✏️ Edit"), callbacks.make("r", "ne", draft.id)),
+                        cancel_button(callbacks.make("r", "nx", draft.id))]])
     return fit(text), markup
 
 
 def edit_menu(draft: HitDraft) -> InlineKeyboardMarkup:
-    buttons = [button(EDIT_LABELS[f], callbacks.make("r", "nf", draft.id, i)) for i, f in enumerate(EDITABLE)]
+    buttons = [button(_(EDIT_LABELS[f]), callbacks.make("r", "nf", draft.id, i)) for i, f in enumerate(EDITABLE)]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([button("⬅️ Back", callbacks.make("r", "nc", draft.id))])
+    rows.append([button(_("⬅️ Back"), callbacks.make("r", "nc", draft.id))])
     return keyboard(rows)
 
 
 def resume(draft: HitDraft) -> tuple[str, InlineKeyboardMarkup]:
     title = draft.data.get("title")
-    text = ("You have an unfinished HIT" + (f" “{esc(title)}”" if title else "") + ". Continue it or start over?")
-    return text, keyboard([[button("▶️ Continue", callbacks.make("r", "nc", draft.id)),
-                            button("🆕 Start over", callbacks.make("r", "nn", draft.id))],
-                           [button("✖️ Cancel", callbacks.make("r", "nx", draft.id))]])
+    text = (_("You have an unfinished HIT “{title}”. Continue it or start over?", title=esc(title)) if title
+            else _("You have an unfinished HIT. Continue it or start over?"))
+    return text, keyboard([[button(_("▶️ Continue"), callbacks.make("r", "nc", draft.id)),
+                            button(_("🆕 Start over"), callbacks.make("r", "nn", draft.id))],
+                           [cancel_button(callbacks.make("r", "nx", draft.id))]])
 
 
 def published(hit_id: int, title: str) -> str:
-    return (f"🚀 Published “{esc(title)}” (HIT #{hit_id}). Workers can take it now.\n"
-            "Follow it in /myhits; submissions arrive here for review (/review).")
+    return _("🚀 Published “{title}” (HIT #{id}). Workers can take it now.\n"
+             "Follow it in /myhits; submissions arrive here for review (/review).", title=esc(title), id=str(hit_id))
 
 
-REQUIREMENT_REMOVED = "Requirement removed."
-CANCELLED = "Cancelled. Nothing was published. Start again any time with /newhit."
-STEP_COUNT = len(STEPS)
+# The wizard's replies and toasts (the handlers hold no text) ------------------------------------
+
+def requirement_removed() -> str:
+    return _("Requirement removed.")
+
+
+def cancelled() -> str:
+    return _("Cancelled. Nothing was published. Start again any time with /newhit.")
+
+
+def cancelled_toast() -> str:
+    return _("Cancelled.")
+
+
+def published_toast() -> str:
+    return _("Published!")
+
+
+def not_enough_toast() -> str:
+    return _("Not enough balance yet.")
+
+
+def short_of_funds(reason: str) -> str:
+    """Core's refusal (already in the reader's language) after the card icon."""
+    return f"💳 {reason}"
+
+
+def what_to_change() -> str:
+    return _("What do you want to change?")
+
+
+def preview_out_of_date() -> str:
+    return _("This preview is out of date; see the latest message.")
+
+
+def draft_closed() -> str:
+    return _("This draft is closed. Start a new one with /newhit.")
+
+
+def started_over() -> str:
+    return _("Started over; the old draft was discarded.")
+
+
+def no_file_expected() -> str:
+    return _("I wasn't expecting a file here. Answer the question above, or press Cancel.")
+
+
+def spec_too_big(max_bytes: int) -> str:
+    return _("A spec file can be at most {size} KB.", size=number(max_bytes // 1024))
 
 
 # Batches (/batch) -----------------------------------------------------------------------------
 
-BATCH_START = ("📦 <b>Batch</b>: one HIT per CSV row.\n"
-               "1. Send the HIT spec file (YAML or JSON, the /newhit fields; any text may hold "
-               "<code>${column}</code> placeholders).\n"
-               "2. Send the CSV (UTF-8, a header row naming the columns; "
-               "<code>_gold_&lt;question id&gt;</code> columns hold control answers).\n"
-               "Nothing is published until you confirm; all rows or none.")
+def batch_start() -> str:
+    return _("📦 <b>Batch</b>: one HIT per CSV row.\n"
+             "1. Send the HIT spec file (YAML or JSON, the /newhit fields; any text may hold "
+             "<code>{placeholder}</code> placeholders).\n"
+             "2. Send the CSV (UTF-8, a header row naming the columns; "
+             "<code>{gold}</code> columns hold control answers).\n"
+             "Nothing is published until you confirm; all rows or none.",
+             placeholder="${column}", gold="_gold_&lt;question id&gt;")
 
 
 def batch_need(have_spec: bool) -> str:
-    return ("✔️ Spec file received. Now send the CSV with one row per HIT." if have_spec
-            else "✔️ CSV received. Now send the HIT spec file (YAML or JSON).")
+    return (_("✔️ Spec file received. Now send the CSV with one row per HIT.") if have_spec
+            else _("✔️ CSV received. Now send the HIT spec file (YAML or JSON)."))
+
+
+def batch_csv_too_big(max_bytes: int) -> str:
+    return _("A batch CSV can be at most {size} MB. Split it into several batches.",
+             size=number(max_bytes // (1024 * 1024)))
+
+
+def batch_wrong_file() -> str:
+    return _("Send the spec as a .yaml or .json file and the rows as a .csv file.")
 
 
 def batch_summary(rows_n: int, plan, available_cents: int) -> tuple[str, InlineKeyboardMarkup]:
-    short = plan.total_cents - available_cents
-    text = (f"📦 <b>{rows_n} HITs</b> ready, {plan.assignments} assignments in all.\n"
-            f"💳 Rewards {money(plan.rewards_cents)} + fees {money(plan.fees_cents)} = "
-            f"<b>{money(plan.total_cents)}</b> into escrow.\nYour balance: {money(available_cents)}")
-    if short > 0:
-        text += f" — <b>{money(short)} missing</b>: top up with /topup, then press Publish."
+    ready = _("📦 {hits} ready, {assignments} in all.",
+              hits=_n("<b>{n} HIT</b>", "<b>{n} HITs</b>", rows_n),
+              assignments=_n("{n} assignment", "{n} assignments", plan.assignments))
+    cost = _("💳 Rewards {rewards} + fees {fees} = <b>{total}</b> into escrow.", rewards=money(plan.rewards_cents),
+             fees=money(plan.fees_cents), total=money(plan.total_cents))
+    text = "\n".join([ready, cost, _balance_line(available_cents, plan.total_cents - available_cents)])
     return text, batch_buttons()
 
 
 def batch_buttons() -> InlineKeyboardMarkup:
-    return keyboard([[button("🚀 Publish", callbacks.make("r", "bp")), button("✖️ Cancel", callbacks.make("r", "bx"))]])
+    return keyboard([[button(_("🚀 Publish"), callbacks.make("r", "bp")), cancel_button(callbacks.make("r", "bx"))]])
 
 
 def batch_progress(done: int, total: int) -> str:
-    return f"⏳ Publishing your batch…\n{progress_bar(done, total)}"
+    return _("⏳ Publishing your batch…\n{bar}", bar=progress_bar(done, total))
 
 
-BATCH_BACKGROUND = "It is a big one, so it is published in the background; this message shows how far it got."
-BATCH_FILES_GONE = "❌ Telegram no longer has the batch files, so nothing was published. Send /batch and the files again."
+def batch_background(done: int = 0, total: int = 1) -> str:
+    return "\n".join([batch_progress(done, total), _(
+        "It is a big one, so it is published in the background; this message shows how far it got.")])
+
+
+def batch_background_toast() -> str:
+    return _("Publishing in the background.")
+
+
+def batch_cancelled() -> str:
+    return _("Cancelled. Nothing was published.")
+
+
+def batch_files_gone() -> str:
+    return _("❌ Telegram no longer has the batch files, so nothing was published. Send /batch and the files again.")
 
 
 def batch_done(batch_id: int, hits_n: int, total_cents: int) -> str:
-    return (f"✅ Published {hits_n} HITs (batch #{batch_id}); {money(total_cents)} is in escrow.\n"
-            "Follow it in /myhits, where you can also download the results.")
+    return _n("✅ Published {n} HIT (batch #{batch}); {amount} is in escrow.\n"
+              "Follow it in /myhits, where you can also download the results.",
+              "✅ Published {n} HITs (batch #{batch}); {amount} is in escrow.\n"
+              "Follow it in /myhits, where you can also download the results.",
+              hits_n, batch=str(batch_id), amount=money(total_cents))
 
 
 def batch_bad_rows(message: str, count: int) -> str:
-    extra = "\nThe full list is in the attached file." if count > 20 else ""
-    return fit(f"❌ {esc(message)}{extra}\nFix the CSV (or the spec) and send it again.")
+    if count > 20:
+        return fit(_("❌ {problems}\nThe full list is in the attached file.\nFix the CSV (or the spec) and send it "
+                     "again.", problems=esc(message)))
+    return fit(_("❌ {problems}\nFix the CSV (or the spec) and send it again.", problems=esc(message)))

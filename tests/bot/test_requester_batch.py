@@ -73,7 +73,7 @@ async def test_a_thousand_rows_with_progress_and_exact_escrow(bot, monkeypatch):
     rita = await requester(bot, start)
     await send_files(bot, rita, TEMPLATE, csv_bytes(["name", "url", "price", "_gold_animal"], rows))
     summary = bot.tg.last_message(rita.id)
-    assert "<b>1000 HITs</b> ready, 2000 assignments" in summary.text
+    assert "<b>1,000 HITs</b> ready, 2,000 assignments" in summary.text  # counts in the reader's digits
     assert f"<b>${expected / 100:,.2f}</b> into escrow" in summary.text
     assert Hit.select().count() == 0  # nothing before the confirmation
     start_calls = len(bot.tg.calls)
@@ -83,7 +83,7 @@ async def test_a_thousand_rows_with_progress_and_exact_escrow(bot, monkeypatch):
              if c.method == "editMessageText" and int(c.params["message_id"]) == summary.message_id]
     shown = [int(m.group(1)) for t in edits if (m := re.search(r" (\d+)/1000", t))]
     assert len(shown) >= 5 and shown == sorted(shown) and shown[0] == 0 and shown[-1] == 1000
-    assert "✅ Published 1000 HITs" in bot.tg.chats[rita.id][summary.message_id].text
+    assert "✅ Published 1,000 HITs" in bot.tg.chats[rita.id][summary.message_id].text
     # Money: exactly the rewards and fees left the balance, into one escrow per HIT.
     assert Hit.select().count() == 1000 and Batch.get().rows_n == 1000
     assert ledger.balance(ledger.available(rita.id)) == 12_34
@@ -176,7 +176,7 @@ async def test_csv_first_then_spec_and_cancel(bot):
     import json
 
     await bot.document(rita, "spec-b", "spec.json", "application/json", json.dumps(TEMPLATE).encode())
-    assert "<b>1 HITs</b> ready" in last(bot, rita)
+    assert "<b>1 HIT</b> ready, 2 assignments in all" in last(bot, rita)  # the singular
     await bot.press_label(rita, "Cancel")
     assert last(bot, rita) == "Cancelled. Nothing was published."
     gone = await bot.press(rita, "r:bp")
