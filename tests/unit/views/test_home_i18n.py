@@ -1,0 +1,95 @@
+"""The home screen, its charts' words and /myhits in every language: within Telegram's limits (4096 UTF-16
+units, valid HTML, callback_data 1..64 bytes, labels non-empty), translated, and no English prose left."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+import pytest
+
+from bot import catalogs, i18n
+from bot.i18n import LANGUAGES, use
+from bot.views import chart, dashboard as views
+from core.dashboard import (
+    Active,
+    AlertLine,
+    Dashboard,
+    Period,
+    RecentGroup,
+    RequesterDashboard,
+    Waiting,
+    WorkerDashboard,
+)
+from core.work.browse import Filters
+from tests.conftest import NOW
+
+LONG = "Ü" * 128  # the longest title a HIT can have
+
+
+def full() -> Dashboard:
+    days = [(date(2026, 1, 1) + timedelta(days=i), 10**7 * i) for i in range(7)]
+    worker = WorkerDashboard(
+        today=Period(10**9, 3, 1), week=Period(10**9, 30, 0), month=Period(10**9, 0, 0),
+        waiting_n=10**6, waiting_cents=10**11,
+        waiting=[Waiting(i, LONG, 10**8, NOW + timedelta(days=i)) for i in range(5)],
+        active_n=10**6, active=[Active(i, LONG, NOW + timedelta(minutes=i)) for i in range(5)],
+        alerts=[AlertLine(i, Filters(min_reward_cents=10**8, max_duration_s=3600, min_hourly_cents=10**8,
+                                     keyword="ü" * 64, qualified_only=True), i % 2 == 0, 10**6) for i in range(5)],
+        recent=[RecentGroup(10**17 + i, LONG, 10**8, 10**6) for i in range(5)], days=days)
+    requester = RequesterDashboard(open_hits=10**6, waiting_review=10**6, escrow_cents=10**11, balance_cents=10**11,
+                                   spent_week_cents=10**11, submissions=[(d, 10**4) for d, _ in days])
+    return Dashboard(timezone="Asia/Kolkata", worker=worker, requester=requester)
+
+
+class _Html(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open.pop() == tag
+
+
+@pytest.mark.parametrize("locale", list(LANGUAGES))
+def test_the_home_screen_fits_telegram_in_every_language(locale):
+    with use("en"):
+        english, _ = views.home(full(), "Ann", NOW)
+    with use(locale):
+        text, markup = views.home(full(), "Ann" * 30, NOW)
+        captions = [views.chart_caption(), views.submissions_caption()]
+        titles = [chart.texts(full().worker.days, chart.EARNINGS_7)[0],
+                  chart.texts(full().requester.submissions, chart.SUBMISSIONS_7, counts=True)[0]]
+        first_day = views.week_starts()
+    assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096
+    parser = _Html()
+    parser.feed(text)
+    parser.close()
+    assert parser.open == []
+    buttons = [b for row in markup.inline_keyboard for b in row]
+    assert len(buttons) == 5 + 4 and all(b.text and 1 <= len(b.callback_data.encode()) <= 64 for b in buttons)
+    assert all(0 < len(c) <= 1024 for c in captions) and all(titles)
+    assert 0 <= first_day <= 6
+    if locale != i18n.DEFAULT:
+        assert text.split("\n")[2] != english.split("\n")[2]  # the earnings line is translated
+        with use("en"):
+            assert captions[0] != views.chart_caption()
+
+
+def test_a_quiet_home_screen_draws_no_picture():
+    quiet = Dashboard(timezone="UTC", worker=WorkerDashboard(
+        today=Period(), week=Period(), month=Period(), waiting_n=0, waiting_cents=0, waiting=[], active_n=0, active=[],
+        alerts=[], recent=[], days=[(date(2026, 1, 1), 0)] * 7))
+    assert views.worker_chart(quiet) is None and views.requester_chart(quiet) is None
+    with use("en"):
+        text, _ = views.home(quiet, None, NOW)
+    assert "Nothing waiting for review." in text and "Approval rate: today — · this week — · this month —" in text
+    assert views.worker_chart(full()) and views.requester_chart(full())
+
+
+def test_the_home_screens_modules_hold_no_english_literal():
+    counts = catalogs.literal_counts()
+    mine = ["bot/views/dashboard.py", "bot/views/start.py", "bot/handlers/start.py", "bot/views/chart.py"]
+    assert {m: counts[m] for m in mine} == dict.fromkeys(mine, 0)
