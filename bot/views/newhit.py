@@ -46,6 +46,23 @@ PRESET_LABELS = {
 }
 _SYMBOLS = {">=": "≥", "<=": "≤", "!=": "≠"}
 STEP_COUNT = len(STEPS)
+MAX_UNITS = 4096  # Telegram counts a message's length in UTF-16 code units
+# The most of the requester's own text one preview shows of each part (UTF-16 units, escaped): the cost
+# and the buttons' meaning must always fit under it, however long the spec.
+PROMPT_UNITS, OPTIONS_UNITS, REQUIREMENTS_UNITS, ATTACHMENT_UNITS, SHORT_DESCRIPTION_UNITS = 600, 700, 600, 200, 400
+
+
+def units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def esc_fit(raw: str, limit: int) -> str:
+    """`raw` escaped for HTML in at most `limit` UTF-16 units, cut (with …) before escaping so no entity breaks."""
+    out = esc(raw)
+    while units(out) > limit and len(raw) > 1:
+        raw = clip(raw, max(1, min(len(raw) - 1, len(raw) * limit // units(out))))
+        out = esc(raw)
+    return out
 
 
 def kind_label(kind: str) -> str:
@@ -78,7 +95,7 @@ def _quals_prompt(reqs: list[dict]) -> str:
     if not reqs:
         return text
     so_far = _("So far: {requirements}\nPress ✖️ on one to remove it; the others stay.",
-               requirements=esc("; ".join(requirement_text(r) for r in reqs)))
+               requirements=esc_fit("; ".join(requirement_text(r) for r in reqs), REQUIREMENTS_UNITS))
     return f"{text}\n{so_far}"
 
 
@@ -192,9 +209,9 @@ def _bounds(q) -> str:
 
 def _question_line(i: int, q) -> str:
     kind = _(KIND_NAMES[q.kind]) if q.kind in KIND_NAMES else q.kind
-    line = f"{i}. {esc(q.prompt)} — {kind}"
+    line = f"{i}. {esc_fit(q.prompt, PROMPT_UNITS)} — {kind}"
     if q.options:
-        line += ": " + esc(" / ".join(q.options))
+        line += ": " + esc_fit(" / ".join(q.options), OPTIONS_UNITS)
     bounds = _bounds(q)
     if bounds:
         line += " " + bounds
@@ -203,26 +220,31 @@ def _question_line(i: int, q) -> str:
     return line
 
 
-def hit_text(spec: HitSpec) -> str:
-    """The HIT as a worker sees its preview (before anyone has worked on it)."""
+def hit_text(spec: HitSpec, *, description_units: int | None = None, questions_shown: int | None = None) -> str:
+    """The HIT as a worker sees its preview (before anyone has worked on it); a long description and the
+    questions past `questions_shown` give way so that the whole preview fits one message."""
     reward_cents = parse_amount(spec.reward, get_settings().currency)
     hourly = reward_cents * 3600 // spec.duration_s
     lines = [f"<b>{esc(spec.title)}</b>"]
     if spec.description:
-        lines.append(esc(spec.description))
+        lines.append(esc(spec.description) if description_units is None
+                     else esc_fit(spec.description, description_units))
     lines.append(_("💰 {reward} · ⏱ {time} · ≈ {hourly}/h (new)", reward=money(reward_cents),
                    time=duration(spec.duration_s), hourly=money(hourly)))
     lines.append(_n("👥 {n} left · ⌛ open for {duration}", "👥 {n} left · ⌛ open for {duration}",
                     spec.assignments, duration=duration(spec.lifetime_s)))
     if spec.qualifications:
-        lines.append(_("🔒 Requires: {requirements}", requirements=esc(
-            "; ".join(requirement_text(r.model_dump()) for r in spec.qualifications))))
+        lines.append(_("🔒 Requires: {requirements}", requirements=esc_fit(
+            "; ".join(requirement_text(r.model_dump()) for r in spec.qualifications), REQUIREMENTS_UNITS)))
     if spec.attachment:
         kind = spec.attachment.split(":", 1)[0]
-        shown = _(KIND_NAMES[kind]) if kind in ("photo", "document") else esc(spec.attachment)
+        shown = _(KIND_NAMES[kind]) if kind in ("photo", "document") else esc_fit(spec.attachment, ATTACHMENT_UNITS)
         lines.append(_("📎 Attachment: {attachment}", attachment=shown))
     lines.append(_("❓ Questions:"))
-    lines.extend(_question_line(i, q) for i, q in enumerate(spec.questions, start=1))
+    shown = spec.questions if questions_shown is None else spec.questions[:questions_shown]
+    lines.extend(_question_line(i, q) for i, q in enumerate(shown, start=1))
+    if len(shown) < len(spec.questions):
+        lines.append(_n("…and {n} more question", "…and {n} more questions", len(spec.questions) - len(shown)))
     return "\n".join(lines)
 
 
@@ -238,11 +260,16 @@ def preview(draft: HitDraft, spec: HitSpec, cost: Cost, available_cents: int,
     cost_line = _("💳 <b>Cost</b>: {assignments} × {reward} = {rewards} + fee {fee} = <b>{total}</b> into escrow",
                   assignments=cost.assignments, reward=money(cost.reward_cents), rewards=money(cost.rewards_total),
                   fee=money(cost.fees_total), total=money(cost.total_cents))
-    text = "\n".join([
-        _("👀 <b>Preview</b> — what workers will see:"), "", hit_text(spec), "", cost_line,
-        _("Unreviewed work is approved after {duration}.", duration=duration(auto_approve_s)),
-        _balance_line(available_cents, cost.total_cents - available_cents),
-    ])
+    head = _("👀 <b>Preview</b> — what workers will see:")
+    tail = "\n".join([cost_line, _("Unreviewed work is approved after {duration}.", duration=duration(auto_approve_s)),
+                      _balance_line(available_cents, cost.total_cents - available_cents)])
+    n = len(spec.questions)
+    # Longest first: all of it, then a shorter description, then fewer questions, until it fits one message.
+    for description_units, shown in [(None, n), *((SHORT_DESCRIPTION_UNITS, k) for k in range(n, -1, -1))]:
+        text = "\n".join([head, "", hit_text(spec, description_units=description_units, questions_shown=shown),
+                          "", tail])
+        if units(text) <= MAX_UNITS:
+            break
     markup = keyboard([[button(_("🚀 Publish"), callbacks.make("r", "np", draft.id)),
                         button(_("✏️ Edit"), callbacks.make("r", "ne", draft.id)),
                         cancel_button(callbacks.make("r", "nx", draft.id))]])
@@ -391,7 +418,7 @@ def batch_done(batch_id: int, hits_n: int, total_cents: int) -> str:
 
 
 def batch_bad_rows(message: str, count: int) -> str:
-    if count > 20:
-        return fit(_("❌ {problems}\nThe full list is in the attached file.\nFix the CSV (or the spec) and send it "
-                     "again.", problems=esc(message)))
-    return fit(_("❌ {problems}\nFix the CSV (or the spec) and send it again.", problems=esc(message)))
+    template = (N_("❌ {problems}\nThe full list is in the attached file.\nFix the CSV (or the spec) and send it again.")
+                if count > 20 else N_("❌ {problems}\nFix the CSV (or the spec) and send it again."))
+    room = MAX_UNITS - units(_(template, problems="")) - 8  # 8: the isolation marks of a right-to-left text
+    return _(template, problems=esc_fit(message, room))
