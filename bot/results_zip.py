@@ -25,10 +25,12 @@ from typing import IO
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
+from bot import i18n
 from bot.flood import retry_after_s
 from bot.runtime import call
 from bot.views import results as views
 from core.hits import export
+from core.users import commands as users
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +149,20 @@ async def _download(bot: Bot, f: export.FileAnswer) -> bytes | str:
 
 async def build_and_send(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, now: datetime,
                          hit_id: int | None = None, batch_id: int | None = None, rows: list[dict] | None = None,
-                         files: list[export.FileAnswer] | None = None) -> str:
+                         files: list[export.FileAnswer] | None = None, locale: str | None = None) -> str:
     """Build the results ZIP(s) of one HIT or batch, send them to `chat_id` and show the progress,
-    then the outcome, in message `message_id`. Returns what happened (for the log)."""
+    then the outcome, in message `message_id`, in the requester's language (`locale`, else read from
+    their row: the jobs worker has no update to take it from). Returns what happened (for the log)."""
+    if locale is None:
+        locale = i18n.locale_of(await call(users.get_user, user_id=requester_id))
+    with i18n.use(locale):
+        return await _build_and_send(bot, requester_id=requester_id, chat_id=chat_id, message_id=message_id,
+                                     now=now, hit_id=hit_id, batch_id=batch_id, rows=rows, files=files)
+
+
+async def _build_and_send(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, now: datetime,
+                          hit_id: int | None, batch_id: int | None, rows: list[dict] | None,
+                          files: list[export.FileAnswer] | None) -> str:
     if rows is None:
         rows = await call(export.results, requester_id=requester_id, hit_id=hit_id, batch_id=batch_id)
     if files is None:
@@ -207,4 +220,4 @@ async def build_and_send(bot: Bot, *, requester_id: int, chat_id: int, message_i
     finally:
         part.fh.close()
     await progress.say(views.zip_done(len(paths), sent, missing), final=True)
-    return f"{len(paths)} file(s) in {sent} part(s), {len(missing)} missing"
+    return "%d file(s) in %d part(s), %d missing" % (len(paths), sent, len(missing))  # for the log, in English

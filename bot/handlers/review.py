@@ -59,7 +59,7 @@ async def _owned(context: Context, me: int, assignment_id: int) -> review_querie
 async def approve(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     before = await call(review.approve, requester_id=me, assignment_id=cb.arg(0), now=now(context))
-    await answer_now(update, "Approved and paid.")  # before the card's edit, which the rate limiter paces
+    await answer_now(update, views.approved_toast())  # before the card's edit, which the rate limiter paces
     await refresh_card(context.bot, msg.chat_id, msg.message_id, before.id, context)
     return None
 
@@ -69,9 +69,9 @@ async def reject(update: Update, context: Context, cb: callbacks.Callback) -> st
     me, msg = update.effective_user.id, update.effective_message
     sub = await _owned(context, me, cb.arg(0))
     if sub.assignment.status != S.SUBMITTED:
-        raise StaleAction(f"This submission is already {sub.assignment.status}.")
+        raise StaleAction(views.already_decided(sub.assignment.status))
     await waiting.expect(me, "reject", assignment_id=sub.assignment.id, card=msg.message_id)
-    await msg.reply_text(views.ASK_REASON.format(id=sub.assignment.id), reply_markup=views.cancel_input(sub.assignment.id))
+    await msg.reply_text(views.ask_reason(sub.assignment.id), reply_markup=views.cancel_input(sub.assignment.id))
     return None
 
 
@@ -87,7 +87,7 @@ async def reject_reason(update: Update, context: Context) -> None:
         raise
     await waiting.done(me)
     await refresh_card(context.bot, msg.chat_id, int(wait["card"]), decided.id, context)
-    await msg.reply_text("❌ Rejected; the worker sees your reason. You can still approve it within 30 days.")
+    await msg.reply_text(views.rejected_reply())
 
 
 @on_button
@@ -95,8 +95,8 @@ async def bonus(update: Update, context: Context, cb: callbacks.Callback) -> str
     me, msg = update.effective_user.id, update.effective_message
     sub = await _owned(context, me, cb.arg(0))
     if sub.assignment.status not in (S.SUBMITTED, S.APPROVED, S.REJECTED):
-        raise StaleAction("Bonuses are for work that was submitted.")
-    prompt = await msg.reply_text(views.ASK_BONUS_AMOUNT.format(id=sub.assignment.id, fee=get_settings().fee_percent),
+        raise StaleAction(views.bonus_not_submitted())
+    prompt = await msg.reply_text(views.ask_bonus_amount(sub.assignment.id, get_settings().fee_percent),
                                   reply_markup=views.cancel_input(sub.assignment.id))
     await waiting.expect(me, "bonus", assignment_id=sub.assignment.id, card=msg.message_id, nonce=prompt.message_id)
     return None
@@ -110,16 +110,16 @@ async def bonus_input(update: Update, context: Context) -> None:
     if "amount_cents" not in wait:
         cents = parse_amount(msg.text or "", settings.currency, field="bonus")
         if cents > settings.max_reward_cents:
-            raise ValidationFailed(f"A bonus can be at most {views.money(settings.max_reward_cents)}.")
+            raise ValidationFailed(views.bonus_too_big(settings.max_reward_cents))
         wait.pop("kind", None)
         await waiting.expect(me, "bonus", **wait, amount_cents=cents)
-        await msg.reply_text(views.ASK_BONUS_REASON.format(amount=views.money(cents)),
+        await msg.reply_text(views.ask_bonus_reason(cents),
                              reply_markup=views.cancel_input(int(wait["assignment_id"])))
         return
     # The reason typed: nothing is paid until the requester confirms the total with its fee.
     reason = (msg.text or "").strip()
     if not reason or len(reason) > review.MAX_REASON:
-        raise ValidationFailed(views.BONUS_REASON_BOUNDS.format(most=review.MAX_REASON))
+        raise ValidationFailed(views.bonus_reason_bounds(review.MAX_REASON))
     wait.pop("kind", None)
     await waiting.expect(me, "bonus", **{**wait, "reason": reason})
     cents = int(wait["amount_cents"])
@@ -144,8 +144,9 @@ async def bonus_confirm(update: Update, context: Context, cb: callbacks.Callback
         raise
     await waiting.done(me)
     await refresh_card(context.bot, msg.chat_id, int(wait["card"]), assignment_id, context)
-    await msg.edit_text(f"💵 Bonus of {views.money(paid.amount_cents)} sent (fee {views.money(paid.fee_cents)}).")
-    return "Bonus sent."
+    text, toast = views.bonus_sent(paid.amount_cents, paid.fee_cents)
+    await msg.edit_text(text)
+    return toast
 
 
 @on_button
@@ -154,7 +155,7 @@ async def cancel_input(update: Update, context: Context, cb: callbacks.Callback)
     wait = await call(waiting.waiting_for, user_id=me)
     if wait and wait.get("kind") in ("reject", "bonus") and int(wait.get("assignment_id", 0)) == cb.arg(0):
         await waiting.done(me)
-    await update.effective_message.edit_text("Cancelled; nothing changed.")
+    await update.effective_message.edit_text(views.input_cancelled())
     return None
 
 
@@ -162,9 +163,9 @@ async def cancel_input(update: Update, context: Context, cb: callbacks.Callback)
 async def block(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     sub = await _owned(context, update.effective_user.id, cb.arg(0))
     if sub.worker_blocked:
-        raise StaleAction("You already blocked this worker.")
+        raise StaleAction(views.already_blocked())
     await update.effective_message.edit_reply_markup(views.block_confirm(sub))
-    return "Block this worker from all your HITs?"
+    return views.block_question()
 
 
 @on_button
@@ -174,7 +175,7 @@ async def block_answer(update: Update, context: Context, cb: callbacks.Callback)
     toast = None
     if cb.verb == "blky":
         done = await call(review.block_worker, requester_id=me, worker_id=sub.worker.id, reason="", now=now(context))
-        toast = "Blocked: they won't see your HITs any more." if done else "Already blocked."
+        toast = views.blocked_toast(done)
     await refresh_card(context.bot, msg.chat_id, msg.message_id, sub.assignment.id, context)
     return toast
 
@@ -199,7 +200,7 @@ async def next_card(update: Update, context: Context, cb: callbacks.Callback) ->
     await _owned(context, me, cb.arg(0))
     following = await call(review_queries.next_pending, requester_id=me, after_id=cb.arg(0))
     if following is None:
-        return "That was the last one waiting. 🎉"
+        return views.last_one()
     await send_card(context.bot, msg.chat_id, following.id, context, queue=True)
     return None
 
@@ -210,20 +211,20 @@ async def approve_all(update: Update, context: Context, cb: callbacks.Callback) 
     hit_id, last_id = cb.args
     hit = await call(owned_hit, requester_id=me, hit_id=hit_id)
     if cb.verb == "apan":
-        await msg.edit_text("Cancelled; nothing was approved.")
+        await msg.edit_text(views.approve_all_cancelled())
         return None
     if cb.verb == "apa":
         _, pending = await call(review_queries.pending_by_hit, requester_id=me, limit=1000)
         count = next((p.count for p in pending if p.hit.id == hit.id), 0)
         if count == 0:
-            raise StaleAction("Nothing is waiting on this HIT any more.")
+            raise StaleAction(views.nothing_waiting_on_hit())
         text, markup = views.approve_all_confirm(hit.title, hit.id, count, last_id, hit.reward_cents)
         await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
         return None
     done, paid = await call(review_queries.approve_all, requester_id=me, hit_id=hit.id, up_to_id=last_id,
                             now=now(context))
     await msg.edit_text(views.approve_all_done(done, paid, hit.title), parse_mode="HTML")
-    return f"Approved {done}." if done else "Nothing left to approve."
+    return views.approve_all_toast(done)
 
 
 @on_button
@@ -236,7 +237,7 @@ async def review_mode(update: Update, context: Context, cb: callbacks.Callback) 
     total, hits = await call(review_queries.pending_by_hit, requester_id=me)
     text, markup = views.queue_summary(total, hits, mode, now(context))
     await msg.edit_text(text, reply_markup=markup, parse_mode="HTML")
-    return "New submissions: in a daily digest." if mode == "digest" else "New submissions: as they arrive."
+    return views.review_mode_toast(mode)
 
 
 @on_button
@@ -244,7 +245,7 @@ async def rejections(update: Update, context: Context, cb: callbacks.Callback) -
     me, msg = update.effective_user.id, update.effective_message
     rows = await call(review_queries.recent_rejections, requester_id=me, now=now(context), limit=5)
     if not rows:
-        return "No rejections in the last 30 days."
+        return views.no_rejections()
     for a in rows:
         await send_card(context.bot, msg.chat_id, a.id, context)
     return None
@@ -256,7 +257,7 @@ async def undo_rejection(update: Update, context: Context, cb: callbacks.Callbac
     undone = await call(quality.undo_rejection, requester_id=update.effective_user.id, assignment_id=cb.arg(0),
                         now=now(context))
     await update.effective_message.edit_text(auto_views.undone_rejection(undone), parse_mode="HTML")
-    return auto_views.UNDONE_REJECTION_TOAST
+    return auto_views.undone_rejection_toast()
 
 
 @on_button

@@ -1,5 +1,5 @@
 """Review: the submission card (also what the jobs worker sends for 'submission.received'),
-the /review queue summary, and 'approve all' confirmations."""
+the /review queue summary, 'approve all' confirmations, and what the review buttons answer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.i18n import N_, _, _n
 from bot.views import messages
 from bot.views.common import button, clip, duration, esc, fit, keyboard, money
 from core.models import AssignmentStatus as S
@@ -15,6 +16,11 @@ from core.review.commands import REVERSAL_WINDOW
 from core.review.queries import PendingHit, Submission
 
 MAX_ANSWER_CHARS = 600  # per answer on the card; the export has everything
+MAX_FORM_FIELDS = 30  # a task page's fields shown on the card
+FILE_KINDS = {"photo": ("📷", N_("photo")), "document": ("📄", N_("document")), "voice": ("🎤", N_("voice note"))}
+# The status of a submission that is not waiting for review, as the card and a stale press name it.
+STATUS_NAMES = {S.ACCEPTED: N_("in progress"), S.APPROVED: N_("approved"),
+                S.REJECTED: N_("rejected"), S.RETURNED: N_("returned"), S.EXPIRED: N_("expired")}
 
 
 @dataclass(frozen=True)
@@ -26,22 +32,30 @@ class Attachment:
     caption: str
 
 
+def status_name(status: str) -> str:
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else esc(status)
+
+
 def _answer_text(kind: str, value: object) -> str:
     if value is None:
-        return "<i>skipped</i>"
-    if kind in ("photo", "document", "voice") and isinstance(value, dict):
-        icon = {"photo": "📷", "document": "📄", "voice": "🎤"}[kind]
-        name = value.get("file_name") or kind
-        return f"{icon} {esc(name)} (sent below)"
+        return _("<i>skipped</i>")
+    if kind in FILE_KINDS and isinstance(value, dict):
+        icon, name = FILE_KINDS[kind]
+        return _("{icon} {name} (sent below)", icon=icon, name=esc(value.get("file_name") or _(name)))
     if kind == "location" and isinstance(value, dict):
         return f"📍 {value.get('latitude'):.5f}, {value.get('longitude'):.5f}"
     if kind == "rating":
         return "★" * int(value) + f" ({value}/5)"  # type: ignore[arg-type]
     if kind == "web" and isinstance(value, list):  # a task page's form: its fields, one per line
         pairs = [p for p in value if isinstance(p, list) and len(p) == 2]
-        shown = "\n".join(f"   {esc(clip(str(n), 60))} = <b>{esc(clip(str(v), 200))}</b>" for n, v in pairs[:30])
-        more = f"\n   … and {len(pairs) - 30} more fields (all in the results file)" if len(pairs) > 30 else ""
-        return ("the task page's form:\n" + shown + more) if pairs else "<i>an empty form</i>"
+        if not pairs:
+            return _("<i>an empty form</i>")
+        lines = [_("the task page's form:")]
+        lines += [f"   {esc(clip(str(n), 60))} = <b>{esc(clip(str(v), 200))}</b>" for n, v in pairs[:MAX_FORM_FIELDS]]
+        if len(pairs) > MAX_FORM_FIELDS:
+            lines.append("   " + _n("… and {n} more field (all in the results file)",
+                                    "… and {n} more fields (all in the results file)", len(pairs) - MAX_FORM_FIELDS))
+        return "\n".join(lines)
     if isinstance(value, list):
         return "<b>" + esc(", ".join(map(str, value))) + "</b>"
     return "<b>" + esc(clip(str(value), MAX_ANSWER_CHARS)) + "</b>"
@@ -50,15 +64,18 @@ def _answer_text(kind: str, value: object) -> str:
 def _status_line(sub: Submission, now: datetime) -> str:
     a = sub.assignment
     if a.status == S.SUBMITTED:
-        left = f"auto-approves in {duration((a.auto_approve_at - now).total_seconds())}" if a.auto_approve_at else ""
-        return f"⏳ Waiting for your review{' · ' + left if left else ''}"
+        if a.auto_approve_at:
+            return _("⏳ Waiting for your review · auto-approves in {duration}",
+                     duration=duration((a.auto_approve_at - now).total_seconds()))
+        return _("⏳ Waiting for your review")
     if a.status == S.APPROVED:
-        how = " automatically" if a.auto_approved else ""
-        return f"✅ Approved{how}; {money(sub.hit.reward_cents)} paid" + (f" · feedback: {esc(a.feedback)}"
-                                                                          if a.feedback else "")
+        amount = money(sub.hit.reward_cents)
+        line = (_("✅ Approved automatically; {amount} paid", amount=amount) if a.auto_approved
+                else _("✅ Approved; {amount} paid", amount=amount))
+        return line + (" · " + _("feedback: {feedback}", feedback=esc(a.feedback)) if a.feedback else "")
     if a.status == S.REJECTED:
-        return f"❌ Rejected: {esc(a.feedback or '')}"
-    return f"Status: {esc(a.status)}"
+        return _("❌ Rejected: {reason}", reason=esc(a.feedback or ""))
+    return _("Status: {status}", status=status_name(a.status))
 
 
 def render_card(sub: Submission, *, now: datetime | None = None,
@@ -67,27 +84,30 @@ def render_card(sub: Submission, *, now: datetime | None = None,
     so far, and the buttons that still make sense (Approve, Reject, Bonus, Block)."""
     now = now or datetime.now(timezone.utc)
     a, hit, worker = sub.assignment, sub.hit, sub.worker
-    rate = f"{worker.approval_rate_pct}% approved" if worker.approval_rate_pct is not None else "new worker"
-    lines = [f"📥 <b>Submission #{a.id}</b> for “{esc(hit.title)}” (HIT #{hit.id})",
-             f"👷 {esc(sub.worker_alias)} · {rate}"
-             + (f" · control answers {sub.skill_pct}% right" if sub.skill_pct is not None else "")]
+    who = [esc(sub.worker_alias),
+           _("{pct}% approved", pct=worker.approval_rate_pct) if worker.approval_rate_pct is not None
+           else _("new worker")]
+    if sub.skill_pct is not None:
+        who.append(_("control answers {pct}% right", pct=sub.skill_pct))
+    lines = [_("📥 <b>Submission #{id}</b> for “{title}” (HIT #{hit_id})", id=a.id, title=esc(hit.title), hit_id=hit.id),
+             "👷 " + " · ".join(who)]
     if a.work_s is not None:
-        lines.append(f"⏱ Worked {duration(a.work_s)} of {duration(hit.duration_s)}")
+        lines.append(_("⏱ Worked {worked} of {limit}", worked=duration(a.work_s), limit=duration(hit.duration_s)))
     if sub.speed_flag:
         lines.append(esc(sub.speed_flag))
     lines.append("")
     attachments = []
     for q, value in sub.items:
         lines.append(f"{q.position + 1}. {esc(clip(q.prompt, 200))}\n   → {_answer_text(q.kind, value)}")
-        if q.kind in ("photo", "document", "voice") and isinstance(value, dict) and value.get("file_id"):
-            attachments.append(Attachment(q.kind, value["file_id"],
-                                          clip(f"#{a.id}, question {q.position + 1}: {q.prompt}", 200)))
+        if q.kind in FILE_KINDS and isinstance(value, dict) and value.get("file_id"):
+            caption = _("#{id}, question {n}: {prompt}", id=a.id, n=q.position + 1, prompt=q.prompt)
+            attachments.append(Attachment(q.kind, value["file_id"], clip(caption, 200)))
     lines.append("")
     lines.append(_status_line(sub, now))
     if sub.bonuses_cents:
-        lines.append(f"💵 Bonus paid: {money(sub.bonuses_cents)}")
+        lines.append(_("💵 Bonus paid: {amount}", amount=money(sub.bonuses_cents)))
     if sub.worker_blocked:
-        lines.append("🚫 You blocked this worker")
+        lines.append(_("🚫 You blocked this worker"))
     return fit("\n".join(lines)), card_buttons(sub, now, queue=queue), attachments
 
 
@@ -95,76 +115,167 @@ def card_buttons(sub: Submission, now: datetime, *, queue: bool = False) -> Inli
     a = sub.assignment
     rows = []
     if a.status == S.SUBMITTED:
-        rows.append([button("✅ Approve", callbacks.make("r", "apv", a.id)),
-                     button("❌ Reject", callbacks.make("r", "rej", a.id))])
+        rows.append([button(_("✅ Approve"), callbacks.make("r", "apv", a.id)),
+                     button(_("❌ Reject"), callbacks.make("r", "rej", a.id))])
     elif a.status == S.REJECTED and a.decided_at and now - a.decided_at <= REVERSAL_WINDOW:
-        rows.append([button("✅ Approve instead", callbacks.make("r", "apv", a.id))])
+        rows.append([button(_("✅ Approve instead"), callbacks.make("r", "apv", a.id))])
     second = []
     if a.status in (S.SUBMITTED, S.APPROVED, S.REJECTED):
-        second.append(button("💵 Bonus", callbacks.make("r", "bon", a.id)))
+        second.append(button(_("💵 Bonus"), callbacks.make("r", "bon", a.id)))
     if not sub.worker_blocked:
-        second.append(button("🚫 Block", callbacks.make("r", "blk", a.id)))
+        second.append(button(_("🚫 Block"), callbacks.make("r", "blk", a.id)))
     rows.append(second)
     if not sub.worker_blocked:
         rows.append([messages.message_worker_button(a.id)])
     if queue or a.status != S.SUBMITTED:  # once decided, lead on to the next one waiting
-        rows.append([button("Next ▶", callbacks.make("r", "nxt", a.id))])
+        rows.append([button(_("Next ▶"), callbacks.make("r", "nxt", a.id))])
     return keyboard(rows) if any(rows) else None
 
 
 def block_confirm(sub: Submission) -> InlineKeyboardMarkup:
-    return keyboard([[button("🚫 Confirm block", callbacks.make("r", "blky", sub.assignment.id)),
-                      button("⬅️ Back", callbacks.make("r", "blkn", sub.assignment.id))]])
+    return keyboard([[button(_("🚫 Confirm block"), callbacks.make("r", "blky", sub.assignment.id)),
+                      button(_("⬅️ Back"), callbacks.make("r", "blkn", sub.assignment.id))]])
 
 
-ASK_REASON = ("❌ Why are you rejecting submission #{id}? Write the reason in one message: the worker sees it "
-              "(and can appeal). The money goes back to your balance.")
-ASK_BONUS_AMOUNT = "💵 How much bonus for submission #{id}? e.g. 0.50 (the {fee}% fee is added on top)."
-ASK_BONUS_REASON = "💵 Bonus of {amount}: what is it for? The worker sees your message."
-BONUS_REASON_BOUNDS = "Write what the bonus is for in 1 to {most} characters, or press Cancel."
+# What the review buttons and prompts answer -----------------------------------------------------
+
+def approved_toast() -> str:
+    return _("Approved and paid.")
+
+
+def already_decided(status: str) -> str:
+    """A press on a submission that is no longer waiting (decided on another device, auto-approved)."""
+    return _("This submission is already {status}.", status=status_name(status))
+
+
+def ask_reason(assignment_id: int) -> str:
+    return _("❌ Why are you rejecting submission #{id}? Write the reason in one message: the worker sees it "
+             "(and can appeal). The money goes back to your balance.", id=assignment_id)
+
+
+def rejected_reply() -> str:
+    return _("❌ Rejected; the worker sees your reason. You can still approve it within 30 days.")
+
+
+def bonus_not_submitted() -> str:
+    return _("Bonuses are for work that was submitted.")
+
+
+def ask_bonus_amount(assignment_id: int, fee_percent: object) -> str:
+    # TRANSLATORS: the example is typed as the amount: digits with a point or a comma, no currency sign.
+    return _("💵 How much bonus for submission #{id}? e.g. 0.50 (the {fee}% fee is added on top).",
+             id=assignment_id, fee=fee_percent)
+
+
+def bonus_too_big(most_cents: int) -> str:
+    return _("A bonus can be at most {amount}.", amount=money(most_cents))
+
+
+def ask_bonus_reason(amount_cents: int) -> str:
+    return _("💵 Bonus of {amount}: what is it for? The worker sees your message.", amount=money(amount_cents))
+
+
+def bonus_reason_bounds(most: int) -> str:
+    return _("Write what the bonus is for in 1 to {most} characters, or press Cancel.", most=most)
 
 
 def confirm_bonus(assignment_id: int, amount_cents: int, fee_cents: int,
                   reason: str) -> tuple[str, InlineKeyboardMarkup]:
     total = money(amount_cents + fee_cents)
-    text = (f"💵 Send a bonus of <b>{money(amount_cents)}</b> for submission #{assignment_id}? "
-            f"With the {money(fee_cents)} fee, {total} leaves your balance.\n"
-            f"The worker reads: “{esc(reason)}”")
-    return text, keyboard([[button(f"✅ Send {total}", callbacks.make("r", "bny", assignment_id)),
-                            button("✖️ Cancel", callbacks.make("r", "rix", assignment_id))]])
+    text = (_("💵 Send a bonus of <b>{amount}</b> for submission #{id}? With the {fee} fee, {total} leaves your "
+              "balance.", amount=money(amount_cents), id=assignment_id, fee=money(fee_cents), total=total)
+            + "\n" + _("The worker reads: “{reason}”", reason=esc(reason)))
+    return text, keyboard([[button(_("✅ Send {total}", total=total), callbacks.make("r", "bny", assignment_id)),
+                            button(_("✖️ Cancel"), callbacks.make("r", "rix", assignment_id))]])
+
+
+def bonus_sent(amount_cents: int, fee_cents: int) -> tuple[str, str]:
+    """The confirmation's message once paid, and the toast."""
+    return (_("💵 Bonus of {amount} sent (fee {fee}).", amount=money(amount_cents), fee=money(fee_cents)),
+            _("Bonus sent."))
 
 
 def cancel_input(assignment_id: int) -> InlineKeyboardMarkup:
-    return keyboard([[button("✖️ Cancel", callbacks.make("r", "rix", assignment_id))]])
+    return keyboard([[button(_("✖️ Cancel"), callbacks.make("r", "rix", assignment_id))]])
 
+
+def input_cancelled() -> str:
+    return _("Cancelled; nothing changed.")
+
+
+def already_blocked() -> str:
+    return _("You already blocked this worker.")
+
+
+def block_question() -> str:
+    return _("Block this worker from all your HITs?")
+
+
+def blocked_toast(done: bool) -> str:
+    return _("Blocked: they won't see your HITs any more.") if done else _("Already blocked.")
+
+
+def last_one() -> str:
+    return _("That was the last one waiting. 🎉")
+
+
+def no_rejections() -> str:
+    return _("No rejections in the last 30 days.")
+
+
+def review_mode_toast(mode: str) -> str:
+    return _("New submissions: in a daily digest.") if mode == "digest" else _("New submissions: as they arrive.")
+
+
+# The /review queue and 'approve all' ------------------------------------------------------------
 
 def queue_summary(total: int, hits: list[PendingHit], review_mode: str, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
     if total == 0:
-        text = "📥 Nothing waits for your review. 🎉"
+        text = _("📥 Nothing waits for your review. 🎉")
     else:
-        lines = [f"📥 <b>{total} submission(s)</b> await your review, oldest first:"]
+        lines = [_n("📥 <b>{n} submission(s)</b> await your review, oldest first:",
+                    "📥 <b>{n} submission(s)</b> await your review, oldest first:", total)]
         for p in hits:
-            lines.append(f"• “{esc(clip(p.hit.title, 60))}” (HIT #{p.hit.id}): {p.count} waiting, oldest "
-                         f"{duration((now - p.oldest_at).total_seconds())} ago")
+            lines.append("• " + _n("“{title}” (HIT #{id}): {n} waiting, oldest {ago} ago",
+                                   "“{title}” (HIT #{id}): {n} waiting, oldest {ago} ago", p.count,
+                                   title=esc(clip(p.hit.title, 60)), id=p.hit.id,
+                                   ago=duration((now - p.oldest_at).total_seconds())))
         text = "\n".join(lines)
-    mode = ("each one as it arrives" if review_mode != "digest" else "in a daily digest")
-    text += f"\n\nNew submissions reach you {mode}."
-    rows = [[button(f"✅ Approve all {p.count}: {clip(p.hit.title, 30)}",
+    text += "\n\n" + (_("New submissions reach you in a daily digest.") if review_mode == "digest"
+                      else _("New submissions reach you each one as it arrives."))
+    rows = [[button(_("✅ Approve all {count}: {title}", count=p.count, title=clip(p.hit.title, 30)),
                     callbacks.make("r", "apa", p.hit.id, p.last_id))] for p in hits]
-    rows.append([button(("• " if review_mode != "digest" else "") + "Immediately", callbacks.make("r", "rm", 0)),
-                 button(("• " if review_mode == "digest" else "") + "Daily digest", callbacks.make("r", "rm", 1))])
-    rows.append([button("↩️ Recent rejections", callbacks.make("r", "rrj"))])
+    digest = review_mode == "digest"
+    rows.append([button(("" if digest else "• ") + _("Immediately"), callbacks.make("r", "rm", 0)),
+                 button(("• " if digest else "") + _("Daily digest"), callbacks.make("r", "rm", 1))])
+    rows.append([button(_("↩️ Recent rejections"), callbacks.make("r", "rrj"))])
     return fit(text), keyboard(rows)
 
 
 def approve_all_confirm(title: str, hit_id: int, count: int, last_id: int, reward_cents: int) -> tuple[str, InlineKeyboardMarkup]:
-    text = (f"Approve all {count} waiting submission(s) of “{esc(title)}”? "
-            f"Each worker gets {money(reward_cents)}; this can't be undone except per submission within 30 days.")
-    return text, keyboard([[button("✅ Confirm", callbacks.make("r", "apay", hit_id, last_id)),
-                            button("✖️ Cancel", callbacks.make("r", "apan", hit_id, last_id))]])
+    text = _n("Approve all {n} waiting submission(s) of “{title}”? Each worker gets {amount}; this can't be undone "
+              "except per submission within 30 days.",
+              "Approve all {n} waiting submission(s) of “{title}”? Each worker gets {amount}; this can't be undone "
+              "except per submission within 30 days.", count, title=esc(title), amount=money(reward_cents))
+    return text, keyboard([[button(_("✅ Confirm"), callbacks.make("r", "apay", hit_id, last_id)),
+                            button(_("✖️ Cancel"), callbacks.make("r", "apan", hit_id, last_id))]])
+
+
+def approve_all_cancelled() -> str:
+    return _("Cancelled; nothing was approved.")
+
+
+def nothing_waiting_on_hit() -> str:
+    return _("Nothing is waiting on this HIT any more.")
 
 
 def approve_all_done(count: int, paid_cents: int, title: str) -> str:
     if count == 0:
-        return f"Nothing left to approve on “{esc(title)}”."
-    return f"✅ Approved {count} submission(s) of “{esc(title)}”; {money(paid_cents)} paid to workers."
+        return _("Nothing left to approve on “{title}”.", title=esc(title))
+    return _n("✅ Approved {n} submission(s) of “{title}”; {amount} paid to workers.",
+              "✅ Approved {n} submission(s) of “{title}”; {amount} paid to workers.", count,
+              title=esc(title), amount=money(paid_cents))
+
+
+def approve_all_toast(count: int) -> str:
+    return _n("Approved {n}.", "Approved {n}.", count) if count else _("Nothing left to approve.")
