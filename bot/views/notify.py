@@ -19,11 +19,13 @@ from bot import callbacks
 from bot.i18n import N_, _, _n
 from bot.views import auto_decisions, digest, messages, payout, topup
 from bot.views.common import (
+    MAX_TEXT,
     button,
     clip,
     countdown,
     duration,
     esc,
+    esc_clip,
     fit,
     keyboard,
     local_time,
@@ -86,7 +88,27 @@ def _amount(p: dict) -> str:
 
 
 def _reason(text: object, limit: int = 1000) -> str:
-    return esc(clip(str(text or "").strip() or "—", limit))
+    """What someone wrote, escaped in at most `limit` characters (an entity is never cut)."""
+    return esc_clip(str(text or "").strip() or "—", limit)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2  # how Telegram counts a message's length
+
+
+def _escaped_within(text: str, budget: int) -> str:
+    """The longest start of `text` whose escaped form takes at most `budget` UTF-16 units: a message
+    full of "<" or emoji still fits, and no entity is cut."""
+    if _units(esc(text)) <= budget:
+        return esc(text)
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if _units(esc(text[:mid])) + 1 <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return esc(text[:lo]) + "…"
 
 
 def rating_buttons(assignment_id: int) -> list:
@@ -218,9 +240,9 @@ def _requester_message(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     """NotifyWorkers (MTurk API): a requester the worker worked for writes; fits one message."""
     p = _p(e)
     name = esc(clip(str(p.get("requester_name") or ""), 60)) or _("a requester")
-    return (f"✉️ <b>{esc(clip(str(p.get('subject') or ''), 200))}</b>\n"
-            + _("From {name}, a requester you worked for:", name=name) + "\n\n"
-            + esc(clip(str(p.get("text") or ""), 3600)), keyboard([browse_row()]))
+    top = (f"✉️ <b>{esc_clip(str(p.get('subject') or ''), 200)}</b>\n"
+           + _("From {name}, a requester you worked for:", name=name) + "\n\n")
+    return top + _escaped_within(str(p.get("text") or ""), MAX_TEXT - _units(top)), keyboard([browse_row()])
 
 
 def _credited(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
@@ -275,7 +297,7 @@ def _qual_revoked(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
     text = _("🎓 The qualification <b>{name}</b> was taken away from you.", name=esc(clip(str(p.get("name", "")), 80)))
     if p.get("reason"):  # from the MTurk API
-        text += "\n" + _(REASON, reason=esc(clip(str(p["reason"]), 1000)))
+        text += "\n" + _(REASON, reason=_reason(p["reason"]))
     return text, None
 
 
