@@ -6,7 +6,7 @@ hit_id=7)`. `exc.message` is the English (the MTurk API and logs show it); the b
 with `exc.params` in the reader's language (bot.runtime.error_text). Money goes in as core.texts.Amount."""
 from __future__ import annotations
 
-from core.texts import Amount, Joined, N_, Text, text  # noqa: F401  (Amount: what raisers pass money as)
+from core.texts import N_, Amount, Joined, Text, text  # noqa: F401  (Amount: what raisers pass money as)
 
 
 class HitbotError(Exception):
@@ -100,6 +100,13 @@ class InsufficientFunds(HitbotError):
     """Raised when a balance is too small for the money a request would move."""
 
     default = N_("Your balance is too low for this.")
+
+
+class BelowPayFloor(HitbotError):
+    """Raised when a requester publishes a HIT whose own time estimate pays less an hour than the
+    operator's floor (HITBOT_MIN_HOURLY_CENTS) without confirming that rate (params: hourly_cents, draft_id)."""
+
+    default = N_("Your estimate pays {hourly} an hour, below this marketplace's minimum of {floor} an hour.")
 
 
 class PayoutTooSmall(HitbotError):

@@ -8,20 +8,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import myhits as views, results as results_views
-from bot.views.common import money
+from core import effective_pay
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
 from core.hits import export, manage, queries as hit_queries
-from core.payments import accounts
 
 DAY_S = 86_400
 
 
 async def _list(update: Update, context: Context, page: int, *, edit: bool) -> None:
-    me = update.effective_user.id
-    items, more = await call(hit_queries.my_items, requester_id=me, page=page)
-    balances = await call(accounts.balances, user_id=me)
-    text, markup = views.hits_list(items, page, more, balances, now(context))
+    mine = await call(effective_pay.my_hits, requester_id=update.effective_user.id, page=page)
+    text, markup = views.hits_list(mine, page, now(context))
     await reply_or_edit(update.effective_message, text, markup, edit=edit)
 
 
@@ -39,8 +36,8 @@ async def page(update: Update, context: Context, cb: callbacks.Callback) -> str 
 
 
 async def _show_hit(update: Update, context: Context, hit_id: int) -> None:
-    item = await call(hit_queries.hit_item, requester_id=update.effective_user.id, hit_id=hit_id)
-    text, markup = views.hit_card(item, now(context))
+    card = await call(effective_pay.hit_card, requester_id=update.effective_user.id, hit_id=hit_id)
+    text, markup = views.hit_card(card.item, now(context), card.pay, card.floor_cents)
     await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
 
 
@@ -51,8 +48,8 @@ async def hit_card(update: Update, context: Context, cb: callbacks.Callback) -> 
 
 
 async def _show_batch(update: Update, context: Context, batch_id: int) -> None:
-    item = await call(hit_queries.batch_item, requester_id=update.effective_user.id, batch_id=batch_id)
-    text, markup = views.batch_card(item, now(context))
+    card = await call(effective_pay.batch_card, requester_id=update.effective_user.id, batch_id=batch_id)
+    text, markup = views.batch_card(card.item, now(context), card.pay, card.floor_cents)
     await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
 
 
@@ -70,7 +67,7 @@ async def extend(update: Update, context: Context, cb: callbacks.Callback) -> st
     hit = await call(manage.extend_hit, requester_id=update.effective_user.id, hit_id=hit_id, extra_s=days * DAY_S,
                      now=now(context))
     await _show_hit(update, context, hit.id)
-    return f"Extended by {days} day(s)."
+    return views.extended(days)
 
 
 @on_button
@@ -80,7 +77,7 @@ async def add(update: Update, context: Context, cb: callbacks.Callback) -> str |
     await call(manage.add_assignments, requester_id=update.effective_user.id, hit_id=hit_id, count=count,
                now=now(context), key=f"{hit_id}:{max_before}+{count}")
     await _show_hit(update, context, hit_id)
-    return f"Added {count} assignment(s); their cost is in escrow."
+    return views.added(count)
 
 
 @on_button
@@ -90,7 +87,7 @@ async def add_other(update: Update, context: Context, cb: callbacks.Callback) ->
     item = await call(hit_queries.hit_item, requester_id=me, hit_id=hit_id)
     most = get_settings().max_assignments - item.hit.max_assignments
     if most < 1:
-        raise StaleAction("This HIT already has the most assignments allowed.")
+        raise StaleAction(views.MOST_ASSIGNMENTS)
     await waiting.expect(me, "addasg", hit_id=hit_id, max_before=max_before, card=update.effective_message.message_id)
     text, markup = views.ask_count(item.hit, most)
     await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
@@ -107,7 +104,7 @@ async def add_count(update: Update, context: Context) -> None:
     most = get_settings().max_assignments - item.hit.max_assignments
     text = (msg.text or "").strip()
     if not (text.isascii() and text.isdigit()) or len(text) > 6 or not 1 <= int(text) <= most:
-        raise ValidationFailed(views.count_bounds(most))  # the question stands
+        raise ValidationFailed(views.COUNT_BOUNDS, most=most)  # the question stands
     await waiting.done(me)
     text, markup = views.confirm_add(item.hit, int(text), int(wait["max_before"]))
     await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
@@ -119,7 +116,7 @@ async def add_cancel(update: Update, context: Context, cb: callbacks.Callback) -
     wait = await call(waiting.waiting_for, user_id=me)
     if wait and wait.get("kind") == "addasg" and int(wait.get("hit_id", 0)) == cb.arg(0):
         await waiting.done(me)
-    await update.effective_message.edit_text(views.ADD_CANCELLED)
+    await update.effective_message.edit_text(views.add_cancelled())
     return None
 
 
@@ -128,13 +125,12 @@ async def expire(update: Update, context: Context, cb: callbacks.Callback) -> st
     me, hit_id = update.effective_user.id, cb.arg(0)
     item = await call(hit_queries.hit_item, requester_id=me, hit_id=hit_id)
     if cb.verb == "exp":
-        text, markup = views.expire_confirm("this HIT", item.progress.available * item.hit.unit_cost_cents,
-                                            "expy", hit_id, "mh")
+        text, markup = views.expire_confirm(item.progress.available * item.hit.unit_cost_cents, "expy", hit_id, "mh")
         await update.effective_message.edit_text(text, reply_markup=markup)
         return None
     refund = await call(manage.close_hit, requester_id=me, hit_id=hit_id, now=now(context))
     await _show_hit(update, context, hit_id)
-    return "This HIT had already ended." if refund is None else f"Ended; {money(refund)} back in your balance."
+    return views.ended(refund)
 
 
 @on_button
@@ -142,12 +138,12 @@ async def expire_batch(update: Update, context: Context, cb: callbacks.Callback)
     me, batch_id = update.effective_user.id, cb.arg(0)
     if cb.verb == "expb":
         await call(hit_queries.batch_item, requester_id=me, batch_id=batch_id)  # the owner only
-        text, markup = views.expire_confirm("every open HIT of this batch", None, "expby", batch_id, "mb")
+        text, markup = views.expire_confirm(None, "expby", batch_id, "mb")
         await update.effective_message.edit_text(text, reply_markup=markup)
         return None
     ended, refund = await call(hit_queries.close_batch, requester_id=me, batch_id=batch_id, now=now(context))
     await _show_batch(update, context, batch_id)
-    return f"Ended {ended} HIT(s); {money(refund)} back in your balance." if ended else "Nothing was open any more."
+    return views.batch_ended(ended, refund)
 
 
 @on_button
@@ -156,12 +152,12 @@ async def results(update: Update, context: Context, cb: callbacks.Callback) -> s
     target = {"hit_id": cb.arg(0)} if cb.verb == "res" else {"batch_id": cb.arg(0)}
     rows = await call(export.results, requester_id=me, **target)
     if not rows:
-        return "No one has worked on it yet: nothing to download."
-    name = f"hit-{cb.arg(0)}-results" if cb.verb == "res" else f"batch-{cb.arg(0)}-results"
+        return views.nothing_to_download()
+    name = views.results_name(cb.verb, cb.arg(0))
     await msg.reply_document(InputFile(await call(export.to_csv, rows=rows), filename=f"{name}.csv"),
-                             caption=f"{len(rows)} assignment(s) as CSV (opens in any spreadsheet).")
+                             caption=views.csv_caption(len(rows)))
     await msg.reply_document(InputFile(await call(export.to_json, rows=rows), filename=f"{name}.json"),
-                             caption="The same as JSON.")
+                             caption=views.json_caption())
     files = await call(export.file_answers, rows=rows)
     if files:  # photos, voice notes, documents: offer them as files, in a ZIP
         text, markup = results_views.zip_offer(len(files), sum(f.size or 0 for f in files),

@@ -9,9 +9,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, error_text, now, on_button, on_message, reply_or_edit
-from bot.views import newhit as views
+from bot.views import myhits as pay_views, newhit as views
+from core import effective_pay
 from core.config import get_settings
-from core.errors import InsufficientFunds, StaleAction, ValidationFailed
+from core.errors import BelowPayFloor, InsufficientFunds, StaleAction, ValidationFailed
 from core.hits import drafts, publishing
 from core.hits.spec_files import MAX_SPEC_BYTES, parse_spec_file
 from core.models import HitDraft
@@ -115,8 +116,14 @@ async def preset(update: Update, context: Context, cb: callbacks.Callback) -> st
 @on_button
 async def publish(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me = update.effective_user.id
+    confirmed = cb.arg(1) if cb.verb == "npf" else None  # "Publish anyway" below the pay floor, at this rate
     try:
-        hit = await call(drafts.publish, user_id=me, draft_id=cb.arg(0), now=now(context))
+        hit = await call(effective_pay.publish_draft, user_id=me, draft_id=cb.arg(0), now=now(context),
+                         confirmed_hourly_cents=confirmed)
+    except BelowPayFloor as exc:
+        text, markup = pay_views.below_floor(error_text(exc), exc.params["draft_id"], exc.params["hourly_cents"])
+        await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+        return None
     except InsufficientFunds as exc:
         await update.effective_message.reply_text(views.short_of_funds(error_text(exc)))
         return views.not_enough_toast()
@@ -191,6 +198,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(menu_newhit, pattern=callbacks.pattern("m", "newhit", 0)))
     app.add_handler(CallbackQueryHandler(preset, pattern=callbacks.pattern("r", "nv", 3)))
     app.add_handler(CallbackQueryHandler(publish, pattern=callbacks.pattern("r", "np", 1)))
+    app.add_handler(CallbackQueryHandler(publish, pattern=callbacks.pattern("r", "npf", 2)))
     app.add_handler(CallbackQueryHandler(edit_menu, pattern=callbacks.pattern("r", "ne", 1)))
     app.add_handler(CallbackQueryHandler(edit_field, pattern=callbacks.pattern("r", "nf", 2)))
     app.add_handler(CallbackQueryHandler(drop_requirement, pattern=callbacks.pattern("r", "nr", 3)))

@@ -1,0 +1,170 @@
+"""What a requester's HITs really pay an hour (issue 17), and the operator's floor.
+
+Effective hourly pay of a group: its reward over the median work time (accepted to submitted) of its
+submitted assignments, once it has MIN_SUBMISSIONS of them; the median, so one worker who left the
+HIT open for an hour does not sink the figure. With HITBOT_MIN_HOURLY_CENTS set, a group paying less
+is flagged, and publishing a HIT whose own estimate (`estimated_time` in the spec) pays less needs
+the requester's confirmation, bound to the rate they saw."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import median
+
+from core.config import get_settings
+from core.db import tx
+from core.errors import BelowPayFloor, HitbotError, NotAllowed, StaleAction
+from core.hits import drafts, queries as hit_queries
+from core.hits.queries import Item
+from core.hits.spec import parse_duration, reward_cents
+from core.models import Assignment, AssignmentStatus as S, Hit
+from core.payments import accounts
+from core.payments.accounts import Balances
+from core.texts import Amount
+
+MIN_SUBMISSIONS = 3
+_SCAN = 5_000  # the latest submissions looked at per /myhits page
+
+
+@dataclass(frozen=True)
+class GroupPay:
+    submissions: int
+    median_s: float | None  # None: fewer than MIN_SUBMISSIONS
+    hourly_cents: int | None
+    below_floor: bool = False
+
+
+def floor_cents() -> int:
+    """The operator's floor in cents an hour (0: off)."""
+    return get_settings().min_hourly_cents
+
+
+def hourly_cents(reward: int, seconds: float) -> int:
+    return int(reward * 3600 // max(1.0, seconds))
+
+
+def pay_of(reward: int, work_s: list[float], floor: int) -> GroupPay:
+    """A group's figure from its submissions' work times."""
+    if len(work_s) < MIN_SUBMISSIONS:
+        return GroupPay(len(work_s), None, None)
+    mid = median(work_s)
+    hourly = hourly_cents(reward, mid)
+    return GroupPay(len(work_s), mid, hourly, bool(floor) and hourly < floor)
+
+
+def _group_of(hit: Hit) -> tuple:
+    """What makes HITs one group: one batch, or the same requester, title, reward and duration."""
+    if hit.batch_id is not None:
+        return ("batch", hit.batch_id)
+    return ("hit", hit.title, hit.reward_cents, hit.duration_s)
+
+
+def group_pay(*, requester_id: int, items: list[Item]) -> list[GroupPay]:
+    """Each item's group figure (a batch is a group; a HIT's group holds the requester's identical HITs)."""
+    if not items:
+        return []
+    floor = floor_cents()
+    heads = [item.hit for item in items]
+    batch_ids = [item.batch.id for item in items if item.batch is not None]
+    condition = Hit.batch.in_(batch_ids) if batch_ids else None
+    for hit in (h for h in heads if h is not None):
+        one = (Hit.batch.is_null() & (Hit.title == hit.title) & (Hit.reward_cents == hit.reward_cents)
+               & (Hit.duration_s == hit.duration_s))
+        condition = one if condition is None else condition | one
+    times: dict[tuple, list[float]] = {}
+    rewards: dict[tuple, int] = {}
+    rows = (Assignment.select(Assignment.accepted_at, Assignment.submitted_at, Hit.id, Hit.batch, Hit.title,
+                              Hit.reward_cents, Hit.duration_s).join(Hit)
+            .where((Hit.requester == requester_id) & Assignment.submitted_at.is_null(False)
+                   & Assignment.status.in_((S.SUBMITTED, S.APPROVED, S.REJECTED)) & condition)
+            .order_by(Assignment.id.desc()).limit(_SCAN))
+    for a in rows:
+        key = _group_of(a.hit)
+        times.setdefault(key, []).append((a.submitted_at - a.accepted_at).total_seconds())
+        rewards[key] = a.hit.reward_cents
+    out = []
+    for item in items:
+        key = ("batch", item.batch.id) if item.batch is not None else _group_of(item.hit)
+        out.append(pay_of(rewards.get(key, 0), times.get(key, []), floor))
+    return out
+
+
+@dataclass(frozen=True)
+class MyHits:
+    """What /myhits shows: a page of HITs and batches, each with its group's effective pay, and the balance."""
+
+    items: list[Item]
+    more: bool
+    balances: Balances
+    pay: list[GroupPay]
+    floor_cents: int
+
+
+def my_hits(*, requester_id: int, page: int = 0) -> MyHits:
+    items, more = hit_queries.my_items(requester_id=requester_id, page=page)
+    return MyHits(items, more, accounts.balances(user_id=requester_id),
+                  group_pay(requester_id=requester_id, items=items), floor_cents())
+
+
+def estimated_s(data: dict) -> int | None:
+    """The requester's own estimate of the work time from a spec (None when absent or unreadable)."""
+    value = data.get("estimated_time")
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = parse_duration(value, field="estimated_time")
+    except HitbotError:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def estimate_below_floor(data: dict) -> int | None:
+    """The hourly pay a spec's own estimate promises when it is below the floor; None if not (or no floor)."""
+    floor, seconds = floor_cents(), estimated_s(data)
+    if not floor or seconds is None:
+        return None
+    try:
+        hourly = hourly_cents(reward_cents(data.get("reward")), seconds)
+    except HitbotError:
+        return None  # the publish itself says what is wrong with the reward
+    return hourly if hourly < floor else None
+
+
+def publish_draft(*, user_id: int, draft_id: int, now: datetime, confirmed_hourly_cents: int | None = None) -> Hit:
+    """Publish a /newhit draft, behind the floor: an estimate paying below it raises BelowPayFloor
+    until the requester confirms that very rate (a confirmation of another rate, the draft since edited,
+    is stale)."""
+    with tx():
+        try:
+            draft = drafts.owned_draft(user_id, draft_id)
+        except StaleAction:
+            if confirmed_hourly_cents is None:
+                raise
+            raise NotAllowed() from None  # the confirmation of a draft published or cancelled since
+        hourly = estimate_below_floor(draft.data)
+        if hourly is not None and confirmed_hourly_cents != hourly:
+            if confirmed_hourly_cents is not None:
+                raise NotAllowed()
+            currency = get_settings().currency
+            raise BelowPayFloor(hourly=Amount(hourly, currency), floor=Amount(floor_cents(), currency),
+                                hourly_cents=hourly, draft_id=draft.id)
+        return drafts.publish(user_id=user_id, draft_id=draft_id, now=now)
+
+
+@dataclass(frozen=True)
+class ItemPay:
+    """One HIT's or batch's card in /myhits, with its group's effective pay."""
+
+    item: Item
+    pay: GroupPay
+    floor_cents: int
+
+
+def hit_card(*, requester_id: int, hit_id: int) -> ItemPay:
+    item = hit_queries.hit_item(requester_id=requester_id, hit_id=hit_id)
+    return ItemPay(item, group_pay(requester_id=requester_id, items=[item])[0], floor_cents())
+
+
+def batch_card(*, requester_id: int, batch_id: int) -> ItemPay:
+    item = hit_queries.batch_item(requester_id=requester_id, batch_id=batch_id)
+    return ItemPay(item, group_pay(requester_id=requester_id, items=[item])[0], floor_cents())
