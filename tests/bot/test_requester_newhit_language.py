@@ -1,0 +1,74 @@
+"""Issue 20: a requester whose Telegram speaks Russian creates a HIT and a batch in Russian, over the fake
+Telegram: prompts, preset buttons, the preview with Russian amounts, refusals, toasts; their own title as written."""
+from __future__ import annotations
+
+import json
+
+from core.models import Hit
+from tests import factories as f
+from tests.bot.test_requester_batch import TEMPLATE
+from tests.fakes.telegram import TgUser, answers
+
+
+async def russian_requester(bot, cents: int = 100_00) -> TgUser:
+    r = f.requester(cents, name="Рита")
+    user = TgUser(r.id, "Рита", language_code="ru")
+    await bot.text(user, "/start")
+    return user
+
+
+def last(bot, user) -> str:
+    return bot.tg.last_message(user.id).text
+
+
+async def test_the_wizard_speaks_russian_from_the_title_to_the_published_hit(bot):
+    rita = await russian_requester(bot)
+    await bot.text(rita, "/newhit")
+    assert "Какое <b>название</b> увидят исполнители? (до 128 символов)" in last(bot, rita)
+    await bot.document(rita, "doc-x", "notes.pdf")  # a file where a title is expected
+    assert last(bot, rita) == "Здесь я не ждал файла. Ответьте на вопрос выше или нажмите «Отмена»."
+    await bot.text(rita, "Label the bird")
+    await bot.press_label(rita, "Пропустить")
+    assert "💰 <b>Оплата</b> за одно место в USD" in last(bot, rita)
+    await bot.press_label(rita, "0,25\xa0$")
+    await bot.text(rita, "2")
+    await bot.press_label(rita, "10 мин")
+    await bot.press_label(rita, "3 д.")
+    assert "(по умолчанию)" in " ".join(label for label, _ in bot.tg.last_message(rita.id).buttons)
+    await bot.press_label(rita, "1 д.")
+    await bot.press_label(rita, "Выбор (один вариант)")
+    await bot.text(rita, "Which bird is it?")
+    await bot.text(rita, "sparrow\nrobin")
+    await bot.press_label(rita, "Обязательный")
+    assert "✅ Вопрос 1 добавлен." in last(bot, rita)
+    await bot.press_label(rita, "Готово")
+    await bot.press_label(rita, "Без требований")
+    await bot.press_label(rita, "Пропустить")
+    preview = bot.tg.last_message(rita.id)
+    assert preview.text.startswith("👀 <b>Предпросмотр</b>")
+    assert "<b>Label the bird</b>" in preview.text  # the requester's own words, untranslated
+    assert "1. Which bird is it? — выбор (один вариант): sparrow / robin" in preview.text
+    assert "2 × 0,25\xa0$ = 0,50\xa0$ + комиссия 0,10\xa0$ = <b>0,60\xa0$</b> в эскроу" in preview.text
+    calls = await bot.press_label(rita, "Опубликовать", preview.message_id)
+    assert answers(calls)[0].params["text"] == "Опубликовано!"
+    hit = Hit.get()
+    assert bot.tg.chats[rita.id][preview.message_id].text.startswith(
+        f"🚀 Задание «Label the bird» опубликовано (№ {hit.id}).")
+
+
+async def test_a_russian_batch_is_summed_up_and_cancelled_in_russian(bot):
+    rita = await russian_requester(bot)
+    await bot.text(rita, "/batch")
+    assert last(bot, rita).startswith("📦 <b>Пакет</b>: одно задание на каждую строку CSV.")
+    await bot.document(rita, "pic", "cat.png", "image/png", b"\x89PNG")
+    assert last(bot, rita) == "Отправьте описание задания файлом .yaml или .json, а строки — файлом .csv."
+    await bot.document(rita, "spec-b", "spec.json", "application/json", json.dumps(TEMPLATE).encode())
+    assert last(bot, rita) == "✔️ Файл описания получен. Теперь отправьте CSV: одна строка — одно задание."
+    rows = "name,url,price\n" + "".join(f"a{i},https://ex.com/{i}.jpg,0.10\n" for i in range(5))
+    await bot.document(rita, "csv-b", "rows.csv", "text/csv", rows.encode())
+    summary = last(bot, rita)
+    assert summary.startswith("📦 Готово: <b>5 заданий</b>, всего 10 мест.")
+    calls = await bot.press_label(rita, "Отмена")
+    assert answers(calls)[0].params["text"] == "Отменено."
+    assert last(bot, rita) == "Отменено. Ничего не опубликовано."
+    assert Hit.select().count() == 0
