@@ -30,11 +30,15 @@ def key_list(keys: list[ApiKey], api_url: str | None) -> tuple[str, InlineKeyboa
                     date=date_time(k.created_at, format="short")) for k in keys]
     else:
         lines += ["", _("You have no key yet.")]
-    rows = [[button(_("🗑 Revoke {key}", key=f"{k.access_key_id[:8]}…{k.access_key_id[-4:]}"),
-                    callbacks.make("ak", "rev", k.id))] for k in keys]
+    rows = [[button(_("🗑 Revoke {key}", key=_short(k.access_key_id)), callbacks.make("ak", "rev", k.id))]
+            for k in keys]
     if len(keys) < MAX_ACTIVE_KEYS:
         rows.append([button(_("➕ New key"), callbacks.make("ak", "new"))])
     return fit("\n".join(lines)), keyboard(rows)
+
+
+def _short(access_key_id: str) -> str:
+    return access_key_id[:8] + "…" + access_key_id[-4:]
 
 
 def credentials_block(key: NewKey) -> str:
@@ -43,8 +47,9 @@ def credentials_block(key: NewKey) -> str:
 
 
 def new_key(key: NewKey, api_url: str | None) -> tuple[str, InlineKeyboardMarkup]:
-    # The address is code the requester pastes: a placeholder for it is words in their language.
-    endpoint = api_url or _("https://<your hitbot>/mturk")
+    # Without a configured address the code shows a placeholder the requester replaces, in their words.
+    # TRANSLATORS: stands for this hitbot's web address inside a URL: no spaces.
+    endpoint = api_url or "https://" + _("your-hitbot-address") + "/mturk"
     text = "\n".join([
         _("🔑 <b>Your new API key</b> — this is the only time the secret is shown. Add it to "
           "<code>~/.aws/credentials</code>:"),
@@ -52,7 +57,7 @@ def new_key(key: NewKey, api_url: str | None) -> tuple[str, InlineKeyboardMarkup
         _("Then in Python:"),
         CODE.format(profile=PROFILE, endpoint=esc(endpoint)),
         _("or set <code>{profile}</code> and <code>{endpoint}</code> and run the script unchanged.",
-          profile=f"AWS_PROFILE={PROFILE}", endpoint=f"AWS_ENDPOINT_URL_MTURK={esc(endpoint)}"),
+          profile="AWS_PROFILE=" + PROFILE, endpoint="AWS_ENDPOINT_URL_MTURK=" + esc(endpoint)),
         _("Once it is saved, delete this message: anyone who reads the secret can spend your balance."),
     ])
     return text, keyboard([[button(_("🧹 Saved it: delete this message"), callbacks.make("ak", "del"))]])
