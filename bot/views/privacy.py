@@ -85,7 +85,7 @@ def confirm_delete(s: PrivacySummary) -> tuple[str, InlineKeyboardMarkup]:
                         "paid out.", amount=money(s.available_cents))]
     lines += ["", _("This cannot be undone.")]
     return "\n".join(lines), keyboard([[button(_("Yes, delete my account"), callbacks.make("pv", "dely")),
-                                        button(_("Cancel"), callbacks.make("pv", "delx"))]])
+                                        button(_("✖️ Cancel"), callbacks.make("pv", "delx"))]])
 
 
 def deleted(d: Deleted) -> str:
@@ -102,7 +102,7 @@ def confirm_forget(s: PrivacySummary) -> tuple[str, InlineKeyboardMarkup]:
                hits=hits(s.hits_n), payouts=_payouts(s.payouts_n), balance=money(s.available_cents))
     text = "\n".join([title, counts, "", _(WHAT_GOES), "", _(WHAT_STAYS)])
     return text, keyboard([[button(_("Yes, delete"), callbacks.make("pv", "fg", u.id)),
-                            button(_("Cancel"), callbacks.make("pv", "fgx"))]])
+                            button(_("✖️ Cancel"), callbacks.make("pv", "fgx"))]])
 
 
 def forgotten(d: Deleted) -> str:
