@@ -10,13 +10,16 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks
 from bot.i18n import N_, _, _n
 from bot.views import messages
-from bot.views.common import button, clip, duration, esc, fit, keyboard, money
+from bot.views.common import MAX_TEXT, button, clip, duration, esc, fit, keyboard, money
 from core.models import AssignmentStatus as S
 from core.review.commands import REVERSAL_WINDOW
 from core.review.queries import PendingHit, Submission
 
 MAX_ANSWER_CHARS = 600  # per answer on the card; the export has everything
 MAX_FORM_FIELDS = 30  # a task page's fields shown on the card
+# When the answers do not fit one message: shorter answers, prompts and forms, level by level.
+CARD_LEVELS = ((MAX_ANSWER_CHARS, 200, MAX_FORM_FIELDS), (300, 100, 10), (120, 60, 5), (40, 40, 2))
+MAX_FEEDBACK_CHARS = 600
 FILE_KINDS = {"photo": ("📷", N_("photo")), "document": ("📄", N_("document")), "voice": ("🎤", N_("voice note"))}
 # The status of a submission that is not waiting for review, as the card and a stale press name it.
 STATUS_NAMES = {S.ACCEPTED: N_("in progress"), S.APPROVED: N_("approved"),
@@ -36,7 +39,12 @@ def status_name(status: str) -> str:
     return _(STATUS_NAMES[status]) if status in STATUS_NAMES else esc(status)
 
 
-def _answer_text(kind: str, value: object) -> str:
+def _units(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _answer_text(kind: str, value: object, limit: int = MAX_ANSWER_CHARS, fields: int = MAX_FORM_FIELDS) -> str:
     if value is None:
         return _("<i>skipped</i>")
     if kind in FILE_KINDS and isinstance(value, dict):
@@ -51,14 +59,14 @@ def _answer_text(kind: str, value: object) -> str:
         if not pairs:
             return _("<i>an empty form</i>")
         lines = [_("the task page's form:")]
-        lines += [f"   {esc(clip(str(n), 60))} = <b>{esc(clip(str(v), 200))}</b>" for n, v in pairs[:MAX_FORM_FIELDS]]
-        if len(pairs) > MAX_FORM_FIELDS:
+        lines += [f"   {esc(clip(str(n), 60))} = <b>{esc(clip(str(v), min(200, limit)))}</b>" for n, v in pairs[:fields]]
+        if len(pairs) > fields:
             lines.append("   " + _n("… and {n} more field (all in the results file)",
-                                    "… and {n} more fields (all in the results file)", len(pairs) - MAX_FORM_FIELDS))
+                                    "… and {n} more fields (all in the results file)", len(pairs) - fields))
         return "\n".join(lines)
     if isinstance(value, list):
-        return "<b>" + esc(", ".join(map(str, value))) + "</b>"
-    return "<b>" + esc(clip(str(value), MAX_ANSWER_CHARS)) + "</b>"
+        return "<b>" + esc(clip(", ".join(map(str, value)), limit)) + "</b>"
+    return "<b>" + esc(clip(str(value), limit)) + "</b>"
 
 
 def _status_line(sub: Submission, now: datetime) -> str:
@@ -72,9 +80,10 @@ def _status_line(sub: Submission, now: datetime) -> str:
         amount = money(sub.hit.reward_cents)
         line = (_("✅ Approved automatically; {amount} paid", amount=amount) if a.auto_approved
                 else _("✅ Approved; {amount} paid", amount=amount))
-        return line + (" · " + _("feedback: {feedback}", feedback=esc(a.feedback)) if a.feedback else "")
+        feedback = esc(clip(a.feedback, MAX_FEEDBACK_CHARS)) if a.feedback else ""
+        return line + (" · " + _("feedback: {feedback}", feedback=feedback) if feedback else "")
     if a.status == S.REJECTED:
-        return _("❌ Rejected: {reason}", reason=esc(a.feedback or ""))
+        return _("❌ Rejected: {reason}", reason=esc(clip(a.feedback or "", MAX_FEEDBACK_CHARS)))
     return _("Status: {status}", status=status_name(a.status))
 
 
@@ -89,26 +98,44 @@ def render_card(sub: Submission, *, now: datetime | None = None,
            else _("new worker")]
     if sub.skill_pct is not None:
         who.append(_("control answers {pct}% right", pct=sub.skill_pct))
-    lines = [_("📥 <b>Submission #{id}</b> for “{title}” (HIT #{hit_id})", id=a.id, title=esc(hit.title), hit_id=hit.id),
-             "👷 " + " · ".join(who)]
+    head = [_("📥 <b>Submission #{id}</b> for “{title}” (HIT #{hit_id})", id=a.id, title=esc(clip(hit.title, 200)),
+              hit_id=hit.id),
+            "👷 " + " · ".join(who)]
     if a.work_s is not None:
-        lines.append(_("⏱ Worked {worked} of {limit}", worked=duration(a.work_s), limit=duration(hit.duration_s)))
+        head.append(_("⏱ Worked {worked} of {limit}", worked=duration(a.work_s), limit=duration(hit.duration_s)))
     if sub.speed_flag:
-        lines.append(esc(sub.speed_flag))
-    lines.append("")
+        head.append(esc(sub.speed_flag))
+    tail = [_status_line(sub, now)]
+    if sub.bonuses_cents:
+        tail.append(_("💵 Bonus paid: {amount}", amount=money(sub.bonuses_cents)))
+    if sub.worker_blocked:
+        tail.append(_("🚫 You blocked this worker"))
     attachments = []
     for q, value in sub.items:
-        lines.append(f"{q.position + 1}. {esc(clip(q.prompt, 200))}\n   → {_answer_text(q.kind, value)}")
         if q.kind in FILE_KINDS and isinstance(value, dict) and value.get("file_id"):
             caption = _("#{id}, question {n}: {prompt}", id=a.id, n=q.position + 1, prompt=q.prompt)
             attachments.append(Attachment(q.kind, value["file_id"], clip(caption, 200)))
-    lines.append("")
-    lines.append(_status_line(sub, now))
-    if sub.bonuses_cents:
-        lines.append(_("💵 Bonus paid: {amount}", amount=money(sub.bonuses_cents)))
-    if sub.worker_blocked:
-        lines.append(_("🚫 You blocked this worker"))
-    return fit("\n".join(lines)), card_buttons(sub, now, queue=queue), attachments
+    top, bottom = "\n".join(head), "\n".join(tail)
+    body = _answers(sub.items, MAX_TEXT - _units(top) - _units(bottom) - 4)
+    return fit(f"{top}\n\n{body}\n\n{bottom}"), card_buttons(sub, now, queue=queue), attachments
+
+
+def _answers(items: list, budget: int) -> str:
+    """Every question with its answer in at most `budget` units: shortened level by level, and if even
+    the shortest do not fit, the last ones counted instead (the results file has them all)."""
+    for answer_chars, prompt_chars, fields in CARD_LEVELS:
+        blocks = [f"{q.position + 1}. {esc(clip(q.prompt, prompt_chars))}\n   → "
+                  f"{_answer_text(q.kind, value, answer_chars, fields)}" for q, value in items]
+        if _units("\n".join(blocks)) <= budget:
+            return "\n".join(blocks)
+    shown: list[str] = []
+    for i, block in enumerate(blocks):
+        note = _n("… and {n} more answer (all in the results file)",
+                  "… and {n} more answers (all in the results file)", len(blocks) - i)
+        if _units("\n".join([*shown, block, note])) > budget:
+            return "\n".join([*shown, note])
+        shown.append(block)
+    return "\n".join(shown)
 
 
 def card_buttons(sub: Submission, now: datetime, *, queue: bool = False) -> InlineKeyboardMarkup | None:
