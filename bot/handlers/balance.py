@@ -26,7 +26,7 @@ async def show_balance(update: Update, context: Context) -> None:
     await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
     total = sum(cents for _, cents in days)
     if total == 0:
-        await context.bot.send_message(chat_id, views.NO_RECENT_EARNINGS)
+        await context.bot.send_message(chat_id, views.no_recent_earnings())
         return
     png = await call(earnings_png, days=days)
     await context.bot.send_photo(chat_id, InputFile(png, filename="earnings.png"), caption=views.chart_caption(total))
@@ -93,12 +93,12 @@ async def withdraw_confirm(update: Update, context: Context, cb: callbacks.Callb
                         destination_id=cb.args[1] if len(cb.args) > 1 else None,
                         key=f"{me}:{msg.chat_id}:{msg.message_id}")
     await msg.edit_text(views.withdraw_requested(payout))
-    return "Payout requested."
+    return views.payout_requested_toast()
 
 
 @on_button
 async def withdraw_cancel(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await update.effective_message.edit_text(views.CANCELLED)
+    await update.effective_message.edit_text(views.cancelled())
     return None
 
 

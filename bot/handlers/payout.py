@@ -41,7 +41,7 @@ async def _delete(msg) -> None:
 async def payout(update: Update, context: Context) -> None:
     args, me, msg = list(context.args or []), update.effective_user.id, update.effective_message
     if len(args) > MAX_ARGS:
-        raise ValidationFailed(views.TOO_MANY_WORDS)
+        raise ValidationFailed(views.too_many_words())
     if not args:
         await _show(update, context)
     elif args[0].lower() == "auto" and len(args) == 2:

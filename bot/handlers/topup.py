@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, error_text, now, on_button, on_message
 from bot.views import topup as views
 from core.config import get_settings
 from core.errors import HitbotError, NotAllowed, ValidationFailed
@@ -34,7 +34,7 @@ async def _send(update: Update, context: Context, invoice: topups.Invoice) -> No
     settings = get_settings()
     stars = invoice.source == TopUpSource.STARS
     await context.bot.send_invoice(
-        chat_id=update.effective_chat.id, title=views.INVOICE_TITLE,
+        chat_id=update.effective_chat.id, title=views.invoice_title(),
         description=views.invoice_description(invoice.amount_cents, stars=invoice.paid_amount if stars else None),
         payload=invoice.payload,
         provider_token=None if stars else settings.payment_provider_token.get_secret_value(),
@@ -47,7 +47,7 @@ async def topup(update: Update, context: Context) -> None:
     settings = get_settings()
     card, stars = topups.card_offered(), topups.stars_offered()
     if not card and not stars:
-        await msg.reply_text(views.NOT_CONFIGURED.format(user_id=me))
+        await msg.reply_text(views.not_configured(me))
         return
     args = (msg.text or "").split()[1:]
     if len(args) == 2 and args[0].lower() == "stars":
@@ -69,7 +69,7 @@ async def topup(update: Update, context: Context) -> None:
 
 def parse_stars(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 6:
-        raise ValidationFailed(views.STARS_NUMBER)
+        raise ValidationFailed(views.stars_number())
     return int(text)
 
 
@@ -93,7 +93,7 @@ async def pre_checkout(update: Update, context: Context) -> None:
                    currency=query.currency, total=query.total_amount)
     except HitbotError as problem:
         log.warning("refused pre-checkout from %s: %s", query.from_user.id, problem.message)
-        await query.answer(ok=False, error_message=problem.message)
+        await query.answer(ok=False, error_message=error_text(problem))
         return
     await query.answer(ok=True)
 
@@ -114,7 +114,7 @@ async def paid(update: Update, context: Context) -> None:
         await msg.reply_text(views.unmatched(payment.telegram_payment_charge_id))
         return
     if not done.added:
-        await msg.reply_text(views.ALREADY)
+        await msg.reply_text(views.already())
         return
     stars = done.invoice.paid_amount if done.invoice.source == TopUpSource.STARS else None
     await msg.reply_text(views.credited(done.invoice.amount_cents, done.available_cents, stars=stars,
@@ -129,9 +129,9 @@ async def refund(update: Update, context: Context) -> None:
     me, msg = update.effective_user.id, update.effective_message
     args = (msg.text or "").split()[1:]
     if me not in get_settings().admins:
-        raise NotAllowed("Only admins can do that.")
+        raise NotAllowed(views.admins_only())
     if len(args) != 1:
-        raise ValidationFailed(views.REFUND_USAGE)
+        raise ValidationFailed(views.refund_usage())
     quote = await call(topups.refund_quote, admin_id=me, charge=args[0])
     text, markup = views.refund_confirm(quote)
     await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
@@ -141,7 +141,7 @@ async def refund(update: Update, context: Context) -> None:
 async def refund_confirm(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     if cb.verb == "rfx":
-        await msg.edit_text(views.REFUND_CANCELLED)
+        await msg.edit_text(views.refund_cancelled())
         return None
     quote = await call(topups.start_refund, admin_id=me, topup_id=cb.arg(0), now=now(context))
     if quote.refund_state == "pending":  # Stars: Telegram gives them back; the ledger already moved
@@ -158,7 +158,7 @@ async def refund_confirm(update: Update, context: Context, cb: callbacks.Callbac
             return None
         await call(topups.finish_refund, topup_id=quote.topup_id, now=now(context))
     await msg.edit_text(views.refund_done(quote), parse_mode="HTML")
-    return "Refunded."
+    return views.refunded_toast()
 
 
 def register(app: Application) -> None:
