@@ -375,9 +375,9 @@ def batch_wrong_file() -> str:
 
 
 def batch_summary(rows_n: int, plan, available_cents: int) -> tuple[str, InlineKeyboardMarkup]:
-    ready = _("📦 {hits} ready, {assignments} in all.",
+    ready = _("📦 {hits} ready, {assignments}.",
               hits=_n("<b>{n} HIT</b>", "<b>{n} HITs</b>", rows_n),
-              assignments=_n("{n} assignment", "{n} assignments", plan.assignments))
+              assignments=_n("{n} assignment in all", "{n} assignments in all", plan.assignments))
     cost = _("💳 Rewards {rewards} + fees {fees} = <b>{total}</b> into escrow.", rewards=money(plan.rewards_cents),
              fees=money(plan.fees_cents), total=money(plan.total_cents))
     text = "\n".join([ready, cost, _balance_line(available_cents, plan.total_cents - available_cents)])
