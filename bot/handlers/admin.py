@@ -6,7 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import topup as views
+from bot.views import admin, topup as views
 from core.config import get_settings
 from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
 from core.money import parse_amount
@@ -20,17 +20,17 @@ async def credit(update: Update, context: Context) -> None:
     me, msg = update.effective_user.id, update.effective_message
     settings = get_settings()
     if me not in settings.admins:
-        raise NotAllowed("Only admins can do that.")
+        raise NotAllowed(admin.only_admins())
     parts = (msg.text or "").split(maxsplit=3)[1:]
     if len(parts) < 3 or not (parts[0].isascii() and parts[0].isdigit()) or len(parts[0]) > 16:
-        raise ValidationFailed(views.CREDIT_USAGE)
+        raise ValidationFailed(views.credit_usage())
     user_id, cents, reason = int(parts[0]), parse_amount(parts[1], settings.currency), parts[2].strip()
     if len(reason) > accounts.MAX_REASON:
-        raise ValidationFailed(views.CREDIT_REASON_TOO_LONG.format(most=accounts.MAX_REASON))
+        raise ValidationFailed(views.credit_reason_too_long(accounts.MAX_REASON))
     try:
         target = await call(users.get_user, user_id=user_id)
     except NotFound:
-        raise NotFound(f"No user with id {user_id} has started hitbot yet.") from None
+        raise NotFound(admin.no_such_user(user_id)) from None
     # The key is this very command message: Telegram redelivering it, or a double tap, credits once.
     await waiting.expect(me, "credit", target_id=target.id, amount_cents=cents, reason=reason,
                          key=f"{me}:{msg.chat_id}:{msg.message_id}")
@@ -47,7 +47,7 @@ async def credit_confirm(update: Update, context: Context, cb: callbacks.Callbac
     if cb.verb == "crx":
         if wait.get("kind") == "credit":
             await waiting.done(me)
-        await msg.edit_text(views.CREDIT_CANCELLED)
+        await msg.edit_text(views.credit_cancelled())
         return None
     if wait.get("kind") != "credit" or (wait.get("target_id"), wait.get("amount_cents")) != cb.args:
         raise StaleAction()  # cancelled, already made, or another /credit since
@@ -55,13 +55,13 @@ async def credit_confirm(update: Update, context: Context, cb: callbacks.Callbac
                        reason=wait["reason"], now=now(context), key=wait["key"])
     await waiting.done(me)
     if not added:
-        await msg.edit_text(views.CREDIT_ALREADY)
+        await msg.edit_text(views.credit_already())
         return None
     target = await call(users.get_user, user_id=cb.arg(0))
     balances = await call(accounts.balances, user_id=target.id)
     await msg.edit_text(views.credit_done(target.display_name, target.id, cb.arg(1), balances.available_cents),
                         parse_mode="HTML")
-    return "Credited."
+    return admin.credited_toast()
 
 
 def register(app: Application) -> None:
