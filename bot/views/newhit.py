@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.i18n import N_, _, _n, number
+from bot.i18n import N_, _, _n, isolate, number
 from bot.views.common import button, clip, duration, esc, fit, keyboard, money, progress_bar
 from core.config import get_settings
 from core.hits.drafts import EDITABLE, PRESETS, STEPS, requirement_tag, step_code
@@ -209,9 +209,10 @@ def _bounds(q) -> str:
 
 def _question_line(i: int, q) -> str:
     kind = _(KIND_NAMES[q.kind]) if q.kind in KIND_NAMES else q.kind
-    line = f"{i}. {esc_fit(q.prompt, PROMPT_UNITS)} — {kind}"
+    # The requester's words are isolated so that, in a right-to-left language, the line keeps reading from the right.
+    line = f"{i}. {isolate(esc_fit(q.prompt, PROMPT_UNITS))} — {kind}"
     if q.options:
-        line += ": " + esc_fit(" / ".join(q.options), OPTIONS_UNITS)
+        line += ": " + isolate(esc_fit(" / ".join(q.options), OPTIONS_UNITS))
     bounds = _bounds(q)
     if bounds:
         line += " " + bounds

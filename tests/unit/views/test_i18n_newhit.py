@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot import catalogs, i18n
-from bot.i18n import LANGUAGES, use
+from bot.i18n import FSI, LANGUAGES, PDI, use
 from bot.views import common, newhit as views
 from core.hits import publishing
 from core.hits.drafts import STEPS
@@ -179,3 +179,16 @@ def test_a_russian_requester_reads_russian_and_their_own_title_stays_theirs():
 def test_the_hit_creation_modules_hold_no_english_literal():
     counts = catalogs.literal_counts()
     assert {m: counts[m] for m in MODULES} == dict.fromkeys(MODULES, 0)
+
+
+def test_an_arabic_preview_keeps_the_latin_questions_and_amounts_apart_from_the_right_to_left_words():
+    s = spec()
+    with use("ar"):
+        text, _ = views.preview(draft("preview"), s, publishing.cost_of(s), 50, 86400)
+        total = common.money(120)
+    assert f"\n1. {FSI}Which bird is it?{PDI} — اختيار (واحد فقط): {FSI}sparrow / robin / blackbird{PDI}\n" in text
+    assert f"\n2. {FSI}How many birds?{PDI} — رقم (من {FSI}0{PDI} إلى {FSI}50{PDI}) (اختياري)\n" in text
+    assert f"= <b>{FSI}{total}{PDI}</b> في الضمان" in text
+    with use("en"):
+        english, _ = views.preview(draft("preview"), s, publishing.cost_of(s), 50, 86400)
+    assert FSI not in english and PDI not in english  # left-to-right text carries no marks
