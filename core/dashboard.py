@@ -11,7 +11,8 @@ A bounded number of statements whatever the data: each figure is a SUM(CASE ...)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import JOIN, Case, fn
@@ -129,7 +130,7 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
 def _boundaries(now: datetime, zone: ZoneInfo, week_starts: int) -> tuple[dict[str, datetime], list[date],
@@ -173,7 +174,7 @@ def _worker(user_id: int, now: datetime, starts: dict[str, datetime], days: list
     earliest = min(starts["month"], starts["week"], edges[0])
     at = LedgerTxn.created_at
     earned = (Entry.select(*[_sum_if(at >= starts[p], Entry.amount_cents) for p in ("today", "week", "month")],
-                           *[_sum_if((at >= lo) & (at < hi), Entry.amount_cents) for lo, hi in zip(edges, edges[1:])])
+                           *[_sum_if((at >= lo) & (at < hi), Entry.amount_cents) for lo, hi in pairwise(edges)])
               .join(LedgerTxn)
               .where(Entry.account.in_(_available_account(user_id)) & (Entry.amount_cents > 0)
                      & LedgerTxn.kind.in_(("approve", "bonus")) & (at >= earliest))
@@ -289,7 +290,7 @@ def _requester(user_id: int, now: datetime, starts: dict[str, datetime], days: l
                                                     & (Hit.expires_at > now) & (Hit.available > 0)).scalar() or 0)
     submitted = Assignment.submitted_at
     subs = (Assignment.select(_sum_if(Assignment.status == S.SUBMITTED),
-                              *[_sum_if((submitted >= lo) & (submitted < hi)) for lo, hi in zip(edges, edges[1:])])
+                              *[_sum_if((submitted >= lo) & (submitted < hi)) for lo, hi in pairwise(edges)])
             .where(Assignment.hit.in_(mine) & ((Assignment.status == S.SUBMITTED) | (submitted >= edges[0])))
             .tuples().first())
     code = f"available:{user_id}"

@@ -10,7 +10,8 @@ from telegram import InlineKeyboardMarkup
 from bot import callbacks, i18n
 from bot.i18n import _, _n
 from bot.views.alerts import describe
-from bot.views.common import button, clip, countdown, esc, esc_clip, fit, keyboard, local_time, money
+from bot.views.common import button, clip, countdown, esc_clip, keyboard, local_time, money
+from bot.views.myhits import fit_lines
 from bot.views.start import main_menu_rows
 from core.dashboard import Dashboard, Period, RequesterDashboard, WorkerDashboard
 
@@ -88,7 +89,7 @@ def home(d: Dashboard, first_name: str | None, now: datetime) -> tuple[str, Inli
     for g in d.worker.recent if d.worker is not None else []:
         rows.append([button(_("▶️ {title} · {amount} · {n} left", title=clip(g.title, 40), amount=money(g.reward_cents),
                               n=g.available), callbacks.make("b", "v", g.hit_id, 0))])
-    return fit("\n".join(lines)), keyboard(rows + main_menu_rows(home=False))
+    return fit_lines("\n".join(lines).split("\n")), keyboard(rows + main_menu_rows(home=False))
 
 
 def worker_chart(d: Dashboard) -> list[tuple] | None:

@@ -15,7 +15,6 @@ from bot.views.common import (
     countdown,
     duration,
     esc,
-    fit,
     hits,
     keyboard,
     money,
@@ -33,6 +32,20 @@ if TYPE_CHECKING:
 # Refusals core raises with these (translated where shown).
 MOST_ASSIGNMENTS = N_("This HIT already has the most assignments allowed.")
 COUNT_BOUNDS = N_("Send a whole number from 1 to {most}, or press Cancel.")
+
+
+def fit_lines(lines: list[str], limit: int = 4096) -> str:
+    """Whole lines while they fit Telegram's limit, counted as it counts (UTF-16 units), so no line and
+    no tag in it is cut; "…" says some were left out (common.fit clips characters, the last guard)."""
+    out, used = [], 0
+    for i, line in enumerate(lines):
+        size = len(line.encode("utf-16-le")) // 2 + (1 if out else 0)
+        if used + size > limit - 2 or (i < len(lines) - 1 and used + size > limit - 4):
+            out.append("…")
+            break
+        out.append(line)
+        used += size
+    return "\n".join(out)
 
 
 def _state(item: Item, now: datetime) -> str:
@@ -96,8 +109,8 @@ def hits_list(page_: MyHits, page: int, now: datetime) -> tuple[str, InlineKeybo
     title = _("📋 <b>Your HITs</b> (page {page})", page=page + 1) if page else _("📋 <b>Your HITs</b>")
     lines = [title, balance_line(balances), ""]
     pays = page_.pay or [None] * len(items)
-    lines += [item_line(page * 10 + i, item, now, pay, page_.floor_cents)
-              for i, (item, pay) in enumerate(zip(items, pays), start=1)]
+    for i, (item, pay) in enumerate(zip(items, pays), start=1):
+        lines += item_line(page * 10 + i, item, now, pay, page_.floor_cents).split("\n")
     rows = []
     for i, item in enumerate(items, start=1):
         data = (callbacks.make("r", "mb", item.batch.id) if item.batch is not None
@@ -109,7 +122,7 @@ def hits_list(page_: MyHits, page: int, now: datetime) -> tuple[str, InlineKeybo
     if more:
         nav.append(button(_("Older ▶"), callbacks.make("r", "mp", page + 1)))
     rows.append(nav)
-    return fit("\n".join(lines)), keyboard(rows)
+    return fit_lines(lines), keyboard(rows)
 
 
 def _back() -> list:
@@ -139,7 +152,7 @@ def hit_card(item: Item, now: datetime, pay: GroupPay | None = None,
         rows.append([button(_("⛔ Expire now"), callbacks.make("r", "exp", hit.id))])
     rows.append([button(_("📥 Download results"), callbacks.make("r", "res", hit.id))])
     rows.append(_back())
-    return fit("\n".join(lines)), keyboard(rows)
+    return fit_lines(lines), keyboard(rows)
 
 
 def batch_card(item: Item, now: datetime, pay: GroupPay | None = None,
@@ -158,7 +171,7 @@ def batch_card(item: Item, now: datetime, pay: GroupPay | None = None,
     if p.open_hits:
         rows.append([button(_("⛔ Expire all now"), callbacks.make("r", "expb", b.id))])
     rows.append(_back())
-    return fit("\n".join(lines)), keyboard(rows)
+    return fit_lines(lines), keyboard(rows)
 
 
 def expire_confirm(refund_cents: int | None, verb: str, target_id: int, back: str) -> tuple[str, InlineKeyboardMarkup]:

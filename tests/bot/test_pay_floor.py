@@ -30,7 +30,7 @@ def last(bot, user) -> str:
 async def test_myhits_shows_effective_pay_and_warns_below_the_floor(bot, clock, floor_600):
     rita = await person(bot, name="Rita", cents=100_00)
     slow = f.hit(rita.id, title="Slow one", reward="0.10", assignments=4)
-    fresh = f.hit(rita.id, title="Fresh one", reward="0.10", assignments=4)
+    f.hit(rita.id, title="Fresh one", reward="0.10", assignments=4)
     for _ in range(3):
         submit(slow, await person(bot, name="W"), {"animal": "cat"})  # two minutes each (the helper's clock)
     await bot.text(rita, "/myhits")

@@ -3,7 +3,7 @@ month (local midnights), what waits for review, the approval rate, the requester
 bounded number of statements however much work there is."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,7 @@ from tests import factories as f
 from tests.unit.hits.test_batch_bulk import count_statements
 
 # A Thursday; New York is five hours behind, so 03:00 UTC today is yesterday evening there.
-NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 TZ = "America/New_York"
 
 
@@ -47,10 +47,10 @@ def worked(database):
     w = f.user("Wes", now=start)
     users.set_timezone(user_id=w.id, tz_name=TZ)
     times = {
-        "last month": datetime(2025, 12, 20, 15, 0, tzinfo=timezone.utc),
-        "last week": datetime(2026, 1, 9, 15, 0, tzinfo=timezone.utc),  # Friday: this month, not this week
-        "yesterday evening local": datetime(2026, 1, 15, 2, 0, tzinfo=timezone.utc),
-        "today": datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc),
+        "last month": datetime(2025, 12, 20, 15, 0, tzinfo=UTC),
+        "last week": datetime(2026, 1, 9, 15, 0, tzinfo=UTC),  # Friday: this month, not this week
+        "yesterday evening local": datetime(2026, 1, 15, 2, 0, tzinfo=UTC),
+        "today": datetime(2026, 1, 15, 10, 0, tzinfo=UTC),
     }
     rewards = {"last month": "0.40", "last week": "0.70", "yesterday evening local": "1.10", "today": "0.25"}
     done = {}
@@ -69,7 +69,7 @@ def worked(database):
 
 
 def test_worker_figures_match_the_ledger(worked):
-    r, w, pending = worked
+    _, w, pending = worked
     zone = ZoneInfo(TZ)
     d = dashboard.overview(user_id=w.id, now=NOW)
     wd = d.worker
@@ -103,7 +103,7 @@ def test_a_sunday_week_and_active_assignments(worked):
 
 
 def test_requester_figures(worked):
-    r, w, _ = worked
+    r, _, _ = worked
     d = dashboard.overview(user_id=r.id, now=NOW)
     rd = d.requester
     assert d.worker is None  # never worked, no alerts
@@ -112,7 +112,7 @@ def test_requester_figures(worked):
     assert rd.balance_cents == f.available(r.id)
     assert rd.escrow_cents == ledger.balance(ledger.escrow(worked[2].hit_id))
     # This week (from Monday, UTC): the 1.10 and 0.25 approvals with their fees, the bonus with its fee.
-    since = datetime(2026, 1, 12, tzinfo=timezone.utc)
+    since = datetime(2026, 1, 12, tzinfo=UTC)
     expected = -sum(e.amount_cents for e in Entry.select(Entry, LedgerTxn).join(LedgerTxn)
                     if e.amount_cents < 0 and e.txn.created_at >= since and e.txn.kind in ("approve", "bonus"))
     assert rd.spent_week_cents == expected > 25 + 110 + 33

@@ -33,7 +33,8 @@ def _submit(hit, minutes: float, at=NOW):
 
 
 def _pay(requester_id: int):
-    return {i.title: p for i, p in zip(*(lambda m: (m.items, m.pay))(effective_pay.my_hits(requester_id=requester_id)))}
+    mine = effective_pay.my_hits(requester_id=requester_id)
+    return {i.title: p for i, p in zip(mine.items, mine.pay)}
 
 
 def test_the_median_of_work_times_not_the_mean(database):
@@ -117,13 +118,15 @@ def test_no_confirmation_when_the_estimate_pays_enough_or_there_is_no_floor(data
 
 
 def test_the_floor_setting_is_bounded(monkeypatch):
+    from pydantic import ValidationError
+
     from core.config import Settings
 
     monkeypatch.setenv("HITBOT_MIN_HOURLY_CENTS", "-1")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         Settings()
     monkeypatch.setenv("HITBOT_MIN_HOURLY_CENTS", "100001")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         Settings()
     monkeypatch.delenv("HITBOT_MIN_HOURLY_CENTS")
     assert Settings().min_hourly_cents == 0  # off by default

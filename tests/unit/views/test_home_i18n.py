@@ -93,3 +93,55 @@ def test_the_home_screens_modules_hold_no_english_literal():
     counts = catalogs.literal_counts()
     mine = ["bot/views/dashboard.py", "bot/views/start.py", "bot/handlers/start.py", "bot/views/chart.py"]
     assert {m: counts[m] for m in mine} == dict.fromkeys(mine, 0)
+
+
+def _myhits_screens() -> list[tuple[str, object]]:
+    from types import SimpleNamespace
+
+    from bot.views import myhits
+    from core.effective_pay import GroupPay, MyHits
+    from core.hits.queries import Item, Progress
+    from core.payments.accounts import Balances
+
+    hit = SimpleNamespace(id=10**17, title=LONG, status="open", expires_at=NOW + timedelta(days=3), reward_cents=10**8,
+                          fee_cents=10**7, max_assignments=10**5, unit_cost_cents=11 * 10**7)
+    progress = Progress(10**5, 10**5, 10**5, 10**5, 10**5, 10**5, 10**11, 10**11, 10**4, 10**4, NOW + timedelta(days=1))
+    single = Item(hit, None, progress, LONG, NOW)
+    batch = Item(None, SimpleNamespace(id=10**17), progress, LONG, NOW)
+    balances = Balances(*(10**11,) * 8)
+    pays = [GroupPay(10**6, 3600.0, 10**8, True), GroupPay(2, None, None)]
+    page = MyHits([single, batch] * 5, True, balances, pays * 5, 10**5)
+    screens = [myhits.hits_list(page, 3, NOW), myhits.hit_card(single, NOW, pays[0], 10**5),
+               myhits.batch_card(batch, NOW, pays[1], 10**5), myhits.expire_confirm(10**11, "expy", 10**17, "mh"),
+               myhits.expire_confirm(None, "expby", 10**17, "mb"), myhits.ask_count(hit, 10**5),
+               myhits.confirm_add(hit, 10**5, 10**5), myhits.below_floor("r" * 300, 10**17, 10**8),
+               myhits.hits_list(MyHits([], False, balances, [], 0), 0, NOW)]
+    toasts = [myhits.extended(7), myhits.added(5), myhits.ended(None), myhits.ended(10**8), myhits.batch_ended(0, 0),
+              myhits.batch_ended(3, 10**8), myhits.nothing_to_download(), myhits.csv_caption(21), myhits.json_caption(),
+              myhits.add_cancelled()]
+    return screens + [(t, None) for t in toasts]
+
+
+@pytest.mark.parametrize("locale", list(LANGUAGES))
+def test_myhits_fits_telegram_in_every_language(locale):
+    with use("en"):
+        english = [text for text, _ in _myhits_screens()]
+    with use(locale):
+        screens = _myhits_screens()
+    for (text, markup), source in zip(screens, english):
+        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
+        parser = _Html()
+        parser.feed(text)
+        parser.close()
+        assert parser.open == []
+        if locale != i18n.DEFAULT:
+            assert text != source, text[:120]
+        for row in markup.inline_keyboard if markup is not None else []:
+            for b in row:
+                assert b.text and 1 <= len(b.callback_data.encode()) <= 64, b
+
+
+def test_myhits_modules_hold_no_english_literal():
+    counts = catalogs.literal_counts()
+    mine = ["bot/views/myhits.py", "bot/handlers/myhits.py"]
+    assert {m: counts[m] for m in mine} == dict.fromkeys(mine, 0)
