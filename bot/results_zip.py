@@ -220,4 +220,5 @@ async def _build_and_send(bot: Bot, *, requester_id: int, chat_id: int, message_
     finally:
         part.fh.close()
     await progress.say(views.zip_done(len(paths), sent, missing), final=True)
-    return "%d file(s) in %d part(s), %d missing" % (len(paths), sent, len(missing))  # for the log, in English
+    # For the log (jobs.exports), in English: a printf line, not a text for a person.
+    return "%d file(s) in %d part(s), %d missing" % (len(paths), sent, len(missing))  # noqa: UP031

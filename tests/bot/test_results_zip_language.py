@@ -32,7 +32,7 @@ async def test_the_jobs_worker_builds_the_zip_in_the_requesters_language(bot, mo
 
 async def test_a_small_zip_built_in_the_handler_speaks_the_language_of_the_update(bot):
     rita, hit, _, _ = await work_done(bot, 1)
-    uploads, offered = await offer(bot, rita, hit)
+    _, offered = await offer(bot, rita, hit)
     await bot.text(rita, "/language ru")  # the press is handled in Russian
     await bot.press(rita, offered.buttons[0][1], offered.message_id)
     assert bot.tg.chats[rita.id][offered.message_id].text == "✅ ZIP готов: 3 файла (1 часть)."

@@ -188,7 +188,7 @@ def test_a_card_whose_answers_are_too_long_for_one_message_shortens_them_and_cou
     assert "6. Question 5" in fits and "… and" not in fits
     assert "12. Question 11" in shortened and ("long answer " * 49).strip() not in shortened
     assert re.search(r"… and (\d+) more answers \(all in the results file\)", counted)
-    shown = len(re.findall(r"^\d+\. Question", counted, re.M))
+    shown = len(re.findall(r"^\d+\. Question", counted, re.MULTILINE))
     assert int(re.search(r"… and (\d+) more", counted).group(1)) == 80 - shown and shown > 10
     for card in (fits, shortened, counted):  # whole, valid, and the decision still shows at the end
         assert len(card.encode("utf-16-le")) // 2 <= 4096 and _valid_html(card)
