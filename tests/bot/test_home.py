@@ -81,3 +81,23 @@ async def test_continue_opens_the_preview_of_the_groups_next_hit(bot):
     calls = await bot.press_label(wes, "▶️ Tag the street")
     (preview,) = [c for c in calls if c.method == "editMessageText"]
     assert "Tag the street" in preview.text and f"w:acc:{twin.id}" in [d for _, d in preview.buttons]
+
+
+async def test_the_home_screen_reads_a_bounded_number_of_statements(bot):
+    from bench.bot_bench import _StatementCounter
+
+    rita = await person(bot, "Rita", cents=100_00)
+    wes = await person(bot, "Wes")
+    await bot.text(wes, "/start")  # the process has registered him (once per process)
+
+    async def counted() -> int:
+        with _StatementCounter() as counter:
+            await bot.text(wes, "/start")
+        return counter.n
+
+    await earn(bot, wes, rita, 1, reward="1.00")
+    few = await counted()
+    await earn(bot, wes, rita, 6, reward="1.00")
+    for _ in range(3):
+        do_work(f.hit(rita.id, reward="0.40", assignments=1), wes, NOW)
+    assert await counted() == few <= 12, few
