@@ -26,7 +26,7 @@ class SchemaVersion(BaseModel):
 
 
 def _initial(migrator: SchemaMigrator) -> None:
-    db.create_tables([m.User, m.Batch, m.Hit, m.Question, m.Assignment, m.Answer, m.Bonus, m.WorkerBlock, m.Rating,
+    db.create_tables([m.User, m.Batch, m.HitGroup, m.Hit, m.Question, m.Assignment, m.Answer, m.Bonus, m.WorkerBlock, m.Rating,
                       m.Account, m.LedgerTxn, m.Entry, m.Payout, m.OutboxEvent, m.QualificationType,
                       m.QualificationGrant, m.HitRequirement], safe=True)
     seed()
@@ -166,6 +166,46 @@ def _messages(migrator: SchemaMigrator) -> None:
     db.create_tables([m.Thread, m.Message], safe=True)
 
 
+def _hit_groups(migrator: SchemaMigrator) -> None:
+    """Issue 17: HIT groups. Each HIT names its group; a batch's HITs (per reward and time) are one group,
+    an API HIT made with a HITType joins its type's, and any other HIT published before now is a group
+    of its own (its spec is not kept to compare)."""
+    from playhouse.migrate import migrate as run
+
+    from core.hits import groups
+
+    db.create_tables([m.HitGroup], safe=True)
+    table = m.Hit._meta.table_name
+    if "group_id" not in {c.name for c in db.get_columns(table)}:
+        run(migrator.add_column(table, "group_id", BigIntegerField(null=True)))
+    m.Hit._schema.create_indexes(safe=True)
+    types = dict(m.MturkHit.select(m.MturkHit.hit, m.MturkHit.type_id).where(m.MturkHit.type_id.is_null(False)).tuples())
+    made: dict[str, int] = {}
+    last = 0
+    while True:  # in chunks, so a big table is not read at once
+        hits = list(m.Hit.select().where((m.Hit.id > last) & m.Hit.group.is_null()).order_by(m.Hit.id).limit(1000))
+        if not hits:
+            break
+        for hit in hits:
+            origin = (f"batch:{hit.batch_id}" if hit.batch_id else f"type:{types[hit.id]}" if hit.id in types
+                      else f"hit:{hit.id}")
+            key = groups.legacy_key(hit.requester_id, origin, hit.reward_cents, hit.duration_s)
+            if key not in made:
+                made[key] = groups.join(key=key, requester_id=hit.requester_id, reward_cents=hit.reward_cents,
+                                        duration_s=hit.duration_s, estimated_s=None,
+                                        requester_score=hit.requester_score, now=hit.created_at).id
+            m.Hit.update(group=made[key]).where(m.Hit.id == hit.id).execute()
+            m.HitGroup.update(work_n=m.HitGroup.work_n + hit.work_n,
+                              work_s_total=m.HitGroup.work_s_total + hit.work_s_total).where(
+                m.HitGroup.id == made[key]).execute()
+        last = hits[-1].id
+    groups.refresh(list(made.values()))
+    groups.install_triggers()
+    for group in m.HitGroup.select().where(m.HitGroup.work_n >= groups.MIN_REAL_TIMES):
+        group.hourly_cents = group.reward_cents * 3600 * group.work_n // max(1, group.work_s_total)
+        group.save()
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -183,6 +223,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (14, _tax_and_topups),
     (15, _send_slots),
     (16, _messages),  # 15 is another slice's
+    (17, _hit_groups),
 ]
 
 LATEST = MIGRATIONS[-1][0]

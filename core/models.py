@@ -13,6 +13,7 @@ from core.hits.tables import (
     DraftStatus,
     Hit,
     HitDraft,
+    HitGroup,
     HitStatus,
     Question,
 )
@@ -50,6 +51,7 @@ from core.work.tables import Answer, Assignment, AssignmentStatus
 ALL_MODELS: list[type[BaseModel]] = [
     User,
     Batch,
+    HitGroup,
     Hit,
     Question,
     Assignment,
@@ -92,7 +94,7 @@ __all__ = [
     "ALL_MODELS", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS", "WEB_KIND",
     "Account", "AccountKind", "AlertCursor", "AlertSent", "AlertSub", "Answer", "ApiKey", "Appeal", "Assignment",
     "AssignmentStatus", "AutoWithdraw", "BaseModel", "Batch", "Bonus", "ChatCard", "DraftStatus", "Entry",
-    "GoldStat", "Hit", "HitDraft", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "Message", "MturkHit",
+    "GoldStat", "Hit", "HitDraft", "HitGroup", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "Message", "MturkHit",
     "MturkHitState", "MturkHitType", "MturkNotification", "MturkQualType",
     "OutboxEvent", "Payout", "PayoutDestination", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant",
     "QualificationType", "Question", "Rating", "SystemQual", "TaxDetails", "Thread", "TopUp", "TopUpSource", "UTCDateTimeField",

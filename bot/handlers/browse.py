@@ -7,6 +7,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting, materials
+from bot.i18n import _
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import browse as views
 from core.errors import StaleAction
@@ -50,7 +51,7 @@ async def sort(update: Update, context: Context, cb: callbacks.Callback) -> str 
     chosen = views.SORT_ORDER[cb.arg(0)]
     await _set(update, context, sort=chosen)
     await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=True)
-    return f"Sorted by {views.SORT_LABELS[chosen]}."
+    return _("Sorted by {sort}.", sort=views.sort_label(chosen))
 
 
 async def _show_menu(update: Update, f: Filters) -> None:
@@ -87,7 +88,7 @@ async def reset(update: Update, context: Context, cb: callbacks.Callback) -> str
     me = update.effective_user.id
     await call(browse.set_filters, worker_id=me, filters=Filters())
     await _render_list(update.effective_message, context, me, 0, edit=True)
-    return "Filters cleared."
+    return _("Filters cleared.")
 
 
 async def _restore(me: int, wait: dict) -> None:

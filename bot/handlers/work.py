@@ -12,12 +12,16 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting, materials
-from bot.runtime import Context, answer_now, call, now, on_button, on_message, utcnow
+from bot.i18n import _
+from bot.runtime import Context, answer_now, call, error_text, now, on_button, on_message, utcnow
 from bot.views import materials as material_views, work as views
 from core import cards
 from core.errors import DeadlinePassed, NotAllowed, StaleAction
-from core.work import commands as work, queries as work_queries
+from core.texts import N_
+from core.work import commands as work, groups as work_groups, queries as work_queries
 from core.work.queries import WorkState
+
+STALE_QUESTION = N_("That question is not the one you are on; answer the latest question below.")
 
 KIND = "answer"
 # Which kinds of message can answer which kinds of question. An image sent as a file is a
@@ -62,17 +66,22 @@ def _initial_picks(state: WorkState) -> list[int]:
 
 
 async def show(message: Message, context: Context, me: int, state: WorkState, *, edit: bool = False,
-               stored: bool = False) -> None:
+               stored: bool = False, before: str | None = None) -> None:
     """Show where the worker is: the current question, or the summary once all are passed.
-    `stored`: the use case that led here already stored the wait (prefs=_waiting_here)."""
+    `stored`: the use case that led here already stored the wait (prefs=_waiting_here).
+    `edit`: in place of `message` (one message goes from question to question); `before`: a line above."""
     picks = _initial_picks(state)
     if state.current is not None:
-        text, markup = views.question(state, now(context), picks)
+        text, markup = views.question(state, now(context), picks, before)
     else:
-        text, markup = views.summary(state, now(context))
+        text, markup = views.summary(state, now(context), before)
     if edit:
-        await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
-        shown = message.message_id
+        try:
+            await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
+            shown = message.message_id
+        except BadRequest:  # too old to edit, or gone: shown afresh below
+            shown = (await context.bot.send_message(message.chat_id, text, reply_markup=markup,
+                                                    parse_mode="HTML")).message_id
     else:
         shown = (await context.bot.send_message(message.chat_id, text, reply_markup=markup,
                                                 parse_mode="HTML")).message_id
@@ -88,13 +97,77 @@ async def _finish(me: int, assignment_id: int) -> None:
 @on_button
 async def accept(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    state = await call(work.accept_hit, worker_id=me, hit_id=cb.arg(0), now=now(context), prefs=_waiting_here)
-    await answer_now(update, "Accepted. Good luck!")  # before the sends, which the rate limiter paces
+    state = await call(work_groups.accept, worker_id=me, hit_id=cb.arg(0), now=now(context), prefs=_waiting_here)
+    await _started(update, context, state)
+    return None
+
+
+@on_button
+async def accept_group(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """Accept on a group's preview: its next HIT the worker has not done."""
+    state = await call(work_groups.accept_next, worker_id=update.effective_user.id, group_id=cb.arg(0),
+                       now=now(context), prefs=_waiting_here)
+    await _started(update, context, state)
+    return None
+
+
+async def _started(update: Update, context: Context, state: WorkState) -> None:
+    msg = update.effective_message
+    await answer_now(update, _("Accepted. Good luck!"))  # before the sends, which the rate limiter paces
     await msg.edit_text(views.accepted(state.hit, state.assignment, now(context), state.worker.timezone),
                         parse_mode="HTML")
     await materials.send(context.bot, msg.chat_id, state.hit)
-    await show(msg, context, me, state, stored=True)
+    await show(msg, context, update.effective_user.id, state, stored=True)
+
+
+@on_button
+async def next_in_group(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """▶️ Next in this group: its next HIT, in place of the message pressed (its first question)."""
+    me, msg = update.effective_user.id, update.effective_message
+    state = await call(work_groups.accept_next, worker_id=me, group_id=cb.arg(0), now=now(context),
+                       prefs=_waiting_here)
+    await answer_now(update)
+    await _next_shown(msg, context, me, state, None)
     return None
+
+
+async def _next_shown(msg: Message, context: Context, me: int, state: WorkState, before: str | None) -> None:
+    """The next HIT of a group: its materials (if it has any), then its first question in place of `msg`."""
+    if material_views.of(state.hit):  # files go above the question, which then is a new message
+        await _drop_buttons(context, msg.chat_id, msg.message_id)
+        await materials.send(context.bot, msg.chat_id, state.hit)
+        await show(msg, context, me, state, stored=True, before=before)
+    else:
+        await show(msg, context, me, state, edit=True, stored=True, before=before)
+
+
+@on_button
+async def skip_hit(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """⏭ Skip HIT: return it (back to the pool, no penalty) and take the group's next one."""
+    me, msg = update.effective_user.id, update.effective_message
+    result = await call(work_groups.skip_to_next, worker_id=me, assignment_id=cb.arg(0), now=now(context),
+                        prefs=_waiting_here)
+    if result.next is not None:
+        await answer_now(update, _("Skipped."))
+        await _next_shown(msg, context, me, result.next, views.skipped_line(result.done))
+        return None
+    await _finish(me, cb.arg(0))
+    reason = error_text(result.why_not) if result.why_not is not None else None
+    await msg.edit_text(views.returned(result.done) + "\n" + views.group_over(reason), reply_markup=views.whats_next(),
+                        parse_mode="HTML")
+    return _("Returned.")
+
+
+@on_button
+async def auto_next(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """The auto-next toggle on a submitted HIT's message."""
+    asg, on = cb.args
+    if on not in (0, 1):
+        raise StaleAction()
+    got = await call(work_groups.toggle_auto_next, worker_id=update.effective_user.id, assignment_id=asg,
+                     on=bool(on), now=now(context))
+    await update.effective_message.edit_reply_markup(views.group_next(asg, got.group_id, got.left, got.on))
+    return views.auto_next_set(got.on)
 
 
 @on_button
@@ -117,8 +190,9 @@ async def _answered(update: Update, context: Context, cb: callbacks.Callback, va
                        now=now(context), prefs=_waiting_here)
     await answer_now(update)
     q = next(q for q in state.questions if q.id == qid)
-    await msg.edit_text(views.answered(state, q, state.answers.get(q.id)), parse_mode="HTML")
-    await show(msg, context, me, state, stored=True)
+    # The same message goes on to the next question (or the summary), the answer on a line above it.
+    await show(msg, context, me, state, edit=True, stored=True,
+               before=views.answered_line(state, q, state.answers.get(q.id)))
 
 
 @on_button
@@ -134,7 +208,7 @@ async def toggle(update: Update, context: Context, cb: callbacks.Callback) -> st
     state = await call(work_queries.active_state, worker_id=me, assignment_id=asg, now=now(context))
     q = state.current
     if q is None or q.id != qid or q.kind != "multi" or not 0 <= index < len(q.options or []):
-        raise StaleAction("That question is not the one you are on; answer the latest question below.")
+        raise StaleAction(STALE_QUESTION)
     wait = await call(waiting.waiting_for, user_id=me) or {}
     same = wait.get("kind") == KIND and wait.get("assignment_id") == asg and wait.get("q") == qid
     picked = set(wait.get("picked") or []) if same else set(_initial_picks(state))
@@ -167,9 +241,8 @@ async def skip(update: Update, context: Context, cb: callbacks.Callback) -> str 
     state = await call(work.skip_current, worker_id=me, assignment_id=asg, question_id=qid, now=now(context),
                        prefs=_waiting_here)
     q = next(q for q in state.questions if q.id == qid)
-    await msg.edit_text(views.answered(state, q, None), parse_mode="HTML")
-    await show(msg, context, me, state, stored=True)
-    return "Skipped."
+    await show(msg, context, me, state, edit=True, stored=True, before=views.answered_line(state, q, None))
+    return _("Skipped.")
 
 
 @on_button
@@ -195,9 +268,18 @@ async def summary(update: Update, context: Context, cb: callbacks.Callback) -> s
 @on_button
 async def submit(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    state = await call(work.submit_work, worker_id=me, assignment_id=cb.arg(0), now=now(context), prefs=_done_here)
-    await answer_now(update, "Submitted. Thank you!")
-    await msg.edit_text(views.submitted(state, now(context)), reply_markup=views.whats_next(), parse_mode="HTML")
+    result = await call(work_groups.submit_and_next, worker_id=me, assignment_id=cb.arg(0), now=now(context),
+                        prefs=_done_here, next_prefs=_waiting_here)
+    state = result.done
+    await answer_now(update, _("Submitted. Thank you!"))
+    if result.next is not None:  # auto-next: the group's next HIT, in place of this one
+        await _next_shown(msg, context, me, result.next, views.submitted_next(state, now(context)))
+        return None
+    text = views.submitted(state, now(context))
+    if result.why_not is not None:  # auto-next found none: why
+        text += "\n" + views.group_over(error_text(result.why_not))
+    await msg.edit_text(text, reply_markup=views.group_next(state.assignment.id, state.hit.group_id, result.left,
+                                                             result.auto), parse_mode="HTML")
     return None
 
 
@@ -205,7 +287,7 @@ async def submit(update: Update, context: Context, cb: callbacks.Callback) -> st
 async def ask_return(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     state = await call(work_queries.work_state, worker_id=update.effective_user.id, assignment_id=cb.arg(0))
     if state.assignment.status != "accepted":
-        raise StaleAction(f"This assignment is already {state.assignment.status}.")
+        raise StaleAction(N_("This assignment is already {status}."), status=state.assignment.status)
     text, markup = views.return_confirm(state)
     await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
     return None
@@ -218,7 +300,7 @@ async def confirm_return(update: Update, context: Context, cb: callbacks.Callbac
     state = await call(work_queries.work_state, worker_id=me, assignment_id=cb.arg(0))
     await _finish(me, cb.arg(0))
     await msg.edit_text(views.returned(state), reply_markup=views.whats_next(), parse_mode="HTML")
-    return "Returned."
+    return _("Returned.")
 
 
 @on_button
@@ -272,7 +354,7 @@ async def typed(update: Update, context: Context) -> None:
     except (NotAllowed, DeadlinePassed) as exc:
         await waiting.done(me)  # submitted elsewhere, expired, gone: stop routing messages here
         if type(exc) is NotAllowed:  # its default text speaks of buttons
-            raise StaleAction("That assignment is no longer open; see /mywork.") from None
+            raise StaleAction(N_("That assignment is no longer open; see /mywork.")) from None
         raise
     state = typed.state
     if typed.outcome == "all_answered":
@@ -280,7 +362,7 @@ async def typed(update: Update, context: Context) -> None:
     elif typed.outcome == "wrong_kind":
         await msg.reply_text(views.hint(typed.question))  # and the same question again, below it
     elif typed.outcome == "invalid":
-        await msg.reply_text(typed.error.message)
+        await msg.reply_text(error_text(typed.error))
     await _drop_buttons(context, msg.chat_id, state.shown_message_id)  # one live question at a time
     await show(msg, context, me, state, stored=True)
 
@@ -294,5 +376,7 @@ def register(app: Application) -> None:
     for verb, fn, nargs in (("acc", accept, 1), ("ch", choose, 3), ("rt", choose, 3), ("mt", toggle, 3),
                             ("md", multi_done, 2), ("sk", skip, 2), ("bk", go_to, 2), ("gq", go_to, 2),
                             ("sm", summary, 1), ("sub", submit, 1), ("ret", ask_return, 1),
-                            ("rety", confirm_return, 1), ("go", resume, 1), ("ins", instructions, 1)):
+                            ("rety", confirm_return, 1), ("go", resume, 1), ("ins", instructions, 1),
+                            ("ag", accept_group, 1), ("nx", next_in_group, 1), ("sx", skip_hit, 1),
+                            ("an", auto_next, 2)):
         app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("w", verb, nargs)))

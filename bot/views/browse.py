@@ -1,5 +1,5 @@
-"""Finding work: the /browse list (one message, edited as the worker pages and filters),
-the filter menu, and a HIT's preview."""
+"""Finding work: the /browse list of HIT groups (one message, edited as the worker pages and
+filters), the filter menu, and a group's preview."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,6 +7,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
+from bot.i18n import N_, _, _n
 from bot.views import materials, messages
 from bot.views.common import (
     button,
@@ -21,22 +22,22 @@ from bot.views.common import (
     stars,
 )
 from core.review.reputation import RequesterStats
-from core.work.browse import MAX_KEYWORD, SORTS, BrowsePage, Filters, Preview
+from core.work.browse import MAX_KEYWORD, SORTS, BrowsePage, Card, Filters, Preview
 
-SORT_LABELS = {"newest": "newest", "reward": "reward", "hourly": "hourly rate", "available": "most available",
-               "rating": "requester rating"}
+SORT_LABELS = {"newest": N_("newest"), "reward": N_("reward"), "hourly": N_("hourly rate"),
+               "available": N_("most available"), "rating": N_("requester rating")}
 SORT_ORDER = list(SORTS)
 # Filter steps a thumb can cycle through (minor units / seconds); 0 means "any".
 REWARD_STEPS = (0, 10, 50, 100, 500)
 DURATION_STEPS = (0, 300, 900, 3600)
 HOURLY_STEPS = (0, 300, 600, 1000, 1500)
-KIND_LABELS = {"choice": "choice", "multi": "multiple choice", "text": "text", "number": "number",
-               "rating": "rating", "photo": "photo", "document": "file", "voice": "voice", "location": "location",
-               "web": "🌐 web task (opens its page)"}
+KIND_LABELS = {"choice": N_("choice"), "multi": N_("multiple choice"), "text": N_("text"), "number": N_("number"),
+               "rating": N_("rating"), "photo": N_("photo"), "document": N_("file"), "voice": N_("voice"),
+               "location": N_("location"), "web": N_("🌐 web task (opens its page)")}
 
-ASK_KEYWORD = (f"🔤 Send a word to look for in titles and keywords (up to {MAX_KEYWORD} characters), "
-               "or press Cancel.")
-EMPTY = "No open HITs match your filters right now."
+
+def sort_label(sort: str) -> str:
+    return _(SORT_LABELS[sort])
 
 
 def next_step(steps: tuple[int, ...], value: int) -> int:
@@ -45,133 +46,163 @@ def next_step(steps: tuple[int, ...], value: int) -> int:
 
 
 def hourly(cents: int) -> str:
-    return f"{money(cents)}/h"
+    return _("{amount}/h", amount=money(cents))
+
+
+def rate(card: Card | Preview, *, long: bool = False) -> str:
+    """The hourly estimate as a worker can trust it: from real work times once the group has 3
+    submissions; before, the requester's own estimate, said to be theirs; else "new"."""
+    if card.hourly_is_estimate:
+        if long:
+            return _n("~{rate} (from {n} submission)", "~{rate} (from {n} submissions)", card.submissions,
+                      rate=hourly(card.hourly_cents), n=card.submissions)
+        return _("~{rate}", rate=hourly(card.hourly_cents))
+    if card.estimated_s:
+        if long:
+            return _("~{rate}, the requester's estimate ({time} a HIT); new: not enough submissions yet",
+                     rate=hourly(card.hourly_cents), time=duration(card.estimated_s))
+        return _("~{rate} (requester's estimate)", rate=hourly(card.hourly_cents))
+    return _("new (not enough submissions yet)") if long else _("new")
 
 
 def filter_summary(f: Filters) -> str:
     parts = []
     if f.min_reward_cents:
-        parts.append(f"reward ≥ {money(f.min_reward_cents)}")
+        parts.append(_("reward ≥ {amount}", amount=money(f.min_reward_cents)))
     if f.max_duration_s:
-        parts.append(f"time ≤ {duration(f.max_duration_s)}")
+        parts.append(_("time ≤ {time}", time=duration(f.max_duration_s)))
     if f.min_hourly_cents:
-        parts.append(f"≥ {hourly(f.min_hourly_cents)}")
+        parts.append(_("≥ {rate}", rate=hourly(f.min_hourly_cents)))
     if f.keyword:
-        parts.append(f"“{esc(f.keyword)}”")
+        parts.append(_("“{keyword}”", keyword=esc(f.keyword)))
     if f.qualified_only:
-        parts.append("only ones I qualify for")
-    return ", ".join(parts) or "none"
+        parts.append(_("only ones I qualify for"))
+    return ", ".join(parts) or _("none")
+
+
+def _entry(card: Card) -> str:
+    h = card.hit
+    mark = "🌐 " if card.web else ""
+    return _("• {mark}<b>{title}</b> — {reward} · ⏱ {time} · 📈 {rate} · {available}",
+             mark=mark, title=esc(clip(h.title, 60)), reward=money(h.reward_cents), time=duration(h.duration_s),
+             rate=rate(card), available=_n("{n} left", "{n} left", card.available, n=card.available))
 
 
 def hit_list(bp: BrowsePage) -> tuple[str, InlineKeyboardMarkup]:
     f = bp.filters
-    lines = [f"🔎 <b>Open HITs</b> · page {bp.number + 1} · sorted by {SORT_LABELS[f.sort]}",
-             f"Filters: {filter_summary(f)}", ""]
+    lines = [_("🔎 <b>Open HITs</b> · page {page} · sorted by {sort}", page=bp.number + 1, sort=sort_label(f.sort)),
+             _("Filters: {filters}", filters=filter_summary(f)), ""]
     rows = []
     if not bp.page.cards:
-        lines.append(EMPTY if bp.number == 0 else "No more HITs on this page.")
+        lines.append(_("No open HITs match your filters right now.") if bp.number == 0
+                     else _("No more HITs on this page."))
     for card in bp.page.cards:
         h = card.hit
-        rate = f"~{hourly(h.hourly_cents)}" if h.hourly_is_estimate else "new"
+        lines.append(_entry(card))
         mark = "🌐 " if card.web else ""
-        lines.append(f"• {mark}<b>{esc(clip(h.title, 60))}</b> — {money(h.reward_cents)} · ⏱ {duration(h.duration_s)}"
-                     f" · 📈 {rate} · {h.available} left")
-        rows.append([button(f"{mark}{clip(h.title, 40)} · {money(h.reward_cents)}",
-                            callbacks.make("b", "v", h.id, bp.number))])
+        label = _("{mark}{title} · {reward}", mark=mark, title=clip(h.title, 40), reward=money(h.reward_cents))
+        rows.append([button(label, callbacks.make("b", "v", h.id, bp.number))])
     nav = []
     if bp.has_prev:
-        nav.append(button("◀️ Prev", callbacks.make("b", "pg", bp.number - 1)))
+        nav.append(button(_("◀️ Prev"), callbacks.make("b", "pg", bp.number - 1)))
     if bp.has_next:
-        nav.append(button("Next ▶️", callbacks.make("b", "pg", bp.number + 1)))
+        nav.append(button(_("Next ▶️"), callbacks.make("b", "pg", bp.number + 1)))
     rows.append(nav)
     sort_next = SORT_ORDER[(SORT_ORDER.index(f.sort) + 1) % len(SORT_ORDER)]
-    rows.append([button("⚙️ Filters", callbacks.make("b", "fm")),
-                 button(f"↕️ Sort: {SORT_LABELS[f.sort]}", callbacks.make("b", "so", SORT_ORDER.index(sort_next)))])
+    rows.append([button(_("⚙️ Filters"), callbacks.make("b", "fm")),
+                 button(_("↕️ Sort: {sort}", sort=sort_label(f.sort)),
+                        callbacks.make("b", "so", SORT_ORDER.index(sort_next)))])
     if not bp.page.cards and f != Filters(sort=f.sort):
-        rows.append([button("♻️ Reset filters", callbacks.make("b", "rst"))])
+        rows.append([button(_("♻️ Reset filters"), callbacks.make("b", "rst"))])
     return fit("\n".join(lines)), keyboard(rows)
 
 
 def filter_menu(f: Filters) -> tuple[str, InlineKeyboardMarkup]:
-    text = ("⚙️ <b>Filters</b> (tap to change; I remember them for next time)\n"
-            f"Now: {filter_summary(f)}")
-    any_ = "any"
+    text = (_("⚙️ <b>Filters</b> (tap to change; I remember them for next time)") + "\n"
+            + _("Now: {filters}", filters=filter_summary(f)))
+    any_ = _("any")
     rows = [
-        [button(f"💵 Min reward: {money(f.min_reward_cents) if f.min_reward_cents else any_}",
+        [button(_("💵 Min reward: {value}", value=money(f.min_reward_cents) if f.min_reward_cents else any_),
                 callbacks.make("b", "mr", next_step(REWARD_STEPS, f.min_reward_cents)))],
-        [button(f"⏱ Max time: {duration(f.max_duration_s) if f.max_duration_s else any_}",
+        [button(_("⏱ Max time: {value}", value=duration(f.max_duration_s) if f.max_duration_s else any_),
                 callbacks.make("b", "mt", next_step(DURATION_STEPS, f.max_duration_s)))],
-        [button(f"📈 Min hourly: {hourly(f.min_hourly_cents) if f.min_hourly_cents else any_}",
+        [button(_("📈 Min hourly: {value}", value=hourly(f.min_hourly_cents) if f.min_hourly_cents else any_),
                 callbacks.make("b", "mh", next_step(HOURLY_STEPS, f.min_hourly_cents)))],
-        [button(f"🔤 Keyword: {clip(f.keyword, 30) if f.keyword else any_}", callbacks.make("b", "kw"))]
-        + ([button("✖️ Clear keyword", callbacks.make("b", "kwx"))] if f.keyword else []),
-        [button(f"{'✅' if f.qualified_only else '⬜'} Only HITs I qualify for",
+        [button(_("🔤 Keyword: {value}", value=clip(f.keyword, 30) if f.keyword else any_), callbacks.make("b", "kw"))]
+        + ([button(_("✖️ Clear keyword"), callbacks.make("b", "kwx"))] if f.keyword else []),
+        [button(("✅ " if f.qualified_only else "⬜ ") + _("Only HITs I qualify for"),
                 callbacks.make("b", "qo", 0 if f.qualified_only else 1))],
-        [button("♻️ Reset", callbacks.make("b", "rst")), button("✔️ Done", callbacks.make("b", "pg", 0))],
+        [button(_("♻️ Reset"), callbacks.make("b", "rst")), button(_("✔️ Done"), callbacks.make("b", "pg", 0))],
     ]
     return text, keyboard(rows)
 
 
 def keyword_prompt() -> tuple[str, InlineKeyboardMarkup]:
-    return ASK_KEYWORD, keyboard([[button("✖️ Cancel", callbacks.make("b", "fm"))]])
+    text = _("🔤 Send a word to look for in titles and keywords (up to {n} characters), or press Cancel.",
+             n=MAX_KEYWORD)
+    return text, keyboard([[button(_("✖️ Cancel"), callbacks.make("b", "fm"))]])
 
 
 def _requester_line(p: Preview, rs: RequesterStats) -> str:
     parts = [stars(rs.rating_avg, rs.rating_n)]
     if rs.approval_rate_pct is not None:
-        parts.append(f"approves {rs.approval_rate_pct}%")
+        parts.append(_("approves {pct}%", pct=rs.approval_rate_pct))
     if rs.avg_review_s is not None:
-        parts.append(f"reviews in ~{duration(rs.avg_review_s)}")
-    return f"👤 {esc(p.requester.display_name)} · " + " · ".join(parts)
+        parts.append(_("reviews in ~{time}", time=duration(rs.avg_review_s)))
+    return "👤 " + esc(p.requester.display_name) + " · " + " · ".join(parts)
 
 
 def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_page: int = 0, *,
             mine: bool = False, holding: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
     h = p.hit
-    if h.hourly_is_estimate:
-        rate = f"~{hourly(h.hourly_cents)} (from {h.work_n} submissions)"
-    else:
-        rate = "new (not enough submissions yet)"
     web = any(q.kind == "web" for q in p.questions)
-    lines = [f"{'🌐' if web else '📄'} <b>{esc(h.title)}</b>"]
+    lines = [("🌐" if web else "📄") + " <b>" + esc(h.title) + "</b>"]
     if h.description:
         lines.append(esc(clip(h.description, 600)))
     lines += materials.lines(materials.of(h))
     lines += [
         "",
         _requester_line(p, rs),
-        f"💵 Reward: <b>{money(h.reward_cents)}</b> · ⏱ time allotted: {duration(h.duration_s)}",
-        f"📈 Estimated hourly: {rate}",
-        f"👥 {h.available} of {h.max_assignments} assignments left",
-        f"⌛ Expires {local_time(h.expires_at, tz, now=now)} ({countdown(h.expires_at, now)})",
+        _("💵 Reward: <b>{reward}</b> · ⏱ time allotted: {time}", reward=money(h.reward_cents),
+          time=duration(h.duration_s)),
+        _("📈 Estimated hourly: {rate}", rate=rate(p, long=True)),
     ]
+    if p.group is not None and p.group_available != h.available:
+        lines.append(_n("👥 {n} HIT available in this group: Accept takes the next one",
+                        "👥 {n} HITs available in this group: Accept takes the next one",
+                        p.group_available, n=p.group_available))
+    else:
+        lines.append(_("👥 {left} of {total} assignments left", left=h.available, total=h.max_assignments))
+    lines.append(_("⌛ Expires {when} ({countdown})", when=local_time(h.expires_at, tz, now=now),
+                   countdown=countdown(h.expires_at, now)))
     if p.checks:
         lines.append("")
-        lines.append("Qualifications:")
+        lines.append(_("Qualifications:"))
         for c in p.checks:
-            lines.append(f"{'✅' if c.passed else '❌'} {esc(c.text)}")
-    kinds = [KIND_LABELS.get(q.kind, q.kind) for q in p.questions]
+            lines.append(("✅ " if c.passed else "❌ ") + esc(c.text))
+    kinds = [_(KIND_LABELS[q.kind]) if q.kind in KIND_LABELS else q.kind for q in p.questions]
     lines.append("")
-    lines.append("🌐 A web task: after Accept, Open task shows its page." if web
-                 else f"📝 {len(kinds)} question(s): " + ", ".join(kinds))
-    if not p.open:
-        lines.append("\n🚫 This HIT is no longer available.")
+    lines.append(_("🌐 A web task: after Accept, Open task shows its page.") if web
+                 else _("📝 {n} question(s): {kinds}", n=len(kinds), kinds=", ".join(kinds)))
+    can_accept = p.can_accept and p.qualified and not mine and not holding
+    if not p.open and not can_accept:
+        lines.append("\n" + _("🚫 This HIT is no longer available."))
     elif mine:
-        lines.append("\nThis is your own HIT (workers see this preview).")
+        lines.append("\n" + _("This is your own HIT (workers see this preview)."))
     elif holding:
-        lines.append("\nYou are working on this HIT.")
-    elif p.done_before:
-        lines.append("\nYou have already worked on this HIT (see /mywork).")
+        lines.append("\n" + _("You are working on this HIT."))
+    elif p.done_before and not can_accept:
+        lines.append("\n" + _("You have already worked on this HIT (see /mywork)."))
     elif not p.qualified:
-        lines.append("\n❌ You don't meet every requirement yet.")
+        lines.append("\n" + _("❌ You don't meet every requirement yet."))
     rows = []
     if p.open and p.page_url:  # see the page before taking it, as MTurk's preview
-        rows.append([InlineKeyboardButton("👀 Preview page", web_app=WebAppInfo(p.page_url))])
-    if p.open and p.qualified and not p.done_before and not mine:
-        rows.append([button("✅ Accept", callbacks.make("w", "acc", h.id))])
+        rows.append([InlineKeyboardButton(_("👀 Preview page"), web_app=WebAppInfo(p.page_url))])
+    if can_accept:
+        rows.append([button(_("✅ Accept"), callbacks.make("w", "acc", h.id))])  # this HIT, else its group's next
     if holding:
-        rows.append([button("▶️ Continue", callbacks.make("w", "go", holding))])
+        rows.append([button(_("▶️ Continue"), callbacks.make("w", "go", holding))])
     if not mine and (p.open or holding or p.done_before):  # what core.messages.check_ask allows
         rows.append([messages.ask_button(h.id)])
-    rows.append([button("⬅️ Back", callbacks.make("b", "pg", back_page))])
+    rows.append([button(_("⬅️ Back"), callbacks.make("b", "pg", back_page))])
     return fit("\n".join(lines)), keyboard(rows)

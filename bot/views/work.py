@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
+from bot.i18n import _, _n
 from bot.views import materials, messages
 from bot.views.common import (
     button,
@@ -37,36 +38,42 @@ def _fmt(x: float) -> str:
 def hint(q: Question) -> str:
     """What to send for this question: shown under it, and again after a wrong kind of message."""
     if q.kind == "choice":
-        return "Tap one of the buttons."
+        return _("Tap one of the buttons.")
     if q.kind == "multi":
-        return "Tap every option that applies, then ✔️ Done."
+        return _("Tap every option that applies, then ✔️ Done.")
     if q.kind == "text":
         low, high = max(int(q.min_value or 0), 1), int(q.max_value or MAX_TEXT_ANSWER)
-        return f"Send your answer as a text message ({low}–{high} characters)."
+        return _("Send your answer as a text message ({low}–{high} characters).", low=low, high=high)
     if q.kind == "number":
         if q.min_value is not None and q.max_value is not None:
-            return f"Send a number from {_fmt(q.min_value)} to {_fmt(q.max_value)}."
+            return _("Send a number from {low} to {high}.", low=_fmt(q.min_value), high=_fmt(q.max_value))
         if q.min_value is not None:
-            return f"Send a number of at least {_fmt(q.min_value)}."
+            return _("Send a number of at least {low}.", low=_fmt(q.min_value))
         if q.max_value is not None:
-            return f"Send a number of at most {_fmt(q.max_value)}."
-        return "Send a number."
+            return _("Send a number of at most {high}.", high=_fmt(q.max_value))
+        return _("Send a number.")
     if q.kind == "rating":
-        return "Tap 1 to 5 stars."
+        return _("Tap 1 to 5 stars.")
     if q.kind == WEB_KIND:
-        return "Open the task with 🌐 Open task; its page sends your answers."
-    return {"photo": "Send a photo (📎 → Photo).", "document": "Send a file (📎 → File).",
-            "voice": "Send a voice message (hold 🎤).",
-            "location": "Share a location (📎 → Location)."}.get(q.kind, "Send your answer.")
+        return _("Open the task with 🌐 Open task; its page sends your answers.")
+    if q.kind == "photo":
+        return _("Send a photo (📎 → Photo).")
+    if q.kind == "document":
+        return _("Send a file (📎 → File).")
+    if q.kind == "voice":
+        return _("Send a voice message (hold 🎤).")
+    if q.kind == "location":
+        return _("Share a location (📎 → Location).")
+    return _("Send your answer.")
 
 
 def answer_text(q: Question, value: object, limit: int = MAX_ANSWER_SHOWN) -> str:
     if value is None:
-        return "<i>not answered</i>" + (" (required)" if q.required else "")
+        return _("<i>not answered</i> (required)") if q.required else _("<i>not answered</i>")
     if q.kind in ("photo", "document", "voice") and isinstance(value, dict):
-        icon = {"photo": "📷 photo", "document": "📄 file", "voice": "🎤 voice message"}[q.kind]
+        icon = {"photo": _("📷 photo"), "document": _("📄 file"), "voice": _("🎤 voice message")}[q.kind]
         name = value.get("file_name")
-        return icon + (f" {esc_clip(str(name), 60)}" if name else "")
+        return icon + (" " + esc_clip(str(name), 60) if name else "")
     if q.kind == "location" and isinstance(value, dict):
         return f"📍 {float(value['latitude']):.5f}, {float(value['longitude']):.5f}"
     if q.kind == "rating":
@@ -82,16 +89,20 @@ def _header(state: WorkState, now: datetime) -> str:
     return f"📝 <b>{esc(clip(state.hit.title, 80))}</b> · ⏳ {countdown(state.assignment.deadline, now)}"
 
 
-def question(state: WorkState, now: datetime, picked: list[int] | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def question(state: WorkState, now: datetime, picked: list[int] | None = None,
+             before: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """The question the worker is on; `before`: a line above it (the answer just given, when the
+    same message goes on to the next question)."""
     q = state.current
     assert q is not None
     if q.kind == WEB_KIND:
         return web_task(state, now)
     a = state.assignment
-    lines = [_header(state, now), f"Question {state.position + 1} of {state.total}"
-             + ("" if q.required else " (optional)"), "", esc(q.prompt), f"<i>{hint(q)}</i>"]
+    where = _("Question {n} of {total}", n=state.position + 1, total=state.total) if q.required else \
+        _("Question {n} of {total} (optional)", n=state.position + 1, total=state.total)
+    lines = [_header(state, now)] + ([before] if before else []) + [where, "", esc(q.prompt), f"<i>{hint(q)}</i>"]
     if q.id in state.answers:
-        lines.append(f"Your answer so far: {answer_text(q, state.answers[q.id])}")
+        lines.append(_("Your answer so far: {answer}", answer=answer_text(q, state.answers[q.id])))
     rows = []
     if q.kind == "choice":
         rows += [[button(opt, callbacks.make("w", "ch", a.id, q.id, i))] for i, opt in enumerate(q.options or [])]
@@ -99,49 +110,60 @@ def question(state: WorkState, now: datetime, picked: list[int] | None = None) -
         chosen = set(picked or [])
         rows += [[button(("☑️ " if i in chosen else "⬜ ") + opt, callbacks.make("w", "mt", a.id, q.id, i))]
                  for i, opt in enumerate(q.options or [])]
-        rows.append([button("✔️ Done", callbacks.make("w", "md", a.id, q.id))])
+        rows.append([button(_("✔️ Done"), callbacks.make("w", "md", a.id, q.id))])
     elif q.kind == "rating":
         rows.append([button(f"{n}⭐", callbacks.make("w", "rt", a.id, q.id, n)) for n in range(1, 6)])
     nav = []
     if state.position > 0:
-        nav.append(button("⬅️ Back", callbacks.make("w", "bk", a.id, state.position - 1)))
+        nav.append(button(_("⬅️ Back"), callbacks.make("w", "bk", a.id, state.position - 1)))
     if not q.required:
-        nav.append(button("⏭ Skip", callbacks.make("w", "sk", a.id, q.id)))
-    nav.append(button("📋 Summary", callbacks.make("w", "sm", a.id)))
+        nav.append(button(_("⏭ Skip"), callbacks.make("w", "sk", a.id, q.id)))
+    nav.append(button(_("📋 Summary"), callbacks.make("w", "sm", a.id)))
     rows.append(nav)
+    extra = []
     if materials.has_instructions(state.hit):
-        rows.append([button("📄 Instructions", callbacks.make("w", "ins", a.id))])
+        extra.append(button(_("📄 Instructions"), callbacks.make("w", "ins", a.id)))
+    if state.hit.group_id is not None and state.hit.batch_id is not None:  # return it, take the batch's next
+        extra.append(button(_("⏭ Skip HIT"), callbacks.make("w", "sx", a.id)))
+    if extra:
+        rows.append(extra)
     return fit("\n".join(lines)), keyboard(rows)
+
+
+def answered_line(state: WorkState, q: Question, value: object) -> str:
+    """One line for the answer just given, above the next question in the same message."""
+    return _("✔️ {n}. {answer}", n=q.position + 1, answer=answer_text(q, value, 60))
 
 
 def web_task(state: WorkState, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
     """A web task (HTMLQuestion, ExternalQuestion): its page opens as a Mini App, or in the browser;
     submitting the page's form submits the assignment."""
     a, url = state.assignment, state.task_url
-    lines = [_header(state, now), "🌐 This task is done on its own page. Open it, do the task there and press "
-             "its Submit: the chat confirms here."]
+    lines = [_header(state, now), _("🌐 This task is done on its own page. Open it, do the task there and press "
+                                    "its Submit: the chat confirms here.")]
     rows = []
     if url:
-        rows += [[InlineKeyboardButton("🌐 Open task", web_app=WebAppInfo(url))],
-                 [InlineKeyboardButton("Open in browser", url=url)]]
+        rows += [[InlineKeyboardButton(_("🌐 Open task"), web_app=WebAppInfo(url))],
+                 [InlineKeyboardButton(_("Open in browser"), url=url)]]
     else:
-        lines.append("The task page can't be reached right now; try again later.")
-    rows.append([button("↩️ Return", callbacks.make("w", "ret", a.id))])
+        lines.append(_("The task page can't be reached right now; try again later."))
+    rows.append([button(_("↩️ Return"), callbacks.make("w", "ret", a.id))])
     if materials.has_instructions(state.hit):
-        rows.append([button("📄 Instructions", callbacks.make("w", "ins", a.id))])
+        rows.append([button(_("📄 Instructions"), callbacks.make("w", "ins", a.id))])
     return fit("\n".join(lines)), keyboard(rows)
 
 
 def answered(state: WorkState, q: Question, value: object) -> str:
     """The question message once answered by a button (its buttons go away)."""
     return fit(f"📝 <b>{esc(clip(state.hit.title, 80))}</b>\n"
-               f"Question {q.position + 1} of {state.total}: {esc_clip(q.prompt, 300)}\n"
-               f"→ {answer_text(q, value)}")
+               + _("Question {n} of {total}: {prompt}", n=q.position + 1, total=state.total,
+                   prompt=esc_clip(q.prompt, 300))
+               + f"\n→ {answer_text(q, value)}")
 
 
-def summary(state: WorkState, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+def summary(state: WorkState, now: datetime, before: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
     a = state.assignment
-    lines = [_header(state, now), "📋 <b>Your answers</b>", ""]
+    lines = [_header(state, now)] + ([before] if before else []) + [_("📋 <b>Your answers</b>"), ""]
     # Up to 20 questions share one message: each gets an equal slice of Telegram's limit.
     budget = max(40, min(MAX_ANSWER_SHOWN, 3000 // max(1, state.total) - 80))
     for q in state.questions:
@@ -149,29 +171,29 @@ def summary(state: WorkState, now: datetime) -> tuple[str, InlineKeyboardMarkup]
         lines.append(f"{q.position + 1}. {esc_clip(q.prompt, 70)}\n   → {answer}")
     lines.append("")
     if state.missing:
-        lines.append("Answer the questions marked required, then Submit.")
+        lines.append(_("Answer the questions marked required, then Submit."))
     else:
-        lines.append("All set? Submit sends it for review; Return gives the HIT back (no penalty).")
+        lines.append(_("All set? Submit sends it for review; Return gives the HIT back (no penalty)."))
     edit = [button(f"✏️ {q.position + 1}", callbacks.make("w", "gq", a.id, q.position)) for q in state.questions]
     rows = [edit[i:i + 5] for i in range(0, len(edit), 5)]
-    rows.append([button("📤 Submit", callbacks.make("w", "sub", a.id)),
-                 button("↩️ Return", callbacks.make("w", "ret", a.id))])
+    rows.append([button(_("📤 Submit"), callbacks.make("w", "sub", a.id)),
+                 button(_("↩️ Return"), callbacks.make("w", "ret", a.id))])
     rows.append([messages.ask_button(state.hit.id)])  # a question about the task, before submitting
     return fit("\n".join(lines)), keyboard(rows)
 
 
 def return_confirm(state: WorkState) -> tuple[str, InlineKeyboardMarkup]:
-    text = (f"↩️ Return “{esc(state.hit.title)}”? Your answers are dropped and the slot goes back to other "
-            "workers. There is no penalty.")
-    return text, keyboard([[button("↩️ Confirm return", callbacks.make("w", "rety", state.assignment.id)),
-                            button("⬅️ Back", callbacks.make("w", "sm", state.assignment.id))]])
+    text = _("↩️ Return “{title}”? Your answers are dropped and the slot goes back to other workers. "
+             "There is no penalty.", title=esc(state.hit.title))
+    return text, keyboard([[button(_("↩️ Confirm return"), callbacks.make("w", "rety", state.assignment.id)),
+                            button(_("⬅️ Back"), callbacks.make("w", "sm", state.assignment.id))]])
 
 
 def accepted(hit: Hit, a: Assignment, now: datetime, tz: str | None) -> str:
     """The preview, once accepted: the deadline and, again, what to work from."""
-    lines = [f"✅ Accepted “{esc(hit.title)}” for {money(hit.reward_cents)}.",
-             f"⏳ Submit by {local_time(a.deadline, tz, now=now)} ({countdown(a.deadline, now)}). "
-             "The first question follows."]
+    lines = [_("✅ Accepted “{title}” for {reward}.", title=esc(hit.title), reward=money(hit.reward_cents)),
+             _("⏳ Submit by {when} ({countdown}). The first question follows.",
+               when=local_time(a.deadline, tz, now=now), countdown=countdown(a.deadline, now))]
     if hit.description:
         lines += ["", esc_clip(hit.description, 1500)]
     lines += materials.lines(materials.of(hit))
@@ -189,24 +211,59 @@ def auto_approval(a: Assignment, now: datetime) -> str:
 def auto_approval_text(after_s: float | None) -> str:
     if after_s is None:
         return ""
-    return f" If the requester doesn't review it, it is approved automatically in {duration(after_s)}."
+    return " " + _("If the requester doesn't review it, it is approved automatically in {time}.",
+                   time=duration(after_s))
 
 
 def submitted(state: WorkState, now: datetime) -> str:
     auto = auto_approval(state.assignment, now)
-    return (f"📤 Submitted “{esc(state.hit.title)}”. The requester reviews it; "
-            f"{money(state.hit.reward_cents)} reaches your balance when approved.{auto}\n"
-            "Find more work with /browse; follow this one in /mywork.")
+    return (_("📤 Submitted “{title}”. The requester reviews it; {reward} reaches your balance when approved.",
+              title=esc(state.hit.title), reward=money(state.hit.reward_cents)) + auto + "\n"
+            + _("Find more work with /browse; follow this one in /mywork."))
 
 
 def returned(state: WorkState) -> str:
-    return f"↩️ Returned “{esc(state.hit.title)}”. No penalty. Find another one with /browse."
+    return _("↩️ Returned “{title}”. No penalty. Find another one with /browse.", title=esc(state.hit.title))
 
 
 def whats_next() -> InlineKeyboardMarkup:
-    return keyboard([[button("🔎 Browse more", callbacks.make("m", "browse")),
-                      button("🧰 My work", callbacks.make("m", "mywork"))]])
+    return keyboard([[button(_("🔎 Browse more"), callbacks.make("m", "browse")),
+                      button(_("🧰 My work"), callbacks.make("m", "mywork"))]])
+
+
+def group_next(assignment_id: int, group_id: int | None, left: int, auto: bool) -> InlineKeyboardMarkup:
+    """Under a submitted (or returned) group HIT: the group's next one, the auto-next toggle, and the way out."""
+    rows = []
+    if group_id is not None and left > 0:
+        rows.append([button(_n("▶️ Next in this group ({n} left)", "▶️ Next in this group ({n} left)", left, n=left),
+                            callbacks.make("w", "nx", group_id))])
+    if group_id is not None:
+        label = _("🔁 Auto-next: on") if auto else _("🔁 Auto-next: off")
+        rows.append([button(label, callbacks.make("w", "an", assignment_id, 0 if auto else 1))])
+    rows.append([button(_("🔎 Browse more"), callbacks.make("m", "browse")),
+                 button(_("🧰 My work"), callbacks.make("m", "mywork"))])
+    return keyboard(rows)
+
+
+def submitted_next(state: WorkState, now: datetime) -> str:
+    """The line the next HIT's first question starts with, after an automatic next (auto-next on)."""
+    return _("📤 Submitted “{title}”: {reward} when approved. Next HIT:", title=esc(clip(state.hit.title, 60)),
+             reward=money(state.hit.reward_cents))
+
+
+def skipped_line(state: WorkState) -> str:
+    return _("⏭ Skipped “{title}” (returned, no penalty). Next HIT:", title=esc(clip(state.hit.title, 60)))
+
+
+def group_over(reason: str | None) -> str:
+    """Why no next HIT followed (the group ran out, or the worker no longer qualifies)."""
+    return "ℹ️ " + (reason or _("No more HITs in this group for you right now: they are all taken or done. "
+                                "Find more with /browse."))
+
+
+def auto_next_set(on: bool) -> str:
+    return _("Auto-next is on: after Submit, the group's next HIT follows.") if on else _("Auto-next is off.")
 
 
 def all_answered() -> str:
-    return "All questions are answered: check the summary below, then Submit."
+    return _("All questions are answered: check the summary below, then Submit.")

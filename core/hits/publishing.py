@@ -9,9 +9,21 @@ from core import ledger
 from core.config import get_settings
 from core.db import insert_rows, tx
 from core.errors import BatchInvalid, HitbotError, InsufficientFunds, StaleAction, ValidationFailed
+from core.hits import groups
 from core.hits.spec import HitSpec, RequirementSpec, check_assignments, parse_spec, reward_cents
 from core.hits.spec_rules import gold_value
-from core.models import Account, Batch, Entry, Hit, HitRequirement, LedgerTxn, QualificationType, Question, User
+from core.models import (
+    Account,
+    Batch,
+    Entry,
+    Hit,
+    HitGroup,
+    HitRequirement,
+    LedgerTxn,
+    QualificationType,
+    Question,
+    User,
+)
 from core.money import fee_for
 from core.outbox import emit
 from core.payments.accounts import warn_if_low
@@ -80,7 +92,7 @@ def _resolve_requirements(requester_id: int, reqs: list[RequirementSpec],
 
 
 def _hit_row(requester: User, spec: HitSpec, cost: Cost, now: datetime, *, batch: Batch | None,
-             row: dict | None, has_requirements: bool) -> dict:
+             row: dict | None, has_requirements: bool, group: HitGroup | None = None) -> dict:
     duration_s = spec.duration_s
     return {
         "requester": requester.id,
@@ -101,6 +113,7 @@ def _hit_row(requester: User, spec: HitSpec, cost: Cost, now: datetime, *, batch
         "hourly_cents": cost.reward_cents * 3600 // duration_s,
         "requester_score": round((requester.rating_avg or 0) * 100),
         "has_requirements": has_requirements,
+        "group": group.id if group is not None else None,
     }
 
 
@@ -122,10 +135,19 @@ def _requirement_rows(hit_id: int, requirements: list[tuple[QualificationType, R
             for qtype, req in requirements]
 
 
-def _insert_hit(requester: User, spec: HitSpec, cost: Cost, now: datetime) -> Hit:
+def _group(requester: User, spec: HitSpec, cost: Cost, now: datetime, *, batch_id: int | None = None,
+           hit_type: str | None = None) -> HitGroup:
+    return groups.join(key=groups.group_key(requester.id, spec, batch_id=batch_id, hit_type=hit_type),
+                       requester_id=requester.id, reward_cents=cost.reward_cents, duration_s=spec.duration_s,
+                       estimated_s=spec.estimated_s, requester_score=round((requester.rating_avg or 0) * 100), now=now)
+
+
+def _insert_hit(requester: User, spec: HitSpec, cost: Cost, now: datetime, hit_type: str | None = None) -> Hit:
     requirements = _resolve_requirements(requester.id, spec.qualifications)
+    group = _group(requester, spec, cost, now, hit_type=hit_type)
     hit = Hit.create(**_hit_row(requester, spec, cost, now, batch=None, row=None,
-                                has_requirements=bool(requirements)))
+                                has_requirements=bool(requirements), group=group))
+    groups.refresh([group.id])
     Question.insert_many(_question_rows(hit.id, spec)).execute()
     if requirements:
         HitRequirement.insert_many(_requirement_rows(hit.id, requirements)).execute()
@@ -143,13 +165,20 @@ def _insert_batch_hits(requester: User, batch: Batch, specs: list[tuple[HitSpec,
     # Big batches in ten or more chunks, so the progress bar moves; 50 to ROWS_PER_INSERT rows in each.
     step = max(50, min(ROWS_PER_INSERT, -(-len(specs) // 10)))
     legs: list[tuple[Account, int]] = []
+    # A batch is one group (a few where rows differ in reward or time): made before its HITs, two statements.
+    keys = [groups.group_key(requester.id, spec, batch_id=batch.id) for spec, _ in specs]
+    score = round((requester.rating_avg or 0) * 100)
+    made = groups.join_many([dict(key=key, requester_id=requester.id, reward_cents=cost.reward_cents,
+                                  duration_s=spec.duration_s, estimated_s=spec.estimated_s, requester_score=score)
+                             for key, (spec, _), cost in zip(keys, specs, costs)], now)
     for start in range(0, len(specs), step):
         chunk = specs[start:start + step]
         requirements = [_resolve_requirements(requester.id, spec.qualifications, known) for spec, _ in chunk]
         hit_ids = insert_rows(Hit, [
             _hit_row(requester, spec, cost, now, batch=batch, has_requirements=bool(reqs),
-                     row={k: v for k, v in row.items() if not k.startswith(GOLD_PREFIX)})
-            for (spec, row), cost, reqs in zip(chunk, costs[start:start + step], requirements)])
+                     row={k: v for k, v in row.items() if not k.startswith(GOLD_PREFIX)}, group=made[key])
+            for (spec, row), cost, reqs, key in zip(chunk, costs[start:start + step], requirements,
+                                                    keys[start:start + step])])
         insert_rows(Question, [q for hit_id, (spec, _) in zip(hit_ids, chunk) for q in _question_rows(hit_id, spec)],
                     ids=False)
         insert_rows(HitRequirement, [r for hit_id, reqs in zip(hit_ids, requirements)
@@ -158,20 +187,23 @@ def _insert_batch_hits(requester: User, batch: Batch, specs: list[tuple[HitSpec,
                  for acc, cost in zip(ledger.open_escrows(hit_ids), costs[start:start + step])]
         if progress is not None:
             progress(start + len(chunk), len(specs))
+    groups.refresh([g.id for g in made.values()])
     return legs
 
 
-def publish_hit(*, requester_id: int, spec: HitSpec | dict, now: datetime, key: str | None = None) -> Hit:
+def publish_hit(*, requester_id: int, spec: HitSpec | dict, now: datetime, key: str | None = None,
+                hit_type: str | None = None) -> Hit:
     """Publish one HIT, moving rewards x assignments + fees into its escrow.
 
-    `key` (e.g. the draft id) makes a double-tapped Publish create one HIT, not two."""
+    `key` (e.g. the draft id) makes a double-tapped Publish create one HIT, not two.
+    `hit_type`: the MTurk API's HITTypeId it was made with (its HITs are one group)."""
     spec = spec if isinstance(spec, HitSpec) else parse_spec(spec)
     cost = cost_of(spec)
     with tx():
         requester = _active_requester(requester_id)
         if ledger.balance(ledger.available(requester.id)) < cost.total_cents:
             raise _short(requester.id, cost.total_cents)
-        hit = _insert_hit(requester, spec, cost, now)
+        hit = _insert_hit(requester, spec, cost, now, hit_type)
         moved = ledger.post(
             key=f"publish:{key}" if key else f"publish:hit:{hit.id}",
             kind="publish",

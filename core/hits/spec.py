@@ -118,9 +118,10 @@ class QuestionSpec(_Strict):
         if self.kind in ("choice", "multi"):
             opts = self.options or []
             if not 2 <= len(opts) <= MAX_OPTIONS:
-                raise ValueError(Text(N_("a {kind} question needs 2 to {MAX_OPTIONS} options"), kind=self.kind, MAX_OPTIONS=MAX_OPTIONS))
+                raise ValueError(Text(N_("a {kind} question needs 2 to {max} options"), kind=self.kind,
+                                      max=MAX_OPTIONS))
             if any(not o.strip() or len(o) > MAX_OPTION_LEN for o in opts):
-                raise ValueError(Text(N_("each option needs 1 to {MAX_OPTION_LEN} characters"), MAX_OPTION_LEN=MAX_OPTION_LEN))
+                raise ValueError(Text(N_("each option needs 1 to {max} characters"), max=MAX_OPTION_LEN))
             if len({o.strip().lower() for o in opts}) != len(opts):
                 raise ValueError(Text(N_("options must be different from each other")))
             self.options = [o.strip() for o in opts]
@@ -134,7 +135,7 @@ class QuestionSpec(_Strict):
                     raise ValueError(Text(N_("number bounds must be within ±1e12")))
         elif self.kind == "text":
             if self.min is not None and not 0 <= self.min <= MAX_TEXT_ANSWER:
-                raise ValueError(Text(N_("min length must be 0 to {MAX_TEXT_ANSWER}"), MAX_TEXT_ANSWER=MAX_TEXT_ANSWER))
+                raise ValueError(Text(N_("min length must be 0 to {max_text_answer}"), max_text_answer=MAX_TEXT_ANSWER))
         elif self.min is not None or self.max is not None:
             raise ValueError(Text(N_("a {kind} question takes no min/max"), kind=self.kind))
         if self.max_length is not None and self.kind != "text":
@@ -226,8 +227,8 @@ class RequirementSpec(_Strict):
             for v in values:
                 code = str(v).strip().upper()
                 if not is_country(code):
-                    raise ValueError(Text(N_("“{v}” is not a country code: use ISO 3166-1 two-letter codes such as DE, IN "
-                                             "or US"), v=v))
+                    raise ValueError(Text(N_("“{code}” is not a country code: use ISO 3166-1 two-letter codes "
+                                             "such as DE, IN or US"), code=v))
                 codes.append(code)
             return codes
         label, having, low, high = _NUMERIC_QUALS.get(key, (Text(N_("the qualification's value")),
@@ -243,7 +244,9 @@ class RequirementSpec(_Strict):
                     raise ValueError(Text(N_("approval rate is a percentage from 0 to 100")))
                 if isinstance(v, int):
                     raise ValueError(Text(N_("{label} can't be negative"), label=label))
-                raise ValueError(Text(N_("{label} is a whole number, so '{comp}' needs a whole number such as 10"), label=label, comp=comp))
+                raise ValueError(Text(N_("{label} is a whole number, so '{comparator}' needs a whole number "
+                                         "such as 10"),
+                                      label=label, comparator=comp))
             numbers.append(v)
         if comp == "<" and numbers[0] <= low:
             raise ValueError(Text(N_("no worker can have {having} below {low}"), having=having, low=low))
@@ -258,6 +261,9 @@ class RequirementSpec(_Strict):
         return list(self.value) if isinstance(self.value, list) else [self.value]
 
 
+MIN_ESTIMATE_S = 5
+
+
 class HitSpec(_Strict):
     title: str = Field(min_length=1, max_length=MAX_TITLE)
     description: str = Field("", max_length=MAX_DESCRIPTION)
@@ -267,6 +273,7 @@ class HitSpec(_Strict):
     duration: str | int = "10m"
     lifetime: str | int = "3d"
     auto_approve: str | int | None = None
+    estimated_time: str | int | None = None  # the requester's estimate of the work, shown until real times exist
     questions: list[QuestionSpec] = Field(min_length=1, max_length=MAX_QUESTIONS)
     qualifications: list[RequirementSpec] = Field(default_factory=list, max_length=MAX_REQUIREMENTS)
     attachment: str | None = Field(None, max_length=2000)
@@ -281,7 +288,7 @@ class HitSpec(_Strict):
     def _assignments_whole(cls, value: object) -> object:
         return whole_number(value)
 
-    @field_validator("duration", "lifetime", "auto_approve", mode="before")
+    @field_validator("duration", "lifetime", "auto_approve", "estimated_time", mode="before")
     @classmethod
     def _durations_not_bool(cls, value: object) -> object:
         if isinstance(value, bool):
@@ -315,6 +322,19 @@ class HitSpec(_Strict):
             raise ValueError(Text(N_("question ids must be unique")))
         return self
 
+    @model_validator(mode="after")
+    def _estimate_within_duration(self) -> "HitSpec":
+        """The requester's estimate of the work time (shown to workers until real times exist): 5s up to the duration."""
+        if self.estimated_time is not None:
+            try:
+                estimate, duration = parse_duration(self.estimated_time, field="estimated_time"), self.duration_s
+            except ValidationFailed as exc:
+                raise ValueError(exc.text) from None
+            if not MIN_ESTIMATE_S <= estimate <= duration:
+                raise ValueError(Text(N_("estimated_time must be from {low}s up to the duration ({duration})"),
+                                      low=MIN_ESTIMATE_S, duration=format_duration(duration)))
+        return self
+
     @property
     def duration_s(self) -> int:
         return _bounded(parse_duration(self.duration, field="duration"), MIN_DURATION_S, MAX_DURATION_S, "duration")
@@ -322,6 +342,13 @@ class HitSpec(_Strict):
     @property
     def lifetime_s(self) -> int:
         return _bounded(parse_duration(self.lifetime, field="lifetime"), MIN_LIFETIME_S, MAX_LIFETIME_S, "lifetime")
+
+    @property
+    def estimated_s(self) -> int | None:
+        """The requester's estimate of the work time (validated: 5s up to the duration), or None."""
+        if self.estimated_time is None:
+            return None
+        return parse_duration(self.estimated_time, field="estimated_time")
 
     def auto_approve_s(self, default_s: int) -> int:
         if self.auto_approve is None:
@@ -331,7 +358,8 @@ class HitSpec(_Strict):
 
 def _bounded(value: int, low: int, high: int, field: str) -> int:
     if not low <= value <= high:
-        raise ValidationFailed(N_("{field} must be between {low} and {high}."), field=field, low=format_duration(low), high=format_duration(high))
+        raise ValidationFailed(N_("{field} must be between {low} and {high}."),
+                               field=field, low=format_duration(low), high=format_duration(high))
     return value
 
 
@@ -341,7 +369,8 @@ def reward_cents(reward: object) -> int:
     cents = parse_amount(reward, settings.currency, field="reward")  # type: ignore[arg-type]
     if not settings.min_reward_cents <= cents <= settings.max_reward_cents:
         raise ValidationFailed(
-            N_("reward must be between {min_reward} and {max_reward}."), min_reward=Amount(settings.min_reward_cents, settings.currency), max_reward=Amount(settings.max_reward_cents, settings.currency)
+            N_("reward must be between {low} and {high}."), low=Amount(settings.min_reward_cents, settings.currency),
+            high=Amount(settings.max_reward_cents, settings.currency)
         )
     return cents
 

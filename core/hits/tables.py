@@ -32,6 +32,40 @@ class Batch(BaseModel):
     rows_n = IntegerField(default=0)
     created_at = UTCDateTimeField()
 
+class HitGroup(BaseModel):
+    """HITs of one type, shown as one entry in /browse (issue #17): every HIT of a batch, the API's
+    HITs of one HITType, or identical HITs published one by one (core.hits.groups.group_key).
+    What browse sorts and filters on is kept here, so its pages stay keyset-paged over groups."""
+
+    key = CharField(max_length=64, unique=True)
+    requester = ForeignKeyField(User, backref="hit_groups", on_delete="CASCADE")
+    reward_cents = BigIntegerField()
+    duration_s = IntegerField()
+    newest_hit_id = BigIntegerField(default=0)  # the "newest" sort: the latest HIT published into it
+    expires_at = UTCDateTimeField()  # its latest HIT's; a group past it has nothing open
+    available = IntegerField(default=0)  # slots nobody holds, for the "most available" sort
+    work_n = IntegerField(default=0)  # submissions over all its HITs, and their work time
+    work_s_total = BigIntegerField(default=0)
+    estimated_s = IntegerField(null=True)  # the requester's own estimate of the work time (spec's estimated_time)
+    hourly_cents = BigIntegerField()  # from real times once 3 exist; before, from the estimate or the full duration
+    requester_score = IntegerField(default=0)
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = (
+            (("expires_at", "newest_hit_id", "id"), False),
+            (("reward_cents", "id"), False),
+            (("hourly_cents", "id"), False),
+            (("available", "id"), False),
+            (("requester_score", "id"), False),
+        )
+
+    @property
+    def hourly_is_estimate(self) -> bool:
+        """Whether hourly_cents comes from real work times (3 submissions or more)."""
+        return self.work_n >= 3
+
+
 class Hit(BaseModel):
     requester = ForeignKeyField(User, backref="hits", on_delete="CASCADE")
     batch = ForeignKeyField(Batch, backref="hits", null=True, on_delete="SET NULL")
@@ -55,9 +89,11 @@ class Hit(BaseModel):
     hourly_cents = BigIntegerField()  # floor (reward over full duration) until real times exist
     requester_score = IntegerField(default=0)  # requester rating x100, for the rating sort
     has_requirements = BooleanField(default=False)
+    group = ForeignKeyField(HitGroup, backref="hits", null=True, on_delete="SET NULL", index=False)
 
     class Meta:
         indexes = (
+            (("group", "status", "available", "id"), False),
             (("status", "created_at", "id"), False),
             (("status", "reward_cents", "id"), False),
             (("status", "hourly_cents", "id"), False),

@@ -62,7 +62,8 @@ def create_hit(*, requester_id: int, spec: dict | HitSpec, now: datetime, token:
                 if found is not None:
                     raise _duplicate(found)
             hit = publish_hit(requester_id=requester_id, spec=parsed, now=now,
-                              key=f"mturk:{requester_id}:{token}" if token is not None else None)
+                              key=f"mturk:{requester_id}:{token}" if token is not None else None,
+                              hit_type=type_id)  # one HITType's HITs are one group in /browse
             with db.atomic():
                 MturkHit.create(hit=hit.id, requester=requester_id, request_token=token, annotation=annotation,
                                 description=description, question=question, identifiers=identifiers or {},

@@ -12,20 +12,22 @@ from peewee import JOIN, fn
 from core.db import tx
 from core.errors import NotFound, StaleAction, ValidationFailed
 from core.hits.search import keyword_matches
-from core.models import WEB_KIND, Assignment, AssignmentStatus, Hit, HitStatus, Question, User, WorkerBlock
+from core.models import WEB_KIND, Assignment, AssignmentStatus, Hit, HitGroup, HitStatus, Question, User, WorkerBlock
 from core.prepared import Prepared, param
 from core.quals.rules import Check, evaluate, requirements_for, worker_values
 from core.review.reputation import RequesterStats, requester_stats
+from core.texts import N_
 from core.users.commands import get_user, set_pref, write_prefs
 from core.webtasks.tokens import preview_url
 from core.work.queries import questions_of_hit
 
+# Browse lists HIT groups (issue #17): what it sorts on is the group's (core.hits.groups).
 SORTS = {
-    "newest": Hit.id,
-    "reward": Hit.reward_cents,
-    "hourly": Hit.hourly_cents,
-    "available": Hit.available,
-    "rating": Hit.requester_score,
+    "newest": HitGroup.newest_hit_id,
+    "reward": HitGroup.reward_cents,
+    "hourly": HitGroup.hourly_cents,
+    "available": HitGroup.available,
+    "rating": HitGroup.requester_score,
 }
 MAX_PAGE = 50
 PREF = "browse"
@@ -46,14 +48,14 @@ class Filters:
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
-            raise ValidationFailed(f"Sort by one of: {', '.join(SORTS)}.")
+            raise ValidationFailed(N_("Sort by one of: {sorts}."), sorts=", ".join(SORTS))
         if min(self.min_reward_cents, self.max_duration_s, self.min_hourly_cents) < 0:
-            raise ValidationFailed("Filter values can't be negative.")
+            raise ValidationFailed(N_("Filter values can't be negative."))
         if max(self.min_reward_cents, self.min_hourly_cents) > 10**9 or self.max_duration_s > 10**7:
-            raise ValidationFailed("That filter value is too large.")
+            raise ValidationFailed(N_("That filter value is too large."))
         self.keyword = (self.keyword or "").strip().lower()
         if len(self.keyword) > MAX_KEYWORD:
-            raise ValidationFailed(f"Keywords can have at most {MAX_KEYWORD} characters.")
+            raise ValidationFailed(N_("Keywords can have at most {max_keyword} characters."), max_keyword=MAX_KEYWORD)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -69,13 +71,31 @@ class Filters:
 
 @dataclass
 class Card:
-    hit: Hit
+    """One entry of the list: a HIT group, shown by the HIT Accept would take next."""
+
+    hit: Hit  # the group's next HIT for this worker
     requester: User
     web: bool = False  # a web task (HTMLQuestion, ExternalQuestion): done on its page
+    group: HitGroup | None = None
+    available: int = 0  # slots of the group's HITs this worker could take now
+
+    @property
+    def hourly_cents(self) -> int:
+        return self.group.hourly_cents if self.group is not None else self.hit.hourly_cents
 
     @property
     def hourly_is_estimate(self) -> bool:
-        return self.hit.hourly_is_estimate
+        """True once the hourly rate comes from real work times (3 submissions in the group)."""
+        return self.group.hourly_is_estimate if self.group is not None else self.hit.hourly_is_estimate
+
+    @property
+    def submissions(self) -> int:
+        return self.group.work_n if self.group is not None else self.hit.work_n
+
+    @property
+    def estimated_s(self) -> int | None:
+        """The requester's own estimate of the work time (shown as theirs until real times exist)."""
+        return self.group.estimated_s if self.group is not None else None
 
 
 @dataclass
@@ -84,128 +104,117 @@ class Page:
     next_cursor: str | None = None
 
 
-def _open_for(worker_id: int, now: datetime):
+def _eligible(worker_id, now):
+    """A HIT of the group being looked at that this worker could take now: open, a free slot, not one they did."""
+    done = Assignment.select(Assignment.hit).where((Assignment.worker == worker_id)
+                                                   & (Assignment.status != AssignmentStatus.RETURNED))
+    return ((Hit.group == HitGroup.id) & (Hit.status == HitStatus.OPEN) & (Hit.available > 0)
+            & (Hit.expires_at > now) & Hit.id.not_in(done))
+
+
+def _groups_for(worker_id, now, keyword: str = ""):
     blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
-    done = Assignment.select(Assignment.hit).where(Assignment.worker == worker_id)
-    return (Hit.select(Hit, User).join(User, on=(Hit.requester == User.id))
-            .where((Hit.status == HitStatus.OPEN) & (Hit.expires_at > now) & (Hit.available > 0)
-                   & (Hit.requester != worker_id) & Hit.requester.not_in(blocked_by) & Hit.id.not_in(done)))
+    live = _eligible(worker_id, now)
+    if keyword:
+        live &= keyword_matches(keyword)
+    return (HitGroup.select(HitGroup, User).join(User, on=(HitGroup.requester == User.id))
+            .where((HitGroup.expires_at > now) & (HitGroup.requester != worker_id)
+                   & HitGroup.requester.not_in(blocked_by) & fn.EXISTS(Hit.select(Hit.id).where(live))))
 
 
 def _parse_cursor(cursor: str) -> tuple[int, int]:
     try:
-        value, hit_id = cursor.split(":")
-        return int(value), int(hit_id)
+        value, group_id = cursor.split(":")
+        return int(value), int(group_id)
     except ValueError:
-        raise ValidationFailed("That page link is no longer valid.") from None
+        raise ValidationFailed(N_("That page link is no longer valid.")) from None
 
 
 def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: str | None = None,
                    limit: int = 10, worker: User | None = None) -> Page:
-    """Open HITs this worker could do, best first by `filters.sort`, `limit` at a time.
+    """Open HIT groups this worker could take a HIT of, best first by `filters.sort`, `limit` at a time;
+    each card is the HIT Accept would take next, with how many the worker could take.
 
-    Keyset pagination: `after` is the previous page's next_cursor, so a page costs the
-    same however deep the worker scrolls and however many HITs are open.
-    `worker`: the worker's row when the caller already read it."""
+    Keyset pagination over groups: `after` is the previous page's next_cursor, so a page costs the
+    same however deep the worker scrolls. `worker`: the worker's row when the caller already read it."""
     limit = max(1, min(limit, MAX_PAGE))
     worker = worker if worker is not None and worker.id == worker_id else get_user(worker_id)
     column = SORTS[filters.sort]
-    query = _open_for(worker_id, now)
+    query = _groups_for(worker_id, now, filters.keyword)
     if filters.min_reward_cents:
-        query = query.where(Hit.reward_cents >= filters.min_reward_cents)
+        query = query.where(HitGroup.reward_cents >= filters.min_reward_cents)
     if filters.max_duration_s:
-        query = query.where(Hit.duration_s <= filters.max_duration_s)
+        query = query.where(HitGroup.duration_s <= filters.max_duration_s)
     if filters.min_hourly_cents:
-        query = query.where(Hit.hourly_cents >= filters.min_hourly_cents)
-    if filters.keyword:
-        query = query.where(keyword_matches(filters.keyword))
-    query = query.order_by(column.desc(), Hit.id.desc())
+        query = query.where(HitGroup.hourly_cents >= filters.min_hourly_cents)
+    query = query.order_by(column.desc(), HitGroup.id.desc())
     stage = "accept" if filters.qualified_only else "discover"
     cards: list[Card] = []
     position = _parse_cursor(after) if after else None
     exhausted = False
-    plain = _plain_list(filters, column, position is not None) if not filters.keyword else None
     for _ in range(_MAX_ROUNDS):
         want = limit + 1 - len(cards)
-        if plain is not None:  # the same query, built once
-            rows = plain.rows(worker_id=worker_id, now=now, min_reward=filters.min_reward_cents,
-                              max_duration=filters.max_duration_s, min_hourly=filters.min_hourly_cents, limit=want,
-                              value=position[0] if position else None, after_id=position[1] if position else None)
-        else:
-            rows = list(_after(query, column, position).limit(want))
-        cards.extend(_visible(worker, rows, now, stage))
+        rows = list(_after(query, column, position).limit(want))
+        cards.extend(_visible(worker, _with_next_hits(worker_id, rows, now, filters.keyword), now, stage))
         if len(rows) < want:
             exhausted = True
             break
-        position = (_sort_value(column, rows[-1]), rows[-1].id)
+        position = (getattr(rows[-1], column.name), rows[-1].id)
         if len(cards) > limit:
             break
     if len(cards) > limit:
         cards = cards[:limit]
-        return Page(cards, _cursor(column, cards[-1].hit))
+        return Page(cards, _cursor(column, cards[-1].group))
     # Requirements hid many rows: hand back what we have and where scanning stopped.
     return Page(cards, None if exhausted else f"{position[0]}:{position[1]}")
 
 
-# Without a keyword, one query per filter shape (which filters are set, the sort, the first page or
-# a later one), built once (core.prepared), the filter's values as parameters.
-_LISTS: dict[tuple, Prepared] = {}
-
-
-def _plain_list(filters: Filters, column, paging: bool) -> Prepared:
-    shape = (filters.sort, bool(filters.min_reward_cents), bool(filters.max_duration_s),
-             bool(filters.min_hourly_cents), paging)
-    found = _LISTS.get(shape)
-    if found is None:
-        found = _LISTS[shape] = Prepared(lambda: _build_plain_list(shape, column))
-    return found
-
-
-def _build_plain_list(shape: tuple, column):
-    _, reward, duration, hourly, paging = shape
-    query = _open_for(param("worker_id"), param("now", Hit.expires_at))
-    if reward:
-        query = query.where(Hit.reward_cents >= param("min_reward"))
-    if duration:
-        query = query.where(Hit.duration_s <= param("max_duration"))
-    if hourly:
-        query = query.where(Hit.hourly_cents >= param("min_hourly"))
-    query = query.order_by(column.desc(), Hit.id.desc())
-    if paging:
-        query = _after(query, column, (param("value"), param("after_id")))
-    return query.limit(param("limit"))
+def _with_next_hits(worker_id: int, rows: list[HitGroup], now: datetime,
+                    keyword: str = "") -> list[tuple[HitGroup, Hit, int]]:
+    """Each group with the HIT the worker would take next (its oldest open one they have not done,
+    that matches the keyword if one is set) and how many slots they could take: two statements."""
+    if not rows:
+        return []
+    ids = [g.id for g in rows]
+    eligible = _eligible(worker_id, now)
+    if keyword:
+        eligible &= keyword_matches(keyword)
+    found = {gid: (first, slots) for gid, first, slots in
+             Hit.select(Hit.group, fn.MIN(Hit.id), fn.SUM(Hit.available))
+             .join(HitGroup, on=(Hit.group == HitGroup.id))
+             .where(HitGroup.id.in_(ids) & eligible).group_by(Hit.group).tuples()}
+    hits = {h.id: h for h in Hit.select().where(Hit.id.in_([first for first, _ in found.values()]))} if found else {}
+    out = []
+    for g in rows:
+        if g.id in found and found[g.id][0] in hits:  # taken between the two reads: left out
+            out.append((g, hits[found[g.id][0]], int(found[g.id][1] or 0)))
+    return out
 
 
 def _after(query, column, position: tuple | None):
     if position is None:
         return query
-    value, hit_id = position
-    if column is Hit.id:
-        return query.where(Hit.id < hit_id)
-    return query.where((column < value) | ((column == value) & (Hit.id < hit_id)))
+    value, group_id = position
+    return query.where((column < value) | ((column == value) & (HitGroup.id < group_id)))
 
 
-def _sort_value(column, hit: Hit) -> int:
-    return getattr(hit, column.name)
+def _cursor(column, group: HitGroup) -> str:
+    return f"{getattr(group, column.name)}:{group.id}"
 
 
-def _cursor(column, hit: Hit) -> str:
-    return f"{_sort_value(column, hit)}:{hit.id}"
-
-
-def _visible(worker: User, rows: list[Hit], now: datetime, stage: str) -> list[Card]:
-    gated = [h.id for h in rows if h.has_requirements]
+def _visible(worker: User, rows: list[tuple[HitGroup, Hit, int]], now: datetime, stage: str) -> list[Card]:
+    gated = [h.id for _, h, _ in rows if h.has_requirements]
     reqs = requirements_for(gated)
     values = None
     if gated:
         custom = {qt.id for pairs in reqs.values() for _, qt in pairs if qt.system is None}
         values = worker_values(worker, now, custom)
     visible = []
-    web = _web_tasks([h.id for h in rows])
-    for hit in rows:
+    web = _web_tasks([h.id for _, h, _ in rows])
+    for group, hit, slots in rows:
         if hit.has_requirements and not all(c.passed for c in evaluate(worker, reqs.get(hit.id, []), now, stage, values)):
             continue
-        visible.append(Card(hit, hit.requester, hit.id in web))
+        visible.append(Card(hit, group.requester, hit.id in web, group, slots))
     return visible
 
 
@@ -226,6 +235,29 @@ class Preview:
     stats: RequesterStats | None = None  # the requester's reputation, shown with the HIT
     worker: User | None = None  # the worker's row (their timezone)
     holding_id: int | None = None  # the worker's assignment of this HIT they are still answering
+    group: HitGroup | None = None  # the HIT's group (issue #17): Accept takes its next HIT
+    group_available: int = 0  # slots of the group's HITs this worker could take now
+
+    @property
+    def can_accept(self) -> bool:
+        """Whether Accept would find a HIT: this one, or another of its group the worker has not done."""
+        return self.group_available > 0 if self.group is not None else self.open and not self.done_before
+
+    @property
+    def hourly_cents(self) -> int:
+        return self.group.hourly_cents if self.group is not None else self.hit.hourly_cents
+
+    @property
+    def hourly_is_estimate(self) -> bool:
+        return self.group.hourly_is_estimate if self.group is not None else self.hit.hourly_is_estimate
+
+    @property
+    def submissions(self) -> int:
+        return self.group.work_n if self.group is not None else self.hit.work_n
+
+    @property
+    def estimated_s(self) -> int | None:
+        return self.group.estimated_s if self.group is not None else None
 
     @property
     def qualified(self) -> bool:
@@ -262,10 +294,10 @@ def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     worker = get_user(worker_id)
     hit = _PREVIEW.first(worker_id=worker_id, hit_id=hit_id)
     if hit is None or (hit.requester_id != worker_id and hit.blocked_worker):
-        raise NotFound("This HIT doesn't exist or is no longer available.")
+        raise NotFound(N_("This HIT doesn't exist or is no longer available."))
     reqs = requirements_for([hit.id]).get(hit.id, []) if hit.has_requirements else []
     if not all(c.passed for c in evaluate(worker, reqs, now, "preview")):
-        raise NotFound("This HIT doesn't exist or is no longer available.")
+        raise NotFound(N_("This HIT doesn't exist or is no longer available."))
     checks = evaluate(worker, reqs, now, "accept")
     questions = questions_of_hit(hit.id)
     assignment = getattr(hit, "mine", None)
@@ -273,7 +305,17 @@ def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     if hit.expires_at <= now and hit.status == HitStatus.OPEN:
         hit.status = HitStatus.CLOSED  # the sweep will close it; show it as closed now
     stats = requester_stats(user_id=hit.requester_id, user=hit.requester)
-    return Preview(hit, hit.requester, questions, checks, assignment is not None, stats, worker, holding)
+    group, slots = group_slots(worker_id=worker_id, group_id=hit.group_id, now=now)
+    return Preview(hit, hit.requester, questions, checks, assignment is not None, stats, worker, holding, group, slots)
+
+
+def group_slots(*, worker_id: int, group_id: int | None, now: datetime) -> tuple[HitGroup | None, int]:
+    """A group, and how many slots of its HITs this worker could take now (one statement)."""
+    if group_id is None:
+        return None, 0
+    slots = Hit.select(fn.COALESCE(fn.SUM(Hit.available), 0)).where(_eligible(worker_id, now))
+    group = HitGroup.select(HitGroup, slots.alias("slots")).where(HitGroup.id == group_id).first()
+    return (group, int(group.slots or 0)) if group is not None else (None, 0)
 
 
 # The worker's browse session ---------------------------------------------------------------

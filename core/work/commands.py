@@ -28,11 +28,12 @@ from core.outbox import emit
 from core.prepared import Prepared, param
 from core.quals.rules import evaluate, requirements_for
 from core.review import quality
-from core.texts import N_
+from core.texts import N_, Joined, Text
 from core.users.commands import changed_prefs, get_user, write_prefs
 from core.work.queries import (
     WorkState,
     active_assignment,
+    already,
     check_active,
     load_state,
     owned_assignment,
@@ -121,8 +122,8 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
         if hit.has_requirements:
             failed = [c for c in evaluate(worker, requirements_for([hit.id]).get(hit.id, []), now) if not c.passed]
             if failed:
-                raise NotQualified("You don't meet this HIT's requirements: "
-                                   + "; ".join(c.text for c in failed) + ".")
+                raise NotQualified(N_("You don't meet this HIT's requirements: {requirements}."),
+                                   requirements=Joined(tuple(c.text for c in failed), "; "))
         previous = getattr(hit, "previous", None)
         if previous is not None and previous.status != S.RETURNED:
             raise AlreadyAccepted()
@@ -172,14 +173,15 @@ def validate_answer(question: Question, value: object) -> object:
         low = int(question.min_value or 0)
         high = int(question.max_value or MAX_TEXT_ANSWER)
         if not max(low, 1) <= len(text) <= high:
-            raise ValidationFailed(N_("Please write between {value} and {high} characters (you wrote {text_count})."), value=max(low, 1), high=high, text_count=len(text))
+            raise ValidationFailed(N_("Please write between {low} and {high} characters (you wrote {length})."),
+                                   low=max(low, 1), high=high, length=len(text))
         return text
     if kind == "number":
         number = _number(value)
         if question.min_value is not None and number < question.min_value:
-            raise ValidationFailed(N_("The number must be at least {value}."), value=_fmt(question.min_value))
+            raise ValidationFailed(N_("The number must be at least {low}."), low=_fmt(question.min_value))
         if question.max_value is not None and number > question.max_value:
-            raise ValidationFailed(N_("The number must be at most {value}."), value=_fmt(question.max_value))
+            raise ValidationFailed(N_("The number must be at most {high}."), high=_fmt(question.max_value))
         return int(number) if float(number).is_integer() and abs(number) < 2**53 else number
     if kind == "rating":
         stars = _number(value)
@@ -189,7 +191,7 @@ def validate_answer(question: Question, value: object) -> object:
     if kind in ("photo", "document", "voice"):
         if not isinstance(value, dict) or not isinstance(value.get("file_id"), str) \
                 or not 0 < len(value["file_id"]) <= MAX_FILE_ID:
-            raise ValidationFailed(N_("Please send a {kind}."), kind=kind)
+            raise ValidationFailed(_SEND[kind])
         keep = ("file_id", "file_unique_id", "file_name", "mime_type", "file_size", "duration")
         return {k: value[k] for k in keep if k in value and value[k] is not None}
     if kind == "location":
@@ -200,6 +202,10 @@ def validate_answer(question: Question, value: object) -> object:
             raise ValidationFailed(N_("That location is not on Earth."))
         return {"latitude": lat, "longitude": lon}
     raise ValidationFailed(N_("Unknown question kind {kind}."), kind=repr(kind))
+
+
+_SEND = {"photo": N_("Please send a photo."), "document": N_("Please send a document."),
+         "voice": N_("Please send a voice message.")}
 
 
 def _option(question: Question, value: object) -> str:
@@ -279,7 +285,7 @@ def release_slot(assignment: Assignment, now: datetime) -> None:
     """Give a slot back: to other workers while the HIT is open, else its escrow to the requester."""
     reopened = (Hit.update(available=Hit.available + 1)
                 .where((Hit.id == assignment.hit_id) & (Hit.status == HitStatus.OPEN)).execute())
-    if reopened:
+    if reopened:  # back in the pool (its group's count follows, core.hits.groups.TRIGGERS)
         return
     hit = Hit.get_by_id(assignment.hit_id)
     ledger.post(key=f"release:{assignment.id}", kind="refund",
@@ -290,13 +296,18 @@ def release_slot(assignment: Assignment, now: datetime) -> None:
 def return_assignment(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
     """The worker gives the HIT back; no penalty, the slot goes back to others."""
     with tx():
-        assignment = owned_assignment(worker_id, assignment_id)
-        if Assignment.update(status=S.RETURNED, decided_at=now).where(
-                (Assignment.id == assignment.id) & (Assignment.status == S.ACCEPTED)).execute() != 1:
-            raise StaleAction(N_("This assignment is already {status}."), status=assignment.status)
-        release_slot(assignment, now)
-        notifications.hit_event(assignment.hit, "AssignmentReturned", now, assignment_id=assignment.id)
-        return Assignment.get_by_id(assignment.id)
+        return return_in_tx(worker_id=worker_id, assignment_id=assignment_id, now=now)
+
+
+def return_in_tx(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
+    """return_assignment's body, for a use case that returns and goes on in its own transaction (Skip)."""
+    assignment = owned_assignment(worker_id, assignment_id)
+    if Assignment.update(status=S.RETURNED, decided_at=now).where(
+            (Assignment.id == assignment.id) & (Assignment.status == S.ACCEPTED)).execute() != 1:
+        raise already(assignment.status)
+    release_slot(assignment, now)
+    notifications.hit_event(assignment.hit, "AssignmentReturned", now, assignment_id=assignment.id)
+    return Assignment.get_by_id(assignment.id)
 
 
 def submit(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
@@ -307,35 +318,41 @@ def submit(*, worker_id: int, assignment_id: int, now: datetime) -> Assignment:
 def submit_work(*, worker_id: int, assignment_id: int, now: datetime, prefs: PrefsFor | None = None) -> WorkState:
     """As submit, returning the submitted state; `prefs` are stored in the same transaction."""
     with tx():
-        state = _active_state(worker_id, assignment_id, now)
-        assignment, hit = state.assignment, state.hit
-        missing = state.missing
-        if missing:
-            raise IncompleteAnswers("Please answer every required question first: "
-                                    + ", ".join(f"question {q.position + 1}" for q in missing) + ".")
-        auto_approve_at = now + timedelta(seconds=hit.auto_approve_s)
-        if _SUBMIT.rowcount(now=now, auto_approve_at=auto_approve_at, id=assignment.id) != 1:
-            raise StaleAction(N_("This assignment was already submitted."))
-        assignment.status, assignment.submitted_at, assignment.auto_approve_at = S.SUBMITTED, now, auto_approve_at
-        work_s = max(1, int((now - assignment.accepted_at).total_seconds()))
-        _WORK_TIME.execute(work_s=work_s, hit_id=hit.id)
-        hit.work_n, hit.work_s_total = hit.work_n + 1, hit.work_s_total + work_s
-        if hit.work_n >= 3:
-            hit.hourly_cents = hit.reward_cents * 3600 * hit.work_n // hit.work_s_total
-        worker_prefs = changed_prefs(state.worker, prefs(state)) if prefs is not None else None
-        if worker_prefs is not None:
-            state.worker.prefs = worker_prefs
-        _SUBMITTED_N[worker_prefs is not None].execute(prefs=worker_prefs, id=worker_id)
-        # Control answers (gold questions) are scored, and the requester's rule applied, only if the HIT has any.
-        rejected = any(q.gold is not None for q in state.questions) and quality.on_submitted(assignment.id, now)
-        if rejected:  # the requester's rule rejected it (and told them)
-            state.assignment = Assignment.get_by_id(assignment.id)
-        else:
-            emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
-            cards.changed("review_queue", hit.requester_id, now=now)  # one more waiting in /review
-        emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
-             title=hit.title, auto_approve_s=hit.auto_approve_s)
-        return state
+        return submit_in_tx(worker_id=worker_id, assignment_id=assignment_id, now=now, prefs=prefs)
+
+
+def submit_in_tx(*, worker_id: int, assignment_id: int, now: datetime, prefs: PrefsFor | None = None) -> WorkState:
+    """submit_work's body, for a use case that submits and goes on in its own transaction (the group's next HIT)."""
+    state = _active_state(worker_id, assignment_id, now)
+    assignment, hit = state.assignment, state.hit
+    missing = state.missing
+    if missing:
+        raise IncompleteAnswers(N_("Please answer every required question first: {questions}."),
+                                questions=Joined(tuple(Text(N_("question {number}"), number=q.position + 1)
+                                                       for q in missing), ", "))
+    auto_approve_at = now + timedelta(seconds=hit.auto_approve_s)
+    if _SUBMIT.rowcount(now=now, auto_approve_at=auto_approve_at, id=assignment.id) != 1:
+        raise StaleAction(N_("This assignment was already submitted."))
+    assignment.status, assignment.submitted_at, assignment.auto_approve_at = S.SUBMITTED, now, auto_approve_at
+    work_s = max(1, int((now - assignment.accepted_at).total_seconds()))
+    _WORK_TIME.execute(work_s=work_s, hit_id=hit.id)
+    hit.work_n, hit.work_s_total = hit.work_n + 1, hit.work_s_total + work_s
+    if hit.work_n >= 3:
+        hit.hourly_cents = hit.reward_cents * 3600 * hit.work_n // hit.work_s_total
+    worker_prefs = changed_prefs(state.worker, prefs(state)) if prefs is not None else None
+    if worker_prefs is not None:
+        state.worker.prefs = worker_prefs
+    _SUBMITTED_N[worker_prefs is not None].execute(prefs=worker_prefs, id=worker_id)
+    # Control answers (gold questions) are scored, and the requester's rule applied, only if the HIT has any.
+    rejected = any(q.gold is not None for q in state.questions) and quality.on_submitted(assignment.id, now)
+    if rejected:  # the requester's rule rejected it (and told them)
+        state.assignment = Assignment.get_by_id(assignment.id)
+    else:
+        emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
+        cards.changed("review_queue", hit.requester_id, now=now)  # one more waiting in /review
+    emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
+         title=hit.title, auto_approve_s=hit.auto_approve_s)
+    return state
 
 
 def expire_assignment(*, assignment_id: int, now: datetime) -> bool:

@@ -10,8 +10,9 @@ from peewee import JOIN, Case, fn
 
 from core.cards import ChatCard
 from core.errors import DeadlinePassed, NotAllowed, StaleAction
-from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, Question, User
+from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, HitGroup, Question, User
 from core.prepared import Prepared, param
+from core.texts import N_
 from core.webtasks.tokens import page_url
 
 MAX_PAGE = 8
@@ -59,10 +60,25 @@ def owned_assignment(worker_id: int, assignment_id: int) -> Assignment:
     return assignment
 
 
+# Why an assignment can't be worked on or returned any more, one whole sentence per status.
+ALREADY = {
+    S.SUBMITTED: N_("This assignment is already submitted."),
+    S.APPROVED: N_("This assignment is already approved."),
+    S.REJECTED: N_("This assignment is already rejected."),
+    S.RETURNED: N_("This assignment is already returned."),
+    S.EXPIRED: N_("This assignment is already expired."),
+    S.ACCEPTED: N_("This assignment is already accepted."),
+}
+
+
+def already(status: str) -> StaleAction:
+    return StaleAction(ALREADY.get(status) or N_("This assignment is already {status}."), status=status)
+
+
 def check_active(assignment: Assignment, now: datetime) -> Assignment:
     """The one status check of an assignment the worker still works on: accepted, and in time."""
     if assignment.status != S.ACCEPTED:
-        raise StaleAction(f"This assignment is already {assignment.status}.")
+        raise already(assignment.status)
     if assignment.deadline <= now:
         raise DeadlinePassed()
     return assignment
@@ -77,7 +93,9 @@ _QUESTIONS = Prepared(lambda: Question.select().where(Question.hit == param("hit
 
 
 def _own(with_card: bool):
-    query = (Assignment.select(Assignment, Hit, User).join(Hit).switch(Assignment)
+    # With its group's open slots (issue #17: whether "Next in this group" has anything to take).
+    slots = HitGroup.select(HitGroup.available).where(HitGroup.id == Hit.group)
+    query = (Assignment.select(Assignment, Hit, User, slots.alias("group_available")).join(Hit).switch(Assignment)
              .join(User, on=(Assignment.worker == User.id)).where(Assignment.id == param("id")))
     if with_card:
         card = ((ChatCard.object_kind == "assignment") & (ChatCard.object_id == Assignment.id)

@@ -7,7 +7,7 @@ import pytest
 
 from api import ids
 from core.errors import NotFound, NotQualified
-from core.models import HitRequirement
+from core.models import Hit, HitRequirement
 from core.quals import commands as quals
 from core.users import commands as users
 from core.work import browse, commands as work
@@ -28,8 +28,9 @@ def worker(name: str, country: str | None = None):
 
 
 def visible(worker_id: int) -> list[int]:
+    """The HITs of the groups /browse lists (issue #17: HITs of one HIT type are one entry)."""
     page = browse.list_open_hits(worker_id=worker_id, filters=browse.Filters(), now=utcnow(), limit=50)
-    return [card.hit.id for card in page.cards]
+    return [h.id for card in page.cards for h in Hit.select(Hit.id).where(Hit.group == card.group.id)]
 
 
 def can_preview(worker_id: int, hit_id: int) -> bool:

@@ -63,10 +63,10 @@ async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, cloc
     assert [c.text for c in sent(calls)][0] == "Please pick one of the options."
     assert "Question 1 of 10" in sent(calls)[1].text and "Which animal?" in sent(calls)[1].text
     calls = await bot.press_label(wes, "dog")
-    edit = next(c for c in calls if c.method == "editMessageText")
-    assert edit.text.endswith("Question 1 of 10: Which animal?\n→ <b>dog</b>") and not edit.buttons
-    q2 = sent(calls)[0]
-    assert "Question 2 of 10" in q2.text and "Which colours?" in q2.text
+    # Issue #17: the same message goes on to the next question, the answer given on a line above it.
+    assert not sent(calls)
+    (q2,) = [c for c in calls if c.method == "editMessageText"]
+    assert "✔️ 1. <b>dog</b>\nQuestion 2 of 10" in q2.text and "Which colours?" in q2.text
     assert [lbl for lbl, _ in q2.buttons] == ["⬜ red", "⬜ green", "⬜ blue", "✔️ Done", "⬅️ Back", "📋 Summary",
                                           "📄 Instructions"]
     # multiple choice: toggles (kept in the database), then Done; Done with nothing picked is refused
@@ -106,8 +106,8 @@ async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, cloc
     # an optional question can be skipped
     assert "Question 10 of 10 (optional)" in last(bot, wes)
     calls = await bot.press_label(wes, "Skip")
-    assert alert(calls) == "Skipped."
-    summary = sent(calls)[0].text
+    assert alert(calls) == "Skipped." and not sent(calls)
+    (summary,) = [c.text for c in calls if c.method == "editMessageText"]  # in place of the question
     assert "Your answers" in summary
     for line in ("1. Which animal?\n   → <b>dog</b>", "2. Which colours?\n   → <b>red, blue</b>",
                  "→ <b>4</b>", "→ ⭐⭐⭐⭐⭐ (5/5)", "→ 📷 photo", "→ 📄 file papers.pdf", "→ 🎤 voice message",
@@ -271,15 +271,15 @@ async def test_exact_calls_for_accept_and_one_button_answer(bot):
     assert calls[1].params["parse_mode"] == "HTML"
     question = bot.tg.last_message(wes.id).message_id
     calls = await bot.press(wes, f"w:ch:{a.id}:{animal.id}:2", question)
+    # Issue #17: one message goes from question to question (one edit per answer, no new message).
     assert [(c.method, c.params.get("message_id")) for c in calls] == [
-        ("answerCallbackQuery", None), ("editMessageText", question), ("sendMessage", None)]
+        ("answerCallbackQuery", None), ("editMessageText", question)]
     calls = calls[1:]
-    assert calls[0].text == "📝 <b>Label the photo</b>\nQuestion 1 of 2: Which animal?\n→ <b>bird</b>"
-    assert calls[1].text == ("📝 <b>Label the photo</b> · ⏳ 10m left\nQuestion 2 of 2 (optional)\n\n"
+    assert calls[0].text == ("📝 <b>Label the photo</b> · ⏳ 10m left\n✔️ 1. <b>bird</b>\nQuestion 2 of 2 (optional)\n\n"
                              "Anything else?\n<i>Send your answer as a text message (1–200 characters).</i>")
-    assert calls[1].buttons == [("⬅️ Back", f"w:bk:{a.id}:0"), ("⏭ Skip", f"w:sk:{a.id}:{notes.id}"),
+    assert calls[0].buttons == [("⬅️ Back", f"w:bk:{a.id}:0"), ("⏭ Skip", f"w:sk:{a.id}:{notes.id}"),
                                 ("📋 Summary", f"w:sm:{a.id}"), ("📄 Instructions", f"w:ins:{a.id}")]
-    assert all(len(data.encode()) < 64 for _, data in calls[1].buttons)
+    assert all(len(data.encode()) < 64 for _, data in calls[0].buttons)
 
 
 async def test_a_message_for_an_assignment_that_is_gone_clears_the_wait(bot):

@@ -45,7 +45,7 @@ async def test_restart_mid_assignment_continues_where_the_worker_was(bot, clock)
         a = Assignment.get(Assignment.worker == wes.id)
         got = {x.question.key: x.value for x in Answer.select().where(Answer.assignment == a.id)}
         assert got == {"animal": "dog", "colours": ["green"]}
-        assert "Question 3 of 3" in [c for c in calls if c.method == "sendMessage"][0].text
+        assert "Question 3 of 3" in [c for c in calls if c.method == "editMessageText"][0].text  # in place
         # a typed answer goes to the right assignment and question with no /start or /mywork first
         calls = await second.text(wes, "4")
         summary = [c for c in calls if c.method == "sendMessage"][0]

@@ -1,0 +1,226 @@
+"""Working through a HIT group (issue #17): Accept takes the group's next HIT the worker has not
+done, "Next in this group" after a Submit, "Skip" (return this one, take the next), and the
+worker's auto-next setting (submit, and the next HIT's first question follows).
+
+Each taking is atomic as Accept is: a conditional UPDATE takes a free slot of one HIT, so of two
+workers reaching for a group's last slot one gets it and the other the next HIT, or GroupEmpty."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError, fn
+
+from core.db import db, tx
+from core.errors import AlreadyAccepted, HitbotError, HitUnavailable, NotAllowed, NotFound, NotQualified, WorkerBlocked
+from core.hits import groups
+from core.models import Assignment, AssignmentStatus as S, Hit, HitGroup, HitStatus, User, WorkerBlock
+from core.mturk import notifications
+from core.quals.rules import evaluate, requirements_for
+from core.texts import N_
+from core.users.commands import get_user, set_pref
+from core.work import commands as work
+from core.work.queries import WorkState, owned_assignment, questions_of
+
+AUTO_NEXT = "auto_next"  # the worker's setting, in their prefs
+_CANDIDATES = 5  # HITs tried per round when others take slots at the same moment
+_ROUNDS = 3
+
+
+class GroupEmpty(HitUnavailable):
+    """Raised when a group has no HIT left that the worker could take (all taken, expired, or done by them)."""
+
+    default = N_("No more HITs in this group for you right now: they are all taken or done. Find more with /browse.")
+
+
+def auto_next(worker: User | None) -> bool:
+    return bool(((worker.prefs if worker is not None else None) or {}).get(AUTO_NEXT))
+
+
+def set_auto_next(*, worker_id: int, on: bool) -> bool:
+    """The worker's auto-next setting: after a Submit, the group's next HIT is taken at once."""
+    set_pref(user_id=worker_id, key=AUTO_NEXT, value=bool(on))
+    return bool(on)
+
+
+def _candidates(worker_id: int, group_id: int, now: datetime, skip: set[int]):
+    """The group's HITs the worker could take, in the order Accept takes them: oldest first, and
+    one they returned (Skip) only after every other."""
+    done = Assignment.select(Assignment.hit).where((Assignment.worker == worker_id) & (Assignment.status != S.RETURNED))
+    returned = fn.EXISTS(Assignment.select(Assignment.id).where((Assignment.hit == Hit.id)
+                                                                & (Assignment.worker == worker_id)))
+    query = (Hit.select(Hit, notifications.listening(Hit.requester).alias("api_listening"),
+                        returned.alias("returned_before"))
+             .where((Hit.group == group_id) & (Hit.status == HitStatus.OPEN) & (Hit.available > 0)
+                    & (Hit.expires_at > now) & Hit.id.not_in(done)))
+    if skip:
+        query = query.where(Hit.id.not_in(list(skip)))
+    return list(query.order_by(returned, Hit.id).limit(_CANDIDATES))
+
+
+def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | None,
+          skip: frozenset[int] = frozenset()) -> WorkState:
+    group = HitGroup.get_or_none(HitGroup.id == group_id)
+    if group is None:
+        raise NotFound(N_("This HIT doesn't exist or is no longer available."))
+    if group.requester_id == worker.id:
+        raise NotAllowed(N_("You can't work on your own HIT."))
+    blocked = WorkerBlock.select().where((WorkerBlock.requester == group.requester_id)
+                                         & (WorkerBlock.worker == worker.id)).exists()
+    if worker.banned or blocked:
+        raise WorkerBlocked()
+    tried: set[int] = set(skip)
+    checked = False
+    for _ in range(_ROUNDS):
+        hits = _candidates(worker.id, group_id, now, tried)
+        if not hits:
+            break
+        if not checked and hits[0].has_requirements:  # one group, one set of requirements
+            failed = [c for c in evaluate(worker, requirements_for([hits[0].id]).get(hits[0].id, []), now)
+                      if not c.passed]
+            if failed:
+                raise NotQualified(N_("You don't meet this HIT's requirements: {reasons}."),
+                                   reasons="; ".join(c.text for c in failed))
+            checked = True
+        for hit in hits:
+            tried.add(hit.id)
+            if hit.returned_before:  # taking back one they returned: Accept's own way (it reuses the row)
+                try:
+                    with db.atomic():
+                        return work.accept_hit(worker_id=worker.id, hit_id=hit.id, now=now, prefs=prefs)
+                except HitUnavailable:
+                    continue
+            if work._TAKE_SLOT.rowcount(hit_id=hit.id, now=now) != 1:
+                continue  # another worker took its last slot a moment ago: the next one
+            try:
+                with db.atomic():  # a savepoint: the same worker's concurrent take refuses only this insert
+                    deadline = now + timedelta(seconds=hit.duration_s)
+                    new_id = work._NEW_ASSIGNMENT.insert(hit_id=hit.id, worker_id=worker.id, now=now,
+                                                         deadline=deadline)
+            except IntegrityError:
+                Hit.update(available=Hit.available + 1).where(Hit.id == hit.id).execute()
+                continue
+            assignment = Assignment(id=new_id, hit=hit.id, worker=worker.id, status=S.ACCEPTED, accepted_at=now,
+                                    deadline=deadline, submitted_at=None, auto_approve_at=None, decided_at=None,
+                                    feedback=None, current_q=0, reminded=False)
+            hit.available -= 1
+            notifications.hit_event(hit, "AssignmentAccepted", now, assignment_id=new_id,
+                                    heard=bool(hit.api_listening))
+            state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker)
+            work._store_prefs(state, prefs)
+            return state
+    raise GroupEmpty()
+
+
+def accept(*, worker_id: int, hit_id: int, now: datetime, prefs: work.PrefsFor | None = None) -> WorkState:
+    """Accept on a preview: this HIT, or, when it just filled up or the worker did it already, the next
+    HIT of its group they have not done. With none in the group, this HIT's own refusal stands."""
+    try:  # its own transaction: the usual case runs as Accept always did
+        return work.accept_hit(worker_id=worker_id, hit_id=hit_id, now=now, prefs=prefs)
+    except (HitUnavailable, AlreadyAccepted) as refused:
+        with tx():
+            # A concurrent accept of the same worker (a unique index refused it): no second try.
+            if isinstance(refused.__context__, IntegrityError):
+                raise
+            row = Hit.select(Hit.group).where(Hit.id == hit_id).first()
+            if row is None or row.group_id is None:
+                raise
+            if isinstance(refused, AlreadyAccepted) and Assignment.select().where(
+                    (Assignment.hit == hit_id) & (Assignment.worker == worker_id)
+                    & (Assignment.status == S.ACCEPTED)).exists():
+                raise  # they are working on it: Continue, not another one
+            try:
+                return _take(get_user(worker_id), row.group_id, now, prefs, frozenset({hit_id}))
+            except GroupEmpty:
+                raise refused from None
+
+
+def accept_next(*, worker_id: int, group_id: int, now: datetime, prefs: work.PrefsFor | None = None) -> WorkState:
+    """Take the group's next HIT the worker has not done (the oldest with a free slot); GroupEmpty if none."""
+    with tx():
+        return _take(get_user(worker_id), group_id, now, prefs)
+
+
+@dataclass
+class Next:
+    """What follows a Submit or a Skip: the next HIT of the group, or why there is none."""
+
+    done: WorkState  # the assignment just submitted (or returned)
+    next: WorkState | None = None
+    why_not: HitbotError | None = None  # GroupEmpty, NotQualified...
+    left: int = 0  # with no next taken: slots of the group the worker could still take (the Next button)
+
+    @property
+    def auto(self) -> bool:
+        return auto_next(self.done.worker)
+
+
+def submit_and_next(*, worker_id: int, assignment_id: int, now: datetime, prefs: work.PrefsFor | None = None,
+                    next_prefs: work.PrefsFor | None = None) -> Next:
+    """Submit; with the worker's auto-next on, take the group's next HIT in the same transaction
+    (if there is none, the submit stands and the reason is handed back)."""
+    with tx():
+        done = work.submit_in_tx(worker_id=worker_id, assignment_id=assignment_id, now=now, prefs=prefs)
+        result = Next(done)
+        if result.auto and done.hit.group_id is not None:
+            result.next, result.why_not = _next_of(done, now, next_prefs)
+        if result.next is None:  # read with the assignment: whether Next would find anything (others' slots)
+            result.left = int(getattr(done.assignment, "group_available", 0) or 0)
+        return result
+
+
+def skip_to_next(*, worker_id: int, assignment_id: int, now: datetime,
+                 prefs: work.PrefsFor | None = None) -> Next:
+    """Return this HIT (it goes back to the pool for others) and take the group's next one."""
+    with tx():
+        returned = work.return_in_tx(worker_id=worker_id, assignment_id=assignment_id, now=now)
+        worker = get_user(worker_id)
+        hit = Hit.get_by_id(returned.hit_id)
+        done = WorkState(returned, hit, [], {}, worker=worker)
+        result = Next(done)
+        if hit.group_id is None:
+            result.why_not = GroupEmpty()
+        else:
+            result.next, result.why_not = _next_of(done, now, prefs, skip=frozenset({hit.id}))
+        return result
+
+
+def _next_of(done: WorkState, now: datetime, prefs: work.PrefsFor | None,
+             skip: frozenset[int] = frozenset()) -> tuple[WorkState | None, HitbotError | None]:
+    try:
+        with db.atomic():  # a savepoint: a refusal leaves the submit (or the return) standing
+            worker = done.worker or get_user(done.assignment.worker_id)
+            return _take(worker, done.hit.group_id, now, prefs, skip), None
+    except (HitUnavailable, NotQualified, WorkerBlocked, NotAllowed, NotFound) as exc:
+        return None, exc
+
+
+@dataclass
+class AutoNext:
+    on: bool
+    group_id: int | None
+    left: int
+
+
+def toggle_auto_next(*, worker_id: int, assignment_id: int, on: bool, now: datetime) -> AutoNext:
+    """The auto-next toggle under a submitted HIT: the setting, and what that message offers next."""
+    with tx():
+        group_id = group_of(worker_id=worker_id, assignment_id=assignment_id)
+        set_auto_next(worker_id=worker_id, on=on)
+        return AutoNext(bool(on), group_id, group_left(worker_id=worker_id, group_id=group_id, now=now))
+
+
+def group_of(*, worker_id: int, assignment_id: int) -> int | None:
+    """The group of one of the worker's assignments (a forged id is NotAllowed)."""
+    assignment = owned_assignment(worker_id, assignment_id)
+    return Hit.select(Hit.group).where(Hit.id == assignment.hit_id).scalar()
+
+
+def group_left(*, worker_id: int, group_id: int | None, now: datetime) -> int:
+    """Slots of the group's HITs this worker could still take."""
+    if group_id is None:
+        return 0
+    done = Assignment.select(Assignment.hit).where((Assignment.worker == worker_id) & (Assignment.status != S.RETURNED))
+    return int(Hit.select(fn.COALESCE(fn.SUM(Hit.available), 0))
+               .where((Hit.group == group_id) & (Hit.status == HitStatus.OPEN) & (Hit.available > 0)
+                      & (Hit.expires_at > now) & Hit.id.not_in(done)).scalar() or 0)
