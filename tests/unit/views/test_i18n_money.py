@@ -14,6 +14,7 @@ from bot.i18n import DEFAULT, FSI, LANGUAGES, PDI, use
 from bot.views import balance, common, payout, topup
 from core.config import get_settings
 from core.models import PayoutStatus as P
+from core.money import parse_amount
 from core.payments.accounts import Balances, WithdrawalQuote
 from core.payments.destinations import Destination, PayoutOverview
 from core.payments.queries import BalanceOverview
@@ -225,6 +226,10 @@ def test_german_and_spanish_money_screens_use_their_own_words_and_formats():
     assert too_small == ("💸 Die Mindestauszahlung beträgt 1,00\xa0$; du hast 0,60\xa0$ verfügbar. Noch 0,40\xa0$, "
                          "dann kannst du auszahlen.")
     assert stars.startswith("1.000 ⭐ laden 20,00\xa0$ auf dein hitbot-Guthaben")  # plural and grouping
+    with use("de"):
+        menu = topup.topup_menu(_balances(), 100, 1_00, 10_000_00)[0]
+    assert "<code>/topup 12,50</code> (1,00\xa0$ bis 10.000,00\xa0$)" in menu
+    assert parse_amount("12,50", "USD") == 12_50  # the example a German reader sees is one the bot takes
     with use("es"):
         assert topup.invoice_description(2, stars=1).startswith("1 ⭐ añade 0,02\xa0US$")
         assert payout.auto_set(10_00).startswith("🔁 El cobro automático está activado")
