@@ -269,7 +269,7 @@ async def summary(update: Update, context: Context, cb: callbacks.Callback) -> s
 async def submit(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
     result = await call(work_groups.submit_and_next, worker_id=me, assignment_id=cb.arg(0), now=now(context),
-                        prefs=_done_here, next_prefs=_waiting_here)
+                        prefs=_done_here, next_prefs=_waiting_here, shown=True)
     state = result.done
     await answer_now(update, _("Submitted. Thank you!"))
     if result.next is not None:  # auto-next: the group's next HIT, in place of this one

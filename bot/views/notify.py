@@ -153,6 +153,8 @@ RATE_THEM = N_("How was this requester? Rate them:")
 
 def _submitted(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     p = _p(e)
+    if p.get("shown"):
+        return None  # submitted in the chat, whose message already says so (issue #17: messages per HIT)
     when = auto_approval_text(p.get("auto_approve_s", ctx.auto_approve_s))
     return _("📨 Submitted: {title}. The requester will review it.", title=_title(p, ctx)) + when, \
         keyboard([mywork_row()])

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
-from bot.i18n import _, _n
+from bot.i18n import _
 from bot.views import materials, messages
 from bot.views.common import (
     button,
@@ -235,9 +235,8 @@ def group_next(assignment_id: int, group_id: int | None, left: int, auto: bool) 
     """Under a submitted (or returned) group HIT: the group's next one, the auto-next toggle, and the way out."""
     rows = []
     if group_id is not None and left > 0:
-        rows.append([button(_n("▶️ Next in this group ({n} left)", "▶️ Next in this group ({n} left)", left, n=left),
-                            callbacks.make("w", "nx", group_id))])
-    if group_id is not None:
+        rows.append([button(_("▶️ Next in this group"), callbacks.make("w", "nx", group_id))])
+    if group_id is not None and (left > 0 or auto):  # the setting where it applies (and where it can be undone)
         label = _("🔁 Auto-next: on") if auto else _("🔁 Auto-next: off")
         rows.append([button(label, callbacks.make("w", "an", assignment_id, 0 if auto else 1))])
     rows.append([button(_("🔎 Browse more"), callbacks.make("m", "browse")),

@@ -321,8 +321,10 @@ def submit_work(*, worker_id: int, assignment_id: int, now: datetime, prefs: Pre
         return submit_in_tx(worker_id=worker_id, assignment_id=assignment_id, now=now, prefs=prefs)
 
 
-def submit_in_tx(*, worker_id: int, assignment_id: int, now: datetime, prefs: PrefsFor | None = None) -> WorkState:
-    """submit_work's body, for a use case that submits and goes on in its own transaction (the group's next HIT)."""
+def submit_in_tx(*, worker_id: int, assignment_id: int, now: datetime, prefs: PrefsFor | None = None,
+                 shown: bool = False) -> WorkState:
+    """submit_work's body, for a use case that submits and goes on in its own transaction (the group's next HIT).
+    `shown`: the worker's chat shows the submit (no separate confirmation is sent)."""
     state = _active_state(worker_id, assignment_id, now)
     assignment, hit = state.assignment, state.hit
     missing = state.missing
@@ -351,7 +353,7 @@ def submit_in_tx(*, worker_id: int, assignment_id: int, now: datetime, prefs: Pr
         emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
         cards.changed("review_queue", hit.requester_id, now=now)  # one more waiting in /review
     emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
-         title=hit.title, auto_approve_s=hit.auto_approve_s)
+         title=hit.title, auto_approve_s=hit.auto_approve_s, **({"shown": True} if shown else {}))
     return state
 
 

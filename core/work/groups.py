@@ -156,16 +156,18 @@ class Next:
 
 
 def submit_and_next(*, worker_id: int, assignment_id: int, now: datetime, prefs: work.PrefsFor | None = None,
-                    next_prefs: work.PrefsFor | None = None) -> Next:
+                    next_prefs: work.PrefsFor | None = None, shown: bool = False) -> Next:
     """Submit; with the worker's auto-next on, take the group's next HIT in the same transaction
-    (if there is none, the submit stands and the reason is handed back)."""
+    (if there is none, the submit stands and the reason is handed back). `shown`: the chat shows the
+    submit, so the worker gets no separate confirmation."""
     with tx():
-        done = work.submit_in_tx(worker_id=worker_id, assignment_id=assignment_id, now=now, prefs=prefs)
+        done = work.submit_in_tx(worker_id=worker_id, assignment_id=assignment_id, now=now, prefs=prefs, shown=shown)
         result = Next(done)
         if result.auto and done.hit.group_id is not None:
             result.next, result.why_not = _next_of(done, now, next_prefs)
-        if result.next is None:  # read with the assignment: whether Next would find anything (others' slots)
-            result.left = int(getattr(done.assignment, "group_available", 0) or 0)
+        if result.next is None:  # whether Next would find anything: the group's open slots but this HIT's
+            mine = done.hit.available if done.hit.status == HitStatus.OPEN else 0  # (read with the assignment)
+            result.left = max(0, int(getattr(done.assignment, "group_available", 0) or 0) - mine)
         return result
 
 
