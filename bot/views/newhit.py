@@ -126,7 +126,7 @@ def _prompt(draft: HitDraft) -> str:
         "description": lambda: _("Describe the task: what to do and what good work looks like (up to {max} "
                                  "characters). Or press Skip.", max=number(2000)),
         "reward": lambda: _("💰 <b>Reward</b> per assignment in {currency}, e.g. {example} ({low} to {high}).",
-                            currency=s.currency, example="0.25", low=money(s.min_reward_cents),
+                            currency=s.currency, example=number(0.25), low=money(s.min_reward_cents),
                             high=money(s.max_reward_cents)),
         "assignments": lambda: _("👥 How many workers should do it? (<b>assignments</b>, 1 to {max})",
                                  max=number(s.max_assignments)),

@@ -159,7 +159,7 @@ def test_a_russian_requester_reads_russian_and_their_own_title_stays_theirs():
         prompt, buttons = views.ask(draft("reward"))
         text, markup = views.preview(draft("preview"), s, publishing.cost_of(s), 50, 86400)
         done = views.batch_done(7, 5, 1234_56)
-    assert "💰 <b>Оплата</b> за одно место в USD" in prompt
+    assert "💰 <b>Оплата</b> за одно место в USD, например 0,25 (от 0,01\xa0$ до 1\xa0000,00\xa0$)." in prompt
     assert [b.text for b in buttons.inline_keyboard[0]] == ["0,05\xa0$", "0,10\xa0$", "0,25\xa0$"]
     assert text.startswith("👀 <b>Предпросмотр</b> — так задание увидят исполнители:")
     assert "<b>Label the bird</b>" in text and "1. Which bird is it? — выбор (один вариант): sparrow / robin" in text
