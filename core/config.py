@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     # Messages (issue 18): most a worker, or a requester, may send in 24 hours.
     messages_per_day_worker: int = Field(20, ge=1, le=10_000, validation_alias="HITBOT_MESSAGES_PER_DAY_WORKER")
     messages_per_day_requester: int = Field(50, ge=1, le=10_000, validation_alias="HITBOT_MESSAGES_PER_DAY_REQUESTER")
+    # Revisions (issue 18): how many a requester may ask per assignment, and the worker's window to revise
+    # (the default; a requester may pick another between the bounds).
+    max_revisions: int = Field(2, ge=0, le=10, validation_alias="HITBOT_MAX_REVISIONS")
+    revision_window_s: int = Field(DAY_S, ge=3600, le=14 * DAY_S, validation_alias="HITBOT_REVISION_WINDOW_S")
+    revision_window_min_s: int = Field(3600, ge=600, le=DAY_S, validation_alias="HITBOT_REVISION_WINDOW_MIN_S")
+    revision_window_max_s: int = Field(7 * DAY_S, ge=3600, le=30 * DAY_S, validation_alias="HITBOT_REVISION_WINDOW_MAX_S")
     low_balance_cents: int = Field(500, ge=0, le=10**9, validation_alias="HITBOT_LOW_BALANCE_CENTS")
     sweep_batch: int = Field(500, ge=1, le=100_000, validation_alias="HITBOT_SWEEP_BATCH")
     log_level: str = Field("INFO", validation_alias="HITBOT_LOG_LEVEL")

@@ -206,6 +206,11 @@ def _hit_groups(migrator: SchemaMigrator) -> None:
         group.save()
 
 
+def _revisions(migrator: SchemaMigrator) -> None:
+    """Issue 18: a requester can ask for a revision instead of rejecting (core.review.revisions)."""
+    db.create_tables([m.Revision], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -224,6 +229,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (15, _send_slots),
     (16, _messages),  # 15 is another slice's
     (17, _hit_groups),
+    (18, _revisions),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -43,7 +43,7 @@ from core.quals.tables import (
     QualTestAttempt,
     SystemQual,
 )
-from core.review.tables import Appeal, Bonus, GoldStat, Rating, WorkerBlock
+from core.review.tables import Appeal, Bonus, GoldStat, Rating, Revision, WorkerBlock
 from core.users.tables import User
 from core.work.tables import Answer, Assignment, AssignmentStatus
 
@@ -71,6 +71,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     QualTestAttempt,
     GoldStat,
     Appeal,
+    Revision,
     HitDraft,
     AutoWithdraw,
     AlertSub,
@@ -97,6 +98,6 @@ __all__ = [
     "GoldStat", "Hit", "HitDraft", "HitGroup", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "Message", "MturkHit",
     "MturkHitState", "MturkHitType", "MturkNotification", "MturkQualType",
     "OutboxEvent", "Payout", "PayoutDestination", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant",
-    "QualificationType", "Question", "Rating", "SystemQual", "TaxDetails", "Thread", "TopUp", "TopUpSource", "UTCDateTimeField",
+    "QualificationType", "Question", "Rating", "Revision", "SystemQual", "TaxDetails", "Thread", "TopUp", "TopUpSource", "UTCDateTimeField",
     "User", "WorkerBlock",
 ]

@@ -10,6 +10,7 @@ from core.errors import HitbotError
 from core.hits.manage import close_hit
 from core.models import Assignment, AssignmentStatus as S, Hit, HitStatus
 from core.outbox import emit
+from core.review import revisions
 from core.review.commands import approve
 from core.work.commands import expire_assignment
 
@@ -38,6 +39,11 @@ def auto_approve(*, now: datetime, limit: int | None = None) -> int:
         except HitbotError:
             pass  # reviewed meanwhile by the requester or another clock
     return done
+
+
+def lapse_revisions(*, now: datetime, limit: int | None = None) -> int:
+    """Revisions whose window passed: the submission goes back to its requester as it was."""
+    return sum(revisions.lapse(revision_id=i, now=now) for i in revisions.due(now=now, limit=_limit(limit)))
 
 
 def expire_hits(*, now: datetime, limit: int | None = None) -> int:

@@ -191,6 +191,7 @@ def default_sweeps(settings: Settings, jobs) -> list[Sweep]:
         Sweep("expire_assignments", 10, lambda now: sweeps.expire_assignments(now=now)),
         Sweep("remind", 15, lambda now: sweeps.remind(now=now)),
         Sweep("auto_approve", 30, lambda now: sweeps.auto_approve(now=now)),
+        Sweep("lapse_revisions", 30, lambda now: sweeps.lapse_revisions(now=now)),
         Sweep("expire_hits", 30, lambda now: sweeps.expire_hits(now=now)),
         Sweep("outbox", 10, lambda now: relay.sweep(now=now, limit=settings.sweep_batch)),
         Sweep("review_digest", 300, lambda now: digests.review_digest(now=now)),

@@ -30,7 +30,7 @@ def check_invariants() -> None:
     hits = Hit.select(Hit.id, Hit.status, Hit.available, Hit.max_assignments, Hit.reward_cents, Hit.fee_cents)
     for hit in hits:
         counts = holders.get(hit.id, {})
-        active = counts.get(S.ACCEPTED, 0) + counts.get(S.SUBMITTED, 0)
+        active = counts.get(S.ACCEPTED, 0) + counts.get(S.SUBMITTED, 0) + counts.get(S.REVISING, 0)  # escrow held
         settled = counts.get(S.APPROVED, 0) + counts.get(S.REJECTED, 0)
         assert active + settled + hit.available <= hit.max_assignments, hit.id
         assert hit.available >= 0

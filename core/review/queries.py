@@ -10,9 +10,10 @@ from datetime import datetime
 
 from peewee import fn
 
+from core.config import get_settings
 from core.errors import NotAllowed, StaleAction
 from core.hits.manage import owned_hit
-from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, Question, User, WorkerBlock
+from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, Question, Revision, User, WorkerBlock
 from core.mturk.ids import worker_alias
 from core.review import commands as review, quality
 
@@ -30,6 +31,8 @@ class Submission:
     speed_flag: str | None
     skill_pct: int | None  # the worker's accuracy on this requester's control answers
     worker_alias: str = ""  # who the requester sees: never the worker's Telegram name or id
+    revision: Revision | None = None  # the latest revision asked for (open while the work is 'revising')
+    revisions_left: int = 0  # how many more the requester may ask for
 
 
 def submission(*, assignment_id: int, requester_id: int | None = None) -> Submission:
@@ -46,6 +49,7 @@ def submission(*, assignment_id: int, requester_id: int | None = None) -> Submis
     questions = Question.select().where(Question.hit == hit.id).order_by(Question.position)
     bonuses = Bonus.select(fn.COALESCE(fn.SUM(Bonus.amount_cents), 0)).where(
         Bonus.assignment == assignment.id).scalar() or 0
+    revision = Revision.select().where(Revision.assignment == assignment.id).order_by(Revision.n.desc()).first()
     blocked = WorkerBlock.select().where((WorkerBlock.requester == hit.requester_id)
                                          & (WorkerBlock.worker == assignment.worker_id)).exists()
     return Submission(
@@ -54,6 +58,7 @@ def submission(*, assignment_id: int, requester_id: int | None = None) -> Submis
         speed_flag=quality.speed_flag(assignment_id=assignment.id) if assignment.submitted_at else None,
         skill_pct=quality.skill(requester_id=hit.requester_id, worker_id=assignment.worker_id),
         worker_alias=worker_alias(hit.requester_id, assignment.worker_id),
+        revision=revision, revisions_left=max(0, get_settings().max_revisions - (revision.n if revision else 0)),
     )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from peewee import BigIntegerField, CharField, ForeignKeyField, IntegerField, TextField
 
-from core.db import BaseModel, UTCDateTimeField
+from core.db import BaseModel, JSONField, UTCDateTimeField
 from core.numbers import percent
 from core.users.tables import User
 from core.work.tables import Assignment
@@ -64,3 +64,23 @@ class Appeal(BaseModel):
     created_at = UTCDateTimeField()
     outcome = CharField(max_length=10, null=True)  # approved | kept
     decided_at = UTCDateTimeField(null=True)
+
+class Revision(BaseModel):
+    """A requester's request that the worker revise a submission (numbered per assignment: the cap).
+
+    While it is open (closed_at null) the assignment is 'revising': the worker's changes wait here in
+    `draft` (question id -> value, None to clear) and reach the answers only on resubmission, so a
+    window that passes leaves the submission exactly as it was."""
+
+    assignment = ForeignKeyField(Assignment, backref="revisions", on_delete="CASCADE")
+    n = IntegerField()  # 1, 2, ... within its assignment
+    note = TextField()
+    requested_at = UTCDateTimeField()
+    window_ends_at = UTCDateTimeField()
+    auto_approve_left_s = IntegerField(null=True)  # what the auto-approval had left when it was paused
+    draft = JSONField(default=dict)
+    closed_at = UTCDateTimeField(null=True)
+    outcome = CharField(max_length=12, null=True)  # resubmitted | lapsed
+
+    class Meta:
+        indexes = ((("assignment", "n"), True), (("closed_at", "window_ends_at"), False))

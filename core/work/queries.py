@@ -68,6 +68,7 @@ ALREADY = {
     S.RETURNED: N_("This assignment is already returned."),
     S.EXPIRED: N_("This assignment is already expired."),
     S.ACCEPTED: N_("This assignment is already accepted."),
+    S.REVISING: N_("The requester asked for a revision: change your answers from ✏️ Revise."),
 }
 
 

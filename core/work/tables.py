@@ -15,9 +15,10 @@ class AssignmentStatus:
     REJECTED = "rejected"
     RETURNED = "returned"
     EXPIRED = "expired"
+    REVISING = "revising"  # the requester asked for a revision; the worker may change answers (core.review.revisions)
 
     ACTIVE = (ACCEPTED, SUBMITTED)
-    HOLDING_SLOT = (ACCEPTED, SUBMITTED, APPROVED, REJECTED)
+    HOLDING_SLOT = (ACCEPTED, SUBMITTED, REVISING, APPROVED, REJECTED)
 
 class Assignment(BaseModel):
     hit = ForeignKeyField(Hit, backref="assignments", on_delete="CASCADE")
