@@ -3,6 +3,11 @@ from, the worker, the answers, the work time, the status and the feedback.
 
 CSV for spreadsheets (answers flattened into `answer.<question id>` columns, batch inputs
 into `input.<column>`), JSON for programs (the same data, nested, values kept typed).
+A web task's form has a column per field instead, `answer.<field>` (named as MTurk's batch
+results name them, under this file's lowercase prefix): a repeated name's values joined with
+`|`, a crowd-form's taskAnswers flattened (`answer.weather.label`, `answer.blurry.on`); at most
+MAX_FIELD_COLUMNS of them, the rest of a row in one JSON column that says so. Its JSON row keeps
+the pairs under `answers` and adds `fields`: the values by name, crowd answers as objects.
 
 Photo, voice and document answers are Telegram file ids; `file_answers` lists them with the
 path each takes in the results ZIP (`files/<hit>/<assignment>/<question>.<ext>`), and
@@ -22,10 +27,13 @@ from peewee import fn
 
 from core.config import get_settings
 from core.errors import NotAllowed
-from core.models import Answer, Assignment, Batch, Bonus, Hit, Question
+from core.models import WEB_KIND, Answer, Assignment, Batch, Bonus, Hit, Question
 from core.money import format_money
+from core.webtasks import answers as web
 
 MAX_ROWS = 100_000
+MAX_FIELD_COLUMNS = 100  # a web form's field columns (a page can send 200 fields, each row different ones)
+MORE_FIELDS_COLUMN = f"more_fields (beyond the first {MAX_FIELD_COLUMNS} field columns, as JSON)"
 BASE_COLUMNS = ["hit_id", "hit_title", "batch_id", "reward", "assignment_id", "worker_id", "status",
                 "accepted_at", "submitted_at", "decided_at", "work_s", "auto_approved", "feedback", "bonus"]
 # A spreadsheet runs a cell starting with one of these as a formula: a worker's answer must not.
@@ -78,16 +86,21 @@ def results(*, requester_id: int, hit_id: int | None = None, batch_id: int | Non
     hits = {h.id: h for h in _hits(requester_id, hit_id, batch_id)}
     if not hits:
         return []
-    keys = {q.id: q.key for q in Question.select(Question.id, Question.key).where(Question.hit.in_(list(hits)))}
+    questions = list(Question.select(Question.id, Question.key, Question.kind).where(Question.hit.in_(list(hits))))
+    keys = {q.id: q.key for q in questions}
+    web_ids = {q.id for q in questions if q.kind == WEB_KIND}
     assignments = list(Assignment.select().where(Assignment.hit.in_(list(hits)))
                        .order_by(Assignment.hit, Assignment.id).limit(MAX_ROWS))
     ids = [a.id for a in assignments]
     answers: dict[int, dict[str, object]] = {}
+    forms: dict[int, dict[str, object]] = {}
     bonuses: dict[int, int] = {}
     for chunk in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         part = ids[chunk:chunk + 900]
         for ans in Answer.select(Answer.assignment, Answer.question, Answer.value).where(Answer.assignment.in_(part)):
             answers.setdefault(ans.assignment_id, {})[keys[ans.question_id]] = ans.value
+            if ans.question_id in web_ids:
+                forms.setdefault(ans.assignment_id, {}).update(web.structured(ans.value))
         for aid, cents in (Bonus.select(Bonus.assignment, fn.SUM(Bonus.amount_cents))
                            .where(Bonus.assignment.in_(part)).group_by(Bonus.assignment).tuples()):
             bonuses[aid] = int(cents)
@@ -103,6 +116,7 @@ def results(*, requester_id: int, hit_id: int | None = None, batch_id: int | Non
             "bonus_cents": bonuses.get(a.id, 0),
             "inputs": dict(hit.batch_row or {}),
             "answers": answers.get(a.id, {}),
+            **({"fields": forms[a.id]} if a.id in forms else {}),
         })
     return rows
 
@@ -190,25 +204,57 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _form_cells(r: dict) -> dict[str, str] | None:
+    """A web task's row: its fields as cells by column name (after `answer.`); None for a chat HIT's."""
+    if "fields" not in r:
+        return None
+    cells: dict[str, str] = {}
+    for value in r["answers"].values():
+        if isinstance(value, list):
+            for name, text in web.flat(value).items():
+                cells[name] = cells[name] + "|" + text if name in cells else text
+    return cells
+
+
 def to_csv(rows: list[dict], paths: Paths | None = None) -> bytes:
     """UTF-8 with a BOM (so spreadsheet programs read the accents right), one header row.
-    A file answer in `paths` is shown as its path inside the ZIP, any other as its Telegram file id."""
+    A file answer in `paths` is shown as its path inside the ZIP, any other as its Telegram file id.
+    Web forms' field columns are the union over the rows in first-seen order, at most MAX_FIELD_COLUMNS."""
     if paths:
         rows = [{**r, "answers": {k: ({"path": paths[(r["assignment_id"], k)]} if (r["assignment_id"], k) in paths
                                       else v) for k, v in r["answers"].items()}} for r in rows]
     inputs = sorted({k for r in rows for k in r["inputs"]})
+    forms = [_form_cells(r) for r in rows]
     answers: list[str] = []
-    for r in rows:
-        answers.extend(k for k in r["answers"] if k not in answers)
+    seen: set[str] = set()
+    field_columns, overflow = 0, False
+    for r, cells in zip(rows, forms):
+        names = cells if cells is not None else r["answers"]
+        for k in names:
+            if k in seen:
+                continue
+            if cells is not None:
+                if field_columns >= MAX_FIELD_COLUMNS:
+                    overflow = True
+                    continue
+                field_columns += 1
+            seen.add(k)
+            answers.append(k)
     header = [*BASE_COLUMNS, *(f"input.{k}" for k in inputs), *(f"answer.{k}" for k in answers)]
+    if overflow:
+        header.append(MORE_FIELDS_COLUMN)
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(header)
-    for r in rows:
+    for r, cells in zip(rows, forms):
         base = {**r, "bonus": format_money(r["bonus_cents"], get_settings().currency) if r["bonus_cents"] else ""}
-        writer.writerow([_cell(base.get(c)) for c in BASE_COLUMNS]
-                        + [_cell(r["inputs"].get(k)) for k in inputs]
-                        + [_cell(r["answers"].get(k)) for k in answers])
+        values = cells if cells is not None else r["answers"]
+        line = ([_cell(base.get(c)) for c in BASE_COLUMNS] + [_cell(r["inputs"].get(k)) for k in inputs]
+                + [_cell(values.get(k)) for k in answers])
+        if overflow:
+            rest = {k: v for k, v in (cells or {}).items() if k not in seen}
+            line.append(_cell(rest) if rest else "")
+        writer.writerow(line)
     return ("\ufeff" + out.getvalue()).encode()
 
 
