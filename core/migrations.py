@@ -211,6 +211,16 @@ def _revisions(migrator: SchemaMigrator) -> None:
     db.create_tables([m.Revision], safe=True)
 
 
+def _qual_requests(migrator: SchemaMigrator) -> None:
+    """Issue 18: workers request a requester's qualification; a type can grant requests automatically."""
+    from playhouse.migrate import migrate as run
+
+    table = m.QualificationType._meta.table_name
+    if "auto_grant_value" not in {c.name for c in db.get_columns(table)}:
+        run(migrator.add_column(table, "auto_grant_value", IntegerField(null=True)))
+    db.create_tables([m.QualificationRequest], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -230,6 +240,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (16, _messages),  # 15 is another slice's
     (17, _hit_groups),
     (18, _revisions),
+    (19, _qual_requests),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -1,7 +1,7 @@
 """Qualification types, grants, HIT requirements and qualification tests."""
 from __future__ import annotations
 
-from peewee import CharField, ForeignKeyField, IntegerField, TextField
+from peewee import BooleanField, CharField, ForeignKeyField, IntegerField, TextField
 
 from core.db import BaseModel, JSONField, UTCDateTimeField
 from core.hits.tables import Hit
@@ -27,6 +27,8 @@ class QualificationType(BaseModel):
     description = TextField(default="")
     system = CharField(max_length=24, null=True, unique=True)
     created_at = UTCDateTimeField()
+    # Workers' requests for it are granted at once with this value (None: the requester decides).
+    auto_grant_value = IntegerField(null=True)
 
     class Meta:
         indexes = ((("owner", "name"), True),)
@@ -65,3 +67,27 @@ class QualTestAttempt(BaseModel):
 
     class Meta:
         indexes = ((("test", "worker", "started_at"), False),)
+
+
+class QualificationRequest(BaseModel):
+    """A worker asking for a requester's qualification (core.quals.requests). At most one waits per
+    worker and type: `waiting` is True while it does and NULL after, and NULLs never collide in the
+    unique index."""
+
+    PENDING, GRANTED, REFUSED = "pending", "granted", "refused"
+
+    qtype = ForeignKeyField(QualificationType, backref="requests", on_delete="CASCADE")
+    worker = ForeignKeyField(User, on_delete="CASCADE")
+    hit = ForeignKeyField(Hit, null=True, on_delete="SET NULL")  # the preview it was asked from
+    message = TextField(default="")
+    status = CharField(max_length=8, default=PENDING)
+    waiting = BooleanField(null=True, default=True)
+    value = IntegerField(null=True)  # what was granted
+    reason = TextField(default="")  # why it was refused
+    decided_by = CharField(max_length=8, default="")  # chat | api | auto
+    submitted_at = UTCDateTimeField()
+    decided_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("qtype", "worker", "waiting"), True), (("qtype", "status"), False),
+                   (("worker", "qtype", "submitted_at"), False))

@@ -12,8 +12,10 @@ from peewee import JOIN, fn
 from core.db import tx
 from core.errors import NotFound, StaleAction, ValidationFailed
 from core.hits.search import keyword_matches
+from core.messages.safety import check_not_blocked, hidden_requesters
 from core.models import WEB_KIND, Assignment, AssignmentStatus, Hit, HitGroup, HitStatus, Question, User, WorkerBlock
 from core.prepared import Prepared, param
+from core.quals.requests import Offer, offers as qual_offers
 from core.quals.rules import Check, evaluate, requirements_for, worker_values
 from core.review.reputation import RequesterStats, requester_stats
 from core.texts import N_
@@ -119,7 +121,8 @@ def _groups_for(worker_id, now, keyword: str = ""):
         live &= keyword_matches(keyword)
     return (HitGroup.select(HitGroup, User).join(User, on=(HitGroup.requester == User.id))
             .where((HitGroup.expires_at > now) & (HitGroup.requester != worker_id)
-                   & HitGroup.requester.not_in(blocked_by) & fn.EXISTS(Hit.select(Hit.id).where(live))))
+                   & HitGroup.requester.not_in(blocked_by) & HitGroup.requester.not_in(hidden_requesters(worker_id))
+                   & fn.EXISTS(Hit.select(Hit.id).where(live))))
 
 
 def _parse_cursor(cursor: str) -> tuple[int, int]:
@@ -237,6 +240,7 @@ class Preview:
     holding_id: int | None = None  # the worker's assignment of this HIT they are still answering
     group: HitGroup | None = None  # the HIT's group (issue #17): Accept takes its next HIT
     group_available: int = 0  # slots of the group's HITs this worker could take now
+    qual_offers: list[Offer] = field(default_factory=list)  # failed requirements the worker may request (issue 18)
 
     @property
     def can_accept(self) -> bool:
@@ -295,6 +299,7 @@ def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     hit = _PREVIEW.first(worker_id=worker_id, hit_id=hit_id)
     if hit is None or (hit.requester_id != worker_id and hit.blocked_worker):
         raise NotFound(N_("This HIT doesn't exist or is no longer available."))
+    check_not_blocked(worker_id, hit.requester_id)  # the worker blocked this requester: say so
     reqs = requirements_for([hit.id]).get(hit.id, []) if hit.has_requirements else []
     if not all(c.passed for c in evaluate(worker, reqs, now, "preview")):
         raise NotFound(N_("This HIT doesn't exist or is no longer available."))
@@ -306,7 +311,9 @@ def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
         hit.status = HitStatus.CLOSED  # the sweep will close it; show it as closed now
     stats = requester_stats(user_id=hit.requester_id, user=hit.requester)
     group, slots = group_slots(worker_id=worker_id, group_id=hit.group_id, now=now)
-    return Preview(hit, hit.requester, questions, checks, assignment is not None, stats, worker, holding, group, slots)
+    asks = qual_offers(worker_id=worker_id, requester_id=hit.requester_id, checks=checks, now=now)
+    return Preview(hit, hit.requester, questions, checks, assignment is not None, stats, worker, holding, group, slots,
+                   asks)
 
 
 def group_slots(*, worker_id: int, group_id: int | None, now: datetime) -> tuple[HitGroup | None, int]:
