@@ -221,6 +221,25 @@ def _qual_requests(migrator: SchemaMigrator) -> None:
     db.create_tables([m.QualificationRequest], safe=True)
 
 
+def _message_safety(migrator: SchemaMigrator) -> None:
+    """Issue 18: muted and reported conversations, workers' blocks of requesters, flagged first
+    messages and photos/documents in messages."""
+    from peewee import BooleanField
+    from playhouse.migrate import migrate as run
+
+    for model, columns in ((m.Thread, {"worker_muted": BooleanField(default=False),
+                                       "requester_muted": BooleanField(default=False)}),
+                           (m.Message, {"flagged": BooleanField(default=False),
+                                        "file_kind": CharField(max_length=1, null=True),
+                                        "file_id": CharField(max_length=200, null=True),
+                                        "file_name": CharField(max_length=120, null=True)})):
+        have = {c.name for c in db.get_columns(model._meta.table_name)}
+        for name, field in columns.items():
+            if name not in have:
+                run(migrator.add_column(model._meta.table_name, name, field))
+    db.create_tables([m.ThreadReport, m.RequesterBlock], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -241,6 +260,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (17, _hit_groups),
     (18, _revisions),
     (19, _qual_requests),
+    (20, _message_safety),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -17,7 +17,7 @@ from core.hits.tables import (
     HitStatus,
     Question,
 )
-from core.messages.tables import Message, Thread
+from core.messages.tables import Message, RequesterBlock, Thread, ThreadReport
 from core.mturk.tables import ApiKey, MturkHit, MturkHitState, MturkHitType, MturkNotification, MturkQualType
 from core.outbox import OutboxEvent
 from core.payments.tables import (
@@ -91,6 +91,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     TopUp,
     Thread,
     Message,
+    ThreadReport,
+    RequesterBlock,
 ]
 
 __all__ = [
@@ -100,6 +102,6 @@ __all__ = [
     "GoldStat", "Hit", "HitDraft", "HitGroup", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "Message", "MturkHit",
     "MturkHitState", "MturkHitType", "MturkNotification", "MturkQualType",
     "OutboxEvent", "Payout", "PayoutDestination", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant", "QualificationRequest",
-    "QualificationType", "Question", "Rating", "Revision", "SystemQual", "TaxDetails", "Thread", "TopUp", "TopUpSource", "UTCDateTimeField",
+    "QualificationType", "Question", "Rating", "RequesterBlock", "Revision", "SystemQual", "TaxDetails", "Thread", "ThreadReport", "TopUp", "TopUpSource", "UTCDateTimeField",
     "User", "WorkerBlock",
 ]

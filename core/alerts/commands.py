@@ -13,7 +13,7 @@ from core.config import get_settings
 from core.db import db, tx
 from core.errors import NotAllowed, ValidationFailed
 from core.hits.spec import parse_duration
-from core.models import AlertCursor, AlertSent, AlertSub, Assignment, Hit, HitStatus, User, WorkerBlock
+from core.models import AlertCursor, AlertSent, AlertSub, Assignment, Hit, HitStatus, RequesterBlock, User, WorkerBlock
 from core.money import parse_amount
 from core.outbox import emit_many
 from core.quals.rules import evaluate, requirements_for, worker_values
@@ -183,6 +183,8 @@ class _Audience:
         requesters = list({h.requester_id for h in open_hits})
         blocked = set(WorkerBlock.select(WorkerBlock.requester, WorkerBlock.worker)
                       .where(WorkerBlock.requester.in_(requesters)).tuples()) if requesters else set()
+        blocked |= set(RequesterBlock.select(RequesterBlock.requester, RequesterBlock.worker)  # workers' blocks too
+                       .where(RequesterBlock.requester.in_(requesters)).tuples()) if requesters else set()
         done = set(Assignment.select(Assignment.worker, Assignment.hit)
                    .where(Assignment.hit.in_(ids)).tuples()) if ids else set()
         # Sent in the last hour, per worker (at most alerts_per_hour rows each: no id list needed).

@@ -10,6 +10,7 @@ from peewee import JOIN, IntegrityError
 from core.config import get_settings
 from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed, WorkerBlocked
+from core.messages import safety
 from core.models import Assignment, Hit, HitStatus, Message, Thread, User, WorkerBlock
 from core.mturk.ids import worker_alias
 from core.outbox import emit
@@ -33,6 +34,13 @@ def _text(text: str | None) -> str:
     if not 1 <= len(text) <= MAX_TEXT:
         raise ValidationFailed(f"A message has 1 to {MAX_TEXT} characters.")
     return text
+
+
+def _body(text: str | None, file: dict | None) -> tuple[str, dict | None]:
+    """A text message, or a photo/document (relayed by file_id) with an optional caption."""
+    if file is None:
+        return _text(text), None
+    return safety.check_file(file, text)
 
 
 def _worked_for(requester_id: int, worker_id: int) -> bool:
@@ -64,17 +72,24 @@ def _thread(worker_id: int, requester_id: int, now: datetime) -> Thread:
         return Thread.get((Thread.worker == worker_id) & (Thread.requester == requester_id))
 
 
-def _post(thread: Thread, side: str, text: str, hit: Hit | None, now: datetime) -> Message:
-    row = Message.create(thread=thread.id, side=side, text=text, hit=hit.id if hit else None, created_at=now)
+def _post(thread: Thread, side: str, text: str, hit: Hit | None, now: datetime, file: dict | None = None) -> Message:
+    # A thread's first message with a link or an @username reaches its reader with a warning.
+    flagged = safety.has_link(text) and not Message.select().where(Message.thread == thread.id).exists()
+    row = Message.create(thread=thread.id, side=side, text=text, hit=hit.id if hit else None, created_at=now,
+                         flagged=flagged, file_kind=file and file["kind"], file_id=file and file["file_id"],
+                         file_name=file and file["name"])
     unread = Thread.requester_unread if side == WORKER else Thread.worker_unread
     Thread.update({unread: unread + 1, Thread.last_at: now}).where(Thread.id == thread.id).execute()
+    if (thread.requester_muted if side == WORKER else thread.worker_muted):
+        return row  # muted by the reader: counted as unread in /messages, no notice
     requester = User.get_by_id(thread.requester_id)
     if side == WORKER:
         to, sender = thread.requester_id, worker_alias(thread.requester_id, thread.worker_id)
     else:
         to, sender = thread.worker_id, requester_alias(requester)
     emit("message.received", user_id=to, now=now, thread_id=thread.id, message_id=row.id, side=side,
-         sender=sender, text=text, hit_id=hit.id if hit else None, title=hit.title if hit else None)
+         sender=sender, text=text, hit_id=hit.id if hit else None, title=hit.title if hit else None,
+         flagged=flagged, file_kind=row.file_kind, file_id=row.file_id)
     return row
 
 
@@ -89,16 +104,17 @@ def check_ask(*, worker_id: int, hit_id: int) -> Hit:
     if WorkerBlock.select().where((WorkerBlock.requester == hit.requester_id)
                                   & (WorkerBlock.worker == worker_id)).exists():
         raise WorkerBlocked()
+    safety.check_not_blocked(worker_id, hit.requester_id)
     return hit
 
 
-def ask(*, worker_id: int, hit_id: int, text: str, now: datetime) -> Message:
+def ask(*, worker_id: int, hit_id: int, text: str | None, now: datetime, file: dict | None = None) -> Message:
     """A worker writes to the requester of a HIT, the HIT attached."""
-    text = _text(text)
+    text, file = _body(text, file)
     with tx():
         hit = check_ask(worker_id=worker_id, hit_id=hit_id)
         _check_cap(worker_id, WORKER, now)
-        return _post(_thread(worker_id, hit.requester_id, now), WORKER, text, hit, now)
+        return _post(_thread(worker_id, hit.requester_id, now), WORKER, text, hit, now, file)
 
 
 def check_message_worker(*, requester_id: int, assignment_id: int) -> Assignment:
@@ -106,16 +122,19 @@ def check_message_worker(*, requester_id: int, assignment_id: int) -> Assignment
     a = Assignment.get_or_none(Assignment.id == assignment_id)
     if a is None or Hit.get_by_id(a.hit_id).requester_id != requester_id:
         raise NotAllowed()
+    if safety.blocked(a.worker_id, requester_id):
+        raise safety.WorkerUnreachable()
     return a
 
 
-def message_worker(*, requester_id: int, assignment_id: int, text: str, now: datetime) -> Message:
+def message_worker(*, requester_id: int, assignment_id: int, text: str | None, now: datetime,
+                   file: dict | None = None) -> Message:
     """A requester writes to the worker of one of their assignments (from a review card)."""
-    text = _text(text)
+    text, file = _body(text, file)
     with tx():
         a = check_message_worker(requester_id=requester_id, assignment_id=assignment_id)
         _check_cap(requester_id, REQUESTER, now)
-        return _post(_thread(a.worker_id, requester_id, now), REQUESTER, text, Hit.get_by_id(a.hit_id), now)
+        return _post(_thread(a.worker_id, requester_id, now), REQUESTER, text, Hit.get_by_id(a.hit_id), now, file)
 
 
 def write_to_worker(*, requester_id: int, worker_id: int, text: str, now: datetime) -> Message:
@@ -124,6 +143,8 @@ def write_to_worker(*, requester_id: int, worker_id: int, text: str, now: dateti
     with tx():
         if worker_id == requester_id or not _worked_for(requester_id, worker_id):
             raise NotAllowed("You can only message workers who worked on your HITs.")
+        if safety.blocked(worker_id, requester_id):
+            raise safety.WorkerUnreachable()
         _check_cap(requester_id, REQUESTER, now)
         return _post(_thread(worker_id, requester_id, now), REQUESTER, text, None, now)
 
@@ -145,16 +166,20 @@ def check_reply(*, user_id: int, thread_id: int) -> str:
     if side == WORKER and WorkerBlock.select().where((WorkerBlock.requester == thread.requester_id)
                                                      & (WorkerBlock.worker == user_id)).exists():
         raise WorkerBlocked()
+    if safety.blocked(thread.worker_id, thread.requester_id):
+        if side == WORKER:
+            raise safety.RequesterBlockedByYou()
+        raise safety.WorkerUnreachable()
     return side
 
 
-def reply(*, user_id: int, thread_id: int, text: str, now: datetime) -> Message:
+def reply(*, user_id: int, thread_id: int, text: str | None, now: datetime, file: dict | None = None) -> Message:
     """Either side answers in their thread, any number of turns."""
-    text = _text(text)
+    text, file = _body(text, file)
     with tx():
         side = check_reply(user_id=user_id, thread_id=thread_id)
         _check_cap(user_id, side, now)
-        return _post(Thread.get_by_id(thread_id), side, text, None, now)
+        return _post(Thread.get_by_id(thread_id), side, text, None, now, file)
 
 
 @dataclass(frozen=True)
@@ -163,6 +188,9 @@ class ThreadView:
     side: str  # the reader's
     counterpart: str  # the other side's alias
     messages: list[tuple[str, str, datetime, str | None]]  # (side, text, at, HIT title), oldest first
+    marks: list[tuple[str | None, bool]] = ()  # per message: its file kind ("p", "d") and whether it was flagged
+    muted: bool = False  # the reader's side
+    blocked: bool = False  # the worker blocked the requester
 
 
 def open_thread(*, user_id: int, thread_id: int, now: datetime) -> ThreadView:
@@ -175,8 +203,12 @@ def open_thread(*, user_id: int, thread_id: int, now: datetime) -> ThreadView:
                     .where(Message.thread == thread.id).order_by(Message.id.desc()).limit(SHOWN).objects())
         counterpart = (requester_alias(User.get_by_id(thread.requester_id)) if side == WORKER
                        else worker_alias(thread.requester_id, thread.worker_id))
+        rows.reverse()
         return ThreadView(thread.id, side, counterpart,
-                          [(r.side, r.text, r.created_at, getattr(r, "title", None)) for r in reversed(rows)])
+                          [(r.side, r.text, r.created_at, getattr(r, "title", None)) for r in rows],
+                          [(r.file_kind, r.flagged) for r in rows],
+                          thread.worker_muted if side == WORKER else thread.requester_muted,
+                          safety.blocked(thread.worker_id, thread.requester_id))
 
 
 def _written_by(user_id: int):

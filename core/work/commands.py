@@ -22,6 +22,7 @@ from core.errors import (
     WorkerBlocked,
 )
 from core.hits.spec import MAX_TEXT_ANSWER
+from core.messages.safety import check_not_blocked
 from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, User, WorkerBlock
 from core.mturk import notifications
 from core.outbox import emit
@@ -119,6 +120,7 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
             raise NotAllowed(N_("You can't work on your own HIT."))
         if worker.banned or hit.blocked_worker:
             raise WorkerBlocked()
+        check_not_blocked(worker_id, hit.requester_id)
         if hit.has_requirements:
             failed = [c for c in evaluate(worker, requirements_for([hit.id]).get(hit.id, []), now) if not c.passed]
             if failed:

@@ -14,6 +14,7 @@ from peewee import IntegrityError, fn
 from core.db import db, tx
 from core.errors import AlreadyAccepted, HitbotError, HitUnavailable, NotAllowed, NotFound, NotQualified, WorkerBlocked
 from core.hits import groups
+from core.messages.safety import check_not_blocked
 from core.models import Assignment, AssignmentStatus as S, Hit, HitGroup, HitStatus, User, WorkerBlock
 from core.mturk import notifications
 from core.quals.rules import evaluate, requirements_for
@@ -69,6 +70,7 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
                                          & (WorkerBlock.worker == worker.id)).exists()
     if worker.banned or blocked:
         raise WorkerBlocked()
+    check_not_blocked(worker.id, group.requester_id)
     tried: set[int] = set(skip)
     checked = False
     for _ in range(_ROUNDS):
