@@ -238,49 +238,25 @@ def _alert_lines(user_id: int, now: datetime) -> list[AlertLine]:
     return [AlertLine(s.id, f, s.muted, int(n)) for s, f, n in zip(subs, filters, counts)]
 
 
-def _group_of(hit: Hit) -> tuple:
-    """What makes HITs one group: one batch, or the same requester, title, reward and duration."""
-    if hit.batch_id is not None:
-        return ("batch", hit.batch_id)
-    return ("hit", hit.requester_id, hit.title, hit.reward_cents, hit.duration_s)
-
-
 def recent_groups(*, user_id: int, now: datetime, limit: int = LIST_MAX) -> list[RecentGroup]:
-    """Groups the worker took HITs of in the last 7 days that still have HITs for them, latest first."""
-    worked = (Hit.select(Hit.id, Hit.batch, Hit.requester, Hit.title, Hit.reward_cents, Hit.duration_s)
-              .join(Assignment, on=(Assignment.hit == Hit.id))
-              .where((Assignment.worker == user_id) & (Assignment.accepted_at >= now - RECENT))
-              .order_by(Assignment.accepted_at.desc(), Assignment.id.desc()).limit(_RECENT_SCAN))
-    keys: list[tuple] = []
-    for hit in worked:
-        key = _group_of(hit)
-        if key not in keys:
-            keys.append(key)
-    if not keys:
+    """Groups (core.hits.groups) the worker took HITs of in the last 7 days that still have HITs for them,
+    latest first; each with the HIT Continue previews, the one Accept would take next."""
+    worked = (Hit.select(Hit.group).join(Assignment, on=(Assignment.hit == Hit.id))
+              .where((Assignment.worker == user_id) & (Assignment.accepted_at >= now - RECENT) & Hit.group.is_null(False))
+              .order_by(Assignment.accepted_at.desc(), Assignment.id.desc()).limit(_RECENT_SCAN).tuples())
+    groups = list(dict.fromkeys(group_id for (group_id,) in worked))
+    if not groups:
         return []
-    batches = [k[1] for k in keys if k[0] == "batch"]
-    singles = [k for k in keys if k[0] == "hit"][:20]
-    condition = Hit.batch.in_(batches) if batches else None
-    for _, requester, title, reward, duration in singles:
-        one = (Hit.batch.is_null() & (Hit.requester == requester) & (Hit.title == title)
-               & (Hit.reward_cents == reward) & (Hit.duration_s == duration))
-        condition = one if condition is None else condition | one
-    key_cols = (Hit.batch, Case(None, [(Hit.batch.is_null(), Hit.requester)]),
-                Case(None, [(Hit.batch.is_null(), Hit.title)]), Case(None, [(Hit.batch.is_null(), Hit.reward_cents)]),
-                Case(None, [(Hit.batch.is_null(), Hit.duration_s)]))
-    rows = (Hit.select(fn.MIN(Hit.id), fn.COUNT(Hit.id), *key_cols)
-            .where(_open_for(user_id, now) & condition).group_by(*key_cols).tuples())
-    found: dict[tuple, tuple[int, int]] = {}
-    for first_id, count, batch_id, requester, title, reward, duration in rows:
-        key = ("batch", batch_id) if batch_id is not None else ("hit", requester, title, reward, duration)
-        found[key] = (first_id, count)
-    chosen = [(k, found[k]) for k in keys if k in found][:limit]
+    found = {group_id: (first_id, count) for group_id, first_id, count in
+             Hit.select(Hit.group, fn.MIN(Hit.id), fn.COUNT(Hit.id))
+             .where(_open_for(user_id, now) & Hit.group.in_(groups)).group_by(Hit.group).tuples()}
+    chosen = [found[g] for g in groups if g in found][:limit]
     if not chosen:
         return []
     heads = {h.id: h for h in Hit.select(Hit.id, Hit.title, Hit.reward_cents)
-             .where(Hit.id.in_([first for _, (first, _) in chosen]))}
+             .where(Hit.id.in_([first for first, _ in chosen]))}
     return [RecentGroup(first, heads[first].title, heads[first].reward_cents, count)
-            for _, (first, count) in chosen if first in heads]
+            for first, count in chosen if first in heads]
 
 
 def _requester(user_id: int, now: datetime, starts: dict[str, datetime], days: list[date],

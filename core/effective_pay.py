@@ -1,6 +1,6 @@
 """What a requester's HITs really pay an hour (issue 17), and the operator's floor.
 
-Effective hourly pay of a group: its reward over the median work time (accepted to submitted) of its
+Effective hourly pay of a group (core.hits.groups): its reward over the median work time (accepted to submitted) of its
 submitted assignments, once it has MIN_SUBMISSIONS of them; the median, so one worker who left the
 HIT open for an hour does not sink the figure. With HITBOT_MIN_HOURLY_CENTS set, a group paying less
 is flagged, and publishing a HIT whose own estimate (`estimated_time` in the spec) pays less needs
@@ -52,39 +52,39 @@ def pay_of(reward: int, work_s: list[float], floor: int) -> GroupPay:
     return GroupPay(len(work_s), mid, hourly, bool(floor) and hourly < floor)
 
 
-def _group_of(hit: Hit) -> tuple:
-    """What makes HITs one group: one batch, or the same requester, title, reward and duration."""
-    if hit.batch_id is not None:
+def _key(hit: Hit, *, batch_item: bool = False) -> tuple:
+    """Which figure a submission counts towards: a batch item's (its HITs, whatever their groups), or a
+    HIT's group (core.hits.groups: the requester's HITs of one type)."""
+    if batch_item:
         return ("batch", hit.batch_id)
-    return ("hit", hit.title, hit.reward_cents, hit.duration_s)
+    return ("group", hit.group_id) if hit.group_id is not None else ("hit", hit.id)
 
 
 def group_pay(*, requester_id: int, items: list[Item]) -> list[GroupPay]:
-    """Each item's group figure (a batch is a group; a HIT's group holds the requester's identical HITs)."""
+    """Each item's figure: a batch's over its HITs, a single HIT's over its group."""
     if not items:
         return []
     floor = floor_cents()
-    heads = [item.hit for item in items]
     batch_ids = [item.batch.id for item in items if item.batch is not None]
-    condition = Hit.batch.in_(batch_ids) if batch_ids else None
-    for hit in (h for h in heads if h is not None):
-        one = (Hit.batch.is_null() & (Hit.title == hit.title) & (Hit.reward_cents == hit.reward_cents)
-               & (Hit.duration_s == hit.duration_s))
-        condition = one if condition is None else condition | one
+    group_ids = [item.hit.group_id for item in items if item.hit is not None and item.hit.group_id is not None]
+    loose = [item.hit.id for item in items if item.hit is not None and item.hit.group_id is None]
+    condition = Hit.batch.in_(batch_ids) | Hit.group.in_(group_ids) | Hit.id.in_(loose)
     times: dict[tuple, list[float]] = {}
     rewards: dict[tuple, int] = {}
-    rows = (Assignment.select(Assignment.accepted_at, Assignment.submitted_at, Hit.id, Hit.batch, Hit.title,
-                              Hit.reward_cents, Hit.duration_s).join(Hit)
+    rows = (Assignment.select(Assignment.accepted_at, Assignment.submitted_at, Hit.id, Hit.batch, Hit.group,
+                              Hit.reward_cents).join(Hit)
             .where((Hit.requester == requester_id) & Assignment.submitted_at.is_null(False)
                    & Assignment.status.in_((S.SUBMITTED, S.APPROVED, S.REJECTED)) & condition)
             .order_by(Assignment.id.desc()).limit(_SCAN))
     for a in rows:
-        key = _group_of(a.hit)
-        times.setdefault(key, []).append((a.submitted_at - a.accepted_at).total_seconds())
-        rewards[key] = a.hit.reward_cents
+        seconds = (a.submitted_at - a.accepted_at).total_seconds()
+        keys = {_key(a.hit)} | ({_key(a.hit, batch_item=True)} if a.hit.batch_id in batch_ids else set())
+        for key in keys:
+            times.setdefault(key, []).append(seconds)
+            rewards[key] = a.hit.reward_cents
     out = []
     for item in items:
-        key = ("batch", item.batch.id) if item.batch is not None else _group_of(item.hit)
+        key = ("batch", item.batch.id) if item.batch is not None else _key(item.hit)
         out.append(pay_of(rewards.get(key, 0), times.get(key, []), floor))
     return out
 

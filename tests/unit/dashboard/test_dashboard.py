@@ -10,7 +10,7 @@ import pytest
 
 from core import dashboard, ledger
 from core.alerts import commands as alerts
-from core.models import Entry, LedgerTxn, Question
+from core.models import Entry, Hit, LedgerTxn, Question
 from core.review import commands as review
 from core.users import commands as users
 from core.work import commands as work
@@ -160,3 +160,18 @@ def test_statements_stay_bounded_as_work_grows(worked):
     _, requester = count_statements(dashboard.overview, user_id=r.id, now=NOW)
     assert many == few <= 10, (few, many)
     assert requester <= 6, requester
+
+
+def test_recent_groups_follow_a_batch_whatever_each_rows_title(worked):
+    from core.hits import publishing
+
+    r, w, _ = worked
+    template = f.spec(title="Is ${name} a bird?", reward="0.20", assignments=1, lifetime="3d")
+    batch = publishing.publish_batch(requester_id=r.id, title="Birds", template=template,
+                                     rows=[{"name": n} for n in ("owl", "cat", "emu")], now=NOW - timedelta(hours=5))
+    owl, cat, emu = (Hit.get(Hit.title == f"Is {n} a bird?") for n in ("owl", "cat", "emu"))
+    _do(w.id, owl, NOW - timedelta(hours=4))
+    work.accept(worker_id=f.user().id, hit_id=cat.id, now=NOW - timedelta(hours=3))  # someone else holds the cat
+    (group,) = dashboard.overview(user_id=w.id, now=NOW).worker.recent
+    assert (group.hit_id, group.title, group.available) == (emu.id, "Is emu a bird?", 1)
+    assert owl.batch_id == batch.id

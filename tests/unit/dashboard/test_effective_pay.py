@@ -10,6 +10,7 @@ import pytest
 from core import effective_pay
 from core.config import get_settings
 from core.errors import BelowPayFloor, NotAllowed, StaleAction
+from core.hits import publishing
 from core.models import Hit, HitDraft, Question
 from core.work import commands as work
 from tests import factories as f
@@ -143,3 +144,14 @@ def test_statements_for_a_page_do_not_grow_with_submissions(database):
         _submit(hit, 2)
     _, many = count_statements(effective_pay.my_hits, requester_id=r.id)
     assert many == few, (few, many)
+
+
+def test_a_batch_line_counts_every_row_of_the_batch(database):
+    r = f.requester(100_00)
+    template = f.spec(title="Is ${name} a bird?", reward="0.30", assignments=1)
+    publishing.publish_batch(requester_id=r.id, title="Birds", template=template,
+                             rows=[{"name": n} for n in ("owl", "cat", "emu", "yak")], now=NOW)
+    for name, minutes in (("owl", 1), ("cat", 3), ("emu", 3)):
+        _submit(Hit.get(Hit.title == f"Is {name} a bird?"), minutes)
+    (pay,) = effective_pay.my_hits(requester_id=r.id).pay
+    assert (pay.submissions, pay.median_s, pay.hourly_cents) == (3, 180, 30 * 20)  # $0.30 every 3 minutes
