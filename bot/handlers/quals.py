@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
-from bot.views import notify, quals as views
+from bot.views import notify, qual_requests as request_views, quals as views
 from bot.views.start import cancel_markup
 from core import notices
 from core.config import get_settings
@@ -24,7 +24,7 @@ from core.errors import StaleAction, ValidationFailed
 from core.hits.spec import parse_duration
 from core.hits.spec_files import load_spec_document
 from core.mturk import workers as mturk_workers
-from core.quals import commands as quals
+from core.quals import commands as quals, requests as qual_requests
 from core.review import appeals, quality
 from core.users import commands as users
 
@@ -47,6 +47,19 @@ async def _worker(requester_id: int, text: str) -> int:
     return found[ref]
 
 
+def _settings(verb: str, rest: str) -> dict:
+    """/qual auto NAME on [VALUE] | /qual auto NAME off | /qual retry NAME DELAY"""
+    parts = rest.rsplit(maxsplit=2)
+    if verb == "auto" and len(parts) == 3 and parts[1] == "on" and parts[2].isdigit():
+        return {"name": parts[0], "auto_grant_value": _int(parts[2], "value")}
+    parts = rest.rsplit(maxsplit=1)
+    if len(parts) == 2 and verb == "auto" and parts[1] in ("on", "off"):
+        return {"name": parts[0], "auto_grant_value": 1 if parts[1] == "on" else None}
+    if len(parts) == 2 and verb == "retry":
+        return {"name": parts[0], "retry_delay_s": parse_duration(parts[1], field="retry")}
+    raise ValidationFailed(request_views.settings_usage())
+
+
 def _int(text: str, what: str) -> int:
     """`what`: a key of views.WHOLE_NUMBER, the refusal that names the number."""
     try:
@@ -65,6 +78,10 @@ async def qual(update: Update, context: Context) -> None:
         name, _, description = rest.partition("|")
         qt = await call(quals.create_type, owner_id=me, name=name, description=description.strip(), now=t)
         await update.effective_message.reply_text(views.created(qt.name))
+        return
+    if verb in ("auto", "retry"):
+        s = await call(qual_requests.configure, owner_id=me, **_settings(verb, rest))
+        await update.effective_message.reply_text(request_views.type_settings(s), parse_mode="HTML")
         return
     if verb in ("grant", "revoke"):
         parts = rest.rsplit(maxsplit=2 if verb == "grant" else 1)

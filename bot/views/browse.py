@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
-from bot.views import materials, messages
+from bot.views import materials, messages, qual_requests
 from bot.views.common import (
     button,
     clip,
@@ -180,6 +180,7 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
         lines.append(_("Qualifications:"))
         for c in p.checks:
             lines.append(("✅ " if c.passed else "❌ ") + esc(c.text))
+        lines += qual_requests.offer_lines(p.qual_offers, tz) if not mine else []
     kinds = [_(KIND_LABELS[q.kind]) if q.kind in KIND_LABELS else q.kind for q in p.questions]
     lines.append("")
     lines.append(_("🌐 A web task: after Accept, Open task shows its page.") if web
@@ -204,5 +205,7 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
         rows.append([button(_("▶️ Continue"), callbacks.make("w", "go", holding))])
     if not mine and (p.open or holding or p.done_before):  # what core.messages.check_ask allows
         rows.append([messages.ask_button(h.id)])
+    if p.open and not mine:
+        rows += qual_requests.offer_rows(h.id, p.qual_offers)
     rows.append([button(_("⬅️ Back"), callbacks.make("b", "pg", back_page))])
     return fit("\n".join(lines)), keyboard(rows)

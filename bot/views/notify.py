@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
-from bot.views import auto_decisions, digest, messages, payout, topup
+from bot.views import auto_decisions, digest, messages, payout, qual_requests, topup
 from bot.views.common import (
     MAX_TEXT,
     button,
@@ -435,6 +435,8 @@ RENDERERS: dict[str, Callable[[OutboxEvent, NoticeContext], Rendered]] = {
     "topup.refunded": event_only(topup.refunded_notice),  # an admin's /refund of a top-up
     "qualification.granted": _qual_granted,
     "qualification.revoked": _qual_revoked,
+    "qualification.requested": event_only(qual_requests.requested_notice),  # Grant / Refuse for the requester
+    "qualification.request_decided": event_only(qual_requests.decided_notice),
     "appeal.decided": _appeal_decided,
     "notices.missed": _missed,
     "alert.hit": _alert,

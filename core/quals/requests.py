@@ -29,7 +29,7 @@ from core.models import (
 )
 from core.mturk.ids import worker_alias
 from core.outbox import emit
-from core.quals.commands import MAX_VALUE, owned_type, upsert_grant
+from core.quals.commands import MAX_VALUE, owned_type, type_by_name, upsert_grant
 from core.quals.rules import compare, evaluate, requirements_for
 from core.review.quality import SKILL_QUAL, skill
 from core.texts import N_
@@ -293,6 +293,20 @@ def settings(*, owner_id: int, qtype_id: int) -> TypeSettings:
     qtype = owned_type(owner_id, qtype_id)
     waiting = Req.select().where((Req.qtype == qtype.id) & (Req.status == Req.PENDING)).count()
     return TypeSettings(qtype, _retry_delay(MturkQualType.get_or_none(MturkQualType.qtype == qtype.id)), waiting)
+
+
+KEEP = object()  # configure(): leave this setting as it is
+
+
+def configure(*, owner_id: int, name: str, auto_grant_value: int | None | object = KEEP,
+              retry_delay_s: int | None = None) -> TypeSettings:
+    """/qual auto and /qual retry: one of the requester's types by name, changed, with its settings."""
+    qtype = type_by_name(owner_id=owner_id, name=name)
+    if auto_grant_value is not KEEP:
+        set_auto_grant(owner_id=owner_id, qtype_id=qtype.id, value=auto_grant_value)  # type: ignore[arg-type]
+    if retry_delay_s is not None:
+        set_retry_delay(owner_id=owner_id, qtype_id=qtype.id, retry_delay_s=retry_delay_s)
+    return settings(owner_id=owner_id, qtype_id=qtype.id)
 
 
 def waiting_page(*, requester_id: int, qtype_id: int | None, after_id: int | None,
