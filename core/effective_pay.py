@@ -13,10 +13,10 @@ from statistics import median
 
 from core.config import get_settings
 from core.db import tx
-from core.errors import BelowPayFloor, HitbotError, NotAllowed, StaleAction
+from core.errors import BelowPayFloor, NotAllowed, StaleAction
 from core.hits import drafts, queries as hit_queries
 from core.hits.queries import Item
-from core.hits.spec import parse_duration, reward_cents
+from core.hits.spec import HitSpec, reward_cents
 from core.models import Assignment, AssignmentStatus as S, Hit
 from core.payments import accounts
 from core.payments.accounts import Balances
@@ -106,27 +106,12 @@ def my_hits(*, requester_id: int, page: int = 0) -> MyHits:
                   group_pay(requester_id=requester_id, items=items), floor_cents())
 
 
-def estimated_s(data: dict) -> int | None:
-    """The requester's own estimate of the work time from a spec (None when absent or unreadable)."""
-    value = data.get("estimated_time")
-    if value is None or isinstance(value, bool):
+def estimate_below_floor(spec: HitSpec) -> int | None:
+    """The hourly pay a spec's own estimate (estimated_time) promises when it is below the floor; None if not."""
+    floor, seconds = floor_cents(), spec.estimated_s
+    if not floor or not seconds:
         return None
-    try:
-        seconds = parse_duration(value, field="estimated_time")
-    except HitbotError:
-        return None
-    return seconds if seconds > 0 else None
-
-
-def estimate_below_floor(data: dict) -> int | None:
-    """The hourly pay a spec's own estimate promises when it is below the floor; None if not (or no floor)."""
-    floor, seconds = floor_cents(), estimated_s(data)
-    if not floor or seconds is None:
-        return None
-    try:
-        hourly = hourly_cents(reward_cents(data.get("reward")), seconds)
-    except HitbotError:
-        return None  # the publish itself says what is wrong with the reward
+    hourly = hourly_cents(reward_cents(spec.reward), seconds)
     return hourly if hourly < floor else None
 
 
@@ -141,7 +126,8 @@ def publish_draft(*, user_id: int, draft_id: int, now: datetime, confirmed_hourl
             if confirmed_hourly_cents is None:
                 raise
             raise NotAllowed() from None  # the confirmation of a draft published or cancelled since
-        hourly = estimate_below_floor(draft.data)
+        ready = floor_cents() and draft.step == "preview"  # else drafts.publish says what is missing
+        hourly = estimate_below_floor(drafts.spec_of(draft)) if ready else None
         if hourly is not None and confirmed_hourly_cents != hourly:
             if confirmed_hourly_cents is not None:
                 raise NotAllowed()

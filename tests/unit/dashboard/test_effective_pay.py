@@ -155,3 +155,14 @@ def test_a_batch_line_counts_every_row_of_the_batch(database):
         _submit(Hit.get(Hit.title == f"Is {name} a bird?"), minutes)
     (pay,) = effective_pay.my_hits(requester_id=r.id).pay
     assert (pay.submissions, pay.median_s, pay.hourly_cents) == (3, 180, 30 * 20)  # $0.30 every 3 minutes
+
+
+def test_an_unfinished_draft_is_refused_as_before_with_the_floor_on(database, floor_600):
+    r = f.requester(100_00)
+    draft = HitDraft.create(user=r.id, step="reward", data={"title": "Half done"}, created_at=NOW, updated_at=NOW)
+    with pytest.raises(StaleAction) as refused:
+        effective_pay.publish_draft(user_id=r.id, draft_id=draft.id, now=NOW)
+    assert refused.value.message == "Finish the draft first; Publish is on its preview."
+    with pytest.raises(NotAllowed):  # someone else's draft
+        effective_pay.publish_draft(user_id=f.user().id, draft_id=draft.id, now=NOW)
+    assert Hit.select().count() == 0
