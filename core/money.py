@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.numbers import format_currency, get_currency_precision
 
 from core.errors import ValidationFailed
+from core.texts import N_, Text
 
 _AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -20,28 +21,34 @@ def fee_for(amount_cents: int, fee_percent: int) -> int:
     return max(1, int(fee))
 
 
+# The amounts people type, named in their language ("The reward must be ..."); others show as given.
+_FIELDS = {"amount": N_("amount"), "reward": N_("reward"), "bonus": N_("bonus"), "threshold": N_("threshold")}
+
+
 def parse_amount(text: str | int | float | Decimal, currency: str, *, field: str = "amount") -> int:
     """'0.05' -> 5 (USD). Refuses more decimals than the currency has, signs and junk."""
     precision = get_currency_precision(currency)
+    named = Text(_FIELDS[field]) if field in _FIELDS else field
     raw = str(text).strip().lstrip("$€£").replace(",", ".").strip()
     if len(raw) > 20:
-        raise ValidationFailed(f"The {field} is too long to be an amount.")
+        raise ValidationFailed(N_("The {field} is too long to be an amount."), field=named)
     # ASCII digits only: Decimal also reads "١٠", "１", "1_000", "NaN" and "Infinity".
     if not _AMOUNT.fullmatch(raw):
-        raise ValidationFailed(f"The {field} must be a number such as 0.50.")
+        raise ValidationFailed(N_("The {field} must be a number such as 0.50."), field=named)
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise ValidationFailed(f"The {field} must be a number such as 0.50.") from None
+        raise ValidationFailed(N_("The {field} must be a number such as 0.50."), field=named) from None
     if not value.is_finite():
-        raise ValidationFailed(f"The {field} must be a number such as 0.50.")
+        raise ValidationFailed(N_("The {field} must be a number such as 0.50."), field=named)
     if value.adjusted() > 15:  # "1e999999999" would build a billion-digit integer below
-        raise ValidationFailed(f"The {field} is too large.")
+        raise ValidationFailed(N_("The {field} is too large."), field=named)
     if value <= 0:
-        raise ValidationFailed(f"The {field} must be more than zero.")
+        raise ValidationFailed(N_("The {field} must be more than zero."), field=named)
     scaled = value.scaleb(precision)
     if scaled != scaled.to_integral_value():
-        raise ValidationFailed(f"The {field} can have at most {precision} decimal places.")
+        raise ValidationFailed(N_("The {field} can have at most {precision} decimal places."), field=named,
+                               precision=precision)
     return int(scaled)
 
 

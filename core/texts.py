@@ -32,7 +32,8 @@ class Amount:
 def english(value: object) -> str:
     """A value as the English text shows it."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%d %b %H:%M UTC")
     return str(value)
 
 

@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
 from bot import batch_publish, i18n
-from bot.runtime import call
+from bot.runtime import call, error_text
 from bot.views import newhit as views
 from core import outbox
 from core.config import Settings, get_settings
@@ -52,7 +52,7 @@ async def run_large_batch(bot: Bot, *, requester_id: int, chat_id: int, message_
         await _show_if_published(bot, chat_id, message_id, key)
         return "already published"
     except HitbotError as exc:  # e.g. the requester was banned meanwhile: tell them, don't retry
-        await _say(bot, chat_id, message_id, "❌ " + exc.message)
+        await _say(bot, chat_id, message_id, "❌ " + error_text(exc))
         return "refused"
     except BadRequest as exc:  # Telegram no longer has the files: retrying will not bring them back
         log.info("batch for message %s: files gone: %s", message_id, exc)

@@ -17,6 +17,7 @@ from core.models import AlertCursor, AlertSent, AlertSub, Assignment, Hit, HitSt
 from core.money import parse_amount
 from core.outbox import emit_many
 from core.quals.rules import evaluate, requirements_for, worker_values
+from core.texts import N_
 from core.users.commands import get_user
 from core.work.browse import Filters
 
@@ -41,9 +42,9 @@ def parse_filter(text: str) -> Filters:
     """'reward 0.50, time 10m, hourly 6, word photo, qualified' -> Filters. 'any' -> no limits."""
     text = (text or "").strip()
     if not text:
-        raise ValidationFailed("The filter is empty. " + _EXAMPLE)
+        raise ValidationFailed(N_("The filter is empty. Example: {example}"), example=_EXAMPLE)
     if len(text) > MAX_FILTER_TEXT:
-        raise ValidationFailed(f"A filter can have at most {MAX_FILTER_TEXT} characters.")
+        raise ValidationFailed(N_("A filter can have at most {max} characters."), max=MAX_FILTER_TEXT)
     if text.lower() in ("any", "all", "everything"):
         return Filters()
     currency = get_settings().currency
@@ -58,9 +59,10 @@ def parse_filter(text: str) -> Filters:
             continue
         field = _WORDS.get(word)
         if field is None or not rest:
-            raise ValidationFailed(f"I don't understand “{part[:40]}”. " + _EXAMPLE)
+            raise ValidationFailed(N_("I don't understand “{part}”. Example: {example}"), part=part[:40],
+                                   example=_EXAMPLE)
         if field in values:
-            raise ValidationFailed(f"“{word}” appears twice.")
+            raise ValidationFailed(N_("“{word}” appears twice."), word=word)
         if field == "keyword":
             values[field] = rest
         elif field == "max_duration_s":
@@ -70,7 +72,7 @@ def parse_filter(text: str) -> Filters:
     return Filters(**values)  # bounds checked by Filters itself
 
 
-_EXAMPLE = "Example: reward 0.50, time 10m, hourly 6, word photo, qualified"
+_EXAMPLE = "reward 0.50, time 10m, hourly 6, word photo, qualified"  # the filter's own words
 
 
 def subscribe(*, user_id: int, filters: Filters, now: datetime) -> AlertSub:
@@ -81,9 +83,10 @@ def subscribe(*, user_id: int, filters: Filters, now: datetime) -> AlertSub:
         get_user(user_id)
         mine = list(AlertSub.select().where(AlertSub.user == user_id))
         if any(sub.filters == data for sub in mine):
-            raise ValidationFailed("You already have an alert with this filter.")
+            raise ValidationFailed(N_("You already have an alert with this filter."))
         if len(mine) >= MAX_ALERTS:
-            raise ValidationFailed(f"You can have at most {MAX_ALERTS} alerts; delete one first.")
+            raise ValidationFailed(N_("You can have at most {max_alerts} alerts; delete one first."),
+                                   max_alerts=MAX_ALERTS)
         return AlertSub.create(user=user_id, filters=data, created_at=now)
 
 

@@ -151,16 +151,19 @@ def _apply(user_id: int, step: str, text: str, data: dict, work: dict) -> str:
     """Validate one answer into `data`/`work`; return the next step."""
     settings = get_settings()
     if step == "title":
-        data["title"] = check_text(_text(text, 1, MAX_TITLE, Text(N_("The title"))), Text(N_("The title")), line=True)
+        what = Text(N_("The title"))
+        data["title"] = check_text(_text(text, 1, MAX_TITLE, what), what, line=True)
         return "description"
     if step == "description":
-        data["description"] = check_text(_text(text, 0, MAX_DESCRIPTION, Text(N_("The description"))), Text(N_("The description")),
-                                         line=False)
+        what = Text(N_("The description"))
+        data["description"] = check_text(_text(text, 0, MAX_DESCRIPTION, what), what, line=False)
         return "reward"
     if step == "reward":
         cents = parse_amount(text, settings.currency, field="reward")
         if not settings.min_reward_cents <= cents <= settings.max_reward_cents:
-            raise ValidationFailed(N_("The reward must be between {min_reward} and {max_reward}."), min_reward=Amount(settings.min_reward_cents, settings.currency), max_reward=Amount(settings.max_reward_cents, settings.currency))
+            raise ValidationFailed(N_("The reward must be between {min_reward} and {max_reward}."),
+                                   min_reward=Amount(settings.min_reward_cents, settings.currency),
+                                   max_reward=Amount(settings.max_reward_cents, settings.currency))
         data["reward"] = text.lstrip("$€£").replace(",", ".").strip()
         return "assignments"
     if step == "assignments":
@@ -182,7 +185,8 @@ def _apply(user_id: int, step: str, text: str, data: dict, work: dict) -> str:
             return "attachment"
         reqs = list(data.get("qualifications") or [])
         if len(reqs) >= MAX_REQUIREMENTS:
-            raise ValidationFailed(N_("A HIT can have at most {MAX_REQUIREMENTS} requirements. Press Done."), MAX_REQUIREMENTS=MAX_REQUIREMENTS)
+            raise ValidationFailed(N_("A HIT can have at most {max_requirements} requirements. Press Done."),
+                                   max_requirements=MAX_REQUIREMENTS)
         req = parse_requirement(text)
         _check_requirements(user_id, [req])
         reqs.append(req.model_dump(exclude_none=True, exclude_defaults=True))
@@ -203,7 +207,7 @@ def _question_step(step: str, text: str, data: dict, work: dict) -> str:
             raise ValidationFailed(N_("Pick the kind of answer with the buttons."))
         questions = data.get("questions") or []
         if len(questions) >= MAX_QUESTIONS:
-            raise ValidationFailed(N_("A HIT can have at most {MAX_QUESTIONS} questions."), MAX_QUESTIONS=MAX_QUESTIONS)
+            raise ValidationFailed(N_("A HIT can have at most {max_questions} questions."), max_questions=MAX_QUESTIONS)
         taken = {x["id"] for x in questions}
         n = len(questions) + 1
         while f"q{n}" in taken:
@@ -211,7 +215,8 @@ def _question_step(step: str, text: str, data: dict, work: dict) -> str:
         work["question"] = {"id": f"q{n}", "kind": text.lower()}
         return "q_prompt"
     if step == "q_prompt":
-        q["prompt"] = check_text(_text(text, 1, MAX_PROMPT, Text(N_("The question"))), Text(N_("The question")), line=False)
+        what = Text(N_("The question"))
+        q["prompt"] = check_text(_text(text, 1, MAX_PROMPT, what), what, line=False)
         work["question"] = q
         return "q_options" if q["kind"] in ("choice", "multi") else "q_bounds" if q["kind"] in ("number", "text") \
             else "q_required"
@@ -320,7 +325,8 @@ def _num(text: str) -> int | float:
 def _duration(text: str, low: int, high: int, what: Text) -> str:
     seconds = parse_duration(text, field=what)
     if not low <= seconds <= high:
-        raise ValidationFailed(N_("{what} must be between {low} and {high}."), what=what, low=format_duration(low), high=format_duration(high))
+        raise ValidationFailed(N_("{what} must be between {low} and {high}."),
+                               what=what, low=format_duration(low), high=format_duration(high))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{seconds // size}{unit}"
@@ -329,7 +335,7 @@ def _duration(text: str, low: int, high: int, what: Text) -> str:
 
 def _attachment(text: str) -> str:
     if len(text) > MAX_URL:
-        raise ValidationFailed(N_("A link can have at most {MAX_URL} characters."), MAX_URL=MAX_URL)
+        raise ValidationFailed(N_("A link can have at most {max_url} characters."), max_url=MAX_URL)
     if not re.fullmatch(r"(https?://\S+|(photo|document):[\w-]{1,256})", text):
         raise ValidationFailed(N_("Send a photo or a document, a link starting with https://, or press Skip."))
     return text
@@ -346,7 +352,8 @@ def edit(*, user_id: int, draft_id: int, field: str, now: datetime) -> HitDraft:
         data, work, step = dict(draft.data), {"return": True}, field
         if field == "q_add":
             if len(data.get("questions") or []) >= MAX_QUESTIONS:
-                raise ValidationFailed(N_("A HIT can have at most {MAX_QUESTIONS} questions."), MAX_QUESTIONS=MAX_QUESTIONS)
+                raise ValidationFailed(N_("A HIT can have at most {max_questions} questions."),
+                                       max_questions=MAX_QUESTIONS)
             step = "q_kind"
         elif field == "q_drop":
             questions = list(data.get("questions") or [])

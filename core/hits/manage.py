@@ -31,7 +31,8 @@ def _open(requester_id: int, hit_id: int, now: datetime) -> Hit:
 def extend_hit(*, requester_id: int, hit_id: int, extra_s: int, now: datetime) -> Hit:
     """Keep a HIT open longer (at most 30 days from now)."""
     if not 60 <= extra_s <= MAX_LIFETIME_S:
-        raise ValidationFailed(N_("Extend by between 1m and {MAX_LIFETIME_S}."), MAX_LIFETIME_S=format_duration(MAX_LIFETIME_S))
+        raise ValidationFailed(N_("Extend by between 1m and {max_lifetime_s}."),
+                               max_lifetime_s=format_duration(MAX_LIFETIME_S))
     with tx():
         hit = _open(requester_id, hit_id, now)
         new_expiry = min(hit.expires_at + timedelta(seconds=extra_s), now + timedelta(seconds=MAX_LIFETIME_S))

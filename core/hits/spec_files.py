@@ -103,8 +103,9 @@ class _SpecLoader(yaml.SafeLoader):
 
 
 def _too_deep(line: int) -> ValidationFailed:
-    return ValidationFailed(N_("line {line}: the spec is nested more than {MAX_SPEC_DEPTH} levels deep (lists and "
-                               "mappings inside each other); a HIT spec needs at most 4."), line=line, MAX_SPEC_DEPTH=MAX_SPEC_DEPTH)
+    return ValidationFailed(N_("line {line}: the spec is nested more than {max_spec_depth} levels deep (lists and "
+                               "mappings inside each other); a HIT spec needs at most 4."),
+                            line=line, max_spec_depth=MAX_SPEC_DEPTH)
 
 
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
@@ -148,7 +149,8 @@ def load_spec_document(raw: bytes, filename: str = "", *,
     qualification test); syntax errors and duplicate keys name the line. Size, nesting and
     anchors are bounded before anything is built, so a hostile file costs milliseconds."""
     if len(raw) > MAX_SPEC_BYTES:
-        raise ValidationFailed(N_("A spec file can be at most {max} KB (this one is {size} KB)."), max=MAX_SPEC_BYTES // 1024,
+        raise ValidationFailed(N_("A spec file can be at most {max} KB (this one is {size} KB)."),
+                               max=MAX_SPEC_BYTES // 1024,
                                size=len(raw) // 1024)
     text = _decode(raw, "spec file")
     if not text.strip():
@@ -159,7 +161,8 @@ def load_spec_document(raw: bytes, filename: str = "", *,
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValidationFailed(N_("The JSON is not valid on line {lineno}: {msg}."), lineno=exc.lineno, msg=exc.msg) from None
+            raise ValidationFailed(N_("The JSON is not valid on line {lineno}: {msg}."),
+                                   lineno=exc.lineno, msg=exc.msg) from None
         try:  # JSON is (almost always) YAML too, so the composer gives the lines
             node = _compose(text)
         except yaml.YAMLError:
@@ -191,7 +194,8 @@ def _collect_lines(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise ValidationFailed(N_("line {line}: the key “{key}” appears twice (first on line {seen})."), line=line, key=key, seen=seen[key])
+                raise ValidationFailed(N_("line {line}: the key “{key}” appears twice (first on line {seen})."),
+                                       line=line, key=key, seen=seen[key])
             seen[key] = line
             lines[(*path, key)] = line
             _collect_lines(value_node, (*path, key), lines)
@@ -328,13 +332,14 @@ def read_csv(raw: bytes) -> CsvTable:
 
 def _check_header(columns: list[str]) -> None:
     if len(columns) > MAX_CSV_COLUMNS:
-        raise ValidationFailed(N_("A batch CSV can have at most {MAX_CSV_COLUMNS} columns (this one has "
-                                  "{columns_count})."), MAX_CSV_COLUMNS=MAX_CSV_COLUMNS, columns_count=len(columns))
+        raise ValidationFailed(N_("A batch CSV can have at most {max_csv_columns} columns (this one has "
+                                  "{columns_count})."), max_csv_columns=MAX_CSV_COLUMNS, columns_count=len(columns))
     for i, name in enumerate(columns, start=1):
         if not name:
             raise ValidationFailed(N_("Column {i} of the header has no name."), i=i)
         if len(name) > MAX_COLUMN_NAME:
-            raise ValidationFailed(N_("Column {i}'s name is longer than {MAX_COLUMN_NAME} characters."), i=i, MAX_COLUMN_NAME=MAX_COLUMN_NAME)
+            raise ValidationFailed(N_("Column {i}'s name is longer than {max_column_name} characters."),
+                                   i=i, max_column_name=MAX_COLUMN_NAME)
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if dupes:
         raise ValidationFailed(N_("The header names these columns twice: {columns}."), columns=", ".join(dupes))

@@ -14,6 +14,7 @@ from core.messages import safety
 from core.models import Assignment, Hit, HitStatus, Message, Thread, User, WorkerBlock
 from core.mturk.ids import worker_alias
 from core.outbox import emit
+from core.texts import N_
 
 MAX_TEXT = 4096  # one Telegram message
 SHOWN = 10  # messages an opened thread shows
@@ -32,7 +33,7 @@ def requester_alias(requester: User) -> str:
 def _text(text: str | None) -> str:
     text = (text or "").strip()
     if not 1 <= len(text) <= MAX_TEXT:
-        raise ValidationFailed(f"A message has 1 to {MAX_TEXT} characters.")
+        raise ValidationFailed(N_("A message has 1 to {max_text} characters."), max_text=MAX_TEXT)
     return text
 
 
@@ -58,7 +59,8 @@ def _check_cap(sender_id: int, side: str, now: datetime) -> None:
             .where((mine == sender_id) & (Message.side == side) & (Message.created_at > now - timedelta(days=1)))
             .count())
     if sent >= cap:
-        raise CapReached(f"You have sent {cap} messages in the last 24 hours, the most allowed. Try again later.")
+        raise CapReached(N_("You have sent {cap} messages in the last 24 hours, the most allowed. Try again later."),
+                         cap=cap)
 
 
 def _thread(worker_id: int, requester_id: int, now: datetime) -> Thread:
@@ -100,7 +102,7 @@ def check_ask(*, worker_id: int, hit_id: int) -> Hit:
     if hit is None or hit.requester_id == worker_id:
         raise NotAllowed()
     if hit.status != HitStatus.OPEN and not _worked_for(hit.requester_id, worker_id):
-        raise StaleAction("This HIT is no longer open.")
+        raise StaleAction(N_("This HIT is no longer open."))
     if WorkerBlock.select().where((WorkerBlock.requester == hit.requester_id)
                                   & (WorkerBlock.worker == worker_id)).exists():
         raise WorkerBlocked()
@@ -142,7 +144,7 @@ def write_to_worker(*, requester_id: int, worker_id: int, text: str, now: dateti
     text = _text(text)
     with tx():
         if worker_id == requester_id or not _worked_for(requester_id, worker_id):
-            raise NotAllowed("You can only message workers who worked on your HITs.")
+            raise NotAllowed(N_("You can only message workers who worked on your HITs."))
         if safety.blocked(worker_id, requester_id):
             raise safety.WorkerUnreachable()
         _check_cap(requester_id, REQUESTER, now)

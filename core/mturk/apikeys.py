@@ -18,6 +18,7 @@ from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import ApiKey
 from core.secretkey import derive
+from core.texts import N_
 from core.users.commands import get_user
 
 MAX_ACTIVE_KEYS = 10
@@ -45,7 +46,8 @@ def create_key(*, user_id: int, now: datetime, request_key: str) -> NewKey:
         get_user(user_id)
         active = ApiKey.select().where((ApiKey.user == user_id) & ApiKey.revoked_at.is_null()).count()
         if active >= MAX_ACTIVE_KEYS:
-            raise ValidationFailed(f"You can have at most {MAX_ACTIVE_KEYS} API keys; revoke one first.")
+            raise ValidationFailed(N_("You can have at most {max_active_keys} API keys; revoke one first."),
+                                   max_active_keys=MAX_ACTIVE_KEYS)
         access_key_id = KEY_ID_PREFIX + "".join(secrets.choice(_B32) for _ in range(16))
         salt = secrets.token_hex(16)
         try:
@@ -53,7 +55,7 @@ def create_key(*, user_id: int, now: datetime, request_key: str) -> NewKey:
                 row = ApiKey.create(user=user_id, access_key_id=access_key_id, salt=salt,
                                     request_key=request_key, created_at=now)
         except IntegrityError:
-            raise StaleAction("That key was already made; send /apikey to see your keys.") from None
+            raise StaleAction(N_("That key was already made; send /apikey to see your keys.")) from None
         return NewKey(row.id, access_key_id, _secret(access_key_id, salt))
 
 
@@ -70,7 +72,7 @@ def revoke_key(*, user_id: int, key_id: int, now: datetime) -> ApiKey:
         if row is None or row.user_id != user_id:
             raise NotAllowed()
         if ApiKey.update(revoked_at=now).where((ApiKey.id == key_id) & ApiKey.revoked_at.is_null()).execute() != 1:
-            raise StaleAction("That key was already revoked.")
+            raise StaleAction(N_("That key was already revoked."))
         return ApiKey.get_by_id(key_id)
 
 

@@ -13,6 +13,7 @@ from core.models import Assignment, Bonus, Hit, User, WorkerBlock
 from core.mturk.commands import assignment_of, worker_ref
 from core.outbox import emit
 from core.review import commands as review
+from core.texts import N_
 
 MAX_PAGE = 100
 MAX_NOTIFY = 100  # MTurk's bound on WorkerIds per NotifyWorkers call
@@ -68,7 +69,7 @@ def bonuses_page(*, requester_id: int, hit_id: int | None = None, assignment_id:
         owned_hit(requester_id, hit_id)
         query = query.where(Assignment.hit == hit_id)
     else:
-        raise ValidationFailed("Give a HITId or an AssignmentId.")
+        raise ValidationFailed(N_("Give a HITId or an AssignmentId."))
     if after_id is not None:
         query = query.where(Bonus.id > after_id)
     rows = list(query.order_by(Bonus.id).limit(limit + 1))
@@ -80,10 +81,10 @@ def notify(*, requester_id: int, refs: Sequence[str], subject: str, text: str, n
     workers who worked for this requester. Returns the WorkerIds not reached."""
     refs = list(dict.fromkeys(refs))
     if not 1 <= len(refs) <= MAX_NOTIFY:
-        raise ValidationFailed(f"Name 1 to {MAX_NOTIFY} workers.")
+        raise ValidationFailed(N_("Name 1 to {max_notify} workers."), max_notify=MAX_NOTIFY)
     if not 1 <= len(subject) <= MAX_SUBJECT or not 1 <= len(text) <= MAX_MESSAGE:
-        raise ValidationFailed(f"The subject can have 1 to {MAX_SUBJECT} characters and the message 1 to "
-                               f"{MAX_MESSAGE}.")
+        raise ValidationFailed(N_("The subject can have 1 to {max_subject} characters and the message 1 to "
+                                  "{max_message}."), max_subject=MAX_SUBJECT, max_message=MAX_MESSAGE)
     found = workers_of(requester_id=requester_id, refs=refs)
     requester = User.get_by_id(requester_id)
     with tx():

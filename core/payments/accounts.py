@@ -23,10 +23,10 @@ from core.models import (
     PayoutStatus as P,
     TopUpSource,
 )
-from core.money import format_money
 from core.outbox import emit
 from core.payments import destinations, rules, tax, topups
 from core.prepared import Prepared, param
+from core.texts import N_, Amount
 from core.users.commands import get_user
 
 MAX_REASON = 500
@@ -132,21 +132,24 @@ def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | Non
     with tx():
         get_user(worker_id)
         if Payout.select().where(Payout.key == f"payout:{key}").exists():
-            raise StaleAction("This withdrawal was already requested.")
+            raise StaleAction(N_("This withdrawal was already requested."))
         quote = withdrawal_quote(worker_id=worker_id, now=now, destination_id=destination_id,
                                  amount_cents=amount_cents)
         have = quote.available_cents
         amount = have if amount_cents is None else amount_cents
-        prepaid = " (money you topped up can be spent on HITs or refunded, not withdrawn)" if (
-            ledger.balance(ledger.available(worker_id)) > have) else ""
+        prepaid = ledger.balance(ledger.available(worker_id)) > have  # topped-up money can't be withdrawn
+        money = {"minimum": Amount(quote.minimum_cents, settings.currency), "have": Amount(have, settings.currency)}
         if amount < quote.minimum_cents or have < quote.minimum_cents:
-            raise PayoutTooSmall(f"The minimum payout is {format_money(quote.minimum_cents, settings.currency)};"
-                                 f" you have {format_money(have, settings.currency)} available{prepaid}.")
+            raise PayoutTooSmall(N_("The minimum payout is {minimum}; you have {have} available (money you topped up "
+                                    "can be spent on HITs or refunded, not withdrawn).") if prepaid
+                                 else N_("The minimum payout is {minimum}; you have {have} available."), **money)
         if amount > have:
-            raise ValidationFailed(f"You can withdraw at most {format_money(have, settings.currency)}{prepaid}.")
+            raise ValidationFailed(N_("You can withdraw at most {have} (money you topped up can be spent on HITs or "
+                                      "refunded, not withdrawn).") if prepaid
+                                   else N_("You can withdraw at most {have}."), have=money["have"])
         if amount <= quote.fee_cents:
-            raise PayoutTooSmall(f"The fee is {format_money(quote.fee_cents, settings.currency)}; "
-                                 "withdraw more than that.")
+            raise PayoutTooSmall(N_("The fee is {fee}; withdraw more than that."),
+                                 fee=Amount(quote.fee_cents, settings.currency))
         tax.check_tax_gate(worker_id=worker_id, amount_cents=amount, now=now, ask=True)
         net = amount - quote.fee_cents
         dest = quote.destination
@@ -157,7 +160,7 @@ def withdraw(*, worker_id: int, now: datetime, key: str, amount_cents: int | Non
                                        method=dest.method if dest else None, destination_id=dest.id if dest else None,
                                        destination_masked=dest.masked if dest else None)
         except IntegrityError:
-            raise StaleAction("This withdrawal was already requested.") from None
+            raise StaleAction(N_("This withdrawal was already requested.")) from None
         ledger.post(key=f"withdraw:{payout.id}", kind="withdraw",
                     legs=[(ledger.available(worker_id), -amount), (ledger.payout_pending(worker_id), net),
                           (ledger.fees(), quote.fee_cents)],
@@ -192,16 +195,17 @@ def withdrawal_quote(*, worker_id: int, now: datetime, destination_id: int | Non
         return WithdrawalQuote(have, settings.min_payout_cents, 0, None)
     if have < settings.min_payout_cents and ledger.balance(ledger.available(worker_id)) > have:
         # Only top-ups left: say so before asking for a destination it could never go to.
-        raise PayoutTooSmall(f"The minimum payout is {format_money(settings.min_payout_cents, settings.currency)}; "
-                             f"you have {format_money(have, settings.currency)} available (money you topped up can "
-                             "be spent on HITs or refunded, not withdrawn).")
+        raise PayoutTooSmall(N_("The minimum payout is {minimum}; you have {have} available (money you topped up "
+                                "can be spent on HITs or refunded, not withdrawn)."),
+                             minimum=Amount(settings.min_payout_cents, settings.currency),
+                             have=Amount(have, settings.currency))
     dest = destinations.pick(user_id=worker_id, destination_id=destination_id)
     if dest.method not in rules.offered_methods(settings):
-        raise ValidationFailed("Payouts by that method are no longer offered; choose another in /payout.")
+        raise ValidationFailed(N_("Payouts by that method are no longer offered; choose another in /payout."))
     until = destinations.hold_until(user_id=worker_id, now=now)
     if until is not None:
-        raise PayoutOnHold(f"Payouts are on hold until {until:%d %b %H:%M} UTC because a payout destination was "
-                           "added. If it was you, confirm it from the notice to lift the hold now.")
+        raise PayoutOnHold(N_("Payouts are on hold until {until} because a payout destination was added. If it "
+                              "was you, confirm it from the notice to lift the hold now."), until=until)
     return WithdrawalQuote(have, rules.minimum_cents(settings, dest.method), rules.fee_cents(settings, dest.method),
                            dest)
 
@@ -283,12 +287,12 @@ def credit(*, admin_id: int, user_id: int, amount_cents: int, reason: str, now: 
     """An admin adds money to a user's balance (a manual top-up). False if `key` was used."""
     settings = get_settings()
     if admin_id not in settings.admins:
-        raise NotAllowed("Only admins can do that.")
+        raise NotAllowed(N_("Only admins can do that."))
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
-        raise ValidationFailed(f"A reason of 1 to {MAX_REASON} characters is required.")
+        raise ValidationFailed(N_("A reason of 1 to {max} characters is required."), max=MAX_REASON)
     if not 1 <= amount_cents <= 100 * settings.max_reward_cents:
-        raise ValidationFailed("That amount is out of range.")
+        raise ValidationFailed(N_("That amount is out of range."))
     with tx():
         get_user(user_id)
         moved = ledger.post(key=f"credit:{key}", kind="topup",
@@ -304,9 +308,9 @@ def topup(*, user_id: int, amount_cents: int, charge_id: str, now: datetime, sou
     """A payment arrived (Telegram Payments by card, or Stars); credited exactly once per charge id,
     and remembered as prepaid money: spendable and refundable, not withdrawable."""
     if not charge_id or len(charge_id) > 128:
-        raise ValidationFailed("Missing payment reference.")
+        raise ValidationFailed(N_("Missing payment reference."))
     if amount_cents <= 0:
-        raise ValidationFailed("That amount is out of range.")
+        raise ValidationFailed(N_("That amount is out of range."))
     with tx():
         get_user(user_id)
         moved = ledger.post(key=f"topup:{charge_id}", kind="topup",

@@ -12,6 +12,7 @@ from core.errors import NotAllowed, NotFound, ValidationFailed
 from core.models import AutoWithdraw, PayoutDestination as D
 from core.outbox import emit
 from core.payments import crypto, rules, tax
+from core.texts import N_
 from core.users.commands import get_user
 
 MAX_DESTINATIONS = 5
@@ -75,8 +76,8 @@ def add_destination(*, user_id: int, method: str, parts: list[str], now: datetim
     with tx():
         get_user(user_id)
         if _live(user_id).count() >= MAX_DESTINATIONS:
-            raise ValidationFailed(f"You can keep at most {MAX_DESTINATIONS} payout destinations; "
-                                   "remove one first.")
+            raise ValidationFailed(N_("You can keep at most {max_destinations} payout destinations; remove one first."),
+                                   max_destinations=MAX_DESTINATIONS)
         D.update(is_default=False).where(D.user == user_id).execute()
         row = D.create(user=user_id, method=checked.method, masked=checked.masked, secret=secret, key_id=key_id,
                        is_default=True, hold_until=now + timedelta(seconds=settings.payout_hold_s), created_at=now)
@@ -127,7 +128,7 @@ def pick(*, user_id: int, destination_id: int | None) -> Destination:
         return _view(owned_destination(user_id, destination_id))
     found = default_destination(user_id=user_id)
     if found is None:
-        raise NotFound("Add where your money should go first: /payout")
+        raise NotFound(N_("Add where your money should go first: /payout"))
     return found
 
 

@@ -13,9 +13,9 @@ from core.config import get_settings
 from core.db import tx
 from core.errors import NotFound, PayoutOnHold, PayoutTooSmall, StaleAction, TaxDetailsRequired, ValidationFailed
 from core.models import Account, AccountKind, AutoWithdraw, Entry, Payout, PayoutStatus as P
-from core.money import format_money
 from core.payments import tax, topups
 from core.payments.accounts import withdraw
+from core.texts import N_, Amount
 from core.users.commands import get_user
 
 
@@ -33,8 +33,8 @@ def set_auto_withdraw(*, user_id: int, threshold_cents: int | None, now: datetim
             return None
         low, high = settings.min_payout_cents, max_threshold_cents()
         if not low <= threshold_cents <= high:
-            raise ValidationFailed(f"Choose a threshold from {format_money(low, settings.currency)} to "
-                                   f"{format_money(high, settings.currency)}, or 0 to turn auto-withdraw off.")
+            raise ValidationFailed(N_("Choose a threshold from {low} to {high}, or 0 to turn auto-withdraw off."),
+                                   low=Amount(low, settings.currency), high=Amount(high, settings.currency))
         AutoWithdraw.insert(user=user_id, threshold_cents=threshold_cents, updated_at=now).on_conflict(
             conflict_target=[AutoWithdraw.user],
             update={AutoWithdraw.threshold_cents: threshold_cents, AutoWithdraw.updated_at: now}).execute()

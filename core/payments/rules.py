@@ -10,6 +10,7 @@ from schwifty.exceptions import SchwiftyException
 
 from core.config import Settings
 from core.errors import ValidationFailed
+from core.texts import N_, Text
 
 METHODS = ("paypal", "sepa", "ach", "giftcard")
 GIFTCARD_KINDS = ("amazon", "google_play", "apple", "steam")
@@ -28,19 +29,20 @@ class Checked:
     masked: str
 
 
-def _bounded(value: str, what: str) -> str:
+def _bounded(value: str, what: str) -> str:  # `what`: an N_() text naming the field
     value = (value or "").strip()
     if not value:
-        raise ValidationFailed(f"Please give the {what}.")
+        raise ValidationFailed(N_("Please give the {what}."), what=Text(what))
     if len(value) > MAX_INPUT:
-        raise ValidationFailed(f"That {what} is too long (at most {MAX_INPUT} characters).")
+        raise ValidationFailed(N_("That {what} is too long (at most {max} characters)."), what=Text(what),
+                               max=MAX_INPUT)
     return value
 
 
 def check_paypal(email: str) -> Checked:
-    email = _bounded(email, "PayPal email")
+    email = _bounded(email, N_("PayPal email"))
     if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
-        raise ValidationFailed("That is not an email address PayPal can pay, e.g. name@example.com.")
+        raise ValidationFailed(N_("That is not an email address PayPal can pay, e.g. name@example.com."))
     local, domain = email.rsplit("@", 1)
     email = f"{local}@{domain.lower()}"
     return Checked("paypal", {"email": email}, f"PayPal {local[0]}***@{domain.lower()}")
@@ -53,24 +55,24 @@ def mask_iban(compact: str) -> str:
 
 
 def check_iban(value: str) -> Checked:
-    value = _bounded(value, "IBAN")
+    value = _bounded(value, N_("IBAN"))
     try:
         iban = IBAN(value)
     except SchwiftyException as exc:
-        raise ValidationFailed(f"That IBAN is not valid ({_iban_reason(exc)}). It starts with the country code, "
-                               "e.g. DE89 3704 0044 0532 0130 00.") from None
+        raise ValidationFailed(N_("That IBAN is not valid ({reason}). It starts with the country code, e.g. DE89 3704 "
+                                  "0044 0532 0130 00."), reason=_iban_reason(exc)) from None
     return Checked("sepa", {"iban": iban.compact}, mask_iban(iban.compact))
 
 
-def _iban_reason(exc: Exception) -> str:
+def _iban_reason(exc: Exception) -> Text:
     name = type(exc).__name__
     if "Checksum" in name:
-        return "its check digits are wrong: a typo?"
+        return Text(N_("its check digits are wrong: a typo?"))
     if "CountryCode" in name:
-        return "unknown country code"
+        return Text(N_("unknown country code"))
     if "Length" in name or "Structure" in name:
-        return "wrong length or format for its country"
-    return "wrong format"
+        return Text(N_("wrong length or format for its country"))
+    return Text(N_("wrong format"))
 
 
 def aba_checksum_ok(routing: str) -> bool:
@@ -82,21 +84,21 @@ def aba_checksum_ok(routing: str) -> bool:
 
 
 def check_ach(routing: str, account: str) -> Checked:
-    routing = _bounded(routing, "routing number").replace(" ", "")
-    account = _bounded(account, "account number").replace(" ", "").replace("-", "")
+    routing = _bounded(routing, N_("routing number")).replace(" ", "")
+    account = _bounded(account, N_("account number")).replace(" ", "").replace("-", "")
     if not re.fullmatch(r"[0-9]{9}", routing):
-        raise ValidationFailed("An ACH routing number has exactly 9 digits.")
+        raise ValidationFailed(N_("An ACH routing number has exactly 9 digits."))
     if not aba_checksum_ok(routing):
-        raise ValidationFailed("That routing number's check digit is wrong: a typo?")
+        raise ValidationFailed(N_("That routing number's check digit is wrong: a typo?"))
     if not re.fullmatch(r"[0-9]{4,17}", account):
-        raise ValidationFailed("An account number has 4 to 17 digits.")
+        raise ValidationFailed(N_("An account number has 4 to 17 digits."))
     return Checked("ach", {"routing": routing, "account": account}, f"ACH ****{account[-4:]} (routing {routing})")
 
 
 def check_giftcard(kind: str) -> Checked:
-    kind = _bounded(kind, "gift card kind").lower().replace("-", "_").replace(" ", "_")
+    kind = _bounded(kind, N_("gift card kind")).lower().replace("-", "_").replace(" ", "_")
     if kind not in GIFTCARD_KINDS:
-        raise ValidationFailed(f"Choose a gift card kind: {', '.join(GIFTCARD_KINDS)}.")
+        raise ValidationFailed(N_("Choose a gift card kind: {kinds}."), kinds=", ".join(GIFTCARD_KINDS))
     return Checked("giftcard", {"kind": kind}, f"Gift card: {kind.replace('_', ' ').title()}")
 
 
@@ -105,16 +107,17 @@ def check(method: str, parts: list[str], enabled: tuple[str, ...]) -> Checked:
     method = (method or "").strip().lower()
     if method not in enabled:
         offered = ", ".join(enabled) or "none"
-        raise ValidationFailed(f"Payouts by {method[:20] or '?'} are not offered here; methods: {offered}.")
+        raise ValidationFailed(N_("Payouts by {method} are not offered here; methods: {offered}."),
+                               method=method[:20] or "?", offered=offered)
     if len(parts) > 12:
-        raise ValidationFailed("That is too many words for a payout destination.")
+        raise ValidationFailed(N_("That is too many words for a payout destination."))
     if method == "paypal":
         return check_paypal(" ".join(parts))
     if method == "sepa":
         return check_iban("".join(parts))
     if method == "ach":
         if len(parts) != 2:
-            raise ValidationFailed("Give the routing number and the account number, e.g. ach 011000015 123456789.")
+            raise ValidationFailed(N_("Give the routing number and the account number, e.g. ach 011000015 123456789."))
         return check_ach(parts[0], parts[1])
     return check_giftcard(" ".join(parts))
 

@@ -17,10 +17,10 @@ from core.config import get_settings
 from core.db import tx
 from core.errors import TaxDetailsRequired, ValidationFailed
 from core.models import OutboxEvent, Payout, PayoutStatus as P, TaxDetails, User
-from core.money import format_money
 from core.outbox import emit
 from core.payments import crypto
 from core.quals.countries import is_country
+from core.texts import N_, Amount
 from core.users.commands import get_user
 
 PURPOSE = "tax-details"
@@ -53,12 +53,12 @@ def check_tax_id(country: str, tax_id: str) -> tuple[str, str]:
     country = (country or "").strip().upper()
     raw = (tax_id or "").strip()
     if not is_country(country):
-        raise ValidationFailed("Give the two-letter code of your country of tax residence first, e.g. /payout tax "
-                               "DE 36574261809.")
+        raise ValidationFailed(N_("Give the two-letter code of your country of tax residence first, e.g. /payout tax "
+                                  "DE 36574261809."))
     if not raw:
-        raise ValidationFailed("Please give your tax id after the country, e.g. /payout tax DE 36574261809.")
+        raise ValidationFailed(N_("Please give your tax id after the country, e.g. /payout tax DE 36574261809."))
     if len(raw) > MAX_TAX_ID:
-        raise ValidationFailed(f"That tax id is too long (at most {MAX_TAX_ID} characters).")
+        raise ValidationFailed(N_("That tax id is too long (at most {max_tax_id} characters)."), max_tax_id=MAX_TAX_ID)
     modules = [m for m in (get_cc_module(country.lower(), name) for name in _STDNUM_IDS) if m is not None]
     for module in modules:
         try:
@@ -67,9 +67,10 @@ def check_tax_id(country: str, tax_id: str) -> tuple[str, str]:
             continue
     compact = re.sub(r"[\s./-]", "", raw).upper()
     if modules:
-        raise ValidationFailed(f"That is not a valid tax id for {country}: check the digits (a typo?).")
+        raise ValidationFailed(N_("That is not a valid tax id for {country}: check the digits (a typo?)."),
+                               country=country)
     if not _ANY_ID.fullmatch(compact):
-        raise ValidationFailed("A tax id has 4 to 20 letters and digits.")
+        raise ValidationFailed(N_("A tax id has 4 to 20 letters and digits."))
     return country, compact
 
 
@@ -122,9 +123,9 @@ def check_tax_gate(*, worker_id: int, amount_cents: int, now: datetime, ask: boo
     currency = get_settings().currency
     if paid + amount_cents > threshold:
         raise TaxDetailsRequired(
-            f"Payouts past {format_money(threshold, currency)} a year need your tax details (you have been paid "
-            f"{format_money(paid, currency)} this year). Give them once: /payout tax COUNTRY TAX_ID, e.g. "
-            "/payout tax DE 36574261809.")
+            N_("Payouts past {threshold} a year need your tax details (you have been paid {paid} this year). "
+               "Give them once: /payout tax COUNTRY TAX_ID, e.g. /payout tax DE 36574261809."),
+            threshold=Amount(threshold, currency), paid=Amount(paid, currency))
     if ask and paid + amount_cents >= threshold * NEAR_SHARE:
         ask_for_tax_details(worker_id=worker_id, paid_cents=paid + amount_cents, now=now)
 

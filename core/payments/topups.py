@@ -17,8 +17,8 @@ from core.config import get_settings
 from core.db import for_update, tx
 from core.errors import InsufficientFunds, NotAllowed, NotFound, StaleAction, ValidationFailed
 from core.models import Account, Entry, LedgerTxn, TopUp, TopUpSource
-from core.money import format_money
 from core.outbox import emit
+from core.texts import N_, Amount
 from core.users.commands import get_user
 
 SPENDING_KINDS = ("publish", "bonus")
@@ -78,18 +78,18 @@ class RefundQuote:
 
 def _admin(admin_id: int) -> None:
     if admin_id not in get_settings().admins:
-        raise NotAllowed("Only admins can do that.")
+        raise NotAllowed(N_("Only admins can do that."))
 
 
 def _find(charge: str) -> TopUp:
     charge = (charge or "").strip()
     if not charge or len(charge) > MAX_CHARGE_ID:
-        raise ValidationFailed("Give the payment's reference (its charge id), as the bot showed it on payment.")
+        raise ValidationFailed(N_("Give the payment's reference (its charge id), as the bot showed it on payment."))
     row = TopUp.get_or_none(TopUp.charge_id == charge)
     if row is None and charge.isdigit() and len(charge) <= 18:
         row = TopUp.get_or_none(TopUp.id == int(charge))
     if row is None:
-        raise NotFound("No top-up has that reference.")
+        raise NotFound(N_("No top-up has that reference."))
     return row
 
 
@@ -111,12 +111,12 @@ def refund_quote(*, admin_id: int, charge: str) -> RefundQuote:
 def _check_refundable(q: RefundQuote) -> None:
     currency = get_settings().currency
     if q.refund_state == "done":
-        raise StaleAction("This top-up was already refunded.")
+        raise StaleAction(N_("This top-up was already refunded."))
     if q.refund_state is None and q.prepaid_cents < q.amount_cents:
-        raise InsufficientFunds(f"Only {format_money(q.prepaid_cents, currency)} of the "
-                                f"{format_money(q.amount_cents, currency)} paid in is unspent, and a payment is "
-                                "refunded whole. Wait until their HITs end (unused escrow comes back) or /credit "
-                                "the difference first.")
+        raise InsufficientFunds(N_("Only {prepaid} of the {amount} paid in is unspent, and a payment is refunded "
+                                   "whole. Wait until their HITs end (unused escrow comes back) or /credit the "
+                                   "difference first."),
+                                prepaid=Amount(q.prepaid_cents, currency), amount=Amount(q.amount_cents, currency))
 
 
 def start_refund(*, admin_id: int, topup_id: int, now: datetime) -> RefundQuote:
@@ -141,13 +141,13 @@ def start_refund(*, admin_id: int, topup_id: int, now: datetime) -> RefundQuote:
         # Claim it first: of two admins confirming at once, one moves the money.
         if TopUp.update(refund_state=state, refunded_at=now if state == "done" else None).where(
                 (TopUp.id == row.id) & TopUp.refund_state.is_null()).execute() != 1:
-            raise StaleAction("This top-up is being refunded already.")
+            raise StaleAction(N_("This top-up is being refunded already."))
         attempt = LedgerTxn.select().where(LedgerTxn.key.startswith(f"topup-refund:{row.id}:")).count()
         if not ledger.post(key=f"topup-refund:{row.id}:{attempt}", kind="topup_refund",
                            legs=[(ledger.available(row.user_id), -row.amount_cents),
                                  (ledger.world(), row.amount_cents)],
                            now=now, memo=f"top-up {row.id} refunded by admin {admin_id}"):
-            raise StaleAction("This refund was already made.")
+            raise StaleAction(N_("This refund was already made."))
         if state == "done":
             _told(row, now)
         return _quote(TopUp.get_by_id(row.id))
@@ -222,10 +222,10 @@ def card_invoice(*, user_id: int, amount_cents: int) -> Invoice:
     settings = get_settings()
     low, high = card_bounds()
     if not card_offered():
-        raise StaleAction("Card payments aren't set up on this bot.")
+        raise StaleAction(N_("Card payments aren't set up on this bot."))
     if not low <= amount_cents <= high:
-        raise ValidationFailed(f"Top up between {format_money(low, settings.currency)} and "
-                               f"{format_money(high, settings.currency)}.")
+        raise ValidationFailed(N_("Top up between {low} and {high}."),
+                               low=Amount(low, settings.currency), high=Amount(high, settings.currency))
     return Invoice(TopUpSource.CARD, settings.currency, amount_cents, amount_cents, f"topup:{user_id}:{amount_cents}")
 
 
@@ -233,9 +233,9 @@ def stars_invoice(*, user_id: int, stars: int) -> Invoice:
     """At HITBOT_STARS_RATE_CENTS per Star; the payload carries both amounts, checked again at payment."""
     rate = get_settings().stars_rate_cents
     if rate is None:
-        raise StaleAction("Paying with Telegram Stars isn't set up on this bot.")
+        raise StaleAction(N_("Paying with Telegram Stars isn't set up on this bot."))
     if not 1 <= stars <= MAX_STARS:
-        raise ValidationFailed(f"Top up between 1 and {MAX_STARS:,} Stars.")
+        raise ValidationFailed(N_("Top up between 1 and {max_stars} Stars."), max_stars=format(MAX_STARS, ','))
     cents = stars * rate
     return Invoice(TopUpSource.STARS, STARS, stars, cents, f"stars:{user_id}:{stars}:{cents}")
 
@@ -248,10 +248,10 @@ def check_invoice(*, user_id: int, payload: str, currency: str, total: int, stri
     payload = payload or ""
     card, stars = _CARD.match(payload), _STARS.match(payload)
     if card is None and stars is None:
-        raise ValidationFailed("This invoice is not from hitbot.")
+        raise ValidationFailed(N_("This invoice is not from hitbot."))
     if int((card or stars).group(1)) != user_id:
-        raise ValidationFailed("This invoice was made for someone else.")
-    stale = ValidationFailed("This invoice is out of date. Send /topup for a new one.")
+        raise ValidationFailed(N_("This invoice was made for someone else."))
+    stale = ValidationFailed(N_("This invoice is out of date. Send /topup for a new one."))
     if card:
         made = Invoice(TopUpSource.CARD, get_settings().currency, int(card.group(2)), int(card.group(2)), payload)
     else:

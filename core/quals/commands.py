@@ -10,6 +10,7 @@ from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
 from core.models import QualificationGrant, QualificationType, QualTest, QualTestAttempt, SystemQual
 from core.numbers import percent
 from core.outbox import emit
+from core.texts import N_
 from core.users.commands import get_user
 
 MAX_NAME = 64
@@ -22,16 +23,17 @@ MAX_RETAKE_S = 90 * 86_400
 def _name(name: str) -> str:
     name = (name or "").strip()
     if not 1 <= len(name) <= MAX_NAME:
-        raise ValidationFailed(f"A qualification name needs 1 to {MAX_NAME} characters.")
+        raise ValidationFailed(N_("A qualification name needs 1 to {max_name} characters."), max_name=MAX_NAME)
     if name.lower().replace(" ", "_") in SystemQual.ALL:
-        raise ValidationFailed(f"'{name}' is a built-in qualification; pick another name.")
+        raise ValidationFailed(N_("'{name}' is a built-in qualification; pick another name."), name=name)
     return name
 
 
 def create_type(*, owner_id: int, name: str, now: datetime, description: str = "") -> QualificationType:
     name = _name(name)
     if len(description) > MAX_DESCRIPTION:
-        raise ValidationFailed(f"The description can have at most {MAX_DESCRIPTION} characters.")
+        raise ValidationFailed(N_("The description can have at most {max_description} characters."),
+                               max_description=MAX_DESCRIPTION)
     with tx():
         get_user(owner_id)
         try:
@@ -39,7 +41,7 @@ def create_type(*, owner_id: int, name: str, now: datetime, description: str = "
                 return QualificationType.create(owner=owner_id, name=name, description=description.strip(),
                                                 created_at=now)
         except IntegrityError:
-            raise ValidationFailed(f"You already have a qualification called '{name}'.") from None
+            raise ValidationFailed(N_("You already have a qualification called '{name}'."), name=name) from None
 
 
 def owned_type(owner_id: int, qtype_id: int) -> QualificationType:
@@ -53,7 +55,7 @@ def type_by_name(*, owner_id: int, name: str) -> QualificationType:
     qtype = QualificationType.get_or_none((QualificationType.owner == owner_id)
                                           & (QualificationType.name == name.strip()))
     if qtype is None:
-        raise NotFound(f"You have no qualification called '{name.strip()}'.")
+        raise NotFound(N_("You have no qualification called '{name}'."), name=name.strip())
     return qtype
 
 
@@ -67,7 +69,8 @@ def upsert_grant(qtype_id: int, worker_id: int, value: int, now: datetime) -> Qu
 def grant(*, owner_id: int, qtype_id: int, worker_id: int, value: int, now: datetime) -> QualificationGrant:
     """Give (or change) a worker's value of one of the requester's qualifications."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE:
-        raise ValidationFailed(f"A qualification value is a whole number from 0 to {MAX_VALUE}.")
+        raise ValidationFailed(N_("A qualification value is a whole number from 0 to {max_value}."),
+                               max_value=MAX_VALUE)
     with tx():
         qtype = owned_type(owner_id, qtype_id)
         get_user(worker_id)
@@ -92,20 +95,21 @@ def create_test(*, owner_id: int, name: str, questions: list[dict], now: datetim
                 retake_after_s: int = 86_400) -> QualTest:
     """A quiz of choice questions with known answers; its score (0-100) is granted as `name`."""
     if not 1 <= len(questions or []) <= MAX_TEST_QUESTIONS:
-        raise ValidationFailed(f"A test needs 1 to {MAX_TEST_QUESTIONS} questions.")
+        raise ValidationFailed(N_("A test needs 1 to {max_test_questions} questions."),
+                               max_test_questions=MAX_TEST_QUESTIONS)
     if not 0 <= retake_after_s <= MAX_RETAKE_S:
-        raise ValidationFailed("The retake cooldown must be between 0 and 90 days.")
+        raise ValidationFailed(N_("The retake cooldown must be between 0 and 90 days."))
     clean = []
     for n, q in enumerate(questions, start=1):
         prompt = str(q.get("prompt", "")).strip()
         options = [str(o).strip() for o in q.get("options") or []]
         answer = str(q.get("answer", "")).strip()
         if not 1 <= len(prompt) <= 500:
-            raise ValidationFailed(f"question {n}: the prompt needs 1 to 500 characters.")
+            raise ValidationFailed(N_("question {n}: the prompt needs 1 to 500 characters."), n=n)
         if not 2 <= len(options) <= 10 or any(not 1 <= len(o) <= 60 for o in options):
-            raise ValidationFailed(f"question {n}: give 2 to 10 options of 1 to 60 characters.")
+            raise ValidationFailed(N_("question {n}: give 2 to 10 options of 1 to 60 characters."), n=n)
         if answer not in options:
-            raise ValidationFailed(f"question {n}: the answer must be one of the options.")
+            raise ValidationFailed(N_("question {n}: the answer must be one of the options."), n=n)
         clean.append({"prompt": prompt, "options": options, "answer": answer})
     with tx():
         qtype = create_type(owner_id=owner_id, name=name, description=description, now=now)
@@ -118,7 +122,7 @@ def start_test(*, worker_id: int, test_id: int, now: datetime) -> QualTestAttemp
         get_user(worker_id)
         test = QualTest.get_or_none(QualTest.id == test_id)
         if test is None:
-            raise NotFound("That test no longer exists.")
+            raise NotFound(N_("That test no longer exists."))
         last = (QualTestAttempt.select().where((QualTestAttempt.test == test.id) & (QualTestAttempt.worker == worker_id))
                 .order_by(QualTestAttempt.started_at.desc(), QualTestAttempt.id.desc()).first())
         if last is not None and last.finished_at is None:
@@ -127,7 +131,7 @@ def start_test(*, worker_id: int, test_id: int, now: datetime) -> QualTestAttemp
             ready = last.finished_at + timedelta(seconds=test.retake_after_s)
             if now < ready:
                 left_h = max(1, int((ready - now).total_seconds() // 3600))
-                raise StaleAction(f"You can retake this test in about {left_h} h.")
+                raise StaleAction(N_("You can retake this test in about {left_h} h."), left_h=left_h)
         return QualTestAttempt.create(test=test.id, worker=worker_id, started_at=now, answers=[])
 
 
@@ -139,13 +143,13 @@ def answer_test(*, worker_id: int, attempt_id: int, position: int, option: int, 
         if attempt is None or attempt.worker_id != worker_id:
             raise NotAllowed()
         if attempt.finished_at is not None:
-            raise StaleAction("This test is already finished.")
+            raise StaleAction(N_("This test is already finished."))
         test = QualTest.get_by_id(attempt.test_id)
         if position != len(attempt.answers):
-            raise StaleAction("That question was already answered.")
+            raise StaleAction(N_("That question was already answered."))
         question = test.questions[position]
         if not 0 <= option < len(question["options"]):
-            raise ValidationFailed("Please pick one of the options.")
+            raise ValidationFailed(N_("Please pick one of the options."))
         answers = [*attempt.answers, question["options"][option]]
         fields: dict = {"answers": answers}
         if len(answers) == len(test.questions):
@@ -153,7 +157,7 @@ def answer_test(*, worker_id: int, attempt_id: int, position: int, option: int, 
             fields.update(score=percent(right, len(test.questions)), finished_at=now)
         if QualTestAttempt.update(**fields).where((QualTestAttempt.id == attempt.id)
                                                   & (QualTestAttempt.finished_at.is_null())).execute() != 1:
-            raise StaleAction("This test is already finished.")
+            raise StaleAction(N_("This test is already finished."))
         attempt = QualTestAttempt.get_by_id(attempt.id)
         if attempt.score is not None:
             qtype = QualificationType.get_by_id(test.qtype_id)

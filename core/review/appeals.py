@@ -11,6 +11,7 @@ from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Appeal, Assignment, AssignmentStatus as S, Hit, User, WorkerBlock
 from core.outbox import emit
 from core.review import commands as review
+from core.texts import N_
 
 MAX_MESSAGE = 1000
 
@@ -20,11 +21,11 @@ def _appealable(worker_id: int, assignment_id: int, now: datetime) -> Assignment
     if assignment is None or assignment.worker_id != worker_id:
         raise NotAllowed()
     if assignment.status != S.REJECTED:
-        raise StaleAction("Only rejected work can be appealed.")
+        raise StaleAction(N_("Only rejected work can be appealed."))
     if assignment.decided_at is None or now - assignment.decided_at > review.REVERSAL_WINDOW:
-        raise StaleAction("Appeals are possible for 30 days after a rejection.")
+        raise StaleAction(N_("Appeals are possible for 30 days after a rejection."))
     if Appeal.select().where(Appeal.assignment == assignment.id).exists():
-        raise StaleAction("You already appealed this rejection.")
+        raise StaleAction(N_("You already appealed this rejection."))
     return assignment
 
 
@@ -49,14 +50,14 @@ def open_to_appeal(*, assignment_id: int, now: datetime) -> bool:
 def appeal(*, worker_id: int, assignment_id: int, message: str, now: datetime) -> Appeal:
     message = (message or "").strip()
     if not 1 <= len(message) <= MAX_MESSAGE:
-        raise ValidationFailed(f"Explain your appeal in 1 to {MAX_MESSAGE} characters.")
+        raise ValidationFailed(N_("Explain your appeal in 1 to {max_message} characters."), max_message=MAX_MESSAGE)
     with tx():
         assignment = _appealable(worker_id, assignment_id, now)
         try:
             with db.atomic():
                 row = Appeal.create(assignment=assignment.id, message=message, created_at=now)
         except IntegrityError:
-            raise StaleAction("You already appealed this rejection.") from None
+            raise StaleAction(N_("You already appealed this rejection.")) from None
         hit = Hit.get_by_id(assignment.hit_id)
         emit("appeal.received", user_id=hit.requester_id, now=now, appeal_id=row.id, assignment_id=assignment.id,
              hit_id=hit.id)
@@ -73,7 +74,7 @@ def decide(*, requester_id: int, appeal_id: int, approve: bool, now: datetime) -
         _, hit = review.owned_submission(requester_id, row.assignment_id)
         if Appeal.update(outcome="approved" if approve else "kept", decided_at=now).where(
                 (Appeal.id == row.id) & Appeal.outcome.is_null()).execute() != 1:
-            raise StaleAction("This appeal was already decided.")
+            raise StaleAction(N_("This appeal was already decided."))
         if approve:  # which also brings the cards that show this work up to date
             review.approve(requester_id=requester_id, assignment_id=row.assignment_id, now=now,
                            feedback="Approved after appeal")
@@ -88,7 +89,7 @@ def decide(*, requester_id: int, appeal_id: int, approve: bool, now: datetime) -
 def block_counts(*, admin_ids: frozenset[int], admin_id: int, limit: int = 20) -> dict[str, list[tuple[int, str, int]]]:
     """For admins: workers blocked by the most requesters, and requesters who block the most."""
     if admin_id not in admin_ids:
-        raise NotAllowed("Only admins can see this.")
+        raise NotAllowed(N_("Only admins can see this."))
     n = fn.COUNT(WorkerBlock.id).alias("n")
     workers = (WorkerBlock.select(WorkerBlock.worker, User.first_name, n).join(User, on=(WorkerBlock.worker == User.id))
                .group_by(WorkerBlock.worker, User.first_name).order_by(n.desc()).limit(limit).tuples())

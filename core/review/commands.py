@@ -10,9 +10,10 @@ from core.config import get_settings
 from core.db import db, for_update, is_sqlite, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Appeal, Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
-from core.money import fee_for, format_money
+from core.money import fee_for
 from core.outbox import emit
 from core.payments.accounts import warn_if_low
+from core.texts import N_, Amount, Text
 from core.users.commands import get_user
 
 REVERSAL_WINDOW = timedelta(days=30)
@@ -45,7 +46,7 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
 
     requester_id None means the auto-approval sweep. A rejection younger than 30 days
     can be reversed: then the requester's available balance pays, as escrow was refunded."""
-    feedback = _clean(feedback, MAX_FEEDBACK, "Feedback", required=False)
+    feedback = _clean(feedback, MAX_FEEDBACK, Text(N_("Feedback")), required=False)
     with tx():
         if requester_id is None:
             assignment = Assignment.get_by_id(assignment_id)
@@ -60,17 +61,17 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
             if Assignment.update(status=S.APPROVED, decided_at=now, auto_approved=auto,
                                  feedback=feedback or assignment.feedback).where(
                     (Assignment.id == assignment.id) & where).execute() != 1:
-                raise StaleAction("This submission was already reviewed.")
+                raise StaleAction(N_("This submission was already reviewed."))
             _pay(hit, assignment, ledger.escrow(hit.id), now)
             _lock_users(assignment.worker_id, hit.requester_id)
             User.update(approved_n=User.approved_n + 1).where(User.id == assignment.worker_id).execute()
             _count_review(hit, assignment, now)
         elif assignment.status == S.REJECTED and not auto:
             if assignment.decided_at is None or now - assignment.decided_at > REVERSAL_WINDOW:
-                raise StaleAction("Rejections can only be reversed within 30 days.")
+                raise StaleAction(N_("Rejections can only be reversed within 30 days."))
             if Assignment.update(status=S.APPROVED, decided_at=now, feedback=feedback or assignment.feedback).where(
                     (Assignment.id == assignment.id) & (Assignment.status == S.REJECTED)).execute() != 1:
-                raise StaleAction("This submission was already reviewed.")
+                raise StaleAction(N_("This submission was already reviewed."))
             _pay(hit, assignment, ledger.available(hit.requester_id), now)
             User.update(approved_n=User.approved_n + 1, rejected_n=User.rejected_n - 1).where(
                 User.id == assignment.worker_id).execute()
@@ -78,7 +79,7 @@ def approve(*, requester_id: int | None, assignment_id: int, now: datetime, feed
             Appeal.update(outcome="approved", decided_at=now).where(
                 (Appeal.assignment == assignment.id) & Appeal.outcome.is_null()).execute()
         else:
-            raise StaleAction(f"This submission is already {assignment.status}.")
+            raise already_decided(assignment.status)
         emit("assignment.approved", user_id=assignment.worker_id, now=now, assignment_id=assignment.id,
              hit_id=hit.id, title=hit.title, amount_cents=hit.reward_cents, auto=auto,
              reversed=assignment.status == S.REJECTED, feedback=feedback or assignment.feedback)
@@ -118,12 +119,12 @@ def _count_review(hit: Hit, assignment: Assignment, now: datetime) -> None:
 def reject(*, requester_id: int, assignment_id: int, feedback: str, now: datetime, auto: bool = False) -> Assignment:
     """Refuse a submission with a reason the worker sees; escrow goes back to the requester.
     auto: the requester's quality rule decided (the worker's notice says so)."""
-    feedback = _clean(feedback, MAX_FEEDBACK, "A reason", required=True)
+    feedback = _clean(feedback, MAX_FEEDBACK, Text(N_("A reason")), required=True)
     with tx():
         assignment, hit = owned_submission(requester_id, assignment_id)
         if Assignment.update(status=S.REJECTED, decided_at=now, feedback=feedback).where(
                 (Assignment.id == assignment.id) & (Assignment.status == S.SUBMITTED)).execute() != 1:
-            raise StaleAction(f"This submission is already {assignment.status}.")
+            raise already_decided(assignment.status)
         ledger.post(key=f"reject:{assignment.id}", kind="refund",
                     legs=[(ledger.escrow(hit.id), -hit.unit_cost_cents),
                           (ledger.available(hit.requester_id), hit.unit_cost_cents)],
@@ -141,23 +142,23 @@ def bonus(*, requester_id: int, assignment_id: int, amount_cents: int, reason: s
           key: str) -> Bonus:
     """Extra pay for a worker, from the requester's balance; the platform fee applies."""
     settings = get_settings()
-    reason = _clean(reason, MAX_REASON, "A reason", required=True)
+    reason = _clean(reason, MAX_REASON, Text(N_("A reason")), required=True)
     if not 1 <= amount_cents <= settings.max_reward_cents:
-        raise ValidationFailed(f"A bonus must be between {format_money(1, settings.currency)} and "
-                               f"{format_money(settings.max_reward_cents, settings.currency)}.")
+        raise ValidationFailed(N_("A bonus must be between {low} and {high}."), low=Amount(1, settings.currency),
+                               high=Amount(settings.max_reward_cents, settings.currency))
     if not key or len(key) > 100:
         raise ValueError("bonus needs an idempotency key")
     with tx():
         assignment, hit = owned_submission(requester_id, assignment_id)
         if assignment.status not in (S.SUBMITTED, S.APPROVED, S.REJECTED):
-            raise StaleAction("Bonuses are for work that was submitted.")
+            raise StaleAction(N_("Bonuses are for work that was submitted."))
         fee = fee_for(amount_cents, settings.fee_percent)
         try:
             with db.atomic():
                 row = Bonus.create(assignment=assignment.id, amount_cents=amount_cents, fee_cents=fee,
                                    reason=reason, key=f"bonus:{key}", created_at=now)
         except IntegrityError:
-            raise StaleAction("This bonus was already paid.") from None
+            raise StaleAction(N_("This bonus was already paid.")) from None
         ledger.post(key=f"bonus:{key}", kind="bonus",
                     legs=[(ledger.available(requester_id), -(amount_cents + fee)),
                           (ledger.available(assignment.worker_id), amount_cents), (ledger.fees(), fee)],
@@ -171,9 +172,9 @@ def bonus(*, requester_id: int, assignment_id: int, amount_cents: int, reason: s
 
 def block_worker(*, requester_id: int, worker_id: int, reason: str, now: datetime) -> bool:
     """Privately stop a worker from seeing or taking this requester's HITs. False if already blocked."""
-    reason = _clean(reason, MAX_REASON, "A reason", required=False)
+    reason = _clean(reason, MAX_REASON, Text(N_("A reason")), required=False)
     if requester_id == worker_id:
-        raise ValidationFailed("You can't block yourself.")
+        raise ValidationFailed(N_("You can't block yourself."))
     with tx():
         get_user(worker_id)
         worked = Assignment.select().join(Hit).where(
@@ -197,20 +198,20 @@ def unblock_worker(*, requester_id: int, worker_id: int) -> bool:
 def rate_requester(*, worker_id: int, assignment_id: int, stars: int, now: datetime) -> Rating:
     """A worker's 1-5 stars for the requester, once per assignment, after the decision."""
     if stars not in (1, 2, 3, 4, 5):
-        raise ValidationFailed("Rate from 1 to 5 stars.")
+        raise ValidationFailed(N_("Rate from 1 to 5 stars."))
     with tx():
         assignment = Assignment.get_or_none(Assignment.id == assignment_id)
         if assignment is None or assignment.worker_id != worker_id:
             raise NotAllowed()
         if assignment.status not in (S.APPROVED, S.REJECTED):
-            raise StaleAction("You can rate the requester once your work is reviewed.")
+            raise StaleAction(N_("You can rate the requester once your work is reviewed."))
         hit = Hit.get_by_id(assignment.hit_id)
         try:
             with db.atomic():
                 rating = Rating.create(assignment=assignment.id, rater=worker_id, ratee=hit.requester_id,
                                        direction="w2r", stars=stars, created_at=now)
         except IntegrityError:
-            raise StaleAction("You already rated this requester for this HIT.") from None
+            raise StaleAction(N_("You already rated this requester for this HIT.")) from None
         # The requester's open HITs before the requester, in id order: submit locks a HIT, then
         # (when the quality rule rejects) the requester; the other order deadlocked on PostgreSQL.
         list(for_update(Hit.select(Hit.id).where((Hit.requester == hit.requester_id)
@@ -224,10 +225,25 @@ def rate_requester(*, worker_id: int, assignment_id: int, stars: int, now: datet
         return rating
 
 
-def _clean(text: str | None, limit: int, what: str, *, required: bool) -> str:
+# Why a submission can't be decided again, one whole sentence per status.
+_ALREADY = {
+    S.ACCEPTED: N_("This submission is already accepted."),
+    S.APPROVED: N_("This submission is already approved."),
+    S.REJECTED: N_("This submission is already rejected."),
+    S.RETURNED: N_("This submission is already returned."),
+    S.EXPIRED: N_("This submission is already expired."),
+}
+
+
+def already_decided(status: str) -> StaleAction:
+    return StaleAction(_ALREADY.get(status) or N_("This submission is already {status}."), status=status)
+
+
+def _clean(text: str | None, limit: int, what: Text, *, required: bool) -> str:
     text = (text or "").strip()
     if required and not text:
-        raise ValidationFailed(f"{what} is required.")
+        raise ValidationFailed(N_("{what} is required."), what=what)
     if len(text) > limit:
-        raise ValidationFailed(f"{what} can have at most {limit} characters (this has {len(text)}).")
+        raise ValidationFailed(N_("{what} can have at most {limit} characters (this has {length})."), what=what,
+                               limit=limit, length=len(text))
     return text

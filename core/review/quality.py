@@ -26,6 +26,7 @@ from core.mturk.ids import worker_alias
 from core.outbox import emit
 from core.quals.commands import upsert_grant
 from core.review import aggregation, commands as review
+from core.texts import N_
 from core.users.commands import get_user, set_pref
 
 SKILL_QUAL = "gold accuracy"
@@ -49,11 +50,11 @@ class Policy:
 
 def set_policy(*, requester_id: int, min_accuracy: int | None, min_gold: int = 3, action: str = "reject") -> Policy:
     if min_accuracy is not None and not 0 <= min_accuracy <= 100:
-        raise ValidationFailed("The accuracy threshold is a percentage from 0 to 100.")
+        raise ValidationFailed(N_("The accuracy threshold is a percentage from 0 to 100."))
     if not 1 <= min_gold <= 100:
-        raise ValidationFailed("Judge after 1 to 100 control answers.")
+        raise ValidationFailed(N_("Judge after 1 to 100 control answers."))
     if action not in ("reject", "block"):
-        raise ValidationFailed("The action is 'reject' or 'block'.")
+        raise ValidationFailed(N_("The action is 'reject' or 'block'."))
     set_pref(user_id=requester_id, key="quality",
              value={"min_accuracy": min_accuracy, "min_gold": min_gold, "action": action})
     return Policy(min_accuracy, min_gold, action)
@@ -267,13 +268,14 @@ def aggregate_hit(*, hit_id: int) -> list[QuestionAggregate]:
 
 def set_profile(*, user_id: int, skills: list[str], interests: list[str]) -> dict:
     """What a worker says they are good at and like doing; shown to requesters in review."""
-    def clean(items: list[str], what: str) -> list[str]:
+    def clean(items: list[str], refusal: str) -> list[str]:  # `refusal`: a whole sentence
         items = [i.strip() for i in items if i and i.strip()]
         if len(items) > 10 or any(len(i) > 40 for i in items):
-            raise ValidationFailed(f"List at most 10 {what} of up to 40 characters each.")
+            raise ValidationFailed(refusal)
         return items
 
-    profile = {"skills": clean(skills, "skills"), "interests": clean(interests, "interests")}
+    profile = {"skills": clean(skills, N_("List at most 10 skills of up to 40 characters each.")),
+               "interests": clean(interests, N_("List at most 10 interests of up to 40 characters each."))}
     set_pref(user_id=user_id, key="profile", value=profile)
     return profile
 

@@ -11,6 +11,7 @@ from core.errors import NotFound, ValidationFailed
 from core.models import OutboxEvent, User
 from core.outbox import emit
 from core.prepared import Prepared, param
+from core.texts import N_
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 MAX_PREF_BYTES = 4000
@@ -20,7 +21,7 @@ def register(*, user_id: int, first_name: str, now: datetime, username: str | No
              language_code: str | None = None) -> User:
     """Create or refresh a user from what Telegram tells us; returns the user."""
     if not 0 < user_id < 2**53:
-        raise ValidationFailed("That is not a Telegram user id.")
+        raise ValidationFailed(N_("That is not a Telegram user id."))
     fields = {
         "first_name": (first_name or "")[:128],
         "username": (username or None) and username[:64],
@@ -51,7 +52,7 @@ def find_user(user_id: int) -> User | None:
 def get_user(user_id: int) -> User:
     user = _USER.first(id=user_id)
     if user is None:
-        raise NotFound("Please send /start first.")
+        raise NotFound(N_("Please send /start first."))
     return user
 
 
@@ -69,7 +70,7 @@ def set_language(*, user_id: int, language: str) -> User:
     """The person's own choice of language (a locale such as ru or pt_BR). It is kept apart from
     language_code, which register() refreshes from Telegram, so the choice wins on later updates."""
     if not _LANGUAGE.match(language):
-        raise ValidationFailed("That is not a language code.")
+        raise ValidationFailed(N_("That is not a language code."))
     with tx():
         user = get_user(user_id)
         write_prefs(user, {LANGUAGE_PREF: language})
@@ -79,7 +80,7 @@ def set_language(*, user_id: int, language: str) -> User:
 def set_country(*, user_id: int, country: str) -> User:
     country = country.strip().upper()
     if not _COUNTRY.match(country):
-        raise ValidationFailed("Use a two-letter country code such as DE, IN or US.")
+        raise ValidationFailed(N_("Use a two-letter country code such as DE, IN or US."))
     with tx():
         User.update(country=country).where(User.id == user_id).execute()
     return get_user(user_id)
@@ -89,7 +90,7 @@ def set_timezone(*, user_id: int, tz_name: str) -> User:
     try:
         ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed("Use a time zone name such as Europe/Berlin or Asia/Kolkata.") from None
+        raise ValidationFailed(N_("Use a time zone name such as Europe/Berlin or Asia/Kolkata.")) from None
     with tx():
         User.update(timezone=tz_name).where(User.id == user_id).execute()
     return get_user(user_id)
@@ -119,7 +120,7 @@ def changed_prefs(user: User, changes: dict[str, object], *, force: bool = False
     if prefs == before and not force:
         return None
     if len(json.dumps(prefs)) > MAX_PREF_BYTES:
-        raise ValidationFailed("That setting is too large.")
+        raise ValidationFailed(N_("That setting is too large."))
     return prefs
 
 

@@ -41,6 +41,7 @@ from core.models import (
     User,
 )
 from core.payments import accounts
+from core.texts import N_
 from core.users.commands import get_user
 
 PERSONAL_ANSWER_KINDS = ("text", "photo", "document", "voice", "location", "web")
@@ -183,12 +184,12 @@ def delete_account(*, user_id: int, now: datetime) -> Deleted:
         get_user(user_id)
         escrow, open_hits = _escrow(user_id)
         if escrow:
-            raise NotAllowed(f"{open_hits} of your HITs still hold money in escrow. End them in /myhits, or wait "
-                             "until their work is reviewed, then delete your account.")
+            raise NotAllowed(N_("{open_hits} of your HITs still hold money in escrow. End them in /myhits, or wait "
+                                "until their work is reviewed, then delete your account."), open_hits=open_hits)
         if Payout.select().where((Payout.worker == user_id) & Payout.status.in_(PayoutStatus.OPEN)
                                  & Payout.destination_id.is_null(False)).exists():
-            raise NotAllowed("A payout to you is still on its way. Delete your account once it is paid "
-                             "(or has come back to your balance): see /withdraw.")
+            raise NotAllowed(N_("A payout to you is still on its way. Delete your account once it is paid (or has "
+                                "come back to your balance): see /withdraw."))
         mine = Assignment.select(Assignment.id).where(Assignment.worker == user_id)
         personal = Question.select(Question.id).where(Question.kind.in_(PERSONAL_ANSWER_KINDS))
         erased = 0
@@ -215,5 +216,5 @@ def delete_account(*, user_id: int, now: datetime) -> Deleted:
 def forget(*, admin_id: int, user_id: int, now: datetime) -> Deleted:
     """An admin deletes the account of someone who asked by other means (same rules)."""
     if admin_id not in get_settings().admins:
-        raise NotAllowed("Only admins can do that.")
+        raise NotAllowed(N_("Only admins can do that."))
     return delete_account(user_id=user_id, now=now)

@@ -24,11 +24,11 @@ MAX_FIELDS = 200
 MAX_NAME = 256
 MAX_VALUE = 10_000
 MAX_TOTAL = 256_000  # characters of all values together
-STATUS_TEXT = {S.SUBMITTED: "This task was already submitted. Thank you!",
-               S.APPROVED: "This task was already submitted and approved.",
-               S.REJECTED: "This task was already submitted and reviewed.",
-               S.RETURNED: "You returned this task, so it can't be opened or submitted any more.",
-               S.EXPIRED: "The time for this task ran out, so it can't be opened or submitted any more."}
+STATUS_TEXT = {S.SUBMITTED: N_("This task was already submitted. Thank you!"),
+               S.APPROVED: N_("This task was already submitted and approved."),
+               S.REJECTED: N_("This task was already submitted and reviewed."),
+               S.RETURNED: N_("You returned this task, so it can't be opened or submitted any more."),
+               S.EXPIRED: N_("The time for this task ran out, so it can't be opened or submitted any more.")}
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,13 @@ def _resolve(token: str) -> tuple[Assignment, Hit]:
     if number is not None:
         row = (Assignment.select(Assignment, Hit).join(Hit).where(Assignment.id == number).first())
     if row is None or not token_matches(token, row.id, row.accepted_at):
-        raise NotFound("This task link is not valid. Open the task again from the chat.")
+        raise NotFound(N_("This task link is not valid. Open the task again from the chat."))
     return row, row.hit
 
 
 def _check_open(assignment: Assignment, now: datetime) -> None:
     if assignment.status != S.ACCEPTED:
-        raise StaleAction(STATUS_TEXT.get(assignment.status, f"This task is {assignment.status}."))
+        raise StaleAction(STATUS_TEXT.get(assignment.status) or N_("This task is {status}."), status=assignment.status)
     if assignment.deadline <= now:
         raise DeadlinePassed(STATUS_TEXT[S.EXPIRED])
 
@@ -64,7 +64,7 @@ def _check_open(assignment: Assignment, now: datetime) -> None:
 def _web_question(hit_id: int) -> Question:
     q = Question.get_or_none((Question.hit == hit_id) & (Question.kind == WEB_KIND))
     if q is None:
-        raise NotFound("This HIT has no task page.")
+        raise NotFound(N_("This HIT has no task page."))
     return q
 
 
@@ -76,7 +76,7 @@ def open_page(*, token: str, now: datetime) -> TaskPage:
     _web_question(hit.id)
     extra = MturkHit.get_or_none(MturkHit.hit == hit.id)
     if extra is None:
-        raise NotFound("This HIT has no task page.")
+        raise NotFound(N_("This HIT has no task page."))
     return TaskPage(assignment.id, assignment_ref(assignment.id), hit_ref(hit.id),
                     worker_ref(hit.requester_id, assignment.worker_id), hit.title, extra.question, assignment.deadline)
 
@@ -93,26 +93,28 @@ def open_preview(*, token: str, now: datetime) -> PreviewPage:
     number = hit_of_preview_token(token)
     hit = Hit.get_or_none(Hit.id == number) if number is not None else None
     if hit is None or hit.status != HitStatus.OPEN or hit.expires_at <= now:
-        raise NotFound("This HIT is no longer open.")
+        raise NotFound(N_("This HIT is no longer open."))
     _web_question(hit.id)
     extra = MturkHit.get_or_none(MturkHit.hit == hit.id)
     if extra is None:
-        raise NotFound("This HIT has no task page.")
+        raise NotFound(N_("This HIT has no task page."))
     return PreviewPage(hit_ref(hit.id), hit.title, extra.question)
 
 
 def check_fields(fields: list[tuple[str, str]]) -> list[list[str]]:
     """The form's name/value pairs in order, repeated names kept; bounded."""
     if len(fields) > MAX_FIELDS:
-        raise ValidationFailed(f"The form has more than {MAX_FIELDS} fields.")
+        raise ValidationFailed(N_("The form has more than {max_fields} fields."), max_fields=MAX_FIELDS)
     if sum(len(v) for _, v in fields) > MAX_TOTAL:
-        raise ValidationFailed(f"The form's answers are longer than {MAX_TOTAL:,} characters together.")
+        raise ValidationFailed(N_("The form's answers are longer than {max_total} characters together."),
+                               max_total=format(MAX_TOTAL, ','))
     out = []
     for name, value in fields:
         if not 1 <= len(name) <= MAX_NAME:
-            raise ValidationFailed(f"A field name must have 1 to {MAX_NAME} characters.")
+            raise ValidationFailed(N_("A field name must have 1 to {max_name} characters."), max_name=MAX_NAME)
         if len(value) > MAX_VALUE:
-            raise ValidationFailed(f"The answer to {name[:40]} is longer than {MAX_VALUE:,} characters.")
+            raise ValidationFailed(N_("The answer to {name} is longer than {max_value} characters."),
+                                   name=name[:40], max_value=format(MAX_VALUE, ','))
         # XML 1.0 can't carry most control characters, and GetAssignment's answers are XML.
         out.append([_XML_UNSAFE.sub("", name), _XML_UNSAFE.sub("", value)])
     return out
@@ -123,8 +125,8 @@ def _check_pace(worker_id: int, now: datetime) -> None:
     recent = (Assignment.select().where((Assignment.worker == worker_id) & (Assignment.submitted_at.is_null(False))
                                         & (Assignment.submitted_at > now - timedelta(minutes=1))).count())
     if recent >= MAX_SUBMITS_PER_MINUTE:
-        raise ValidationFailed(f"You handed in {recent} tasks in the last minute; wait a moment, then submit "
-                               "this page again (nothing was sent).")
+        raise ValidationFailed(N_("You handed in {recent} tasks in the last minute; wait a moment, then submit this "
+                                  "page again (nothing was sent)."), recent=recent)
 
 
 def submit_page(*, token: str, fields: list[tuple[str, str]], assignment_ref_given: str | None,
@@ -136,7 +138,7 @@ def submit_page(*, token: str, fields: list[tuple[str, str]], assignment_ref_giv
     with tx():
         assignment, hit = _resolve(token)
         if assignment_ref_given not in (None, "", assignment_ref(assignment.id)):
-            raise NotFound("This form names another assignment than the task page it came from.")
+            raise NotFound(N_("This form names another assignment than the task page it came from."))
         _check_open(assignment, now)
         _check_pace(assignment.worker_id, now)
         q = _web_question(hit.id)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from core.config import get_settings
 from core.errors import NotAllowed
 from core.secretkey import derive
+from core.texts import N_
 
 TOKEN = re.compile(r"^([0-9a-f]{1,15})-([a-z2-7]{32})$")
 
@@ -64,26 +65,26 @@ def verify_init_data(init_data: str, *, bot_token: str, now: datetime, max_age_s
     HMAC-SHA256("WebAppData", bot token). Returns the fields (user decoded from JSON); NotAllowed
     when the hash is wrong, missing, or auth_date is older than max_age_s."""
     if not init_data or len(init_data) > 8192:
-        raise NotAllowed("The Mini App data is missing or too long.")
+        raise NotAllowed(N_("The Mini App data is missing or too long."))
     fields = dict(parse_qsl(init_data, keep_blank_values=True, strict_parsing=False))
     given = fields.pop("hash", "")
     check = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
     secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
     expected = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
     if not given or not hmac.compare_digest(given, expected):
-        raise NotAllowed("The Mini App data is not signed by this bot.")
+        raise NotAllowed(N_("The Mini App data is not signed by this bot."))
     try:
         auth_date = int(fields.get("auth_date", ""))
     except ValueError:
-        raise NotAllowed("The Mini App data has no auth_date.") from None
+        raise NotAllowed(N_("The Mini App data has no auth_date.")) from None
     if not 0 <= now.timestamp() - auth_date <= max_age_s:
-        raise NotAllowed("The Mini App data is too old; open the task again from the chat.")
+        raise NotAllowed(N_("The Mini App data is too old; open the task again from the chat."))
     out: dict = dict(fields)
     if "user" in out:
         try:
             out["user"] = json.loads(out["user"])
         except ValueError:
-            raise NotAllowed("The Mini App data's user is not JSON.") from None
+            raise NotAllowed(N_("The Mini App data's user is not JSON.")) from None
     return out
 
 
