@@ -6,13 +6,15 @@ gets a notice and changes nothing. What the bot waits for (a reason, an amount) 
 in the database (bot.input)."""
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Bot, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
 from bot.runtime import Context, answer_now, call, now, on_button, on_message
-from bot.views import auto_decisions as auto_views, review as views
+from bot.views import auto_decisions as auto_views, review as views, web_answers
 from core import cards
 from core.config import get_settings
 from core.errors import StaleAction, ValidationFailed
@@ -160,6 +162,20 @@ async def cancel_input(update: Update, context: Context, cb: callbacks.Callback)
 
 
 @on_button
+async def boxes(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """🖼 Boxes: the bounding-box answers drawn as pictures (drawn here; the task's image is never fetched)."""
+    me, msg = update.effective_user.id, update.effective_message
+    sub = await _owned(context, me, cb.arg(0))
+    drawn = await asyncio.to_thread(web_answers.pictures, sub.assignment.id, sub.items)
+    if not drawn:
+        raise StaleAction()
+    await answer_now(update)
+    for png, caption in drawn:
+        await context.bot.send_photo(msg.chat_id, png, caption=caption, parse_mode="HTML")
+    return None
+
+
+@on_button
 async def block(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     sub = await _owned(context, update.effective_user.id, cb.arg(0))
     if sub.worker_blocked:
@@ -274,7 +290,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("review", review_queue))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("reject"), reject_reason))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("bonus"), bonus_input))
-    for verb, fn, nargs in (("apv", approve, 1), ("rej", reject, 1), ("bon", bonus, 1), ("blk", block, 1),
+    for verb, fn, nargs in (("apv", approve, 1), ("rej", reject, 1), ("bon", bonus, 1), ("blk", block, 1), ("box", boxes, 1),
                             ("blky", block_answer, 1), ("blkn", block_answer, 1), ("rix", cancel_input, 1),
                             ("bny", bonus_confirm, 1), ("nxt", next_card, 1), ("apa", approve_all, 2), ("apay", approve_all, 2),
                             ("apan", approve_all, 2), ("rm", review_mode, 1), ("rrj", rejections, 0),
