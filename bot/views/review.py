@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
-from bot.views import messages
+from bot.views import messages, web_answers
 from bot.views.common import MAX_TEXT, button, clip, duration, esc, fit, keyboard, money
 from core.models import AssignmentStatus as S
 from core.review.commands import REVERSAL_WINDOW
@@ -55,15 +55,7 @@ def _answer_text(kind: str, value: object, limit: int = MAX_ANSWER_CHARS, fields
     if kind == "rating":
         return "★" * int(value) + f" ({value}/5)"  # type: ignore[arg-type]
     if kind == "web" and isinstance(value, list):  # a task page's form: its fields, one per line
-        pairs = [p for p in value if isinstance(p, list) and len(p) == 2]
-        if not pairs:
-            return _("<i>an empty form</i>")
-        lines = [_("the task page's form:")]
-        lines += [f"   {esc(clip(str(n), 60))} = <b>{esc(clip(str(v), min(200, limit)))}</b>" for n, v in pairs[:fields]]
-        if len(pairs) > fields:
-            lines.append("   " + _n("… and {n} more field (all in the results file)",
-                                    "… and {n} more fields (all in the results file)", len(pairs) - fields))
-        return "\n".join(lines)
+        return web_answers.form_text(value, limit, fields)
     if isinstance(value, list):
         return "<b>" + esc(clip(", ".join(map(str, value)), limit)) + "</b>"
     return "<b>" + esc(clip(str(value), limit)) + "</b>"
@@ -154,6 +146,8 @@ def card_buttons(sub: Submission, now: datetime, *, queue: bool = False) -> Inli
     rows.append(second)
     if not sub.worker_blocked:
         rows.append([messages.message_worker_button(a.id)])
+    if web_answers.box_answers(sub.items):  # the picture on demand: a photo per card would cost a message each
+        rows.append([web_answers.boxes_button(a.id)])
     if queue or a.status != S.SUBMITTED:  # once decided, lead on to the next one waiting
         rows.append([button(_("Next ▶"), callbacks.make("r", "nxt", a.id))])
     return keyboard(rows) if any(rows) else None
