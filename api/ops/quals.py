@@ -1,10 +1,13 @@
 """Qualification types and scores: Create/Get/List/Update/DeleteQualificationType,
 Associate/DisassociateQualificationWithWorker, GetQualificationScore, ListWorkersWithQualificationType,
-ListHITsForQualificationType, and the qualification requests hitbot does not have yet.
+ListHITsForQualificationType, and List/Accept/RejectQualificationRequest: the requests workers make in
+chat (core.quals.requests), the same ones the requester grants or refuses there.
 
 A type is hitbot's own (the one /quals shows in chat); the built-in ones keep MTurk's ids
 (api.requirements.BUILTIN) and can be required and listed, not granted."""
 from __future__ import annotations
+
+import re
 
 from api import ids, requirements
 from api.errors import request_error
@@ -16,21 +19,34 @@ from core.errors import NotAllowed, NotFound, StaleAction
 from core.models import MturkQualType, QualificationGrant, QualificationType
 from core.mturk import quals, workers
 from core.mturk.commands import worker_ref
+from core.mturk.ids import base36
+from core.quals import requests as qual_requests
 from core.quals.commands import MAX_DESCRIPTION, MAX_NAME, MAX_VALUE
 
 STATUSES = ("Active", "Inactive")
-NO_REQUESTS = ("hitbot has no qualification requests yet: workers earn your qualifications from you "
-               "(AssociateQualificationWithWorker) or by taking a test you made in chat (/qual).")
+REQUEST_PREFIX = "3QR"
+_REQUEST_ID = re.compile(r"3QR([0-9A-Z]{12})")
 
 
 def _unsupported(p: Params) -> None:
     p.refuse("Test", "AnswerKey", "TestDurationInSeconds",
              why="is not supported: hitbot's qualification tests are multiple-choice quizzes made in chat (/qual), "
                  "which grant the score as the value; make the test there")
-    if p.boolean("AutoGranted") or p.data.get("AutoGrantedValue") is not None:
-        raise request_error("AutoGranted is not supported: workers cannot request qualifications in hitbot yet, "
-                            "so there is nobody to grant one to automatically.",
-                            "AWS.MechanicalTurk.UnsupportedParameter")
+
+
+def _auto(p: Params) -> int | None | object:
+    """AutoGranted / AutoGrantedValue as the type's setting: the value requests get at once, None
+    (not auto-granted) or KEEP (neither given)."""
+    given = p.data.get("AutoGranted")
+    value = p.integer("AutoGrantedValue", low=0, high=MAX_VALUE)
+    if given is None:
+        return qual_requests.KEEP if value is None else value
+    return (1 if value is None else value) if p.boolean("AutoGranted") else None
+
+
+def _set_auto(ctx: Ctx, number: int, auto: int | None | object) -> None:
+    if auto is not qual_requests.KEEP:
+        qual_requests.set_auto_grant(owner_id=ctx.requester_id, qtype_id=number, value=auto)  # type: ignore[arg-type]
 
 
 def _status(p: Params, required: bool) -> bool | None:
@@ -70,8 +86,10 @@ def type_shape(qtype: QualificationType, extra: MturkQualType | None, requestabl
         "Keywords": extra.keywords if extra is not None else "",
         "QualificationTypeStatus": "Inactive" if extra is not None and not extra.active else "Active",
         "IsRequestable": requestable,
-        "AutoGranted": False,
+        "AutoGranted": qtype.auto_grant_value is not None,
     }
+    if qtype.auto_grant_value is not None:
+        out["AutoGrantedValue"] = qtype.auto_grant_value
     if extra is not None and extra.retry_delay_s is not None:
         out["RetryDelayInSeconds"] = extra.retry_delay_s
     return out
@@ -90,8 +108,11 @@ def create_qualification_type(ctx: Ctx, p: Params) -> dict:
     active = _status(p, required=True)
     keywords = p.string("Keywords", max_len=quals.MAX_KEYWORDS, min_len=0) or ""
     retry = p.integer("RetryDelayInSeconds", low=0, high=quals.MAX_RETRY_DELAY_S)
+    auto = _auto(p)
     qtype = quals.create_type(requester_id=ctx.requester_id, name=name, description=description, now=ctx.now,
                               keywords=keywords, active=bool(active), retry_delay_s=retry)
+    _set_auto(ctx, qtype.id, auto)
+    qtype = quals.type_of(requester_id=ctx.requester_id, qtype_id=qtype.id)
     return {"QualificationType": _types_out([qtype])[0]}
 
 
@@ -125,9 +146,12 @@ def update_qualification_type(ctx: Ctx, p: Params) -> dict:
     description = p.string("Description", max_len=MAX_DESCRIPTION)
     active = _status(p, required=False)
     retry = p.integer("RetryDelayInSeconds", low=0, high=quals.MAX_RETRY_DELAY_S)
+    auto = _auto(p)
     try:
-        qtype = quals.update_type(requester_id=ctx.requester_id, qtype_id=number, description=description,
-                                  active=active, retry_delay_s=retry)
+        quals.update_type(requester_id=ctx.requester_id, qtype_id=number, description=description,
+                          active=active, retry_delay_s=retry)
+        _set_auto(ctx, number, auto)
+        qtype = quals.type_of(requester_id=ctx.requester_id, qtype_id=number)
     except NotAllowed:
         raise _missing(text) from None
     return {"QualificationType": _types_out([qtype])[0]}
@@ -237,29 +261,67 @@ def list_hits_for_qualification_type(ctx: Ctx, p: Params) -> dict:
     return out
 
 
-def list_qualification_requests(ctx: Ctx, p: Params) -> dict:
-    text = p.string("QualificationTypeId", max_len=64)
-    if text is not None:
-        try:
-            quals.type_of(requester_id=ctx.requester_id, qtype_id=_type_number(ctx, text))
-        except NotAllowed:
-            raise _missing(text) from None
-    ids.parse_page_token(ctx.requester_id, "qreq", p.string("NextToken", max_len=ids.MAX_TOKEN))
-    p.integer("MaxResults", low=1, high=100)
-    return {"NumResults": 0, "QualificationRequests": []}
+def request_id(n: int) -> str:
+    return REQUEST_PREFIX + base36(n)
 
 
-def _no_request(p: Params) -> Exception:
+def _request_number(p: Params) -> int:
     text = p.string("QualificationRequestId", required=True, max_len=64)
-    return request_error(f"Qualification request {text} does not exist: {NO_REQUESTS}",
+    match = _REQUEST_ID.fullmatch(text)
+    if match is None:
+        raise _no_request(text)
+    return int(match.group(1), 36)
+
+
+def _no_request(text: str, why: str = "does not exist (or is not for one of your qualification types)") -> Exception:
+    return request_error(f"Qualification request {text[:64]} {why}.",
                          "AWS.MechanicalTurk.QualificationRequestDoesNotExist")
 
 
+def list_qualification_requests(ctx: Ctx, p: Params) -> dict:
+    """The requests waiting for the requester, oldest first (decided ones are gone, as on MTurk)."""
+    text = p.string("QualificationTypeId", max_len=64)
+    number = None
+    if text is not None:
+        number = _type_number(ctx, text)
+        try:
+            quals.type_of(requester_id=ctx.requester_id, qtype_id=number)
+        except NotAllowed:
+            raise _missing(text) from None
+    after = ids.parse_page_token(ctx.requester_id, "qreq", p.string("NextToken", max_len=ids.MAX_TOKEN))
+    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
+    try:
+        rows, more = qual_requests.waiting_page(requester_id=ctx.requester_id, qtype_id=number, after_id=after,
+                                                limit=limit)
+    except NotAllowed:  # a built-in type: nobody requests those
+        rows, more = [], False
+    out: dict = {"NumResults": len(rows), "QualificationRequests": [
+        {"QualificationRequestId": request_id(r.id), "QualificationTypeId": ids.qual_type_id(r.qtype_id),
+         "WorkerId": worker_ref(ctx.requester_id, r.worker_id), "Test": "", "Answer": "",
+         "SubmitTime": ts(r.submitted_at)} for r in rows]}
+    if more:
+        out["NextToken"] = ids.page_token(ctx.requester_id, "qreq", rows[-1].id)
+    return out
+
+
+def _decide(ctx: Ctx, p: Params, grant: bool) -> dict:
+    value = p.integer("IntegerValue", low=0, high=MAX_VALUE) if grant else None
+    reason = "" if grant else (p.string("Reason", max_len=qual_requests.MAX_REASON, min_len=0) or "")
+    number = _request_number(p)
+    text = request_id(number)
+    try:
+        qual_requests.decide(requester_id=ctx.requester_id, request_id=number, grant=grant, value=value,
+                             reason=reason, now=ctx.now, via="api")
+    except StaleAction:  # before NotAllowed: a StaleAction is one
+        raise _no_request(text, "was already granted or refused") from None
+    except NotAllowed:
+        raise _no_request(text) from None
+    return {}
+
+
 def accept_qualification_request(ctx: Ctx, p: Params) -> dict:
-    p.integer("IntegerValue", low=0, high=MAX_VALUE)
-    raise _no_request(p)
+    return _decide(ctx, p, grant=True)
 
 
 def reject_qualification_request(ctx: Ctx, p: Params) -> dict:
-    p.string("Reason", max_len=quals.MAX_REASON)
-    raise _no_request(p)
+    return _decide(ctx, p, grant=False)

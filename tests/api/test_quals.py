@@ -151,15 +151,11 @@ def test_update_inactive_and_delete_follow_the_hits_that_need_the_type(rita):
     assert not QualificationType.select().where(QualificationType.owner == rita.id).exists()
 
 
-def test_tests_auto_grants_and_qualification_requests_are_refused_clearly(rita):
+def test_tests_and_bad_types_are_refused_clearly(rita):
     with unchanged():
         code, message, _ = error_of(rita.client.create_qualification_type, Name="Quiz", Description="d",
                                     QualificationTypeStatus="Active", Test="<QuestionForm/>", AnswerKey="<AnswerKey/>")
     assert code == "RequestError" and "/qual" in message
-    with unchanged():
-        code, message, _ = error_of(rita.client.create_qualification_type, Name="Auto", Description="d",
-                                    QualificationTypeStatus="Active", AutoGranted=True, AutoGrantedValue=5)
-    assert "AutoGranted" in message
     with unchanged():
         code, message, _ = error_of(rita.client.create_qualification_type, Name="x" * 65, Description="d",
                                     QualificationTypeStatus="Active")
@@ -175,7 +171,7 @@ def test_tests_auto_grants_and_qualification_requests_are_refused_clearly(rita):
     assert "already" in message
 
     requests = rita.client.list_qualification_requests()
-    assert (requests["NumResults"], requests["QualificationRequests"]) == (0, [])  # requests come with issue 18
+    assert (requests["NumResults"], requests["QualificationRequests"]) == (0, [])  # nobody asked yet
     for call in (rita.client.accept_qualification_request, rita.client.reject_qualification_request):
         with unchanged():
             _, _, response = error_of(call, QualificationRequestId="1")
