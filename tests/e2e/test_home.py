@@ -2,7 +2,7 @@
 and the worker's /start opens on the home screen with what they earned today and the week's chart."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,7 +22,7 @@ def test_approved_work_shows_on_the_workers_home_screen(stack):
     for p in (rita, wes):
         p.send("/start")
         p.wait_for("hitbot is a marketplace")  # both new: the welcome
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     users.register(user_id=ADMIN_ID, first_name="Admin", now=now)
     accounts.credit(admin_id=ADMIN_ID, user_id=RITA, amount_cents=10_00, reason="e2e funds", now=now, key="e2e-home")
     hit = f.hit(RITA, now=now, title="Count the cars", reward="0.65", assignments=1)
