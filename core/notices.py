@@ -122,7 +122,7 @@ def notice_context(event: OutboxEvent) -> NoticeContext:
     if kind == "assignment.rejected" and aid is not None:
         out["can_appeal"] = open_to_appeal(assignment_id=int(aid), now=event.created_at)
         out["appealed"] = Appeal.select().where(Appeal.assignment == aid).exists()
-    if kind == "assignment.reminder":
+    if kind in ("assignment.reminder", "revision.requested"):  # the deadline in the reader's zone
         user = _user(event.user_id)
         out["timezone"] = user.timezone if user else None
     if kind == "submission.received":

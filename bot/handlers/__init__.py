@@ -27,6 +27,7 @@ from bot.handlers import (
     rating,
     results,
     review,
+    revisions,
     start,
     topup,
     work,
@@ -40,6 +41,7 @@ MODULES = [
     language,  # group -4: the locale of every update, before anything speaks
     comeback,  # group -3: any update from someone who had blocked the bot
     start,
+    revisions,  # before work: while a revision waits for an answer, the message is the revision's
     # Early: a worker's answers are the most frequent typed input, and each feature's
     # awaiting() filter before them costs a database read per message.
     work,

@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
-from bot.views import auto_decisions, digest, messages, payout, qual_requests, topup
+from bot.views import auto_decisions, digest, messages, payout, qual_requests, revisions, topup
 from bot.views.common import (
     MAX_TEXT,
     button,
@@ -441,6 +441,8 @@ RENDERERS: dict[str, Callable[[OutboxEvent, NoticeContext], Rendered]] = {
     "notices.missed": _missed,
     "alert.hit": _alert,
     "submission.received": _received,
+    "revision.requested": revisions.requested_notice,  # the note, the deadline and ✏️ Revise
+    "revision.lapsed": revisions.lapsed_notice,
     "appeal.received": _appeal_received,
     "hit.completed": _completed,
     "hit.expired": _hit_expired,

@@ -23,7 +23,8 @@ MAX_FEEDBACK_CHARS = 600
 FILE_KINDS = {"photo": ("📷", N_("photo")), "document": ("📄", N_("document")), "voice": ("🎤", N_("voice note"))}
 # The status of a submission that is not waiting for review, as the card and a stale press name it.
 STATUS_NAMES = {S.ACCEPTED: N_("in progress"), S.APPROVED: N_("approved"),
-                S.REJECTED: N_("rejected"), S.RETURNED: N_("returned"), S.EXPIRED: N_("expired")}
+                S.REJECTED: N_("rejected"), S.RETURNED: N_("returned"), S.EXPIRED: N_("expired"),
+                S.REVISING: N_("being revised")}
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def render_card(sub: Submission, *, now: datetime | None = None,
     if sub.speed_flag:
         head.append(esc(sub.speed_flag))
     tail = [_status_line(sub, now)]
+    from bot.views import revisions  # it shows answers as this card does
+
+    tail += [line for line in (revisions.card_line(sub, now),) if line]
     if sub.bonuses_cents:
         tail.append(_("💵 Bonus paid: {amount}", amount=money(sub.bonuses_cents)))
     if sub.worker_blocked:
@@ -136,6 +140,10 @@ def card_buttons(sub: Submission, now: datetime, *, queue: bool = False) -> Inli
     if a.status == S.SUBMITTED:
         rows.append([button(_("✅ Approve"), callbacks.make("r", "apv", a.id)),
                      button(_("❌ Reject"), callbacks.make("r", "rej", a.id))])
+        if sub.revisions_left > 0 and not any(q.kind == "web" for q, _value in sub.items):
+            from bot.views import revisions
+
+            rows.append([revisions.ask_button(a.id)])
     elif a.status == S.REJECTED and a.decided_at and now - a.decided_at <= REVERSAL_WINDOW:
         rows.append([button(_("✅ Approve instead"), callbacks.make("r", "apv", a.id))])
     second = []

@@ -21,7 +21,7 @@ from core import cards
 from core.config import get_settings
 from core.db import db, for_update, tx
 from core.errors import IncompleteAnswers, NotAllowed, StaleAction, ValidationFailed
-from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, Question, Revision
+from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, Question, Revision, User
 from core.outbox import emit
 from core.review.commands import MAX_FEEDBACK, owned_submission
 from core.texts import N_, Joined, Text
@@ -42,6 +42,7 @@ class RevisionState:
     answers: dict[int, object]  # question id -> value (absent: unanswered)
     changed: frozenset[int]  # question ids the worker changed in this revision
     left: int  # revisions the requester may still ask for after this one
+    timezone: str | None = None  # the worker's, for the deadline
 
     @property
     def missing(self) -> list[Question]:
@@ -151,8 +152,9 @@ def _state(assignment: Assignment, revision: Revision) -> RevisionState:
             answers.pop(question_id, None)
         else:
             answers[question_id] = value
+    worker = User.get_or_none(User.id == assignment.worker_id)
     return RevisionState(assignment, hit, revision, questions, answers, frozenset(draft),
-                         max(0, get_settings().max_revisions - revision.n))
+                         max(0, get_settings().max_revisions - revision.n), worker.timezone if worker else None)
 
 
 def revision_state(*, worker_id: int, assignment_id: int, now: datetime) -> RevisionState:
@@ -175,6 +177,8 @@ def revise_answer(*, worker_id: int, assignment_id: int, question_id: int, value
                 raise ValidationFailed(N_("This question needs an answer."))
             stored = CLEARED
         else:
+            if question.kind == "multi" and isinstance(value, str):  # typed in chat: "cat, dog"
+                value = [part for part in (p.strip() for p in value.split(",")[:50]) if part]
             stored = validate_answer(question, value)  # refused before anything is written
         draft = dict(revision.draft or {})
         draft[str(question.id)] = stored

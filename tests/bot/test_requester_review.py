@@ -60,7 +60,8 @@ async def test_card_shows_answers_and_files_and_review_sends_them(bot):
     assert "→ <b>dog</b>" in text and "&lt;b&gt;big&lt;/b&gt; dog" in text and "📷 photo (sent below)" in text
     assert "Worked 2m of 10m" in text and "auto-approves in 2d 23h" in text
     assert [(x.kind, x.file_id) for x in files] == [("photo", "ph-1")]
-    assert [b.text for row in markup.inline_keyboard for b in row] == ["✅ Approve", "❌ Reject", "💵 Bonus", "🚫 Block", "✉️ Message"]
+    assert [b.text for row in markup.inline_keyboard for b in row] == ["✅ Approve", "❌ Reject", "↩️ Ask for a revision", "💵 Bonus", "🚫 Block",
+                                                                        "✉️ Message"]
     calls = await bot.text(rita, "/review")
     assert "<b>1 submission(s)</b> await your review" in calls[0].text
     sent = [c for c in calls if c.method == "sendPhoto"]

@@ -1,0 +1,133 @@
+"""Revisions in chat (issue 18): '↩️ Ask for a revision' on the card (a note, a window), the worker's
+notice with ✏️ Revise, changing answers by button and by message, resubmitting, the requester's
+new card, and forged or stale presses refused with nothing changed."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.notices import render
+from core import ledger
+from core.models import Answer, Assignment, AssignmentStatus as S, OutboxEvent, Question, Revision
+from core.work import commands as work
+from tests import factories as f
+from tests.conftest import NOW
+from tests.fakes.telegram import TgUser, answers
+from tests.invariants import check_invariants
+
+
+async def person(bot, name: str, cents: int = 0) -> TgUser:
+    u = f.requester(cents, name=name) if cents else f.user(name)
+    tg = TgUser(u.id, name)
+    await bot.text(tg, "/start")
+    return tg
+
+
+def alert(calls) -> str:
+    return answers(calls)[0].params["text"]
+
+
+async def deliver(bot, kind: str, user_id: int) -> int:
+    """Send the latest `kind` notice the way the jobs worker does; returns its message id."""
+    event = OutboxEvent.select().where((OutboxEvent.kind == kind) & (OutboxEvent.user_id == user_id)) \
+        .order_by(OutboxEvent.id.desc()).get()
+    notice = render(event)
+    sent = await bot.app.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.reply_markup,
+                                          parse_mode="HTML")
+    return sent.message_id
+
+
+async def setup(bot):
+    rita, wes, mal = await person(bot, "Rita", cents=20_00), await person(bot, "Wes"), await person(bot, "Mal")
+    hit = f.hit(rita.id)
+    qs = {q.key: q for q in Question.select().where(Question.hit == hit.id)}
+    a = work.accept(worker_id=wes.id, hit_id=hit.id, now=NOW)
+    work.save_answer(worker_id=wes.id, assignment_id=a.id, question_id=qs["animal"].id, value="cat", now=NOW)
+    work.submit(worker_id=wes.id, assignment_id=a.id, now=NOW + timedelta(minutes=1))
+    return rita, wes, mal, a, qs
+
+
+def stored(a) -> dict:
+    return {Question.get_by_id(x.question_id).key: x.value for x in Answer.select().where(Answer.assignment == a.id)}
+
+
+async def test_requester_asks_worker_revises_and_resubmits_then_approval_pays_once(bot, clock):
+    rita, wes, mal, a, qs = await setup(bot)
+    card = await deliver(bot, "submission.received", rita.id)
+    assert "↩️ Ask for a revision" in [t for t, _ in bot.tg.chats[rita.id][card].buttons]
+
+    await bot.press(rita, f"rv:ask:{a.id}", card)
+    prompt = bot.tg.last_message(rita.id)
+    assert "What should the worker change" in prompt.text and "1d" in prompt.text
+    assert [t for t, _ in prompt.buttons] == ["⏱ 12h", "✅ 1d", "⏱ 3d", "✖️ Cancel"]
+    assert alert(await bot.press(rita, f"rv:win:{a.id}:7", prompt.message_id)) == "This button is no longer valid."
+    assert alert(await bot.press(rita, f"rv:win:{a.id}:720", prompt.message_id)) == "The worker will have 12h."
+    await bot.text(rita, "   ")  # an empty note: asked again, nothing changes
+    assert "write what the worker should change" in bot.tg.last_message(rita.id).text
+    assert Assignment.get_by_id(a.id).status == S.SUBMITTED
+    await bot.text(rita, "It is a <dog>, look again")
+    assert "Sent back to the worker" in bot.tg.last_message(rita.id).text
+    assert Assignment.get_by_id(a.id).status == S.REVISING
+    assert Revision.get().window_ends_at == clock.now + timedelta(hours=12)
+    edited = bot.tg.chats[rita.id][card]
+    assert "Sent back for revision 1 of 2" in edited.text
+    assert [t for t, _ in edited.buttons if "Approve" in t or "Reject" in t or "revision" in t] == []
+
+    notice = await deliver(bot, "revision.requested", wes.id)
+    text = bot.tg.chats[wes.id][notice].text
+    assert "It is a &lt;dog&gt;, look again" in text and "does not count against your approval rate" in text
+    assert str(rita.id) not in text and "Rita" not in text
+    # Someone else's presses on the worker's buttons change nothing.
+    for data in (f"rv:open:{a.id}", f"rv:q:{a.id}:{qs['animal'].id}", f"rv:opt:{a.id}:{qs['animal'].id}:1",
+                 f"rv:sub:{a.id}"):
+        assert alert(await bot.press(mal, data)) == "This button is no longer valid."
+
+    await bot.press_label(wes, "Revise", notice)
+    screen = bot.tg.last_message(wes.id)
+    assert "Revising “Label the photo”" in screen.text and "→ <b>cat</b>" in screen.text
+    await bot.press_label(wes, "1", screen.message_id)
+    asked = bot.tg.last_message(wes.id)
+    assert "Your answer now: <b>cat</b>" in asked.text and [t for t, _ in asked.buttons][:3] == ["cat", "dog", "bird"]
+    await bot.press_label(wes, "dog", asked.message_id)
+    assert "→ <b>dog</b> ✏️" not in bot.tg.last_message(wes.id).text  # the mark follows the prompt
+    assert "✏️\n   → <b>dog</b>" in bot.tg.last_message(wes.id).text
+    # The optional note, by a typed message.
+    await bot.press(wes, f"rv:q:{a.id}:{qs['notes'].id}", bot.tg.last_message(wes.id).message_id)
+    await bot.text(wes, "x" * 201)  # over its 200 characters: refused, still waiting
+    assert "between 1 and 200 characters" in bot.tg.last_message(wes.id).text
+    await bot.text(wes, "A brown dog")
+    assert "→ <b>A brown dog</b>" in bot.tg.last_message(wes.id).text
+    assert stored(a) == {"animal": "cat"}  # nothing reaches the submission before resubmitting
+
+    await bot.press_label(wes, "Resubmit")
+    assert "Resubmitted" in bot.tg.last_message(wes.id).text
+    assert stored(a) == {"animal": "dog", "notes": "A brown dog"}
+    again = await bot.press(wes, f"rv:sub:{a.id}")
+    assert "revision is over" in alert(again)
+
+    card2 = await deliver(bot, "submission.received", rita.id)
+    second = bot.tg.chats[rita.id][card2]
+    assert "Revised by the worker (revision 1 of 2)" in second.text and "→ <b>dog</b>" in second.text
+    await bot.press(rita, f"r:apv:{a.id}", card2)
+    await bot.press(rita, f"r:apv:{a.id}", card2)
+    assert ledger.balance(ledger.available(wes.id)) == 50
+    check_invariants()
+
+
+async def test_forged_and_stale_revision_presses_change_nothing(bot):
+    rita, wes, mal, a, qs = await setup(bot)
+    assert alert(await bot.press(mal, f"rv:ask:{a.id}")) == "This button is no longer valid."
+    assert alert(await bot.press(rita, "rv:ask:999999")) == "This button is no longer valid."
+    await bot.press(rita, f"rv:ask:{a.id}")
+    await bot.press(rita, f"rv:nx:{a.id}")
+    assert "Cancelled; nothing changed." in bot.tg.last_message(rita.id).text
+    await bot.text(rita, "Fix it")  # the prompt was cancelled: this is no note
+    assert Revision.select().count() == 0 and Assignment.get_by_id(a.id).status == S.SUBMITTED
+    # The worker's Revise before any revision was asked for.
+    assert "revision is over" in alert(await bot.press(wes, f"rv:open:{a.id}"))
+    # Approved meanwhile: the note prompt's message is refused.
+    await bot.press(rita, f"rv:ask:{a.id}")
+    await bot.press(rita, f"r:apv:{a.id}")
+    await bot.text(rita, "Fix it")
+    assert "already reviewed" in bot.tg.last_message(rita.id).text
+    assert Revision.select().count() == 0
+    check_invariants()
