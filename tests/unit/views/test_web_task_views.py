@@ -47,5 +47,5 @@ def test_without_a_tasks_origin_the_message_says_the_page_cant_be_reached(monkey
 
 def test_the_requesters_card_lists_the_pages_fields_in_order():
     shown = review._answer_text("web", [["animal", "dog"], ["tag", "<b>"], ["tag", "b"]])
-    assert shown.splitlines()[1:] == ["   animal = <b>dog</b>", "   tag = <b>&lt;b&gt;</b>", "   tag = <b>b</b>"]
+    assert shown.splitlines()[1:] == ["   animal: <b>dog</b>", "   tag: <b>&lt;b&gt;</b>", "   tag: <b>b</b>"]
     assert review._answer_text("web", []) == "<i>an empty form</i>"
