@@ -202,9 +202,15 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
     if wait_ms > 0:
         time.sleep(wait_ms / 1000)
     try:
-        sent = loop.run_until_complete(bot.send_message(notice.chat_id, notice.text, parse_mode="HTML",
-                                                        reply_markup=notice.reply_markup,
-                                                        link_preview_options=None))
+        if notice.photo or notice.document:  # relayed by file_id: the sender stays unknown
+            send = (bot.send_photo(notice.chat_id, notice.photo, caption=notice.text, parse_mode="HTML",
+                                   reply_markup=notice.reply_markup) if notice.photo else
+                    bot.send_document(notice.chat_id, notice.document, caption=notice.text, parse_mode="HTML",
+                                      reply_markup=notice.reply_markup))
+        else:
+            send = bot.send_message(notice.chat_id, notice.text, parse_mode="HTML", reply_markup=notice.reply_markup,
+                                    link_preview_options=None)
+        sent = loop.run_until_complete(send)
     except RetryAfter as exc:
         wait_ms = int(retry_after_s(exc) * 1000) + 50
         limits.hold_chat(notice.chat_id, wait_ms)

@@ -241,6 +241,10 @@ async def appeal_decide(update: Update, context: Context, cb: callbacks.Callback
 
 @on_message
 async def blocks(update: Update, context: Context) -> None:
+    if update.effective_user.id not in get_settings().admins:  # a worker: the requesters they blocked
+        from bot.handlers.messages import blocks_of_worker
+
+        return await blocks_of_worker(update, context)
     counts = await call(appeals.block_counts, admin_ids=get_settings().admins, admin_id=update.effective_user.id)
     await update.effective_message.reply_text(views.block_counts_text(counts), parse_mode="HTML")
 

@@ -58,6 +58,8 @@ class Notice:
     chat_id: int
     text: str  # HTML, under 4096 characters
     reply_markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None  # a file_id relayed with the text as its caption (a message's photo)
+    document: str | None = None
 
 
 def render(event: OutboxEvent, ctx: NoticeContext) -> Notice | None:
@@ -78,7 +80,8 @@ def render(event: OutboxEvent, ctx: NoticeContext) -> Notice | None:
     if out is None:
         return None
     text, markup = out
-    return Notice(chat_id=int(chat_id), text=fit(text), reply_markup=markup)
+    files = messages.attachment(event) if event.kind == "message.received" else {}
+    return Notice(chat_id=int(chat_id), text=fit(text), reply_markup=markup, **files)
 
 
 # Helpers -----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ WORKER_COMMANDS = [
     ("withdraw", N_("Get your earnings paid out")),
     ("payout", N_("Where your money goes; auto-withdraw")),
     ("alerts", N_("New matching HITs sent to you")),
+    ("blocks", N_("Requesters you blocked")),
     ("tests", N_("Qualification tests you can take")),
     ("profile", N_("Your country, time zone, skills and interests")),
 ]
@@ -60,6 +61,7 @@ ADMIN_COMMANDS = [
     ("credit", N_("Credit a user's balance")),
     ("refund", N_("Give an unspent top-up back")),
     ("blocks", N_("Workers blocked by requesters")),
+    ("reports", N_("Reported conversations")),
     ("forget", N_("Delete someone's account at their request")),
 ]
 
