@@ -41,7 +41,16 @@ def make_bot(settings: Settings) -> Bot:
 
 async def run_large_batch(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
                           now: datetime) -> str:
-    """Publish one queued batch and report in its message; returns what happened."""
+    """Publish one queued batch and report in its message, in the requester's language (this runs outside
+    their update); returns what happened."""
+    user = await call(users.find_user, user_id=requester_id)
+    with i18n.use(i18n.locale_of(user)):
+        return await _run_large_batch(bot, requester_id=requester_id, chat_id=chat_id, message_id=message_id,
+                                      state=state, now=now)
+
+
+async def _run_large_batch(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
+                           now: datetime) -> str:
     key = f"{requester_id}:{message_id}"  # the key bot.batch_publish publishes with
     if await _show_if_published(bot, chat_id, message_id, key):
         return "already published"  # a redelivered message: the first run did it
@@ -77,10 +86,8 @@ async def _say(bot: Bot, chat_id: int, message_id: int, text: str, *, html: bool
 
 
 async def _run(settings: Settings, job: dict) -> str:
-    user = await call(users.find_user, user_id=job["requester_id"])
     async with make_bot(settings) as bot:
-        with i18n.use(i18n.locale_of(user)):  # the requester's language: this runs outside their update
-            return await run_large_batch(bot, **job)
+        return await run_large_batch(bot, **job)
 
 
 @actor(queue_name=QUEUE, max_retries=5, min_backoff=5_000, max_backoff=120_000, time_limit=30 * 60_000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot import i18n
 from core.models import Hit
 from tests import factories as f
 from tests.bot.test_requester_batch import TEMPLATE
@@ -73,3 +74,30 @@ async def test_a_russian_batch_is_summed_up_and_cancelled_in_russian(bot):
     assert answers(calls)[0].params["text"] == "Отменено."
     assert last(bot, rita) == "Отменено. Ничего не опубликовано."
     assert Hit.select().count() == 0
+
+
+async def test_a_big_batch_published_by_the_jobs_worker_is_reported_in_the_requesters_language(bot, monkeypatch):
+    from core.config import get_settings
+    from jobs.batches import run_large_batch
+    from tests.jobs.test_batch_actor import requests
+
+    monkeypatch.setenv("HITBOT_BATCH_BACKGROUND_ROWS", "3")
+    get_settings.cache_clear()
+    try:
+        rita = await russian_requester(bot)
+        await bot.text(rita, "/batch")
+        await bot.document(rita, "spec-b", "spec.json", "application/json", json.dumps(TEMPLATE).encode())
+        rows = "name,url,price\n" + "".join(f"a{i},https://ex.com/{i}.jpg,0.10\n" for i in range(5))
+        await bot.document(rita, "csv-b", "rows.csv", "text/csv", rows.encode())
+        summary = bot.tg.last_message(rita.id)
+        calls = await bot.press_label(rita, "Опубликовать", summary.message_id)
+        assert answers(calls)[0].params["text"] == "Публикуем в фоновом режиме."
+        (job,) = requests()
+        with i18n.use("en"):  # the worker runs in no one's update: its own context is English
+            outcome = await run_large_batch(bot.app.bot, **job)
+        assert outcome == "Опубликовано!"
+        assert bot.tg.chats[rita.id][summary.message_id].text.startswith("✅ Опубликовано 5 заданий (пакет № ")
+        assert Hit.select().count() == 5
+    finally:
+        monkeypatch.delenv("HITBOT_BATCH_BACKGROUND_ROWS")
+        get_settings.cache_clear()
