@@ -12,13 +12,14 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import batch_publish, callbacks, input as waiting
-from bot.runtime import Context, call, error_text, now, on_button, on_message
+from bot.runtime import Context, call, error_text, now, on_button, on_message, render
 from bot.views import newhit as views
 from core.config import get_settings
 from core.errors import BatchInvalid, StaleAction, ValidationFailed
 from core.hits import publishing
 from core.hits.spec_files import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document, plan_batch
 from core.payments import accounts
+from core.texts import Text
 
 log = logging.getLogger(__name__)
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -73,11 +74,11 @@ async def file_in(update: Update, context: Context) -> None:
     await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
 
 
-def _problems_csv(problems: list[tuple[int, str]]) -> bytes:
+def _problems_csv(problems: list[tuple[int, Text | str]]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(["row", "problem"])
-    writer.writerows(problems)
+    writer.writerows((n, render(why)) for n, why in problems)  # each reason in the reader's language
     return out.getvalue().encode()
 
 

@@ -145,3 +145,14 @@ def catalogs_layout(text: str) -> bool:
     from core.texts import is_layout
 
     return is_layout(text)
+
+
+def test_the_bad_rows_file_gives_each_reason_in_the_readers_language():
+    from bot.handlers.batch import _problems_csv
+
+    template = f.spec(title="${name}")
+    with pytest.raises(BatchInvalid) as refused:
+        expand_batch(template, [{"name": ""}, {"other": "x"}])
+    with i18n.use("uk"):
+        rows = _problems_csv(refused.value.problems).decode().splitlines()
+    assert rows == ["row,problem", "1,title: не може бути порожнім", "2,немає стовпця name"]
