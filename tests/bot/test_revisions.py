@@ -114,7 +114,7 @@ async def test_requester_asks_worker_revises_and_resubmits_then_approval_pays_on
 
 
 async def test_forged_and_stale_revision_presses_change_nothing(bot):
-    rita, wes, mal, a, qs = await setup(bot)
+    rita, wes, mal, a, _qs = await setup(bot)
     assert alert(await bot.press(mal, f"rv:ask:{a.id}")) == "This button is no longer valid."
     assert alert(await bot.press(rita, "rv:ask:999999")) == "This button is no longer valid."
     await bot.press(rita, f"rv:ask:{a.id}")
