@@ -1,0 +1,70 @@
+"""Walked over HTTP (issue 18, keeping conversations safe): Rita writes to Wes after his work with a
+link in her first message; Wes sees the warning, reports the conversation and blocks Rita; her new HIT
+is gone from his /browse; the admin sees the report with the thread's messages and resolves it."""
+from __future__ import annotations
+
+import pytest
+
+from core.models import Hit, RequesterBlock, ThreadReport
+from tests.e2e.test_marketplace import SPEC, _publish, _topup, _work
+
+pytestmark = pytest.mark.slow
+
+RITA, WES, ADA = 542, 642, 742
+
+
+@pytest.fixture
+def admin_env(monkeypatch):
+    monkeypatch.setenv("HITBOT_ADMINS", str(ADA))  # read when the stack starts
+
+
+def test_a_worker_reports_and_blocks_a_requester_and_the_admin_sees_the_report(admin_env, stack):
+    rita, wes, ada = stack.person(RITA, "Rita"), stack.person(WES, "Wes"), stack.person(ADA, "Ada")
+    for p in (rita, wes, ada):
+        p.send("/start")
+        p.wait_for(p.name)
+    _topup(rita, "10")
+    hit = _publish(rita)
+    _work(wes, hit, bird="robin", count="1", notes="Only the tail")
+
+    rita.send("/review")
+    card = rita.wait_for("Submission #", "robin", "Message")
+    rita.press("✉️ Message", card)
+    rita.wait_for("Write your message to the worker")
+    wes.mark()
+    rita.send("Send your wallet seed to @rita_payouts to get paid faster")
+    notice = wes.wait_for("Message from Rita", "This first message has a link", "Reply")
+    assert "never asks for passwords or payments outside the chat" in notice["text"]
+
+    wes.press("Conversation", notice)
+    thread = wes.wait_for("Conversation with Rita", "Report", "Block requester")
+    wes.press("🚩 Report", thread)
+    wes.wait_for("Why are you reporting this conversation")
+    wes.send("Asks for my wallet seed")
+    wes.wait_for("Reported")
+    wes.press("⛔ Block requester", thread)
+    wes.wait_for("Conversation with Rita", "Unblock requester")
+    assert RequesterBlock.select().count() == 1
+
+    # Rita's second HIT: Wes never sees it, though it is open.
+    _publish_again(rita)
+    wes.send("/browse")
+    listing = wes.wait_for("Open HITs")
+    assert SPEC["title"] not in listing["text"]
+    assert Hit.select().where(Hit.requester == RITA).count() == 2
+
+    ada.send("/reports")
+    reports = ada.wait_for("Open reports: 1", "Asks for my wallet seed", "Resolve")
+    assert "@rita_payouts" in reports["text"] and "reported by the worker" in reports["text"]
+    ada.press("Resolve", reports)
+    ada.wait_for("Open reports: 0")
+    assert ThreadReport.get().resolved_by == ADA
+
+
+def _publish_again(rita) -> None:
+    import json
+
+    rita.upload("document", json.dumps(SPEC).encode(), "bird.json", "application/json", caption="/newhit")
+    rita.wait_for("Which bird is in the photo?", "Publish")
+    rita.press("Publish")
+    rita.wait_for("published")
