@@ -1,0 +1,59 @@
+"""A revision over HTTP, as people in the web chat (issue 18): the requester asks for a revision with
+a note, the worker changes an answer from ✏️ Revise and resubmits, the requester approves the
+revised card; the worker is paid once, and the money adds up."""
+from __future__ import annotations
+
+import pytest
+
+from core import ledger
+from core.models import Answer, Assignment, LedgerTxn, Question
+from core.payments import accounts
+from tests.e2e.test_marketplace import _publish, _topup, _work
+from tests.invariants import check_invariants
+
+pytestmark = pytest.mark.slow
+
+RITA, WES = 511, 611
+
+
+def test_requester_asks_for_a_revision_worker_resubmits_and_is_paid_once(stack):
+    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
+    for p in (rita, wes):
+        p.send("/start")
+        p.wait_for(p.name)
+    _topup(rita, "20")
+    hit = _publish(rita)
+    _work(wes, hit, bird="robin", count="3", notes="Orange breast")
+    (a,) = Assignment.select().where(Assignment.hit == hit.id)
+
+    rita.send("/review")
+    card = rita.wait_for("Submission #", "robin", "Ask for a revision")
+    rita.press("Ask for a revision", card)
+    rita.wait_for("What should the worker change", "Cancel")
+    rita.send("Look again: it is a sparrow, and count only the birds on the branch.")
+    rita.wait_for("Sent back to the worker")
+    rita.wait_for("Sent back for revision 1 of 2", fresh=False)  # the card, edited
+
+    notice = wes.wait_for("asks you to revise", "count only the birds", "Revise")
+    wes.press("Revise", notice)
+    screen = wes.wait_for("Revising", "robin", "Resubmit")
+    wes.press("1", screen)
+    wes.wait_for("Your answer now", "sparrow")
+    wes.press("sparrow")
+    screen = wes.wait_for("Revising", "sparrow", "Resubmit")
+    wes.press("2", screen)
+    wes.wait_for("How many birds", "Send the new answer")
+    wes.send("2")
+    wes.wait_for("Revising", "Resubmit")
+    wes.press("Resubmit")
+    wes.wait_for("Resubmitted")
+
+    answers = {Question.get_by_id(x.question_id).key: x.value for x in Answer.select().where(Answer.assignment == a.id)}
+    assert answers == {"bird": "sparrow", "count": 2, "notes": "Orange breast"}
+    revised = rita.wait_for("Revised by the worker", "sparrow", "Approve")
+    assert rita.press("Approve", revised)["text"] == "Approved and paid."
+    wes.wait_for("was approved", "+$0.75")
+    assert accounts.balances(user_id=WES).available_cents == 75
+    assert LedgerTxn.select().where(LedgerTxn.kind == "approve").count() == 1
+    assert ledger.balance(ledger.escrow(hit.id)) == 90  # the other slot, still open, still held
+    check_invariants()
