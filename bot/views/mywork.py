@@ -24,7 +24,8 @@ from core.work.queries import MyWork
 if TYPE_CHECKING:
     from core.models import Assignment
 
-SECTIONS = {S.ACCEPTED: N_("▶️ <b>Active</b>"), S.SUBMITTED: N_("⏳ <b>Waiting for review</b>"),
+SECTIONS = {S.ACCEPTED: N_("▶️ <b>Active</b>"), S.REVISING: N_("✏️ <b>Revision asked</b>"),
+            S.SUBMITTED: N_("⏳ <b>Waiting for review</b>"),
             S.APPROVED: N_("🗂 <b>Decided</b>"), S.REJECTED: N_("🗂 <b>Decided</b>"), S.EXPIRED: N_("🗂 <b>Decided</b>")}
 MAX_FEEDBACK = 200
 
@@ -35,6 +36,8 @@ def _status(a: Assignment, now: datetime) -> str:
         where = _("question {n} of {total}", n=a.current_q + 1, total=total) if a.current_q < total \
             else _("all answered, not submitted")
         return f"{where} · ⏳ {countdown(a.deadline, now)}"
+    if a.status == S.REVISING:
+        return _("✏️ the requester asked for a revision")
     if a.status == S.SUBMITTED:
         ago = _("submitted {duration} ago", duration=duration((now - a.submitted_at).total_seconds()))
         if a.auto_approve_at is None:
@@ -72,6 +75,8 @@ def my_work(mw: MyWork, now: datetime) -> tuple[str, InlineKeyboardMarkup | None
         lines.append(_line(a, now))
         if a.status == S.ACCEPTED and a.deadline > now:
             rows.append([button(_("▶️ Continue: {title}", title=clip(a.hit.title, 40)), callbacks.make("w", "go", a.id))])
+        if a.status == S.REVISING:
+            rows.append([button(_("✏️ Revise: {title}", title=clip(a.hit.title, 40)), callbacks.make("rv", "open", a.id))])
     nav = []
     if mw.page > 0:
         nav.append(button(_("◀️ Prev"), callbacks.make("w", "mw", mw.page - 1)))

@@ -154,7 +154,8 @@ def delete_hit(*, requester_id: int, hit_id: int, now: datetime) -> None:
         if _in_progress(hit.id):
             raise StaleAction("This HIT has work in progress: wait until it is submitted (or returned) and "
                               "reviewed.")
-        if Assignment.select().where((Assignment.hit == hit.id) & (Assignment.status == S.SUBMITTED)).exists():
+        if Assignment.select().where((Assignment.hit == hit.id)
+                                     & Assignment.status.in_((S.SUBMITTED, S.REVISING))).exists():
             raise StaleAction("This HIT has submitted assignments that are not approved or rejected yet.")
         if hit.status == HitStatus.OPEN:
             manage.close_hit(hit_id=hit.id, now=now, requester_id=requester_id)

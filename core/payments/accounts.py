@@ -63,7 +63,7 @@ def balances(*, user_id: int) -> Balances:
     avail = ledger.available(user_id)
     payout = Account.get_or_none(Account.code == f"payout:{user_id}")
     pending_review = (Hit.select(fn.COALESCE(fn.SUM(Hit.reward_cents), 0)).join(Assignment)
-                      .where((Assignment.worker == user_id) & (Assignment.status == S.SUBMITTED)).scalar() or 0)
+                      .where((Assignment.worker == user_id) & Assignment.status.in_((S.SUBMITTED, S.REVISING))).scalar() or 0)
     escrow = (Account.select(fn.COALESCE(fn.SUM(Account.balance_cents), 0))
               .join(Hit, on=(Account.hit_id == Hit.id))
               .where((Account.kind == AccountKind.ESCROW) & (Hit.requester == user_id)).scalar() or 0)

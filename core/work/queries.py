@@ -178,7 +178,7 @@ class MyWork:
     counts: dict[str, int]
 
 
-_RANK = Case(Assignment.status, ((S.ACCEPTED, 0), (S.SUBMITTED, 1)), 2)
+_RANK = Case(Assignment.status, ((S.ACCEPTED, 0), (S.REVISING, 1), (S.SUBMITTED, 2)), 3)
 
 
 def my_work(*, worker_id: int, page: int = 0, limit: int = MAX_PAGE) -> MyWork:

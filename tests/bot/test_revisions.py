@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.notices import render
 from core import ledger
+from core.payments import accounts
 from core.models import Answer, Assignment, AssignmentStatus as S, OutboxEvent, Question, Revision
 from core.work import commands as work
 from tests import factories as f
@@ -81,6 +82,12 @@ async def test_requester_asks_worker_revises_and_resubmits_then_approval_pays_on
                  f"rv:sub:{a.id}"):
         assert alert(await bot.press(mal, data)) == "This button is no longer valid."
 
+    # /mywork lists it as asked for a revision, with the way in; the reward still shows as pending review.
+    await bot.text(wes, "/mywork")
+    mine = bot.tg.last_message(wes.id)
+    assert "Revision asked" in mine.text and "the requester asked for a revision" in mine.text
+    assert ("✏️ Revise: Label the photo", f"rv:open:{a.id}") in mine.buttons
+    assert accounts.balances(user_id=wes.id).pending_review_cents == 50
     await bot.press_label(wes, "Revise", notice)
     screen = bot.tg.last_message(wes.id)
     assert "Revising “Label the photo”" in screen.text and "→ <b>cat</b>" in screen.text
