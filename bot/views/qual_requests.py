@@ -102,7 +102,9 @@ def _card_text(p: dict) -> str:
 
 def requested_notice(event: OutboxEvent) -> Rendered:
     p = event.payload or {}
-    rid, value = int(p["request_id"]), int(p.get("value") or 1)
+    if not isinstance(p.get("request_id"), int):  # nothing to decide on: the card alone
+        return _card_text(p), None
+    rid, value = p["request_id"], int(p.get("value") or 1)
     grant = (_("✅ Grant (value {value})", value=value) if p.get("integer") else _("✅ Grant"))
     rows = [[button(grant, callbacks.make("qr", "g", rid, value))]]
     if p.get("integer"):

@@ -20,7 +20,7 @@ from core.models import OutboxEvent, Question, TopUp, WorkerBlock
 from core.mturk import workers as mturk_workers
 from core.mturk.commands import worker_ref
 from core.payments import accounts, destinations, tax, topups
-from core.quals import commands as quals
+from core.quals import commands as quals, requests as qual_requests
 from core.review import appeals, commands as review, quality
 from core.users import commands as users
 from core.work import commands as work
@@ -140,6 +140,10 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
         OutboxEvent.kind == "alert.hit").execute()
     users.came_back(user_id=ann.id, now=NOW)  # ...and is back: notices.missed
     msgs.ask(worker_id=wes.id, hit_id=a.hit_id, text="Is a <kitten> a cat?", now=NOW)  # message.received
+    bird = quals.create_type(owner_id=rita.id, name="Bird expert", now=NOW)  # a qualification request, granted
+    bird_hit = f.hit(rita.id, title="Birds", assignments=1, qualifications=[{"name": "Bird expert", "comparator": "exists"}])
+    asked = qual_requests.ask(worker_id=wes.id, hit_id=bird_hit.id, qtype_id=bird.id, message="I <know> birds", now=NOW)
+    qual_requests.decide(requester_id=rita.id, request_id=asked.request.id, grant=True, now=NOW)
     seen, every = {}, []
     claimed = _claimed_patterns()
     for e in OutboxEvent.select().order_by(OutboxEvent.id):
@@ -206,6 +210,11 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     assert by["message.received"].startswith(f"<b>✉️ Message from Worker #{worker_ref(rita.id, wes.id)}</b>\n")
     assert "Is a &lt;kitten&gt; a cat?" in by["message.received"] and "Wes" not in by["message.received"]
     assert seen["message.received"].chat_id == rita.id
+    assert by["qualification.requested"].startswith(f"🙋 <b>Worker #{worker_ref(rita.id, wes.id)}</b> asks for your "
+                                                    "qualification “Bird expert”")
+    assert "I &lt;know&gt; birds" in by["qualification.requested"] and "Wes" not in by["qualification.requested"]
+    assert seen["qualification.requested"].chat_id == rita.id and seen["qualification.request_decided"].chat_id == wes.id
+    assert "you now hold “Bird expert” (value 1)" in by["qualification.request_decided"]
     assert "New HIT for your alert" in by["notices.missed"] and seen["notices.missed"].chat_id == ann.id
     # Every kind core emits was exercised here, except what is only emitted for batches and by other sweeps,
     # and cards.refresh: it sends no message, it edits cards (tests/bot/test_cards.py, tests/jobs/test_cards.py);
