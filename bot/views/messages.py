@@ -177,8 +177,8 @@ def reported() -> str:
     return _("🚩 Reported. An admin will look at this conversation. You can also mute it (🔕) from /messages.")
 
 
-def _side_name(side: str) -> str:
-    return _("the worker") if side == "w" else _("the requester")
+def _reported_by(side: str) -> str:
+    return _("reported by the worker") if side == "w" else _("reported by the requester")
 
 
 def reports_page(page: ReportsPage, tz: str | None) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -191,7 +191,7 @@ def reports_page(page: ReportsPage, tz: str | None) -> tuple[str, InlineKeyboard
     budget = (MAX_TEXT - 600) // max(1, len(page.rows))  # each report's share of one message
     for r in page.rows:
         block = [f"\n<b>#{r.report_id}</b> · {esc(date_time(r.created_at, tz, format='short'))} · "
-                 + _("reported by {who}", who=_side_name(r.by)),
+                 + _reported_by(r.by),
                  f"{esc(r.worker)} (id {r.worker_id}) ↔ {esc(clip(r.requester, 40))} (id {r.requester_id})"]
         if r.reason:
             block.append(_("Reason: {reason}", reason=escaped_within(r.reason, 300)))
