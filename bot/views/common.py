@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -119,6 +120,56 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup([list(r) for r in rows if r])
 
 
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
+
+
+def _close_tags(html_text: str) -> str:
+    """The closing tags of what `html_text` leaves open, innermost first."""
+    open_tags: list[str] = []
+    for closing, name in _TAG.findall(html_text):
+        if not closing:
+            open_tags.append(name)
+        elif name in open_tags:
+            del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name):]
+    return "".join(f"</{name}>" for name in reversed(open_tags))
+
+
+def _cut_inside(text: str, budget: int) -> str:
+    """At most `budget` UTF-16 units of text, never ending inside a tag or an entity."""
+    out, size = [], 0
+    for ch in text:
+        size += 2 if ord(ch) > 0xFFFF else 1
+        if size > budget:
+            break
+        out.append(ch)
+    cut = "".join(out)
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[:cut.rfind("<")]
+    if cut.rfind("&") > cut.rfind(";"):
+        cut = cut[:cut.rfind("&")]
+    return cut
+
+
 def fit(text: str) -> str:
-    """Keep a message under Telegram's limit (long lists page; this is the last guard)."""
-    return clip(text, MAX_TEXT)
+    """Keep a message under Telegram's limit (long lists page; this is the last guard): whole lines
+    while they fit, counted in UTF-16 units as Telegram counts, tags left open closed again."""
+    if utf16_len(text) <= MAX_TEXT:
+        return text
+    budget = MAX_TEXT - 2  # the "\n…" that says something was cut
+    while True:
+        kept, size = [], 0
+        for line in text.split("\n"):
+            size += utf16_len(line) + 1
+            if size > budget:
+                break
+            kept.append(line)
+        head = "\n".join(kept) if kept else _cut_inside(text, budget)
+        out = head + _close_tags(head) + "\n…"
+        if utf16_len(out) <= MAX_TEXT:
+            return out
+        budget -= utf16_len(out) - MAX_TEXT
