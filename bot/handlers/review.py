@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import Bot, Message, Update
+from telegram import Bot, InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -171,7 +171,8 @@ async def boxes(update: Update, context: Context, cb: callbacks.Callback) -> str
         raise StaleAction()
     await answer_now(update)
     for png, caption in drawn:
-        await context.bot.send_photo(msg.chat_id, png, caption=caption, parse_mode="HTML")
+        await context.bot.send_photo(msg.chat_id, InputFile(png, filename="boxes.png"), caption=caption,
+                                     parse_mode="HTML")
     return None
 
 
