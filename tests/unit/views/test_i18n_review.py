@@ -40,7 +40,7 @@ def _submission(status: str, *, auto: bool = False, feedback: str | None = None,
              for i, (kind, value) in enumerate(ANSWERS if answers is None else answers)]
     return SimpleNamespace(assignment=assignment, hit=hit, worker=SimpleNamespace(approval_rate_pct=rate),
                            items=items, bonuses_cents=50, worker_blocked=blocked, speed_flag="⚡ fast",
-                           skill_pct=skill, worker_alias="Worker #A1B2C3")
+                           skill_pct=skill, worker_alias="Worker #A1B2C3", revision=None, revisions_left=0)
 
 
 def _pending(n: int) -> list[SimpleNamespace]:
