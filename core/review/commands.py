@@ -232,6 +232,7 @@ _ALREADY = {
     S.REJECTED: N_("This submission is already rejected."),
     S.RETURNED: N_("This submission is already returned."),
     S.EXPIRED: N_("This submission is already expired."),
+    S.REVISING: N_("The worker is revising this submission; you decide when it comes back."),
 }
 
 
