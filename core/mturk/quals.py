@@ -21,10 +21,10 @@ from core.models import (
     MturkQualType,
     QualificationGrant,
     QualificationType,
-    QualTest,
 )
 from core.outbox import emit
 from core.quals import commands as quals
+from core.review.quality import SKILL_QUAL
 
 MAX_PAGE = 100
 MAX_KEYWORDS = 1000
@@ -38,11 +38,17 @@ def extras(qtype_ids: Sequence[int]) -> dict[int, MturkQualType]:
     return {row.qtype_id: row for row in MturkQualType.select().where(MturkQualType.qtype.in_(list(qtype_ids)))}
 
 
+def _requestable():
+    """Types a worker can ask for in chat: a requester's own (by taking its test, or by a request from a
+    HIT's preview, core.quals.requests), not a built-in one or the control accuracy hitbot computes."""
+    return QualificationType.owner.is_null(False) & (QualificationType.name != SKILL_QUAL)
+
+
 def requestable(qtype_ids: Sequence[int]) -> set[int]:
-    """Types a worker can ask for in chat: those with a qualification test."""
     if not qtype_ids:
         return set()
-    return {row.qtype_id for row in QualTest.select(QualTest.qtype).where(QualTest.qtype.in_(list(qtype_ids)))}
+    return {t.id for t in QualificationType.select(QualificationType.id)
+            .where(QualificationType.id.in_(list(qtype_ids)) & _requestable())}
 
 
 def _check(keywords: str | None, retry_delay_s: int | None) -> None:
@@ -129,7 +135,7 @@ def types_page(*, requester_id: int, query: str | None, must_be_requestable: boo
         q = q.where(_has(QualificationType.name, query) | _has(QualificationType.description, query)
                     | _has(fn.COALESCE(MturkQualType.keywords, ""), query))
     if must_be_requestable:
-        q = q.where(QualificationType.id.in_(QualTest.select(QualTest.qtype)))
+        q = q.where(_requestable())
     if after_id is not None:
         q = q.where(QualificationType.id > after_id)
     rows = list(q.order_by(QualificationType.id).limit(limit + 1))

@@ -79,3 +79,16 @@ def test_auto_granted_is_the_types_setting_and_grants_requests_at_once(rita):
                                                 AutoGranted=False)["QualificationType"]
     assert off["AutoGranted"] is False and "AutoGrantedValue" not in off
     assert QualificationType.get(QualificationType.name == "Bird expert").auto_grant_value is None
+
+
+def test_computed_and_built_in_types_are_not_requestable(rita):
+    from core.review.quality import SKILL_QUAL
+
+    new_type(rita)
+    QualificationType.create(owner=rita.id, name=SKILL_QUAL, description="Accuracy on control questions (%)",
+                             created_at=utcnow())
+    listed = rita.client.list_qualification_types(MustBeRequestable=False, MustBeOwnedByCaller=True)
+    assert {t["Name"]: t["IsRequestable"] for t in listed["QualificationTypes"]} == {"Bird expert": True,
+                                                                                     SKILL_QUAL: False}
+    requestable = rita.client.list_qualification_types(MustBeRequestable=True)["QualificationTypes"]
+    assert [t["Name"] for t in requestable] == ["Bird expert"]  # no built-in one, no computed one

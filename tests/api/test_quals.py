@@ -29,7 +29,7 @@ async def test_a_type_made_by_the_api_is_one_of_the_chats_and_back(bot, rita):
     assert {k: made[k] for k in ("Name", "Description", "Keywords", "QualificationTypeStatus", "IsRequestable",
                                  "AutoGranted", "RetryDelayInSeconds")} == {
         "Name": "Bird expert", "Description": "Knows birds", "Keywords": "birds, nature",
-        "QualificationTypeStatus": "Active", "IsRequestable": False, "AutoGranted": False,
+        "QualificationTypeStatus": "Active", "IsRequestable": True, "AutoGranted": False,
         "RetryDelayInSeconds": 3600}
     assert rita.client.get_qualification_type(QualificationTypeId=made["QualificationTypeId"])[
         "QualificationType"] == made
@@ -118,7 +118,8 @@ def test_list_types_by_query_ownership_and_requestable_with_the_paginator(rita, 
                                           "Worker_Locale", "Worker_AccountAgeInDays"}
     assert names(MustBeRequestable=False, MustBeOwnedByCaller=True, Query="NATURE") == ["Bird expert", "Tree expert"]
     assert names(MustBeRequestable=False, Query="bird") == ["Bird expert", "Bird quiz"]
-    assert names(MustBeRequestable=True) == ["Bird quiz"]  # a test workers can take in chat
+    # Workers can ask for each in chat: by taking its test, or by a request from a HIT's preview (issue 18)
+    assert names(MustBeRequestable=True) == mine
     # % and _ are searched for, not wildcards: only the approval rate's description has a "%"
     assert names(MustBeRequestable=False, Query="%") == ["Worker_PercentAssignmentsApproved"]
     assert names(MustBeRequestable=False, Query="_") == []
