@@ -15,9 +15,11 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import callbacks, i18n
+from bot.views import quals as quals_views
 from bot.views.common import no_longer_valid, went_wrong
 from core.db import release
 from core.errors import HitbotError, NotAllowed
+from core.quals.rules import Check
 from core.texts import Amount, Joined, Text, fill, is_layout
 
 log = logging.getLogger(__name__)
@@ -57,10 +59,12 @@ async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
     return await asyncio.to_thread(run)
 
 
-def render(text: Text | str) -> str:
+def render(text: Text | Check | str) -> str:
     """A core Text in the reader's language: its key from the catalog, its values formatted for the
     locale (money, moments, nested reasons). A key the catalog lacks shows its English, filled as
     core fills it, so a text typed elsewhere (already translated) shows as it is."""
+    if isinstance(text, Check):  # a failed qualification requirement, worded by the quals view
+        return quals_views.requirement(text)
     if not isinstance(text, Text):
         return str(text)
     values = {k: _value(v) for k, v in text.params.items()}

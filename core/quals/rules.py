@@ -35,6 +35,9 @@ class Check:
         have = "none" if self.have is None else f"{self.have}{unit}"
         return f"needs {need}, you have {have}"
 
+    def __str__(self) -> str:  # in a refusal's English; the bot words it per locale (bot.views.quals.requirement)
+        return self.text
+
 
 def worker_values(worker: User, now: datetime, qtype_ids: Iterable[int] = ()) -> dict[int | str, int | str | None]:
     """A worker's value per system key and per custom qualification type id."""

@@ -125,7 +125,7 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
             failed = [c for c in evaluate(worker, requirements_for([hit.id]).get(hit.id, []), now) if not c.passed]
             if failed:
                 raise NotQualified(N_("You don't meet this HIT's requirements: {requirements}."),
-                                   requirements=Joined(tuple(c.text for c in failed), "; "))
+                                   requirements=Joined(tuple(failed), "; "))
         previous = getattr(hit, "previous", None)
         if previous is not None and previous.status != S.RETURNED:
             raise AlreadyAccepted()

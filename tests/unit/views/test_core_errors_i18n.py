@@ -156,3 +156,17 @@ def test_the_bad_rows_file_gives_each_reason_in_the_readers_language():
     with i18n.use("uk"):
         rows = _problems_csv(refused.value.problems).decode().splitlines()
     assert rows == ["row,problem", "1,title: не може бути порожнім", "2,немає стовпця name"]
+
+
+@pytest.mark.usefixtures("database")
+def test_a_failed_requirement_is_worded_in_the_readers_language(now):
+    from core.errors import NotQualified
+
+    r, w = f.requester(), f.user()
+    h = f.hit(r.id, qualifications=[{"name": "country", "comparator": "=", "value": "DE"}])
+    with pytest.raises(NotQualified) as refused:
+        work.accept(worker_id=w.id, hit_id=h.id, now=now)
+    assert refused.value.message == "You don't meet this HIT's requirements: needs country = DE, you have none."
+    with i18n.use("ru"):
+        shown = error_text(refused.value)
+    assert shown.startswith("Вы не соответствуете требованиям задания: ") and "needs" not in shown
