@@ -37,6 +37,7 @@ from core.models import (
     QualificationType,
     Question,
     Rating,
+    Revision,
     TaxDetails,
     User,
 )
@@ -198,6 +199,7 @@ def delete_account(*, user_id: int, now: datetime) -> Deleted:
             Answer.update(value=_erased(answer.question.kind, answer.value)).where(Answer.id == answer.id).execute()
             erased += 1
         Appeal.update(message="").where(Appeal.assignment.in_(mine)).execute()
+        Revision.update(draft={}).where(Revision.assignment.in_(mine)).execute()  # changes not yet resubmitted
         messages.erase_of(user_id=user_id)
         AlertSub.delete().where(AlertSub.user == user_id).execute()
         HitDraft.delete().where(HitDraft.user == user_id).execute()

@@ -212,3 +212,25 @@ def test_resubmitting_needs_every_required_answer_and_can_clear_an_optional_one(
     assert answers(a) == {"animal": "cat"}
     with pytest.raises(StaleAction):  # pressed again
         revisions.resubmit(worker_id=w.id, assignment_id=a.id, now=now)
+
+
+def test_deleting_the_account_erases_changes_not_yet_resubmitted(now):
+    from core.users import privacy
+
+    r = f.requester()
+    h = f.hit(r.id, assignments=1, questions=[{"id": "where", "kind": "location", "prompt": "Where are you?"}])
+    (q,) = Question.select().where(Question.hit == h.id)
+    w = f.user()
+    a = work.accept(worker_id=w.id, hit_id=h.id, now=now)
+    work.save_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id, value={"latitude": 1, "longitude": 2},
+                     now=now)
+    work.submit(worker_id=w.id, assignment_id=a.id, now=now)
+    revisions.request_revision(requester_id=r.id, assignment_id=a.id, note="Closer please", now=now)
+    revisions.revise_answer(worker_id=w.id, assignment_id=a.id, question_id=q.id,
+                            value={"latitude": 52.52, "longitude": 13.40}, now=now)
+    assert Revision.get().draft == {str(q.id): {"latitude": 52.52, "longitude": 13.4}}
+    privacy.delete_account(user_id=w.id, now=now + HOUR)
+    assert Revision.get().draft == {}
+    assert lapse_revisions(now=now + 2 * timedelta(days=1)) == 1  # the requester still gets to decide
+    assert Assignment.get_by_id(a.id).status == S.SUBMITTED
+    check_invariants()
