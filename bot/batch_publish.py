@@ -17,8 +17,9 @@ from bot.runtime import call, error_text
 from bot.views import newhit as views
 from core.errors import InsufficientFunds
 from core.hits import publishing
-from core.hits.spec_files import plan_batch
+from core.hits.spec_files import BatchPlan, plan_batch
 from core.models import Batch
+from core.webtasks import templates
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +57,21 @@ class _Progress:
 
 
 async def publish_batch_with_progress(bot: Bot, *, chat_id: int, message_id: int, requester_id: int, title: str,
-                                      template: dict, rows: list[dict[str, str]], now: datetime, key: str) -> Batch:
-    """Publish a batch (core.hits.publishing.publish_batch), showing a progress bar by
-    editing message `message_id`. Safe to call again with the same key (one batch only).
-    The jobs worker can call this for big batches with its own Bot."""
+                                      template: dict, rows: list[dict[str, str]], now: datetime, key: str,
+                                      pages: templates.TemplatePlan | None = None) -> Batch:
+    """Publish a batch (core.hits.publishing.publish_batch; with `pages`, the web tasks of an HTML
+    template, core.webtasks.templates.publish), showing a progress bar by editing message
+    `message_id`. Safe to call again with the same key (one batch only). The jobs worker can call
+    this for big batches with its own Bot."""
     progress = _Progress(bot, chat_id, message_id, asyncio.get_running_loop())
     await progress.show(0, len(rows))
     try:
-        batch = await call(publishing.publish_batch, requester_id=requester_id, title=title, template=template,
-                           rows=rows, now=now, key=key, progress=progress)
+        if pages is not None:
+            batch = await call(templates.publish, requester_id=requester_id, title=title, checked=pages, now=now,
+                               key=key, progress=progress)
+        else:
+            batch = await call(publishing.publish_batch, requester_id=requester_id, title=title, template=template,
+                               rows=rows, now=now, key=key, progress=progress)
     finally:
         await progress.drain()
     return batch
@@ -74,18 +81,30 @@ async def download(bot: Bot, file_id: str) -> bytes:
     return bytes(await (await bot.get_file(file_id)).download_as_bytearray())
 
 
+async def plan_files(bot: Bot, state: dict) -> tuple[dict, list[dict[str, str]], BatchPlan,
+                                                     templates.TemplatePlan | None]:
+    """The batch the files in `state` make, checked: (spec, rows, plan, the web pages of an HTML
+    template or None). ValidationFailed / BatchInvalid as core raises them."""
+    spec_raw, csv_raw = await download(bot, state["spec"]), await download(bot, state["csv"])
+    if state.get("template"):
+        pages = await call(templates.plan, spec_raw=spec_raw, spec_name=state["spec_name"],
+                           template_raw=await download(bot, state["template"]), csv_raw=csv_raw)
+        return pages.spec, pages.rows, pages.plan, pages
+    spec, rows, plan = await call(plan_batch, spec_raw=spec_raw, spec_name=state["spec_name"], csv_raw=csv_raw)
+    return spec, rows, plan, None
+
+
 async def publish_from_files(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
                              now: datetime) -> str:
-    """Download the batch's two files again, publish it with a progress bar in message
+    """Download the batch's files again, publish it with a progress bar in message
     `message_id`, and say how it went there. Used by the Publish button and by the jobs
     worker for big batches; running it twice publishes once (the key is the message)."""
     try:
-        template, rows, plan = await call(plan_batch, spec_raw=await download(bot, state["spec"]),
-                                          spec_name=state["spec_name"], csv_raw=await download(bot, state["csv"]))
+        template, rows, plan, pages = await plan_files(bot, state)
         title = str(template.get("title") or state["spec_name"])[:128]
         result = await publish_batch_with_progress(
             bot, chat_id=chat_id, message_id=message_id, requester_id=requester_id, title=title,
-            template=template, rows=rows, now=now, key=f"{requester_id}:{message_id}")
+            template=template, rows=rows, now=now, key=f"{requester_id}:{message_id}", pages=pages)
     except InsufficientFunds as exc:
         await waiting.expect(requester_id, **state)  # top up, then press Publish again
         await bot.edit_message_text(views.short_of_funds(error_text(exc)), chat_id=chat_id, message_id=message_id,

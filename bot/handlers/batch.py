@@ -1,4 +1,5 @@
-"""/batch: a spec file with ${column} placeholders plus a CSV -> one HIT per row, all or nothing.
+"""/batch: a spec file with ${column} placeholders plus a CSV -> one HIT per row, all or nothing;
+with an MTurk HTML template beside them, one web task per row on the template's page.
 
 Between messages the bot keeps only the two files' Telegram ids (in the database, via
 bot.input), downloading them again when needed, so a restart loses nothing."""
@@ -17,8 +18,9 @@ from bot.views import newhit as views
 from core.config import get_settings
 from core.errors import BatchInvalid, StaleAction, ValidationFailed
 from core.hits import publishing
-from core.hits.spec_files import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document, plan_batch
+from core.hits.spec_files import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document
 from core.payments import accounts
+from core.webtasks import templates
 from core.texts import Text
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,11 @@ async def file_in(update: Update, context: Context) -> None:
             raise ValidationFailed(views.spec_too_big(MAX_SPEC_BYTES))
         await call(load_spec_document, raw=await batch_publish.download(context.bot, doc.file_id), filename=name)
         state.update(spec=doc.file_id, spec_name=name)
+    elif name.endswith((".html", ".htm")) or doc.mime_type == "text/html":
+        if doc.file_size and doc.file_size > templates.MAX_TEMPLATE_BYTES:
+            raise ValidationFailed(views.template_too_big(templates.MAX_TEMPLATE_BYTES))
+        await call(templates.load_template, raw=await batch_publish.download(context.bot, doc.file_id))
+        state.update(template=doc.file_id)
     elif name.endswith((".csv", ".txt")) or doc.mime_type in ("text/csv", "text/plain"):
         if doc.file_size and doc.file_size > MAX_CSV_BYTES:
             raise ValidationFailed(views.batch_csv_too_big(MAX_CSV_BYTES))
@@ -52,26 +59,30 @@ async def file_in(update: Update, context: Context) -> None:
     state.pop("kind", None)
     await waiting.expect(me, "batch", **state)
     if not (state.get("spec") and state.get("csv")):
-        await msg.reply_text(views.batch_need(bool(state.get("spec"))))
+        await msg.reply_text(views.batch_need(bool(state.get("spec")), bool(state.get("template"))))
         return
-    spec_raw = await batch_publish.download(context.bot, state["spec"])
-    csv_raw = await batch_publish.download(context.bot, state["csv"])
     try:
-        _, rows, plan = await call(plan_batch, spec_raw=spec_raw, spec_name=state["spec_name"], csv_raw=csv_raw)
+        _, rows, plan, _ = await batch_publish.plan_files(context.bot, state)
     except BatchInvalid as exc:
-        await waiting.expect(me, "batch", spec=state["spec"], spec_name=state["spec_name"])  # keep the spec
+        await waiting.expect(me, "batch", **_kept(state))  # keep the spec (and template): send a fixed CSV
         await msg.reply_text(views.batch_bad_rows(error_text(exc), len(exc.problems)), parse_mode="HTML")
         if len(exc.problems) > 20:
             await msg.reply_document(InputFile(_problems_csv(exc.problems), filename="bad-rows.csv"))
         return
     except ValidationFailed:
-        await waiting.expect(me, "batch", spec=state["spec"], spec_name=state["spec_name"])
+        # Which file is at fault is the message's to say: all are kept, and the next file replaces its kind.
+        await waiting.expect(me, "batch", **state)
         raise
     state["rows_n"] = len(rows)  # decides inline or background publishing
     await waiting.expect(me, "batch", **state)
     balance = await call(accounts.balances, user_id=me)
     text, markup = views.batch_summary(len(rows), plan, balance.available_cents)
     await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
+
+
+def _kept(state: dict) -> dict:
+    """What stays after bad rows: the spec and the template, so a fixed CSV is all it takes."""
+    return {k: state[k] for k in ("spec", "spec_name", "template") if state.get(k)}
 
 
 def _problems_csv(problems: list[tuple[int, Text | str]]) -> bytes:

@@ -357,13 +357,23 @@ def batch_start() -> str:
              "<code>{placeholder}</code> placeholders).\n"
              "2. Send the CSV (UTF-8, a header row naming the columns; "
              "<code>{gold}</code> columns hold control answers).\n"
-             "Nothing is published until you confirm; all rows or none.",
+             "Nothing is published until you confirm; all rows or none.\n"
+             "🌐 For a web task, also send an MTurk HTML template (.html, with <code>{placeholder}</code> "
+             "variables and crowd-html-elements or a form): the spec then has no questions, and each row "
+             "becomes a task on that page.",
              placeholder="${column}", gold="_gold_&lt;question id&gt;")
 
 
-def batch_need(have_spec: bool) -> str:
+def batch_need(have_spec: bool, have_template: bool = False) -> str:
+    if have_template:
+        return _("✔️ HTML template received: each CSV row becomes a web task on its page. Send the spec file "
+                 "(title, reward, time; no questions) and the CSV, if you haven't yet.")
     return (_("✔️ Spec file received. Now send the CSV with one row per HIT.") if have_spec
             else _("✔️ CSV received. Now send the HIT spec file (YAML or JSON)."))
+
+
+def template_too_big(max_bytes: int) -> str:
+    return _("An HTML template can be at most {size} KB.", size=number(max_bytes // 1024))
 
 
 def batch_csv_too_big(max_bytes: int) -> str:
@@ -372,7 +382,8 @@ def batch_csv_too_big(max_bytes: int) -> str:
 
 
 def batch_wrong_file() -> str:
-    return _("Send the spec as a .yaml or .json file and the rows as a .csv file.")
+    return _("Send the spec as a .yaml or .json file, the rows as a .csv file and an MTurk HTML template as "
+             "an .html file.")
 
 
 def batch_summary(rows_n: int, plan, available_cents: int) -> tuple[str, InlineKeyboardMarkup]:

@@ -63,7 +63,7 @@ async def test_a_russian_batch_is_summed_up_and_cancelled_in_russian(bot):
     await bot.text(rita, "/batch")
     assert last(bot, rita).startswith("📦 <b>Пакет</b>: одно задание на каждую строку CSV.")
     await bot.document(rita, "pic", "cat.png", "image/png", b"\x89PNG")
-    assert last(bot, rita) == "Отправьте описание задания файлом .yaml или .json, а строки — файлом .csv."
+    assert last(bot, rita) == "Отправьте описание задания файлом .yaml или .json, строки — файлом .csv, а HTML-шаблон MTurk — файлом .html."
     await bot.document(rita, "spec-b", "spec.json", "application/json", json.dumps(TEMPLATE).encode())
     assert last(bot, rita) == "✔️ Файл описания получен. Теперь отправьте CSV: одна строка — одно задание."
     rows = "name,url,price\n" + "".join(f"a{i},https://ex.com/{i}.jpg,0.10\n" for i in range(5))
