@@ -212,6 +212,51 @@ class Loaded:
     open_n: int = 0
     closed_n: int = 0
     rng: random.Random = field(default_factory=lambda: random.Random(42))
+    groups: int = 0  # issue #17: the open HITs in this many HIT groups; 0: each HIT a group of its own
+    made: list = field(default_factory=list)  # the groups' (id, requester, reward, duration, hourly, score)
+
+
+def _make_groups(state: Loaded, now: datetime) -> None:
+    """`state.groups` HIT groups (a requester, reward and time each) that grow() spreads the HITs over."""
+    from core.db import db
+    from core.hits.groups import first_hourly_cents
+    from core.models import HitGroup
+
+    rng = state.rng
+    rows = []
+    for g in range(state.groups):
+        reward = rng.choice((5, 10, 10, 25, 50, 75, 100, 150, 300, 1000))
+        duration = rng.choice((300, 600, 1800, 3600, 7200))
+        rows.append({"key": f"bench:{g}", "requester": rng.randint(2, 1 + REQUESTERS), "reward_cents": reward,
+                     "duration_s": duration, "expires_at": now, "requester_score": rng.choice((0, 350, 420, 480, 500)),
+                     "hourly_cents": first_hourly_cents(reward, duration, None) + rng.randint(0, 400),
+                     "created_at": now})
+    with db.atomic():
+        for start in range(0, len(rows), 500):
+            HitGroup.insert_many(rows[start:start + 500]).execute()
+    ids = {g.key: g.id for g in HitGroup.select(HitGroup.id, HitGroup.key).where(HitGroup.key.startswith("bench:"))}
+    state.made = [(ids[r["key"]], r["requester"], r["reward_cents"], r["duration_s"], r["hourly_cents"],
+                   r["requester_score"]) for r in rows]
+
+
+def _group_the_rest(now: datetime) -> None:
+    """Every HIT without a group becomes a group of its own (the singletons' case), as publishing
+    would make it: two statements; then the groups' counts from their HITs."""
+    from core.db import db
+    from core.hits import groups
+    from core.models import Hit, HitGroup
+
+    with db.atomic():
+        db.execute_sql("INSERT INTO hit_group (key, requester_id, reward_cents, duration_s, newest_hit_id, expires_at, "
+                       "available, work_n, work_s_total, hourly_cents, requester_score, created_at) "
+                       "SELECT 'hit:' || CAST(id AS TEXT), requester_id, reward_cents, duration_s, id, expires_at, "
+                       "CASE WHEN status = 'open' THEN available ELSE 0 END, 0, 0, hourly_cents, requester_score, "
+                       "created_at FROM hit WHERE group_id IS NULL")
+        db.execute_sql("UPDATE hit SET group_id = (SELECT g.id FROM hit_group g WHERE g.key = 'hit:' || "
+                       "CAST(hit.id AS TEXT)) WHERE group_id IS NULL")
+    pooled = [g for (g,) in HitGroup.select(HitGroup.id).where(HitGroup.key.startswith("bench:")).tuples()]
+    groups.refresh(pooled)
+    assert not Hit.select().where(Hit.group.is_null()).exists()
 
 
 def load_base(now: datetime) -> None:
@@ -235,6 +280,8 @@ def grow(state: Loaded, open_target: int, now: datetime) -> None:
     from core.models import Assignment, Hit, HitStatus
 
     rng = state.rng
+    if state.groups and not state.made:
+        _make_groups(state, now)
     todo_open = open_target - state.open_n
     todo_closed = open_target // 5 - state.closed_n
     kinds = [HitStatus.OPEN] * todo_open + [HitStatus.CLOSED] * todo_closed
@@ -247,7 +294,7 @@ def grow(state: Loaded, open_target: int, now: datetime) -> None:
             slots = rng.randint(1, 50)
             created = now - timedelta(seconds=rng.randint(60, 30 * 86400))
             words = rng.sample(WORDS, 3)
-            rows.append({
+            row = {
                 "requester": rng.randint(2, 1 + REQUESTERS), "title": f"{words[0].title()} task {rng.randint(1, 10**6)}",
                 "description": "Bench HIT", "keywords": " ".join(words), "reward_cents": reward,
                 "fee_cents": max(1, reward // 5), "max_assignments": slots,
@@ -257,9 +304,15 @@ def grow(state: Loaded, open_target: int, now: datetime) -> None:
                 "status": status, "work_n": 0, "work_s_total": 0,
                 "hourly_cents": reward * 3600 // duration + rng.randint(0, 400),
                 "requester_score": rng.choice((0, 350, 420, 480, 500)), "has_requirements": False,
-            })
+            }
+            if state.made:  # a HIT of one of the groups: its requester, reward and time
+                gid, requester, reward, duration, hourly, score = rng.choice(state.made)
+                row.update(group=gid, requester=requester, reward_cents=reward, fee_cents=max(1, reward // 5),
+                           duration_s=duration, hourly_cents=hourly, requester_score=score)
+            rows.append(row)
         with db.atomic():
             Hit.insert_many(rows).execute()
+    _group_the_rest(now)
     state.open_n, state.closed_n = open_target, state.closed_n + todo_closed
     # The worker did about 1 in 300 of the HITs (they must not show up again).
     max_id = Hit.select(Hit.id).order_by(Hit.id.desc()).scalar()
@@ -284,6 +337,7 @@ def close_a_big_batch(n: int, now: datetime) -> None:
     for start in range(0, n, 1000):
         with db.atomic():
             Hit.insert_many(rows[start:start + 1000]).execute()
+    _group_the_rest(now)
 
 
 def add_requirements(now: datetime) -> int:
@@ -473,17 +527,14 @@ def bench_keywords_both(repeats: int) -> dict[str, dict]:
 def plans() -> dict[str, list[str]]:
     """The database's plan for the browse query, per sort."""
     from core.db import db
-    from core.models import Hit
+    from core.models import HitGroup
     from core.work import browse
 
     out = {}
-    for sort in ("newest", "reward", "hourly", "keyword nobody uses"):
-        column = browse.SORTS.get(sort, Hit.id)
-        query = browse._open_for(WORKER_ID, NOW).order_by(column.desc(), Hit.id.desc()).limit(11)
-        if sort not in browse.SORTS:
-            from core.hits.search import keyword_matches
-
-            query = query.where(keyword_matches("zebra-crossing"))
+    for sort in ("newest", "reward", "hourly", "keyword nobody uses"):  # over HIT groups (issue #17)
+        column = browse.SORTS.get(sort, HitGroup.newest_hit_id)
+        keyword = "" if sort in browse.SORTS else "zebra-crossing"
+        query = browse._groups_for(WORKER_ID, NOW, keyword).order_by(column.desc(), HitGroup.id.desc()).limit(11)
         sql, params = query.sql()
         if _sqlite():
             rows = db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()
@@ -579,6 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commits", type=int, help="top-ups for the commit rate (2000; 100 with --quick/--sizes)")
     parser.add_argument("--commits-only", action="store_true", help="measure only the commit rate")
     parser.add_argument("--keyword-only", action="store_true", help="measure only keyword search (after loading)")
+    parser.add_argument("--groups", type=int, default=0,
+                        help="spread the open HITs over this many HIT groups (issue #17; default: each its own)")
+    parser.add_argument("--browse-only", action="store_true", help="measure only browse (after loading)")
     args = parser.parse_args(argv)
 
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
@@ -603,6 +657,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database: {db_name}", flush=True)
         if args.keyword_only:
             return _keyword_only(args, db_name, load_before, sizes, repeats)
+        if args.browse_only:
+            return _browse_only(args, sizes, repeats)
         commits = measure_commits(args.commits)
         for row in commits:
             print(f"commits: synchronous={row['synchronous']}: {row['commits_s']:.0f}/s ({row['ms']:.2f} ms each)",
@@ -617,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"({result['attempts_s']:.0f} attempts/s)", flush=True)
 
         load_base(NOW)
-        state = Loaded()
+        state = Loaded(groups=args.groups)
         browse: dict[int, dict] = {}
         rare: dict[int, dict] = {}
         for n in sizes:
@@ -673,6 +729,23 @@ def main(argv: list[str] | None = None) -> int:
         write_section("core", text, part="postgresql" if args.pg else "sqlite")
         print("BENCHMARKS.md updated")
     return _write_commits(args, db_name, load_before, commits)
+
+
+def _browse_only(args: argparse.Namespace, sizes: list[int], repeats: int) -> int:
+    """Browse latency alone, the HITs in --groups groups (or each its own): printed, not written."""
+    load_base(NOW)
+    state = Loaded(groups=args.groups)
+    for n in sizes:
+        started = time.perf_counter()
+        grow(state, n, NOW)
+        analyze()
+        shape = f"in {args.groups:,} groups" if args.groups else "each its own group"
+        print(f"loaded {n:,} open HITs ({shape}) in {time.perf_counter() - started:.1f}s", flush=True)
+        b = bench_browse(repeats)
+        print(f"browse {n:>7,} open ({shape}): p50 {b['p50']:.2f} ms, p99 {b['p99']:.2f} ms "
+              f"(noisiest round {b['p99_worst']:.2f}); " + ", ".join(f"{k} {v:.2f}" for k, v in b["per"].items()),
+              flush=True)
+    return 0
 
 
 def _keyword_only(args: argparse.Namespace, db_name: str, load_before: float, sizes: list[int], repeats: int) -> int:

@@ -52,8 +52,8 @@ class HitGroup(BaseModel):
     created_at = UTCDateTimeField()
 
     class Meta:
-        indexes = (
-            (("expires_at", "newest_hit_id", "id"), False),
+        indexes = (  # one per sort, walked in order; a group past expires_at is skipped as it is met
+            (("newest_hit_id", "id"), False),
             (("reward_cents", "id"), False),
             (("hourly_cents", "id"), False),
             (("available", "id"), False),

@@ -79,7 +79,7 @@ class Card:
     requester: User
     web: bool = False  # a web task (HTMLQuestion, ExternalQuestion): done on its page
     group: HitGroup | None = None
-    available: int = 0  # slots of the group's HITs this worker could take now
+    available: int = 0  # the group's open slots (the group is listed only if the worker could take one)
 
     @property
     def hourly_cents(self) -> int:
@@ -114,15 +114,23 @@ def _eligible(worker_id, now):
             & (Hit.expires_at > now) & Hit.id.not_in(done))
 
 
-def _groups_for(worker_id, now, keyword: str = ""):
-    blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
+def next_hit(worker_id, now, keyword: str = ""):
+    """The id of the HIT of the group being looked at that Accept would take for this worker: one with
+    a free slot they have not done (matching the keyword, if any), found in the order of the group's
+    index (fewest free slots, then oldest), so it stops at the first, however big the group."""
     live = _eligible(worker_id, now)
     if keyword:
         live &= keyword_matches(keyword)
-    return (HitGroup.select(HitGroup, User).join(User, on=(HitGroup.requester == User.id))
+    return Hit.select(Hit.id).where(live).order_by(Hit.available, Hit.id).limit(1)
+
+
+def _groups_for(worker_id, now, keyword: str = ""):
+    blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
+    nxt = next_hit(worker_id, now, keyword)
+    return (HitGroup.select(HitGroup, User, nxt.alias("next_hit_id")).join(User, on=(HitGroup.requester == User.id))
             .where((HitGroup.expires_at > now) & (HitGroup.requester != worker_id)
                    & HitGroup.requester.not_in(blocked_by) & HitGroup.requester.not_in(hidden_requesters(worker_id))
-                   & fn.EXISTS(Hit.select(Hit.id).where(live))))
+                   & fn.EXISTS(nxt)))
 
 
 def _parse_cursor(cursor: str) -> tuple[int, int]:
@@ -158,7 +166,7 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     for _ in range(_MAX_ROUNDS):
         want = limit + 1 - len(cards)
         rows = list(_after(query, column, position).limit(want))
-        cards.extend(_visible(worker, _with_next_hits(worker_id, rows, now, filters.keyword), now, stage))
+        cards.extend(_visible(worker, _with_next_hits(rows), now, stage))
         if len(rows) < want:
             exhausted = True
             break
@@ -172,26 +180,12 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     return Page(cards, None if exhausted else f"{position[0]}:{position[1]}")
 
 
-def _with_next_hits(worker_id: int, rows: list[HitGroup], now: datetime,
-                    keyword: str = "") -> list[tuple[HitGroup, Hit, int]]:
-    """Each group with the HIT the worker would take next (its oldest open one they have not done,
-    that matches the keyword if one is set) and how many slots they could take: two statements."""
-    if not rows:
-        return []
-    ids = [g.id for g in rows]
-    eligible = _eligible(worker_id, now)
-    if keyword:
-        eligible &= keyword_matches(keyword)
-    found = {gid: (first, slots) for gid, first, slots in
-             Hit.select(Hit.group, fn.MIN(Hit.id), fn.SUM(Hit.available))
-             .join(HitGroup, on=(Hit.group == HitGroup.id))
-             .where(HitGroup.id.in_(ids) & eligible).group_by(Hit.group).tuples()}
-    hits = {h.id: h for h in Hit.select().where(Hit.id.in_([first for first, _ in found.values()]))} if found else {}
-    out = []
-    for g in rows:
-        if g.id in found and found[g.id][0] in hits:  # taken between the two reads: left out
-            out.append((g, hits[found[g.id][0]], int(found[g.id][1] or 0)))
-    return out
+def _with_next_hits(rows: list[HitGroup]) -> list[tuple[HitGroup, Hit, int]]:
+    """Each group with the HIT the worker would take next (read with the group) and its open slots:
+    one statement for the page, whatever the groups' sizes."""
+    ids = [g.next_hit_id for g in rows if g.next_hit_id]
+    hits = {h.id: h for h in Hit.select().where(Hit.id.in_(ids))} if ids else {}
+    return [(g, hits[g.next_hit_id], max(0, g.available)) for g in rows if g.next_hit_id in hits]
 
 
 def _after(query, column, position: tuple | None):
@@ -239,7 +233,7 @@ class Preview:
     worker: User | None = None  # the worker's row (their timezone)
     holding_id: int | None = None  # the worker's assignment of this HIT they are still answering
     group: HitGroup | None = None  # the HIT's group (issue #17): Accept takes its next HIT
-    group_available: int = 0  # slots of the group's HITs this worker could take now
+    group_available: int = 0  # the group's open slots, 0 if this worker could take none of them
     qual_offers: list[Offer] = field(default_factory=list)  # failed requirements the worker may request (issue 18)
 
     @property
@@ -317,12 +311,14 @@ def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
 
 
 def group_slots(*, worker_id: int, group_id: int | None, now: datetime) -> tuple[HitGroup | None, int]:
-    """A group, and how many slots of its HITs this worker could take now (one statement)."""
+    """A group, and its open slots if this worker could take one of them now, else 0 (one statement)."""
     if group_id is None:
         return None, 0
-    slots = Hit.select(fn.COALESCE(fn.SUM(Hit.available), 0)).where(_eligible(worker_id, now))
-    group = HitGroup.select(HitGroup, slots.alias("slots")).where(HitGroup.id == group_id).first()
-    return (group, int(group.slots or 0)) if group is not None else (None, 0)
+    group = (HitGroup.select(HitGroup, fn.EXISTS(next_hit(worker_id, now)).alias("takeable"))
+             .where(HitGroup.id == group_id).first())
+    if group is None:
+        return None, 0
+    return group, max(0, group.available) if group.takeable else 0
 
 
 # The worker's browse session ---------------------------------------------------------------

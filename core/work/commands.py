@@ -22,8 +22,9 @@ from core.errors import (
     WorkerBlocked,
 )
 from core.hits.spec import MAX_TEXT_ANSWER
-from core.messages.safety import check_not_blocked
-from core.models import Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, User, WorkerBlock
+from core.messages.safety import RequesterBlockedByYou
+from core.models import (Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, RequesterBlock, User,
+                         WorkerBlock)
 from core.mturk import notifications
 from core.outbox import emit
 from core.prepared import Prepared, param
@@ -59,11 +60,14 @@ def accept(*, worker_id: int, hit_id: int, now: datetime) -> Assignment:
 
 
 def _hit_to_accept():
-    """The HIT, whether its requester blocked the worker, and the worker's earlier assignment of it."""
+    """The HIT, whether its requester blocked the worker or the worker the requester, and the worker's
+    earlier assignment of it: one read."""
     blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
                                                        & (WorkerBlock.worker == param("worker_id")))
+    theirs = RequesterBlock.select(RequesterBlock.id).where((RequesterBlock.worker == param("worker_id"))
+                                                            & (RequesterBlock.requester == Hit.requester))
     mine = (Assignment.hit == Hit.id) & (Assignment.worker == param("worker_id"))
-    return (Hit.select(Hit, fn.EXISTS(blocked).alias("blocked_worker"),
+    return (Hit.select(Hit, fn.EXISTS(blocked).alias("blocked_worker"), fn.EXISTS(theirs).alias("blocked_requester"),
                        notifications.listening(Hit.requester).alias("api_listening"), Assignment)
             .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="previous")
             .where(Hit.id == param("hit_id")).limit(1))
@@ -120,7 +124,8 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
             raise NotAllowed(N_("You can't work on your own HIT."))
         if worker.banned or hit.blocked_worker:
             raise WorkerBlocked()
-        check_not_blocked(worker_id, hit.requester_id)
+        if hit.blocked_requester:  # the worker blocked this requester (core.messages.safety)
+            raise RequesterBlockedByYou()
         if hit.has_requirements:
             failed = [c for c in evaluate(worker, requirements_for([hit.id]).get(hit.id, []), now) if not c.passed]
             if failed:

@@ -44,19 +44,21 @@ def set_auto_next(*, worker_id: int, on: bool) -> bool:
     return bool(on)
 
 
-def _candidates(worker_id: int, group_id: int, now: datetime, skip: set[int]):
-    """The group's HITs the worker could take, in the order Accept takes them: oldest first, and
-    one they returned (Skip) only after every other."""
-    done = Assignment.select(Assignment.hit).where((Assignment.worker == worker_id) & (Assignment.status != S.RETURNED))
-    returned = fn.EXISTS(Assignment.select(Assignment.id).where((Assignment.hit == Hit.id)
-                                                                & (Assignment.worker == worker_id)))
+def _candidates(worker_id: int, group_id: int, now: datetime, skip: set[int], *, returned: bool):
+    """The group's HITs the worker could take, in the group index's order (fewest free slots, then oldest),
+    so a big group costs no more; one they returned (Skip) only in the second pass (`returned`)."""
+    mine = Assignment.select(Assignment.hit).where(Assignment.worker == worker_id)
+    if returned:
+        mine = mine.where(Assignment.status != S.RETURNED)
+    returned_before = fn.EXISTS(Assignment.select(Assignment.id).where((Assignment.hit == Hit.id)
+                                                                       & (Assignment.worker == worker_id)))
     query = (Hit.select(Hit, notifications.listening(Hit.requester).alias("api_listening"),
-                        returned.alias("returned_before"))
+                        returned_before.alias("returned_before"))
              .where((Hit.group == group_id) & (Hit.status == HitStatus.OPEN) & (Hit.available > 0)
-                    & (Hit.expires_at > now) & Hit.id.not_in(done)))
+                    & (Hit.expires_at > now) & Hit.id.not_in(mine)))
     if skip:
         query = query.where(Hit.id.not_in(list(skip)))
-    return list(query.order_by(returned, Hit.id).limit(_CANDIDATES))
+    return list(query.order_by(Hit.available, Hit.id).limit(_CANDIDATES))
 
 
 def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | None,
@@ -73,10 +75,14 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
     check_not_blocked(worker.id, group.requester_id)
     tried: set[int] = set(skip)
     checked = False
-    for _ in range(_ROUNDS):
-        hits = _candidates(worker.id, group_id, now, tried)
+    returned = False  # first the HITs they never took; then the ones they returned
+    for _ in range(2 * _ROUNDS):
+        hits = _candidates(worker.id, group_id, now, tried, returned=returned)
         if not hits:
-            break
+            if returned:
+                break
+            returned = True
+            continue
         if not checked and hits[0].has_requirements:  # one group, one set of requirements
             failed = [c for c in evaluate(worker, requirements_for([hits[0].id]).get(hits[0].id, []), now)
                       if not c.passed]

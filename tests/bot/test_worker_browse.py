@@ -299,9 +299,10 @@ async def test_deep_link_works_for_someone_the_bot_has_never_seen(bot):
     hit = f.hit(rita.id)
     newcomer = TgUser(4242, "Nia", language_code="es")
     calls = await bot.text(newcomer, f"/start hit_{hit.id}")
-    assert "<b>Label the photo</b>" in calls[-1].text and ("✅ Accept", f"w:acc:{hit.id}") in calls[-1].buttons
+    # In the newcomer's language from the first message (the browse and work screens are translated).
+    assert "<b>Label the photo</b>" in calls[-1].text and ("✅ Aceptar", f"w:acc:{hit.id}") in calls[-1].buttons
     assert User.get_by_id(4242).language_code == "es"
-    assert alert(await bot.press_label(newcomer, "Accept")) == "Accepted. Good luck!"
+    assert alert(await bot.press_label(newcomer, "Aceptar")) == "Aceptada. ¡Suerte!"
 
 
 async def test_sort_button_cycles_through_every_sort_in_place(bot):

@@ -104,9 +104,9 @@ def test_a_bulk_published_batch_is_found_by_keyword(way, now):
         (card,) = list_open_hits(worker_id=worker.id, filters=Filters(keyword=keyword), now=now, limit=50).cards
         return card.hit.id, card.available
 
-    # A batch is one group (issue #17): one entry, shown by its first matching HIT, the matching ones counted.
-    assert entry("heron07") == (ids[70], 10 * slots)
-    assert entry("ERON119") == (ids[119], slots)
+    # A batch is one group (issue #17): one entry, shown by its first matching HIT, with the group's open slots.
+    assert entry("heron07") == (ids[70], 120 * slots)
+    assert entry("ERON119") == (ids[119], 120 * slots)
     assert entry("find the") == (ids[0], 120 * slots)  # the common phrase: every row
 
 
