@@ -18,6 +18,7 @@ class Sent:
     chat_id: int
     text: str
     at: float  # time.monotonic()
+    file_id: str | None = None  # a sendPhoto's / sendDocument's file (its caption is `text`)
 
 
 @dataclass
@@ -107,7 +108,7 @@ class FakeBotApi:
             return 200, {"ok": True, "result": []}
         if method == "editMessageText":
             return self._edit(p)
-        if method != "sendMessage":
+        if method not in ("sendMessage", "sendPhoto", "sendDocument"):
             self.other.append(method)
             return 200, {"ok": True, "result": True}
         chat = int(p["chat_id"])
@@ -135,7 +136,7 @@ class FakeBotApi:
                              "parameters": {"retry_after": self.retry_after_s}}
             self._last_ok[chat] = now
             self._recent.append(now)
-            self.sent.append(Sent(chat, p.get("text", ""), now))
+            self.sent.append(Sent(chat, p.get("text", p.get("caption", "")), now, p.get("photo") or p.get("document")))
             message_id = len(self.sent)
             self._messages[(chat, message_id)] = (p.get("text", ""), _markup(p))
         return 200, {"ok": True, "result": {"message_id": message_id, "date": int(time.time()),

@@ -163,3 +163,18 @@ def test_a_notice_is_written_in_its_recipients_language(jobs, botapi):
     by_chat = {s.chat_id: s.text for s in botapi.sent}
     assert "1\xa0234,50\xa0$" in by_chat[olga.id]
     assert "US$\xa01.234,50" in by_chat[bea.id]
+
+
+def test_a_photo_in_a_message_is_relayed_by_its_file_id_with_the_text_as_caption(jobs, botapi):
+    from core.messages import commands as msgs
+
+    rita = factories.requester()
+    hit = factories.hit(rita.id)
+    wes = factories.user("Wes", username="wes_private")
+    msgs.ask(worker_id=wes.id, hit_id=hit.id, text="Like this?", file={"kind": "p", "file_id": "AgAC-photo"}, now=NOW)
+    event = OutboxEvent.get(OutboxEvent.kind == "message.received")
+    OutboxEvent.update(done_at=NOW).where(OutboxEvent.id != event.id).execute()  # the top-up's notice: not this test's
+    assert deliver_event(event.id, jobs=jobs) == "sent"
+    (sent,) = botapi.sent
+    assert (sent.chat_id, sent.file_id) == (rita.id, "AgAC-photo")
+    assert "Like this?" in sent.text and "Wes" not in sent.text and "wes_private" not in sent.text
