@@ -58,7 +58,7 @@ class NoticeContext:
     appealed: bool = False
     timezone: str | None = None  # the recipient's, now
     review_mode: str = "immediate"  # the requester's, now
-    submission: Submission | None = None  # submission.received: the card as it stands (None: gone)
+    submission: Submission | None = None  # submission.received: the card as it stands (None: gone); revision.requested
     appeal: AppealCard | None = None  # appeal.received
     worker_name: str | None = None  # the quality rule's notices to the requester
     still_rejected: bool = False  # quality.rejected: not reversed yet, so Undo applies
@@ -125,6 +125,11 @@ def notice_context(event: OutboxEvent) -> NoticeContext:
     if kind in ("assignment.reminder", "revision.requested"):  # the deadline in the reader's zone
         user = _user(event.user_id)
         out["timezone"] = user.timezone if user else None
+    if kind == "revision.requested" and aid is not None:  # the worker's own answers come back with the note
+        try:
+            out["submission"] = submission(assignment_id=int(aid))
+        except (HitbotError, DoesNotExist):
+            pass
     if kind == "submission.received":
         user = _user(event.user_id)
         out["review_mode"] = ((user.prefs or {}) if user else {}).get("review_mode", "immediate")

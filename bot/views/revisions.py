@@ -11,7 +11,7 @@ from bot import callbacks
 from bot.i18n import _
 from bot.views.common import MAX_TEXT, button, clip, countdown, duration, esc, fit, keyboard, local_time
 from bot.views.notice_parts import Rendered, _p, _title
-from bot.views.review import _answer_text
+from bot.views.review import FILE_KINDS, _answer_text
 from core.models import AssignmentStatus as S
 
 MAX_NOTE_SHOWN = 1000
@@ -90,6 +90,11 @@ def requested_notice(e, ctx) -> Rendered:
              "against your approval rate.", title=_title(p, ctx), note=esc(clip(str(p.get("note") or ""),
                                                                                  MAX_NOTE_SHOWN)),
              time=local_time(ends, ctx.timezone, now=e.created_at), left=countdown(ends, e.created_at))
+    if ctx.submission is not None:  # their own answers, as they submitted them
+        items = ctx.submission.items
+        block = _answer_lines([q for q, _v in items], {q.id: v for q, v in items if v is not None}, frozenset(),
+                              MAX_TEXT - _units(text) - 40)
+        text += "\n\n" + _("Your answers:") + "\n" + block
     aid = p.get("assignment_id")
     return fit(text), keyboard([[revise_button(int(aid))]]) if aid is not None else None
 
@@ -107,20 +112,39 @@ def screen(state, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
             _("Resubmit by {time} ({left}). Tap a number to change that answer.",
               time=local_time(rev.window_ends_at, state.timezone, now=now), left=countdown(rev.window_ends_at, now))]
     top = "\n".join(head)
-    for answer_chars, prompt_chars in ((400, 200), (120, 80), (40, 40), (10, 20)):
-        lines = []
-        for q in state.questions:
-            mark = " ✏️" if q.id in state.changed else ""
-            lines.append(f"{q.position + 1}. {esc(clip(q.prompt, prompt_chars))}{mark}\n   → "
-                         f"{_answer_text(q.kind, state.answers.get(q.id), answer_chars, 5)}")
-        text = f"{top}\n\n" + "\n".join(lines)
-        if len(text.encode("utf-16-le")) // 2 <= MAX_TEXT:
-            break
+    text = f"{top}\n\n" + _answer_lines(state.questions, state.answers, state.changed,
+                                         MAX_TEXT - _units(top) - 2)
     buttons = [button(str(q.position + 1), callbacks.make("rv", "q", state.assignment.id, q.id))
                for q in state.questions[:50]]
     rows = [buttons[i:i + PER_ROW] for i in range(0, len(buttons), PER_ROW)]
     rows.append([button(_("📤 Resubmit"), callbacks.make("rv", "sub", state.assignment.id))])
     return fit(text), keyboard(rows)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _shown(kind: str, value: object, limit: int) -> str:
+    """An answer as the worker sees it (a file by its name: it is in their own chat, not sent again)."""
+    if kind in FILE_KINDS and isinstance(value, dict):
+        icon, name = FILE_KINDS[kind]
+        return f"{icon} {esc(clip(str(value.get('file_name') or _(name)), 100))}"
+    return _answer_text(kind, value, limit, 5)
+
+
+def _answer_lines(questions, answers: dict, changed: frozenset, budget: int) -> str:
+    """Each question with its answer (changed ones marked), shortened level by level to fit `budget`."""
+    for answer_chars, prompt_chars in ((400, 200), (120, 80), (40, 40), (10, 20)):
+        lines = []
+        for q in questions:
+            mark = " ✏️" if q.id in changed else ""
+            lines.append(f"{q.position + 1}. {esc(clip(q.prompt, prompt_chars))}{mark}\n   → "
+                         f"{_shown(q.kind, answers.get(q.id), answer_chars)}")
+        text = "\n".join(lines)
+        if _units(text) <= budget:
+            break
+    return text
 
 
 def question_prompt(state, question_id: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -144,7 +168,7 @@ def question_prompt(state, question_id: int) -> tuple[str, InlineKeyboardMarkup]
         rows.append([button(_("🗑 Remove this answer"), callbacks.make("rv", "clr", aid, q.id))])
     rows.append([button(_("⬅️ Back"), callbacks.make("rv", "back", aid))])
     text = _("<b>Question {n}</b>: {prompt}\nYour answer now: {answer}\n\n{how}", n=q.position + 1,
-             prompt=esc(clip(q.prompt, 1500)), answer=_answer_text(q.kind, state.answers.get(q.id), 800, 5), how=how)
+             prompt=esc(clip(q.prompt, 1500)), answer=_shown(q.kind, state.answers.get(q.id), 800), how=how)
     return fit(text), keyboard(rows)
 
 

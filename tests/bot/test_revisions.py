@@ -77,6 +77,7 @@ async def test_requester_asks_worker_revises_and_resubmits_then_approval_pays_on
     text = bot.tg.chats[wes.id][notice].text
     assert "It is a &lt;dog&gt;, look again" in text and "does not count against your approval rate" in text
     assert str(rita.id) not in text and "Rita" not in text
+    assert "Your answers:\n1. Which animal?\n   → <b>cat</b>" in text  # their own answers come back
     # Someone else's presses on the worker's buttons change nothing.
     for data in (f"rv:open:{a.id}", f"rv:q:{a.id}:{qs['animal'].id}", f"rv:opt:{a.id}:{qs['animal'].id}:1",
                  f"rv:sub:{a.id}"):

@@ -21,7 +21,7 @@ from core.mturk import workers as mturk_workers
 from core.mturk.commands import worker_ref
 from core.payments import accounts, destinations, tax, topups
 from core.quals import commands as quals, requests as qual_requests
-from core.review import appeals, commands as review, quality
+from core.review import appeals, commands as review, quality, revisions
 from core.users import commands as users
 from core.work import commands as work
 from core.work.browse import Filters
@@ -144,6 +144,9 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     bird_hit = f.hit(rita.id, title="Birds", assignments=1, qualifications=[{"name": "Bird expert", "comparator": "exists"}])
     asked = qual_requests.ask(worker_id=wes.id, hit_id=bird_hit.id, qtype_id=bird.id, message="I <know> birds", now=NOW)
     qual_requests.decide(requester_id=rita.id, request_id=asked.request.id, grant=True, now=NOW)
+    sent_back = _submit(f.hit(rita.id, title="Revise me", assignments=1), ann.id)  # a revision, then its lapse
+    revisions.request_revision(requester_id=rita.id, assignment_id=sent_back.id, note="Look <again>", now=NOW)
+    revisions.lapse(revision_id=revisions.due(now=NOW + timedelta(days=2), limit=1)[0], now=NOW + timedelta(days=2))
     seen, every = {}, []
     claimed = _claimed_patterns()
     for e in OutboxEvent.select().order_by(OutboxEvent.id):
@@ -165,6 +168,8 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     assert "Label &lt;the&gt; photo" in by["alert.hit"] and seen["alert.hit"].chat_id == ann.id
     assert f"Submission #{a.id}" in by["submission.received"] and seen["submission.received"].chat_id == rita.id
     assert "Submitted" in by["submission.confirmed"]
+    assert "Look &lt;again&gt;" in by["revision.requested"] and "Your answers:" in by["revision.requested"]
+    assert "time to revise “Revise me” has passed" in by["revision.lapsed"]
     assert "appealed" in by["appeal.received"] and "accepted" in by["appeal.decided"]
     assert "All assignments" in by["hit.completed"]
     assert "Don't forget" in by["assignment.reminder"] and "Time ran out" in by["assignment.expired"]
