@@ -79,6 +79,13 @@ async def qual(update: Update, context: Context) -> None:
         qt = await call(quals.create_type, owner_id=me, name=name, description=description.strip(), now=t)
         await update.effective_message.reply_text(views.created(qt.name))
         return
+    if verb == "requests":
+        total, cards = await call(qual_requests.waiting_cards, requester_id=me)
+        await update.effective_message.reply_text(request_views.waiting_header(total, len(cards)))
+        for p in cards:
+            text, markup = request_views.request_card(p)
+            await update.effective_message.reply_text(text, reply_markup=markup, parse_mode="HTML")
+        return
     if verb in ("auto", "retry"):
         s = await call(qual_requests.configure, owner_id=me, **_settings(verb, rest))
         await update.effective_message.reply_text(request_views.type_settings(s), parse_mode="HTML")

@@ -101,7 +101,11 @@ def _card_text(p: dict) -> str:
 
 
 def requested_notice(event: OutboxEvent) -> Rendered:
-    p = event.payload or {}
+    return request_card(event.payload or {})
+
+
+def request_card(p: dict) -> Rendered:
+    """A request with Grant / another value / Refuse (the notice, and each one /qual requests lists)."""
     if not isinstance(p.get("request_id"), int):  # nothing to decide on: the card alone
         return _card_text(p), None
     rid, value = p["request_id"], int(p.get("value") or 1)
@@ -132,6 +136,15 @@ def reason_prompt(request_id: int) -> tuple[str, InlineKeyboardMarkup]:
 
 def not_a_value() -> str:
     return _("Send a whole number from 0 to 1000000.")
+
+
+def waiting_header(total: int, shown: int) -> str:
+    if not total:
+        return _("🙋 No qualification requests wait for you.")
+    head = _n("🙋 {n} qualification request waits for you.", "🙋 {n} qualification requests wait for you.", total)
+    if shown < total:
+        head += " " + _n("The oldest {n} is below.", "The oldest {n} are below.", shown)
+    return head
 
 
 # /qual auto and /qual retry ---------------------------------------------------------------------

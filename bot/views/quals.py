@@ -38,6 +38,7 @@ def percent(value: int) -> str:
 def qual_help() -> str:
     return _(QUAL_HELP, example=REQUIREMENT_EXAMPLE) + "\n" + _(
         "Workers who miss one of yours can ask for it from the HIT; you grant or refuse in chat.\n"
+        "/qual requests – the requests waiting for you\n"
         "/qual auto <i>name</i> on [<i>value</i>] | off – grant their requests at once\n"
         "/qual retry <i>name</i> <i>12h</i> – how long a worker waits before asking again")
 

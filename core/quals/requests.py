@@ -189,12 +189,33 @@ def ask(*, worker_id: int, hit_id: int, qtype_id: int, message: str, now: dateti
         if auto is not None:
             upsert_grant(qtype.id, worker_id, auto, now)
             return Asked(qtype, hit.id, row)
-        history = worker_history(requester_id=qtype.owner_id, worker_id=worker_id)
-        emit("qualification.requested", user_id=qtype.owner_id, now=now, request_id=row.id, name=qtype.name,
-             worker=worker_alias(qtype.owner_id, worker_id), title=hit.title, message=message,
-             integer=req.comparator not in NO_VALUE_COMPARATORS,
-             value=_suggested(req.comparator, req.values or []), **history)
+        emit("qualification.requested", user_id=qtype.owner_id, now=now, **card(row, qtype, hit, req))
         return Asked(qtype, hit.id, row)
+
+
+def card(row: Req, qtype: QualificationType, hit: Hit | None, req: HitRequirement | None) -> dict:
+    """What the requester's card of a request shows (the notice's payload): the worker by alias only,
+    their history with the requester, and the value Grant gives (what the HIT's requirement needs)."""
+    return {"request_id": row.id, "name": qtype.name, "worker": worker_alias(qtype.owner_id, row.worker_id),
+            "title": hit.title if hit is not None else "", "message": row.message,
+            "integer": req is None or req.comparator not in NO_VALUE_COMPARATORS,
+            "value": _suggested(req.comparator, req.values or []) if req is not None else 1,
+            **worker_history(requester_id=qtype.owner_id, worker_id=row.worker_id)}
+
+
+MAX_LISTED = 10
+
+
+def waiting_cards(*, requester_id: int) -> tuple[int, list[dict]]:
+    """/qual requests: how many requests wait for the requester, and the cards of the oldest few."""
+    mine = (Req.select(Req, QualificationType).join(QualificationType, on=(Req.qtype == QualificationType.id))
+            .where((QualificationType.owner == requester_id) & (Req.status == Req.PENDING)))
+    total = mine.count()
+    rows = list(mine.order_by(Req.id).limit(MAX_LISTED))
+    hits = {h.id: h for h in Hit.select().where(Hit.id.in_([r.hit_id for r in rows if r.hit_id]))} if rows else {}
+    needs = {(r.hit_id, r.qtype_id): r for r in HitRequirement.select().where(
+        HitRequirement.hit.in_(list(hits)) & HitRequirement.qtype.in_([r.qtype_id for r in rows]))} if hits else {}
+    return total, [card(r, r.qtype, hits.get(r.hit_id), needs.get((r.hit_id, r.qtype_id))) for r in rows]
 
 
 def worker_history(*, requester_id: int, worker_id: int) -> dict:

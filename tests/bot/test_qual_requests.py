@@ -114,3 +114,19 @@ async def test_qual_auto_grants_requests_at_once(bot, now):
     await bot.press(wes, f"qr:ask:{hit.id}:{qtype.id}")
     assert "is granted: you can take the HIT now" in last_text(bot, wes)
     assert QualificationGrant.get(QualificationGrant.worker == wes.id).value == 4
+
+
+async def test_qual_requests_lists_what_waits_and_grants_from_the_list(bot, now):
+    rita, qtype, hit = await _setup(bot, now)
+    await bot.text(rita, "/qual requests")
+    assert last_text(bot, rita) == "🙋 No qualification requests wait for you."
+    wes = await start(bot, TgUser(657, "Wes"))
+    await bot.press(wes, f"qr:ask:{hit.id}:{qtype.id}")
+    await bot.text(wes, "Please")
+    await bot.text(rita, "/qual requests")
+    card = bot.tg.last_message(rita.id)
+    assert f"Worker #{worker_ref(rita.id, wes.id)}" in card.text and "Please" in card.text
+    texts = [m.text for _, m in sorted(bot.tg.chats[rita.id].items())]
+    assert texts[-2] == "🙋 1 qualification request waits for you."
+    await bot.press_label(rita, "Grant (value 3)")
+    assert QualificationGrant.get(QualificationGrant.worker == wes.id).value == 3

@@ -64,6 +64,8 @@ def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
     add(views.value_prompt())
     add(views.reason_prompt(10 ** 17))
     plain += [views.not_a_value(), views.settings_usage()]
+    plain += [views.waiting_header(0, 0), views.waiting_header(1, 1), views.waiting_header(3, 3),
+              views.waiting_header(25, 10), views.waiting_header(1001, 10)]
     for auto, delay in ((None, 86_400), (5, 3600), (1, 90), (None, 0), (1, 365 * 86_400)):
         texts.append(views.type_settings(TypeSettings(SimpleNamespace(name=LONG, auto_grant_value=auto), delay, 0)))
     texts.append(quals.qual_help())
