@@ -19,6 +19,7 @@ from peewee import JOIN, Case, fn
 
 from core.errors import NotFound
 from core.hits.search import keyword_matches
+from core.messages.safety import hidden_requesters
 from core.models import (
     Account,
     AccountKind,
@@ -213,7 +214,8 @@ def _open_for(worker_id: int, now: datetime):
     blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
     done = Assignment.select(Assignment.hit).where(Assignment.worker == worker_id)
     return ((Hit.status == HitStatus.OPEN) & (Hit.expires_at > now) & (Hit.available > 0)
-            & (Hit.requester != worker_id) & Hit.requester.not_in(blocked_by) & Hit.id.not_in(done))
+            & (Hit.requester != worker_id) & Hit.requester.not_in(blocked_by)
+            & Hit.requester.not_in(hidden_requesters(worker_id)) & Hit.id.not_in(done))
 
 
 def _matching(filters: Filters):

@@ -192,3 +192,14 @@ def test_a_photo_or_document_is_stored_and_relayed_by_file_id_within_bounds():
     with pytest.raises(ValidationFailed, match="1024"):
         msgs.reply(user_id=w.id, thread_id=tid, text="x" * 1025, file=photo, now=NOW)
     assert Message.select().count() == count
+
+
+def test_the_home_screen_suggests_nothing_from_a_blocked_requester():
+    from core import dashboard
+
+    r, w, h, tid = _pair()
+    work.accept(worker_id=w.id, hit_id=h.id, now=NOW)
+    f.hit(r.id, title="Label the photo")  # more of the same group, open for Wes
+    assert [g.title for g in dashboard.recent_groups(user_id=w.id, now=NOW)] == ["Label the photo"]
+    safety.block_requester(worker_id=w.id, thread_id=tid, now=NOW)
+    assert dashboard.recent_groups(user_id=w.id, now=NOW) == []
