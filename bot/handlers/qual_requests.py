@@ -18,12 +18,28 @@ log = logging.getLogger(__name__)
 KIND = "qualreq"
 
 
+async def _expect(me: int, **data: object) -> None:
+    """Wait for the typed text; what was waiting before (an assignment being answered) comes back after."""
+    before = await call(waiting.waiting_for, user_id=me)
+    if before and before.get("kind") == KIND:
+        before = before.get("before")
+    await waiting.expect(me, KIND, before=before, **data)
+
+
+async def _done(me: int, wait: dict | None) -> None:
+    before = (wait or {}).get("before") if (wait or {}).get("kind") == KIND else None
+    if isinstance(before, dict) and before.get("kind"):
+        await waiting.expect(me, **before)
+    else:
+        await waiting.done(me)
+
+
 @on_button
 async def ask(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, (hit_id, qtype_id) = update.effective_user.id, cb.args
     asked = await call(requests.begin, worker_id=me, hit_id=hit_id, qtype_id=qtype_id, now=now(context))
     if asked.request is None:
-        await waiting.expect(me, KIND, step="message", hit_id=hit_id, qtype_id=qtype_id)
+        await _expect(me, step="message", hit_id=hit_id, qtype_id=qtype_id)
         text, markup = views.ask_prompt(asked)
     else:  # a type that grants requests at once
         text, markup = views.asked_text(asked)
@@ -35,7 +51,7 @@ async def ask(update: Update, context: Context, cb: callbacks.Callback) -> str |
 async def ask_without_message(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, (hit_id, qtype_id) = update.effective_user.id, cb.args
     asked = await call(requests.ask, worker_id=me, hit_id=hit_id, qtype_id=qtype_id, message="", now=now(context))
-    await waiting.done(me)
+    await _done(me, await call(waiting.waiting_for, user_id=me))
     text, markup = views.asked_text(asked)
     await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
     return None
@@ -55,7 +71,7 @@ async def refuse_without_reason(update: Update, context: Context, cb: callbacks.
     me = update.effective_user.id
     wait = await call(waiting.waiting_for, user_id=me)  # where the notice is, to show the decision there
     done = await call(requests.decide, requester_id=me, request_id=cb.arg(0), grant=False, now=now(context))
-    await waiting.done(me)
+    await _done(me, wait)
     await update.effective_message.edit_text(views.decided_card(done), parse_mode="HTML")
     await _close_card(context, me, wait, done)
     return None
@@ -67,7 +83,7 @@ async def prompt_decision(update: Update, context: Context, cb: callbacks.Callba
     me, msg = update.effective_user.id, update.effective_message
     await call(requests.check_decide, requester_id=me, request_id=cb.arg(0))
     step = "value" if cb.verb == "gv" else "reason"
-    await waiting.expect(me, KIND, step=step, request_id=cb.arg(0), message_id=msg.message_id)
+    await _expect(me, step=step, request_id=cb.arg(0), message_id=msg.message_id)
     text, markup = views.value_prompt() if step == "value" else views.reason_prompt(cb.arg(0))
     await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
     return None
@@ -92,7 +108,7 @@ async def typed(update: Update, context: Context) -> None:
     if step == "message":
         asked = await call(requests.ask, worker_id=me, hit_id=int(wait["hit_id"]), qtype_id=int(wait["qtype_id"]),
                            message=text, now=now(context))
-        await waiting.done(me)
+        await _done(me, wait)
         out, markup = views.asked_text(asked)
         await update.effective_message.reply_text(out, reply_markup=markup, parse_mode="HTML")
         return
@@ -101,7 +117,7 @@ async def typed(update: Update, context: Context) -> None:
     done = await call(requests.decide, requester_id=me, request_id=int(wait["request_id"]), grant=step == "value",
                       value=int(text) if step == "value" else None, reason="" if step == "value" else text,
                       now=now(context))
-    await waiting.done(me)
+    await _done(me, wait)
     await update.effective_message.reply_text(views.decided_card(done), parse_mode="HTML")
     await _close_card(context, me, wait, done)
 

@@ -130,3 +130,19 @@ async def test_qual_requests_lists_what_waits_and_grants_from_the_list(bot, now)
     assert texts[-2] == "🙋 1 qualification request waits for you."
     await bot.press_label(rita, "Grant (value 3)")
     assert QualificationGrant.get(QualificationGrant.worker == wes.id).value == 3
+
+
+async def test_asking_mid_assignment_leaves_the_assignment_taking_the_next_answer(bot, now):
+    from bot import input as waiting
+
+    rita, qtype, hit = await _setup(bot, now)
+    wes = await start(bot, TgUser(658, "Wes"))
+    other = f.hit(rita.id, title="Plain work")
+    await bot.text(wes, f"/start hit_{other.id}")
+    await bot.press_label(wes, "Accept")
+    answering = waiting.waiting_for(user_id=wes.id)
+    assert answering and answering["kind"] == "answer"
+    await bot.press(wes, f"qr:ask:{hit.id}:{qtype.id}")
+    await bot.text(wes, "I know birds")
+    assert Req.get().message == "I know birds"
+    assert waiting.waiting_for(user_id=wes.id) == answering  # the next message answers the assignment again
