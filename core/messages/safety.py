@@ -225,3 +225,31 @@ def resolve(*, admin_ids: frozenset[int], admin_id: int, report_id: int, now: da
             raise NotAllowed()
         return (ThreadReport.update(resolved_at=now, resolved_by=admin_id)
                 .where((ThreadReport.id == report_id) & ThreadReport.resolved_at.is_null()).execute() == 1)
+
+
+# What a thread's buttons do, and the thread as it now stands (one call per press) -------------
+
+ACTIONS = ("mute", "unmute", "block", "unblock")
+
+
+def act(*, user_id: int, thread_id: int, action: str, now: datetime):
+    """Mute, unmute, block or unblock from a thread's buttons; returns (changed, the thread's view)."""
+    from core.messages.commands import open_thread  # commands uses this module's rules
+
+    if action not in ACTIONS:
+        raise NotAllowed()
+    with tx():
+        if action in ("mute", "unmute"):
+            changed = set_muted(user_id=user_id, thread_id=thread_id, muted=action == "mute")
+        elif action == "block":
+            changed = block_requester(worker_id=user_id, thread_id=thread_id, now=now)
+        else:
+            changed = unblock_requester(worker_id=user_id, thread_id=thread_id)
+        return changed, open_thread(user_id=user_id, thread_id=thread_id, now=now)
+
+
+def resolve_report(*, admin_ids: frozenset[int], admin_id: int, report_id: int, page: int,
+                   now: datetime) -> tuple[bool, ReportsPage]:
+    """Resolve, then the page of open reports the admin was on."""
+    resolved = resolve(admin_ids=admin_ids, admin_id=admin_id, report_id=report_id, now=now)
+    return resolved, open_reports(admin_ids=admin_ids, admin_id=admin_id, page=page, now=now)
