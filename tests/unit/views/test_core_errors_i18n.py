@@ -170,3 +170,29 @@ def test_a_failed_requirement_is_worded_in_the_readers_language(now):
     with i18n.use("ru"):
         shown = error_text(refused.value)
     assert shown.startswith("Вы не соответствуете требованиям задания: ") and "needs" not in shown
+
+
+@pytest.mark.parametrize("locale", [code for code in i18n.LANGUAGES if code != i18n.DEFAULT])
+def test_every_converted_core_text_renders_in_every_language_within_telegrams_limits(locale):
+    """Each refusal filled with long values is the catalog's translation, fits a message and, where the English
+    fits a button's alert (200 characters), nearly does too; no markup appears that the source lacks."""
+    from core.texts import Text, is_layout
+
+    pot = catalogs.template()
+    texts = [m.id for m in pot if isinstance(m.id, str) and m.id and not is_layout(m.id)
+             and all(path.startswith(CONVERTED) for path, _ in m.locations if path.startswith("core/"))
+             and any(path.startswith("core/") for path, _ in m.locations)]
+    catalog = catalogs.load(locale)
+    same = 0
+    with i18n.use(locale):
+        for key in texts:
+            values = {name: "x" * 40 for name in catalogs.placeholders(key)}
+            shown = error_text(ValidationFailed(Text(key, **values)))
+            filled = {name: i18n.isolate(value) for name, value in values.items()}  # RTL keeps values apart
+            assert shown == catalog.get(key).string.format(**filled), (locale, key)  # the catalog's, filled
+            same += shown == str(Text(key, **values))
+            assert len(shown.encode("utf-16-le")) // 2 <= 4096
+            assert ("<" in shown) <= ("<" in key), (locale, key)
+            if len(str(Text(key, **values))) <= 200:  # what fits an alert in English nearly fits in translation
+                assert len(shown) <= 280, (locale, key, len(shown))
+    assert same <= len(texts) // 20  # a few words read alike (bonus, IBAN); the rest is the locale's
