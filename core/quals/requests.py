@@ -354,12 +354,20 @@ def request_of(*, requester_id: int, request_id: int) -> Req:
     return row
 
 
-def of_worker(*, user_id: int) -> list[dict]:
-    """A worker's own requests, for their data export."""
+def export_of(*, user_id: int) -> list[dict]:
+    """A worker's own requests, for their data export (core.users.privacy)."""
     return [{"qualification": r.qtype.name, "message": r.message, "status": r.status, "value": r.value,
-             "submitted_at": r.submitted_at.isoformat()}
-            for r in Req.select(Req, QualificationType).join(QualificationType).where(Req.worker == user_id)]
+             "reason": r.reason, "submitted_at": r.submitted_at.isoformat(),
+             "decided_at": r.decided_at.isoformat() if r.decided_at else None}
+            for r in Req.select(Req, QualificationType).join(QualificationType).where(Req.worker == user_id)
+            .order_by(Req.id)]
 
 
-__all__ = ["Asked", "Decided", "Offer", "TypeSettings", "ask", "begin", "check_decide", "decide", "offers",
-           "request_of", "set_auto_grant", "set_retry_delay", "settings", "waiting_page", "worker_history"]
+def erase_of(*, user_id: int) -> None:
+    """An account deleted: the worker's words in their requests go (the decisions stay)."""
+    Req.update(message="").where(Req.worker == user_id).execute()
+
+
+__all__ = ["Asked", "Decided", "Offer", "TypeSettings", "ask", "begin", "card", "check_decide", "configure", "decide",
+           "erase_of", "export_of", "offers", "request_of", "set_auto_grant", "set_retry_delay", "settings",
+           "waiting_cards", "waiting_page", "worker_history"]

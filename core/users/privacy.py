@@ -42,6 +42,7 @@ from core.models import (
     User,
 )
 from core.payments import accounts
+from core.quals import requests as qual_requests
 from core.texts import N_
 from core.users.commands import get_user
 
@@ -166,6 +167,7 @@ def export(*, user_id: int, now: datetime) -> dict:
                            for g in QualificationGrant.select(QualificationGrant, QualificationType)
                            .join(QualificationType).where(QualificationGrant.worker == user_id)],
         "messages": messages.export_of(user_id=user_id),
+        "qualification_requests": qual_requests.export_of(user_id=user_id),
     }
 
 
@@ -201,6 +203,7 @@ def delete_account(*, user_id: int, now: datetime) -> Deleted:
         Appeal.update(message="").where(Appeal.assignment.in_(mine)).execute()
         Revision.update(draft={}).where(Revision.assignment.in_(mine)).execute()  # changes not yet resubmitted
         messages.erase_of(user_id=user_id)
+        qual_requests.erase_of(user_id=user_id)
         AlertSub.delete().where(AlertSub.user == user_id).execute()
         HitDraft.delete().where(HitDraft.user == user_id).execute()
         AutoWithdraw.delete().where(AutoWithdraw.user == user_id).execute()

@@ -168,3 +168,17 @@ def test_a_grant_and_a_refuse_at_once_settle_to_one_outcome(rounds, now):
     held = QualificationGrant.select().where(QualificationGrant.worker == wes.id).count()
     assert held == (1 if final.status == Req.GRANTED else 0)
     assert len(events("qualification.request_decided")) == 1
+
+
+def test_the_workers_requests_are_in_their_export_and_their_words_go_with_the_account(now):
+    from core.users import privacy
+
+    r, qtype, h = setup(now)
+    wes = f.user()
+    row = requests.ask(worker_id=wes.id, hit_id=h.id, qtype_id=qtype.id, message="I ring birds", now=now).request
+    requests.decide(requester_id=r.id, request_id=row.id, grant=False, reason="Quiz first", now=now)
+    (mine,) = privacy.export(user_id=wes.id, now=now)["qualification_requests"]
+    assert (mine["qualification"], mine["message"], mine["status"], mine["reason"]) == (
+        "Bird expert", "I ring birds", "refused", "Quiz first")
+    privacy.delete_account(user_id=wes.id, now=now)
+    assert Req.get_by_id(row.id).message == "" and Req.get_by_id(row.id).status == Req.REFUSED
