@@ -53,26 +53,35 @@ DEMO_HITS: list[dict[str, Any]] = [
 ]
 
 
-# A web task (an HTMLQuestion, as a boto3 script would post it), seeded when task pages are served.
-DEMO_WEB_PAGE = """<!DOCTYPE html><html><head><meta name='viewport' content='width=device-width'>
-<script src='https://s3.amazonaws.com/mturk-public/externalHIT_v1.js'></script>
-<style>body{font:16px system-ui,sans-serif;margin:1em} .pic{font-size:96px;text-align:center} label{display:block;
-padding:.5em;border:1px solid #ccc;border-radius:8px;margin:.4em 0}</style></head><body>
-<form name='mturk_form' method='post' id='mturk_form' action='https://www.mturk.com/mturk/externalSubmit'>
-<input type='hidden' value='' name='assignmentId' id='assignmentId'/>
-<div class='pic'>🦊</div><p>Which animal is this?</p>
-<label><input type='radio' name='animal' value='fox' required> Fox</label>
-<label><input type='radio' name='animal' value='dog'> Dog</label>
-<label><input type='radio' name='animal' value='cat'> Cat</label>
-<p><input name='comment' placeholder='Anything to add? (optional)' style='width:100%'></p>
-<input type='submit' id='submitButton' value='Submit'></form>
-<script>turkSetAssignmentID();</script></body></html>"""
+# A web task (an HTMLQuestion, as a boto3 script would post it), seeded when task pages are served: an
+# MTurk template on Crowd HTML Elements (a box to draw on a picture, a label to pick). The picture is
+# inline (a data: URL), so the demo works with no internet.
+_DEMO_STREET = ("data:image/svg+xml;base64," + __import__("base64").b64encode(
+    b"<svg xmlns='http://www.w3.org/2000/svg' width='480' height='240'><rect width='480' height='240' fill='#bfe3ff'/>"
+    b"<rect y='170' width='480' height='70' fill='#777'/><rect x='40' y='130' width='150' height='55' rx='12' "
+    b"fill='#e53935'/><circle cx='75' cy='188' r='16' fill='#222'/><circle cx='155' cy='188' r='16' fill='#222'/>"
+    b"<rect x='290' y='140' width='130' height='45' rx='10' fill='#1e88e5'/><circle cx='320' cy='188' r='14' "
+    b"fill='#222'/><circle cx='390' cy='188' r='14' fill='#222'/><circle cx='420' cy='50' r='28' fill='#ffd54f'/>"
+    b"</svg>").decode())
+DEMO_WEB_PAGE = f"""<!DOCTYPE html><html><head><meta name='viewport' content='width=device-width'>
+<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
+<style>body{{font:16px system-ui,sans-serif;margin:1em}}</style></head><body>
+<crowd-form>
+<crowd-instructions link-text="How to do it"><p>Drag on the picture to draw one box around each car.
+Tap × on a box to remove it.</p></crowd-instructions>
+<crowd-bounding-box name="cars" src="{_DEMO_STREET}" header="Draw a box around each car" labels="['Car']">
+</crowd-bounding-box>
+<p>Is it day or night?</p>
+<crowd-radio-group required><crowd-radio-button name="day" value="day">Day</crowd-radio-button>
+<crowd-radio-button name="night" value="night">Night</crowd-radio-button></crowd-radio-group>
+<crowd-input name="comment" label="Anything to add? (optional)"></crowd-input>
+</crowd-form></body></html>"""
 DEMO_WEB_QUESTION = ("<HTMLQuestion xmlns='http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/"
                      f"2011-11-11/HTMLQuestion.xsd'><HTMLContent><![CDATA[{DEMO_WEB_PAGE}]]></HTMLContent>"
                      "<FrameHeight>0</FrameHeight></HTMLQuestion>")
-DEMO_WEB_HIT = {"title": "Which animal is this? (a web task)", "description": "Pick the animal on the task's page.",
-                "keywords": ["web", "image"], "reward": "0.20", "assignments": 5, "duration": 600,
-                "lifetime": 7 * 86_400}
+DEMO_WEB_HIT = {"title": "Draw boxes around the cars (a web task)",
+                "description": "Draw a box around each car on the task's page.", "keywords": ["web", "image", "boxes"],
+                "reward": "0.20", "assignments": 5, "duration": 600, "lifetime": 7 * 86_400}
 
 
 def _seed_web_task(now: datetime) -> int | None:

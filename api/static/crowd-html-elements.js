@@ -12,7 +12,9 @@
   var STYLE = 'crowd-form{display:block}crowd-form .crowd-submit,crowd-button button{font:inherit;padding:.7em 1.4em;' +
     'border-radius:.5em;border:0;background:#2481cc;color:#fff;margin:.8em 0;min-height:44px}' +
     '.crowd-field{display:block;margin:.6em 0}.crowd-field input,.crowd-field textarea{display:block;width:100%;' +
-    'box-sizing:border-box;font:inherit;padding:.5em;margin-top:.2em}.crowd-choices button{font:inherit;margin:.2em;' +
+    'box-sizing:border-box;font:inherit;padding:.5em;margin-top:.2em}.crowd-field input[type=radio],' +
+    '.crowd-field input[type=checkbox]{display:inline-block;width:1.3em;height:1.3em;margin:0 .5em 0 0;' +
+    'vertical-align:middle}label.crowd-field.crowd-toggle{padding:.4em 0;min-height:32px}.crowd-choices button{font:inherit;margin:.2em;' +
     'padding:.6em 1em;min-height:44px;border:1px solid #2481cc;border-radius:.5em;background:#fff;color:#2481cc}' +
     '.crowd-choices button[aria-pressed=true]{background:#2481cc;color:#fff}.crowd-bbox{position:relative;' +
     'touch-action:none;user-select:none;-webkit-user-select:none;display:inline-block;max-width:100%}' +
@@ -91,7 +93,7 @@
       _build() {
         if (this._input) return;
         var group = this.closest('crowd-radio-group');
-        var label = el('label', {class: 'crowd-field'});
+        var label = el('label', {class: 'crowd-field crowd-toggle'});
         this._input = el('input', {type: type});
         if (type === 'radio') this._input.name = group ? group._groupName() : (this.getAttribute('name') || 'radio');
         this._input.checked = this.hasAttribute('checked');
