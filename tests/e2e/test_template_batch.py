@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import httpx
 import pytest
 
 from core.models import Answer, Assignment, Hit
+from core.mturk.ids import hit_id
 from tests.e2e.test_marketplace import _topup
-from tests.e2e.test_web_tasks import _frame, tasks  # noqa: F401  (the tasks origin fixture)
+from tests.e2e.test_web_tasks import _frame, _key, tasks  # noqa: F401  (the tasks origin fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +26,7 @@ TEMPLATE = b"<p>Street photo <b>${photo_id}</b></p><label>Street name <input nam
 CSV = b"photo_id\nPHOTO-A17\nPHOTO-B42\n"
 
 
-def test_a_requester_publishes_a_template_batch_and_a_worker_submits_a_row_on_its_page(tasks, stack):
+def test_a_requester_publishes_a_template_batch_and_a_worker_submits_a_row_on_its_page(tasks, stack):  # noqa: F811
     rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
     for p in (rita, wes):
         p.send("/start")
@@ -65,3 +67,13 @@ def test_a_requester_publishes_a_template_batch_and_a_worker_submits_a_row_on_it
     (assignment,) = Assignment.select().where(Assignment.worker == WES)
     assert assignment.status == "submitted"
     assert Answer.get(Answer.assignment == assignment.id).value == [["street", "Baker Street"]]
+
+    # Rita's script reads the answer as MTurk gives it: the template's HITs are HTMLQuestion HITs to the API.
+    key_id, secret = _key(rita)
+    mturk = boto3.client("mturk", endpoint_url=stack.url + "/mturk", region_name="us-east-1",
+                         aws_access_key_id=key_id, aws_secret_access_key=secret)
+    got = mturk.get_hit(HITId=hit_id(assignment.hit_id))["HIT"]
+    assert "<HTMLQuestion" in got["Question"] and row in got["Question"]
+    (listed,) = mturk.list_assignments_for_hit(HITId=hit_id(assignment.hit_id))["Assignments"]
+    assert "<QuestionIdentifier>street</QuestionIdentifier>" in listed["Answer"]
+    assert "<FreeText>Baker Street</FreeText>" in listed["Answer"]
