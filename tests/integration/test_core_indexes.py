@@ -33,13 +33,42 @@ def test_migration_6_adds_the_browse_indexes_to_an_older_database(database):
 
 
 @pytest.mark.parametrize("sort", sorted(SORTS))
-def test_every_browse_sort_has_an_index_over_open_hits_in_its_order(database, sort):
+def test_every_browse_sort_has_an_index_over_hit_groups_in_its_order(database, sort):
+    """Browse lists HIT groups (issue #17), walked in each sort's index order; a group's HITs are found
+    by their own index (group, status, available, id)."""
     column = SORTS[sort].column_name
-    indexes = _hit_indexes()
-    if sort == "newest":
-        assert indexes["hit_open_id"] == ["id"]  # partial: WHERE status = 'open'
-    else:
-        assert any(cols[:3] == ["status", column, "id"] for cols in indexes.values()), (sort, indexes)
+    groups = {index.name: index.columns for index in db.get_indexes("hit_group")}
+    assert any(cols == [column, "id"] for cols in groups.values()), (sort, groups)
+    assert ["group_id", "status", "available", "id"] in _hit_indexes().values()
+
+
+def test_migration_17_puts_every_older_hit_in_a_group(database, now):
+    """A database from before HIT groups: a batch's HITs become one group, any other HIT its own; the
+    groups' open slots and work times are the HITs'; the trigger keeps them in step from then on."""
+    from core.hits import publishing
+    from core.models import Hit, HitGroup
+    from core.work import commands as work
+    from tests import factories as f
+
+    r = f.requester(1_000_00)
+    b = publishing.publish_batch(requester_id=r.id, title="photos", template=f.spec(title="P ${n}", assignments=2),
+                                 rows=[{"n": str(i)} for i in range(3)], now=now)
+    one, two = f.hit(r.id, now=now), f.hit(r.id, now=now)
+    Hit.update(work_n=2, work_s_total=100).where(Hit.id == one.id).execute()
+    Hit.update(group=None).execute()
+    HitGroup.delete().execute()
+    SchemaVersion.delete().where(SchemaVersion.version == 17).execute()
+
+    assert 17 in migrate()
+    batch_groups = {h.group_id for h in Hit.select().where(Hit.batch == b.id)}
+    assert len(batch_groups) == 1 and None not in batch_groups
+    assert len({Hit.get_by_id(one.id).group_id, Hit.get_by_id(two.id).group_id} | batch_groups) == 3
+    (batch_group,) = batch_groups
+    assert HitGroup.get_by_id(batch_group).available == 6
+    assert HitGroup.get_by_id(Hit.get_by_id(one.id).group_id).work_n == 2
+    work.accept(worker_id=f.user().id, hit_id=Hit.get(Hit.batch == b.id).id, now=now)
+    assert HitGroup.get_by_id(batch_group).available == 5
+    assert migrate() == []
 
 
 def test_migration_6_completes_without_pg_trgm_and_search_still_works(database, monkeypatch, caplog, now):
