@@ -120,3 +120,20 @@ def test_without_task_pages_a_template_is_refused(database, monkeypatch):
     with pytest.raises(ValidationFailed) as refused:
         templates.plan(SPEC, "spec.yaml", TEMPLATE, CSV)
     assert "HITBOT_TASKS_URL" in refused.value.message
+
+
+def test_the_readme_template_example_publishes(tasks):
+    """The example in the README's batch section works as written."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("**Web tasks from an MTurk HTML template.**"):]
+    template = re.search(r"```html\n(.*?)```", section, re.S).group(1).encode()
+    spec = re.search(r"```yaml\n(.*?)```", section, re.S).group(1).encode()
+    rita = f.requester(10_00)
+    checked = templates.plan(spec, "receipt.yaml", template,
+                             b"shop,image_url\nCorner Cafe,https://example.org/r1.png\n")
+    batch = templates.publish(requester_id=rita.id, title="receipts", checked=checked, now=utcnow(), key="readme")
+    (hit,) = Hit.select().where(Hit.batch == batch.id)
+    page = MturkHit.get(MturkHit.hit == hit.id).question
+    assert "Corner Cafe" in page and 'src="https://example.org/r1.png"' in page and hit.assignments == 2
