@@ -30,10 +30,11 @@ from core.models import (
     Payout,
     PayoutStatus,
     Question,
+    Revision,
 )
 from core.money import fee_for
 from core.payments import accounts
-from core.review import commands as review
+from core.review import commands as review, revisions
 from core.users import commands as users
 from core.work import commands as work
 from tests.conftest import ADMIN_ID, NOW
@@ -178,6 +179,31 @@ class Marketplace(RuleBasedStateMachine):
                              now=self.now).status == S.REJECTED
         assert _avail(hit.requester_id) == before + hit.unit_cost_cents
 
+    @precondition(lambda self: self.has[S.SUBMITTED])
+    @rule(i=st.integers(0, 30), window_h=st.sampled_from([1, 24, 72]))
+    def ask_for_revision(self, i, window_h):
+        self._ask_revision(_pick(_assignments(S.SUBMITTED), i), window_h)
+
+    def _ask_revision(self, a: Assignment, window_h: int = 24) -> None:
+        hit = Hit.get_by_id(a.hit_id)
+        before = (_avail(hit.requester_id), _avail(a.worker_id), ledger.balance(ledger.escrow(hit.id)))
+        # Refused only past the cap (HITBOT_MAX_REVISIONS): then nothing changed (attempt checks).
+        if self.attempt(revisions.request_revision, requester_id=hit.requester_id, assignment_id=a.id,
+                        note="Check the kind", window_s=window_h * 3600, now=self.now):
+            assert Assignment.get_by_id(a.id).status == S.REVISING
+        assert (_avail(hit.requester_id), _avail(a.worker_id), ledger.balance(ledger.escrow(hit.id))) == before
+
+    @precondition(lambda self: self.has[S.REVISING])
+    @rule(i=st.integers(0, 30), kind=st.sampled_from(["food", "travel", "other"]))
+    def revise_and_resubmit(self, i, kind):
+        a = _pick(_assignments(S.REVISING), i)
+        q = Question.get((Question.hit == a.hit_id) & (Question.key == "kind"))
+        # Refused when the window has passed but the clock has not run yet: nothing changes.
+        if self.attempt(revisions.revise_answer, worker_id=a.worker_id, assignment_id=a.id, question_id=q.id,
+                        value=kind, now=self.now) is not None:
+            self.attempt(revisions.resubmit, worker_id=a.worker_id, assignment_id=a.id, now=self.now)
+            assert Assignment.get_by_id(a.id).status == S.SUBMITTED
+
     @precondition(lambda self: self.has[S.REJECTED])
     @rule(i=st.integers(0, 30))
     def reverse_rejection(self, i):
@@ -239,7 +265,7 @@ class Marketplace(RuleBasedStateMachine):
     @precondition(lambda self: self.has["open_hits"] >= 1)
     @rule(w=st.sampled_from(PEOPLE), i=st.integers(0, 30), seconds=st.integers(5, 150),
           valid=st.sampled_from([True, True, False]),
-          until=st.sampled_from(["approve", "reject", "submitted", "answered", "accepted"]))
+          until=st.sampled_from(["approve", "reject", "submitted", "answered", "accepted", "revise"]))
     def work_on(self, w, i, seconds, valid, until):
         """The usual path in one step: take an open HIT, answer it, submit a little later, and
         the requester decides at once; `until` stops part way to leave work in that state."""
@@ -259,6 +285,8 @@ class Marketplace(RuleBasedStateMachine):
         assert (submitted is not None) == (valid and seconds < hit.duration_s)
         if submitted is not None and until in ("approve", "reject"):
             getattr(self, f"_{until}")(a)
+        if submitted is not None and until == "revise":  # sent back at once: later steps revise, lapse or decide
+            self._ask_revision(a)
 
     @precondition(lambda self: self.has["assignment"])
     @rule(i=st.integers(0, 30), action=st.sampled_from(ACTIONS), forged=st.booleans())
@@ -333,12 +361,14 @@ class Marketplace(RuleBasedStateMachine):
     def time_passes(self, seconds, twice):
         self.now += timedelta(seconds=seconds)
         for run in range(2 if twice else 1):  # a second clock (or a retry) must find nothing left
-            done = (sweeps.expire_assignments(now=self.now), sweeps.auto_approve(now=self.now),
-                    sweeps.expire_hits(now=self.now))
+            done = (sweeps.expire_assignments(now=self.now), sweeps.lapse_revisions(now=self.now),
+                    sweeps.auto_approve(now=self.now), sweeps.expire_hits(now=self.now))
             if run:
-                assert done == (0, 0, 0)
+                assert done == (0, 0, 0, 0)
         assert not _assignments(S.ACCEPTED).where(Assignment.deadline <= self.now).exists()
         assert not _assignments(S.SUBMITTED).where(Assignment.auto_approve_at <= self.now).exists()
+        assert not _assignments(S.REVISING).join(Revision, on=(Revision.assignment == Assignment.id)).where(
+            Revision.closed_at.is_null() & (Revision.window_ends_at <= self.now)).exists()
         assert not _hits(only_open=True).where(Hit.expires_at <= self.now).exists()
 
     @invariant()
