@@ -228,10 +228,13 @@ def export_of(*, user_id: int) -> list[dict]:
         other = (requester_alias(User.get_by_id(m.thread.requester_id)) if m.thread.worker_id == user_id
                  else worker_alias(m.thread.requester_id, m.thread.worker_id))
         out.append({"thread_id": m.thread_id, "with": other, "from_me": mine, "text": m.text,
-                    "hit_id": m.hit_id, "created_at": m.created_at.isoformat()})
+                    "hit_id": m.hit_id, "created_at": m.created_at.isoformat(),
+                    **({"file": {"p": "photo", "d": "document"}[m.file_kind], "file_name": m.file_name}
+                       if m.file_kind else {})})
     return out
 
 
 def erase_of(*, user_id: int) -> int:
-    """A deleted account's own words go (the caller's transaction); the other side's stay theirs."""
-    return Message.update(text="").where(Message.id.in_(_written_by(user_id))).execute()
+    """A deleted account's own words and files go (the caller's transaction); the other side's stay theirs."""
+    return (Message.update(text="", file_kind=None, file_id=None, file_name=None)
+            .where(Message.id.in_(_written_by(user_id))).execute())

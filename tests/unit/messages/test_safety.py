@@ -203,3 +203,17 @@ def test_the_home_screen_suggests_nothing_from_a_blocked_requester():
     assert [g.title for g in dashboard.recent_groups(user_id=w.id, now=NOW)] == ["Label the photo"]
     safety.block_requester(worker_id=w.id, thread_id=tid, now=NOW)
     assert dashboard.recent_groups(user_id=w.id, now=NOW) == []
+
+
+def test_a_deleted_account_takes_its_files_and_an_export_names_them():
+    r, w, h, tid = _pair()
+    doc = {"kind": "d", "file_id": "BQACdoc", "size": 9_000, "mime": "application/pdf", "name": "guide.pdf"}
+    msgs.reply(user_id=w.id, thread_id=tid, text="my notes", file=doc, now=NOW)
+    msgs.reply(user_id=r.id, thread_id=tid, text="thanks", file={"kind": "p", "file_id": "AgACr"}, now=NOW)
+    assert [e.get("file") for e in msgs.export_of(user_id=w.id)] == [None, "document", "photo"]
+    msgs.erase_of(user_id=w.id)
+    rows = list(Message.select().order_by(Message.id))
+    assert [(m.text, m.file_id) for m in rows] == [("", None), ("", None), ("thanks", "AgACr")]
+    view = msgs.open_thread(user_id=r.id, thread_id=tid, now=NOW)
+    assert [t for _, t, _, _ in view.messages] == ["", "", "thanks"]
+    assert view.marks == [(None, False), (None, False), ("p", False)]  # shown as "(deleted)"
