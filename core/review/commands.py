@@ -9,7 +9,8 @@ from core import cards, ledger
 from core.config import get_settings
 from core.db import db, for_update, is_sqlite, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
-from core.models import Appeal, Assignment, AssignmentStatus as S, Bonus, Hit, HitStatus, Rating, User, WorkerBlock
+from core.models import (Appeal, Assignment, AssignmentStatus as S, Bonus, Hit, HitGroup, HitStatus, Rating, User,
+                         WorkerBlock)
 from core.money import fee_for
 from core.outbox import emit
 from core.payments.accounts import warn_if_low
@@ -221,6 +222,8 @@ def rate_requester(*, worker_id: int, assignment_id: int, stars: int, now: datet
         requester = User.get_by_id(hit.requester_id)
         Hit.update(requester_score=round(requester.rating_avg * 100)).where(
             (Hit.requester == requester.id) & (Hit.status == HitStatus.OPEN)).execute()
+        HitGroup.update(requester_score=round(requester.rating_avg * 100)).where(  # browse's rating sort
+            HitGroup.requester == requester.id).execute()
         cards.changed("assignment", assignment.id, now=now)  # the decision notice stops asking for stars
         return rating
 

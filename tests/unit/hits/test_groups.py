@@ -169,3 +169,19 @@ def test_estimated_time_is_bounded_by_the_duration(bad):
         parse_spec(f.spec(duration="30m", estimated_time=bad))
     assert parse_spec(f.spec(duration="30m", estimated_time="30m")).estimated_s == 1800
     assert parse_spec(f.spec()).estimated_s is None
+
+
+def test_a_rating_moves_the_requesters_groups_in_the_rating_sort(now):
+    from core.review import commands as review
+
+    good, plain = f.requester(1_000_00), f.requester(1_000_00)
+    batch(plain.id, 2, now)
+    rated = batch(good.id, 2, now)
+    w = f.user()
+    state = work_groups.accept(worker_id=w.id, hit_id=hits_of(rated)[0].id, now=now)
+    answer_all(w.id, state, now)
+    work.submit(worker_id=w.id, assignment_id=state.assignment.id, now=now)
+    review.approve(requester_id=good.id, assignment_id=state.assignment.id, now=now)
+    review.rate_requester(worker_id=w.id, assignment_id=state.assignment.id, stars=5, now=now)
+    assert HitGroup.get_by_id(hits_of(rated)[0].group_id).requester_score == 500
+    assert [c.group.requester_id for c in entries(f.user().id, now, sort="rating")] == [good.id, plain.id]
