@@ -141,7 +141,8 @@ def block_counts_text(counts: dict) -> str:
 
     return "\n".join([_("<b>Blocks</b> (private to each requester; shown to admins to spot abuse)"),
                       _("Workers blocked most often:"), rows(counts["workers"]),
-                      _("Requesters who block most:"), rows(counts["requesters"])])
+                      _("Requesters who block most:"), rows(counts["requesters"]),
+                      _("Requesters blocked by most workers:"), rows(counts.get("by_workers", []))])
 
 
 # What the commands answer (bot/handlers/quals.py) ------------------------------------------------

@@ -8,7 +8,7 @@ from peewee import IntegrityError, fn
 from core import cards
 from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
-from core.models import Appeal, Assignment, AssignmentStatus as S, Hit, User, WorkerBlock
+from core.models import Appeal, Assignment, AssignmentStatus as S, Hit, RequesterBlock, User, WorkerBlock
 from core.outbox import emit
 from core.review import commands as review
 from core.texts import N_
@@ -87,7 +87,8 @@ def decide(*, requester_id: int, appeal_id: int, approve: bool, now: datetime) -
 
 
 def block_counts(*, admin_ids: frozenset[int], admin_id: int, limit: int = 20) -> dict[str, list[tuple[int, str, int]]]:
-    """For admins: workers blocked by the most requesters, and requesters who block the most."""
+    """For admins: workers blocked by the most requesters, requesters who block the most, and
+    requesters blocked by the most workers (core.messages.safety)."""
     if admin_id not in admin_ids:
         raise NotAllowed(N_("Only admins can see this."))
     n = fn.COUNT(WorkerBlock.id).alias("n")
@@ -96,7 +97,11 @@ def block_counts(*, admin_ids: frozenset[int], admin_id: int, limit: int = 20) -
     requesters = (WorkerBlock.select(WorkerBlock.requester, User.first_name, n)
                   .join(User, on=(WorkerBlock.requester == User.id))
                   .group_by(WorkerBlock.requester, User.first_name).order_by(n.desc()).limit(limit).tuples())
-    return {"workers": list(workers), "requesters": list(requesters)}
+    by_workers = fn.COUNT(RequesterBlock.id).alias("n")
+    blocked = (RequesterBlock.select(RequesterBlock.requester, User.first_name, by_workers)
+               .join(User, on=(RequesterBlock.requester == User.id))
+               .group_by(RequesterBlock.requester, User.first_name).order_by(by_workers.desc()).limit(limit).tuples())
+    return {"workers": list(workers), "requesters": list(requesters), "by_workers": list(blocked)}
 
 
 def appeal_context(*, requester_id: int | None, appeal_id: int) -> tuple[Appeal, Assignment, Hit, User]:

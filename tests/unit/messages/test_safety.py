@@ -217,3 +217,12 @@ def test_a_deleted_account_takes_its_files_and_an_export_names_them():
     view = msgs.open_thread(user_id=r.id, thread_id=tid, now=NOW)
     assert [t for _, t, _, _ in view.messages] == ["", "", "thanks"]
     assert view.marks == [(None, False), (None, False), ("p", False)]  # shown as "(deleted)"
+
+
+def test_admins_see_which_requesters_workers_block_most():
+    from core.review import appeals
+
+    r, w, h, tid = _pair()
+    safety.block_requester(worker_id=w.id, thread_id=tid, now=NOW)
+    counts = appeals.block_counts(admin_ids=frozenset({ADMIN}), admin_id=ADMIN)
+    assert counts["by_workers"] == [(r.id, "Rita", 1)]
