@@ -16,6 +16,7 @@ from bot.views import revisions as views
 from core.config import get_settings
 from core.errors import StaleAction
 from core.review import revisions
+from core.users.commands import set_pref
 
 NOTE, ANSWER = "revnote", "revise"
 
@@ -27,12 +28,27 @@ def _settings_windows() -> tuple[int, list[int]]:
     return default, views.windows(default, low, high)
 
 
+def _restore(prefs: dict) -> dict:
+    """The prefs change that ends a wait for a changed answer: the wait it interrupted comes back
+    (the HIT the worker was answering, if any); any other wait stays."""
+    wait = waiting.current(prefs)
+    if not wait or wait.get("kind") != ANSWER:
+        return {}
+    before = wait.get("before")
+    return {waiting.KEY: before if isinstance(before, dict) and before.get("kind") else None}
+
+
+def _clear(prefs: dict) -> dict:
+    return {waiting.KEY: None}
+
+
 @on_button
 async def ask(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    assignment, _used = await call(revisions.requester_check, requester_id=me, assignment_id=cb.arg(0))
     window_s, choices = _settings_windows()
-    await waiting.expect(me, NOTE, assignment_id=assignment.id, card=msg.message_id, window_s=window_s)
+    prompt = waiting.wait(NOTE, assignment_id=cb.arg(0), card=msg.message_id, window_s=window_s)
+    assignment, _used = await call(revisions.requester_check, requester_id=me, assignment_id=cb.arg(0),
+                                   prefs=lambda prefs: {waiting.KEY: prompt})
     await msg.reply_text(views.ask_note(assignment.id, window_s),
                          reply_markup=views.note_keyboard(assignment.id, window_s, choices))
     return None
@@ -55,14 +71,13 @@ async def window(update: Update, context: Context, cb: callbacks.Callback) -> st
 @on_message
 async def note(update: Update, context: Context) -> None:
     me, msg = update.effective_user.id, update.effective_message
-    wait = await call(waiting.waiting_for, user_id=me)
+    wait = await waiting.wait_of(msg)
     try:  # an empty or too long note: ValidationFailed is replied and the same question stands
         revision = await call(revisions.request_revision, requester_id=me, assignment_id=int(wait["assignment_id"]),
-                              note=msg.text or "", window_s=int(wait["window_s"]), now=now(context))
+                              note=msg.text or "", window_s=int(wait["window_s"]), now=now(context), prefs=_clear)
     except StaleAction:
         await waiting.done(me)  # decided meanwhile (another device, the auto-approve sweep)
         raise
-    await waiting.done(me)
     await refresh_card(context.bot, msg.chat_id, int(wait["card"]), revision.assignment_id, context)
     await msg.reply_text(views.requested_reply(revision.window_ends_at, now(context)))
 
@@ -72,18 +87,10 @@ async def cancel(update: Update, context: Context, cb: callbacks.Callback) -> st
     me = update.effective_user.id
     wait = await call(waiting.waiting_for, user_id=me)
     if wait and wait.get("kind") in (NOTE, ANSWER) and int(wait.get("assignment_id", 0)) == cb.arg(0):
-        await _end_wait(me, wait)
+        changes = _restore({waiting.KEY: wait}) if wait.get("kind") == ANSWER else _clear({})
+        await call(set_pref, user_id=me, key=waiting.KEY, value=changes[waiting.KEY])
     await update.effective_message.edit_text(views.cancelled())
     return None
-
-
-async def _end_wait(me: int, wait: dict) -> None:
-    """Give back the wait the revision interrupted (the HIT the worker was answering, if any)."""
-    before = wait.get("before")
-    if isinstance(before, dict) and before.get("kind"):
-        await waiting.expect(me, **before)
-    else:
-        await waiting.done(me)
 
 
 # The worker's side ---------------------------------------------------------------------------
@@ -99,10 +106,9 @@ async def _show(msg: Message, state, context: Context, *, edit: bool) -> None:
 @on_button
 async def open_screen(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    state = await call(revisions.revision_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
-    wait = await call(waiting.waiting_for, user_id=me)
-    if wait and wait.get("kind") == ANSWER:
-        await _end_wait(me, wait)  # Back from a question: no answer is expected any more
+    # Back from a question ends the wait for its answer.
+    state = await call(revisions.revision_state, worker_id=me, assignment_id=cb.arg(0), now=now(context),
+                       prefs=_restore)
     # From the notice the screen comes under it (the notice keeps its button); Back edits in place.
     await _show(msg, state, context, edit=cb.verb == "back")
     return None
@@ -111,12 +117,16 @@ async def open_screen(update: Update, context: Context, cb: callbacks.Callback) 
 @on_button
 async def question(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    state = await call(revisions.revision_state, worker_id=me, assignment_id=cb.arg(0), now=now(context))
-    text, markup = views.question_prompt(state, cb.arg(1))  # NotAllowed for another HIT's question
-    wait = await call(waiting.waiting_for, user_id=me) or {}
-    before = wait.get("before") if wait.get("kind") == ANSWER else (wait if wait.get("kind") else None)
-    await waiting.expect(me, ANSWER, assignment_id=state.assignment.id, question_id=cb.arg(1),
-                         screen=msg.message_id, before=before)
+
+    def expect_answer(prefs: dict) -> dict:
+        wait = waiting.current(prefs) or {}
+        before = wait.get("before") if wait.get("kind") == ANSWER else (wait if wait.get("kind") else None)
+        return {waiting.KEY: waiting.wait(ANSWER, assignment_id=cb.arg(0), question_id=cb.arg(1),
+                                          screen=msg.message_id, before=before)}
+
+    state = await call(revisions.revision_state, worker_id=me, assignment_id=cb.arg(0), now=now(context),
+                       question_id=cb.arg(1), prefs=expect_answer)  # NotAllowed for another HIT's question
+    text, markup = views.question_prompt(state, cb.arg(1))
     await msg.edit_text(text, reply_markup=markup, parse_mode="HTML")
     return None
 
@@ -127,22 +137,18 @@ async def pick(update: Update, context: Context, cb: callbacks.Callback) -> str 
     me, msg = update.effective_user.id, update.effective_message
     value = None if cb.verb == "clr" else cb.arg(2)
     state = await call(revisions.revise_answer, worker_id=me, assignment_id=cb.arg(0), question_id=cb.arg(1),
-                       value=value, now=now(context))
-    wait = await call(waiting.waiting_for, user_id=me)
-    if wait and wait.get("kind") == ANSWER:
-        await _end_wait(me, wait)
+                       value=value, now=now(context), prefs=_restore)
     await _show(msg, state, context, edit=True)
     return views.changed_toast()
 
 
 @on_message
 async def typed(update: Update, context: Context) -> None:
-    """A message answering the question the worker chose to change."""
+    """A message answering the question the worker chose to change (refused: the wait stands)."""
     me, msg = update.effective_user.id, update.effective_message
-    wait = await call(waiting.waiting_for, user_id=me)
+    wait = await waiting.wait_of(msg)
     state = await call(revisions.revise_answer, worker_id=me, assignment_id=int(wait["assignment_id"]),
-                       question_id=int(wait["question_id"]), value=_value(msg), now=now(context))
-    await _end_wait(me, wait)
+                       question_id=int(wait["question_id"]), value=_value(msg), now=now(context), prefs=_restore)
     await _show(msg, state, context, edit=False)
 
 
@@ -167,10 +173,7 @@ def _value(msg: Message) -> object:
 @on_button
 async def resubmit(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, msg = update.effective_user.id, update.effective_message
-    await call(revisions.resubmit, worker_id=me, assignment_id=cb.arg(0), now=now(context))
-    wait = await call(waiting.waiting_for, user_id=me)
-    if wait and wait.get("kind") == ANSWER:
-        await _end_wait(me, wait)
+    await call(revisions.resubmit, worker_id=me, assignment_id=cb.arg(0), now=now(context), prefs=_restore)
     await msg.edit_text(views.resubmitted())
     return None
 

@@ -12,6 +12,7 @@ when the window passes the sweep puts the submission back as it was, the auto-ap
 with the time it had left. A revision counts toward neither the approval nor the rejection rate."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,9 +26,20 @@ from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit
 from core.outbox import emit
 from core.review.commands import MAX_FEEDBACK, owned_submission
 from core.texts import N_, Joined, Text
+from core.users.commands import get_user, write_prefs
 from core.work.commands import validate_answer
 
+# The chat's conversation state to store in the same transaction: given the person's prefs, the
+# changes to make (the bot's awaiting-input wait), so a handler needs one core call.
+Prefs = Callable[[dict], dict]
+
 CLEARED = None  # a draft's value for an optional answer the worker removed
+
+
+def _store(user_id: int, prefs: Prefs | None) -> None:
+    if prefs is not None:
+        user = get_user(user_id)
+        write_prefs(user, prefs(dict(user.prefs or {})))
 
 
 @dataclass
@@ -85,7 +97,7 @@ def window_bounds() -> tuple[int, int]:
 
 
 def request_revision(*, requester_id: int, assignment_id: int, note: str, now: datetime,
-                     window_s: int | None = None) -> Revision:
+                     window_s: int | None = None, prefs: Prefs | None = None) -> Revision:
     """Send submitted work back to its worker with a note (what to change). At most
     HITBOT_MAX_REVISIONS per assignment; the window is the operator's default unless the
     requester picks one between the bounds."""
@@ -120,6 +132,7 @@ def request_revision(*, requester_id: int, assignment_id: int, note: str, now: d
              hit_id=hit.id, title=hit.title, note=note, window_ends_at=revision.window_ends_at.isoformat(),
              n=revision.n, max_n=settings.max_revisions)
         _changed(assignment.id, hit.requester_id, now)
+        _store(requester_id, prefs)
         return revision
 
 
@@ -157,15 +170,21 @@ def _state(assignment: Assignment, revision: Revision) -> RevisionState:
                          max(0, get_settings().max_revisions - revision.n), worker.timezone if worker else None)
 
 
-def revision_state(*, worker_id: int, assignment_id: int, now: datetime) -> RevisionState:
-    """The worker's revision screen (the answers with their changes so far)."""
+def revision_state(*, worker_id: int, assignment_id: int, now: datetime, question_id: int | None = None,
+                   prefs: Prefs | None = None) -> RevisionState:
+    """The worker's revision screen (the answers with their changes so far); with question_id, that
+    question is to be changed (NotAllowed if it is not one of this HIT's)."""
     with tx():
         assignment, revision = _worker_revision(worker_id, assignment_id, now, lock=False)
-        return _state(assignment, revision)
+        state = _state(assignment, revision)
+        if question_id is not None:
+            state.question(question_id)
+        _store(worker_id, prefs)
+        return state
 
 
 def revise_answer(*, worker_id: int, assignment_id: int, question_id: int, value: object,
-                  now: datetime) -> RevisionState:
+                  now: datetime, prefs: Prefs | None = None) -> RevisionState:
     """Change one answer (kept in the draft until resubmission). value None clears an optional answer."""
     with tx():
         assignment, revision = _worker_revision(worker_id, assignment_id, now, lock=True)
@@ -184,10 +203,11 @@ def revise_answer(*, worker_id: int, assignment_id: int, question_id: int, value
         draft[str(question.id)] = stored
         Revision.update(draft=draft).where(Revision.id == revision.id).execute()
         revision.draft = draft
+        _store(worker_id, prefs)
         return _state(assignment, revision)
 
 
-def resubmit(*, worker_id: int, assignment_id: int, now: datetime) -> RevisionState:
+def resubmit(*, worker_id: int, assignment_id: int, now: datetime, prefs: Prefs | None = None) -> RevisionState:
     """Hand the revised answers in: they replace the submitted ones, the requester reviews again,
     and the auto-approval deadline starts afresh from now."""
     with tx():
@@ -217,6 +237,7 @@ def resubmit(*, worker_id: int, assignment_id: int, now: datetime) -> RevisionSt
         emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
              revised=revision.n, changed=len(state.changed))
         _changed(assignment.id, hit.requester_id, now)
+        _store(worker_id, prefs)
         return state
 
 
@@ -252,12 +273,14 @@ def due(*, now: datetime, limit: int) -> list[int]:
         .order_by(Revision.window_ends_at).limit(limit)]
 
 
-def requester_check(*, requester_id: int, assignment_id: int) -> tuple[Assignment, int]:
+def requester_check(*, requester_id: int, assignment_id: int, prefs: Prefs | None = None) -> tuple[Assignment, int]:
     """Before the note prompt: the submission is the requester's, waiting, and may be sent back."""
-    assignment, _hit = owned_submission(requester_id, assignment_id)
-    if assignment.status != S.SUBMITTED:
-        raise _not_waiting(assignment.status)
-    used = revisions_used(assignment.id)
-    if used >= get_settings().max_revisions:
-        raise StaleAction(N_("This submission had all the revisions allowed; approve or reject it."))
-    return assignment, used
+    with tx():
+        assignment, _hit = owned_submission(requester_id, assignment_id)
+        if assignment.status != S.SUBMITTED:
+            raise _not_waiting(assignment.status)
+        used = revisions_used(assignment.id)
+        if used >= get_settings().max_revisions:
+            raise StaleAction(N_("This submission had all the revisions allowed; approve or reject it."))
+        _store(requester_id, prefs)
+        return assignment, used

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from bot.notices import render
 from core import ledger
-from core.payments import accounts
 from core.models import Answer, Assignment, AssignmentStatus as S, OutboxEvent, Question, Revision
+from core.payments import accounts
 from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
@@ -139,3 +139,28 @@ async def test_forged_and_stale_revision_presses_change_nothing(bot):
     assert "already reviewed" in bot.tg.last_message(rita.id).text
     assert Revision.select().count() == 0
     check_invariants()
+
+
+async def test_changing_an_answer_gives_back_the_hit_the_worker_was_answering(bot):
+    from bot import input as waiting
+    from core.users import commands as users
+
+    rita, wes, _mal, a, qs = await setup(bot)
+    other = f.hit(rita.id, title="Another one")
+    b = work.accept(worker_id=wes.id, hit_id=other.id, now=NOW)
+    working = {"kind": "answer", "assignment_id": b.id}
+    users.set_pref(user_id=wes.id, key="awaiting", value=working)
+    await bot.press(rita, f"rv:ask:{a.id}")
+    await bot.text(rita, "Add a note")
+    await bot.press(wes, f"rv:open:{a.id}")
+    # A question of another HIT: refused, and nothing is waited for.
+    forged = await bot.press(wes, f"rv:q:{a.id}:{qs['animal'].id + 999}")
+    assert alert(forged) == "This button is no longer valid."
+    assert waiting.waiting_for(user_id=wes.id) == working
+    await bot.press(wes, f"rv:q:{a.id}:{qs['notes'].id}", bot.tg.last_message(wes.id).message_id)
+    assert waiting.waiting_for(user_id=wes.id)["kind"] == "revise"
+    await bot.text(wes, "Tabby, striped")
+    assert waiting.waiting_for(user_id=wes.id) == working  # the next message answers that HIT again
+    await bot.press_label(wes, "Resubmit")
+    assert stored(a) == {"animal": "cat", "notes": "Tabby, striped"}
+    assert waiting.waiting_for(user_id=wes.id) == working
