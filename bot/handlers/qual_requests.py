@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import callbacks, input as waiting
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import qual_requests as views
-from core.errors import ValidationFailed
+from core.errors import NotAllowed, ValidationFailed
 from core.quals import requests
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,17 @@ async def _close_card(context: Context, chat_id: int, wait: dict | None, done: r
 
 @on_message
 async def typed(update: Update, context: Context) -> None:
-    me, text = update.effective_user.id, (update.effective_message.text or "").strip()
+    me = update.effective_user.id
     wait = await waiting.wait_of(update.effective_message) or {}
+    try:
+        await _typed(update, context, me, wait)
+    except NotAllowed:  # decided or gone meanwhile: this prompt is over (a bad value keeps it open)
+        await _done(me, wait)
+        raise
+
+
+async def _typed(update: Update, context: Context, me: int, wait: dict) -> None:
+    text = (update.effective_message.text or "").strip()
     step = wait.get("step")
     if step == "message":
         asked = await call(requests.ask, worker_id=me, hit_id=int(wait["hit_id"]), qtype_id=int(wait["qtype_id"]),

@@ -146,3 +146,23 @@ async def test_asking_mid_assignment_leaves_the_assignment_taking_the_next_answe
     await bot.text(wes, "I know birds")
     assert Req.get().message == "I know birds"
     assert waiting.waiting_for(user_id=wes.id) == answering  # the next message answers the assignment again
+
+
+async def test_a_request_decided_elsewhere_while_a_value_is_typed_ends_the_prompt(bot, now):
+    from bot import input as waiting
+    from core.quals import requests
+
+    rita, qtype, hit = await _setup(bot, now)
+    wes = await start(bot, TgUser(659, "Wes"))
+    await bot.press(wes, f"qr:ask:{hit.id}:{qtype.id}")
+    await bot.press_label(wes, "Send without a message")
+    notice = delivered("qualification.requested", rita.id)
+    await bot.press(rita, data_of(notice, "Grant another value"))
+    assert "Send the value to grant" in last_text(bot, rita)
+    await bot.text(rita, "lots")
+    assert last_text(bot, rita) == "Send a whole number from 0 to 1000000."  # still asked for the value
+    requests.decide(requester_id=rita.id, request_id=Req.get().id, grant=False, via="api", now=now)
+    await bot.text(rita, "7")
+    assert last_text(bot, rita) == "This button is no longer valid."
+    assert waiting.waiting_for(user_id=rita.id) is None and QualificationGrant.select().count() == 0
+    assert Req.get().status == Req.REFUSED
