@@ -27,7 +27,9 @@ async def _expect(me: int, **data: object) -> None:
 
 
 async def _done(me: int, wait: dict | None) -> None:
-    before = (wait or {}).get("before") if (wait or {}).get("kind") == KIND else None
+    if (wait or {}).get("kind") != KIND:  # a button pressed after the prompt ended: leave what waits now
+        return
+    before = wait.get("before")
     if isinstance(before, dict) and before.get("kind"):
         await waiting.expect(me, **before)
     else:

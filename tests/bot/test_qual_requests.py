@@ -166,3 +166,18 @@ async def test_a_request_decided_elsewhere_while_a_value_is_typed_ends_the_promp
     assert last_text(bot, rita) == "This button is no longer valid."
     assert waiting.waiting_for(user_id=rita.id) is None and QualificationGrant.select().count() == 0
     assert Req.get().status == Req.REFUSED
+
+
+async def test_an_old_send_without_a_message_press_leaves_the_assignment_wait_alone(bot, now):
+    from bot import input as waiting
+
+    rita, qtype, hit = await _setup(bot, now)
+    wes = await start(bot, TgUser(660, "Wes"))
+    await bot.press(wes, f"qr:ask:{hit.id}:{qtype.id}")
+    await bot.press_label(wes, "Cancel")
+    other = f.hit(rita.id, title="Plain work")
+    await bot.text(wes, f"/start hit_{other.id}")
+    await bot.press_label(wes, "Accept")
+    answering = waiting.waiting_for(user_id=wes.id)
+    await bot.press(wes, f"qr:nm:{hit.id}:{qtype.id}")  # the old prompt's button, pressed now
+    assert Req.select().count() == 1 and waiting.waiting_for(user_id=wes.id) == answering
