@@ -15,6 +15,7 @@ from bot.views.review import FILE_KINDS, _answer_text
 from core.models import AssignmentStatus as S
 
 MAX_NOTE_SHOWN = 1000
+MAX_NOTE_ON_CARD = 300  # the card also holds the answers
 PER_ROW = 5  # question buttons on a row of the revision screen
 HOUR_S = 3600
 WINDOW_CHOICES_S = (12 * HOUR_S, 24 * HOUR_S, 72 * HOUR_S)  # offered besides the operator's default
@@ -33,9 +34,11 @@ def card_line(sub, now: datetime) -> str | None:
         return None
     max_revisions = rev.n + sub.revisions_left
     if a.status == S.REVISING and rev.closed_at is None:
-        return _("↩️ Sent back for revision {n} of {most}; the worker has until {time} ({left})",
-                 n=rev.n, most=max_revisions, time=local_time(rev.window_ends_at, None, now=now),
-                 left=countdown(rev.window_ends_at, now))
+        return "\n".join((
+            _("↩️ Sent back for revision {n} of {most}; the worker has until {time} ({left})",
+              n=rev.n, most=max_revisions, time=local_time(rev.window_ends_at, None, now=now),
+              left=countdown(rev.window_ends_at, now)),
+            _("Your note: <i>{note}</i>", note=esc(clip(rev.note, MAX_NOTE_ON_CARD)))))
     if a.status != S.SUBMITTED:
         return None
     if rev.outcome == "lapsed":

@@ -70,7 +70,7 @@ async def test_requester_asks_worker_revises_and_resubmits_then_approval_pays_on
     assert Assignment.get_by_id(a.id).status == S.REVISING
     assert Revision.get().window_ends_at == clock.now + timedelta(hours=12)
     edited = bot.tg.chats[rita.id][card]
-    assert "Sent back for revision 1 of 2" in edited.text
+    assert "Sent back for revision 1 of 2" in edited.text and "Your note: <i>It is a &lt;dog&gt;" in edited.text
     assert [t for t, _ in edited.buttons if "Approve" in t or "Reject" in t or "revision" in t] == []
 
     notice = await deliver(bot, "revision.requested", wes.id)
