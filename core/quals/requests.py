@@ -2,8 +2,8 @@
 qualification type asks for it from the HIT's preview; the requester grants (with a value) or
 refuses (with a reason) from the chat or over the MTurk API; a type can grant requests at once.
 
-A type can be requested when it is a requester's own, not a test (the test grants it), and not one
-hitbot computes (control-answer accuracy). One request per worker and type waits at a time (a
+A type can be requested when it is a requester's own, Active, not a test (the test grants it), and
+not one hitbot computes (control-answer accuracy). One request per worker and type waits at a time (a
 unique index); another may follow the type's retry delay after the last one. Every decision is one
 conditional UPDATE of a waiting request, so a Grant and a Refuse (chat, API, two replicas) settle
 to exactly one outcome. Requesters see the worker only as their WorkerId alias."""
@@ -81,8 +81,8 @@ def offers(*, worker_id: int, requester_id: int, checks: list, now: datetime) ->
     rows = (QualificationType.select(QualificationType.id, QualificationType.name, MturkQualType.retry_delay_s,
                                      last.alias("last_at"), fn.EXISTS(waiting).alias("is_waiting"))
             .join(MturkQualType, on=(MturkQualType.qtype == QualificationType.id), join_type=JOIN.LEFT_OUTER)
-            .where(QualificationType.id.in_(ids) & ~fn.EXISTS(QualTest.select(QualTest.id)
-                                                              .where(QualTest.qtype == QualificationType.id)))
+            .where(QualificationType.id.in_(ids) & (MturkQualType.active.is_null() | MturkQualType.active)
+                   & ~fn.EXISTS(QualTest.select(QualTest.id).where(QualTest.qtype == QualificationType.id)))
             .dicts())
     found = {r["id"]: r for r in rows}
     out = []
@@ -138,8 +138,9 @@ def _check(worker_id: int, hit_id: int, qtype_id: int, now: datetime) -> tuple[Q
             or qtype.owner_id == worker_id:
         raise NotAllowed()
     reqs = [(r, q) for r, q in requirements_for([hit.id]).get(hit.id, []) if q.id == qtype.id]
-    if not reqs or QualTest.select().where(QualTest.qtype == qtype.id).exists():
-        raise NotAllowed()
+    extra = MturkQualType.get_or_none(MturkQualType.qtype == qtype.id)
+    if not reqs or QualTest.select().where(QualTest.qtype == qtype.id).exists() or (extra and not extra.active):
+        raise NotAllowed()  # a test grants it; an Inactive type takes no requests (as on MTurk)
     if WorkerBlock.select().where((WorkerBlock.requester == hit.requester_id)
                                   & (WorkerBlock.worker == worker_id)).exists():
         raise NotAllowed()
@@ -151,8 +152,7 @@ def _check(worker_id: int, hit_id: int, qtype_id: int, now: datetime) -> tuple[Q
     last = (Req.select().where((Req.qtype == qtype.id) & (Req.worker == worker_id))
             .order_by(Req.submitted_at.desc(), Req.id.desc()).first())
     if last is not None:
-        ready = last.submitted_at + timedelta(seconds=_retry_delay(MturkQualType.get_or_none(
-            MturkQualType.qtype == qtype.id)))
+        ready = last.submitted_at + timedelta(seconds=_retry_delay(extra))
         if ready > now:
             raise StaleAction(N_("You can ask for “{name}” again from {when}."), name=qtype.name, when=ready)
     return qtype, hit, next(c.requirement for c in checks if not c.passed)

@@ -182,3 +182,16 @@ def test_the_workers_requests_are_in_their_export_and_their_words_go_with_the_ac
         "Bird expert", "I ring birds", "refused", "Quiz first")
     privacy.delete_account(user_id=wes.id, now=now)
     assert Req.get_by_id(row.id).message == "" and Req.get_by_id(row.id).status == Req.REFUSED
+
+
+def test_an_inactive_type_takes_no_requests(now):
+    from core.mturk import quals as mturk_quals
+
+    r, qtype, h = setup(now)
+    wes = f.user()
+    mturk_quals.update_type(requester_id=r.id, qtype_id=qtype.id, active=False)
+    assert browse.preview(worker_id=wes.id, hit_id=h.id, now=now).qual_offers == []
+    with pytest.raises(NotAllowed):
+        requests.begin(worker_id=wes.id, hit_id=h.id, qtype_id=qtype.id, now=now)
+    mturk_quals.update_type(requester_id=r.id, qtype_id=qtype.id, active=True)
+    assert [o.state for o in browse.preview(worker_id=wes.id, hit_id=h.id, now=now).qual_offers] == ["ask"]
