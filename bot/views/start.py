@@ -69,7 +69,8 @@ ADMIN_COMMANDS = [
 def menu_commands(*, admin: bool = False) -> list[tuple[str, str]]:
     """The command menu (setMyCommands) in the reader's language: the first steps, then by role."""
     everyone = [*GENERAL_COMMANDS[:3], *WORKER_COMMANDS, *REQUESTER_COMMANDS, *GENERAL_COMMANDS[3:]]
-    return [(c, _(d)) for c, d in everyone + (ADMIN_COMMANDS if admin else [])]
+    admins = [(c, d) for c, d in ADMIN_COMMANDS if c not in {n for n, _ in everyone}]  # /blocks: once, as workers' own
+    return [(c, _(d)) for c, d in everyone + (admins if admin else [])]
 
 
 def help_text(*, admin: bool = False) -> str:
