@@ -40,6 +40,7 @@ def seed() -> None:
         SystemQual.APPROVED_COUNT: "Number of your approved assignments",
         SystemQual.COUNTRY: "The country set in your profile",
         SystemQual.ACCOUNT_AGE_DAYS: "Days since you joined hitbot",
+        SystemQual.WORKER_RATING: "Requesters' average stars for your work (1-5)",
     }
     for key, text in descriptions.items():
         QualificationType.get_or_create(
@@ -240,6 +241,26 @@ def _message_safety(migrator: SchemaMigrator) -> None:
     db.create_tables([m.ThreadReport, m.RequesterBlock], safe=True)
 
 
+def _ratings(migrator: SchemaMigrator) -> None:
+    """Issue 18: requesters rate workers (the worker_rating qualification) and workers rate requesters'
+    pay, fairness, communication and speed of review (core.review.ratings)."""
+    from playhouse.migrate import migrate as run
+
+    table = m.Rating._meta.table_name
+    have = {c.name for c in db.get_columns(table)}
+    for name in ("pay", "fairness", "communication", "speed"):
+        if name not in have:
+            run(migrator.add_column(table, name, IntegerField(null=True)))
+    if "rating_ratee_id_direction" not in {i.name for i in db.get_indexes(table)}:
+        run(migrator.add_index(table, ("ratee_id", "direction"), False))
+    seed()
+
+
+def _followup_and_groups(migrator: SchemaMigrator) -> None:
+    """Issue 18: follow-up work offers and group messages (with their delivery progress)."""
+    db.create_tables([m.FollowupOffer, m.GroupSend, m.GroupRecipient], safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -261,6 +282,8 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (18, _revisions),
     (19, _qual_requests),
     (20, _message_safety),
+    (21, _ratings),
+    (22, _followup_and_groups),  # 21 is the ratings slice's
 ]
 
 LATEST = MIGRATIONS[-1][0]

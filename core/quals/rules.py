@@ -14,6 +14,7 @@ _LABELS = {
     SystemQual.APPROVED_COUNT: ("approved HITs", ""),
     SystemQual.COUNTRY: ("country", ""),
     SystemQual.ACCOUNT_AGE_DAYS: ("account age", " days"),
+    SystemQual.WORKER_RATING: ("worker rating", "★"),
 }
 
 
@@ -47,6 +48,7 @@ def worker_values(worker: User, now: datetime, qtype_ids: Iterable[int] = ()) ->
         SystemQual.APPROVED_COUNT: worker.approved_n,
         SystemQual.COUNTRY: worker.country,
         SystemQual.ACCOUNT_AGE_DAYS: max(0, (now - worker.created_at).days),
+        SystemQual.WORKER_RATING: worker_rating_value(worker.id),  # None until a requester rated them
     }
     ids = list(set(qtype_ids))
     if ids:
@@ -55,6 +57,13 @@ def worker_values(worker: User, now: datetime, qtype_ids: Iterable[int] = ()) ->
         ):
             values[grant.qtype_id] = grant.value
     return values
+
+
+def worker_rating_value(worker_id: int) -> float | None:
+    from core.review.ratings import worker_average  # review imports quals: read it late
+
+    avg = worker_average(worker_id=worker_id).avg
+    return None if avg is None else round(avg, 1)
 
 
 def compare(comparator: str, have: int | str | None, want: list) -> bool:

@@ -18,8 +18,9 @@ class SystemQual:
     APPROVED_COUNT = "approved_count"
     COUNTRY = "country"
     ACCOUNT_AGE_DAYS = "account_age_days"
+    WORKER_RATING = "worker_rating"  # requesters' average stars for the worker (core.review.ratings)
 
-    ALL = (APPROVAL_RATE, APPROVED_COUNT, COUNTRY, ACCOUNT_AGE_DAYS)
+    ALL = (APPROVAL_RATE, APPROVED_COUNT, COUNTRY, ACCOUNT_AGE_DAYS, WORKER_RATING)
 
 class QualificationType(BaseModel):
     owner = ForeignKeyField(User, null=True, backref="qualification_types", on_delete="CASCADE")

@@ -36,10 +36,15 @@ class Rating(BaseModel):
     ratee = ForeignKeyField(User, backref="ratings_received", on_delete="CASCADE")
     direction = CharField(max_length=3)  # w2r | r2w
     stars = IntegerField()
-    created_at = UTCDateTimeField()
+    created_at = UTCDateTimeField()  # a requester's stars can change for 7 days from then (core.review.ratings)
+    # A worker's optional Turkopticon-style taps after the stars (w2r only), 1-5 each.
+    pay = IntegerField(null=True)
+    fairness = IntegerField(null=True)
+    communication = IntegerField(null=True)
+    speed = IntegerField(null=True)
 
     class Meta:
-        indexes = ((("assignment", "direction"), True),)
+        indexes = ((("assignment", "direction"), True), (("ratee", "direction"), False))
 
 class GoldStat(BaseModel):
     """A worker's record on one requester's control questions (the per-requester skill)."""
