@@ -1,5 +1,6 @@
 """Walked over HTTP (issue 18, keeping conversations safe): Rita writes to Wes after his work with a
-link in her first message; Wes sees the warning, reports the conversation and blocks Rita; her new HIT
+link in her first message; Wes sees the warning, answers with a photo (relayed by file_id), reports the
+conversation and blocks Rita; her new HIT
 is gone from his /browse; the admin sees the report with the thread's messages and resolves it."""
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ def test_a_worker_reports_and_blocks_a_requester_and_the_admin_sees_the_report(a
     rita.send("Send your wallet seed to @rita_payouts to get paid faster")
     notice = wes.wait_for("Message from Rita", "This first message has a link", "Reply")
     assert "never asks for passwords or payments outside the chat" in notice["text"]
+
+    # A photo back, relayed through the bot by its file_id.
+    wes.press("Reply", notice)
+    wes.wait_for("Write your reply", "photo or document")
+    rita.mark()
+    wes.upload("photo", b"\xff\xd8\xff\xe0fake-jpeg", "tail.jpg", "image/jpeg", caption="Is this the tail you meant?")
+    wes.wait_for("Sent")
+    photo = rita.wait_for("Message from Worker #", "Is this the tail you meant?")
+    assert photo.get("photo") and "Wes" not in str(photo)
 
     wes.press("Conversation", notice)
     thread = wes.wait_for("Conversation with Rita", "Report", "Block requester")
