@@ -75,6 +75,13 @@ def hidden_requesters(worker_id):
     return RequesterBlock.select(RequesterBlock.requester).where(RequesterBlock.worker == worker_id)
 
 
+def workers_blocking(requester_id: int, worker_ids) -> set[int]:
+    """Which of these workers blocked this requester (their notices skip them)."""
+    ids = list(worker_ids)
+    return set(RequesterBlock.select(RequesterBlock.worker).where(
+        (RequesterBlock.requester == requester_id) & RequesterBlock.worker.in_(ids)).scalars()) if ids else set()
+
+
 def blocked(worker_id: int, requester_id: int) -> bool:
     return RequesterBlock.select().where((RequesterBlock.worker == worker_id)
                                          & (RequesterBlock.requester == requester_id)).exists()

@@ -9,6 +9,7 @@ from datetime import datetime
 from core.db import tx
 from core.errors import ValidationFailed
 from core.hits.manage import owned_hit
+from core.messages import safety
 from core.models import Assignment, Bonus, Hit, User, WorkerBlock
 from core.mturk.commands import assignment_of, worker_ref
 from core.outbox import emit
@@ -86,6 +87,8 @@ def notify(*, requester_id: int, refs: Sequence[str], subject: str, text: str, n
         raise ValidationFailed(N_("The subject can have 1 to {max_subject} characters and the message 1 to "
                                   "{max_message}."), max_subject=MAX_SUBJECT, max_message=MAX_MESSAGE)
     found = workers_of(requester_id=requester_id, refs=refs)
+    gone = safety.workers_blocking(requester_id, found.values())  # they blocked this requester: not reached
+    found = {ref: worker for ref, worker in found.items() if worker not in gone}
     requester = User.get_by_id(requester_id)
     with tx():
         for ref in refs:

@@ -226,3 +226,18 @@ def test_admins_see_which_requesters_workers_block_most():
     safety.block_requester(worker_id=w.id, thread_id=tid, now=NOW)
     counts = appeals.block_counts(admin_ids=frozenset({ADMIN}), admin_id=ADMIN)
     assert counts["by_workers"] == [(r.id, "Rita", 1)]
+
+
+def test_notify_workers_over_the_api_skips_a_worker_who_blocked_the_requester():
+    from core.mturk import workers as mturk_workers
+    from core.mturk.commands import worker_ref
+
+    r = f.requester()
+    a, b = f.submitted(r.id, 2, NOW)
+    tid = msgs.message_worker(requester_id=r.id, assignment_id=a.id, text="hi", now=NOW).thread_id
+    safety.block_requester(worker_id=a.worker_id, thread_id=tid, now=NOW)
+    refs = [worker_ref(r.id, a.worker_id), worker_ref(r.id, b.worker_id)]
+    missed = mturk_workers.notify(requester_id=r.id, refs=refs, subject="More work", text="Tomorrow", now=NOW)
+    assert missed == [refs[0]]
+    told = OutboxEvent.select().where(OutboxEvent.kind == "requester.message")
+    assert [e.user_id for e in told] == [b.worker_id]
