@@ -1,7 +1,7 @@
 """Walked over HTTP (issue 18, keeping conversations safe): Rita writes to Wes after his work with a
 link in her first message; Wes sees the warning, answers with a photo (relayed by file_id), reports the
-conversation and blocks Rita; her new HIT
-is gone from his /browse; the admin sees the report with the thread's messages and resolves it."""
+conversation and blocks Rita; her new HIT is gone from his /browse; the admin sees the report with the
+thread's messages and resolves it."""
 from __future__ import annotations
 
 import pytest
