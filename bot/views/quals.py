@@ -226,6 +226,7 @@ BUILT_IN = {
     SystemQual.APPROVED_COUNT: N_("approved HITs"),
     SystemQual.COUNTRY: N_("country"),
     SystemQual.ACCOUNT_AGE_DAYS: N_("account age"),
+    SystemQual.WORKER_RATING: N_("worker rating"),
 }
 
 
@@ -239,6 +240,10 @@ def _value(system: str | None, value: object) -> str:
         return percent(value)
     if system == SystemQual.ACCOUNT_AGE_DAYS and isinstance(value, int):
         return _n("{n} day", "{n} days", value)
+    if system == SystemQual.WORKER_RATING and isinstance(value, (int, float)):
+        from bot.views.ratings import average  # ★4.6, as the review card shows it
+
+        return average(float(value))
     return esc(value)
 
 

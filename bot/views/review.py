@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
-from bot.views import messages, web_answers
+from bot.views import messages, ratings, web_answers
 from bot.views.common import MAX_TEXT, button, clip, duration, esc, fit, keyboard, money
 from core.models import AssignmentStatus as S
 from core.review.commands import REVERSAL_WINDOW
@@ -89,6 +89,8 @@ def render_card(sub: Submission, *, now: datetime | None = None,
     who = [esc(sub.worker_alias),
            _("{pct}% approved", pct=worker.approval_rate_pct) if worker.approval_rate_pct is not None
            else _("new worker")]
+    if sub.ratings is not None:
+        who.insert(1, ratings.worker_rating(sub.ratings.worker))
     if sub.skill_pct is not None:
         who.append(_("control answers {pct}% right", pct=sub.skill_pct))
     head = [_("📥 <b>Submission #{id}</b> for “{title}” (HIT #{hit_id})", id=a.id, title=esc(clip(hit.title, 200)),
@@ -102,6 +104,8 @@ def render_card(sub: Submission, *, now: datetime | None = None,
     from bot.views import revisions  # it shows answers as this card does
 
     tail += [line for line in (revisions.card_line(sub, now),) if line]
+    if sub.ratings is not None and (line := ratings.card_line(sub.ratings.stars, sub.ratings.rated_at, now)):
+        tail.append(line)
     if sub.bonuses_cents:
         tail.append(_("💵 Bonus paid: {amount}", amount=money(sub.bonuses_cents)))
     if sub.worker_blocked:
@@ -146,6 +150,8 @@ def card_buttons(sub: Submission, now: datetime, *, queue: bool = False) -> Inli
             rows.append([revisions.ask_button(a.id)])
     elif a.status == S.REJECTED and a.decided_at and now - a.decided_at <= REVERSAL_WINDOW:
         rows.append([button(_("✅ Approve instead"), callbacks.make("r", "apv", a.id))])
+    if sub.ratings is not None and sub.ratings.rateable:
+        rows.append(ratings.worker_stars_row(a.id, sub.ratings.stars, sub.ratings.rated_at, now))
     second = []
     if a.status in (S.SUBMITTED, S.APPROVED, S.REJECTED):
         second.append(button(_("💵 Bonus"), callbacks.make("r", "bon", a.id)))

@@ -15,7 +15,7 @@ from core.errors import NotAllowed, StaleAction
 from core.hits.manage import owned_hit
 from core.models import Answer, Assignment, AssignmentStatus as S, Bonus, Hit, Question, Revision, User, WorkerBlock
 from core.mturk.ids import worker_alias
-from core.review import commands as review, quality
+from core.review import commands as review, quality, ratings
 
 MAX_PAGE = 20
 
@@ -33,6 +33,7 @@ class Submission:
     worker_alias: str = ""  # who the requester sees: never the worker's Telegram name or id
     revision: Revision | None = None  # the latest revision asked for (open while the work is 'revising')
     revisions_left: int = 0  # how many more the requester may ask for
+    ratings: ratings.CardRating | None = None  # the worker's average, the requester's own stars (issue 18)
 
 
 def submission(*, assignment_id: int, requester_id: int | None = None) -> Submission:
@@ -59,6 +60,7 @@ def submission(*, assignment_id: int, requester_id: int | None = None) -> Submis
         skill_pct=quality.skill(requester_id=hit.requester_id, worker_id=assignment.worker_id),
         worker_alias=worker_alias(hit.requester_id, assignment.worker_id),
         revision=revision, revisions_left=max(0, get_settings().max_revisions - (revision.n if revision else 0)),
+        ratings=ratings.card_rating(requester_id=hit.requester_id, assignment=assignment),
     )
 
 

@@ -8,11 +8,12 @@ communication, speed of review), one optional tap each; requester cards show the
 from MIN_SHOWN ratings on, so that one rating can't point at a worker."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from peewee import IntegrityError, fn
 
+from core import cards
 from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Hit, Rating
@@ -23,8 +24,8 @@ CHANGE_WINDOW = timedelta(days=7)
 DIMENSIONS = ("pay", "fairness", "communication", "speed")  # in the order the worker is asked
 MIN_SHOWN = 3
 R2W, W2R = "r2w", "w2r"
-# Work a requester can rate: the worker did it (submitted at least once).
-RATEABLE = (S.SUBMITTED, S.REVISING, S.APPROVED, S.REJECTED)
+# Work a requester can rate: decided (the card offers stars with the decision, as the worker's notice does).
+RATEABLE = (S.APPROVED, S.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,24 @@ class Average:
 
 @dataclass(frozen=True)
 class WorkerRated:
-    """What the review card's stars row shows after a press."""
+    """What the review card's stars row shows after a press (and the card itself, to redraw)."""
 
     assignment_id: int
     stars: int | None  # the requester's current stars for this assignment
     final_at: datetime | None  # when they stop being changeable
     worker: Average  # the worker's average from all requesters, with this rating
     worker_alias: str  # who the requester sees
+    submission: object = None  # core.review.queries.Submission, for the card
+
+
+@dataclass(frozen=True)
+class CardRating:
+    """What a submission card shows of ratings: the worker's average, the requester's own stars."""
+
+    worker: Average
+    stars: int | None
+    rated_at: datetime | None  # the stars can change until CHANGE_WINDOW after this
+    rateable: bool  # the work was submitted, so the requester may rate it
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,13 @@ def requester_dimensions(*, requester_id: int) -> dict[str, Average]:
     return out
 
 
+def card_rating(*, requester_id: int, assignment: Assignment) -> CardRating:
+    rating = Rating.get_or_none((Rating.assignment == assignment.id) & (Rating.direction == R2W)
+                                & (Rating.rater == requester_id))
+    return CardRating(worker_average(worker_id=assignment.worker_id), rating.stars if rating else None,
+                      rating.created_at if rating else None, assignment.status in RATEABLE)
+
+
 def my_worker_rating(*, requester_id: int, assignment_id: int, now: datetime) -> WorkerRated:
     """The stars row of a review card: what this requester gave, until when it can change."""
     assignment = Assignment.get_or_none(Assignment.id == assignment_id)
@@ -102,7 +121,7 @@ def rate_worker(*, requester_id: int, assignment_id: int, stars: int, now: datet
         if hit.requester_id != requester_id or assignment.worker_id == requester_id:
             raise NotAllowed()  # not their work: they never worked for this requester
         if assignment.status not in RATEABLE:
-            raise StaleAction(N_("You can rate a worker once they have submitted their work."))
+            raise StaleAction(N_("You can rate the worker once you have approved or rejected their work."))
         try:
             with db.atomic():
                 Rating.create(assignment=assignment.id, rater=requester_id, ratee=assignment.worker_id,
@@ -115,7 +134,11 @@ def rate_worker(*, requester_id: int, assignment_id: int, stars: int, now: datet
             if not changed:
                 raise StaleAction(N_("Your rating of this worker is final: it could be changed for 7 days.")) \
                     from None
-        return my_worker_rating(requester_id=requester_id, assignment_id=assignment.id, now=now)
+        cards.changed("assignment", assignment.id, now=now)  # every card of it shows the new average
+        from core.review import queries  # it reads ratings for its cards
+
+        rated = my_worker_rating(requester_id=requester_id, assignment_id=assignment.id, now=now)
+        return replace(rated, submission=queries.submission(assignment_id=assignment.id, requester_id=requester_id))
 
 
 def rate_dimension(*, worker_id: int, assignment_id: int, dimension: int, value: int,

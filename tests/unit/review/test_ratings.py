@@ -16,9 +16,16 @@ from tests import factories as f
 pytestmark = pytest.mark.usefixtures("database")
 
 
+def approved(requester_id: int, n: int, now) -> list:
+    subs = f.submitted(requester_id, n, now)
+    for a in subs:
+        review.approve(requester_id=requester_id, assignment_id=a.id, now=now)
+    return subs
+
+
 def test_once_per_assignment_changeable_for_7_days_then_final(now):
     rita = f.requester()
-    (a,) = f.submitted(rita.id, 1, now)
+    (a,) = approved(rita.id, 1, now)
     first = ratings.rate_worker(requester_id=rita.id, assignment_id=a.id, stars=3, now=now)
     assert (first.stars, first.worker) == (3, ratings.Average(3.0, 1))
     assert first.final_at == now + timedelta(days=7)
@@ -35,7 +42,7 @@ def test_once_per_assignment_changeable_for_7_days_then_final(now):
 
 def test_only_the_requester_of_submitted_work_can_rate(now):
     rita, other = f.requester(), f.requester(name="Otto")
-    (a,) = f.submitted(rita.id, 1, now)
+    (a,) = approved(rita.id, 1, now)
     with pytest.raises(NotAllowed):  # never worked for Otto
         ratings.rate_worker(requester_id=other.id, assignment_id=a.id, stars=5, now=now)
     with pytest.raises(NotAllowed):
@@ -47,18 +54,22 @@ def test_only_the_requester_of_submitted_work_can_rate(now):
     taken = work.accept(worker_id=wes.id, hit_id=h.id, now=now)  # accepted, nothing submitted yet
     with pytest.raises(StaleAction):
         ratings.rate_worker(requester_id=rita.id, assignment_id=taken.id, stars=5, now=now)
+    (waiting,) = f.submitted(rita.id, 1, now)  # not decided yet
+    with pytest.raises(StaleAction):
+        ratings.rate_worker(requester_id=rita.id, assignment_id=waiting.id, stars=5, now=now)
     assert Rating.select().count() == 0
 
 
 def test_the_average_counts_every_requester(now):
     rita, otto = f.requester(), f.requester(name="Otto")
-    (a,) = f.submitted(rita.id, 1, now)
+    (a,) = approved(rita.id, 1, now)
     wes = a.worker_id
     h = f.hit(otto.id)
     q = Question.get((Question.hit == h.id) & (Question.key == "animal"))
     b = work.accept(worker_id=wes, hit_id=h.id, now=now)
     work.save_answer(worker_id=wes, assignment_id=b.id, question_id=q.id, value="cat", now=now)
     work.submit(worker_id=wes, assignment_id=b.id, now=now)
+    review.reject(requester_id=otto.id, assignment_id=b.id, feedback="Too short", now=now)  # rejected work too
     ratings.rate_worker(requester_id=rita.id, assignment_id=a.id, stars=5, now=now)
     got = ratings.rate_worker(requester_id=otto.id, assignment_id=b.id, stars=4, now=now)
     assert got.worker == ratings.Average(4.5, 2)
@@ -72,7 +83,7 @@ def _requiring(requester_id: int, comparator: str = ">=", value: int = 4):
 
 def test_worker_rating_requirement_at_accept(now):
     rita = f.requester()
-    (a, b) = f.submitted(rita.id, 2, now)
+    (a, b) = approved(rita.id, 2, now)
     ratings.rate_worker(requester_id=rita.id, assignment_id=a.id, stars=5, now=now)
     ratings.rate_worker(requester_id=rita.id, assignment_id=b.id, stars=3, now=now)
     strict = _requiring(rita.id)
