@@ -170,7 +170,8 @@ def delete_qualification_type(ctx: Ctx, p: Params) -> dict:
 
 def _worker(ctx: Ctx, p: Params) -> int:
     ref = p.string("WorkerId", required=True, max_len=64)
-    found = workers.workers_of(requester_id=ctx.requester_id, refs=[ref]).get(ref)
+    found = (workers.workers_of(requester_id=ctx.requester_id, refs=[ref]).get(ref)
+             or qual_requests.workers_asking(requester_id=ctx.requester_id, refs=[ref]).get(ref))
     if found is None:
         raise request_error(f"Worker {ref} has not worked for you, so hitbot knows nobody by that WorkerId.",
                             "AWS.MechanicalTurk.WorkerDoesNotExist")

@@ -42,6 +42,8 @@ async def _worker(requester_id: int, text: str) -> int:
         return _int(text, "worker")
     ref = text.lstrip("#")
     found = await call(mturk_workers.workers_of, requester_id=requester_id, refs=[ref])
+    if ref not in found:  # a worker who asked for one of the requester's qualifications is known by it too
+        found = await call(qual_requests.workers_asking, requester_id=requester_id, refs=[ref])
     if ref not in found:
         raise ValidationFailed(views.no_such_worker(ref))
     return found[ref]

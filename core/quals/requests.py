@@ -27,7 +27,7 @@ from core.models import (
     QualTest,
     WorkerBlock,
 )
-from core.mturk.ids import worker_alias
+from core.mturk.ids import worker_alias, worker_ref
 from core.outbox import emit
 from core.quals.commands import MAX_VALUE, owned_type, type_by_name, upsert_grant
 from core.quals.rules import compare, evaluate, requirements_for
@@ -345,6 +345,19 @@ def waiting_page(*, requester_id: int, qtype_id: int | None, after_id: int | Non
     return rows[:limit], len(rows) > limit
 
 
+def workers_asking(*, requester_id: int, refs: list[str]) -> dict[str, int]:
+    """The workers behind these WorkerIds among those who asked for one of the requester's
+    qualifications (they know each other by that id now, as if they had worked for them)."""
+    wanted, out = set(refs), {}
+    asked = (Req.select(Req.worker).join(QualificationType, on=(Req.qtype == QualificationType.id))
+             .where(QualificationType.owner == requester_id).distinct())
+    for (worker_id,) in asked.tuples().iterator():
+        ref = worker_ref(requester_id, worker_id)
+        if ref in wanted:
+            out[ref] = worker_id
+    return out
+
+
 def request_of(*, requester_id: int, request_id: int) -> Req:
     """One request of the requester's types, any state; NotAllowed for anyone else's or none."""
     row = Req.get_or_none(Req.id == request_id)
@@ -370,4 +383,4 @@ def erase_of(*, user_id: int) -> None:
 
 __all__ = ["Asked", "Decided", "Offer", "TypeSettings", "ask", "begin", "card", "check_decide", "configure", "decide",
            "erase_of", "export_of", "offers", "request_of", "set_auto_grant", "set_retry_delay", "settings",
-           "waiting_cards", "waiting_page", "worker_history"]
+           "waiting_cards", "waiting_page", "worker_history", "workers_asking"]

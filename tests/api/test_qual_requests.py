@@ -92,3 +92,20 @@ def test_computed_and_built_in_types_are_not_requestable(rita):
                                                                                      SKILL_QUAL: False}
     requestable = rita.client.list_qualification_types(MustBeRequestable=True)["QualificationTypes"]
     assert [t["Name"] for t in requestable] == ["Bird expert"]  # no built-in one, no computed one
+
+
+def test_a_worker_who_asked_is_known_by_their_worker_id_to_the_qualification_calls(rita, otto):
+    type_id = new_type(rita)
+    (wes,), _ = asked(rita, type_id, "Wes")  # never worked for Rita
+    (listed,) = rita.client.list_qualification_requests()["QualificationRequests"]
+    rita.client.accept_qualification_request(QualificationRequestId=listed["QualificationRequestId"], IntegerValue=60)
+    score = rita.client.get_qualification_score(QualificationTypeId=type_id, WorkerId=listed["WorkerId"])
+    assert score["Qualification"]["IntegerValue"] == 60
+    rita.client.associate_qualification_with_worker(QualificationTypeId=type_id, WorkerId=listed["WorkerId"],
+                                                    IntegerValue=75)
+    assert QualificationGrant.get(QualificationGrant.worker == wes.id).value == 75
+    other = new_type(otto)
+    with unchanged():  # Otto knows nobody by Rita's WorkerId for Wes
+        _, _, response = error_of(otto.client.associate_qualification_with_worker, QualificationTypeId=other,
+                                  WorkerId=listed["WorkerId"])
+    assert response["TurkErrorCode"] == "AWS.MechanicalTurk.WorkerDoesNotExist"
