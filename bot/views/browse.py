@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
-from bot.views import materials, messages, qual_requests
+from bot.views import materials, messages, qual_requests, ratings
 from bot.views.common import (
     button,
     clip,
@@ -149,7 +149,8 @@ def _requester_line(p: Preview, rs: RequesterStats) -> str:
         parts.append(_("approves {pct}%", pct=rs.approval_rate_pct))
     if rs.avg_review_s is not None:
         parts.append(_("reviews in ~{time}", time=duration(rs.avg_review_s)))
-    return "👤 " + esc(p.requester.display_name) + " · " + " · ".join(parts)
+    dims = ratings.requester_dimensions(rs.dimensions)  # from 3 ratings on (issue 18)
+    return "👤 " + esc(p.requester.display_name) + " · " + " · ".join(parts) + ("\n" + dims if dims else "")
 
 
 def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_page: int = 0, *,

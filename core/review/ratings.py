@@ -79,14 +79,15 @@ def worker_average(*, worker_id: int) -> Average:
 
 
 def requester_dimensions(*, requester_id: int) -> dict[str, Average]:
-    """Each dimension's average and count; the average stays hidden below MIN_SHOWN ratings."""
+    """Each rated dimension's average and count; the average stays hidden below MIN_SHOWN ratings."""
     columns = [getattr(Rating, d) for d in DIMENSIONS]
     row = (Rating.select(*[x for c in columns for x in (fn.AVG(c), fn.COUNT(c))])
            .where((Rating.ratee == requester_id) & (Rating.direction == W2R)).tuples().get())
     out = {}
     for i, name in enumerate(DIMENSIONS):
         avg, n = row[2 * i], int(row[2 * i + 1] or 0)
-        out[name] = Average(float(avg) if n >= MIN_SHOWN else None, n)
+        if n:
+            out[name] = Average(float(avg) if n >= MIN_SHOWN else None, n)
     return out
 
 

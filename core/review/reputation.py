@@ -1,13 +1,14 @@
 """Reputation figures shown to workers and requesters."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peewee import fn
 
 from core.models import Assignment, AssignmentStatus as S, Hit, User
 from core.numbers import percent
 from core.prepared import Prepared, param
+from core.review import ratings
 from core.users.commands import get_user
 
 
@@ -28,6 +29,7 @@ class RequesterStats:
     effective_hourly_cents: int | None  # rewards paid per hour of real work
     rating_avg: float | None
     rating_n: int
+    dimensions: dict = field(default_factory=dict)  # pay, fairness...: core.review.ratings.Average each
 
 
 def worker_stats(*, user_id: int) -> WorkerStats:
@@ -64,4 +66,5 @@ def requester_stats(*, user_id: int, user: User | None = None) -> RequesterStats
         effective_hourly_cents=(paid * 3600 // work_s) if work_s else None,
         rating_avg=u.rating_avg,
         rating_n=u.rating_n,
+        dimensions=ratings.requester_dimensions(requester_id=user_id),
     )
