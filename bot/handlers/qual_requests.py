@@ -36,6 +36,13 @@ async def _done(me: int, wait: dict | None) -> None:
         await waiting.done(me)
 
 
+def _of(wait: dict | None, **ids: int) -> dict | None:
+    """The prompt that waits, if it is this button's (the same request, or HIT and qualification)."""
+    if not wait or wait.get("kind") != KIND or any(wait.get(k) != v for k, v in ids.items()):
+        return None
+    return wait
+
+
 @on_button
 async def ask(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, (hit_id, qtype_id) = update.effective_user.id, cb.args
@@ -53,7 +60,7 @@ async def ask(update: Update, context: Context, cb: callbacks.Callback) -> str |
 async def ask_without_message(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me, (hit_id, qtype_id) = update.effective_user.id, cb.args
     asked = await call(requests.ask, worker_id=me, hit_id=hit_id, qtype_id=qtype_id, message="", now=now(context))
-    await _done(me, await call(waiting.waiting_for, user_id=me))
+    await _done(me, _of(await call(waiting.waiting_for, user_id=me), hit_id=hit_id, qtype_id=qtype_id))
     text, markup = views.asked_text(asked)
     await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
     return None
@@ -71,7 +78,7 @@ async def grant(update: Update, context: Context, cb: callbacks.Callback) -> str
 @on_button
 async def refuse_without_reason(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me = update.effective_user.id
-    wait = await call(waiting.waiting_for, user_id=me)  # where the notice is, to show the decision there
+    wait = _of(await call(waiting.waiting_for, user_id=me), request_id=cb.arg(0))  # where the notice is
     done = await call(requests.decide, requester_id=me, request_id=cb.arg(0), grant=False, now=now(context))
     await _done(me, wait)
     await update.effective_message.edit_text(views.decided_card(done), parse_mode="HTML")
