@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Messages (issue 18): most a worker, or a requester, may send in 24 hours.
     messages_per_day_worker: int = Field(20, ge=1, le=10_000, validation_alias="HITBOT_MESSAGES_PER_DAY_WORKER")
     messages_per_day_requester: int = Field(50, ge=1, le=10_000, validation_alias="HITBOT_MESSAGES_PER_DAY_REQUESTER")
+    # Group messages (issue 18): a requester's sends to a HIT's, batch's or qualification's workers in 24 hours.
+    group_messages_per_day: int = Field(5, ge=1, le=1_000, validation_alias="HITBOT_GROUP_MESSAGES_PER_DAY")
+    group_recipients_per_day: int = Field(2_000, ge=1, le=100_000, validation_alias="HITBOT_GROUP_RECIPIENTS_PER_DAY")
     # Revisions (issue 18): how many a requester may ask per assignment, and the worker's window to revise
     # (the default; a requester may pick another between the bounds).
     max_revisions: int = Field(2, ge=0, le=10, validation_alias="HITBOT_MAX_REVISIONS")

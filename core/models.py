@@ -17,6 +17,8 @@ from core.hits.tables import (
     HitStatus,
     Question,
 )
+from core.hits.followup_tables import FollowupOffer
+from core.messages.group_tables import GroupRecipient, GroupSend
 from core.messages.tables import Message, RequesterBlock, Thread, ThreadReport
 from core.mturk.tables import ApiKey, MturkHit, MturkHitState, MturkHitType, MturkNotification, MturkQualType
 from core.outbox import OutboxEvent
@@ -93,12 +95,15 @@ ALL_MODELS: list[type[BaseModel]] = [
     Message,
     ThreadReport,
     RequesterBlock,
+    FollowupOffer,
+    GroupSend,
+    GroupRecipient,
 ]
 
 __all__ = [
     "ALL_MODELS", "COMPARATORS", "FILE_KINDS", "GUARDS", "QUESTION_KINDS", "WEB_KIND",
     "Account", "AccountKind", "AlertCursor", "AlertSent", "AlertSub", "Answer", "ApiKey", "Appeal", "Assignment",
-    "AssignmentStatus", "AutoWithdraw", "BaseModel", "Batch", "Bonus", "ChatCard", "DraftStatus", "Entry",
+    "AssignmentStatus", "AutoWithdraw", "BaseModel", "Batch", "Bonus", "ChatCard", "DraftStatus", "Entry", "FollowupOffer", "GroupRecipient", "GroupSend",
     "GoldStat", "Hit", "HitDraft", "HitGroup", "HitRequirement", "HitStatus", "JSONField", "LedgerTxn", "Message", "MturkHit",
     "MturkHitState", "MturkHitType", "MturkNotification", "MturkQualType",
     "OutboxEvent", "Payout", "PayoutDestination", "PayoutStatus", "QualTest", "QualTestAttempt", "QualificationGrant", "QualificationRequest",

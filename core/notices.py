@@ -176,6 +176,7 @@ class CardContent:
     submitted_title: str | None = None  # question: a web task submitted from its page (not by a press here)
     appeal: AppealCard | None = None  # appeal
     notice: tuple[OutboxEvent, NoticeContext] | None = None  # notice: its event, rendered again
+    group: object | None = None  # group: a group message's delivery (core.messages.groups.Progress)
 
 
 def _is_web_task(hit_id: int) -> bool:
@@ -200,6 +201,10 @@ def card_content(card: ChatCard) -> CardContent:
         return CardContent(expired_title=_hit_title(a.hit_id) or f"HIT #{a.hit_id}")
     if kind == "appeal":
         return CardContent(appeal=appeal_card(requester_id=None, appeal_id=int(card.ref)))
+    if kind == "group":
+        from core.messages.groups import progress
+
+        return CardContent(group=progress(group_id=card.object_id))
     if kind == "notice":
         event = outbox.get(int(card.ref)) if card.ref is not None else None
         return CardContent(notice=(event, notice_context(event)) if event is not None else None)

@@ -114,7 +114,19 @@ def _finish(event_id: int, now: datetime, error: str | None = None, *, user_id: 
     done = outbox.finish(event_id, now=now, error=error)
     if done and user_id is not None:
         _wake_next(user_id, event_id, delay_ms=CHAT_INTERVAL_MS if sent else 1)
+    if done:
+        _group_progress(event_id, now)
     return done
+
+
+def _group_progress(event_id: int, now: datetime) -> None:
+    """A group message's copy finished: its sender's progress card may move (core.messages.groups)."""
+    from core.messages import groups
+
+    try:
+        groups.delivered(event_id=event_id, now=now)
+    except Exception:  # the notice is out; only the progress card lags (its next step catches up)
+        log.warning("could not update the group progress of event %s", event_id, exc_info=True)
 
 
 def _earlier_pending(event: OutboxEvent) -> OutboxEvent | None:

@@ -17,6 +17,7 @@ from bot.i18n import _
 from bot.views import notify
 from bot.views.common import clip, esc, fit
 from bot.views.notice_parts import FILES_HINT
+from bot.views.followup import group_progress
 from bot.views.quals import appeal_card
 from bot.views.review import queue_summary, render_card
 
@@ -98,6 +99,7 @@ RENDERERS = {
     "question": _question,
     "appeal": _appeal,
     "notice": _notice,
+    "group": lambda c, now: group_progress(c.group),  # a group message's "Sent 120/450"
 }
 
 

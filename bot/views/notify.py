@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
-from bot.views import auto_decisions, digest, messages, payout, qual_requests, revisions, topup
+from bot.views import auto_decisions, digest, followup, messages, payout, qual_requests, revisions, topup
 from bot.views.common import (
     MAX_TEXT,
     button,
@@ -428,6 +428,7 @@ RENDERERS: dict[str, Callable[[OutboxEvent, NoticeContext], Rendered]] = {
     "bonus.paid": _bonus,
     "requester.message": _requester_message,
     "message.received": messages.received,
+    "followup.offered": event_only(followup.offered_notice),  # a private HIT for this worker, with Preview
     "balance.credited": _credited,
     "balance.low": _low,
     "payout.requested": _payout_requested,

@@ -14,7 +14,7 @@ from bot.views.notify import Notice
 from core import sweeps
 from core.alerts.commands import match_new_hits, subscribe
 from core.config import get_settings
-from core.hits import manage, publishing
+from core.hits import followup, manage, publishing
 from core.messages import commands as msgs
 from core.models import OutboxEvent, Question, TopUp, WorkerBlock
 from core.mturk import workers as mturk_workers
@@ -147,6 +147,9 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     sent_back = _submit(f.hit(rita.id, title="Revise me", assignments=1), ann.id)  # a revision, then its lapse
     revisions.request_revision(requester_id=rita.id, assignment_id=sent_back.id, note="Look <again>", now=NOW)
     revisions.lapse(revision_id=revisions.due(now=NOW + timedelta(days=2), limit=1)[0], now=NOW + timedelta(days=2))
+    offer = followup.start(requester_id=rita.id, assignment_id=a.id, now=NOW)  # followup.offered to Wes
+    followup.give(requester_id=rita.id, offer_id=offer.offer_id, text="0.75")
+    followup.publish(requester_id=rita.id, offer_id=offer.offer_id, now=NOW)
     seen, every = {}, []
     claimed = _claimed_patterns()
     for e in OutboxEvent.select().order_by(OutboxEvent.id):
@@ -220,6 +223,8 @@ def test_real_events_of_every_kind_render(database, monkeypatch):
     assert "I &lt;know&gt; birds" in by["qualification.requested"] and "Wes" not in by["qualification.requested"]
     assert seen["qualification.requested"].chat_id == rita.id and seen["qualification.request_decided"].chat_id == wes.id
     assert "you now hold “Bird expert” (value 1)" in by["qualification.request_decided"]
+    assert by["followup.offered"].startswith("➕ <b>Rita</b> offers you follow-up work: “Label &lt;the&gt; photo”")
+    assert seen["followup.offered"].chat_id == wes.id and "$0.75" in by["followup.offered"]
     assert "New HIT for your alert" in by["notices.missed"] and seen["notices.missed"].chat_id == ann.id
     # Every kind core emits was exercised here, except what is only emitted for batches and by other sweeps,
     # and cards.refresh: it sends no message, it edits cards (tests/bot/test_cards.py, tests/jobs/test_cards.py);
