@@ -79,9 +79,11 @@ async def test_requester_asks_worker_revises_and_resubmits_then_approval_pays_on
     assert str(rita.id) not in text and "Rita" not in text
     assert "Your answers:\n1. Which animal?\n   → <b>cat</b>" in text  # their own answers come back
     # Someone else's presses on the worker's buttons change nothing.
-    for data in (f"rv:open:{a.id}", f"rv:q:{a.id}:{qs['animal'].id}", f"rv:opt:{a.id}:{qs['animal'].id}:1",
-                 f"rv:sub:{a.id}"):
+    for data in (f"rv:open:{a.id}", f"rv:back:{a.id}", f"rv:q:{a.id}:{qs['animal'].id}",
+                 f"rv:opt:{a.id}:{qs['animal'].id}:1", f"rv:clr:{a.id}:{qs['notes'].id}", f"rv:sub:{a.id}",
+                 f"rv:ask:{a.id}", f"rv:win:{a.id}:720"):
         assert alert(await bot.press(mal, data)) == "This button is no longer valid."
+    assert Revision.get().draft == {} and Revision.select().count() == 1
 
     # /mywork lists it as asked for a revision, with the way in; the reward still shows as pending review.
     await bot.text(wes, "/mywork")
