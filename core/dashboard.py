@@ -33,6 +33,7 @@ from core.models import (
     User,
     WorkerBlock,
 )
+from core.review import ratings
 from core.work.browse import Filters
 
 CHART_DAYS = 7
@@ -108,6 +109,7 @@ class RequesterDashboard:
     balance_cents: int
     spent_week_cents: int  # rewards and fees of approvals this week, and bonuses with their fees
     submissions: list[tuple[date, int]]  # submissions received per local day, oldest first
+    ratings: tuple | None = None  # workers' stars and dimensions for them (core.review.ratings.requester_summary)
 
 
 @dataclass(frozen=True)
@@ -288,4 +290,5 @@ def _requester(user_id: int, now: datetime, starts: dict[str, datetime], days: l
         open_hits=int(open_hits), waiting_review=int(subs[0]), escrow_cents=int(money[1]),
         balance_cents=int(money[0]), spent_week_cents=-int(spent),
         submissions=[(d, int(c)) for d, c in zip(days, subs[1:])],
+        ratings=ratings.requester_summary(requester_id=user_id),
     )

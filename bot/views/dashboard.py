@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks, i18n
 from bot.i18n import _, _n
+from bot.views import ratings
 from bot.views.alerts import describe
 from bot.views.common import button, clip, countdown, esc_clip, keyboard, local_time, money
 from bot.views.myhits import fit_lines
@@ -74,6 +75,7 @@ def _requester(r: RequesterDashboard) -> list[str]:
         _("📋 <b>Your HITs</b> (/myhits): {open} open · nothing waiting for your review", open=r.open_hits),
         _("💰 Balance {balance} · in escrow {escrow} · spent this week {spent}",
           balance=money(r.balance_cents), escrow=money(r.escrow_cents), spent=money(r.spent_week_cents)),
+        *(ratings.requester_own(*r.ratings) if r.ratings else ()),
     ]
 
 

@@ -11,7 +11,7 @@ from babel.numbers import format_decimal
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.i18n import N_, _, current, relative
+from bot.i18n import N_, _, _n, current, relative
 from bot.views.common import button, keyboard
 from core.review.ratings import CHANGE_WINDOW, DIMENSIONS, Average, DimensionStep
 
@@ -97,3 +97,13 @@ def requester_dimensions(dims: dict[str, Average]) -> str | None:
     parts = [_("{dimension} {stars} ({n})", dimension=_(NAMES[name]), stars=average(a.avg), n=a.n)
              for name, a in dims.items() if a.avg is not None]
     return ("📊 " + " · ".join(parts)) if parts else None
+
+
+def requester_own(stars: Average, dims: dict[str, Average]) -> list[str]:
+    """The requester's home screen: how workers rate them (the dimensions from 3 ratings on)."""
+    if stars.avg is None:
+        return []
+    lines = [_n("⭐ Workers rate you {stars} ({n} rating)", "⭐ Workers rate you {stars} ({n} ratings)", stars.n,
+                stars=average(stars.avg), n=stars.n)]
+    line = requester_dimensions(dims)
+    return lines + ([line] if line else [])

@@ -80,15 +80,21 @@ def worker_average(*, worker_id: int) -> Average:
 
 def requester_dimensions(*, requester_id: int) -> dict[str, Average]:
     """Each rated dimension's average and count; the average stays hidden below MIN_SHOWN ratings."""
-    columns = [getattr(Rating, d) for d in DIMENSIONS]
+    return requester_summary(requester_id=requester_id)[1]
+
+
+def requester_summary(*, requester_id: int) -> tuple[Average, dict[str, Average]]:
+    """Workers' stars for the requester, and requester_dimensions, in one statement."""
+    columns = [Rating.stars, *(getattr(Rating, d) for d in DIMENSIONS)]
     row = (Rating.select(*[x for c in columns for x in (fn.AVG(c), fn.COUNT(c))])
            .where((Rating.ratee == requester_id) & (Rating.direction == W2R)).tuples().get())
+    stars_n = int(row[1] or 0)
     out = {}
-    for i, name in enumerate(DIMENSIONS):
+    for i, name in enumerate(DIMENSIONS, start=1):
         avg, n = row[2 * i], int(row[2 * i + 1] or 0)
         if n:
             out[name] = Average(float(avg) if n >= MIN_SHOWN else None, n)
-    return out
+    return Average(float(row[0]) if stars_n else None, stars_n), out
 
 
 def card_rating(*, requester_id: int, assignment: Assignment) -> CardRating:
