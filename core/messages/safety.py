@@ -259,4 +259,7 @@ def resolve_report(*, admin_ids: frozenset[int], admin_id: int, report_id: int, 
                    now: datetime) -> tuple[bool, ReportsPage]:
     """Resolve, then the page of open reports the admin was on."""
     resolved = resolve(admin_ids=admin_ids, admin_id=admin_id, report_id=report_id, now=now)
-    return resolved, open_reports(admin_ids=admin_ids, admin_id=admin_id, page=page, now=now)
+    shown = open_reports(admin_ids=admin_ids, admin_id=admin_id, page=page, now=now)
+    while not shown.rows and shown.page > 0:  # the page's last one went: show the one before
+        shown = open_reports(admin_ids=admin_ids, admin_id=admin_id, page=shown.page - 1, now=now)
+    return resolved, shown

@@ -241,3 +241,13 @@ def test_notify_workers_over_the_api_skips_a_worker_who_blocked_the_requester():
     assert missed == [refs[0]]
     told = OutboxEvent.select().where(OutboxEvent.kind == "requester.message")
     assert [e.user_id for e in told] == [b.worker_id]
+
+
+def test_resolving_the_last_report_of_a_page_shows_the_page_before():
+    for i in range(safety.REPORTS_PAGE + 1):
+        r, w, h, tid = _pair()
+        safety.report(user_id=w.id, thread_id=tid, reason=f"r{i}", now=NOW)
+    admins = frozenset({ADMIN})
+    (last,) = safety.open_reports(admin_ids=admins, admin_id=ADMIN, page=1, now=NOW).rows
+    resolved, page = safety.resolve_report(admin_ids=admins, admin_id=ADMIN, report_id=last.report_id, page=1, now=NOW)
+    assert resolved and page.page == 0 and len(page.rows) == safety.REPORTS_PAGE and not page.has_more
