@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import _, date_time
-from bot.views.common import MAX_TEXT, button, clip, esc, keyboard
+from bot.views.common import MAX_TEXT, button, clip, esc, keyboard, utf16_len
 from bot.views.notice_parts import Rendered
 from bot.views.start import cancel_markup
 
@@ -65,8 +65,13 @@ def received(event: OutboxEvent, ctx: NoticeContext) -> Rendered:
     warning = f"<b>{link_warning()}</b>\n" if p.get("flagged") else ""
     top = f"<b>{head}</b>\n{warning}{_about(p.get('title'))}\n"
     # A photo or document goes out with the text as its caption (1024 characters at most).
-    budget = (MAX_CAPTION if p.get("file_id") else MAX_TEXT) - len(top)
-    return top + escaped_within(str(p["text"]), budget), _thread_buttons(int(p["thread_id"]))
+    limit = MAX_CAPTION if p.get("file_id") else MAX_TEXT
+    budget = limit - len(top)
+    body = escaped_within(str(p["text"]), budget)
+    while utf16_len(top + body) > limit and budget > 0:  # emoji and other scripts take two UTF-16 units
+        budget -= max(1, (utf16_len(top + body) - limit) // 2)
+        body = escaped_within(str(p["text"]), budget)
+    return top + body, _thread_buttons(int(p["thread_id"]))
 
 
 def attachment(event: OutboxEvent) -> dict[str, str]:
@@ -146,6 +151,10 @@ def thread_buttons(view: ThreadView) -> InlineKeyboardMarkup:
     if not (view.blocked and view.side == "w"):
         first.insert(0, button(_("↩️ Reply"), callbacks.make("ms", "rp", t)))
     second = [button(_("🚩 Report"), callbacks.make("ms", "rep", t))]
+    if view.side == "r" and not view.blocked:
+        from bot.views.followup import offer_thread_button
+
+        second.append(offer_thread_button(t))
     if view.side == "w":
         second.append(button(_("✅ Unblock requester"), callbacks.make("ms", "ubk", t)) if view.blocked
                       else button(_("⛔ Block requester"), callbacks.make("ms", "bk", t)))

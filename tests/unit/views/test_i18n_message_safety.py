@@ -77,6 +77,8 @@ def screens() -> list[tuple[str, object, int]]:
     out = []
     out.append((*views.received(_event(), None), MAX_TEXT))
     out.append((*views.received(_event(file_kind="p", file_id="AgAC"), None), 1024))
+    out.append((*views.received(_event(file_kind="d", file_id="BQAC", text="😀" * 1024), None), 1024))
+    out.append((*views.received(_event(text="😀" * 4096), None), MAX_TEXT))
     for side in ("w", "r"):
         for muted in (False, True):
             for blocked in (False, True):
