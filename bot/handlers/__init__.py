@@ -15,6 +15,7 @@ from bot.handlers import (
     batch,
     browse,
     comeback,
+    followup,
     language,
     messages,
     myhits,
@@ -47,6 +48,7 @@ MODULES = [
     work,
     browse,
     mywork,
+    followup,  # before quals: `/qual message NAME` is this feature's
     quals,
     qual_requests,
     messages,

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
+from bot.views import followup
 from bot.views.common import (
     button,
     clip,
@@ -151,6 +152,8 @@ def hit_card(item: Item, now: datetime, pay: GroupPay | None = None,
                                                                                     hit.max_assignments))])
         rows.append([button(_("⛔ Expire now"), callbacks.make("r", "exp", hit.id))])
     rows.append([button(_("📥 Download results"), callbacks.make("r", "res", hit.id))])
+    if p.max_assignments > p.available:  # someone took it: "📣 Message workers" (bot.views.followup)
+        rows.append([followup.group_hit_button(hit.id)])
     rows.append(_back())
     return fit_lines(lines), keyboard(rows)
 
@@ -170,6 +173,8 @@ def batch_card(item: Item, now: datetime, pay: GroupPay | None = None,
     rows = [[button(_("📥 Download results"), callbacks.make("r", "resb", b.id))]]
     if p.open_hits:
         rows.append([button(_("⛔ Expire all now"), callbacks.make("r", "expb", b.id))])
+    if p.max_assignments > p.available:
+        rows.append([followup.group_batch_button(b.id)])
     rows.append(_back())
     return fit_lines(lines), keyboard(rows)
 

@@ -159,7 +159,9 @@ def card_buttons(sub: Submission, now: datetime, *, queue: bool = False) -> Inli
         second.append(button(_("🚫 Block"), callbacks.make("r", "blk", a.id)))
     rows.append(second)
     if not sub.worker_blocked:
-        rows.append([messages.message_worker_button(a.id)])
+        from bot.views.followup import offer_button
+
+        rows.append([messages.message_worker_button(a.id), offer_button(a.id)])
     if web_answers.box_answers(sub.items):  # the picture on demand: a photo per card would cost a message each
         rows.append([web_answers.boxes_button(a.id)])
     if queue or a.status != S.SUBMITTED:  # once decided, lead on to the next one waiting

@@ -41,7 +41,7 @@ async def test_mute_stops_notices_report_reaches_the_admin_who_resolves_it(bot):
     rita, wes, _hit, tid = await _asked(bot)
     await bot.text(rita, "/messages")
     await bot.press_label(rita, "Worker #")
-    assert labels(bot, rita) == ["↩️ Reply", "🔕 Mute", "🚩 Report"]  # no Block on the requester's side
+    assert labels(bot, rita) == ["↩️ Reply", "🔕 Mute", "🚩 Report", "➕ Offer follow-up work"]  # no Block on their side
     toast = answers(await bot.press_label(rita, "🔕 Mute"))[0].params["text"]
     assert "Muted" in toast and "🔕 Muted" in last_text(bot, rita) and "🔔 Unmute" in labels(bot, rita)
     before = OutboxEvent.select().where(OutboxEvent.user_id == rita.id).count()

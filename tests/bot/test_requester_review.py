@@ -61,7 +61,7 @@ async def test_card_shows_answers_and_files_and_review_sends_them(bot):
     assert "Worked 2m of 10m" in text and "auto-approves in 2d 23h" in text
     assert [(x.kind, x.file_id) for x in files] == [("photo", "ph-1")]
     assert [b.text for row in markup.inline_keyboard for b in row] == ["✅ Approve", "❌ Reject", "↩️ Ask for a revision", "💵 Bonus", "🚫 Block",
-                                                                        "✉️ Message"]
+                                                                        "✉️ Message", "➕ Offer follow-up work"]
     calls = await bot.text(rita, "/review")
     assert "<b>1 submission(s)</b> await your review" in calls[0].text
     sent = [c for c in calls if c.method == "sendPhoto"]
