@@ -11,6 +11,7 @@ from core.config import get_settings
 from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed, WorkerBlocked
 from core.messages import safety
+from core.messages.group_tables import GroupRecipient
 from core.models import Assignment, Hit, HitStatus, Message, Thread, User, WorkerBlock
 from core.mturk.ids import worker_alias
 from core.outbox import emit
@@ -56,7 +57,8 @@ def _check_cap(sender_id: int, side: str, now: datetime) -> None:
     cap = settings.messages_per_day_worker if side == WORKER else settings.messages_per_day_requester
     mine = Thread.worker if side == WORKER else Thread.requester
     sent = (Message.select().join(Thread)
-            .where((mine == sender_id) & (Message.side == side) & (Message.created_at > now - timedelta(days=1)))
+            .where((mine == sender_id) & (Message.side == side) & (Message.created_at > now - timedelta(days=1))
+                   & Message.id.not_in(GroupRecipient.select(GroupRecipient.message)))  # group copies: their own cap
             .count())
     if sent >= cap:
         raise CapReached(N_("You have sent {cap} messages in the last 24 hours, the most allowed. Try again later."),

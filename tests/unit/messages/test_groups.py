@@ -129,3 +129,19 @@ def test_daily_caps_on_sends_and_recipients(caps):
     later = NOW + timedelta(days=1, minutes=1)
     assert groups.send(requester_id=r.id, target="hit", target_id=a[0].hit_id, text="next day", now=later,
                        chat_id=r.id, message_id=4).total == 3
+
+
+def test_group_copies_do_not_use_up_the_requesters_own_messages(monkeypatch):
+    monkeypatch.setenv("HITBOT_MESSAGES_PER_DAY_REQUESTER", "2")
+    get_settings.cache_clear()
+    try:
+        r = f.requester()
+        a = f.submitted(r.id, 3, NOW)
+        groups.send(requester_id=r.id, target="hit", target_id=a[0].hit_id, text="all", now=NOW, chat_id=r.id,
+                    message_id=1)
+        msgs.write_to_worker(requester_id=r.id, worker_id=a[0].worker_id, text="one", now=NOW)
+        msgs.write_to_worker(requester_id=r.id, worker_id=a[1].worker_id, text="two", now=NOW)
+        with pytest.raises(msgs.CapReached):
+            msgs.write_to_worker(requester_id=r.id, worker_id=a[2].worker_id, text="three", now=NOW)
+    finally:
+        get_settings.cache_clear()
