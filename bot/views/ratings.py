@@ -11,8 +11,8 @@ from babel.numbers import format_decimal
 from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.i18n import N_, _, _n, current, relative
-from bot.views.common import button, keyboard
+from bot.i18n import N_, _, _n, current
+from bot.views.common import button, duration, keyboard
 from core.review.ratings import CHANGE_WINDOW, DIMENSIONS, Average, DimensionStep
 
 # The questions after the stars, and the dimension's name on a requester's card.
@@ -56,8 +56,8 @@ def card_line(stars: int | None, rated_at: datetime | None, now: datetime) -> st
         return None
     if is_final(rated_at, now):
         return _("⭐ You rated this worker {stars} (final)", stars=shown_stars(stars))
-    return _("⭐ You rated this worker {stars}; you can change it {when}",
-             stars=shown_stars(stars), when=relative(rated_at + CHANGE_WINDOW - now))
+    return _("⭐ You rated this worker {stars}; you can change it for {left}",
+             stars=shown_stars(stars), left=duration((rated_at + CHANGE_WINDOW - now).total_seconds()))
 
 
 def worker_stars_row(assignment_id: int, stars: int | None, rated_at: datetime | None, now: datetime) -> list:

@@ -65,7 +65,7 @@ async def test_requester_stars_on_the_card_change_for_7_days_then_final(bot, clo
     assert alert(rated) == "You rated this worker ★★★☆☆. You can change it for 7 days."
     card = bot.tg.chats[rita.id][mid]  # the same card, redrawn
     assert f"Worker #{worker_ref(rita.id, wes.id)} · ★3.0 (1)" in card.text
-    assert "You rated this worker ★★★☆☆; you can change it in 1 week" in card.text
+    assert "You rated this worker ★★★☆☆; you can change it for 7d" in card.text
     assert ("✅★★★", f"rw:s:{a.id}:3") in card.buttons
     clock.advance(days=6)
     await bot.press(rita, f"rw:s:{a.id}:5", mid)
