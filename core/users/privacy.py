@@ -43,6 +43,7 @@ from core.models import (
 )
 from core.payments import accounts
 from core.quals import requests as qual_requests
+from core.review.ratings import DIMENSIONS
 from core.texts import N_
 from core.users.commands import get_user
 
@@ -158,7 +159,9 @@ def export(*, user_id: int, now: datetime) -> dict:
                         if (t := TaxDetails.get_or_none(TaxDetails.user == user_id)) else None),
         "ratings": {
             "given": [{"assignment_id": r.assignment_id, "stars": r.stars, "direction": r.direction,
-                       "created_at": _iso(r.created_at)} for r in Rating.select().where(Rating.rater == user_id)],
+                       "created_at": _iso(r.created_at),
+                       **{d: getattr(r, d) for d in DIMENSIONS if getattr(r, d) is not None}}  # pay, fairness...
+                      for r in Rating.select().where(Rating.rater == user_id)],
             "received": [{"assignment_id": r.assignment_id, "stars": r.stars, "direction": r.direction,
                           "created_at": _iso(r.created_at)} for r in Rating.select().where(Rating.ratee == user_id)]},
         "alerts": [{"filters": s.filters, "muted": s.muted, "created_at": _iso(s.created_at)}

@@ -10,6 +10,7 @@ import pytest
 from core.errors import NotAllowed, NotQualified, StaleAction, ValidationFailed
 from core.models import Question, Rating
 from core.review import commands as review, ratings
+from core.users import privacy
 from core.work import commands as work
 from tests import factories as f
 
@@ -118,6 +119,8 @@ def test_dimensions_after_the_stars_once_each(now):
     assert (last.given, last.next) == ({"pay": 2, "speed": 5}, None)
     r = Rating.get(Rating.direction == "w2r")
     assert (r.pay, r.fairness, r.communication, r.speed) == (2, None, None, 5)
+    (given,) = privacy.export(user_id=wes, now=now)["ratings"]["given"]  # a person's data holds their taps
+    assert (given["stars"], given["pay"], given["speed"], "fairness" in given) == (4, 2, 5, False)
 
 
 def test_requester_dimensions_hidden_below_three(now):
