@@ -29,6 +29,7 @@ from core.config import get_settings
 from core.errors import NotAllowed
 from core.models import WEB_KIND, Answer, Assignment, Batch, Bonus, Hit, Question
 from core.money import format_money
+from core.mturk.ids import worker_ref
 from core.webtasks import answers as web
 
 MAX_ROWS = 100_000
@@ -110,7 +111,8 @@ def results(*, requester_id: int, hit_id: int | None = None, batch_id: int | Non
         rows.append({
             "hit_id": hit.id, "hit_title": hit.title, "batch_id": hit.batch_id,
             "reward": format_money(hit.reward_cents, currency), "reward_cents": hit.reward_cents,
-            "assignment_id": a.id, "worker_id": a.worker_id, "status": a.status,
+            # The WorkerId the requester knows this worker by (the API's), never the Telegram user id.
+            "assignment_id": a.id, "worker_id": worker_ref(hit.requester_id, a.worker_id), "status": a.status,
             "accepted_at": _iso(a.accepted_at), "submitted_at": _iso(a.submitted_at), "decided_at": _iso(a.decided_at),
             "work_s": a.work_s, "auto_approved": a.auto_approved, "feedback": a.feedback,
             "bonus_cents": bonuses.get(a.id, 0),

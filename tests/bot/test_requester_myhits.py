@@ -5,10 +5,12 @@ import csv
 import io
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 from core import ledger
 from core.hits import publishing
 from core.models import Hit
+from core.mturk.ids import worker_ref
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f
@@ -94,7 +96,9 @@ async def test_progress_actions_and_results(bot, clock):
     assert names == [f"hit-{hit.id}-results.csv", f"hit-{hit.id}-results.json"]
     rows = list(csv.DictReader(io.StringIO(uploads[0][1].decode("utf-8-sig"))))
     assert len(rows) == 4
-    by_worker = {int(r["worker_id"]): r for r in rows}
+    # Keyed by the WorkerId the requester knows each worker by (never their Telegram id).
+    by_worker = {r["worker_id"]: r for r in rows}
+    ann, bob, cy, dee = (SimpleNamespace(id=worker_ref(rita.id, w.id)) for w in (ann, bob, cy, dee))
     assert by_worker[ann.id]["status"] == "approved" and by_worker[ann.id]["answer.animal"] == "cat"
     assert by_worker[ann.id]["answer.notes"] == "'=HYPERLINK(\"x\")"  # a formula is never run by a spreadsheet
     assert by_worker[ann.id]["bonus"] == "$0.20" and by_worker[ann.id]["work_s"] == "120"

@@ -10,6 +10,7 @@ import pytest
 
 from core.errors import NotAllowed
 from core.hits import export, publishing
+from core.mturk.ids import worker_ref
 from core.models import Question
 from core.review import commands as review
 from core.work import commands as work
@@ -54,8 +55,10 @@ def test_csv_and_json_round_trip(database, now):
     first, second = parsed
     assert first["hit_title"] == "Animal 7" and first["batch_id"] == str(batch.id)
     assert first["input.note"] == "Zoë, \"the\" cat" and first["input.id"] == "7"
-    assert (first["worker_id"], first["status"], first["work_s"], first["bonus"]) == (str(ann.id), "approved", "95",
-                                                                                      "$0.25")
+    # The requester knows the worker by their WorkerId only: no Telegram user id anywhere in the row.
+    assert (first["worker_id"], first["status"], first["work_s"], first["bonus"]) == (
+        worker_ref(rita.id, ann.id), "approved", "95", "$0.25")
+    assert str(ann.id) not in json.dumps(first) and str(ann.id) not in export.to_json(rows).decode()
     assert first["answer.animal"] == "cat" and first["answer.tags"] == "cute; fast"  # the requester's order
     assert first["answer.notes"] == "line1\nline2, \"quoted\"" and first["answer.n"] == "-3"
     assert first["answer.pic"] == "AgAD-1" and first["answer.where"] == "52.5,13.4"
