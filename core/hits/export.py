@@ -26,6 +26,7 @@ from datetime import datetime
 from peewee import fn
 
 from core.config import get_settings
+from core.csvsafe import safe_cell
 from core.errors import NotAllowed
 from core.models import WEB_KIND, Answer, Assignment, Batch, Bonus, Hit, Question
 from core.money import format_money
@@ -38,7 +39,6 @@ MORE_FIELDS_COLUMN = f"more_fields (beyond the first {MAX_FIELD_COLUMNS} field c
 BASE_COLUMNS = ["hit_id", "hit_title", "batch_id", "reward", "assignment_id", "worker_id", "status",
                 "accepted_at", "submitted_at", "decided_at", "work_s", "auto_approved", "feedback", "bonus"]
 # A spreadsheet runs a cell starting with one of these as a formula: a worker's answer must not.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FILE_KINDS = ("photo", "voice", "document")
 MAX_EXT_CHARS = 10
 _EXT = re.compile(rf"\.[a-z0-9]{{1,{MAX_EXT_CHARS}}}")
@@ -203,7 +203,7 @@ def _cell(value: object) -> str:
         text = json.dumps(value, ensure_ascii=False)
     else:
         text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return safe_cell(text)
 
 
 def _form_cells(r: dict) -> dict[str, str] | None:

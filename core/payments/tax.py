@@ -14,6 +14,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.util import get_cc_module
 
 from core.config import get_settings
+from core.csvsafe import safe_row
 from core.db import tx
 from core.errors import TaxDetailsRequired, ValidationFailed
 from core.models import OutboxEvent, Payout, PayoutStatus as P, TaxDetails, User
@@ -171,5 +172,5 @@ def write_payouts_csv(*, year: int, out: TextIO) -> int:
     writer = csv.writer(out)
     writer.writerow(REPORT_COLUMNS)
     rows = payouts_report(year=year)
-    writer.writerows(rows)
+    writer.writerows(safe_row(r) for r in rows)  # names are what people typed into Telegram
     return len(rows)

