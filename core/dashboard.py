@@ -278,12 +278,13 @@ def _requester(user_id: int, now: datetime, starts: dict[str, datetime], days: l
                             _sum_if(Account.kind == AccountKind.ESCROW, Account.balance_cents))
              .where((Account.code == code) | ((Account.kind == AccountKind.ESCROW) & Account.hit_id.in_(mine)))
              .tuples().first())
-    # What left the requester's hands this week: approvals out of their HITs' escrow, bonuses out of
-    # their balance (each with its fee).
+    # What left the requester's hands this week: approvals out of their HITs' escrow, or out of their
+    # balance when a rejection was reversed (its escrow was refunded), and bonuses (each with its fee).
     spent = (Entry.select(fn.COALESCE(fn.SUM(Entry.amount_cents), 0)).join(LedgerTxn)
              .switch(Entry).join(Account, JOIN.INNER, on=(Entry.account == Account.id))
              .where((Entry.amount_cents < 0) & (LedgerTxn.created_at >= starts["week"])
-                    & (((LedgerTxn.kind == "approve") & (Account.kind == AccountKind.ESCROW) & Account.hit_id.in_(mine))
+                    & (((LedgerTxn.kind == "approve") & (((Account.kind == AccountKind.ESCROW)
+                                                           & Account.hit_id.in_(mine)) | (Account.code == code)))
                        | ((LedgerTxn.kind == "bonus") & (Account.code == code))))
              .scalar() or 0)
     return RequesterDashboard(

@@ -120,6 +120,19 @@ def test_requester_figures(worked):
     assert [n for _, n in rd.submissions] == [1, 0, 0, 0, 0, 0, 4]
 
 
+def test_a_reversed_rejection_counts_in_the_weeks_spend(database):
+    """Approving work rejected earlier pays from the requester's balance (its escrow was refunded): it
+    is spent all the same."""
+    r = f.requester(10_00, now=NOW - timedelta(days=1))
+    w = f.user("Wes", now=NOW - timedelta(days=1))
+    hit = f.hit(r.id, now=NOW - timedelta(hours=3), reward="0.50", assignments=1)
+    a = _do(w.id, hit, NOW - timedelta(hours=3), approve=False)
+    review.reject(requester_id=r.id, assignment_id=a.id, feedback="Not quite what was asked", now=NOW - timedelta(hours=2))
+    assert dashboard.overview(user_id=r.id, now=NOW).requester.spent_week_cents == 0
+    review.approve(requester_id=r.id, assignment_id=a.id, now=NOW - timedelta(hours=1))
+    assert dashboard.overview(user_id=r.id, now=NOW).requester.spent_week_cents == 50 + 10  # reward + 20 % fee
+
+
 def test_a_new_user_has_nothing_to_show(database):
     u = f.user("Nia", now=NOW)
     assert dashboard.overview(user_id=u.id, now=NOW).is_new
