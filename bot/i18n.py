@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -129,14 +130,20 @@ def isolate(value: object) -> str:
     return f"{FSI}{text}{PDI}" if is_rtl(current()) else text
 
 
+# Text to copy (a key, an address, a command) sits in <code>: its isolation marks go outside the tag,
+# or a pasted endpoint or key would carry two invisible characters with it.
+_MARKS_IN_CODE = re.compile(f"<(code|pre)>{FSI}(.*?){PDI}</(code|pre)>", re.S)
+
+
 def _fill(text: str, source: str, values: dict[str, object]) -> str:
     if not values:
         return text
     filled = {k: isolate(v) for k, v in values.items()}
     try:
-        return text.format_map(filled)
+        out = text.format_map(filled)
     except (KeyError, IndexError, ValueError):  # a broken translation: the English still reads right
-        return source.format_map(filled)
+        out = source.format_map(filled)
+    return _MARKS_IN_CODE.sub(rf"{FSI}<\1>\2</\3>{PDI}", out) if FSI in out else out
 
 
 def _(msgid: str, /, **values: object) -> str:
