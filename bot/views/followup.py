@@ -48,8 +48,8 @@ def offer_screen(view: OfferView) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def confirm_screen(view: OfferView) -> tuple[str, InlineKeyboardMarkup]:
-    n = len(view.workers)
-    lines = [f"<b>{_('➕ Follow-up work')}</b>",
+    n, title = len(view.workers), _("➕ Follow-up work")
+    lines = [f"<b>{title}</b>",
              _("Template: {title}", title=f"<b>{esc(clip(view.template_title, 100))}</b>"),
              _("Workers: {workers}", workers=esc(", ".join(view.workers))),
              _n("Reward: {amount} for {n} worker", "Reward: {amount} for each of {n} workers", n,
