@@ -136,3 +136,24 @@ def test_requester_dimensions_hidden_below_three(now):
     assert dims["pay"] == ratings.Average(4.0, 3)
     assert dims["fairness"] == ratings.Average(None, 2)  # two ratings: hidden
     assert "speed" not in dims  # nobody rated it
+
+
+def test_worker_rating_at_discover_and_preview(now):
+    from core.errors import NotFound
+    from core.work import browse
+
+    rita = f.requester()
+    (a,) = approved(rita.id, 1, now)
+    ratings.rate_worker(requester_id=rita.id, assignment_id=a.id, stars=4, now=now)
+    hidden = f.hit(rita.id, title="Only for rated workers",
+                   qualifications=[{"name": "worker_rating", "comparator": ">=", "value": 4, "guard": "discover"}])
+    new = f.user("New")
+
+    def listed(worker_id: int) -> bool:
+        page = browse.browse_page(worker_id=worker_id, number=0, now=now).page
+        return any(c.hit.title == "Only for rated workers" for c in page.cards)
+
+    assert listed(a.worker_id) and not listed(new.id)
+    with pytest.raises(NotFound):  # hidden at discover: its preview looks like a missing HIT
+        browse.preview(worker_id=new.id, hit_id=hidden.id, now=now)
+    assert browse.preview(worker_id=a.worker_id, hit_id=hidden.id, now=now).hit.id == hidden.id
