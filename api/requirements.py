@@ -20,11 +20,12 @@ BUILTIN = {
     "00000000000000000040": SystemQual.APPROVED_COUNT,  # Worker_NumberHITsApproved
     LOCALE: SystemQual.COUNTRY,  # Worker_Locale (country only)
     "3QTHITBOTACCOUNTAGE0": SystemQual.ACCOUNT_AGE_DAYS,  # hitbot's own: days since the worker joined
+    "3QTHITBOTWORKERRATE0": SystemQual.WORKER_RATING,  # hitbot's own: requesters' average stars, 1-5
 }
 ID_OF_SYSTEM = {key: type_id for type_id, key in BUILTIN.items()}
 BUILTIN_NAMES = {SystemQual.APPROVAL_RATE: "Worker_PercentAssignmentsApproved",
                  SystemQual.APPROVED_COUNT: "Worker_NumberHITsApproved", SystemQual.COUNTRY: "Worker_Locale",
-                 SystemQual.ACCOUNT_AGE_DAYS: "Worker_AccountAgeInDays"}
+                 SystemQual.ACCOUNT_AGE_DAYS: "Worker_AccountAgeInDays", SystemQual.WORKER_RATING: "Worker_Rating"}
 # Masters (production and sandbox ids): hitbot has no Masters, so such a HIT could never be taken.
 MASTERS = frozenset({"2F1QJWKUDD8XADTFD2Q0G6UTO95ALH", "2NDP2L92HECWY8NS8H3CK0CP5L9GHO",
                      "2ARFPLSP75KLA8M8DH1HTEQVJT3SY6"})
