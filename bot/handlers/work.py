@@ -96,7 +96,7 @@ async def _finish(me: int, assignment_id: int) -> None:
 
 @on_button
 async def accept(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    me, msg = update.effective_user.id, update.effective_message
+    me = update.effective_user.id
     state = await call(work_groups.accept, worker_id=me, hit_id=cb.arg(0), now=now(context), prefs=_waiting_here)
     await _started(update, context, state)
     return None

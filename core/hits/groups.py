@@ -13,7 +13,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from peewee import Case, fn
+from peewee import fn
 
 from core.db import db, is_sqlite
 from core.hits.spec import HitSpec
@@ -51,8 +51,8 @@ def first_hourly_cents(reward_cents: int, duration_s: int, estimated_s: int | No
 def join(*, key: str, requester_id: int, reward_cents: int, duration_s: int, estimated_s: int | None,
          requester_score: int, now: datetime) -> HitGroup:
     """The group of this key, made if new (two publishes at once: the unique key keeps one)."""
-    return join_many([dict(key=key, requester_id=requester_id, reward_cents=reward_cents, duration_s=duration_s,
-                           estimated_s=estimated_s, requester_score=requester_score)], now)[key]
+    return join_many([{"key": key, "requester_id": requester_id, "reward_cents": reward_cents, "duration_s": duration_s,
+                       "estimated_s": estimated_s, "requester_score": requester_score}], now)[key]
 
 
 def join_many(wanted: list[dict], now: datetime) -> dict[str, HitGroup]:

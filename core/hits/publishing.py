@@ -168,8 +168,8 @@ def _insert_batch_hits(requester: User, batch: Batch, specs: list[tuple[HitSpec,
     # A batch is one group (a few where rows differ in reward or time): made before its HITs, two statements.
     keys = [groups.group_key(requester.id, spec, batch_id=batch.id) for spec, _ in specs]
     score = round((requester.rating_avg or 0) * 100)
-    made = groups.join_many([dict(key=key, requester_id=requester.id, reward_cents=cost.reward_cents,
-                                  duration_s=spec.duration_s, estimated_s=spec.estimated_s, requester_score=score)
+    made = groups.join_many([{"key": key, "requester_id": requester.id, "reward_cents": cost.reward_cents,
+                              "duration_s": spec.duration_s, "estimated_s": spec.estimated_s, "requester_score": score}
                              for key, (spec, _), cost in zip(keys, specs, costs)], now)
     for start in range(0, len(specs), step):
         chunk = specs[start:start + step]

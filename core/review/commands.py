@@ -9,8 +9,18 @@ from core import cards, ledger
 from core.config import get_settings
 from core.db import db, for_update, is_sqlite, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
-from core.models import (Appeal, Assignment, AssignmentStatus as S, Bonus, Hit, HitGroup, HitStatus, Rating, User,
-                         WorkerBlock)
+from core.models import (
+    Appeal,
+    Assignment,
+    AssignmentStatus as S,
+    Bonus,
+    Hit,
+    HitGroup,
+    HitStatus,
+    Rating,
+    User,
+    WorkerBlock,
+)
 from core.money import fee_for
 from core.outbox import emit
 from core.payments.accounts import warn_if_low

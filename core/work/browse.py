@@ -12,8 +12,19 @@ from peewee import JOIN, fn
 from core.db import tx
 from core.errors import NotFound, StaleAction, ValidationFailed
 from core.hits.search import keyword_matches
-from core.messages.safety import check_not_blocked, hidden_requesters
-from core.models import WEB_KIND, Assignment, AssignmentStatus, Hit, HitGroup, HitStatus, Question, User, WorkerBlock
+from core.messages.safety import RequesterBlockedByYou, hidden_requesters
+from core.models import (
+    WEB_KIND,
+    Assignment,
+    AssignmentStatus,
+    Hit,
+    HitGroup,
+    HitStatus,
+    Question,
+    RequesterBlock,
+    User,
+    WorkerBlock,
+)
 from core.prepared import Prepared, param
 from core.quals.requests import Offer, offers as qual_offers
 from core.quals.rules import Check, evaluate, requirements_for, worker_values
@@ -274,13 +285,19 @@ class Preview:
 
 
 def _preview():
-    """The HIT with its requester, whether they blocked this worker, and the worker's assignment of it: one read."""
+    """The HIT with its requester, whether either side blocked the other, the worker's assignment of it,
+    and its group with whether the worker could take one of the group's HITs now: one read."""
     blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
                                                        & (WorkerBlock.worker == param("worker_id")))
+    theirs = RequesterBlock.select(RequesterBlock.id).where((RequesterBlock.worker == param("worker_id"))
+                                                            & (RequesterBlock.requester == Hit.requester))
     mine = (Assignment.hit == Hit.id) & (Assignment.worker == param("worker_id"))
-    return (Hit.select(Hit, User, fn.EXISTS(blocked).alias("blocked_worker"), Assignment.id, Assignment.status)
+    takeable = fn.EXISTS(next_hit(param("worker_id"), param("now", Hit.expires_at)))
+    return (Hit.select(Hit, User, fn.EXISTS(blocked).alias("blocked_worker"), fn.EXISTS(theirs).alias("blocked_requester"),
+                       Assignment.id, Assignment.status, HitGroup, takeable.alias("group_takeable"))
             .join(User, on=(Hit.requester == User.id)).switch(Hit)
-            .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="mine")
+            .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="mine").switch(Hit)
+            .join(HitGroup, JOIN.LEFT_OUTER, on=(Hit.group == HitGroup.id), attr="in_group")
             .where(Hit.id == param("hit_id")).limit(1))
 
 
@@ -290,10 +307,11 @@ _PREVIEW = Prepared(_preview)  # built once (core.prepared)
 def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     """What a worker sees before accepting. Hidden HITs look the same as missing ones."""
     worker = get_user(worker_id)
-    hit = _PREVIEW.first(worker_id=worker_id, hit_id=hit_id)
+    hit = _PREVIEW.first(worker_id=worker_id, hit_id=hit_id, now=now)
     if hit is None or (hit.requester_id != worker_id and hit.blocked_worker):
         raise NotFound(N_("This HIT doesn't exist or is no longer available."))
-    check_not_blocked(worker_id, hit.requester_id)  # the worker blocked this requester: say so
+    if hit.blocked_requester:  # the worker blocked this requester: say so
+        raise RequesterBlockedByYou()
     reqs = requirements_for([hit.id]).get(hit.id, []) if hit.has_requirements else []
     if not all(c.passed for c in evaluate(worker, reqs, now, "preview")):
         raise NotFound(N_("This HIT doesn't exist or is no longer available."))
@@ -304,7 +322,8 @@ def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     if hit.expires_at <= now and hit.status == HitStatus.OPEN:
         hit.status = HitStatus.CLOSED  # the sweep will close it; show it as closed now
     stats = requester_stats(user_id=hit.requester_id, user=hit.requester)
-    group, slots = group_slots(worker_id=worker_id, group_id=hit.group_id, now=now)
+    group = getattr(hit, "in_group", None) if hit.group_id is not None else None
+    slots = max(0, group.available) if group is not None and hit.group_takeable else 0
     asks = qual_offers(worker_id=worker_id, requester_id=hit.requester_id, checks=checks, now=now)
     return Preview(hit, hit.requester, questions, checks, assignment is not None, stats, worker, holding, group, slots,
                    asks)

@@ -23,8 +23,17 @@ from core.errors import (
 )
 from core.hits.spec import MAX_TEXT_ANSWER
 from core.messages.safety import RequesterBlockedByYou
-from core.models import (Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, Question, RequesterBlock, User,
-                         WorkerBlock)
+from core.models import (
+    Answer,
+    Assignment,
+    AssignmentStatus as S,
+    Hit,
+    HitStatus,
+    Question,
+    RequesterBlock,
+    User,
+    WorkerBlock,
+)
 from core.mturk import notifications
 from core.outbox import emit
 from core.prepared import Prepared, param

@@ -13,9 +13,8 @@ from peewee import IntegrityError, fn
 
 from core.db import db, tx
 from core.errors import AlreadyAccepted, HitbotError, HitUnavailable, NotAllowed, NotFound, NotQualified, WorkerBlocked
-from core.hits import groups
-from core.messages.safety import check_not_blocked
-from core.models import Assignment, AssignmentStatus as S, Hit, HitGroup, HitStatus, User, WorkerBlock
+from core.messages.safety import RequesterBlockedByYou
+from core.models import Assignment, AssignmentStatus as S, Hit, HitGroup, HitStatus, RequesterBlock, User, WorkerBlock
 from core.mturk import notifications
 from core.quals.rules import evaluate, requirements_for
 from core.texts import N_
@@ -46,14 +45,20 @@ def set_auto_next(*, worker_id: int, on: bool) -> bool:
 
 def _candidates(worker_id: int, group_id: int, now: datetime, skip: set[int], *, returned: bool):
     """The group's HITs the worker could take, in the group index's order (fewest free slots, then oldest),
-    so a big group costs no more; one they returned (Skip) only in the second pass (`returned`)."""
+    so a big group costs no more; one they returned (Skip) only in the second pass (`returned`). Each
+    with whether either side blocked the other, so the usual take reads nothing else."""
     mine = Assignment.select(Assignment.hit).where(Assignment.worker == worker_id)
     if returned:
         mine = mine.where(Assignment.status != S.RETURNED)
     returned_before = fn.EXISTS(Assignment.select(Assignment.id).where((Assignment.hit == Hit.id)
                                                                        & (Assignment.worker == worker_id)))
+    blocked_worker = fn.EXISTS(WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
+                                                                        & (WorkerBlock.worker == worker_id)))
+    blocked_requester = fn.EXISTS(RequesterBlock.select(RequesterBlock.id).where(
+        (RequesterBlock.worker == worker_id) & (RequesterBlock.requester == Hit.requester)))
     query = (Hit.select(Hit, notifications.listening(Hit.requester).alias("api_listening"),
-                        returned_before.alias("returned_before"))
+                        returned_before.alias("returned_before"), blocked_worker.alias("blocked_worker"),
+                        blocked_requester.alias("blocked_requester"))
              .where((Hit.group == group_id) & (Hit.status == HitStatus.OPEN) & (Hit.available > 0)
                     & (Hit.expires_at > now) & Hit.id.not_in(mine)))
     if skip:
@@ -61,18 +66,18 @@ def _candidates(worker_id: int, group_id: int, now: datetime, skip: set[int], *,
     return list(query.order_by(Hit.available, Hit.id).limit(_CANDIDATES))
 
 
+def _refuse(worker: User, hit: Hit) -> None:
+    """Who may not take this group's HITs at all: its requester, a banned or blocked worker, a blocked requester."""
+    if hit.requester_id == worker.id:
+        raise NotAllowed(N_("You can't work on your own HIT."))
+    if worker.banned or hit.blocked_worker:
+        raise WorkerBlocked()
+    if hit.blocked_requester:
+        raise RequesterBlockedByYou()
+
+
 def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | None,
           skip: frozenset[int] = frozenset()) -> WorkState:
-    group = HitGroup.get_or_none(HitGroup.id == group_id)
-    if group is None:
-        raise NotFound(N_("This HIT doesn't exist or is no longer available."))
-    if group.requester_id == worker.id:
-        raise NotAllowed(N_("You can't work on your own HIT."))
-    blocked = WorkerBlock.select().where((WorkerBlock.requester == group.requester_id)
-                                         & (WorkerBlock.worker == worker.id)).exists()
-    if worker.banned or blocked:
-        raise WorkerBlocked()
-    check_not_blocked(worker.id, group.requester_id)
     tried: set[int] = set(skip)
     checked = False
     returned = False  # first the HITs they never took; then the ones they returned
@@ -83,31 +88,29 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
                 break
             returned = True
             continue
-        if not checked and hits[0].has_requirements:  # one group, one set of requirements
-            failed = [c for c in evaluate(worker, requirements_for([hits[0].id]).get(hits[0].id, []), now)
-                      if not c.passed]
-            if failed:
-                raise NotQualified(N_("You don't meet this HIT's requirements: {reasons}."),
-                                   reasons="; ".join(c.text for c in failed))
+        if not checked:  # one group: one requester, one set of requirements
+            _refuse(worker, hits[0])
+            if hits[0].has_requirements:
+                failed = [c for c in evaluate(worker, requirements_for([hits[0].id]).get(hits[0].id, []), now)
+                          if not c.passed]
+                if failed:
+                    raise NotQualified(N_("You don't meet this HIT's requirements: {reasons}."),
+                                       reasons="; ".join(c.text for c in failed))
             checked = True
         for hit in hits:
             tried.add(hit.id)
             if hit.returned_before:  # taking back one they returned: Accept's own way (it reuses the row)
                 try:
-                    with db.atomic():
-                        return work.accept_hit(worker_id=worker.id, hit_id=hit.id, now=now, prefs=prefs)
+                    return work.accept_hit(worker_id=worker.id, hit_id=hit.id, now=now, prefs=prefs)
                 except HitUnavailable:
                     continue
             if work._TAKE_SLOT.rowcount(hit_id=hit.id, now=now) != 1:
                 continue  # another worker took its last slot a moment ago: the next one
-            try:
-                with db.atomic():  # a savepoint: the same worker's concurrent take refuses only this insert
-                    deadline = now + timedelta(seconds=hit.duration_s)
-                    new_id = work._NEW_ASSIGNMENT.insert(hit_id=hit.id, worker_id=worker.id, now=now,
-                                                         deadline=deadline)
+            deadline = now + timedelta(seconds=hit.duration_s)
+            try:  # the same worker's concurrent take: the unique index refuses, the whole transaction rolls back
+                new_id = work._NEW_ASSIGNMENT.insert(hit_id=hit.id, worker_id=worker.id, now=now, deadline=deadline)
             except IntegrityError:
-                Hit.update(available=Hit.available + 1).where(Hit.id == hit.id).execute()
-                continue
+                raise AlreadyAccepted() from None
             assignment = Assignment(id=new_id, hit=hit.id, worker=worker.id, status=S.ACCEPTED, accepted_at=now,
                                     deadline=deadline, submitted_at=None, auto_approve_at=None, decided_at=None,
                                     feedback=None, current_q=0, reminded=False)
@@ -117,6 +120,8 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
             state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker)
             work._store_prefs(state, prefs)
             return state
+    if not checked and not HitGroup.select().where(HitGroup.id == group_id).exists():
+        raise NotFound(N_("This HIT doesn't exist or is no longer available."))  # a forged button
     raise GroupEmpty()
 
 
@@ -201,7 +206,7 @@ def _next_of(done: WorkState, now: datetime, prefs: work.PrefsFor | None,
         with db.atomic():  # a savepoint: a refusal leaves the submit (or the return) standing
             worker = done.worker or get_user(done.assignment.worker_id)
             return _take(worker, done.hit.group_id, now, prefs, skip), None
-    except (HitUnavailable, NotQualified, WorkerBlocked, NotAllowed, NotFound) as exc:
+    except (HitUnavailable, AlreadyAccepted, NotQualified, WorkerBlocked, NotAllowed, NotFound) as exc:
         return None, exc
 
 

@@ -37,7 +37,7 @@ async def _answer_and_submit(bot, wes) -> list:
 
 
 async def test_a_batch_is_one_entry_and_next_takes_the_next_hit_in_place(bot):
-    rita, hits = await _batch(bot, 3)
+    _, hits = await _batch(bot, 3)
     wes = await person(bot, "Wes")
     calls = await bot.text(wes, "/browse")
     listing = bot.tg.last_message(wes.id)
