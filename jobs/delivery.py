@@ -33,11 +33,12 @@ from bot.flood import retry_after_s
 from core import outbox
 from core.config import Settings, get_settings
 from core.models import OutboxEvent, User
+from peewee import JOIN
 from core.users.commands import mark_unreachable
 from jobs import broker as jobs_broker
 from jobs.actors import actor
 from jobs.metrics import NOTIFICATIONS
-from jobs.slots import slots_for
+from jobs.slots import reserve_pair, slots_for
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +74,15 @@ class Limits:
     def take(self, chat_id: int, *, max_wait_s: float = GLOBAL_WAIT_S) -> float | None:
         """Reserve the bot's next slot and the chat's at that same moment: milliseconds to wait
         before sending. None: nothing usable (the bot's slots are booked beyond max_wait_s, or
-        another sender took the chat meanwhile and the bot's slot goes unused); come back later."""
-        wait_ms = self.slots.reserve(self.all_key, GLOBAL_INTERVAL_MS, max_wait_ms=max_wait_s * 1000)
-        if wait_ms is None:
-            return None
-        chat = self.slots.reserve(self._chat(chat_id), CHAT_INTERVAL_MS, not_before_ms=wait_ms, max_wait_ms=wait_ms)
-        return None if chat is None else wait_ms
+        the chat is not free by the bot's next slot); come back later (`reserve`)."""
+        ok, ms = self.reserve(chat_id, max_wait_s=max_wait_s)
+        return ms if ok else None
+
+    def reserve(self, chat_id: int, *, max_wait_s: float = GLOBAL_WAIT_S) -> tuple[bool, float]:
+        """(True, ms to wait before sending) with both slots reserved, in one step; or (False, ms
+        until it is worth asking again) with nothing reserved, so a busy chat costs the bot no slot."""
+        return reserve_pair(self.slots, self.all_key, GLOBAL_INTERVAL_MS, self._chat(chat_id), CHAT_INTERVAL_MS,
+                            max_wait_ms=max_wait_s * 1000)
 
     def hold_chat(self, chat_id: int, ms: float) -> None:
         """No message to the chat for ms from now (a 429 told us to wait)."""
@@ -129,6 +133,13 @@ def _group_progress(event_id: int, now: datetime) -> None:
         log.warning("could not update the group progress of event %s", event_id, exc_info=True)
 
 
+def _load(event_id: int) -> OutboxEvent | None:
+    """The event with its recipient (`.recipient`, None when there is none) in one query."""
+    return (OutboxEvent.select(OutboxEvent, User)
+            .join(User, JOIN.LEFT_OUTER, on=(User.id == OutboxEvent.user_id), attr="recipient")
+            .where(OutboxEvent.id == event_id).first())
+
+
 def _earlier_pending(event: OutboxEvent) -> OutboxEvent | None:
     """An earlier notice to the same user, not done yet, that this one must wait for."""
     return outbox.earlier_pending(event, horizon=ORDER_HORIZON)
@@ -163,15 +174,13 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
 
     jobs = jobs or jobs_broker.current()
     settings = settings or get_settings()
-    event = outbox.get(event_id)
+    event = _load(event_id)
     if event is None or event.done_at is not None:
         return "done already"
-    user = None
-    if event.user_id is not None:
-        user = User.get_or_none(User.id == event.user_id)
-        if user is not None and user.unreachable:
-            _finish(event_id, utcnow(), "unreachable: the user blocked the bot", user_id=event.user_id)
-            return "unreachable"
+    user = event.recipient
+    if user is not None and user.unreachable:
+        _finish(event_id, utcnow(), "unreachable: the user blocked the bot", user_id=event.user_id)
+        return "unreachable"
     with i18n.use(i18n.locale_of(user)):  # the recipient's language, whoever caused the event
         notice = render(event)
     if notice is None:
@@ -187,10 +196,6 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
                     event_id, time.time() - since)
 
     limits = Limits(jobs)
-    busy_ms = limits.chat_free_in(notice.chat_id)
-    if busy_ms > 0:  # the chat had a message less than a second ago: come back after it
-        _later(event_id, busy_ms + random.randint(10, 400))
-        return "later"
     if not _claim(event_id, utcnow()):
         row = outbox.get(event_id)
         if row is None or row.done_at is not None:
@@ -200,10 +205,12 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
         _later(event_id, max(lease_ms, 0) + random.randint(100, 1_000))
         return "being sent"
     try:
-        wait_ms = limits.take(notice.chat_id)
-        if wait_ms is None:
+        # One step for the bot's slot and the chat's: a chat that had a message less than a
+        # second ago gets nothing reserved, and this notice comes back after it.
+        reserved, wait_ms = limits.reserve(notice.chat_id)
+        if not reserved:
             _unclaim(event_id, None, sent=False)
-            _later(event_id, max(limits.chat_free_in(notice.chat_id), 500) + random.randint(10, 400))
+            _later(event_id, max(wait_ms, 1) + random.randint(10, 400))
             return "later"
     except Exception:  # Redis went away: free the row now rather than when the lease runs out
         _unclaim(event_id, None, sent=False)

@@ -22,6 +22,14 @@ backend, e.g. PostgreSQL for RabbitMQ without Redis):
   may take an injected clock for tests.
 - A key whose next free moment has passed may be forgotten (a TTL): it means "free now".
 - A backend that cannot answer raises; it never returns a wait it did not reserve.
+- Optionally `reserve_pair(key, interval_ms, other, other_interval_ms, *, max_wait_ms) -> (bool, float)`
+  (the bot's slot and a chat's at that same moment, in one atomic step and one round trip):
+  `slot = max(now, next_free[key])`; if `slot - now > max_wait_ms`, or `next_free[other] > slot`
+  (the chat is not free by then), nothing changes and the answer is `(False, ms)`, ms until it is
+  worth asking again; otherwise `next_free[key] = slot + interval_ms`,
+  `next_free[other] = slot + other_interval_ms` and the answer is `(True, slot - now)`. A busy chat so
+  costs the bot no slot. `reserve_pair(slots, ...)` below does it with `reserve` and `free_in` (three
+  steps) for a backend without it.
 
 `slots_for(jobs)` picks the process's limiter: `jobs.slots` when the Jobs carries one, Redis
 when it has a Redis client, otherwise one in-process `StubSlots` (a single worker process only).
@@ -78,6 +86,25 @@ return tostring(math.max(0, tonumber(redis.call('GET', KEYS[1]) or 0) - now))
 """
 
 
+# KEYS: the bot's key, the chat's. ARGV: bot interval µs, chat interval µs, max wait µs, now µs (or '').
+# Returns {reserved 0|1, µs}: the wait before the slot, or (refused) until it is worth asking again.
+_RESERVE_PAIR = """
+local now
+if ARGV[4] ~= '' then now = tonumber(ARGV[4]) else
+  local t = redis.call('TIME'); now = tonumber(t[1]) * 1000000 + tonumber(t[2]) end
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or 0))
+local max_wait = tonumber(ARGV[3])
+if slot - now > max_wait then return {0, tostring(slot - now - max_wait)} end
+local chat = tonumber(redis.call('GET', KEYS[2]) or 0)
+if chat > slot then return {0, tostring(chat - now)} end
+local nxt = slot + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.floor((nxt - now) / 1000) + 1000)
+nxt = slot + tonumber(ARGV[2])
+redis.call('SET', KEYS[2], string.format('%.0f', nxt), 'PX', math.floor((nxt - now) / 1000) + 1000)
+return {1, tostring(slot - now)}
+"""
+
+
 class RedisSlots:
     """Slots in Redis, one Lua script per call (atomic, one round trip), on the server's clock.
     `clock` (milliseconds) replaces the server's clock, for tests."""
@@ -88,6 +115,7 @@ class RedisSlots:
         self._reserve = client.register_script(_RESERVE)
         self._hold = client.register_script(_HOLD)
         self._free_in = client.register_script(_FREE_IN)
+        self._pair = client.register_script(_RESERVE_PAIR)
 
     def _now(self) -> str:
         return "" if self.clock is None else str(round(self.clock() * US))
@@ -104,6 +132,12 @@ class RedisSlots:
 
     def free_in(self, key: str) -> float:
         return float(self._free_in(keys=[key], args=[self._now()])) / US
+
+    def reserve_pair(self, key: str, interval_ms: float, other: str, other_interval_ms: float, *,
+                     max_wait_ms: float) -> tuple[bool, float]:
+        ok, us = self._pair(keys=[key, other], args=[round(interval_ms * US), round(other_interval_ms * US),
+                                                     round(max_wait_ms * US), self._now()])
+        return bool(ok), float(us) / US
 
 
 class StubSlots:
@@ -135,6 +169,39 @@ class StubSlots:
     def free_in(self, key: str) -> float:
         with self._lock:
             return max(0.0, self._next.get(key, 0.0) - self.clock())
+
+    def reserve_pair(self, key: str, interval_ms: float, other: str, other_interval_ms: float, *,
+                     max_wait_ms: float) -> tuple[bool, float]:
+        with self._lock:
+            now = self.clock()
+            slot = max(now, self._next.get(key, now))
+            if slot - now > max_wait_ms:
+                return False, slot - now - max_wait_ms
+            chat = self._next.get(other, now)
+            if chat > slot:
+                return False, chat - now
+            if len(self._next) > 10_000:
+                self._next = {k: v for k, v in self._next.items() if v > now}
+            self._next[key], self._next[other] = slot + interval_ms, slot + other_interval_ms
+            return True, slot - now
+
+
+def reserve_pair(slots: SlotLimiter, key: str, interval_ms: float, other: str, other_interval_ms: float, *,
+                 max_wait_ms: float) -> tuple[bool, float]:
+    """`slots.reserve_pair` (see the module docstring), or the same answer in three steps for a
+    backend without it: there a chat taken between the steps costs the bot's slot."""
+    own = getattr(slots, "reserve_pair", None)
+    if own is not None:
+        return own(key, interval_ms, other, other_interval_ms, max_wait_ms=max_wait_ms)
+    busy = slots.free_in(other)
+    if busy > 0:
+        return False, busy
+    wait = slots.reserve(key, interval_ms, max_wait_ms=max_wait_ms)
+    if wait is None:
+        return False, max(slots.free_in(key) - max_wait_ms, 0.0)
+    if slots.reserve(other, other_interval_ms, not_before_ms=wait, max_wait_ms=wait) is None:
+        return False, slots.free_in(other)
+    return True, wait
 
 
 _lock = threading.Lock()

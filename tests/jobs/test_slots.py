@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from jobs import delivery
-from jobs.slots import PgSlots, RedisSlots, StubSlots
+from jobs.slots import PgSlots, RedisSlots, StubSlots, reserve_pair
 from tests.jobs.conftest import ON_RABBITMQ
 
 T0 = 1_800_000_000_000.0  # ms since 1970: the size of a real clock, so µs arithmetic is exercised
@@ -133,11 +133,28 @@ def test_the_bot_sends_at_the_global_interval_and_each_chat_at_its_own(clock):
     assert 1000 / delivery.GLOBAL_INTERVAL_MS >= 0.95 * 30, "the interval cannot reach 95 % of 30/s"
 
 
-def test_a_chat_taken_meanwhile_wastes_the_bots_slot_but_never_doubles_the_chat(clock):
+def test_a_chat_taken_meanwhile_costs_the_bot_no_slot_and_never_doubles_the_chat(clock):
     limits = delivery.Limits(_Jobs(StubSlots(clock=clock)))
     assert limits.take(7) == 0
     assert limits.take(7) is None  # a racing sender checked before the first took the chat
-    assert limits.take(8) == 2 * delivery.GLOBAL_INTERVAL_MS  # the unused slot is not reused
+    assert limits.reserve(7) == (False, delivery.CHAT_INTERVAL_MS)  # come back when the chat is free
+    assert limits.take(8) == delivery.GLOBAL_INTERVAL_MS  # the refused take reserved nothing
+
+
+def test_a_pair_is_reserved_in_one_step_or_not_at_all(slots, clock, key):
+    """The bot's slot and a chat's at the same moment; a chat not free by then reserves nothing."""
+    chat, other = key + ":chat", key + ":other"
+    assert reserve_pair(slots, key, 34, chat, 1100, max_wait_ms=5000) == (True, 0)
+    assert reserve_pair(slots, key, 34, chat, 1100, max_wait_ms=5000) == (False, 1100)
+    assert slots.free_in(key) == 34, "a refused pair moved the bot's schedule"
+    assert reserve_pair(slots, key, 34, other, 1100, max_wait_ms=5000) == (True, 34)
+    assert slots.free_in(other) == 34 + 1100
+    clock.advance(1100)
+    assert reserve_pair(slots, key, 34, chat, 1100, max_wait_ms=5000) == (True, 0)
+    for n in range(3):
+        slots.reserve(key, 1000)
+    assert reserve_pair(slots, key, 34, other + "2", 1100, max_wait_ms=2000) == (False, 1034)
+    assert slots.free_in(other + "2") == 0, "a pair refused for the bot's schedule reserved the chat"
 
 
 def test_a_full_schedule_is_refused_instead_of_holding_a_thread(clock):
