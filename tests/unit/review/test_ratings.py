@@ -157,3 +157,13 @@ def test_worker_rating_at_discover_and_preview(now):
     with pytest.raises(NotFound):  # hidden at discover: its preview looks like a missing HIT
         browse.preview(worker_id=new.id, hit_id=hidden.id, now=now)
     assert browse.preview(worker_id=a.worker_id, hit_id=hidden.id, now=now).hit.id == hidden.id
+
+
+def test_dimension_taps_end_with_the_7_day_window(now):
+    rita = f.requester()
+    (a,) = approved(rita.id, 1, now)
+    review.rate_requester(worker_id=a.worker_id, assignment_id=a.id, stars=2, now=now)
+    late = now + timedelta(days=7, seconds=1)
+    with pytest.raises(NotAllowed):  # an old thanks message's buttons
+        ratings.rate_dimension(worker_id=a.worker_id, assignment_id=a.id, dimension=0, value=1, now=late)
+    assert Rating.get(Rating.direction == "w2r").pay is None
