@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError, fn
 
-from core.db import db, tx
+from core.db import tx
 from core.errors import AlreadyAccepted, HitbotError, HitUnavailable, NotAllowed, NotFound, NotQualified, WorkerBlocked
 from core.messages.safety import RequesterBlockedByYou
 from core.models import Assignment, AssignmentStatus as S, Hit, HitGroup, HitStatus, RequesterBlock, User, WorkerBlock
@@ -202,11 +202,15 @@ def skip_to_next(*, worker_id: int, assignment_id: int, now: datetime,
 
 def _next_of(done: WorkState, now: datetime, prefs: work.PrefsFor | None,
              skip: frozenset[int] = frozenset()) -> tuple[WorkState | None, HitbotError | None]:
+    """The group's next HIT after `done`, in the same transaction; a refusal (refused before anything is
+    written) leaves the submit or the return standing and says why. The same worker's concurrent take
+    (a unique index refuses it) fails the whole update instead: nothing is half done."""
     try:
-        with db.atomic():  # a savepoint: a refusal leaves the submit (or the return) standing
-            worker = done.worker or get_user(done.assignment.worker_id)
-            return _take(worker, done.hit.group_id, now, prefs, skip), None
-    except (HitUnavailable, AlreadyAccepted, NotQualified, WorkerBlocked, NotAllowed, NotFound) as exc:
+        worker = done.worker or get_user(done.assignment.worker_id)
+        return _take(worker, done.hit.group_id, now, prefs, skip), None
+    except AlreadyAccepted:
+        raise
+    except (HitUnavailable, NotQualified, WorkerBlocked, NotAllowed, NotFound) as exc:
         return None, exc
 
 
