@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     tasks_url: str | None = Field(None, max_length=200, pattern=r"^https?://[^/?#\s]+$",
                                   validation_alias="HITBOT_TASKS_URL")
     init_data_max_age_s: int = Field(DAY_S, ge=60, le=30 * DAY_S, validation_alias="HITBOT_INIT_DATA_MAX_AGE_S")
+    # The plain link beside the Mini App (Open in browser): the worker's own, not bound to a Telegram account.
+    task_links: bool = Field(True, validation_alias="HITBOT_TASK_LINKS")
 
     @field_validator("admins", mode="before")
     @classmethod

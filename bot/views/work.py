@@ -143,8 +143,9 @@ def web_task(state: WorkState, now: datetime) -> tuple[str, InlineKeyboardMarkup
                                     "its Submit: the chat confirms here.")]
     rows = []
     if url:
-        rows += [[InlineKeyboardButton(_("🌐 Open task"), web_app=WebAppInfo(url))],
-                 [InlineKeyboardButton(_("Open in browser"), url=url)]]
+        rows.append([InlineKeyboardButton(_("🌐 Open task"), web_app=WebAppInfo(url))])
+        if state.task_link:  # the worker's own link, not bound to the Telegram account as the Mini App is
+            rows.append([InlineKeyboardButton(_("Open in browser"), url=state.task_link)])
     else:
         lines.append(_("The task page can't be reached right now; try again later."))
     rows.append([button(_("↩️ Return"), callbacks.make("w", "ret", a.id))])

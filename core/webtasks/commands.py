@@ -1,7 +1,11 @@
 """What a task page may do, decided in core: open the page its token names, and submit the
 assignment with the page's form fields. The token alone says whose assignment it is (a page can
 see and forge workerId and assignmentId); a token that names no assignment in progress (made up,
-submitted, returned, expired) opens and changes nothing."""
+submitted, returned, expired) opens and changes nothing.
+
+The token opens only the wrapper. The task's frame and its submit also need the frame credential
+(core.webtasks.tokens) that open_frame hands out once the wrapper's opener is known: the Telegram
+user the Mini App's initData names, who must be the assignment's worker, or the plain link."""
 from __future__ import annotations
 
 import re
@@ -9,13 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core import cards
+from core.config import get_settings
 from core.db import tx
 from core.errors import DeadlinePassed, NotAllowed, NotFound, StaleAction, ValidationFailed
 from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, HitStatus, MturkHit, Question
 from core.mturk.commands import worker_ref
 from core.mturk.ids import assignment_id as assignment_ref, hit_id as hit_ref
 from core.texts import N_
-from core.webtasks.tokens import assignment_of_token, hit_of_preview_token, token_matches
+from core.webtasks.tokens import (
+    LINK,
+    assignment_of_token,
+    check_credential,
+    frame_credential,
+    hit_of_preview_token,
+    token_matches,
+)
 from core.work import commands as work
 
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -29,6 +41,15 @@ STATUS_TEXT = {S.SUBMITTED: N_("This task was already submitted. Thank you!"),
                S.REJECTED: N_("This task was already submitted and reviewed."),
                S.RETURNED: N_("You returned this task, so it can't be opened or submitted any more."),
                S.EXPIRED: N_("The time for this task ran out, so it can't be opened or submitted any more.")}
+
+
+class FrameRefused(NotAllowed):
+    """The task's frame or submit came without a valid frame credential; `reason` says which way
+    ("missing", "invalid", "expired", "links-off"), for the page to explain."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -68,17 +89,54 @@ def _web_question(hit_id: int) -> Question:
     return q
 
 
-def open_page(*, token: str, now: datetime) -> TaskPage:
-    """The page of the assignment in progress the token names; NotFound, StaleAction or
-    DeadlinePassed (with a sentence for the worker) otherwise."""
-    assignment, hit = _resolve(token)
-    _check_open(assignment, now)
+def _task_page(assignment: Assignment, hit: Hit) -> TaskPage:
     _web_question(hit.id)
     extra = MturkHit.get_or_none(MturkHit.hit == hit.id)
     if extra is None:
         raise NotFound(N_("This HIT has no task page."))
     return TaskPage(assignment.id, assignment_ref(assignment.id), hit_ref(hit.id),
                     worker_ref(hit.requester_id, assignment.worker_id), hit.title, extra.question, assignment.deadline)
+
+
+def _check_frame(assignment: Assignment, credential: str | None, now: datetime) -> None:
+    problem = check_credential(credential, assignment_id=assignment.id, accepted_at=assignment.accepted_at,
+                               worker_id=assignment.worker_id, now=now, links=get_settings().task_links)
+    if problem:
+        raise FrameRefused(problem)
+
+
+def open_wrapper(*, token: str, now: datetime) -> TaskPage:
+    """What hitbot's wrapper shows around the task (title, deadline, the frame's origin) for the
+    assignment in progress the token names; NotFound, StaleAction or DeadlinePassed otherwise. It
+    hands out no credential: the frame's URL comes from open_frame."""
+    assignment, hit = _resolve(token)
+    _check_open(assignment, now)
+    return _task_page(assignment, hit)
+
+
+def open_frame(*, token: str, opener: object, now: datetime) -> tuple[TaskPage, str]:
+    """The task page and its frame credential for an opener the caller checked: a Telegram user id
+    from verified initData, which must be the assignment's worker's (a task button forwarded to, or
+    a link opened by, another account gets nothing), or LINK for the plain link (FrameRefused
+    "links-off" while HITBOT_TASK_LINKS is off)."""
+    assignment, hit = _resolve(token)
+    _check_open(assignment, now)
+    if opener == LINK:
+        if not get_settings().task_links:
+            raise FrameRefused("links-off")
+    elif opener != assignment.worker_id:
+        raise NotAllowed(N_("This task was accepted from another Telegram account. Open it from the chat "
+                            "where you accepted it."))
+    page = _task_page(assignment, hit)
+    return page, frame_credential(assignment.id, assignment.accepted_at, opener, assignment.deadline)
+
+
+def open_page(*, token: str, credential: str | None, now: datetime) -> TaskPage:
+    """The task's own page (the frame) for a valid frame credential; FrameRefused without one."""
+    assignment, hit = _resolve(token)
+    _check_frame(assignment, credential, now)
+    _check_open(assignment, now)
+    return _task_page(assignment, hit)
 
 
 @dataclass(frozen=True)
@@ -129,14 +187,16 @@ def _check_pace(worker_id: int, now: datetime) -> None:
                                   "page again (nothing was sent)."), recent=recent)
 
 
-def submit_page(*, token: str, fields: list[tuple[str, str]], assignment_ref_given: str | None,
-                now: datetime) -> TaskPage:
+def submit_page(*, token: str, credential: str | None, fields: list[tuple[str, str]],
+                assignment_ref_given: str | None, now: datetime) -> TaskPage:
     """Submit the token's assignment with the page's fields, as Submit in the chat does (review,
     notices, the worker told in chat). An assignmentId the page sends must be this assignment's.
-    A second submit, or one after return or expiry, is refused and changes nothing."""
+    A second submit, or one after return or expiry, or one without the frame's credential is
+    refused and changes nothing."""
     pairs = check_fields(fields)
     with tx():
         assignment, hit = _resolve(token)
+        _check_frame(assignment, credential, now)
         if assignment_ref_given not in (None, "", assignment_ref(assignment.id)):
             raise NotFound(N_("This form names another assignment than the task page it came from."))
         _check_open(assignment, now)
@@ -152,14 +212,3 @@ def submit_page(*, token: str, fields: list[tuple[str, str]], assignment_ref_giv
         return TaskPage(assignment.id, assignment_ref(assignment.id), hit_ref(hit.id),
                         worker_ref(hit.requester_id, assignment.worker_id), hit.title,
                         extra.question if extra else "", assignment.deadline)
-
-
-def check_opener(*, token: str, telegram_user_id: object, now: datetime) -> None:
-    """The Mini App that opened a task page is the assignment's own worker's: a task button forwarded
-    to, or a link opened by, another Telegram account shows nothing (the token alone still serves the
-    plain-link fallback, which has no initData)."""
-    assignment, _ = _resolve(token)
-    _check_open(assignment, now)
-    if telegram_user_id != assignment.worker_id:
-        raise NotAllowed(N_("This task was accepted from another Telegram account. Open it from the chat "
-                            "where you accepted it."))

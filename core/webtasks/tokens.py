@@ -2,13 +2,20 @@
 
 The token is bound to one assignment and one acceptance of it (a HIT taken back after a return
 gets a new one), and derived under the server key, so it can't be guessed or made up; it opens
-nothing once the assignment is no longer in progress (core.webtasks.commands checks that)."""
+nothing once the assignment is no longer in progress (core.webtasks.commands checks that).
+
+The token alone opens only hitbot's wrapper. The task itself (the frame and its submit) also needs
+a frame credential: a MAC under the server key over the assignment, its acceptance, who opened it
+(the Telegram user whose initData the wrapper checked, or LINK for the plain link) and an expiry at
+the assignment's deadline. The user id is in the MAC only, never in the URL, since an
+ExternalQuestion's page (the requester's) sees turkSubmitTo, which carries the credential."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 from datetime import datetime
 from urllib.parse import parse_qsl
@@ -19,6 +26,8 @@ from core.secretkey import derive
 from core.texts import N_
 
 TOKEN = re.compile(r"^([0-9a-f]{1,15})-([a-z2-7]{32})$")
+CREDENTIAL = re.compile(r"^([tl])\.([0-9a-f]{1,12})\.([a-z2-7]{32})$")
+LINK = "link"  # the opener of a plain link (Open in browser): no Telegram account to bind it to
 
 
 def page_token(assignment_id: int, accepted_at: datetime) -> str:
@@ -40,6 +49,48 @@ def page_url(assignment_id: int, accepted_at: datetime) -> str | None:
     """Where the worker opens the task: the tasks origin (HITBOT_TASKS_URL), never the bot's own."""
     base = get_settings().tasks_url
     return f"{base}/task/{page_token(assignment_id, accepted_at)}" if base else None
+
+
+def link_url(assignment_id: int, accepted_at: datetime) -> str | None:
+    """The plain-link way in (Open in browser): the wrapper asks for no initData, so the link is the
+    worker's own to keep, like MTurk's assignment URL."""
+    url = page_url(assignment_id, accepted_at)
+    return f"{url}?via=link" if url and get_settings().task_links else None
+
+
+def _credential_mac(assignment_id: int, accepted_at: datetime, opener: int | str, expires: int) -> str:
+    bound = LINK if opener == LINK else f"tg:{int(opener)}"
+    mac = base64.b32encode(derive("webframe", assignment_id, int(accepted_at.timestamp()), bound, expires)).decode()
+    return mac[:32].lower()
+
+
+def frame_credential(assignment_id: int, accepted_at: datetime, opener: int | str, expires_at: datetime) -> str:
+    """The credential the task's frame and its submit need: opener is a Telegram user id or LINK;
+    it stops working at expires_at (the assignment's deadline)."""
+    expires = math.ceil(expires_at.timestamp())
+    kind = "l" if opener == LINK else "t"
+    return f"{kind}.{expires:x}.{_credential_mac(assignment_id, accepted_at, opener, expires)}"
+
+
+def check_credential(credential: str | None, *, assignment_id: int, accepted_at: datetime, worker_id: int,
+                     now: datetime, links: bool) -> str | None:
+    """None when the credential opens this assignment now; else why not: "missing", "invalid" (made
+    up, another assignment's or acceptance's, or another Telegram user's), "expired", or "links-off"
+    (a plain link's while links is False). A Telegram credential must be the assignment's worker's."""
+    if not credential:
+        return "missing"
+    found = CREDENTIAL.match(credential)
+    if found is None:
+        return "invalid"
+    kind, expires, mac = found.group(1), int(found.group(2), 16), found.group(3)
+    opener: int | str = LINK if kind == "l" else worker_id
+    if not hmac.compare_digest(mac, _credential_mac(assignment_id, accepted_at, opener, expires)):
+        return "invalid"
+    if now.timestamp() >= expires:
+        return "expired"
+    if kind == "l" and not links:
+        return "links-off"
+    return None
 
 
 def preview_token(hit_id: int) -> str:

@@ -13,7 +13,7 @@ from core.errors import DeadlinePassed, NotAllowed, StaleAction
 from core.models import WEB_KIND, Answer, Assignment, AssignmentStatus as S, Hit, HitGroup, Question, User
 from core.prepared import Prepared, param
 from core.texts import N_
-from core.webtasks.tokens import page_url
+from core.webtasks.tokens import link_url, page_url
 
 MAX_PAGE = 8
 
@@ -50,6 +50,11 @@ class WorkState:
         if not any(q.kind == WEB_KIND for q in self.questions):
             return None
         return page_url(self.assignment.id, self.assignment.accepted_at)
+
+    @property
+    def task_link(self) -> str | None:
+        """The same page as a plain link (Open in browser), None for a chat task or with HITBOT_TASK_LINKS off."""
+        return self.task_url and link_url(self.assignment.id, self.assignment.accepted_at)
 
 
 def owned_assignment(worker_id: int, assignment_id: int) -> Assignment:

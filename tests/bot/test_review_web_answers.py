@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from core.models import WEB_KIND, Question
 from core.webtasks import commands as webtasks
-from core.webtasks.tokens import page_token
+from core.webtasks.tokens import frame_credential, page_token
 from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
@@ -27,6 +27,7 @@ async def test_a_crowd_form_answer_reads_readably_on_the_card_and_its_boxes_come
     Question.update(kind=WEB_KIND).where(Question.hit == hit.id).execute()
     a = work.accept(worker_id=wes.id, hit_id=hit.id, now=NOW)
     webtasks.submit_page(token=page_token(a.id, a.accepted_at), fields=[("taskAnswers", json.dumps([CROWD]))],
+                         credential=frame_credential(a.id, a.accepted_at, wes.id, a.deadline),  # its Mini App's
                          assignment_ref_given=None, now=NOW + timedelta(minutes=2))
 
     calls = await bot.text(rita, "/review")
