@@ -4,7 +4,7 @@ needs worker_rating >= 4: Wes takes it, Willa, whom nobody rated, is refused."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -66,7 +66,7 @@ def test_ratings_both_ways_and_a_worker_rating_requirement(stack):
     wes.send(f"/start hit_{dawn.id}")
     preview = wes.wait_for(strict["title"], "Accept")
     with pytest.raises(NotQualified):  # and core refuses her at accept, whatever she presses
-        work.accept(worker_id=WILLA, hit_id=dawn.id, now=datetime.now(timezone.utc))
+        work.accept(worker_id=WILLA, hit_id=dawn.id, now=datetime.now(UTC))
     assert not Assignment.select().where((Assignment.worker == WILLA) & (Assignment.hit == dawn.id)).exists()
     wes.press("Accept", preview)
     wes.wait_for("Which bird is it?")
