@@ -91,7 +91,7 @@ def _quals_prompt(reqs: list[dict]) -> str:
     text = _("🔒 <b>Requirements</b> (optional): who may take this HIT. Type one like "
              "<code>approval_rate &gt;= 95</code>, <code>country in DE, AT</code> or "
              "<code>account_age_days &gt;= 7</code>; built in: approval_rate, approved_count, country, "
-             "account_age_days, or your own from /qual. Press Done when finished.")
+             "account_age_days, worker_rating, or your own from /qual. Press Done when finished.")
     if not reqs:
         return text
     so_far = _("So far: {requirements}\nPress ✖️ on one to remove it; the others stay.",

@@ -74,7 +74,7 @@ def _resolve_requirement(requester_id: int, req: RequirementSpec) -> Qualificati
     if qtype is None:
         raise ValidationFailed(
             N_("qualification '{name}' is unknown: use approval_rate, approved_count, country, "
-               "account_age_days, or one of your own qualification types."), name=req.name
+               "account_age_days, worker_rating, or one of your own qualification types."), name=req.name
         )
     return qtype
 
