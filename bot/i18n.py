@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -60,6 +60,8 @@ ALIASES = {"pt": "pt_BR"}
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop: an embedded value keeps its own direction
 
 _LOCALE: ContextVar[str] = ContextVar("hitbot_locale", default=DEFAULT)
+# The reader's time zone (IANA name) where the update's user row told it; None: UTC.
+_TZ: ContextVar[str | None] = ContextVar("hitbot_tz", default=None)
 
 
 def negotiate(code: str | None) -> str:
@@ -89,9 +91,15 @@ def current() -> str:
     return _LOCALE.get()
 
 
-def activate(locale: str) -> None:
-    """The locale for the rest of this task (one update): set by the first handler of every update."""
+def activate(locale: str, tz_name: str | None = None) -> None:
+    """The locale (and the reader's time zone) for the rest of this task (one update): set by the first
+    handler of every update."""
     _LOCALE.set(negotiate(locale))
+    _TZ.set(tz_name)
+
+
+def current_tz() -> str | None:
+    return _TZ.get()
 
 
 @contextmanager
@@ -179,6 +187,21 @@ def date_time(when: datetime, tz_name: str | None = None, *, format: str = "medi
     except (ZoneInfoNotFoundError, ValueError):  # a stale or odd zone name must not break a message
         tz = ZoneInfo("UTC")
     return format_datetime(when, format=format, tzinfo=tz, locale=current())
+
+
+def moment(when: datetime, tz_name: str | None = None) -> str:
+    """A date and a time to the minute, in the reader's zone and locale: 'Dec 3, 2026, 2:05 PM' /
+    '3 дек. 2026 г., 14:05' (babel's medium date and short time, joined as the locale joins them)."""
+    try:
+        tz = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    locale = Locale.parse(current())
+    pattern = locale.datetime_formats["medium"]
+    pattern = getattr(pattern, "pattern", pattern)
+    day = format_date(when.astimezone(tz), format="medium", locale=locale)
+    clock = format_time(when, format="short", tzinfo=tz, locale=locale)
+    return pattern.replace("{1}", day).replace("{0}", clock).replace("'", "")
 
 
 def relative(delta: timedelta | float, *, threshold: float = 0.85) -> str:

@@ -83,8 +83,9 @@ def _catalog(locale: str) -> dict:
 def _value(value: object) -> object:
     if isinstance(value, Amount):
         return i18n.money(value.cents, value.currency)
-    if isinstance(value, datetime):
-        return i18n.date_time(value)
+    if isinstance(value, datetime):  # in the reader's zone, which the update's user row gave
+        tz = i18n.current_tz()
+        return i18n.moment(value, tz) + (" UTC" if tz in (None, "UTC") else "")
     if isinstance(value, Joined):
         return value.sep.join(render(item) for item in value.items)
     if isinstance(value, Text):

@@ -20,10 +20,18 @@ log = logging.getLogger(__name__)
 RECHECK_S = 600.0
 
 
-def remember(context: Context, telegram_code: str | None, chosen: str | None) -> None:
-    """The choice read from the user's row: speak it from this update on."""
-    context.user_data["language"] = (chosen, now(context).timestamp())
-    i18n.activate(chosen or telegram_code)
+def remember(context: Context, telegram_code: str | None, chosen: str | None, tz_name: str | None = None) -> None:
+    """The choice (and the time zone) read from the user's row: speak it from this update on."""
+    context.user_data["language"] = (chosen, now(context).timestamp(), tz_name)
+    i18n.activate(chosen or telegram_code, tz_name)
+
+
+def remember_timezone(context: Context, tz_name: str) -> None:
+    """A zone the person just set: their times follow it from this update on."""
+    cached = context.user_data.get("language")
+    if cached is not None:
+        context.user_data["language"] = (cached[0], cached[1], tz_name)
+    i18n.activate(i18n.current(), tz_name)
 
 
 async def set_locale(update: Update, context: Context) -> None:
@@ -35,10 +43,11 @@ async def set_locale(update: Update, context: Context) -> None:
     cached = context.user_data.get("language")
     if cached is not None and now(context).timestamp() - cached[1] > RECHECK_S:
         user = await call(users.find_user, user_id=tg.id)
-        remember(context, tg.language_code, users.chosen_language(user) if user else None)
+        remember(context, tg.language_code, users.chosen_language(user) if user else None,
+                 user.timezone if user else None)
         return
     # Not read yet in this process: Telegram's code until ensure_registered reads the row (group -1).
-    i18n.activate((cached[0] if cached else None) or tg.language_code)
+    i18n.activate((cached[0] if cached else None) or tg.language_code, cached[2] if cached else None)
 
 
 def locale_of(*, user_id: int) -> str:
@@ -62,7 +71,8 @@ async def set_chat_menu(bot, chat_id: int, locale: str, *, admin: bool = False) 
 async def _switch(update: Update, context: Context, code: str) -> None:
     me = update.effective_user
     await call(users.set_language, user_id=me.id, language=code)
-    remember(context, me.language_code, code)
+    cached = context.user_data.get("language")
+    remember(context, me.language_code, code, cached[2] if cached else None)
     await set_chat_menu(context.bot, me.id, code, admin=me.id in get_settings().admins)
 
 

@@ -15,6 +15,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks, input as waiting
+from bot.handlers import language
 from bot.runtime import Context, call, now, on_button, on_message
 from bot.views import notify, qual_requests as request_views, quals as views
 from bot.views.start import cancel_markup
@@ -192,6 +193,7 @@ async def profile(update: Update, context: Context) -> None:
         await call(users.set_country, user_id=me, country=value)
     elif field == "timezone":
         await call(users.set_timezone, user_id=me, tz_name=value.strip())
+        language.remember_timezone(context, value.strip())
     elif field in ("skills", "interests"):
         current = await call(quality.profile, user_id=me)
         current[field] = [v for v in value.split(",")]

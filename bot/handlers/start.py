@@ -30,7 +30,7 @@ async def ensure_registered(update: Update, context: Context) -> None:
     user = await call(users.register, user_id=tg.id, first_name=tg.first_name or "", username=tg.username,
                       language_code=tg.language_code, now=now(context))
     context.user_data["registered"] = True
-    language.remember(context, tg.language_code, users.chosen_language(user))
+    language.remember(context, tg.language_code, users.chosen_language(user), user.timezone)
 
 
 HIT_LINK = re.compile(r"^hit_(\d{1,18})$")

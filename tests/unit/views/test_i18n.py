@@ -261,3 +261,27 @@ def test_what_a_person_copies_from_code_carries_no_invisible_direction_marks(loc
     assert "AWS_ENDPOINT_URL_MTURK=https://h.example/mturk" in inside
     assert not any(FSI in part or PDI in part for part in inside)
     assert (FSI in text) == (locale == "ar")  # the sentence around them is still isolated
+
+
+def test_a_moment_in_a_refusal_is_shown_in_the_readers_zone_or_says_utc():
+    import contextvars
+
+    from bot.runtime import error_text
+    from core.errors import PayoutOnHold
+    from core.texts import N_
+
+    exc = PayoutOnHold(N_("Payouts are on hold until {until} because a payout destination was added. If it "
+                          "was you, confirm it from the notice to lift the hold now."),
+                       until=datetime(2026, 12, 3, 14, 5, tzinfo=timezone.utc))
+
+    def shown(locale, tz):
+        def run():
+            i18n.activate(locale, tz)
+            return error_text(exc)
+        return contextvars.copy_context().run(run).replace("\u202f", " ")
+
+    assert "until Dec 3, 2026, 2:05 PM UTC because" in shown("en", None)
+    assert "until Dec 3, 2026, 2:05 PM UTC because" in shown("en", "UTC")
+    assert "until Dec 3, 2026, 7:35 PM because" in shown("en", "Asia/Kolkata")  # +05:30, the reader's clock
+    assert "19:35" in shown("ru", "Asia/Kolkata") and "до" in shown("ru", "Asia/Kolkata")
+    assert "03 Dec 14:05 UTC" in exc.message  # the API and logs keep the English
