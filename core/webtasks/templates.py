@@ -24,6 +24,7 @@ from core.texts import N_, Text
 
 MAX_TEMPLATE_BYTES = 60 * 1024
 MAX_QUESTION_BYTES = 65_535  # MTurk's limit for a Question, which each row's page must keep
+MAX_BATCH_PAGES_BYTES = 20 * 1024 * 1024  # all rows' pages together: what one batch may make the bot hold
 HTML_NS = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2011-11-11/HTMLQuestion.xsd"
 CROWD_JS = "https://assets.crowd.aws/crowd-html-elements.js"
 SUBMIT_URL = "https://www.mturk.com/mturk/externalSubmit"
@@ -118,9 +119,15 @@ def plan(spec_raw: bytes, spec_name: str, template_raw: bytes, csv_raw: bytes) -
     spec = {**doc.data, "questions": [{"id": "page", "kind": WEB_KIND, "prompt": WEB_PROMPT, "required": True}]}
     problems = dict(table.problems)
     questions = []
+    total = 0
     for n, row in enumerate(table.rows, start=1):
         xml = question_xml(page(render(template, row)))
         size = len(xml.encode())
+        total += size
+        if total > MAX_BATCH_PAGES_BYTES:  # stop before holding more: a big template times many rows
+            raise ValidationFailed(N_("This batch's pages would take more than {most_mb} MB together (row {row} "
+                                      "passes it). Split the CSV into smaller batches or shorten the template."),
+                                   most_mb=MAX_BATCH_PAGES_BYTES // (1024 * 1024), row=n)
         if size > MAX_QUESTION_BYTES and n not in problems:
             problems[n] = Text(N_("its page would be {size} bytes, over MTurk's {most} for one task"),
                                size=size, most=MAX_QUESTION_BYTES)

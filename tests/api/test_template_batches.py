@@ -137,3 +137,12 @@ def test_the_readme_template_example_publishes(tasks):
     (hit,) = Hit.select().where(Hit.batch == batch.id)
     page = MturkHit.get(MturkHit.hit == hit.id).question
     assert "Corner Cafe" in page and 'src="https://example.org/r1.png"' in page and hit.assignments == 2
+
+
+def test_a_batch_whose_pages_together_are_too_big_is_refused_before_they_are_all_made(tasks, monkeypatch):
+    monkeypatch.setattr(templates, "MAX_BATCH_PAGES_BYTES", 50_000)
+    template = b"<p>${shop}</p>" + b"x" * 20_000 + b"<input name='t'>"
+    csv = ("shop,image_url\n" + "\n".join(f"s{n},u{n}" for n in range(1, 6))).encode()
+    with pytest.raises(ValidationFailed) as refused:
+        templates.plan(SPEC, "spec.yaml", template, csv)
+    assert "row 3 passes it" in refused.value.message and "Split the CSV" in refused.value.message
