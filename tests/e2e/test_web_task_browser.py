@@ -1,6 +1,7 @@
 """A web task done by clicking in headless Chromium (issue 16): Wes opens an HTMLQuestion HIT from
 the web chat, the Open task button shows the page in the Mini App panel (the tasks origin, the
-requester's HTML sandboxed inside hitbot's wrapper, initData checked), he picks a label and
+requester's HTML sandboxed inside hitbot's wrapper, which frames it only once /init has checked the
+initData the web chat signed and answered the frame with its credential), he picks a label and
 presses the page's own Submit, and the chat confirms. The page's script can read no cookie or
 storage, nothing of the wrapper, and can't call the chat's API."""
 from __future__ import annotations
@@ -97,6 +98,14 @@ def test_a_worker_opens_the_task_from_the_web_chat_picks_a_label_and_submits(tas
             expect(wrapper.locator("header")).to_contain_text(TITLE)
             task = wrapper.frame_locator("#task")
             expect(task.get_by_text("Which animal is in the picture?")).to_be_visible(timeout=15_000)
+            framed = page.frame_locator("[data-testid=webapp-frame]").locator("#task").get_attribute("src")
+            assert "credential=" in framed  # the frame /init answered for Wes's initData
+            # The same wrapper opened bare (no initData: a copied Mini App URL) shows no task, and says why.
+            bare = browser.new_page()
+            bare.goto(panel.get_attribute("src").split("#")[0])
+            expect(bare.locator("#refused")).to_contain_text("Open task button")
+            expect(bare.locator("iframe")).to_have_count(0)
+            bare.close()
             expect(task.locator("#probe")).to_have_text(
                 "cookie:blocked storage:blocked wrapper:blocked chat-api:blocked", timeout=10_000)
             task.get_by_label("Dog").check()

@@ -4,7 +4,9 @@ web_app) that /mywork's Continue offers again; the page comes from the tasks ori
 chat's or the API's) with the initData the emulator signed; its form posts to
 turkSubmitTo/mturk/externalSubmit; the chat confirms; the script reads the answers and approves.
 An ExternalQuestion served by the test itself is done the same way, its form posting back to
-turkSubmitTo; a replayed submit records nothing."""
+turkSubmitTo; a replayed submit records nothing. The wrapper holds no task until /init has checked
+the Mini App's initData: the frame and its submit need the credential /init hands out (or the plain
+link's, Open in browser), so the token alone opens and submits nothing."""
 from __future__ import annotations
 
 import html
@@ -59,9 +61,19 @@ def _key(rita) -> tuple[str, str]:
 
 
 def _frame(http: httpx.Client, url: str) -> str:
-    wrapper = http.get(url.split("#", 1)[0])
+    """The frame's URL as the opened button's client gets it: a Mini App's wrapper posts the initData
+    Telegram put in its fragment to /init, which answers it; a preview's or a plain link's wrapper
+    holds it."""
+    page, _, fragment = url.partition("#")
+    wrapper = http.get(page)
     assert wrapper.status_code == 200, wrapper.text
-    return re.search(r'<iframe id="task" src="([^"]+)"', wrapper.text).group(1).replace("&amp;", "&")
+    held = re.search(r'<iframe id="task" src="([^"]+)"', wrapper.text)
+    if held:
+        return held.group(1).replace("&amp;", "&")
+    init = http.post(urlsplit(page)._replace(query="").geturl() + "/init",
+                     content=parse_qs(fragment)["tgWebAppData"][0])
+    assert init.status_code == 200, init.text
+    return init.json()["frame"]
 
 
 def test_a_worker_does_an_html_question_hit_on_its_page_and_the_script_approves_it(tasks, stack):
@@ -91,6 +103,8 @@ def test_a_worker_does_an_html_question_hit_on_its_page_and_the_script_approves_
     assert "🌐 Open task" in labels and "Open in browser" in labels and "↩️ Return" in labels
     url = wes.web_app("Open task", opened)
     assert url.startswith(tasks.url + "/task/") and not url.startswith(stack.url)
+    (link,) = [b["url"] for row in opened["buttons"] for b in row if b["text"] == "Open in browser"]
+    assert link == url.split("#")[0] + "?via=link"  # the plain link: explicit, and the worker's own
 
     # /mywork's Continue offers the same page again.
     wes.send("/mywork")
@@ -110,9 +124,17 @@ def test_a_worker_does_an_html_question_hit_on_its_page_and_the_script_approves_
         other["user"] = json.dumps({"id": WES + 7, "first_name": "Eve"})
         theirs = http.post(tasks.url + token_path + "/init", content=sign_init_data(other, bot_token=TOKEN))
         assert theirs.status_code == 403 and "another Telegram account" in theirs.text
+        # The token alone (the wrapper's URL) holds no task, and opens and submits none.
+        wrapper = http.get(tasks.url + token_path)
+        assert "in the picture" not in wrapper.text and token_path + "/page" not in wrapper.text
+        assert http.get(tasks.url + token_path + "/page").status_code == 403
+        bare = http.post(tasks.url + token_path.replace("/task/", "/s/") + "/mturk/externalSubmit",
+                         data={"animal": "cat"})
+        assert bare.status_code == 403
         frame = _frame(http, url)
         query = parse_qs(urlsplit(frame).query)
         assert urlsplit(frame).netloc == urlsplit(tasks.url).netloc and query["hitId"] == [hit["HITId"]]
+        assert "in the picture" in http.get(_frame(http, link)).text  # the plain link opens it too
         page = http.get(frame)
         assert "Which animal is in the picture?" in page.text
         assert page.headers["Content-Security-Policy"].startswith("sandbox")
