@@ -22,7 +22,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -59,7 +59,7 @@ function turkSetAssignmentID(elementId) {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _origin() -> str:

@@ -203,7 +203,7 @@ def test_a_submit_after_return_or_expiry_is_refused(api, tasks, rita):
     assert refused.status_code == 409 and "returned" in refused.text
     assert httpx.get(frame, timeout=10).status_code == 409  # the page it had open shows nothing more either
     assert Assignment.get_by_id(assignment.id).status == "returned" and Answer.select().count() == 0
-    late_worker, late, late_url = accepted(hit_id, "Willa")
+    _, late, late_url = accepted(hit_id, "Willa")
     with httpx.Client(timeout=10) as http:
         late_submit = submit_url(http, late_url)
     Assignment.update(deadline=utcnow() - timedelta(seconds=1)).where(Assignment.id == late.id).execute()

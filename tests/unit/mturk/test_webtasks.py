@@ -1,5 +1,5 @@
-"""Web tasks' pure parts (issue 16): Telegram's Mini App initData check, the page token, and a chat
-spec that asks for a web question."""
+"""Web tasks' pure parts (issue 16): Telegram's Mini App initData check, the page token, the frame
+credential, and a chat spec that asks for a web question."""
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +12,8 @@ import pytest
 
 from core.errors import NotAllowed, SpecInvalid
 from core.hits.spec import parse_spec
-from core.webtasks.tokens import assignment_of_token, page_token, sign_init_data, token_matches, verify_init_data
+from core.webtasks.tokens import (LINK, assignment_of_token, check_credential, frame_credential, page_token,
+                                  sign_init_data, token_matches, verify_init_data)
 
 BOT = "123456:bot-token"
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
@@ -64,6 +65,36 @@ def test_the_page_token_is_bound_to_one_assignment_and_one_acceptance(monkeypatc
         assert not token_matches(f"{43:x}-" + token.split("-")[1], 43, NOW)
         assert assignment_of_token("42-short") is None and assignment_of_token("../x") is None
         assert page_token(42, NOW) != page_token(43, NOW)
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_frame_credential_is_bound_to_the_assignment_acceptance_account_and_deadline(monkeypatch):
+    monkeypatch.setenv("HITBOT_SECRET_KEY", "k" * 40)
+    from core.config import get_settings
+    get_settings.cache_clear()
+    deadline = NOW + timedelta(minutes=10)
+    try:
+        wes = frame_credential(42, NOW, 201, deadline)
+
+        def check(credential, *, assignment=42, accepted=NOW, worker=201, at=NOW + timedelta(minutes=9),
+                  links=True):
+            return check_credential(credential, assignment_id=assignment, accepted_at=accepted, worker_id=worker,
+                                    now=at, links=links)
+
+        assert check(wes) is None
+        assert "201" not in wes  # the Telegram id is in the MAC only: a requester's page sees turkSubmitTo
+        assert check(wes, assignment=43) == "invalid"
+        assert check(wes, accepted=NOW + timedelta(seconds=1)) == "invalid"  # taken again after a return
+        assert check(wes, worker=202) == "invalid"  # another Telegram account's assignment
+        assert check(frame_credential(42, NOW, 202, deadline)) == "invalid"  # minted for another account
+        assert check(wes, at=deadline) == "expired"
+        stretched = wes.replace(wes.split(".")[1], f"{int(deadline.timestamp()) + 3600:x}")
+        assert check(stretched, at=deadline + timedelta(minutes=1)) == "invalid"  # its expiry is under the MAC
+        link = frame_credential(42, NOW, LINK, deadline)
+        assert check(link) is None and check(link, links=False) == "links-off"
+        assert check(link.replace("l.", "t.", 1)) == "invalid"  # a link's is not a Telegram account's
+        assert check(None) == check("") == "missing" and check("t.1.short") == "invalid"
     finally:
         get_settings.cache_clear()
 
