@@ -12,8 +12,16 @@ import pytest
 
 from core.errors import NotAllowed, SpecInvalid
 from core.hits.spec import parse_spec
-from core.webtasks.tokens import (LINK, assignment_of_token, check_credential, frame_credential, page_token,
-                                  sign_init_data, token_matches, verify_init_data)
+from core.webtasks.tokens import (
+    LINK,
+    assignment_of_token,
+    check_credential,
+    frame_credential,
+    page_token,
+    sign_init_data,
+    token_matches,
+    verify_init_data,
+)
 
 BOT = "123456:bot-token"
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
