@@ -1,5 +1,5 @@
 """Web tasks in chat, rendered from plain data (issue 16): the Open task message offers the page as a
-Mini App (web_app) and as a plain link, with Return; without a tasks origin it says the page can't
+Mini App (web_app) and as a plain link (?via=link, unless links are turned off), with Return; without a tasks origin it says the page can't
 be reached; the requester's card lists the page's fields."""
 from __future__ import annotations
 
@@ -30,8 +30,20 @@ def test_the_open_task_message_offers_the_page_as_a_mini_app_and_a_link(monkeypa
         get_settings.cache_clear()
     (app,), (link,), (ret,) = markup.inline_keyboard
     assert app.text == "🌐 Open task" and app.web_app.url.startswith("https://tasks.example.org/task/7-")
-    assert link.url == app.web_app.url and ret.callback_data == "w:ret:7"
+    assert link.url == app.web_app.url + "?via=link" and ret.callback_data == "w:ret:7"
     assert "its own page" in text and "Question 1 of 1" not in text
+
+
+def test_with_plain_links_turned_off_only_the_mini_app_opens_the_task(monkeypatch):
+    monkeypatch.setenv("HITBOT_TASKS_URL", "https://tasks.example.org")
+    monkeypatch.setenv("HITBOT_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("HITBOT_TASK_LINKS", "false")
+    get_settings.cache_clear()
+    try:
+        _, markup = work.question(_state(), NOW)
+    finally:
+        get_settings.cache_clear()
+    assert [[b.text for b in row] for row in markup.inline_keyboard] == [["🌐 Open task"], ["↩️ Return"]]
 
 
 def test_without_a_tasks_origin_the_message_says_the_page_cant_be_reached(monkeypatch):
