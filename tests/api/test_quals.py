@@ -115,7 +115,7 @@ def test_list_types_by_query_ownership_and_requestable_with_the_paginator(rita, 
     assert mine == ["Bird expert", "Tree expert", "Rock expert", "Bird quiz"]
     everything = names(MustBeRequestable=False)
     assert set(everything) == set(mine) | {"Worker_PercentAssignmentsApproved", "Worker_NumberHITsApproved",
-                                          "Worker_Locale", "Worker_AccountAgeInDays"}
+                                          "Worker_Locale", "Worker_AccountAgeInDays", "Worker_Rating"}
     assert names(MustBeRequestable=False, MustBeOwnedByCaller=True, Query="NATURE") == ["Bird expert", "Tree expert"]
     assert names(MustBeRequestable=False, Query="bird") == ["Bird expert", "Bird quiz"]
     # Workers can ask for each in chat: by taking its test, or by a request from a HIT's preview (issue 18)
