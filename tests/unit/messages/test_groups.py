@@ -145,3 +145,23 @@ def test_group_copies_do_not_use_up_the_requesters_own_messages(monkeypatch):
             msgs.write_to_worker(requester_id=r.id, worker_id=a[2].worker_id, text="three", now=NOW)
     finally:
         get_settings.cache_clear()
+
+
+def test_a_batchs_workers_across_its_hits():
+    from core.hits import publishing
+    from core.work import commands as work
+
+    r = f.requester()
+    batch = publishing.publish_batch(requester_id=r.id, title="Birds", template=f.spec(assignments=1),
+                                     rows=[{"x": "1"}, {"x": "2"}], now=NOW)
+    w1, w2, outsider = f.user(), f.user(), f.user()
+    for w, h in zip((w1, w2), batch.hits):
+        work.accept(worker_id=w.id, hit_id=h.id, now=NOW)
+    f.hit(r.id)  # another HIT of hers, which the outsider works on
+    other = f.hit(r.id, title="Other")
+    work.accept(worker_id=outsider.id, hit_id=other.id, now=NOW)
+    seen = groups.audience(requester_id=r.id, target="batch", target_id=batch.id, now=NOW)
+    assert (seen.name, seen.recipients) == ("Birds", 2)
+    groups.send(requester_id=r.id, target="batch", target_id=batch.id, text="Batch done, thanks", now=NOW,
+                chat_id=r.id, message_id=8)
+    assert {e.user_id for e in notices()} == {w1.id, w2.id}
