@@ -13,7 +13,7 @@ from bot.views.start import cancel_markup
 from core.errors import HitbotError
 from core.hits import followup
 from core.messages import groups
-from core.quals.commands import type_by_name
+from core.quals.commands import my_types, type_by_name
 
 OFFER, GROUP = "followup", "groupmsg"
 
@@ -83,7 +83,11 @@ async def group_start(update: Update, context: Context, cb: callbacks.Callback) 
 @on_message
 async def qual_message(update: Update, context: Context) -> None:
     """/qual message NAME: everyone holding one of the requester's qualifications."""
-    name = (update.effective_message.text or "").split(maxsplit=2)[2:] or [""]
+    name = (update.effective_message.text or "").split(maxsplit=2)[2:]
+    if not name:  # which one: a button per qualification someone holds
+        text, markup = views.qual_pick(await call(my_types, owner_id=update.effective_user.id))
+        await update.effective_message.reply_text(text, reply_markup=markup)
+        return
     qtype = await call(type_by_name, owner_id=update.effective_user.id, name=name[0])
     await _ask_group(update, context, "qual", qtype.id)
 

@@ -92,8 +92,21 @@ def group_batch_button(batch_id: int):
     return button(_("📣 Message workers"), callbacks.make("gm", "b", batch_id))
 
 
-def group_qual_button(qtype_id: int):
-    return button(_("📣 Message holders"), callbacks.make("gm", "q", qtype_id))
+def group_qual_button(qtype_id: int, name: str, holders: int):
+    return button(_n("📣 {name} ({n} holder)", "📣 {name} ({n} holders)", holders, name=clip(name, 40)),
+                  callbacks.make("gm", "q", qtype_id))
+
+
+MAX_PICKED = 20  # qualification types offered as buttons
+
+
+def qual_pick(types: list[tuple[object, int]]) -> tuple[str, InlineKeyboardMarkup | None]:
+    """`/qual message` without a name: a button per qualification type that someone holds."""
+    held = [(t, n) for t, n in types if n][:MAX_PICKED]
+    if not held:
+        return _("Nobody holds any of your qualifications yet. Grant one with /qual grant NAME WORKER."), None
+    return (_("📣 Whose holders should get your message? Or type /qual message NAME."),
+            keyboard([[group_qual_button(t.id, t.name, n)] for t, n in held]))
 
 
 def group_prompt(a: Audience) -> str:

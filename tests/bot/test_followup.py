@@ -129,6 +129,11 @@ async def test_qual_message_reaches_holders_only(bot, now):
     q = quals.create_type(owner_id=r.id, name="Trusted", now=now)
     holder, other = f.user(), f.user()
     quals.grant(owner_id=r.id, qtype_id=q.id, worker_id=holder.id, value=1, now=now)
+    await bot.text(rita, "/qual message")
+    picked = bot.tg.last_message(r.id)
+    assert picked.buttons == [("📣 Trusted (1 holder)", f"gm:q:{q.id}")]
+    await bot.press(rita, f"gm:q:{q.id}")
+    assert "1 worker of “Trusted”" in last_text(bot, rita)
     await bot.text(rita, "/qual message Nope")
     assert "no qualification called" in last_text(bot, rita)
     await bot.text(rita, "/qual message Trusted")

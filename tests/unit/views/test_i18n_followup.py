@@ -58,7 +58,10 @@ def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
                                                       "reward_cents": 100_000, "duration_s": 86_400})))
     markups.append(InlineKeyboardMarkup([[views.offer_button(BIG), views.offer_thread_button(BIG)],
                                          [views.group_hit_button(BIG), views.group_batch_button(BIG),
-                                          views.group_qual_button(BIG)]]))
+                                          views.group_qual_button(BIG, LONG, 1)]]))
+    qtypes = [(SimpleNamespace(id=BIG - i, name=LONG), i) for i in range(30)]
+    add(views.qual_pick(qtypes))
+    texts.append(views.qual_pick(qtypes[:1])[0])
     for n, skipped in ((1, 0), (2, 1), (3, 2), (5, 5), (11, 21), (450, 1000), (10_000, 0)):
         texts.append(views.group_prompt(Audience("hit", BIG, LONG, n, skipped)))
         for done in (0, 1, n // 2, n):
