@@ -89,8 +89,9 @@ def render_card(sub: Submission, *, now: datetime | None = None,
     who = [esc(sub.worker_alias),
            _("{pct}% approved", pct=worker.approval_rate_pct) if worker.approval_rate_pct is not None
            else _("new worker")]
-    if sub.ratings is not None:
-        who.insert(1, ratings.worker_rating(sub.ratings.worker))
+    rated = getattr(sub, "ratings", None)  # a card drawn from a bare stand-in has no ratings
+    if rated is not None:
+        who.insert(1, ratings.worker_rating(rated.worker))
     if sub.skill_pct is not None:
         who.append(_("control answers {pct}% right", pct=sub.skill_pct))
     head = [_("📥 <b>Submission #{id}</b> for “{title}” (HIT #{hit_id})", id=a.id, title=esc(clip(hit.title, 200)),
@@ -104,7 +105,7 @@ def render_card(sub: Submission, *, now: datetime | None = None,
     from bot.views import revisions  # it shows answers as this card does
 
     tail += [line for line in (revisions.card_line(sub, now),) if line]
-    if sub.ratings is not None and (line := ratings.card_line(sub.ratings.stars, sub.ratings.rated_at, now)):
+    if rated is not None and (line := ratings.card_line(rated.stars, rated.rated_at, now)):
         tail.append(line)
     if sub.bonuses_cents:
         tail.append(_("💵 Bonus paid: {amount}", amount=money(sub.bonuses_cents)))
@@ -150,8 +151,9 @@ def card_buttons(sub: Submission, now: datetime, *, queue: bool = False) -> Inli
             rows.append([revisions.ask_button(a.id)])
     elif a.status == S.REJECTED and a.decided_at and now - a.decided_at <= REVERSAL_WINDOW:
         rows.append([button(_("✅ Approve instead"), callbacks.make("r", "apv", a.id))])
-    if sub.ratings is not None and sub.ratings.rateable:
-        rows.append(ratings.worker_stars_row(a.id, sub.ratings.stars, sub.ratings.rated_at, now))
+    rated = getattr(sub, "ratings", None)
+    if rated is not None and rated.rateable:
+        rows.append(ratings.worker_stars_row(a.id, rated.stars, rated.rated_at, now))
     second = []
     if a.status in (S.SUBMITTED, S.APPROVED, S.REJECTED):
         second.append(button(_("💵 Bonus"), callbacks.make("r", "bon", a.id)))
