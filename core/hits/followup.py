@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from peewee import IntegrityError
+
 from core import ledger
 from core.config import get_settings
-from core.db import tx
+from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.hits import groups
 from core.hits.followup_tables import FollowupOffer
@@ -30,7 +32,7 @@ from core.mturk.ids import worker_alias, worker_ref
 from core.outbox import emit
 from core.payments.accounts import warn_if_low
 from core.quals.commands import upsert_grant
-from core.texts import N_, Amount
+from core.texts import N_
 
 MAX_WORKERS = 100  # MTurk's NotifyWorkers bound, and a private HIT's assignments
 MAX_TEMPLATES = 6  # HITs offered as templates on the offer's screen
@@ -96,19 +98,21 @@ def _private_hits(requester_id: int):
                                                          & FollowupOffer.hit.is_null(False))
 
 
-def _store(user_id: int, prefs) -> None:
+def _store(user_id: int, prefs, *args: object) -> None:
+    """The bot's conversation state, given the person's prefs (and the offer, for a new one)."""
     if prefs is not None:
         from core.users.commands import get_user, write_prefs
 
         user = get_user(user_id)
-        write_prefs(user, prefs(dict(user.prefs or {})))
+        write_prefs(user, prefs(dict(user.prefs or {}), *args))
 
 
 def start(*, requester_id: int, now: datetime, assignment_id: int | None = None, thread_id: int | None = None,
           prefs=None) -> OfferView:
     """➕ Offer follow-up work pressed on a submission card (an assignment) or in a conversation (a
     thread): a new draft for that worker with the card's HIT (or the last HIT they did for the
-    requester) as template. `prefs`: the bot's conversation state, stored in the same transaction."""
+    requester) as template. `prefs(prefs, offer_id)`: the bot's conversation state, stored in the same
+    transaction."""
     with tx():
         if assignment_id is not None:
             a = Assignment.get_or_none(Assignment.id == assignment_id)
@@ -130,7 +134,7 @@ def start(*, requester_id: int, now: datetime, assignment_id: int | None = None,
         if not _reachable(requester_id, worker_id):
             raise safety.WorkerUnreachable()
         offer = FollowupOffer.create(requester=requester_id, template=hit.id, workers=[worker_id], created_at=now)
-        _store(requester_id, prefs)
+        _store(requester_id, prefs, offer.id)
         return _view(offer)
 
 
@@ -215,7 +219,21 @@ def _copy_hit(offer: FollowupOffer, requester: User, template: Hit, qtype: Quali
     return hit
 
 
-def publish(*, requester_id: int, offer_id: int, now: datetime) -> OfferView:
+def _private_type(requester_id: int, offer_id: int, template_id: int, now: datetime) -> QualificationType:
+    """The offer's qualification type, named for it; a type of the requester's already called so
+    (they named one themselves) gets the next free suffix."""
+    base = f"Follow-up #{offer_id}"
+    for suffix in ("", *(f" ({i})" for i in range(2, 12))):
+        try:
+            with db.atomic():
+                return QualificationType.create(owner=requester_id, name=base + suffix,
+                                                description=f"Follow-up work from HIT {template_id}", created_at=now)
+        except IntegrityError:
+            continue
+    raise StaleAction()
+
+
+def publish(*, requester_id: int, offer_id: int, now: datetime, prefs=None) -> OfferView:
     """Publish the private HIT: its qualification granted to the chosen workers, escrow taken, each
     worker told. A second press (or a second device) finds the offer published and changes nothing."""
     with tx():
@@ -235,8 +253,7 @@ def publish(*, requester_id: int, offer_id: int, now: datetime) -> OfferView:
         if ledger.balance(ledger.available(requester.id)) < total:
             raise _short(requester.id, total)
         # The automatic private qualification: the requester's own type, named for the offer.
-        qtype = QualificationType.create(owner=requester.id, name=f"Follow-up #{offer.id}"[:64],
-                                         description=f"Follow-up work from HIT {template.id}", created_at=now)
+        qtype = _private_type(requester.id, offer.id, template.id, now)
         for w in workers:
             upsert_grant(qtype.id, w, 1, now)
         hit = _copy_hit(offer, requester, template, qtype, now)
@@ -250,9 +267,5 @@ def publish(*, requester_id: int, offer_id: int, now: datetime) -> OfferView:
         for w in workers:
             emit("followup.offered", user_id=w, now=now, hit_id=hit.id, title=hit.title, sender=sender,
                  reward_cents=hit.reward_cents, duration_s=hit.duration_s)
+        _store(requester_id, prefs)
         return _view(FollowupOffer.get_by_id(offer.id))
-
-
-def too_poor(total_cents: int, available_cents: int) -> Amount | None:
-    """What is missing, if the balance does not cover the offer (for its confirmation)."""
-    return Amount(total_cents - available_cents, get_settings().currency) if total_cents > available_cents else None

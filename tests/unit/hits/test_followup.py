@@ -127,3 +127,17 @@ def test_short_of_money_publishes_nothing():
         followup.publish(requester_id=r.id, offer_id=view.offer_id, now=NOW)
     assert FollowupOffer.get_by_id(view.offer_id).status == FollowupOffer.DRAFT
     assert not offered() and Hit.select().count() == 1
+
+
+def test_a_requesters_own_type_of_the_same_name_does_not_stop_the_publish():
+    from core.quals import commands as quals
+
+    r = f.requester()
+    (a,) = f.submitted(r.id, 1, NOW)
+    view = followup.start(requester_id=r.id, assignment_id=a.id, now=NOW)
+    quals.create_type(owner_id=r.id, name=f"Follow-up #{view.offer_id}", now=NOW)
+    followup.give(requester_id=r.id, offer_id=view.offer_id, text="0.60")
+    done = followup.publish(requester_id=r.id, offer_id=view.offer_id, now=NOW)
+    offer = FollowupOffer.get_by_id(view.offer_id)
+    assert QualificationType.get_by_id(offer.qtype_id).name == f"Follow-up #{view.offer_id} (2)"
+    assert done.hit_id in visible(a.worker_id)
