@@ -133,6 +133,9 @@ def start(*, requester_id: int, now: datetime, assignment_id: int | None = None,
                 raise NotAllowed(N_("You can only offer follow-up work to workers who worked on your HITs."))
         if not _reachable(requester_id, worker_id):
             raise safety.WorkerUnreachable()
+        # One draft per requester: an earlier, unpublished offer's buttons go stale (and drafts stay few).
+        FollowupOffer.delete().where((FollowupOffer.requester == requester_id)
+                                     & (FollowupOffer.status == FollowupOffer.DRAFT)).execute()
         offer = FollowupOffer.create(requester=requester_id, template=hit.id, workers=[worker_id], created_at=now)
         _store(requester_id, prefs, offer.id)
         return _view(offer)

@@ -141,3 +141,18 @@ def test_a_requesters_own_type_of_the_same_name_does_not_stop_the_publish():
     offer = FollowupOffer.get_by_id(view.offer_id)
     assert QualificationType.get_by_id(offer.qtype_id).name == f"Follow-up #{view.offer_id} (2)"
     assert done.hit_id in visible(a.worker_id)
+
+
+def test_a_new_offer_makes_the_earlier_draft_stale():
+    r = f.requester()
+    a1, a2 = f.submitted(r.id, 2, NOW)
+    first = followup.start(requester_id=r.id, assignment_id=a1.id, now=NOW)
+    followup.give(requester_id=r.id, offer_id=first.offer_id, text="0.60")
+    second = followup.start(requester_id=r.id, assignment_id=a2.id, now=NOW)
+    with pytest.raises(NotAllowed):
+        followup.publish(requester_id=r.id, offer_id=first.offer_id, now=NOW)
+    assert FollowupOffer.select().count() == 1 and not offered()
+    followup.give(requester_id=r.id, offer_id=second.offer_id, text="0.60")
+    followup.publish(requester_id=r.id, offer_id=second.offer_id, now=NOW)
+    followup.start(requester_id=r.id, assignment_id=a1.id, now=NOW)  # a published offer stays
+    assert FollowupOffer.select().count() == 2
