@@ -41,6 +41,7 @@ def seed() -> None:
         SystemQual.COUNTRY: "The country set in your profile",
         SystemQual.ACCOUNT_AGE_DAYS: "Days since you joined hitbot",
         SystemQual.WORKER_RATING: "Requesters' average stars for your work (1-5)",
+        SystemQual.SPEAKS: "Your hitbot language and the languages in your /profile",
     }
     for key, text in descriptions.items():
         QualificationType.get_or_create(
@@ -261,6 +262,16 @@ def _followup_and_groups(migrator: SchemaMigrator) -> None:
     db.create_tables([m.FollowupOffer, m.GroupSend, m.GroupRecipient], safe=True)
 
 
+def _hit_language(migrator: SchemaMigrator) -> None:
+    """Issue 20: a HIT's language (its spec's `language`) and the `speaks` requirement."""
+    from playhouse.migrate import migrate as run
+
+    table = m.Hit._meta.table_name
+    if "language" not in {c.name for c in db.get_columns(table)}:
+        run(migrator.add_column(table, "language", CharField(max_length=16, null=True)))
+    seed()
+
+
 MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (1, _initial),
     (2, _quality),
@@ -284,6 +295,7 @@ MIGRATIONS: list[tuple[int, Callable[[SchemaMigrator], None]]] = [
     (20, _message_safety),
     (21, _ratings),
     (22, _followup_and_groups),  # 21 is the ratings slice's
+    (23, _hit_language),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -90,6 +90,7 @@ class Hit(BaseModel):
     requester_score = IntegerField(default=0)  # requester rating x100, for the rating sort
     has_requirements = BooleanField(default=False)
     group = ForeignKeyField(HitGroup, backref="hits", null=True, on_delete="SET NULL", index=False)
+    language = CharField(max_length=16, null=True)  # what its texts are written in ("es", "pt-BR"); None: unsaid
 
     class Meta:
         indexes = (

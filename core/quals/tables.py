@@ -19,8 +19,9 @@ class SystemQual:
     COUNTRY = "country"
     ACCOUNT_AGE_DAYS = "account_age_days"
     WORKER_RATING = "worker_rating"  # requesters' average stars for the worker (core.review.ratings)
+    SPEAKS = "speaks"  # the worker's hitbot language and those in their /profile (core.users.languages)
 
-    ALL = (APPROVAL_RATE, APPROVED_COUNT, COUNTRY, ACCOUNT_AGE_DAYS, WORKER_RATING)
+    ALL = (APPROVAL_RATE, APPROVED_COUNT, COUNTRY, ACCOUNT_AGE_DAYS, WORKER_RATING, SPEAKS)
 
 class QualificationType(BaseModel):
     owner = ForeignKeyField(User, null=True, backref="qualification_types", on_delete="CASCADE")
