@@ -168,7 +168,7 @@ async def wrapper(request: web.Request) -> web.Response:
         _, source = sourced
         frame_origin = _frame(source, "", {})[1]
         return _wrapper_response(task.title, task.deadline, _task_frame(task, source, token, credential),
-                                 frame_origin, source.frame_height)
+                                 frame_origin, source.frame_height, check=False)
     opened = await _opened(request, webtasks.open_wrapper)
     if isinstance(opened, web.Response):
         return opened
@@ -186,9 +186,10 @@ def _frame(source, own_path: str, params: dict[str, str]) -> tuple[str, str]:
 
 
 def _wrapper_response(title: str, deadline: datetime | None, frame: str | None, frame_origin: str,
-                      frame_height: int) -> web.Response:
+                      frame_height: int, *, check: bool = True) -> web.Response:
     """frame None: the Mini App's wrapper, whose script asks /init for the frame with Telegram's
-    initData (a page opened without it shows why, and no task)."""
+    initData (a page opened without it shows why, and no task). check False: the plain link's,
+    which has its frame and asks nothing."""
     nonce = secrets.token_urlsafe(16)
     when = f"Submit before {deadline:%Y-%m-%d %H:%M} UTC" if deadline else "Preview: nothing can be submitted"
     height = f"{frame_height}px" if frame_height else "calc(100vh - 5em)"
@@ -199,7 +200,8 @@ def _wrapper_response(title: str, deadline: datetime | None, frame: str | None, 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
 <style nonce="{nonce}">body{{margin:0;font:15px system-ui,sans-serif}}header{{padding:.6em 1em;background:#f2f2f2}}
-iframe{{border:0;width:100%;height:{height};display:block}}#refused{{display:none;padding:1em;color:#a00}}</style>
+iframe{{border:0;width:100%;height:{height};display:block}}iframe[hidden]{{display:none}}
+#refused{{display:none;padding:1em;color:#a00}}</style>
 </head><body>
 <header><b>{html.escape(title)}</b><br><small>{when}</small></header>
 <p id="refused"></p>
@@ -214,8 +216,10 @@ iframe{{border:0;width:100%;height:{height};display:block}}#refused{{display:non
     var p = document.getElementById('refused'); p.textContent = text; p.style.display = 'block'; }}
   var data = (tg && tg.initData) || new URLSearchParams(location.hash.slice(1)).get('tgWebAppData');
   if (!data) {{ if (!frame.hasAttribute('src')) refuse({missing}); return; }}
+  if (!{json.dumps(check)}) return;
   fetch(location.pathname + '/init', {{method: 'POST', body: data}}).then(function (r) {{
     if (!r.ok) return r.text().then(refuse);
+    if (frame.hasAttribute('src')) return;  // a preview: the check is all
     return r.json().then(function (answer) {{
       if (answer.frame) {{ frame.src = answer.frame; frame.hidden = false; }} }});
   }}).catch(function () {{ refuse('The task could not be opened; check the connection and open it again.'); }});

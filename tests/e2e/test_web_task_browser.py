@@ -88,6 +88,14 @@ def test_a_worker_opens_the_task_from_the_web_chat_picks_a_label_and_submits(tas
             bot_says(TITLE)
             click(TITLE)
             bot_says("web task")
+            click("Preview page")  # MTurk's preview, open to anyone: its initData checked, its frame kept
+            preview = page.frame_locator("[data-testid=webapp-frame]")
+            expect(preview.frame_locator("#task").get_by_text("Which animal is in the picture?")).to_be_visible(
+                timeout=15_000)
+            page.wait_for_timeout(500)  # the /init answer has come and gone
+            expect(preview.locator("#refused")).to_be_hidden()
+            expect(preview.locator("#task")).to_have_count(1)
+            page.get_by_test_id("webapp-close").click()
             click("Accept")
             bot_says("Open task")
             click("Open task")
@@ -105,6 +113,10 @@ def test_a_worker_opens_the_task_from_the_web_chat_picks_a_label_and_submits(tas
             bare.goto(panel.get_attribute("src").split("#")[0])
             expect(bare.locator("#refused")).to_contain_text("Open task button")
             expect(bare.locator("iframe")).to_have_count(0)
+            # Open in browser: the plain link (?via=link) frames the task at once, asking for nothing.
+            bare.goto(panel.get_attribute("src").split("#")[0] + "?via=link")
+            expect(bare.frame_locator("#task").get_by_text("Which animal is in the picture?")).to_be_visible(
+                timeout=15_000)
             bare.close()
             expect(task.locator("#probe")).to_have_text(
                 "cookie:blocked storage:blocked wrapper:blocked chat-api:blocked", timeout=10_000)
