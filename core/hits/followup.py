@@ -26,7 +26,17 @@ from core.hits.publishing import _active_requester, _short
 from core.hits.spec import MAX_LIFETIME_S, MIN_LIFETIME_S, reward_cents
 from core.messages import safety
 from core.messages.commands import requester_alias
-from core.models import Assignment, Hit, HitRequirement, QualificationType, Question, Thread, User, WorkerBlock
+from core.models import (
+    Assignment,
+    Hit,
+    HitRequirement,
+    MturkHit,
+    QualificationType,
+    Question,
+    Thread,
+    User,
+    WorkerBlock,
+)
 from core.money import fee_for
 from core.mturk.ids import worker_alias, worker_ref
 from core.outbox import emit
@@ -214,10 +224,14 @@ def _copy_hit(offer: FollowupOffer, requester: User, template: Hit, qtype: Quali
                      auto_approve_s=template.auto_approve_s, created_at=now,
                      expires_at=now + timedelta(seconds=lifetime_s),
                      hourly_cents=reward * 3600 // max(1, template.duration_s), requester_score=score,
-                     has_requirements=True, group=group.id)
+                     has_requirements=True, group=group.id, batch_row=template.batch_row)
     questions = list(Question.select().where(Question.hit == template.id).order_by(Question.position))
     Question.insert_many([{"hit": hit.id, **{k: getattr(q, k) for k in _COPIED}} for q in questions]).execute()
     HitRequirement.create(hit=hit.id, qtype=qtype.id, comparator="exists", values=[], guard="discover")
+    page = MturkHit.get_or_none(MturkHit.hit == template.id)
+    if page is not None:  # a task page (HTMLQuestion, template batch): its page and field mapping come along
+        MturkHit.create(hit=hit.id, requester=requester.id, description=page.description, question=page.question,
+                        identifiers=page.identifiers, created_at=now)
     groups.refresh([group.id])
     return hit
 

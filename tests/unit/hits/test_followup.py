@@ -156,3 +156,20 @@ def test_a_new_offer_makes_the_earlier_draft_stale():
     followup.publish(requester_id=r.id, offer_id=second.offer_id, now=NOW)
     followup.start(requester_id=r.id, assignment_id=a1.id, now=NOW)  # a published offer stays
     assert FollowupOffer.select().count() == 2
+
+
+def test_a_task_page_template_keeps_its_page():
+    from core.models import WEB_KIND, MturkHit, Question
+
+    r = f.requester()
+    (a,) = f.submitted(r.id, 1, NOW)
+    Question.update(kind=WEB_KIND).where((Question.hit == a.hit_id) & (Question.key == "notes")).execute()
+    MturkHit.create(hit=a.hit_id, requester=r.id, question="<HTMLQuestion>page</HTMLQuestion>",
+                    identifiers={"notes": {"id": "notes"}}, created_at=NOW)
+    view = followup.start(requester_id=r.id, assignment_id=a.id, now=NOW)
+    followup.give(requester_id=r.id, offer_id=view.offer_id, text="0.60")
+    done = followup.publish(requester_id=r.id, offer_id=view.offer_id, now=NOW)
+    copied = MturkHit.get_by_id(done.hit_id)
+    assert copied.question == "<HTMLQuestion>page</HTMLQuestion>" and copied.identifiers == {"notes": {"id": "notes"}}
+    assert [q.kind for q in Question.select().where(Question.hit == done.hit_id).order_by(Question.position)] == \
+        ["choice", WEB_KIND]
