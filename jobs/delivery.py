@@ -113,14 +113,20 @@ def utcnow() -> datetime:
 
 
 def _finish(event_id: int, now: datetime, error: str | None = None, *, user_id: int | None = None,
-            sent: bool = False) -> bool:
-    """Mark done once: True only for the call that actually did it. Then wake the user's next notice."""
+            sent: bool = False, woken: bool = False, group: bool = True) -> bool:
+    """Mark done once: True only for the call that actually did it. Then wake the user's next notice
+    (unless `woken`: it was told before the send) and move a group message's progress (`group`)."""
     done = outbox.finish(event_id, now=now, error=error)
-    if done and user_id is not None:
+    if done and user_id is not None and not woken:
         _wake_next(user_id, event_id, delay_ms=CHAT_INTERVAL_MS if sent else 1)
-    if done:
+    if done and group:
         _group_progress(event_id, now)
     return done
+
+
+def _is_group_copy(event: OutboxEvent) -> bool:
+    """Only a group message's copies carry its group (core.messages.groups): no lookup for the rest."""
+    return (event.payload or {}).get("group_id") is not None
 
 
 def _group_progress(event_id: int, now: datetime) -> None:
@@ -150,6 +156,25 @@ def _wake_next(user_id: int, after_id: int, *, delay_ms: int) -> None:
     following = outbox.next_pending(user_id=user_id, after_id=after_id)
     if following is not None:
         _later(following, delay_ms)
+
+
+def _wake_early(user_id: int, event_id: int, *, delay_ms: float) -> None:
+    """Tell the user's next notice to come one chat interval after this one's slot, before the
+    send: that takes a query and a queue message off the path from one send to the next. If this
+    send then fails, the next notice finds this one pending and waits again (its finisher or
+    retry wakes it). A failure here only costs the early wake."""
+    try:
+        _wake_next(user_id, event_id, delay_ms=int(delay_ms))
+    except Exception:
+        log.warning("could not wake the notice after event %s early", event_id, exc_info=True)
+
+
+def _being_sent(earlier: OutboxEvent) -> bool:
+    """The earlier notice was claimed moments ago (its sender waits for a slot or for the reply)."""
+    if earlier.lease_until is None:
+        return False
+    claimed_s_ago = LEASE_S - (earlier.lease_until - utcnow()).total_seconds()
+    return 0 <= claimed_s_ago < GLOBAL_WAIT_S + 5
 
 
 def _claim(event_id: int, now: datetime) -> bool:
@@ -186,11 +211,15 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
     if notice is None:
         _finish(event_id, utcnow(), user_id=event.user_id)
         return "nothing to send"
-    if event.user_id is not None and _earlier_pending(event) is not None:
+    earlier = _earlier_pending(event) if event.user_id is not None else None
+    if earlier is not None:
         since = waiting_since if waiting_since is not None else time.time()
         if time.time() - since < ORDER_WAIT_MAX_S:
-            deliver.send_with_options(args=(event_id, since), delay=int(ORDER_RECHECK_S * 1000)
-                                      + random.randint(0, 1_000))
+            if _being_sent(earlier):  # it goes out within seconds: look again one chat interval on
+                delay_ms = CHAT_INTERVAL_MS + random.randint(0, 300)
+            else:  # its finisher wakes this one; the recheck is for a finisher that never comes
+                delay_ms = int(ORDER_RECHECK_S * 1000) + random.randint(0, 1_000)
+            deliver.send_with_options(args=(event_id, since), delay=delay_ms)
             return "waiting for an earlier notice"
         log.warning("notice %s waited %.0f s for an earlier one to the same user; sending it anyway",
                     event_id, time.time() - since)
@@ -216,6 +245,9 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
         _unclaim(event_id, None, sent=False)
         raise
     loop, bot = _bot(settings)
+    group = _is_group_copy(event)
+    if event.user_id is not None:  # while this thread waits for its slot anyway, not after the send
+        _wake_early(event.user_id, event_id, delay_ms=wait_ms + CHAT_INTERVAL_MS + 100)
     # Wait for our slot; from there nothing slow happens before the request leaves, so the
     # gaps Telegram sees are the slots' gaps.
     if wait_ms > 0:
@@ -240,22 +272,22 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
         return "retry after"
     except Forbidden as exc:
         mark_unreachable(user_id=notice.chat_id)
-        _finish(event_id, utcnow(), f"forbidden: {exc.message}", user_id=event.user_id)
+        _finish(event_id, utcnow(), f"forbidden: {exc.message}", user_id=event.user_id, group=group)
         NOTIFICATIONS.labels("forbidden").inc()
         return "unreachable"
     except BadRequest as exc:  # the message itself is wrong: retrying would not help
-        _finish(event_id, utcnow(), f"bad request: {exc.message}", user_id=event.user_id)
+        _finish(event_id, utcnow(), f"bad request: {exc.message}", user_id=event.user_id, group=group)
         NOTIFICATIONS.labels("failed").inc()
         log.warning("notification refused", extra={"event_id": event_id, "kind": event.kind, "error": exc.message})
         return "refused"
     except (NetworkError, TelegramError) as exc:
         NOTIFICATIONS.labels("error").inc()
         if event.attempts + 1 >= MAX_ATTEMPTS:
-            _finish(event_id, utcnow(), f"gave up: {exc}", user_id=event.user_id)
+            _finish(event_id, utcnow(), f"gave up: {exc}", user_id=event.user_id, group=group)
             return "gave up"
         _unclaim(event_id, f"network: {exc}")
         raise  # Dramatiq's Retries tries again with backoff
-    _finish(event_id, utcnow(), user_id=event.user_id, sent=True)
+    _finish(event_id, utcnow(), user_id=event.user_id, sent=True, woken=True, group=group)
     NOTIFICATIONS.labels("sent").inc()
     _remember_card(event, notice.chat_id, sent.message_id)
     return "sent"
