@@ -92,6 +92,15 @@ def keyword_matches(keyword: str) -> Expression:
             return fn.hitbot_contains(Hit.title, keyword) | fn.hitbot_contains(Hit.keywords, keyword)
         # instr, not LIKE: '%' and '_' in a worker's keyword are text (lower() folds ASCII, as LIKE did)
         return (fn.instr(fn.lower(Hit.title), keyword) > 0) | (fn.instr(fn.lower(Hit.keywords), keyword) > 0)
-    # PostgreSQL's LIKE escapes with a backslash by default; pg_trgm still answers the escaped pattern
-    pattern = "%" + keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return pattern_matches(like_pattern(keyword))
+
+
+def like_pattern(keyword: str) -> str:
+    """PostgreSQL: the ILIKE pattern of a keyword. LIKE escapes with a backslash by default; pg_trgm
+    still answers the escaped pattern."""
+    return "%" + keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def pattern_matches(pattern) -> Expression:
+    """PostgreSQL: the title or the keywords match this ILIKE pattern (a value, or a prepared query's param)."""
     return (Hit.title ** pattern) | (Hit.keywords ** pattern)

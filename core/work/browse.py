@@ -9,9 +9,9 @@ from datetime import datetime
 
 from peewee import JOIN, fn
 
-from core.db import tx
+from core.db import is_sqlite, tx
 from core.errors import NotFound, StaleAction, ValidationFailed
-from core.hits.search import keyword_matches
+from core.hits.search import keyword_matches, like_pattern, pattern_matches
 from core.messages.safety import RequesterBlockedByYou, hidden_requesters
 from core.models import (
     WEB_KIND,
@@ -125,19 +125,21 @@ def _eligible(worker_id, now):
             & (Hit.expires_at > now) & Hit.id.not_in(done))
 
 
-def next_hit(worker_id, now, keyword: str = ""):
+def next_hit(worker_id, now, keyword: str = "", match=None):
     """The id of the HIT of the group being looked at that Accept would take for this worker: one with
     a free slot they have not done (matching the keyword, if any), found in the order of the group's
     index (fewest free slots, then oldest), so it stops at the first, however big the group."""
     live = _eligible(worker_id, now)
     if keyword:
         live &= keyword_matches(keyword)
+    if match is not None:  # a keyword's condition already built (a prepared query's)
+        live &= match
     return Hit.select(Hit.id).where(live).order_by(Hit.available, Hit.id).limit(1)
 
 
-def _groups_for(worker_id, now, keyword: str = ""):
+def _groups_for(worker_id, now, keyword: str = "", match=None):
     blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
-    nxt = next_hit(worker_id, now, keyword)
+    nxt = next_hit(worker_id, now, keyword, match)
     return (HitGroup.select(HitGroup, User, nxt.alias("next_hit_id")).join(User, on=(HitGroup.requester == User.id))
             .where((HitGroup.expires_at > now) & (HitGroup.requester != worker_id)
                    & HitGroup.requester.not_in(blocked_by) & HitGroup.requester.not_in(hidden_requesters(worker_id))
@@ -174,9 +176,18 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     cards: list[Card] = []
     position = _parse_cursor(after) if after else None
     exhausted = False
+    # SQLite finds a keyword's HITs in its FTS table first (their ids go into the query): built each time.
+    plain = _plain_list(filters, column, position is not None) if not (filters.keyword and is_sqlite()) else None
+    pattern = like_pattern(filters.keyword) if filters.keyword else None
     for _ in range(_MAX_ROUNDS):
         want = limit + 1 - len(cards)
-        rows = list(_after(query, column, position).limit(want))
+        if plain is not None:  # the same query, built once
+            rows = plain.rows(worker_id=worker_id, now=now, min_reward=filters.min_reward_cents,
+                              max_duration=filters.max_duration_s, min_hourly=filters.min_hourly_cents, limit=want,
+                              value=position[0] if position else None, after_id=position[1] if position else None,
+                              pattern=pattern)
+        else:
+            rows = list(_after(query, column, position).limit(want))
         cards.extend(_visible(worker, _with_next_hits(rows), now, stage))
         if len(rows) < want:
             exhausted = True
@@ -189,6 +200,36 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
         return Page(cards, _cursor(column, cards[-1].group))
     # Requirements hid many rows: hand back what we have and where scanning stopped.
     return Page(cards, None if exhausted else f"{position[0]}:{position[1]}")
+
+
+# Without a keyword, one query per filter shape (which filters are set, the sort, the first page or
+# a later one), built once (core.prepared), the filter's values as parameters.
+_LISTS: dict[tuple, Prepared] = {}
+
+
+def _plain_list(filters: Filters, column, paging: bool) -> Prepared:
+    shape = (filters.sort, bool(filters.min_reward_cents), bool(filters.max_duration_s),
+             bool(filters.min_hourly_cents), paging, bool(filters.keyword))
+    found = _LISTS.get(shape)
+    if found is None:
+        found = _LISTS[shape] = Prepared(lambda: _build_plain_list(shape, column))
+    return found
+
+
+def _build_plain_list(shape: tuple, column):
+    _, reward, duration, hourly, paging, keyword = shape
+    match = pattern_matches(param("pattern")) if keyword else None  # PostgreSQL's ILIKE (pg_trgm)
+    query = _groups_for(param("worker_id"), param("now", HitGroup.expires_at), match=match)
+    if reward:
+        query = query.where(HitGroup.reward_cents >= param("min_reward"))
+    if duration:
+        query = query.where(HitGroup.duration_s <= param("max_duration"))
+    if hourly:
+        query = query.where(HitGroup.hourly_cents >= param("min_hourly"))
+    query = query.order_by(column.desc(), HitGroup.id.desc())
+    if paging:
+        query = _after(query, column, (param("value"), param("after_id")))
+    return query.limit(param("limit"))
 
 
 def _with_next_hits(rows: list[HitGroup]) -> list[tuple[HitGroup, Hit, int]]:
