@@ -13,7 +13,7 @@ from bot.views.start import cancel_markup
 from core.errors import HitbotError
 from core.hits import followup
 from core.messages import groups
-from core.quals.commands import my_types, type_by_name
+from core.quals.commands import my_types
 
 OFFER, GROUP = "followup", "groupmsg"
 
@@ -65,11 +65,18 @@ async def offer_publish(update: Update, context: Context, cb: callbacks.Callback
 _TARGETS = {"h": "hit", "b": "batch", "q": "qual"}
 
 
-async def _ask_group(update: Update, context: Context, target: str, target_id: int) -> None:
+async def _ask_group(update: Update, context: Context, target: str, target_id: int | None = None,
+                     name: str | None = None) -> None:
+    """One core call: who would get it (by id, or a qualification by name), the wait for the text stored with it."""
+    def prefs(_prefs: dict, seen) -> dict:
+        return {waiting.KEY: waiting.wait(GROUP, target=seen.target, id=seen.target_id)}
+
     me = update.effective_user.id
-    prompt = waiting.wait(GROUP, target=target, id=target_id)
-    seen = await call(groups.audience, requester_id=me, target=target, target_id=target_id, now=now(context),
-                      prefs=lambda prefs: {waiting.KEY: prompt})
+    if name is None:
+        seen = await call(groups.audience, requester_id=me, target=target, target_id=target_id, now=now(context),
+                          prefs=prefs)
+    else:
+        seen = await call(groups.holders_audience, requester_id=me, name=name, now=now(context), prefs=prefs)
     await update.effective_message.reply_text(views.group_prompt(seen), reply_markup=cancel_markup(),
                                               parse_mode="HTML")
 
@@ -88,8 +95,7 @@ async def qual_message(update: Update, context: Context) -> None:
         text, markup = views.qual_pick(await call(my_types, owner_id=update.effective_user.id))
         await update.effective_message.reply_text(text, reply_markup=markup)
         return
-    qtype = await call(type_by_name, owner_id=update.effective_user.id, name=name[0])
-    await _ask_group(update, context, "qual", qtype.id)
+    await _ask_group(update, context, "qual", name=name[0])
 
 
 @on_message

@@ -123,7 +123,7 @@ def _audience(requester_id: int, target: str, target_id: int) -> tuple[Audience,
 
 def audience(*, requester_id: int, target: str, target_id: int, now: datetime, prefs=None) -> Audience:
     """📣 Message workers pressed: who it would reach (refused if nobody, or a cap is reached).
-    `prefs`: the bot's conversation state, stored in the same transaction."""
+    `prefs(prefs, audience)`: the bot's conversation state, stored in the same transaction."""
     with tx():
         found, to = _audience(requester_id, target, target_id)
         if not to:
@@ -133,8 +133,17 @@ def audience(*, requester_id: int, target: str, target_id: int, now: datetime, p
             from core.users.commands import get_user, write_prefs
 
             user = get_user(requester_id)
-            write_prefs(user, prefs(dict(user.prefs or {})))
+            write_prefs(user, prefs(dict(user.prefs or {}), found))
         return found
+
+
+def holders_audience(*, requester_id: int, name: str, now: datetime, prefs=None) -> Audience:
+    """`/qual message NAME`: the holders of the requester's qualification of that name, as `audience`."""
+    from core.quals.commands import type_by_name
+
+    with tx():
+        qtype = type_by_name(owner_id=requester_id, name=name)
+        return audience(requester_id=requester_id, target="qual", target_id=qtype.id, now=now, prefs=prefs)
 
 
 def _check_caps(requester_id: int, recipients: int, now: datetime) -> None:
