@@ -358,7 +358,7 @@ async def external_submit(request: web.Request) -> web.Response:
     if assignment_of_token(token) is None:  # not even shaped like a token: read nothing
         return _page("Task not found", "This task page link is not valid.", 404)
     if credential is None or not CREDENTIAL.match(credential):  # read no form without a credential
-        return _refusal(webtasks.FrameRefused("missing" if credential is None else "invalid"))
+        return _refusal(webtasks.FrameRefused(reason="missing" if credential is None else "invalid"))
     if (request.content_length or 0) > MAX_FORM_BYTES:
         return _page("Not submitted", f"The form is larger than {MAX_FORM_BYTES // 1024} KB.", 413)
     try:

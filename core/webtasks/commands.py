@@ -47,7 +47,7 @@ class FrameRefused(NotAllowed):
     """The task's frame or submit came without a valid frame credential; `reason` says which way
     ("missing", "invalid", "expired", "links-off"), for the page to explain."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, *, reason: str) -> None:  # a code for the page, not a text
         super().__init__()
         self.reason = reason
 
@@ -102,7 +102,7 @@ def _check_frame(assignment: Assignment, credential: str | None, now: datetime) 
     problem = check_credential(credential, assignment_id=assignment.id, accepted_at=assignment.accepted_at,
                                worker_id=assignment.worker_id, now=now, links=get_settings().task_links)
     if problem:
-        raise FrameRefused(problem)
+        raise FrameRefused(reason=problem)
 
 
 def open_wrapper(*, token: str, now: datetime) -> TaskPage:
@@ -123,7 +123,7 @@ def open_frame(*, token: str, opener: object, now: datetime) -> tuple[TaskPage, 
     _check_open(assignment, now)
     if opener == LINK:
         if not get_settings().task_links:
-            raise FrameRefused("links-off")
+            raise FrameRefused(reason="links-off")
     elif opener != assignment.worker_id:
         raise NotAllowed(N_("This task was accepted from another Telegram account. Open it from the chat "
                             "where you accepted it."))
