@@ -25,9 +25,10 @@ TITLE = "T" * 128  # the longest title a spec takes
 
 
 def _hit(i: int = 1, **kw) -> SimpleNamespace:
-    base = dict(id=10 ** 12 + i, title=TITLE, description="d" * 2000, attachment=None, reward_cents=12_34,
-                duration_s=5400, available=7, max_assignments=10, expires_at=NOW + timedelta(days=2), status="open",
-                work_n=0, hourly_cents=8_22, group_id=10 ** 12, batch_id=10 ** 12, hourly_is_estimate=False)
+    base = {"id": 10 ** 12 + i, "title": TITLE, "description": "d" * 2000, "attachment": None, "reward_cents": 12_34,
+            "duration_s": 5400, "available": 7, "max_assignments": 10, "expires_at": NOW + timedelta(days=2),
+            "status": "open", "work_n": 0, "hourly_cents": 8_22, "group_id": 10 ** 12, "batch_id": 10 ** 12,
+            "hourly_is_estimate": False, "language": None}
     return SimpleNamespace(**{**base, **kw})
 
 
