@@ -27,7 +27,7 @@ from core.hits.spec_files import load_spec_document
 from core.mturk import workers as mturk_workers
 from core.quals import commands as quals, requests as qual_requests
 from core.review import appeals, quality
-from core.users import commands as users
+from core.users import commands as users, languages as user_languages
 
 log = logging.getLogger(__name__)
 MAX_TEST_FILE = views.MAX_TEST_FILE_KB * 1024
@@ -186,7 +186,7 @@ async def quality_rule(update: Update, context: Context) -> None:
 
 @on_message
 async def profile(update: Update, context: Context) -> None:
-    """/profile | /profile country DE | timezone Europe/Berlin | skills a, b | interests c, d"""
+    """/profile | /profile country DE | timezone Europe/Berlin | skills a, b | interests c, d | languages es, pt"""
     me = update.effective_user.id
     field, _, value = " ".join((update.effective_message.text or "").split()[1:]).partition(" ")
     if field == "country":
@@ -194,6 +194,8 @@ async def profile(update: Update, context: Context) -> None:
     elif field == "timezone":
         await call(users.set_timezone, user_id=me, tz_name=value.strip())
         language.remember_timezone(context, value.strip())
+    elif field == "languages":
+        await call(user_languages.set_languages, user_id=me, text=value)
     elif field in ("skills", "interests"):
         current = await call(quality.profile, user_id=me)
         current[field] = [v for v in value.split(",")]

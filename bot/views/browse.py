@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.i18n import N_, _, _n
-from bot.views import materials, messages, qual_requests, ratings
+from bot.views import hit_language, materials, messages, qual_requests, ratings
 from bot.views.common import (
     button,
     clip,
@@ -85,7 +85,8 @@ def _entry(card: Card) -> str:
     mark = "🌐 " if card.web else ""
     return _("• {mark}<b>{title}</b> — {reward} · ⏱ {time} · 📈 {rate} · {available}",
              mark=mark, title=esc(clip(h.title, 60)), reward=money(h.reward_cents), time=duration(h.duration_s),
-             rate=rate(card), available=_n("{n} left", "{n} left", card.available, n=card.available))
+             rate=rate(card), available=_n("{n} left", "{n} left", card.available, n=card.available)
+             ) + hit_language.suffix(h)
 
 
 def hit_list(bp: BrowsePage) -> tuple[str, InlineKeyboardMarkup]:
@@ -158,6 +159,7 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
     h = p.hit
     web = any(q.kind == "web" for q in p.questions)
     lines = [("🌐" if web else "📄") + " <b>" + esc(h.title) + "</b>"]
+    lines += hit_language.lines(h)
     if h.description:
         lines.append(esc(clip(h.description, 600)))
     lines += materials.lines(materials.of(h))
@@ -180,7 +182,7 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
         lines.append("")
         lines.append(_("Qualifications:"))
         for c in p.checks:
-            lines.append(("✅ " if c.passed else "❌ ") + esc(c.text))
+            lines.append(("✅ " if c.passed else "❌ ") + hit_language.check_line(c))
         lines += qual_requests.offer_lines(p.qual_offers, tz) if not mine else []
     kinds = [_(KIND_LABELS[q.kind]) if q.kind in KIND_LABELS else q.kind for q in p.questions]
     lines.append("")

@@ -11,9 +11,11 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import N_, _, _n, current
+from bot.views import hit_language
 from bot.views.common import button, esc, keyboard
 from core.models import SystemQual
 from core.review.quality import Policy
+from core.users.languages import listed
 
 if TYPE_CHECKING:
     from core.models import Appeal, QualificationType, QualTest, QualTestAttempt
@@ -115,9 +117,17 @@ def profile_text(user, profile: dict) -> str:
         _("Time zone: {zone}", zone=esc(user.timezone)),
         _("Skills: {skills}", skills=esc(skills)),
         _("Interests: {interests}", interests=esc(interests)),
+        *languages_lines(user),
         "",
         _("Change it: /profile country DE · /profile timezone Europe/Berlin · "
           "/profile skills German, birds · /profile interests audio, images")])
+
+
+def languages_lines(user) -> list[str]:
+    """The languages a worker listed (the `speaks` requirement counts them with their hitbot language)."""
+    shown = ", ".join(hit_language.name(c) for c in listed(user)) or "—"
+    return [_("Languages you also speak: {languages}", languages=esc(shown)),
+            _("Change them: /profile languages es, pt-BR (or /profile languages none)")]
 
 
 def appeal_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
@@ -204,7 +214,7 @@ def quality_usage() -> str:
 
 
 def profile_usage() -> str:
-    return _("Use: /profile country DE · timezone Europe/Berlin · skills a, b · interests c, d")
+    return _("Use: /profile country DE · timezone Europe/Berlin · skills a, b · interests c, d · languages es, pt")
 
 
 def ask_appeal() -> str:
@@ -227,6 +237,7 @@ BUILT_IN = {
     SystemQual.COUNTRY: N_("country"),
     SystemQual.ACCOUNT_AGE_DAYS: N_("account age"),
     SystemQual.WORKER_RATING: N_("worker rating"),
+    SystemQual.SPEAKS: N_("languages spoken"),
 }
 
 
@@ -250,6 +261,8 @@ def _value(system: str | None, value: object) -> str:
 def requirement(check: Check) -> str:
     """'needs approval rate ≥ 95%, you have 100%' in the reader's language."""
     system, comp = check.qtype.system, check.requirement.comparator
+    if system == SystemQual.SPEAKS:  # languages by name, in the reader's language
+        return hit_language.requirement(check)
     name = qual_name(check.qtype)
     have = _("none") if check.have is None else _value(system, check.have)
     if comp == "exists":

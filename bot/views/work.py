@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.i18n import _
-from bot.views import materials, messages
+from bot.views import hit_language, materials, messages
 from bot.views.common import (
     button,
     clip,
@@ -86,7 +86,8 @@ def answer_text(q: Question, value: object, limit: int = MAX_ANSWER_SHOWN) -> st
 
 
 def _header(state: WorkState, now: datetime) -> str:
-    return f"📝 <b>{esc(clip(state.hit.title, 80))}</b> · ⏳ {countdown(state.assignment.deadline, now)}"
+    return (f"📝 <b>{esc(clip(state.hit.title, 80))}</b> · ⏳ {countdown(state.assignment.deadline, now)}"
+            + hit_language.suffix(state.hit))
 
 
 def question(state: WorkState, now: datetime, picked: list[int] | None = None,

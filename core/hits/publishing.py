@@ -114,6 +114,7 @@ def _hit_row(requester: User, spec: HitSpec, cost: Cost, now: datetime, *, batch
         "requester_score": round((requester.rating_avg or 0) * 100),
         "has_requirements": has_requirements,
         "group": group.id if group is not None else None,
+        "language": spec.language,
     }
 
 

@@ -25,6 +25,7 @@ from core.hits.spec_rules import (
 from core.models import COMPARATORS, GUARDS, QUESTION_KINDS, WEB_KIND, SystemQual
 from core.money import parse_amount
 from core.quals.countries import is_country
+from core.users.languages import language_code
 from core.texts import N_, Amount, Text
 
 _DURATION = re.compile(r"^\s*([0-9]{1,7})\s*([smhd]?)\s*$", re.IGNORECASE)
@@ -175,6 +176,15 @@ class RequirementSpec(_Strict):
     value: int | str | list[int | str] | None = None
     guard: str = "accept"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _speaks_comparator(cls, data: object) -> object:
+        # {name: speaks, value: es} reads as "speaks es": = for one language, in for a list.
+        if (isinstance(data, dict) and "comparator" not in data and "value" in data
+                and str(data.get("name", "")).strip().lower() == SystemQual.SPEAKS):
+            return {**data, "comparator": "in" if isinstance(data["value"], list) else "="}
+        return data
+
     @field_validator("value", mode="before")
     @classmethod
     def _no_booleans(cls, value: object) -> object:
@@ -220,6 +230,8 @@ class RequirementSpec(_Strict):
 
     def _meetable(self, key: str, values: list[int | str]) -> list[int | str]:
         comp = self.comparator
+        if key == SystemQual.SPEAKS:
+            return _languages(comp, values)
         if key == SystemQual.COUNTRY:
             if comp in _ORDERING:
                 raise ValueError(Text(N_("country can only be compared with =, !=, in, not in, exists or not exists")))
@@ -261,6 +273,20 @@ class RequirementSpec(_Strict):
         return list(self.value) if isinstance(self.value, list) else [self.value]
 
 
+def _languages(comp: str, values: list[int | str]) -> list[int | str]:
+    """`speaks`: language codes compared like countries (=, !=, in, not in)."""
+    if comp in _ORDERING or comp in ("exists", "not exists"):
+        raise ValueError(Text(N_("speaks can only be compared with =, !=, in or not in")))
+    codes: list[int | str] = []
+    for v in values:
+        code = language_code(v)
+        if code is None:
+            raise ValueError(Text(N_("“{code}” is not a language code: use ISO 639-1 codes such as es, pt-BR or hi"),
+                                  code=str(v)[:16]))
+        codes.append(code)
+    return codes
+
+
 MIN_ESTIMATE_S = 5
 
 
@@ -277,6 +303,18 @@ class HitSpec(_Strict):
     questions: list[QuestionSpec] = Field(min_length=1, max_length=MAX_QUESTIONS)
     qualifications: list[RequirementSpec] = Field(default_factory=list, max_length=MAX_REQUIREMENTS)
     attachment: str | None = Field(None, max_length=2000)
+    language: str | None = None  # what the texts are written in (ISO 639-1, e.g. es or pt-BR); not translated
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_code(cls, value: object) -> object:
+        if value is None:
+            return None
+        code = language_code(value)
+        if code is None:
+            raise ValueError(Text(N_("“{code}” is not a language code: use ISO 639-1 codes such as es, pt-BR or hi"),
+                                  code=str(value)[:16]))
+        return code
 
     @field_validator("reward", mode="before")
     @classmethod

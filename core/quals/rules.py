@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.models import HitRequirement, QualificationGrant, QualificationType, SystemQual, User
+from core.users.languages import EXCLUDING, base, spoken
 
 GUARD_RANK = {"discover": 0, "preview": 1, "accept": 2}
 _LABELS = {
@@ -15,6 +16,7 @@ _LABELS = {
     SystemQual.COUNTRY: ("country", ""),
     SystemQual.ACCOUNT_AGE_DAYS: ("account age", " days"),
     SystemQual.WORKER_RATING: ("worker rating", "★"),
+    SystemQual.SPEAKS: ("speaks", ""),
 }
 
 
@@ -33,7 +35,8 @@ class Check:
         comp = self.requirement.comparator
         need = f"{label} {comp} {want}".strip() if comp not in ("exists", "not exists") else (
             f"the '{label}' qualification" if comp == "exists" else f"no '{label}' qualification")
-        have = "none" if self.have is None else f"{self.have}{unit}"
+        have = "none" if self.have is None else (
+            ", ".join(self.have) if isinstance(self.have, tuple) else f"{self.have}{unit}")
         return f"needs {need}, you have {have}"
 
     def __str__(self) -> str:  # in a refusal's English; the bot words it per locale (bot.views.quals.requirement)
@@ -49,6 +52,7 @@ def worker_values(worker: User, now: datetime, qtype_ids: Iterable[int] = ()) ->
         SystemQual.COUNTRY: worker.country,
         SystemQual.ACCOUNT_AGE_DAYS: max(0, (now - worker.created_at).days),
         SystemQual.WORKER_RATING: worker_rating_value(worker.id),  # None until a requester rated them
+        SystemQual.SPEAKS: spoken(worker),  # several at once: compare() asks whether any is wanted
     }
     ids = list(set(qtype_ids))
     if ids:
@@ -73,6 +77,9 @@ def compare(comparator: str, have: int | str | None, want: list) -> bool:
         return have is None
     if have is None:
         return False
+    if isinstance(have, tuple):  # the languages a worker speaks: is a wanted one among them?
+        inside = any(base(str(w)) == h for w in want for h in have)
+        return inside if comparator in ("=", "in") else (not inside if comparator in EXCLUDING else False)
     if comparator in ("in", "not in"):
         inside = any(_same(have, w) for w in want)
         return inside if comparator == "in" else not inside

@@ -15,6 +15,7 @@ from core.users.commands import chosen_language, get_user, write_prefs
 _CODE = re.compile(r"^([A-Za-z]{2})(?:[-_]([A-Za-z]{2}))?$")
 PROFILE_KEY = "languages"
 MAX_LISTED = 10  # languages a worker can list in /profile
+EXCLUDING = ("!=", "not in")  # the comparators of a `speaks` requirement that keep speakers out
 
 
 def language_code(value: object) -> str | None:
@@ -37,7 +38,7 @@ def base(code: str | None) -> str | None:
 
 def listed(user: User) -> list[str]:
     """The languages the worker listed in /profile (codes as they were stored)."""
-    value = (user.prefs or {}).get(PROFILE_KEY)
+    value = (getattr(user, "prefs", None) or {}).get(PROFILE_KEY)
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
