@@ -17,7 +17,7 @@ from core.messages.safety import RequesterBlockedByYou
 from core.models import Assignment, AssignmentStatus as S, Hit, HitGroup, HitStatus, RequesterBlock, User, WorkerBlock
 from core.mturk import notifications
 from core.quals.rules import evaluate, requirements_for
-from core.texts import N_
+from core.texts import N_, Joined
 from core.users.commands import get_user, set_pref
 from core.work import commands as work
 from core.work.queries import WorkState, owned_assignment, questions_of
@@ -94,8 +94,8 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
                 failed = [c for c in evaluate(worker, requirements_for([hits[0].id]).get(hits[0].id, []), now)
                           if not c.passed]
                 if failed:
-                    raise NotQualified(N_("You don't meet this HIT's requirements: {reasons}."),
-                                       reasons="; ".join(c.text for c in failed))
+                    raise NotQualified(N_("You don't meet this HIT's requirements: {requirements}."),
+                                       requirements=Joined(tuple(failed), "; "))
             checked = True
         for hit in hits:
             tried.add(hit.id)

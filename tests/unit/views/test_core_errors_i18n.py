@@ -196,3 +196,22 @@ def test_every_converted_core_text_renders_in_every_language_within_telegrams_li
             if len(str(Text(key, **values))) <= 200:  # what fits an alert in English nearly fits in translation
                 assert len(shown) <= 280, (locale, key, len(shown))
     assert same <= len(texts) // 20  # a few words read alike (bonus, IBAN); the rest is the locale's
+
+
+def test_next_in_a_group_names_the_failed_requirement_in_the_readers_language(database):
+    """Next in this group refuses as Accept does: the requirement worded in the reader's language."""
+    from bot.i18n import use
+    from bot.runtime import error_text
+    from core.errors import NotQualified
+    from core.work import groups as work_groups
+    from tests import factories as f
+    from tests.conftest import NOW
+
+    rita = f.requester(10_00)
+    hit = f.hit(rita.id, assignments=2, qualifications=[{"name": "approved_count", "comparator": ">=", "value": 10}])
+    newcomer = f.user("Nia")
+    with pytest.raises(NotQualified) as refused:
+        work_groups.accept_next(worker_id=newcomer.id, group_id=hit.group_id, now=NOW)
+    with use("ru"):
+        shown = error_text(refused.value)
+    assert "needs" not in shown and "approved" not in shown and "10" in shown and "требованиям" in shown, shown
