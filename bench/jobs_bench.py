@@ -207,9 +207,12 @@ def bench_notices(jobs, env: dict, emulator, processes: int, n: int, chats: int,
         emulator.world.flood = recorder.flood
     times = [at for _, at in recorder.sent]
     sustained = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    # Where the rate went: time beyond one slot in the pauses longer than 100 ms between two sends
+    # (a pipe that ran dry), as against many small delays.
+    stalled = sum(b - a - 0.034 for a, b in zip(times, times[1:]) if b - a > 0.1)
     return {"sent": len(times), "seconds": elapsed, "rate": len(times) / elapsed, "sustained": sustained,
             "fraction": sustained / 30, "429": len(recorder.too_many), "early": len(recorder.early),
-            "min_gap": recorder.min_gap_s()}
+            "min_gap": recorder.min_gap_s(), "stalled": stalled}
 
 
 def _spread(values: list[float]) -> tuple[float, float, float]:
@@ -257,7 +260,8 @@ def main() -> None:
             n = bench_notices(jobs, env, emulator, 2, args.notices, max(1, args.notices // 3), run)
             print(f"run {run + 1}, notifications: {n['sent']} sent, sustained {n['sustained']:.2f}/s "
                   f"({n['fraction']:.1%} of 30/s), end to end {n['rate']:.1f}/s; 429s {n['429']}, "
-                  f"early {n['early']}, closest two to one chat {n['min_gap']:.2f} s")
+                  f"early {n['early']}, closest two to one chat {n['min_gap']:.2f} s, "
+                  f"lost in pauses over 100 ms {n['stalled']:.2f} s")
             runs.append({"interleaved": result, "notices": n, "load": (load, os.getloadavg()[0])})
             print(f"run {run + 1}, load average (1 min) {runs[-1]['load'][0]:.1f} -> {runs[-1]['load'][1]:.1f}")
     finally:
@@ -280,7 +284,7 @@ def _write(args, runs: list[dict], database: str, broker: str) -> None:
     cmd = "python -m bench.jobs_bench" + (" --pg URL" if args.pg else "") + (" --redis URL" if args.redis else "")
     inter = {p: {k: [r["interleaved"][p][k] for r in runs] for k in ("noop", "payouts", "ratio")} for p in (1, 2)}
     n = {k: [r["notices"][k] for r in runs] for k in ("sustained", "fraction", "rate", "429", "early", "sent",
-                                                     "min_gap")}
+                                                     "min_gap", "stalled")}
     per_1000 = [1000 * t / s for t, s in zip(n["429"], n["sent"])]
     loads = [x for r in runs for x in r["load"]]
     body = f"""
@@ -309,6 +313,7 @@ control on (token buckets: 30 messages/s per bot, 1/s per chat, answering 429 wi
 | 429s per 1,000 messages | {_fmt(per_1000, ".1f")} | ≤ 1 |
 | requests before their retry_after | {_fmt(n["early"], ".0f")} | 0 |
 | closest two messages to one chat | {_fmt(n["min_gap"], ".2f")} s | ≥ 1 s |
+| time lost in pauses over 100 ms between two sends | {_fmt(n["stalled"], ".2f")} s | |
 
 {SLOTS_NOTE}
 
