@@ -45,6 +45,12 @@ MAX_INTEGER = 2**31 - 1
 Parsed = list[tuple[str, dict]]
 
 
+def has_api_id(qtype: QualificationType) -> bool:
+    """Whether the API can name this type: a requester's own, or a built-in MTurk knows (not speaks,
+    which a HIT made in the chat may require: the API shows that HIT without it)."""
+    return qtype.system is None or qtype.system in ID_OF_SYSTEM
+
+
 def type_id_of(qtype: QualificationType) -> str:
     return ID_OF_SYSTEM[qtype.system] if qtype.system else ids.qual_type_id(qtype.id)
 

@@ -71,7 +71,7 @@ def requirement_shapes(hit_ids: list[int]) -> dict[int, list[dict]]:
     """Each HIT's requirements in MTurk's shape, in the order they were given."""
     found = requirements_for(hit_ids)
     return {hit_id: [requirements.shape(requirements.type_id_of(qt), r.comparator, r.values or [], r.guard)
-                     for r, qt in found.get(hit_id, [])] for hit_id in hit_ids}
+                     for r, qt in found.get(hit_id, []) if requirements.has_api_id(qt)] for hit_id in hit_ids}
 
 
 def hit_shape(hit: Hit, p: Progress, extra: MturkHit | None, now: datetime,

@@ -74,7 +74,7 @@ def _resolve_requirement(requester_id: int, req: RequirementSpec) -> Qualificati
     if qtype is None:
         raise ValidationFailed(
             N_("qualification '{name}' is unknown: use approval_rate, approved_count, country, "
-               "account_age_days, worker_rating, or one of your own qualification types."), name=req.name
+               "account_age_days, worker_rating, speaks, or one of your own qualification types."), name=req.name
         )
     return qtype
 
@@ -229,6 +229,9 @@ def _active_requester(requester_id: int) -> User:
 def fill_placeholders(value: object, row: dict[str, str], missing: set[str]) -> object:
     """Replace ${column} in every string of a spec with the row's value."""
     if isinstance(value, str):
+        if "${" not in value:  # most of a template's strings: no regex pass per row
+            return value
+
         def sub(m: re.Match[str]) -> str:
             name = m.group(1).strip()
             if name not in row:
@@ -247,13 +250,19 @@ def fill_placeholders(value: object, row: dict[str, str], missing: set[str]) -> 
 def expand_batch(template: dict, rows: list[dict[str, str]], *,
                  web_tasks: bool = False) -> list[tuple[HitSpec, dict[str, str]]]:
     """One spec per CSV row; BatchInvalid lists every bad row (numbered from 1, after the header)."""
+    return _expand(template, rows, web_tasks)[0]
+
+
+def _expand(template: dict, rows: list[dict[str, str]],
+            web_tasks: bool) -> tuple[list[tuple[HitSpec, dict[str, str]]], list[Cost]]:
+    """expand_batch, with each row's cost (computed once: checking it is part of validating the row)."""
     settings = get_settings()
     if not rows:
         raise ValidationFailed(N_("The CSV has no rows."))
     if len(rows) > settings.max_batch_rows:
         raise ValidationFailed(N_("A batch can have at most {max} rows; this one has {count}."),
                                max=settings.max_batch_rows, count=len(rows))
-    specs, problems = [], []
+    specs, costs, problems = [], [], []
     for n, row in enumerate(rows, start=1):
         missing: set[str] = set()
         data = fill_placeholders(template, row, missing)
@@ -263,14 +272,15 @@ def expand_batch(template: dict, rows: list[dict[str, str]], *,
         try:
             spec = parse_spec(data, web_tasks=web_tasks)
             _apply_gold(spec, row)
-            cost_of(spec)
+            cost = cost_of(spec)
         except ValidationFailed as exc:
             problems.append((n, exc.text))
             continue
         specs.append((spec, row))
+        costs.append(cost)
     if problems:
         raise BatchInvalid(problems)
-    return specs
+    return specs, costs
 
 
 def _apply_gold(spec: HitSpec, row: dict[str, str]) -> None:
@@ -293,8 +303,7 @@ def publish_batch(*, requester_id: int, title: str, template: dict, rows: list[d
     """Publish one HIT per row, all or nothing, with one escrow movement for the lot.
 
     `progress(done, total)` is called as HITs are written (for a progress bar)."""
-    specs = expand_batch(template, rows, web_tasks=web_tasks)
-    costs = [cost_of(spec) for spec, _ in specs]
+    specs, costs = _expand(template, rows, web_tasks)
     total = sum(c.total_cents for c in costs)
     with tx():
         requester = _active_requester(requester_id)

@@ -21,6 +21,7 @@ from core.models import (
     MturkQualType,
     QualificationGrant,
     QualificationType,
+    SystemQual,
 )
 from core.outbox import emit
 from core.quals import commands as quals
@@ -123,6 +124,10 @@ def _has(column, text: str):
     return NodeList((fn.LOWER(column), SQL("LIKE"), f"%{escaped}%", SQL("ESCAPE '\\'")))
 
 
+# The built-ins the MTurk API shows: speaks has no MTurk qualification type id (a chat-made HIT's only).
+API_BUILT_INS = tuple(key for key in SystemQual.ALL if key != SystemQual.SPEAKS)
+
+
 def types_page(*, requester_id: int, query: str | None, must_be_requestable: bool, owned_only: bool,
                after_id: int | None, limit: int) -> tuple[list[QualificationType], bool]:
     """The requester's types (and the built-in ones unless owned_only), by id; (page, more?)."""
@@ -130,7 +135,7 @@ def types_page(*, requester_id: int, query: str | None, must_be_requestable: boo
     mine = QualificationType.owner == requester_id
     q = (QualificationType.select(QualificationType)
          .join(MturkQualType, JOIN.LEFT_OUTER, on=(MturkQualType.qtype == QualificationType.id))
-         .where(mine if owned_only else (mine | QualificationType.system.is_null(False))))
+         .where(mine if owned_only else (mine | QualificationType.system.in_(API_BUILT_INS))))
     if query:
         q = q.where(_has(QualificationType.name, query) | _has(QualificationType.description, query)
                     | _has(fn.COALESCE(MturkQualType.keywords, ""), query))
