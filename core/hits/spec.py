@@ -166,6 +166,8 @@ _NUMERIC_QUALS = {  # system key: (what it is, with its article, lowest, highest
     SystemQual.APPROVAL_RATE: (Text(N_("approval rate")), Text(N_("an approval rate")), 0, 100),
     SystemQual.APPROVED_COUNT: (Text(N_("approved HITs")), Text(N_("approved HITs")), 0, None),
     SystemQual.ACCOUNT_AGE_DAYS: (Text(N_("account age")), Text(N_("an account age")), 0, None),
+    # Stars from requesters, averaged: 1 to 5 (a worker nobody rated yet has none: "not exists" is meetable).
+    SystemQual.WORKER_RATING: (Text(N_("worker rating")), Text(N_("a worker rating")), 1, 5),
 }
 _ORDERING = ("<", "<=", ">", ">=")
 
@@ -245,7 +247,7 @@ class RequirementSpec(_Strict):
             return codes
         label, having, low, high = _NUMERIC_QUALS.get(key, (Text(N_("the qualification's value")),
                                                             Text(N_("a qualification value")), 0, None))
-        if key in _NUMERIC_QUALS and comp == "not exists":
+        if key in _NUMERIC_QUALS and key != SystemQual.WORKER_RATING and comp == "not exists":
             raise ValueError(Text(N_("every worker has {having}, so nobody could meet “not exists”"), having=having))
         numbers = []
         for v in values:
@@ -254,6 +256,8 @@ class RequirementSpec(_Strict):
             if not isinstance(v, int) or not low <= v <= (high if high is not None else v):
                 if key == SystemQual.APPROVAL_RATE:
                     raise ValueError(Text(N_("approval rate is a percentage from 0 to 100")))
+                if key == SystemQual.WORKER_RATING:
+                    raise ValueError(Text(N_("worker rating is a number of stars from 1 to 5, such as 4")))
                 if isinstance(v, int):
                     raise ValueError(Text(N_("{label} can't be negative"), label=label))
                 raise ValueError(Text(N_("{label} is a whole number, so '{comparator}' needs a whole number "
