@@ -34,7 +34,7 @@ from core.models import (
     WorkerBlock,
 )
 from core.review import ratings
-from core.work.browse import Filters
+from core.work.browse import Filters, contains
 
 CHART_DAYS = 7
 LIST_MAX = 5  # waiting, active and recent groups: the soonest few (the totals count them all)
@@ -230,6 +230,12 @@ def _matching(filters: Filters):
         condition &= Hit.hourly_cents >= filters.min_hourly_cents
     if filters.keyword:
         condition &= keyword_matches(filters.keyword)
+    if filters.words:  # an alert for the worker's skills: any of them
+        any_word = None
+        for w in filters.words:
+            found = contains(Hit.title, w) | contains(Hit.keywords, w)
+            any_word = found if any_word is None else any_word | found
+        condition &= any_word
     return condition
 
 

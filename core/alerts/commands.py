@@ -19,7 +19,7 @@ from core.outbox import emit_many
 from core.quals.rules import evaluate, requirements_for, worker_values
 from core.texts import N_
 from core.users.commands import get_user
-from core.work.browse import Filters
+from core.work.browse import Filters, interest_terms
 
 MAX_ALERTS = 5  # saved filters per worker
 MAX_FILTER_TEXT = 200
@@ -79,6 +79,8 @@ def subscribe(*, user_id: int, filters: Filters, now: datetime) -> AlertSub:
     """Save a filter; new matching HITs will be pushed. Refuses duplicates and more than MAX_ALERTS."""
     data = filters.as_dict()
     data.pop("sort", None)  # order means nothing for a push
+    if not data.get("words"):
+        data.pop("words", None)  # as alerts saved before words existed: duplicates still compare equal
     with tx():
         get_user(user_id)
         mine = list(AlertSub.select().where(AlertSub.user == user_id))
@@ -88,6 +90,14 @@ def subscribe(*, user_id: int, filters: Filters, now: datetime) -> AlertSub:
             raise ValidationFailed(N_("You can have at most {max_alerts} alerts; delete one first."),
                                    max_alerts=MAX_ALERTS)
         return AlertSub.create(user=user_id, filters=data, created_at=now)
+
+
+def subscribe_interests(*, user_id: int, now: datetime) -> AlertSub:
+    """An alert for new HITs whose title or keywords hold any of the worker's profile skills or interests."""
+    terms = interest_terms(get_user(user_id))
+    if not terms:
+        raise ValidationFailed(N_("Add skills or interests first: /profile skills photo tagging, translation"))
+    return subscribe(user_id=user_id, filters=Filters(words=terms), now=now)
 
 
 def list_alerts(*, user_id: int) -> list[AlertSub]:
@@ -126,7 +136,10 @@ def matches(filters: Filters, hit: Hit) -> bool:
         return False
     if filters.min_hourly_cents and hit.hourly_cents < filters.min_hourly_cents:
         return False
-    if filters.keyword and filters.keyword not in f"{hit.title} {hit.keywords}".lower():
+    text = f"{hit.title} {hit.keywords}".lower()
+    if filters.keyword and filters.keyword not in text:
+        return False
+    if filters.words and not any(w in text for w in filters.words):
         return False
     return True
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from core.db import is_sqlite, tx
 from core.errors import NotFound, StaleAction, ValidationFailed
-from core.hits.search import keyword_matches, like_pattern, pattern_matches
+from core.hits.search import few_matches, hit_in, keyword_matches, like_pattern, pattern_matches
 from core.messages.safety import RequesterBlockedByYou, hidden_requesters
 from core.models import (
     WEB_KIND,
@@ -41,12 +41,15 @@ SORTS = {
     "hourly": HitGroup.hourly_cents,
     "available": HitGroup.available,
     "rating": HitGroup.requester_score,
+    "foryou": HitGroup.newest_hit_id,  # ranked by the worker's skills and interests first (for_you_score)
 }
 MAX_PAGE = 50
 PREF = "browse"
 PAGE_SIZE = 8
 MAX_PAGES = 25  # deeper than this, a narrower filter serves better (and prefs stay small)
 MAX_KEYWORD = 64
+MAX_WORDS = 20  # an alert's words (a worker's skills and interests: 10 + 10)
+_RANK_STEP = 10**12  # "For you" orders by matches, then newest: one number, matches * step + newest HIT id
 _MAX_ROUNDS = 5  # bounded refills when requirements hide rows
 
 
@@ -58,8 +61,14 @@ class Filters:
     keyword: str = ""
     qualified_only: bool = False
     sort: str = "newest"
+    words: list[str] = field(default_factory=list)  # any of them in the title or keywords (an alert's skills)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.words, list):
+            raise ValidationFailed(N_("That filter value is too large."))
+        self.words = list(dict.fromkeys(str(w).strip().lower() for w in self.words if str(w).strip()))
+        if len(self.words) > MAX_WORDS or any(len(w) > MAX_KEYWORD for w in self.words):
+            raise ValidationFailed(N_("That filter value is too large."))
         if self.sort not in SORTS:
             raise ValidationFailed(N_("Sort by one of: {sorts}."), sorts=", ".join(SORTS))
         if min(self.min_reward_cents, self.max_duration_s, self.min_hourly_cents) < 0:
@@ -139,11 +148,41 @@ def next_hit(worker_id, now, keyword: str = "", match=None):
 
 def _groups_for(worker_id, now, keyword: str = "", match=None):
     blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
-    nxt = next_hit(worker_id, now, keyword, match)
+    few = few_matches(keyword) if keyword and match is None else None
+    if few is not None:  # SQLite's trigram index named the few HITs with the word: only their groups, no scan
+        nxt = next_hit(worker_id, now, match=hit_in(few))
+        mine = HitGroup.id.in_(Hit.select(Hit.group).where(hit_in(few)))
+    else:
+        nxt = next_hit(worker_id, now, keyword, match)
+        mine = True
     return (HitGroup.select(HitGroup, User, nxt.alias("next_hit_id")).join(User, on=(HitGroup.requester == User.id))
             .where((HitGroup.expires_at > now) & (HitGroup.requester != worker_id)
                    & HitGroup.requester.not_in(blocked_by) & HitGroup.requester.not_in(hidden_requesters(worker_id))
-                   & fn.EXISTS(nxt)))
+                   & fn.EXISTS(nxt) & mine))
+
+
+def interest_terms(worker: User) -> list[str]:
+    """The worker's profile skills and interests (core.review.quality.set_profile), lower-case, once each."""
+    profile = (worker.prefs or {}).get("profile") or {}
+    items = [*(profile.get("skills") or []), *(profile.get("interests") or [])]
+    return list(dict.fromkeys(str(i).strip().lower() for i in items if str(i).strip()))[:MAX_WORDS]
+
+
+def contains(column, word: str):
+    """`column` holds `word` (lower-case), case-insensitively, '%' and '_' as text."""
+    if is_sqlite():
+        return fn.hitbot_contains(column, word) if not word.isascii() else fn.instr(fn.lower(column), word) > 0
+    return column ** like_pattern(word)
+
+
+_LEAD = Hit.alias("lead")  # the group's newest HIT: its title and keywords speak for the group
+
+
+def _for_you_score(terms: list[str]):
+    """How many of the terms the group's newest HIT's title or keywords hold, times _RANK_STEP, plus
+    that HIT's id: one number to order and keyset-page by, computed in SQL."""
+    rank = sum((Case(None, [(contains(_LEAD.title, t) | contains(_LEAD.keywords, t), 1)], 0) for t in terms), 0)
+    return (rank * _RANK_STEP + HitGroup.newest_hit_id) if terms else HitGroup.newest_hit_id
 
 
 def _parse_cursor(cursor: str) -> tuple[int, int]:
@@ -164,7 +203,12 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     limit = max(1, min(limit, MAX_PAGE))
     worker = worker if worker is not None and worker.id == worker_id else get_user(worker_id)
     column = SORTS[filters.sort]
+    value_of = column.name
     query = _groups_for(worker_id, now, filters.keyword)
+    if filters.sort == "foryou":
+        column, value_of = _for_you_score(interest_terms(worker)), "sort_value"
+        query = (query.select_extend(column.alias(value_of)).switch(HitGroup)
+                 .join(_LEAD, on=(_LEAD.id == HitGroup.newest_hit_id)))
     if filters.min_reward_cents:
         query = query.where(HitGroup.reward_cents >= filters.min_reward_cents)
     if filters.max_duration_s:
@@ -177,7 +221,8 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     position = _parse_cursor(after) if after else None
     exhausted = False
     # SQLite finds a keyword's HITs in its FTS table first (their ids go into the query): built each time.
-    plain = _plain_list(filters, column, position is not None) if not (filters.keyword and is_sqlite()) else None
+    built_each_time = (filters.keyword and is_sqlite()) or filters.sort == "foryou"  # For you: the worker's words
+    plain = _plain_list(filters, column, position is not None) if not built_each_time else None
     pattern = like_pattern(filters.keyword) if filters.keyword else None
     for _ in range(_MAX_ROUNDS):
         want = limit + 1 - len(cards)
@@ -192,12 +237,12 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
         if len(rows) < want:
             exhausted = True
             break
-        position = (getattr(rows[-1], column.name), rows[-1].id)
+        position = (getattr(rows[-1], value_of), rows[-1].id)
         if len(cards) > limit:
             break
     if len(cards) > limit:
         cards = cards[:limit]
-        return Page(cards, _cursor(column, cards[-1].group))
+        return Page(cards, f"{getattr(cards[-1].group, value_of)}:{cards[-1].group.id}")
     # Requirements hid many rows: hand back what we have and where scanning stopped.
     return Page(cards, None if exhausted else f"{position[0]}:{position[1]}")
 
@@ -245,10 +290,6 @@ def _after(query, column, position: tuple | None):
         return query
     value, group_id = position
     return query.where((column < value) | ((column == value) & (HitGroup.id < group_id)))
-
-
-def _cursor(column, group: HitGroup) -> str:
-    return f"{getattr(group, column.name)}:{group.id}"
 
 
 def _visible(worker: User, rows: list[tuple[HitGroup, Hit, int]], now: datetime, stage: str) -> list[Card]:
@@ -388,6 +429,7 @@ class BrowsePage:
     filters: Filters
     page: Page
     number: int  # 0-based
+    interests: list[str] = field(default_factory=list)  # the worker's skills and interests ("For you" ranks by them)
 
     @property
     def has_prev(self) -> bool:
@@ -429,4 +471,4 @@ def browse_page(*, worker_id: int, number: int, now: datetime, limit: int = PAGE
         kept = cursors[:number] + ([page.next_cursor] if page.next_cursor else [])
         if kept != cursors:
             write_prefs(worker, {PREF: {"f": filters.as_dict(), "c": kept}}, force=True)
-    return BrowsePage(filters, page, number)
+    return BrowsePage(filters, page, number, interest_terms(worker))
