@@ -130,12 +130,14 @@ API_BUILT_INS = tuple(key for key in SystemQual.ALL if key != SystemQual.SPEAKS)
 
 def types_page(*, requester_id: int, query: str | None, must_be_requestable: bool, owned_only: bool,
                after_id: int | None, limit: int) -> tuple[list[QualificationType], bool]:
-    """The requester's types (and the built-in ones unless owned_only), by id; (page, more?)."""
+    """The requester's types (and the built-in ones unless owned_only), by id; (page, more?). A finished
+    follow-up's private type is left out, as in /qual."""
     limit = max(1, min(limit, MAX_PAGE))
     mine = QualificationType.owner == requester_id
     q = (QualificationType.select(QualificationType)
          .join(MturkQualType, JOIN.LEFT_OUTER, on=(MturkQualType.qtype == QualificationType.id))
-         .where(mine if owned_only else (mine | QualificationType.system.in_(API_BUILT_INS))))
+         .where(mine if owned_only else (mine | QualificationType.system.in_(API_BUILT_INS)))
+         .where(QualificationType.id.not_in(quals.finished_followup_types())))
     if query:
         q = q.where(_has(QualificationType.name, query) | _has(QualificationType.description, query)
                     | _has(fn.COALESCE(MturkQualType.keywords, ""), query))

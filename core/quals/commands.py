@@ -7,7 +7,16 @@ from peewee import JOIN, IntegrityError, fn
 
 from core.db import db, for_update, tx
 from core.errors import NotAllowed, NotFound, StaleAction, ValidationFailed
-from core.models import QualificationGrant, QualificationType, QualTest, QualTestAttempt, SystemQual
+from core.models import (
+    FollowupOffer,
+    Hit,
+    HitStatus,
+    QualificationGrant,
+    QualificationType,
+    QualTest,
+    QualTestAttempt,
+    SystemQual,
+)
 from core.numbers import percent
 from core.outbox import emit
 from core.texts import N_
@@ -165,11 +174,20 @@ def answer_test(*, worker_id: int, attempt_id: int, position: int, option: int, 
         return attempt
 
 
+def finished_followup_types():
+    """Ids of follow-up work's private types whose HIT is no longer open: kept (the grants are the HIT's
+    history) but not listed among the requester's types, which would fill up with one per offer."""
+    return (FollowupOffer.select(FollowupOffer.qtype)
+            .join(Hit, JOIN.LEFT_OUTER, on=(FollowupOffer.hit == Hit.id))
+            .where(FollowupOffer.qtype.is_null(False) & (Hit.id.is_null() | (Hit.status != HitStatus.OPEN))))
+
+
 def my_types(*, owner_id: int) -> list[tuple[QualificationType, int]]:
-    """The requester's qualification types with how many workers hold each."""
+    """The requester's qualification types with how many workers hold each (a finished follow-up's not)."""
     n = fn.COUNT(QualificationGrant.id)
     query = (QualificationType.select(QualificationType, n.alias("holders"))
-             .join(QualificationGrant, JOIN.LEFT_OUTER).where(QualificationType.owner == owner_id)
+             .join(QualificationGrant, JOIN.LEFT_OUTER)
+             .where((QualificationType.owner == owner_id) & QualificationType.id.not_in(finished_followup_types()))
              .group_by(QualificationType.id).order_by(QualificationType.name))
     return [(t, t.holders) for t in query]
 
