@@ -202,8 +202,8 @@ async def profile(update: Update, context: Context) -> None:
         await call(quality.set_profile, user_id=me, skills=current["skills"], interests=current["interests"])
     elif field:
         raise ValidationFailed(views.profile_usage())
-    user = await call(users.get_user, user_id=me)
-    await update.effective_message.reply_text(views.profile_text(user, await call(quality.profile, user_id=me)),
+    shown = await call(quality.profile_view, user_id=me)
+    await update.effective_message.reply_text(views.profile_text(shown.user, shown.profile, rating=shown.rating),
                                               parse_mode="HTML")
 
 

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import N_, _, _n, current
-from bot.views import hit_language
+from bot.views import hit_language, ratings
 from bot.views.common import button, esc, keyboard
 from core.models import SystemQual
 from core.review.quality import Policy
@@ -42,7 +42,8 @@ def qual_help() -> str:
         "Workers who miss one of yours can ask for it from the HIT; you grant or refuse in chat.\n"
         "/qual requests – the requests waiting for you\n"
         "/qual auto <i>name</i> on [<i>value</i>] | off – grant their requests at once\n"
-        "/qual retry <i>name</i> <i>12h</i> – how long a worker waits before asking again")
+        "/qual retry <i>name</i> <i>12h</i> – how long a worker waits before asking again") + "\n" + _(
+        "/qual message <i>name</i> – write to every worker holding it")
 
 
 def qual_list(types: list[tuple[QualificationType, int]]) -> str:
@@ -108,7 +109,8 @@ def policy_text(policy: Policy) -> str:
                         "answers in a batch CSV with <code>_gold_&lt;question id&gt;</code> columns.")])
 
 
-def profile_text(user, profile: dict) -> str:
+def profile_text(user, profile: dict, rating=None) -> str:
+    """`rating`: the requesters' stars for this worker (core.review.ratings.Average), None to leave out."""
     skills = ", ".join(profile.get("skills") or []) or "—"
     interests = ", ".join(profile.get("interests") or []) or "—"
     return "\n".join([
@@ -118,9 +120,21 @@ def profile_text(user, profile: dict) -> str:
         _("Skills: {skills}", skills=esc(skills)),
         _("Interests: {interests}", interests=esc(interests)),
         *languages_lines(user),
+        *rating_lines(rating),
         "",
         _("Change it: /profile country DE · /profile timezone Europe/Berlin · "
           "/profile skills German, birds · /profile interests audio, images")])
+
+
+def rating_lines(rating) -> list[str]:
+    """How requesters rate the worker: what HITs requiring a worker rating compare against."""
+    if rating is None:
+        return []
+    if not rating.n:
+        return [_("Your rating from requesters: none yet")]
+    return [_n("Your rating from requesters: {stars} from {n} rating",
+               "Your rating from requesters: {stars} from {n} ratings", rating.n, stars=ratings.average(rating.avg),
+               n=rating.n)]
 
 
 def languages_lines(user) -> list[str]:

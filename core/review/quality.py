@@ -284,6 +284,24 @@ def profile(*, user_id: int) -> dict:
     return (get_user(user_id).prefs or {}).get("profile") or {"skills": [], "interests": []}
 
 
+@dataclass(frozen=True)
+class ProfileView:
+    """/profile: the worker, their skills and interests, and the stars requesters gave them (all
+    requesters together, as the worker_rating requirement reads it; no single rating is named)."""
+
+    user: object
+    profile: dict
+    rating: object  # core.review.ratings.Average
+
+
+def profile_view(*, user_id: int) -> ProfileView:
+    from core.review.ratings import worker_average  # ratings reads review's tables: late, as quals.rules does
+
+    user = get_user(user_id)
+    return ProfileView(user, (user.prefs or {}).get("profile") or {"skills": [], "interests": []},
+                       worker_average(worker_id=user_id))
+
+
 def on_submitted(assignment_id: int, now: datetime) -> bool:
     """Hook run by submit in its transaction: score control answers, apply the rule.
     True when the rule rejected this very submission."""
