@@ -43,14 +43,21 @@ def remember(*, object_kind: str, object_id: int, chat_id: int, message_id: int,
              ref: int | None = None, only: bool = False) -> ChatCard:
     """The message (chat_id, message_id) now shows this object as `card_kind`. With only=True it
     replaces the object's earlier card of that kind in that chat (one live question at a time)."""
+    with tx():
+        return remember_in_tx(object_kind=object_kind, object_id=object_id, chat_id=chat_id, message_id=message_id,
+                              card_kind=card_kind, now=now, ref=ref, only=only)
+
+
+def remember_in_tx(*, object_kind: str, object_id: int, chat_id: int, message_id: int, card_kind: str,
+                   now: datetime, ref: int | None = None, only: bool = False) -> ChatCard:
+    """As remember, inside the caller's transaction (a use case whose change the message will show)."""
     fields = {"object_kind": object_kind, "object_id": object_id, "chat_id": chat_id, "message_id": message_id,
               "card_kind": card_kind, "ref": ref, "created_at": now}
-    with tx():
-        # Two statements: the message's card (whatever it showed before: a message shows one
-        # thing), then away with this object's older cards of the kind (only) and beyond the newest few.
-        row = ChatCard(id=_REMEMBER.insert(**fields), **fields)
-        _PRUNE[only].execute(**fields)
-        return row
+    # Two statements: the message's card (whatever it showed before: a message shows one
+    # thing), then away with this object's older cards of the kind (only) and beyond the newest few.
+    row = ChatCard(id=_REMEMBER.insert(**fields), **fields)
+    _PRUNE[only].execute(**fields)
+    return row
 
 
 _FIELDS = ("object_kind", "object_id", "chat_id", "message_id", "card_kind", "ref", "created_at")

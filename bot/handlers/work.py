@@ -68,7 +68,8 @@ def _initial_picks(state: WorkState) -> list[int]:
 async def show(message: Message, context: Context, me: int, state: WorkState, *, edit: bool = False,
                stored: bool = False, before: str | None = None) -> None:
     """Show where the worker is: the current question, or the summary once all are passed.
-    `stored`: the use case that led here already stored the wait (prefs=_waiting_here).
+    `stored`: the use case that led here already stored the wait (prefs=_waiting_here), and, when
+    it was told the message it will be shown in (show_in), that message's card: one transaction.
     `edit`: in place of `message` (one message goes from question to question); `before`: a line above."""
     picks = _initial_picks(state)
     if state.current is not None:
@@ -85,7 +86,8 @@ async def show(message: Message, context: Context, me: int, state: WorkState, *,
     else:
         shown = (await context.bot.send_message(message.chat_id, text, reply_markup=markup,
                                                 parse_mode="HTML")).message_id
-    await _remember(me, state, shown, stored=stored)
+    if not (stored and shown == state.shown_message_id):
+        await _remember(me, state, shown, stored=stored)
 
 
 async def _finish(me: int, assignment_id: int) -> None:
@@ -187,7 +189,7 @@ async def _answered(update: Update, context: Context, cb: callbacks.Callback, va
     me, msg = update.effective_user.id, update.effective_message
     asg, qid = cb.arg(0), cb.arg(1)
     state = await call(work.answer_current, worker_id=me, assignment_id=asg, question_id=qid, value=value,
-                       now=now(context), prefs=_waiting_here)
+                       now=now(context), prefs=_waiting_here, show_in=msg.message_id)
     await answer_now(update)
     q = next(q for q in state.questions if q.id == qid)
     # The same message goes on to the next question (or the summary), the answer on a line above it.
@@ -239,7 +241,7 @@ async def skip(update: Update, context: Context, cb: callbacks.Callback) -> str 
     me, msg = update.effective_user.id, update.effective_message
     asg, qid = cb.args
     state = await call(work.skip_current, worker_id=me, assignment_id=asg, question_id=qid, now=now(context),
-                       prefs=_waiting_here)
+                       prefs=_waiting_here, show_in=msg.message_id)
     q = next(q for q in state.questions if q.id == qid)
     await show(msg, context, me, state, edit=True, stored=True, before=views.answered_line(state, q, None))
     return _("Skipped.")
@@ -248,10 +250,10 @@ async def skip(update: Update, context: Context, cb: callbacks.Callback) -> str 
 @on_button
 async def go_to(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     """Back, or a question picked on the summary: shown in place of the pressed message."""
-    me = update.effective_user.id
+    me, msg = update.effective_user.id, update.effective_message
     state = await call(work.go_to, worker_id=me, assignment_id=cb.arg(0), position=cb.arg(1), now=now(context),
-                       prefs=_waiting_here)
-    await show(update.effective_message, context, me, state, edit=True, stored=True)
+                       prefs=_waiting_here, show_in=msg.message_id)
+    await show(msg, context, me, state, edit=True, stored=True)
     return None
 
 

@@ -63,6 +63,16 @@ def _store_prefs(state: WorkState, prefs: PrefsFor | None) -> None:
         write_prefs(state.worker, prefs(state))
 
 
+def _show_in(state: WorkState, message_id: int | None, now: datetime) -> None:
+    """The worker's message `message_id` will show this state (the bot edits it in place): it is the
+    assignment's one live question card, remembered in the use case's transaction. Nothing to write
+    when it already is (state read with_card)."""
+    if message_id is not None and state.shown_message_id != message_id:
+        cards.remember_in_tx(object_kind="assignment", object_id=state.assignment.id, chat_id=state.assignment.worker_id,
+                             message_id=message_id, card_kind="question", now=now, only=True)
+        state.shown_message_id = message_id
+
+
 def accept(*, worker_id: int, hit_id: int, now: datetime) -> Assignment:
     """Take one slot of a HIT. Never more holders than max_assignments, one per worker."""
     return accept_hit(worker_id=worker_id, hit_id=hit_id, now=now).assignment
@@ -428,12 +438,13 @@ def _answer(state: WorkState, question: Question, value: object, now: datetime) 
 
 
 def answer_current(*, worker_id: int, assignment_id: int, question_id: int, value: object,
-                   now: datetime, prefs: PrefsFor | None = None) -> WorkState:
+                   now: datetime, prefs: PrefsFor | None = None, show_in: int | None = None) -> WorkState:
     """Answer the question the worker is on (an old question's button is stale) and move on."""
     with tx():
-        state = _active_state(worker_id, assignment_id, now)
+        state = _active_state(worker_id, assignment_id, now, with_card=show_in is not None)
         _answer(state, _current(state, question_id), value, now)
         _store_prefs(state, prefs)
+        _show_in(state, show_in, now)
     return state
 
 
@@ -470,10 +481,10 @@ def answer_typed(*, worker_id: int, assignment_id: int, kinds: frozenset[str], v
 
 
 def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: datetime,
-                 prefs: PrefsFor | None = None) -> WorkState:
+                 prefs: PrefsFor | None = None, show_in: int | None = None) -> WorkState:
     """Leave the optional question the worker is on unanswered (clearing an earlier answer)."""
     with tx():
-        state = _active_state(worker_id, assignment_id, now)
+        state = _active_state(worker_id, assignment_id, now, with_card=show_in is not None)
         question = _current(state, question_id)
         if question.required:
             raise ValidationFailed(N_("This question needs an answer."))
@@ -481,16 +492,18 @@ def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: d
         Answer.delete().where((Answer.assignment == state.assignment.id) & (Answer.question == question.id)).execute()
         state.answers.pop(question.id, None)
         _store_prefs(state, prefs)
+        _show_in(state, show_in, now)
     return state
 
 
 def go_to(*, worker_id: int, assignment_id: int, position: int, now: datetime,
-          prefs: PrefsFor | None = None) -> WorkState:
+          prefs: PrefsFor | None = None, show_in: int | None = None) -> WorkState:
     """Move the worker's place in the form (Back, or a question picked from the summary)."""
     with tx():
-        state = _active_state(worker_id, assignment_id, now)
+        state = _active_state(worker_id, assignment_id, now, with_card=show_in is not None)
         if not 0 <= position <= state.total:
             raise NotAllowed()
         _move(state, position)
         _store_prefs(state, prefs)
+        _show_in(state, show_in, now)
     return state
