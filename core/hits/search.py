@@ -77,16 +77,30 @@ def _indexed() -> bool:
 FEW = 500  # matches worth fetching by id; a keyword this common is found faster by the scan
 
 
+def few_matches(keyword: str) -> list[int] | None:
+    """SQLite: the ids of the open HITs whose title or keywords contain `keyword` (lower-case),
+    from the trigram index, when there are at most FEW of them (none at all for a word no HIT
+    has); None when the index cannot answer (short word, common word, no FTS5): scan instead."""
+    if not (is_sqlite() and len(keyword) >= MIN_TRIGRAM and _indexed()):
+        return None
+    phrase = '"' + keyword.replace('"', '""') + '"'  # one FTS5 string: every character literal
+    ids = [i for (i,) in db.execute_sql(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+                                        "ORDER BY rowid DESC LIMIT ?", (phrase, FEW + 1))]
+    return ids if len(ids) <= FEW else None
+
+
+def hit_in(ids: list[int]) -> Expression:
+    """Hit.id IN these ids, as one SQL fragment (peewee's IN of thousands of values costs more to build)."""
+    return Hit.id.in_(SQL("(" + ", ".join("?" * len(ids)) + ")", ids))
+
+
 def keyword_matches(keyword: str) -> Expression:
     """The condition 'the title or the keywords contain `keyword`', case-insensitively
     (`keyword` is already lower-case)."""
-    if is_sqlite() and len(keyword) >= MIN_TRIGRAM and _indexed():
-        phrase = '"' + keyword.replace('"', '""') + '"'  # one FTS5 string: every character literal
-        ids = [i for (i,) in db.execute_sql(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
-                                            "ORDER BY rowid DESC LIMIT ?", (phrase, FEW + 1))]
-        if len(ids) <= FEW:  # a rare word (the scan's worst case): the HITs by id
-            return Hit.id.in_(SQL("(" + ", ".join("?" * len(ids)) + ")", ids))
-        # A common word: the browse order's index meets matches at once, and stops after a page.
+    ids = few_matches(keyword)
+    if ids is not None:  # a rare word (the scan's worst case): the HITs by id
+        return hit_in(ids)
+    # A common word: the browse order's index meets matches at once, and stops after a page.
     if is_sqlite():
         if not keyword.isascii():
             return fn.hitbot_contains(Hit.title, keyword) | fn.hitbot_contains(Hit.keywords, keyword)
