@@ -114,3 +114,20 @@ def test_a_bad_languages_list_is_refused_and_changes_nothing(text):
     assert languages.listed(User.get_by_id(w.id)) == ["de"]
     assert languages.set_languages(user_id=w.id, text="none") == []
     assert languages.listed(User.get_by_id(w.id)) == []
+
+
+@pytest.mark.usefixtures("database")
+def test_a_batch_takes_its_language_from_the_template_or_from_each_row(now):
+    from core.errors import BatchInvalid
+    from core.hits import publishing
+
+    r = f.requester()
+    template = f.spec(title="Row ${n}", language="${lang}", assignments=1)
+    batch = publishing.publish_batch(requester_id=r.id, title="b", template=template, now=now,
+                                     rows=[{"n": "1", "lang": "es"}, {"n": "2", "lang": "pt-br"}])
+    assert [h.language for h in Hit.select().where(Hit.batch == batch.id).order_by(Hit.id)] == ["es", "pt-BR"]
+    with pytest.raises(BatchInvalid) as refused:
+        publishing.publish_batch(requester_id=r.id, title="c", template=template, now=now,
+                                 rows=[{"n": "1", "lang": "es"}, {"n": "2", "lang": "spanish"}])
+    assert [n for n, _ in refused.value.problems] == [2]
+    assert Hit.select().where(Hit.title == "Row 1").count() == 1  # nothing of the refused batch
