@@ -75,5 +75,8 @@ def requirement(check: Check) -> str:
 
 
 def check_line(check: Check) -> str:
-    """A requirement line of the preview: `speaks` in the reader's words, the others as core words them."""
-    return requirement(check) if check.qtype.system == SystemQual.SPEAKS else esc(check.text)
+    """A requirement line of the preview, in the reader's words (escaped: a qualification's name is the
+    requester's)."""
+    from bot.views import quals  # quals words `speaks` with this module's requirement()
+
+    return esc(quals.requirement(check))
