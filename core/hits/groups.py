@@ -26,6 +26,8 @@ def group_key(requester_id: int, spec: HitSpec, *, batch_id: int | None = None, 
     """The key HITs of one group share (a sha256 hex digest)."""
     reqs = sorted(json.dumps(q.model_dump(mode="json"), sort_keys=True) for q in spec.qualifications)
     shared: list[object] = [requester_id, spec.reward, spec.duration_s, reqs]
+    if spec.language:  # the same HIT in Spanish and in German is two groups (a key without one is unchanged)
+        shared.append(["language", spec.language])
     if batch_id is not None:
         origin: list[object] = ["batch", batch_id]
     elif hit_type is not None:
