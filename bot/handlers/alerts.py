@@ -14,6 +14,7 @@ from bot.views.common import keyboard
 from bot.views.notify import alert_buttons
 from core.alerts import commands as alerts
 from core.config import get_settings
+from core.work.browse import Filters
 
 
 async def _render(user_id: int) -> tuple[str, object]:
@@ -43,6 +44,14 @@ async def filter_input(update: Update, context: Context) -> None:
     await call(alerts.subscribe, user_id=me, filters=wanted, now=now(context))
     await waiting.done(me)
     await msg.reply_text(views.saved(wanted), parse_mode="HTML")
+
+
+@on_button
+async def for_skills(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """🔔 Alert me for my skills (on /alerts and the For you page): an alert for the profile's words."""
+    sub = await call(alerts.subscribe_interests, user_id=update.effective_user.id, now=now(context))
+    await update.effective_message.reply_text(views.saved(Filters.from_dict(sub.filters)), parse_mode="HTML")
+    return None
 
 
 @on_button
@@ -84,6 +93,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & waiting.awaiting("alert"), filter_input))
     app.add_handler(CallbackQueryHandler(new, pattern=callbacks.pattern("al", "new", 0)))
     app.add_handler(CallbackQueryHandler(cancel, pattern=callbacks.pattern("al", "x", 0)))
+    app.add_handler(CallbackQueryHandler(for_skills, pattern=callbacks.pattern("al", "sk", 0)))
     app.add_handler(CallbackQueryHandler(mute_from_notice, pattern=callbacks.pattern("al", "mt", 2)))
     for verb in ("mute", "unm", "del"):
         app.add_handler(CallbackQueryHandler(change, pattern=callbacks.pattern("al", verb, 1)))

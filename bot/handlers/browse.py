@@ -10,6 +10,7 @@ from bot import callbacks, input as waiting, materials
 from bot.i18n import _
 from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
 from bot.views import browse as views
+from core import dashboard
 from core.errors import StaleAction
 from core.work import browse
 from core.work.browse import Filters
@@ -35,6 +36,16 @@ async def menu_browse(update: Update, context: Context, cb: callbacks.Callback) 
 @on_button
 async def page(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     await _render_list(update.effective_message, context, update.effective_user.id, cb.arg(0), edit=True)
+    return None
+
+
+@on_button
+async def recent(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
+    """🕘 Recent groups: the groups worked on in the last 7 days that still have HITs for this worker."""
+    groups = await call(dashboard.recent_groups, user_id=update.effective_user.id, now=now(context),
+                        limit=browse.PAGE_SIZE)
+    text, markup = views.recent_groups(groups)
+    await update.effective_message.edit_text(text, reply_markup=markup, parse_mode="HTML")
     return None
 
 
@@ -160,6 +171,6 @@ def register(app: Application) -> None:
     for verb, fn, nargs in (("pg", page, 1), ("so", sort, 1), ("fm", filter_menu, 0), ("mr", set_filter, 1),
                             ("mt", set_filter, 1), ("mh", set_filter, 1), ("qo", set_filter, 1),
                             ("rst", reset, 0), ("kw", ask_keyword, 0), ("kwx", clear_keyword, 0),
-                            ("v", preview, 2)):
+                            ("v", preview, 2), ("rc", recent, 0)):
         app.add_handler(CallbackQueryHandler(fn, pattern=callbacks.pattern("b", verb, nargs)))
 

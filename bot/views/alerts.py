@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import _
-from bot.views.common import button, duration, esc, fit, keyboard, money
+from bot.views.common import button, clip, duration, esc, fit, keyboard, money
 from core.alerts.commands import MAX_ALERTS
 from core.work.browse import Filters
 
@@ -26,6 +26,8 @@ def describe(filters: Filters) -> str:
     if filters.keyword:
         # TRANSLATORS: a word the HIT's title or keywords must hold, in the language's quotation marks.
         parts.append(_("“{word}”", word=esc(filters.keyword)))
+    if filters.words:
+        parts.append(_("my skills and interests: {words}", words=esc(clip(", ".join(filters.words), 120))))
     if filters.qualified_only:
         parts.append(_("only HITs I qualify for"))
     # TRANSLATORS: what separates the parts of one alert's filter: "reward ≥ $0.50, time ≤ 10m".
@@ -51,6 +53,7 @@ def alerts_list(subs: list[AlertSub], per_hour: int) -> tuple[str, InlineKeyboar
         rows.append([toggle, button(_("🗑 Delete {i}", i=i), callbacks.make("al", "del", sub.id))])
     if len(subs) < MAX_ALERTS:
         rows.append([button(_("➕ New alert"), callbacks.make("al", "new"))])
+        rows.append([button(_("🔔 Alert me for my skills"), callbacks.make("al", "sk"))])
     return fit(text), keyboard(rows)
 
 

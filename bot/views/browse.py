@@ -25,7 +25,7 @@ from core.review.reputation import RequesterStats
 from core.work.browse import MAX_KEYWORD, SORTS, BrowsePage, Card, Filters, Preview
 
 SORT_LABELS = {"newest": N_("newest"), "reward": N_("reward"), "hourly": N_("hourly rate"),
-               "available": N_("most available"), "rating": N_("requester rating")}
+               "available": N_("most available"), "rating": N_("requester rating"), "foryou": N_("for you")}
 SORT_ORDER = list(SORTS)
 # Filter steps a thumb can cycle through (minor units / seconds); 0 means "any".
 REWARD_STEPS = (0, 10, 50, 100, 500)
@@ -93,6 +93,11 @@ def hit_list(bp: BrowsePage) -> tuple[str, InlineKeyboardMarkup]:
     f = bp.filters
     lines = [_("🔎 <b>Open HITs</b> · page {page} · sorted by {sort}", page=bp.number + 1, sort=sort_label(f.sort)),
              _("Filters: {filters}", filters=filter_summary(f)), ""]
+    if f.sort == "foryou" and bp.number == 0:
+        lines.insert(2, _("✨ First the HITs that match your skills and interests: {words}",
+                          words=esc(clip(", ".join(bp.interests), 200))) if bp.interests
+                     else _("✨ Tell me your skills and interests and the HITs that match them come first: "
+                            "/profile skills photo tagging, translation"))
     rows = []
     if not bp.page.cards:
         lines.append(_("No open HITs match your filters right now.") if bp.number == 0
@@ -113,9 +118,30 @@ def hit_list(bp: BrowsePage) -> tuple[str, InlineKeyboardMarkup]:
     rows.append([button(_("⚙️ Filters"), callbacks.make("b", "fm")),
                  button(_("↕️ Sort: {sort}", sort=sort_label(f.sort)),
                         callbacks.make("b", "so", SORT_ORDER.index(sort_next)))])
+    extra = [button(_("🕘 Recent groups"), callbacks.make("b", "rc"))]
+    if f.sort == "foryou" and bp.interests:
+        extra.append(button(_("🔔 Alert me for my skills"), callbacks.make("al", "sk")))
+    rows.append(extra)
     if not bp.page.cards and f != Filters(sort=f.sort):
         rows.append([button(_("♻️ Reset filters"), callbacks.make("b", "rst"))])
     return fit("\n".join(lines)), keyboard(rows)
+
+
+def recent_groups(groups: list) -> tuple[str, InlineKeyboardMarkup]:
+    """The groups the worker worked on in the last 7 days that still have HITs for them (core.dashboard
+    RecentGroup): one tap previews the HIT Accept would take next."""
+    if not groups:
+        text = _("🕘 <b>Recent groups</b>\nNothing to continue: none of the groups you worked on in the last "
+                 "7 days has HITs left for you.")
+    else:
+        lines = [_("🕘 <b>Recent groups</b> (the last 7 days)")]
+        lines += [_("• <b>{title}</b> — {reward} · {available}", title=esc(clip(g.title, 60)),
+                    reward=money(g.reward_cents), available=_n("{n} left", "{n} left", g.available, n=g.available))
+                  for g in groups]
+        text = "\n".join(lines)
+    rows = [[button(_("▶️ {title}", title=clip(g.title, 40)), callbacks.make("b", "v", g.hit_id, 0))] for g in groups]
+    rows.append([button(_("⬅️ Back"), callbacks.make("b", "pg", 0))])
+    return fit(text), keyboard(rows)
 
 
 def filter_menu(f: Filters) -> tuple[str, InlineKeyboardMarkup]:

@@ -178,11 +178,40 @@ def contains(column, word: str):
 _LEAD = Hit.alias("lead")  # the group's newest HIT: its title and keywords speak for the group
 
 
-def _for_you_score(terms: list[str]):
-    """How many of the terms the group's newest HIT's title or keywords hold, times _RANK_STEP, plus
-    that HIT's id: one number to order and keyset-page by, computed in SQL."""
-    rank = sum((Case(None, [(contains(_LEAD.title, t) | contains(_LEAD.keywords, t), 1)], 0) for t in terms), 0)
-    return (rank * _RANK_STEP + HitGroup.newest_hit_id) if terms else HitGroup.newest_hit_id
+FOR_YOU_POOL = 300  # the newest groups "For you" ranks; older ones follow, newest first
+
+
+class _ForYou:
+    """The "For you" order: the FOR_YOU_POOL newest live groups by how many of the worker's terms their
+    newest HIT's title or keywords hold, then by newest; after them every older group, newest first.
+    One number orders and keyset-pages it all, computed in SQL: matches * _RANK_STEP + newest HIT id in
+    the pool, the newest HIT id after it (so a cursor below the pool's floor is in the tail). Ranking a
+    bounded pool keeps a page's cost flat however many groups are open (the tail walks the newest index)."""
+
+    def __init__(self, base, terms: list[str], now: datetime) -> None:
+        newest = HitGroup.newest_hit_id
+        self.floor: int | None = None  # no terms: the newest order, all of it the tail
+        self.tail = base.select_extend(newest.alias("sort_value"))
+        if terms:
+            self.floor = (HitGroup.select(newest).where(HitGroup.expires_at > now).order_by(newest.desc())
+                          .offset(FOR_YOU_POOL - 1).limit(1).scalar()) or 0
+            rank = sum((Case(None, [(contains(_LEAD.title, t) | contains(_LEAD.keywords, t), 1)], 0)
+                        for t in terms), 0)
+            self.score = rank * _RANK_STEP + newest
+            self.pool = (base.select_extend(self.score.alias("sort_value")).switch(HitGroup)
+                         .join(_LEAD, on=(_LEAD.id == newest)).where(newest >= self.floor)
+                         .order_by(self.score.desc(), HitGroup.id.desc()))
+            self.tail = self.tail.where(newest < self.floor)
+        self.tail = self.tail.order_by(newest.desc(), HitGroup.id.desc())
+
+    def rows(self, position: tuple | None, want: int) -> list[HitGroup]:
+        rows: list[HitGroup] = []
+        if self.floor is not None and (position is None or position[0] >= self.floor):
+            rows = list(_after(self.pool, self.score, position).limit(want))
+            if len(rows) == want:
+                return rows
+            position = None  # the tail follows the pool
+        return rows + list(_after(self.tail, HitGroup.newest_hit_id, position).limit(want - len(rows)))
 
 
 def _parse_cursor(cursor: str) -> tuple[int, int]:
@@ -205,16 +234,15 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     column = SORTS[filters.sort]
     value_of = column.name
     query = _groups_for(worker_id, now, filters.keyword)
-    if filters.sort == "foryou":
-        column, value_of = _for_you_score(interest_terms(worker)), "sort_value"
-        query = (query.select_extend(column.alias(value_of)).switch(HitGroup)
-                 .join(_LEAD, on=(_LEAD.id == HitGroup.newest_hit_id)))
     if filters.min_reward_cents:
         query = query.where(HitGroup.reward_cents >= filters.min_reward_cents)
     if filters.max_duration_s:
         query = query.where(HitGroup.duration_s <= filters.max_duration_s)
     if filters.min_hourly_cents:
         query = query.where(HitGroup.hourly_cents >= filters.min_hourly_cents)
+    for_you = _ForYou(query, interest_terms(worker), now) if filters.sort == "foryou" else None
+    if for_you is not None:
+        value_of = "sort_value"
     query = query.order_by(column.desc(), HitGroup.id.desc())
     stage = "accept" if filters.qualified_only else "discover"
     cards: list[Card] = []
@@ -226,7 +254,9 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     pattern = like_pattern(filters.keyword) if filters.keyword else None
     for _ in range(_MAX_ROUNDS):
         want = limit + 1 - len(cards)
-        if plain is not None:  # the same query, built once
+        if for_you is not None:
+            rows = for_you.rows(position, want)
+        elif plain is not None:  # the same query, built once
             rows = plain.rows(worker_id=worker_id, now=now, min_reward=filters.min_reward_cents,
                               max_duration=filters.max_duration_s, min_hourly=filters.min_hourly_cents, limit=want,
                               value=position[0] if position else None, after_id=position[1] if position else None,

@@ -28,7 +28,7 @@ async def test_subscribe_with_a_typed_filter(bot):
     wes = await person(bot, "Wes")
     calls = await bot.text(wes, "/alerts")
     assert "No alerts yet" in calls[0].text and "at most 10 an hour" in calls[0].text
-    assert calls[0].buttons == [("➕ New alert", "al:new")]
+    assert calls[0].buttons == [("➕ New alert", "al:new"), ("🔔 Alert me for my skills", "al:sk")]
     pressed = await bot.press_label(wes, "New alert")
     assert answers(pressed) and "Write the filter in one message" in last(bot, wes)
     # A bad filter: the reason, nothing saved, the question stands.
@@ -46,7 +46,7 @@ async def test_subscribe_with_a_typed_filter(bot):
     listing = await bot.text(wes, "/alerts")
     assert "1. reward ≥ $0.50, time ≤ 10m, “photo” · 🔔 on" in listing[0].text
     assert listing[0].buttons == [("🔕 Mute 1", f"al:mute:{sub.id}"), ("🗑 Delete 1", f"al:del:{sub.id}"),
-                                  ("➕ New alert", "al:new")]
+                                  ("➕ New alert", "al:new"), ("🔔 Alert me for my skills", "al:sk")]
 
 
 async def test_mute_unmute_delete_and_forged_presses(bot):

@@ -313,7 +313,7 @@ async def test_sort_button_cycles_through_every_sort_in_place(bot):
     await bot.text(wes, "/browse")
     mid = list_message(bot, wes).message_id
     seen = []
-    for _ in range(5):
+    for _ in range(6):
         calls = await bot.press_label(wes, "Sort:")
         (edit,) = [c for c in calls if c.method == "editMessageText"]
         assert int(edit.params["message_id"]) == mid
@@ -322,6 +322,7 @@ async def test_sort_button_cycles_through_every_sort_in_place(bot):
                     ("hourly rate", ["Few slots · $0.90", "Many slots · $0.20"]),
                     ("most available", ["Many slots · $0.20", "Few slots · $0.90"]),
                     ("requester rating", ["Many slots · $0.20", "Few slots · $0.90"]),
+                    ("for you", ["Many slots · $0.20", "Few slots · $0.90"]),  # no skills yet: newest first
                     ("newest", ["Many slots · $0.20", "Few slots · $0.90"])]
 
 

@@ -94,3 +94,21 @@ def test_alert_words_are_bounded():
     with pytest.raises(ValidationFailed):
         browse.Filters(words=["y" * 65])
     assert browse.Filters(words=[" A ", "a", ""]).words == ["a"]
+
+
+def test_for_you_ranks_the_newest_groups_then_lists_older_ones_newest_first(now, monkeypatch):
+    monkeypatch.setattr(browse, "FOR_YOU_POOL", 3)
+    r, w = f.requester(1_000_00), f.user()
+    for i in range(6):  # oldest first: Birds 0 (old, matching), then plain ones, a matching one among the newest
+        f.hit(r.id, now=now, title=f"Birds {i}" if i in (0, 4) else f"Plain {i}", reward=f"0.1{i}")
+    quality.set_profile(user_id=w.id, skills=["birds"], interests=[])
+    got, _ = titles(w.id, now)
+    # The 3 newest are ranked (Birds 4 first), the older ones follow newest first (Birds 0 last).
+    assert got == ["Birds 4", "Plain 5", "Plain 3", "Plain 2", "Plain 1", "Birds 0"]
+    seen, cursor = [], None
+    for _ in range(10):
+        page, cursor = titles(w.id, now, limit=1, after=cursor)
+        seen += page
+        if cursor is None:
+            break
+    assert seen == got

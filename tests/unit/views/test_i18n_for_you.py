@@ -1,0 +1,82 @@
+"""Issue #17's "For you" sort, 🔔 Alert me for my skills and 🕘 Recent groups: every screen in every
+language within Telegram's limits, translated, and no English literal left in these modules."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bot import catalogs
+from bot.i18n import DEFAULT, LANGUAGES, use
+from bot.views import alerts, browse
+from core.dashboard import RecentGroup
+from core.work.browse import BrowsePage, Card, Filters, Page
+from tests.unit.views.test_i18n_groups import REQUESTER, TITLE, _group, _hit, _valid_html
+
+MODULES = ["bot/views/browse.py", "bot/handlers/browse.py", "bot/views/alerts.py", "bot/handlers/alerts.py"]
+WORDS = ["w" * 40] * 20
+RECENT = [RecentGroup(10 ** 12 + i, TITLE, 12_34, 10 ** 6) for i in range(8)]
+
+
+def _screens() -> list[tuple[str, object]]:
+    cards = [Card(_hit(i), REQUESTER, False, _group(3), i) for i in range(1, 9)]
+    out = []
+    for words in ([], WORDS):
+        for number in (0, 3):
+            out.append(browse.hit_list(BrowsePage(Filters(sort="foryou"), Page(cards, "1:2"), number, words)))
+        out.append(browse.hit_list(BrowsePage(Filters(sort="foryou", keyword="k" * 64), Page([], None), 0, words)))
+    out += [browse.recent_groups(RECENT), browse.recent_groups([])]
+    subs = [SimpleNamespace(id=10 ** 12 + i, muted=i % 2 == 0, filters=Filters(words=WORDS).as_dict()) for i in range(4)]
+    out.append(alerts.alerts_list(subs, 30))
+    out.append((alerts.saved(Filters(words=WORDS)), None))
+    return out
+
+
+@pytest.mark.parametrize("locale", list(LANGUAGES))
+def test_for_you_recent_and_skill_alert_screens_fit_telegram(locale):
+    with use(locale):
+        screens = _screens()
+    for text, markup in screens:
+        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
+        assert "{" not in text and _valid_html(text), text
+        for row in markup.inline_keyboard if markup is not None else []:
+            for b in row:
+                assert b.text.strip() and 1 <= len((b.callback_data or "").encode()) <= 64, (b.text, b.callback_data)
+
+
+def _new_texts() -> list[str]:
+    cards = [Card(_hit(1), REQUESTER, False, _group(3), 1)]
+    with_words = browse.hit_list(BrowsePage(Filters(sort="foryou"), Page(cards, None), 0, ["photo"]))
+    without = browse.hit_list(BrowsePage(Filters(sort="foryou"), Page(cards, None), 0, []))
+    buttons = [b.text for row in with_words[1].inline_keyboard for b in row]
+    return [with_words[0].splitlines()[0], with_words[0].splitlines()[2], without[0].splitlines()[2],
+            buttons[-2], buttons[-1], browse.recent_groups(RECENT[:1])[0].splitlines()[0],
+            browse.recent_groups([])[0], alerts.describe(Filters(words=["photo"])),
+            [b.text for row in alerts.alerts_list([], 30)[1].inline_keyboard for b in row][-1]]
+
+
+@pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
+def test_the_new_texts_are_translated(locale):
+    with use(DEFAULT):
+        english = _new_texts()
+    with use(locale):
+        translated = _new_texts()
+    assert [e for e, t in zip(english, translated) if e == t] == []
+
+
+def test_for_you_in_english_names_the_words_or_asks_for_them():
+    with use(DEFAULT):
+        page = BrowsePage(Filters(sort="foryou"), Page([], None), 0, ["photo", "birds"])
+        text, markup = browse.hit_list(page)
+        assert "sorted by for you" in text and "match your skills and interests: photo, birds" in text
+        assert [b.callback_data for b in markup.inline_keyboard[-1]] == ["b:rc", "al:sk"]
+        text, markup = browse.hit_list(BrowsePage(Filters(sort="foryou"), Page([], None), 0, []))
+        assert "/profile skills" in text and [b.callback_data for b in markup.inline_keyboard[-1]] == ["b:rc"]
+        text, markup = browse.recent_groups(RECENT[:2])
+        assert text.count("1000000 left") == 2
+        assert [b.callback_data for b in markup.inline_keyboard[0]] == [f"b:v:{10 ** 12}:0"]
+
+
+def test_these_modules_hold_no_english_literal():
+    counts = catalogs.literal_counts()
+    assert {m: counts[m] for m in MODULES} == dict.fromkeys(MODULES, 0)
