@@ -196,6 +196,11 @@ def preview(p: Preview, rs: RequesterStats, now: datetime, tz: str | None, back_
           time=duration(h.duration_s)),
         _("📈 Estimated hourly: {rate}", rate=rate(p, long=True)),
     ]
+    if p.pay_floor_cents:  # the operator's minimum pay is on: say where this HIT's estimate stands
+        lines.append(_("⚠️ Below the minimum pay of {floor} set on this marketplace", floor=hourly(p.pay_floor_cents))
+                     if p.below_floor else
+                     _("✅ At or above the minimum pay of {floor} set on this marketplace",
+                       floor=hourly(p.pay_floor_cents)))
     if p.group is not None and p.group_available != h.available:
         lines.append(_n("👥 {n} HIT available in this group: Accept takes the next one",
                         "👥 {n} HITs available in this group: Accept takes the next one",

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from peewee import JOIN, Case, fn
 
+from core.config import get_settings
 from core.db import is_sqlite, tx
 from core.errors import NotFound, StaleAction, ValidationFailed
 from core.hits.search import few_matches, hit_in, keyword_matches, like_pattern, pattern_matches
@@ -358,6 +359,11 @@ class Preview:
     group: HitGroup | None = None  # the HIT's group (issue #17): Accept takes its next HIT
     group_available: int = 0  # the group's open slots, 0 if this worker could take none of them
     qual_offers: list[Offer] = field(default_factory=list)  # failed requirements the worker may request (issue 18)
+    pay_floor_cents: int = 0  # the operator's minimum hourly pay (HITBOT_MIN_HOURLY_CENTS), 0: none
+
+    @property
+    def below_floor(self) -> bool:
+        return bool(self.pay_floor_cents) and self.hourly_cents < self.pay_floor_cents
 
     @property
     def can_accept(self) -> bool:
@@ -438,7 +444,7 @@ def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     slots = max(0, group.available) if group is not None and hit.group_takeable else 0
     asks = qual_offers(worker_id=worker_id, requester_id=hit.requester_id, checks=checks, now=now)
     return Preview(hit, hit.requester, questions, checks, assignment is not None, stats, worker, holding, group, slots,
-                   asks)
+                   asks, get_settings().min_hourly_cents)
 
 
 def group_slots(*, worker_id: int, group_id: int | None, now: datetime) -> tuple[HitGroup | None, int]:

@@ -10,8 +10,9 @@ from bot import catalogs
 from bot.i18n import DEFAULT, LANGUAGES, use
 from bot.views import alerts, browse
 from core.dashboard import RecentGroup
-from core.work.browse import BrowsePage, Card, Filters, Page
-from tests.unit.views.test_i18n_groups import REQUESTER, TITLE, _group, _hit, _valid_html
+from core.work.browse import BrowsePage, Card, Filters, Page, Preview
+from tests.conftest import NOW
+from tests.unit.views.test_i18n_groups import QUESTIONS, REQUESTER, STATS, TITLE, _group, _hit, _valid_html
 
 MODULES = ["bot/views/browse.py", "bot/handlers/browse.py", "bot/views/alerts.py", "bot/handlers/alerts.py"]
 WORDS = ["w" * 40] * 20
@@ -29,7 +30,14 @@ def _screens() -> list[tuple[str, object]]:
     subs = [SimpleNamespace(id=10 ** 12 + i, muted=i % 2 == 0, filters=Filters(words=WORDS).as_dict()) for i in range(4)]
     out.append(alerts.alerts_list(subs, 30))
     out.append((alerts.saved(Filters(words=WORDS)), None))
+    out += [browse.preview(_floored(floor), STATS[0], NOW, "Asia/Kolkata", 24) for floor in (100_000, 1, 0)]
     return out
+
+
+def _floored(floor: int) -> Preview:
+    """A group's preview with the operator's floor (HITBOT_MIN_HOURLY_CENTS) at `floor` cents an hour."""
+    return Preview(_hit(), REQUESTER, QUESTIONS, [], False, STATS[0], None, None, _group(4), 250,
+                   pay_floor_cents=floor)
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))
@@ -52,7 +60,9 @@ def _new_texts() -> list[str]:
     return [with_words[0].splitlines()[0], with_words[0].splitlines()[2], without[0].splitlines()[2],
             buttons[-2], buttons[-1], browse.recent_groups(RECENT[:1])[0].splitlines()[0],
             browse.recent_groups([])[0], alerts.describe(Filters(words=["photo"])),
-            [b.text for row in alerts.alerts_list([], 30)[1].inline_keyboard for b in row][-1]]
+            [b.text for row in alerts.alerts_list([], 30)[1].inline_keyboard for b in row][-1]] + [
+            next(line for line in browse.preview(_floored(floor), STATS[0], NOW, None)[0].splitlines()
+                 if "⚠️" in line or line.startswith("✅")) for floor in (100_000, 1)]
 
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
@@ -75,6 +85,15 @@ def test_for_you_in_english_names_the_words_or_asks_for_them():
         text, markup = browse.recent_groups(RECENT[:2])
         assert text.count("1000000 left") == 2
         assert [b.callback_data for b in markup.inline_keyboard[0]] == [f"b:v:{10 ** 12}:0"]
+
+
+def test_the_floor_line_in_english_says_above_or_below():
+    with use(DEFAULT):
+        below = browse.preview(_floored(100_00), STATS[0], NOW, None)[0]
+        above = browse.preview(_floored(6_00), STATS[0], NOW, None)[0]
+        none = browse.preview(_floored(0), STATS[0], NOW, None)[0]
+    assert "⚠️ Below the minimum pay of $100.00/h set on this marketplace" in below  # the group's $61.70/h
+    assert "✅ At or above the minimum pay of $6.00/h" in above and "minimum pay" not in none
 
 
 def test_these_modules_hold_no_english_literal():

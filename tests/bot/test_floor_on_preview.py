@@ -1,0 +1,48 @@
+"""Issue #17: with the operator's floor on (HITBOT_MIN_HOURLY_CENTS), a worker's preview says whether
+the group's hourly estimate is above or below it, in the reader's language and currency format."""
+from __future__ import annotations
+
+import pytest
+
+from core.config import get_settings
+from core.work import browse
+from tests import factories as f
+from tests.bot.worker_fixtures import every_html_message_parses, person  # noqa: F401  (autouse)
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def floor_600(monkeypatch):
+    monkeypatch.setenv("HITBOT_MIN_HOURLY_CENTS", "600")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+async def test_the_preview_shows_where_the_estimate_stands_against_the_floor(bot, floor_600):
+    rita = await person(bot, "Rita", cents=500_00)
+    low = f.hit(rita.id, title="Low", reward="0.05", duration="10m", now=NOW)  # $0.30/h over the time allotted
+    high = f.hit(rita.id, title="High", reward="2.00", duration="10m", now=NOW)  # $12.00/h
+    wes = await person(bot, "Wes")
+    assert browse.preview(worker_id=wes.id, hit_id=low.id, now=NOW).below_floor
+    assert not browse.preview(worker_id=wes.id, hit_id=high.id, now=NOW).below_floor
+    await bot.text(wes, "/browse")
+    calls = await bot.press(wes, f"b:v:{low.id}:0")
+    text = [c for c in calls if c.method == "editMessageText"][0].text
+    assert "⚠️ Below the minimum pay of $6.00/h set on this marketplace" in text
+    calls = await bot.press(wes, f"b:v:{high.id}:0")
+    assert "✅ At or above the minimum pay of $6.00/h" in [c for c in calls if c.method == "editMessageText"][0].text
+    await bot.text(wes, "/language de")
+    calls = await bot.press(wes, f"b:v:{low.id}:0")
+    german = [c for c in calls if c.method == "editMessageText"][0].text
+    assert "6,00" in german and "Unter der Mindestvergütung" in german
+
+
+async def test_without_a_floor_the_preview_says_nothing_of_it(bot):
+    rita = await person(bot, "Rita", cents=500_00)
+    low = f.hit(rita.id, title="Low", reward="0.05", duration="10m", now=NOW)
+    wes = await person(bot, "Wes")
+    assert browse.preview(worker_id=wes.id, hit_id=low.id, now=NOW).pay_floor_cents == 0
+    await bot.text(wes, "/browse")
+    calls = await bot.press(wes, f"b:v:{low.id}:0")
+    assert "minimum pay" not in [c for c in calls if c.method == "editMessageText"][0].text
