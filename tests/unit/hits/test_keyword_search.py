@@ -148,3 +148,17 @@ def test_sqlite_without_the_trigram_tokenizer_migrates_and_still_searches(hits, 
     assert 13 in migrate()
     assert found(worker, "кошек", now) == {made["cats"].id}
     assert db.execute_sql(f"SELECT count(*) FROM {search.FTS_TABLE}").fetchone()[0] == 4
+
+
+def test_a_rare_word_reads_its_groups_by_id_not_every_group(hits, now):
+    from core.work import browse
+
+    if not is_sqlite():
+        pytest.skip("SQLite's FTS5 table; PostgreSQL answers from its trigram indexes")
+    worker, made = hits
+    for word, expected in (("zebra-crossing", set()), ("eipt", {made["receipts"].id})):
+        query = browse._groups_for(worker.id, now, word).order_by(browse.HitGroup.newest_hit_id.desc())
+        sql, params = query.sql()
+        plan = [str(r[-1]) for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
+        assert plan[0].startswith("SEARCH") and "PRIMARY KEY" in plan[0], plan  # not a SCAN of hit_group
+        assert found(worker, word, now) == expected
