@@ -3,7 +3,6 @@ units, valid HTML, callback_data 1..64 bytes, labels non-empty), translated, and
 from __future__ import annotations
 
 from datetime import date, timedelta
-from html.parser import HTMLParser
 
 import pytest
 
@@ -22,6 +21,7 @@ from core.dashboard import (
 )
 from core.work.browse import Filters
 from tests.conftest import NOW
+from tests.telegram_limits import html_problems
 
 LONG = "Ü" * 128  # the longest title a HIT can have
 
@@ -41,18 +41,6 @@ def full() -> Dashboard:
     return Dashboard(timezone="Asia/Kolkata", worker=worker, requester=requester)
 
 
-class _Html(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open and self.open.pop() == tag
-
-
 @pytest.mark.parametrize("locale", list(LANGUAGES))
 def test_the_home_screen_fits_telegram_in_every_language(locale):
     with use("en"):
@@ -64,10 +52,7 @@ def test_the_home_screen_fits_telegram_in_every_language(locale):
                   chart.texts(full().requester.submissions, chart.SUBMISSIONS_7, counts=True)[0]]
         first_day = views.week_starts()
     assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096
-    parser = _Html()
-    parser.feed(text)
-    parser.close()
-    assert parser.open == []
+    assert html_problems(text) == []
     buttons = [b for row in markup.inline_keyboard for b in row]
     assert len(buttons) == 5 + 4 and all(b.text and 1 <= len(b.callback_data.encode()) <= 64 for b in buttons)
     assert all(0 < len(c) <= 1024 for c in captions) and all(titles)
@@ -130,10 +115,7 @@ def test_myhits_fits_telegram_in_every_language(locale):
         screens = _myhits_screens()
     for (text, markup), source in zip(screens, english):
         assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
-        parser = _Html()
-        parser.feed(text)
-        parser.close()
-        assert parser.open == []
+        assert html_problems(text) == []
         if locale != i18n.DEFAULT:
             assert text != source, text[:120]
         for row in markup.inline_keyboard if markup is not None else []:

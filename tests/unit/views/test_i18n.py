@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +14,7 @@ from bot.views import common, language, mywork, start
 from core.models import AssignmentStatus as S
 from core.work.queries import MyWork
 from tests.conftest import NOW
+from tests.telegram_limits import valid_html as _valid_html
 
 OTHERS = [code for code in LANGUAGES if code != i18n.DEFAULT]
 
@@ -120,28 +120,6 @@ def test_an_arabic_mywork_line_keeps_the_latin_title_and_the_amount_apart():
     with use("ru"):
         line = mywork._line(_assignment(S.SUBMITTED), NOW)
     assert line == "• «Label 10 photos (cats &amp; dogs)» — 1,30\xa0$ · отправлено 2 ч назад · автоприёмка через 3 д."
-
-
-class _Html(HTMLParser):
-    ALLOWED = frozenset({"b", "i", "u", "s", "a", "code", "pre", "tg-spoiler", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in self.ALLOWED, tag
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open and self.open.pop() == tag, tag
-
-
-def _valid_html(text: str) -> bool:
-    parser = _Html()
-    parser.feed(text)
-    parser.close()
-    return not parser.open
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))

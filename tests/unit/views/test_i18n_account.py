@@ -5,7 +5,6 @@ grammar, and no English literal left in these modules."""
 from __future__ import annotations
 
 from datetime import timedelta
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +21,7 @@ from core.review.quality import Policy
 from core.users.privacy import Deleted, PrivacySummary
 from core.work.browse import Filters
 from tests.conftest import NOW
+from tests.telegram_limits import valid_html as _valid_html
 
 MODULES = ["bot/views/privacy.py", "bot/handlers/privacy.py", "bot/views/apikey.py", "bot/handlers/apikey.py",
            "bot/views/quals.py", "bot/handlers/quals.py", "bot/views/alerts.py", "bot/handlers/alerts.py",
@@ -134,28 +134,6 @@ def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
     # admin commands, rating
     plain += [admin.only_admins(), admin.no_such_user(424242), admin.credited_toast(), rating.thanks_toast()]
     return texts, plain, markups
-
-
-class _Html(HTMLParser):
-    ALLOWED = frozenset({"b", "i", "u", "s", "a", "code", "pre", "tg-spoiler", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in self.ALLOWED, tag
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open and self.open.pop() == tag, tag
-
-
-def _valid_html(text: str) -> bool:
-    parser = _Html()
-    parser.feed(text)
-    parser.close()
-    return not parser.open
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))

@@ -5,7 +5,6 @@ and no English literal left in these modules."""
 from __future__ import annotations
 
 from datetime import timedelta
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +18,7 @@ from core.review.reputation import RequesterStats
 from core.work.browse import BrowsePage, Card, Filters, Page, Preview
 from core.work.queries import WorkState
 from tests.conftest import NOW
+from tests.telegram_limits import valid_html as _valid_html
 
 MODULES = ["bot/views/browse.py", "bot/handlers/browse.py", "bot/views/work.py", "bot/handlers/work.py"]
 TITLE = "T" * 128  # the longest title a spec takes
@@ -96,28 +96,6 @@ def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
     markups.append(work.whats_next())
     plain += [work.all_answered(), work.auto_next_set(True), work.auto_next_set(False)]
     return texts, plain, markups
-
-
-class _Html(HTMLParser):
-    ALLOWED = frozenset({"b", "i", "u", "s", "a", "code", "pre", "tg-spoiler", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in self.ALLOWED, tag
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open and self.open.pop() == tag, tag
-
-
-def _valid_html(text: str) -> bool:
-    parser = _Html()
-    parser.feed(text)
-    parser.close()
-    return not parser.open
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))

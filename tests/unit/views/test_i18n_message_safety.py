@@ -4,7 +4,6 @@ fit Telegram's limits with valid HTML, are translated, and leave no English lite
 from __future__ import annotations
 
 from datetime import timedelta
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -18,25 +17,11 @@ from core.messages import safety
 from core.messages.commands import ThreadView
 from core.messages.safety import BlockRow, ReportRow, ReportsPage
 from tests.conftest import NOW
+from tests.telegram_limits import html_problems
 
 MODULES = ["bot/views/messages.py", "bot/handlers/messages.py"]
 COGNATES = {"💬 Conversation"}  # the same word in French
 LONG = "<Rita & Co> " + "x" * 5000
-
-
-class _Html(HTMLParser):
-    ALLOWED = frozenset({"b", "i", "u", "s", "a", "code", "pre"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in self.ALLOWED, tag
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open and self.open.pop() == tag, tag
 
 
 def _units(text: str) -> int:
@@ -45,10 +30,7 @@ def _units(text: str) -> int:
 
 def _check(text: str, markup=None, limit: int = MAX_TEXT) -> None:
     assert 0 < _units(text) <= limit
-    parser = _Html()
-    parser.feed(text)
-    parser.close()
-    assert not parser.open
+    assert html_problems(text) == []
     for row in (markup.inline_keyboard if markup else []):
         for b in row:
             assert b.text.strip()

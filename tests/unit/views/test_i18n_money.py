@@ -4,7 +4,6 @@ their modules."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +21,7 @@ from core.payments.tax import TaxInfo
 from core.payments.topups import RefundQuote
 from core.review.reputation import WorkerStats
 from tests.conftest import NOW
+from tests.telegram_limits import valid_html as _valid_html
 
 MODULES = ["bot/views/topup.py", "bot/views/payout.py", "bot/views/balance.py", "bot/handlers/topup.py",
            "bot/handlers/balance.py", "bot/handlers/payout.py"]
@@ -38,28 +38,6 @@ def fees(monkeypatch):
     yield
     monkeypatch.undo()
     get_settings.cache_clear()
-
-
-class _Html(HTMLParser):
-    ALLOWED = frozenset({"b", "i", "u", "s", "a", "code", "pre", "tg-spoiler", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in self.ALLOWED, tag
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open and self.open.pop() == tag, tag
-
-
-def _valid_html(text: str) -> bool:
-    parser = _Html()
-    parser.feed(text)
-    parser.close()
-    return not parser.open
 
 
 def _balances(**kw) -> Balances:

@@ -5,7 +5,6 @@ in bot/views/ratings.py or bot/handlers/rating.py."""
 from __future__ import annotations
 
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 
@@ -14,6 +13,7 @@ from bot.i18n import DEFAULT, LANGUAGES, use
 from bot.views import ratings as views
 from core.review.ratings import DIMENSIONS, Average, DimensionStep
 from tests.conftest import NOW
+from tests.telegram_limits import html_problems
 
 MODULES = ["bot/views/ratings.py", "bot/handlers/rating.py"]
 BIG = 10 ** 12
@@ -40,19 +40,6 @@ def _screens() -> tuple[list[str], list]:
     return texts, keyboards
 
 
-class _Html(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in {"b", "i", "code"}, tag
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open and self.open.pop() == tag, tag
-
-
 @pytest.mark.parametrize("locale", list(LANGUAGES))
 def test_every_ratings_screen_in_every_language_fits_telegram(locale):
     with use(locale):
@@ -60,10 +47,7 @@ def test_every_ratings_screen_in_every_language_fits_telegram(locale):
     for text in texts:
         assert text and 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text
         assert "{" not in text, text
-        parser = _Html()
-        parser.feed(text)
-        parser.close()
-        assert not parser.open, text
+        assert html_problems(text) == [], text
     for rows in keyboards:
         for row in rows:
             for b in row:

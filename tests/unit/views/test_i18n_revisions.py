@@ -5,7 +5,6 @@ literal left in their modules."""
 from __future__ import annotations
 
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 
@@ -18,6 +17,7 @@ from core.models import OutboxEvent, Question
 from core.review import revisions
 from core.review.queries import submission
 from tests import factories as f
+from tests.telegram_limits import html_problems
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -25,27 +25,9 @@ MODULES = ["bot/views/revisions.py", "bot/handlers/revisions.py"]
 LONG_NOTE = "Please <look> again & " + "ы" * 978  # the most a note may be (1000 characters)
 
 
-class _Html(HTMLParser):
-    ALLOWED = frozenset({"b", "i", "u", "s", "a", "code", "pre", "tg-spoiler", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in self.ALLOWED, tag
-        self.open.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.open and self.open.pop() == tag, tag
-
-
 def _check(text: str, markup) -> None:
     assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096
-    parser = _Html()
-    parser.feed(text)
-    parser.close()
-    assert not parser.open
+    assert html_problems(text) == []
     for row in (markup.inline_keyboard if markup else ()):
         for b in row:
             assert b.text.strip()
