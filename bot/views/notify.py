@@ -350,8 +350,11 @@ def _alert(e: OutboxEvent, ctx: NoticeContext) -> Rendered:
     facts = [money(int(p.get("reward_cents") or 0)), _("{duration} allowed", duration=duration(int(p.get("duration_s") or 0)))]
     if p.get("hourly_cents"):
         facts.append(_("≈{amount}/hour", amount=money(int(p["hourly_cents"]))))
-    text = "\n".join([_("🔔 New HIT for your alert: <b>{title}</b>", title=title), " · ".join(facts),
-                      _("Mute or change alerts with /alerts.")])
+    available = int(p.get("available") or 0)
+    head = (_("🔔 New HIT for your alert: <b>{title}</b>", title=title) if available <= 1 else  # one line per group
+            _n("🔔 New for your alert: <b>{title}</b>, {n} HIT available",
+               "🔔 New for your alert: <b>{title}</b>, {n} HITs available", available, title=title, n=available))
+    text = "\n".join([head, " · ".join(facts), _("Mute or change alerts with /alerts.")])
     return text, keyboard([alert_buttons(hit_id, p.get("alert_id"))])
 
 

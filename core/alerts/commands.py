@@ -13,7 +13,17 @@ from core.config import get_settings
 from core.db import db, tx
 from core.errors import NotAllowed, ValidationFailed
 from core.hits.spec import parse_duration
-from core.models import AlertCursor, AlertSent, AlertSub, Assignment, Hit, HitStatus, RequesterBlock, User, WorkerBlock
+from core.models import (
+    AlertCursor,
+    AlertSent,
+    AlertSub,
+    Assignment,
+    Hit,
+    HitStatus,
+    RequesterBlock,
+    User,
+    WorkerBlock,
+)
 from core.money import parse_amount
 from core.outbox import emit_many
 from core.quals.rules import evaluate, requirements_for, worker_values
@@ -25,6 +35,7 @@ MAX_ALERTS = 5  # saved filters per worker
 MAX_FILTER_TEXT = 200
 CURSOR = "hits"
 KEEP_SENT = timedelta(days=7)  # long after the cursor has passed those HITs
+FOLD = timedelta(days=1)  # a HIT group announced to a worker is not announced again for its next HITs within this
 _WORDS = {
     "reward": "min_reward_cents", "min": "min_reward_cents", "pay": "min_reward_cents",
     "time": "max_duration_s", "max": "max_duration_s",
@@ -211,7 +222,14 @@ class _Audience:
 
 
 def _push(hit: Hit, aud: _Audience, now: datetime, per_hour: int) -> int:
-    already = set(AlertSent.select(AlertSent.user).where(AlertSent.hit_id == hit.id).tuples())
+    """Announce this HIT's group (issue #17) to the workers whose alerts match it: once per group, so a
+    batch of 250 is one notice with "250 available", not 250. Who heard of this HIT, or of its group in
+    the last FOLD, is skipped (one statement, inside this HIT's transaction, so two sweeps agree)."""
+    heard = AlertSent.hit_id == hit.id
+    if hit.group_id is not None:
+        heard |= (AlertSent.sent_at > now - FOLD) & AlertSent.hit_id.in_(
+            Hit.select(Hit.id).where(Hit.group == hit.group_id))
+    already = set(AlertSent.select(AlertSent.user).where(heard).tuples())
     rows = []
     for user_id, subs in aud.subs.items():
         if (user_id == hit.requester_id or (hit.requester_id, user_id) in aud.blocked
@@ -227,8 +245,14 @@ def _push(hit: Hit, aud: _Audience, now: datetime, per_hour: int) -> int:
                 AlertSent.insert_many(rows[i:i + 200]).execute()
     except IntegrityError:  # another sweep got some of them first: keep only ours
         rows = [r for r in rows if _claim(r)]
+    if not rows:
+        return 0
+    available = 1
+    if hit.group_id is not None:  # the group's HITs open to take (a worker does each once): "N HITs available"
+        available = Hit.select(fn.COUNT(Hit.id)).where((Hit.group == hit.group_id) & (Hit.status == HitStatus.OPEN)
+                                                       & (Hit.available > 0) & (Hit.expires_at > now)).scalar() or 1
     about = {"hit_id": hit.id, "title": hit.title, "reward_cents": hit.reward_cents, "duration_s": hit.duration_s,
-             "hourly_cents": hit.hourly_cents}
+             "hourly_cents": hit.hourly_cents, "available": int(available)}
     emit_many("alert.hit", [(r["user"], {**about, "alert_id": r["alert"]}) for r in rows], now=now)
     for r in rows:
         aud.sent_last_hour[r["user"]] += 1

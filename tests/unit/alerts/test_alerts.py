@@ -116,13 +116,13 @@ def test_hourly_cap_per_worker(database, monkeypatch):
         subscribe(user_id=wes.id, filters=Filters(), now=NOW)
         subscribe(user_id=wes.id, filters=Filters(keyword="label"), now=NOW)  # two alerts, one cap
         subscribe(user_id=ann.id, filters=Filters(), now=NOW)
-        hits = [f.hit(rita.id, assignments=1) for _ in range(5)]
+        hits = [f.hit(rita.id, assignments=1, title=f"Task {i}") for i in range(5)]  # five groups
         assert match_new_hits(now=NOW) == 6
         assert pushed(wes.id) == [h.id for h in hits[:3]] and pushed(ann.id) == [h.id for h in hits[:3]]
         # Within the hour: still capped. After it: new HITs flow again.
-        f.hit(rita.id, assignments=1, now=NOW + timedelta(minutes=30))
+        f.hit(rita.id, assignments=1, title="Task 30", now=NOW + timedelta(minutes=30))
         assert match_new_hits(now=NOW + timedelta(minutes=30)) == 0
-        fresh = f.hit(rita.id, assignments=1, now=NOW + timedelta(minutes=61))
+        fresh = f.hit(rita.id, assignments=1, title="Task 61", now=NOW + timedelta(minutes=61))
         assert match_new_hits(now=NOW + timedelta(minutes=61)) == 2
         assert pushed(wes.id)[-1] == fresh.id
     finally:
@@ -154,7 +154,7 @@ def test_sweep_is_bounded_and_moves_on(database):
     rita = f.requester(100_00)
     wes = f.user("Wes")
     subscribe(user_id=wes.id, filters=Filters(), now=NOW)
-    hits = [f.hit(rita.id, assignments=1) for _ in range(5)]
+    hits = [f.hit(rita.id, assignments=1, title=f"Task {i}") for i in range(5)]  # five groups
     assert match_new_hits(now=NOW, limit=2) == 2
     assert match_new_hits(now=NOW, limit=2) == 2
     assert match_new_hits(now=NOW, limit=2) == 1
@@ -192,7 +192,7 @@ def test_two_sweeps_at_once_push_each_hit_once(database):
     workers = [f.user(f"W{i}") for i in range(6)]
     for w in workers:
         subscribe(user_id=w.id, filters=Filters(), now=NOW)
-    hits = [f.hit(rita.id, assignments=1) for _ in range(4)]
+    hits = [f.hit(rita.id, assignments=1, title=f"Task {i}") for i in range(4)]  # four groups
     counts, errors = [], []
     barrier = threading.Barrier(2)
 
@@ -227,11 +227,34 @@ def test_alert_events_reach_outbox_listeners_after_commit(database):
         for w in workers:
             subscribe(user_id=w.id, filters=Filters(), now=NOW)
         heard.clear()
-        f.hit(rita.id)
-        f.hit(rita.id)
+        f.hit(rita.id, title="One")
+        f.hit(rita.id, title="Two")
         heard.clear()
         assert match_new_hits(now=NOW) == 6
     finally:
         outbox.unsubscribe(heard.extend)
     ids = [e.id for e in OutboxEvent.select().where(OutboxEvent.kind == "alert.hit")]
     assert sorted(heard) == sorted(ids) and len(ids) == 6
+
+
+def test_a_group_is_announced_once_with_how_many_are_available(database):
+    """Issue #17: a batch's HITs are one group, so an alert is one notice for it ("N available"), not one per HIT."""
+    from core.hits import publishing
+
+    rita = f.requester(1_000_00)
+    wes = f.user("Wes")
+    subscribe(user_id=wes.id, filters=Filters(), now=NOW)
+    publishing.publish_batch(requester_id=rita.id, title="photos", template=f.spec(title="Photo ${n}", assignments=2),
+                             rows=[{"n": str(i)} for i in range(12)], now=NOW)
+    single = f.hit(rita.id, title="Something else")
+    assert match_new_hits(now=NOW) == 2
+    events = list(OutboxEvent.select().where(OutboxEvent.kind == "alert.hit").order_by(OutboxEvent.id))
+    assert [(e.payload["title"], e.payload["available"]) for e in events] == [("Photo 0", 12), ("Something else", 1)]
+    assert events[1].payload["hit_id"] == single.id
+    # More HITs of the group the next day are news again; within the day they are not.
+    later = NOW + timedelta(hours=2)
+    f.hit(rita.id, title="Something else", now=later)
+    assert match_new_hits(now=later) == 0
+    nextday = NOW + timedelta(days=1, hours=1)
+    f.hit(rita.id, title="Something else", now=nextday)
+    assert match_new_hits(now=nextday) == 1

@@ -8,7 +8,7 @@ import pytest
 
 from bot import catalogs
 from bot.i18n import DEFAULT, LANGUAGES, use
-from bot.views import alerts, browse
+from bot.views import alerts, browse, notify
 from core.dashboard import RecentGroup
 from core.work.browse import BrowsePage, Card, Filters, Page, Preview
 from tests.conftest import NOW
@@ -31,7 +31,15 @@ def _screens() -> list[tuple[str, object]]:
     out.append(alerts.alerts_list(subs, 30))
     out.append((alerts.saved(Filters(words=WORDS)), None))
     out += [browse.preview(_floored(floor), STATS[0], NOW, "Asia/Kolkata", 24) for floor in (100_000, 1, 0)]
+    out += [_group_notice(n) for n in (0, 1, 2, 5, 24, 10 ** 6)]
     return out
+
+
+def _group_notice(available: int):
+    """An alert's notice of a HIT group (core.alerts: one per group, with its open slots)."""
+    payload = {"hit_id": 10 ** 12, "title": TITLE, "reward_cents": 12_34, "duration_s": 5400, "hourly_cents": 8_22,
+               "available": available, "alert_id": 10 ** 12}
+    return notify._alert(SimpleNamespace(payload=payload, created_at=NOW), None)
 
 
 def _floored(floor: int) -> Preview:
@@ -62,7 +70,8 @@ def _new_texts() -> list[str]:
             browse.recent_groups([])[0], alerts.describe(Filters(words=["photo"])),
             [b.text for row in alerts.alerts_list([], 30)[1].inline_keyboard for b in row][-1]] + [
             next(line for line in browse.preview(_floored(floor), STATS[0], NOW, None)[0].splitlines()
-                 if "⚠️" in line or line.startswith("✅")) for floor in (100_000, 1)]
+                 if "⚠️" in line or line.startswith("✅")) for floor in (100_000, 1)] + [
+            _group_notice(n)[0].splitlines()[0] for n in (2, 24)]
 
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
@@ -94,6 +103,15 @@ def test_the_floor_line_in_english_says_above_or_below():
         none = browse.preview(_floored(0), STATS[0], NOW, None)[0]
     assert "⚠️ Below the minimum pay of $100.00/h set on this marketplace" in below  # the group's $61.70/h
     assert "✅ At or above the minimum pay of $6.00/h" in above and "minimum pay" not in none
+
+
+def test_an_alert_names_the_group_and_how_many_are_available():
+    with use(DEFAULT):
+        assert _group_notice(24)[0].startswith(f"🔔 New for your alert: <b>{TITLE[:99]}…</b>")
+        assert ", 24 HITs available" in _group_notice(24)[0]
+        assert _group_notice(1)[0].startswith("🔔 New HIT for your alert:")
+    with use("ru"):
+        assert "доступно 24 задания" in _group_notice(24)[0] and "доступно 5 заданий" in _group_notice(5)[0]
 
 
 def test_these_modules_hold_no_english_literal():
