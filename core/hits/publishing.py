@@ -167,7 +167,17 @@ def _insert_batch_hits(requester: User, batch: Batch, specs: list[tuple[HitSpec,
     step = max(50, min(ROWS_PER_INSERT, -(-len(specs) // 10)))
     legs: list[tuple[Account, int]] = []
     # A batch is one group (a few where rows differ in reward or time): made before its HITs, two statements.
-    keys = [groups.group_key(requester.id, spec, batch_id=batch.id) for spec, _ in specs]
+    same: dict[tuple, str] = {}  # rows without requirements: the key follows from the reward and the time
+
+    def key_of(spec: HitSpec) -> str:
+        if spec.qualifications:
+            return groups.group_key(requester.id, spec, batch_id=batch.id)
+        shape = (spec.reward, spec.duration_s)
+        if shape not in same:
+            same[shape] = groups.group_key(requester.id, spec, batch_id=batch.id)
+        return same[shape]
+
+    keys = [key_of(spec) for spec, _ in specs]
     score = round((requester.rating_avg or 0) * 100)
     made = groups.join_many([{"key": key, "requester_id": requester.id, "reward_cents": cost.reward_cents,
                               "duration_s": spec.duration_s, "estimated_s": spec.estimated_s, "requester_score": score}
@@ -247,6 +257,24 @@ def fill_placeholders(value: object, row: dict[str, str], missing: set[str]) -> 
     return value
 
 
+def _filler(template: object):
+    """fill_placeholders compiled once for a batch's rows: None where a part has no placeholder (it is
+    passed on as it is: validation only reads it), else a function (row, missing) -> the filled part."""
+    if isinstance(template, str):
+        return None if "${" not in template else (lambda row, missing: fill_placeholders(template, row, missing))
+    if isinstance(template, list):
+        parts = [_filler(v) for v in template]
+        if all(p is None for p in parts):
+            return None
+        return lambda row, missing: [v if p is None else p(row, missing) for v, p in zip(template, parts)]
+    if isinstance(template, dict):
+        items = [(k, v, _filler(v)) for k, v in template.items()]
+        if all(p is None for _, _, p in items):
+            return None
+        return lambda row, missing: {k: v if p is None else p(row, missing) for k, v, p in items}
+    return None
+
+
 def expand_batch(template: dict, rows: list[dict[str, str]], *,
                  web_tasks: bool = False) -> list[tuple[HitSpec, dict[str, str]]]:
     """One spec per CSV row; BatchInvalid lists every bad row (numbered from 1, after the header)."""
@@ -263,9 +291,10 @@ def _expand(template: dict, rows: list[dict[str, str]],
         raise ValidationFailed(N_("A batch can have at most {max} rows; this one has {count}."),
                                max=settings.max_batch_rows, count=len(rows))
     specs, costs, problems = [], [], []
+    fill = _filler(template) if isinstance(template, dict) else None
     for n, row in enumerate(rows, start=1):
         missing: set[str] = set()
-        data = fill_placeholders(template, row, missing)
+        data = fill(row, missing) if fill is not None else fill_placeholders(template, row, missing)
         if missing:
             problems.append((n, Text(N_("no column named {columns}"), columns=", ".join(sorted(missing)))))
             continue
