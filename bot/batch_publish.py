@@ -108,7 +108,7 @@ async def publish_from_files(bot: Bot, *, requester_id: int, chat_id: int, messa
     except InsufficientFunds as exc:
         await waiting.expect(requester_id, **state)  # top up, then press Publish again
         await bot.edit_message_text(views.short_of_funds(error_text(exc)), chat_id=chat_id, message_id=message_id,
-                                    reply_markup=views.batch_buttons())
+                                    reply_markup=views.batch_buttons(int(state.get("below_floor") or 0)))
         return views.not_enough_toast()
     await bot.edit_message_text(views.batch_done(result.id, len(rows), plan.total_cents), chat_id=chat_id,
                                 message_id=message_id, parse_mode="HTML")

@@ -13,10 +13,10 @@ from statistics import median
 
 from core.config import get_settings
 from core.db import tx
-from core.errors import BelowPayFloor, NotAllowed, StaleAction
+from core.errors import BelowPayFloor, NotAllowed, StaleAction, ValidationFailed
 from core.hits import drafts, queries as hit_queries
 from core.hits.queries import Item
-from core.hits.spec import HitSpec, reward_cents
+from core.hits.spec import HitSpec, parse_spec, reward_cents
 from core.models import Assignment, AssignmentStatus as S, Hit
 from core.payments import accounts
 from core.payments.accounts import Balances
@@ -113,6 +113,23 @@ def estimate_below_floor(spec: HitSpec) -> int | None:
         return None
     hourly = hourly_cents(reward_cents(spec.reward), seconds)
     return hourly if hourly < floor else None
+
+
+def batch_below_floor(template: dict) -> BelowPayFloor | None:
+    """A /batch spec whose own estimate pays below the floor: the refusal its summary shows with
+    "Publish anyway" (hourly_cents: the rate confirmed); None if it does not, or when its reward or
+    estimate is a ${column} (each row's own, not one rate to confirm)."""
+    if not floor_cents():
+        return None
+    try:
+        hourly = estimate_below_floor(parse_spec(template, web_tasks=True))
+    except ValidationFailed:
+        return None
+    if hourly is None:
+        return None
+    currency = get_settings().currency
+    return BelowPayFloor(hourly=Amount(hourly, currency), floor=Amount(floor_cents(), currency), hourly_cents=hourly,
+                         draft_id=0)
 
 
 def publish_draft(*, user_id: int, draft_id: int, now: datetime, confirmed_hourly_cents: int | None = None) -> Hit:

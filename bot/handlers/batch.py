@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import batch_publish, callbacks, input as waiting
 from bot.runtime import Context, call, error_text, now, on_button, on_message, render
 from bot.views import newhit as views
+from core import effective_pay
 from core.config import get_settings
 from core.errors import BatchInvalid, StaleAction, ValidationFailed
 from core.hits import publishing
@@ -62,7 +63,7 @@ async def file_in(update: Update, context: Context) -> None:
         await msg.reply_text(views.batch_need(bool(state.get("spec")), bool(state.get("template"))))
         return
     try:
-        _, rows, plan, _ = await batch_publish.plan_files(context.bot, state)
+        spec, rows, plan, _ = await batch_publish.plan_files(context.bot, state)
     except BatchInvalid as exc:
         await waiting.expect(me, "batch", **_kept(state))  # keep the spec (and template): send a fixed CSV
         await msg.reply_text(views.batch_bad_rows(error_text(exc), len(exc.problems)), parse_mode="HTML")
@@ -74,9 +75,12 @@ async def file_in(update: Update, context: Context) -> None:
         await waiting.expect(me, "batch", **state)
         raise
     state["rows_n"] = len(rows)  # decides inline or background publishing
+    below = effective_pay.batch_below_floor(spec)  # the spec's own estimate against the operator's floor
+    state["below_floor"] = below.params["hourly_cents"] if below is not None else 0
     await waiting.expect(me, "batch", **state)
     balance = await call(accounts.balances, user_id=me)
-    text, markup = views.batch_summary(len(rows), plan, balance.available_cents)
+    text, markup = views.batch_summary(len(rows), plan, balance.available_cents,
+                                       error_text(below) if below is not None else None, state["below_floor"])
     await msg.reply_text(text, reply_markup=markup, parse_mode="HTML")
 
 
@@ -99,6 +103,8 @@ async def publish(update: Update, context: Context, cb: callbacks.Callback) -> s
     state = await call(waiting.waiting_for, user_id=me)
     if not state or state.get("kind") != "batch" or not (state.get("spec") and state.get("csv")):
         raise StaleAction()
+    if state.get("below_floor") and (cb.verb != "bpf" or cb.arg(0) != state["below_floor"]):
+        raise StaleAction()  # below the pay floor: only "Publish anyway" at the rate the summary showed
     await waiting.done(me)  # a second tap finds nothing to publish
     job = dict(requester_id=me, chat_id=msg.chat_id, message_id=msg.message_id, state=state, now=now(context))
     if int(state.get("rows_n") or 0) > get_settings().batch_background_rows:
@@ -124,4 +130,5 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/batch\b"), file_in))
     app.add_handler(MessageHandler(filters.Document.ALL & waiting.awaiting("batch"), file_in))
     app.add_handler(CallbackQueryHandler(publish, pattern=callbacks.pattern("r", "bp", 0)))
+    app.add_handler(CallbackQueryHandler(publish, pattern=callbacks.pattern("r", "bpf", 1)))
     app.add_handler(CallbackQueryHandler(cancel, pattern=callbacks.pattern("r", "bx", 0)))

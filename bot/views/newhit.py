@@ -386,18 +386,26 @@ def batch_wrong_file() -> str:
              "an .html file.")
 
 
-def batch_summary(rows_n: int, plan, available_cents: int) -> tuple[str, InlineKeyboardMarkup]:
+def batch_summary(rows_n: int, plan, available_cents: int, below_floor: str | None = None,
+                  hourly_cents: int = 0) -> tuple[str, InlineKeyboardMarkup]:
+    """`below_floor`: why the spec's estimate pays below the operator's floor (then "Publish anyway", at that rate)."""
     ready = _("📦 {hits} ready, {assignments}.",
               hits=_n("<b>{n} HIT</b>", "<b>{n} HITs</b>", rows_n),
               assignments=_n("{n} assignment in all", "{n} assignments in all", plan.assignments))
     cost = _("💳 Rewards {rewards} + fees {fees} = <b>{total}</b> into escrow.", rewards=money(plan.rewards_cents),
              fees=money(plan.fees_cents), total=money(plan.total_cents))
     text = "\n".join([ready, cost, _balance_line(available_cents, plan.total_cents - available_cents)])
-    return text, batch_buttons()
+    if below_floor:
+        text += "\n" + _("⚠️ {reason}\nWorkers see your estimate and what it pays an hour. Publish the batch "
+                         "anyway, or raise the reward in the spec and send the files again.", reason=esc(below_floor))
+    return text, batch_buttons(hourly_cents if below_floor else 0)
 
 
-def batch_buttons() -> InlineKeyboardMarkup:
-    return keyboard([[button(_("🚀 Publish"), callbacks.make("r", "bp")), cancel_button(callbacks.make("r", "bx"))]])
+def batch_buttons(below_floor_cents: int = 0) -> InlineKeyboardMarkup:
+    """Publish and Cancel; "Publish anyway" at that hourly rate when the spec's estimate pays below the floor."""
+    publish = (button(_("🚀 Publish anyway"), callbacks.make("r", "bpf", below_floor_cents)) if below_floor_cents
+               else button(_("🚀 Publish"), callbacks.make("r", "bp")))
+    return keyboard([[publish, cancel_button(callbacks.make("r", "bx"))]])
 
 
 def batch_progress(done: int, total: int) -> str:

@@ -46,3 +46,39 @@ async def test_without_a_floor_the_preview_says_nothing_of_it(bot):
     await bot.text(wes, "/browse")
     calls = await bot.press(wes, f"b:v:{low.id}:0")
     assert "minimum pay" not in [c for c in calls if c.method == "editMessageText"][0].text
+
+
+BATCH = {"title": "Label ${name}", "description": "Look at ${name}", "reward": "0.10", "estimated_time": "2m",
+         "assignments": 1, "duration": "5m", "lifetime": "2d",
+         "questions": [{"id": "a", "kind": "choice", "prompt": "What is ${name}?", "options": ["cat", "dog"]}]}
+
+
+async def test_a_batch_below_the_floor_asks_before_publishing(bot, floor_600):
+    from core.models import Hit
+    from tests.bot.test_requester_batch import csv_bytes, requester, send_files
+    from tests.fakes.telegram import answers
+
+    rita = await requester(bot, 100_00)
+    await send_files(bot, rita, BATCH, csv_bytes(["name"], [["a"], ["b"], ["c"]]))
+    summary = bot.tg.last_message(rita.id)
+    assert "3 HITs</b> ready" in summary.text
+    assert "Your estimate pays $3.00 an hour, below this marketplace's minimum of $6.00 an hour." in summary.text
+    (publish, _), (cancel, _) = summary.buttons
+    assert publish == "🚀 Publish anyway" and summary.buttons[0][1] == "r:bpf:300"
+    for forged in ("r:bp", "r:bpf:299"):  # the plain Publish, or another rate than the one shown
+        pressed = await bot.press(rita, forged, summary.message_id)
+        assert answers(pressed)[0].params["text"] == "This button is no longer valid." and Hit.select().count() == 0
+    await bot.press(rita, "r:bpf:300", summary.message_id)
+    assert Hit.select().count() == 3
+
+
+async def test_a_batch_at_or_above_the_floor_publishes_with_the_plain_button(bot, floor_600):
+    from core.models import Hit
+    from tests.bot.test_requester_batch import csv_bytes, requester, send_files
+
+    rita = await requester(bot, 100_00)
+    await send_files(bot, rita, {**BATCH, "reward": "0.50"}, csv_bytes(["name"], [["a"], ["b"]]))  # $15.00/h
+    summary = bot.tg.last_message(rita.id)
+    assert "minimum" not in summary.text and summary.buttons[0] == ("🚀 Publish", "r:bp")
+    await bot.press(rita, "r:bp", summary.message_id)
+    assert Hit.select().count() == 2

@@ -8,13 +8,14 @@ import pytest
 
 from bot import catalogs
 from bot.i18n import DEFAULT, LANGUAGES, use
-from bot.views import alerts, browse, notify
+from bot.views import alerts, browse, newhit, notify
 from core.dashboard import RecentGroup
 from core.work.browse import BrowsePage, Card, Filters, Page, Preview
 from tests.conftest import NOW
 from tests.unit.views.test_i18n_groups import QUESTIONS, REQUESTER, STATS, TITLE, _group, _hit, _valid_html
 
-MODULES = ["bot/views/browse.py", "bot/handlers/browse.py", "bot/views/alerts.py", "bot/handlers/alerts.py"]
+MODULES = ["bot/views/browse.py", "bot/handlers/browse.py", "bot/views/alerts.py", "bot/handlers/alerts.py",
+           "bot/handlers/batch.py"]
 WORDS = ["w" * 40] * 20
 RECENT = [RecentGroup(10 ** 12 + i, TITLE, 12_34, 10 ** 6) for i in range(8)]
 
@@ -32,7 +33,13 @@ def _screens() -> list[tuple[str, object]]:
     out.append((alerts.saved(Filters(words=WORDS)), None))
     out += [browse.preview(_floored(floor), STATS[0], NOW, "Asia/Kolkata", 24) for floor in (100_000, 1, 0)]
     out += [_group_notice(n) for n in (0, 1, 2, 5, 24, 10 ** 6)]
+    out += [_batch_summary(reason) for reason in (None, "r" * 300)]
     return out
+
+
+def _batch_summary(reason: str | None):
+    plan = SimpleNamespace(assignments=10 ** 6, rewards_cents=10 ** 9, fees_cents=10 ** 8, total_cents=11 * 10 ** 8)
+    return newhit.batch_summary(5000, plan, 12_34, reason, 3_00 if reason else 0)
 
 
 def _group_notice(available: int):
@@ -71,7 +78,7 @@ def _new_texts() -> list[str]:
             [b.text for row in alerts.alerts_list([], 30)[1].inline_keyboard for b in row][-1]] + [
             next(line for line in browse.preview(_floored(floor), STATS[0], NOW, None)[0].splitlines()
                  if "⚠️" in line or line.startswith("✅")) for floor in (100_000, 1)] + [
-            _group_notice(n)[0].splitlines()[0] for n in (2, 24)]
+            _group_notice(n)[0].splitlines()[0] for n in (2, 24)] + _batch_summary("x")[0].splitlines()[-1:]
 
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
