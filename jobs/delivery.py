@@ -225,6 +225,7 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
                     event_id, time.time() - since)
 
     limits = Limits(jobs)
+    loop, bot = _bot(settings)  # before the slot: a thread's first call connects, which must not delay its send
     if not _claim(event_id, utcnow()):
         row = outbox.get(event_id)
         if row is None or row.done_at is not None:
@@ -244,7 +245,6 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
     except Exception:  # Redis went away: free the row now rather than when the lease runs out
         _unclaim(event_id, None, sent=False)
         raise
-    loop, bot = _bot(settings)
     group = _is_group_copy(event)
     if event.user_id is not None:  # while this thread waits for its slot anyway, not after the send
         _wake_early(event.user_id, event_id, delay_ms=wait_ms + CHAT_INTERVAL_MS + 100)
