@@ -202,15 +202,26 @@ class _ForYou:
             self.pool = (base.select_extend(self.score.alias("sort_value")).switch(HitGroup)
                          .join(_LEAD, on=(_LEAD.id == newest)).where(newest >= self.floor)
                          .order_by(self.score.desc(), HitGroup.id.desc()))
+            # The pool ranked by its cheap columns alone: the worker's checks then run on a window of it only.
+            self.ranked = (HitGroup.select(HitGroup.id, self.score).join(_LEAD, on=(_LEAD.id == newest))
+                           .where((HitGroup.expires_at > now) & (newest >= self.floor))
+                           .order_by(self.score.desc(), HitGroup.id.desc()))
             self.tail = self.tail.where(newest < self.floor)
         self.tail = self.tail.order_by(newest.desc(), HitGroup.id.desc())
 
     def rows(self, position: tuple | None, want: int) -> list[HitGroup]:
         rows: list[HitGroup] = []
         if self.floor is not None and (position is None or position[0] >= self.floor):
-            rows = list(_after(self.pool, self.score, position).limit(want))
-            if len(rows) == want:
-                return rows
+            window = max(2 * want, 20)
+            for _ in range(FOR_YOU_POOL // window + 1):
+                ranked = list(_after(self.ranked, self.score, position).limit(window).tuples())
+                if ranked:
+                    rows.extend(list(self.pool.where(HitGroup.id.in_([group_id for group_id, _ in ranked]))))
+                if len(rows) >= want:
+                    return rows[:want]
+                if len(ranked) < window:
+                    break
+                position = (ranked[-1][1], ranked[-1][0])
             position = None  # the tail follows the pool
         return rows + list(_after(self.tail, HitGroup.newest_hit_id, position).limit(want - len(rows)))
 

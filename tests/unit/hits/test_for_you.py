@@ -112,3 +112,18 @@ def test_for_you_ranks_the_newest_groups_then_lists_older_ones_newest_first(now,
         if cursor is None:
             break
     assert seen == got
+
+
+def test_for_you_with_a_filter_skips_what_it_hides_across_windows(now):
+    r, w = f.requester(10_000_00), f.user()
+    made = []
+    for i in range(45):  # oldest first; every third matches, every other pays enough
+        title = f"{'Birds' if i % 3 == 0 else 'Plain'} {i}"
+        f.hit(r.id, now=now, title=title, reward="0.50" if i % 2 == 0 else "0.05")
+        made.append((i, title, i % 2 == 0))
+    quality.set_profile(user_id=w.id, skills=["birds"], interests=[])
+    page = browse.list_open_hits(worker_id=w.id, filters=browse.Filters(sort="foryou", min_reward_cents=50), now=now,
+                                 limit=50)
+    shown = [i for i, _, paid in reversed(made) if paid]
+    expected = [i for i in shown if i % 3 == 0] + [i for i in shown if i % 3 != 0]
+    assert [c.hit.title for c in page.cards] == [title for i in expected for j, title, _ in made if j == i]
