@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -127,11 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load_bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--port", type=int, default=8795)
+    parser.add_argument("--profile", action="store_true",
+                        help="where each press waits before its answer, by handler (from the bot's log)")
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
     data_dir = tempfile.mkdtemp(prefix="hitbot-loadbench-")
     env = {**os.environ, "HITBOT_DATA_DIR": data_dir, "HITBOT_LOG_LEVEL": "WARNING"}
     env.pop("DATABASE_URL", None)
+    if args.profile:
+        env["HITBOT_PROFILE_UPDATES"] = "1"
     os.environ.update({"HITBOT_DATA_DIR": data_dir})
     os.environ.pop("DATABASE_URL", None)
     os.makedirs(f"{data_dir}/sandbox", exist_ok=True)
@@ -160,7 +165,39 @@ def main(argv: list[str] | None = None) -> int:
           f"p50 {out['p50']:.0f} ms, p99 {out['p99']:.0f} ms ({len(UNANSWERED)} not answered in the emulator's wait); last chat change {out['edit_lag_s']:.1f} s after the last answer")
     for kind, (p50, p99) in out["per"].items():
         print(f"  {kind:<8} p50 {p50:6.0f} ms  p99 {p99:6.0f} ms")
+    if args.profile:
+        print_profile(f"{data_dir}/sandbox.log")
     return 0
+
+
+# What the bot logs per press with HITBOT_PROFILE_UPDATES=1 (bot.runtime), in ms: started (its turn
+# in its chat came), answer_sent / answered (the callback answer's HTTP call began / returned), all
+# from the update's arrival; call (core calls, end to end), pool_wait (for a worker thread),
+# writer_lock (for this process's SQLite writer lock), core (running).
+PROFILE_FIELDS = ("started", "call", "pool_wait", "writer_lock", "core", "answer_sent", "answered")
+
+
+def print_profile(log_path: str) -> None:
+    rows: dict[str, dict[str, list[float]]] = {}
+    with open(log_path) as log:
+        for line in log:
+            try:
+                message = json.loads(line).get("msg", "")
+            except ValueError:
+                continue
+            if not message.startswith("profile "):
+                continue
+            name, *pairs = message.split()[1:]
+            got = rows.setdefault(name, {})
+            for pair in pairs:
+                k, _, v = pair.partition("=")
+                got.setdefault(k, []).append(float(v) / 1000)
+    print("where a press waits, ms from its arrival in the bot (p50 / p99):")
+    for name, fields in rows.items():
+        n = max(len(v) for v in fields.values())
+        shown = "  ".join(f"{k} {_pct(fields[k], 50):.0f}/{_pct(fields[k], 99):.0f}" for k in PROFILE_FIELDS
+                          if k in fields)
+        print(f"  {name:<10} n={n:<4} {shown}")
 
 
 if __name__ == "__main__":

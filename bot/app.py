@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
@@ -12,6 +13,19 @@ from bot.processor import PerChatOrder
 from bot.runtime import on_error, utcnow
 from core.config import Settings
 from core.errors import ConfigError
+
+
+class PacedSends(AIORateLimiter):
+    """Telegram's limits on sends only. A callback answer is no message (Telegram does not count
+    it): it skips the limiter, and above all its pause after a 429, which PTB's limiter applies to
+    every request; under load a press waited over a second there for its answer (bench/load_bench.py
+    --profile)."""
+
+    async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str,
+                              data: dict[str, Any], rate_limit_args: int | None) -> Any:
+        if endpoint == "answerCallbackQuery":
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,
@@ -28,7 +42,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
         builder = builder.request(request).get_updates_request(updates_request or request)
     if rate_limit:
         # Telegram's limits (30 msg/s overall, about 1 msg/s per chat), retrying 429s it is told to.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(PacedSends(max_retries=3))
     app = builder.build()
     app.bot_data["clock"] = clock
     app.bot_data["settings"] = settings

@@ -12,6 +12,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.runtime import profile_mark, profile_start
+
 # Updates running at once. PTB's own semaphore wraps do_process_update, so a chat's later updates
 # would hold a slot while they wait for its earlier ones (one busy chat could take them all): PTB's
 # is set out of reach and this one is taken only once an update's turn in its chat has come.
@@ -54,6 +56,7 @@ class PerChatOrder(BaseUpdateProcessor):
         return self._limit
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        profile_start()
         key = chat_key(update)
         if key is None:
             async with self._running:
@@ -75,6 +78,7 @@ class PerChatOrder(BaseUpdateProcessor):
             self._dequeue(key)
             started = True
             async with self._running:
+                profile_mark("started")
                 await coroutine
         finally:
             if not started:

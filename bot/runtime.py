@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -45,18 +48,66 @@ def core_on_thread(on: bool) -> None:
     CORE_ON_THREAD["on"] = on
 
 
+# bench/load_bench.py --profile: where each button press spends its time before its answer
+# (HITBOT_PROFILE_UPDATES=1 in the bot's process; one log line a press, read back by the bench).
+PROFILE = os.environ.get("HITBOT_PROFILE_UPDATES") == "1"
+_profile: ContextVar[dict[str, float] | None] = ContextVar("update_profile", default=None)
+profile_log = logging.getLogger("hitbot.profile")
+
+
+def profile_mark(name: str, since: float | None = None) -> None:
+    """Record a moment (or, with `since`, add the time since then to `name`) for this update."""
+    got = _profile.get()
+    if got is not None:
+        t = time.perf_counter()
+        got[name] = got.get(name, 0.0) + (t - since) if since is not None else t
+
+
+def profile_start() -> None:
+    if PROFILE:
+        _profile.set({"arrived": time.perf_counter()})
+
+
+class _TimedLock:
+    """core.db's SQLite writer lock, timing the wait of the update whose core call takes it."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+
+    def __enter__(self) -> None:
+        t = time.perf_counter()
+        self._lock.acquire()
+        profile_mark("writer_lock", t)
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+if PROFILE:
+    import core.db as _core_db
+
+    _core_db._sqlite_writer = _TimedLock(threading.Lock())
+
+
 async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Run a (blocking, database) core service without stalling other chats."""
     if not CORE_ON_THREAD["on"]:
         return fn(**kwargs)
+    submitted = time.perf_counter()
 
     def run() -> T:
+        profile_mark("pool_wait", submitted)
+        started = time.perf_counter()
         try:
             return fn(**kwargs)
         finally:
+            profile_mark("core", started)
             release()
 
-    return await asyncio.to_thread(run)
+    try:
+        return await asyncio.to_thread(run)
+    finally:
+        profile_mark("call", submitted)
 
 
 def render(text: Text | Check | str) -> str:
@@ -146,15 +197,23 @@ def on_button(fn: CallbackHandlerFn) -> Callable[[Update, Context], Awaitable[No
             _answered.reset(token)
         if not answered[0]:
             await _answer(query, toast)
+        got = _profile.get()
+        if got is not None and "answered" in got:
+            t0 = got.pop("arrived")
+            profile_log.warning("profile %s %s", fn.__name__,
+                                " ".join(f"{k}={(v - t0 if k in ('started', 'answer_sent', 'answered') else v) * 1000:.1f}"
+                                         for k, v in got.items()))
 
     return wrapper
 
 
 async def _answer(query: Any, text: str | None, alert: bool = False) -> None:
+    profile_mark("answer_sent")
     try:
         await query.answer(text=text[:200] if text else None, show_alert=alert)
     except BadRequest as exc:  # too old to answer: nothing the user can see
         log.info("callback answer failed: %s", exc)
+    profile_mark("answered")
 
 
 def on_message(fn: Callable[[Update, Context], Awaitable[None]]) -> Callable[[Update, Context], Awaitable[None]]:
