@@ -21,8 +21,8 @@ from core.errors import BatchInvalid, StaleAction, ValidationFailed
 from core.hits import publishing
 from core.hits.spec_files import MAX_CSV_BYTES, MAX_SPEC_BYTES, load_spec_document
 from core.payments import accounts
-from core.webtasks import templates
 from core.texts import Text
+from core.webtasks import templates
 
 log = logging.getLogger(__name__)
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")

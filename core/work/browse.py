@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, fn
 
 from core.config import get_settings
 from core.db import is_sqlite, tx
@@ -185,45 +185,48 @@ FOR_YOU_POOL = 300  # the newest groups "For you" ranks; older ones follow, newe
 class _ForYou:
     """The "For you" order: the FOR_YOU_POOL newest live groups by how many of the worker's terms their
     newest HIT's title or keywords hold, then by newest; after them every older group, newest first.
-    One number orders and keyset-pages it all, computed in SQL: matches * _RANK_STEP + newest HIT id in
-    the pool, the newest HIT id after it (so a cursor below the pool's floor is in the tail). Ranking a
-    bounded pool keeps a page's cost flat however many groups are open (the tail walks the newest index)."""
+    One number orders and keyset-pages it all: matches * _RANK_STEP + newest HIT id in the pool, the
+    newest HIT id after it (so a cursor below the pool's floor is in the tail). The pool is read in one
+    indexed statement and ranked here (a case fold that knows every script); the worker's checks then
+    run on a window of it at a time, and the tail walks the newest index: a page's cost stays flat
+    however many groups are open."""
 
     def __init__(self, base, terms: list[str], now: datetime) -> None:
         newest = HitGroup.newest_hit_id
+        self.base = base
         self.floor: int | None = None  # no terms: the newest order, all of it the tail
+        self.scored: list[tuple[int, int]] = []  # (score, group id), best first
         self.tail = base.select_extend(newest.alias("sort_value"))
         if terms:
-            self.floor = (HitGroup.select(newest).where(HitGroup.expires_at > now).order_by(newest.desc())
-                          .offset(FOR_YOU_POOL - 1).limit(1).scalar()) or 0
-            rank = sum((Case(None, [(contains(_LEAD.title, t) | contains(_LEAD.keywords, t), 1)], 0)
-                        for t in terms), 0)
-            self.score = rank * _RANK_STEP + newest
-            self.pool = (base.select_extend(self.score.alias("sort_value")).switch(HitGroup)
-                         .join(_LEAD, on=(_LEAD.id == newest)).where(newest >= self.floor)
-                         .order_by(self.score.desc(), HitGroup.id.desc()))
-            # The pool ranked by its cheap columns alone: the worker's checks then run on a window of it only.
-            self.ranked = (HitGroup.select(HitGroup.id, self.score).join(_LEAD, on=(_LEAD.id == newest))
-                           .where((HitGroup.expires_at > now) & (newest >= self.floor))
-                           .order_by(self.score.desc(), HitGroup.id.desc()))
+            lead = list(HitGroup.select(HitGroup.id, newest, _LEAD.title, _LEAD.keywords)
+                        .join(_LEAD, on=(_LEAD.id == newest)).where(HitGroup.expires_at > now)
+                        .order_by(newest.desc(), HitGroup.id.desc()).limit(FOR_YOU_POOL).tuples())
+            self.floor = lead[-1][1] if len(lead) == FOR_YOU_POOL else 0
+            self.scored = sorted(((_matches(terms, title, keywords) * _RANK_STEP + newest_id, group_id)
+                                  for group_id, newest_id, title, keywords in lead), reverse=True)
             self.tail = self.tail.where(newest < self.floor)
         self.tail = self.tail.order_by(newest.desc(), HitGroup.id.desc())
 
     def rows(self, position: tuple | None, want: int) -> list[HitGroup]:
         rows: list[HitGroup] = []
         if self.floor is not None and (position is None or position[0] >= self.floor):
+            left = [sg for sg in self.scored if position is None or sg < tuple(position)]
             window = max(2 * want, 20)
-            for _ in range(FOR_YOU_POOL // window + 1):
-                ranked = list(_after(self.ranked, self.score, position).limit(window).tuples())
-                if ranked:
-                    rows.extend(list(self.pool.where(HitGroup.id.in_([group_id for group_id, _ in ranked]))))
+            for i in range(0, len(left), window):
+                score_of = {group_id: score for score, group_id in left[i:i + window]}
+                found = list(self.base.where(HitGroup.id.in_(list(score_of))))
+                for group in found:
+                    group.sort_value = score_of[group.id]
+                rows += sorted(found, key=lambda g: (g.sort_value, g.id), reverse=True)
                 if len(rows) >= want:
                     return rows[:want]
-                if len(ranked) < window:
-                    break
-                position = (ranked[-1][1], ranked[-1][0])
             position = None  # the tail follows the pool
         return rows + list(_after(self.tail, HitGroup.newest_hit_id, position).limit(want - len(rows)))
+
+
+def _matches(terms: list[str], title: str, keywords: str) -> int:
+    text = f"{title}\n{keywords}".casefold()
+    return sum(1 for term in terms if term.casefold() in text)
 
 
 def _parse_cursor(cursor: str) -> tuple[int, int]:
