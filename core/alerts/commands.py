@@ -226,10 +226,9 @@ def _push(hit: Hit, aud: _Audience, now: datetime, per_hour: int) -> int:
     batch of 250 is one notice with "250 available", not 250. Who heard of this HIT, or of its group in
     the last FOLD, is skipped (one statement, inside this HIT's transaction, so two sweeps agree)."""
     heard = AlertSent.hit_id == hit.id
-    if hit.group_id is not None:
-        heard |= (AlertSent.sent_at > now - FOLD) & AlertSent.hit_id.in_(
-            Hit.select(Hit.id).where(Hit.group == hit.group_id))
-    already = set(AlertSent.select(AlertSent.user).where(heard).tuples())
+    if hit.group_id is not None:  # the day's sent rows (sent_at's index), each HIT by its key: not the group's HITs
+        heard |= (AlertSent.sent_at > now - FOLD) & (Hit.group == hit.group_id)
+    already = set(AlertSent.select(AlertSent.user).join(Hit, on=(Hit.id == AlertSent.hit_id)).where(heard).tuples())
     rows = []
     for user_id, subs in aud.subs.items():
         if (user_id == hit.requester_id or (hit.requester_id, user_id) in aud.blocked
