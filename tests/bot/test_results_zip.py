@@ -14,6 +14,7 @@ import pytest
 from bot import results_zip
 from core.hits import publishing
 from core.models import Assignment
+from core.mturk.ids import worker_ref
 from tests import factories as f
 from tests.bot.test_requester_batch import capture_uploads
 from tests.bot.test_requester_review import submit
@@ -110,7 +111,7 @@ async def test_zip_holds_every_file_with_the_csv_and_json_pointing_at_them(bot, 
         row, base = rows[asg[w.id]], f"files/{hit.id}/{asg[w.id]}"
         assert (row["answer.pic"], row["answer.say"], row["answer.doc"]) == (f"{base}/pic.jpg", f"{base}/say.ogg",
                                                                            f"{base}/doc.pdf")
-        assert row["worker_id"] == str(w.id) and row["status"] == "submitted"
+        assert row["worker_id"] == worker_ref(hit.requester_id, w.id) and row["status"] == "submitted"
         assert all(z.read(row[f"answer.{k}"]) for k in ("pic", "say", "doc"))  # every path is in the ZIP
     data = {d["assignment_id"]: d for d in json.loads(z.read(f"hit-{hit.id}-results.json"))}
     doc = data[asg[people[0].id]]["answers"]["doc"]

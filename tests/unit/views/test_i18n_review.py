@@ -132,7 +132,7 @@ def test_the_card_and_queue_in_russian_read_russian_with_russian_plurals_and_amo
     assert "📥 <b>Работа #4321</b> — «Label 10 photos (cats &amp; dogs)» (задание #77)" in card
     assert "✅ Принято; выплачено 1\xa0234,50\xa0$" in card and "принято 87%" in card
     assert [b.text for row in markup.inline_keyboard for b in row] == ["💵 Бонус", "🚫 Заблокировать", "✉️ Написать",
-                                                                         "Дальше ▶"]
+                                                                         "➕ Предложить ещё работу", "Дальше ▶"]
     assert files[0].caption.startswith("#4321, вопрос 3: Question 2")
     assert heads == ["📥 <b>1 работа</b> ждёт вашей проверки, сначала самые старые:",
                      "📥 <b>3 работы</b> ждут вашей проверки, сначала самые старые:",
