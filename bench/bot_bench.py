@@ -49,6 +49,13 @@ INTERLEAVED_BEFORE = {
     "pg": {"ratio": (0.030, 0.031, 0.033), "p99_ms": (83.97, 95.35, 123.27), "load": (6.8, 7.6)},
 }
 
+# The last figures before the button answer's question card joined the use case's transaction
+# (an answer by button: 2 transactions, 7 statements; now 1 and 5).
+PREVIOUS = {
+    "sqlite": {"ratio": (0.093, 0.099, 0.102), "p99_ms": (83.62, 84.07, 113.14), "load": (13.1, 12.4)},
+    "pg": {"ratio": (0.045, 0.052, 0.059), "p99_ms": (62.25, 98.08, 141.91), "load": (12.0, 9.4)},
+}
+
 
 # The worker-thread hop, measured with --hop both (sessions alternate between core calls on a
 # worker thread and inline in the event loop, in the same runs; ratio min/median/max of 3 runs).
@@ -292,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
                                     ("**ratio worker mix / echo**", "ratio", "**{:.3f}**")))
         then = BASELINE["pg" if args.pg else "sqlite"]
         was = INTERLEAVED_BEFORE["pg" if args.pg else "sqlite"]
+        last = PREVIOUS["pg" if args.pg else "sqlite"]
         hop = HOP["pg" if args.pg else "sqlite"]
         target = 0.08 if args.pg else 0.12
         body = f"""## Bot: one process, worker mix vs echo ({db_name})
@@ -313,6 +321,8 @@ Before issue 21's first slice (commit 9f1686a, same counter, echo and mix in sep
 {then['load']}): worker mix {then['rate']} updates/s against echo's {then['echo']}, **ratio {then['ratio']:.3f}**.
 Interleaved, before the hot queries were built once (commit 9cf3ff8, load average {was['load'][0]} to
 {was['load'][1]}): ratio {' / '.join(f'{v:.3f}' for v in was['ratio'])}, p99 {' / '.join(f'{v:.1f}' for v in was['p99_ms'])} ms.
+Before the button answer's card joined its transaction (commit 0dd91af's figures, load average
+{last['load'][0]} to {last['load'][1]}): ratio {' / '.join(f'{v:.3f}' for v in last['ratio'])}, p99 {' / '.join(f'{v:.1f}' for v in last['p99_ms'])} ms.
 
 SQL statements (every statement through the database's `execute_sql`, savepoints included, BEGIN/COMMIT
 not) and transactions begun, per update kind, counted over one extra untimed session (latencies over all
@@ -324,9 +334,11 @@ runs); "before" as above:
 
 Each worker update kind is one core call: one transaction that reads the assignment with its HIT and the
 worker's row in one statement, the questions with their answers in another, writes, and stores the
-awaiting-input wait in the same transaction. Accept and the answers show the next question in a new
-message, whose id Telegram gives only after the send: remembering it (cards.remember, two statements)
-is the one further transaction. Browse's first statement is the command preload's read of the wait.
+awaiting-input wait in the same transaction. An answer by button (and a skip, Back) shows the next
+question in the pressed message, so that message's card is written in the same transaction too (and not
+at all when it already is the live card). Accept and a typed answer show the question in a new message,
+whose id Telegram gives only after the send: remembering it (cards.remember, two statements) is the one
+further transaction. Browse's first statement is the command preload's read of the wait.
 The worker mix's queries are built once (core/prepared.py: peewee queries with named placeholders,
 compiled to SQL once per dialect, run with new values, rows mapped back by peewee).
 
