@@ -3,12 +3,14 @@ core errors into friendly replies (and stale or forged buttons into a notice).""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -89,6 +91,13 @@ if PROFILE:
     _core_db._sqlite_writer = _TimedLock(threading.Lock())
 
 
+# Core calls' threads. asyncio's default executor has min(32, CPUs + 4): 6 on 2 CPUs, and 50 chats
+# pressing at once queued for them (load bench --profile: up to 100 ms). Below the PostgreSQL pool's
+# 20 connections (core.db.init_db), which each thread holds while it runs.
+CORE_THREADS = 16
+_CORE_THREADS = ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="core")
+
+
 async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Run a (blocking, database) core service without stalling other chats."""
     if not CORE_ON_THREAD["on"]:
@@ -105,7 +114,8 @@ async def call(fn: Callable[..., T], /, **kwargs: Any) -> T:
             release()
 
     try:
-        return await asyncio.to_thread(run)
+        context = contextvars.copy_context()  # as asyncio.to_thread: the update's context goes along
+        return await asyncio.get_running_loop().run_in_executor(_CORE_THREADS, context.run, run)
     finally:
         profile_mark("call", submitted)
 
