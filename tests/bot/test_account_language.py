@@ -48,7 +48,7 @@ async def test_alerts_admin_refusals_and_toasts_speak_german(bot):
     await bot.text(ivo, "/start")
     (listing,) = [c for c in await bot.text(ivo, "/alerts") if c.method == "sendMessage"]
     assert listing.text.startswith("🔔 <b>Benachrichtigungen</b>\nNoch keine Benachrichtigungen.")
-    assert listing.buttons == [("➕ Neue Benachrichtigung", "al:new")]
+    assert listing.buttons == [("➕ Neue Benachrichtigung", "al:new"), ("🔔 Benachrichtigung für meine Fähigkeiten", "al:sk")]
     await bot.press(ivo, "al:new")
     assert "<code>reward 0.50, time 10m, hourly 6, word photo</code>" in _last(bot, ivo)
     await bot.text(ivo, "reward 0.50, word foto")
