@@ -189,7 +189,9 @@ def literals(path: Path) -> list[tuple[int, str]]:
             f = node.func
             name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
             owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else ""
-            if name in _TRANSLATED or owner in ("log", "logging", "re") or name.endswith("Error") \
+            logger = owner in ("log", "logging") or owner.endswith(("_log", "logger")) \
+                and name in ("debug", "info", "warning", "error", "exception", "critical")
+            if name in _TRANSLATED or logger or owner == "re" or name.endswith("Error") \
                     or name in ("compile", "getLogger", "pattern", "make"):
                 skip.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Constant))
     found = []

@@ -158,7 +158,8 @@ def test_no_module_of_the_bot_holds_an_english_literal(tmp_path):
                       'async def f(msg):\n'
                       '    await msg.reply_text("Your work is submitted.")\n'
                       '    await msg.reply_text(_("Translated, so not counted."))\n'
-                      '    log.info("a log line for the operator")\n')
+                      '    log.info("a log line for the operator")\n'
+                      '    profile_log.warning("another logger, still for the operator")\n')
     assert [text for _, text in catalogs.literals(sample)] == ["Your work is submitted."]
 
 
