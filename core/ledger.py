@@ -12,11 +12,21 @@ from core.models import Account, AccountKind, Entry, LedgerTxn
 from core.prepared import Prepared, param
 
 
+# Every posting looks up its accounts by code: compiled once (core.prepared), not per call.
+_BY_CODE = Prepared(lambda: Account.select().where(Account.code == param("code")))
+_BY_CODES = Prepared(lambda: Account.select().where(Account.code.in_([param("a"), param("b")])))
+
+
 def _account(code: str, kind: str, *, user_id: int | None = None, hit_id: int | None = None,
              allow_negative: bool = False) -> Account:
-    found = Account.get_or_none(Account.code == code)
+    found = _BY_CODE.first(code=code)
     if found is not None:
         return found
+    return _create(code, kind, user_id=user_id, hit_id=hit_id, allow_negative=allow_negative)
+
+
+def _create(code: str, kind: str, *, user_id: int | None = None, hit_id: int | None = None,
+            allow_negative: bool = False) -> Account:
     try:
         with db.atomic():  # a savepoint: a racing creator must not abort our transaction
             return Account.create(code=code, kind=kind, user=user_id, hit_id=hit_id,
@@ -31,6 +41,14 @@ def available(user_id: int) -> Account:
 
 def payout_pending(user_id: int) -> Account:
     return _account(f"payout:{user_id}", AccountKind.PAYOUT, user_id=user_id)
+
+
+def payout_and_world(user_id: int) -> tuple[Account, Account]:
+    """The worker's payout account and the world account, in one statement (a settled payout's two legs)."""
+    code = f"payout:{user_id}"
+    found = {acc.code: acc for acc in _BY_CODES.rows(a=code, b="world")}
+    return (found.get(code) or _create(code, AccountKind.PAYOUT, user_id=user_id),
+            found.get("world") or _create("world", AccountKind.WORLD, allow_negative=True))
 
 
 def escrow(hit_id: int) -> Account:
@@ -71,6 +89,10 @@ def balance(account: Account) -> int:
 _MOVE = Prepared(lambda: Account.update(balance_cents=Account.balance_cents + param("amount")).where(
     (Account.id == param("id")) & (Account.allow_negative | (Account.balance_cents + param("amount") >= 0))))
 
+_NEW_TXN = Prepared(lambda: LedgerTxn.insert(key=param("key"), kind=param("kind"), memo=param("memo"),
+                                            created_at=param("now", LedgerTxn.created_at))
+                    .on_conflict(conflict_target=[LedgerTxn.key], action="NOTHING").returning(LedgerTxn.id))
+
 _IN_CHUNK = 1000  # ids per UPDATE ... WHERE id IN (...): well under SQLite's bound parameters
 
 
@@ -87,12 +109,10 @@ def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
         raise ValueError(f"ledger transaction {key!r} does not balance")
     # One statement, no savepoint: a key already posted inserts nothing (a concurrent call with
     # the same key makes this wait for its outcome, as the unique index did before).
-    created = list(LedgerTxn.insert(key=key, kind=kind, memo=memo[:500], created_at=now)
-                   .on_conflict(conflict_target=[LedgerTxn.key], action="NOTHING")
-                   .returning(LedgerTxn.id).execute())
-    if not created:
+    created = _NEW_TXN.execute(key=key, kind=kind, memo=memo[:500], now=now).fetchone()
+    if created is None:
         return False
-    txn = created[0]
+    txn_id = created[0]
     credits: dict[int, int] = {}  # fresh account id -> its credit
     # A fixed order of row locks keeps two transfers between the same accounts deadlock-free.
     for acc, amount in sorted(legs, key=lambda leg: leg[0].id):
@@ -114,6 +134,6 @@ def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
                        .where(Account.id.in_(ids_sql)).execute())
             if changed != len(chunk):
                 raise ValueError(f"ledger transaction {key!r}: {len(chunk) - changed} fresh accounts not found")
-    insert_rows(Entry, [{"txn": txn.id, "account": acc.id, "amount_cents": amount} for acc, amount in legs],
+    insert_rows(Entry, [{"txn": txn_id, "account": acc.id, "amount_cents": amount} for acc, amount in legs],
                 ids=False)
     return True

@@ -260,9 +260,9 @@ def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
         payout = _close(payout_id, now, provider_ref=provider_ref[:128])
         if payout is None:
             return False
+        pending, world = ledger.payout_and_world(payout.worker_id)
         ledger.post(key=f"paid:{payout_id}", kind="payout",
-                    legs=[(ledger.payout_pending(payout.worker_id), -payout.amount_cents),
-                          (ledger.world(), payout.amount_cents)], now=now, memo=f"payout {payout_id} sent")
+                    legs=[(pending, -payout.amount_cents), (world, payout.amount_cents)], now=now, memo=f"payout {payout_id} sent")
         emit("payout.paid", user_id=payout.worker_id, now=now, payout_id=payout_id, amount_cents=payout.amount_cents)
         return True
 
