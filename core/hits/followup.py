@@ -224,7 +224,8 @@ def _copy_hit(offer: FollowupOffer, requester: User, template: Hit, qtype: Quali
                      auto_approve_s=template.auto_approve_s, created_at=now,
                      expires_at=now + timedelta(seconds=lifetime_s),
                      hourly_cents=reward * 3600 // max(1, template.duration_s), requester_score=score,
-                     has_requirements=True, group=group.id, batch_row=template.batch_row)
+                     has_requirements=True, group=group.id, batch_row=template.batch_row,
+                     language=template.language)
     questions = list(Question.select().where(Question.hit == template.id).order_by(Question.position))
     Question.insert_many([{"hit": hit.id, **{k: getattr(q, k) for k in _COPIED}} for q in questions]).execute()
     HitRequirement.create(hit=hit.id, qtype=qtype.id, comparator="exists", values=[], guard="discover")

@@ -172,7 +172,7 @@ def _insert_batch_hits(requester: User, batch: Batch, specs: list[tuple[HitSpec,
     def key_of(spec: HitSpec) -> str:
         if spec.qualifications:
             return groups.group_key(requester.id, spec, batch_id=batch.id)
-        shape = (spec.reward, spec.duration_s)
+        shape = (spec.reward, spec.duration_s, spec.language)  # what group_key reads besides the batch
         if shape not in same:
             same[shape] = groups.group_key(requester.id, spec, batch_id=batch.id)
         return same[shape]

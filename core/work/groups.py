@@ -81,6 +81,8 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
     tried: set[int] = set(skip)
     checked = False
     returned = False  # first the HITs they never took; then the ones they returned
+    first_failed: list | None = None
+    verdicts: dict[tuple, list] = {}  # the same requirements checked once (a group's HITs mostly share them)
     for _ in range(2 * _ROUNDS):
         hits = _candidates(worker.id, group_id, now, tried, returned=returned)
         if not hits:
@@ -88,17 +90,22 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
                 break
             returned = True
             continue
-        if not checked:  # one group: one requester, one set of requirements
+        if not checked:  # one group: one requester
             _refuse(worker, hits[0])
-            if hits[0].has_requirements:
-                failed = [c for c in evaluate(worker, requirements_for([hits[0].id]).get(hits[0].id, []), now)
-                          if not c.passed]
-                if failed:
-                    raise NotQualified(N_("You don't meet this HIT's requirements: {requirements}."),
-                                       requirements=Joined(tuple(failed), "; "))
             checked = True
+        # Each candidate's own requirements: a HIT may have moved to other ones (UpdateHITTypeOfHIT), and a
+        # lost race for one HIT must not pass the next unchecked.
+        reqs = requirements_for([h.id for h in hits if h.has_requirements])
         for hit in hits:
             tried.add(hit.id)
+            if hit.has_requirements:
+                mine_reqs = reqs.get(hit.id, [])
+                shape = tuple((r.qtype_id, r.comparator, repr(r.values), r.guard) for r, _ in mine_reqs)
+                if shape not in verdicts:
+                    verdicts[shape] = [c for c in evaluate(worker, mine_reqs, now) if not c.passed]
+                if verdicts[shape]:
+                    first_failed = first_failed or verdicts[shape]
+                    continue
             if hit.returned_before:  # taking back one they returned: Accept's own way (it reuses the row)
                 try:
                     return work.accept_hit(worker_id=worker.id, hit_id=hit.id, now=now, prefs=prefs)
@@ -122,6 +129,9 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
             return state
     if not checked and not HitGroup.select().where(HitGroup.id == group_id).exists():
         raise NotFound(N_("This HIT doesn't exist or is no longer available."))  # a forged button
+    if first_failed:
+        raise NotQualified(N_("You don't meet this HIT's requirements: {requirements}."),
+                           requirements=Joined(tuple(first_failed), "; "))
     raise GroupEmpty()
 
 
