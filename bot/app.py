@@ -1,14 +1,17 @@
 """Builds the python-telegram-bot Application: transport, rate limiter, handlers."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot import handlers
+from bot.flood import retry_after_s
 from bot.processor import PerChatOrder
 from bot.runtime import on_error, utcnow
 from core.config import Settings
@@ -21,11 +24,22 @@ class PacedSends(AIORateLimiter):
     every request; under load a press waited over a second there for its answer (bench/load_bench.py
     --profile)."""
 
+    ANSWER_RETRIES = 2
+    ANSWER_WAIT_MAX_S = 5.0  # past this the button's spinner has long stopped: better no answer than a late one
+
     async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str,
                               data: dict[str, Any], rate_limit_args: int | None) -> Any:
-        if endpoint == "answerCallbackQuery":
-            return await callback(*args, **kwargs)
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if endpoint != "answerCallbackQuery":
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        for attempt in range(self.ANSWER_RETRIES + 1):  # a 429 is honoured for this answer alone
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = retry_after_s(exc)
+                if attempt == self.ANSWER_RETRIES or wait > self.ANSWER_WAIT_MAX_S:
+                    raise
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
 
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None,

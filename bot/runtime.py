@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot import callbacks, i18n
@@ -221,7 +221,7 @@ async def _answer(query: Any, text: str | None, alert: bool = False) -> None:
     profile_mark("answer_sent")
     try:
         await query.answer(text=text[:200] if text else None, show_alert=alert)
-    except BadRequest as exc:  # too old to answer: nothing the user can see
+    except (BadRequest, RetryAfter) as exc:  # too old, or Telegram asks for a long wait: the change stands
         log.info("callback answer failed: %s", exc)
     profile_mark("answered")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from telegram.error import RetryAfter
 
 from bot.app import PacedSends
@@ -38,3 +39,32 @@ async def test_a_callback_answer_goes_out_while_sends_wait_out_a_429():
     assert await sending
     assert answered_in < 0.2 and sent_in > 0.5, (answered_in, sent_in)
     await limiter.shutdown()
+
+
+async def test_a_429_on_a_callback_answer_is_waited_out_for_that_answer_alone():
+    """Telegram's 429 on an answer: retried after its retry_after (short waits only), never pausing sends."""
+    from telegram.error import RetryAfter
+
+    from bot.app import PacedSends
+
+    limiter = PacedSends(max_retries=3)
+    await limiter.initialize()
+    tries = []
+
+    async def answer():
+        tries.append(1)
+        if len(tries) == 1:
+            raise RetryAfter(0)
+        return True
+
+    async def long_wait():
+        raise RetryAfter(60)
+
+    try:
+        assert await limiter.process_request(answer, (), {}, "answerCallbackQuery", {"callback_query_id": "7"},
+                                             None) is True
+        assert len(tries) == 2
+        with pytest.raises(RetryAfter):  # a minute: the spinner is long gone; the caller logs it and goes on
+            await limiter.process_request(long_wait, (), {}, "answerCallbackQuery", {"callback_query_id": "8"}, None)
+    finally:
+        await limiter.shutdown()
