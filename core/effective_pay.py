@@ -7,6 +7,7 @@ is flagged, and publishing a HIT whose own estimate (`estimated_time` in the spe
 the requester's confirmation, bound to the rate they saw."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
@@ -115,18 +116,22 @@ def estimate_below_floor(spec: HitSpec) -> int | None:
     return hourly if hourly < floor else None
 
 
-def batch_below_floor(template: dict) -> BelowPayFloor | None:
-    """A /batch spec whose own estimate pays below the floor: the refusal its summary shows with
-    "Publish anyway" (hourly_cents: the rate confirmed); None if it does not, or when its reward or
-    estimate is a ${column} (each row's own, not one rate to confirm)."""
+def batch_below_floor(template: dict, specs: Sequence[HitSpec] = ()) -> BelowPayFloor | None:
+    """A /batch whose own estimates pay below the floor: the refusal its summary shows with "Publish
+    anyway" at the lowest rate among its rows (hourly_cents: the rate confirmed); None if none does.
+    `specs` are the rows' specs as checked (a ${column} reward or estimate is each row's own)."""
     if not floor_cents():
         return None
-    try:
-        hourly = estimate_below_floor(parse_spec(template, web_tasks=True))
-    except ValidationFailed:
+    if specs:
+        rates = [rate for rate in (estimate_below_floor(spec) for spec in specs) if rate is not None]
+    else:
+        try:
+            rates = [rate] if (rate := estimate_below_floor(parse_spec(template, web_tasks=True))) is not None else []
+        except ValidationFailed:
+            return None
+    if not rates:
         return None
-    if hourly is None:
-        return None
+    hourly = min(rates)
     currency = get_settings().currency
     return BelowPayFloor(hourly=Amount(hourly, currency), floor=Amount(floor_cents(), currency), hourly_cents=hourly,
                          draft_id=0)

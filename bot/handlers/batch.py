@@ -75,7 +75,8 @@ async def file_in(update: Update, context: Context) -> None:
         await waiting.expect(me, "batch", **state)
         raise
     state["rows_n"] = len(rows)  # decides inline or background publishing
-    below = effective_pay.batch_below_floor(spec)  # the spec's own estimate against the operator's floor
+    # The rows' own estimates against the operator's floor (a ${column} reward or time is each row's).
+    below = effective_pay.batch_below_floor(spec, [row_spec for row_spec, _ in plan.specs])
     state["below_floor"] = below.params["hourly_cents"] if below is not None else 0
     await waiting.expect(me, "batch", **state)
     balance = await call(accounts.balances, user_id=me)

@@ -82,3 +82,18 @@ async def test_a_batch_at_or_above_the_floor_publishes_with_the_plain_button(bot
     assert "minimum" not in summary.text and summary.buttons[0] == ("🚀 Publish", "r:bp")
     await bot.press(rita, "r:bp", summary.message_id)
     assert Hit.select().count() == 2
+
+
+async def test_a_batch_whose_rows_each_set_a_low_reward_asks_to_confirm_the_lowest_rate(bot, floor_600):
+    """A ${column} reward is each row's own: the summary warns at the lowest row's rate and plain Publish
+    publishes nothing."""
+    from core.models import Hit
+    from tests.bot.test_requester_batch import csv_bytes, requester, send_files
+
+    rita = await requester(bot, 100_00)
+    await send_files(bot, rita, {**BATCH, "reward": "${pay}"},
+                     csv_bytes(["name", "pay"], [["a", "0.50"], ["b", "0.01"]]))
+    summary = bot.tg.last_message(rita.id)
+    assert "⚠️" in summary.text
+    assert await bot.press(rita, "r:bp", summary.message_id) and Hit.select().count() == 0
+    assert any(data.startswith("r:bpf:") for _, data in summary.buttons)
