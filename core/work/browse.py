@@ -92,15 +92,12 @@ class Filters:
             return cls()
 
 
-@dataclass
-class Card:
-    """One entry of the list: a HIT group, shown by the HIT Accept would take next."""
+class _GroupFigures:
+    """What a list entry and a preview show of pay and time: the group's figures, or the HIT's own when it
+    has no group. Needs `hit` and `group` attributes."""
 
-    hit: Hit  # the group's next HIT for this worker
-    requester: User
-    web: bool = False  # a web task (HTMLQuestion, ExternalQuestion): done on its page
-    group: HitGroup | None = None
-    available: int = 0  # the group's open slots (the group is listed only if the worker could take one)
+    hit: Hit
+    group: HitGroup | None
 
     @property
     def hourly_cents(self) -> int:
@@ -119,6 +116,17 @@ class Card:
     def estimated_s(self) -> int | None:
         """The requester's own estimate of the work time (shown as theirs until real times exist)."""
         return self.group.estimated_s if self.group is not None else None
+
+
+@dataclass
+class Card(_GroupFigures):
+    """One entry of the list: a HIT group, shown by the HIT Accept would take next."""
+
+    hit: Hit  # the group's next HIT for this worker
+    requester: User
+    web: bool = False  # a web task (HTMLQuestion, ExternalQuestion): done on its page
+    group: HitGroup | None = None
+    available: int = 0  # the group's open slots (the group is listed only if the worker could take one)
 
 
 @dataclass
@@ -361,7 +369,7 @@ def _web_tasks(hit_ids: list[int]) -> set[int]:
 
 
 @dataclass
-class Preview:
+class Preview(_GroupFigures):
     hit: Hit
     requester: User
     questions: list[Question]
@@ -383,22 +391,6 @@ class Preview:
     def can_accept(self) -> bool:
         """Whether Accept would find a HIT: this one, or another of its group the worker has not done."""
         return self.group_available > 0 if self.group is not None else self.open and not self.done_before
-
-    @property
-    def hourly_cents(self) -> int:
-        return self.group.hourly_cents if self.group is not None else self.hit.hourly_cents
-
-    @property
-    def hourly_is_estimate(self) -> bool:
-        return self.group.hourly_is_estimate if self.group is not None else self.hit.hourly_is_estimate
-
-    @property
-    def submissions(self) -> int:
-        return self.group.work_n if self.group is not None else self.hit.work_n
-
-    @property
-    def estimated_s(self) -> int | None:
-        return self.group.estimated_s if self.group is not None else None
 
     @property
     def qualified(self) -> bool:
