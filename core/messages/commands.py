@@ -153,20 +153,9 @@ def write_to_worker(*, requester_id: int, worker_id: int, text: str, now: dateti
         return _post(_thread(worker_id, requester_id, now), REQUESTER, text, None, now)
 
 
-def _side_in(thread_id: int, user_id: int) -> tuple[Thread, str]:
-    thread = Thread.get_or_none(Thread.id == thread_id)
-    if thread is None:
-        raise NotAllowed()
-    if thread.worker_id == user_id:
-        return thread, WORKER
-    if thread.requester_id == user_id:
-        return thread, REQUESTER
-    raise NotAllowed()  # a forged or someone else's thread button
-
-
 def check_reply(*, user_id: int, thread_id: int) -> str:
     """Before the reply is typed: the caller's side in the thread (NotAllowed if none)."""
-    thread, side = _side_in(thread_id, user_id)
+    thread, side = safety.side_in(thread_id, user_id)
     if side == WORKER and WorkerBlock.select().where((WorkerBlock.requester == thread.requester_id)
                                                      & (WorkerBlock.worker == user_id)).exists():
         raise WorkerBlocked()
@@ -200,7 +189,7 @@ class ThreadView:
 def open_thread(*, user_id: int, thread_id: int, now: datetime) -> ThreadView:
     """The last messages of a thread, marked read for the reader."""
     with tx():
-        thread, side = _side_in(thread_id, user_id)
+        thread, side = safety.side_in(thread_id, user_id)
         unread = Thread.worker_unread if side == WORKER else Thread.requester_unread
         Thread.update({unread: 0}).where(Thread.id == thread.id).execute()
         rows = list(Message.select(Message, Hit.title).join(Hit, join_type=JOIN.LEFT_OUTER, on=(Message.hit == Hit.id))

@@ -93,7 +93,8 @@ def check_not_blocked(worker_id: int, requester_id: int) -> None:
         raise RequesterBlockedByYou()
 
 
-def _side_in(thread_id: int, user_id: int) -> tuple[Thread, str]:
+def side_in(thread_id: int, user_id: int) -> tuple[Thread, str]:
+    """The thread and the caller's side in it; NotAllowed for a thread that is not theirs."""
     thread = Thread.get_or_none(Thread.id == thread_id)
     if thread is None:
         raise NotAllowed()
@@ -107,7 +108,7 @@ def _side_in(thread_id: int, user_id: int) -> tuple[Thread, str]:
 def block_requester(*, worker_id: int, thread_id: int, now: datetime) -> bool:
     """The worker of a thread blocks its requester; True if newly blocked (a second press changes nothing)."""
     with tx():
-        thread, side = _side_in(thread_id, worker_id)
+        thread, side = side_in(thread_id, worker_id)
         if side != WORKER:
             raise NotAllowed()
         try:
@@ -122,7 +123,7 @@ def unblock_requester(*, worker_id: int, thread_id: int | None = None, block_id:
     """From a thread or from /blocks; only the worker's own block. False if it was already gone."""
     with tx():
         if thread_id is not None:
-            thread, side = _side_in(thread_id, worker_id)
+            thread, side = side_in(thread_id, worker_id)
             if side != WORKER:
                 raise NotAllowed()
             where = (RequesterBlock.worker == worker_id) & (RequesterBlock.requester == thread.requester_id)
@@ -150,7 +151,7 @@ def blocks_of(*, worker_id: int, limit: int = 20) -> list[BlockRow]:
 def set_muted(*, user_id: int, thread_id: int, muted: bool) -> bool:
     """Mute or unmute one's side of a thread (no notices; still readable). Returns the new state."""
     with tx():
-        thread, side = _side_in(thread_id, user_id)
+        thread, side = side_in(thread_id, user_id)
         column = Thread.worker_muted if side == WORKER else Thread.requester_muted
         Thread.update({column: muted}).where(Thread.id == thread.id).execute()
         return muted
@@ -158,7 +159,7 @@ def set_muted(*, user_id: int, thread_id: int, muted: bool) -> bool:
 
 def check_report(*, user_id: int, thread_id: int) -> None:
     """Before the reason is typed: the caller's thread, not already reported by them and still open."""
-    thread, side = _side_in(thread_id, user_id)
+    thread, side = side_in(thread_id, user_id)
     if ThreadReport.select().where((ThreadReport.thread == thread.id) & (ThreadReport.side == side)
                                    & ThreadReport.resolved_at.is_null()).exists():
         raise StaleAction(N_("You have already reported this conversation; an admin will look at it."))
@@ -170,7 +171,7 @@ def report(*, user_id: int, thread_id: int, reason: str | None, now: datetime) -
     if len(reason) > MAX_REASON:
         raise ValidationFailed(N_("A reason has at most {max} characters."), max=MAX_REASON)
     with tx():
-        thread, side = _side_in(thread_id, user_id)
+        thread, side = side_in(thread_id, user_id)
         # The reporter's row lock queues a double tap, so the check above holds for the insert.
         User.update(id=User.id).where(User.id == user_id).execute()
         check_report(user_id=user_id, thread_id=thread_id)
