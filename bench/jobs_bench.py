@@ -62,10 +62,34 @@ def _warm(jobs, proc) -> None:
         time.sleep(0.05)
 
 
+WAKE = True  # --no-wake: time rounds from consumers that may be backed off
+WAKE_S = 1.2  # longer than the longest backoff (the worker's 1 s timeout)
+
+
+def _wake(jobs, queue: str) -> None:
+    """Get the queue's consumers polling again before a timed round. A consumer that found its queue
+    empty backs off, doubling up to the worker's timeout (1 s; dramatiq's RedisConsumer), so a round
+    that follows the other actor's round would first wait out up to a second of that sleep: the
+    alternation's cost, not the actor's. No-op messages through that queue every 5 ms for longer
+    than that reach every process's consumer (each message taken resets its backoff)."""
+    from jobs.actors import noop
+
+    if not WAKE:
+        return
+    message = noop.message().copy(queue_name=jobs.queue(queue))
+    until = time.monotonic() + WAKE_S
+    while time.monotonic() < until:
+        jobs.broker.enqueue(message.copy(message_id=str(uuid.uuid4())))
+        time.sleep(0.005)
+    while not _drained(jobs, queue):
+        time.sleep(0.002)
+
+
 def _noop_round(jobs, n: int) -> float:
     """Seconds for the running workers to drain n no-op messages."""
     from jobs.actors import noop
 
+    _wake(jobs, "default")
     started = time.monotonic()
     for _ in range(n):
         noop.send()
@@ -93,12 +117,13 @@ def _payouts_ready(n: int, run: int) -> list[int]:
     return ids
 
 
-def _payout_round(ids: list[int]) -> float:
+def _payout_round(jobs, ids: list[int]) -> float:
     """Seconds for the running workers to pay these payouts through `process_payout` (sandbox provider)."""
     from core.db import db
     from core.models import Payout, PayoutStatus
-    from jobs.payouts.actor import process_payout
+    from jobs.payouts.actor import QUEUE, process_payout
 
+    _wake(jobs, QUEUE)
     started = time.monotonic()
     for payout_id in ids:
         process_payout.send(payout_id)
@@ -120,7 +145,7 @@ def bench_interleaved(jobs, env: dict, processes: int, run: int, rounds: int, no
         _warm(jobs, proc)
         for r in range(rounds):
             noop_s += _noop_round(jobs, noop_n)
-            payout_s += _payout_round(ids[r * payout_n:(r + 1) * payout_n])
+            payout_s += _payout_round(jobs, ids[r * payout_n:(r + 1) * payout_n])
     finally:
         _stop(proc)
     paid = Payout.select().where(Payout.id.in_(ids) & (Payout.status == PayoutStatus.PAID)).count()
@@ -229,9 +254,12 @@ def main() -> None:
     ap.add_argument("--payouts", type=int, default=250, help="payouts per round")
     ap.add_argument("--notices", type=int, default=900, help="notifications per run (to a third as many chats)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--no-wake", action="store_true", help="time each round without first waking its queue's consumer")
     ap.add_argument("--payouts-only", action="store_true",
                     help="only the no-op/payout rounds, no notifications; prints, writes nothing")
     args = ap.parse_args()
+    global WAKE
+    WAKE = not args.no_wake
     if args.payouts_only:
         args.no_write = True
 
