@@ -43,8 +43,13 @@ def payout_pending(user_id: int) -> Account:
     return _account(f"payout:{user_id}", AccountKind.PAYOUT, user_id=user_id)
 
 
-def payout_and_world(user_id: int) -> tuple[Account, Account]:
-    """The worker's payout account and the world account, in one statement (a settled payout's two legs)."""
+def payout_and_world(user_id: int, payout_id: int | None = None,
+                     world_id: int | None = None) -> tuple[Account, Account]:
+    """The worker's payout account and the world account (a settled payout's two legs): from their
+    ids when the caller read them already, else in one statement."""
+    if payout_id is not None and world_id is not None:
+        return (Account(id=payout_id, code=f"payout:{user_id}", kind=AccountKind.PAYOUT, user=user_id),
+                Account(id=world_id, code="world", kind=AccountKind.WORLD, allow_negative=True))
     code = f"payout:{user_id}"
     found = {acc.code: acc for acc in _BY_CODES.rows(a=code, b="world")}
     return (found.get(code) or _create(code, AccountKind.PAYOUT, user_id=user_id),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError, Value, fn
 
 from core import ledger
 from core.config import get_settings
@@ -239,7 +239,11 @@ def _open_payout_update(**changes: object):
 
 # The payout actor's hot statements, compiled once (core.prepared).
 _START = Prepared(lambda: _open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1))
-_PAID = Prepared(lambda: _open_payout_update(status=P.PAID, provider_ref=param("provider_ref")))
+# Settling also hands back the ids of its two accounts (no lookup statement of their own).
+_PAID = Prepared(lambda: _open_payout_update(status=P.PAID, provider_ref=param("provider_ref")).returning(
+    Payout, Account.select(Account.id).where(Account.code == Value("payout:").concat(Payout.worker.cast("TEXT")))
+    .alias("pending_account_id"),
+    Account.select(Account.id).where(Account.code == "world").alias("world_account_id")))
 _FAILED = Prepared(lambda: _open_payout_update(status=P.FAILED, failure_reason=param("failure_reason")))
 
 
@@ -260,7 +264,8 @@ def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
         payout = _close(payout_id, now, provider_ref=provider_ref[:128])
         if payout is None:
             return False
-        pending, world = ledger.payout_and_world(payout.worker_id)
+        pending, world = ledger.payout_and_world(payout.worker_id, payout.pending_account_id,
+                                                 payout.world_account_id)
         ledger.post(key=f"paid:{payout_id}", kind="payout",
                     legs=[(pending, -payout.amount_cents), (world, payout.amount_cents)], now=now, memo=f"payout {payout_id} sent")
         emit("payout.paid", user_id=payout.worker_id, now=now, payout_id=payout_id, amount_cents=payout.amount_cents)
