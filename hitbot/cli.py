@@ -155,8 +155,20 @@ def cmd_clock(args: argparse.Namespace) -> int:
     startup.banner("clock", settings, metrics_port=args.metrics_port)
     stop.wait()
     running.clock.stop()
-    running.jobs.broker.close()  # now, not in the garbage collector at exit (pika closes politely)
+    _close_within(running.jobs.broker.close, 10.0)  # now, not in the garbage collector at exit
     return 0
+
+
+def _close_within(close, seconds: float) -> None:
+    """pika closes politely, which a lost connection can keep waiting: the process stops regardless."""
+    import threading
+
+    closer = threading.Thread(target=close, name="broker-close", daemon=True)
+    closer.start()
+    closer.join(seconds)
+    if closer.is_alive():
+        logging.getLogger("hitbot").warning("the broker connection did not close within %.0f s; stopping anyway",
+                                            seconds)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

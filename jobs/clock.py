@@ -206,6 +206,9 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+STOP_GRACE_S = 20.0  # how long SIGTERM waits for running sweeps (a supervisor's own stop timeout is longer)
+
+
 class Clock:
     """Runs `sweeps` on their intervals while this process is the leader."""
 
@@ -223,6 +226,8 @@ class Clock:
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
         self._was_leader = False
         self._stopping = threading.Event()
+        self._running = 0  # sweeps in progress, so stop() can wait for them, within STOP_GRACE_S
+        self._idle = threading.Condition()
 
     @property
     def is_leader(self) -> bool:
@@ -239,7 +244,10 @@ class Clock:
 
     def stop(self) -> None:
         self._stopping.set()
-        self.scheduler.shutdown(wait=True)  # lets a running sweep finish
+        self.scheduler.shutdown(wait=False)
+        with self._idle:  # lets a running sweep finish, within bounds: sweeps are idempotent, a cut one rolls back
+            if not self._idle.wait_for(lambda: self._running == 0, timeout=STOP_GRACE_S):
+                log.warning("clock stopping with %d sweep(s) still running", self._running)
         self.lock.release()
         IS_LEADER.set(0)
         log.info("clock stopped")
@@ -258,8 +266,10 @@ class Clock:
                         job.modify(next_run_time=datetime.now(timezone.utc))
 
     def _run(self, sweep: Sweep) -> None:
-        if self._stopping.is_set() or not self.lock.held:
-            return
+        with self._idle:
+            if self._stopping.is_set() or not self.lock.held:
+                return
+            self._running += 1
         try:
             n = sweep.run(self.clock())
         except Exception:
@@ -267,6 +277,9 @@ class Clock:
             return
         finally:
             _release_db()
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
         SWEEPS.labels(sweep.name).inc(n or 0)
         if n:
             log.info("sweep", extra={"sweep": sweep.name, "items": n})

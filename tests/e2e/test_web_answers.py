@@ -64,7 +64,7 @@ def test_a_crowd_form_answer_reads_readably_draws_its_boxes_and_exports_flat(tas
     assert img.getpixel((80, 120)) == web_answers.PALETTE[0] and img.getpixel((180, 120)) == web_answers.IMAGE_AREA
 
     rita.send("/myhits")
-    rita.press(TITLE[:20], rita.wait_for(TITLE))
+    rita.press(TITLE[:20], rita.wait_for("Your HITs", TITLE))  # the list, not a review card edited meanwhile
     rita.press("Download results", rita.wait_for("Download results"))
     rita.wait_for("as CSV")
     (doc,) = [m["document"] for m in rita.bot_messages() if m["document"] and m["document"]["file_name"].endswith(".csv")]
