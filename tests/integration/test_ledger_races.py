@@ -39,8 +39,9 @@ THREADS = 8
 
 
 class HoldBeforeInsert:
-    """Stands in for a model in core.ledger: every call of `method` waits until all THREADS
-    threads have reached it, then does the real thing."""
+    """Stands in for one of core.ledger's statements (compiled once, core.prepared): every call of
+    `method` waits until all THREADS threads have reached it; a lookup (`first`) looks before it waits
+    (all look, find nothing, then all create), an insert waits, then inserts."""
 
     def __init__(self, model, method: str) -> None:
         self.model, self.method = model, method
@@ -54,11 +55,11 @@ class HoldBeforeInsert:
             return real
 
         def held(*args, **kwargs):
-            result = real(*args, **kwargs) if self.method == "get_or_none" else None
+            result = real(*args, **kwargs) if self.method == "first" else None
             with self.lock:
                 self.calls += 1
             self.barrier.wait()
-            return result if self.method == "get_or_none" else real(*args, **kwargs)
+            return result if self.method == "first" else real(*args, **kwargs)
 
         return held
 
@@ -66,8 +67,8 @@ class HoldBeforeInsert:
 def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(monkeypatch, now):
     w = f.user()
     world, avail = ledger.world(), ledger.available(w.id)  # accounts exist: only the key races
-    hold = HoldBeforeInsert(LedgerTxn, "insert")
-    monkeypatch.setattr(ledger, "LedgerTxn", hold)
+    hold = HoldBeforeInsert(ledger._NEW_TXN, "execute")
+    monkeypatch.setattr(ledger, "_NEW_TXN", hold)
     moved: list[bool] = []
 
     def post() -> None:
@@ -79,7 +80,7 @@ def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(mon
     assert outcomes == [("ok", "")] * THREADS  # nobody failed: the losers were told "already posted"
     assert hold.calls == THREADS  # every one reached the insert together
     assert sorted(moved) == [False] * (THREADS - 1) + [True]
-    monkeypatch.setattr(ledger, "LedgerTxn", LedgerTxn)
+    monkeypatch.setattr(ledger, "_NEW_TXN", hold.model)
     assert LedgerTxn.select().where(LedgerTxn.key == "topup:race").count() == 1
     assert f.available(w.id) == 250
     check_invariants()
@@ -88,8 +89,8 @@ def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(mon
 def test_one_payment_reported_by_several_webhooks_at_once_credits_once(monkeypatch, now):
     w = f.user()
     ledger.world(), ledger.available(w.id)
-    hold = HoldBeforeInsert(LedgerTxn, "insert")
-    monkeypatch.setattr(ledger, "LedgerTxn", hold)
+    hold = HoldBeforeInsert(ledger._NEW_TXN, "execute")
+    monkeypatch.setattr(ledger, "_NEW_TXN", hold)
     credited: list[bool] = []
 
     def topup() -> None:
@@ -97,7 +98,7 @@ def test_one_payment_reported_by_several_webhooks_at_once_credits_once(monkeypat
 
     outcomes = run_threads([(topup, {})] * THREADS, threads=THREADS)
 
-    monkeypatch.setattr(ledger, "LedgerTxn", LedgerTxn)
+    monkeypatch.setattr(ledger, "_NEW_TXN", hold.model)
     assert outcomes == [("ok", "")] * THREADS
     assert hold.calls == THREADS
     assert sorted(credited) == [False] * (THREADS - 1) + [True]
@@ -112,8 +113,8 @@ def test_concurrent_approvals_that_all_pass_the_key_check_pay_once(monkeypatch, 
     ledger.available(a.worker_id), ledger.fees()
     # Each approval is its own transaction; the assignment's conditional update lets one through,
     # so here the key race is forced on the ledger alone: THREADS posts of "approve:<id>".
-    hold = HoldBeforeInsert(LedgerTxn, "insert")
-    monkeypatch.setattr(ledger, "LedgerTxn", hold)
+    hold = HoldBeforeInsert(ledger._NEW_TXN, "execute")
+    monkeypatch.setattr(ledger, "_NEW_TXN", hold)
     hit = a.hit
     moved: list[bool] = []
 
@@ -125,7 +126,7 @@ def test_concurrent_approvals_that_all_pass_the_key_check_pay_once(monkeypatch, 
                                            (ledger.fees(), hit.fee_cents)], now=now))
 
     run_threads([(pay, {})] * THREADS, threads=THREADS)
-    monkeypatch.setattr(ledger, "LedgerTxn", LedgerTxn)
+    monkeypatch.setattr(ledger, "_NEW_TXN", hold.model)
     assert sorted(moved) == [False] * (THREADS - 1) + [True]
     assert (f.available(a.worker_id), ledger.balance(ledger.fees())) == (50, 10)
     # The real approval afterwards finds the money already moved and does not move it again.
@@ -138,8 +139,8 @@ def test_concurrent_first_movements_of_a_new_user_share_one_account(monkeypatch,
     world = ledger.world()
     # Registering made the account already; take it away (no entries yet) to race its creation.
     Account.delete().where(Account.code == f"available:{w.id}").execute()
-    hold = HoldBeforeInsert(Account, "get_or_none")  # all look, find nothing, then all create
-    monkeypatch.setattr(ledger, "Account", hold)
+    hold = HoldBeforeInsert(ledger._BY_CODE, "first")  # all look, find nothing, then all create
+    monkeypatch.setattr(ledger, "_BY_CODE", hold)
     ids: list[int] = []
 
     def first_credit(i: int) -> None:
@@ -151,7 +152,7 @@ def test_concurrent_first_movements_of_a_new_user_share_one_account(monkeypatch,
 
     outcomes = run_threads([(first_credit, {"i": i}) for i in range(THREADS)], threads=THREADS)
 
-    monkeypatch.setattr(ledger, "Account", Account)
+    monkeypatch.setattr(ledger, "_BY_CODE", hold.model)
     assert outcomes == [("ok", "")] * THREADS
     assert hold.calls == THREADS
     assert len(set(ids)) == 1 and len(ids) == THREADS
