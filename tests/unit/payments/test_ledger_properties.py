@@ -81,18 +81,19 @@ def test_an_account_someone_else_created_meanwhile_is_used(monkeypatch):
     uid = _user(4343)
     theirs = ledger.available(uid)
 
-    class LookUpMissed:  # our look-up ran before their insert committed
-        def __getattr__(self, name):
-            return getattr(Account, name)
+    class LookUpMissed:  # our look-up (compiled once in core.ledger) ran before their insert committed
+        calls = 0
 
-        @staticmethod
-        def get_or_none(*args):
+        def first(self, **params):
+            self.calls += 1
             return None
 
+    missed, real = LookUpMissed(), ledger._BY_CODE
     with tx():
-        monkeypatch.setattr(ledger, "Account", LookUpMissed())
+        monkeypatch.setattr(ledger, "_BY_CODE", missed)
         ours = ledger.available(uid)
-        monkeypatch.setattr(ledger, "Account", Account)
+        monkeypatch.setattr(ledger, "_BY_CODE", real)
+        assert missed.calls == 1  # the look-up really was the one that missed
         ledger.post(key="after-race", kind="topup", legs=[(ledger.world(), -5), (ours, 5)], now=NOW)
     assert ours.id == theirs.id
     assert Account.select().where(Account.code == "available:4343").count() == 1
