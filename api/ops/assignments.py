@@ -4,7 +4,8 @@ from __future__ import annotations
 from api import ids
 from api.errors import request_error
 from api.ops import Ctx
-from api.ops.hits import DEFAULT_PAGE, _hit_out, _owned
+from api.ops.hits import _hit_out, _owned
+from api.ops.paging import Page
 from api.params import Params
 from api.shapes import ASSIGNMENT_STATUS, STATUS_OF_NAME, assignment_shape, cents
 from core.errors import NotAllowed
@@ -33,15 +34,10 @@ def _shapes(ctx: Ctx, rows: list[Assignment]) -> list[dict]:
 def list_assignments_for_hit(ctx: Ctx, p: Params) -> dict:
     hit = _owned(ctx, p.string("HITId", required=True, max_len=64))
     statuses = [STATUS_OF_NAME[s] for s in p.choices("AssignmentStatuses", list(ASSIGNMENT_STATUS.values()))]
-    kind = f"asg{hit.id}"
-    after = ids.parse_page_token(ctx.requester_id, kind, p.string("NextToken", max_len=ids.MAX_TOKEN))
-    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
-    rows, more = mturk.assignments_page(requester_id=ctx.requester_id, hit_id=hit.id, after_id=after, limit=limit,
-                                        statuses=statuses or mturk.LISTED)
-    out: dict = {"NumResults": len(rows), "Assignments": _shapes(ctx, rows)}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, kind, rows[-1].id)
-    return out
+    page = Page.of(ctx, p, f"asg{hit.id}")
+    rows, more = mturk.assignments_page(requester_id=ctx.requester_id, hit_id=hit.id, after_id=page.cursor,
+                                        limit=page.limit, statuses=statuses or mturk.LISTED)
+    return page.answer("Assignments", _shapes(ctx, rows), rows[-1].id if more else None)
 
 
 def get_assignment(ctx: Ctx, p: Params) -> dict:

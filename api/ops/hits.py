@@ -5,6 +5,7 @@ from __future__ import annotations
 from api import ids, questionform, requirements
 from api.errors import ApiError, request_error
 from api.ops import Ctx
+from api.ops.paging import Page
 from api.params import Params
 from api.shapes import hit_keywords, hit_shape, requirement_shapes, requirements_digest, type_id_of
 from core.config import get_settings
@@ -14,7 +15,6 @@ from core.hits.spec import parse_spec, reward_cents
 from core.models import Hit
 from core.mturk import commands as mturk, hits as mturk_hits, quals as mturk_quals
 
-DEFAULT_PAGE = 10
 # hitbot's spec keys -> the CreateHIT parameters they came from (for errors)
 PARAMS = {"title": "Title", "description": "Description", "keywords": "Keywords", "reward": "Reward",
           "assignments": "MaxAssignments", "duration": "AssignmentDurationInSeconds",
@@ -212,13 +212,9 @@ def get_hit(ctx: Ctx, p: Params) -> dict:
 
 
 def list_hits(ctx: Ctx, p: Params) -> dict:
-    before = ids.parse_page_token(ctx.requester_id, "hits", p.string("NextToken", max_len=ids.MAX_TOKEN))
-    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
-    hits, more = mturk_hits.hits_page(requester_id=ctx.requester_id, before_id=before, limit=limit)
-    out: dict = {"NumResults": len(hits), "HITs": _shapes(ctx, hits)}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, "hits", hits[-1].id)
-    return out
+    page = Page.of(ctx, p, "hits")
+    hits, more = mturk_hits.hits_page(requester_id=ctx.requester_id, before_id=page.cursor, limit=page.limit)
+    return page.answer("HITs", _shapes(ctx, hits), hits[-1].id if more else None)
 
 
 def list_reviewable_hits(ctx: Ctx, p: Params) -> dict:
@@ -227,9 +223,7 @@ def list_reviewable_hits(ctx: Ctx, p: Params) -> dict:
     if status not in (None, "Reviewable", "Reviewing"):
         raise request_error("Status must be Reviewable or Reviewing.")
     reviewing = status == "Reviewing"
-    kind = "rev1" if reviewing else "rev0"
-    before = ids.parse_page_token(ctx.requester_id, kind, p.string("NextToken", max_len=ids.MAX_TOKEN))
-    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
+    page = Page.of(ctx, p, "rev1" if reviewing else "rev0")
 
     def of_type(hits: list[Hit]) -> list[Hit]:
         extra = mturk.extras([h.id for h in hits])
@@ -237,11 +231,9 @@ def list_reviewable_hits(ctx: Ctx, p: Params) -> dict:
         return [h for h in hits if type_id_of(h, extra.get(h.id), reqs.get(h.id, [])) == type_id]
 
     hits, more = mturk_hits.reviewable_page(requester_id=ctx.requester_id, reviewing=reviewing, now=ctx.now,
-                                            before_id=before, limit=limit, keep=of_type if type_id else None)
-    out: dict = {"NumResults": len(hits), "HITs": _shapes(ctx, hits)}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, kind, hits[-1].id)
-    return out
+                                            before_id=page.cursor, limit=page.limit,
+                                            keep=of_type if type_id else None)
+    return page.answer("HITs", _shapes(ctx, hits), hits[-1].id if more else None)
 
 
 def update_expiration_for_hit(ctx: Ctx, p: Params) -> dict:

@@ -12,7 +12,8 @@ import re
 from api import ids, requirements
 from api.errors import request_error
 from api.ops import Ctx
-from api.ops.hits import DEFAULT_PAGE, _shapes
+from api.ops.hits import _shapes
+from api.ops.paging import Page
 from api.params import Params
 from api.shapes import ts
 from core.errors import NotAllowed, NotFound, StaleAction
@@ -129,15 +130,11 @@ def list_qualification_types(ctx: Ctx, p: Params) -> dict:
     if p.data.get("MustBeRequestable") is None:
         raise request_error("MustBeRequestable is required.", "AWS.MechanicalTurk.MissingParameter")
     query = p.string("Query", max_len=200)
-    after = ids.parse_page_token(ctx.requester_id, "qtypes", p.string("NextToken", max_len=ids.MAX_TOKEN))
-    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
+    page = Page.of(ctx, p, "qtypes")
     rows, more = quals.types_page(requester_id=ctx.requester_id, query=query,
                                   must_be_requestable=p.boolean("MustBeRequestable"),
-                                  owned_only=p.boolean("MustBeOwnedByCaller"), after_id=after, limit=limit)
-    out: dict = {"NumResults": len(rows), "QualificationTypes": _types_out(rows)}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, "qtypes", rows[-1].id)
-    return out
+                                  owned_only=p.boolean("MustBeOwnedByCaller"), after_id=page.cursor, limit=page.limit)
+    return page.answer("QualificationTypes", _types_out(rows), rows[-1].id if more else None)
 
 
 def update_qualification_type(ctx: Ctx, p: Params) -> dict:
@@ -231,35 +228,27 @@ def list_workers_with_qualification_type(ctx: Ctx, p: Params) -> dict:
     status = p.string("Status", max_len=16)
     if status not in (None, "Granted", "Revoked"):
         raise request_error("Status must be Granted or Revoked.")
-    kind = f"qw{number}"
-    after = ids.parse_page_token(ctx.requester_id, kind, p.string("NextToken", max_len=ids.MAX_TOKEN))
-    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
+    page = Page.of(ctx, p, f"qw{number}")
     try:
-        rows, more = quals.holders_page(requester_id=ctx.requester_id, qtype_id=number, after_id=after, limit=limit)
+        rows, more = quals.holders_page(requester_id=ctx.requester_id, qtype_id=number, after_id=page.cursor,
+                                        limit=page.limit)
     except NotAllowed:
         raise _missing(text) from None
     if status == "Revoked":  # hitbot forgets a grant when it is taken away
         rows, more = [], False
-    out: dict = {"NumResults": len(rows), "Qualifications": [_qualification(ctx, r, text) for r in rows]}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, kind, rows[-1].id)
-    return out
+    return page.answer("Qualifications", [_qualification(ctx, r, text) for r in rows], rows[-1].id if more else None)
 
 
 def list_hits_for_qualification_type(ctx: Ctx, p: Params) -> dict:
     text = p.string("QualificationTypeId", required=True, max_len=64)
     number = _type_number(ctx, text)
-    kind = f"qh{number}"
-    before = ids.parse_page_token(ctx.requester_id, kind, p.string("NextToken", max_len=ids.MAX_TOKEN))
-    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
+    page = Page.of(ctx, p, f"qh{number}")
     try:
-        hits, more = quals.hits_page(requester_id=ctx.requester_id, qtype_id=number, before_id=before, limit=limit)
+        hits, more = quals.hits_page(requester_id=ctx.requester_id, qtype_id=number, before_id=page.cursor,
+                                     limit=page.limit)
     except NotAllowed:
         raise _missing(text) from None
-    out: dict = {"NumResults": len(hits), "HITs": _shapes(ctx, hits)}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, kind, hits[-1].id)
-    return out
+    return page.answer("HITs", _shapes(ctx, hits), hits[-1].id if more else None)
 
 
 def request_id(n: int) -> str:
@@ -289,20 +278,16 @@ def list_qualification_requests(ctx: Ctx, p: Params) -> dict:
             quals.type_of(requester_id=ctx.requester_id, qtype_id=number)
         except NotAllowed:
             raise _missing(text) from None
-    after = ids.parse_page_token(ctx.requester_id, "qreq", p.string("NextToken", max_len=ids.MAX_TOKEN))
-    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
+    page = Page.of(ctx, p, "qreq")
     try:
-        rows, more = qual_requests.waiting_page(requester_id=ctx.requester_id, qtype_id=number, after_id=after,
-                                                limit=limit)
+        rows, more = qual_requests.waiting_page(requester_id=ctx.requester_id, qtype_id=number, after_id=page.cursor,
+                                                limit=page.limit)
     except NotAllowed:  # a built-in type: nobody requests those
         rows, more = [], False
-    out: dict = {"NumResults": len(rows), "QualificationRequests": [
+    return page.answer("QualificationRequests", [
         {"QualificationRequestId": request_id(r.id), "QualificationTypeId": ids.qual_type_id(r.qtype_id),
          "WorkerId": worker_ref(ctx.requester_id, r.worker_id), "Test": "", "Answer": "",
-         "SubmitTime": ts(r.submitted_at)} for r in rows]}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, "qreq", rows[-1].id)
-    return out
+         "SubmitTime": ts(r.submitted_at)} for r in rows], rows[-1].id if more else None)
 
 
 def _decide(ctx: Ctx, p: Params, grant: bool) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from api import ids
 from api.errors import request_error
 from api.ops import Ctx
-from api.ops.hits import DEFAULT_PAGE
+from api.ops.paging import Page
 from api.params import Params
 from api.shapes import money, ts
 from core.errors import NotAllowed
@@ -39,14 +39,11 @@ def delete_worker_block(ctx: Ctx, p: Params) -> dict:
 
 
 def list_worker_blocks(ctx: Ctx, p: Params) -> dict:
-    after = ids.parse_page_token(ctx.requester_id, "blocks", p.string("NextToken", max_len=ids.MAX_TOKEN))
-    limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
-    rows, more = workers.blocks_page(requester_id=ctx.requester_id, after_id=after, limit=limit)
-    out: dict = {"NumResults": len(rows), "WorkerBlocks": [
-        {"WorkerId": worker_ref(ctx.requester_id, b.worker_id), "Reason": b.reason} for b in rows]}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, "blocks", rows[-1].id)
-    return out
+    page = Page.of(ctx, p, "blocks")
+    rows, more = workers.blocks_page(requester_id=ctx.requester_id, after_id=page.cursor, limit=page.limit)
+    return page.answer("WorkerBlocks", [
+        {"WorkerId": worker_ref(ctx.requester_id, b.worker_id), "Reason": b.reason} for b in rows],
+        rows[-1].id if more else None)
 
 
 def notify_workers(ctx: Ctx, p: Params) -> dict:
@@ -73,15 +70,12 @@ def list_bonus_payments(ctx: Ctx, p: Params) -> dict:
         else:
             scope = {"hit_id": ids.parse_hit_id(hit_text)}
             kind, shown, code = f"bon-h{scope['hit_id']}", f"HIT {hit_text}", "AWS.MechanicalTurk.HitDoesNotExist"
-        after = ids.parse_page_token(ctx.requester_id, kind, p.string("NextToken", max_len=ids.MAX_TOKEN))
-        limit = p.integer("MaxResults", low=1, high=100) or DEFAULT_PAGE
-        rows, more = workers.bonuses_page(requester_id=ctx.requester_id, after_id=after, limit=limit, **scope)
+        page = Page.of(ctx, p, kind)
+        rows, more = workers.bonuses_page(requester_id=ctx.requester_id, after_id=page.cursor, limit=page.limit,
+                                          **scope)
     except NotAllowed:
         raise request_error(f"{shown} does not exist.", code) from None
-    out: dict = {"NumResults": len(rows), "BonusPayments": [
+    return page.answer("BonusPayments", [
         {"WorkerId": worker_ref(ctx.requester_id, a.worker_id), "BonusAmount": money(b.amount_cents),
          "AssignmentId": ids.assignment_id(a.id), "Reason": b.reason, "GrantTime": ts(b.created_at)}
-        for b, a in rows]}
-    if more:
-        out["NextToken"] = ids.page_token(ctx.requester_id, kind, rows[-1][0].id)
-    return out
+        for b, a in rows], rows[-1][0].id if more else None)
