@@ -63,6 +63,16 @@ async def done(user_id: int) -> None:
     await call(set_pref, user_id=user_id, key=KEY, value=None)
 
 
+async def done_if(user_id: int, *kinds: str, assignment_id: int | None = None) -> None:
+    """A Cancel button: end the wait only if it is still one of `kinds` (for `assignment_id`, when
+    given), so a Cancel pressed under an old prompt leaves a newer question standing."""
+    wait = await call(waiting_for, user_id=user_id)
+    if not wait or wait.get("kind") not in kinds:
+        return
+    if assignment_id is None or int(wait.get("assignment_id", 0)) == assignment_id:
+        await done(user_id)
+
+
 def _takes_input(message: Message | None) -> bool:
     return message is not None and message.from_user is not None and not (message.text or "").startswith("/")
 

@@ -56,10 +56,7 @@ async def for_skills(update: Update, context: Context, cb: callbacks.Callback) -
 
 @on_button
 async def cancel(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    me = update.effective_user.id
-    wait = await call(waiting.waiting_for, user_id=me)
-    if wait and wait.get("kind") == "alert":
-        await waiting.done(me)
+    await waiting.done_if(update.effective_user.id, "alert")
     await update.effective_message.edit_text(views.cancelled())
     return None
 

@@ -118,10 +118,7 @@ async def publish(update: Update, context: Context, cb: callbacks.Callback) -> s
 
 @on_button
 async def cancel(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    me = update.effective_user.id
-    state = await call(waiting.waiting_for, user_id=me)
-    if state and state.get("kind") == "batch":
-        await waiting.done(me)
+    await waiting.done_if(update.effective_user.id, "batch")
     await update.effective_message.edit_text(views.batch_cancelled())
     return views.cancelled_toast()
 

@@ -153,10 +153,7 @@ async def bonus_confirm(update: Update, context: Context, cb: callbacks.Callback
 
 @on_button
 async def cancel_input(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    me = update.effective_user.id
-    wait = await call(waiting.waiting_for, user_id=me)
-    if wait and wait.get("kind") in ("reject", "bonus") and int(wait.get("assignment_id", 0)) == cb.arg(0):
-        await waiting.done(me)
+    await waiting.done_if(update.effective_user.id, "reject", "bonus", assignment_id=cb.arg(0))
     await update.effective_message.edit_text(views.input_cancelled())
     return None
 
