@@ -130,7 +130,7 @@ class _StatementCounter:
 
 
 async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trace: bool = False,
-                          hop: str | None = None) -> dict:
+                          hop: str | None = None, profile: str | None = None) -> dict:
     """`runs` rounds of `sessions` worker sessions; after each session, as many echo updates as the
     session had, timed in the same loop, so both rates are taken under the same load."""
     from telegram import Update
@@ -164,10 +164,20 @@ async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trac
         counter.trace = []
     counting = False
 
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+
     async def step(kind: str, update) -> None:
         counter.reset()
+        if profiler is not None and not counting:
+            profiler.enable()
         started = time.perf_counter()
         await update
+        if profiler is not None:
+            profiler.disable()
         if counting:
             queries[kind] = (counter.n, counter.transactions)
             if counter.trace is not None:
@@ -232,6 +242,8 @@ async def run_interleaved(sessions: int, hit_ids: list[int], runs: int = 3, trac
     finally:
         await app.shutdown()
         await echo_app.shutdown()
+        if profiler is not None:
+            profiler.dump_stats(profile)
     return {"runs": results,
             "per": {k: (_pct(v, 50) * 1000, _pct(v, 99) * 1000, *queries.get(k, (0, 0))) for k, v in per_kind.items()}}
 
@@ -250,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trace", action="store_true", help="print the SQL of each counted update")
     parser.add_argument("--hop", choices=("thread", "inline", "both"),
                         help="core calls on a worker thread, inline in the loop, or alternating sessions of each")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="cProfile the timed worker updates only (run with --hop inline to see core calls)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args(argv)
 
@@ -263,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     logging_off()
     try:
         hit_ids = seed(args.sessions * args.runs, args.hits)
-        out = asyncio.run(run_interleaved(args.sessions, hit_ids, args.runs, args.trace, args.hop))
+        out = asyncio.run(run_interleaved(args.sessions, hit_ids, args.runs, args.trace, args.hop,
+                                           args.profile))
     finally:
         drop()
     runs = out["runs"]

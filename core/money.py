@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -52,6 +53,7 @@ def parse_amount(text: str | int | float | Decimal, currency: str, *, field: str
     return int(scaled)
 
 
+@lru_cache(maxsize=8192)  # babel re-reads the locale's patterns on every call; screens repeat amounts
 def format_money(cents: int, currency: str, locale: str | None = "en") -> str:
     precision = get_currency_precision(currency)
     amount = Decimal(cents).scaleb(-precision)

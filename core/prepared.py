@@ -28,12 +28,17 @@ def param(name: str, field: Field | None = None) -> Value:
     return Value(_Slot(name, field.db_value if field is not None else None), converter=False, unpack=False)
 
 
+# A cursor wrapper's own state, left out of the column map kept between executions.
+_PER_CURSOR = frozenset({"cursor", "count", "index", "initialized", "populated", "row_cache"})
+
+
 class Prepared:
     """A query built by `build` (called once per dialect, so it may ask core.db.is_sqlite)."""
 
     def __init__(self, build: Callable[[], Query]) -> None:
         self._build = build
         self._compiled: dict[type, tuple[Query, str, list[tuple[_Slot | None, Any]], bool]] = {}
+        self._row_maps: dict[type, dict[str, Any]] = {}  # the cursor wrapper's column map, per dialect
 
     def _get(self) -> tuple[Query, str, list[tuple[_Slot | None, Any]], bool]:
         database = db.obj
@@ -66,7 +71,21 @@ class Prepared:
         """A SELECT's (or a RETURNING clause's) rows as peewee would give them (models with their joined models)."""
         query = self._get()[0]
         assert isinstance(query, Select) or getattr(query, "_returning", None)
-        return list(query._get_cursor_wrapper(self.execute(**values)))
+        wrapper = query._get_cursor_wrapper(self.execute(**values))
+        kind = type(db.obj)
+        row_map = self._row_maps.get(kind)
+        if row_map is not None:
+            # peewee maps the cursor's columns to models and converters on every execution (a third of a
+            # small query's time); the SQL is fixed, so the map is too.
+            vars(wrapper).update(row_map)
+            wrapper.initialized = True
+            return list(wrapper)
+        before = dict(vars(wrapper))
+        rows = list(wrapper)
+        if wrapper.initialized:
+            self._row_maps[kind] = {k: v for k, v in vars(wrapper).items()
+                                    if k not in _PER_CURSOR and (k not in before or before[k] is not v)}
+        return rows
 
     def first(self, **values: Any) -> Any:
         rows = self.rows(**values)

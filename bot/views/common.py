@@ -5,6 +5,7 @@ import html
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -57,7 +58,12 @@ def esc_clip(text: str, limit: int) -> str:
 
 
 def _unit(value: int, unit: str) -> str:
-    return format_unit(value, f"duration-{unit}", length="narrow", locale=i18n.current())
+    return _unit_in(value, unit, i18n.current())
+
+
+@lru_cache(maxsize=4096)  # babel parses the locale on every call; a list repeats the same few durations
+def _unit_in(value: int, unit: str, locale: str) -> str:
+    return format_unit(value, f"duration-{unit}", length="narrow", locale=locale)
 
 
 def duration(seconds: float) -> str:
