@@ -217,6 +217,17 @@ def on_button(fn: CallbackHandlerFn) -> Callable[[Update, Context], Awaitable[No
     return wrapper
 
 
+def on_button_showing(show: Callable[[Update, Context], Awaitable[None]]) -> Callable[[Update, Context], Awaitable[None]]:
+    """A button that shows what a command shows (a menu entry, Withdraw under /balance): `show`
+    as a button handler, without a toast."""
+
+    async def pressed(update: Update, context: Context, cb: callbacks.Callback) -> None:
+        await show(update, context)
+
+    pressed.__name__ = pressed.__qualname__ = show.__name__  # what a press's profile line is labelled
+    return on_button(pressed)
+
+
 async def _answer(query: Any, text: str | None, alert: bool = False) -> None:
     profile_mark("answer_sent")
     try:

@@ -8,7 +8,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, now, on_button, on_button_showing, on_message
 from bot.views import balance as views
 from bot.views.chart import earnings_png
 from core.config import get_settings
@@ -32,15 +32,8 @@ async def show_balance(update: Update, context: Context) -> None:
     await context.bot.send_photo(chat_id, InputFile(png, filename="earnings.png"), caption=views.chart_caption(total))
 
 
-@on_message
-async def balance(update: Update, context: Context) -> None:
-    await show_balance(update, context)
-
-
-@on_button
-async def menu_balance(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await show_balance(update, context)
-    return None
+balance = on_message(show_balance)
+menu_balance = on_button_showing(show_balance)
 
 
 @on_button
@@ -69,15 +62,8 @@ async def _withdraw_offer(update: Update, context: Context, destination_id: int 
     await context.bot.send_message(chat_id, text + block, reply_markup=markup, parse_mode="HTML")
 
 
-@on_message
-async def withdraw(update: Update, context: Context) -> None:
-    await _withdraw_offer(update, context)
-
-
-@on_button
-async def withdraw_ask(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await _withdraw_offer(update, context)
-    return None
+withdraw = on_message(_withdraw_offer)
+withdraw_ask = on_button_showing(_withdraw_offer)
 
 
 @on_button

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import callbacks, input as waiting, materials
 from bot.i18n import _
-from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
+from bot.runtime import Context, call, now, on_button, on_button_showing, on_message, reply_or_edit
 from bot.views import browse as views
 from core import dashboard
 from core.errors import StaleAction
@@ -22,15 +22,12 @@ async def _render_list(message: Message, context: Context, me: int, number: int,
     await reply_or_edit(message, text, markup, edit=edit)
 
 
-@on_message
-async def browse_command(update: Update, context: Context) -> None:
+async def _first_page(update: Update, context: Context) -> None:
     await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=False)
 
 
-@on_button
-async def menu_browse(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=False)
-    return None
+browse_command = on_message(_first_page)
+menu_browse = on_button_showing(_first_page)
 
 
 @on_button

@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
+from bot.runtime import Context, call, now, on_button, on_button_showing, on_message, reply_or_edit
 from bot.views import mywork as views
 from core.errors import StaleAction
 from core.work import queries as work_queries
@@ -20,15 +20,12 @@ async def _render(message: Message, context: Context, me: int, page: int, *, edi
     await reply_or_edit(message, text, markup, edit=edit)
 
 
-@on_message
-async def mywork_command(update: Update, context: Context) -> None:
+async def _first_page(update: Update, context: Context) -> None:
     await _render(update.effective_message, context, update.effective_user.id, 0, edit=False)
 
 
-@on_button
-async def menu_mywork(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await _render(update.effective_message, context, update.effective_user.id, 0, edit=False)
-    return None
+mywork_command = on_message(_first_page)
+menu_mywork = on_button_showing(_first_page)
 
 
 @on_button

@@ -8,7 +8,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
-from bot.runtime import Context, call, error_text, now, on_button, on_message, reply_or_edit
+from bot.runtime import Context, call, error_text, now, on_button, on_button_showing, on_message, reply_or_edit
 from bot.views import myhits as pay_views, newhit as views
 from core import effective_pay
 from core.config import get_settings
@@ -47,10 +47,7 @@ async def newhit(update: Update, context: Context) -> None:
     await show(update.effective_message, context, await call(drafts.start, user_id=me, now=now(context)))
 
 
-@on_button
-async def menu_newhit(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await newhit(update, context)
-    return None
+menu_newhit = on_button_showing(newhit)
 
 
 @on_message

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, now, on_button, on_button_showing, on_message
 from bot.views import payout as views
 from core.config import get_settings
 from core.errors import ValidationFailed
@@ -67,10 +67,7 @@ async def payout(update: Update, context: Context) -> None:
         await _show(update, context)
 
 
-@on_button
-async def menu(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await _show(update, context)
-    return None
+menu = on_button_showing(_show)
 
 
 # A destination's buttons: verb -> (the core use case, the view of its result).

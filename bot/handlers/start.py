@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks, input as waiting
 from bot.handlers import language
 from bot.handlers.browse import send_preview
-from bot.runtime import Context, call, now, on_button, on_message
+from bot.runtime import Context, call, now, on_button, on_button_showing, on_message
 from bot.views import dashboard as home_views, start as views
 from bot.views.chart import EARNINGS_7, earnings_png, submissions_png
 from core import dashboard
@@ -67,10 +67,7 @@ async def show_home(update: Update, context: Context) -> None:
     await context.bot.send_message(chat_id, text, reply_markup=markup, parse_mode="HTML")
 
 
-@on_button
-async def home(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
-    await show_home(update, context)
-    return None
+home = on_button_showing(show_home)
 
 
 @on_message
