@@ -8,7 +8,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from babel.messages.catalog import Catalog
 from telegram import InlineKeyboardMarkup
 
 from bot import catalogs
@@ -21,7 +20,8 @@ from core.review.quality import Policy
 from core.users.privacy import Deleted, PrivacySummary
 from core.work.browse import Filters
 from tests.conftest import NOW
-from tests.telegram_limits import valid_html as _valid_html
+from tests.telegram_limits import Screens, assert_screens_ok, unchanged_labels
+from tests.unit.views.translations import catalog_problems
 
 MODULES = ["bot/views/privacy.py", "bot/handlers/privacy.py", "bot/views/apikey.py", "bot/handlers/apikey.py",
            "bot/views/quals.py", "bot/handlers/quals.py", "bot/views/alerts.py", "bot/handlers/alerts.py",
@@ -65,15 +65,9 @@ CHECKS = [
 def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
     """Every text and keyboard of these modules, with the longest values they take: the texts sent as
     HTML, those sent as plain text (refusals, toasts, replies without markup), the keyboards."""
-    texts: list[str] = []
-    plain: list[str] = []
-    markups: list[InlineKeyboardMarkup] = []
-
-    def add(rendered):
-        text, markup = rendered
-        texts.append(text)
-        if markup is not None:
-            markups.append(markup)
+    screens = Screens()
+    texts, plain, markups = screens.lists()
+    add = screens.add
 
     # /privacy, /forget
     for s in (_summary(), _summary(username=None, balance=0, n=1)):
@@ -140,17 +134,7 @@ def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
 def test_every_account_screen_in_every_language_fits_telegram(locale):
     with use(locale):
         texts, plain, markups = _screens()
-    for text in texts + plain:
-        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
-        assert "{" not in text.replace(quals.REQUIREMENT_EXAMPLE, ""), text  # every placeholder filled
-    for text in texts:
-        assert _valid_html(text), text
-    for text in plain:  # shown as typed: markup would show as tags
-        assert "<b>" not in text and "&lt;" not in text, text
-    for markup in markups:
-        for row in markup.inline_keyboard:
-            for b in row:
-                assert 1 <= len(b.callback_data.encode()) <= 64 and b.text.strip(), (b.text, b.callback_data)
+    assert_screens_ok(texts, plain, markups, braces=(quals.REQUIREMENT_EXAMPLE,))
 
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
@@ -164,9 +148,7 @@ def test_every_account_screen_is_translated(locale):
     # A screen the reader could take for English: its text, or one of its buttons, the same as the English.
     same = [e for e, t in zip(english, translated) if e == t]
     assert same == []
-    labels = [(e.text, t.text) for em, tm in zip(english_markups, markups)
-              for er, tr in zip(em.inline_keyboard, tm.inline_keyboard) for e, t in zip(er, tr)]
-    kept = {label for label, shown in labels if label == shown}
+    kept = set(unchanged_labels(english_markups, markups))
     # Test options are what the requester wrote: shown as written in every language.
     assert kept <= {"o" * 60}
 
@@ -235,12 +217,6 @@ def test_these_modules_hold_no_english_literal():
 def test_every_text_of_these_modules_is_in_every_catalog():
     """The catalogs' own check (missing, untranslated, fuzzy, other placeholders, plural forms), for the
     texts of these modules (other modules' texts are their owners')."""
-    pot = catalogs.template()
-    ours = Catalog(domain=pot.domain)
-    for m in pot:
-        if m.id and any(path in MODULES for path, _ in m.locations):
-            ours.add(m.id, None, m.locations, context=m.context)
-    assert len(ours) > 100
-    problems = [p for locale in LANGUAGES if locale != DEFAULT for p in catalogs.problems(locale, ours)
-                if ": stale " not in p and "obsolete entries" not in p]
+    texts, problems = catalog_problems(MODULES)
+    assert texts > 100
     assert problems == []

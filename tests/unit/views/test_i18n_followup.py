@@ -16,7 +16,7 @@ from bot.views import followup as views
 from core.hits.followup import OfferView
 from core.messages.groups import Audience, Progress
 from core.texts import Text
-from tests.unit.views.test_i18n_account import _valid_html
+from tests.telegram_limits import Screens, assert_screens_ok, unchanged_labels
 
 MODULES = ["bot/views/followup.py", "bot/handlers/followup.py"]
 LONG = "T" * 128
@@ -41,13 +41,9 @@ def _offer(workers: list[str], reward: int | None, total: int | None, available:
 
 
 def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
-    texts, plain, markups = [], [], []
-
-    def add(rendered):
-        text, markup = rendered
-        texts.append(text)
-        if markup is not None:
-            markups.append(markup)
+    screens = Screens()
+    texts, plain, markups = screens.lists()
+    add = screens.add
 
     for workers in (ALIASES[:1], ALIASES[:2], ALIASES[:5], ALIASES):
         add(views.offer_screen(_offer(workers, None, None)))
@@ -75,17 +71,7 @@ def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
 def test_every_screen_in_every_language_fits_telegram(locale):
     with use(locale):
         texts, plain, markups = _screens()
-    for text in texts + plain:
-        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
-        assert "{" not in text, text
-    for text in texts:
-        assert _valid_html(text), text
-    for text in plain:
-        assert "<b>" not in text and "&lt;" not in text, text
-    for markup in markups:
-        for row in markup.inline_keyboard:
-            for b in row:
-                assert 1 <= len(b.callback_data.encode()) <= 64 and b.text.strip(), (b.text, b.callback_data)
+    assert_screens_ok(texts, plain, markups)
 
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
@@ -95,10 +81,8 @@ def test_every_screen_is_translated(locale):
     with use(locale):
         shown, plain_t, markups = _screens()
     assert [e for e, t in zip(english + plain, shown + plain_t) if e == t] == []
-    labels = [(e.text, t.text) for em, tm in zip(english_markups, markups)
-              for er, tr in zip(em.inline_keyboard, tm.inline_keyboard) for e, t in zip(er, tr)
-              if LONG[:40] not in e.text]  # a template's title is the requester's own words
-    assert [label for label, shown in labels if label == shown] == []
+    # a template's title is the requester's own words
+    assert [label for label in unchanged_labels(english_markups, markups) if LONG[:40] not in label] == []
 
 
 def test_counts_follow_the_readers_plural_rules():

@@ -12,7 +12,9 @@ from bot.views import alerts, browse, newhit, notify
 from core.dashboard import RecentGroup
 from core.work.browse import BrowsePage, Card, Filters, Page, Preview
 from tests.conftest import NOW
-from tests.unit.views.test_i18n_groups import QUESTIONS, REQUESTER, STATS, TITLE, _group, _hit, _valid_html
+from tests.telegram_limits import assert_screen_ok
+from tests.unit.views.test_i18n_groups import QUESTIONS, REQUESTER, STATS, TITLE, _group, _hit
+from tests.unit.views.translations import untranslated
 
 MODULES = ["bot/views/browse.py", "bot/handlers/browse.py", "bot/views/alerts.py", "bot/handlers/alerts.py",
            "bot/handlers/batch.py"]
@@ -60,11 +62,7 @@ def test_for_you_recent_and_skill_alert_screens_fit_telegram(locale):
     with use(locale):
         screens = _screens()
     for text, markup in screens:
-        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
-        assert "{" not in text and _valid_html(text), text
-        for row in markup.inline_keyboard if markup is not None else []:
-            for b in row:
-                assert b.text.strip() and 1 <= len((b.callback_data or "").encode()) <= 64, (b.text, b.callback_data)
+        assert_screen_ok(text, markup)
 
 
 def _new_texts() -> list[str]:
@@ -83,11 +81,7 @@ def _new_texts() -> list[str]:
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
 def test_the_new_texts_are_translated(locale):
-    with use(DEFAULT):
-        english = _new_texts()
-    with use(locale):
-        translated = _new_texts()
-    assert [e for e, t in zip(english, translated) if e == t] == []
+    assert untranslated(_new_texts, locale) == []
 
 
 def test_for_you_in_english_names_the_words_or_asks_for_them():

@@ -8,7 +8,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from babel.messages.catalog import Catalog
 from telegram import InlineKeyboardMarkup
 
 from bot import catalogs
@@ -18,7 +17,8 @@ from core.review.reputation import RequesterStats
 from core.work.browse import BrowsePage, Card, Filters, Page, Preview
 from core.work.queries import WorkState
 from tests.conftest import NOW
-from tests.telegram_limits import valid_html as _valid_html
+from tests.telegram_limits import Screens, assert_screens_ok
+from tests.unit.views.translations import catalog_problems, untranslated
 
 MODULES = ["bot/views/browse.py", "bot/handlers/browse.py", "bot/views/work.py", "bot/handlers/work.py"]
 TITLE = "T" * 128  # the longest title a spec takes
@@ -56,15 +56,9 @@ def _state(position: int = 0, answers: dict | None = None, submitted: bool = Fal
 
 
 def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
-    texts: list[str] = []
-    plain: list[str] = []
-    markups: list[InlineKeyboardMarkup] = []
-
-    def add(rendered):
-        text, markup = rendered
-        texts.append(text)
-        if markup is not None:
-            markups.append(markup)
+    screens = Screens()
+    texts, plain, markups = screens.lists()
+    add = screens.add
 
     cards = [Card(_hit(i), REQUESTER, i % 2 == 0, _group(work_n=i % 5, estimated_s=120 if i % 3 else None), i * 37)
              for i in range(1, 9)]
@@ -102,16 +96,8 @@ def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
 def test_every_work_screen_in_every_language_fits_telegram(locale):
     with use(locale):
         texts, plain, markups = _screens()
-    for text in texts + plain:
-        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
-        assert "{" not in text, text  # every placeholder filled
-    for text in texts:
-        assert _valid_html(text), text
-    for markup in markups:
-        for row in markup.inline_keyboard:
-            for b in row:
-                data = b.callback_data or ""
-                assert b.text.strip() and (b.web_app or b.url or 1 <= len(data.encode()) <= 64), (b.text, data)
+    assert_screens_ok(texts, markups=markups, links=True)  # a task page opens as a web app
+    assert_screens_ok(plain)
 
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
@@ -128,11 +114,7 @@ def test_the_new_group_screens_are_translated(locale):
                 + [b.text for row in work.group_next(1, 1, 3, False).inline_keyboard for b in row]
                 + [b.text for row in work.question(_state(0), NOW)[1].inline_keyboard for b in row][-1:])  # Skip HIT
 
-    with use(DEFAULT):
-        english = new_texts()
-    with use(locale):
-        translated = new_texts()
-    assert [e for e, t in zip(english, translated) if e == t] == []
+    assert untranslated(new_texts, locale) == []
 
 
 def test_an_hourly_rate_says_where_it_comes_from():
@@ -151,12 +133,6 @@ def test_these_modules_hold_no_english_literal():
 
 
 def test_every_text_of_these_modules_is_in_every_catalog():
-    pot = catalogs.template()
-    ours = Catalog(domain=pot.domain)
-    for m in pot:
-        if m.id and any(path in MODULES for path, _ in m.locations):
-            ours.add(m.id, None, m.locations, context=m.context)
-    assert len(ours) > 80
-    problems = [p for locale in LANGUAGES if locale != DEFAULT for p in catalogs.problems(locale, ours)
-                if ": stale " not in p and "obsolete entries" not in p]
+    texts, problems = catalog_problems(MODULES)
+    assert texts > 80
     assert problems == []

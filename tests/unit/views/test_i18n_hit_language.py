@@ -15,7 +15,9 @@ from core.quals.rules import Check
 from core.work.browse import BrowsePage, Card, Filters, Page, Preview
 from core.work.queries import WorkState
 from tests.conftest import NOW
-from tests.unit.views.test_i18n_groups import QUESTIONS, REQUESTER, STATS, _group, _hit, _valid_html
+from tests.telegram_limits import assert_screens_ok
+from tests.unit.views.test_i18n_groups import QUESTIONS, REQUESTER, STATS, _group, _hit
+from tests.unit.views.translations import untranslated
 
 MODULES = ["bot/views/hit_language.py", "bot/views/quals.py", "bot/handlers/quals.py"]
 
@@ -95,9 +97,7 @@ def test_these_screens_in_every_language_fit_telegram(locale):
                                                         prefs={"languages": ["es", "pt-BR", "hi", "ar", "de"] * 2}),
                                         {"skills": ["s" * 40] * 10, "interests": ["i" * 40] * 10}))
         texts.append(quals.profile_usage())
-    for text in texts:
-        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
-        assert "{" not in text and _valid_html(text), text
+    assert_screens_ok(texts)
 
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
@@ -108,11 +108,7 @@ def test_the_new_texts_are_translated(locale):
                 quals.requirement(_check("!=", ["ja"], ("ko",), False)), quals.profile_usage(),
                 *profile.splitlines()[-4:-2]]
 
-    with use(DEFAULT):
-        english = texts()
-    with use(locale):
-        translated = texts()
-    assert [e for e, t in zip(english, translated) if e == t] == []
+    assert untranslated(texts, locale) == []
 
 
 def test_these_modules_hold_no_english_literal():

@@ -17,24 +17,11 @@ from core.messages import safety
 from core.messages.commands import ThreadView
 from core.messages.safety import BlockRow, ReportRow, ReportsPage
 from tests.conftest import NOW
-from tests.telegram_limits import html_problems
+from tests.telegram_limits import assert_screen_ok
 
 MODULES = ["bot/views/messages.py", "bot/handlers/messages.py"]
 COGNATES = {"💬 Conversation"}  # the same word in French
 LONG = "<Rita & Co> " + "x" * 5000
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _check(text: str, markup=None, limit: int = MAX_TEXT) -> None:
-    assert 0 < _units(text) <= limit
-    assert html_problems(text) == []
-    for row in (markup.inline_keyboard if markup else []):
-        for b in row:
-            assert b.text.strip()
-            assert 1 <= len(b.callback_data.encode()) <= 64
 
 
 def _event(**payload):
@@ -92,7 +79,7 @@ def test_every_screen_fits_and_is_translated(lang):
     with use(lang):
         shown = screens()
     for (text, markup, limit), (en_text, en_buttons) in zip(shown, english):
-        _check(text, markup, limit)
+        assert_screen_ok(text, markup, limit=limit)
         if lang != DEFAULT:
             assert text != en_text, (lang, en_text[:80])
             labels = [b.text for row in (markup.inline_keyboard if markup else []) for b in row]

@@ -21,7 +21,7 @@ from core.payments.tax import TaxInfo
 from core.payments.topups import RefundQuote
 from core.review.reputation import WorkerStats
 from tests.conftest import NOW
-from tests.telegram_limits import valid_html as _valid_html
+from tests.telegram_limits import MAX_TOAST, assert_screens_ok
 
 MODULES = ["bot/views/topup.py", "bot/views/payout.py", "bot/views/balance.py", "bot/handlers/topup.py",
            "bot/handlers/balance.py", "bot/handlers/payout.py"]
@@ -162,17 +162,9 @@ def _screens(locale: str) -> tuple[list[tuple[str, bool]], list, list[str]]:
 def test_every_money_screen_fits_telegram_in_every_language(locale, fees):
     with use(locale):
         texts, markups, short = _screens(locale)
-    for text, is_html in texts:
-        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text
-        if is_html:
-            assert _valid_html(text), text
-        else:
-            assert "<b>" not in text and "<code>" not in text, text  # sent as plain text: a tag would show
-    for markup in markups:
-        for row in markup.inline_keyboard:
-            for b in row:
-                assert 1 <= len(b.callback_data.encode()) <= 64 and b.text.strip(), b
-    assert all(0 < len(s) <= 200 for s in short), short  # a toast shows 200 characters at most
+    # sent as plain text: a tag would show
+    assert_screens_ok([t for t, is_html in texts if is_html], [t for t, is_html in texts if not is_html], markups)
+    assert_screens_ok(plain=short, limit=MAX_TOAST)  # a toast shows 200 characters at most
     if locale != DEFAULT:  # written in the reader's language, not English left in place
         with use(DEFAULT):
             english, _, english_short = _screens(DEFAULT)

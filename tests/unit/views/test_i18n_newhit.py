@@ -15,7 +15,7 @@ from core.hits import publishing
 from core.hits.drafts import STEPS
 from core.hits.spec import MAX_QUESTIONS, parse_spec
 from core.hits.spec_files import BatchPlan
-from tests.unit.views.test_i18n import _valid_html
+from tests.telegram_limits import MAX_TOAST, assert_screen_ok, assert_screens_ok
 
 MODULES = ["bot/views/newhit.py", "bot/handlers/newhit.py", "bot/handlers/batch.py", "bot/batch_publish.py"]
 DRAFT_ID = 2_147_483_647  # the widest id a button carries
@@ -24,10 +24,6 @@ LONG_REQS = [{"name": f"my_long_qualification_name_{i:02d}_" + "x" * 34, "compar
               "value": [f"&{j:02d}<x>" for j in range(30)]} for i in range(10)]
 SHORT_REQS = [{"name": "approval_rate", "comparator": ">=", "value": 95},
               {"name": "country", "comparator": "in", "value": ["DE", "AT"]}]
-
-
-def units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def draft(step: str, *, questions: int = 0, work: dict | None = None, reqs: list | None = None,
@@ -118,14 +114,8 @@ def render_everything(locale: str) -> tuple[list[str], list, list[str]]:
 @pytest.mark.parametrize("locale", list(LANGUAGES))
 def test_every_newhit_and_batch_screen_fits_telegram_in_every_language(locale):
     texts, markups, toasts = render_everything(locale)
-    for text in texts:
-        assert 0 < units(text) <= 4096, (units(text), text[:200])
-        assert _valid_html(text), text[:300]
-    for markup in markups:
-        for row in markup.inline_keyboard:
-            for b in row:
-                assert 1 <= len(b.callback_data.encode()) <= 64 and b.text.strip(), b
-    assert all(0 < len(t) <= 200 for t in toasts)  # answerCallbackQuery's limit
+    assert_screens_ok(texts, markups=markups, braces=("${column}",))  # the batch help names a CSV placeholder
+    assert_screens_ok(plain=toasts, limit=MAX_TOAST)  # answerCallbackQuery's limit
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))
@@ -136,7 +126,7 @@ def test_the_longest_spec_still_shows_its_cost_and_says_what_it_left_out(locale)
         text, _ = views.preview(draft("preview"), s, cost, 0, 86400)
         total, missing = common.money(cost.total_cents), common.money(cost.total_cents)
         left_out = [q for q in range(1, MAX_QUESTIONS + 1) if f"\n{q}. " not in text]
-    assert units(text) <= 4096 and _valid_html(text)
+    assert_screen_ok(text)
     assert total in text and missing in text  # what it costs and what the balance lacks, never cut off
     assert left_out and re.search(rf"{i18n.number(len(left_out))}\D", text.split("❓")[-1])  # "…and 17 more"
 

@@ -17,7 +17,7 @@ from bot.views import qual_requests as views, quals
 from core.quals.requests import Asked, Decided, Offer, TypeSettings
 from core.texts import Text
 from tests.conftest import NOW
-from tests.unit.views.test_i18n_account import _valid_html
+from tests.telegram_limits import Screens, assert_screens_ok, unchanged_labels
 
 MODULES = ["bot/views/qual_requests.py", "bot/handlers/qual_requests.py", "bot/views/quals.py",
            "bot/handlers/quals.py"]
@@ -35,13 +35,9 @@ def _event(**payload):
 
 
 def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
-    texts, plain, markups = [], [], []
-
-    def add(rendered):
-        text, markup = rendered
-        texts.append(text)
-        if markup is not None:
-            markups.append(markup)
+    screens = Screens()
+    texts, plain, markups = screens.lists()
+    add = screens.add
 
     qtype = SimpleNamespace(id=10 ** 17, name=LONG, auto_grant_value=None)
     offers = [Offer(10 ** 17, LONG, "ask"), Offer(2, LONG, "waiting"), Offer(3, LONG, "later", NOW + timedelta(days=1))]
@@ -77,17 +73,7 @@ def _screens() -> tuple[list[str], list[str], list[InlineKeyboardMarkup]]:
 def test_every_request_screen_in_every_language_fits_telegram(locale):
     with use(locale):
         texts, plain, markups = _screens()
-    for text in texts + plain:
-        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096, text[:200]
-        assert "{" not in text.replace(quals.REQUIREMENT_EXAMPLE, ""), text
-    for text in texts:
-        assert _valid_html(text), text
-    for text in plain:
-        assert "<b>" not in text and "&lt;" not in text, text
-    for markup in markups:
-        for row in markup.inline_keyboard:
-            for b in row:
-                assert 1 <= len(b.callback_data.encode()) <= 64 and b.text.strip(), (b.text, b.callback_data)
+    assert_screens_ok(texts, plain, markups, braces=(quals.REQUIREMENT_EXAMPLE,))
 
 
 @pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != DEFAULT])
@@ -97,9 +83,7 @@ def test_every_request_screen_is_translated(locale):
     with use(locale):
         html_t, plain_t, markups = _screens()
     assert [e for e, t in zip(html + plain, html_t + plain_t) if e == t] == []
-    labels = [(e.text, t.text) for em, tm in zip(english_markups, markups)
-              for er, tr in zip(em.inline_keyboard, tm.inline_keyboard) for e, t in zip(er, tr)]
-    assert [label for label, shown in labels if label == shown] == []
+    assert unchanged_labels(english_markups, markups) == []
 
 
 def test_counts_follow_the_readers_plural_rules():

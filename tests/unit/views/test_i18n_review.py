@@ -16,7 +16,7 @@ from bot.views import common, results, review
 from core.hits.export import FileAnswer
 from core.models import AssignmentStatus as S
 from tests.conftest import NOW
-from tests.unit.views.test_i18n import _valid_html
+from tests.telegram_limits import assert_screen_ok, assert_screens_ok
 
 MODULES = ["bot/views/review.py", "bot/handlers/review.py", "bot/views/results.py", "bot/results_zip.py",
            "bot/handlers/results.py", "bot/views/messages.py", "bot/handlers/messages.py"]
@@ -105,13 +105,7 @@ def test_every_review_and_results_screen_in_every_language_fits_telegram(locale)
     with use(locale):
         texts, markups = _screens()
         missing_file = results.missing_txt(_missing(25)).decode()
-    for text in texts:
-        assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096 and _valid_html(text), text
-        assert not re.search(r"\{\w*\}", text), text  # every placeholder filled
-    for markup in markups:
-        for row in markup.inline_keyboard:
-            for b in row:
-                assert 1 <= len(b.callback_data.encode()) <= 64 and b.text.strip()
+    assert_screens_ok(texts, markups=markups)
     assert missing_file.count("\n") == 25 + 2 and "AgAC" in missing_file
     if locale != i18n.DEFAULT:  # translated, not English left in place
         with use("en"):
@@ -191,5 +185,5 @@ def test_a_card_whose_answers_are_too_long_for_one_message_shortens_them_and_cou
     shown = len(re.findall(r"^\d+\. Question", counted, re.MULTILINE))
     assert int(re.search(r"… and (\d+) more", counted).group(1)) == 80 - shown and shown > 10
     for card in (fits, shortened, counted):  # whole, valid, and the decision still shows at the end
-        assert len(card.encode("utf-16-le")) // 2 <= 4096 and _valid_html(card)
+        assert_screen_ok(card)
         assert card.endswith("💵 Bonus paid: $0.50") and "⏳ Waiting for your review" in card

@@ -17,21 +17,12 @@ from core.models import OutboxEvent, Question
 from core.review import revisions
 from core.review.queries import submission
 from tests import factories as f
-from tests.telegram_limits import html_problems
+from tests.telegram_limits import assert_screen_ok
 
 pytestmark = pytest.mark.usefixtures("database")
 
 MODULES = ["bot/views/revisions.py", "bot/handlers/revisions.py"]
 LONG_NOTE = "Please <look> again & " + "ы" * 978  # the most a note may be (1000 characters)
-
-
-def _check(text: str, markup) -> None:
-    assert 0 < len(text.encode("utf-16-le")) // 2 <= 4096
-    assert html_problems(text) == []
-    for row in (markup.inline_keyboard if markup else ()):
-        for b in row:
-            assert b.text.strip()
-            assert 1 <= len(b.callback_data.encode()) <= 64
 
 
 @pytest.fixture
@@ -86,7 +77,7 @@ def test_every_revision_screen_fits_and_is_translated(screens):
         with use(lang):
             for name, fn in screens.items():
                 text, markup = fn()
-                _check(text, markup)
+                assert_screen_ok(text, markup)
                 if lang != DEFAULT:
                     assert text != english[name], (lang, name)  # translated, not English
 
