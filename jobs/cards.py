@@ -106,11 +106,10 @@ def refresh_event(event_id: int, *, jobs=None, settings: Settings | None = None)
     if event is None or event.done_at is not None:
         return "done already"
     if not delivery._claim(event_id, utcnow()):
-        row = outbox.get(event_id)
-        if row is None or row.done_at is not None:
+        again_ms = delivery.look_again_ms(event_id)
+        if again_ms is None:
             return "done already"
-        lease_ms = (row.lease_until - utcnow()).total_seconds() * 1000 if row.lease_until else 0
-        _later(event_id, max(lease_ms, 0) + random.randint(100, 1_000))
+        _later(event_id, again_ms)
         return "being refreshed"
     limits = delivery.Limits(jobs)
     for card, rendered in plan(event):

@@ -181,6 +181,16 @@ def _claim(event_id: int, now: datetime) -> bool:
     return outbox.claim(event_id, now=now, lease_s=LEASE_S)
 
 
+def look_again_ms(event_id: int) -> float | None:
+    """After a failed claim: None when the row is done already; else when to look again, as
+    another worker holds it: once its lease runs out (that worker may have died mid-send)."""
+    row = outbox.get(event_id)
+    if row is None or row.done_at is not None:
+        return None
+    lease_ms = (row.lease_until - utcnow()).total_seconds() * 1000 if row.lease_until else 0
+    return max(lease_ms, 0) + random.randint(100, 1_000)
+
+
 def _unclaim(event_id: int, error: str | None, *, sent: bool = True) -> None:
     """Give the row back; `sent=False` when no request was made (it was not an attempt)."""
     outbox.release(event_id, error=error, attempted=sent)
@@ -227,12 +237,10 @@ def deliver_event(event_id: int, *, jobs=None, settings: Settings | None = None,
     limits = Limits(jobs)
     loop, bot = _bot(settings)  # before the slot: a thread's first call connects, which must not delay its send
     if not _claim(event_id, utcnow()):
-        row = outbox.get(event_id)
-        if row is None or row.done_at is not None:
+        again_ms = look_again_ms(event_id)
+        if again_ms is None:
             return "done already"
-        # Another worker holds it. If that worker died mid-send, its lease runs out: look again then.
-        lease_ms = (row.lease_until - utcnow()).total_seconds() * 1000 if row.lease_until else 0
-        _later(event_id, max(lease_ms, 0) + random.randint(100, 1_000))
+        _later(event_id, again_ms)
         return "being sent"
     try:
         # One step for the bot's slot and the chat's: a chat that had a message less than a
