@@ -32,15 +32,31 @@ def waiting_for(*, user_id: int) -> dict[str, Any] | None:
 KEPT_BY_COMMANDS = frozenset({"answer"})
 
 
-def disarm(*, user_id: int, keep: frozenset[str] = KEPT_BY_COMMANDS) -> dict[str, Any] | None:
-    """End a pending prompt (a keyword search gives back the wait it interrupted).
-    Returns the prompt that was ended, or None when nothing (or only a kept wait) was pending."""
-    wait = waiting_for(user_id=user_id)
+def ending(prefs: dict[str, Any] | None, keep: frozenset[str] = KEPT_BY_COMMANDS) -> dict[str, Any]:
+    """The prefs change that ends a pending prompt (a keyword search gives back the wait it
+    interrupted), {} when nothing (or only a kept wait) is pending: for a core use case that
+    stores it with its own changes (`ENDS_OWN_PROMPT`)."""
+    wait = current(prefs)
     if not wait or wait.get("kind") in keep:
-        return None
+        return {}
     before = wait.get("before")
-    set_pref(user_id=user_id, key=KEY, value=before if isinstance(before, dict) and before.get("kind") else None)
+    return {KEY: before if isinstance(before, dict) and before.get("kind") else None}
+
+
+def disarm(*, user_id: int, keep: frozenset[str] = KEPT_BY_COMMANDS) -> dict[str, Any] | None:
+    """End a pending prompt. Returns the prompt that was ended, or None when nothing (or only a
+    kept wait) was pending."""
+    wait = waiting_for(user_id=user_id)
+    change = ending({KEY: wait}, keep)
+    if not change:
+        return None
+    set_pref(user_id=user_id, key=KEY, value=change[KEY])
     return wait
+
+
+# Commands whose one core call ends the pending prompt itself, in its transaction (with `ending`),
+# so `preload` does not spend a read and a write of its own on it.
+ENDS_OWN_PROMPT: set[str] = set()
 
 
 async def expect(user_id: int, kind: str, **data: Any) -> None:
@@ -90,7 +106,8 @@ async def preload(update: Update, context: Context) -> None:
     message = update.message
     command = _command(message)
     if command is not None and command != "cancel":
-        await call(disarm, user_id=message.from_user.id)
+        if command not in ENDS_OWN_PROMPT:
+            await call(disarm, user_id=message.from_user.id)
         return
     if not _takes_input(message):
         return

@@ -16,8 +16,10 @@ from core.work import browse
 from core.work.browse import Filters
 
 
-async def _render_list(message: Message, context: Context, me: int, number: int, *, edit: bool) -> None:
-    page = await call(browse.browse_page, worker_id=me, number=number, now=now(context))
+async def _render_list(message: Message, context: Context, me: int, number: int, *, edit: bool,
+                       command: bool = False) -> None:
+    page = await call(browse.browse_page, worker_id=me, number=number, now=now(context),
+                      prefs_for=waiting.ending if command else None)
     text, markup = views.hit_list(page)
     await reply_or_edit(message, text, markup, edit=edit)
 
@@ -26,7 +28,13 @@ async def _first_page(update: Update, context: Context) -> None:
     await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=False)
 
 
-browse_command = on_message(_first_page)
+@on_message
+async def browse_command(update: Update, context: Context) -> None:
+    """/browse ends a pending prompt in the same core call that reads the page (bot.input.ENDS_OWN_PROMPT)."""
+    await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=False, command=True)
+
+
+waiting.ENDS_OWN_PROMPT.add("browse")
 menu_browse = on_button_showing(_first_page)
 
 

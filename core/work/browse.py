@@ -4,6 +4,7 @@ through, kept in the user's prefs so any bot replica, or the same one after a re
 where the worker was)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -155,6 +156,9 @@ def next_hit(worker_id, now, keyword: str = "", match=None):
     return Hit.select(Hit.id).where(live).order_by(Hit.available, Hit.id).limit(1)
 
 
+_NEXT = Hit.alias("next_hit")  # a listed group's HIT that Accept would take
+
+
 def _groups_for(worker_id, now, keyword: str = "", match=None):
     blocked_by = WorkerBlock.select(WorkerBlock.requester).where(WorkerBlock.worker == worker_id)
     few = few_matches(keyword) if keyword and match is None else None
@@ -164,10 +168,14 @@ def _groups_for(worker_id, now, keyword: str = "", match=None):
     else:
         nxt = next_hit(worker_id, now, keyword, match)
         mine = True
-    return (HitGroup.select(HitGroup, User, nxt.alias("next_hit_id")).join(User, on=(HitGroup.requester == User.id))
+    # The group's next HIT joined by the subquery that finds it (a group without one drops out), and
+    # whether it is a web task: the page's groups, their HITs and web flags in one statement.
+    web = fn.EXISTS(Question.select(Question.id).where((Question.hit == _NEXT.id) & (Question.kind == WEB_KIND)))
+    return (HitGroup.select(HitGroup, User, _NEXT, web.alias("web")).join(User, on=(HitGroup.requester == User.id))
+            .switch(HitGroup).join(_NEXT, on=(_NEXT.id == nxt), attr="next_hit")
             .where((HitGroup.expires_at > now) & (HitGroup.requester != worker_id)
                    & HitGroup.requester.not_in(blocked_by) & HitGroup.requester.not_in(hidden_requesters(worker_id))
-                   & fn.EXISTS(nxt) & mine))
+                   & mine))
 
 
 def interest_terms(worker: User) -> list[str]:
@@ -256,17 +264,6 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     worker = worker if worker is not None and worker.id == worker_id else get_user(worker_id)
     column = SORTS[filters.sort]
     value_of = column.name
-    query = _groups_for(worker_id, now, filters.keyword)
-    if filters.min_reward_cents:
-        query = query.where(HitGroup.reward_cents >= filters.min_reward_cents)
-    if filters.max_duration_s:
-        query = query.where(HitGroup.duration_s <= filters.max_duration_s)
-    if filters.min_hourly_cents:
-        query = query.where(HitGroup.hourly_cents >= filters.min_hourly_cents)
-    for_you = _ForYou(query, interest_terms(worker), now) if filters.sort == "foryou" else None
-    if for_you is not None:
-        value_of = "sort_value"
-    query = query.order_by(column.desc(), HitGroup.id.desc())
     stage = "accept" if filters.qualified_only else "discover"
     cards: list[Card] = []
     position = _parse_cursor(after) if after else None
@@ -274,6 +271,19 @@ def list_open_hits(*, worker_id: int, filters: Filters, now: datetime, after: st
     # SQLite finds a keyword's HITs in its FTS table first (their ids go into the query): built each time.
     built_each_time = (filters.keyword and is_sqlite()) or filters.sort == "foryou"  # For you: the worker's words
     plain = _plain_list(filters, column, position is not None) if not built_each_time else None
+    query = for_you = None
+    if plain is None:
+        query = _groups_for(worker_id, now, filters.keyword)
+        if filters.min_reward_cents:
+            query = query.where(HitGroup.reward_cents >= filters.min_reward_cents)
+        if filters.max_duration_s:
+            query = query.where(HitGroup.duration_s <= filters.max_duration_s)
+        if filters.min_hourly_cents:
+            query = query.where(HitGroup.hourly_cents >= filters.min_hourly_cents)
+        for_you = _ForYou(query, interest_terms(worker), now) if filters.sort == "foryou" else None
+        if for_you is not None:
+            value_of = "sort_value"
+        query = query.order_by(column.desc(), HitGroup.id.desc())
     pattern = like_pattern(filters.keyword) if filters.keyword else None
     for _ in range(_MAX_ROUNDS):
         want = limit + 1 - len(cards)
@@ -331,11 +341,8 @@ def _build_plain_list(shape: tuple, column):
 
 
 def _with_next_hits(rows: list[HitGroup]) -> list[tuple[HitGroup, Hit, int]]:
-    """Each group with the HIT the worker would take next (read with the group) and its open slots:
-    one statement for the page, whatever the groups' sizes."""
-    ids = [g.next_hit_id for g in rows if g.next_hit_id]
-    hits = {h.id: h for h in Hit.select().where(Hit.id.in_(ids))} if ids else {}
-    return [(g, hits[g.next_hit_id], max(0, g.available)) for g in rows if g.next_hit_id in hits]
+    """Each group with the HIT the worker would take next (read with the group) and its open slots."""
+    return [(g, g.next_hit, max(0, g.available)) for g in rows]
 
 
 def _after(query, column, position: tuple | None):
@@ -353,19 +360,11 @@ def _visible(worker: User, rows: list[tuple[HitGroup, Hit, int]], now: datetime,
         custom = {qt.id for pairs in reqs.values() for _, qt in pairs if qt.system is None}
         values = worker_values(worker, now, custom)
     visible = []
-    web = _web_tasks([h.id for _, h, _ in rows])
     for group, hit, slots in rows:
         if hit.has_requirements and not all(c.passed for c in evaluate(worker, reqs.get(hit.id, []), now, stage, values)):
             continue
-        visible.append(Card(hit, group.requester, hit.id in web, group, slots))
+        visible.append(Card(hit, group.requester, bool(group.web), group, slots))
     return visible
-
-
-def _web_tasks(hit_ids: list[int]) -> set[int]:
-    if not hit_ids:
-        return set()
-    return {q.hit_id for q in Question.select(Question.hit).where(Question.hit.in_(hit_ids)
-                                                                  & (Question.kind == WEB_KIND))}
 
 
 @dataclass
@@ -498,13 +497,17 @@ def set_filters(*, worker_id: int, filters: Filters) -> Filters:
     return filters
 
 
-def browse_page(*, worker_id: int, number: int, now: datetime, limit: int = PAGE_SIZE) -> BrowsePage:
+def browse_page(*, worker_id: int, number: int, now: datetime, limit: int = PAGE_SIZE,
+                prefs_for: Callable[[dict], dict] | None = None) -> BrowsePage:
     """Page `number` of the open HITs under the worker's remembered filter.
 
     Pages are reached one step at a time (Next records where the next page starts),
-    so a page never seen, or one from a filter since changed, is a stale button."""
+    so a page never seen, or one from a filter since changed, is a stale button.
+    `prefs_for`: further preference changes, computed from the worker's prefs as read, stored in the
+    same write (the bot ends a pending prompt this way)."""
     with tx():  # the worker's row read once: the filter, the requirements, the cursors written back
         worker = get_user(worker_id)
+        changes = prefs_for(worker.prefs or {}) if prefs_for is not None else {}
         filters, cursors = _session(worker_id, worker)
         if not 0 <= number < MAX_PAGES or number > len(cursors):
             raise StaleAction()
@@ -512,5 +515,7 @@ def browse_page(*, worker_id: int, number: int, now: datetime, limit: int = PAGE
         page = list_open_hits(worker_id=worker_id, filters=filters, now=now, after=after, limit=limit, worker=worker)
         kept = cursors[:number] + ([page.next_cursor] if page.next_cursor else [])
         if kept != cursors:
-            write_prefs(worker, {PREF: {"f": filters.as_dict(), "c": kept}}, force=True)
+            changes[PREF] = {"f": filters.as_dict(), "c": kept}
+        if changes:
+            write_prefs(worker, changes, force=PREF in changes)
     return BrowsePage(filters, page, number, interest_terms(worker))

@@ -63,6 +63,12 @@ async def test_other_number_does_not_stay_armed_across_cancel_and_other_commands
     await bot.text(rita, "/balance")
     await bot.text(rita, "7")
     assert last(bot, rita) == start_views.NOT_WAITING
+    # /browse ends it in the same core call that reads its page (bot.input.ENDS_OWN_PROMPT)
+    await bot.press_label(rita, "Other number", card.message_id)
+    await bot.text(rita, "/browse")
+    assert waiting(rita) is None
+    await bot.text(rita, "7")
+    assert last(bot, rita) == start_views.NOT_WAITING
     # and the prompt's own Cancel button
     await bot.press_label(rita, "Other number", card.message_id)
     prompt = bot.tg.last_message(rita.id)
