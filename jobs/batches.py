@@ -9,34 +9,25 @@ A second run (redelivery after a crash) publishes nothing more: the idempotency 
 chat message's id."""
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 
 from telegram import Bot
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from bot import batch_publish, i18n
 from bot.runtime import call, error_text
 from bot.views import newhit as views
-from core import outbox
-from core.config import Settings, get_settings
+from core.config import Settings
 from core.errors import HitbotError, StaleAction
 from core.hits.publishing import published_batch
 from core.users import commands as users
 from jobs.actors import actor
+from jobs.chat_requests import make_bot, run_request
 
 log = logging.getLogger(__name__)
 
 QUEUE = "batches"
-
-
-def make_bot(settings: Settings) -> Bot:
-    if settings.telegram_bot_token is None:
-        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
-    root = settings.telegram_api_url.rstrip("/")
-    return Bot(settings.telegram_bot_token.get_secret_value(), base_url=f"{root}/bot",
-               base_file_url=f"{root}/file/bot")
 
 
 async def run_large_batch(bot: Bot, *, requester_id: int, chat_id: int, message_id: int, state: dict,
@@ -92,21 +83,10 @@ async def _run(settings: Settings, job: dict) -> str:
 
 @actor(queue_name=QUEUE, max_retries=5, min_backoff=5_000, max_backoff=120_000, time_limit=30 * 60_000)
 def publish_large_batch(event_id: int) -> None:
-    """The batch.requested event `event_id`: publish it and report in its chat message."""
-    job = outbox.request_of(event_id)
-    if job is None:
-        return  # handled already (the relay may send a row twice)
-    try:
-        outcome = asyncio.run(_run(get_settings(), job))
-    except TelegramError as exc:  # the files could not be downloaded (Telegram down): try again later
-        log.warning("batch for message %s: Telegram error, will retry: %s", job["message_id"], exc)
-        raise
-    outbox.finish(event_id, now=utcnow())
-    log.info("batch for message %s: %s", job["message_id"], outcome)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The batch.requested event `event_id`: publish it and report in its chat message. A refusal
+    (HitbotError) is reported there by run_large_batch itself; a TelegramError (the files could not
+    be downloaded) is tried again later."""
+    run_request(event_id, _run, what="batch", log=log)
 
 
 ACTORS = [publish_large_batch]
