@@ -18,6 +18,7 @@ from core.db import db, tx
 from core.errors import NotAllowed, StaleAction, ValidationFailed
 from core.models import Assignment, AssignmentStatus as S, Hit, Rating
 from core.mturk.ids import worker_alias
+from core.prepared import Prepared, param
 from core.texts import N_
 
 CHANGE_WINDOW = timedelta(days=7)
@@ -83,11 +84,27 @@ def requester_dimensions(*, requester_id: int) -> dict[str, Average]:
     return requester_summary(requester_id=requester_id)[1]
 
 
+def summary_columns() -> list:
+    """The averages and counts requester_summary reads (for a statement that reads them with more)."""
+    columns = [Rating.stars, *(getattr(Rating, d) for d in DIMENSIONS)]
+    return [x for c in columns for x in (fn.AVG(c), fn.COUNT(c))]
+
+
+def requester_ratings():
+    """Workers' ratings of the requester `param("id")`: the query summary_columns aggregate over."""
+    return Rating.select(*summary_columns()).where((Rating.ratee == param("id")) & (Rating.direction == W2R))
+
+
+_SUMMARY = Prepared(requester_ratings)
+
+
 def requester_summary(*, requester_id: int) -> tuple[Average, dict[str, Average]]:
     """Workers' stars for the requester, and requester_dimensions, in one statement."""
-    columns = [Rating.stars, *(getattr(Rating, d) for d in DIMENSIONS)]
-    row = (Rating.select(*[x for c in columns for x in (fn.AVG(c), fn.COUNT(c))])
-           .where((Rating.ratee == requester_id) & (Rating.direction == W2R)).tuples().get())
+    return summary_of(_SUMMARY.execute(id=requester_id).fetchone())
+
+
+def summary_of(row: tuple) -> tuple[Average, dict[str, Average]]:
+    """requester_summary from the values of summary_columns, in their order."""
     stars_n = int(row[1] or 0)
     out = {}
     for i, name in enumerate(DIMENSIONS, start=1):

@@ -37,11 +37,15 @@ def worker_stats(*, user_id: int) -> WorkerStats:
     return WorkerStats(u.approved_n, u.rejected_n, u.submitted_n, u.approval_rate_pct)
 
 
-# Every preview shows the requester's reputation: built once (core.prepared).
-_HITS_N = Prepared(lambda: Hit.select(fn.COUNT(Hit.id)).where(Hit.requester == param("id")))
-_DECIDED = Prepared(lambda: Assignment.select(Assignment.status, fn.COUNT(Assignment.id)).join(Hit)
-                    .where((Hit.requester == param("id")) & Assignment.status.in_((S.APPROVED, S.REJECTED)))
-                    .group_by(Assignment.status).tuples())
+def _decided(status: str):
+    return (Assignment.select(fn.COUNT(Assignment.id)).join(Hit)
+            .where((Hit.requester == param("id")) & (Assignment.status == status)))
+
+
+# Every preview shows the requester's reputation: built once (core.prepared). The HIT count and the
+# decisions ride along the ratings' aggregate (one row whatever matches): one statement.
+_COUNTS = Prepared(lambda: ratings.requester_ratings().select_extend(
+    Hit.select(fn.COUNT(Hit.id)).where(Hit.requester == param("id")), _decided(S.APPROVED), _decided(S.REJECTED)))
 _APPROVED_TIMES = Prepared(lambda: Assignment.select(Hit.reward_cents, Assignment.accepted_at, Assignment.submitted_at)
                            .join(Hit).where((Hit.requester == param("id")) & (Assignment.status == S.APPROVED))
                            .order_by(Assignment.id.desc()).limit(1000).tuples())
@@ -50,9 +54,7 @@ _APPROVED_TIMES = Prepared(lambda: Assignment.select(Hit.reward_cents, Assignmen
 def requester_stats(*, user_id: int, user: User | None = None) -> RequesterStats:
     """`user`: the requester's row when the caller already read it."""
     u = user if user is not None and user.id == user_id else get_user(user_id)
-    hits_n = _HITS_N.scalar(id=user_id)
-    counts = dict(_DECIDED.rows(id=user_id))
-    approved, rejected = counts.get(S.APPROVED, 0), counts.get(S.REJECTED, 0)
+    *rated, hits_n, approved, rejected = _COUNTS.execute(id=user_id).fetchone()
     decided = approved + rejected
     paid, work_s = 0, 0
     for reward, accepted_at, submitted_at in _APPROVED_TIMES.rows(id=user_id):
@@ -66,5 +68,5 @@ def requester_stats(*, user_id: int, user: User | None = None) -> RequesterStats
         effective_hourly_cents=(paid * 3600 // work_s) if work_s else None,
         rating_avg=u.rating_avg,
         rating_n=u.rating_n,
-        dimensions=ratings.requester_dimensions(requester_id=user_id),
+        dimensions=ratings.summary_of(rated)[1],
     )
