@@ -5,6 +5,7 @@ from bot.notices import render
 from core.alerts.commands import match_new_hits
 from core.models import AlertSub, OutboxEvent, User
 from tests import factories as f
+from tests.bot.chat import last_text
 from tests.conftest import NOW
 from tests.fakes.telegram import TgUser, answers
 
@@ -20,17 +21,13 @@ def alert(calls) -> str:
     return answers(calls)[0].params["text"]
 
 
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
-
-
 async def test_subscribe_with_a_typed_filter(bot):
     wes = await person(bot, "Wes")
     calls = await bot.text(wes, "/alerts")
     assert "No alerts yet" in calls[0].text and "at most 10 an hour" in calls[0].text
     assert calls[0].buttons == [("➕ New alert", "al:new"), ("🔔 Alert me for my skills", "al:sk")]
     pressed = await bot.press_label(wes, "New alert")
-    assert answers(pressed) and "Write the filter in one message" in last(bot, wes)
+    assert answers(pressed) and "Write the filter in one message" in last_text(bot, wes)
     # A bad filter: the reason, nothing saved, the question stands.
     bad = await bot.text(wes, "reward plenty")
     assert bad[0].text == "The reward must be a number such as 0.50."
@@ -85,7 +82,7 @@ async def test_cancel_and_limits(bot):
     wes = await person(bot, "Wes")
     await bot.press(wes, "al:new")
     cancelled = await bot.press_label(wes, "Cancel")
-    assert answers(cancelled) and last(bot, wes) == "Cancelled; no alert was added."
+    assert answers(cancelled) and last_text(bot, wes) == "Cancelled; no alert was added."
     await bot.text(wes, "any")  # no longer waiting: not saved
     assert AlertSub.select().count() == 0
     for text in ("any", "reward 1", "reward 2", "reward 3", "reward 4"):

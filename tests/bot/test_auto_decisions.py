@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.notices import render
 from core import ledger
-from core.models import Assignment, Hit, OutboxEvent, Question, WorkerBlock
+from core.models import Assignment, Hit, Question, WorkerBlock
 from core.mturk.ids import worker_ref
 from core.work import commands as work
-from tests.bot.test_requester_batch import csv_bytes, last, requester, send_files
-from tests.bot.worker_fixtures import alert, html_problems, person
+from tests.bot.chat import deliver, last_text
+from tests.bot.test_requester_batch import csv_bytes, requester, send_files
+from tests.bot.worker_fixtures import alert, person
 from tests.conftest import NOW
 from tests.fakes.telegram import TgUser
 from tests.invariants import check_invariants
@@ -31,10 +31,10 @@ async def publish_gold_batch(bot, rule: str) -> tuple[TgUser, dict[str, Hit]]:
     """Rita sets her quality rule, then publishes rows A-E; A and D are control rows (gold "dog")."""
     rita = await requester(bot, 50_00)
     await bot.text(rita, f"/quality {rule}")
-    assert "60%" in last(bot, rita)
+    assert "60%" in last_text(bot, rita)
     rows = [[n, "dog" if n in "AD" else ""] for n in "ABCDE"]
     await send_files(bot, rita, SPEC, csv_bytes(["name", "_gold_animal"], rows))
-    assert "<b>5 HITs</b> ready" in last(bot, rita)
+    assert "<b>5 HITs</b> ready" in last_text(bot, rita)
     await bot.press_label(rita, "Publish")
     return rita, {h.title[-2]: h for h in Hit.select()}
 
@@ -44,17 +44,6 @@ def answer(hit: Hit, worker: TgUser, value: str, at=NOW) -> Assignment:
     q = Question.get(Question.hit == hit.id)
     work.save_answer(worker_id=worker.id, assignment_id=a.id, question_id=q.id, value=value, now=at)
     return work.submit(worker_id=worker.id, assignment_id=a.id, now=at + timedelta(minutes=2))
-
-
-async def deliver(bot, kind: str, user_id: int) -> int:
-    """Send the latest `kind` notice the way the jobs worker does; returns its message id."""
-    event = OutboxEvent.select().where((OutboxEvent.kind == kind) & (OutboxEvent.user_id == user_id)) \
-        .order_by(OutboxEvent.id.desc()).get()
-    notice = render(event)
-    assert notice is not None and html_problems(notice.text) == [], kind
-    sent = await bot.app.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.reply_markup,
-                                          parse_mode="HTML")
-    return sent.message_id
 
 
 async def test_gold_rule_rejects_the_wrong_answer_and_undo_pays_it(bot, clock):
@@ -131,7 +120,7 @@ async def test_auto_block_is_told_to_both_with_undo_and_appeal(bot, clock):
     # The Appeal button runs the normal appeal flow.
     await bot.press_label(wes, "Appeal", wmid)
     await bot.text(wes, "It was a dog in the picture, please look again")
-    assert "appeal was sent" in last(bot, wes)
+    assert "appeal was sent" in last_text(bot, wes)
     assert "appealed your rejection" in bot.tg.chats[rita.id][await deliver(bot, "appeal.received", rita.id)].text
     # Forged Undo: nothing changes.
     assert alert(await bot.press(mal, f"r:ubk:{block.id}")) == "This button is no longer valid."

@@ -6,37 +6,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.notices import render
 from core import ledger, sweeps
-from core.models import Answer, Assignment, ChatCard, OutboxEvent, Question, User
+from core.models import Answer, Assignment, ChatCard, OutboxEvent, User
 from core.review import appeals, commands as review
-from core.work import commands as work
 from jobs import cards as card_jobs
 from tests import factories as f
+from tests.bot.chat import deliver, submit
 from tests.bot.worker_fixtures import (
     alert,
     every_html_message_parses,  # noqa: F401  (autouse)
     person,
 )
 from tests.conftest import NOW
-
-
-def submit(hit, worker, at=NOW):
-    a = work.accept(worker_id=worker.id, hit_id=hit.id, now=at)
-    q = Question.get((Question.hit == hit.id) & (Question.key == "animal"))
-    work.save_answer(worker_id=worker.id, assignment_id=a.id, question_id=q.id, value="cat", now=at)
-    return work.submit(worker_id=worker.id, assignment_id=a.id, now=at + timedelta(minutes=1))
-
-
-async def deliver(bot, kind: str, user_id: int) -> int:
-    """Send the latest `kind` notice the way the jobs worker does (and remember the card it is)."""
-    event = OutboxEvent.select().where((OutboxEvent.kind == kind) & (OutboxEvent.user_id == user_id)) \
-        .order_by(OutboxEvent.id.desc()).get()
-    notice = render(event)
-    sent = await bot.app.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.reply_markup,
-                                          parse_mode="HTML")
-    card_jobs.remember_notice(event, chat_id=notice.chat_id, message_id=sent.message_id)
-    return sent.message_id
 
 
 async def refresh(bot) -> list[str]:
@@ -67,7 +48,7 @@ async def test_submission_card_and_review_summary_follow_a_decision_made_elsewhe
     wes = await person(bot, "Wes")
     hit = f.hit(rita.id)
     a = submit(hit, wes)
-    notice = await deliver(bot, "submission.received", rita.id)
+    notice = await deliver(bot, "submission.received", rita.id, card=True)
     assert f"r:apv:{a.id}" in datas(shown(bot, rita, notice))
     await bot.text(rita, "/review")
     summary = find(bot, rita, "await your review")
@@ -113,7 +94,7 @@ async def test_approve_instead_on_the_card_closes_the_appeal_card(bot):
     a = submit(f.hit(rita.id), wes)
     review.reject(requester_id=rita.id, assignment_id=a.id, feedback="Blurry", now=NOW + timedelta(minutes=5))
     appeals.appeal(worker_id=wes.id, assignment_id=a.id, message="It is sharp!", now=NOW + timedelta(minutes=6))
-    appeal_card = await deliver(bot, "appeal.received", rita.id)
+    appeal_card = await deliver(bot, "appeal.received", rita.id, card=True)
     assert any(d.startswith("q:apy:") for d in datas(shown(bot, rita, appeal_card)))
     await bot.press(rita, "r:rrj")  # recent rejections: the submission card with "Approve instead"
     sub_card = find(bot, rita, f"Submission #{a.id}")
@@ -136,13 +117,13 @@ async def test_an_appeal_decision_updates_the_submission_card(bot):
     rita = await person(bot, "Rita", cents=20_00)
     wes = await person(bot, "Wes")
     a = submit(f.hit(rita.id), wes)
-    notice = await deliver(bot, "submission.received", rita.id)
+    notice = await deliver(bot, "submission.received", rita.id, card=True)
     review.reject(requester_id=rita.id, assignment_id=a.id, feedback="Blurry", now=NOW + timedelta(minutes=5))
     await refresh(bot)
     assert "❌ Rejected: Blurry" in shown(bot, rita, notice).text
     assert f"r:apv:{a.id}" in datas(shown(bot, rita, notice))  # "Approve instead"
     appeals.appeal(worker_id=wes.id, assignment_id=a.id, message="It is sharp!", now=NOW + timedelta(minutes=6))
-    appeal_card = await deliver(bot, "appeal.received", rita.id)
+    appeal_card = await deliver(bot, "appeal.received", rita.id, card=True)
     assert alert(await bot.press_label(rita, "Approve instead", appeal_card)) == "Approved and paid."
     await refresh(bot)
     card = shown(bot, rita, notice)
@@ -174,7 +155,7 @@ async def test_decision_notice_after_rating_shows_no_rate_prompt(bot):
     wes = await person(bot, "Wes")
     a = submit(f.hit(rita.id), wes)
     review.approve(requester_id=rita.id, assignment_id=a.id, now=NOW + timedelta(minutes=5))
-    notice = await deliver(bot, "assignment.approved", wes.id)
+    notice = await deliver(bot, "assignment.approved", wes.id, card=True)
     assert "Rate them" in shown(bot, wes, notice).text
     assert alert(await bot.press_label(wes, "★★★★", notice)) == "Thanks for rating!"
     await refresh(bot)
@@ -189,7 +170,7 @@ async def test_a_card_whose_message_is_gone_is_forgotten(bot):
     rita = await person(bot, "Rita", cents=20_00)
     wes = await person(bot, "Wes")
     a = submit(f.hit(rita.id), wes)
-    notice = await deliver(bot, "submission.received", rita.id)
+    notice = await deliver(bot, "submission.received", rita.id, card=True)
     bot.tg.chats[rita.id].pop(notice)  # deleted in the chat
     bot.tg.strict_edits = True  # answer edits as Telegram does: "message to edit not found"
     review.approve(requester_id=rita.id, assignment_id=a.id, now=NOW + timedelta(minutes=5))

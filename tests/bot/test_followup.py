@@ -12,24 +12,10 @@ from core.mturk.commands import worker_ref
 from core.quals import commands as quals
 from jobs.cards import plan
 from tests import factories as f
+from tests.bot.chat import last_text, newest, start
 from tests.fakes.telegram import TgUser, answers
 
 INVALID = "This button is no longer valid."
-
-
-async def start(bot, user: TgUser) -> TgUser:
-    await bot.text(user, "/start")
-    return user
-
-
-def last_text(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
-
-
-def newest(kind: str, to: int):
-    event = (OutboxEvent.select().where((OutboxEvent.kind == kind) & (OutboxEvent.user_id == to))
-             .order_by(OutboxEvent.id.desc()).first())
-    return render(event) if event else None
 
 
 async def test_offer_follow_up_from_the_review_card(bot, now):

@@ -6,7 +6,8 @@ import threading
 
 from bot import input as input_state
 from core.models import Answer
-from tests.bot.test_worker_answer import accepted, last
+from tests.bot.chat import last_text
+from tests.bot.test_worker_answer import accepted
 
 TEXT_FIRST = [{"id": "notes", "kind": "text", "prompt": "Describe it", "max_length": 40},
               {"id": "count", "kind": "number", "prompt": "How many?", "min": 0, "max": 8}]
@@ -27,5 +28,5 @@ async def test_typed_answer_reads_the_wait_once_off_the_event_loop(bot, monkeypa
     await bot.text(wes, "A small grey cat")
 
     assert Answer.get().value == "A small grey cat"
-    assert "Question 2 of 2" in last(bot, wes)
+    assert "Question 2 of 2" in last_text(bot, wes)
     assert reads and threading.main_thread().name not in reads, reads

@@ -3,25 +3,15 @@
 a flagged first message, and a photo relayed by file_id; forged presses change nothing."""
 from __future__ import annotations
 
-from bot.notices import render
 from core.models import OutboxEvent, RequesterBlock, Thread, ThreadReport
 from tests import factories as f
+from tests.bot.chat import labels, last_text, newest
 from tests.conftest import ADMIN_ID
 from tests.fakes.telegram import TgUser, answers
 
 
-def last_text(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
-
-
-def labels(bot, user) -> list[str]:
-    return [t for t, _ in bot.tg.last_message(user.id).buttons]
-
-
 def delivered(to: int):
-    event = (OutboxEvent.select().where((OutboxEvent.kind == "message.received") & (OutboxEvent.user_id == to))
-             .order_by(OutboxEvent.id.desc()).first())
-    return render(event) if event else None
+    return newest("message.received", to)
 
 
 async def _asked(bot, text="Is a kitten a cat?"):

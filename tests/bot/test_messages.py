@@ -3,27 +3,16 @@ notice, the worker replies, /messages lists and opens the thread; a requester wr
 card; forged presses are refused before any typing and nothing is sent."""
 from __future__ import annotations
 
-from bot.notices import render
-from core.models import Message, OutboxEvent
+from core.models import Message
 from core.mturk.commands import worker_ref
 from tests import factories as f
+from tests.bot.chat import last_text, newest, start
 from tests.fakes.telegram import TgUser, answers
-
-
-async def start(bot, user: TgUser) -> TgUser:
-    await bot.text(user, "/start")
-    return user
-
-
-def last_text(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
 
 
 def delivered(to: int):
     """The newest message.received notice for `to`, as the jobs worker would send it."""
-    event = (OutboxEvent.select().where((OutboxEvent.kind == "message.received") & (OutboxEvent.user_id == to))
-             .order_by(OutboxEvent.id.desc()).first())
-    return render(event)
+    return newest("message.received", to)
 
 
 async def test_worker_asks_from_the_preview_and_the_conversation_goes_both_ways(bot, now):

@@ -10,6 +10,7 @@ import pytest
 from core.config import get_settings
 from core.models import Hit
 from tests import factories as f
+from tests.bot.chat import last_text
 from tests.bot.test_requester_review import person, submit
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
 from tests.fakes.telegram import answers
@@ -23,10 +24,6 @@ def floor_600(monkeypatch):
     get_settings.cache_clear()
 
 
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
-
-
 async def test_myhits_shows_effective_pay_and_warns_below_the_floor(bot, clock, floor_600):
     rita = await person(bot, name="Rita", cents=100_00)
     slow = f.hit(rita.id, title="Slow one", reward="0.10", assignments=4)
@@ -34,7 +31,7 @@ async def test_myhits_shows_effective_pay_and_warns_below_the_floor(bot, clock, 
     for _ in range(3):
         submit(slow, await person(bot, name="W"), {"animal": "cat"})  # two minutes each (the helper's clock)
     await bot.text(rita, "/myhits")
-    text = last(bot, rita)
+    text = last_text(bot, rita)
     slow_part = text[text.index("“Slow one”"):]
     fresh_part = text[text.index("“Fresh one”"):text.index("“Slow one”")]
     assert "⏱ Effective pay: — (0 submissions so far; shown from 3)" in fresh_part
@@ -42,7 +39,7 @@ async def test_myhits_shows_effective_pay_and_warns_below_the_floor(bot, clock, 
     assert "⏱ Effective pay: $3.00/hour (median 2m over 3 submissions)" in slow_part  # $0.10 in 2 minutes
     assert "⚠️ Below this marketplace's minimum of $6.00/hour" in slow_part
     await bot.press_label(rita, "Slow one")
-    assert "⚠️ Below this marketplace's minimum of $6.00/hour" in last(bot, rita)
+    assert "⚠️ Below this marketplace's minimum of $6.00/hour" in last_text(bot, rita)
 
 
 
@@ -51,7 +48,7 @@ async def _preview_with_estimate(bot, rita, reward: str, estimate: str) -> None:
     bot.tg.files["est"] = json.dumps(spec).encode()
     await bot._feed({"message": bot._message(rita, caption="/newhit", document={
         "file_id": "est", "file_unique_id": "e1", "file_name": "hit.json", "file_size": 500})})
-    assert "Preview" in last(bot, rita)
+    assert "Preview" in last_text(bot, rita)
 
 
 async def test_publishing_below_the_floor_asks_and_publishes_once_confirmed(bot, floor_600):
@@ -75,4 +72,4 @@ async def test_an_estimate_above_the_floor_publishes_at_once(bot, floor_600):
     rita = await person(bot, name="Rita", cents=100_00)
     await _preview_with_estimate(bot, rita, "0.50", "2m")
     await bot.press_label(rita, "Publish")
-    assert Hit.select().count() == 1 and "Published" in last(bot, rita)
+    assert Hit.select().count() == 1 and "Published" in last_text(bot, rita)

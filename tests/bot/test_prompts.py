@@ -15,16 +15,13 @@ from core.models import Assignment, AssignmentStatus, Hit, HitDraft, User
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f
+from tests.bot.chat import last_text
 from tests.bot.worker_fixtures import (
     every_html_message_parses,  # noqa: F401  (autouse)
     person,
 )
 from tests.conftest import ADMIN_ID, NOW
 from tests.fakes.telegram import TgUser
-
-
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
 
 
 def waiting(user) -> dict | None:
@@ -54,21 +51,21 @@ async def test_other_number_does_not_stay_armed_across_cancel_and_other_commands
     prompt = bot.tg.last_message(rita.id)
     assert "How many more assignments" in prompt.text and "✖️ Cancel" in [lbl for lbl, _ in prompt.buttons]
     await bot.text(rita, "/cancel")
-    assert last(bot, rita) == "✖️ Cancelled adding assignments; nothing was added or paid."
+    assert last_text(bot, rita) == "✖️ Cancelled adding assignments; nothing was added or paid."
     await bot.text(rita, "/myhits")
     await bot.text(rita, "7")
-    assert last(bot, rita) == start_views.NOT_WAITING
+    assert last_text(bot, rita) == start_views.NOT_WAITING
     # the same without /cancel: another command ends the prompt
     await bot.press_label(rita, "Other number", card.message_id)
     await bot.text(rita, "/balance")
     await bot.text(rita, "7")
-    assert last(bot, rita) == start_views.NOT_WAITING
+    assert last_text(bot, rita) == start_views.NOT_WAITING
     # /browse ends it in the same core call that reads its page (bot.input.ENDS_OWN_PROMPT)
     await bot.press_label(rita, "Other number", card.message_id)
     await bot.text(rita, "/browse")
     assert waiting(rita) is None
     await bot.text(rita, "7")
-    assert last(bot, rita) == start_views.NOT_WAITING
+    assert last_text(bot, rita) == start_views.NOT_WAITING
     # and the prompt's own Cancel button
     await bot.press_label(rita, "Other number", card.message_id)
     prompt = bot.tg.last_message(rita.id)
@@ -87,24 +84,24 @@ async def test_a_typed_count_out_of_bounds_keeps_the_question_and_moves_nothing(
     before = ledger.balance(ledger.available(rita.id))
     for bad in ("0", "-3", "٣", "99999", "3.5"):
         await bot.text(rita, bad)
-        assert "Send a whole number from 1 to 998" in last(bot, rita), bad
+        assert "Send a whole number from 1 to 998" in last_text(bot, rita), bad
     await bot.text(rita, "3")
-    assert "$1.44 (3 × $0.48, reward and fee)" in last(bot, rita)
+    assert "$1.44 (3 × $0.48, reward and fee)" in last_text(bot, rita)
     assert ledger.balance(ledger.available(rita.id)) == before and Hit.get_by_id(hit.id).max_assignments == 2
 
 
 async def test_cancel_says_what_it_cancelled_everywhere(bot):
     rita = await person(bot, "Rita", cents=20_00)
     await bot.text(rita, "/cancel")
-    assert last(bot, rita) == start_views.NOTHING_TO_CANCEL
+    assert last_text(bot, rita) == start_views.NOTHING_TO_CANCEL
     # the new-HIT wizard: the draft goes
     await bot.text(rita, "/newhit")
     draft = HitDraft.get(HitDraft.user == rita.id)
     await bot.text(rita, "/cancel")
-    assert last(bot, rita) == "✖️ Cancelled the new HIT. Nothing was published."
+    assert last_text(bot, rita) == "✖️ Cancelled the new HIT. Nothing was published."
     assert HitDraft.get_by_id(draft.id).status == "cancelled"
     await bot.text(rita, "My title")
-    assert last(bot, rita) == start_views.NOT_WAITING
+    assert last_text(bot, rita) == start_views.NOT_WAITING
     # a rejection reason: the submission still waits
     hit = f.hit(rita.id)
     wes = f.user("Wes")
@@ -113,7 +110,7 @@ async def test_cancel_says_what_it_cancelled_everywhere(bot):
     await bot.press(rita, f"r:rej:{a.id}", bot.tg.last_message(rita.id).message_id)
     assert waiting(rita)["kind"] == "reject"
     await bot.text(rita, "/cancel")
-    assert last(bot, rita) == "✖️ Cancelled the rejection; the submission still waits for your review."
+    assert last_text(bot, rita) == "✖️ Cancelled the rejection; the submission still waits for your review."
     await bot.text(rita, "sloppy work")
     assert Assignment.get_by_id(a.id).status == AssignmentStatus.SUBMITTED
 
@@ -126,17 +123,17 @@ async def test_cancel_mid_assignment_stops_taking_answers_and_continue_brings_it
     await bot.press_label(wes, "Accept")
     await bot.text(wes, "/help")  # another command keeps the answers flowing to the HIT
     await bot.text(wes, "dog")
-    assert "Question 2 of 2" in last(bot, wes)
+    assert "Question 2 of 2" in last_text(bot, wes)
     await bot.text(wes, "/cancel")
-    assert last(bot, wes) == ("⏸ Your messages no longer answer “Label the photo”. Your answers so far are kept: "
+    assert last_text(bot, wes) == ("⏸ Your messages no longer answer “Label the photo”. Your answers so far are kept: "
                               "continue it from /mywork.")
     await bot.text(wes, "a small dog")
-    assert last(bot, wes) == start_views.NOT_WAITING
+    assert last_text(bot, wes) == start_views.NOT_WAITING
     a = Assignment.get(Assignment.worker == wes.id)
     assert a.status == AssignmentStatus.ACCEPTED
     await bot.press(wes, f"w:go:{a.id}")
     await bot.text(wes, "a small dog")
-    assert "Your answers" in last(bot, wes)  # the summary: the last question took the answer
+    assert "Your answers" in last_text(bot, wes)  # the summary: the last question took the answer
 
 
 async def test_the_appeal_prompt_has_a_cancel_button(bot):
@@ -151,20 +148,20 @@ async def test_the_appeal_prompt_has_a_cancel_button(bot):
     await bot.press_label(wes, "Cancel", prompt.message_id)
     assert bot.tg.chats[wes.id][prompt.message_id].text == "✖️ Cancelled the appeal; nothing was sent."
     await bot.text(wes, "please approve")
-    assert last(bot, wes) == start_views.NOT_WAITING
+    assert last_text(bot, wes) == start_views.NOT_WAITING
 
 
 async def test_unknown_commands_and_stray_messages_get_a_helpful_reply(bot):
     wes = await person(bot, "Wes")
     await bot.text(wes, "/frobnicate now")
-    assert last(bot, wes).startswith("I don't know /frobnicate. Here is what you can do:\n\n<b>For workers</b>")
+    assert last_text(bot, wes).startswith("I don't know /frobnicate. Here is what you can do:\n\n<b>For workers</b>")
     calls = await bot.text(wes, "hello")
     (reply,) = [c for c in calls if c.method == "sendMessage"]
     assert reply.text == start_views.NOT_WAITING and "🔎 Browse HITs" in [lbl for lbl, _ in reply.buttons]
     await bot.photo(wes)
-    assert last(bot, wes) == start_views.NOT_WAITING
+    assert last_text(bot, wes) == start_views.NOT_WAITING
     await bot.document(wes, file_name="task.yaml", mime_type="application/yaml")
-    assert "caption /newhit" in last(bot, wes)
+    assert "caption /newhit" in last_text(bot, wes)
 
 
 def registered_commands(app) -> set[str]:
@@ -178,11 +175,11 @@ async def test_help_and_the_menu_list_every_command_by_role(bot):
     assert {"qual", "tests", "profile", "quality", "blocks", "credit", "cancel"} <= commands
     wes = await person(bot, "Wes")
     await bot.text(wes, "/help")
-    shown = set(re.findall(r"/(\w+) –", last(bot, wes)))
+    shown = set(re.findall(r"/(\w+) –", last_text(bot, wes)))
     assert shown == commands - admin_only
     ada = TgUser(ADMIN_ID, "Ada")
     await bot.text(ada, "/help")
-    assert set(re.findall(r"/(\w+) –", last(bot, ada))) == commands
+    assert set(re.findall(r"/(\w+) –", last_text(bot, ada))) == commands
     bot.tg.calls.clear()
     await post_init(bot.app)
     menus = [c for c in bot.tg.calls if c.method == "setMyCommands"]

@@ -4,27 +4,12 @@ history under their alias only and grants or refuses; the worker is told and can
 Forged and stale presses are refused and change nothing."""
 from __future__ import annotations
 
-from bot.notices import render
-from core.models import OutboxEvent, QualificationGrant, QualificationRequest as Req
+from core.models import QualificationGrant, QualificationRequest as Req
 from core.mturk.commands import worker_ref
 from core.quals import commands as quals
 from tests import factories as f
+from tests.bot.chat import last_text, newest, start
 from tests.fakes.telegram import TgUser, answers
-
-
-async def start(bot, user: TgUser) -> TgUser:
-    await bot.text(user, "/start")
-    return user
-
-
-def last_text(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
-
-
-def delivered(kind: str, to: int):
-    event = (OutboxEvent.select().where((OutboxEvent.kind == kind) & (OutboxEvent.user_id == to))
-             .order_by(OutboxEvent.id.desc()).first())
-    return render(event)
 
 
 def data_of(notice, label: str) -> str:
@@ -49,7 +34,7 @@ async def test_worker_requests_requester_grants_from_the_chat_and_the_worker_tak
     await bot.text(wes, "I ring birds every weekend")
     assert "was sent" in last_text(bot, wes)
 
-    notice = delivered("qualification.requested", rita.id)
+    notice = newest("qualification.requested", rita.id)
     alias = f"Worker #{worker_ref(rita.id, wes.id)}"
     assert notice.text.startswith(f"🙋 <b>{alias}</b> asks for your qualification “Bird expert”")
     assert "0 approved · 0 rejected" in notice.text and "I ring birds every weekend" in notice.text
@@ -59,7 +44,7 @@ async def test_worker_requests_requester_grants_from_the_chat_and_the_worker_tak
     assert f"You granted “Bird expert” = 3 to {alias}" in last_text(bot, rita)
     assert QualificationGrant.get(QualificationGrant.worker == wes.id).value == 3
 
-    told = delivered("qualification.request_decided", wes.id)
+    told = newest("qualification.request_decided", wes.id)
     assert "you now hold “Bird expert” (value 3)" in told.text
     await bot.press(wes, data_of(told, "Preview the HIT"))
     await bot.press_label(wes, "Accept")
@@ -74,7 +59,7 @@ async def test_refuse_with_a_reason_then_a_stale_grant_and_forged_presses_change
     mallory = await start(bot, TgUser(654, "Mallory"))
     await bot.press(wes, f"qr:ask:{hit.id}:{qtype.id}")
     await bot.press_label(wes, "Send without a message")
-    notice = delivered("qualification.requested", rita.id)
+    notice = newest("qualification.requested", rita.id)
     req = Req.get()
     for data in (f"qr:g:{req.id}:5", f"qr:rf:{req.id}", f"qr:gv:{req.id}", f"qr:rn:{req.id}",
                  f"qr:ask:{hit.id}:{qtype.id + 50}"):
@@ -86,7 +71,7 @@ async def test_refuse_with_a_reason_then_a_stale_grant_and_forged_presses_change
     assert Req.get_by_id(req.id).status == Req.PENDING
     await bot.text(rita, "Please take the bird quiz first")
     assert "You refused" in last_text(bot, rita)
-    told = delivered("qualification.request_decided", wes.id)
+    told = newest("qualification.request_decided", wes.id)
     assert "was refused" in told.text and "Please take the bird quiz first" in told.text
     stale = await bot.press(rita, data_of(notice, "Grant"))
     assert answers(stale)[0].params["text"] == "This button is no longer valid."
@@ -156,7 +141,7 @@ async def test_a_request_decided_elsewhere_while_a_value_is_typed_ends_the_promp
     wes = await start(bot, TgUser(659, "Wes"))
     await bot.press(wes, f"qr:ask:{hit.id}:{qtype.id}")
     await bot.press_label(wes, "Send without a message")
-    notice = delivered("qualification.requested", rita.id)
+    notice = newest("qualification.requested", rita.id)
     await bot.press(rita, data_of(notice, "Grant another value"))
     assert "Send the value to grant" in last_text(bot, rita)
     await bot.text(rita, "lots")

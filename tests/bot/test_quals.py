@@ -10,17 +10,9 @@ from core.review import commands as review
 from core.users import commands as users
 from core.work import commands as work
 from tests import factories as f
+from tests.bot.chat import last_text, start
 from tests.conftest import ADMIN_ID
 from tests.fakes.telegram import TgUser, answers
-
-
-async def start(bot, user):
-    await bot.text(user, "/start")
-    return user
-
-
-def last_text(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
 
 
 async def test_requester_creates_and_grants_a_qualification(bot, now):

@@ -5,12 +5,9 @@ from __future__ import annotations
 import tracemalloc
 
 from core.models import QualTest
+from tests.bot.chat import last_text
 from tests.bot.test_requester_newhit import alias_bomb
 from tests.fakes.telegram import TgUser
-
-
-def last_text(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
 
 
 async def send_test_file(bot, user, name: str, raw: bytes):

@@ -4,30 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.notices import render
-from core.models import OutboxEvent, Question, Rating, User
+from core.models import OutboxEvent, Rating, User
 from core.review import commands as review
-from core.work import commands as work
 from tests import factories as f
+from tests.bot.chat import deliver, submit
 from tests.bot.worker_fixtures import alert, person
 from tests.conftest import NOW
-from tests.fakes.telegram import TgUser
-
-
-def submit(hit, worker: TgUser):
-    a = work.accept(worker_id=worker.id, hit_id=hit.id, now=NOW)
-    q = Question.get((Question.hit == hit.id) & (Question.key == "animal"))
-    work.save_answer(worker_id=worker.id, assignment_id=a.id, question_id=q.id, value="cat", now=NOW)
-    return work.submit(worker_id=worker.id, assignment_id=a.id, now=NOW + timedelta(minutes=1))
-
-
-async def deliver(bot, kind: str, user_id: int) -> int:
-    """Send the latest `kind` notice the way the jobs worker does; returns its message id."""
-    event = OutboxEvent.select().where((OutboxEvent.kind == kind) & (OutboxEvent.user_id == user_id)) \
-        .order_by(OutboxEvent.id.desc()).get()
-    notice = render(event)
-    sent = await bot.app.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.reply_markup,
-                                          parse_mode="HTML")
-    return sent.message_id
 
 
 async def test_approval_notice_carries_stars_and_rating_counts_once(bot):

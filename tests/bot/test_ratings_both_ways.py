@@ -6,33 +6,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.notices import render
 from bot.views import browse as browse_views, ratings as ratings_views
 from bot.views.review import render_card
-from core.models import OutboxEvent, Question, Rating
+from core.models import Rating
 from core.mturk.ids import worker_ref
 from core.review import commands as review, ratings
 from core.review.queries import submission
 from core.review.reputation import requester_stats
-from core.work import browse as work_browse, commands as work
+from core.work import browse as work_browse
 from tests import factories as f
+from tests.bot.chat import deliver, person, submit
 from tests.bot.worker_fixtures import alert
 from tests.conftest import NOW
 from tests.fakes.telegram import TgUser
-
-
-async def person(bot, name: str, cents: int = 0, username: str | None = None) -> TgUser:
-    u = f.requester(cents, name=name) if cents else f.user(name)
-    tg = TgUser(u.id, name, username=username)
-    await bot.text(tg, "/start")  # the bot learns the username from the update
-    return tg
-
-
-def submit(hit, worker: TgUser, at=NOW):
-    a = work.accept(worker_id=worker.id, hit_id=hit.id, now=at)
-    q = Question.get((Question.hit == hit.id) & (Question.key == "animal"))
-    work.save_answer(worker_id=worker.id, assignment_id=a.id, question_id=q.id, value="cat", now=at)
-    return work.submit(worker_id=worker.id, assignment_id=a.id, now=at + timedelta(minutes=1))
 
 
 async def card_of(bot, requester: TgUser, assignment_id: int) -> int:
@@ -77,15 +63,6 @@ async def test_requester_stars_on_the_card_change_for_7_days_then_final(bot, clo
     again = render_card(submission(assignment_id=a.id), now=clock.now)
     assert "You rated this worker ★★★★★ (final)" in again[0]
     assert not any(b.callback_data.startswith("rw:") for row in again[1].inline_keyboard for b in row)
-
-
-async def deliver(bot, kind: str, user_id: int) -> int:
-    event = OutboxEvent.select().where((OutboxEvent.kind == kind) & (OutboxEvent.user_id == user_id)) \
-        .order_by(OutboxEvent.id.desc()).get()
-    notice = render(event)
-    sent = await bot.app.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.reply_markup,
-                                          parse_mode="HTML")
-    return sent.message_id
 
 
 async def test_dimensions_after_the_stars_edit_one_message(bot):

@@ -11,6 +11,7 @@ from core.config import get_settings
 from core.models import Account, AccountKind, Batch, Hit, Question
 from core.money import fee_for
 from tests import factories as f
+from tests.bot.chat import last_text
 from tests.fakes.telegram import TgUser, answers
 from tests.invariants import check_invariants
 
@@ -51,15 +52,11 @@ def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
     return ("\n".join([",".join(header), *(",".join(r) for r in rows)]) + "\n").encode()
 
 
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
-
-
 async def send_files(bot, user, spec: dict | bytes, csv: bytes, spec_name: str = "spec.yaml") -> None:
     await bot.text(user, "/batch")
     raw = spec if isinstance(spec, bytes) else yaml.safe_dump(spec).encode()
     await bot.document(user, "spec-file", spec_name, "application/x-yaml", raw)
-    assert "Now send the CSV" in last(bot, user), last(bot, user)
+    assert "Now send the CSV" in last_text(bot, user), last_text(bot, user)
     await bot.document(user, "csv-file", "rows.csv", "text/csv", csv)
 
 
@@ -106,7 +103,7 @@ async def test_bad_rows_are_all_reported_and_nothing_is_published(bot):
     rows = [["a", "u", "0.10"], ["b", "u", "abc"], ["c", "u", "0.10"], ["d", "u"], ["e", "u", "0.001"],
             ["f", "u", "2000"], ["g", "u", "0.20"]]
     await send_files(bot, rita, TEMPLATE, csv_bytes(["name", "url", "price"], rows))
-    text = last(bot, rita)
+    text = last_text(bot, rita)
     assert "4 bad row(s), nothing was published" in text
     assert "row 2: The reward must be a number" in text
     assert "row 4: it has 2 cells but the header has 3 columns" in text
@@ -118,7 +115,7 @@ async def test_bad_rows_are_all_reported_and_nothing_is_published(bot):
     # The spec is kept: a fixed CSV alone is enough.
     fixed = [r if len(r) == 3 and r[2] in ("0.10", "0.20") else [r[0], "u", "0.10"] for r in rows]
     await bot.document(rita, "csv-2", "rows.csv", "text/csv", csv_bytes(["name", "url", "price"], fixed))
-    assert "<b>7 HITs</b> ready" in last(bot, rita)
+    assert "<b>7 HITs</b> ready" in last_text(bot, rita)
     await bot.press_label(rita, "Publish")
     assert Hit.select().count() == 7
     check_invariants()
@@ -143,12 +140,12 @@ async def test_file_level_problems(bot):
     rita = await requester(bot, 100_00)
     # A placeholder naming a missing column, reported once with its line.
     await send_files(bot, rita, TEMPLATE, csv_bytes(["name", "link", "price"], [["a", "u", "0.10"]]))
-    text = last(bot, rita)
+    text = last_text(bot, rita)
     assert "${url} names a column the CSV doesn't have" in text and "line 2" in text
     assert "The CSV's columns: name, link, price" in text
     # Not UTF-8.
     await bot.document(rita, "csv-latin1", "rows.csv", "text/csv", "name,url,price\nJosé,u,0.10\n".encode("latin-1"))
-    assert "must be UTF-8 text" in last(bot, rita)
+    assert "must be UTF-8 text" in last_text(bot, rita)
     # Too large (Telegram tells the size before we download anything).
     big = await bot._feed({"message": bot._message(rita, document={
         "file_id": "huge", "file_unique_id": "h", "file_name": "rows.csv", "mime_type": "text/csv",
@@ -157,11 +154,11 @@ async def test_file_level_problems(bot):
     # A gold column for a question the spec doesn't have.
     await bot.document(rita, "csv-gold", "rows.csv", "text/csv",
                        csv_bytes(["name", "url", "price", "_gold_colour"], [["a", "u", "0.10", "red"]]))
-    assert "_gold_colour: there is no question “colour”" in last(bot, rita)
+    assert "_gold_colour: there is no question “colour”" in last_text(bot, rita)
     # A YAML error in the spec, with its line.
     await bot.text(rita, "/batch")
     await bot.document(rita, "bad-spec", "spec.yaml", "application/x-yaml", b"title: x\nreward: [\n")
-    assert "can't be read on line 3" in last(bot, rita)
+    assert "can't be read on line 3" in last_text(bot, rita)
     assert Hit.select().count() == 0
 
 
@@ -169,16 +166,16 @@ async def test_csv_first_then_spec_and_cancel(bot):
     rita = await requester(bot, 100_00)
     await bot.text(rita, "/batch")
     await bot.document(rita, "csv-a", "rows.csv", "text/csv", csv_bytes(["name", "url", "price"], [["a", "u", "0.10"]]))
-    assert "Now send the HIT spec file" in last(bot, rita)
+    assert "Now send the HIT spec file" in last_text(bot, rita)
     await bot.document(rita, "spec-a", "spec.json", "application/json", yaml.safe_dump(TEMPLATE).encode())
     # JSON by name but YAML inside is refused with the line of the problem.
-    assert "The JSON is not valid on line 1" in last(bot, rita)
+    assert "The JSON is not valid on line 1" in last_text(bot, rita)
     import json
 
     await bot.document(rita, "spec-b", "spec.json", "application/json", json.dumps(TEMPLATE).encode())
-    assert "<b>1 HIT</b> ready, 2 assignments in all" in last(bot, rita)  # the singular
+    assert "<b>1 HIT</b> ready, 2 assignments in all" in last_text(bot, rita)  # the singular
     await bot.press_label(rita, "Cancel")
-    assert last(bot, rita) == "Cancelled. Nothing was published."
+    assert last_text(bot, rita) == "Cancelled. Nothing was published."
     gone = await bot.press(rita, "r:bp")
     assert answers(gone)[0].params["text"] == "This button is no longer valid."
     assert Hit.select().count() == 0
@@ -187,9 +184,9 @@ async def test_csv_first_then_spec_and_cancel(bot):
 async def test_batch_needs_the_money(bot):
     rita = await requester(bot, 10)
     await send_files(bot, rita, TEMPLATE, csv_bytes(["name", "url", "price"], [["a", "u", "0.10"], ["b", "u", "0.10"]]))
-    assert "$0.38 missing" in last(bot, rita)  # 2 x 2 x ($0.10 + $0.02) = $0.48
+    assert "$0.38 missing" in last_text(bot, rita)  # 2 x 2 x ($0.10 + $0.02) = $0.48
     await bot.press_label(rita, "Publish")
-    assert "$0.38 missing. Top up with /topup." in last(bot, rita)
+    assert "$0.38 missing. Top up with /topup." in last_text(bot, rita)
     assert Hit.select().count() == 0
     from core.payments import accounts  # funds arrive; the same Publish button now works
     from tests.conftest import ADMIN_ID, NOW
@@ -206,11 +203,11 @@ async def test_a_hostile_template_is_refused_at_once_and_not_kept(bot):
     rita = await requester(bot, 100_00)
     await bot.text(rita, "/batch")
     await bot.document(rita, "bomb", "spec.yaml", "application/x-yaml", alias_bomb())
-    assert "anchors and aliases (& and *) are not allowed" in last(bot, rita)
+    assert "anchors and aliases (& and *) are not allowed" in last_text(bot, rita)
     await bot.document(rita, "deep", "spec.json", "application/json", b'{"a": ' * 5000 + b"1" + b"}" * 5000)
-    assert "nested more than 10 levels deep" in last(bot, rita)
+    assert "nested more than 10 levels deep" in last_text(bot, rita)
     await bot.document(rita, "csv-a", "rows.csv", "text/csv", csv_bytes(["name", "url", "price"], [["a", "u", "0.10"]]))
-    assert "Now send the HIT spec file" in last(bot, rita)  # neither bad file was kept as the spec
+    assert "Now send the HIT spec file" in last_text(bot, rita)  # neither bad file was kept as the spec
     assert Hit.select().count() == 0
 
 
@@ -221,7 +218,7 @@ async def test_gold_values_are_checked_with_the_batch(bot):
     rows = [["a", "u", "0.10", "cat", "4"], ["b", "u", "0.10", "zebra", "4"], ["c", "u", "0.10", "dog", "nan"],
             ["d", "u", "0.10", "", "12"]]
     await send_files(bot, rita, template, csv_bytes(["name", "url", "price", "_gold_animal", "_gold_legs"], rows))
-    text = last(bot, rita)
+    text = last_text(bot, rita)
     assert "3 bad row(s), nothing was published" in text
     assert "row 2: _gold_animal: “zebra” is not one of the options (cat, dog, bird)" in text
     assert "row 3: _gold_legs: must be a number" in text

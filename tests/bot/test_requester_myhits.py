@@ -14,6 +14,7 @@ from core.mturk.ids import worker_ref
 from core.review import commands as review
 from core.work import commands as work
 from tests import factories as f
+from tests.bot.chat import last_text
 from tests.bot.test_requester_batch import capture_uploads
 from tests.bot.test_requester_review import person, submit
 from tests.conftest import NOW
@@ -23,10 +24,6 @@ from tests.invariants import check_invariants
 
 def alert(calls) -> str:
     return answers(calls)[0].params["text"]
-
-
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
 
 
 async def test_progress_actions_and_results(bot, clock):
@@ -43,7 +40,7 @@ async def test_progress_actions_and_results(bot, clock):
     clock.advance(hours=2)
 
     await bot.text(rita, "/myhits")
-    text = last(bot, rita)
+    text = last_text(bot, rita)
     assert "“Label the photo” (HIT #" in text and "open, 22h left" in text
     assert "1 working · 1 to review · 1 approved · 1 rejected of 4 · $0.84 spent" in text  # 60 + 20 + 4
     await bot.press_label(rita, "1. Label the photo")
@@ -62,11 +59,11 @@ async def test_progress_actions_and_results(bot, clock):
     assert "already added" in alert(await bot.press(rita, add_one, card.message_id))  # the double tap
     assert Hit.get_by_id(hit.id).max_assignments == 5
     await bot.press_label(rita, "Other number", card.message_id)
-    assert "How many more assignments" in last(bot, rita)
+    assert "How many more assignments" in last_text(bot, rita)
     await bot.text(rita, "lots")
-    assert "whole number" in last(bot, rita)
+    assert "whole number" in last_text(bot, rita)
     await bot.text(rita, "5000")
-    assert "Send a whole number from 1 to 995" in last(bot, rita)
+    assert "Send a whole number from 1 to 995" in last_text(bot, rita)
     escrow = ledger.balance(ledger.escrow(hit.id))
     await bot.text(rita, "2")
     # a typed count is confirmed with its cost before any money moves
@@ -119,7 +116,7 @@ async def test_batches_are_one_line_with_results_and_expire_all(bot):
     owl = Hit.get(Hit.title == "Is owl a bird?")
     submit(owl, wes, {"animal": "bird"})
     await bot.text(rita, "/myhits")
-    assert f"📦 Batch “Birds” (#{batch.id}, 3 HITs) — 3 of 3 open" in last(bot, rita)
+    assert f"📦 Batch “Birds” (#{batch.id}, 3 HITs) — 3 of 3 open" in last_text(bot, rita)
     await bot.press_label(rita, "1. Birds")
     uploads = capture_uploads(bot.tg)
     await bot.press_label(rita, "Download results")
@@ -135,11 +132,11 @@ async def test_batches_are_one_line_with_results_and_expire_all(bot):
 async def test_empty_list_and_paging(bot):
     rita = await person(bot, name="Rita", cents=100_00)
     await bot.text(rita, "/myhits")
-    assert "haven't posted any HITs yet" in last(bot, rita)
+    assert "haven't posted any HITs yet" in last_text(bot, rita)
     for i in range(12):
         f.hit(rita.id, title=f"HIT number {i}", assignments=1)
     await bot.text(rita, "/myhits")
-    assert "HIT number 11" in last(bot, rita) and "HIT number 1”" not in last(bot, rita)
+    assert "HIT number 11" in last_text(bot, rita) and "HIT number 1”" not in last_text(bot, rita)
     await bot.press_label(rita, "Older")
-    assert "HIT number 1”" in last(bot, rita) and "HIT number 0" in last(bot, rita)
-    assert "(page 2)" in last(bot, rita)
+    assert "HIT number 1”" in last_text(bot, rita) and "HIT number 0" in last_text(bot, rita)
+    assert "(page 2)" in last_text(bot, rita)

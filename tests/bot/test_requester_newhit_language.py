@@ -7,7 +7,9 @@ import json
 from bot import i18n
 from core.models import Hit
 from tests import factories as f
+from tests.bot.chat import last_text
 from tests.bot.test_requester_batch import TEMPLATE
+from tests.bot.test_requester_newhit import add_question
 from tests.fakes.telegram import TgUser, answers
 
 
@@ -18,19 +20,15 @@ async def russian_requester(bot, cents: int = 100_00) -> TgUser:
     return user
 
 
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
-
-
 async def test_the_wizard_speaks_russian_from_the_title_to_the_published_hit(bot):
     rita = await russian_requester(bot)
     await bot.text(rita, "/newhit")
-    assert "Какое <b>название</b> увидят исполнители? (до 128 символов)" in last(bot, rita)
+    assert "Какое <b>название</b> увидят исполнители? (до 128 символов)" in last_text(bot, rita)
     await bot.document(rita, "doc-x", "notes.pdf")  # a file where a title is expected
-    assert last(bot, rita) == "Здесь я не ждал файла. Ответьте на вопрос выше или нажмите «Отмена»."
+    assert last_text(bot, rita) == "Здесь я не ждал файла. Ответьте на вопрос выше или нажмите «Отмена»."
     await bot.text(rita, "Label the bird")
     await bot.press_label(rita, "Пропустить")
-    assert "💰 <b>Оплата</b> за одно место в USD" in last(bot, rita)
+    assert "💰 <b>Оплата</b> за одно место в USD" in last_text(bot, rita)
     assert "0,25\xa0$" in [label for label, _ in bot.tg.last_message(rita.id).buttons]
     await bot.text(rita, "0,25")  # typed as the prompt's example shows it, with a decimal comma
     await bot.text(rita, "2")
@@ -38,11 +36,8 @@ async def test_the_wizard_speaks_russian_from_the_title_to_the_published_hit(bot
     await bot.press_label(rita, "3 д.")
     assert "(по умолчанию)" in " ".join(label for label, _ in bot.tg.last_message(rita.id).buttons)
     await bot.press_label(rita, "1 д.")
-    await bot.press_label(rita, "Выбор (один вариант)")
-    await bot.text(rita, "Which bird is it?")
-    await bot.text(rita, "sparrow\nrobin")
-    await bot.press_label(rita, "Обязательный")
-    assert "✅ Вопрос 1 добавлен." in last(bot, rita)
+    await add_question(bot, rita, "Выбор (один вариант)", "Which bird is it?", "sparrow\nrobin", "Обязательный")
+    assert "✅ Вопрос 1 добавлен." in last_text(bot, rita)
     await bot.press_label(rita, "Готово")
     await bot.press_label(rita, "Без требований")
     await bot.press_label(rita, "Пропустить")
@@ -61,18 +56,18 @@ async def test_the_wizard_speaks_russian_from_the_title_to_the_published_hit(bot
 async def test_a_russian_batch_is_summed_up_and_cancelled_in_russian(bot):
     rita = await russian_requester(bot)
     await bot.text(rita, "/batch")
-    assert last(bot, rita).startswith("📦 <b>Пакет</b>: одно задание на каждую строку CSV.")
+    assert last_text(bot, rita).startswith("📦 <b>Пакет</b>: одно задание на каждую строку CSV.")
     await bot.document(rita, "pic", "cat.png", "image/png", b"\x89PNG")
-    assert last(bot, rita) == "Отправьте описание задания файлом .yaml или .json, строки — файлом .csv, а HTML-шаблон MTurk — файлом .html."
+    assert last_text(bot, rita) == "Отправьте описание задания файлом .yaml или .json, строки — файлом .csv, а HTML-шаблон MTurk — файлом .html."
     await bot.document(rita, "spec-b", "spec.json", "application/json", json.dumps(TEMPLATE).encode())
-    assert last(bot, rita) == "✔️ Файл описания получен. Теперь отправьте CSV: одна строка — одно задание."
+    assert last_text(bot, rita) == "✔️ Файл описания получен. Теперь отправьте CSV: одна строка — одно задание."
     rows = "name,url,price\n" + "".join(f"a{i},https://ex.com/{i}.jpg,0.10\n" for i in range(5))
     await bot.document(rita, "csv-b", "rows.csv", "text/csv", rows.encode())
-    summary = last(bot, rita)
+    summary = last_text(bot, rita)
     assert summary.startswith("📦 Готово: <b>5 заданий</b>, всего 10 мест.")
     calls = await bot.press_label(rita, "Отмена")
     assert answers(calls)[0].params["text"] == "Отменено."
-    assert last(bot, rita) == "Отменено. Ничего не опубликовано."
+    assert last_text(bot, rita) == "Отменено. Ничего не опубликовано."
     assert Hit.select().count() == 0
 
 

@@ -10,6 +10,7 @@ from core.mturk.ids import worker_ref
 from core.review.queries import submission
 from core.work import commands as work
 from tests import factories as f
+from tests.bot.chat import last_text
 from tests.conftest import NOW
 from tests.fakes.telegram import TgUser, answers
 from tests.invariants import check_invariants
@@ -35,10 +36,6 @@ def submit(hit, worker: TgUser, values: dict, at=NOW) -> Assignment:
 
 def alert(calls) -> str:
     return answers(calls)[0].params["text"]
-
-
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
 
 
 async def setup(bot, n_workers: int = 1, **spec):
@@ -95,13 +92,13 @@ async def test_reject_asks_for_a_reason_then_can_be_reversed(bot, clock):
     await bot.text(rita, "/review")
     card = next(m for m in bot.tg.chats[rita.id].values() if "Submission #" in m.text)
     await bot.press(rita, f"r:rej:{a.id}", card.message_id)
-    assert "Why are you rejecting" in last(bot, rita)
+    assert "Why are you rejecting" in last_text(bot, rita)
     await bot.text(mallory, "Mallory's reason")  # not waited for: changes nothing
     await bot.text(rita, "x" * 1001)
-    assert "at most 1000 characters" in last(bot, rita)
+    assert "at most 1000 characters" in last_text(bot, rita)
     assert Assignment.get_by_id(a.id).status == "submitted"
     await bot.text(rita, "The animal is a dog, not a cat.")
-    assert "Rejected; the worker sees your reason" in last(bot, rita)
+    assert "Rejected; the worker sees your reason" in last_text(bot, rita)
     edited = bot.tg.chats[rita.id][card.message_id]
     assert "❌ Rejected: The animal is a dog, not a cat." in edited.text
     assert [label for label, _ in edited.buttons][:1] == ["✅ Approve instead"]
@@ -134,18 +131,18 @@ async def test_bonus_asks_amount_then_reason_and_pays_once(bot):
     await bot.text(rita, "/review")
     card = next(m for m in bot.tg.chats[rita.id].values() if "Submission #" in m.text)
     await bot.press(rita, f"r:bon:{a.id}", card.message_id)
-    assert "How much bonus" in last(bot, rita)
+    assert "How much bonus" in last_text(bot, rita)
     await bot.text(rita, "lots")
-    assert "must be a number" in last(bot, rita)
+    assert "must be a number" in last_text(bot, rita)
     await bot.text(rita, "5000")
-    assert "at most $1,000.00" in last(bot, rita)
+    assert "at most $1,000.00" in last_text(bot, rita)
     before = ledger.balance(ledger.available(rita.id))
     await bot.text(rita, "0.50")
-    assert "Bonus of $0.50: what is it for?" in last(bot, rita)
+    assert "Bonus of $0.50: what is it for?" in last_text(bot, rita)
     await bot.text(rita, "Great photo")
     # typed amounts move no money until the total with its fee is confirmed
-    assert last(bot, rita).startswith("💵 Send a bonus of <b>$0.50</b> for submission")
-    assert "With the $0.10 fee, $0.60 leaves your balance." in last(bot, rita)
+    assert last_text(bot, rita).startswith("💵 Send a bonus of <b>$0.50</b> for submission")
+    assert "With the $0.10 fee, $0.60 leaves your balance." in last_text(bot, rita)
     assert ledger.balance(ledger.available(rita.id)) == before and ledger.balance(ledger.available(wes.id)) == 0
     confirm = bot.tg.last_message(rita.id)
     assert [label for label, _ in confirm.buttons] == ["✅ Send $0.60", "✖️ Cancel"]
@@ -191,15 +188,15 @@ async def test_queue_oldest_first_next_and_approve_all(bot):
     cards = [c for c in calls if c.method == "sendMessage" and "Submission #" in c.text]
     assert f"Submission #{oldest.id}" in cards[0].text
     await bot.press_label(rita, "Next")
-    assert f"Submission #{middle.id}" in last(bot, rita)
+    assert f"Submission #{middle.id}" in last_text(bot, rita)
     await bot.press_label(rita, "Next")
-    assert f"Submission #{late.id}" in last(bot, rita)
+    assert f"Submission #{late.id}" in last_text(bot, rita)
     done = await bot.press_label(rita, "Next")
     assert "last one waiting" in alert(done)
     # Approve all for the first HIT, with a confirmation; work arriving after the question is left alone.
     summary_id = next(m.message_id for m in bot.tg.chats[rita.id].values() if "await your review" in m.text)
     await bot.press_label(rita, "Approve all 2", summary_id)
-    assert "Approve all 2 waiting submission(s) of “Label the photo”" in last(bot, rita)
+    assert "Approve all 2 waiting submission(s) of “Label the photo”" in last_text(bot, rita)
     newcomer = await person(bot, name="Newcomer")
     fresh = submit(hit, newcomer, {"animal": "cat"}, at=NOW + timedelta(hours=3))
     confirm = bot.tg.last_message(rita.id)
@@ -218,10 +215,10 @@ async def test_queue_oldest_first_next_and_approve_all(bot):
 async def test_review_mode_preference(bot):
     rita = await person(bot, name="Rita", cents=10_00)
     await bot.text(rita, "/review")
-    assert "Nothing waits for your review" in last(bot, rita)
+    assert "Nothing waits for your review" in last_text(bot, rita)
     await bot.press_label(rita, "Daily digest")
     assert User.get_by_id(rita.id).prefs["review_mode"] == "digest"
-    assert "in a daily digest" in last(bot, rita)
+    assert "in a daily digest" in last_text(bot, rita)
     await bot.press_label(rita, "Immediately")
     assert User.get_by_id(rita.id).prefs["review_mode"] == "immediate"
     bad = await bot.press(rita, "r:rm:7")

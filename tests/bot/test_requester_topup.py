@@ -9,6 +9,7 @@ from core import ledger
 from core.config import get_settings
 from core.models import LedgerTxn, OutboxEvent, Payout, TopUp
 from tests import factories as f
+from tests.bot.chat import last_text
 from tests.conftest import ADMIN_ID
 from tests.fakes.telegram import TgUser, answers
 from tests.invariants import check_invariants
@@ -29,10 +30,6 @@ async def start(bot, name: str = "Rita", user_id: int | None = None) -> TgUser:
     return u
 
 
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
-
-
 async def pre_checkout(bot, user: TgUser, payload: str, total: int, currency: str = "USD"):
     calls = await bot._feed({"pre_checkout_query": {"id": f"pcq{total}", "from": user.as_dict(), "currency": currency,
                                                     "total_amount": total, "invoice_payload": payload}})
@@ -49,7 +46,7 @@ async def pay(bot, user: TgUser, payload: str, total: int, charge: str, currency
 async def test_invoice_checkout_and_one_credit_per_charge(bot, payments):
     rita = await start(bot)
     await bot.text(rita, "/topup")
-    assert "How much do you want to add?" in last(bot, rita)
+    assert "How much do you want to add?" in last_text(bot, rita)
     calls = await bot.press_label(rita, "$10.00")
     (invoice,) = [c for c in calls if c.method == "sendInvoice"]
     assert invoice.params["currency"] == "USD" and invoice.params["provider_token"] == "284685063:TEST:provider"
@@ -66,10 +63,10 @@ async def test_invoice_checkout_and_one_credit_per_charge(bot, payments):
     assert (await pre_checkout(bot, rita, payload, 1000, currency="EUR"))["ok"] is False
 
     await pay(bot, rita, payload, 1000, "charge-1")
-    assert last(bot, rita) == ("✅ Payment received: $10.00 added. Your balance is now $10.00.\n"
+    assert last_text(bot, rita) == ("✅ Payment received: $10.00 added. Your balance is now $10.00.\n"
                                "Payment reference: charge-1")
     await pay(bot, rita, payload, 1000, "charge-1")  # the same update delivered again
-    assert last(bot, rita) == "This payment was already added to your balance."
+    assert last_text(bot, rita) == "This payment was already added to your balance."
     assert ledger.balance(ledger.available(rita.id)) == 1000
     assert LedgerTxn.select().where(LedgerTxn.kind == "topup").count() == 1
     check_invariants()
@@ -80,9 +77,9 @@ async def test_typed_amount_and_bounds(bot, payments):
     calls = await bot.text(rita, "/topup 12.50")
     assert [c.params["prices"][0]["amount"] for c in calls if c.method == "sendInvoice"] == [1250]
     await bot.text(rita, "/topup 0.50")
-    assert "Top up between $1.00 and $10,000.00" in last(bot, rita)
+    assert "Top up between $1.00 and $10,000.00" in last_text(bot, rita)
     await bot.text(rita, "/topup lots")
-    assert "must be a number" in last(bot, rita)
+    assert "must be a number" in last_text(bot, rita)
     forged = await bot.press(rita, "r:tu:99999999999")
     assert "Top up between" in answers(forged)[0].params["text"]
 
@@ -91,20 +88,20 @@ async def test_without_a_provider_token_topup_explains(bot):
     rita = await start(bot)
     calls = await bot.text(rita, "/topup")
     assert not [c for c in calls if c.method == "sendInvoice"]
-    assert "Payments aren't set up" in last(bot, rita) and str(rita.id) in last(bot, rita)
+    assert "Payments aren't set up" in last_text(bot, rita) and str(rita.id) in last_text(bot, rita)
 
 
 async def test_admin_credit(bot):
     admin = await start(bot, "Admin", user_id=ADMIN_ID)
     rita = await start(bot)
     await bot.text(rita, f"/credit {rita.id} 100 gift to myself")
-    assert last(bot, rita) == "Only admins can do that."
+    assert last_text(bot, rita) == "Only admins can do that."
     await bot.text(admin, f"/credit {rita.id} 12.34")
-    assert "Use: /credit <user id> <amount> <reason>" in last(bot, admin)
+    assert "Use: /credit <user id> <amount> <reason>" in last_text(bot, admin)
     await bot.text(admin, f"/credit {rita.id} abc refund")
-    assert "must be a number" in last(bot, admin)
+    assert "must be a number" in last_text(bot, admin)
     await bot.text(admin, "/credit 424242 1.00 refund")
-    assert "No user with id 424242" in last(bot, admin)
+    assert "No user with id 424242" in last_text(bot, admin)
     await bot.text(admin, f"/credit {rita.id} 12.34 refund for HIT 7")
     # a typed amount is shown with its numbers first; nothing moves until the admin confirms
     confirm = bot.tg.last_message(admin.id)
@@ -155,9 +152,9 @@ async def test_stars_invoice_checkout_credit_once_and_no_withdrawal(bot, stars):
     forged = await pre_checkout(bot, rita, f"stars:{rita.id}:250:99999", 250, currency="XTR")  # a better rate
     assert forged["ok"] is False and "out of date" in forged["error_message"]
     await pay(bot, rita, payload, 250, "stars-1", currency="XTR")
-    assert last(bot, rita).startswith("✅ Payment received: $5.00 added for 250 ⭐. Your balance is now $5.00.")
+    assert last_text(bot, rita).startswith("✅ Payment received: $5.00 added for 250 ⭐. Your balance is now $5.00.")
     await pay(bot, rita, payload, 250, "stars-1", currency="XTR")
-    assert last(bot, rita) == "This payment was already added to your balance."
+    assert last_text(bot, rita) == "This payment was already added to your balance."
     assert ledger.balance(ledger.available(rita.id)) == 5_00
     assert (TopUp.get().source, TopUp.get().paid_amount, TopUp.get().paid_currency) == ("stars", 250, "XTR")
 
@@ -172,7 +169,7 @@ async def test_stars_invoice_checkout_credit_once_and_no_withdrawal(bot, stars):
     for bad, why in (("/topup stars 0", "between 1 and 10,000 Stars"), ("/topup stars lots", "whole number"),
                      ("/topup stars 99999", "between 1 and 10,000 Stars"), ("/topup 12.50", "/topup stars 250")):
         await bot.text(rita, bad)
-        assert why in last(bot, rita), bad
+        assert why in last_text(bot, rita), bad
     check_invariants()
 
 
@@ -182,11 +179,11 @@ async def test_admin_refunds_a_stars_top_up_through_telegram(bot, stars):
     await pay(bot, rita, f"stars:{rita.id}:250:500", 250, "stars-9", currency="XTR")
     assert ledger.balance(ledger.available(rita.id)) == 5_00
     await bot.text(rita, "/refund stars-9")
-    assert last(bot, rita) == "Only admins can do that."
+    assert last_text(bot, rita) == "Only admins can do that."
     await bot.text(admin, "/refund")
-    assert "Use: /refund <payment reference>" in last(bot, admin)
+    assert "Use: /refund <payment reference>" in last_text(bot, admin)
     await bot.text(admin, "/refund nope")
-    assert last(bot, admin) == "No top-up has that reference."
+    assert last_text(bot, admin) == "No top-up has that reference."
     shown = await bot.text(admin, "/refund stars-9")
     assert "Refund <b>250 ⭐</b> ($5.00 of balance) to Rita" in shown[-1].text
     topup_id = TopUp.get().id
@@ -260,10 +257,10 @@ async def test_a_payment_that_matches_no_invoice_is_not_credited_but_acknowledge
     rita = await start(bot)
     mallory = await start(bot, "Mallory")
     await pay(bot, mallory, f"stars:{rita.id}:250:500", 250, "stars-x", currency="XTR")  # Rita's invoice
-    assert last(bot, mallory) == ("We received a payment we couldn't match; an admin will sort it out. "
+    assert last_text(bot, mallory) == ("We received a payment we couldn't match; an admin will sort it out. "
                                   "Reference: stars-x")
     await pay(bot, rita, f"stars:{rita.id}:250:500", 100, "stars-y", currency="XTR")  # paid less than it says
-    assert "couldn't match" in last(bot, rita)
+    assert "couldn't match" in last_text(bot, rita)
     assert ledger.balance(ledger.available(rita.id)) == 0 and ledger.balance(ledger.available(mallory.id)) == 0
     assert TopUp.select().count() == 0 and "stars-x" in caplog.text
     # Paid at yesterday's rate: still credited at the invoice's own amounts.

@@ -5,36 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.notices import render
 from core import ledger
-from core.models import Answer, Assignment, AssignmentStatus as S, OutboxEvent, Question, Revision
+from core.models import Answer, Assignment, AssignmentStatus as S, Question, Revision
 from core.payments import accounts
 from core.work import commands as work
 from tests import factories as f
+from tests.bot.chat import alert, deliver, person
 from tests.conftest import NOW
-from tests.fakes.telegram import TgUser, answers
 from tests.invariants import check_invariants
-
-
-async def person(bot, name: str, cents: int = 0) -> TgUser:
-    u = f.requester(cents, name=name) if cents else f.user(name)
-    tg = TgUser(u.id, name)
-    await bot.text(tg, "/start")
-    return tg
-
-
-def alert(calls) -> str:
-    return answers(calls)[0].params["text"]
-
-
-async def deliver(bot, kind: str, user_id: int) -> int:
-    """Send the latest `kind` notice the way the jobs worker does; returns its message id."""
-    event = OutboxEvent.select().where((OutboxEvent.kind == kind) & (OutboxEvent.user_id == user_id)) \
-        .order_by(OutboxEvent.id.desc()).get()
-    notice = render(event)
-    sent = await bot.app.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.reply_markup,
-                                          parse_mode="HTML")
-    return sent.message_id
 
 
 async def setup(bot):

@@ -9,7 +9,8 @@ import pytest
 from core.config import get_settings
 from core.models import Hit, Question
 from core.mturk.tables import MturkHit
-from tests.bot.test_requester_batch import csv_bytes, last, requester
+from tests.bot.chat import last_text
+from tests.bot.test_requester_batch import csv_bytes, requester
 from tests.fakes.telegram import answers
 from tests.invariants import check_invariants
 
@@ -30,7 +31,7 @@ async def test_template_spec_and_csv_make_one_web_task_per_row(bot, task_pages):
     rita = await requester(bot, 5_00)
     await bot.text(rita, "/batch")
     await bot.document(rita, "tpl", "sign.html", "text/html", TEMPLATE)
-    assert "HTML template received" in last(bot, rita)
+    assert "HTML template received" in last_text(bot, rita)
     await bot.document(rita, "csv", "rows.csv", "text/csv",
                        csv_bytes(["photo"], [["https://ex.com/1.jpg"], ["https://ex.com/2.jpg?a=1&b=2"]]))
     await bot.document(rita, "spec", "spec.yaml", "application/x-yaml", SPEC)
@@ -54,9 +55,9 @@ async def test_a_spec_with_questions_beside_a_template_is_refused_and_a_fixed_sp
     await bot.document(rita, "csv", "rows.csv", "text/csv", csv_bytes(["photo"], [["https://ex.com/1.jpg"]]))
     with_questions = SPEC + b"questions:\n  - {id: a, kind: text, prompt: Say}\n"
     await bot.document(rita, "spec1", "spec.yaml", "application/x-yaml", with_questions)
-    assert "no questions" in last(bot, rita)
+    assert "no questions" in last_text(bot, rita)
     await bot.document(rita, "spec2", "spec.yaml", "application/x-yaml", SPEC)  # the template and CSV were kept
-    assert "<b>1 HIT</b> ready" in last(bot, rita)
+    assert "<b>1 HIT</b> ready" in last_text(bot, rita)
     assert Hit.select().count() == 0
 
 
@@ -66,7 +67,7 @@ async def test_a_template_variable_the_csv_lacks_is_named_and_nothing_is_publish
     await bot.document(rita, "spec", "spec.yaml", "application/x-yaml", SPEC)
     await bot.document(rita, "tpl", "sign.html", "text/html", TEMPLATE.replace(b"${photo}", b"${picture}"))
     await bot.document(rita, "csv", "rows.csv", "text/csv", csv_bytes(["photo"], [["https://ex.com/1.jpg"]]))
-    assert "${picture}" in last(bot, rita) and "photo" in last(bot, rita)
+    assert "${picture}" in last_text(bot, rita) and "photo" in last_text(bot, rita)
     assert Hit.select().count() == 0
 
 
@@ -74,4 +75,4 @@ async def test_a_template_with_a_file_input_is_refused_when_it_arrives(bot, task
     rita = await requester(bot, 5_00)
     await bot.text(rita, "/batch")
     await bot.document(rita, "tpl", "scan.html", "text/html", b"<input type=file name=scan>")
-    assert "file input" in last(bot, rita)
+    assert "file input" in last_text(bot, rita)

@@ -6,8 +6,12 @@ from bot.views.start import NOT_WAITING
 from core import ledger
 from core.models import Answer, Assignment, Hit, OutboxEvent, User
 from tests import factories as f
-from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
-from tests.bot.worker_fixtures import alert, person
+from tests.bot.chat import last_text
+from tests.bot.worker_fixtures import (
+    alert,
+    every_html_message_parses,  # noqa: F401  (autouse)
+    person,
+)
 from tests.fakes.telegram import answers
 from tests.invariants import check_invariants
 
@@ -27,10 +31,6 @@ EVERY_KIND = [
 
 def sent(calls):
     return [c for c in calls if c.method == "sendMessage"]
-
-
-def last(bot, user) -> str:
-    return bot.tg.last_message(user.id).text
 
 
 async def accepted(bot, questions=None, workers=("Wes",), **spec):
@@ -57,7 +57,7 @@ def stored(user) -> dict:
 async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, clock):
     rita, hit, (wes,) = await accepted(bot)
     a = assignment(wes)
-    assert "Question 1 of 10" in last(bot, wes)
+    assert "Question 1 of 10" in last_text(bot, wes)
     # a typed answer to a choice question also works; a wrong one gets the hint and the same question
     calls = await bot.text(wes, "horse")
     assert [c.text for c in sent(calls)][0] == "Please pick one of the options."
@@ -79,12 +79,12 @@ async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, cloc
     await bot.press_label(wes, "Done")
     assert stored(wes)["colours"] == ["red", "blue"]
     # text with length bounds
-    assert "Describe it" in last(bot, wes) and "(5–40 characters)" in last(bot, wes)
+    assert "Describe it" in last_text(bot, wes) and "(5–40 characters)" in last_text(bot, wes)
     calls = await bot.text(wes, "tiny")
     assert sent(calls)[0].text == "Please write between 5 and 40 characters (you wrote 4)."
     await bot.text(wes, "A big friendly dog")
     # numbers with a range
-    assert "Send a number from 0 to 8." in last(bot, wes)
+    assert "Send a number from 0 to 8." in last_text(bot, wes)
     assert sent(await bot.text(wes, "many"))[0].text == "Please send a number."
     assert sent(await bot.text(wes, "12"))[0].text == "The number must be at most 8."
     await bot.photo(wes, "wrong-kind")  # a photo to a number question: hint, nothing stored
@@ -104,7 +104,7 @@ async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, cloc
     assert sent(await bot.location(wes, 95.0, 2.0))[0].text == "That location is not on Earth."
     await bot.location(wes, 52.52, 13.405)
     # an optional question can be skipped
-    assert "Question 10 of 10 (optional)" in last(bot, wes)
+    assert "Question 10 of 10 (optional)" in last_text(bot, wes)
     calls = await bot.press_label(wes, "Skip")
     assert alert(calls) == "Skipped." and not sent(calls)
     (summary,) = [c.text for c in calls if c.method == "editMessageText"]  # in place of the question
@@ -123,7 +123,7 @@ async def test_every_kind_of_answer_with_hints_back_summary_and_submit(bot, cloc
     assert int(edit.params["message_id"]) == mid and "Question 3 of 10" in edit.text
     assert "Your answer so far: <b>A big friendly dog</b>" in edit.text
     await bot.press_label(wes, "Back")
-    assert "Question 2 of 10" in last(bot, wes)
+    assert "Question 2 of 10" in last_text(bot, wes)
     assert [lbl for lbl, _ in bot.tg.last_message(wes.id).buttons][:3] == ["☑️ red", "⬜ green", "☑️ blue"]
     await bot.press_label(wes, "Done")  # keeps red, blue
     await bot.text(wes, "A small dog")
@@ -198,7 +198,7 @@ async def test_return_needs_confirmation_and_frees_the_slot(bot):
     assert [lbl for lbl, _ in calls[0].buttons] == ["↩️ Confirm return", "⬅️ Back"]
     assert assignment(wes).status == "accepted"
     await bot.press_label(wes, "Back")
-    assert "Your answers" in last(bot, wes)
+    assert "Your answers" in last_text(bot, wes)
     await bot.press_label(wes, "Return")
     calls = await bot.press_label(wes, "Confirm return")
     assert alert(calls) == "Returned."
@@ -232,7 +232,7 @@ async def test_summary_of_twenty_long_answers_stays_under_telegrams_limit(bot):
     rita, hit, (wes,) = await accepted(bot, questions=qs)
     for _ in range(20):
         await bot.text(wes, "&<>" * 600)
-    text = last(bot, wes)
+    text = last_text(bot, wes)
     assert "Your answers" in text and "20. Tell me" in text and len(text) <= 4096
     assert text.count("<b>") == text.count("</b>")  # no tag or entity cut in half
     assert "&amp;&lt;&gt;" in text and "&amp;&lt" + "…" not in text

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests import factories as f
-from tests.fakes.telegram import TgUser, answers
+from tests.bot.chat import alert, person  # noqa: F401  (the worker tests take them from here)
 from tests.telegram_limits import html_problems
 
 
@@ -21,17 +20,3 @@ def every_html_message_parses(request):
             assert not problems, (call.method, problems, call.text[:300])
         assert len(call.text) <= 4096, (call.method, len(call.text))
         assert all(len(data.encode()) <= 64 for _, data in call.buttons), call.buttons
-
-
-async def person(bot, name: str, cents: int = 0) -> TgUser:
-    """A user who has said /start; a requester with `cents` on their balance when given."""
-    u = f.requester(cents, name=name) if cents else f.user(name)
-    tg = TgUser(u.id, name)
-    await bot.text(tg, "/start")
-    return tg
-
-
-def alert(calls) -> str:
-    """The text of the one callback answer among `calls`."""
-    (a,) = answers(calls)
-    return a.params.get("text") or ""
