@@ -8,19 +8,13 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import datetime, timezone
 
-import boto3
 import pytest
 from PIL import Image
 
 from core.models import Answer, Assignment
-from core.mturk import apikeys
-from core.payments import accounts
-from core.users import commands as users
-from tests.conftest import ADMIN_ID
-from tests.e2e.test_browser import CHROMIUM, _add_person
 from tests.e2e.test_web_tasks import NS, tasks  # noqa: F401  (the tasks origin fixture)
+from tests.e2e.web_chat_page import CHROMIUM, Chat, add_person, chromium_page, scripted_requester
 
 pytestmark = [
     pytest.mark.slow,
@@ -55,12 +49,7 @@ TEMPLATE = """<script src="https://assets.crowd.aws/crowd-html-elements.js"></sc
 
 
 def _script_makes_the_hit(url: str) -> None:
-    now = datetime.now(timezone.utc)
-    users.register(user_id=RITA, first_name="Rita", now=now)
-    accounts.credit(admin_id=ADMIN_ID, user_id=RITA, amount_cents=5_00, reason="crowd test", now=now, key="cwd")
-    key = apikeys.create_key(user_id=RITA, now=now, request_key="cwd")
-    mturk = boto3.client("mturk", endpoint_url=url + "/mturk", region_name="us-east-1",
-                         aws_access_key_id=key.access_key_id, aws_secret_access_key=key.secret)
+    mturk = scripted_requester(url, RITA, "cwd")
     page = TEMPLATE % _image()
     question = (f"<HTMLQuestion xmlns='{NS}'><HTMLContent><![CDATA[<!DOCTYPE html><html><head><meta charset='utf-8'>"
                 f"</head><body>{page}</body></html>]]></HTMLContent><FrameHeight>0</FrameHeight></HTMLQuestion>")
@@ -69,57 +58,43 @@ def _script_makes_the_hit(url: str) -> None:
 
 
 def test_crowd_elements_collect_every_answer_in_mturks_format(tasks, stack):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     _script_makes_the_hit(stack.url)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(stack.url + "/")
-            _add_person(page, "Wes", WES)
-            wes = page.locator(f"article.chat[data-user='{WES}']")
+    with chromium_page(stack.url + "/", 1280, 1000) as (page, errors):
+        add_person(page, "Wes", WES)
+        wes = Chat(page, WES)
 
-            def click(label: str) -> None:
-                button = wes.locator(".inline-kb button", has_text=label).last
-                expect(button).to_be_enabled(timeout=20_000)
-                button.click()
+        wes.send("/browse")
+        wes.click(TITLE)
+        wes.click("Accept")
+        wes.click("Open task")
+        task = page.frame_locator("[data-testid=webapp-frame]").frame_locator("#task")
+        expect(task.get_by_label("What does the sign say?")).to_be_visible(timeout=15_000)
 
-            wes.locator(".composer .text").fill("/browse")
-            wes.locator(".composer .text").press("Enter")
-            click(TITLE)
-            click("Accept")
-            click("Open task")
-            task = page.frame_locator("[data-testid=webapp-frame]").frame_locator("#task")
-            expect(task.get_by_label("What does the sign say?")).to_be_visible(timeout=15_000)
+        task.get_by_role("button", name="Submit").click()  # the required field is empty
+        expect(task.get_by_role("alert")).to_contain_text("required")
+        assert Assignment.get(Assignment.worker == WES).status == "accepted"
 
-            task.get_by_role("button", name="Submit").click()  # the required field is empty
-            expect(task.get_by_role("alert")).to_contain_text("required")
-            assert Assignment.get(Assignment.worker == WES).status == "accepted"
-
-            task.get_by_label("What does the sign say?").fill("STOP")
-            task.get_by_label("Anything else?").fill("a red car")
-            task.get_by_label("Night").check()
-            task.get_by_label("The photo is blurry").check()
-            task.get_by_role("button", name="Rainy").click()
-            stage = task.locator(".crowd-bbox")
-            stage.scroll_into_view_if_needed()
-            image = task.locator(".crowd-bbox img")
-            expect(image).to_have_js_property("complete", True)
-            box = stage.bounding_box()
-            page.mouse.move(box["x"] + 40, box["y"] + 20)
-            page.mouse.down()
-            page.mouse.move(box["x"] + 100, box["y"] + 60, steps=5)
-            page.mouse.move(box["x"] + 140, box["y"] + 100, steps=5)
-            page.mouse.up()
-            expect(task.locator(".crowd-box")).to_have_count(1)
-            task.get_by_role("button", name="Submit").click()
-            expect(task.get_by_text("Your work is submitted")).to_be_visible(timeout=15_000)
-            assert errors == []
-        finally:
-            browser.close()
+        task.get_by_label("What does the sign say?").fill("STOP")
+        task.get_by_label("Anything else?").fill("a red car")
+        task.get_by_label("Night").check()
+        task.get_by_label("The photo is blurry").check()
+        task.get_by_role("button", name="Rainy").click()
+        stage = task.locator(".crowd-bbox")
+        stage.scroll_into_view_if_needed()
+        image = task.locator(".crowd-bbox img")
+        expect(image).to_have_js_property("complete", True)
+        box = stage.bounding_box()
+        page.mouse.move(box["x"] + 40, box["y"] + 20)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 100, box["y"] + 60, steps=5)
+        page.mouse.move(box["x"] + 140, box["y"] + 100, steps=5)
+        page.mouse.up()
+        expect(task.locator(".crowd-box")).to_have_count(1)
+        task.get_by_role("button", name="Submit").click()
+        expect(task.get_by_text("Your work is submitted")).to_be_visible(timeout=15_000)
+        assert errors == []
     (done,) = Assignment.select().where(Assignment.worker == WES)
     assert done.status == "submitted"
     (name, raw), = Answer.get(Answer.assignment == done.id).value

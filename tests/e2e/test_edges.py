@@ -10,7 +10,7 @@ import pytest
 from core import ledger
 from core.models import Assignment, Hit, User
 from core.payments import accounts
-from tests.e2e.test_marketplace import _topup
+from tests.e2e.walks import started, topup
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow
@@ -46,11 +46,8 @@ def _accept(worker, hit: Hit) -> None:
 
 
 def test_batch_forged_press_blocked_worker_and_expiry_on_the_clock(stack):
-    rita, wes, mallory = stack.person(RITA, "Rita"), stack.person(WES, "Wes"), stack.person(MALLORY, "Mallory")
-    for p in (rita, wes, mallory):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
+    rita, wes, mallory = started(stack, (RITA, "Rita"), (WES, "Wes"), (MALLORY, "Mallory"))
+    topup(rita, "10")
     hits = _batch(rita)
     assert [h.title for h in hits] == ["Is Berlin a capital?", "Is Lyon a capital?", "Is Oslo a capital?"]
     assert accounts.balances(user_id=RITA).available_cents == 10_00 - 3 * 24

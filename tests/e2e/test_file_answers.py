@@ -2,15 +2,10 @@
 location; the requester's review card forwards the very same files."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
-from core.hits.publishing import publish_hit
 from core.models import Answer, Assignment
-from core.payments import accounts
-from core.users import commands as users
-from tests.conftest import ADMIN_ID
+from tests.e2e.walks import accept, published_in_core, submit
 
 pytestmark = pytest.mark.slow
 
@@ -20,18 +15,13 @@ VOICE = b"OggS" + b"\x01" * 500
 
 
 def test_photo_voice_and_location_answers_reach_the_requester(stack):
-    now = datetime.now(timezone.utc)
-    users.register(user_id=RITA, first_name="Rita", now=now)
-    accounts.credit(admin_id=ADMIN_ID, user_id=RITA, amount_cents=5_00, reason="e2e", now=now, key="e2e-files")
-    hit = publish_hit(requester_id=RITA, now=now, spec={
+    hit = published_in_core(RITA, {
         "title": "Street sign near you", "reward": "0.80", "assignments": 1, "duration": "10m", "lifetime": "1d",
         "questions": [{"id": "sign", "kind": "photo", "prompt": "Send a photo of the sign."},
                       {"id": "where", "kind": "location", "prompt": "Where did you take it?"},
-                      {"id": "say", "kind": "voice", "prompt": "Read the sign aloud."}]})
+                      {"id": "say", "kind": "voice", "prompt": "Read the sign aloud."}]}, "e2e-files")
     rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    wes.send(f"/start hit_{hit.id}")
-    wes.wait_for("Accept")
-    wes.press("Accept")
+    accept(wes, hit)
     wes.wait_for("Send a photo of the sign")
     wes.send("here it is")  # text where a photo is wanted: a hint, nothing stored
     wes.wait_for("Send a photo")
@@ -40,9 +30,7 @@ def test_photo_voice_and_location_answers_reach_the_requester(stack):
     wes.location(52.5163, 13.3777)
     wes.wait_for("Read the sign aloud")
     wes.upload("voice", VOICE, "sign.ogg", "audio/ogg")
-    wes.wait_for("Submit")
-    wes.press("Submit")
-    wes.wait_for("submitted")
+    submit(wes)
     a = Assignment.get(Assignment.worker == WES)
     stored = {ans.question.key: ans.value for ans in Answer.select().where(Answer.assignment == a.id)}
     assert set(stored) == {"sign", "where", "say"}

@@ -9,7 +9,7 @@ import pytest
 
 from core.models import FollowupOffer, Hit
 from core.mturk.commands import worker_ref
-from tests.e2e.test_marketplace import SPEC, _publish, _topup, _work
+from tests.e2e.walks import SPEC, publish_bird_hit, topup, work_bird_hit
 
 pytestmark = pytest.mark.slow
 
@@ -22,10 +22,10 @@ def test_follow_up_work_and_a_group_message_through_the_sandbox(stack):
     for p in (rita, wes, ann, otto):
         p.send("/start")
         p.wait_for(p.name)
-    _topup(rita, "10")
-    hit = _publish(rita)
-    _work(wes, hit, bird="robin", count="1", notes="Orange breast")
-    _work(ann, hit, bird="sparrow", count="2", notes="Brown")
+    topup(rita, "10")
+    hit = publish_bird_hit(rita)
+    work_bird_hit(wes, hit, bird="robin", count="1", notes="Orange breast")
+    work_bird_hit(ann, hit, bird="sparrow", count="2", notes="Brown")
 
     # Follow-up work for Wes, from his review card.
     rita.send("/review")

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from sandbox.scripting import Person
-from tests.e2e.test_marketplace import _topup
+from tests.e2e.walks import topup
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def test_a_worker_with_skills_sees_a_matching_group_first_and_gets_an_alert_for_
     sam = Person(stack.http, SAM, "Sam")
     rita.send("/start")
     rita.wait_for("Rita")
-    _topup(rita, "10")
+    topup(rita, "10")
     _publish(rita, _spec("Name the bird", ["birds", "photos"]))
     _publish(rita, _spec("Count the cars", ["traffic"]))  # newer, nothing of Sam's
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from core.models import Assignment, Hit, HitGroup
-from tests.e2e.test_marketplace import _topup
+from tests.e2e.walks import started, topup
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow
@@ -25,11 +25,8 @@ TEMPLATE = {
 
 
 def test_a_worker_does_five_hits_of_a_batch_with_next_in_this_group(stack):
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
+    topup(rita, "10")
     rita.send("/batch")
     rita.wait_for("spec")
     rita.upload("document", json.dumps(TEMPLATE).encode(), "photos.json", "application/json")

@@ -4,13 +4,10 @@ and the question mark the HIT "🗣 язык: испанский", the requireme
 out, until he lists Spanish with /profile languages es; the Spanish texts stay as Rita wrote them."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from core.models import Hit
 from sandbox.scripting import Person
-from tests.e2e.test_marketplace import _topup
+from tests.e2e.walks import publish_spec, started, topup
 
 pytestmark = pytest.mark.slow
 
@@ -38,16 +35,10 @@ def _preview(ivan: Person, *needles: str) -> dict:
 
 
 def test_a_spanish_hit_is_marked_for_a_russian_worker_who_may_take_it_once_he_lists_spanish(stack):
-    rita = stack.person(RITA, "Rita")
+    (rita,) = started(stack, (RITA, "Rita"))
     ivan = Person(stack.http, IVAN, "Ivan", language_code="ru")
-    rita.send("/start")
-    rita.wait_for("Rita")
-    _topup(rita, "5")
-    rita.upload("document", json.dumps(SPEC).encode(), "pajaro.json", "application/json", caption="/newhit")
-    rita.wait_for(SPEC["title"], "Publish")
-    rita.press("Publish")
-    rita.wait_for("published")
-    assert Hit.get(Hit.title == SPEC["title"]).language == "es"
+    topup(rita, "5")
+    assert publish_spec(rita, SPEC, "pajaro.json").language == "es"
 
     ivan.send("/start")
     ivan.wait_for("Ivan")

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from sandbox.scripting import Person
-from tests.e2e.test_marketplace import SPEC, _publish, _topup
+from tests.e2e.walks import SPEC, publish_bird_hit, started, topup
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +35,10 @@ def _menu(stack, **params) -> dict[str, str]:
 
 
 def test_a_russian_worker_does_a_hit_in_russian_and_switches_to_spanish(stack):
-    rita = stack.person(RITA, "Rita")
+    (rita,) = started(stack, (RITA, "Rita"))
     ivan = Person(stack.http, IVAN, "Ivan", language_code="ru")
-    rita.send("/start")
-    rita.wait_for("Rita")
-    _topup(rita, "10")
-    hit = _publish(rita)
+    topup(rita, "10")
+    hit = publish_bird_hit(rita)
 
     ivan.send("/start")
     _russian(ivan.wait_for("Ivan"))

@@ -4,86 +4,33 @@ approves one and rejects the other with a reason, pays a bonus, the worker withd
 payout is processed and announced; money adds up at the end."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from core import ledger
-from core.models import Assignment, Hit, Payout
+from core.models import Assignment, Payout
 from core.payments import accounts
+from tests.e2e.walks import SPEC, publish_bird_hit, started, topup, work_bird_hit
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow
 
 RITA, WES, WILLA = 501, 601, 602
 
-SPEC = {
-    "title": "Which bird is in the photo?",
-    "description": "Look at the photo and tell us about the bird.",
-    "keywords": ["birds"],
-    "reward": "0.75",
-    "assignments": 2,
-    "duration": "10m",
-    "lifetime": "1d",
-    "questions": [
-        {"id": "bird", "kind": "choice", "prompt": "Which bird is it?", "options": ["sparrow", "robin", "blackbird"]},
-        {"id": "count", "kind": "number", "prompt": "How many birds do you see?", "min": 0, "max": 50},
-        {"id": "notes", "kind": "text", "prompt": "Describe its colours", "max_length": 200},
-    ],
-}
-
-
-def _topup(rita, amount: str) -> None:
-    rita.send(f"/topup {amount}")
-    rita.wait_for("top-up")
-    paid = rita.pay_invoice()
-    assert paid["paid"] is True, paid
-    rita.wait_for("added")
-
-
-def _publish(rita) -> Hit:
-    rita.upload("document", json.dumps(SPEC).encode(), "bird.json", "application/json", caption="/newhit")
-    rita.wait_for("Which bird is in the photo?", "Publish")
-    rita.press("Publish")
-    rita.wait_for("published")
-    return Hit.get(Hit.title == SPEC["title"])
-
-
-def _work(worker, hit: Hit, *, bird: str, count: str, notes: str) -> None:
-    worker.send("/browse")
-    listing = worker.wait_for(SPEC["title"])
-    worker.press(SPEC["title"][:20], listing)
-    worker.wait_for("Accept")
-    worker.press("Accept")
-    worker.wait_for("Which bird is it?")
-    worker.press(bird)
-    worker.wait_for("How many birds")
-    worker.send(count)
-    worker.wait_for("Describe its colours")
-    worker.send(notes)
-    worker.wait_for("Submit")
-    worker.press("Submit")
-    worker.wait_for("submitted")
-
-
 def test_requester_and_two_workers_over_http(stack):
-    rita, wes, willa = stack.person(RITA, "Rita"), stack.person(WES, "Wes"), stack.person(WILLA, "Willa")
-    for p in (rita, wes, willa):
-        p.send("/start")
-        p.wait_for(p.name)
+    rita, wes, willa = started(stack, (RITA, "Rita"), (WES, "Wes"), (WILLA, "Willa"))
     # The bot published its command menu on start-up, in English and in translation.
     menu = {c["command"] for c in stack.http.get("/sandbox/api/commands").json()["commands"]}
     assert {"browse", "mywork", "balance", "newhit", "review"} <= menu
     ru = stack.http.get("/sandbox/api/commands", params={"language_code": "ru"}).json()["commands"]
     assert any(c["command"] == "browse" and c["description"] == "Найти задания" for c in ru)
 
-    _topup(rita, "20")
+    topup(rita, "20")
     assert accounts.balances(user_id=RITA).available_cents == 20_00
-    hit = _publish(rita)
+    hit = publish_bird_hit(rita)
     assert [q["kind"] for q in SPEC["questions"]] == ["choice", "number", "text"]
 
-    _work(wes, hit, bird="sparrow", count="3", notes="Brown and grey with a black bib")
-    _work(willa, hit, bird="robin", count="1", notes="no")
+    work_bird_hit(wes, hit, bird="sparrow", count="3", notes="Brown and grey with a black bib")
+    work_bird_hit(willa, hit, bird="robin", count="1", notes="no")
     assert Assignment.select().where(Assignment.hit == hit.id, Assignment.status == "submitted").count() == 2
 
     # Review through the card's buttons: Wes's (the oldest) first, then Willa's.

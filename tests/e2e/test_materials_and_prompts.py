@@ -10,7 +10,7 @@ import pytest
 
 from core import ledger
 from core.models import Hit
-from tests.e2e.test_marketplace import _topup
+from tests.e2e.walks import started, topup
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow
@@ -31,11 +31,8 @@ def photos(person) -> list[dict]:
 
 
 def test_materials_reach_the_worker_and_prompts_never_spend_by_surprise(stack):
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
+    topup(rita, "10")
 
     # The requester attaches a photo from the preview's Edit menu, then publishes.
     rita.upload("document", json.dumps(SPEC).encode(), "feeder.json", "application/json", caption="/newhit")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core.models import Hit, RequesterBlock, ThreadReport
-from tests.e2e.test_marketplace import SPEC, _publish, _topup, _work
+from tests.e2e.walks import SPEC, message_from_review, publish_bird_hit, started, topup, work_bird_hit
 
 pytestmark = pytest.mark.slow
 
@@ -20,21 +20,13 @@ def admin_env(monkeypatch):
 
 
 def test_a_worker_reports_and_blocks_a_requester_and_the_admin_sees_the_report(admin_env, stack):
-    rita, wes, ada = stack.person(RITA, "Rita"), stack.person(WES, "Wes"), stack.person(ADA, "Ada")
-    for p in (rita, wes, ada):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
-    hit = _publish(rita)
-    _work(wes, hit, bird="robin", count="1", notes="Only the tail")
+    rita, wes, ada = started(stack, (RITA, "Rita"), (WES, "Wes"), (ADA, "Ada"))
+    topup(rita, "10")
+    hit = publish_bird_hit(rita)
+    work_bird_hit(wes, hit, bird="robin", count="1", notes="Only the tail")
 
-    rita.send("/review")
-    card = rita.wait_for("Submission #", "robin", "Message")
-    rita.press("✉️ Message", card)
-    rita.wait_for("Write your message to the worker")
-    wes.mark()
-    rita.send("Send your wallet seed to @rita_payouts to get paid faster")
-    notice = wes.wait_for("Message from Rita", "This first message has a link", "Reply")
+    notice = message_from_review(rita, wes, "Send your wallet seed to @rita_payouts to get paid faster",
+                                 "This first message has a link", "Reply")
     assert "never asks for passwords or payments outside the chat" in notice["text"]
 
     # A photo back, relayed through the bot by its file_id.

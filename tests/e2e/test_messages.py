@@ -8,7 +8,16 @@ import pytest
 
 from core.models import Message
 from core.mturk.commands import worker_ref
-from tests.e2e.test_marketplace import SPEC, _publish, _topup, _work
+from tests.e2e.walks import (
+    SPEC,
+    ask_from_preview,
+    message_from_review,
+    publish_bird_hit,
+    reply,
+    started,
+    topup,
+    work_bird_hit,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -16,44 +25,20 @@ RITA, WES = 541, 641
 
 
 def test_worker_and_requester_talk_without_learning_who_the_worker_is(stack):
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
-    hit = _publish(rita)
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
+    topup(rita, "10")
+    hit = publish_bird_hit(rita)
     alias = f"Worker #{worker_ref(RITA, WES)}"
 
-    wes.send(f"/start hit_{hit.id}")
-    wes.wait_for(SPEC["title"], "Ask the requester")
-    wes.press("Ask the requester")
-    wes.wait_for("They will not see your Telegram name", "Cancel")
-    rita.mark()
-    wes.send("Does a robin count if only its tail is visible?")
-    wes.wait_for("Sent")
-    asked = rita.wait_for(f"Message from {alias}", "only its tail", "Reply")
+    asked = ask_from_preview(wes, rita, hit, "Does a robin count if only its tail is visible?", alias, "only its tail")
     assert f"About the HIT “{SPEC['title']}”" in asked["text"]
     assert "Wes" not in asked["text"] and str(WES) not in asked["text"]
 
-    rita.press("Reply", asked)
-    rita.wait_for("Write your reply")
-    wes.mark()
-    rita.send("Yes, if you are sure it is a robin.")
-    answer = wes.wait_for("Message from Rita", "if you are sure", "Reply")
-    wes.press("Reply", answer)
-    wes.wait_for("Write your reply")
-    rita.mark()
-    wes.send("Great, thanks!")
-    rita.wait_for(f"Message from {alias}", "Great, thanks!")
+    answer = reply(rita, wes, asked, "Yes, if you are sure it is a robin.", "Message from Rita", "if you are sure", "Reply")
+    reply(wes, rita, answer, "Great, thanks!", f"Message from {alias}", "Great, thanks!")
 
-    _work(wes, hit, bird="robin", count="1", notes="Only the tail, orange")
-    rita.send("/review")
-    card = rita.wait_for("Submission #", "robin", "Message")
-    rita.press("✉️ Message", card)
-    rita.wait_for("Write your message to the worker")
-    wes.mark()
-    rita.send("Nice catch with the tail. More of these tomorrow.")
-    wes.wait_for("Message from Rita", "Nice catch")
+    work_bird_hit(wes, hit, bird="robin", count="1", notes="Only the tail, orange")
+    message_from_review(rita, wes, "Nice catch with the tail. More of these tomorrow.", "Nice catch")
 
     rita.send("/messages")
     listing = rita.wait_for("Your conversations", alias)

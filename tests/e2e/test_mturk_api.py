@@ -5,12 +5,9 @@ without the qualification, does not see the HIT; the script grants it; Wes sees 
 submits, and the script approves."""
 from __future__ import annotations
 
-import re
-
-import boto3
 import pytest
 
-from tests.e2e.test_marketplace import _topup
+from tests.e2e.walks import accept, funded_script, started, submit
 
 pytestmark = pytest.mark.slow
 
@@ -31,33 +28,17 @@ def hit_args(title: str, **extra) -> dict:
 
 
 def work_on(wes, title: str) -> None:
-    wes.send("/browse")
-    listing = wes.wait_for(title)
-    wes.press(title[:20], listing)
-    wes.wait_for("Accept")
-    wes.press("Accept")
+    accept(wes, title=title)
     wes.wait_for("Which animal is it?")
     wes.press("Dog")
-    wes.wait_for("Submit")
-    wes.press("Submit")
-    wes.wait_for("submitted")
+    submit(wes)
 
 
 def test_a_boto3_script_gates_a_hit_on_its_qualification_and_a_worker_in_chat_earns_it(stack):
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
     wes.send("/profile country US")
     wes.wait_for("US")
-    _topup(rita, "10")
-    rita.send("/apikey")
-    rita.press("New key", rita.wait_for("New key"))
-    shown = rita.wait_for("aws_secret_access_key")["text"]
-    key_id = re.search(r"aws_access_key_id = (\S+)", shown).group(1)
-    secret = re.search(r"aws_secret_access_key = (\S+)", shown).group(1)
-    mturk = boto3.client("mturk", endpoint_url=stack.url + "/mturk", region_name="us-east-1",
-                         aws_access_key_id=key_id, aws_secret_access_key=secret)
+    mturk = funded_script(stack, rita, "10")
     assert mturk.get_account_balance()["AvailableBalance"] == "10.00"
 
     # A first, open HIT: Wes does it, so the script knows his WorkerId.

@@ -9,7 +9,7 @@ import pytest
 
 from core import ledger
 from core.models import Assignment, Hit
-from tests.e2e.test_marketplace import _topup
+from tests.e2e.walks import accept, started, submit, topup
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow
@@ -24,22 +24,15 @@ CSV = b"name,_gold_animal\nA,dog\nB,\nC,\nD,dog\nE,\n"
 
 
 def _do(worker, hit: Hit, option: str) -> None:
-    worker.send(f"/start hit_{hit.id}")
-    worker.wait_for("Accept")
-    worker.press("Accept")
+    accept(worker, hit)
     worker.wait_for(f"What is {hit.title[-2]}?")
     worker.press(option)
-    worker.wait_for("Submit")
-    worker.press("Submit")
-    worker.wait_for("Submitted")
+    submit(worker, "Submitted")
 
 
 def test_the_gold_rule_rejects_only_the_wrong_control_answer_and_undo_pays_it(stack):
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
+    topup(rita, "10")
     rita.send("/quality 60 2 reject")
     rita.wait_for("60%")
     rita.send("/batch")

@@ -3,16 +3,15 @@ him 5 stars on the card; Wes rates Rita and two of the dimensions after the star
 needs worker_rating >= 4: Wes takes it, Willa, whom nobody rated, is refused."""
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
 
 from core.errors import NotQualified
-from core.models import Assignment, Hit, Rating
+from core.models import Assignment, Rating
 from core.mturk.commands import worker_ref
 from core.work import commands as work
-from tests.e2e.test_marketplace import SPEC, _publish, _topup, _work
+from tests.e2e.walks import SPEC, publish_bird_hit, publish_spec, started, topup, work_bird_hit
 
 pytestmark = pytest.mark.slow
 
@@ -20,13 +19,10 @@ RITA, WES, WILLA = 546, 646, 746
 
 
 def test_ratings_both_ways_and_a_worker_rating_requirement(stack):
-    rita, wes, willa = stack.person(RITA, "Rita"), stack.person(WES, "Wes"), stack.person(WILLA, "Willa")
-    for p in (rita, wes, willa):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "20")
-    hit = _publish(rita)
-    _work(wes, hit, bird="robin", count="3", notes="Orange breast")
+    rita, wes, willa = started(stack, (RITA, "Rita"), (WES, "Wes"), (WILLA, "Willa"))
+    topup(rita, "20")
+    hit = publish_bird_hit(rita)
+    work_bird_hit(wes, hit, bird="robin", count="3", notes="Orange breast")
     (a,) = Assignment.select().where(Assignment.hit == hit.id)
 
     rita.send("/review")
@@ -54,11 +50,7 @@ def test_ratings_both_ways_and_a_worker_rating_requirement(stack):
 
     strict = {**SPEC, "title": "Which bird sings at dawn?",
               "qualifications": [{"name": "worker_rating", "comparator": ">=", "value": 4}]}
-    rita.upload("document", json.dumps(strict).encode(), "dawn.json", "application/json", caption="/newhit")
-    rita.wait_for(strict["title"], "Publish")
-    rita.press("Publish")
-    rita.wait_for("published")
-    dawn = Hit.get(Hit.title == strict["title"])
+    dawn = publish_spec(rita, strict, "dawn.json")
 
     willa.send(f"/start hit_{dawn.id}")
     refused = willa.wait_for(strict["title"], "worker rating")

@@ -5,15 +5,27 @@ she grants it and he takes that HIT. Both have Telegram usernames: neither side'
 username (nor the worker's name) shows anywhere in what the other one received."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from core import ledger
-from core.models import Assignment, Hit, LedgerTxn, QualificationGrant
+from core.models import Assignment, LedgerTxn, QualificationGrant
 from core.mturk.commands import worker_ref
 from core.payments import accounts
-from tests.e2e.test_marketplace import SPEC, _publish, _topup, _work
+from tests.e2e.walks import (
+    SPEC,
+    ask_for_revision,
+    ask_from_preview,
+    grant_and_accept,
+    new_qual,
+    publish_bird_hit,
+    publish_spec,
+    reply,
+    request_qualification,
+    revise_to_two_sparrows,
+    started,
+    topup,
+    work_bird_hit,
+)
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow
@@ -39,53 +51,24 @@ def _everything_received(person) -> str:
 
 
 def test_ask_revise_and_qualify_without_either_side_learning_the_others_telegram_identity(stack):
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wesley")
-    for p, username in ((rita, RITA_USERNAME), (wes, WES_USERNAME)):
-        stack.http.post("/sandbox/api/users", json={"id": p.id, "first_name": p.name, "username": username,
-                                                     "language_code": "en"}).raise_for_status()
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "20")
-    hit = _publish(rita)
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wesley"), usernames={RITA: RITA_USERNAME, WES: WES_USERNAME})
+    topup(rita, "20")
+    hit = publish_bird_hit(rita)
     alias = f"Worker #{worker_ref(RITA, WES)}"
 
     # 1. A question from the preview, answered by the requester.
-    wes.send(f"/start hit_{hit.id}")
-    wes.wait_for(SPEC["title"], "Ask the requester")
-    wes.press("Ask the requester")
-    wes.wait_for("They will not see your Telegram name")
-    rita.mark()
-    wes.send("Do birds on the fence count too?")
-    wes.wait_for("Sent")
-    asked = rita.wait_for(f"Message from {alias}", "on the fence", "Reply")
-    rita.press("Reply", asked)
-    rita.wait_for("Write your reply")
-    wes.mark()
-    rita.send("Only the birds on the branch, please.")
-    wes.wait_for("Message from Rita", "on the branch")
+    asked = ask_from_preview(wes, rita, hit, "Do birds on the fence count too?", alias, "on the fence")
+    reply(rita, wes, asked, "Only the birds on the branch, please.", "Message from Rita", "on the branch")
 
     # 2. A revision: the note, the worker's change, the resubmission, one payment.
-    _work(wes, hit, bird="robin", count="3", notes="Orange breast")
+    work_bird_hit(wes, hit, bird="robin", count="3", notes="Orange breast")
     (a,) = Assignment.select().where(Assignment.hit == hit.id)
     rita.send("/review")
     card = rita.wait_for("Submission #", "robin", "Ask for a revision")
     assert alias in card["text"]
-    rita.press("Ask for a revision", card)
-    rita.wait_for("What should the worker change")
-    wes.mark()
-    rita.send("It is a sparrow; count only the birds on the branch.")
-    rita.wait_for("Sent back to the worker")
-    notice = wes.wait_for("asks you to revise", "only the birds on the branch", "Revise")
-    wes.press("Revise", notice)
-    screen = wes.wait_for("Revising", "robin", "Resubmit")
-    wes.press("1", screen)
-    wes.wait_for("Your answer now", "sparrow")
-    wes.press("sparrow")
-    screen = wes.wait_for("Revising", "sparrow", "Resubmit")
-    wes.press("2", screen)
-    wes.wait_for("How many birds")
-    wes.send("2")
-    wes.wait_for("Revising", "Resubmit")
+    notice = ask_for_revision(rita, wes, card, "It is a sparrow; count only the birds on the branch.",
+                              "only the birds on the branch")
+    revise_to_two_sparrows(wes, notice)
     rita.mark()
     wes.press("Resubmit")
     wes.wait_for("Resubmitted")
@@ -98,32 +81,15 @@ def test_ask_revise_and_qualify_without_either_side_learning_the_others_telegram
     assert ledger.balance(ledger.escrow(hit.id)) == 90  # the other slot, still open, still held
 
     # 3. A qualification request for her second HIT, granted; the worker then takes that HIT.
-    rita.send("/qual new Bird expert | Knows garden birds")
-    rita.wait_for("Created “Bird expert”")
-    rita.upload("document", json.dumps(TREES).encode(), "trees.json", "application/json", caption="/newhit")
-    rita.wait_for(TREES["title"], "Publish")
-    rita.press("Publish")
-    rita.wait_for("published")
-    trees = Hit.get(Hit.title == TREES["title"])
+    new_qual(rita, "Bird expert", "Knows garden birds")
+    trees = publish_spec(rita, TREES, "trees.json")
     wes.send(f"/start hit_{trees.id}")
     preview = wes.wait_for(TREES["title"], "Request this qualification")
     assert "✅ Accept" not in [b["text"] for row in preview["buttons"] for b in row]
-    wes.press("Request this qualification", preview)
-    wes.wait_for("Write a short message for the requester")
-    rita.mark()
-    wes.send("I ring birds every spring.")
-    wes.wait_for("was sent")
-    request = rita.wait_for(f"{alias} asks for your qualification “Bird expert”", "ring birds", "Grant")
+    request = request_qualification(wes, rita, preview, "I ring birds every spring.", "Bird expert", alias, "ring birds")
     assert "1 approved · 0 rejected" in request["text"]  # his history with her: the revised, approved work
-    wes.mark()
-    rita.press("Grant", request)
-    rita.wait_for(f"You granted “Bird expert” = 1 to {alias}")
-    told = wes.wait_for("Your request was granted", "Preview the HIT")
+    grant_and_accept(rita, wes, request, "Bird expert", alias, TREES["title"])
     assert QualificationGrant.select().where(QualificationGrant.worker == WES).count() == 1
-    wes.press("Preview the HIT", told)
-    wes.wait_for(TREES["title"], "Accept")
-    wes.press("Accept")
-    wes.wait_for("Which bird is it?")
     assert Assignment.select().where((Assignment.worker == WES) & (Assignment.hit == trees.id)).exists()
 
     # Neither side's Telegram identity in anything the other received.

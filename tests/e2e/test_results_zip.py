@@ -5,15 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import datetime, timezone
 
 import pytest
 
-from core.hits.publishing import publish_hit
 from core.models import Assignment
-from core.payments import accounts
-from core.users import commands as users
-from tests.conftest import ADMIN_ID
+from tests.e2e.walks import accept, published_in_core, submit
 
 pytestmark = pytest.mark.slow
 
@@ -24,27 +20,20 @@ PDF = b"%PDF-1.4\n" + b"receipt " * 200
 
 
 def test_the_requester_downloads_a_zip_of_the_file_answers(stack):
-    now = datetime.now(timezone.utc)
-    users.register(user_id=RITA, first_name="Rita", now=now)
-    accounts.credit(admin_id=ADMIN_ID, user_id=RITA, amount_cents=5_00, reason="e2e", now=now, key="e2e-zip")
-    hit = publish_hit(requester_id=RITA, now=now, spec={
+    hit = published_in_core(RITA, {
         "title": "Shop front and receipt", "reward": "0.80", "assignments": 1, "duration": "10m", "lifetime": "1d",
         "questions": [{"id": "front", "kind": "photo", "prompt": "Send a photo of the shop front."},
                       {"id": "hours", "kind": "voice", "prompt": "Read the opening hours aloud."},
-                      {"id": "receipt", "kind": "document", "prompt": "Send the receipt as a PDF."}]})
+                      {"id": "receipt", "kind": "document", "prompt": "Send the receipt as a PDF."}]}, "e2e-zip")
     rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    wes.send(f"/start hit_{hit.id}")
-    wes.wait_for("Accept")
-    wes.press("Accept")
+    accept(wes, hit)
     wes.wait_for("photo of the shop front")
     wes.upload("photo", PHOTO, "front.png", "image/png")
     wes.wait_for("opening hours")
     wes.upload("voice", VOICE, "hours.ogg", "audio/ogg")
     wes.wait_for("receipt as a PDF")
     wes.upload("document", PDF, "Receipt March.PDF", "application/pdf")
-    wes.wait_for("Submit")
-    wes.press("Submit")
-    wes.wait_for("submitted")
+    submit(wes)
     aid = Assignment.get(Assignment.worker == WES).id
 
     rita.send("/myhits")

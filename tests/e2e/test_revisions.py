@@ -8,7 +8,7 @@ import pytest
 from core import ledger
 from core.models import Answer, Assignment, LedgerTxn, Question
 from core.payments import accounts
-from tests.e2e.test_marketplace import _publish, _topup, _work
+from tests.e2e.walks import ask_for_revision, publish_bird_hit, revise_to_two_sparrows, started, topup, work_bird_hit
 from tests.invariants import check_invariants
 
 pytestmark = pytest.mark.slow
@@ -17,34 +17,19 @@ RITA, WES = 511, 611
 
 
 def test_requester_asks_for_a_revision_worker_resubmits_and_is_paid_once(stack):
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "20")
-    hit = _publish(rita)
-    _work(wes, hit, bird="robin", count="3", notes="Orange breast")
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
+    topup(rita, "20")
+    hit = publish_bird_hit(rita)
+    work_bird_hit(wes, hit, bird="robin", count="3", notes="Orange breast")
     (a,) = Assignment.select().where(Assignment.hit == hit.id)
 
     rita.send("/review")
     card = rita.wait_for("Submission #", "robin", "Ask for a revision")
-    rita.press("Ask for a revision", card)
-    rita.wait_for("What should the worker change", "Cancel")
-    rita.send("Look again: it is a sparrow, and count only the birds on the branch.")
-    rita.wait_for("Sent back to the worker")
+    notice = ask_for_revision(rita, wes, card, "Look again: it is a sparrow, and count only the birds on the branch.",
+                              "count only the birds")
     rita.wait_for("Sent back for revision 1 of 2", fresh=False)  # the card, edited
 
-    notice = wes.wait_for("asks you to revise", "count only the birds", "Revise")
-    wes.press("Revise", notice)
-    screen = wes.wait_for("Revising", "robin", "Resubmit")
-    wes.press("1", screen)
-    wes.wait_for("Your answer now", "sparrow")
-    wes.press("sparrow")
-    screen = wes.wait_for("Revising", "sparrow", "Resubmit")
-    wes.press("2", screen)
-    wes.wait_for("How many birds", "Send the new answer")
-    wes.send("2")
-    wes.wait_for("Revising", "Resubmit")
+    revise_to_two_sparrows(wes, notice)
     wes.press("Resubmit")
     wes.wait_for("Resubmitted")
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import httpx
 import pytest
 
 from core.models import Answer, Assignment, Hit
 from core.mturk.ids import hit_id
-from tests.e2e.test_marketplace import _topup
-from tests.e2e.test_web_tasks import _frame, _key, tasks  # noqa: F401  (the tasks origin fixture)
+from tests.e2e.test_web_tasks import _frame, tasks  # noqa: F401  (the tasks origin fixture)
+from tests.e2e.walks import api_key, script_client, started, topup
 
 pytestmark = pytest.mark.slow
 
@@ -27,11 +26,8 @@ CSV = b"photo_id\nPHOTO-A17\nPHOTO-B42\n"
 
 
 def test_a_requester_publishes_a_template_batch_and_a_worker_submits_a_row_on_its_page(tasks, stack):  # noqa: F811
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "5")
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
+    topup(rita, "5")
 
     rita.send("/batch")
     rita.wait_for("HTML template")
@@ -69,9 +65,7 @@ def test_a_requester_publishes_a_template_batch_and_a_worker_submits_a_row_on_it
     assert Answer.get(Answer.assignment == assignment.id).value == [["street", "Baker Street"]]
 
     # Rita's script reads the answer as MTurk gives it: the template's HITs are HTMLQuestion HITs to the API.
-    key_id, secret = _key(rita)
-    mturk = boto3.client("mturk", endpoint_url=stack.url + "/mturk", region_name="us-east-1",
-                         aws_access_key_id=key_id, aws_secret_access_key=secret)
+    mturk = script_client(stack, *api_key(rita))
     got = mturk.get_hit(HITId=hit_id(assignment.hit_id))["HIT"]
     assert "<HTMLQuestion" in got["Question"] and row in got["Question"]
     (listed,) = mturk.list_assignments_for_hit(HITId=hit_id(assignment.hit_id))["Assignments"]

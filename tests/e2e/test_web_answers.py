@@ -8,14 +8,13 @@ import io
 import json
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import boto3
 import httpx
 import pytest
 from PIL import Image
 
 from bot.views import web_answers
-from tests.e2e.test_marketplace import _topup
-from tests.e2e.test_web_tasks import QUESTION, _frame, _key, tasks  # noqa: F401  (tasks: the fixture)
+from tests.e2e.test_web_tasks import QUESTION, _frame, tasks  # noqa: F401  (tasks: the fixture)
+from tests.e2e.walks import funded_script, started
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +26,8 @@ CROWD = {"sign": "STOP", "blurry": {"on": True}, "weather": {"label": "Rainy"},
 
 
 def test_a_crowd_form_answer_reads_readably_draws_its_boxes_and_exports_flat(tasks, stack):  # noqa: F811
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
-    key_id, secret = _key(rita)
-    mturk = boto3.client("mturk", endpoint_url=stack.url + "/mturk", region_name="us-east-1",
-                         aws_access_key_id=key_id, aws_secret_access_key=secret)
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
+    mturk = funded_script(stack, rita, "10")
     mturk.create_hit(Title=TITLE, Description="Draw a box around each car.", Reward="0.30", MaxAssignments=1,
                      AssignmentDurationInSeconds=600, LifetimeInSeconds=86_400, Question=QUESTION)
 

@@ -6,18 +6,11 @@ presses the page's own Submit, and the chat confirms. The page's script can read
 storage, nothing of the wrapper, and can't call the chat's API."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-import boto3
 import pytest
 
 from core.models import Answer, Assignment
-from core.mturk import apikeys
-from core.payments import accounts
-from core.users import commands as users
-from tests.conftest import ADMIN_ID
-from tests.e2e.test_browser import CHROMIUM, _add_person
 from tests.e2e.test_web_tasks import NS, PAGE, tasks  # noqa: F401  (the tasks origin fixture)
+from tests.e2e.web_chat_page import CHROMIUM, Chat, add_person, chromium_page, scripted_requester
 
 pytestmark = [
     pytest.mark.slow,
@@ -43,12 +36,7 @@ PROBE = """<p id='probe'>probing</p><script>
 
 
 def _script_makes_the_hit(url: str) -> None:
-    now = datetime.now(timezone.utc)
-    users.register(user_id=RITA, first_name="Rita", now=now)
-    accounts.credit(admin_id=ADMIN_ID, user_id=RITA, amount_cents=5_00, reason="browser test", now=now, key="wbt")
-    key = apikeys.create_key(user_id=RITA, now=now, request_key="wbt")
-    mturk = boto3.client("mturk", endpoint_url=url + "/mturk", region_name="us-east-1",
-                         aws_access_key_id=key.access_key_id, aws_secret_access_key=key.secret)
+    mturk = scripted_requester(url, RITA, "wbt")
     mturk.create_hit(Title=TITLE, Description="Pick the animal on the page.", Reward="0.30", MaxAssignments=1,
                      AssignmentDurationInSeconds=600, LifetimeInSeconds=86_400, Question=_question(url))
 
@@ -60,76 +48,57 @@ def _question(chat_url: str) -> str:
 
 
 def test_a_worker_opens_the_task_from_the_web_chat_picks_a_label_and_submits(tasks, stack):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     _script_makes_the_hit(stack.url)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(stack.url + "/")
-            _add_person(page, "Wes", WES)
-            wes = page.locator(f"article.chat[data-user='{WES}']")
+    with chromium_page(stack.url + "/") as (page, errors):
+        add_person(page, "Wes", WES)
+        wes = Chat(page, WES)
 
-            def bot_says(text: str):
-                bubble = wes.locator(".msg.bot", has_text=text).last
-                expect(bubble).to_be_visible(timeout=20_000)
-                return bubble
-
-            def click(label: str) -> None:
-                button = wes.locator(".inline-kb button", has_text=label).last
-                expect(button).to_be_enabled(timeout=20_000)
-                button.click()
-
-            wes.locator(".composer .text").fill("/browse")
-            wes.locator(".composer .text").press("Enter")
-            bot_says(TITLE)
-            click(TITLE)
-            bot_says("web task")
-            click("Preview page")  # MTurk's preview, open to anyone: its initData checked, its frame kept
-            preview = page.frame_locator("[data-testid=webapp-frame]")
-            expect(preview.frame_locator("#task").get_by_text("Which animal is in the picture?")).to_be_visible(
-                timeout=15_000)
-            page.wait_for_timeout(500)  # the /init answer has come and gone
-            expect(preview.locator("#refused")).to_be_hidden()
-            expect(preview.locator("#task")).to_have_count(1)
-            page.get_by_test_id("webapp-close").click()
-            click("Accept")
-            bot_says("Open task")
-            click("Open task")
-            panel = page.get_by_test_id("webapp-frame")
-            expect(panel).to_be_visible()
-            assert panel.get_attribute("src").startswith(tasks.url + "/task/")
-            wrapper = page.frame_locator("[data-testid=webapp-frame]")
-            expect(wrapper.locator("header")).to_contain_text(TITLE)
-            task = wrapper.frame_locator("#task")
-            expect(task.get_by_text("Which animal is in the picture?")).to_be_visible(timeout=15_000)
-            framed = page.frame_locator("[data-testid=webapp-frame]").locator("#task").get_attribute("src")
-            assert "credential=" in framed  # the frame /init answered for Wes's initData
-            # The same wrapper opened bare (no initData: a copied Mini App URL) shows no task, and says why.
-            bare = browser.new_page()
-            bare.goto(panel.get_attribute("src").split("#")[0])
-            expect(bare.locator("#refused")).to_contain_text("Open task button")
-            expect(bare.locator("iframe")).to_have_count(0)
-            # Open in browser: the plain link (?via=link) frames the task at once, asking for nothing.
-            bare.goto(panel.get_attribute("src").split("#")[0] + "?via=link")
-            expect(bare.frame_locator("#task").get_by_text("Which animal is in the picture?")).to_be_visible(
-                timeout=15_000)
-            bare.close()
-            expect(task.locator("#probe")).to_have_text(
-                "cookie:blocked storage:blocked wrapper:blocked chat-api:blocked", timeout=10_000)
-            task.get_by_label("Dog").check()
-            task.locator("#submitButton").click()
-            expect(task.get_by_text("Your work is submitted")).to_be_visible(timeout=15_000)
-            expect(wrapper.locator("#refused")).to_be_hidden()  # the emulator's initData passed the check
-            bot_says("from its page")
-            page.get_by_test_id("webapp-close").click()
-            expect(panel).to_have_count(0)
-            assert errors == []
-        finally:
-            browser.close()
+        wes.send("/browse")
+        wes.bot_says(TITLE)
+        wes.click(TITLE)
+        wes.bot_says("web task")
+        wes.click("Preview page")  # MTurk's preview, open to anyone: its initData checked, its frame kept
+        preview = page.frame_locator("[data-testid=webapp-frame]")
+        expect(preview.frame_locator("#task").get_by_text("Which animal is in the picture?")).to_be_visible(
+            timeout=15_000)
+        page.wait_for_timeout(500)  # the /init answer has come and gone
+        expect(preview.locator("#refused")).to_be_hidden()
+        expect(preview.locator("#task")).to_have_count(1)
+        page.get_by_test_id("webapp-close").click()
+        wes.click("Accept")
+        wes.bot_says("Open task")
+        wes.click("Open task")
+        panel = page.get_by_test_id("webapp-frame")
+        expect(panel).to_be_visible()
+        assert panel.get_attribute("src").startswith(tasks.url + "/task/")
+        wrapper = page.frame_locator("[data-testid=webapp-frame]")
+        expect(wrapper.locator("header")).to_contain_text(TITLE)
+        task = wrapper.frame_locator("#task")
+        expect(task.get_by_text("Which animal is in the picture?")).to_be_visible(timeout=15_000)
+        framed = page.frame_locator("[data-testid=webapp-frame]").locator("#task").get_attribute("src")
+        assert "credential=" in framed  # the frame /init answered for Wes's initData
+        # The same wrapper opened bare (no initData: a copied Mini App URL) shows no task, and says why.
+        bare = page.context.browser.new_page()
+        bare.goto(panel.get_attribute("src").split("#")[0])
+        expect(bare.locator("#refused")).to_contain_text("Open task button")
+        expect(bare.locator("iframe")).to_have_count(0)
+        # Open in browser: the plain link (?via=link) frames the task at once, asking for nothing.
+        bare.goto(panel.get_attribute("src").split("#")[0] + "?via=link")
+        expect(bare.frame_locator("#task").get_by_text("Which animal is in the picture?")).to_be_visible(
+            timeout=15_000)
+        bare.close()
+        expect(task.locator("#probe")).to_have_text(
+            "cookie:blocked storage:blocked wrapper:blocked chat-api:blocked", timeout=10_000)
+        task.get_by_label("Dog").check()
+        task.locator("#submitButton").click()
+        expect(task.get_by_text("Your work is submitted")).to_be_visible(timeout=15_000)
+        expect(wrapper.locator("#refused")).to_be_hidden()  # the emulator's initData passed the check
+        wes.bot_says("from its page")
+        page.get_by_test_id("webapp-close").click()
+        expect(panel).to_have_count(0)
+        assert errors == []
     (done,) = Assignment.select().where(Assignment.worker == WES)
     assert done.status == "submitted"
     assert Answer.get(Answer.assignment == done.id).value == [["animal", "dog"]]

@@ -16,14 +16,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
-import boto3
 import httpx
 import pytest
 
 from api.taskpages import TaskServer
 from core.webtasks.tokens import sign_init_data
 from tests.e2e.conftest import TOKEN
-from tests.e2e.test_marketplace import _topup
+from tests.e2e.walks import funded_script, started
 
 pytestmark = pytest.mark.slow
 
@@ -52,14 +51,6 @@ def tasks(database, monkeypatch):
     server.stop()
 
 
-def _key(rita) -> tuple[str, str]:
-    rita.send("/apikey")
-    rita.press("New key", rita.wait_for("New key"))
-    shown = rita.wait_for("aws_secret_access_key")["text"]
-    return (re.search(r"aws_access_key_id = (\S+)", shown).group(1),
-            re.search(r"aws_secret_access_key = (\S+)", shown).group(1))
-
-
 def _frame(http: httpx.Client, url: str) -> str:
     """The frame's URL as the opened button's client gets it: a Mini App's wrapper posts the initData
     Telegram put in its fragment to /init, which answers it; a preview's or a plain link's wrapper
@@ -77,14 +68,8 @@ def _frame(http: httpx.Client, url: str) -> str:
 
 
 def test_a_worker_does_an_html_question_hit_on_its_page_and_the_script_approves_it(tasks, stack):
-    rita, wes = stack.person(RITA, "Rita"), stack.person(WES, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
-    key_id, secret = _key(rita)
-    mturk = boto3.client("mturk", endpoint_url=stack.url + "/mturk", region_name="us-east-1",
-                         aws_access_key_id=key_id, aws_secret_access_key=secret)
+    rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
+    mturk = funded_script(stack, rita, "10")
     hit = mturk.create_hit(Title=TITLE, Description="Pick the animal on the page.", Reward="0.30", MaxAssignments=1,
                            AssignmentDurationInSeconds=600, LifetimeInSeconds=86_400, Question=QUESTION)["HIT"]
 
@@ -188,14 +173,8 @@ def survey():
 
 
 def test_an_external_question_served_by_the_requester_is_done_and_posts_back_to_turk_submit_to(tasks, stack, survey):
-    rita, wes = stack.person(RITA + 1, "Rita"), stack.person(WES + 1, "Wes")
-    for p in (rita, wes):
-        p.send("/start")
-        p.wait_for(p.name)
-    _topup(rita, "10")
-    key_id, secret = _key(rita)
-    mturk = boto3.client("mturk", endpoint_url=stack.url + "/mturk", region_name="us-east-1",
-                         aws_access_key_id=key_id, aws_secret_access_key=secret)
+    rita, wes = started(stack, (RITA + 1, "Rita"), (WES + 1, "Wes"))
+    mturk = funded_script(stack, rita, "10")
     question = (f"<ExternalQuestion xmlns='{EXT_NS}'><ExternalURL>{survey}?wave=2</ExternalURL>"
                 "<FrameHeight>0</FrameHeight></ExternalQuestion>")
     hit = mturk.create_hit(Title="Count the birds (survey)", Description="A short survey on our site.",
