@@ -19,28 +19,11 @@ from core.review import commands as review, quality, queries as review_queries
 from core.work import commands as work
 from tests import factories as f
 from tests.conftest import ADMIN_ID
-from tests.integration.racing import ProcessRacer, run_threads
 from tests.invariants import check_invariants
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("database")]
 
 REWARD = 50  # cents; with the 20% fee a slot costs 60
-
-
-# At most 12 connections at a time: the PostgreSQL server is shared with other test runs.
-@pytest.fixture(scope="module")
-def process_racer(_schema: str):
-    racer = ProcessRacer(_schema, processes=3, threads=4)
-    yield racer
-    racer.close()
-
-
-@pytest.fixture(params=["threads", "processes"])
-def race(request):
-    """race(calls) -> outcomes, with threads in this process or with spawned processes."""
-    if request.param == "threads":
-        return lambda calls: run_threads(calls, threads=12)
-    return request.getfixturevalue("process_racer").run
 
 
 

@@ -15,26 +15,11 @@ from core.models import Assignment, AssignmentStatus as S, LedgerTxn, Revision, 
 from core.review import commands as review, revisions
 from core.sweeps import auto_approve, lapse_revisions
 from tests import factories as f
-from tests.integration.racing import ProcessRacer, run_threads
 from tests.invariants import check_invariants
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("database")]
 
 UNIT = 60  # a 50-cent reward with the 20% fee
-
-
-@pytest.fixture(scope="module")
-def process_racer(_schema: str):
-    racer = ProcessRacer(_schema, processes=3, threads=4)
-    yield racer
-    racer.close()
-
-
-@pytest.fixture(params=["threads", "processes"])
-def race(request):
-    if request.param == "threads":
-        return lambda calls: run_threads(calls, threads=12)
-    return request.getfixturevalue("process_racer").run
 
 
 def money_moves(a) -> tuple[int, int]:

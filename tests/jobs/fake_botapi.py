@@ -99,6 +99,31 @@ class FakeBotApi:
             return json.loads(body)
         return {k: v[0] for k, v in parse_qs(body.decode()).items()}
 
+    # --- what a send and an edit check alike (under the lock) ---
+    def _forbidden(self, chat: int, now: float) -> tuple[int, dict] | None:
+        """403 for a chat that blocked the bot; a request before its retry_after is over is noted."""
+        if now < self._blocked_until[chat]:
+            self.early.append((chat, self._blocked_until[chat] - now))
+        if chat in self.blocked:
+            self.forbidden.append(chat)
+            return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+        return None
+
+    def _flooded(self, chat: int, now: float, forced: bool = False) -> tuple[int, dict] | None:
+        """429 with retry_after past the per-chat interval or the global rate (or when `forced`)."""
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        if forced or now - self._last_ok.get(chat, -1e9) < self.chat_interval_s or len(self._recent) >= self.global_per_s:
+            self._blocked_until[chat] = now + self.retry_after_s
+            self.too_many.append((chat, now, self.retry_after_s))
+            return 429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {self.retry_after_s}",
+                         "parameters": {"retry_after": self.retry_after_s}}
+        return None
+
+    def _passed(self, chat: int, now: float) -> None:
+        self._last_ok[chat] = now
+        self._recent.append(now)
+
     # --- the Bot API side ---
     def handle(self, method: str, p: dict) -> tuple[int, dict]:
         if method == "getMe":
@@ -119,23 +144,14 @@ class FakeBotApi:
             return 500, {"ok": False, "error_code": 500, "description": "hung"}
         now = time.monotonic()
         with self.lock:
-            if now < self._blocked_until[chat]:
-                self.early.append((chat, self._blocked_until[chat] - now))
-            if chat in self.blocked:
-                self.forbidden.append(chat)
-                return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
-            while self._recent and now - self._recent[0] >= 1.0:
-                self._recent.popleft()
-            flood = (now - self._last_ok.get(chat, -1e9) < self.chat_interval_s
-                     or len(self._recent) >= self.global_per_s or chat in self.fail_first)
-            if flood:
+            refused = self._forbidden(chat, now)
+            if refused:
+                return refused
+            refused = self._flooded(chat, now, forced=chat in self.fail_first)
+            if refused:
                 self.fail_first.discard(chat)
-                self._blocked_until[chat] = now + self.retry_after_s
-                self.too_many.append((chat, now, self.retry_after_s))
-                return 429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {self.retry_after_s}",
-                             "parameters": {"retry_after": self.retry_after_s}}
-            self._last_ok[chat] = now
-            self._recent.append(now)
+                return refused
+            self._passed(chat, now)
             self.sent.append(Sent(chat, p.get("text", p.get("caption", "")), now, p.get("photo") or p.get("document")))
             message_id = len(self.sent)
             self._messages[(chat, message_id)] = (p.get("text", ""), _markup(p))
@@ -149,22 +165,15 @@ class FakeBotApi:
         text, markup = p.get("text", ""), _markup(p)
         now = time.monotonic()
         with self.lock:
-            if now < self._blocked_until[chat]:
-                self.early.append((chat, self._blocked_until[chat] - now))
-            if chat in self.blocked:
-                self.forbidden.append(chat)
-                return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+            refused = self._forbidden(chat, now)
+            if refused:
+                return refused
             if (chat, mid) not in self._messages:
                 return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"}
-            while self._recent and now - self._recent[0] >= 1.0:
-                self._recent.popleft()
-            if now - self._last_ok.get(chat, -1e9) < self.chat_interval_s or len(self._recent) >= self.global_per_s:
-                self._blocked_until[chat] = now + self.retry_after_s
-                self.too_many.append((chat, now, self.retry_after_s))
-                return 429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {self.retry_after_s}",
-                             "parameters": {"retry_after": self.retry_after_s}}
-            self._last_ok[chat] = now
-            self._recent.append(now)
+            refused = self._flooded(chat, now)
+            if refused:
+                return refused
+            self._passed(chat, now)
             if self._messages[(chat, mid)] == (text, markup):
                 self.not_modified.append((chat, mid))
                 return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is not modified: "

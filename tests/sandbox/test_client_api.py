@@ -85,16 +85,21 @@ async def test_location_and_uploads(api):
     assert status == 400 and "exactly one file" in body["error"]
 
 
-async def _bot_answers_next_callback(api, **answer):
-    """Play the bot: poll for the callback query and answer it."""
+async def _bot_answers(api, kind: str, method: str, **answer):
+    """Play the bot: poll for the newest `kind` query (callback_query, pre_checkout_query) and answer it
+    with `method`."""
     for _ in range(50):
-        ups = [u for u in await api.updates() if "callback_query" in u]
+        ups = [u for u in await api.updates() if kind in u]
         if ups:
-            query = ups[-1]["callback_query"]
-            await api.ok("answerCallbackQuery", callback_query_id=query["id"], **answer)
+            query = ups[-1][kind]
+            await api.ok(method, **{f"{kind}_id": query["id"]}, **answer)
             return query
         await asyncio.sleep(0.02)
-    raise AssertionError("no callback query arrived")
+    raise AssertionError(f"no {kind} arrived")
+
+
+async def _bot_answers_next_callback(api, **answer):
+    return await _bot_answers(api, "callback_query", "answerCallbackQuery", **answer)
 
 
 async def test_press_waits_for_the_bots_answer(api):
@@ -137,14 +142,7 @@ async def _invoice(api):
 
 
 async def _bot_answers_pre_checkout(api, **answer):
-    for _ in range(50):
-        ups = [u for u in await api.updates() if "pre_checkout_query" in u]
-        if ups:
-            query = ups[-1]["pre_checkout_query"]
-            await api.ok("answerPreCheckoutQuery", pre_checkout_query_id=query["id"], **answer)
-            return query
-        await asyncio.sleep(0.02)
-    raise AssertionError("no pre-checkout query arrived")
+    return await _bot_answers(api, "pre_checkout_query", "answerPreCheckoutQuery", **answer)
 
 
 async def test_pay_runs_pre_checkout_then_successful_payment(api):

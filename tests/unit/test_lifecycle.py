@@ -33,6 +33,16 @@ def answer_all(assignment, worker_id, now):
             work.save_answer(worker_id=worker_id, assignment_id=assignment.id, question_id=q.id, value="dog", now=now)
 
 
+def submitted(now, cents: int | None = None, **hit):
+    """A requester's one-slot HIT, accepted, answered and submitted by a worker: (r, w, a)."""
+    r, w = (f.requester(cents) if cents is not None else f.requester()), f.user()
+    hit = f.hit(r.id, **{"assignments": 1, **hit})
+    a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
+    answer_all(a, w.id, now)
+    work.submit(worker_id=w.id, assignment_id=a.id, now=now)
+    return r, w, a
+
+
 def test_publish_moves_rewards_and_fees_into_escrow(now):
     r = f.requester(10_00)
     hit = f.hit(r.id, reward="0.50", assignments=3)
@@ -74,11 +84,7 @@ def test_full_cycle_pays_worker_and_platform(now):
 
 
 def test_approve_twice_pays_once(now):
-    r, w = f.requester(), f.user()
-    hit = f.hit(r.id, assignments=1)
-    a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
-    answer_all(a, w.id, now)
-    work.submit(worker_id=w.id, assignment_id=a.id, now=now)
+    r, w, a = submitted(now)
     review.approve(requester_id=r.id, assignment_id=a.id, now=now)
     with pytest.raises(StaleAction):
         review.approve(requester_id=r.id, assignment_id=a.id, now=now)
@@ -87,11 +93,7 @@ def test_approve_twice_pays_once(now):
 
 
 def test_reject_needs_reason_refunds_and_can_be_reversed_within_30_days(now):
-    r, w = f.requester(10_00), f.user()
-    hit = f.hit(r.id, assignments=1)
-    a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
-    answer_all(a, w.id, now)
-    work.submit(worker_id=w.id, assignment_id=a.id, now=now)
+    r, w, a = submitted(now, cents=10_00)
     with pytest.raises(ValidationFailed, match="reason"):
         review.reject(requester_id=r.id, assignment_id=a.id, feedback="  ", now=now)
     review.reject(requester_id=r.id, assignment_id=a.id, feedback="Wrong animal", now=now)
@@ -160,11 +162,7 @@ def test_submit_needs_required_answers_and_the_deadline(now):
 
 
 def test_bonus_from_balance_with_fee_and_key(now):
-    r, w = f.requester(10_00), f.user()
-    hit = f.hit(r.id, assignments=1)
-    a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
-    answer_all(a, w.id, now)
-    work.submit(worker_id=w.id, assignment_id=a.id, now=now)
+    r, w, a = submitted(now, cents=10_00)
     with pytest.raises(ValidationFailed):
         review.bonus(requester_id=r.id, assignment_id=a.id, amount_cents=100, reason="", now=now, key="b1")
     review.bonus(requester_id=r.id, assignment_id=a.id, amount_cents=100, reason="Great work", now=now, key="b1")
@@ -222,11 +220,7 @@ def test_add_assignments_and_extend(now):
 
 
 def test_withdraw_and_payout_settlement(now):
-    r, w = f.requester(10_00), f.user()
-    hit = f.hit(r.id, reward="2.00", assignments=1)
-    a = work.accept(worker_id=w.id, hit_id=hit.id, now=now)
-    answer_all(a, w.id, now)
-    work.submit(worker_id=w.id, assignment_id=a.id, now=now)
+    r, w, a = submitted(now, cents=10_00, reward="2.00")
     review.approve(requester_id=r.id, assignment_id=a.id, now=now)
     p = accounts.withdraw(worker_id=w.id, now=now, key="w1")
     with pytest.raises(StaleAction):
