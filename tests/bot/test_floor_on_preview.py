@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import get_settings
 from core.work import browse
 from tests import factories as f
 from tests.bot.worker_fixtures import every_html_message_parses, person  # noqa: F401  (autouse)
 from tests.conftest import NOW
+from tests.settings_env import settings_env
 
 
 @pytest.fixture
 def floor_600(monkeypatch):
-    monkeypatch.setenv("HITBOT_MIN_HOURLY_CENTS", "600")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, HITBOT_MIN_HOURLY_CENTS="600")
 
 
 async def test_the_preview_shows_where_the_estimate_stands_against_the_floor(bot, floor_600):

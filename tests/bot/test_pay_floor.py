@@ -7,21 +7,18 @@ import json
 
 import pytest
 
-from core.config import get_settings
 from core.models import Hit
 from tests import factories as f
 from tests.bot.chat import last_text
 from tests.bot.test_requester_review import person, submit
 from tests.bot.worker_fixtures import every_html_message_parses  # noqa: F401  (autouse)
 from tests.fakes.telegram import answers
+from tests.settings_env import settings_env
 
 
 @pytest.fixture
 def floor_600(monkeypatch):
-    monkeypatch.setenv("HITBOT_MIN_HOURLY_CENTS", "600")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, HITBOT_MIN_HOURLY_CENTS="600")
 
 
 async def test_myhits_shows_effective_pay_and_warns_below_the_floor(bot, clock, floor_600):

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import get_settings
 from core.models import Hit, Question
 from core.mturk.tables import MturkHit
 from tests.bot.chat import last_text
 from tests.bot.test_requester_batch import csv_bytes, requester
 from tests.fakes.telegram import answers
 from tests.invariants import check_invariants
+from tests.settings_env import settings_env
 
 SPEC = b"title: Read the sign\ndescription: Type what the sign says.\nreward: '0.10'\nassignments: 1\n" \
        b"duration: 5m\nlifetime: 1d\n"
@@ -21,10 +21,7 @@ TEMPLATE = b'<crowd-form><img src="${photo}"><crowd-input name="sign" label="Sig
 
 @pytest.fixture
 def task_pages(monkeypatch):
-    monkeypatch.setenv("HITBOT_TASKS_URL", "https://tasks.example.org")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, HITBOT_TASKS_URL="https://tasks.example.org")
 
 
 async def test_template_spec_and_csv_make_one_web_task_per_row(bot, task_pages):

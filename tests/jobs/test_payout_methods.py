@@ -25,6 +25,7 @@ from jobs.payouts.providers import (
 from tests.conftest import NOW
 from tests.invariants import check_invariants
 from tests.jobs.payout_helpers import ScriptedProvider, withdraw, worker_with
+from tests.settings_env import settings_env
 
 IBAN = "DE89370400440532013000"
 LATER = NOW + timedelta(days=2)  # after the hold
@@ -32,13 +33,10 @@ LATER = NOW + timedelta(days=2)  # after the hold
 
 @pytest.fixture
 def methods(monkeypatch):
-    monkeypatch.setenv("HITBOT_PAYOUT_METHODS", "paypal,sepa,ach,giftcard")
-    monkeypatch.setenv("HITBOT_SECRET_KEY", "payout-tests-secret-key-0123456789abcdef")  # PostgreSQL needs one
-    monkeypatch.setenv("HITBOT_PAYOUT_FEE_CENTS_SEPA", "25")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, undo=True,
+                            HITBOT_PAYOUT_METHODS="paypal,sepa,ach,giftcard",
+                            HITBOT_SECRET_KEY="payout-tests-secret-key-0123456789abcdef",  # PostgreSQL needs one
+                            HITBOT_PAYOUT_FEE_CENTS_SEPA="25")
 
 
 def sepa_payout(cents: int) -> Payout:

@@ -15,14 +15,12 @@ from core.models import Hit, HitDraft, Question
 from core.work import commands as work
 from tests import factories as f
 from tests.conftest import NOW
+from tests.settings_env import settings_env
 
 
 @pytest.fixture
 def floor_600(monkeypatch):
-    monkeypatch.setenv("HITBOT_MIN_HOURLY_CENTS", "600")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, HITBOT_MIN_HOURLY_CENTS="600")
 
 
 def _submit(hit, minutes: float, at=NOW):

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 
 from core import ledger
-from core.config import get_settings
 from core.errors import DuplicateRequest, HitbotError, InsufficientFunds, NotAllowed, StaleAction, ValidationFailed
 from core.hits import manage, publishing
 from core.hits.spec import parse_spec
@@ -21,6 +20,7 @@ from tests import factories as f
 from tests.bystanders import Bystanders
 from tests.dbstate import unchanged
 from tests.invariants import check_invariants
+from tests.settings_env import settings_env
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -37,10 +37,7 @@ def events(kind: str) -> list[OutboxEvent]:
 
 @pytest.fixture
 def max_assignments_5(monkeypatch):
-    monkeypatch.setenv("HITBOT_MAX_ASSIGNMENTS", "5")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, HITBOT_MAX_ASSIGNMENTS="5")
 
 
 # ------------------------------------------------------------------ publish

@@ -11,7 +11,6 @@ import pytest
 from bot import catalogs
 from bot.i18n import DEFAULT, FSI, LANGUAGES, PDI, use
 from bot.views import balance, common, payout, topup
-from core.config import get_settings
 from core.models import PayoutStatus as P
 from core.money import parse_amount
 from core.payments.accounts import Balances, WithdrawalQuote
@@ -21,6 +20,7 @@ from core.payments.tax import TaxInfo
 from core.payments.topups import RefundQuote
 from core.review.reputation import WorkerStats
 from tests.conftest import NOW
+from tests.settings_env import settings_env
 from tests.telegram_limits import MAX_TOAST, assert_screens_ok
 
 MODULES = ["bot/views/topup.py", "bot/views/payout.py", "bot/views/balance.py", "bot/handlers/topup.py",
@@ -31,13 +31,10 @@ LONG_NAME = "Rita & <Co> " + "x" * 120
 
 @pytest.fixture
 def fees(monkeypatch):
-    monkeypatch.setenv("HITBOT_PAYOUT_METHODS", "paypal,sepa,ach,giftcard")
-    monkeypatch.setenv("HITBOT_PAYOUT_MIN_CENTS_SEPA", "500")
-    monkeypatch.setenv("HITBOT_PAYOUT_FEE_CENTS_SEPA", "25")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, undo=True,
+                            HITBOT_PAYOUT_METHODS="paypal,sepa,ach,giftcard",
+                            HITBOT_PAYOUT_MIN_CENTS_SEPA="500",
+                            HITBOT_PAYOUT_FEE_CENTS_SEPA="25")
 
 
 def _balances(**kw) -> Balances:
