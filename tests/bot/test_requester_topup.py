@@ -13,15 +13,12 @@ from tests.bot.chat import last_text
 from tests.conftest import ADMIN_ID
 from tests.fakes.telegram import TgUser, answers
 from tests.invariants import check_invariants
+from tests.settings_env import settings_env
 
 
 @pytest.fixture
 def payments(monkeypatch):
-    monkeypatch.setenv("HITBOT_PAYMENT_PROVIDER_TOKEN", "284685063:TEST:provider")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("HITBOT_PAYMENT_PROVIDER_TOKEN")
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, unset=True, HITBOT_PAYMENT_PROVIDER_TOKEN="284685063:TEST:provider")
 
 
 async def start(bot, name: str = "Rita", user_id: int | None = None) -> TgUser:

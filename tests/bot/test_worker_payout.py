@@ -13,18 +13,14 @@ from core.models import AutoWithdraw, OutboxEvent, Payout, PayoutDestination, Ta
 from tests.bot.test_worker_balance import alert, earn, person
 from tests.conftest import NOW
 from tests.invariants import check_invariants
-from tests.settings_env import settings_env
+from tests.settings_env import PAYOUT_METHODS, settings_env
 
 IBAN = "DE89 3704 0044 0532 0130 00"
 
 
 @pytest.fixture
 def methods(monkeypatch):
-    yield from settings_env(monkeypatch, undo=True,
-                            HITBOT_PAYOUT_METHODS="paypal,sepa,ach,giftcard",
-                            HITBOT_SECRET_KEY="payout-tests-secret-key-0123456789abcdef",  # PostgreSQL needs one
-                            HITBOT_PAYOUT_MIN_CENTS_SEPA="500",
-                            HITBOT_PAYOUT_FEE_CENTS_SEPA="25")
+    yield from settings_env(monkeypatch, undo=True, **PAYOUT_METHODS)
 
 
 async def test_add_a_destination_see_it_masked_confirm_the_hold_and_withdraw_with_the_fee(bot, methods, clock):

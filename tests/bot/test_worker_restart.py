@@ -24,12 +24,18 @@ async def fresh_bot(clock) -> BotHarness:
     return BotHarness(app, tg)
 
 
-async def test_restart_mid_assignment_continues_where_the_worker_was(bot, clock):
+async def accepted_from_the_link(bot) -> TgUser:
+    """Wes opens Rita's HIT from its link (his first words to the bot) and accepts it."""
     rita = f.requester(100_00, name="Rita")
     hit = f.hit(rita.id, questions=QUESTIONS)
     wes = TgUser(f.user("Wes").id, "Wes")
     await bot.text(wes, f"/start hit_{hit.id}")
     await bot.press_label(wes, "Accept")
+    return wes
+
+
+async def test_restart_mid_assignment_continues_where_the_worker_was(bot, clock):
+    wes = await accepted_from_the_link(bot)
     await bot.press_label(wes, "dog")
     await bot.press_label(wes, "green")  # ticked, not yet Done
     question_msg = bot.tg.last_message(wes.id)
@@ -58,11 +64,7 @@ async def test_restart_mid_assignment_continues_where_the_worker_was(bot, clock)
 
 
 async def test_restart_shows_the_current_question_from_mywork(bot, clock):
-    rita = f.requester(100_00, name="Rita")
-    hit = f.hit(rita.id, questions=QUESTIONS)
-    wes = TgUser(f.user("Wes").id, "Wes")
-    await bot.text(wes, f"/start hit_{hit.id}")
-    await bot.press_label(wes, "Accept")
+    wes = await accepted_from_the_link(bot)
     await bot.press_label(wes, "cat")
     await bot.press_label(wes, "red")
     await bot.press_label(wes, "Done")

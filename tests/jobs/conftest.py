@@ -123,3 +123,15 @@ def wait_until(predicate, timeout_s: float, interval_s: float = 0.05) -> bool:
             return True
         time.sleep(interval_s)
     return predicate()
+
+
+def health(port: int) -> dict | None:
+    """A process's /healthz answer, or None while it does not answer."""
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return json.loads(r.read())
+    except OSError:
+        return None

@@ -10,7 +10,6 @@ from dramatiq import Worker
 from peewee import fn
 
 from core import ledger
-from core.config import get_settings
 from core.models import Account, AccountKind, Batch, Hit, OutboxEvent
 from core.money import fee_for
 from core.payments import accounts
@@ -22,6 +21,7 @@ from tests.conftest import ADMIN_ID, NOW
 from tests.fakes.telegram import answers
 from tests.invariants import check_invariants
 from tests.jobs.payout_helpers import stub_broker
+from tests.settings_env import settings_env
 
 ROWS = 60
 COST = sum((c + fee_for(c, 20)) * 2 for c in (5 + i % 10 for i in range(ROWS)))
@@ -29,11 +29,7 @@ COST = sum((c + fee_for(c, 20)) * 2 for c in (5 + i % 10 for i in range(ROWS)))
 
 @pytest.fixture
 def small_threshold(monkeypatch):
-    monkeypatch.setenv("HITBOT_BATCH_BACKGROUND_ROWS", "50")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("HITBOT_BATCH_BACKGROUND_ROWS")
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, unset=True, HITBOT_BATCH_BACKGROUND_ROWS="50")
 
 
 def rows(n: int = ROWS) -> bytes:

@@ -10,12 +10,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.jobs.conftest import ON_RABBITMQ, wait_until
+from tests.jobs.conftest import ON_RABBITMQ, health, wait_until
 
 pytestmark = pytest.mark.skipif(ON_RABBITMQ, reason="Redis-specific: `hitbot run` on its embedded Redis")
 
@@ -28,14 +27,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _health(port: int) -> dict | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-            return json.loads(r.read())
-    except OSError:
-        return None
-
-
 @pytest.mark.slow
 def test_hitbot_run_serves_delivers_and_stops_on_sigterm(botapi, tmp_path):
     port = _free_port()
@@ -46,8 +37,8 @@ def test_hitbot_run_serves_delivers_and_stops_on_sigterm(botapi, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "hitbot.cli", "run", "--metrics-port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        assert wait_until(lambda: (_health(port) or {}).get("clock_leader") is True, 60), "never became healthy"
-        assert _health(port) == {"ok": True, "broker": "up", "clock_leader": True, "worker": "running"}
+        assert wait_until(lambda: (health(port) or {}).get("clock_leader") is True, 60), "never became healthy"
+        assert health(port) == {"ok": True, "broker": "up", "clock_leader": True, "worker": "running"}
         assert (tmp_path / "data" / "hitbot.sqlite3").exists()
 
         # A notification written by another process straight into the outbox (no fast path

@@ -12,7 +12,7 @@ import pytest
 
 from jobs.actors import noop
 from jobs.clock import leader_lock
-from tests.jobs.conftest import redis_only, wait_until
+from tests.jobs.conftest import health, redis_only, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,17 +47,6 @@ def test_worker_processes_drain_the_queue_and_stop_on_sigterm(database, jobs, re
             proc.kill()
 
 
-def _health(port: int) -> dict | None:
-    import json
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-            return json.loads(r.read())
-    except OSError:
-        return None
-
-
 @pytest.mark.slow
 def test_hitbot_clock_leads_reports_it_and_lets_go_on_sigterm(database, jobs, redis_url, namespace):
     import socket
@@ -71,7 +60,7 @@ def test_hitbot_clock_leads_reports_it_and_lets_go_on_sigterm(database, jobs, re
                             cwd=ROOT, env=env)
     lock = leader_lock(jobs, ttl_ms=1000)  # a probe of the clock's lock (Redis key or PostgreSQL advisory lock)
     try:
-        assert wait_until(lambda: (_health(port) or {}).get("clock_leader") is True, 60), "never led"
+        assert wait_until(lambda: (health(port) or {}).get("clock_leader") is True, 60), "never led"
         assert lock.holder() is not None
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0

@@ -15,6 +15,7 @@ from core.models import ChatCard, Message, OutboxEvent
 from core.quals import commands as quals
 from tests import factories as f
 from tests.conftest import NOW
+from tests.settings_env import settings_env
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -29,11 +30,7 @@ def refreshes() -> int:
 
 @pytest.fixture
 def caps(monkeypatch):
-    monkeypatch.setenv("HITBOT_GROUP_MESSAGES_PER_DAY", "2")
-    monkeypatch.setenv("HITBOT_GROUP_RECIPIENTS_PER_DAY", "5")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, HITBOT_GROUP_MESSAGES_PER_DAY="2", HITBOT_GROUP_RECIPIENTS_PER_DAY="5")
 
 
 def test_each_worker_gets_it_in_their_own_thread_and_can_reply():

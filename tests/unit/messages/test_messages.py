@@ -7,24 +7,20 @@ from datetime import timedelta
 
 import pytest
 
-from core.config import get_settings
 from core.errors import NotAllowed, ValidationFailed, WorkerBlocked
 from core.messages import commands as msgs, queries
 from core.models import Message, OutboxEvent
 from core.review import commands as review
 from tests import factories as f
 from tests.conftest import NOW
+from tests.settings_env import settings_env
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
 @pytest.fixture
 def caps(monkeypatch):
-    monkeypatch.setenv("HITBOT_MESSAGES_PER_DAY_WORKER", "3")
-    monkeypatch.setenv("HITBOT_MESSAGES_PER_DAY_REQUESTER", "2")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    yield from settings_env(monkeypatch, HITBOT_MESSAGES_PER_DAY_WORKER="3", HITBOT_MESSAGES_PER_DAY_REQUESTER="2")
 
 
 def notices() -> list[OutboxEvent]:

@@ -17,7 +17,7 @@ from core.payments.payouts import maybe_auto_withdraw, set_auto_withdraw
 from tests import factories as f
 from tests.conftest import NOW
 from tests.invariants import check_invariants
-from tests.settings_env import settings_env
+from tests.settings_env import PAYOUT_METHODS, settings_env
 
 IBAN_DE = "DE89 3704 0044 0532 0130 00"
 IBAN_DE_COMPACT = "DE89370400440532013000"
@@ -25,12 +25,7 @@ IBAN_DE_COMPACT = "DE89370400440532013000"
 
 @pytest.fixture
 def methods(monkeypatch):
-    yield from settings_env(monkeypatch, undo=True,
-                            HITBOT_PAYOUT_METHODS="paypal,sepa,ach,giftcard",
-                            HITBOT_SECRET_KEY="payout-tests-secret-key-0123456789abcdef",  # PostgreSQL needs one
-                            HITBOT_PAYOUT_MIN_CENTS_SEPA="500",
-                            HITBOT_PAYOUT_FEE_CENTS_SEPA="25",
-                            HITBOT_PAYOUT_FEE_CENTS_PAYPAL="30",
+    yield from settings_env(monkeypatch, undo=True, **PAYOUT_METHODS, HITBOT_PAYOUT_FEE_CENTS_PAYPAL="30",
                             HITBOT_PAYOUT_HOLD_S="86400")
 
 
