@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from peewee import BigIntegerField, CharField
+from peewee import BigIntegerField, CharField, Value, fn
 
 from core.db import BaseModel, UTCDateTimeField, tx
-from core.outbox import emit
+from core.outbox import OutboxEvent, track
 from core.prepared import Prepared, param
 
 
@@ -40,9 +40,22 @@ MAX_AGE = timedelta(days=40)
 
 
 def remember(*, object_kind: str, object_id: int, chat_id: int, message_id: int, card_kind: str, now: datetime,
-             ref: int | None = None, only: bool = False) -> ChatCard:
+             ref: int | None = None, only: bool = False, fresh: bool = False, new: bool = False) -> ChatCard:
     """The message (chat_id, message_id) now shows this object as `card_kind`. With only=True it
-    replaces the object's earlier card of that kind in that chat (one live question at a time)."""
+    replaces the object's earlier card of that kind in that chat (one live question at a time).
+
+    `fresh`: the message was just sent, so no card shows it yet; with only=True the object's live card
+    of the kind then moves to it in one statement of its own. `new`: the object was created by the
+    update that sent the message (an accepted HIT's assignment), so it has no card to replace or to
+    count: one INSERT. (The card a move returns carries no id.)"""
+    fields = {"object_kind": object_kind, "object_id": object_id, "chat_id": chat_id, "message_id": message_id,
+              "card_kind": card_kind, "ref": ref, "created_at": now}
+    if fresh and only:  # which message is live: a pointer, not news for anyone (core.db.tx durable=False)
+        with tx(durable=False):
+            if new:
+                return ChatCard(id=_REMEMBER.insert(**fields), **fields)
+            if _MOVE.rowcount(**fields):
+                return ChatCard(**fields)
     with tx():
         return remember_in_tx(object_kind=object_kind, object_id=object_id, chat_id=chat_id, message_id=message_id,
                               card_kind=card_kind, now=now, ref=ref, only=only)
@@ -80,22 +93,41 @@ def _prune(only: bool):
     return ChatCard.delete().where(stale if replaced is None else stale | replaced)
 
 
+def _move():
+    live = ((ChatCard.object_kind == param("object_kind")) & (ChatCard.object_id == param("object_id"))
+            & (ChatCard.chat_id == param("chat_id")) & (ChatCard.card_kind == param("card_kind")))
+    return (ChatCard.update(message_id=param("message_id"), ref=param("ref"),
+                            created_at=param("created_at", ChatCard.created_at), shown_event=None)
+            .where(ChatCard.id == ChatCard.select(fn.MAX(ChatCard.id)).where(live)))
+
+
 # Every question and card the bot sends is remembered: built once (core.prepared).
 _REMEMBER = Prepared(_remember)
+_MOVE = Prepared(_move)
 _PRUNE = {only: Prepared(lambda only=only: _prune(only)) for only in (False, True)}
 
 
-_SHOWN = Prepared(lambda: ChatCard.select(ChatCard.id).where((ChatCard.object_kind == param("kind"))
-                                                              & (ChatCard.object_id == param("id"))).limit(1))
+def _emit_if_shown():
+    """cards.refresh for the object, inserted only if some card shows it: the check and the event in one
+    statement (most changes are to objects no card shows)."""
+    shown = ChatCard.select(Value(KIND), param("payload", OutboxEvent.payload),
+                            param("now", OutboxEvent.created_at), Value(0)).where(
+        (ChatCard.object_kind == param("kind")) & (ChatCard.object_id == param("id"))).limit(1)
+    return OutboxEvent.insert_from(shown, [OutboxEvent.kind, OutboxEvent.payload, OutboxEvent.created_at,
+                                           OutboxEvent.attempts])
+
+
+_EMIT_IF_SHOWN = Prepared(_emit_if_shown)
 
 
 def changed(object_kind: str, object_id: int, *, now: datetime) -> bool:
     """Call inside the transaction that changed the object: if any message shows it, emit
     cards.refresh (sent after the commit, like every outbox row). True if it was emitted."""
-    shown = _SHOWN.scalar(kind=object_kind, id=object_id) is not None
-    if shown:
-        emit(KIND, user_id=None, now=now, object=object_kind, id=object_id)
-    return shown
+    event_id = _EMIT_IF_SHOWN.inserted(kind=object_kind, id=object_id, now=now,
+                                       payload={"object": object_kind, "id": object_id})
+    if event_id is not None:
+        track(event_id)
+    return event_id is not None
 
 
 def cards_of(*, object_kind: str, object_id: int) -> list[ChatCard]:

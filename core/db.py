@@ -106,24 +106,59 @@ def is_sqlite() -> bool:
 _sqlite_writer = threading.Lock()
 
 
+# Set while this thread runs a transaction that commits without waiting for the disk (tx(durable=False)).
+_relaxed = threading.local()
+
+
 @contextlib.contextmanager
-def tx() -> Iterator[None]:
+def tx(*, durable: bool = True) -> Iterator[None]:
     """One service call, one transaction. SQLite takes the write lock up front so that
-    concurrent writers queue on busy_timeout instead of failing on lock upgrade."""
+    concurrent writers queue on busy_timeout instead of failing on lock upgrade.
+
+    durable=False, for a person's own progress that they see at once and nobody else is told of
+    (an answer saved, a question moved on, a browse page, which message is the live card): the commit
+    returns before its log reaches the disk (SQLite synchronous=NORMAL for it, PostgreSQL
+    synchronous_commit off). An application crash loses nothing; a power loss or an OS crash may take
+    back the last such commits, whole, and never one that a durable commit followed. Money and events
+    (require_durable) may not ride in it. Inside another transaction the outer one decides."""
     outermost = db.transaction_depth() == 0
+    relaxed = outermost and not durable
     try:
         if is_sqlite() and outermost:
-            with _sqlite_writer, db.atomic("IMMEDIATE"):
-                yield
+            with _sqlite_writer:
+                if relaxed:  # SQLite takes the setting only outside a transaction
+                    db.execute_sql("PRAGMA synchronous=NORMAL")
+                _relaxed.on = relaxed
+                try:
+                    with db.atomic("IMMEDIATE"):
+                        yield
+                finally:
+                    _relaxed.on = False
+                    if relaxed:
+                        db.execute_sql(f"PRAGMA synchronous={SQLITE_PRAGMAS['synchronous']}")
         else:
             with db.atomic():
-                yield
+                if relaxed:
+                    db.execute_sql("SET LOCAL synchronous_commit TO OFF")
+                    _relaxed.on = True
+                try:
+                    yield
+                finally:
+                    if relaxed:
+                        _relaxed.on = False
     except BaseException:
         if outermost:
             _run_hooks(_after_rollback)
         raise
     if outermost:
         _run_hooks(_after_commit)
+
+
+def require_durable() -> None:
+    """Called by what must survive a power loss once a person or another process heard of it (a ledger
+    posting, an outbox event): refused inside tx(durable=False), where the commit would not wait."""
+    if getattr(_relaxed, "on", False):
+        raise RuntimeError("a durable change (money, an event) inside tx(durable=False)")
 
 
 def for_update(query):

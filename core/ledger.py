@@ -6,7 +6,7 @@ from datetime import datetime
 
 from peewee import SQL, IntegrityError, fn
 
-from core.db import db, insert_rows
+from core.db import db, insert_rows, require_durable
 from core.errors import InsufficientFunds
 from core.models import Account, AccountKind, Entry, LedgerTxn
 from core.prepared import Prepared, param
@@ -109,6 +109,7 @@ def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
     caller to roll back, when any non-negative account would go below zero.
     `fresh`: ids of accounts opened in this transaction (open_escrows). No other transaction
     can lock them, so their credits go in one UPDATE per amount instead of one per account."""
+    require_durable()
     legs = [(acc, amount) for acc, amount in legs if amount != 0]
     if sum(amount for _, amount in legs) != 0:
         raise ValueError(f"ledger transaction {key!r} does not balance")

@@ -46,11 +46,18 @@ _INSERT = Prepared(lambda: OutboxEvent.insert(
 def emit(kind: str, *, user_id: int | None, now: datetime, **payload: object) -> OutboxEvent:
     event = OutboxEvent(kind=kind, user_id=user_id, payload=payload, created_at=now, attempts=0)
     event.id = _INSERT.insert(kind=kind, user_id=user_id, payload=payload, now=now)
+    track(event.id)
+    return event
+
+
+def track(event_id: int) -> None:
+    """An event the caller inserted with a statement of its own (an INSERT ... SELECT that emits only
+    when a condition holds): handed to the listeners after the commit, as emit's are."""
+    db.require_durable()  # others act on it: its commit must reach the disk first
     ids = getattr(_pending, "ids", None)
     if ids is None:
         ids = _pending.ids = []
-    ids.append(event.id)
-    return event
+    ids.append(event_id)
 
 
 def emit_many(kind: str, events: list[tuple[int | None, dict]], *, now: datetime) -> list[int]:
@@ -60,6 +67,7 @@ def emit_many(kind: str, events: list[tuple[int | None, dict]], *, now: datetime
 
     if not events:
         return []
+    db.require_durable()
     if not database.returning_clause:
         return [emit(kind, user_id=user_id, now=now, **payload).id for user_id, payload in events]
     rows = [{"kind": kind, "user_id": user_id, "payload": payload, "created_at": now} for user_id, payload in events]

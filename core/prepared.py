@@ -49,7 +49,7 @@ class Prepared:
                     and query.table._primary_key and query._on_conflict is None:
                 query = query.returning(query.table._primary_key)
             returning = bool(getattr(query, "_returning", None))
-            if isinstance(query, Insert):
+            if isinstance(query, Insert) and isinstance(query._insert, dict):  # (not an INSERT ... SELECT)
                 given = {getattr(k, "name", k) for k in query._insert}
                 frozen = [f.name for f, v in query.get_default_data().items() if callable(v) and f.name not in given]
                 if frozen:  # a default computed at compile time would be the same in every row
@@ -104,3 +104,12 @@ class Prepared:
         returning = self._get()[3]
         cursor = self.execute(**values)
         return cursor.fetchone()[0] if returning else cursor.lastrowid
+
+    def inserted(self, **values: Any) -> int | None:
+        """An INSERT ... SELECT's new primary key, None when its SELECT gave no row (one row at most)."""
+        returning = self._get()[3]
+        cursor = self.execute(**values)
+        if returning:
+            row = cursor.fetchone()
+            return row[0] if row else None
+        return cursor.lastrowid if db.rows_affected(cursor) else None

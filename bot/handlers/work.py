@@ -49,12 +49,14 @@ def _done_here(state: WorkState) -> dict[str, Any]:
     return {waiting.KEY: None} if same else {}
 
 
-async def _remember(me: int, state: WorkState, message_id: int, *, stored: bool = False) -> None:
+async def _remember(me: int, state: WorkState, message_id: int, *, stored: bool = False, fresh: bool = False,
+                    new: bool = False) -> None:
     if not stored:  # the use case did not store the wait with its change
         await waiting.expect(me, **_wait(state))
     # The one live question (or summary) of this assignment: it loses its buttons if time runs out.
+    # A message just sent takes the live card over in one statement (cards.remember fresh/new).
     await call(cards.remember, object_kind="assignment", object_id=state.assignment.id, chat_id=me,
-               message_id=message_id, card_kind="question", now=utcnow(), only=True)
+               message_id=message_id, card_kind="question", now=utcnow(), only=True, fresh=fresh, new=new)
 
 
 def _initial_picks(state: WorkState) -> list[int]:
@@ -66,28 +68,30 @@ def _initial_picks(state: WorkState) -> list[int]:
 
 
 async def show(message: Message, context: Context, me: int, state: WorkState, *, edit: bool = False,
-               stored: bool = False, before: str | None = None) -> None:
+               stored: bool = False, before: str | None = None, new: bool = False) -> None:
     """Show where the worker is: the current question, or the summary once all are passed.
     `stored`: the use case that led here already stored the wait (prefs=_waiting_here), and, when
     it was told the message it will be shown in (show_in), that message's card: one transaction.
-    `edit`: in place of `message` (one message goes from question to question); `before`: a line above."""
+    `edit`: in place of `message` (one message goes from question to question); `before`: a line above.
+    `new`: the assignment row was created by this update (state.created), so no card of it exists yet."""
     picks = _initial_picks(state)
     if state.current is not None:
         text, markup = views.question(state, now(context), picks, before)
     else:
         text, markup = views.summary(state, now(context), before)
+    fresh = not edit
     if edit:
         try:
             await message.edit_text(text, reply_markup=markup, parse_mode="HTML")
             shown = message.message_id
         except BadRequest:  # too old to edit, or gone: shown afresh below
-            shown = (await context.bot.send_message(message.chat_id, text, reply_markup=markup,
-                                                    parse_mode="HTML")).message_id
+            fresh, shown = True, (await context.bot.send_message(message.chat_id, text, reply_markup=markup,
+                                                                 parse_mode="HTML")).message_id
     else:
         shown = (await context.bot.send_message(message.chat_id, text, reply_markup=markup,
                                                 parse_mode="HTML")).message_id
     if not (stored and shown == state.shown_message_id):
-        await _remember(me, state, shown, stored=stored)
+        await _remember(me, state, shown, stored=stored, fresh=fresh, new=new and fresh)
 
 
 async def _finish(me: int, assignment_id: int) -> None:
@@ -119,7 +123,7 @@ async def _started(update: Update, context: Context, state: WorkState) -> None:
     await msg.edit_text(views.accepted(state.hit, state.assignment, now(context), state.worker.timezone),
                         parse_mode="HTML")
     await materials.send(context.bot, msg.chat_id, state.hit)
-    await show(msg, context, update.effective_user.id, state, stored=True)
+    await show(msg, context, update.effective_user.id, state, stored=True, new=state.created)
 
 
 @on_button

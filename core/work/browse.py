@@ -505,7 +505,9 @@ def browse_page(*, worker_id: int, number: int, now: datetime, limit: int = PAGE
     so a page never seen, or one from a filter since changed, is a stale button.
     `prefs_for`: further preference changes, computed from the worker's prefs as read, stored in the
     same write (the bot ends a pending prompt this way)."""
-    with tx():  # the worker's row read once: the filter, the requirements, the cursors written back
+    # The worker's row read once: the filter, the requirements, the cursors written back; only their
+    # own paging and prompt change, so the commit does not wait for the disk (core.db.tx).
+    with tx(durable=False):
         worker = get_user(worker_id)
         changes = prefs_for(worker.prefs or {}) if prefs_for is not None else {}
         filters, cursors = _session(worker_id, worker)

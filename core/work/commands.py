@@ -175,7 +175,7 @@ def accept_hit(*, worker_id: int, hit_id: int, now: datetime, prefs: PrefsFor | 
         hit.available -= 1
         notifications.hit_event(hit, "AssignmentAccepted", now, assignment_id=assignment.id,
                                 heard=bool(hit.api_listening))
-        state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker)
+        state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker, created=previous is None)
         _store_prefs(state, prefs)
         return state
 
@@ -440,7 +440,7 @@ def _answer(state: WorkState, question: Question, value: object, now: datetime) 
 def answer_current(*, worker_id: int, assignment_id: int, question_id: int, value: object,
                    now: datetime, prefs: PrefsFor | None = None, show_in: int | None = None) -> WorkState:
     """Answer the question the worker is on (an old question's button is stale) and move on."""
-    with tx():
+    with tx(durable=False):  # the worker's own progress (core.db.tx)
         state = _active_state(worker_id, assignment_id, now, with_card=show_in is not None)
         _answer(state, _current(state, question_id), value, now)
         _store_prefs(state, prefs)
@@ -463,7 +463,7 @@ def answer_typed(*, worker_id: int, assignment_id: int, kinds: frozenset[str], v
     """A message answers the question the worker is on, if that question is of one of `kinds`
     (those this kind of message can answer). The state also says which message of the worker's
     chat showed the question (shown_message_id)."""
-    with tx():
+    with tx(durable=False):  # the worker's own progress (core.db.tx)
         state = _active_state(worker_id, assignment_id, now, with_card=True)
         question = state.current
         if question is None:
@@ -483,7 +483,7 @@ def answer_typed(*, worker_id: int, assignment_id: int, kinds: frozenset[str], v
 def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: datetime,
                  prefs: PrefsFor | None = None, show_in: int | None = None) -> WorkState:
     """Leave the optional question the worker is on unanswered (clearing an earlier answer)."""
-    with tx():
+    with tx(durable=False):  # the worker's own progress (core.db.tx)
         state = _active_state(worker_id, assignment_id, now, with_card=show_in is not None)
         question = _current(state, question_id)
         if question.required:
@@ -499,7 +499,7 @@ def skip_current(*, worker_id: int, assignment_id: int, question_id: int, now: d
 def go_to(*, worker_id: int, assignment_id: int, position: int, now: datetime,
           prefs: PrefsFor | None = None, show_in: int | None = None) -> WorkState:
     """Move the worker's place in the form (Back, or a question picked from the summary)."""
-    with tx():
+    with tx(durable=False):  # the worker's own progress (core.db.tx)
         state = _active_state(worker_id, assignment_id, now, with_card=show_in is not None)
         if not 0 <= position <= state.total:
             raise NotAllowed()

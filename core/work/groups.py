@@ -124,7 +124,7 @@ def _take(worker: User, group_id: int, now: datetime, prefs: work.PrefsFor | Non
             hit.available -= 1
             notifications.hit_event(hit, "AssignmentAccepted", now, assignment_id=new_id,
                                     heard=bool(hit.api_listening))
-            state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker)
+            state = WorkState(assignment, hit, questions_of(assignment), {}, worker=worker, created=True)
             work._store_prefs(state, prefs)
             return state
     if not checked and not HitGroup.select().where(HitGroup.id == group_id).exists():

@@ -26,6 +26,7 @@ class WorkState:
     answers: dict[int, object] = field(default_factory=dict)  # question id -> stored value
     worker: User | None = None  # the worker's row (timezone, prefs) when the use case read it
     shown_message_id: int | None = None  # the worker's message showing this assignment's question, if asked for
+    created: bool = False  # the assignment row was inserted by this use case (so no chat card shows it yet)
 
     @property
     def total(self) -> int:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from core import ledger, sweeps
 from core.models import Answer, Assignment, ChatCard, OutboxEvent, User
 from core.review import appeals, commands as review
+from core.work import commands as work
 from jobs import cards as card_jobs
 from tests import factories as f
 from tests.bot.chat import deliver, submit
@@ -176,3 +177,43 @@ async def test_a_card_whose_message_is_gone_is_forgotten(bot):
     review.approve(requester_id=rita.id, assignment_id=a.id, now=NOW + timedelta(minutes=5))
     assert await refresh(bot) == ["gone"]
     assert ChatCard.select().where(ChatCard.object_id == a.id).count() == 0
+
+
+TYPED_FIRST = [{"id": "notes", "kind": "text", "prompt": "Describe it", "max_length": 40},
+               {"id": "count", "kind": "number", "prompt": "How many?", "min": 0, "max": 8}]
+
+
+def question_cards(user) -> list[int]:
+    return [c.message_id for c in ChatCard.select().where((ChatCard.chat_id == user.id)
+                                                          & (ChatCard.card_kind == "question"))]
+
+
+async def test_the_live_question_card_follows_each_new_question_message(bot):
+    """Accept and a typed answer show the question in a new message: that message becomes the one live
+    card (one statement after the send), so when time runs out it is the one that loses its buttons."""
+    rita = await person(bot, "Rita", cents=20_00)
+    wes = await person(bot, "Wes")
+    hit = f.hit(rita.id, duration="10m", questions=TYPED_FIRST)
+    await bot.text(wes, f"/start hit_{hit.id}")
+    await bot.press_label(wes, "Accept")
+    first = find(bot, wes, "Describe it")
+    assert question_cards(wes) == [first]
+    await bot.text(wes, "A grey cat")
+    second = find(bot, wes, "How many?")
+    assert second > first and question_cards(wes) == [second]
+    assert sweeps.expire_assignments(now=NOW + timedelta(minutes=11)) == 1
+    await refresh(bot)
+    assert shown(bot, wes, second).buttons == [] and "expired" in shown(bot, wes, second).text
+
+
+async def test_taking_back_a_returned_hit_keeps_one_live_question_card(bot):
+    rita = await person(bot, "Rita", cents=20_00)
+    wes = await person(bot, "Wes")
+    hit = f.hit(rita.id, duration="10m", questions=TYPED_FIRST)
+    await bot.text(wes, f"/start hit_{hit.id}")
+    await bot.press_label(wes, "Accept")
+    work.return_assignment(worker_id=wes.id, assignment_id=Assignment.get(Assignment.worker == wes.id).id, now=NOW)
+    await bot.text(wes, f"/start hit_{hit.id}")
+    await bot.press_label(wes, "Accept")
+    assert Assignment.get(Assignment.worker == wes.id).status == "accepted"
+    assert question_cards(wes) == [find(bot, wes, "Describe it")]
