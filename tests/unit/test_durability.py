@@ -60,3 +60,23 @@ def test_inside_a_durable_transaction_a_relaxed_one_changes_nothing(database):
             emit("submission.received", user_id=rita.id, now=NOW, assignment_id=1, hit_id=1)
         assert _flush_setting() in ("full", "on")
     assert OutboxEvent.select().count() == events + 1
+
+
+def test_a_transaction_that_opens_the_connection_keeps_its_work(database):
+    """PostgreSQL sends BEGIN with the transaction's first statement (core.db): a transaction begun on
+    a closed (pooled) connection opens it first, so its work is one transaction that commits, or none."""
+    wes = f.user("Wes")
+    db.close()
+    with tx():
+        write_prefs(get_user(wes.id), {"browse": {"f": {"sort": "reward"}}})
+    assert User.get_by_id(wes.id).prefs == {"browse": {"f": {"sort": "reward"}}}
+    db.close()
+    with pytest.raises(ZeroDivisionError), tx():
+        write_prefs(get_user(wes.id), {"browse": {"f": {"sort": "newest"}}})
+        1 / 0  # noqa: B018
+    assert User.get_by_id(wes.id).prefs == {"browse": {"f": {"sort": "reward"}}}
+    db.close()
+    with tx():  # nothing ran: nothing is sent, the connection is fit for the next one
+        pass
+    with tx():
+        assert User.get_by_id(wes.id).first_name == "Wes"
