@@ -100,13 +100,21 @@ def _command(message: Message | None) -> str | None:
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
 
 
+def _addressed_here(message: Message, context: Context) -> bool:
+    """The command will reach its handler: no @bot suffix, or this bot's (PTB ignores another bot's)."""
+    head = (message.text or "").split(maxsplit=1)[0]
+    if "@" not in head:
+        return True
+    return head.split("@", 1)[1].lower() == (context.bot.username or "").lower()
+
+
 async def preload(update: Update, context: Context) -> None:
     """Runs first for every update (group -2). A command other than /cancel ends a pending
     prompt, so a number typed later can never answer a question asked long ago."""
     message = update.message
     command = _command(message)
     if command is not None and command != "cancel":
-        if command not in ENDS_OWN_PROMPT:
+        if command not in ENDS_OWN_PROMPT or not _addressed_here(message, context):
             await call(disarm, user_id=message.from_user.id)
         return
     if not _takes_input(message):

@@ -90,10 +90,17 @@ class _PostgresDatabase(PooledPostgresqlDatabase):
 
     def execute_sql(self, sql, params=None):
         pending = getattr(_deferred, "sql", None)
-        if pending:
-            _deferred.sql = None
-            sql = pending + sql
-        return super().execute_sql(sql, params)
+        if not pending:
+            return super().execute_sql(sql, params)
+        _deferred.sql = None
+        try:
+            return super().execute_sql(pending + sql, params)
+        except Exception:
+            # Refused before reaching the server (a value the driver can't send): BEGIN still waits,
+            # or a caller that carries on would run the rest of its transaction in autocommit.
+            if self._adapter.txn_status(self._state.conn) == self._adapter.txn_idle:
+                _deferred.sql = pending
+            raise
 
     def commit(self):
         if getattr(_deferred, "sql", None):  # nothing ran: nothing to commit

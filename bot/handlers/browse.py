@@ -11,7 +11,7 @@ from bot.i18n import _
 from bot.runtime import Context, call, now, on_button, on_button_showing, on_message, reply_or_edit
 from bot.views import browse as views
 from core import dashboard
-from core.errors import StaleAction
+from core.errors import HitbotError, StaleAction
 from core.work import browse
 from core.work.browse import Filters
 
@@ -30,8 +30,13 @@ async def _first_page(update: Update, context: Context) -> None:
 
 @on_message
 async def browse_command(update: Update, context: Context) -> None:
-    """/browse ends a pending prompt in the same core call that reads the page (bot.input.ENDS_OWN_PROMPT)."""
-    await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=False, command=True)
+    """/browse ends a pending prompt in the same core call that reads the page (bot.input.ENDS_OWN_PROMPT);
+    when that call is refused, on its own."""
+    try:
+        await _render_list(update.effective_message, context, update.effective_user.id, 0, edit=False, command=True)
+    except HitbotError:
+        await call(waiting.disarm, user_id=update.effective_user.id)
+        raise
 
 
 waiting.ENDS_OWN_PROMPT.add("browse")

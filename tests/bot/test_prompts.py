@@ -66,6 +66,10 @@ async def test_other_number_does_not_stay_armed_across_cancel_and_other_commands
     assert waiting(rita) is None
     await bot.text(rita, "7")
     assert last_text(bot, rita) == start_views.NOT_WAITING
+    # ... and so does a /browse for another bot, which its handler never sees (the preload ends it)
+    await bot.press_label(rita, "Other number", card.message_id)
+    await bot.text(rita, "/browse@someotherbot")
+    assert waiting(rita) is None
     # and the prompt's own Cancel button
     await bot.press_label(rita, "Other number", card.message_id)
     prompt = bot.tg.last_message(rita.id)

@@ -80,3 +80,26 @@ def test_a_transaction_that_opens_the_connection_keeps_its_work(database):
         pass
     with tx():
         assert User.get_by_id(wes.id).first_name == "Wes"
+
+
+def test_a_first_statement_refused_before_the_server_keeps_the_transaction_whole(database):
+    """A value the driver can't send (a NUL in a string) fails the first statement before anything goes
+    out; the deferred BEGIN waits for the next one, so a rollback still undoes what followed."""
+    wes = f.user("Wes")
+    with pytest.raises(ZeroDivisionError), tx():
+        with pytest.raises(ValueError):
+            db.execute_sql('UPDATE "user" SET first_name = %s WHERE id = %s' if not is_sqlite() else
+                           'UPDATE "user" SET first_name = ? WHERE id = ?', (_unsendable(), wes.id))
+        write_prefs(get_user(wes.id), {"browse": {"f": {"sort": "reward"}}})
+        1 / 0  # noqa: B018
+    assert not User.get_by_id(wes.id).prefs and User.get_by_id(wes.id).first_name == "Wes"
+
+
+def _unsendable():
+    """A parameter both drivers refuse before sending: psycopg2 a NUL in a string, sqlite3 a type it can't bind."""
+    return "a\x00b" if not is_sqlite() else ValueErrorOnBind()
+
+
+class ValueErrorOnBind:
+    def __conform__(self, protocol):
+        raise ValueError("not bindable")
