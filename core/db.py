@@ -150,6 +150,17 @@ def release() -> None:
         db.close()
 
 
+def connection_idle() -> bool:
+    """This thread's connection is open, outside any transaction and fit to reuse (on PostgreSQL
+    the driver's own status flag: idle, not in a failed or unknown state). No round trip."""
+    if db.obj is None or db.is_closed() or db.transaction_depth() != 0:
+        return False
+    adapter = getattr(db.obj, "_adapter", None)
+    if adapter is None:  # SQLite
+        return not db.connection().in_transaction
+    return adapter.txn_status(db.connection()) == adapter.txn_idle
+
+
 def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 

@@ -66,9 +66,12 @@ _current: Jobs | None = None
 
 
 class DbConnections(Middleware):
-    """Give each message's database connection back when it is done: to the pool on
-    PostgreSQL, closed on SQLite. Worker threads come and go; a connection kept by a
-    thread that ended would never be returned."""
+    """Give a worker thread's database connection back when the worker's queue of fetched messages
+    runs dry: to the pool on PostgreSQL, closed on SQLite. While more messages wait, the thread keeps
+    it: checking one out again costs a round trip (the pool's liveness check, `SELECT 1`) under the
+    pool's lock, which every thread of the process queues on. A message that failed, or left a transaction open,
+    gives its connection back at once (a broken one is not reused); so does a thread that stops,
+    since a connection kept by a thread that ended would never be returned."""
 
     def _release(self) -> None:
         from core.db import db
@@ -79,10 +82,21 @@ class DbConnections(Middleware):
         except Exception as exc:  # e.g. a transaction left open by a crashed actor
             log.warning("could not release the database connection: %s", exc)
 
-    def after_process_message(self, broker, message, *, result=None, exception=None) -> None:
+    def _done(self, exception: BaseException | None) -> None:
+        from core.db import connection_idle
+
+        work = getattr(threading.current_thread(), "work_queue", None)
+        if exception is None and work is not None and not work.empty() and connection_idle():
+            return
         self._release()
 
+    def after_process_message(self, broker, message, *, result=None, exception=None) -> None:
+        self._done(exception)
+
     def after_skip_message(self, broker, message) -> None:
+        self._done(None)
+
+    def before_worker_thread_shutdown(self, broker, thread) -> None:
         self._release()
 
 

@@ -72,3 +72,49 @@ def test_embedded_redis_waits_for_a_server_that_refuses_connections_while_it_sta
         assert len(refused) == 3 and server.set("k", "v") and server.get("k") == b"v"
     finally:
         server.shutdown(nosave=True)
+
+
+def test_a_worker_thread_keeps_its_database_connection_through_a_run_of_messages_then_gives_it_back(database):
+    """Checking a connection out costs a round trip under the pool's lock; a thread busy with a run of
+    messages keeps the one it has, and gives it back when its queue is empty or a message failed."""
+    import time
+
+    from dramatiq import Worker
+
+    from core.db import db
+    from tests.jobs.payout_helpers import stub_broker
+
+    opened: list[bool] = []  # each message: was the thread's connection already open?
+
+    @actors.actor(actor_name="connection_probe", queue_name="probe", max_retries=0)
+    def probe(n: int, fail: bool = False) -> None:
+        opened.append(not db.is_closed())
+        db.execute_sql("SELECT 1")
+        if n == 0:
+            time.sleep(0.3)  # the consumer fetches the rest of the run meanwhile
+        if fail:
+            raise RuntimeError("a failed message")
+
+    broker = stub_broker(probe)
+    worker = Worker(broker, worker_threads=1, worker_timeout=50)
+    worker.queue_prefetch = 10  # the whole run is fetched while the first message sleeps
+    try:
+        for n in range(4):
+            probe.send(n)
+        worker.start()
+        broker.join("probe", timeout=10_000)
+        worker.join()
+        probe.send(4)  # after the queue ran dry
+        broker.join("probe", timeout=10_000)
+        worker.join()
+        assert opened == [False, True, True, True, False]
+        opened.clear()
+        worker.pause()
+        probe.send(0, fail=True)
+        probe.send(1)
+        worker.resume()
+        broker.join("probe", timeout=10_000, fail_fast=False)
+        worker.join()
+        assert opened == [False, False]  # the failed message gave its connection back
+    finally:
+        worker.stop()
