@@ -228,6 +228,9 @@ def recent_payouts(*, worker_id: int, limit: int = 5) -> list[Payout]:
 def start_payout(*, payout_id: int, now: datetime) -> Payout | None:
     """requested -> processing, once. None if another worker already has it."""
     # One statement, its own transaction (autocommit): the conditional update hands the row back.
+    # Not durable (core.prepared): a server crash that loses it leaves the payout requested, and
+    # the re-run asks the provider again with the same idempotency key (the same payment). The
+    # money moves only in settle_payout / fail_payout, whose commits wait for the disk.
     return _START.first(id=payout_id, now=now)
 
 
@@ -238,7 +241,7 @@ def _open_payout_update(**changes: object):
 
 
 # The payout actor's hot statements, compiled once (core.prepared).
-_START = Prepared(lambda: _open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1))
+_START = Prepared(lambda: _open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1), durable=False)
 # Settling also hands back the ids of its two accounts (no lookup statement of their own).
 _PAID = Prepared(lambda: _open_payout_update(status=P.PAID, provider_ref=param("provider_ref")).returning(
     Payout, Account.select(Account.id).where(Account.code == Value("payout:").concat(Payout.worker.cast("TEXT")))

@@ -71,3 +71,39 @@ def test_an_insert_may_not_freeze_a_default_computed_per_row(database):
 
     with pytest.raises(ValueError, match="at"):
         Prepared(lambda: Stamped.insert()).execute()
+
+
+def _rename_quick():
+    from peewee import fn
+
+    from core.db import is_sqlite
+
+    # On PostgreSQL the row also says whether its commit waited for the disk.
+    said = [] if is_sqlite() else [fn.current_setting("synchronous_commit").alias("sync")]
+    return User.update(first_name=param("name")).where(User.id == param("id")).returning(User.id, User.first_name, *said)
+
+
+_RENAME_QUICK = Prepared(_rename_quick, durable=False)
+
+
+def _synchronous_commit() -> str | None:
+    from core.db import db, is_sqlite
+
+    return None if is_sqlite() else db.execute_sql("SHOW synchronous_commit").fetchone()[0]
+
+
+def test_a_statement_that_need_not_wait_for_the_disk_does_its_work_and_nothing_else_skips_the_wait(database):
+    wes = f.user("Wes")
+    before = _synchronous_commit()
+    # On its own: its change is made and handed back, and the next statement waits for the disk again.
+    [row] = _RENAME_QUICK.rows(name="Wesley", id=wes.id)
+    assert (row.id, row.first_name, getattr(row, "sync", None)) == (wes.id, "Wesley", before and "off")
+    assert User.get_by_id(wes.id).first_name == "Wesley"
+    assert _synchronous_commit() == before
+    # Inside a transaction it runs as written: the transaction's commit still waits for the disk.
+    with tx():
+        [row] = _RENAME_QUICK.rows(name="Wes", id=wes.id)
+        assert getattr(row, "sync", None) == before
+        assert _synchronous_commit() == before
+    assert User.get_by_id(wes.id).first_name == "Wes"
+    assert before in (None, "on")
