@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import random
 import threading
 import time
@@ -80,6 +81,10 @@ class SandboxProvider:
     """Pretends to pay: appends one line per payout to a JSON-lines log (the provider side's
     idempotency log), under an exclusive file lock so worker processes on one machine agree.
 
+    The log stays open between calls, and a call reads only what other processes appended since
+    this one last looked: a payment costs a handful of system calls (it is a stand-in for a
+    network call, not the thing to measure), not a re-open and a re-scan of the file's end.
+
     `failure_rate` of calls fail transiently, half before the payment is recorded (an outage)
     and half after (the answer was lost), which is what retries must survive."""
 
@@ -89,8 +94,10 @@ class SandboxProvider:
         self.log_path = log_path
         self.failure_rate = failure_rate
         self.delay_ms = delay_ms
-        self._lock = threading.Lock()
-        self._offset = 0
+        self._lock = threading.Lock()  # the file lock is the open file's, shared by this process's threads
+        self._fd: int | None = None
+        self._opened: tuple[int, int, int] | None = None  # (pid, device, inode) of the open log
+        self._offset = 0  # how far this process has read: always the end of a whole line
         self._refs: dict[str, str] = {}
 
     def send(self, request: PayoutRequest) -> Outcome:
@@ -105,49 +112,62 @@ class SandboxProvider:
         return Outcome("paid", ref)
 
     def _record(self, request: PayoutRequest) -> str:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, open(self.log_path, "a+b") as log:
-            fcntl.flock(log, fcntl.LOCK_EX)  # released when the file closes
-            _drop_torn_tail(log)
-            self._catch_up(log)
-            if request.key in self._refs:
-                return self._refs[request.key]
-            ref = f"sbx_{uuid.uuid4().hex[:16]}"
-            line = {**request.as_json(with_destination=False), "reference": ref,
-                    "at": datetime.now(timezone.utc).isoformat()}
-            log.seek(0, 2)
-            log.write((json.dumps(line) + "\n").encode())
-            log.flush()  # in the OS's hands now: a killed process cannot lose it
-            self._offset = log.tell()
-            self._refs[request.key] = ref
-            return ref
+        with self._lock:
+            fd = self._log()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                self._catch_up(fd)
+                if request.key in self._refs:
+                    return self._refs[request.key]
+                ref = f"sbx_{uuid.uuid4().hex[:16]}"
+                line = {**request.as_json(with_destination=False), "reference": ref,
+                        "at": datetime.now(timezone.utc).isoformat()}
+                data = (json.dumps(line) + "\n").encode()
+                written = 0
+                while written < len(data):  # O_APPEND: at the end; in the OS's hands once written
+                    written += os.write(fd, data[written:])
+                self._offset += len(data)
+                self._refs[request.key] = ref
+                return ref
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
-    def _catch_up(self, log) -> None:
-        """Read lines other processes appended since we last looked."""
-        log.seek(0, 2)
-        if log.tell() < self._offset:  # the log was replaced: read it again
+    def _log(self) -> int:
+        """The open log; opened again when it was replaced (or removed) or this is a forked child
+        (a child sharing the parent's open file would share its lock too)."""
+        try:
+            st = os.stat(self.log_path)
+            now = (os.getpid(), st.st_dev, st.st_ino)
+        except FileNotFoundError:
+            now = None
+        if self._fd is not None and now == self._opened:
+            return self._fd
+        if self._fd is not None and self._opened is not None and self._opened[0] == os.getpid():
+            os.close(self._fd)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        st = os.fstat(self._fd)
+        self._opened = (os.getpid(), st.st_dev, st.st_ino)
+        self._offset, self._refs = 0, {}
+        return self._fd
+
+    def _catch_up(self, fd: int) -> None:
+        """Read the lines other processes appended since we last looked (callers hold the file
+        lock). A process killed mid-write leaves half a line: that payment was never made, so it
+        is cut off before anyone appends after it."""
+        size = os.fstat(fd).st_size
+        if size == self._offset:
+            return
+        if size < self._offset:  # the log was cut short: read it again
             self._offset, self._refs = 0, {}
-        log.seek(self._offset)
-        for raw in log:
+        new = os.pread(fd, size - self._offset, self._offset)
+        whole = new.rfind(b"\n") + 1
+        if whole < len(new):
+            os.ftruncate(fd, self._offset + whole)
+        for raw in new[:whole].splitlines():
             entry = json.loads(raw)
             self._refs[entry["idempotency_key"]] = entry["reference"]
-        self._offset = log.tell()
-
-
-def _drop_torn_tail(log) -> None:
-    """A process killed mid-write leaves half a line: that payment was never made, so cut it
-    off before anyone appends after it (callers hold the file lock)."""
-    size = log.seek(0, 2)
-    if size == 0:
-        return
-    log.seek(size - 1)
-    if log.read(1) == b"\n":
-        return
-    start = max(0, size - 65_536)
-    log.seek(start)
-    tail = log.read()
-    cut = tail.rfind(b"\n")
-    log.truncate(start + cut + 1 if cut >= 0 else 0)
+        self._offset += whole
 
 
 def read_sandbox_log(path: Path) -> list[dict]:

@@ -97,6 +97,17 @@ def test_sandbox_drops_a_half_written_line_left_by_a_killed_process(tmp_path):
     assert [e["idempotency_key"] for e in read_sandbox_log(log)] == ["payout:k1", "payout:k3", "payout:k2"]
 
 
+def test_sandbox_writes_to_the_log_at_its_path_after_it_was_replaced(tmp_path):
+    """The log stays open between payments; one moved away (rotated) is not written to any more."""
+    log = tmp_path / "payouts.jsonl"
+    provider = SandboxProvider(log)
+    provider.send(request(1))
+    log.rename(tmp_path / "payouts.old.jsonl")
+    provider.send(request(2))
+    assert [e["idempotency_key"] for e in read_sandbox_log(log)] == ["payout:k2"]
+    assert [e["idempotency_key"] for e in read_sandbox_log(tmp_path / "payouts.old.jsonl")] == ["payout:k1"]
+
+
 def test_sandbox_failures_are_transient_and_never_pay_twice(tmp_path):
     log = tmp_path / "payouts.jsonl"
     provider = SandboxProvider(log, failure_rate=0.6)
