@@ -50,6 +50,28 @@ def emit(kind: str, *, user_id: int | None, now: datetime, **payload: object) ->
     return event
 
 
+def emit_together(now: datetime, *events: tuple[str, int | None, dict]) -> list[OutboxEvent]:
+    """A few events of one change, (kind, user_id, payload) each, in one statement. Returns them with ids."""
+    insert = _TOGETHER.get(len(events))
+    if insert is None:
+        insert = _TOGETHER[len(events)] = Prepared(lambda n=len(events): OutboxEvent.insert_many([
+            {OutboxEvent.kind: param(f"kind{i}"), OutboxEvent.user_id: param(f"user{i}"),
+             OutboxEvent.payload: param(f"payload{i}", OutboxEvent.payload),
+             OutboxEvent.created_at: param("now", OutboxEvent.created_at), OutboxEvent.attempts: 0}
+            for i in range(n)]))
+    values: dict[str, object] = {"now": now}
+    for i, (kind, user_id, payload) in enumerate(events):
+        values.update({f"kind{i}": kind, f"user{i}": user_id, f"payload{i}": payload})
+    ids = insert.inserted_ids(**values)
+    for event_id in ids:
+        track(event_id)
+    return [OutboxEvent(id=event_id, kind=kind, user_id=user_id, payload=payload, created_at=now, attempts=0)
+            for event_id, (kind, user_id, payload) in zip(ids, events, strict=True)]
+
+
+_TOGETHER: dict[int, Prepared] = {}
+
+
 def track(event_id: int) -> None:
     """An event the caller inserted with a statement of its own (an INSERT ... SELECT that emits only
     when a condition holds): handed to the listeners after the commit, as emit's are."""

@@ -119,6 +119,17 @@ class Prepared:
         cursor = self.execute(**values)
         return cursor.fetchone()[0] if returning else cursor.lastrowid
 
+    def inserted_ids(self, **values: Any) -> list[int]:
+        """A many-row INSERT's new primary keys, in row order."""
+        returning = self._get()[3]
+        cursor = self.execute(**values)
+        if returning:
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite names the last row's id; one statement's rows take consecutive ones (the next after the
+        # largest, no AUTOINCREMENT gaps).
+        n = db.rows_affected(cursor)
+        return list(range(cursor.lastrowid - n + 1, cursor.lastrowid + 1))
+
     def inserted(self, **values: Any) -> int | None:
         """An INSERT ... SELECT's new primary key, None when its SELECT gave no row (one row at most)."""
         returning = self._get()[3]

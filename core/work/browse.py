@@ -407,18 +407,23 @@ class Preview(_GroupFigures):
         return preview_url(self.hit.id)
 
 
+_VIEWER = User.alias("viewer")  # the worker looking at a preview
+
+
 def _preview():
-    """The HIT with its requester, whether either side blocked the other, the worker's assignment of it,
-    and its group with whether the worker could take one of the group's HITs now: one read."""
+    """The HIT with its requester, the worker's own row, whether either side blocked the other, the worker's
+    assignment of it, and its group with whether the worker could take one of the group's HITs now: one read."""
     blocked = WorkerBlock.select(WorkerBlock.id).where((WorkerBlock.requester == Hit.requester)
                                                        & (WorkerBlock.worker == param("worker_id")))
     theirs = RequesterBlock.select(RequesterBlock.id).where((RequesterBlock.worker == param("worker_id"))
                                                             & (RequesterBlock.requester == Hit.requester))
     mine = (Assignment.hit == Hit.id) & (Assignment.worker == param("worker_id"))
     takeable = fn.EXISTS(next_hit(param("worker_id"), param("now", Hit.expires_at)))
-    return (Hit.select(Hit, User, fn.EXISTS(blocked).alias("blocked_worker"), fn.EXISTS(theirs).alias("blocked_requester"),
-                       Assignment.id, Assignment.status, HitGroup, takeable.alias("group_takeable"))
+    return (Hit.select(Hit, User, _VIEWER, fn.EXISTS(blocked).alias("blocked_worker"),
+                       fn.EXISTS(theirs).alias("blocked_requester"), Assignment.id, Assignment.status, HitGroup,
+                       takeable.alias("group_takeable"))
             .join(User, on=(Hit.requester == User.id)).switch(Hit)
+            .join(_VIEWER, JOIN.LEFT_OUTER, on=(_VIEWER.id == param("worker_id")), attr="viewer").switch(Hit)
             .join(Assignment, JOIN.LEFT_OUTER, on=mine, attr="mine").switch(Hit)
             .join(HitGroup, JOIN.LEFT_OUTER, on=(Hit.group == HitGroup.id), attr="in_group")
             .where(Hit.id == param("hit_id")).limit(1))
@@ -429,8 +434,8 @@ _PREVIEW = Prepared(_preview)  # built once (core.prepared)
 
 def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:
     """What a worker sees before accepting. Hidden HITs look the same as missing ones."""
-    worker = get_user(worker_id)
     hit = _PREVIEW.first(worker_id=worker_id, hit_id=hit_id, now=now)
+    worker = getattr(hit, "viewer", None) or get_user(worker_id)  # (not registered: "send /start first")
     if hit is None or (hit.requester_id != worker_id and hit.blocked_worker):
         raise NotFound(N_("This HIT doesn't exist or is no longer available."))
     if hit.blocked_requester:  # the worker blocked this requester: say so

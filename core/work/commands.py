@@ -35,7 +35,7 @@ from core.models import (
     WorkerBlock,
 )
 from core.mturk import notifications
-from core.outbox import emit
+from core.outbox import emit, emit_together
 from core.prepared import Prepared, param
 from core.quals.rules import evaluate, requirements_for
 from core.review import quality
@@ -375,11 +375,15 @@ def submit_in_tx(*, worker_id: int, assignment_id: int, now: datetime, prefs: Pr
     rejected = any(q.gold is not None for q in state.questions) and quality.on_submitted(assignment.id, now)
     if rejected:  # the requester's rule rejected it (and told them)
         state.assignment = Assignment.get_by_id(assignment.id)
-    else:
-        emit("submission.received", user_id=hit.requester_id, now=now, assignment_id=assignment.id, hit_id=hit.id)
+    confirmed = ("submission.confirmed", worker_id, {"assignment_id": assignment.id, "hit_id": hit.id,
+                                                     "title": hit.title, "auto_approve_s": hit.auto_approve_s,
+                                                     **({"shown": True} if shown else {})})
+    if rejected:
+        emit(confirmed[0], user_id=confirmed[1], now=now, **confirmed[2])
+    else:  # the requester's notice and the worker's confirmation in one statement
+        emit_together(now, ("submission.received", hit.requester_id, {"assignment_id": assignment.id,
+                                                                      "hit_id": hit.id}), confirmed)
         cards.changed("review_queue", hit.requester_id, now=now)  # one more waiting in /review
-    emit("submission.confirmed", user_id=worker_id, now=now, assignment_id=assignment.id, hit_id=hit.id,
-         title=hit.title, auto_approve_s=hit.auto_approve_s, **({"shown": True} if shown else {}))
     return state
 
 
