@@ -403,13 +403,16 @@ an A/B of the notification part alone under the same load, old and new worker co
 gave 98.9 / 99.6 / 98.6 % before and 99.8 / 98.6 / 99.1 % after (load 4.9-8.4). The figures of 79.5-91.3 %
 below were taken at load 15-21; the shorter path should matter most there, but these runs could not
 show it. The closest two messages to one chat went from 1.7 s to 9.4 s (each chat's notices went about
-10 s apart, in queue order, none pulled forward by its wake); why has not been looked into yet."""
+10 s apart, in queue order, none pulled forward by its wake). That is the bench's order: notice i goes to
+chat i mod 300, so a chat's three notices are 300 apart in the queue, and 300 slots of 34 ms are 10.2 s.
+A wake cannot pull the next one forward while the queue is backed up: it is a delayed copy, and Dramatiq
+puts a delayed message that falls due at the tail of its queue, behind the notices already waiting."""
 
 PAYOUT_NOTE = """A payout is 6 statements: start is one `UPDATE ... RETURNING` in its own (autocommit) transaction,
-then the provider call, then one transaction: the closing `UPDATE ... RETURNING`, which also hands back
-the ids of the worker's payout account and the world account (two subqueries), the ledger key
-(`INSERT ... ON CONFLICT DO NOTHING RETURNING`), the one balance that has a column (conditional update),
-the entries and the outbox row; all compiled once (core/prepared.py). Before issue 21 it was 13
+whose commit does not wait for the disk; then the provider call, then one transaction: the closing
+`UPDATE ... RETURNING`, which also hands back the ids of the worker's payout account and the world
+account (two subqueries), the ledger key (`INSERT ... ON CONFLICT DO NOTHING RETURNING`), the one
+balance that has a column (conditional update), the entries and the outbox row; all compiled once (core/prepared.py). Before issue 21 it was 13
 statements in two explicit transactions; then 8, the two accounts looked up through queries peewee
 built on every call (a profile of 700 payouts: 2.79 M Python calls, 0.91 M after compiling them once).
 
@@ -418,7 +421,9 @@ Each timed round first wakes its queue's consumers (no-op messages through that 
 worker's timeout (1 s), so a round that followed the other actor's round first waited out up to a
 second of that sleep, most of a 250-payout round. Same code, one run each, 1 process: ratio 0.150
 without the wake, 0.306 with. `--no-wake` times it the old way. The same backoff means a payout queued
-after a quiet spell waits up to 1 s for a worker to take it."""
+after a quiet spell waits up to 1 s for a worker to take it. On 2 shared CPUs payouts are bound by the
+machine's CPU (the worker's and PostgreSQL's, about 2 ms each a payout), so a second worker process
+adds little to them; the no-op actor never touches PostgreSQL."""
 
 BEFORE = """**Before this change (commit 7139f26), the same bench**, load average 15.2-20.9: notifications
 23.84 / 25.14 / 27.40 messages/s sustained = **79.5 / 83.8 / 91.3 %** of 30/s, 0 429s, 0 early
