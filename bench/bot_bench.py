@@ -91,6 +91,9 @@ def seed(sessions: int, hits: int) -> list[int]:
     return ids
 
 
+_ONE_RELAXED = "SET LOCAL SYNCHRONOUS_COMMIT TO OFF;"
+
+
 class _StatementCounter:
     """Counts the SQL statements run through the database (its execute_sql, which every peewee
     query and savepoint goes through) and the transactions begun (begin, and a write statement run
@@ -122,10 +125,14 @@ class _StatementCounter:
 
         def counted_execute_sql(sql, *args, **kwargs):
             head = sql.lstrip().upper()
-            if not head.startswith(("BEGIN", "COMMIT", "PRAGMA SYNCHRONOUS", "SET LOCAL SYNCHRONOUS_COMMIT")):
+            alone_relaxed = head.startswith(_ONE_RELAXED)  # core.prepared durable=False, on its own
+            if alone_relaxed:
+                head = head[len(_ONE_RELAXED):].lstrip()
+            if head and not head.startswith(("BEGIN", "COMMIT", "PRAGMA SYNCHRONOUS", "SET LOCAL SYNCHRONOUS_COMMIT")):
                 self.n += 1
                 if head.startswith(("INSERT", "UPDATE", "DELETE")) and not database.in_transaction():
                     self.transactions += 1  # a write outside any transaction is one of its own (autocommit)
+                    self.relaxed += alone_relaxed
                 if getattr(relaxed_flag, "on", False) and not self._seen_relaxed:
                     self.relaxed, self._seen_relaxed = self.relaxed + 1, True
                 if self.trace is not None:
