@@ -128,7 +128,9 @@ class _StatementCounter:
             alone_relaxed = head.startswith(_ONE_RELAXED)  # core.prepared durable=False, on its own
             if alone_relaxed:
                 head = head[len(_ONE_RELAXED):].lstrip()
-            if head and not head.startswith(("BEGIN", "COMMIT", "PRAGMA SYNCHRONOUS", "SET LOCAL SYNCHRONOUS_COMMIT")):
+            # Not counted: a statement's PREPARE, once per connection (core.prepared planned=True).
+            if head and not head.startswith(("BEGIN", "COMMIT", "PRAGMA SYNCHRONOUS", "SET LOCAL SYNCHRONOUS_COMMIT",
+                                             "PREPARE")):
                 self.n += 1
                 if head.startswith(("INSERT", "UPDATE", "DELETE")) and not database.in_transaction():
                     self.transactions += 1  # a write outside any transaction is one of its own (autocommit)

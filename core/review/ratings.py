@@ -95,7 +95,7 @@ def requester_ratings():
     return Rating.select(*summary_columns()).where((Rating.ratee == param("id")) & (Rating.direction == W2R))
 
 
-_SUMMARY = Prepared(requester_ratings)
+_SUMMARY = Prepared(requester_ratings, planned=True)
 
 
 def requester_summary(*, requester_id: int) -> tuple[Average, dict[str, Average]]:

@@ -45,10 +45,11 @@ def _decided(status: str):
 # Every preview shows the requester's reputation: built once (core.prepared). The HIT count and the
 # decisions ride along the ratings' aggregate (one row whatever matches): one statement.
 _COUNTS = Prepared(lambda: ratings.requester_ratings().select_extend(
-    Hit.select(fn.COUNT(Hit.id)).where(Hit.requester == param("id")), _decided(S.APPROVED), _decided(S.REJECTED)))
+    Hit.select(fn.COUNT(Hit.id)).where(Hit.requester == param("id")), _decided(S.APPROVED), _decided(S.REJECTED)),
+    planned=True)
 _APPROVED_TIMES = Prepared(lambda: Assignment.select(Hit.reward_cents, Assignment.accepted_at, Assignment.submitted_at)
                            .join(Hit).where((Hit.requester == param("id")) & (Assignment.status == S.APPROVED))
-                           .order_by(Assignment.id.desc()).limit(1000).tuples())
+                           .order_by(Assignment.id.desc()).limit(1000).tuples(), planned=True)
 
 
 def requester_stats(*, user_id: int, user: User | None = None) -> RequesterStats:

@@ -41,7 +41,7 @@ def register(*, user_id: int, first_name: str, now: datetime, username: str | No
 
 
 # The hot ones, built once (core.prepared): every update reads its user, many write their prefs.
-_USER = Prepared(lambda: User.select().where(User.id == param("id")))
+_USER = Prepared(lambda: User.select().where(User.id == param("id")), planned=True)
 _SET_PREFS = Prepared(lambda: User.update(prefs=param("prefs", User.prefs)).where(User.id == param("id")))
 
 

@@ -320,7 +320,8 @@ def _plain_list(filters: Filters, column, paging: bool) -> Prepared:
              bool(filters.min_hourly_cents), paging, bool(filters.keyword))
     found = _LISTS.get(shape)
     if found is None:
-        found = _LISTS[shape] = Prepared(lambda: _build_plain_list(shape, column))
+        # Planned once per connection, but not with a keyword: its plan depends on the word (trigram index or not).
+        found = _LISTS[shape] = Prepared(lambda: _build_plain_list(shape, column), planned=not filters.keyword)
     return found
 
 
@@ -429,7 +430,7 @@ def _preview():
             .where(Hit.id == param("hit_id")).limit(1))
 
 
-_PREVIEW = Prepared(_preview)  # built once (core.prepared)
+_PREVIEW = Prepared(_preview, planned=True)  # built once, planned once (core.prepared)
 
 
 def preview(*, worker_id: int, hit_id: int, now: datetime) -> Preview:

@@ -93,7 +93,7 @@ def _hit_to_accept():
 
 
 # The worker's hot path, built once (core.prepared).
-_HIT_TO_ACCEPT = Prepared(_hit_to_accept)
+_HIT_TO_ACCEPT = Prepared(_hit_to_accept, planned=True)
 _TAKE_SLOT = Prepared(lambda: Hit.update(available=Hit.available - 1)
                       .where((Hit.id == param("hit_id")) & (Hit.status == HitStatus.OPEN)
                              & (Hit.expires_at > param("now", Hit.expires_at)) & (Hit.available > 0)))

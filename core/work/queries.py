@@ -96,7 +96,8 @@ def active_assignment(worker_id: int, assignment_id: int, now: datetime) -> Assi
 
 
 # The worker's hot path, built once (core.prepared).
-_QUESTIONS = Prepared(lambda: Question.select().where(Question.hit == param("hit_id")).order_by(Question.position))
+_QUESTIONS = Prepared(lambda: Question.select().where(Question.hit == param("hit_id")).order_by(Question.position),
+                      planned=True)
 
 
 def _own(with_card: bool):
@@ -112,12 +113,12 @@ def _own(with_card: bool):
     return query.limit(1)
 
 
-_OWN = {with_card: Prepared(lambda with_card=with_card: _own(with_card)) for with_card in (False, True)}
+_OWN = {with_card: Prepared(lambda with_card=with_card: _own(with_card), planned=True) for with_card in (False, True)}
 _QUESTIONS_AND_ANSWERS = Prepared(
     lambda: Question.select(Question, Answer.id, Answer.value)
     .join(Answer, JOIN.LEFT_OUTER, on=((Answer.question == Question.id)
                                        & (Answer.assignment == param("assignment_id"))), attr="answer")
-    .where(Question.hit == param("hit_id")).order_by(Question.position))
+    .where(Question.hit == param("hit_id")).order_by(Question.position), planned=True)
 
 
 def questions_of(assignment: Assignment) -> list[Question]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from peewee import JOIN
 
-from core.db import tx
+from core.db import db, is_sqlite, tx
 from core.models import Assignment, Hit, User
 from core.outbox import OutboxEvent
 from core.prepared import Prepared, param
@@ -107,3 +107,29 @@ def test_a_statement_that_need_not_wait_for_the_disk_does_its_work_and_nothing_e
         assert _synchronous_commit() == before
     assert User.get_by_id(wes.id).first_name == "Wes"
     assert before in (None, "on")
+
+
+_PLANNED = Prepared(lambda: Assignment.select(Assignment, Hit, User).join(Hit).switch(Assignment)
+                    .join(User, on=(Assignment.worker == User.id)).where(Assignment.id == param("id")), planned=True)
+
+
+def test_a_planned_query_gives_what_peewee_gives_on_every_connection(database):
+    """planned=True: PREPAREd once per PostgreSQL connection, then EXECUTEd (SQLite runs it as written);
+    a new connection (the pool's next, after a close) prepares it again."""
+    rita = f.requester()
+    hit = f.hit(rita.id, title="Planned")
+    wes = f.user("Wes")
+    with tx():
+        a = Assignment.create(hit=hit.id, worker=wes.id, accepted_at=NOW, deadline=NOW + timedelta(hours=1))
+    for _ in range(3):
+        for _ in range(7):  # past PostgreSQL's five custom plans, onto its generic one
+            got = _PLANNED.first(id=a.id)
+            assert (got.id, got.hit.title, got.worker.first_name, got.deadline) == \
+                (a.id, "Planned", "Wes", NOW + timedelta(hours=1))
+            assert _PLANNED.first(id=10**9) is None
+        with tx():  # inside a transaction too (PostgreSQL: its BEGIN goes out with the PREPARE or EXECUTE)
+            assert _PLANNED.first(id=a.id).worker.first_name == "Wes"
+        if not is_sqlite():  # the server holds it under its name on this connection
+            names = {row[0] for row in db.execute_sql("SELECT name FROM pg_prepared_statements").fetchall()}
+            assert _PLANNED._planned in names
+        db.close()
