@@ -55,8 +55,8 @@ def disarm(*, user_id: int, keep: frozenset[str] = KEPT_BY_COMMANDS) -> dict[str
 
 
 # Commands whose one core call ends the pending prompt itself, in its transaction (with `ending`),
-# so `preload` does not spend a read and a write of its own on it.
-ENDS_OWN_PROMPT: set[str] = set()
+# so `preload` does not spend a read and a write of its own on it (bot/handlers/browse.py browse_command).
+ENDS_OWN_PROMPT = frozenset({"browse"})
 
 
 async def expect(user_id: int, kind: str, **data: Any) -> None:

@@ -39,7 +39,6 @@ async def browse_command(update: Update, context: Context) -> None:
         raise
 
 
-waiting.ENDS_OWN_PROMPT.add("browse")
 menu_browse = on_button_showing(_first_page)
 
 
