@@ -92,11 +92,13 @@ def balance(account: Account) -> int:
 
 # One leg's move, compiled once (core.prepared): the conditional update is the overdraft check.
 _MOVE = Prepared(lambda: Account.update(balance_cents=Account.balance_cents + param("amount")).where(
-    (Account.id == param("id")) & (Account.allow_negative | (Account.balance_cents + param("amount") >= 0))))
+    (Account.id == param("id")) & (Account.allow_negative | (Account.balance_cents + param("amount") >= 0))),
+    planned=True)
 
 _NEW_TXN = Prepared(lambda: LedgerTxn.insert(key=param("key"), kind=param("kind"), memo=param("memo"),
                                             created_at=param("now", LedgerTxn.created_at))
-                    .on_conflict(conflict_target=[LedgerTxn.key], action="NOTHING").returning(LedgerTxn.id))
+                    .on_conflict(conflict_target=[LedgerTxn.key], action="NOTHING").returning(LedgerTxn.id),
+                    planned=True)
 
 _IN_CHUNK = 1000  # ids per UPDATE ... WHERE id IN (...): well under SQLite's bound parameters
 

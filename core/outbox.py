@@ -40,7 +40,7 @@ _listeners: list[Callable[[list[int]], None]] = []
 # Built once (core.prepared): most write transactions emit.
 _INSERT = Prepared(lambda: OutboxEvent.insert(
     kind=param("kind"), user_id=param("user_id"), payload=param("payload", OutboxEvent.payload),
-    created_at=param("now", OutboxEvent.created_at), attempts=0))
+    created_at=param("now", OutboxEvent.created_at), attempts=0), planned=True)
 
 
 def emit(kind: str, *, user_id: int | None, now: datetime, **payload: object) -> OutboxEvent:

@@ -13,7 +13,7 @@ with it: no BEGIN, no COMMIT; a flush is about 2.7 ms on the bench machine's dis
 commit flushes it too (the WAL is written in order). Inside a transaction it runs as written: the
 setting would cover the whole transaction. It must not move money or emit an event.
 
-`planned=True` (a read): on PostgreSQL the statement is prepared on each connection once (PREPARE)
+`planned=True`: on PostgreSQL the statement is prepared on each connection once (PREPARE)
 and then run with EXECUTE, so the server plans it once rather than on every call (the preview's
 joins: 1.6 ms a call planned each time, 0.5 ms prepared, on the bench machine). Only for statements
 whose every parameter takes its type from where it stands (compared with a column, a LIMIT):
@@ -117,8 +117,10 @@ class Prepared:
             db.execute_sql(f"PREPARE {name} AS {_numbered(sql)}")
             with _PREPARED_LOCK:
                 done.add(name)
-        return db.execute_sql(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}",
-                              params)
+        run = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+        if not self._durable and db.transaction_depth() == 0:
+            run = _NOT_DURABLE + run
+        return db.execute_sql(run, params)
 
     def rows(self, **values: Any) -> list:
         """A SELECT's (or a RETURNING clause's) rows as peewee would give them (models with their joined models)."""

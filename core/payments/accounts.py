@@ -241,13 +241,14 @@ def _open_payout_update(**changes: object):
 
 
 # The payout actor's hot statements, compiled once (core.prepared).
-_START = Prepared(lambda: _open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1), durable=False)
+_START = Prepared(lambda: _open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1), durable=False,
+                  planned=True)
 # Settling also hands back the ids of its two accounts (no lookup statement of their own).
 _PAID = Prepared(lambda: _open_payout_update(status=P.PAID, provider_ref=param("provider_ref")).returning(
     Payout, Account.select(Account.id).where(Account.code == Value("payout:").concat(Payout.worker.cast("TEXT")))
     .alias("pending_account_id"),
-    Account.select(Account.id).where(Account.code == "world").alias("world_account_id")))
-_FAILED = Prepared(lambda: _open_payout_update(status=P.FAILED, failure_reason=param("failure_reason")))
+    Account.select(Account.id).where(Account.code == "world").alias("world_account_id")), planned=True)
+_FAILED = Prepared(lambda: _open_payout_update(status=P.FAILED, failure_reason=param("failure_reason")), planned=True)
 
 
 def _close(payout_id: int, now: datetime, **change: str) -> Payout | None:

@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 
 from core import ledger
+from core.db import db
 from core.errors import StaleAction
 from core.models import Assignment, AssignmentStatus as S, Bonus, LedgerTxn, Payout
 from core.payments import accounts
@@ -45,7 +46,10 @@ def _in_child(context, url: str, fn, kwargs: dict, kill_at: int) -> int:
 
 
 def _calls_made(fn, kwargs: dict) -> int:
-    """How many database calls (BEGIN, statements, COMMIT) one run of the operation makes."""
+    """How many database calls (BEGIN, statements, COMMIT) one run of the operation makes, on a new
+    connection as the child's is (PostgreSQL: its first run of a planned statement PREPAREs it)."""
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
     with crash_child.Points() as points:
         fn(**kwargs)
     return points.count
