@@ -59,6 +59,14 @@ PREVIOUS = {
 }
 
 
+# The same machine, the same hour: the code of 395a78b and of 150a876 (this change before PostgreSQL's
+# planned statements) alternating, one run of 300 sessions each, 3 pairs per database (load average 2.6-5.5).
+AB = {
+    "sqlite": {"before": (0.088, 0.091, 0.091), "after": (0.125, 0.126, 0.129), "load": "3.2-5.5"},
+    "pg": {"before": (0.056, 0.057, 0.061), "after": (0.071, 0.072, 0.077), "load": "2.6-5.2"},
+}
+
+
 # The worker-thread hop, measured with --hop both (sessions alternate between core calls on a
 # worker thread and inline in the event loop, in the same runs; ratio min/median/max of 3 runs).
 HOP = {
@@ -343,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         was = INTERLEAVED_BEFORE["pg" if args.pg else "sqlite"]
         last = PREVIOUS["pg" if args.pg else "sqlite"]
         hop = HOP["pg" if args.pg else "sqlite"]
+        ab = AB["pg" if args.pg else "sqlite"]
         target = 0.08 if args.pg else 0.12
         body = f"""## Bot: one process, worker mix vs echo ({db_name})
 
@@ -366,6 +375,10 @@ Interleaved, before the hot queries were built once (commit 9cf3ff8, load averag
 Commit 395a78b (this bench, 3 runs of 300 sessions, load average {last['load'][0]} to {last['load'][1]}, a quieter
 machine: echo ran 4-5x faster than today): ratio {' / '.join(f'{v:.3f}' for v in last['ratio'])}, p99 {' / '.join(f'{v:.2f}' for v in last['p99_ms'])} ms.
 
+Same machine, same hour (load average {ab['load']}), the code before and after alternating, one run each
+(min / median / max of 3): ratio {' / '.join(f'{v:.3f}' for v in ab['before'])} (395a78b) against
+{' / '.join(f'{v:.3f}' for v in ab['after'])} (150a876{', before the planned statements' if args.pg else ''}).
+
 SQL statements (every statement through the database's `execute_sql`, savepoints included, BEGIN/COMMIT
 and a relaxed commit's setting not) and write transactions (those begun, and a write statement run on
 its own), per update kind, counted over one extra untimed session (latencies over all runs); "before" is
@@ -386,7 +399,9 @@ assignment's live card moves to the new message; an assignment Accept just creat
 so those two kinds still commit twice. /browse ends a pending prompt in its own transaction (no preload
 read) and reads each group's next HIT and web-task flag in the list query; a preview reads the
 requester's HIT count, decisions and ratings in one statement. On PostgreSQL, BEGIN goes out with a
-transaction's first statement (core.db), one round trip fewer each.
+transaction's first statement (core.db), one round trip fewer each, and the hot reads are prepared once
+per connection (core.prepared `planned=True`: PREPARE, then EXECUTE), so the server plans them once: the
+preview's read took 1.6 ms planned on every call and 0.5 ms prepared.
 
 **Commits that do not wait for the disk.** A person's own progress, which they see at once and nobody else
 is told of (an answer saved, moving through the questions, a browse page, which message is the live card),

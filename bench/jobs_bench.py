@@ -423,7 +423,15 @@ second of that sleep, most of a 250-payout round. Same code, one run each, 1 pro
 without the wake, 0.306 with. `--no-wake` times it the old way. The same backoff means a payout queued
 after a quiet spell waits up to 1 s for a worker to take it. On 2 shared CPUs payouts are bound by the
 machine's CPU (the worker's and PostgreSQL's, about 2 ms each a payout), so a second worker process
-adds little to them; the no-op actor never touches PostgreSQL."""
+adds little to them; the no-op actor never touches PostgreSQL.
+
+Then the payout's statements (start, paid, failed, a leg's move, the ledger key, the outbox row) were
+prepared once per connection (core.prepared `planned=True`: PostgreSQL plans each once, not on every
+call; commit 0d94ccd): `--payouts-only --runs 3`, load average 1.0-2.8: 1 process no-op 1,476 / 1,553 /
+1,563/s, payouts 286 / 310 / 337/s, **ratio 0.194 / 0.200 / 0.215**; 2 processes no-op 1,456 / 1,557 /
+1,565/s, payouts 294 / 296 / 318/s, **ratio 0.190 / 0.202 / 0.203**. Still not met (0.30): on 2 shared
+CPUs a payout costs the machine several times a no-op (the worker's Python, PostgreSQL's CPU, the
+settling commit's flush), and the no-op actor never touches PostgreSQL."""
 
 BEFORE = """**Before this change (commit 7139f26), the same bench**, load average 15.2-20.9: notifications
 23.84 / 25.14 / 27.40 messages/s sustained = **79.5 / 83.8 / 91.3 %** of 30/s, 0 429s, 0 early
