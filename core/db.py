@@ -173,6 +173,9 @@ _sqlite_writer = threading.Lock()
 
 # Set while this thread runs a transaction that commits without waiting for the disk (tx(durable=False)).
 _relaxed = threading.local()
+# PostgreSQL's form of it, for this transaction alone (sent with its first statement where it can be;
+# core.prepared prefixes a relaxed statement of its own with it).
+RELAXED_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
 
 
 @contextlib.contextmanager
@@ -203,10 +206,9 @@ def tx(*, durable: bool = True) -> Iterator[None]:
                         db.execute_sql(f"PRAGMA synchronous={SQLITE_PRAGMAS['synchronous']}")
         else:
             with db.atomic():
-                if relaxed:
-                    relax = "SET LOCAL synchronous_commit TO OFF"
-                    if not (isinstance(db.obj, _PostgresDatabase) and db.obj.defer(relax + "; ")):
-                        db.execute_sql(relax)
+                if relaxed:  # (only the outermost: inside another transaction the outer one decides)
+                    if not (isinstance(db.obj, _PostgresDatabase) and db.obj.defer(RELAXED_COMMIT)):
+                        db.execute_sql(RELAXED_COMMIT)
                     _relaxed.on = True
                 try:
                     yield

@@ -30,11 +30,7 @@ from typing import Any
 
 from peewee import Field, Insert, Query, Select, Value
 
-from core.db import db, is_sqlite
-
-# Prefixed to a non-durable statement: a multi-statement query runs as one implicit transaction,
-# so SET LOCAL lasts exactly as long as the statement after it.
-_NOT_DURABLE = "SET LOCAL synchronous_commit TO OFF; "
+from core.db import RELAXED_COMMIT, db, is_sqlite
 
 
 class _Slot:
@@ -101,13 +97,17 @@ class Prepared:
         params = [fixed if slot is None else
                   (values[slot.name] if slot.convert is None else slot.convert(values[slot.name]))
                   for slot, fixed in slots]
-        if self._planned is not None and not is_sqlite():
-            return self._execute_planned(sql, params)
-        if not self._durable and db.transaction_depth() == 0 and not is_sqlite():
-            sql = _NOT_DURABLE + sql
+        if is_sqlite():
+            return db.execute_sql(sql, params)
+        if self._planned is not None:
+            sql = self._planned_run(sql, len(params))
+        if not self._durable and db.transaction_depth() == 0:
+            # A multi-statement query runs as one implicit transaction: SET LOCAL lasts for this statement.
+            sql = RELAXED_COMMIT + sql
         return db.execute_sql(sql, params)
 
-    def _execute_planned(self, sql: str, params: list[Any]):
+    def _planned_run(self, sql: str, n_params: int) -> str:
+        """The EXECUTE of this statement, PREPAREd first on this connection if it is not yet."""
         name = self._planned
         connection = db.connection()
         with _PREPARED_LOCK:
@@ -117,10 +117,7 @@ class Prepared:
             db.execute_sql(f"PREPARE {name} AS {_numbered(sql)}")
             with _PREPARED_LOCK:
                 done.add(name)
-        run = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
-        if not self._durable and db.transaction_depth() == 0:
-            run = _NOT_DURABLE + run
-        return db.execute_sql(run, params)
+        return f"EXECUTE {name}({', '.join(['%s'] * n_params)})" if n_params else f"EXECUTE {name}"
 
     def rows(self, **values: Any) -> list:
         """A SELECT's (or a RETURNING clause's) rows as peewee would give them (models with their joined models)."""

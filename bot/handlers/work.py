@@ -94,12 +94,6 @@ async def show(message: Message, context: Context, me: int, state: WorkState, *,
         await _remember(me, state, shown, stored=stored, fresh=fresh, new=new and fresh)
 
 
-async def _finish(me: int, assignment_id: int) -> None:
-    wait = await call(waiting.waiting_for, user_id=me)
-    if wait and wait.get("kind") == KIND and int(wait.get("assignment_id", 0)) == assignment_id:
-        await waiting.done(me)
-
-
 @on_button
 async def accept(update: Update, context: Context, cb: callbacks.Callback) -> str | None:
     me = update.effective_user.id
@@ -157,7 +151,7 @@ async def skip_hit(update: Update, context: Context, cb: callbacks.Callback) -> 
         await answer_now(update, _("Skipped."))
         await _next_shown(msg, context, me, result.next, views.skipped_line(result.done))
         return None
-    await _finish(me, cb.arg(0))
+    await waiting.done_if(me, KIND, assignment_id=cb.arg(0))
     reason = error_text(result.why_not) if result.why_not is not None else None
     await msg.edit_text(views.returned(result.done) + "\n" + views.group_over(reason), reply_markup=views.whats_next(),
                         parse_mode="HTML")
@@ -304,7 +298,7 @@ async def confirm_return(update: Update, context: Context, cb: callbacks.Callbac
     me, msg = update.effective_user.id, update.effective_message
     await call(work.return_assignment, worker_id=me, assignment_id=cb.arg(0), now=now(context))
     state = await call(work_queries.work_state, worker_id=me, assignment_id=cb.arg(0))
-    await _finish(me, cb.arg(0))
+    await waiting.done_if(me, KIND, assignment_id=cb.arg(0))
     await msg.edit_text(views.returned(state), reply_markup=views.whats_next(), parse_mode="HTML")
     return _("Returned.")
 

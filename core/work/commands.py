@@ -375,14 +375,14 @@ def submit_in_tx(*, worker_id: int, assignment_id: int, now: datetime, prefs: Pr
     rejected = any(q.gold is not None for q in state.questions) and quality.on_submitted(assignment.id, now)
     if rejected:  # the requester's rule rejected it (and told them)
         state.assignment = Assignment.get_by_id(assignment.id)
-    confirmed = ("submission.confirmed", worker_id, {"assignment_id": assignment.id, "hit_id": hit.id,
-                                                     "title": hit.title, "auto_approve_s": hit.auto_approve_s,
-                                                     **({"shown": True} if shown else {})})
-    if rejected:
-        emit(confirmed[0], user_id=confirmed[1], now=now, **confirmed[2])
-    else:  # the requester's notice and the worker's confirmation in one statement
-        emit_together(now, ("submission.received", hit.requester_id, {"assignment_id": assignment.id,
-                                                                      "hit_id": hit.id}), confirmed)
+    # The requester's notice (unless their rule rejected it, and told them) and the worker's confirmation:
+    # one statement.
+    received = [] if rejected else [("submission.received", hit.requester_id,
+                                     {"assignment_id": assignment.id, "hit_id": hit.id})]
+    emit_together(now, *received, ("submission.confirmed", worker_id, {
+        "assignment_id": assignment.id, "hit_id": hit.id, "title": hit.title, "auto_approve_s": hit.auto_approve_s,
+        **({"shown": True} if shown else {})}))
+    if not rejected:
         cards.changed("review_queue", hit.requester_id, now=now)  # one more waiting in /review
     return state
 
