@@ -67,8 +67,16 @@ def _wipe() -> None:
             for name in reversed(tables):
                 db.execute_sql(f'DELETE FROM "{name}"')
     else:
-        db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        # DELETE and a sequence reset, not TRUNCATE: a test leaves a few rows, and TRUNCATE's new files for
+        # 46 tables cost 165-185 ms a test (about 6 minutes of the suite) against 20-30 ms.
+        with db.atomic():
+            db.execute_sql("".join(f'DELETE FROM "{name}";' for name in reversed(tables)))
+            db.execute_sql(_RESTART_SEQUENCES)
     seed()
+
+
+_RESTART_SEQUENCES = ("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                      " WHERE c.relkind = 'S' AND n.nspname = current_schema()")
 
 
 @pytest.fixture

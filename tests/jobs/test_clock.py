@@ -80,6 +80,9 @@ def test_two_clocks_sweep_once_and_the_standby_takes_over(database, jobs, redis_
         more = _overdue_work(n_hits=1, per_hit=2)
         assert wait_until(lambda: Assignment.select().where(
             Assignment.id.in_(more) & (Assignment.status == S.ACCEPTED)).count() == 0, 10)
+        # The invariants are read in several statements: read them once the new leader has also ended the
+        # (overdue) HIT, not while its expire_hits is between the slot and the escrow reads.
+        assert wait_until(lambda: Hit.select().where(Hit.status == HitStatus.OPEN).count() == 0, 10)
         check_invariants()
     finally:
         for p in (first, second):
