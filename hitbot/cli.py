@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -154,21 +155,24 @@ def cmd_clock(args: argparse.Namespace) -> int:
     _metrics(args, running)
     startup.banner("clock", settings, metrics_port=args.metrics_port)
     stop.wait()
-    running.clock.stop()
+    _close_within(running.clock.stop, 25.0, "the clock's sweeps did not stop")  # releases the leader lock
     _close_within(running.jobs.broker.close, 10.0)  # now, not in the garbage collector at exit
-    return 0
+    # Bounded to the end: a sweep thread still blocked (on a broker or the database) would otherwise
+    # hold the interpreter's exit, which joins every thread; a cut sweep rolls back and is idempotent,
+    # and a leader lock not released ends with the process (PostgreSQL session) or its TTL (Redis).
+    logging.shutdown()
+    os._exit(0)
 
 
-def _close_within(close, seconds: float) -> None:
+def _close_within(close, seconds: float, what: str = "the broker connection did not close") -> None:
     """pika closes politely, which a lost connection can keep waiting: the process stops regardless."""
     import threading
 
-    closer = threading.Thread(target=close, name="broker-close", daemon=True)
+    closer = threading.Thread(target=close, name="closing", daemon=True)
     closer.start()
     closer.join(seconds)
     if closer.is_alive():
-        logging.getLogger("hitbot").warning("the broker connection did not close within %.0f s; stopping anyway",
-                                            seconds)
+        logging.getLogger("hitbot").warning("%s within %.0f s; stopping anyway", what, seconds)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
