@@ -161,13 +161,13 @@ def cmd_clock(args: argparse.Namespace) -> int:
     # hold the interpreter's exit, which joins every thread; a cut sweep rolls back and is idempotent,
     # and a leader lock not released ends with the process (PostgreSQL session) or its TTL (Redis).
     logging.shutdown()
+    sys.stdout.flush()
     os._exit(0)
 
 
 def _close_within(close, seconds: float, what: str = "the broker connection did not close") -> None:
-    """pika closes politely, which a lost connection can keep waiting: the process stops regardless."""
-    import threading
-
+    """Runs `close` for at most `seconds` (pika closes politely, which a lost connection can keep
+    waiting; a sweep can hang on its connection): the process stops regardless."""
     closer = threading.Thread(target=close, name="closing", daemon=True)
     closer.start()
     closer.join(seconds)
