@@ -40,7 +40,9 @@ def _stop_on_signals() -> threading.Event:
 
     def handle(signum, frame) -> None:
         logging.getLogger("hitbot").info("stopping", extra={"signal": signal.Signals(signum).name})
-        stop.set()
+        # Not stop.set() here: the handler runs on the main thread between two bytecodes, possibly
+        # inside stop.wait() while that holds the event's lock, and set() would wait for it forever.
+        threading.Thread(target=stop.set, name="stopping", daemon=True).start()
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)

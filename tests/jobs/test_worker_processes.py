@@ -56,14 +56,21 @@ def test_hitbot_clock_leads_reports_it_and_lets_go_on_sigterm(database, jobs, re
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database, "REDIS_URL": redis_url,
            "HITBOT_REDIS_NAMESPACE": namespace, "HITBOT_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "hitbot.cli", "clock", "--metrics-port", str(port)],
-                            cwd=ROOT, env=env)
+    # -X faulthandler: a clock that does not stop is sent SIGABRT and prints every thread's stack
+    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "hitbot.cli", "clock",
+                             "--metrics-port", str(port)], cwd=ROOT, env=env)
     lock = leader_lock(jobs, ttl_ms=1000)  # a probe of the clock's lock (Redis key or PostgreSQL advisory lock)
     try:
         assert wait_until(lambda: (health(port) or {}).get("clock_leader") is True, 60), "never led"
         assert lock.holder() is not None
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(45) == 0  # its stop is bounded: 25 s for the sweeps and the lock, 10 s for the broker
+        try:
+            code = proc.wait(45)  # its stop is bounded: 25 s for the sweeps and the lock, 10 s for the broker
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            proc.wait(10)
+            pytest.fail("the clock did not stop within 45 s of SIGTERM (its threads' stacks are above)")
+        assert code == 0
         assert lock.holder() is None, "the leader lock was not released (a standby would wait for it)"
     finally:
         if proc.poll() is None:
