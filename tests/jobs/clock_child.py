@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
 import sys
 import threading
 
@@ -12,6 +11,7 @@ import threading
 def main() -> None:
     db_url, redis_url, namespace, log_path = sys.argv[1:5]
     from core.config import load_settings
+    from hitbot.cli import _stop_on_signals
     from core.db import init_db
     from jobs.broker import setup_broker
     from jobs.clock import Clock, default_sweeps
@@ -27,8 +27,7 @@ def main() -> None:
             f.write(f"{os.getpid()} {name} {n}\n")
 
     clock = Clock(settings, jobs, sweeps=sweeps, lock_ttl_s=2, on_run=record)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    stop = _stop_on_signals()  # hitbot's own handler (one that set the event itself could deadlock)
     clock.start()
     print("ready", flush=True)
     stop.wait()
