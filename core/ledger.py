@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import SQL, IntegrityError, fn
+from peewee import SQL, IntegrityError, Select, ValuesList, fn
 
-from core.db import db, insert_rows, require_durable
+from core.db import db, insert_rows, is_sqlite, require_durable
 from core.errors import InsufficientFunds
 from core.models import Account, AccountKind, Entry, LedgerTxn
+from core.outbox import OutboxEvent, emit, track
 from core.prepared import Prepared, param
 
 
@@ -104,32 +105,57 @@ _IN_CHUNK = 1000  # ids per UPDATE ... WHERE id IN (...): well under SQLite's bo
 
 
 def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
-         memo: str = "", fresh: frozenset[int] = frozenset()) -> bool:
+         memo: str = "", fresh: frozenset[int] = frozenset(),
+         event: tuple[str, int | None, dict] | None = None) -> bool:
     """Move money. Returns False (and moves nothing) if `key` was already posted.
 
     Must run inside the caller's transaction. Raises InsufficientFunds, leaving the
     caller to roll back, when any non-negative account would go below zero.
     `fresh`: ids of accounts opened in this transaction (open_escrows). No other transaction
-    can lock them, so their credits go in one UPDATE per amount instead of one per account."""
+    can lock them, so their credits go in one UPDATE per amount instead of one per account.
+    `event`: (kind, user_id, payload) emitted (core.outbox) when, and only when, this posting is made."""
     require_durable()
     legs = [(acc, amount) for acc, amount in legs if amount != 0]
     if sum(amount for _, amount in legs) != 0:
         raise ValueError(f"ledger transaction {key!r} does not balance")
-    # One statement, no savepoint: a key already posted inserts nothing (a concurrent call with
-    # the same key makes this wait for its outcome, as the unique index did before).
-    created = _NEW_TXN.execute(key=key, kind=kind, memo=memo[:500], now=now).fetchone()
-    if created is None:
-        return False
-    txn_id = created[0]
     credits: dict[int, int] = {}  # fresh account id -> its credit
+    moves: list[tuple[int, int]] = []
     # A fixed order of row locks keeps two transfers between the same accounts deadlock-free.
     for acc, amount in sorted(legs, key=lambda leg: leg[0].id):
         if acc.kind in UNCACHED:
             continue
         if acc.id in fresh and amount > 0:
             credits[acc.id] = credits.get(acc.id, 0) + amount
-            continue
-        if _MOVE.rowcount(id=acc.id, amount=amount) != 1:
+        else:
+            moves.append((acc.id, amount))
+    if is_sqlite():
+        # One statement, no savepoint: a key already posted inserts nothing (a concurrent call with
+        # the same key makes this wait for its outcome, as the unique index did before).
+        created = _NEW_TXN.execute(key=key, kind=kind, memo=memo[:500], now=now).fetchone()
+        if created is None:
+            return False
+        txn_id = created[0]
+    else:
+        # PostgreSQL: the key's row, the first move, every entry and the event in one statement (one
+        # round trip where there were four); the other moves follow in the same lock order.
+        values: dict[str, object] = {"key": key, "kind": kind, "memo": memo[:500], "now": now}
+        for i, (acc, amount) in enumerate(legs):
+            values[f"account{i}"], values[f"amount{i}"] = acc.id, amount
+        if moves:
+            values["move_account"], values["move_amount"] = moves[0]
+        if event is not None:
+            values["event_kind"], values["event_user"], values["event_payload"] = event
+        row = _posting(len(legs), bool(moves), event is not None).execute(**values).fetchone()
+        if row is None:
+            return False
+        txn_id, moved, event_id = row
+        if moves and moved != 1:
+            raise InsufficientFunds()
+        if event_id is not None:
+            track(event_id)
+        moves = moves[1:]
+    for account_id, amount in moves:
+        if _MOVE.rowcount(id=account_id, amount=amount) != 1:
             raise InsufficientFunds()
     bulk: dict[int, list[int]] = {}
     for account_id, amount in credits.items():
@@ -142,6 +168,60 @@ def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
                        .where(Account.id.in_(ids_sql)).execute())
             if changed != len(chunk):
                 raise ValueError(f"ledger transaction {key!r}: {len(chunk) - changed} fresh accounts not found")
-    insert_rows(Entry, [{"txn": txn_id, "account": acc.id, "amount_cents": amount} for acc, amount in legs],
-                ids=False)
+    if is_sqlite():
+        insert_rows(Entry, [{"txn": txn_id, "account": acc.id, "amount_cents": amount} for acc, amount in legs],
+                    ids=False)
+        if event is not None:
+            emit(event[0], user_id=event[1], now=now, **event[2])
     return True
+
+
+def _posting(n_legs: int, move: bool, event: bool) -> Prepared:
+    """PostgreSQL's one statement for a posting of `n_legs` legs (core.prepared, one per shape): the
+    key's row (none if the key was posted before, and then nothing else happens), the lowest-id
+    account's conditional move (the overdraft check), the entries, the event. Its one row: the
+    transaction's id, how many accounts moved (0 or 1), the event's id."""
+    shape = (n_legs, move, event)
+    found = _POSTINGS.get(shape)
+    if found is None:
+        found = _POSTINGS[shape] = Prepared(lambda: _posting_query(*shape), planned=True)
+    return found
+
+
+_POSTINGS: dict[tuple[int, bool, bool], Prepared] = {}
+
+
+def _posting_query(n_legs: int, move: bool, event: bool) -> Select:
+    txn = (LedgerTxn.insert(key=param("key"), kind=param("kind"), memo=param("memo"),
+                            created_at=param("now", LedgerTxn.created_at))
+           .on_conflict(conflict_target=[LedgerTxn.key], action="NOTHING").returning(LedgerTxn.id)
+           .cte("txn", columns=("id",)))
+    made = fn.EXISTS(Select((txn,), (SQL("1"),)))
+    ctes = [txn]
+    if n_legs:  # (a posting whose every amount is zero has no entries)
+        # Planned (PREPARE): a value with no column to take its type from is cast to the column's.
+        legs = ValuesList([(param(f"account{i}").cast("BIGINT"), param(f"amount{i}").cast("BIGINT"))
+                           for i in range(n_legs)], columns=("account", "amount")).alias("legs")
+        ctes.append(Entry.insert_from(Select((txn, legs), (txn.c.id, legs.c.account, legs.c.amount)),
+                                      fields=[Entry.txn, Entry.account, Entry.amount_cents]).cte("entries"))
+    moved = SQL("0")
+    if move:
+        amount = param("move_amount")
+        moving = (Account.update(balance_cents=Account.balance_cents + amount)
+                  .where((Account.id == param("move_account"))
+                         & (Account.allow_negative | (Account.balance_cents + amount >= 0)) & made)
+                  .returning(Account.id).cte("moved", columns=("id",)))
+        ctes.append(moving)
+        moved = Select((moving,), (fn.COUNT(SQL("*")),))
+    event_id = SQL("NULL")
+    if event:
+        from_txn = Select((txn,), (param("event_kind"), param("event_user").cast("BIGINT"),
+                                   param("event_payload", OutboxEvent.payload),
+                                   param("now", OutboxEvent.created_at).cast("TIMESTAMP"), SQL("0")))
+        emitted = (OutboxEvent.insert_from(from_txn, fields=[OutboxEvent.kind, OutboxEvent.user_id,
+                                                             OutboxEvent.payload, OutboxEvent.created_at,
+                                                             OutboxEvent.attempts])
+                   .returning(OutboxEvent.id).cte("emitted", columns=("id",)))
+        ctes.append(emitted)
+        event_id = Select((emitted,), (emitted.c.id,))
+    return Select((txn,), (txn.c.id, moved.alias("moved"), event_id.alias("event"))).with_cte(*ctes).bind(db.obj)

@@ -271,8 +271,9 @@ def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
         pending, world = ledger.payout_and_world(payout.worker_id, payout.pending_account_id,
                                                  payout.world_account_id)
         ledger.post(key=f"paid:{payout_id}", kind="payout",
-                    legs=[(pending, -payout.amount_cents), (world, payout.amount_cents)], now=now, memo=f"payout {payout_id} sent")
-        emit("payout.paid", user_id=payout.worker_id, now=now, payout_id=payout_id, amount_cents=payout.amount_cents)
+                    legs=[(pending, -payout.amount_cents), (world, payout.amount_cents)], now=now,
+                    memo=f"payout {payout_id} sent",
+                    event=("payout.paid", payout.worker_id, {"payout_id": payout_id, "amount_cents": payout.amount_cents}))
         return True
 
 
@@ -286,9 +287,10 @@ def fail_payout(*, payout_id: int, now: datetime, reason: str) -> bool:
                     legs=[(ledger.payout_pending(payout.worker_id), -payout.amount_cents),
                           (ledger.fees(), -payout.fee_cents),
                           (ledger.available(payout.worker_id), payout.amount_cents + payout.fee_cents)],
-                    now=now, memo=f"payout {payout_id} failed")
-        emit("payout.failed", user_id=payout.worker_id, now=now, payout_id=payout_id,
-             amount_cents=payout.amount_cents + payout.fee_cents, reason=reason[:500])
+                    now=now, memo=f"payout {payout_id} failed",
+                    event=("payout.failed", payout.worker_id, {"payout_id": payout_id, "amount_cents":
+                                                               payout.amount_cents + payout.fee_cents,
+                                                               "reason": reason[:500]}))
         return True
 
 
@@ -304,12 +306,10 @@ def credit(*, admin_id: int, user_id: int, amount_cents: int, reason: str, now: 
         raise ValidationFailed(N_("That amount is out of range."))
     with tx():
         get_user(user_id)
-        moved = ledger.post(key=f"credit:{key}", kind="topup",
-                            legs=[(ledger.world(), -amount_cents), (ledger.available(user_id), amount_cents)],
-                            now=now, memo=f"credit by admin {admin_id}: {reason}")
-        if moved:
-            emit("balance.credited", user_id=user_id, now=now, amount_cents=amount_cents, reason=reason)
-        return moved
+        return ledger.post(key=f"credit:{key}", kind="topup",
+                           legs=[(ledger.world(), -amount_cents), (ledger.available(user_id), amount_cents)],
+                           now=now, memo=f"credit by admin {admin_id}: {reason}",
+                           event=("balance.credited", user_id, {"amount_cents": amount_cents, "reason": reason}))
 
 
 def topup(*, user_id: int, amount_cents: int, charge_id: str, now: datetime, source: str = TopUpSource.CARD,

@@ -41,10 +41,11 @@ THREADS = 8
 class HoldBeforeInsert:
     """Stands in for one of core.ledger's statements (compiled once, core.prepared): every call of
     `method` waits until all THREADS threads have reached it; a lookup (`first`) looks before it waits
-    (all look, find nothing, then all create), an insert waits, then inserts."""
+    (all look, find nothing, then all create), an insert waits, then inserts. `shared`: another hold
+    whose barrier and count this one uses."""
 
-    def __init__(self, model, method: str) -> None:
-        self.model, self.method = model, method
+    def __init__(self, model, method: str, shared: HoldBeforeInsert | None = None) -> None:
+        self.model, self.method, self.shared = model, method, shared
         self.barrier = threading.Barrier(THREADS, timeout=30)
         self.calls = 0
         self.lock = threading.Lock()
@@ -53,22 +54,35 @@ class HoldBeforeInsert:
         real = getattr(self.model, name)
         if name != self.method:
             return real
+        hold = self.shared or self
 
         def held(*args, **kwargs):
             result = real(*args, **kwargs) if self.method == "first" else None
-            with self.lock:
-                self.calls += 1
-            self.barrier.wait()
+            with hold.lock:
+                hold.calls += 1
+            hold.barrier.wait()
             return result if self.method == "first" else real(*args, **kwargs)
 
         return held
 
 
+class HoldPostings(HoldBeforeInsert):
+    """Holds every posting's key insert at one barrier: on PostgreSQL the key's row goes in the
+    posting's one statement (core.ledger._posting, one per shape of posting)."""
+
+    def __init__(self, monkeypatch) -> None:
+        super().__init__(None, "execute")
+        self._monkeypatch, self._real = monkeypatch, ledger._posting
+        monkeypatch.setattr(ledger, "_posting", lambda *shape: HoldBeforeInsert(self._real(*shape), "execute", self))
+
+    def release(self) -> None:
+        self._monkeypatch.setattr(ledger, "_posting", self._real)
+
+
 def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(monkeypatch, now):
     w = f.user()
     world, avail = ledger.world(), ledger.available(w.id)  # accounts exist: only the key races
-    hold = HoldBeforeInsert(ledger._NEW_TXN, "execute")
-    monkeypatch.setattr(ledger, "_NEW_TXN", hold)
+    hold = HoldPostings(monkeypatch)
     moved: list[bool] = []
 
     def post() -> None:
@@ -80,7 +94,7 @@ def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(mon
     assert outcomes == [("ok", "")] * THREADS  # nobody failed: the losers were told "already posted"
     assert hold.calls == THREADS  # every one reached the insert together
     assert sorted(moved) == [False] * (THREADS - 1) + [True]
-    monkeypatch.setattr(ledger, "_NEW_TXN", hold.model)
+    hold.release()
     assert LedgerTxn.select().where(LedgerTxn.key == "topup:race").count() == 1
     assert f.available(w.id) == 250
     check_invariants()
@@ -89,8 +103,7 @@ def test_concurrent_posts_of_one_key_move_the_money_once_and_all_report_done(mon
 def test_one_payment_reported_by_several_webhooks_at_once_credits_once(monkeypatch, now):
     w = f.user()
     ledger.world(), ledger.available(w.id)
-    hold = HoldBeforeInsert(ledger._NEW_TXN, "execute")
-    monkeypatch.setattr(ledger, "_NEW_TXN", hold)
+    hold = HoldPostings(monkeypatch)
     credited: list[bool] = []
 
     def topup() -> None:
@@ -98,7 +111,7 @@ def test_one_payment_reported_by_several_webhooks_at_once_credits_once(monkeypat
 
     outcomes = run_threads([(topup, {})] * THREADS, threads=THREADS)
 
-    monkeypatch.setattr(ledger, "_NEW_TXN", hold.model)
+    hold.release()
     assert outcomes == [("ok", "")] * THREADS
     assert hold.calls == THREADS
     assert sorted(credited) == [False] * (THREADS - 1) + [True]
@@ -113,8 +126,7 @@ def test_concurrent_approvals_that_all_pass_the_key_check_pay_once(monkeypatch, 
     ledger.available(a.worker_id), ledger.fees()
     # Each approval is its own transaction; the assignment's conditional update lets one through,
     # so here the key race is forced on the ledger alone: THREADS posts of "approve:<id>".
-    hold = HoldBeforeInsert(ledger._NEW_TXN, "execute")
-    monkeypatch.setattr(ledger, "_NEW_TXN", hold)
+    hold = HoldPostings(monkeypatch)
     hit = a.hit
     moved: list[bool] = []
 
@@ -126,7 +138,7 @@ def test_concurrent_approvals_that_all_pass_the_key_check_pay_once(monkeypatch, 
                                            (ledger.fees(), hit.fee_cents)], now=now))
 
     run_threads([(pay, {})] * THREADS, threads=THREADS)
-    monkeypatch.setattr(ledger, "_NEW_TXN", hold.model)
+    hold.release()
     assert sorted(moved) == [False] * (THREADS - 1) + [True]
     assert (f.available(a.worker_id), ledger.balance(ledger.fees())) == (50, 10)
     # The real approval afterwards finds the money already moved and does not move it again.

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from peewee import fn
 
-from core import ledger
+from core import ledger, outbox
 from core.db import db, tx
 from core.errors import HitbotError, InsufficientFunds
 from core.hits import publishing
@@ -27,6 +27,7 @@ from core.models import (
     AssignmentStatus as S,
     Entry,
     LedgerTxn,
+    OutboxEvent,
     Question,
 )
 from core.payments import accounts
@@ -174,6 +175,36 @@ def test_the_platform_accounts_keep_no_balance_column_and_world_may_go_negative(
     assert ledger.balance(ledger.fees()) == 30
     assert Account.get(Account.code == "available:5009").balance_cents == 270
     assert ledger.balance(ledger.escrow(12345)) == 0  # an account with no entries
+
+
+def _events(kind: str) -> list[tuple[int | None, dict]]:
+    return [(e.user_id, e.payload) for e in OutboxEvent.select().where(OutboxEvent.kind == kind).order_by(OutboxEvent.id)]
+
+
+def test_a_postings_event_is_emitted_with_it_once_and_handed_on_after_the_commit(monkeypatch):
+    uid = _user(5011)
+    handed: list[list[int]] = []
+    monkeypatch.setattr(outbox, "_listeners", [handed.append])
+    for memo in ("first", "retry"):
+        with tx():
+            ledger.post(key="told", kind="topup", legs=[(ledger.world(), -70), (ledger.available(uid), 70)], now=NOW,
+                        memo=memo, event=("balance.credited", uid, {"amount_cents": 70, "reason": "gift"}))
+    assert _events("balance.credited") == [(uid, {"amount_cents": 70, "reason": "gift"})]  # the retry told nobody
+    (event,) = OutboxEvent.select().where(OutboxEvent.kind == "balance.credited")
+    assert handed == [[event.id]] and event.created_at == NOW and event.done_at is None
+
+
+def test_a_posting_refused_for_an_overdraft_leaves_no_event_and_no_entries():
+    uid, other = _user(5012), _user(5013)
+    with tx():
+        ledger.post(key="in", kind="topup", legs=[(ledger.world(), -30), (ledger.available(uid), 30)], now=NOW)
+    with pytest.raises(InsufficientFunds), tx():
+        ledger.post(key="over", kind="bonus", legs=[(ledger.available(uid), -31), (ledger.available(other), 31)],
+                    now=NOW, event=("bonus.paid", other, {"amount_cents": 31}))
+    assert _events("bonus.paid") == []
+    assert LedgerTxn.select().where(LedgerTxn.key == "over").count() == 0 and _entries("over") == []
+    assert (ledger.balance(ledger.available(uid)), ledger.balance(ledger.available(other))) == (30, 0)
+    check_invariants()
 
 
 def test_a_key_someone_else_posted_meanwhile_reports_already_done(monkeypatch):

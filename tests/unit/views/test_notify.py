@@ -29,7 +29,8 @@ from tests import factories as f
 from tests.conftest import ADMIN_ID, NOW
 
 ROOT = Path(__file__).resolve().parents[3]
-_EMIT = re.compile(r"""\bemit(?:_many)?\(\s*(?:["']([a-z_.]+)["']|([A-Z_]+)\s*,)""")
+# emit("kind", ...), or a ledger posting's event=("kind", ...) (core.ledger.post emits it)
+_EMIT = re.compile(r"""(?:\bemit(?:_many)?\(|\bevent=\()\s*(?:["']([a-z_.]+)["']|([A-Z_]+)\s*,)""")
 _CONST = re.compile(r"""^([A-Z_]+)\s*=\s*["']([a-z_.]+)["']""", re.M)
 
 
