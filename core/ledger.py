@@ -2,14 +2,15 @@
 whose idempotency key is unique, so a retried call never moves money twice."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from peewee import SQL, IntegrityError, Select, ValuesList, fn
+from peewee import SQL, IntegrityError, Query, Select, ValuesList, fn
 
 from core.db import db, insert_rows, is_sqlite, require_durable
 from core.errors import InsufficientFunds
 from core.models import Account, AccountKind, Entry, LedgerTxn
-from core.outbox import OutboxEvent, emit, track
+from core.outbox import OutboxEvent, announce, emit, track
 from core.prepared import Prepared, param
 
 
@@ -191,13 +192,23 @@ def _posting(n_legs: int, move: bool, event: bool) -> Prepared:
 _POSTINGS: dict[tuple[int, bool, bool], Prepared] = {}
 
 
-def _posting_query(n_legs: int, move: bool, event: bool) -> Select:
-    txn = (LedgerTxn.insert(key=param("key"), kind=param("kind"), memo=param("memo"),
-                            created_at=param("now", LedgerTxn.created_at))
-           .on_conflict(conflict_target=[LedgerTxn.key], action="NOTHING").returning(LedgerTxn.id)
+def _posting_query(n_legs: int, move: bool, event: bool, guard: Query | None = None) -> Select:
+    """`guard`: a data-modifying query with RETURNING; the posting is made only if it returned a row,
+    and a move that would overdraw fails the whole statement (the accounts' CHECK constraint)."""
+    ctes = []
+    if guard is None:
+        insert = LedgerTxn.insert(key=param("key"), kind=param("kind"), memo=param("memo"),
+                                  created_at=param("now", LedgerTxn.created_at))
+    else:
+        guarded = guard.cte("guard")
+        ctes.append(guarded)
+        insert = LedgerTxn.insert_from(Select((guarded,), (param("key"), param("kind"), param("memo"),
+                                                           param("now", LedgerTxn.created_at).cast("TIMESTAMP"))),
+                                       fields=[LedgerTxn.key, LedgerTxn.kind, LedgerTxn.memo, LedgerTxn.created_at])
+    txn = (insert.on_conflict(conflict_target=[LedgerTxn.key], action="NOTHING").returning(LedgerTxn.id)
            .cte("txn", columns=("id",)))
     made = fn.EXISTS(Select((txn,), (SQL("1"),)))
-    ctes = [txn]
+    ctes.append(txn)
     if n_legs:  # (a posting whose every amount is zero has no entries)
         # Planned (PREPARE): a value with no column to take its type from is cast to the column's.
         legs = ValuesList([(param(f"account{i}").cast("BIGINT"), param(f"amount{i}").cast("BIGINT"))
@@ -207,9 +218,10 @@ def _posting_query(n_legs: int, move: bool, event: bool) -> Select:
     moved = SQL("0")
     if move:
         amount = param("move_amount")
-        moving = (Account.update(balance_cents=Account.balance_cents + amount)
-                  .where((Account.id == param("move_account"))
-                         & (Account.allow_negative | (Account.balance_cents + amount >= 0)) & made)
+        where = (Account.id == param("move_account")) & made
+        if guard is None:  # in a transaction, which the caller rolls back on InsufficientFunds
+            where &= Account.allow_negative | (Account.balance_cents + amount >= 0)
+        moving = (Account.update(balance_cents=Account.balance_cents + amount).where(where)
                   .returning(Account.id).cte("moved", columns=("id",)))
         ctes.append(moving)
         moved = Select((moving,), (fn.COUNT(SQL("*")),))
@@ -225,3 +237,43 @@ def _posting_query(n_legs: int, move: bool, event: bool) -> Select:
         ctes.append(emitted)
         event_id = Select((emitted,), (emitted.c.id,))
     return Select((txn,), (txn.c.id, moved.alias("moved"), event_id.alias("event"))).with_cte(*ctes).bind(db.obj)
+
+
+def posting_when(guard: Callable[[], Query], *, n_legs: int, event: bool) -> Prepared:
+    """PostgreSQL: `guard` (a conditional UPDATE ... RETURNING, say) and a posting of `n_legs` legs, at
+    most one of which moves a kept balance, in one statement run on its own: it commits whole or not at
+    all, in one round trip where a transaction took three. Keep the result (one per guard); run it with
+    post_when."""
+    return Prepared(lambda: _posting_query(n_legs, True, event, guard()), planned=True)
+
+
+def post_when(statement: Prepared, *, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
+              memo: str = "", event: tuple[str, int | None, dict] | None = None, **guard_values: object) -> bool:
+    """Runs a posting_when statement (PostgreSQL): False if its guard changed nothing or the key was posted
+    before (and then nothing at all changed). Raises InsufficientFunds when the move would overdraw."""
+    require_durable()
+    if sum(amount for _, amount in legs) != 0 or any(amount == 0 for _, amount in legs):
+        raise ValueError(f"ledger transaction {key!r} does not balance or has an empty leg")
+    moves = [(acc.id, amount) for acc, amount in legs if acc.kind not in UNCACHED]
+    if len(moves) != 1:
+        raise ValueError(f"ledger transaction {key!r}: post_when moves exactly one kept balance")
+    values: dict[str, object] = {"key": key, "kind": kind, "memo": memo[:500], "now": now, **guard_values}
+    for i, (acc, amount) in enumerate(legs):
+        values[f"account{i}"], values[f"amount{i}"] = acc.id, amount
+    values["move_account"], values["move_amount"] = moves[0]
+    if event is not None:
+        values["event_kind"], values["event_user"], values["event_payload"] = event
+    try:
+        row = statement.execute(**values).fetchone()
+    except IntegrityError as exc:
+        if getattr(getattr(exc, "orig", None), "pgcode", None) == _CHECK_VIOLATION:
+            raise InsufficientFunds() from None
+        raise
+    if row is None:
+        return False
+    if row[2] is not None:
+        announce(row[2])
+    return True
+
+
+_CHECK_VIOLATION = "23514"  # PostgreSQL's SQLSTATE: the accounts' CHECK (allow_negative OR balance_cents >= 0)

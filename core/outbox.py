@@ -82,6 +82,16 @@ def track(event_id: int) -> None:
     ids.append(event_id)
 
 
+def announce(event_id: int) -> None:
+    """An event whose insert committed with its statement (no tx() around it): handed to the listeners
+    now; inside a transaction, after it commits (track)."""
+    from core.db import db as database
+
+    track(event_id)
+    if database.transaction_depth() == 0:
+        _committed()
+
+
 def emit_many(kind: str, events: list[tuple[int | None, dict]], *, now: datetime) -> list[int]:
     """Many events of one kind at once (a sweep's alerts): one statement per 200 rows where
     the database returns ids (PostgreSQL), else one insert each. Returns the ids."""

@@ -8,7 +8,7 @@ from peewee import IntegrityError, Value, fn
 
 from core import ledger
 from core.config import get_settings
-from core.db import db, tx
+from core.db import db, is_sqlite, tx
 from core.errors import NotAllowed, NotFound, PayoutOnHold, PayoutTooSmall, StaleAction, ValidationFailed
 from core.models import (
     Account,
@@ -240,14 +240,23 @@ def _open_payout_update(**changes: object):
             .where((Payout.id == param("id")) & (Payout.status.in_(P.OPEN))).returning(Payout))
 
 
-# The payout actor's hot statements, compiled once (core.prepared).
-_START = Prepared(lambda: _open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1), durable=False,
-                  planned=True)
-# Settling also hands back the ids of its two accounts (no lookup statement of their own).
-_PAID = Prepared(lambda: _open_payout_update(status=P.PAID, provider_ref=param("provider_ref")).returning(
-    Payout, Account.select(Account.id).where(Account.code == Value("payout:").concat(Payout.worker.cast("TEXT")))
-    .alias("pending_account_id"),
-    Account.select(Account.id).where(Account.code == "world").alias("world_account_id")), planned=True)
+def _with_accounts(query):
+    """The payout's row and the ids of its two accounts (the worker's payout account, the world's)."""
+    return query.returning(
+        Payout, Account.select(Account.id).where(Account.code == Value("payout:").concat(Payout.worker.cast("TEXT")))
+        .alias("pending_account_id"),
+        Account.select(Account.id).where(Account.code == "world").alias("world_account_id"))
+
+
+# The payout actor's hot statements, compiled once (core.prepared). Starting hands back the ids of the
+# accounts settling moves money between (no lookup statement of their own).
+_START = Prepared(lambda: _with_accounts(_open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1)),
+                  durable=False, planned=True)
+_PAID = Prepared(lambda: _with_accounts(_open_payout_update(status=P.PAID, provider_ref=param("provider_ref"))),
+                 planned=True)
+# PostgreSQL: closing a started payout and its posting in one statement of its own (core.ledger.posting_when).
+_SETTLE = ledger.posting_when(lambda: _open_payout_update(status=P.PAID, provider_ref=param("provider_ref"))
+                              .returning(Payout.id), n_legs=2, event=True)
 _FAILED = Prepared(lambda: _open_payout_update(status=P.FAILED, failure_reason=param("failure_reason")), planned=True)
 
 
@@ -262,8 +271,18 @@ def _close(payout_id: int, now: datetime, **change: str) -> Payout | None:
     return None
 
 
-def settle_payout(*, payout_id: int, now: datetime, provider_ref: str) -> bool:
-    """The provider paid: the money leaves hitbot. False if it was already settled."""
+def settle_payout(*, payout_id: int, now: datetime, provider_ref: str, started: Payout | None = None) -> bool:
+    """The provider paid: the money leaves hitbot. False if it was already settled. `started`: the row
+    start_payout returned (its amount and accounts), which lets PostgreSQL settle in one statement."""
+    if (started is not None and None not in (started.pending_account_id, started.world_account_id)
+            and not is_sqlite() and db.transaction_depth() == 0):
+        pending, world = ledger.payout_and_world(started.worker_id, started.pending_account_id,
+                                                 started.world_account_id)
+        return ledger.post_when(_SETTLE, key=f"paid:{payout_id}", kind="payout",
+                                legs=[(pending, -started.amount_cents), (world, started.amount_cents)], now=now,
+                                memo=f"payout {payout_id} sent", id=payout_id, provider_ref=provider_ref[:128],
+                                event=("payout.paid", started.worker_id,
+                                       {"payout_id": payout_id, "amount_cents": started.amount_cents}))
     with tx():
         payout = _close(payout_id, now, provider_ref=provider_ref[:128])
         if payout is None:

@@ -62,7 +62,7 @@ def run_payout(payout_id: int, *, provider: PayoutProvider, now: datetime, max_a
         raise
     if outcome.status == "pending":
         return "pending"  # the signed callback settles it; the stuck sweep asks again if it never comes
-    if settle_payout(payout_id=payout_id, now=now, provider_ref=outcome.reference or request.key):
+    if settle_payout(payout_id=payout_id, now=now, provider_ref=outcome.reference or request.key, started=payout):
         return "paid"
     return "skipped"  # a concurrent run settled it first (same key, so the same payment)
 

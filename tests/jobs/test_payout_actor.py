@@ -52,6 +52,46 @@ def test_running_twice_pays_once(database, tmp_path):
     check_invariants()
 
 
+def test_settling_a_started_payout_pays_once_and_tells_the_relay_after_its_commit(database, monkeypatch):
+    """PostgreSQL settles a started payout in one statement of its own (its close, posting and event
+    commit together); SQLite in a transaction. Either way: once, and the relay hears of it once."""
+    from core import outbox
+    from core.models import LedgerTxn, OutboxEvent
+
+    w = worker_with(6_00)
+    payout = withdraw(w.id, 4_00)
+    handed: list[list[int]] = []
+    monkeypatch.setattr(outbox, "_listeners", [handed.append])
+    started = accounts.start_payout(payout_id=payout.id, now=NOW)
+    assert accounts.settle_payout(payout_id=payout.id, now=NOW, provider_ref="ref-1", started=started) is True
+    assert accounts.settle_payout(payout_id=payout.id, now=NOW, provider_ref="ref-2", started=started) is False
+    paid = Payout.get_by_id(payout.id)
+    assert (paid.status, paid.provider_ref) == (P.PAID, "ref-1")
+    (event,) = OutboxEvent.select().where(OutboxEvent.kind == "payout.paid")
+    assert handed == [[event.id]] and event.payload == {"payout_id": payout.id, "amount_cents": 4_00}
+    assert LedgerTxn.select().where(LedgerTxn.key == f"paid:{payout.id}").count() == 1
+    b = accounts.balances(user_id=w.id)
+    assert (b.available_cents, b.payout_pending_cents, b.paid_out_cents) == (2_00, 0, 4_00)
+    check_invariants()
+
+
+def test_a_settle_that_would_overdraw_the_payout_account_changes_nothing(database):
+    from core.errors import InsufficientFunds
+    from core.models import Account, LedgerTxn, OutboxEvent
+
+    w = worker_with(6_00)
+    payout = withdraw(w.id, 4_00)
+    started = accounts.start_payout(payout_id=payout.id, now=NOW)
+    # Money that left the payout account some other way (it never should): settling must not take it below zero.
+    Account.update(balance_cents=1_00).where(Account.code == f"payout:{w.id}").execute()
+    with pytest.raises(InsufficientFunds):
+        accounts.settle_payout(payout_id=payout.id, now=NOW, provider_ref="ref-1", started=started)
+    assert Payout.get_by_id(payout.id).status == P.PROCESSING
+    assert LedgerTxn.select().where(LedgerTxn.key == f"paid:{payout.id}").count() == 0
+    assert OutboxEvent.select().where(OutboxEvent.kind == "payout.paid").count() == 0
+    assert Account.get(Account.code == f"payout:{w.id}").balance_cents == 1_00
+
+
 def test_transient_errors_retry_with_the_same_key_then_pay(database):
     w = worker_with(5_00)
     payout = withdraw(w.id)
