@@ -408,13 +408,39 @@ chat i mod 300, so a chat's three notices are 300 apart in the queue, and 300 sl
 A wake cannot pull the next one forward while the queue is backed up: it is a delayed copy, and Dramatiq
 puts a delayed message that falls due at the tail of its queue, behind the notices already waiting."""
 
-PAYOUT_NOTE = """A payout is 6 statements: start is one `UPDATE ... RETURNING` in its own (autocommit) transaction,
-whose commit does not wait for the disk; then the provider call, then one transaction: the closing
-`UPDATE ... RETURNING`, which also hands back the ids of the worker's payout account and the world
-account (two subqueries), the ledger key (`INSERT ... ON CONFLICT DO NOTHING RETURNING`), the one
-balance that has a column (conditional update), the entries and the outbox row; all compiled once (core/prepared.py). Before issue 21 it was 13
-statements in two explicit transactions; then 8, the two accounts looked up through queries peewee
-built on every call (a profile of 700 payouts: 2.79 M Python calls, 0.91 M after compiling them once).
+PAYOUT_NOTE = """A payout is 2 statements on PostgreSQL, 2 round trips (commit d4de7df): start is one `UPDATE ... RETURNING`
+in its own (autocommit) transaction, whose commit does not wait for the disk, and which also hands back the
+ids of the worker's payout account and the world account (two subqueries); then the provider call; then one
+statement on its own (core.ledger `posting_when`, data-modifying CTEs) that closes the payout (the
+conditional `UPDATE`) and, only if it did, inserts the ledger key (`ON CONFLICT DO NOTHING`), moves the one
+balance that has a column, inserts the entries and the outbox row: it commits whole or not at all, and an
+overdraft fails it whole (the accounts' `CHECK (allow_negative OR balance_cents >= 0)`). Before issue 21 it
+was 13 statements in two explicit transactions; then 8, the two accounts looked up through queries peewee
+built on every call (a profile of 700 payouts: 2.79 M Python calls, 0.91 M after compiling them once); then
+6 statements and a COMMIT, 7 round trips (commit 0f1ab75); then 3 and a COMMIT (ae3786d: any posting on
+PostgreSQL is one statement: key, first move, entries, event).
+
+Round trips of one payout, one thread, timed at the driver (median ms, this machine, 2026-12-02): with the
+posting in one statement (ae3786d) start 0.29-0.35, close 0.30-0.36, posting 0.40-0.49, COMMIT 0.45-0.49
+(the 7-round-trip code's were 0.3-0.4 ms each, the day before); now start 0.42-0.51 and settle 1.01-1.17
+(its commit's WAL flush included). One thread's wall time per payout
+hardly moved (2.1-2.4 ms): the server's work is most of it. What moved is the machine's CPU per payout,
+which is what bounds 8 threads on 2 CPUs: fewer statements for the worker's Python to send and wait on
+(0.80-0.87 ms CPU per payout against 1.11-1.15) and for PostgreSQL to parse, lock and log. Same hour, same
+command (`--payouts-only --runs 3`, load average 0.0-3.0): payouts / no-op **0.222 / 0.260 / 0.262** (1
+process) and **0.200 / 0.218 / 0.266** (2) on commit 0f1ab75; **0.277 / 0.289 / 0.294** and
+**0.248 / 0.274 / 0.296** on ae3786d; **0.342 / 0.361 / 0.406** and **0.308 / 0.313 / 0.341** on d4de7df.
+The table above is d4de7df's full bench.
+
+Why 2 processes do not scale (measured earlier, on the 8-round-trip code of commit 785d29f): the
+machine's CPU. During 1-process payout rounds the 2 CPUs were full:
+PostgreSQL 0.6-0.7 CPU, the worker 0.6, everything else (Redis, the bench, the other engineer's work)
+the rest. Per payout the worker spends 2.0-2.4 ms of CPU and PostgreSQL about 2 ms (its figure includes
+the other work on the server); per no-op message the worker spends 0.5-0.6 ms and Redis 0.15 ms, and
+PostgreSQL nothing. A second worker process finds no idle CPU for payouts, whereas the no-op actor's
+second process takes what PostgreSQL would use. On this machine a payout costs the machine about 6 times
+a no-op message (4-4.5 ms of CPU against 0.75); 0.30 needs about 3.3, i.e. both the worker's 2 ms (0.6 ms
+of which is Dramatiq's, as for a no-op) and PostgreSQL's share cut by about half.
 
 Each timed round first wakes its queue's consumers (no-op messages through that queue every 5 ms for
 1.2 s, not timed): a Dramatiq Redis consumer that finds its queue empty backs off, doubling up to the
@@ -429,7 +455,7 @@ Then the payout's statements (start, paid, failed, a leg's move, the ledger key,
 prepared once per connection (core.prepared `planned=True`: PostgreSQL plans each once, not on every
 call; commit 0d94ccd): `--payouts-only --runs 3`, load average 1.0-2.8: 1 process no-op 1,476 / 1,553 /
 1,563/s, payouts 286 / 310 / 337/s, **ratio 0.194 / 0.200 / 0.215**; 2 processes no-op 1,456 / 1,557 /
-1,565/s, payouts 294 / 296 / 318/s, **ratio 0.190 / 0.202 / 0.203**. Still not met (0.30): on 2 shared
+1,565/s, payouts 294 / 296 / 318/s, **ratio 0.190 / 0.202 / 0.203**. Not met then (0.30): on 2 shared
 CPUs a payout costs the machine several times a no-op (the worker's Python, PostgreSQL's CPU, the
 settling commit's flush), and the no-op actor never touches PostgreSQL."""
 
