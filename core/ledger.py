@@ -271,6 +271,8 @@ def post_when(statement: Prepared, *, key: str, kind: str, legs: list[tuple[Acco
         raise
     if row is None:
         return False
+    if row[1] != 1:  # cannot be: every leg's account is an entry's, so a missing one fails the statement (FK)
+        raise RuntimeError(f"ledger transaction {key!r}: its move changed {row[1]} accounts")
     if row[2] is not None:
         announce(row[2])
     return True
