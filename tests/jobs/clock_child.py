@@ -11,8 +11,8 @@ import threading
 def main() -> None:
     db_url, redis_url, namespace, log_path = sys.argv[1:5]
     from core.config import load_settings
-    from hitbot.cli import _stop_on_signals
     from core.db import init_db
+    from hitbot.cli import _stop_on_signals
     from jobs.broker import setup_broker
     from jobs.clock import Clock, default_sweeps
 
