@@ -139,13 +139,7 @@ def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
     else:
         # PostgreSQL: the key's row, the first move, every entry and the event in one statement (one
         # round trip where there were four); the other moves follow in the same lock order.
-        values: dict[str, object] = {"key": key, "kind": kind, "memo": memo[:500], "now": now}
-        for i, (acc, amount) in enumerate(legs):
-            values[f"account{i}"], values[f"amount{i}"] = acc.id, amount
-        if moves:
-            values["move_account"], values["move_amount"] = moves[0]
-        if event is not None:
-            values["event_kind"], values["event_user"], values["event_payload"] = event
+        values = _posting_values(key, kind, memo, now, legs, moves[0] if moves else None, event)
         row = _posting(len(legs), bool(moves), event is not None).execute(**values).fetchone()
         if row is None:
             return False
@@ -175,6 +169,19 @@ def post(*, key: str, kind: str, legs: list[tuple[Account, int]], now: datetime,
         if event is not None:
             emit(event[0], user_id=event[1], now=now, **event[2])
     return True
+
+
+def _posting_values(key: str, kind: str, memo: str, now: datetime, legs: list[tuple[Account, int]],
+                    move: tuple[int, int] | None, event: tuple[str, int | None, dict] | None) -> dict[str, object]:
+    """The values of a _posting_query statement."""
+    values: dict[str, object] = {"key": key, "kind": kind, "memo": memo[:500], "now": now}
+    for i, (acc, amount) in enumerate(legs):
+        values[f"account{i}"], values[f"amount{i}"] = acc.id, amount
+    if move is not None:
+        values["move_account"], values["move_amount"] = move
+    if event is not None:
+        values["event_kind"], values["event_user"], values["event_payload"] = event
+    return values
 
 
 def _posting(n_legs: int, move: bool, event: bool) -> Prepared:
@@ -257,14 +264,9 @@ def post_when(statement: Prepared, *, key: str, kind: str, legs: list[tuple[Acco
     moves = [(acc.id, amount) for acc, amount in legs if acc.kind not in UNCACHED]
     if len(moves) != 1:
         raise ValueError(f"ledger transaction {key!r}: post_when moves exactly one kept balance")
-    values: dict[str, object] = {"key": key, "kind": kind, "memo": memo[:500], "now": now, **guard_values}
-    for i, (acc, amount) in enumerate(legs):
-        values[f"account{i}"], values[f"amount{i}"] = acc.id, amount
-    values["move_account"], values["move_amount"] = moves[0]
-    if event is not None:
-        values["event_kind"], values["event_user"], values["event_payload"] = event
+    values = _posting_values(key, kind, memo, now, legs, moves[0], event)
     try:
-        row = statement.execute(**values).fetchone()
+        row = statement.execute(**values, **guard_values).fetchone()
     except IntegrityError as exc:
         if getattr(getattr(exc, "orig", None), "pgcode", None) == _CHECK_VIOLATION:
             raise InsufficientFunds() from None

@@ -252,11 +252,13 @@ def _with_accounts(query):
 # accounts settling moves money between (no lookup statement of their own).
 _START = Prepared(lambda: _with_accounts(_open_payout_update(status=P.PROCESSING, attempts=Payout.attempts + 1)),
                   durable=False, planned=True)
-_PAID = Prepared(lambda: _with_accounts(_open_payout_update(status=P.PAID, provider_ref=param("provider_ref"))),
-                 planned=True)
+def _paying():
+    return _open_payout_update(status=P.PAID, provider_ref=param("provider_ref"))
+
+
+_PAID = Prepared(lambda: _with_accounts(_paying()), planned=True)
 # PostgreSQL: closing a started payout and its posting in one statement of its own (core.ledger.posting_when).
-_SETTLE = ledger.posting_when(lambda: _open_payout_update(status=P.PAID, provider_ref=param("provider_ref"))
-                              .returning(Payout.id), n_legs=2, event=True)
+_SETTLE = ledger.posting_when(lambda: _paying().returning(Payout.id), n_legs=2, event=True)
 _FAILED = Prepared(lambda: _open_payout_update(status=P.FAILED, failure_reason=param("failure_reason")), planned=True)
 
 
@@ -276,24 +278,22 @@ def settle_payout(*, payout_id: int, now: datetime, provider_ref: str, started: 
     start_payout returned (its amount and accounts), which lets PostgreSQL settle in one statement."""
     if (started is not None and None not in (started.pending_account_id, started.world_account_id)
             and not is_sqlite() and db.transaction_depth() == 0):
-        pending, world = ledger.payout_and_world(started.worker_id, started.pending_account_id,
-                                                 started.world_account_id)
-        return ledger.post_when(_SETTLE, key=f"paid:{payout_id}", kind="payout",
-                                legs=[(pending, -started.amount_cents), (world, started.amount_cents)], now=now,
-                                memo=f"payout {payout_id} sent", id=payout_id, provider_ref=provider_ref[:128],
-                                event=("payout.paid", started.worker_id,
-                                       {"payout_id": payout_id, "amount_cents": started.amount_cents}))
+        return ledger.post_when(_SETTLE, **_paid_posting(started, now), id=payout_id,
+                                provider_ref=provider_ref[:128])
     with tx():
         payout = _close(payout_id, now, provider_ref=provider_ref[:128])
         if payout is None:
             return False
-        pending, world = ledger.payout_and_world(payout.worker_id, payout.pending_account_id,
-                                                 payout.world_account_id)
-        ledger.post(key=f"paid:{payout_id}", kind="payout",
-                    legs=[(pending, -payout.amount_cents), (world, payout.amount_cents)], now=now,
-                    memo=f"payout {payout_id} sent",
-                    event=("payout.paid", payout.worker_id, {"payout_id": payout_id, "amount_cents": payout.amount_cents}))
+        ledger.post(**_paid_posting(payout, now))
         return True
+
+
+def _paid_posting(payout: Payout, now: datetime) -> dict:
+    """A paid payout's posting (its money leaves for the world) and event, as ledger.post's arguments."""
+    pending, world = ledger.payout_and_world(payout.worker_id, payout.pending_account_id, payout.world_account_id)
+    return dict(key=f"paid:{payout.id}", kind="payout", now=now, memo=f"payout {payout.id} sent",
+                legs=[(pending, -payout.amount_cents), (world, payout.amount_cents)],
+                event=("payout.paid", payout.worker_id, {"payout_id": payout.id, "amount_cents": payout.amount_cents}))
 
 
 def fail_payout(*, payout_id: int, now: datetime, reason: str) -> bool:
