@@ -57,7 +57,8 @@ def test_follow_up_work_and_a_group_message_through_the_sandbox(stack):
 
     # One message to both workers of the HIT, from /myhits.
     rita.send("/myhits")
-    hits = rita.wait_for(SPEC["title"][:20])
+    # (the list itself: a submission card naming the HIT may be edited meanwhile, by the jobs worker)
+    hits = rita.wait_for("Your HITs", SPEC["title"][:20])
     rita.press(f"2. {SPEC['title'][:20]}", hits)  # the newest, 1., is the follow-up HIT
     hit_card = rita.wait_for(f"(HIT #{hit.id})", "Message workers")
     rita.press("Message workers", hit_card)

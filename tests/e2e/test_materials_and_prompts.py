@@ -77,7 +77,7 @@ def test_materials_reach_the_worker_and_prompts_never_spend_by_surprise(stack):
     # The requester: "Other number", then /cancel; a 7 typed later adds nothing.
     escrow = ledger.balance(ledger.escrow(hit.id))
     rita.send("/myhits")
-    rita.wait_for(SPEC["title"][:20])
+    rita.wait_for("Your HITs", SPEC["title"][:20])
     rita.press(SPEC["title"][:20])
     rita.wait_for("Other number")
     rita.press("Other number")
