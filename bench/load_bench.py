@@ -1,8 +1,9 @@
 """Interactive latency through the real processes: `hitbot sandbox` (bot, jobs, clock and the
 Telegram emulator, on SQLite) with N workers pressing Accept, an answer and Submit at once, then
-the requester pressing Approve on every submission at once. Reports how long a press waits for
-its callback answer (the emulator's press call returns when the bot answers it), p50/p99, and
-how far the last chat change lags behind the last answer (the sends the rate limiter paces).
+the requester pressing Approve on every submission as it appears. Reports how long a press waits for
+its callback answer, p50/p99, as the emulator saw it (from the press until the bot's answer came) and
+as this client did; how long until the chat shows the next step's button; and how far the last chat
+change lags behind the last answer (the sends the rate limiter paces).
 
     python -m bench.load_bench [--users 50] [--port 8795]
 """
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -24,6 +26,7 @@ REQUESTER = 900_000_001
 FIRST_WORKER = 920_000_000
 WAIT_S = 120  # a hang guard per step
 UNANSWERED: list[str] = []
+CLIENT_WAITS: list[float] = []
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -69,8 +72,13 @@ async def _button(client: httpx.AsyncClient, user: int, prefix: str, taken: set[
     raise TimeoutError(f"user {user}: no {prefix} button")
 
 
-async def _press(client: httpx.AsyncClient, user: int, prefix: str, waits: list[float], taken: set[str]) -> float:
+async def _press(client: httpx.AsyncClient, user: int, prefix: str, waits: list[float], taken: set[str],
+                 seen: Callable[[float], None] | None = None) -> float:
+    """Press the button once it shows (`seen` is told when), and time the press until its answer; returns when
+    the press began."""
     message_id, data = await _button(client, user, prefix, taken)
+    if seen is not None:
+        seen(time.perf_counter())
     taken.add(data)
     started = time.perf_counter()
     got = (await client.post(f"/sandbox/api/users/{user}/press",
@@ -78,8 +86,11 @@ async def _press(client: httpx.AsyncClient, user: int, prefix: str, waits: list[
     done = time.perf_counter()
     if not got.get("answered"):  # the emulator stopped waiting for the answer: counted, at least that long
         UNANSWERED.append(data)
-    waits.append(done - started)
-    return done
+    # The wait as the emulator (Telegram's side) saw it; this client's own round trip and event loop
+    # (50 people in one process, each re-reading its chat on every change) come on top: CLIENT_WAITS.
+    waits.append(got["answered_ms"] / 1000 if got.get("answered_ms") is not None else done - started)
+    CLIENT_WAITS.append(done - started)
+    return started
 
 
 async def drive(url: str, hit_id: int, users: int) -> dict:
@@ -91,12 +102,20 @@ async def drive(url: str, hit_id: int, users: int) -> dict:
         await asyncio.gather(*(client.post(f"/sandbox/api/users/{w}/messages", json={"text": f"/start hit_{hit_id}"})
                                for w in people[1:]))
         waits: dict[str, list[float]] = {"accept": [], "answer": [], "submit": [], "approve": []}
+        # From a press until the chat shows the next step's button (what the press did, not only its answer).
+        shown: dict[str, list[float]] = {"accept": [], "answer": []}
         last = [0.0]
 
         async def worker(w: int) -> None:
             taken: set[str] = set()
+            before: tuple[str, float] | None = None
             for kind, prefix in (("accept", f"w:acc:{hit_id}"), ("answer", "w:ch:"), ("submit", "w:sub:")):
-                last[0] = max(last[0], await _press(client, w, prefix, waits[kind], taken))
+                def seen(at: float, before=before) -> None:
+                    if before is not None:
+                        shown[before[0]].append(at - before[1])
+                started = await _press(client, w, prefix, waits[kind], taken, seen)
+                before = (kind, started)
+                last[0] = max(last[0], time.perf_counter())
 
         started = time.perf_counter()
         await asyncio.gather(*(worker(w) for w in people[1:]))
@@ -104,7 +123,8 @@ async def drive(url: str, hit_id: int, users: int) -> dict:
         await client.post(f"/sandbox/api/users/{REQUESTER}/messages", json={"text": "/review"})
 
         async def approve() -> None:
-            last[0] = max(last[0], await _press(client, REQUESTER, "r:apv:", waits["approve"], taken))
+            await _press(client, REQUESTER, "r:apv:", waits["approve"], taken)
+            last[0] = max(last[0], time.perf_counter())
 
         # The requester presses Approve on each submission card as it appears, several at once.
         for _ in range(users):
@@ -121,6 +141,7 @@ async def drive(url: str, hit_id: int, users: int) -> dict:
     every = [t for ts in waits.values() for t in ts]
     return {"presses": len(every), "p50": _pct(every, 50), "p99": _pct(every, 99), "seconds": pressed,
             "per": {k: (_pct(v, 50), _pct(v, 99)) for k, v in waits.items() if v},
+            "shown": {k: (_pct(v, 50), _pct(v, 99)) for k, v in shown.items() if v},
             "edit_lag_s": last_change - last[0]}
 
 
@@ -164,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"callback answer over {out['presses']} presses in {out['seconds']:.1f} s: "
           f"p50 {out['p50']:.0f} ms, p99 {out['p99']:.0f} ms ({len(UNANSWERED)} not answered in the emulator's wait); last chat change {out['edit_lag_s']:.1f} s after the last answer")
     for kind, (p50, p99) in out["per"].items():
+        print(f"  {kind:<8} p50 {p50:6.0f} ms  p99 {p99:6.0f} ms")
+    print(f"the same presses timed by this client (its own round trip and event loop on top): "
+          f"p50 {_pct(CLIENT_WAITS, 50):.0f} ms, p99 {_pct(CLIENT_WAITS, 99):.0f} ms")
+    print("from a press until its chat shows the next step's button:")
+    for kind, (p50, p99) in out["shown"].items():
         print(f"  {kind:<8} p50 {p50:6.0f} ms  p99 {p99:6.0f} ms")
     if args.profile:
         print_profile(f"{data_dir}/sandbox.log")

@@ -51,7 +51,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
     root = settings.telegram_api_url.rstrip("/")
     builder = (ApplicationBuilder().token(token).base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
                .post_init(handlers.post_init)
-               .concurrent_updates(PerChatOrder()))  # chats at once, each chat's updates in order
+               # chats at once, each chat's updates in order; a press answered in time
+               .concurrent_updates(PerChatOrder(answer_within_s=settings.answer_within_ms / 1000)))
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     if rate_limit:

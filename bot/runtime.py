@@ -3,19 +3,20 @@ core errors into friendly replies (and stale or forged buttons into a notice).""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
@@ -162,18 +163,65 @@ def error_text(exc: HitbotError) -> str:
 
 
 CallbackHandlerFn = Callable[[Update, Context, callbacks.Callback], Awaitable[str | None]]
-# Whether the button being handled was answered already (answer_now), per update.
-_answered: ContextVar[list[bool] | None] = ContextVar("callback_answered", default=None)
+
+# A pressed button is answered within HITBOT_ANSWER_WITHIN_MS of its arrival (the update processor
+# times it): with its toast when the handler has it by then, else empty, which stops the button's
+# spinner (what the press did then shows in the chat, a refusal as a reply). In a burst (50 people
+# pressing at once) core calls queue on the database's writer lock and a press may wait behind its
+# chat's earlier update: the spinner turned for a second and more (bench/load_bench.py).
+_presses: dict[str, Press] = {}  # by callback query id, while its update is handled
+_late_answers: set[asyncio.Task] = set()  # early answers in flight (the loop keeps only weak references)
+
+
+class Press:
+    """A pressed button's one answer: the handler's, or an empty one once its time is up."""
+
+    __slots__ = ("query", "answered", "_timer")
+
+    def __init__(self, query: Any) -> None:
+        self.query = query
+        self.answered = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    def answer_within(self, seconds: float) -> None:
+        self._timer = asyncio.get_running_loop().call_later(seconds, self._in_time)
+
+    def _in_time(self) -> None:
+        if not self.answered:
+            task = asyncio.ensure_future(_answer(self.query, None))
+            _late_answers.add(task)
+            task.add_done_callback(_late_answers.discard)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+@contextlib.contextmanager
+def pressed(query: Any, *, within: float | None = None) -> Iterator[Press]:
+    """The press being handled (the update processor's, which answers `within` seconds of its
+    arrival; else one for this block alone)."""
+    press = _presses.get(query.id)
+    if press is not None:
+        yield press
+        return
+    press = _presses[query.id] = Press(query)
+    if within is not None:
+        press.answer_within(within)
+    try:
+        yield press
+    finally:
+        press.stop()
+        _presses.pop(query.id, None)
 
 
 async def answer_now(update: Update, text: str | None = None) -> None:
     """Answer the pressed button before the handler's sends (which the rate limiter paces; the
-    answer is not rate-limited): the person sees the toast at once. Once per update."""
-    state = _answered.get()
-    if state is None or state[0] or update.callback_query is None:
-        return
-    state[0] = True
-    await _answer(update.callback_query, text)
+    answer is not rate-limited): the person sees the toast at once. Once per press."""
+    query = update.callback_query
+    if query is not None and query.id in _presses:
+        await _answer(query, text)
 
 
 def on_button(fn: CallbackHandlerFn) -> Callable[[Update, Context], Awaitable[None]]:
@@ -184,28 +232,20 @@ def on_button(fn: CallbackHandlerFn) -> Callable[[Update, Context], Awaitable[No
     async def wrapper(update: Update, context: Context) -> None:
         query = update.callback_query
         cb = callbacks.parse(query.data)
-        if cb is None:
-            await _answer(query, no_longer_valid(), alert=True)
-            return
-        answered = [False]
-        token = _answered.set(answered)
-        try:
-            toast = await fn(update, context, cb)
-        except HitbotError as exc:
-            if not answered[0]:
-                await _answer(query, error_text(exc), alert=True)
-            elif update.effective_message is not None:  # the toast is gone: say it in the chat
-                await update.effective_message.reply_text(error_text(exc))
-            return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                if not answered[0]:
-                    await _answer(query, None)
+        with pressed(query):
+            if cb is None:
+                await _answer(query, no_longer_valid(), alert=True)
                 return
-            raise
-        finally:
-            _answered.reset(token)
-        if not answered[0]:
+            try:
+                toast = await fn(update, context, cb)
+            except HitbotError as exc:
+                await _answer(query, error_text(exc), alert=True)
+                return
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    await _answer(query, None)
+                    return
+                raise
             await _answer(query, toast)
         got = _profile.get()
         if got is not None and "answered" in got:
@@ -229,6 +269,16 @@ def on_button_showing(show: Callable[[Update, Context], Awaitable[None]]) -> Cal
 
 
 async def _answer(query: Any, text: str | None, alert: bool = False) -> None:
+    """The press's one answer. Once it went (in time, empty), a toast is dropped and an alert's
+    text (a refusal, a stale button) is said in the chat instead."""
+    press = _presses.get(query.id)
+    if press is not None:
+        if press.answered:
+            if alert and text and isinstance(query.message, Message):
+                await query.message.reply_text(text)
+            return
+        press.answered = True
+        press.stop()
     profile_mark("answer_sent")
     try:
         await query.answer(text=text[:200] if text else None, show_alert=alert)
@@ -261,8 +311,7 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update):
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer(went_wrong(),
-                                                   show_alert=True)
+                await _answer(update.callback_query, went_wrong(), alert=True)
             elif update.effective_chat is not None:
                 await context.bot.send_message(update.effective_chat.id,
                                                went_wrong())

@@ -229,7 +229,8 @@ async def answer_callback_query(world: World, p: Params) -> bool:
     text = p.str("text")
     if text is not None and len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
-    future.set_result({"answered": True, "text": text, "show_alert": p.bool("show_alert"), "url": p.str("url")})
+    future.set_result({"answered": True, "text": text, "show_alert": p.bool("show_alert"), "url": p.str("url"),
+                       "at": time.perf_counter()})
     return True
 
 

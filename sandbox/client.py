@@ -181,6 +181,7 @@ async def press(request: web.Request) -> web.Response:
     if world.closed:
         raise ClientError(503, "The sandbox is stopping; try again once it is back.")
     query_id = world.new_query_id()
+    pressed_at = time.perf_counter()
     future: asyncio.Future = asyncio.get_running_loop().create_future()
     world.callbacks[query_id] = future
     world.push_update("callback_query", {"id": query_id, "from": user.as_telegram(), "data": wanted,
@@ -192,8 +193,11 @@ async def press(request: web.Request) -> web.Response:
         result = {"answered": False, "text": None, "show_alert": False}
     finally:
         world.callbacks.pop(query_id, None)
+    # How long the press waited for the bot's answer, as Telegram's servers would see it (the caller's own
+    # round trip and event loop not counted).
+    waited = round((result.get("at", time.perf_counter()) - pressed_at) * 1000, 1) if result["answered"] else None
     return web.json_response({"answered": result["answered"], "text": result["text"],
-                              "show_alert": result["show_alert"]})
+                              "show_alert": result["show_alert"], "answered_ms": waited})
 
 
 def init_data(user: User, bot_token: str, now: float | None = None) -> str:

@@ -109,7 +109,9 @@ async def test_press_waits_for_the_bots_answer(api):
                                          json={"message_id": sent["message_id"], "callback_data": "a:acc:7"}))
     query = await _bot_answers_next_callback(api, text="Accepted", show_alert=True)
     status, body = await press
+    waited = body.pop("answered_ms")
     assert status == 200 and body == {"answered": True, "text": "Accepted", "show_alert": True}
+    assert isinstance(waited, float) and waited > 0  # from the press until the bot's answer came
     assert query["data"] == "a:acc:7" and query["from"]["id"] == ANN and query["chat_instance"]
     assert query["message"]["message_id"] == sent["message_id"] and query["message"]["from"]["is_bot"]
     # a second answer to the same query is refused as on Telegram
@@ -122,7 +124,7 @@ async def test_press_unanswered_times_out(api):
     sent = await api.ok("sendMessage", chat_id=ANN, text="A HIT", reply_markup=MARKUP)
     status, body = await api.post(f"/sandbox/api/users/{ANN}/press",
                                   json={"message_id": sent["message_id"], "callback_data": "a:acc:7"})
-    assert status == 200 and body == {"answered": False, "text": None, "show_alert": False}
+    assert status == 200 and body == {"answered": False, "text": None, "show_alert": False, "answered_ms": None}
 
 
 @pytest.mark.parametrize("body", [{"message_id": 1, "callback_data": "a:acc:8"},

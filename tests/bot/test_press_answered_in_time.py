@@ -1,0 +1,145 @@
+"""A pressed button is answered within HITBOT_ANSWER_WITHIN_MS of its arrival, however long its
+handler (or its chat's earlier update) takes: with the handler's toast if it came in time, else empty,
+which stops the button's spinner; a refusal that comes later is said in the chat. One answer a press,
+always. Handlers wait on events the test sets (no timing is asserted, only what happened meanwhile)."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram import Update
+from telegram.ext import ApplicationBuilder, CallbackQueryHandler
+
+from bot import runtime
+from bot.processor import PerChatOrder
+from core.errors import StaleAction
+from tests.fakes.telegram import FakeTelegram
+
+STEP = 5  # seconds a test waits for a step before failing (a hang guard, never a measurement)
+CHAT = 100
+WITHIN_S = 0.05
+
+
+def _press(update_id: int, data: str, bot, chat_id: int = CHAT) -> Update:
+    user = {"id": chat_id, "is_bot": False, "first_name": "U"}
+    return Update.de_json({"update_id": update_id, "callback_query": {
+        "id": f"q{update_id}", "from": user, "chat_instance": "1", "data": data,
+        "message": {"message_id": 1, "date": 1, "text": "card", "chat": {"id": chat_id, "type": "private"},
+                    "from": {"id": 1, "is_bot": True, "first_name": "bot"}}}}, bot)
+
+
+@pytest.fixture
+async def app():
+    """The bot's update processor over a fake Telegram, fed through the update queue as polling feeds
+    it; each button's handler (wrapped as hitbot's are) waits for its gate, then answers or refuses."""
+    tg = FakeTelegram()
+    application = (ApplicationBuilder().token("123:TEST").base_url("http://fake.invalid/bot").request(tg)
+                   .get_updates_request(tg).concurrent_updates(PerChatOrder(answer_within_s=WITHIN_S)).build())
+    gates: dict[str, asyncio.Event] = {}
+    started: list[str] = []
+
+    @runtime.on_button
+    async def handler(update: Update, context, cb) -> str | None:
+        data = update.callback_query.data
+        started.append(data)
+        if data in gates:
+            await gates[data].wait()
+        if data.startswith("w:sub:"):
+            raise StaleAction("This assignment is already submitted.")
+        return "Done!"
+
+    application.add_handler(CallbackQueryHandler(handler))
+    application.bot_data.update(tg=tg, gates=gates, started=started)
+    await application.initialize()
+    await application.start()
+    yield application
+    for gate in gates.values():  # a failed test must not hang the teardown
+        gate.set()
+    await application.stop()
+    await application.shutdown()
+
+
+async def _until(condition) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.001)
+    await asyncio.wait_for(poll(), STEP)
+
+
+def _answers(tg: FakeTelegram, query_id: str) -> list[dict]:
+    return [c.params for c in tg.calls if c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query_id]
+
+
+async def _settled(app) -> None:
+    """Every update handled and any answer in flight sent, and longer than the bound has passed."""
+    await asyncio.sleep(WITHIN_S * 3)
+    await _until(lambda: not runtime._presses and not runtime._late_answers)
+
+
+async def test_a_quick_handler_answers_with_its_toast_and_nothing_follows(app):
+    tg = app.bot_data["tg"]
+    await app.update_queue.put(_press(1, "w:acc:7", app.bot))
+    await _until(lambda: _answers(tg, "q1"))
+    await _settled(app)
+    assert [a.get("text") for a in _answers(tg, "q1")] == ["Done!"]
+
+
+async def test_a_slow_handler_press_is_answered_empty_in_time_and_once(app):
+    tg, gates = app.bot_data["tg"], app.bot_data["gates"]
+    gates["w:acc:7"] = asyncio.Event()
+    await app.update_queue.put(_press(1, "w:acc:7", app.bot))
+    await _until(lambda: _answers(tg, "q1"))
+    assert not gates["w:acc:7"].is_set()  # answered while its handler still works
+    assert [a.get("text") for a in _answers(tg, "q1")] == [None]
+    gates["w:acc:7"].set()
+    await _settled(app)
+    assert len(_answers(tg, "q1")) == 1  # the late toast is dropped, not a second answer (Telegram refuses it)
+    assert not [c for c in tg.calls if c.method == "sendMessage"]
+
+
+async def test_a_refusal_after_the_answer_went_is_said_in_the_chat(app):
+    tg, gates = app.bot_data["tg"], app.bot_data["gates"]
+    gates["w:sub:7"] = asyncio.Event()
+    await app.update_queue.put(_press(1, "w:sub:7", app.bot))
+    await _until(lambda: _answers(tg, "q1"))
+    gates["w:sub:7"].set()
+    await _until(lambda: [c for c in tg.calls if c.method == "sendMessage"])
+    await _settled(app)
+    said = [c.params for c in tg.calls if c.method == "sendMessage"]
+    assert [(int(s["chat_id"]), s["text"]) for s in said] == [(CHAT, "This assignment is already submitted.")]
+    assert len(_answers(tg, "q1")) == 1
+
+
+async def test_a_quick_refusal_is_still_the_answers_alert(app):
+    tg = app.bot_data["tg"]
+    await app.update_queue.put(_press(1, "w:sub:7", app.bot))
+    await _until(lambda: _answers(tg, "q1"))
+    await _settled(app)
+    answers = _answers(tg, "q1")
+    assert [(a.get("text"), a.get("show_alert")) for a in answers] == [("This assignment is already submitted.", True)]
+    assert not [c for c in tg.calls if c.method == "sendMessage"]
+
+
+async def test_a_press_waiting_for_its_chats_earlier_update_is_answered_meanwhile(app):
+    tg, gates, started = app.bot_data["tg"], app.bot_data["gates"], app.bot_data["started"]
+    gates["w:acc:7"] = asyncio.Event()
+    await app.update_queue.put(_press(1, "w:acc:7", app.bot))
+    await app.update_queue.put(_press(2, "w:ch:7:1:0", app.bot))
+    await _until(lambda: _answers(tg, "q1") and _answers(tg, "q2"))
+    assert started == ["w:acc:7"]  # the second press's handler has not begun: its chat's first holds it
+    gates["w:acc:7"].set()
+    await _until(lambda: len(started) == 2)
+    await _settled(app)
+    assert [len(_answers(tg, q)) for q in ("q1", "q2")] == [1, 1]
+
+
+def test_the_bot_answers_presses_within_the_configured_time(monkeypatch):
+    from bot.app import build_application
+    from core.config import Settings
+
+    monkeypatch.setenv("HITBOT_ANSWER_WITHIN_MS", "400")
+    app = build_application(Settings(TELEGRAM_BOT_TOKEN="123:TEST"))
+    assert app.update_processor._answer_within_s == 0.4
+    monkeypatch.setenv("HITBOT_ANSWER_WITHIN_MS", "10")  # below the bound: refused, named
+    with pytest.raises(ValueError, match="HITBOT_ANSWER_WITHIN_MS"):
+        Settings(TELEGRAM_BOT_TOKEN="123:TEST")
