@@ -8,14 +8,14 @@ import asyncio
 
 import pytest
 from telegram import Update
-from telegram.ext import ApplicationBuilder, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot import runtime
 from bot.processor import PerChatOrder
 from core.errors import StaleAction
+from tests.bot.gated import running, until
 from tests.fakes.telegram import FakeTelegram
 
-STEP = 5  # seconds a test waits for a step before failing (a hang guard, never a measurement)
 CHAT = 100
 WITHIN_S = 0.05
 
@@ -30,11 +30,8 @@ def _press(update_id: int, data: str, bot, chat_id: int = CHAT) -> Update:
 
 @pytest.fixture
 async def app():
-    """The bot's update processor over a fake Telegram, fed through the update queue as polling feeds
-    it; each button's handler (wrapped as hitbot's are) waits for its gate, then answers or refuses."""
-    tg = FakeTelegram()
-    application = (ApplicationBuilder().token("123:TEST").base_url("http://fake.invalid/bot").request(tg)
-                   .get_updates_request(tg).concurrent_updates(PerChatOrder(answer_within_s=WITHIN_S)).build())
+    """The bot's update processor answering presses within WITHIN_S; each button's handler (wrapped as
+    hitbot's are) waits for its gate, then answers or refuses."""
     gates: dict[str, asyncio.Event] = {}
     started: list[str] = []
 
@@ -48,22 +45,9 @@ async def app():
             raise StaleAction("This assignment is already submitted.")
         return "Done!"
 
-    application.add_handler(CallbackQueryHandler(handler))
-    application.bot_data.update(tg=tg, gates=gates, started=started)
-    await application.initialize()
-    await application.start()
-    yield application
-    for gate in gates.values():  # a failed test must not hang the teardown
-        gate.set()
-    await application.stop()
-    await application.shutdown()
-
-
-async def _until(condition) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.001)
-    await asyncio.wait_for(poll(), STEP)
+    async with running(CallbackQueryHandler(handler), gates, PerChatOrder(answer_within_s=WITHIN_S)) as application:
+        application.bot_data.update(gates=gates, started=started)
+        yield application
 
 
 def _answers(tg: FakeTelegram, query_id: str) -> list[dict]:
@@ -73,13 +57,13 @@ def _answers(tg: FakeTelegram, query_id: str) -> list[dict]:
 async def _settled(app) -> None:
     """Every update handled and any answer in flight sent, and longer than the bound has passed."""
     await asyncio.sleep(WITHIN_S * 3)
-    await _until(lambda: not runtime._presses and not runtime._late_answers)
+    await until(lambda: not runtime._presses and not runtime._late_answers)
 
 
 async def test_a_quick_handler_answers_with_its_toast_and_nothing_follows(app):
     tg = app.bot_data["tg"]
     await app.update_queue.put(_press(1, "w:acc:7", app.bot))
-    await _until(lambda: _answers(tg, "q1"))
+    await until(lambda: _answers(tg, "q1"))
     await _settled(app)
     assert [a.get("text") for a in _answers(tg, "q1")] == ["Done!"]
 
@@ -88,7 +72,7 @@ async def test_a_slow_handler_press_is_answered_empty_in_time_and_once(app):
     tg, gates = app.bot_data["tg"], app.bot_data["gates"]
     gates["w:acc:7"] = asyncio.Event()
     await app.update_queue.put(_press(1, "w:acc:7", app.bot))
-    await _until(lambda: _answers(tg, "q1"))
+    await until(lambda: _answers(tg, "q1"))
     assert not gates["w:acc:7"].is_set()  # answered while its handler still works
     assert [a.get("text") for a in _answers(tg, "q1")] == [None]
     gates["w:acc:7"].set()
@@ -101,9 +85,9 @@ async def test_a_refusal_after_the_answer_went_is_said_in_the_chat(app):
     tg, gates = app.bot_data["tg"], app.bot_data["gates"]
     gates["w:sub:7"] = asyncio.Event()
     await app.update_queue.put(_press(1, "w:sub:7", app.bot))
-    await _until(lambda: _answers(tg, "q1"))
+    await until(lambda: _answers(tg, "q1"))
     gates["w:sub:7"].set()
-    await _until(lambda: [c for c in tg.calls if c.method == "sendMessage"])
+    await until(lambda: [c for c in tg.calls if c.method == "sendMessage"])
     await _settled(app)
     said = [c.params for c in tg.calls if c.method == "sendMessage"]
     assert [(int(s["chat_id"]), s["text"]) for s in said] == [(CHAT, "This assignment is already submitted.")]
@@ -113,7 +97,7 @@ async def test_a_refusal_after_the_answer_went_is_said_in_the_chat(app):
 async def test_a_quick_refusal_is_still_the_answers_alert(app):
     tg = app.bot_data["tg"]
     await app.update_queue.put(_press(1, "w:sub:7", app.bot))
-    await _until(lambda: _answers(tg, "q1"))
+    await until(lambda: _answers(tg, "q1"))
     await _settled(app)
     answers = _answers(tg, "q1")
     assert [(a.get("text"), a.get("show_alert")) for a in answers] == [("This assignment is already submitted.", True)]
@@ -125,10 +109,10 @@ async def test_a_press_waiting_for_its_chats_earlier_update_is_answered_meanwhil
     gates["w:acc:7"] = asyncio.Event()
     await app.update_queue.put(_press(1, "w:acc:7", app.bot))
     await app.update_queue.put(_press(2, "w:ch:7:1:0", app.bot))
-    await _until(lambda: _answers(tg, "q1") and _answers(tg, "q2"))
+    await until(lambda: _answers(tg, "q1") and _answers(tg, "q2"))
     assert started == ["w:acc:7"]  # the second press's handler has not begun: its chat's first holds it
     gates["w:acc:7"].set()
-    await _until(lambda: len(started) == 2)
+    await until(lambda: len(started) == 2)
     await _settled(app)
     assert [len(_answers(tg, q)) for q in ("q1", "q2")] == [1, 1]
 

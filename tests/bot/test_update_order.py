@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 from telegram import Update
-from telegram.ext import ApplicationBuilder, TypeHandler
+from telegram.ext import TypeHandler
 
 from bot.processor import PerChatOrder
 from core.models import Assignment, Question
@@ -17,9 +17,8 @@ from tests.bot.worker_fixtures import (
     every_html_message_parses,  # noqa: F401  (autouse)
     person,
 )
-from tests.fakes.telegram import FakeTelegram
+from tests.bot.gated import running, until
 
-STEP = 5  # seconds a test waits for a step before failing (a hang guard, never a measurement)
 
 
 def _update(update_id: int, chat_id: int, bot) -> Update:
@@ -31,12 +30,9 @@ def _update(update_id: int, chat_id: int, bot) -> Update:
 
 @pytest.fixture
 async def app():
-    """A real Application with the bot's update processor, fed through its update queue (as
-    polling or the webhook feed it); its one handler blocks on the gate of each update."""
-    tg = FakeTelegram()
-    application = (ApplicationBuilder().token("123:TEST").base_url("http://fake.invalid/bot").request(tg)
-                   .get_updates_request(tg).concurrent_updates(PerChatOrder()).build())
-    application.bot_data.update(started=[], finished=[], gates={})
+    """The bot's update processor, fed through the update queue; its one handler blocks on the gate
+    of each update."""
+    gates: dict[int, asyncio.Event] = {}
 
     async def handler(update: Update, context) -> None:
         data = context.bot_data
@@ -46,53 +42,41 @@ async def app():
             await gate.wait()
         data["finished"].append(update.update_id)
 
-    application.add_handler(TypeHandler(Update, handler))
-    await application.initialize()
-    await application.start()
-    yield application
-    for gate in application.bot_data["gates"].values():  # a failed test must not hang the teardown
-        gate.set()
-    await application.stop()
-    await application.shutdown()
-
-
-async def _until(condition) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0)
-    await asyncio.wait_for(poll(), STEP)
+    async with running(TypeHandler(Update, handler), gates) as application:
+        application.bot_data.update(started=[], finished=[], gates=gates)
+        yield application
 
 
 async def test_one_chats_updates_run_in_order_while_another_chat_goes_ahead(app):
     data = app.bot_data
-    data["gates"] = {1: asyncio.Event(), 2: asyncio.Event()}
+    data["gates"].update({1: asyncio.Event(), 2: asyncio.Event()})
     for update_id, chat in ((1, 100), (2, 100), (3, 200), (4, 100)):
         await app.update_queue.put(_update(update_id, chat, app.bot))
     # Chat 200's update finishes while chat 100's first is still held: chats overlap.
-    await _until(lambda: 3 in data["finished"])
+    await until(lambda: 3 in data["finished"])
     assert data["started"] == [1, 3] and data["finished"] == [3]
     # Chat 100's second update has not started though nothing holds it but the first: another chat's
     # update, queued after it, has gone through meanwhile.
     data["gates"][2].set()
     await app.update_queue.put(_update(5, 300, app.bot))
-    await _until(lambda: 5 in data["finished"])
+    await until(lambda: 5 in data["finished"])
     assert 2 not in data["started"] and 4 not in data["started"]
     data["gates"][1].set()
-    await _until(lambda: len(data["finished"]) == 5)
+    await until(lambda: len(data["finished"]) == 5)
     assert data["finished"] == [3, 5, 1, 2, 4]
     assert [u for u in data["started"] if u not in (3, 5)] == [1, 2, 4]
 
 
 async def test_a_held_update_of_one_chat_never_blocks_the_others(app):
     data = app.bot_data
-    data["gates"] = {1: asyncio.Event()}
+    data["gates"].update({1: asyncio.Event()})
     await app.update_queue.put(_update(1, 100, app.bot))
     for update_id in range(2, 12):
         await app.update_queue.put(_update(update_id, 200 + update_id, app.bot))
-    await _until(lambda: len(data["finished"]) == 10)
+    await until(lambda: len(data["finished"]) == 10)
     assert sorted(data["finished"]) == list(range(2, 12)) and 1 not in data["finished"]
     data["gates"][1].set()
-    await _until(lambda: 1 in data["finished"])
+    await until(lambda: 1 in data["finished"])
 
 
 async def test_the_bot_application_uses_the_per_chat_processor(bot):
@@ -174,10 +158,10 @@ async def test_updates_waiting_for_their_chat_take_no_slot_from_other_chats():
     await run.feed("A2", _chat_update(2, 100))
     await run.feed("A3", _chat_update(3, 100))
     await run.feed("B1", _chat_update(4, 200))
-    await _until(lambda: "B1" in run.finished)  # two slots, and chat 100's queue holds just one
+    await until(lambda: "B1" in run.finished)  # two slots, and chat 100's queue holds just one
     assert run.started == ["A1", "B1"]
     run.gates["A1"].set()
-    await _until(lambda: len(run.finished) == 4)
+    await until(lambda: len(run.finished) == 4)
     assert run.finished == ["B1", "A1", "A2", "A3"]
 
 
@@ -192,7 +176,7 @@ async def test_a_cancelled_waiting_update_keeps_its_chat_in_order():
         await asyncio.sleep(0)
     assert run.started == ["C1"]  # C3 still waits for C1, though C2 between them was cancelled
     run.gates["C1"].set()
-    await _until(lambda: "C3" in run.finished)
+    await until(lambda: "C3" in run.finished)
     assert run.finished == ["C1", "C3"] and "C2" not in run.started
 
 
@@ -202,7 +186,7 @@ async def test_a_flood_in_one_chat_is_cut_at_its_queue_bound():
     for n in range(1, 7):
         await run.feed(f"F{n}", _chat_update(n + 1, 100))
     run.gates["F0"].set()
-    await _until(lambda: len(run.finished) == 4)
+    await until(lambda: len(run.finished) == 4)
     for _ in range(20):
         await asyncio.sleep(0)
     assert run.finished == ["F0", "F1", "F2", "F3"]  # three waited; the rest were dropped
