@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from telegram import Message, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callbacks, i18n
@@ -187,8 +187,10 @@ class Press:
         self._timer = asyncio.get_running_loop().call_later(seconds, self._in_time)
 
     def _in_time(self) -> None:
-        if not self.answered:
-            task = asyncio.ensure_future(_answer(self.query, None))
+        if not self.answered:  # taken now: the handler's own answer may come before the task runs
+            self.answered = True
+            self._timer = None
+            task = asyncio.ensure_future(_send_answer(self.query, None, False))
             _late_answers.add(task)
             task.add_done_callback(_late_answers.discard)
 
@@ -268,22 +270,33 @@ def on_button_showing(show: Callable[[Update, Context], Awaitable[None]]) -> Cal
     return on_button(pressed)
 
 
+class Notice(str):
+    """A toast that is all a press does (nothing else in the chat changes): said in the chat if the
+    press was answered already, as an alert's text is."""
+
+
 async def _answer(query: Any, text: str | None, alert: bool = False) -> None:
-    """The press's one answer. Once it went (in time, empty), a toast is dropped and an alert's
-    text (a refusal, a stale button) is said in the chat instead."""
+    """The press's one answer. Once it went (in time, empty), a toast is dropped and an alert's or a
+    Notice's text (a refusal, a stale button, "nothing to download") is said in the chat instead."""
     press = _presses.get(query.id)
     if press is not None:
         if press.answered:
-            if alert and text and isinstance(query.message, Message):
+            if text and (alert or isinstance(text, Notice)) and isinstance(query.message, Message):
                 await query.message.reply_text(text)
             return
         press.answered = True
         press.stop()
+    await _send_answer(query, text, alert)
+
+
+async def _send_answer(query: Any, text: str | None, alert: bool) -> None:
     profile_mark("answer_sent")
     try:
         await query.answer(text=text[:200] if text else None, show_alert=alert)
     except (BadRequest, RetryAfter) as exc:  # too old, or Telegram asks for a long wait: the change stands
         log.info("callback answer failed: %s", exc)
+    except TelegramError as exc:  # the network: the press's change stands, its spinner times out
+        log.warning("callback answer failed: %s", exc)
     profile_mark("answered")
 
 

@@ -6,7 +6,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
-from bot.runtime import Context, call, now, on_button, on_message, reply_or_edit
+from bot.runtime import Context, Notice, call, now, on_button, on_message, reply_or_edit
 from bot.views import myhits as views, results as results_views
 from core import effective_pay
 from core.config import get_settings
@@ -152,7 +152,7 @@ async def results(update: Update, context: Context, cb: callbacks.Callback) -> s
     target = {"hit_id": cb.arg(0)} if cb.verb == "res" else {"batch_id": cb.arg(0)}
     rows = await call(export.results, requester_id=me, **target)
     if not rows:
-        return views.nothing_to_download()
+        return Notice(views.nothing_to_download())
     name = views.results_name(cb.verb, cb.arg(0))
     await msg.reply_document(InputFile(await call(export.to_csv, rows=rows), filename=f"{name}.csv"),
                              caption=views.csv_caption(len(rows)))

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot import callbacks, i18n, results_zip
-from bot.runtime import Context, call, now, on_button
+from bot.runtime import Context, Notice, call, now, on_button
 from bot.views import results as views
 from core.hits import export
 
@@ -22,7 +22,7 @@ async def zip_results(update: Update, context: Context, cb: callbacks.Callback) 
     rows = await call(export.results, requester_id=me, **target)  # the owner only
     files = await call(export.file_answers, rows=rows)
     if not files:
-        return views.zip_nothing()
+        return Notice(views.zip_nothing())
     job = dict(requester_id=me, chat_id=msg.chat_id, message_id=msg.message_id, now=now(context), **target)
     if len(files) > results_zip.ZIP_INLINE_FILES:  # through the outbox to the jobs worker's export actor
         await call(export.request_zip, **job)

@@ -13,7 +13,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, input as waiting
-from bot.runtime import Context, answer_now, call, now, on_button, on_message
+from bot.runtime import Context, Notice, answer_now, call, now, on_button, on_message
 from bot.views import auto_decisions as auto_views, review as views, web_answers
 from core import cards
 from core.config import get_settings
@@ -214,7 +214,7 @@ async def next_card(update: Update, context: Context, cb: callbacks.Callback) ->
     await _owned(context, me, cb.arg(0))
     following = await call(review_queries.next_pending, requester_id=me, after_id=cb.arg(0))
     if following is None:
-        return views.last_one()
+        return Notice(views.last_one())
     await send_card(context.bot, msg.chat_id, following.id, context, queue=True)
     return None
 
@@ -259,7 +259,7 @@ async def rejections(update: Update, context: Context, cb: callbacks.Callback) -
     me, msg = update.effective_user.id, update.effective_message
     rows = await call(review_queries.recent_rejections, requester_id=me, now=now(context), limit=5)
     if not rows:
-        return views.no_rejections()
+        return Notice(views.no_rejections())
     for a in rows:
         await send_card(context.bot, msg.chat_id, a.id, context)
     return None

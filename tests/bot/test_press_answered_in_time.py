@@ -17,7 +17,8 @@ from tests.bot.gated import running, until
 from tests.fakes.telegram import FakeTelegram
 
 CHAT = 100
-WITHIN_S = 0.05
+WITHIN_S = 0.05  # the bound where a test holds the handler past it
+QUICK_BOUND_S = 10.0  # where a test needs the handler in time, whatever the machine's load
 
 
 def _press(update_id: int, data: str, bot, chat_id: int = CHAT) -> Update:
@@ -29,9 +30,11 @@ def _press(update_id: int, data: str, bot, chat_id: int = CHAT) -> Update:
 
 
 @pytest.fixture
-async def app():
-    """The bot's update processor answering presses within WITHIN_S; each button's handler (wrapped as
-    hitbot's are) waits for its gate, then answers or refuses."""
+async def app(request):
+    """The bot's update processor answering presses within WITHIN_S (QUICK_BOUND_S for a test marked
+    quick); each button's handler (wrapped as hitbot's are) waits for its gate, then answers or refuses
+    (w:sub:), or says its only outcome (w:dl:)."""
+    within = QUICK_BOUND_S if request.node.get_closest_marker("quick") else WITHIN_S
     gates: dict[str, asyncio.Event] = {}
     started: list[str] = []
 
@@ -43,9 +46,11 @@ async def app():
             await gates[data].wait()
         if data.startswith("w:sub:"):
             raise StaleAction("This assignment is already submitted.")
+        if data.startswith("w:dl:"):
+            return runtime.Notice("Nothing to download yet.")
         return "Done!"
 
-    async with running(CallbackQueryHandler(handler), gates, PerChatOrder(answer_within_s=WITHIN_S)) as application:
+    async with running(CallbackQueryHandler(handler), gates, PerChatOrder(answer_within_s=within)) as application:
         application.bot_data.update(gates=gates, started=started)
         yield application
 
@@ -56,10 +61,14 @@ def _answers(tg: FakeTelegram, query_id: str) -> list[dict]:
 
 async def _settled(app) -> None:
     """Every update handled and any answer in flight sent, and longer than the bound has passed."""
-    await asyncio.sleep(WITHIN_S * 3)
+    await asyncio.sleep(WITHIN_S * 3)  # past the bound of the tests that hold their handler
     await until(lambda: not runtime._presses and not runtime._late_answers)
 
 
+quick = pytest.mark.quick
+
+
+@quick
 async def test_a_quick_handler_answers_with_its_toast_and_nothing_follows(app):
     tg = app.bot_data["tg"]
     await app.update_queue.put(_press(1, "w:acc:7", app.bot))
@@ -94,6 +103,7 @@ async def test_a_refusal_after_the_answer_went_is_said_in_the_chat(app):
     assert len(_answers(tg, "q1")) == 1
 
 
+@quick
 async def test_a_quick_refusal_is_still_the_answers_alert(app):
     tg = app.bot_data["tg"]
     await app.update_queue.put(_press(1, "w:sub:7", app.bot))
@@ -102,6 +112,40 @@ async def test_a_quick_refusal_is_still_the_answers_alert(app):
     answers = _answers(tg, "q1")
     assert [(a.get("text"), a.get("show_alert")) for a in answers] == [("This assignment is already submitted.", True)]
     assert not [c for c in tg.calls if c.method == "sendMessage"]
+
+
+async def test_a_late_notice_is_said_in_the_chat_a_late_toast_is_not(app):
+    """A Notice is all its press does (nothing else in the chat changes), so it is not dropped."""
+    tg, gates = app.bot_data["tg"], app.bot_data["gates"]
+    gates["w:dl:7"], gates["w:acc:7"] = asyncio.Event(), asyncio.Event()
+    await app.update_queue.put(_press(1, "w:dl:7", app.bot))
+    await app.update_queue.put(_press(2, "w:acc:7", app.bot, chat_id=CHAT + 1))
+    await until(lambda: _answers(tg, "q1") and _answers(tg, "q2"))
+    gates["w:dl:7"].set()
+    gates["w:acc:7"].set()
+    await _settled(app)
+    said = [(int(c.params["chat_id"]), c.params["text"]) for c in tg.calls if c.method == "sendMessage"]
+    assert said == [(CHAT, "Nothing to download yet.")]
+    assert [len(_answers(tg, q)) for q in ("q1", "q2")] == [1, 1]
+
+
+async def test_the_handlers_answer_after_the_timer_fired_is_not_a_second_answer():
+    """The timer takes the press at once, not when its task first runs: a handler answering in between
+    (both due in one turn of the loop) is the one to give way."""
+    sent: list[str | None] = []
+
+    class Query:
+        id, message = "q-race", None
+
+        async def answer(self, text=None, show_alert=False):
+            sent.append(text)
+
+    query = Query()
+    with runtime.pressed(query, within=60) as press:
+        press._in_time()  # the timer fires; its task has not run yet
+        await runtime._answer(query, "Done!")
+        await until(lambda: not runtime._late_answers)
+    assert sent == [None]
 
 
 async def test_a_press_waiting_for_its_chats_earlier_update_is_answered_meanwhile(app):
