@@ -1,0 +1,48 @@
+"""End to end over HTTP: while the database is slow, a worker's Accept is answered within
+HITBOT_ANSWER_WITHIN_MS (the button's spinner stops), the question follows when the work is done, and a
+refusal that comes after the answer is said in the chat."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from core.models import Assignment
+from core.work import groups
+from tests.e2e.walks import SPEC, publish_spec, started, topup
+
+pytestmark = [pytest.mark.slow, pytest.mark.answer_within_ms(100)]
+
+RITA, WES, ANN = 531, 631, 632
+SLOW_S = 1.5  # how long accept's core call is held (the bound is 0.1 s)
+
+
+def test_a_slow_accept_is_answered_in_time_and_its_refusal_said_in_the_chat(stack, monkeypatch):
+    rita, wes, ann = started(stack, (RITA, "Rita"), (WES, "Wes"), (ANN, "Ann"))
+    topup(rita, "5")
+    hit = publish_spec(rita, {**SPEC, "assignments": 1}, "bird.json")  # one slot
+    ann.send(f"/start hit_{hit.id}")  # Ann looks first; Wes will take the slot before she presses
+    ann.wait_for(SPEC["title"], "Accept")
+    held = threading.Event()
+    real_accept = groups.accept
+
+    def slow_accept(**kwargs):
+        held.wait(SLOW_S)  # the database is busy: the core call takes its time
+        return real_accept(**kwargs)
+
+    monkeypatch.setattr(groups, "accept", slow_accept)
+    wes.send(f"/start hit_{hit.id}")
+    wes.wait_for(SPEC["title"], "Accept")
+    answer = wes.press("Accept")
+    # Answered long before the accept was done: no toast, the spinner stopped.
+    assert answer["text"] is None and answer["answered_ms"] < SLOW_S * 1000
+    assert not Assignment.select().where(Assignment.worker == WES).exists()
+    wes.wait_for("Which bird is it?")  # the work went through; its question came after
+    assert Assignment.get(Assignment.worker == WES).hit_id == hit.id
+
+    # Wes holds the one slot: Ann's slow Accept is refused after its answer went, and the refusal
+    # reaches her in the chat (the alert's place is gone).
+    answer = ann.press("Accept")
+    assert answer["text"] is None
+    ann.wait_for("just filled up")
+    assert not Assignment.select().where(Assignment.worker == ANN).exists()
