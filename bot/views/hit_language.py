@@ -9,7 +9,6 @@ from babel.lists import format_list
 
 from bot.i18n import _, current
 from bot.views.common import esc
-from core.models import SystemQual
 from core.users.languages import EXCLUDING, base
 
 if TYPE_CHECKING:
