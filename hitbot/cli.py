@@ -49,6 +49,18 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+SIGNAL_POLL_S = 0.5
+
+
+def _until_stopped(stop: threading.Event) -> None:
+    """Wait for a stop signal on the main thread. Not one stop.wait(): a signal the kernel delivers to
+    another thread (the broker's, a sweep's) only flags it, and Python runs its handler when the main
+    thread next runs bytecode, which a wait without a timeout never does (a clock on RabbitMQ outlived
+    SIGTERM in CI so)."""
+    while not stop.wait(SIGNAL_POLL_S):
+        pass
+
+
 def _metrics(args: argparse.Namespace, running) -> None:
     if args.metrics_port is not None:
         from jobs.metrics import serve
@@ -116,7 +128,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         from jobs.payouts.callback import serve_callbacks
 
         callbacks = serve_callbacks(settings)
-    stop.wait()
+    _until_stopped(stop)
     if callbacks is not None:
         callbacks.shutdown()
     stop_worker(running.worker)
@@ -156,7 +168,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     running.clock = start_clock(settings, running.jobs)
     _metrics(args, running)
     startup.banner("clock", settings, metrics_port=args.metrics_port)
-    stop.wait()
+    _until_stopped(stop)
     _close_within(running.clock.stop, 25.0, "the clock's sweeps did not stop")  # releases the leader lock
     _close_within(running.jobs.broker.close, 10.0)  # now, not in the garbage collector at exit
     # Bounded to the end: a sweep thread still blocked (on a broker or the database) would otherwise

@@ -33,3 +33,22 @@ def test_sigint_stops_a_waiting_role_too():
     script = _SCRIPT.replace("SIGTERM", "SIGINT")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, timeout=30, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# The kernel hands a process's signal to any thread; Python runs the handler on the main thread once
+# that runs bytecode again. A role waiting on the stop event without a timeout never does: it outlived
+# SIGTERM (a clock on RabbitMQ in CI, whose broker threads took the signal).
+_OTHER_THREAD = textwrap.dedent("""
+    import signal, sys, threading
+    from hitbot.cli import _stop_on_signals, _until_stopped
+
+    stop = _stop_on_signals()
+    threading.Timer(0.3, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGTERM)).start()
+    _until_stopped(stop)
+    sys.exit(0)
+""")
+
+
+def test_sigterm_taken_by_another_thread_still_stops_the_waiting_role():
+    done = subprocess.run([sys.executable, "-c", _OTHER_THREAD], cwd=ROOT, timeout=30, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
