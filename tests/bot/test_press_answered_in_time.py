@@ -68,13 +68,17 @@ async def _settled(app) -> None:
 quick = pytest.mark.quick
 
 
+async def _press_settled(app, data: str) -> list[dict]:
+    """One press, handled to the end: its answers."""
+    await app.update_queue.put(_press(1, data, app.bot))
+    await until(lambda: _answers(app.bot_data["tg"], "q1"))
+    await _settled(app)
+    return _answers(app.bot_data["tg"], "q1")
+
+
 @quick
 async def test_a_quick_handler_answers_with_its_toast_and_nothing_follows(app):
-    tg = app.bot_data["tg"]
-    await app.update_queue.put(_press(1, "w:acc:7", app.bot))
-    await until(lambda: _answers(tg, "q1"))
-    await _settled(app)
-    assert [a.get("text") for a in _answers(tg, "q1")] == ["Done!"]
+    assert [a.get("text") for a in await _press_settled(app, "w:acc:7")] == ["Done!"]
 
 
 async def test_a_slow_handler_press_is_answered_empty_in_time_and_once(app):
@@ -105,13 +109,9 @@ async def test_a_refusal_after_the_answer_went_is_said_in_the_chat(app):
 
 @quick
 async def test_a_quick_refusal_is_still_the_answers_alert(app):
-    tg = app.bot_data["tg"]
-    await app.update_queue.put(_press(1, "w:sub:7", app.bot))
-    await until(lambda: _answers(tg, "q1"))
-    await _settled(app)
-    answers = _answers(tg, "q1")
+    answers = await _press_settled(app, "w:sub:7")
     assert [(a.get("text"), a.get("show_alert")) for a in answers] == [("This assignment is already submitted.", True)]
-    assert not [c for c in tg.calls if c.method == "sendMessage"]
+    assert not [c for c in app.bot_data["tg"].calls if c.method == "sendMessage"]
 
 
 async def test_a_late_notice_is_said_in_the_chat_a_late_toast_is_not(app):
