@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     auto_approve_s: int = Field(3 * DAY_S, ge=0, le=30 * DAY_S, validation_alias="HITBOT_AUTO_APPROVE_S")
     max_batch_rows: int = Field(5_000, ge=1, le=100_000, validation_alias="HITBOT_MAX_BATCH_ROWS")
     alerts_per_hour: int = Field(10, ge=1, le=1_000, validation_alias="HITBOT_ALERTS_PER_HOUR")
-    # A pressed button is answered this long after it arrived at the latest (bot.runtime.ANSWER_WITHIN_S).
+    # A pressed button is answered this long after it arrived at the latest (bot.processor times it).
     answer_within_ms: int = Field(250, ge=50, le=10_000, validation_alias="HITBOT_ANSWER_WITHIN_MS")
     # The operator's floor for effective hourly pay (issue 17), in cents an hour; 0: off. Requesters see a
     # warning on groups paying less, and confirm before publishing a HIT whose own estimate pays less.
