@@ -263,11 +263,11 @@ def on_button_showing(show: Callable[[Update, Context], Awaitable[None]]) -> Cal
     """A button that shows what a command shows (a menu entry, Withdraw under /balance): `show`
     as a button handler, without a toast."""
 
-    async def pressed(update: Update, context: Context, cb: callbacks.Callback) -> None:
+    async def showing(update: Update, context: Context, cb: callbacks.Callback) -> None:
         await show(update, context)
 
-    pressed.__name__ = pressed.__qualname__ = show.__name__  # what a press's profile line is labelled
-    return on_button(pressed)
+    showing.__name__ = showing.__qualname__ = show.__name__  # what a press's profile line is labelled
+    return on_button(showing)
 
 
 class Notice(str):
