@@ -14,6 +14,7 @@ from bot import handlers
 from bot.flood import retry_after_s
 from bot.processor import PerChatOrder
 from bot.runtime import on_error, utcnow
+from bot.transport import AiohttpRequest
 from core.config import Settings
 from core.errors import ConfigError
 
@@ -53,8 +54,9 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
                .post_init(handlers.post_init)
                # chats at once, each chat's updates in order; a press answered in time
                .concurrent_updates(PerChatOrder(answer_within_s=settings.answer_within_ms / 1000)))
-    if request is not None:
-        builder = builder.request(request).get_updates_request(updates_request or request)
+    if request is None:  # aiohttp, not PTB's httpx: constant time per request under load (bot.transport)
+        request, updates_request = AiohttpRequest(), AiohttpRequest(1)
+    builder = builder.request(request).get_updates_request(updates_request or request)
     if rate_limit:
         # Telegram's limits (30 msg/s overall, about 1 msg/s per chat), retrying 429s it is told to.
         builder = builder.rate_limiter(PacedSends(max_retries=3))

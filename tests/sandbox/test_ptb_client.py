@@ -1,5 +1,7 @@
 """python-telegram-bot itself, over HTTP, against the emulator: the bodies it really sends
-(form-encoded, multipart) and the replies it parses, including its error classes."""
+(form-encoded, multipart) and the replies it parses, including its error classes. Each test runs
+over PTB's own transport (httpx) and over the bot's (bot.transport, aiohttp): the same bodies, the
+same errors."""
 from __future__ import annotations
 
 import asyncio
@@ -10,14 +12,16 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from bot.transport import AiohttpRequest
 from tests.sandbox.conftest import TOKEN
 
 ANN = 2001
 
 
-@pytest.fixture
-async def ptb(api):
-    bot = Bot(TOKEN, base_url=f"{api.url}/bot", base_file_url=f"{api.url}/file/bot")
+@pytest.fixture(params=["httpx", "aiohttp"])
+async def ptb(api, request):
+    transport = {} if request.param == "httpx" else {"request": AiohttpRequest(), "get_updates_request": AiohttpRequest(1)}
+    bot = Bot(TOKEN, base_url=f"{api.url}/bot", base_file_url=f"{api.url}/file/bot", **transport)
     async with bot:
         yield bot
 
