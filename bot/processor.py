@@ -13,7 +13,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.runtime import pressed, profile_mark, profile_start
+from bot.runtime import pressed, presses_in_progress, profile_mark, profile_start
 
 # Updates running at once. PTB's own semaphore wraps do_process_update, so a chat's later updates
 # would hold a slot while they wait for its earlier ones (one busy chat could take them all): PTB's
@@ -22,6 +22,10 @@ MAX_CONCURRENT = 256
 # A chat's updates waiting for their turn; beyond this one more is dropped (a flood, not a person).
 MAX_QUEUED_PER_CHAT = 50
 ANSWER_WITHIN_S = 0.25  # HITBOT_ANSWER_WITHIN_MS's default
+# Presses being handled at once beyond which the next is answered on arrival: in a burst (50 people
+# pressing within a second) its toast would come after the bound anyway, behind the others' core calls
+# on the database's writer lock, and its answer would leave with the bot loop at its busiest.
+BUSY_PRESSES = 8
 _UNBOUNDED = 1 << 30
 
 log = logging.getLogger(__name__)
@@ -44,13 +48,15 @@ class PerChatOrder(BaseUpdateProcessor):
     chain of one chat is that order."""
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT,
-                 max_queued_per_chat: int = MAX_QUEUED_PER_CHAT, answer_within_s: float = ANSWER_WITHIN_S) -> None:
+                 max_queued_per_chat: int = MAX_QUEUED_PER_CHAT, answer_within_s: float = ANSWER_WITHIN_S,
+                 busy_presses: int = BUSY_PRESSES) -> None:
         self._limit = _UNBOUNDED  # PTB's __init__ sizes its semaphore from the property
         super().__init__(_UNBOUNDED)
         self._limit = max_concurrent_updates
         self._running = asyncio.Semaphore(max_concurrent_updates)
         self._max_queued = max_queued_per_chat
         self._answer_within_s = answer_within_s
+        self._busy_presses = busy_presses
         self._last: dict[object, asyncio.Future[None]] = {}  # each chat's latest update, until done
         self._queued: dict[object, int] = {}
 
@@ -61,8 +67,9 @@ class PerChatOrder(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         profile_start()
         query = update.callback_query if isinstance(update, Update) else None
-        # A press is answered in time (bot.runtime.pressed), also while it waits for its turn.
-        with pressed(query, within=self._answer_within_s) if query is not None else contextlib.nullcontext():
+        # A press is answered in time (bot.runtime.pressed), also while it waits for its turn; at once in a burst.
+        within = 0.0 if presses_in_progress() >= self._busy_presses else self._answer_within_s
+        with pressed(query, within=within) if query is not None else contextlib.nullcontext():
             await self._in_turn(update, coroutine)
 
     async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:

@@ -200,6 +200,10 @@ class Press:
             self._timer = None
 
 
+def presses_in_progress() -> int:
+    return len(_presses)
+
+
 @contextlib.contextmanager
 def pressed(query: Any, *, within: float | None = None) -> Iterator[Press]:
     """The press being handled (the update processor's, which answers `within` seconds of its

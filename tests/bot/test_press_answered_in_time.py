@@ -32,7 +32,7 @@ def _press(update_id: int, data: str, bot, chat_id: int = CHAT) -> Update:
 @pytest.fixture
 async def app(request):
     """The bot's update processor answering presses within WITHIN_S (QUICK_BOUND_S for a test marked
-    quick); each button's handler (wrapped as hitbot's are) waits for its gate, then answers or refuses
+    quick; at once beyond the marker busy's count of presses in progress); each button's handler (wrapped as hitbot's are) waits for its gate, then answers or refuses
     (w:sub:), or says its only outcome (w:dl:)."""
     within = QUICK_BOUND_S if request.node.get_closest_marker("quick") else WITHIN_S
     gates: dict[str, asyncio.Event] = {}
@@ -50,7 +50,9 @@ async def app(request):
             return runtime.Notice("Nothing to download yet.")
         return "Done!"
 
-    async with running(CallbackQueryHandler(handler), gates, PerChatOrder(answer_within_s=within)) as application:
+    busy = request.node.get_closest_marker("busy")
+    processor = PerChatOrder(answer_within_s=within, **({"busy_presses": busy.args[0]} if busy else {}))
+    async with running(CallbackQueryHandler(handler), gates, processor) as application:
         application.bot_data.update(gates=gates, started=started)
         yield application
 
@@ -127,6 +129,27 @@ async def test_a_late_notice_is_said_in_the_chat_a_late_toast_is_not(app):
     said = [(int(c.params["chat_id"]), c.params["text"]) for c in tg.calls if c.method == "sendMessage"]
     assert said == [(CHAT, "Nothing to download yet.")]
     assert [len(_answers(tg, q)) for q in ("q1", "q2")] == [1, 1]
+
+
+@quick
+@pytest.mark.busy(2)
+async def test_in_a_burst_a_press_beyond_the_busy_count_is_answered_on_arrival(app):
+    """Two presses in progress (their handlers held, well within their bound): a third, of another chat,
+    is answered at once, empty, before its handler ends; the first two still answer with their toasts."""
+    tg, gates = app.bot_data["tg"], app.bot_data["gates"]
+    for n in (1, 2, 3):
+        gates[f"w:acc:{n}"] = asyncio.Event()
+    for n in (1, 2):
+        await app.update_queue.put(_press(n, f"w:acc:{n}", app.bot, chat_id=CHAT + n))
+    await until(lambda: len(app.bot_data["started"]) == 2)
+    await app.update_queue.put(_press(3, "w:acc:3", app.bot, chat_id=CHAT + 3))
+    await until(lambda: _answers(tg, "q3"))
+    assert not gates["w:acc:3"].is_set() and not _answers(tg, "q1") and not _answers(tg, "q2")
+    for gate in gates.values():
+        gate.set()
+    await until(lambda: _answers(tg, "q1") and _answers(tg, "q2"))
+    await _settled(app)
+    assert [[a.get("text") for a in _answers(tg, q)] for q in ("q1", "q2", "q3")] == [["Done!"], ["Done!"], [None]]
 
 
 async def test_the_handlers_answer_after_the_timer_fired_is_not_a_second_answer():
