@@ -13,7 +13,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.runtime import pressed, presses_in_progress, profile_mark, profile_start
+from bot.runtime import answer_waiting_presses, pressed, presses_in_progress, profile_mark, profile_start
 
 # Updates running at once. PTB's own semaphore wraps do_process_update, so a chat's later updates
 # would hold a slot while they wait for its earlier ones (one busy chat could take them all): PTB's
@@ -22,9 +22,10 @@ MAX_CONCURRENT = 256
 # A chat's updates waiting for their turn; beyond this one more is dropped (a flood, not a person).
 MAX_QUEUED_PER_CHAT = 50
 ANSWER_WITHIN_S = 0.25  # HITBOT_ANSWER_WITHIN_MS's default
-# Presses being handled at once beyond which the next is answered on arrival: in a burst (50 people
-# pressing within a second) its toast would come after the bound anyway, behind the others' core calls
-# on the database's writer lock, and its answer would leave with the bot loop at its busiest.
+# Presses being handled at once from which on a burst is on: the next press is answered on arrival and so
+# are those still waiting out their bound. In a burst (50 people pressing within a second) a toast would
+# come after the bound anyway, behind the others' core calls on the database's writer lock, and its
+# answer would leave with the bot loop at its busiest.
 BUSY_PRESSES = 8
 _UNBOUNDED = 1 << 30
 
@@ -68,7 +69,10 @@ class PerChatOrder(BaseUpdateProcessor):
         profile_start()
         query = update.callback_query if isinstance(update, Update) else None
         # A press is answered in time (bot.runtime.pressed), also while it waits for its turn; at once in a burst.
-        within = 0.0 if presses_in_progress() >= self._busy_presses else self._answer_within_s
+        within = self._answer_within_s
+        if query is not None and presses_in_progress() >= self._busy_presses:
+            within = 0.0
+            answer_waiting_presses()
         with pressed(query, within=within) if query is not None else contextlib.nullcontext():
             await self._in_turn(update, coroutine)
 

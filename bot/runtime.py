@@ -204,6 +204,15 @@ def presses_in_progress() -> int:
     return len(_presses)
 
 
+def answer_waiting_presses() -> None:
+    """A burst began: every press still waiting out its bound is answered now, empty (its toast would
+    come late anyway, behind the burst's core calls; what it did shows in the chat)."""
+    for press in list(_presses.values()):
+        if press._timer is not None:
+            press.stop()
+            press._in_time()
+
+
 @contextlib.contextmanager
 def pressed(query: Any, *, within: float | None = None) -> Iterator[Press]:
     """The press being handled (the update processor's, which answers `within` seconds of its
