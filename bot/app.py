@@ -14,7 +14,7 @@ from bot import handlers
 from bot.flood import retry_after_s
 from bot.processor import PerChatOrder
 from bot.runtime import on_error, utcnow
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, LeanReplies
 from core.config import Settings
 from core.errors import ConfigError
 
@@ -56,7 +56,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None,
                .concurrent_updates(PerChatOrder(answer_within_s=settings.answer_within_ms / 1000)))
     if request is None:  # aiohttp, not PTB's httpx: constant time per request under load (bot.transport)
         request, updates_request = AiohttpRequest(), AiohttpRequest(1)
-    builder = builder.request(request).get_updates_request(updates_request or request)
+    # Replies without the keyboard hitbot sent (bot.transport.LeanReplies); updates keep theirs.
+    builder = builder.request(LeanReplies(request)).get_updates_request(updates_request or request)
     if rate_limit:
         # Telegram's limits (30 msg/s overall, about 1 msg/s per chat), retrying 429s it is told to.
         builder = builder.rate_limiter(PacedSends(max_retries=3))

@@ -81,3 +81,36 @@ class AiohttpRequest(BaseRequest):
 
 def _given(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
+
+
+class LeanReplies(BaseRequest):
+    """Another BaseRequest, whose Bot API replies come back without the keyboard of the message they
+    return (what a send or an edit sent): PTB parses a reply into a Message, and a keyboard of ten
+    buttons is more than half of that (0.14 of a reply's 0.25 ms), on every send. hitbot never reads
+    a keyboard back from its own replies; a handler reads a pressed message's keyboard from its
+    update, which getUpdates brings (a list, left as it is)."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def post(self, url: str, request_data: RequestData | None = None, **timeouts: Any) -> Any:
+        result = await self.inner.post(url, request_data, **timeouts)
+        if isinstance(result, dict) and "message_id" in result:
+            result.pop("reply_markup", None)
+        return result
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         **timeouts: Any) -> tuple[int, bytes]:
+        return await self.inner.do_request(url, method, request_data, **timeouts)

@@ -99,3 +99,30 @@ async def test_it_refuses_before_initialize_and_works_again_after_shutdown():
             await request.initialize()
             assert (await request.post(url))["is_bot"]
             await request.shutdown()
+
+
+async def test_a_reply_comes_back_without_the_keyboard_sent_and_an_update_keeps_its_own():
+    """bot.transport.LeanReplies: the message a send returns has its id, text and chat, not the keyboard
+    it was sent with (hitbot never reads it back); what getUpdates brings is left whole."""
+    from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+    from bot.transport import LeanReplies
+    from tests.fakes.telegram import FakeTelegram
+
+    tg = FakeTelegram()
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Accept", callback_data="w:acc:7")]])
+    pressed = {"update_id": 1, "callback_query": {
+        "id": "q1", "chat_instance": "c", "data": "w:acc:7", "from": {"id": 5, "is_bot": False, "first_name": "Wes"},
+        "message": {"message_id": 3, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "A HIT",
+                    "reply_markup": keyboard.to_dict()}}}
+
+    async def get_updates(url, request_data=None, **timeouts):
+        return [pressed] if url.endswith("/getUpdates") else await FakeTelegram.post(tg, url, request_data, **timeouts)
+
+    tg.post = get_updates
+    async with Bot(TOKEN, request=LeanReplies(tg), get_updates_request=LeanReplies(tg)) as bot:
+        sent = await bot.send_message(5, "A HIT", reply_markup=keyboard)
+        assert (sent.message_id, sent.text, sent.chat.id, sent.reply_markup) == (1, "A HIT", 5, None)
+        assert tg.calls[-1].params["reply_markup"]  # it went to Telegram with the keyboard
+        (update,) = await bot.get_updates()
+        assert update.callback_query.message.reply_markup == keyboard
