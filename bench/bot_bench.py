@@ -69,13 +69,12 @@ AB = {
 
 # The worker-thread hop, measured with --hop both (sessions alternate between core calls on a
 # worker thread and inline in the event loop, in the same runs; ratio min/median/max of 3 runs).
-HOP = {
-    "sqlite": {"sessions": 200, "load": "10-12", "thread": (0.093, 0.104, 0.110), "inline": (0.098, 0.099, 0.105),
-               "thread_p99": (104.5, 109.0, 112.7), "inline_p99": (80.3, 87.5, 102.8)},
-    "pg": {"sessions": 150, "load": "10-11", "thread": (0.045, 0.048, 0.048), "inline": (0.047, 0.049, 0.050),
-           "thread_p99": (139.2, 156.3, 158.5), "inline_p99": (123.8, 137.4, 152.4)},
+HOP = {  # 2026-12-03, commits 39e9d8a (PostgreSQL) and 65b41d0 (both), 3 runs of 300 sessions each
+    "sqlite": {"sessions": 300, "load": "0.2-0.5", "thread": (0.126, 0.132, 0.140), "inline": (0.162, 0.163, 0.168),
+               "thread_p99": (6.95, 7.25, 7.78), "inline_p99": (6.48, 6.83, 7.20)},
+    "pg": {"sessions": 300, "load": "0.3-0.9", "thread": (0.091, 0.093, 0.095), "inline": (0.094, 0.095, 0.098),
+           "thread_p99": (8.04, 9.95, 11.55), "inline_p99": (7.78, 9.71, 10.97)},
 }
-
 
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -419,13 +418,14 @@ its first execution); amounts and durations are formatted once per value and lan
 **The worker-thread hop, decided** (`--hop both`: sessions alternate between core calls on a worker
 thread and inline in the event loop, in the same runs; {hop['sessions']} sessions × 3, load average
 {hop['load']}): ratio thread {' / '.join(f'{v:.3f}' for v in hop['thread'])} vs inline
-{' / '.join(f'{v:.3f}' for v in hop['inline'])}, p99 thread {' / '.join(f'{v:.0f}' for v in hop['thread_p99'])} ms vs
-inline {' / '.join(f'{v:.0f}' for v in hop['inline_p99'])} ms (min / median / max). One update at a time the hop
-costs within the noise. Core calls stay on a worker thread (`asyncio.to_thread`): the bot now handles
+{' / '.join(f'{v:.3f}' for v in hop['inline'])}, p99 thread {' / '.join(f'{v:.2f}' for v in hop['thread_p99'])} ms vs
+inline {' / '.join(f'{v:.2f}' for v in hop['inline_p99'])} ms (min / median / max). One update at a time the hop
+only costs: a hand-over to a thread and back (about 0.1 ms with a no-op) and the GIL's turns, 2-20 % of the
+ratio. Core calls stay on threads (a pool of 16, bot/runtime.py `CORE_THREADS`): the bot handles
 different chats at once (bot/processor.py), and on a thread a slow core call (a 5,000-row batch, a
 results export, an SQLite write waiting on another process's lock for up to busy_timeout) holds up only
-its own chat, where inline it would stall every chat; on PostgreSQL the threads also overlap the
-chats' round trips to the server. `bot.runtime.core_on_thread(False)` switches to inline for measuring."""
+its own chat, where inline it would stall every chat and every press's answer (bench/load_bench.py, 50
+people at once); on PostgreSQL the threads also overlap the chats' round trips to the server. `bot.runtime.core_on_thread(False)` switches to inline for measuring."""
         write_section("bot", body, part="pg" if args.pg else "sqlite")
         print("BENCHMARKS.md updated")
     return 0
