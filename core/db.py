@@ -83,10 +83,9 @@ class _PostgresDatabase(PooledPostgresqlDatabase):
         if conn.closed or self._adapter.txn_status(conn) == self._adapter.txn_unknown:
             return True
         try:
-            readable, _, _ = select.select([conn.fileno()], [], [], 0)
+            return _readable(conn.fileno())
         except (OSError, ValueError):
             return True
-        return bool(readable)
 
     def begin(self, isolation_level=None):
         if isolation_level or self._isolation_level:
@@ -127,6 +126,16 @@ class _PostgresDatabase(PooledPostgresqlDatabase):
             _deferred.sql = None
             return None
         return super().rollback()
+
+
+def _readable(fd: int) -> bool:
+    """Something waits to be read on this socket, now (poll: select refuses descriptors above 1023,
+    which a busy process with hundreds of HTTP connections reaches)."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])  # Windows has no poll; nor select's limit
 
 
 # The statements a PostgreSQL transaction of this thread has still to send with its first one.

@@ -50,3 +50,26 @@ def test_handing_out_a_pooled_connection_sends_nothing_to_the_server(admin):
     admin.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", (pid,))
     assert admin.fetchone()[0] == "SELECT 'the last thing this connection ran'"
     release()
+
+
+def test_a_socket_numbered_past_select_s_limit_is_judged_too():
+    """A busy bot holds hundreds of HTTP connections, so its database sockets can be numbered past 1023,
+    where select() refuses them (and every check-out would then open a new connection)."""
+    import os
+    import resource
+    import socket
+
+    from core.db import _readable
+
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] <= 1500:
+        pytest.skip("this process may not open descriptor 1500")
+    a, b = socket.socketpair()
+    high = os.dup2(a.fileno(), 1500)
+    try:
+        assert not _readable(high)
+        b.send(b"x")  # the server's goodbye, say
+        assert _readable(high)
+    finally:
+        os.close(high)
+        a.close()
+        b.close()
