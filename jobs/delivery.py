@@ -30,6 +30,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.request import HTTPXRequest
 
 from bot.flood import retry_after_s
+from bot.transport import LeanReplies
 from core import outbox
 from core.config import Settings, get_settings
 from core.models import OutboxEvent, User
@@ -101,8 +102,9 @@ def _bot(settings: Settings) -> tuple[asyncio.AbstractEventLoop, Bot]:
         loop = asyncio.new_event_loop()
         root = settings.telegram_api_url.rstrip("/")
         bot = Bot(key[1], base_url=f"{root}/bot", base_file_url=f"{root}/file/bot",
-                  request=HTTPXRequest(connection_pool_size=4, read_timeout=15, write_timeout=5, connect_timeout=5,
-                                      pool_timeout=5))
+                  # replies without the keyboard sent: only a sent message's id is read back
+                  request=LeanReplies(HTTPXRequest(connection_pool_size=4, read_timeout=15, write_timeout=5,
+                                                   connect_timeout=5, pool_timeout=5)))
         loop.run_until_complete(bot.initialize())
         _local.key, _local.loop, _local.bot = key, loop, bot
     return _local.loop, _local.bot
