@@ -76,6 +76,7 @@ HOP = {  # 2026-12-03, commits 39e9d8a (PostgreSQL) and 65b41d0 (both), 3 runs o
            "thread_p99": (8.04, 9.95, 11.55), "inline_p99": (7.78, 9.71, 10.97)},
 }
 
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

@@ -2,12 +2,15 @@
 while it sat in the pool (a restart, pg_terminate_backend, an idle timeout)."""
 from __future__ import annotations
 
+import os
+import resource
+import socket
 import time
 
 import psycopg2
 import pytest
 
-from core.db import db, is_sqlite, release
+from core.db import _readable, db, is_sqlite, release
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -55,12 +58,6 @@ def test_handing_out_a_pooled_connection_sends_nothing_to_the_server(admin):
 def test_a_socket_numbered_past_select_s_limit_is_judged_too():
     """A busy bot holds hundreds of HTTP connections, so its database sockets can be numbered past 1023,
     where select() refuses them (and every check-out would then open a new connection)."""
-    import os
-    import resource
-    import socket
-
-    from core.db import _readable
-
     if resource.getrlimit(resource.RLIMIT_NOFILE)[0] <= 1500:
         pytest.skip("this process may not open descriptor 1500")
     a, b = socket.socketpair()
