@@ -61,12 +61,21 @@ class Person:
     def wait_for(self, *needles: str, timeout: float = WAIT_S, fresh: bool = True) -> dict[str, Any]:
         """The first bot message, new or changed since mark() (any, if not `fresh`), whose
         text and button labels hold every needle."""
+        return self._wait(lambda text: all(n.lower() in text for n in needles), needles, timeout, fresh)
+
+    def wait_for_any(self, *choices: str, timeout: float = WAIT_S) -> str:
+        """Which of `choices` the bot shows first in a message new or changed since mark() (an outcome
+        that may go either way: the question, or "just filled up")."""
+        m = self._wait(lambda text: any(c.lower() in text for c in choices), choices, timeout, True)
+        return next(c for c in choices if c.lower() in _text(m).lower())
+
+    def _wait(self, match, needles: tuple[str, ...], timeout: float, fresh: bool) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         chat = self.chat()
         while True:
             for m in chat["messages"]:
                 if m["from_bot"] and (not fresh or self._seen.get(m["message_id"]) != _content(m)) and \
-                        all(n.lower() in _text(m).lower() for n in needles):
+                        match(_text(m).lower()):
                     return m
             left = deadline - time.monotonic()
             if left <= 0:
