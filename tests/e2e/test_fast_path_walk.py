@@ -38,6 +38,21 @@ def _question_cards(expected: list[int]) -> list[int]:
         time.sleep(0.1)
 
 
+def _shown(person, message_id: int) -> dict:
+    return next(m for m in person.bot_messages() if m["message_id"] == message_id)
+
+
+def _asked_again(person, prompt: str, *, after: int) -> dict:
+    """The question shown anew in a message after `after`, with its buttons (the bot re-asks below a refusal)."""
+    deadline = time.monotonic() + 10
+    while True:
+        got = [m for m in person.bot_messages() if m["message_id"] > after and prompt in (m.get("text") or "") and m["buttons"]]
+        if got or time.monotonic() > deadline:
+            assert got, f"{prompt!r} was not asked again after message {after}"
+            return got[-1]
+        time.sleep(0.1)
+
+
 def test_typed_answers_move_the_live_card_and_browse_ends_a_pending_prompt(stack):
     rita, wes = started(stack, (RITA, "Rita"), (WES, "Wes"))
     topup(rita, "5")
@@ -46,9 +61,11 @@ def test_typed_answers_move_the_live_card_and_browse_ends_a_pending_prompt(stack
     accept(wes, hit)
     first = wes.wait_for("How many ducks?")
     assert _question_cards([first["message_id"]]) == [first["message_id"]]
-    wes.send("99")  # out of bounds: refused, nothing saved, the same question stands
+    wes.send("99")  # out of bounds: refused, nothing saved, the same question asked again below the refusal
     wes.wait_for("20")
-    assert Answer.select().count() == 0 and _question_cards([first["message_id"]]) == [first["message_id"]]
+    again = _asked_again(wes, "How many ducks?", after=first["message_id"])
+    assert Answer.select().count() == 0 and _question_cards([again["message_id"]]) == [again["message_id"]]
+    assert _shown(wes, first["message_id"])["buttons"] == []  # one live question at a time
     wes.send("3")
     second = wes.wait_for("Describe the ducks")
     assert second["message_id"] > first["message_id"]

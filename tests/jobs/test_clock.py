@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,15 @@ from tests.jobs.conftest import redis_only, wait_until
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _overdue_work(n_hits: int, per_hit: int) -> list[int]:
-    """HITs published long ago with accepted assignments whose time ran out (real time is later)."""
+def _overdue_work(n_hits: int, per_hit: int, *, at: datetime = NOW) -> list[int]:
+    """HITs published `at` (long ago by default) with accepted assignments whose 10 minutes ran out
+    (real time is later); each HIT's lifetime is a day from `at`."""
     rita = factories.requester(100_00)
     ids = []
     for _ in range(n_hits):
-        hit = factories.hit(rita.id, assignments=per_hit)
+        hit = factories.hit(rita.id, now=at, assignments=per_hit, duration="10m", lifetime="1d")
         for _ in range(per_hit):
-            ids.append(work.accept(worker_id=factories.user().id, hit_id=hit.id, now=NOW).id)
+            ids.append(work.accept(worker_id=factories.user().id, hit_id=hit.id, now=at).id)
     return ids
 
 
@@ -74,10 +76,9 @@ def test_two_clocks_sweep_once_and_the_standby_takes_over(database, jobs, redis_
         assert wait_until(lambda: any(pid == standby.pid for pid, _, _ in _runs(log)), 10), "no takeover"
         takeover_s = time.monotonic() - killed_at
         assert takeover_s < 5, f"standby took {takeover_s:.1f} s"
-        # A new leader runs every sweep at once: let that round end before making new overdue work, or
-        # its expire_hits could end the new HIT before the accepts (PostgreSQL's lock passes at once).
-        assert wait_until(lambda: any(pid == standby.pid and name == "expire_hits" for pid, name, _ in _runs(log)), 10)
-        more = _overdue_work(n_hits=1, per_hit=2)
+        # The new leader sweeps every 0.3 s: a HIT already past its lifetime could be ended between the
+        # accepts, so this one lives 5 s more (its assignments' 10 minutes ran out long ago).
+        more = _overdue_work(n_hits=1, per_hit=2, at=datetime.now(timezone.utc) - timedelta(days=1, seconds=-5))
         assert wait_until(lambda: Assignment.select().where(
             Assignment.id.in_(more) & (Assignment.status == S.ACCEPTED)).count() == 0, 10)
         # The invariants are read in several statements: read them once the new leader has also ended the
