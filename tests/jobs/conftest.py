@@ -125,6 +125,23 @@ def wait_until(predicate, timeout_s: float, interval_s: float = 0.05) -> bool:
     return predicate()
 
 
+def drains(backlog, *, stall_s: float, limit_s: float = 600, interval_s: float = 0.5) -> bool:
+    """Whether `backlog()` reaches 0, failing once it has not fallen for `stall_s` (or after `limit_s`):
+    a liveness check for work paced by a rate, which a loaded machine slows but must not stop."""
+    import time
+
+    start = time.monotonic()
+    least, fell_at = backlog(), start
+    while least > 0:
+        time.sleep(interval_s)
+        now, left = time.monotonic(), backlog()
+        if left < least:
+            least, fell_at = left, now
+        elif now - fell_at > stall_s or now - start > limit_s:
+            return False
+    return True
+
+
 def health(port: int) -> dict | None:
     """A process's /healthz answer, or None while it does not answer."""
     import json
